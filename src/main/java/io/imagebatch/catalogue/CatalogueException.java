@@ -1,0 +1,23 @@
+package io.imagebatch.catalogue;
+
+/**
+ * A catalogue that cannot be read at all: the file is missing or unreadable, it has no header row, or a
+ * required column (such as {@code prompt}, when there is no prompt template) is absent. Raised before anything
+ * is sent; its message says what to fix. Problems of a single row are never raised: they end up in
+ * {@link CatalogueRow#problem()}.
+ */
+public class CatalogueException extends RuntimeException {
+
+    /** @param message what is wrong and what to fix, naming the file and the column */
+    public CatalogueException(String message) {
+        super(message);
+    }
+
+    /**
+     * @param message what is wrong and what to fix
+     * @param cause   the I/O or parse error behind it
+     */
+    public CatalogueException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

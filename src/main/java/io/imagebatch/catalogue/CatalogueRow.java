@@ -1,0 +1,38 @@
+package io.imagebatch.catalogue;
+
+import java.util.List;
+
+/**
+ * One data row of a catalogue, with its fields resolved through the column mapping and prompt template.
+ *
+ * <p>Every field is {@code null} when its column is absent or its cell is blank (after trimming). The row
+ * still exists when it is broken: {@link #problem()} then says why, naming the row number and the column,
+ * and the processor rejects it without looking at the rest.
+ *
+ * @param rowNumber       1-based number of the data row (the header is not counted), stable across runs
+ * @param id              the {@code id} cell, or the row number as text when the catalogue has no id column
+ * @param prompt          the {@code prompt} cell, or the prompt template filled from this row
+ * @param provider        the {@code provider} cell (overrides the batch's provider), or null
+ * @param model           the {@code model} cell (overrides the batch's model), or null
+ * @param aspectRatio     the {@code aspect_ratio} cell, for example {@code 16:9}, or null
+ * @param resolution      the {@code resolution} cell, for example {@code 2K}, or null
+ * @param outputFormat    the {@code output_format} cell, for example {@code png}, or null
+ * @param referenceImages the {@code reference_images} cell split on {@code |}, blanks dropped; never null
+ * @param problem         why the row cannot be used as read (ragged row, empty template value, empty id), or null
+ */
+public record CatalogueRow(
+        long rowNumber,
+        String id,
+        String prompt,
+        String provider,
+        String model,
+        String aspectRatio,
+        String resolution,
+        String outputFormat,
+        List<String> referenceImages,
+        String problem) {
+
+    public CatalogueRow {
+        referenceImages = referenceImages == null ? List.of() : List.copyOf(referenceImages);
+    }
+}
