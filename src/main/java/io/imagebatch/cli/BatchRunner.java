@@ -1,0 +1,173 @@
+package io.imagebatch.cli;
+
+import io.imagebatch.job.BatchSettings;
+import io.imagebatch.job.BatchSettingsStore;
+import io.imagebatch.job.ImageProductionJobConfiguration;
+import io.imagebatch.job.JobProperties;
+import io.imagebatch.job.ReportTasklet;
+import io.imagebatch.ledger.RowState;
+import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.provider.ProviderRegistry;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.stereotype.Component;
+
+/**
+ * Starts or resumes a batch through {@link JobOperator}, prints its progress while it runs, and a summary at the
+ * end. One batch is one job instance ({@link ImageProductionJobConfiguration#BATCH_ID}): running the same
+ * batch again restarts the instance where it stopped, and a completed batch is not run again.
+ */
+@Component
+public class BatchRunner {
+
+    private final JobOperator jobOperator;
+    private final JobRepository jobRepository;
+    private final Job imageProductionJob;
+    private final BatchSettingsStore batches;
+    private final TaskLedger ledger;
+    private final ProviderRegistry providers;
+    private final JobProperties properties;
+
+    BatchRunner(JobOperator jobOperator, JobRepository jobRepository, Job imageProductionJob,
+            BatchSettingsStore batches, TaskLedger ledger, ProviderRegistry providers, JobProperties properties) {
+        this.jobOperator = jobOperator;
+        this.jobRepository = jobRepository;
+        this.imageProductionJob = imageProductionJob;
+        this.batches = batches;
+        this.ledger = ledger;
+        this.providers = providers;
+        this.properties = properties;
+    }
+
+    /**
+     * Runs a batch to its end, or to the failure that stops it.
+     *
+     * @param settings the batch
+     * @param out      where progress and the summary go
+     * @return the exit code: 0 when the batch completed (now or before), 1 when it failed or stopped and can be
+     *         resumed by running the same command again
+     * @throws UsageException when the batch's provider is unknown or not configured (exit code 2)
+     */
+    public int run(BatchSettings settings, PrintStream out) {
+        if (providers.find(settings.provider()).isEmpty()) {
+            throw new UsageException("unknown provider \"" + settings.provider() + "\" (supported: "
+                    + String.join(", ", providers.names()) + ")");
+        }
+        if (!providers.isConfigured(settings.provider())) {
+            String env = "IMAGEBATCH_PROVIDERS_" + settings.provider().toUpperCase(Locale.ROOT);
+            throw new UsageException("provider " + settings.provider() + " is not configured: set " + env
+                    + "_BASEURL and " + env + "_APIKEY (or imagebatch.providers." + settings.provider()
+                    + ".base-url and .api-key), or run with --sandbox");
+        }
+        String batchId = batches.save(settings);
+        JobParameters parameters = new JobParametersBuilder()
+                .addString(ImageProductionJobConfiguration.BATCH_ID, batchId, true)
+                .toJobParameters();
+        JobExecution last = jobRepository.getLastJobExecution(ImageProductionJobConfiguration.JOB_NAME, parameters);
+        if (last != null && last.getStatus() == BatchStatus.COMPLETED) {
+            out.printf("Batch %s already completed on %s; nothing was sent.%n", batchId, last.getEndTime());
+            printSummary(out, batchId, last);
+            return 0;
+        }
+        if (last != null && last.getStatus().isRunning()) {
+            // the run that owned it died without a word (killed, machine lost): mark it failed so it can restart
+            out.printf("Batch %s: the previous run (execution %d) did not finish; resuming it.%n", batchId,
+                    last.getId());
+            jobOperator.recover(last);
+        } else if (last != null) {
+            out.printf("Resuming batch %s (previous run %s).%n", batchId, last.getStatus());
+        } else {
+            out.printf("Starting batch %s: %d rows from %s, provider %s, output %s%n", batchId,
+                    settings.catalogueRows(), settings.catalogue(), settings.provider(), settings.output());
+        }
+        long started = System.nanoTime();
+        ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "imagebatch-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = Math.max(100, properties.progressInterval().toMillis());
+        progress.scheduleAtFixedRate(() -> printProgress(out, batchId, settings.catalogueRows(), started),
+                every, every, TimeUnit.MILLISECONDS);
+        JobExecution execution;
+        try {
+            execution = jobOperator.start(imageProductionJob, parameters);
+        } catch (JobInstanceAlreadyCompleteException e) {
+            out.printf("Batch %s already completed; nothing was sent.%n", batchId);
+            return 0;
+        } catch (Exception e) {
+            out.printf("Batch %s could not start: %s%n", batchId, e.getMessage());
+            return 1;
+        } finally {
+            progress.shutdownNow();
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        out.printf("Batch %s %s in %.1f s%n", batchId, execution.getStatus(), took.toMillis() / 1000.0);
+        printSummary(out, batchId, execution);
+        if (execution.getStatus() == BatchStatus.COMPLETED) {
+            return 0;
+        }
+        List<Throwable> failures = execution.getAllFailureExceptions();
+        String reason = failures.isEmpty() ? execution.getExitStatus().getExitDescription()
+                : rootMessage(failures.get(0));
+        out.printf("  stopped because: %s%n  Run the same command again to resume the batch where it stopped.%n",
+                reason);
+        return 1;
+    }
+
+    private void printProgress(PrintStream out, String batchId, long total, long started) {
+        try {
+            Map<RowState, Long> c = ledger.countByState(batchId);
+            long read = c.values().stream().mapToLong(Long::longValue).sum();
+            long rejected = get(c, RowState.REJECTED);
+            long submitted = read - rejected - get(c, RowState.SUBMITTING) - get(c, RowState.UNCERTAIN);
+            long finished = get(c, RowState.SUCCEEDED) + get(c, RowState.STORED) + get(c, RowState.FAILED);
+            out.printf("[%s] %ds  read %d/%d  submitted %d  finished %d  stored %d  (rejected %d, failed %d,"
+                            + " uncertain %d)%n", batchId, (System.nanoTime() - started) / 1_000_000_000L, read, total,
+                    submitted, finished, get(c, RowState.STORED), rejected, get(c, RowState.FAILED),
+                    get(c, RowState.UNCERTAIN));
+        } catch (RuntimeException e) {
+            // progress is best effort; the job's own errors are reported at the end
+        }
+    }
+
+    private void printSummary(PrintStream out, String batchId, JobExecution execution) {
+        Map<RowState, Long> c = ledger.countByState(batchId);
+        long total = c.values().stream().mapToLong(Long::longValue).sum();
+        long pending = total - get(c, RowState.STORED) - get(c, RowState.REJECTED) - get(c, RowState.FAILED)
+                - get(c, RowState.UNCERTAIN);
+        out.printf("  %d rows: %d SUCCEEDED, %d REJECTED, %d FAILED, %d UNCERTAIN%s%n", total,
+                get(c, RowState.STORED), get(c, RowState.REJECTED), get(c, RowState.FAILED),
+                get(c, RowState.UNCERTAIN), pending > 0 ? ", " + pending + " not finished yet" : "");
+        String report = execution.getExecutionContext().getString(ReportTasklet.REPORT_URI, null);
+        if (report != null) {
+            out.printf("  report: %s%n", report);
+        }
+    }
+
+    private static long get(Map<RowState, Long> counts, RowState state) {
+        return counts.getOrDefault(state, 0L);
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable cause = t;
+        while (cause.getCause() != null && cause.getCause() != cause && cause.getMessage() == null) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.toString();
+    }
+}

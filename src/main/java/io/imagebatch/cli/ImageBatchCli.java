@@ -1,0 +1,207 @@
+package io.imagebatch.cli;
+
+import io.imagebatch.ImageBatchApplication;
+import io.imagebatch.catalogue.CatalogueException;
+import io.imagebatch.catalogue.CatalogueFormat;
+import io.imagebatch.catalogue.CatalogueInspector;
+import io.imagebatch.catalogue.CatalogueSummary;
+import io.imagebatch.job.BatchSettings;
+import io.imagebatch.provider.RequestDefaults;
+import io.imagebatch.provider.liangxin.LiangXinAdapter;
+import io.imagebatch.sandbox.SandboxProvider;
+import io.imagebatch.sandbox.SandboxSettings;
+import io.imagebatch.storage.OutputLocation;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The command line: parses the command and its options before Spring starts, so that a usage error costs no
+ * start-up, then runs the command in a Spring context.
+ *
+ * <p>Exit codes: {@value #COMPLETED} the batch completed (rows may be rejected or failed: the report says
+ * which); {@value #FAILED} the job failed or stopped and can be resumed by running the same command again;
+ * {@value #USAGE} a usage or configuration error, with a message that says what to fix.
+ */
+public final class ImageBatchCli {
+
+    /** Exit code: the batch completed. */
+    public static final int COMPLETED = 0;
+    /** Exit code: the job failed or stopped; the same command resumes it. */
+    public static final int FAILED = 1;
+    /** Exit code: usage or configuration error. */
+    public static final int USAGE = 2;
+
+    /** What {@code help} prints. */
+    public static final String USAGE_TEXT = """
+            Usage: java -jar imagebatch.jar COMMAND [OPTIONS]
+
+            Commands:
+              run [JOB_FILE] [OPTIONS]   start a batch, or resume it where it stopped
+              help                       this text
+
+            Options of run (each overrides the job file's setting):
+              --catalogue FILE           the CSV (or .tsv) catalogue
+              --provider NAME            provider of rows without a provider column (default liangxin)
+              --model NAME               model of rows without a model column (default: the provider's)
+              --output URI               s3://bucket/prefix or file:dir (default file:./output)
+              --column FIELD=HEADER      read FIELD from another header; repeatable
+              --prompt-template TEXT     build the prompt from columns, e.g. "Photo of {Title} by {Vendor}"
+              --delimiter C              field separator (default: tab for .tsv, else comma)
+              --aspect-ratio R           default aspect ratio for rows without one
+              --resolution R             default resolution for rows without one
+              --name NAME                batch name (default: the job file's or the catalogue's name)
+              --sandbox                  run against the built-in sandbox provider (no key, no network)
+              --spring.X=V, --imagebatch.X=V   any setting, e.g. --spring.datasource.url=jdbc:postgresql://...
+
+            Exit codes: 0 completed, 1 failed or stopped (run the same command again to resume), 2 usage error.
+            """;
+
+    private ImageBatchCli() {
+    }
+
+    /**
+     * Runs one command, printing to standard output.
+     *
+     * @param args the command line
+     * @return the exit code
+     */
+    public static int execute(String[] args) {
+        return execute(args, System.out);
+    }
+
+    /**
+     * Runs one command.
+     *
+     * @param args the command line
+     * @param out  where messages, progress and the summary go
+     * @return the exit code ({@link #COMPLETED}, {@link #FAILED} or {@link #USAGE})
+     */
+    public static int execute(String[] args, PrintStream out) {
+        if (args.length == 0) {
+            out.print(USAGE_TEXT);
+            return USAGE;
+        }
+        List<String> rest = Arrays.asList(args).subList(1, args.length);
+        try {
+            return switch (args[0]) {
+                case "run" -> run(RunOptions.parse(rest), out);
+                case "help", "--help", "-h" -> {
+                    out.print(USAGE_TEXT);
+                    yield COMPLETED;
+                }
+                default -> throw new UsageException("unknown command \"" + args[0] + "\"; commands: run, help");
+            };
+        } catch (UsageException | CatalogueException e) {
+            out.println("imagebatch: " + e.getMessage());
+            return USAGE;
+        }
+    }
+
+    private static int run(RunOptions options, PrintStream out) {
+        JobFile jobFile = options.jobFile() == null ? null : JobFile.load(Path.of(options.jobFile()));
+        BatchSettings settings = settings(options, jobFile);
+        List<String> springArgs = new ArrayList<>(options.springArgs());
+        boolean sandbox = options.sandbox() || (jobFile != null && jobFile.sandbox() != null);
+        SandboxProvider sandboxProvider = null;
+        try {
+            if (sandbox) {
+                sandboxProvider = SandboxProvider.start(sandboxSettings(jobFile));
+                out.println("Sandbox provider listening on " + sandboxProvider.baseUrl());
+                springArgs.add("--imagebatch.providers." + LiangXinAdapter.NAME + ".base-url="
+                        + sandboxProvider.baseUrl());
+                springArgs.add("--imagebatch.providers." + LiangXinAdapter.NAME + ".api-key="
+                        + SandboxProvider.API_KEY);
+                // the sandbox serves its images from loopback
+                springArgs.add("--imagebatch.download.allow-private-networks=true");
+            }
+            try (ConfigurableApplicationContext context = new SpringApplicationBuilder(ImageBatchApplication.class)
+                    .web(WebApplicationType.NONE)
+                    .logStartupInfo(false)
+                    .run(springArgs.toArray(String[]::new))) {
+                return context.getBean(BatchRunner.class).run(settings, out);
+            }
+        } finally {
+            if (sandboxProvider != null) {
+                sandboxProvider.close();
+            }
+        }
+    }
+
+    /** Merges the options over the job file, then reads the catalogue once to check it and hash it. */
+    static BatchSettings settings(RunOptions o, JobFile f) {
+        String catalogue = pick(o.catalogue(), f == null ? null : f.catalogue());
+        if (catalogue == null) {
+            throw new UsageException("no catalogue: give --catalogue FILE or a job file with \"catalogue:\"");
+        }
+        Map<String, String> columns = new LinkedHashMap<>(f == null ? Map.of() : f.columns());
+        columns.putAll(o.columns());
+        CatalogueFormat format = new CatalogueFormat(pick(o.delimiter(), f == null ? null : f.delimiter()), columns,
+                pick(o.promptTemplate(), f == null ? null : f.promptTemplate()));
+        Path path = Path.of(catalogue).toAbsolutePath().normalize();
+        CatalogueSummary summary = CatalogueInspector.inspect(path, format);
+        String output = pick(o.output(), f == null ? null : f.output(), "file:./output");
+        try {
+            OutputLocation.parse(output);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--output: " + e.getMessage());
+        }
+        String name = pick(o.name(), f == null ? null : f.name(),
+                f == null ? null : stem(f.path()), stem(path));
+        String provider = pick(o.provider(), f == null ? null : f.provider(), LiangXinAdapter.NAME).toLowerCase();
+        return new BatchSettings(name, path.toString(), summary.sha256(), summary.rows(), format, provider,
+                pick(o.model(), f == null ? null : f.model()),
+                new RequestDefaults(pick(o.aspectRatio(), f == null ? null : f.aspectRatio()),
+                        pick(o.resolution(), f == null ? null : f.resolution()), null),
+                output);
+    }
+
+    private static SandboxSettings sandboxSettings(JobFile jobFile) {
+        SandboxSettings s = SandboxSettings.defaults();
+        Map<String, String> m = jobFile == null || jobFile.sandbox() == null ? Map.of() : jobFile.sandbox();
+        for (String key : m.keySet()) {
+            if (!List.of("min-generation-time", "max-generation-time", "failure-rate", "seed").contains(key)) {
+                throw new UsageException("job file " + jobFile.path() + ": unknown key \"sandbox." + key
+                        + "\" (known: min-generation-time, max-generation-time, failure-rate, seed)");
+            }
+        }
+        try {
+            Duration min = m.containsKey("min-generation-time")
+                    ? DurationStyle.detectAndParse(m.get("min-generation-time")) : s.minGenerationTime();
+            Duration max = m.containsKey("max-generation-time")
+                    ? DurationStyle.detectAndParse(m.get("max-generation-time")) : s.maxGenerationTime();
+            double failureRate = m.containsKey("failure-rate") ? Double.parseDouble(m.get("failure-rate"))
+                    : s.failureRate();
+            long seed = m.containsKey("seed") ? Long.parseLong(m.get("seed")) : s.seed();
+            return new SandboxSettings(s.port(), min, max, failureRate, seed, s.serverErrorRate(),
+                    s.rateLimitPerSecond());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("job file " + jobFile.path() + ": bad sandbox setting: " + e.getMessage());
+        }
+    }
+
+    @SafeVarargs
+    private static <T> T pick(T... values) {
+        for (T value : values) {
+            if (value != null) {
+                return value;
+            }
+        }
+        return null;
+    }
+
+    private static String stem(Path path) {
+        String file = path.getFileName().toString();
+        int dot = file.lastIndexOf('.');
+        return dot > 0 ? file.substring(0, dot) : file;
+    }
+}

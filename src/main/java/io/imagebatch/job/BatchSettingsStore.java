@@ -1,0 +1,44 @@
+package io.imagebatch.job;
+
+import io.imagebatch.ledger.TaskLedger;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.stereotype.Component;
+
+/**
+ * Batch settings by batch id, kept in {@code IB_BATCH} so that every step, and every later run of the same
+ * batch, reads the settings the batch started with. The job parameters carry only the batch id.
+ */
+@Component
+public class BatchSettingsStore {
+
+    private final TaskLedger ledger;
+    private final Map<String, BatchSettings> cache = new ConcurrentHashMap<>();
+
+    /** @param ledger where the settings are kept */
+    public BatchSettingsStore(TaskLedger ledger) {
+        this.ledger = ledger;
+    }
+
+    /**
+     * Records a batch's settings unless the batch is known already.
+     *
+     * @param settings the settings
+     * @return the batch id
+     */
+    public String save(BatchSettings settings) {
+        String batchId = settings.batchId();
+        ledger.recordBatch(batchId, settings.toJson());
+        return batchId;
+    }
+
+    /**
+     * @param batchId a batch id
+     * @return its settings
+     * @throws IllegalArgumentException when no such batch was ever started
+     */
+    public BatchSettings get(String batchId) {
+        return cache.computeIfAbsent(batchId, id -> ledger.batchSettings(id).map(BatchSettings::fromJson)
+                .orElseThrow(() -> new IllegalArgumentException("no batch " + id + " in this database")));
+    }
+}

@@ -1,0 +1,114 @@
+package io.imagebatch.job;
+
+import io.imagebatch.ledger.LedgerEntry;
+import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.storage.DownloadException;
+import io.imagebatch.storage.ImageDownloader;
+import io.imagebatch.storage.OutputStore;
+import io.imagebatch.storage.OutputStoreException;
+import io.imagebatch.storage.StoredImage;
+import java.net.URI;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+
+/**
+ * The download step: one pass per call, until no succeeded row waits. Each result image is streamed from its
+ * URL to the output store under {@code <batch id>/<row id>.<ext>} ({@link ObjectKeys}), checked to be an
+ * image, and recorded in the ledger with its URI, SHA-256 and size ({@link ImageDownloader}).
+ *
+ * <p>A download that fails for a reason that may pass (403, 404, 410, 5xx, a body cut short) is tried again
+ * with backoff, up to {@link JobProperties#downloadAttempts()} attempts; then, or at once for a body that is
+ * not an image, the row is FAILED with the reason. An output store that cannot be written fails the step: it
+ * is not the row's fault, and the batch resumes once the store is back.
+ */
+public class DownloadTasklet implements Tasklet {
+
+    private static final Logger log = LoggerFactory.getLogger(DownloadTasklet.class);
+    private static final long MAX_IDLE_MILLIS = 1000;
+
+    private final String batchId;
+    private final TaskLedger ledger;
+    private final ImageDownloader downloader;
+    private final OutputStore store;
+    private final JobProperties properties;
+    private final ExecutorService workers;
+    private final Clock clock;
+
+    /**
+     * @param batchId    the batch
+     * @param ledger     the ledger
+     * @param downloader fetches and stores one image
+     * @param store      the batch's output store (owned by the caller)
+     * @param properties attempts and backoff
+     * @param workers    the pool the downloads run on
+     * @param clock      the clock
+     */
+    public DownloadTasklet(String batchId, TaskLedger ledger, ImageDownloader downloader, OutputStore store,
+            JobProperties properties, ExecutorService workers, Clock clock) {
+        this.batchId = batchId;
+        this.ledger = ledger;
+        this.downloader = downloader;
+        this.store = store;
+        this.properties = properties;
+        this.workers = workers;
+        this.clock = clock;
+    }
+
+    @Override
+    public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws InterruptedException {
+        long now = clock.millis();
+        List<LedgerEntry> due = ledger.dueForDownload(batchId, now, properties.pollBatch());
+        if (due.isEmpty()) {
+            var next = ledger.nextDownloadAt(batchId);
+            if (next.isEmpty()) {
+                return RepeatStatus.FINISHED;
+            }
+            Thread.sleep(Math.max(1, Math.min(MAX_IDLE_MILLIS, next.get() - now)));
+            return RepeatStatus.CONTINUABLE;
+        }
+        AtomicReference<OutputStoreException> storeDown = new AtomicReference<>();
+        CompletableFuture.allOf(due.stream()
+                        .map(entry -> CompletableFuture.runAsync(() -> download(entry, storeDown), workers))
+                        .toArray(CompletableFuture[]::new))
+                .join();
+        if (storeDown.get() != null) {
+            throw storeDown.get();
+        }
+        contribution.incrementWriteCount(due.size());
+        return RepeatStatus.CONTINUABLE;
+    }
+
+    private void download(LedgerEntry entry, AtomicReference<OutputStoreException> storeDown) {
+        long rowNum = entry.rowNum();
+        try {
+            StoredImage image = downloader.download(URI.create(entry.resultUrl()), store,
+                    ObjectKeys.imageStem(batchId, entry.rowId()));
+            ledger.markStored(batchId, rowNum, image.uri().toString(), image.sha256(), image.bytes());
+        } catch (DownloadException e) {
+            int attempt = entry.downloadAttempts() + 1;
+            if (e.retryable() && attempt < properties.downloadAttempts()) {
+                long wait = properties.backoffMillis(attempt, null);
+                log.info("{}: row {} download attempt {} failed ({}); retrying in {} ms", batchId, rowNum, attempt,
+                        e.getMessage(), wait);
+                ledger.rescheduleDownload(batchId, rowNum, clock.millis() + wait, e.getMessage());
+            } else {
+                ledger.markFailed(batchId, rowNum, null, "download", "the result image could not be stored after "
+                        + attempt + " attempt" + (attempt == 1 ? "" : "s") + ": " + e.getMessage());
+            }
+        } catch (OutputStoreException e) {
+            storeDown.compareAndSet(null, e);
+        } catch (IllegalArgumentException e) {
+            ledger.markFailed(batchId, rowNum, null, "download", "the provider gave an unusable result URL: "
+                    + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package io.imagebatch.job;
+
+import io.imagebatch.catalogue.CatalogueItemReader;
+import io.imagebatch.catalogue.CatalogueRow;
+import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.provider.ProviderRegistry;
+import io.imagebatch.storage.DownloadSettings;
+import io.imagebatch.storage.ImageDownloader;
+import io.imagebatch.storage.OutputLocation;
+import io.imagebatch.storage.OutputStore;
+import io.imagebatch.storage.OutputStores;
+import io.imagebatch.storage.StorageSettings;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.batch.core.configuration.annotation.StepScope;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.PlatformTransactionManager;
+
+/**
+ * {@code imageProductionJob}: submit, poll, download, report (../shared/DESIGN.md, The job). One job instance
+ * per batch; its only identifying parameter is {@link #BATCH_ID}, and the batch's settings live in the ledger
+ * ({@link BatchSettingsStore}). Running the same batch again restarts the same instance: completed steps are
+ * skipped, the submit step resumes after its last committed chunk, and the poll and download steps carry on
+ * from the ledger.
+ */
+@Configuration
+public class ImageProductionJobConfiguration {
+
+    /** The job's name in the job repository. */
+    public static final String JOB_NAME = "imageProductionJob";
+    /** The identifying job parameter: the batch id ({@link BatchSettings#batchId()}). */
+    public static final String BATCH_ID = "batch.id";
+
+    @Bean
+    Job imageProductionJob(JobRepository jobRepository, Step submitStep, Step pollStep, Step downloadStep,
+            Step reportStep) {
+        return new JobBuilder(JOB_NAME, jobRepository)
+                .start(submitStep)
+                .next(pollStep)
+                .next(downloadStep)
+                .next(reportStep)
+                .build();
+    }
+
+    @Bean
+    Step submitStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+            CatalogueItemReader catalogueReader, RowProcessor rowProcessor, TaskSubmitWriter taskSubmitWriter,
+            JobProperties properties) {
+        return new StepBuilder("submit", jobRepository)
+                .<CatalogueRow, SubmitItem>chunk(properties.chunkSize())
+                .transactionManager(transactionManager)
+                .reader(catalogueReader)
+                .processor(rowProcessor)
+                .writer(taskSubmitWriter)
+                .build();
+    }
+
+    @Bean
+    Step pollStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+            PollTasklet pollTasklet) {
+        return new StepBuilder("poll", jobRepository).tasklet(pollTasklet, transactionManager).build();
+    }
+
+    @Bean
+    Step downloadStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+            DownloadTasklet downloadTasklet) {
+        return new StepBuilder("download", jobRepository).tasklet(downloadTasklet, transactionManager).build();
+    }
+
+    @Bean
+    Step reportStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+            ReportTasklet reportTasklet) {
+        return new StepBuilder("report", jobRepository).tasklet(reportTasklet, transactionManager).build();
+    }
+
+    @Bean
+    @StepScope
+    CatalogueItemReader catalogueReader(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
+            BatchSettingsStore batches) {
+        BatchSettings batch = batches.get(batchId);
+        return new CatalogueItemReader(Path.of(batch.catalogue()), batch.format());
+    }
+
+    @Bean
+    @StepScope
+    RowProcessor rowProcessor(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
+            BatchSettingsStore batches, ProviderRegistry providers, TaskLedger ledger) {
+        return new RowProcessor(batches.get(batchId), providers, ledger);
+    }
+
+    @Bean
+    @StepScope
+    TaskSubmitWriter taskSubmitWriter(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
+            ProviderRegistry providers, TaskLedger ledger, JobProperties properties, ExecutorService imagebatchWorkers,
+            Clock clock) {
+        return new TaskSubmitWriter(batchId, providers, ledger, properties, imagebatchWorkers, clock, null);
+    }
+
+    @Bean
+    @StepScope
+    PollTasklet pollTasklet(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
+            ProviderRegistry providers, TaskLedger ledger, JobProperties properties, ExecutorService imagebatchWorkers,
+            Clock clock) {
+        return new PollTasklet(batchId, providers, ledger, properties, imagebatchWorkers, clock);
+    }
+
+    /** The batch's output store, opened for one step and closed when the step ends (step scope). */
+    @Bean(destroyMethod = "close")
+    @StepScope
+    OutputStore outputStore(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId, BatchSettingsStore batches,
+            StorageSettings storageSettings) {
+        return OutputStores.open(OutputLocation.parse(batches.get(batchId).output()), storageSettings);
+    }
+
+    @Bean
+    @StepScope
+    DownloadTasklet downloadTasklet(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId, TaskLedger ledger,
+            ImageDownloader imageDownloader, OutputStore outputStore, JobProperties properties,
+            ExecutorService imagebatchWorkers, Clock clock) {
+        return new DownloadTasklet(batchId, ledger, imageDownloader, outputStore, properties, imagebatchWorkers,
+                clock);
+    }
+
+    @Bean
+    @StepScope
+    ReportTasklet reportTasklet(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
+            BatchSettingsStore batches, TaskLedger ledger, OutputStore outputStore) {
+        return new ReportTasklet(batches.get(batchId), ledger, outputStore);
+    }
+
+    @Bean
+    ImageDownloader imageDownloader(DownloadSettings downloadSettings) {
+        return new ImageDownloader(downloadSettings);
+    }
+
+    /** Threads for provider calls and downloads; their number bounds the calls in flight. */
+    @Bean(destroyMethod = "shutdownNow")
+    ExecutorService imagebatchWorkers(JobProperties properties) {
+        AtomicInteger n = new AtomicInteger();
+        return Executors.newFixedThreadPool(properties.concurrency(), r -> {
+            Thread t = new Thread(r, "imagebatch-io-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Bean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+}

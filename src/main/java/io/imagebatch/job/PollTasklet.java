@@ -1,0 +1,136 @@
+package io.imagebatch.job;
+
+import io.imagebatch.ledger.LedgerEntry;
+import io.imagebatch.ledger.RowState;
+import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.provider.FailureClass;
+import io.imagebatch.provider.ProviderAdapter;
+import io.imagebatch.provider.ProviderException;
+import io.imagebatch.provider.ProviderRegistry;
+import io.imagebatch.provider.TaskState;
+import io.imagebatch.provider.TaskStatus;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+
+/**
+ * The poll step: one pass per call, until no task of the batch is in flight. A pass queries, concurrently,
+ * the in-flight rows whose next check is due and records each answer in the ledger at once; the ledger is the
+ * checkpoint, so a restarted step simply carries on. Each call returns within about a second, so that a stop
+ * request is honoured between passes.
+ *
+ * <p>Per row: success records the result URL; fail records the provider's code and message; any other state
+ * (an undocumented one included) schedules the next query by the task's age ({@link JobProperties#pollDelayMillis});
+ * a busy answer schedules it by backoff. A task still not terminal at its deadline is FAILED. A wrong account
+ * (401, 402, 403) fails the step, restartably.
+ */
+public class PollTasklet implements Tasklet {
+
+    private static final Logger log = LoggerFactory.getLogger(PollTasklet.class);
+    private static final long MAX_IDLE_MILLIS = 1000;
+
+    private final String batchId;
+    private final ProviderRegistry providers;
+    private final TaskLedger ledger;
+    private final JobProperties properties;
+    private final ExecutorService workers;
+    private final Clock clock;
+
+    /**
+     * @param batchId    the batch
+     * @param providers  the adapters
+     * @param ledger     the ledger
+     * @param properties poll schedule, batch size and deadline
+     * @param workers    the pool the status queries run on
+     * @param clock      the clock
+     */
+    public PollTasklet(String batchId, ProviderRegistry providers, TaskLedger ledger, JobProperties properties,
+            ExecutorService workers, Clock clock) {
+        this.batchId = batchId;
+        this.providers = providers;
+        this.ledger = ledger;
+        this.properties = properties;
+        this.workers = workers;
+        this.clock = clock;
+    }
+
+    @Override
+    public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws InterruptedException {
+        long now = clock.millis();
+        List<LedgerEntry> due = ledger.dueForPoll(batchId, now, properties.pollBatch());
+        if (due.isEmpty()) {
+            var next = ledger.nextPollAt(batchId);
+            if (next.isEmpty()) {
+                return RepeatStatus.FINISHED;
+            }
+            Thread.sleep(Math.max(1, Math.min(MAX_IDLE_MILLIS, next.get() - now)));
+            return RepeatStatus.CONTINUABLE;
+        }
+        AtomicReference<String> accountProblem = new AtomicReference<>();
+        CompletableFuture.allOf(due.stream()
+                        .map(entry -> CompletableFuture.runAsync(() -> poll(entry, accountProblem), workers))
+                        .toArray(CompletableFuture[]::new))
+                .join();
+        contribution.incrementReadCount(); // one pass
+        if (accountProblem.get() != null) {
+            throw new SubmissionStoppedException(accountProblem.get());
+        }
+        return RepeatStatus.CONTINUABLE;
+    }
+
+    private void poll(LedgerEntry entry, AtomicReference<String> accountProblem) {
+        ProviderAdapter adapter = providers.find(entry.provider()).orElseThrow();
+        long rowNum = entry.rowNum();
+        try {
+            TaskStatus status = adapter.queryTask(entry.taskId());
+            long now = clock.millis();
+            switch (status.state()) {
+                case SUCCESS -> ledger.markSucceeded(batchId, rowNum, status.rawState(), status.resultUrls().get(0));
+                case FAIL -> ledger.markFailed(batchId, rowNum, status.rawState(),
+                        status.failCode() == null ? "fail" : status.failCode(),
+                        "the provider reported the generation failed"
+                                + (status.failMessage() == null ? "" : ": " + status.failMessage()));
+                default -> {
+                    if (pastDeadline(entry, now)) {
+                        failDeadline(entry, status.rawState());
+                    } else {
+                        RowState state = status.state() == TaskState.QUEUED && entry.state() == RowState.SUBMITTED
+                                ? RowState.SUBMITTED : RowState.RUNNING;
+                        ledger.markPolled(batchId, rowNum, state, status.rawState(),
+                                now + properties.pollDelayMillis(now - entry.submittedAt()));
+                    }
+                }
+            }
+        } catch (ProviderException e) {
+            long now = clock.millis();
+            if (e.failureClass() == FailureClass.ACCOUNT) {
+                accountProblem.compareAndSet(null, e.getMessage());
+            } else if (pastDeadline(entry, now)) {
+                failDeadline(entry, null);
+            } else {
+                long wait = properties.backoffMillis(Math.min(entry.polls() + 1, 6), e.retryAfter());
+                log.info("{}: row {} status query failed ({}); next in {} ms", batchId, rowNum, e.getMessage(), wait);
+                ledger.reschedule(batchId, rowNum, now + wait, e.getMessage());
+            }
+        }
+    }
+
+    private boolean pastDeadline(LedgerEntry entry, long now) {
+        return entry.deadlineAt() != null && now >= entry.deadlineAt();
+    }
+
+    private void failDeadline(LedgerEntry entry, String rawState) {
+        ledger.markFailed(batchId, entry.rowNum(), rawState, "deadline",
+                "the task was not finished " + properties.taskDeadline().toMinutes()
+                        + " minutes after it was created (last state: "
+                        + (rawState != null ? rawState : entry.providerState()) + ")");
+    }
+}

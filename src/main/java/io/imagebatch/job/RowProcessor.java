@@ -1,0 +1,84 @@
+package io.imagebatch.job;
+
+import io.imagebatch.catalogue.CatalogueRow;
+import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.provider.ProviderAdapter;
+import io.imagebatch.provider.ProviderRegistry;
+import io.imagebatch.provider.RowRejectedException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.batch.infrastructure.item.ItemProcessor;
+
+/**
+ * The submit step's processor: validates a catalogue row by the rules of its own provider and model and maps
+ * it to a request. It never filters a row out: a rejected row goes on to the writer with its reason, so it is
+ * recorded in the ledger and the report.
+ *
+ * <p>Rejections, each naming the row and the column: a problem found while reading (ragged row, empty
+ * template value, empty id); a repeated id (the first row with an id keeps it, also across a restart, as the
+ * ledger remembers earlier chunks); an unknown provider; a provider rule
+ * ({@link ProviderAdapter#prepare}).
+ */
+public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
+
+    private final BatchSettings batch;
+    private final String batchId;
+    private final ProviderRegistry providers;
+    private final TaskLedger ledger;
+    /** ids seen in this step execution, for repeats within a chunk that is not in the ledger yet. */
+    private final Map<String, Long> firstRowById = new HashMap<>();
+
+    /**
+     * @param batch     the batch's settings
+     * @param providers the adapters
+     * @param ledger    the ledger, to find ids of rows read before a restart
+     */
+    public RowProcessor(BatchSettings batch, ProviderRegistry providers, TaskLedger ledger) {
+        this.batch = batch;
+        this.batchId = batch.batchId();
+        this.providers = providers;
+        this.ledger = ledger;
+    }
+
+    /**
+     * @param row a catalogue row
+     * @return the row's request, or its rejection; never null
+     */
+    @Override
+    public SubmitItem process(CatalogueRow row) {
+        if (row.problem() != null) {
+            return SubmitItem.reject(row, null, null, row.problem());
+        }
+        Optional<String> repeat = repeatedId(row);
+        if (repeat.isPresent()) {
+            return SubmitItem.reject(row, null, null, repeat.get());
+        }
+        String providerName = row.provider() != null ? row.provider().trim().toLowerCase() : batch.provider();
+        Optional<ProviderAdapter> adapter = providers.find(providerName);
+        if (adapter.isEmpty()) {
+            return SubmitItem.reject(row, null, null, "row " + row.rowNumber() + ", column provider: \""
+                    + providerName + "\" is not a supported provider (supported: "
+                    + String.join(", ", providers.names()) + ")");
+        }
+        String model = row.model() != null ? row.model()
+                : row.provider() == null && batch.model() != null ? batch.model() : adapter.get().defaultModel();
+        try {
+            return SubmitItem.send(row, adapter.get().prepare(row, model, batch.defaults()));
+        } catch (RowRejectedException e) {
+            return SubmitItem.reject(row, adapter.get().name(), model, e.getMessage());
+        }
+    }
+
+    private Optional<String> repeatedId(CatalogueRow row) {
+        Long first = firstRowById.putIfAbsent(row.id(), row.rowNumber());
+        if (first == null || first == row.rowNumber()) {
+            first = ledger.firstRowWithId(batchId, row.id()).orElse(row.rowNumber());
+        }
+        if (first < row.rowNumber()) {
+            return Optional.of("row " + row.rowNumber() + ", column id: \"" + row.id()
+                    + "\" repeats the id of row " + first + "; ids must be unique in a catalogue");
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,27 @@
+package io.imagebatch.job;
+
+import io.imagebatch.catalogue.CatalogueRow;
+import io.imagebatch.provider.ImageRequest;
+
+/**
+ * What the submit step's processor hands its writer for one row: a request to send, or the reason the row is
+ * rejected (never both).
+ *
+ * @param row       the catalogue row
+ * @param provider  the row's provider name (null when the row was rejected before one was chosen)
+ * @param model     the row's model (null likewise)
+ * @param request   the request to send, or null for a rejected row
+ * @param rejection why the row is never sent, naming row, column and rule; null for a row to send
+ */
+public record SubmitItem(CatalogueRow row, String provider, String model, ImageRequest request, String rejection) {
+
+    /** @return a row to send */
+    public static SubmitItem send(CatalogueRow row, ImageRequest request) {
+        return new SubmitItem(row, request.provider(), request.model(), request, null);
+    }
+
+    /** @return a row that is never sent */
+    public static SubmitItem reject(CatalogueRow row, String provider, String model, String reason) {
+        return new SubmitItem(row, provider, model, null, reason);
+    }
+}

@@ -1,0 +1,176 @@
+package io.imagebatch.job;
+
+import io.imagebatch.catalogue.CatalogueRow;
+import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.provider.FailureClass;
+import io.imagebatch.provider.ProviderAdapter;
+import io.imagebatch.provider.ProviderException;
+import io.imagebatch.provider.ProviderRegistry;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.infrastructure.item.Chunk;
+import org.springframework.batch.infrastructure.item.ItemWriter;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The submit step's writer: records each row in the ledger and creates the chunk's tasks concurrently
+ * (Spring Batch 6 runs only processing concurrently; ../shared/STACK.md).
+ *
+ * <p>The exactly-once rules of ../shared/DESIGN.md, in order, per row:
+ * <ol>
+ * <li>a rejected row is recorded as REJECTED and never sent;</li>
+ * <li>the intent (SUBMITTING) is committed before the create call; a row already in the ledger is not sent
+ *     again, and one found still SUBMITTING (its run died mid-call) becomes UNCERTAIN;</li>
+ * <li>the taskId is committed the moment the call returns, in its own transaction;</li>
+ * <li>a call that may have reached the provider without an answer makes the row UNCERTAIN: never resent
+ *     silently; a call the provider refused for the row (400, 413, 422) makes it REJECTED;</li>
+ * <li>a busy provider (429 with Retry-After, 455, 5xx, refused connection) is retried with backoff, up to
+ *     {@link JobProperties#createAttempts()}; a wrong account (401, 402, 403, 505), or a provider still busy
+ *     after every attempt, releases the row's intent and fails the step restartably
+ *     ({@link SubmissionStoppedException}); rows not yet sent are not sent.</li>
+ * </ol>
+ */
+public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
+
+    private static final Logger log = LoggerFactory.getLogger(TaskSubmitWriter.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final String batchId;
+    private final ProviderRegistry providers;
+    private final TaskLedger ledger;
+    private final JobProperties properties;
+    private final ExecutorService workers;
+    private final Clock clock;
+    private final String callbackUrl;
+
+    /**
+     * @param batchId     the batch
+     * @param providers   the adapters
+     * @param ledger      the ledger
+     * @param properties  attempts, backoff, deadline
+     * @param workers     the pool the create calls run on (its size bounds the calls in flight)
+     * @param clock       the clock
+     * @param callbackUrl the callback URL for this batch, or null without callbacks
+     */
+    public TaskSubmitWriter(String batchId, ProviderRegistry providers, TaskLedger ledger, JobProperties properties,
+            ExecutorService workers, Clock clock, String callbackUrl) {
+        this.batchId = batchId;
+        this.providers = providers;
+        this.ledger = ledger;
+        this.properties = properties;
+        this.workers = workers;
+        this.clock = clock;
+        this.callbackUrl = callbackUrl;
+    }
+
+    @Override
+    public void write(Chunk<? extends SubmitItem> chunk) {
+        List<SubmitItem> toCreate = new ArrayList<>();
+        for (SubmitItem item : chunk) {
+            CatalogueRow row = item.row();
+            if (item.rejection() != null) {
+                ledger.insertRejected(batchId, row.rowNumber(), row.id(), item.provider(), item.model(),
+                        row.prompt(), item.rejection());
+            } else if (ledger.insertIntent(batchId, row.rowNumber(), row.id(), item.provider(), item.model(),
+                    item.request().prompt(), JSON.writeValueAsString(item.request()))) {
+                toCreate.add(item);
+            } else {
+                // already in the ledger: a chunk read again after a restart. A row left SUBMITTING was in
+                // flight when its run died; the task may exist, so it must not be sent again.
+                ledger.markUncertain(batchId, row.rowNumber(), "the run stopped while the create call for this row"
+                        + " was in flight, so the task may exist at the provider; not resent");
+            }
+        }
+        AtomicReference<String> stop = new AtomicReference<>();
+        CompletableFuture.allOf(toCreate.stream()
+                        .map(item -> CompletableFuture.runAsync(() -> create(item, stop), workers))
+                        .toArray(CompletableFuture[]::new))
+                .join();
+        if (stop.get() != null) {
+            throw new SubmissionStoppedException(stop.get());
+        }
+    }
+
+    private void create(SubmitItem item, AtomicReference<String> stop) {
+        long rowNum = item.row().rowNumber();
+        ProviderAdapter adapter = providers.find(item.provider()).orElseThrow();
+        for (int attempt = 1; ; attempt++) {
+            if (stop.get() != null) {
+                ledger.releaseIntent(batchId, rowNum); // certainly not sent: a resumed batch sends it
+                return;
+            }
+            try {
+                String taskId = adapter.createTask(item.request(), callbackUrl);
+                long now = clock.millis();
+                ledger.markSubmitted(batchId, rowNum, taskId, now, now + properties.pollDelayMillis(0),
+                        now + properties.taskDeadline().toMillis());
+                return;
+            } catch (ProviderException e) {
+                if (e.mayHaveReachedProvider()) {
+                    ledger.markUncertain(batchId, rowNum, e.getMessage()
+                            + "; the task may exist at the provider, so the row is not resent");
+                    return;
+                }
+                switch (e.failureClass()) {
+                    case ROW_INVALID -> {
+                        ledger.markRejectedByProvider(batchId, rowNum, code(e), "row " + rowNum
+                                + ": the provider refused the request: " + e.getMessage());
+                        return;
+                    }
+                    case GENERATION_FAILED -> {
+                        ledger.markFailed(batchId, rowNum, null, code(e), e.getMessage());
+                        return;
+                    }
+                    case ACCOUNT -> {
+                        ledger.releaseIntent(batchId, rowNum);
+                        stop.compareAndSet(null, e.getMessage() + " (the account or key is wrong; fix it, then run"
+                                + " the same command again to resume)");
+                        return;
+                    }
+                    case BUSY -> {
+                        if (attempt >= properties.createAttempts()) {
+                            ledger.releaseIntent(batchId, rowNum);
+                            stop.compareAndSet(null, e.getMessage() + " (still busy after " + attempt
+                                    + " attempts; run the same command again later to resume)");
+                            return;
+                        }
+                        long wait = properties.backoffMillis(attempt, e.retryAfter());
+                        log.info("{}: row {} create attempt {} busy ({}); retrying in {} ms", batchId, rowNum,
+                                attempt, e.httpStatus() == 0 ? "no connection" : "HTTP " + e.httpStatus(), wait);
+                        if (!sleep(wait)) {
+                            ledger.releaseIntent(batchId, rowNum);
+                            stop.compareAndSet(null, "interrupted while waiting to retry");
+                            return;
+                        }
+                    }
+                }
+            } catch (RuntimeException unexpected) {
+                // not a classified provider answer: we cannot tell whether a task was made
+                ledger.markUncertain(batchId, rowNum, "create call failed unexpectedly (" + unexpected
+                        + "); the task may exist at the provider, so the row is not resent");
+                log.warn("{}: row {} create failed unexpectedly", batchId, rowNum, unexpected);
+                return;
+            }
+        }
+    }
+
+    private static String code(ProviderException e) {
+        return e.providerCode() != null ? e.providerCode() : String.valueOf(e.httpStatus());
+    }
+
+    private static boolean sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.imagebatch.ledger;
+
+/**
+ * One line of the ledger, as stored in {@code IB_TASK_LEDGER}. Times are epoch milliseconds, null when not
+ * reached.
+ *
+ * @param batchId          the batch
+ * @param rowNum           1-based catalogue data row number
+ * @param rowId            the row's id (the {@code id} column, or the row number)
+ * @param state            the row's state
+ * @param attempt          1 for the first create; higher after {@code retry-failed}
+ * @param provider         provider name, null for a row rejected before a provider was chosen
+ * @param model            model name
+ * @param prompt           the prompt as sent (or as read, for a rejected row)
+ * @param request          the mapped request as JSON, null for a rejected row
+ * @param taskId           the provider's taskId once the create call returned
+ * @param providerState    the provider's last state word
+ * @param resultUrl        the result image URL once the task succeeded
+ * @param outputUri        where the image was stored
+ * @param sha256           lower-case hex SHA-256 of the stored image
+ * @param bytes            size of the stored image in bytes
+ * @param errorCode        provider failure code or our own short code
+ * @param error            why the row was rejected or failed, naming row, column and rule where it applies
+ * @param polls            status queries made for the task
+ * @param downloadAttempts download attempts made for the result
+ * @param submittedAt      when the taskId came back
+ * @param nextCheckAt      when the poll or download step should look at the row next
+ * @param deadlineAt       when an unfinished task is given up as FAILED
+ * @param updatedAt        last change
+ */
+public record LedgerEntry(String batchId, long rowNum, String rowId, RowState state, int attempt, String provider,
+        String model, String prompt, String request, String taskId, String providerState, String resultUrl,
+        String outputUri, String sha256, Long bytes, String errorCode, String error, int polls,
+        int downloadAttempts, Long submittedAt, Long nextCheckAt, Long deadlineAt, long updatedAt) {
+}

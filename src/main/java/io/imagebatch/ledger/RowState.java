@@ -1,0 +1,33 @@
+package io.imagebatch.ledger;
+
+/**
+ * The state of one catalogue row in the ledger (../shared/DESIGN.md, The ledger).
+ */
+public enum RowState {
+    /** Validation failed, by our rules or the provider's answer to the create call; never (re)sent. */
+    REJECTED,
+    /** The intent is committed and the create call is in flight. Found after a crash, it becomes UNCERTAIN. */
+    SUBMITTING,
+    /** The provider returned a taskId; not yet seen running. */
+    SUBMITTED,
+    /** The provider reports the task queued or generating. */
+    RUNNING,
+    /** The provider reports success; the result URL is known, the image is not stored yet. */
+    SUCCEEDED,
+    /** The provider said fail, the deadline passed, or the image could not be fetched. */
+    FAILED,
+    /** The image is in the output store, with its SHA-256 and size. */
+    STORED,
+    /** The create call may or may not have reached the provider: never resent silently. */
+    UNCERTAIN;
+
+    /** @return true for states a batch can end in */
+    public boolean isFinal() {
+        return this == REJECTED || this == FAILED || this == STORED || this == UNCERTAIN;
+    }
+
+    /** @return true while the poll step still has to query the task */
+    public boolean isInFlight() {
+        return this == SUBMITTED || this == RUNNING;
+    }
+}

@@ -1,0 +1,313 @@
+package io.imagebatch.ledger;
+
+import java.time.Clock;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.DataClassRowMapper;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The task ledger ({@code IB_TASK_LEDGER}, {@code db/ledger-schema.sql}), written with Spring JDBC in the
+ * database of the job repository.
+ *
+ * <p>Every write commits in its own transaction ({@code REQUIRES_NEW}), also when called from inside a chunk:
+ * the invariants of ../shared/DESIGN.md need the intent committed before a create call and the taskId
+ * committed the moment the call returns, not at the end of the chunk.
+ */
+@Repository
+public class TaskLedger {
+
+    private static final DataClassRowMapper<LedgerEntry> ENTRY = new DataClassRowMapper<>(LedgerEntry.class);
+
+    private final JdbcClient jdbc;
+    private final TransactionTemplate ownTransaction;
+    private final Clock clock;
+
+    /**
+     * @param jdbc               the JDBC client on the job repository's database
+     * @param transactionManager the transaction manager of that database
+     * @param clock              the clock for {@code UPDATED_AT}
+     */
+    public TaskLedger(JdbcClient jdbc, PlatformTransactionManager transactionManager, Clock clock) {
+        this.jdbc = jdbc;
+        this.ownTransaction = new TransactionTemplate(transactionManager);
+        this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        this.clock = clock;
+    }
+
+    // ---- batches ----
+
+    /**
+     * Records a batch's settings the first time it is seen; later calls leave them as they are.
+     *
+     * @param batchId  the batch id
+     * @param settings the batch settings as JSON (no secrets)
+     */
+    public void recordBatch(String batchId, String settings) {
+        write(() -> {
+            try {
+                jdbc.sql("INSERT INTO IB_BATCH (BATCH_ID, SETTINGS, CREATED_AT) VALUES (?, ?, ?)")
+                        .params(batchId, settings, now()).update();
+            } catch (DuplicateKeyException alreadyThere) {
+                // a resumed batch keeps the settings it started with
+            }
+        });
+    }
+
+    /** @return the batch's settings JSON, if the batch is known */
+    public Optional<String> batchSettings(String batchId) {
+        return jdbc.sql("SELECT SETTINGS FROM IB_BATCH WHERE BATCH_ID = ?").param(batchId)
+                .query(String.class).optional();
+    }
+
+    // ---- submit step ----
+
+    /**
+     * Records a row that is never sent.
+     *
+     * @param batchId the batch
+     * @param rowNum  1-based row number
+     * @param rowId   the row id
+     * @param provider provider name or null
+     * @param model    model name or null
+     * @param prompt   the prompt as read, or null
+     * @param reason   the rejection, naming row, column and rule
+     * @return false when the row was already in the ledger (a re-read chunk after a restart)
+     */
+    public boolean insertRejected(String batchId, long rowNum, String rowId, String provider, String model,
+            String prompt, String reason) {
+        return insert(batchId, rowNum, rowId, RowState.REJECTED, provider, model, prompt, null, reason);
+    }
+
+    /**
+     * Commits the intent to create a task for a row (state {@code SUBMITTING}). Only the caller whose insert
+     * succeeds may make the create call: the primary key makes this safe also between processes.
+     *
+     * @param batchId  the batch
+     * @param rowNum   1-based row number
+     * @param rowId    the row id
+     * @param provider provider name
+     * @param model    model name
+     * @param prompt   the prompt to send
+     * @param request  the request as JSON
+     * @return true when the intent was recorded now; false when the row is already in the ledger
+     */
+    public boolean insertIntent(String batchId, long rowNum, String rowId, String provider, String model,
+            String prompt, String request) {
+        return insert(batchId, rowNum, rowId, RowState.SUBMITTING, provider, model, prompt, request, null);
+    }
+
+    /**
+     * Records the taskId the create call returned.
+     *
+     * @param submittedAt epoch ms when the call returned
+     * @param nextCheckAt epoch ms of the first status query
+     * @param deadlineAt  epoch ms after which the task is given up
+     */
+    public void markSubmitted(String batchId, long rowNum, String taskId, long submittedAt, long nextCheckAt,
+            long deadlineAt) {
+        update("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', TASK_ID = ?, SUBMITTED_AT = ?, NEXT_CHECK_AT = ?,"
+                + " DEADLINE_AT = ?, ERROR = NULL, ERROR_CODE = NULL, UPDATED_AT = ?"
+                + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
+                taskId, submittedAt, nextCheckAt, deadlineAt, now(), batchId, rowNum);
+    }
+
+    /**
+     * Removes an intent whose create call certainly made no task (the provider refused it, or the request
+     * never left this machine), so that a resumed batch sends the row again.
+     */
+    public void releaseIntent(String batchId, long rowNum) {
+        update("DELETE FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
+                batchId, rowNum);
+    }
+
+    /**
+     * Marks a row whose create call may or may not have made a task. Such a row is never resent silently.
+     *
+     * @param reason what happened, for the report
+     */
+    public void markUncertain(String batchId, long rowNum, String reason) {
+        update("UPDATE IB_TASK_LEDGER SET STATE = 'UNCERTAIN', ERROR = ?, UPDATED_AT = ?"
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
+                reason, now(), batchId, rowNum);
+    }
+
+    /** Marks a row the provider refused at create time (HTTP 400/413/422): never resent unchanged. */
+    public void markRejectedByProvider(String batchId, long rowNum, String errorCode, String reason) {
+        update("UPDATE IB_TASK_LEDGER SET STATE = 'REJECTED', ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?"
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
+                errorCode, reason, now(), batchId, rowNum);
+    }
+
+    /**
+     * @return the ledger line of the first row (lowest row number) with this id, if any; used to find repeated
+     *         ids also after a restart
+     */
+    public Optional<Long> firstRowWithId(String batchId, String rowId) {
+        return jdbc.sql("SELECT MIN(ROW_NUM) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_ID = ?")
+                .params(batchId, rowId).query(Long.class).list().stream().filter(Objects::nonNull).findFirst();
+    }
+
+    /** @return the row's ledger line, if it has one */
+    public Optional<LedgerEntry> find(String batchId, long rowNum) {
+        return jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ?")
+                .params(batchId, rowNum).query(ENTRY).optional();
+    }
+
+    // ---- poll step ----
+
+    /**
+     * @param now   epoch ms
+     * @param limit most rows returned
+     * @return in-flight rows ({@code SUBMITTED}, {@code RUNNING}) whose next check is due, earliest first
+     */
+    public List<LedgerEntry> dueForPoll(String batchId, long now, int limit) {
+        return jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE IN ('SUBMITTED', 'RUNNING')"
+                        + " AND NEXT_CHECK_AT <= ? ORDER BY NEXT_CHECK_AT, ROW_NUM FETCH FIRST " + limit + " ROWS ONLY")
+                .params(batchId, now).query(ENTRY).list();
+    }
+
+    /** @return the earliest next check of an in-flight row, empty when none is in flight */
+    public Optional<Long> nextPollAt(String batchId) {
+        return jdbc.sql("SELECT MIN(NEXT_CHECK_AT) FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
+                        + " AND STATE IN ('SUBMITTED', 'RUNNING')")
+                .param(batchId).query(Long.class).list().stream().filter(Objects::nonNull).findFirst();
+    }
+
+    /** Records a non-terminal status answer and when to ask again. */
+    public void markPolled(String batchId, long rowNum, RowState state, String providerState, long nextCheckAt) {
+        update("UPDATE IB_TASK_LEDGER SET STATE = ?, PROVIDER_STATE = ?, POLLS = POLLS + 1, NEXT_CHECK_AT = ?,"
+                        + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
+                state.name(), providerState, nextCheckAt, now(), batchId, rowNum);
+    }
+
+    /** Records a failed status query (provider busy): only when to ask again. */
+    public void reschedule(String batchId, long rowNum, long nextCheckAt, String error) {
+        update("UPDATE IB_TASK_LEDGER SET POLLS = POLLS + 1, NEXT_CHECK_AT = ?, ERROR = ?, UPDATED_AT = ?"
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
+                nextCheckAt, error, now(), batchId, rowNum);
+    }
+
+    /** Records a task that succeeded, with its result URL; the download step takes it from here. */
+    public void markSucceeded(String batchId, long rowNum, String providerState, String resultUrl) {
+        update("UPDATE IB_TASK_LEDGER SET STATE = 'SUCCEEDED', PROVIDER_STATE = ?, RESULT_URL = ?, POLLS = POLLS + 1,"
+                        + " ERROR = NULL, NEXT_CHECK_AT = ?, UPDATED_AT = ?"
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
+                providerState, resultUrl, now(), now(), batchId, rowNum);
+    }
+
+    /**
+     * Records a row that failed: the provider said fail, the deadline passed, or its image could not be
+     * fetched.
+     *
+     * @param errorCode the provider's failure code or ours ({@code deadline}, {@code download})
+     * @param reason    the provider's message or ours
+     */
+    public void markFailed(String batchId, long rowNum, String providerState, String errorCode, String reason) {
+        update("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', PROVIDER_STATE = COALESCE(?, PROVIDER_STATE),"
+                        + " ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?"
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTING', 'SUBMITTED', 'RUNNING', 'SUCCEEDED')",
+                providerState, errorCode, reason, now(), batchId, rowNum);
+    }
+
+    // ---- download step ----
+
+    /** @return succeeded rows whose download is due, in row order */
+    public List<LedgerEntry> dueForDownload(String batchId, long now, int limit) {
+        return jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'SUCCEEDED'"
+                        + " AND NEXT_CHECK_AT <= ? ORDER BY ROW_NUM FETCH FIRST " + limit + " ROWS ONLY")
+                .params(batchId, now).query(ENTRY).list();
+    }
+
+    /** @return the earliest next download attempt of a succeeded row, empty when none is waiting */
+    public Optional<Long> nextDownloadAt(String batchId) {
+        return jdbc.sql("SELECT MIN(NEXT_CHECK_AT) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'SUCCEEDED'")
+                .param(batchId).query(Long.class).list().stream().filter(Objects::nonNull).findFirst();
+    }
+
+    /** Records a failed download attempt and when to try again. */
+    public void rescheduleDownload(String batchId, long rowNum, long nextAttemptAt, String error) {
+        update("UPDATE IB_TASK_LEDGER SET DOWNLOAD_ATTEMPTS = DOWNLOAD_ATTEMPTS + 1, NEXT_CHECK_AT = ?, ERROR = ?,"
+                        + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUCCEEDED'",
+                nextAttemptAt, error, now(), batchId, rowNum);
+    }
+
+    /**
+     * Records a stored image.
+     *
+     * @param outputUri where it is
+     * @param sha256    lower-case hex SHA-256 of its bytes
+     * @param bytes     its size in bytes
+     */
+    public void markStored(String batchId, long rowNum, String outputUri, String sha256, long bytes) {
+        update("UPDATE IB_TASK_LEDGER SET STATE = 'STORED', OUTPUT_URI = ?, SHA256 = ?, BYTES = ?,"
+                        + " DOWNLOAD_ATTEMPTS = DOWNLOAD_ATTEMPTS + 1, ERROR = NULL, UPDATED_AT = ?"
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUCCEEDED'",
+                outputUri, sha256, bytes, now(), batchId, rowNum);
+    }
+
+    // ---- report and progress ----
+
+    /** @return the number of ledger lines per state (states with none are absent) */
+    public Map<RowState, Long> countByState(String batchId) {
+        Map<RowState, Long> counts = new EnumMap<>(RowState.class);
+        jdbc.sql("SELECT STATE, COUNT(*) AS N FROM IB_TASK_LEDGER WHERE BATCH_ID = ? GROUP BY STATE")
+                .param(batchId)
+                .query((rs, i) -> Map.entry(RowState.valueOf(rs.getString("STATE")), rs.getLong("N")))
+                .list().forEach(e -> counts.put(e.getKey(), e.getValue()));
+        return counts;
+    }
+
+    /**
+     * Streams the batch's lines in row order, without holding them all in memory.
+     *
+     * @param consumer called once per line, in row order
+     */
+    public void forEachInRowOrder(String batchId, Consumer<LedgerEntry> consumer) {
+        try (Stream<LedgerEntry> rows = jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? ORDER BY ROW_NUM")
+                .param(batchId).withFetchSize(500).query(ENTRY).stream()) {
+            rows.forEach(consumer);
+        }
+    }
+
+    // ---- helpers ----
+
+    private boolean insert(String batchId, long rowNum, String rowId, RowState state, String provider,
+            String model, String prompt, String request, String error) {
+        Boolean inserted = ownTransaction.execute(tx -> {
+            try {
+                jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, ROW_ID, STATE, PROVIDER, MODEL, PROMPT,"
+                                + " REQUEST, ERROR, UPDATED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                        .params(batchId, rowNum, rowId, state.name(), provider, model, prompt, request, error, now())
+                        .update();
+                return true;
+            } catch (DuplicateKeyException alreadyThere) {
+                tx.setRollbackOnly();
+                return false;
+            }
+        });
+        return Boolean.TRUE.equals(inserted);
+    }
+
+    private void update(String sql, Object... params) {
+        write(() -> jdbc.sql(sql).params(params).update());
+    }
+
+    private void write(Runnable work) {
+        ownTransaction.executeWithoutResult(tx -> work.run());
+    }
+
+    private long now() {
+        return clock.millis();
+    }
+}

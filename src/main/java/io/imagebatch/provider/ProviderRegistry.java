@@ -1,0 +1,50 @@
+package io.imagebatch.provider;
+
+import io.imagebatch.provider.liangxin.LiangXinAdapter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.springframework.stereotype.Component;
+
+/**
+ * The provider adapters by name, built from {@link ProvidersProperties}.
+ */
+@Component
+public class ProviderRegistry {
+
+    private final Map<String, ProviderAdapter> adapters = new LinkedHashMap<>();
+    private final Map<String, ProviderSettings> settings = new LinkedHashMap<>();
+
+    /** @param properties {@code imagebatch.providers.*} */
+    public ProviderRegistry(ProvidersProperties properties) {
+        register(new LiangXinAdapter(properties.liangxin()), properties.liangxin());
+    }
+
+    private void register(ProviderAdapter adapter, ProviderSettings providerSettings) {
+        adapters.put(adapter.name(), adapter);
+        settings.put(adapter.name(), providerSettings);
+    }
+
+    /**
+     * @param name a provider name, any case
+     * @return its adapter, or empty for a provider we do not support
+     */
+    public Optional<ProviderAdapter> find(String name) {
+        return name == null ? Optional.empty() : Optional.ofNullable(adapters.get(name.trim().toLowerCase()));
+    }
+
+    /** @return the supported provider names */
+    public Set<String> names() {
+        return adapters.keySet();
+    }
+
+    /**
+     * @param name a supported provider name
+     * @return true when its base URL and API key are set
+     */
+    public boolean isConfigured(String name) {
+        ProviderSettings s = settings.get(name);
+        return s != null && s.isConfigured();
+    }
+}

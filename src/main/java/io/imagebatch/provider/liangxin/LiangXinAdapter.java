@@ -1,0 +1,268 @@
+package io.imagebatch.provider.liangxin;
+
+import io.imagebatch.catalogue.CatalogueRow;
+import io.imagebatch.provider.FailureClass;
+import io.imagebatch.provider.ImageRequest;
+import io.imagebatch.provider.ProviderAdapter;
+import io.imagebatch.provider.ProviderException;
+import io.imagebatch.provider.ProviderHttp;
+import io.imagebatch.provider.ProviderSettings;
+import io.imagebatch.provider.RequestDefaults;
+import io.imagebatch.provider.RowRejectedException;
+import io.imagebatch.provider.RowRules;
+import io.imagebatch.provider.TaskState;
+import io.imagebatch.provider.TaskStatus;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The LiangXin market API (the same shape as kie.ai's market API), as documented in
+ * {@code ../shared/providers/liangxin-nano-banana-pro-flash-reference.txt},
+ * {@code liangxin-create-task-page.txt} and section 1 of {@code PROVIDERS.md}.
+ *
+ * <ul>
+ * <li>Create: {@code POST /api/v1/jobs/createTask}, body {@code {"model","callBackUrl"?,"input":{...}}},
+ *     answer {@code {"code":200,"msg":"success","data":{"taskId":"..."}}}.</li>
+ * <li>Status: {@code GET /api/v1/jobs/recordInfo?taskId=...}, answer {@code data.state} one of
+ *     {@code waiting | queuing | generating | success | fail}; {@code data.resultJson} is a JSON <em>string</em>
+ *     holding {@code {"resultUrls":[...]}} once the state is success.</li>
+ * <li>Auth: {@code Authorization: Bearer <key>} (PROVIDERS.md: inferred from the {@code invalid token} error).</li>
+ * <li>Errors: {@code {"code":400,"msg":"...","data":null}} or {@code {"error":{"message":"invalid token",...}}};
+ *     some copies say {@code message} for {@code msg}: both are read.</li>
+ * </ul>
+ *
+ * <p>Input rules enforced before sending (liangxin-nano-banana-pro-flash-reference.txt): prompt 2 to 3000
+ * characters; aspect_ratio one of 1:1 2:3 3:2 4:3 3:4 5:4 4:5 16:9 9:16 21:9 (default 1:1); resolution one of
+ * 1K 2K 4K low medium high (default 1K for Flash; 2K for nano-banana-pro, PROVIDERS.md); reference images at
+ * most 3, each ending .png/.jpg/.jpeg/.webp or a data URI of those types; output_format only png. The rules
+ * for {@code nano-banana-pro} are taken to be Flash's, as our pages give only its default resolution
+ * [inferred]. Other market models are rejected as unsupported: their input rules are not in our pages.
+ */
+public final class LiangXinAdapter implements ProviderAdapter {
+
+    /** Provider name in settings and catalogues. */
+    public static final String NAME = "liangxin";
+    /** The default model (issue 3: liangxin defaults to nano-banana-pro-flash). */
+    public static final String FLASH = "nano-banana-pro-flash";
+    /** Nano Banana Pro on the same market; default resolution 2K (PROVIDERS.md). */
+    public static final String PRO = "nano-banana-pro";
+
+    static final List<String> ASPECT_RATIOS =
+            List.of("1:1", "2:3", "3:2", "4:3", "3:4", "5:4", "4:5", "16:9", "9:16", "21:9");
+    static final List<String> RESOLUTIONS = List.of("1K", "2K", "4K", "low", "medium", "high");
+    static final List<String> OUTPUT_FORMATS = List.of("png");
+    static final List<String> REFERENCE_EXTENSIONS = List.of("png", "jpg", "jpeg", "webp");
+    static final int PROMPT_MIN = 2;
+    static final int PROMPT_MAX = 3000;
+    static final int MAX_REFERENCES = 3;
+
+    private static final Logger log = LoggerFactory.getLogger(LiangXinAdapter.class);
+    private static final JsonMapper json = JsonMapper.builder().build();
+
+    private final ProviderHttp http;
+    private final Set<String> unknownStatesSeen = ConcurrentHashMap.newKeySet();
+
+    /** @param settings base URL, API key and timeouts ({@code imagebatch.providers.liangxin.*}) */
+    public LiangXinAdapter(ProviderSettings settings) {
+        this.http = new ProviderHttp(NAME, settings);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String defaultModel() {
+        return FLASH;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Rules: see the class comment. A model other than {@code nano-banana-pro-flash} and
+     * {@code nano-banana-pro} is rejected in column {@code model}.
+     */
+    @Override
+    public ImageRequest prepare(CatalogueRow row, String model, RequestDefaults defaults)
+            throws RowRejectedException {
+        long n = row.rowNumber();
+        String who = "LiangXin " + model;
+        if (!FLASH.equals(model) && !PRO.equals(model)) {
+            throw new RowRejectedException(n, "model", "\"" + model + "\" is not supported for LiangXin;"
+                    + " supported: " + FLASH + ", " + PRO + " (other market models' input rules are not documented)");
+        }
+        String prompt = RowRules.promptLength(n, row.prompt(), PROMPT_MIN, PROMPT_MAX, who);
+        String aspectRatio = RowRules.oneOf(n, "aspect_ratio",
+                firstNonNull(row.aspectRatio(), defaults.aspectRatio(), "1:1"), ASPECT_RATIOS, who);
+        String resolution = RowRules.oneOf(n, "resolution",
+                firstNonNull(row.resolution(), defaults.resolution(), PRO.equals(model) ? "2K" : "1K"),
+                RESOLUTIONS, who);
+        String outputFormat = RowRules.oneOf(n, "output_format",
+                firstNonNull(row.outputFormat(), defaults.outputFormat(), "png"), OUTPUT_FORMATS, who);
+        List<String> references = RowRules.references(n, row.referenceImages(), MAX_REFERENCES,
+                REFERENCE_EXTENSIONS, who);
+        return new ImageRequest(NAME, model, prompt, aspectRatio, resolution, outputFormat, references);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Sends {@code image_input} for the references (the documentation allows either list, 3 together).
+     */
+    @Override
+    public String createTask(ImageRequest request, String callbackUrl) {
+        Map<String, Object> input = new LinkedHashMap<>();
+        input.put("prompt", request.prompt());
+        if (!request.referenceImages().isEmpty()) {
+            input.put("image_input", request.referenceImages());
+        }
+        input.put("aspect_ratio", request.aspectRatio());
+        input.put("resolution", request.resolution());
+        input.put("output_format", request.outputFormat());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model", request.model());
+        if (callbackUrl != null) {
+            body.put("callBackUrl", callbackUrl);
+        }
+        body.put("input", input);
+
+        HttpRequest httpRequest = http.request("/api/v1/jobs/createTask")
+                .header("Authorization", "Bearer " + http.apiKey())
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
+                .build();
+        JsonNode data = call(httpRequest, "createTask");
+        String taskId = data.path("taskId").asString("");
+        if (taskId.isBlank()) {
+            // an answer without a taskId: a task may exist that we cannot name
+            throw new ProviderException(FailureClass.BUSY, 200, null,
+                    "LiangXin createTask answered success without data.taskId", null, true, null);
+        }
+        return taskId;
+    }
+
+    @Override
+    public TaskStatus queryTask(String taskId) {
+        HttpRequest httpRequest = http.request("/api/v1/jobs/recordInfo?taskId="
+                        + URLEncoder.encode(taskId, StandardCharsets.UTF_8))
+                .header("Authorization", "Bearer " + http.apiKey())
+                .GET()
+                .build();
+        return parseRecord(call(httpRequest, "recordInfo"), taskId);
+    }
+
+    /**
+     * Reads a recordInfo {@code data} object (also the callback payload's {@code data}).
+     *
+     * @param data            the {@code data} object
+     * @param requestedTaskId the taskId asked for, used when the payload omits it
+     * @return the status
+     * @throws ProviderException BUSY when {@code resultJson} is not valid JSON (a later query may read it)
+     */
+    TaskStatus parseRecord(JsonNode data, String requestedTaskId) {
+        String taskId = data.path("taskId").asString(requestedTaskId);
+        String rawState = data.path("state").asString("");
+        TaskState state = switch (rawState) {
+            case "waiting", "queuing" -> TaskState.QUEUED;
+            case "generating" -> TaskState.RUNNING;
+            case "success" -> TaskState.SUCCESS;
+            case "fail" -> TaskState.FAIL;
+            default -> TaskState.UNKNOWN;
+        };
+        if (state == TaskState.UNKNOWN && unknownStatesSeen.add(rawState)) {
+            log.warn("LiangXin recordInfo: state \"{}\" is not in the documentation; the task stays in flight"
+                    + " until its deadline", rawState);
+        }
+        List<String> urls = new ArrayList<>();
+        if (state == TaskState.SUCCESS) {
+            String resultJson = data.path("resultJson").asString("");
+            try {
+                JsonNode result = resultJson.isBlank() ? json.createObjectNode() : json.readTree(resultJson);
+                result.path("resultUrls").forEach(u -> urls.add(u.asString()));
+            } catch (JacksonException e) {
+                throw new ProviderException(FailureClass.BUSY, 200, null,
+                        "LiangXin recordInfo: resultJson of task " + taskId + " is not JSON", null, false, e);
+            }
+            if (urls.isEmpty()) {
+                // success without a URL cannot be stored: treat as a failed generation, visibly
+                return new TaskStatus(taskId, TaskState.FAIL, rawState, List.of(), "no-result",
+                        "LiangXin reported success without resultUrls");
+            }
+        }
+        String failCode = text(data, "failCode");
+        String failMessage = text(data, "failMsg");
+        return new TaskStatus(taskId, state, rawState, urls,
+                state == TaskState.FAIL ? failCode : null, state == TaskState.FAIL ? failMessage : null);
+    }
+
+    /** Sends, then unwraps {@code data} from a success body, or throws a classified error. */
+    private JsonNode call(HttpRequest request, String callName) {
+        ProviderHttp.Answer answer = http.send(request, callName);
+        JsonNode body = readBody(answer.body());
+        // body code wins over HTTP 200 (the documented error body also comes with HTTP 200 from some gateways)
+        int code = body.path("code").isNumber() ? body.path("code").asInt() : answer.status();
+        if (answer.status() == 200 && code == 200 && body.path("data").isObject()) {
+            return body.path("data");
+        }
+        int status = answer.status() != 200 ? answer.status() : code;
+        String message = firstNonNull(text(body, "msg"), text(body, "message"), text(body.path("error"), "message"));
+        ProviderHttp.Answer effective = new ProviderHttp.Answer(status, answer.body(), answer.retryAfter());
+        if (status == 200) {
+            // HTTP 200 and code 200 but no data object: unexpected shape
+            return failUnexpected(callName, answer.body());
+        }
+        throw http.error(effective, body.path("code").isMissingNode() ? null : body.path("code").asString(),
+                message, callName, "recordInfo".equals(callName) ? LiangXinAdapter::classifyStatusQuery : null);
+    }
+
+    private JsonNode failUnexpected(String callName, String body) {
+        throw new ProviderException(FailureClass.BUSY, 200, null,
+                "LiangXin " + callName + ": unexpected answer " + http.mask(shorten(body)), null,
+                "createTask".equals(callName), null);
+    }
+
+    /** A status query for a task the provider does not (yet) know is kept in flight, not failed. */
+    private static FailureClass classifyStatusQuery(int status) {
+        return status == 404 ? FailureClass.BUSY : ProviderHttp.classifyStatus(status);
+    }
+
+    private static JsonNode readBody(String body) {
+        try {
+            return body == null || body.isBlank() ? json.createObjectNode() : json.readTree(body);
+        } catch (JacksonException e) {
+            return json.createObjectNode(); // an HTML error page from a gateway: classify by HTTP status alone
+        }
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.path(field);
+        return value.isMissingNode() || value.isNull() || value.asString("").isBlank() ? null : value.asString();
+    }
+
+    @SafeVarargs
+    private static <T> T firstNonNull(T... values) {
+        for (T value : values) {
+            if (value != null) {
+                return value;
+            }
+        }
+        return null;
+    }
+
+    private static String shorten(String text) {
+        return text == null ? "" : text.length() <= 200 ? text : text.substring(0, 200) + "...";
+    }
+}

@@ -1,0 +1,101 @@
+package io.imagebatch.report;
+
+import io.imagebatch.ledger.LedgerEntry;
+import io.imagebatch.ledger.TaskLedger;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+
+/**
+ * Writes a batch's results report, {@code report.csv}: one line per catalogue row, in catalogue order, with
+ * the columns {@link #HEADER}. Built from the ledger, so it is the same whenever it is written.
+ *
+ * <p>Every cell that a spreadsheet would read as a formula (it starts with {@code =}, {@code +}, {@code -},
+ * {@code @}, a tab or a carriage return) is prefixed with {@code '} (OWASP, "CSV Injection"), so a prompt can
+ * never run in the reader's spreadsheet.
+ */
+public final class ResultsReport {
+
+    /** The report's columns, in order. */
+    public static final String[] HEADER = {"row_number", "row_id", "status", "task_id", "output_uri", "sha256",
+        "bytes", "error", "provider", "model", "prompt"};
+
+    private ResultsReport() {
+    }
+
+    /**
+     * Writes the report.
+     *
+     * @param ledger        the ledger
+     * @param batchId       the batch
+     * @param catalogueRows the catalogue's data row count; a row number in {@code 1..catalogueRows} without a
+     *                      ledger line (never expected) is written as FAILED, so that no row goes missing silently
+     * @param out           where the CSV goes (UTF-8 is the caller's choice of encoding)
+     * @return the number of lines per status
+     * @throws UncheckedIOException when {@code out} fails
+     * @throws IllegalArgumentException when a row is not in a final state (the batch is not finished)
+     */
+    public static Map<ReportStatus, Long> write(TaskLedger ledger, String batchId, long catalogueRows,
+            Appendable out) {
+        Map<ReportStatus, Long> counts = new EnumMap<>(ReportStatus.class);
+        try {
+            CSVPrinter printer = new CSVPrinter(out, CSVFormat.RFC4180.builder().setHeader(HEADER).get());
+            long[] expected = {1};
+            ledger.forEachInRowOrder(batchId, entry -> {
+                while (expected[0] < entry.rowNum()) {
+                    missing(printer, expected[0]++, counts);
+                }
+                ReportStatus status = ReportStatus.of(entry.state());
+                counts.merge(status, 1L, Long::sum);
+                print(printer, line(entry, status));
+                expected[0] = entry.rowNum() + 1;
+            });
+            while (expected[0] <= catalogueRows) {
+                missing(printer, expected[0]++, counts);
+            }
+            printer.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the report of batch " + batchId, e);
+        }
+        return counts;
+    }
+
+    private static Object[] line(LedgerEntry e, ReportStatus status) {
+        return new Object[] {e.rowNum(), e.rowId(), status, e.taskId(), e.outputUri(), e.sha256(), e.bytes(),
+            e.error(), e.provider(), e.model(), e.prompt()};
+    }
+
+    private static void missing(CSVPrinter printer, long rowNum, Map<ReportStatus, Long> counts) {
+        counts.merge(ReportStatus.FAILED, 1L, Long::sum);
+        print(printer, new Object[] {rowNum, null, ReportStatus.FAILED, null, null, null, null,
+            "row " + rowNum + " has no ledger line (internal error); run the batch again to resume it",
+            null, null, null});
+    }
+
+    private static void print(CSVPrinter printer, Object[] cells) {
+        try {
+            for (Object cell : cells) {
+                printer.print(cell == null ? "" : defuse(cell.toString()));
+            }
+            printer.println();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Makes a cell safe to open in a spreadsheet.
+     *
+     * @param cell the cell's text
+     * @return the text, prefixed with {@code '} when it starts with {@code = + - @}, a tab or a carriage return
+     */
+    public static String defuse(String cell) {
+        if (!cell.isEmpty() && "=+-@\t\r".indexOf(cell.charAt(0)) >= 0) {
+            return "'" + cell;
+        }
+        return cell;
+    }
+}
