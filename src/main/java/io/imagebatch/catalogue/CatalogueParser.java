@@ -7,7 +7,6 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PushbackInputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -80,9 +79,11 @@ final class CatalogueParser implements Closeable {
         CatalogueParser parser = null;
         try {
             InputStream counted = digest == null ? in : new DigestInputStream(in, digest);
+            // replaced, not reported: the decoder runs ahead of the parser, so only a check of each record
+            // can say which row and column hold the bad bytes
             CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT);
+                    .onMalformedInput(CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(CodingErrorAction.REPLACE);
             CSVParser csv = csvFormat.parse(new InputStreamReader(skipBom(counted), utf8));
             parser = new CatalogueParser(fileName, counted, csv);
             CSVRecord headerRow = parser.nextNonBlank();
@@ -108,7 +109,7 @@ final class CatalogueParser implements Closeable {
 
     /**
      * @return the next data record, or null at the end of the file
-     * @throws CatalogueException when the rest of the file cannot be parsed or is not UTF-8, naming the row
+     * @throws CatalogueException when the rest of the file cannot be parsed, or this record is not UTF-8, naming the row
      */
     CSVRecord next() {
         CSVRecord record = nextNonBlank();
@@ -147,6 +148,7 @@ final class CatalogueParser implements Closeable {
             while (records.hasNext()) {
                 CSVRecord record = records.next();
                 if (!isBlank(record)) {
+                    requireUtf8(record);
                     return record;
                 }
             }
@@ -157,18 +159,30 @@ final class CatalogueParser implements Closeable {
     }
 
     private CatalogueException parseFailure(IOException cause) {
-        String where = header == null ? "in the header row" : "in row " + (rowsRead + 1);
-        if (cause instanceof CharacterCodingException) {
-            return new CatalogueException("catalogue " + fileName + " is not UTF-8 text (" + where + ", line "
-                    + csv.getCurrentLineNumber() + "); save it as UTF-8 (in Excel: \"CSV UTF-8\")", cause);
-        }
+        String where = where();
         if (!(cause instanceof CSVException)) {
-            return new CatalogueException("catalogue " + fileName + " cannot be read " + where + ": " + cause.getMessage(), cause);
+            return new CatalogueException("catalogue " + fileName + " cannot be read in " + where + ": " + cause.getMessage(), cause);
         }
         // the parser cannot tell where the next row starts after this, so the whole catalogue stops here
-        return new CatalogueException("catalogue " + fileName + " cannot be parsed " + where + ": " + cause.getMessage()
+        return new CatalogueException("catalogue " + fileName + " cannot be parsed in " + where + ": " + cause.getMessage()
                 + "; check that row for a stray or unterminated quote (a quoted field must end with \" right before"
                 + " the delimiter or the line end, and a \" inside it is written \"\")", cause);
+    }
+
+    /** @throws CatalogueException when a cell holds U+FFFD, which the decoder puts in place of bytes that are not UTF-8 */
+    private void requireUtf8(CSVRecord record) {
+        for (int column = 0; column < record.size(); column++) {
+            if (record.get(column).indexOf('\uFFFD') >= 0) {
+                String columnName = header == null || column >= header.size() || header.names().get(column).isEmpty()
+                        ? String.valueOf(column + 1) : header.names().get(column);
+                throw new CatalogueException("catalogue " + fileName + " is not UTF-8 text: " + where() + ", column "
+                        + columnName + " holds bytes that are not UTF-8; save the file as UTF-8 (in Excel: \"CSV UTF-8\")");
+            }
+        }
+    }
+
+    private String where() {
+        return header == null ? "the header row" : "row " + (rowsRead + 1);
     }
 
     private static boolean isBlank(CSVRecord record) {
