@@ -13,6 +13,11 @@ import java.util.Objects;
  */
 public record CatalogueSummary(long rows, String sha256, List<String> headers) {
 
+    /**
+     * Copies {@code headers}, so the summary is immutable.
+     *
+     * @throws NullPointerException when {@code sha256} or {@code headers} is null
+     */
     public CatalogueSummary {
         Objects.requireNonNull(sha256, "sha256");
         headers = List.copyOf(headers);
