@@ -176,7 +176,8 @@ final class CatalogueParser implements Closeable {
                 String columnName = header == null || column >= header.size() || header.names().get(column).isEmpty()
                         ? String.valueOf(column + 1) : header.names().get(column);
                 throw new CatalogueException("catalogue " + fileName + " is not UTF-8 text: " + where() + ", column "
-                        + columnName + " holds bytes that are not UTF-8; save the file as UTF-8 (in Excel: \"CSV UTF-8\")");
+                        + columnName + " holds bytes that are not UTF-8 (or the replacement character U+FFFD, left by an"
+                        + " earlier failed conversion); save the file as UTF-8 (in Excel: \"CSV UTF-8\")");
             }
         }
     }

@@ -13,9 +13,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Google's PartiPrompts benchmark (tab-separated, header {@code Prompt Category Challenge Note}, unquoted cells
- * that contain double quotes), read with {@code --column prompt=Prompt}... which is not even needed: headers
- * are matched ignoring case.
+ * Google's PartiPrompts benchmark: tab-separated, header {@code Prompt Category Challenge Note}, no quoted
+ * fields, but cells that contain double quotes and one cell that starts with one. The {@code Prompt} header
+ * matches the prompt field ignoring case, so no column mapping is needed.
  */
 class PartiPromptsTest {
 
