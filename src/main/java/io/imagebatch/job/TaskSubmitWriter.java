@@ -75,7 +75,9 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
         for (SubmitItem item : chunk) {
             CatalogueRow row = item.row();
             if (item.rejection() != null) {
-                ledger.insertRejected(batchId, row.rowNumber(), row.id(), item.provider(), item.model(),
+                // a row whose id cell is blank has no id: the ledger keys it by its row number
+                String rowId = row.id() != null ? row.id() : String.valueOf(row.rowNumber());
+                ledger.insertRejected(batchId, row.rowNumber(), rowId, item.provider(), item.model(),
                         row.prompt(), item.rejection());
             } else if (ledger.insertIntent(batchId, row.rowNumber(), row.id(), item.provider(), item.model(),
                     item.request().prompt(), JSON.writeValueAsString(item.request()))) {
