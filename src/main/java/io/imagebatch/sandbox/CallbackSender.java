@@ -36,10 +36,11 @@ final class CallbackSender implements AutoCloseable {
     /**
      * @param scheduler times the retries; owned by the caller
      * @param threads   how many callbacks may be in flight at once
+     * @param threadName name prefix of the sending threads
      */
-    CallbackSender(ScheduledExecutorService scheduler, int threads) {
+    CallbackSender(ScheduledExecutorService scheduler, int threads, String threadName) {
         this.scheduler = scheduler;
-        this.senders = Executors.newFixedThreadPool(threads, SandboxThreads.named("sandbox-callback"));
+        this.senders = Executors.newFixedThreadPool(threads, SandboxThreads.named(threadName));
     }
 
     /**

@@ -49,6 +49,10 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Thread-safe: requests are served by a pool of {@value #HTTP_THREADS} threads; callbacks are sent from a
  * pool of their own. Close it to stop the server and every thread it started.
+ *
+ * <p>Loading this class sets the JVM-wide system property {@code sun.net.httpserver.nodelay=true} unless it is
+ * already set: without it the JDK's HTTP server answers each keep-alive request about 40 ms late (Nagle's
+ * algorithm meeting delayed ACKs). It takes effect only if no {@code HttpServer} was created in the JVM before.
  */
 public final class SandboxProvider implements AutoCloseable {
 
@@ -63,7 +67,17 @@ public final class SandboxProvider implements AutoCloseable {
     static final int IMAGE_CACHE_SIZE = 64;
 
     private static final String STATS_PATH = "/sandbox/stats";
+    private static final String NODELAY_PROPERTY = "sun.net.httpserver.nodelay";
     private static final Logger log = LoggerFactory.getLogger(SandboxProvider.class);
+
+    static {
+        // The JDK server writes headers and body as two segments; without TCP_NODELAY, Nagle's algorithm and the
+        // client's delayed ACK stall every keep-alive response by about 40 ms. The JDK reads this JVM-wide
+        // property once, when the first HttpServer is created, so set it before that (unless the user chose).
+        if (System.getProperty(NODELAY_PROPERTY) == null) {
+            System.setProperty(NODELAY_PROPERTY, "true");
+        }
+    }
 
     private final HttpServer server;
     private final ExecutorService httpPool;
@@ -80,11 +94,14 @@ public final class SandboxProvider implements AutoCloseable {
         InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
         this.server = HttpServer.create(new InetSocketAddress(loopback, settings.port()), 128);
         this.baseUrl = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
-        this.httpPool = Executors.newFixedThreadPool(HTTP_THREADS, SandboxThreads.named("sandbox-http"));
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, SandboxThreads.named("sandbox-timer"));
+        // thread names carry the port, so a leak is traceable to its sandbox
+        String threadPrefix = "sandbox-" + server.getAddress().getPort();
+        this.httpPool = Executors.newFixedThreadPool(HTTP_THREADS, SandboxThreads.named(threadPrefix + "-http"));
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
+                SandboxThreads.named(threadPrefix + "-timer"));
         timer.setRemoveOnCancelPolicy(true);
         this.scheduler = timer;
-        this.callbacks = new CallbackSender(scheduler, 4);
+        this.callbacks = new CallbackSender(scheduler, 4, threadPrefix + "-callback");
         this.faults = new FaultGate(settings);
         TaskEngine tasks = new TaskEngine(settings, scheduler, stats);
         int cores = Runtime.getRuntime().availableProcessors();
