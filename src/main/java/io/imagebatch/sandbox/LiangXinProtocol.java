@@ -172,7 +172,10 @@ final class LiangXinProtocol implements SandboxProtocol {
         return data;
     }
 
-    /** LiangXin's word for a phase (PROVIDERS.md section 1). */
+    /**
+     * @param phase a phase
+     * @return LiangXin's word for it (PROVIDERS.md section 1)
+     */
     static String state(TaskPhase phase) {
         return switch (phase) {
             case WAITING, QUEUING, GENERATING -> phase.name().toLowerCase(Locale.ROOT);

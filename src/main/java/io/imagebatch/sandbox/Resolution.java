@@ -6,8 +6,11 @@ package io.imagebatch.sandbox;
  * high to 1K, 2K and 4K, as the documentation does not give them sizes of their own.
  */
 enum Resolution {
+    /** 1K; also {@code low}. */
     ONE_K(1),
+    /** 2K: both sides doubled; also {@code medium}. */
     TWO_K(2),
+    /** 4K: both sides four times; also {@code high}. */
     FOUR_K(4);
 
     private final int scale;

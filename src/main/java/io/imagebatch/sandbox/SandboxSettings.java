@@ -19,12 +19,23 @@ import java.util.Objects;
  * @param rateLimitPerSecond 0 = unlimited; otherwise a token bucket holding one second's worth of tokens
  *                           (at least one) refilled at this rate, shared by all API requests (creates and status
  *                           queries, not /files); past it requests get HTTP 429 with a {@code Retry-After} header
- * @throws IllegalArgumentException when a value is outside the ranges above
- * @throws NullPointerException     when a duration is null
  */
 public record SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime,
         double failureRate, long seed, double serverErrorRate, double rateLimitPerSecond) {
 
+    /**
+     * Checks the ranges given in the record description.
+     *
+     * @param port               TCP port, 0..65535, 0 for a free one
+     * @param minGenerationTime  shortest generation time, not negative
+     * @param maxGenerationTime  longest generation time, not shorter than the minimum
+     * @param failureRate        0..1, fraction of tasks ending in {@code fail}
+     * @param seed               seed of the Randoms
+     * @param serverErrorRate    0..1, fraction of API requests answered HTTP 500
+     * @param rateLimitPerSecond API requests per second before HTTP 429, 0 = unlimited; finite
+     * @throws IllegalArgumentException when a value is outside its range
+     * @throws NullPointerException     when a duration is null
+     */
     public SandboxSettings {
         Objects.requireNonNull(minGenerationTime, "minGenerationTime");
         Objects.requireNonNull(maxGenerationTime, "maxGenerationTime");

@@ -17,6 +17,15 @@ import java.util.Map;
 public record SandboxStats(int creates, Map<String, Integer> createsByPrompt, int statusQueries, int downloads,
         int rejectedCreates) {
 
+    /**
+     * Copies {@code createsByPrompt}; null becomes an empty map.
+     *
+     * @param creates         create requests that made a task
+     * @param createsByPrompt the same by exact prompt text
+     * @param statusQueries   status requests received
+     * @param downloads       result files served
+     * @param rejectedCreates create requests answered with anything but success
+     */
     public SandboxStats {
         createsByPrompt = createsByPrompt == null ? Map.of() : Map.copyOf(createsByPrompt);
     }

@@ -20,14 +20,17 @@ final class StatsCounter {
         createsByPrompt.computeIfAbsent(prompt, p -> new AtomicInteger()).incrementAndGet();
     }
 
+    /** Counts a create request answered with anything but success. */
     void createRejected() {
         rejectedCreates.incrementAndGet();
     }
 
+    /** Counts a status request, whatever its answer. */
     void statusQueried() {
         statusQueries.incrementAndGet();
     }
 
+    /** Counts a result file served with HTTP 200. */
     void fileDownloaded() {
         downloads.incrementAndGet();
     }
