@@ -375,7 +375,7 @@ class SandboxLiangXinTest {
         try (SandboxProvider sandbox = SandboxProvider.start(fast().withRateLimitPerSecond(5))) {
             LiangXinClient c = new LiangXinClient(sandbox.baseUrl());
             List<Answer> answers = new ArrayList<>();
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < 20; i++) {
                 answers.add(c.recordInfo("task_x_1_1"));
             }
             Answer limited = answers.stream().filter(a -> a.status() == 429).findFirst().orElseThrow(
