@@ -1,0 +1,53 @@
+package io.imagebatch.sandbox;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code GET /files/<taskId>.png}: the image of a successful task, as a CDN would serve it (no API key, no
+ * injected faults, no rate limit). HTTP 200 {@code image/png} with a {@code Content-Length}; HTTP 404 when the
+ * task is unknown or has not (yet) succeeded. Shared by all protocols. Thread-safe.
+ */
+final class FilesEndpoint {
+
+    /** Path prefix of result files. */
+    static final String PREFIX = "/files/";
+    /** File name suffix of result files. */
+    static final String SUFFIX = ".png";
+
+    private final TaskEngine tasks;
+    private final ImageCache images;
+    private final StatsCounter stats;
+
+    /**
+     * @param tasks  the task store
+     * @param images the rendered-image cache
+     * @param stats  counts served files
+     */
+    FilesEndpoint(TaskEngine tasks, ImageCache images, StatsCounter stats) {
+        this.tasks = tasks;
+        this.images = images;
+        this.stats = stats;
+    }
+
+    /**
+     * @param path the request path, for example {@code /files/task_x_1_1.png}
+     * @return the PNG answer, or empty for 404
+     * @throws InterruptedException when interrupted while waiting to render
+     */
+    Optional<ApiResponse> serve(String path) throws InterruptedException {
+        if (!path.startsWith(PREFIX) || !path.endsWith(SUFFIX)) {
+            return Optional.empty();
+        }
+        String taskId = path.substring(PREFIX.length(), path.length() - SUFFIX.length());
+        Optional<SandboxTask> task = tasks.find(taskId)
+                .filter(t -> TaskEngine.phaseAt(t, tasks.nowMillis()) == TaskPhase.SUCCEEDED);
+        if (task.isEmpty()) {
+            return Optional.empty();
+        }
+        byte[] png = images.png(task.get());
+        stats.fileDownloaded();
+        // immutable per task, like a CDN object
+        return Optional.of(new ApiResponse(200, "image/png", Map.of("Cache-Control", "max-age=86400"), png));
+    }
+}

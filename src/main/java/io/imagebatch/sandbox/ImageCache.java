@@ -1,0 +1,56 @@
+package io.imagebatch.sandbox;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+
+/**
+ * The rendered PNGs of the most recently downloaded tasks, so that repeated downloads are cheap; older ones are
+ * evicted and rendered again on demand, with the same bytes ({@link ImageRenderer} is deterministic). At most
+ * a few renders run at once, bounding memory: a 4K frame is up to 17 MB before encoding. Thread-safe.
+ */
+final class ImageCache {
+
+    private final Map<String, byte[]> images; // guarded by itself
+    private final Semaphore renders;
+
+    /**
+     * @param capacity          most images kept, for example 64
+     * @param concurrentRenders most renders running at once
+     */
+    ImageCache(int capacity, int concurrentRenders) {
+        this.images = new LinkedHashMap<>(capacity * 4 / 3 + 1, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
+                return size() > capacity;
+            }
+        };
+        this.renders = new Semaphore(concurrentRenders);
+    }
+
+    /**
+     * @param task a task
+     * @return its PNG bytes; the caller must not modify them
+     * @throws InterruptedException when interrupted while waiting to render
+     */
+    byte[] png(SandboxTask task) throws InterruptedException {
+        synchronized (images) {
+            byte[] cached = images.get(task.id());
+            if (cached != null) {
+                return cached;
+            }
+        }
+        // render outside the lock; two threads may render the same task, with identical results
+        renders.acquire();
+        byte[] png;
+        try {
+            png = ImageRenderer.renderPng(task.id(), task.prompt(), task.size());
+        } finally {
+            renders.release();
+        }
+        synchronized (images) {
+            images.put(task.id(), png);
+        }
+        return png;
+    }
+}

@@ -1,0 +1,48 @@
+package io.imagebatch.sandbox;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The LiangXin market models whose input rules are documented, so the sandbox knows them (PROVIDERS.md
+ * section 1: the market lists more models, but their input fields are not in our pages).
+ */
+enum LiangXinModel {
+    /** Default resolution 1K; the only one taking {@code use_google_search_tool} (liangxin-nano-banana-pro-flash-reference.txt). */
+    NANO_BANANA_PRO_FLASH("nano-banana-pro-flash", Resolution.ONE_K, true),
+    /** Default resolution 2K (PROVIDERS.md section 1); otherwise the Flash rules are assumed. */
+    NANO_BANANA_PRO("nano-banana-pro", Resolution.TWO_K, false);
+
+    private final String id;
+    private final Resolution defaultResolution;
+    private final boolean googleSearchTool;
+
+    LiangXinModel(String id, Resolution defaultResolution, boolean googleSearchTool) {
+        this.id = id;
+        this.defaultResolution = defaultResolution;
+        this.googleSearchTool = googleSearchTool;
+    }
+
+    /** @return the wire name, for example {@code nano-banana-pro-flash} */
+    String id() {
+        return id;
+    }
+
+    /** @return the resolution used when the request gives none */
+    Resolution defaultResolution() {
+        return defaultResolution;
+    }
+
+    /** @return true when {@code input.use_google_search_tool} may be passed */
+    boolean googleSearchTool() {
+        return googleSearchTool;
+    }
+
+    /**
+     * @param id a wire name, exact
+     * @return the model, or empty when the sandbox does not know it
+     */
+    static Optional<LiangXinModel> fromId(String id) {
+        return Arrays.stream(values()).filter(m -> m.id.equals(id)).findFirst();
+    }
+}

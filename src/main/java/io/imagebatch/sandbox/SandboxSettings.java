@@ -1,0 +1,126 @@
+package io.imagebatch.sandbox;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a {@link SandboxProvider} behaves: where it listens, how long its tasks take and which faults it injects.
+ * All random choices (generation time, failure, injected 500s) come from Randoms seeded with {@link #seed()}, so
+ * a run with the same settings and the same request order makes the same choices.
+ *
+ * @param port               TCP port on 127.0.0.1; 0 picks a free port (see {@link SandboxProvider#baseUrl()})
+ * @param minGenerationTime  shortest time from create to a terminal state; not negative
+ * @param maxGenerationTime  longest time from create to a terminal state; not shorter than the minimum. Each task
+ *                           draws its time uniformly in {@code [min, max]} (millisecond resolution)
+ * @param failureRate        0..1: fraction of tasks that end in state {@code fail} instead of {@code success}
+ * @param seed               seed of the sandbox's Randoms
+ * @param serverErrorRate    0..1: fraction of API requests answered HTTP 500 before anything else is done (no
+ *                           task is created); /files and /sandbox/stats are never affected
+ * @param rateLimitPerSecond 0 = unlimited; otherwise a token bucket holding one second's worth of tokens
+ *                           (at least one) refilled at this rate, shared by all API requests (creates and status
+ *                           queries, not /files); past it requests get HTTP 429 with a {@code Retry-After} header
+ */
+public record SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime,
+        double failureRate, long seed, double serverErrorRate, double rateLimitPerSecond) {
+
+    /**
+     * Checks the ranges given in the record description.
+     *
+     * @param port               TCP port, 0..65535, 0 for a free one
+     * @param minGenerationTime  shortest generation time, not negative
+     * @param maxGenerationTime  longest generation time, not shorter than the minimum
+     * @param failureRate        0..1, fraction of tasks ending in {@code fail}
+     * @param seed               seed of the Randoms
+     * @param serverErrorRate    0..1, fraction of API requests answered HTTP 500
+     * @param rateLimitPerSecond API requests per second before HTTP 429, 0 = unlimited; finite
+     * @throws IllegalArgumentException when a value is outside its range
+     * @throws NullPointerException     when a duration is null
+     */
+    public SandboxSettings {
+        Objects.requireNonNull(minGenerationTime, "minGenerationTime");
+        Objects.requireNonNull(maxGenerationTime, "maxGenerationTime");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be 0..65535, got " + port);
+        }
+        if (minGenerationTime.isNegative() || maxGenerationTime.compareTo(minGenerationTime) < 0) {
+            throw new IllegalArgumentException("generation time must satisfy 0 <= min <= max, got "
+                    + minGenerationTime + ".." + maxGenerationTime);
+        }
+        requireFraction("failureRate", failureRate);
+        requireFraction("serverErrorRate", serverErrorRate);
+        if (!(rateLimitPerSecond >= 0) || Double.isInfinite(rateLimitPerSecond)) {
+            throw new IllegalArgumentException("rateLimitPerSecond must be finite and >= 0, got "
+                    + rateLimitPerSecond);
+        }
+    }
+
+    /**
+     * The defaults: random port, generation 1 s to 3 s, no failed tasks, seed 42, no injected 500s, no rate
+     * limit.
+     *
+     * @return the default settings
+     */
+    public static SandboxSettings defaults() {
+        return new SandboxSettings(0, Duration.ofSeconds(1), Duration.ofSeconds(3), 0.0, 42L, 0.0, 0.0);
+    }
+
+    /**
+     * @param newPort TCP port, 0 for a free one
+     * @return a copy listening on {@code newPort}
+     */
+    public SandboxSettings withPort(int newPort) {
+        return new SandboxSettings(newPort, minGenerationTime, maxGenerationTime, failureRate, seed,
+                serverErrorRate, rateLimitPerSecond);
+    }
+
+    /**
+     * @param min shortest generation time
+     * @param max longest generation time, not shorter than {@code min}
+     * @return a copy whose tasks take {@code min..max}
+     */
+    public SandboxSettings withGenerationTime(Duration min, Duration max) {
+        return new SandboxSettings(port, min, max, failureRate, seed, serverErrorRate, rateLimitPerSecond);
+    }
+
+    /**
+     * @param rate 0..1, the fraction of tasks that end in {@code fail}
+     * @return a copy with that failure rate
+     */
+    public SandboxSettings withFailureRate(double rate) {
+        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, rate, seed, serverErrorRate,
+                rateLimitPerSecond);
+    }
+
+    /**
+     * @param newSeed seed of the sandbox's Randoms
+     * @return a copy with that seed
+     */
+    public SandboxSettings withSeed(long newSeed) {
+        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, newSeed,
+                serverErrorRate, rateLimitPerSecond);
+    }
+
+    /**
+     * @param rate 0..1, the fraction of API requests answered HTTP 500
+     * @return a copy with that server error rate
+     */
+    public SandboxSettings withServerErrorRate(double rate) {
+        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, rate,
+                rateLimitPerSecond);
+    }
+
+    /**
+     * @param perSecond API requests per second before HTTP 429; 0 = unlimited
+     * @return a copy with that rate limit
+     */
+    public SandboxSettings withRateLimitPerSecond(double perSecond) {
+        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed,
+                serverErrorRate, perSecond);
+    }
+
+    private static void requireFraction(String name, double value) {
+        if (!(value >= 0.0 && value <= 1.0)) {
+            throw new IllegalArgumentException(name + " must be in 0..1, got " + value);
+        }
+    }
+}
