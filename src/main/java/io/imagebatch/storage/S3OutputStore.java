@@ -3,7 +3,6 @@ package io.imagebatch.storage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -171,9 +170,16 @@ public final class S3OutputStore implements OutputStore {
             }
             log.debug("stored {} ({} bytes)", uri, in.count());
             return uri;
-        } catch (SdkException | IOException | UncheckedIOException e) {
+        } catch (IOException | RuntimeException e) {
+            // when the content failed, the SDK may retry and then report that the one-shot stream cannot be
+            // replayed (IllegalStateException); the content's own failure is the useful cause
             Throwable cause = in.failure() != null ? in.failure() : e;
-            throw new OutputStoreException("could not store " + uri + ": " + FileOutputStore.describe(cause), e);
+            OutputStoreException failure = new OutputStoreException("could not store " + uri + ": "
+                    + FileOutputStore.describe(cause), cause);
+            if (cause != e) {
+                failure.addSuppressed(e);
+            }
+            throw failure;
         }
     }
 
