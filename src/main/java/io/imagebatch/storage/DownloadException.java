@@ -14,7 +14,9 @@ public class DownloadException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The HTTP status behind the failure, or 0. */
     private final int httpStatus;
+    /** Whether the same URL may succeed later. */
     private final boolean retryable;
 
     /**

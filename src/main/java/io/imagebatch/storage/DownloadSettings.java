@@ -42,6 +42,11 @@ public record DownloadSettings(
     /**
      * Applies defaults to null durations and checks ranges.
      *
+     * @param allowPrivateNetworks see {@link #allowPrivateNetworks()}
+     * @param connectTimeout       see {@link #connectTimeout()}; null means the default, 10 s
+     * @param readTimeout          see {@link #readTimeout()}; null means the default, 120 s
+     * @param maxBytes             see {@link #maxBytes()}, in bytes
+     * @param maxRedirects         see {@link #maxRedirects()}
      * @throws IllegalArgumentException when a timeout is zero or negative, {@code maxBytes} is not positive or
      *                                  {@code maxRedirects} is negative
      */

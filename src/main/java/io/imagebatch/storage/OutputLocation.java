@@ -49,6 +49,10 @@ public record OutputLocation(Kind kind, String bucket, String prefix, Path direc
     /**
      * Checks the components; prefer {@link #parse(String)}.
      *
+     * @param kind      see {@link #kind()}
+     * @param bucket    see {@link #bucket()}
+     * @param prefix    see {@link #prefix()}; null means empty
+     * @param directory see {@link #directory()}; normalised here
      * @throws IllegalArgumentException when the components do not describe one of the accepted forms
      */
     public OutputLocation {

@@ -41,6 +41,10 @@ public record StorageSettings(
     /**
      * Checks the part size and normalises a blank region to null.
      *
+     * @param pathStyle see {@link #pathStyle()}
+     * @param endpoint  see {@link #endpoint()}
+     * @param region    see {@link #region()}; blank means none
+     * @param partSize  see {@link #partSize()}, in bytes
      * @throws IllegalArgumentException when {@code partSize} is outside [{@link #MIN_PART_SIZE},
      *                                  {@link #MAX_PART_SIZE}] or the endpoint is not an absolute http(s) URI
      */
