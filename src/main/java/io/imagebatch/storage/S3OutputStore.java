@@ -41,8 +41,10 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  *
  * <p>Writes never leave a partial object:
  * <ul>
- *   <li>known length: one PutObject streaming the body ({@link RequestBody#fromInputStream(InputStream, long)});
- *       S3 stores it whole or not at all, and a body shorter or longer than declared fails the request;</li>
+ *   <li>known length: one PutObject streaming the body ({@link RequestBody#fromInputStream(InputStream, long)},
+ *       at most 5 GiB); S3 stores it whole or not at all, and a body shorter or longer than declared fails the
+ *       request. The body is not buffered, so the SDK cannot retry such a request: a failure is reported to the
+ *       caller, who may fetch the content again;</li>
  *   <li>unknown length: the body is read one part ({@link StorageSettings#partSize()} bytes) at a time. If it
  *       fits in one part, a single PutObject; otherwise a multipart upload (CreateMultipartUpload, UploadPart per
  *       part with a CRC32 checksum, CompleteMultipartUpload), aborted (AbortMultipartUpload) on any failure, so
@@ -63,18 +65,34 @@ public final class S3OutputStore implements OutputStore {
     private final OutputLocation location;
     private final S3Client client;
     private final boolean ownsClient;
+    private final DefaultCredentialsProvider ownCredentials;
     private final int partSize;
 
     /**
-     * Opens a store with its own client built by {@link #newClient(StorageSettings)}; {@link #close()} closes it.
+     * Opens a store with its own client; {@link #close()} closes it. The client uses the SDK's default
+     * credentials chain, the configured region (else the SDK's region chain, else {@link #FALLBACK_REGION}),
+     * {@code forcePathStyle} from the settings, and the explicit endpoint when one is set. Without an explicit
+     * endpoint the SDK itself applies {@code AWS_ENDPOINT_URL_S3} / {@code AWS_ENDPOINT_URL} (and the system
+     * properties {@code aws.endpointUrlS3} / {@code aws.endpointUrl}).
      *
      * @param location an {@link OutputLocation.Kind#S3} location
      * @param settings endpoint, path style, region and part size
      * @throws IllegalArgumentException when the location is not an S3 location
-     * @throws OutputStoreException     when the client cannot be built
+     * @throws OutputStoreException     when the SDK refuses the configuration
      */
     public S3OutputStore(OutputLocation location, StorageSettings settings) {
-        this(location, newClient(settings), settings.partSize(), true);
+        this(requireS3(location), settings, DefaultCredentialsProvider.builder().build());
+    }
+
+    private static OutputLocation requireS3(OutputLocation location) {
+        if (Objects.requireNonNull(location, "location").kind() != OutputLocation.Kind.S3) {
+            throw new IllegalArgumentException("not an S3 location: " + location);
+        }
+        return location;
+    }
+
+    private S3OutputStore(OutputLocation location, StorageSettings settings, DefaultCredentialsProvider credentials) {
+        this(location, newClient(settings, credentials), settings.partSize(), credentials);
     }
 
     /**
@@ -86,37 +104,26 @@ public final class S3OutputStore implements OutputStore {
      * @throws IllegalArgumentException when the location is not an S3 location or the part size is out of range
      */
     public S3OutputStore(OutputLocation location, S3Client client, long partSize) {
-        this(location, client, partSize, false);
+        this(location, client, partSize, null);
     }
 
-    private S3OutputStore(OutputLocation location, S3Client client, long partSize, boolean ownsClient) {
-        this.location = Objects.requireNonNull(location, "location");
+    private S3OutputStore(OutputLocation location, S3Client client, long partSize,
+            DefaultCredentialsProvider ownCredentials) {
+        this.location = requireS3(location);
         this.client = Objects.requireNonNull(client, "client");
-        if (location.kind() != OutputLocation.Kind.S3) {
-            throw new IllegalArgumentException("not an S3 location: " + location);
-        }
         if (partSize < StorageSettings.MIN_PART_SIZE || partSize > StorageSettings.MAX_PART_SIZE) {
             throw new IllegalArgumentException("part size must be between " + StorageSettings.MIN_PART_SIZE + " and "
                     + StorageSettings.MAX_PART_SIZE + " bytes, got " + partSize);
         }
         this.partSize = (int) partSize;
-        this.ownsClient = ownsClient;
+        this.ownsClient = ownCredentials != null;
+        this.ownCredentials = ownCredentials;
     }
 
-    /**
-     * Builds a synchronous S3 client: the SDK's default credentials chain, the configured region (else the SDK's
-     * region chain, else {@link #FALLBACK_REGION}), {@code forcePathStyle} from the settings, and the explicit
-     * endpoint when one is set. Without an explicit endpoint the SDK itself applies {@code AWS_ENDPOINT_URL_S3} /
-     * {@code AWS_ENDPOINT_URL} (and the system properties {@code aws.endpointUrlS3} / {@code aws.endpointUrl}).
-     *
-     * @param settings the S3 settings
-     * @return a new client; the caller closes it
-     * @throws OutputStoreException when the SDK refuses the configuration
-     */
-    public static S3Client newClient(StorageSettings settings) {
+    private static S3Client newClient(StorageSettings settings, DefaultCredentialsProvider credentials) {
         try {
             S3ClientBuilder builder = S3Client.builder()
-                    .credentialsProvider(DefaultCredentialsProvider.builder().build())
+                    .credentialsProvider(credentials)
                     .region(resolveRegion(settings))
                     .forcePathStyle(settings.pathStyle());
             if (settings.endpoint() != null) {
@@ -124,6 +131,7 @@ public final class S3OutputStore implements OutputStore {
             }
             return builder.build();
         } catch (SdkException | IllegalArgumentException e) {
+            credentials.close();
             throw new OutputStoreException("could not create the S3 client: " + FileOutputStore.describe(e), e);
         }
     }
@@ -214,11 +222,12 @@ public final class S3OutputStore implements OutputStore {
         return toUri(fullKey(key));
     }
 
-    /** Closes the S3 client if this store created it. */
+    /** Closes the S3 client and its credentials provider if this store created them. */
     @Override
     public void close() {
         if (ownsClient) {
             client.close();
+            ownCredentials.close();
         }
     }
 
