@@ -1,0 +1,183 @@
+package io.imagebatch.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@link OutputStore} on a local folder ({@code file:} locations). A key maps to a path below the folder,
+ * its {@code /} separators becoming sub-folders, created as needed.
+ *
+ * <p>A put writes a hidden temporary file ({@code .NAME.RANDOM.part}) in the target's own folder, forces it to
+ * disk, checks the byte count against the declared length, then renames it over the target with an atomic move:
+ * readers see the old file or the new one, never a partial one. On any failure the temporary file is deleted.
+ * Rules: {@code ../shared/DESIGN.md}, "Output store".
+ */
+public final class FileOutputStore implements OutputStore {
+
+    private static final Logger log = LoggerFactory.getLogger(FileOutputStore.class);
+    private static final int BUFFER_SIZE = 64 * 1024;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final OutputLocation location;
+    private final Path root;
+
+    /**
+     * @param location a {@link OutputLocation.Kind#FILE} location; the folder is created on the first put
+     * @throws IllegalArgumentException when the location is not a folder
+     */
+    public FileOutputStore(OutputLocation location) {
+        this.location = Objects.requireNonNull(location, "location");
+        if (location.kind() != OutputLocation.Kind.FILE) {
+            throw new IllegalArgumentException("not a file location: " + location);
+        }
+        this.root = location.directory();
+    }
+
+    @Override
+    public OutputLocation location() {
+        return location;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The temporary file is forced to disk before the rename, and the folder afterwards (best effort).
+     */
+    @Override
+    public URI put(String key, InputStream content, long contentLength, String contentType) {
+        Objects.requireNonNull(content, "content");
+        Path target = pathOf(key);
+        URI uri = toUri(target);
+        Path temp = null;
+        try {
+            Path dir = target.getParent();
+            Files.createDirectories(dir);
+            temp = dir.resolve("." + target.getFileName() + "." + randomSuffix() + ".part");
+            CheckedLengthInputStream in = new CheckedLengthInputStream(content, contentLength);
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                byte[] buffer = new byte[BUFFER_SIZE];
+                int n;
+                while ((n = in.read(buffer, 0, buffer.length)) >= 0) {
+                    ByteBuffer bb = ByteBuffer.wrap(buffer, 0, n);
+                    while (bb.hasRemaining()) {
+                        out.write(bb);
+                    }
+                }
+                out.force(true);
+            }
+            move(temp, target);
+            temp = null;
+            syncDirectory(dir);
+            log.debug("stored {} ({} bytes)", uri, in.count());
+            return uri;
+        } catch (IOException | UncheckedIOException | SecurityException e) {
+            throw new OutputStoreException("could not store " + uri + ": " + describe(e), e);
+        } finally {
+            if (temp != null) {
+                deleteQuietly(temp);
+            }
+        }
+    }
+
+    @Override
+    public URI putBytes(String key, byte[] content, String contentType) {
+        Objects.requireNonNull(content, "content");
+        return put(key, new java.io.ByteArrayInputStream(content), content.length, contentType);
+    }
+
+    @Override
+    public Optional<Long> size(String key) {
+        Path path = pathOf(key);
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+            return attributes.isRegularFile() ? Optional.of(attributes.size()) : Optional.empty();
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new OutputStoreException("could not read the size of " + toUri(path) + ": " + describe(e), e);
+        }
+    }
+
+    @Override
+    public URI uriOf(String key) {
+        return toUri(pathOf(key));
+    }
+
+    /** Nothing to release. */
+    @Override
+    public void close() {
+        // no resources
+    }
+
+    private Path pathOf(String key) {
+        Path path = root.resolve(location.key(ObjectKeys.check(key))).normalize();
+        if (!path.startsWith(root) || path.equals(root)) {
+            throw new IllegalArgumentException("object key escapes the output folder: \"" + key + "\"");
+        }
+        return path;
+    }
+
+    private static URI toUri(Path path) {
+        try {
+            return new URI("file", null, path.toString(), null);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("cannot express " + path + " as a URI", e);
+        }
+    }
+
+    private static void move(Path temp, Path target) throws IOException {
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            // same folder, so a plain move is still a rename on every common file system
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void syncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // not supported on every platform; the file itself was forced before the rename
+        }
+    }
+
+    private static void deleteQuietly(Path temp) {
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException e) {
+            log.warn("could not delete temporary file {}: {}", temp, e.toString());
+        }
+    }
+
+    private static String randomSuffix() {
+        byte[] bytes = new byte[8];
+        RANDOM.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    static String describe(Throwable e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName()
+                : e.getClass().getSimpleName() + ": " + message;
+    }
+}

@@ -1,0 +1,79 @@
+package io.imagebatch.storage;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.util.Optional;
+
+/**
+ * Where the job stores images and its report: a local folder ({@link FileOutputStore}) or an S3 bucket
+ * ({@link S3OutputStore}), opened with {@link OutputStores#open(OutputLocation, StorageSettings)}.
+ *
+ * <p>Keys are relative to the location's prefix (for {@code s3://bucket/images} the key {@code b7/row-1.png} is
+ * stored as {@code images/b7/row-1.png}), slash-separated, without empty, {@code .} or {@code ..} segments.
+ * Keys are deterministic from the batch and the row id (key layout: {@code ../shared/DESIGN.md}, "Output store").
+ *
+ * <p>Writes are all-or-nothing: readers see either the previous object or the complete new one, never a
+ * partial object, and a failed write leaves nothing new under the key. Implementations are safe for concurrent
+ * use by several threads on different keys.
+ */
+public interface OutputStore extends AutoCloseable {
+
+    /**
+     * Stores {@code content} under {@code key}, replacing any object there. The stream is read to its end (or to
+     * {@code contentLength} bytes) but not closed.
+     *
+     * @param key           the key relative to the location's prefix, for example {@code batch-7/row-42.png}
+     * @param content       the bytes to store; if reading it throws, nothing is left under the key
+     * @param contentLength the exact number of bytes {@code content} yields, or {@code -1} when unknown; when
+     *                      given, a stream that ends earlier or yields more is a failure and nothing is stored
+     * @param contentType   the MIME type, for example {@code image/png}; stored as S3 metadata, ignored for files
+     * @return the stored object's URI: {@code s3://bucket/prefix/key} or {@code file:/abs/path}
+     * @throws OutputStoreException     when the object could not be stored (the content stream failed, its length
+     *                                  did not match, the disk or S3 refused it); the message names the URI and the
+     *                                  cause, never credentials
+     * @throws IllegalArgumentException when the key is not a valid relative key
+     */
+    URI put(String key, InputStream content, long contentLength, String contentType);
+
+    /**
+     * Stores a small object held in memory (the results report), replacing any object there.
+     *
+     * @param key         the key relative to the location's prefix
+     * @param content     the whole object
+     * @param contentType the MIME type, for example {@code text/csv}
+     * @return the stored object's URI
+     * @throws OutputStoreException     when the object could not be stored
+     * @throws IllegalArgumentException when the key is not a valid relative key
+     */
+    URI putBytes(String key, byte[] content, String contentType);
+
+    /**
+     * The size of the object stored under {@code key}.
+     *
+     * @param key the key relative to the location's prefix
+     * @return the size in bytes, or empty when no object is stored under the key
+     * @throws OutputStoreException     when the store could not be asked (I/O error, S3 access denied, ...)
+     * @throws IllegalArgumentException when the key is not a valid relative key
+     */
+    Optional<Long> size(String key);
+
+    /**
+     * The URI an object under {@code key} has (or would have) in this store; does not touch the store.
+     *
+     * @param key the key relative to the location's prefix
+     * @return {@code s3://bucket/prefix/key} or {@code file:/abs/path}
+     * @throws IllegalArgumentException when the key is not a valid relative key
+     */
+    URI uriOf(String key);
+
+    /**
+     * The location this store writes to.
+     *
+     * @return the parsed destination
+     */
+    OutputLocation location();
+
+    /** Releases the store's resources (the S3 client it created); never throws a checked exception. */
+    @Override
+    void close();
+}

@@ -1,0 +1,332 @@
+package io.imagebatch.storage;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+import software.amazon.awssdk.services.s3.model.UploadPartResponse;
+
+/**
+ * An {@link OutputStore} on an S3 bucket ({@code s3://bucket/prefix} locations), through the AWS SDK v2
+ * synchronous {@link S3Client}. Works with any S3-compatible endpoint (S3Proxy, MinIO) given an endpoint and path
+ * style ({@code ../shared/STACK.md}, "Local S3"; rules: {@code ../shared/DESIGN.md}, "Output store").
+ *
+ * <p>Writes never leave a partial object:
+ * <ul>
+ *   <li>known length: one PutObject streaming the body ({@link RequestBody#fromInputStream(InputStream, long)},
+ *       at most 5 GiB); S3 stores it whole or not at all, and a body shorter or longer than declared fails the
+ *       request. The body is not buffered, so the SDK cannot retry such a request: a failure is reported to the
+ *       caller, who may fetch the content again;</li>
+ *   <li>unknown length: the body is read one part ({@link StorageSettings#partSize()} bytes) at a time. If it
+ *       fits in one part, a single PutObject; otherwise a multipart upload (CreateMultipartUpload, UploadPart per
+ *       part with a CRC32 checksum, CompleteMultipartUpload), aborted (AbortMultipartUpload) on any failure, so
+ *       the object appears only on completion. Memory: one part buffer per upload in flight.</li>
+ * </ul>
+ * Credentials come from the SDK's default chain only and never appear in messages.
+ */
+public final class S3OutputStore implements OutputStore {
+
+    /** The region used when none is configured anywhere: S3-compatible servers ignore it. */
+    public static final Region FALLBACK_REGION = Region.US_EAST_1;
+
+    private static final Logger log = LoggerFactory.getLogger(S3OutputStore.class);
+    /** S3 allows at most 10,000 parts per multipart upload. */
+    private static final int MAX_PARTS = 10_000;
+    private static final int FIRST_BUFFER = 64 * 1024;
+
+    private final OutputLocation location;
+    private final S3Client client;
+    private final boolean ownsClient;
+    private final DefaultCredentialsProvider ownCredentials;
+    private final int partSize;
+
+    /**
+     * Opens a store with its own client; {@link #close()} closes it. The client uses the SDK's default
+     * credentials chain, the configured region (else the SDK's region chain, else {@link #FALLBACK_REGION}),
+     * {@code forcePathStyle} from the settings, and the explicit endpoint when one is set. Without an explicit
+     * endpoint the SDK itself applies {@code AWS_ENDPOINT_URL_S3} / {@code AWS_ENDPOINT_URL} (and the system
+     * properties {@code aws.endpointUrlS3} / {@code aws.endpointUrl}).
+     *
+     * @param location an {@link OutputLocation.Kind#S3} location
+     * @param settings endpoint, path style, region and part size
+     * @throws IllegalArgumentException when the location is not an S3 location
+     * @throws OutputStoreException     when the SDK refuses the configuration
+     */
+    public S3OutputStore(OutputLocation location, StorageSettings settings) {
+        this(requireS3(location), settings, DefaultCredentialsProvider.builder().build());
+    }
+
+    private static OutputLocation requireS3(OutputLocation location) {
+        if (Objects.requireNonNull(location, "location").kind() != OutputLocation.Kind.S3) {
+            throw new IllegalArgumentException("not an S3 location: " + location);
+        }
+        return location;
+    }
+
+    private S3OutputStore(OutputLocation location, StorageSettings settings, DefaultCredentialsProvider credentials) {
+        this(location, newClient(settings, credentials), settings.partSize(), credentials);
+    }
+
+    /**
+     * Opens a store on a caller-supplied client, which {@link #close()} leaves open.
+     *
+     * @param location an {@link OutputLocation.Kind#S3} location
+     * @param client   the S3 client to use
+     * @param partSize multipart part size in bytes, see {@link StorageSettings#partSize()}
+     * @throws IllegalArgumentException when the location is not an S3 location or the part size is out of range
+     */
+    public S3OutputStore(OutputLocation location, S3Client client, long partSize) {
+        this(location, client, partSize, null);
+    }
+
+    private S3OutputStore(OutputLocation location, S3Client client, long partSize,
+            DefaultCredentialsProvider ownCredentials) {
+        this.location = requireS3(location);
+        this.client = Objects.requireNonNull(client, "client");
+        if (partSize < StorageSettings.MIN_PART_SIZE || partSize > StorageSettings.MAX_PART_SIZE) {
+            throw new IllegalArgumentException("part size must be between " + StorageSettings.MIN_PART_SIZE + " and "
+                    + StorageSettings.MAX_PART_SIZE + " bytes, got " + partSize);
+        }
+        this.partSize = (int) partSize;
+        this.ownsClient = ownCredentials != null;
+        this.ownCredentials = ownCredentials;
+    }
+
+    private static S3Client newClient(StorageSettings settings, DefaultCredentialsProvider credentials) {
+        try {
+            S3ClientBuilder builder = S3Client.builder()
+                    .credentialsProvider(credentials)
+                    .region(resolveRegion(settings))
+                    .forcePathStyle(settings.pathStyle());
+            if (settings.endpoint() != null) {
+                builder.endpointOverride(settings.endpoint());
+            }
+            return builder.build();
+        } catch (SdkException | IllegalArgumentException e) {
+            credentials.close();
+            throw new OutputStoreException("could not create the S3 client: " + FileOutputStore.describe(e), e);
+        }
+    }
+
+    /**
+     * The region a client built from {@code settings} uses.
+     *
+     * @param settings the S3 settings
+     * @return the configured region, else the SDK chain's, else {@link #FALLBACK_REGION}
+     */
+    static Region resolveRegion(StorageSettings settings) {
+        if (settings.region() != null) {
+            return Region.of(settings.region());
+        }
+        try {
+            return new DefaultAwsRegionProviderChain().getRegion();
+        } catch (SdkException e) {
+            return FALLBACK_REGION;
+        }
+    }
+
+    @Override
+    public OutputLocation location() {
+        return location;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With a known length the body is streamed in one PutObject; with {@code -1} it goes through the
+     * one-part-at-a-time path described on the class.
+     */
+    @Override
+    public URI put(String key, InputStream content, long contentLength, String contentType) {
+        Objects.requireNonNull(content, "content");
+        String fullKey = fullKey(key);
+        URI uri = toUri(fullKey);
+        CheckedLengthInputStream in = new CheckedLengthInputStream(content, contentLength);
+        try {
+            if (contentLength >= 0) {
+                putObject(fullKey, RequestBody.fromInputStream(in, contentLength), contentLength, contentType);
+            } else {
+                putUnknownLength(fullKey, in, contentType);
+            }
+            log.debug("stored {} ({} bytes)", uri, in.count());
+            return uri;
+        } catch (IOException | RuntimeException e) {
+            // when the content failed, the SDK may retry and then report that the one-shot stream cannot be
+            // replayed (IllegalStateException); the content's own failure is the useful cause
+            Throwable cause = in.failure() != null ? in.failure() : e;
+            OutputStoreException failure = new OutputStoreException("could not store " + uri + ": "
+                    + FileOutputStore.describe(cause), cause);
+            if (cause != e) {
+                failure.addSuppressed(e);
+            }
+            throw failure;
+        }
+    }
+
+    @Override
+    public URI putBytes(String key, byte[] content, String contentType) {
+        Objects.requireNonNull(content, "content");
+        return put(key, new ByteArrayInputStream(content), content.length, contentType);
+    }
+
+    @Override
+    public Optional<Long> size(String key) {
+        String fullKey = fullKey(key);
+        try {
+            return Optional.of(client.headObject(HeadObjectRequest.builder()
+                    .bucket(location.bucket()).key(fullKey).build()).contentLength());
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw new OutputStoreException("could not read the size of " + toUri(fullKey) + ": "
+                    + FileOutputStore.describe(e), e);
+        } catch (SdkException e) {
+            throw new OutputStoreException("could not read the size of " + toUri(fullKey) + ": "
+                    + FileOutputStore.describe(e), e);
+        }
+    }
+
+    @Override
+    public URI uriOf(String key) {
+        return toUri(fullKey(key));
+    }
+
+    /** Closes the S3 client and its credentials provider if this store created them. */
+    @Override
+    public void close() {
+        if (ownsClient) {
+            client.close();
+            ownCredentials.close();
+        }
+    }
+
+    private void putObject(String fullKey, RequestBody body, long length, String contentType) {
+        client.putObject(PutObjectRequest.builder()
+                .bucket(location.bucket())
+                .key(fullKey)
+                .contentType(contentType)
+                .contentLength(length)
+                .build(), body);
+    }
+
+    private void putUnknownLength(String fullKey, InputStream in, String contentType) throws IOException {
+        byte[] buffer = new byte[Math.min(FIRST_BUFFER, partSize)];
+        int filled = 0;
+        // first part: grow the buffer as needed, so small bodies cost little memory
+        while (true) {
+            if (filled == buffer.length) {
+                if (buffer.length == partSize) {
+                    break;
+                }
+                buffer = Arrays.copyOf(buffer, (int) Math.min((long) buffer.length * 2, partSize));
+            }
+            int n = in.read(buffer, filled, buffer.length - filled);
+            if (n < 0) {
+                putObject(fullKey, RequestBody.fromInputStream(new ByteArrayInputStream(buffer, 0, filled), filled),
+                        filled, contentType);
+                return;
+            }
+            filled += n;
+        }
+        multipart(fullKey, in, contentType, buffer);
+    }
+
+    private void multipart(String fullKey, InputStream in, String contentType, byte[] buffer) throws IOException {
+        String uploadId = client.createMultipartUpload(CreateMultipartUploadRequest.builder()
+                .bucket(location.bucket())
+                .key(fullKey)
+                .contentType(contentType)
+                .checksumAlgorithm(ChecksumAlgorithm.CRC32)
+                .build()).uploadId();
+        boolean completed = false;
+        try {
+            List<CompletedPart> parts = new ArrayList<>();
+            int filled = buffer.length; // the first part is already buffered
+            while (filled > 0) {
+                int partNumber = parts.size() + 1;
+                if (partNumber > MAX_PARTS) {
+                    throw new IOException("content needs more than " + MAX_PARTS + " parts of " + partSize
+                            + " bytes; raise imagebatch.s3.part-size");
+                }
+                UploadPartResponse response = client.uploadPart(UploadPartRequest.builder()
+                        .bucket(location.bucket())
+                        .key(fullKey)
+                        .uploadId(uploadId)
+                        .partNumber(partNumber)
+                        .contentLength((long) filled)
+                        .checksumAlgorithm(ChecksumAlgorithm.CRC32)
+                        .build(), RequestBody.fromInputStream(new ByteArrayInputStream(buffer, 0, filled), filled));
+                parts.add(CompletedPart.builder()
+                        .partNumber(partNumber)
+                        .eTag(response.eTag())
+                        .checksumCRC32(response.checksumCRC32())
+                        .build());
+                filled = in.readNBytes(buffer, 0, buffer.length);
+            }
+            client.completeMultipartUpload(CompleteMultipartUploadRequest.builder()
+                    .bucket(location.bucket())
+                    .key(fullKey)
+                    .uploadId(uploadId)
+                    .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build())
+                    .build());
+            completed = true;
+        } finally {
+            if (!completed) {
+                abort(fullKey, uploadId);
+            }
+        }
+    }
+
+    private void abort(String fullKey, String uploadId) {
+        try {
+            client.abortMultipartUpload(AbortMultipartUploadRequest.builder()
+                    .bucket(location.bucket()).key(fullKey).uploadId(uploadId).build());
+        } catch (SdkException e) {
+            log.warn("could not abort the multipart upload of {} (parts may linger until a lifecycle rule removes"
+                    + " them): {}", toUri(fullKey), FileOutputStore.describe(e));
+        }
+    }
+
+    private String fullKey(String key) {
+        return location.key(ObjectKeys.check(key));
+    }
+
+    private URI toUri(String fullKey) {
+        try {
+            return new URI("s3", location.bucket(), "/" + fullKey, null);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("cannot express key \"" + fullKey + "\" as a URI", e);
+        }
+    }
+}

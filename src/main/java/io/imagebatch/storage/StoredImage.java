@@ -1,0 +1,20 @@
+package io.imagebatch.storage;
+
+import java.net.URI;
+
+/**
+ * An image the download step stored: what the ledger records for a {@code STORED} row
+ * ({@code ../shared/DESIGN.md}, "The job", download step).
+ *
+ * @param uri         the stored object's URI, {@code s3://bucket/prefix/key} or {@code file:/abs/path}
+ * @param key         the key relative to the output location's prefix: {@code keyStem + "." + extension}
+ * @param sha256      SHA-256 of the stored bytes, 64 lower-case hex digits
+ * @param bytes       size of the stored object in bytes
+ * @param contentType {@code image/png}, {@code image/jpeg} or {@code image/webp}, from the sniffed content
+ *                    (not the server's header)
+ * @param width       width in pixels from the PNG IHDR chunk; 0 for JPEG and WEBP (not parsed)
+ * @param height      height in pixels from the PNG IHDR chunk; 0 for JPEG and WEBP (not parsed)
+ */
+public record StoredImage(URI uri, String key, String sha256, long bytes, String contentType, int width,
+        int height) {
+}

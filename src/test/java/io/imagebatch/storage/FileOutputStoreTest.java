@@ -1,0 +1,145 @@
+package io.imagebatch.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileOutputStoreTest {
+
+    @TempDir
+    Path dir;
+
+    private OutputStore store;
+
+    @BeforeEach
+    void open() {
+        store = OutputStores.open(OutputLocation.parse("file:" + dir.resolve("out")), StorageSettings.defaults());
+        assertThat(store).isInstanceOf(FileOutputStore.class);
+    }
+
+    @Test
+    void storesKnownLength() throws IOException {
+        byte[] data = TestStreams.randomBytes(300_000, 1);
+        URI uri = store.put("b1/row-1.png", new ByteArrayInputStream(data), data.length, "image/png");
+
+        Path expected = dir.resolve("out/b1/row-1.png");
+        assertThat(uri).isEqualTo(URI.create("file:" + expected));
+        assertThat(uri.toString()).startsWith("file:/").doesNotStartWith("file://");
+        assertThat(Files.readAllBytes(expected)).isEqualTo(data);
+        assertThat(store.size("b1/row-1.png")).contains(300_000L);
+        assertThat(store.uriOf("b1/row-1.png")).isEqualTo(uri);
+        assertNoTempFiles();
+    }
+
+    @Test
+    void storesUnknownLength() throws IOException {
+        byte[] data = TestStreams.randomBytes(1_000_003, 2);
+        store.put("row-2.jpg", TestStreams.trickling(data), -1, "image/jpeg");
+        assertThat(Files.readAllBytes(dir.resolve("out/row-2.jpg"))).isEqualTo(data);
+        assertThat(store.size("row-2.jpg")).contains(1_000_003L);
+    }
+
+    @Test
+    void replacesExistingObject() throws IOException {
+        store.putBytes("report.csv", "old,longer content".getBytes(StandardCharsets.UTF_8), "text/csv");
+        URI uri = store.putBytes("report.csv", "new".getBytes(StandardCharsets.UTF_8), "text/csv");
+        assertThat(Files.readString(Path.of(uri))).isEqualTo("new");
+        assertThat(store.size("report.csv")).contains(3L);
+    }
+
+    @Test
+    void failingStreamLeavesNothing() {
+        byte[] data = TestStreams.randomBytes(500_000, 3);
+        assertThatThrownBy(() -> store.put("b1/row-3.png", TestStreams.failingAfter(data, 200_000), -1, "image/png"))
+                .isInstanceOf(OutputStoreException.class)
+                .hasMessageContaining("file:" + dir.resolve("out/b1/row-3.png"))
+                .hasMessageContaining("connection reset (simulated)");
+        assertThat(store.size("b1/row-3.png")).isEmpty();
+        assertNoTempFiles();
+    }
+
+    @Test
+    void failingStreamKeepsThePreviousObject() throws IOException {
+        store.putBytes("row-4.png", "previous".getBytes(StandardCharsets.UTF_8), "image/png");
+        byte[] data = TestStreams.randomBytes(100_000, 4);
+        assertThatThrownBy(() -> store.put("row-4.png", TestStreams.failingAfter(data, 50_000), data.length,
+                "image/png")).isInstanceOf(OutputStoreException.class);
+        assertThat(Files.readString(dir.resolve("out/row-4.png"))).isEqualTo("previous");
+        assertNoTempFiles();
+    }
+
+    @Test
+    void shortBodyForDeclaredLengthLeavesNothing() {
+        byte[] data = TestStreams.randomBytes(1000, 5);
+        assertThatThrownBy(() -> store.put("row-5.png", new ByteArrayInputStream(data), 1001, "image/png"))
+                .isInstanceOf(OutputStoreException.class)
+                .hasMessageContaining("ended after 1000 of 1001");
+        assertThat(store.size("row-5.png")).isEmpty();
+        assertNoTempFiles();
+    }
+
+    @Test
+    void longBodyForDeclaredLengthLeavesNothing() {
+        byte[] data = TestStreams.randomBytes(1000, 6);
+        assertThatThrownBy(() -> store.put("row-6.png", new ByteArrayInputStream(data), 999, "image/png"))
+                .isInstanceOf(OutputStoreException.class)
+                .hasMessageContaining("longer than the 999 declared bytes");
+        assertThat(store.size("row-6.png")).isEmpty();
+        assertNoTempFiles();
+    }
+
+    @Test
+    void emptyObject() {
+        store.put("empty.bin", new ByteArrayInputStream(new byte[0]), 0, "application/octet-stream");
+        assertThat(store.size("empty.bin")).contains(0L);
+    }
+
+    @Test
+    void sizeOfAbsentOrFolderIsEmpty() {
+        assertThat(store.size("nothing/here.png")).isEmpty();
+        store.putBytes("folder/x.txt", new byte[] {1}, "text/plain");
+        assertThat(store.size("folder")).isEmpty();
+    }
+
+    @Test
+    void refusesKeysThatEscapeTheFolder() {
+        assertThatThrownBy(() -> store.putBytes("../escape.txt", new byte[] {1}, "text/plain"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.uriOf("/etc/passwd")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(dir.resolve("escape.txt")).doesNotExist();
+    }
+
+    @Test
+    void storeOnAFileInsteadOfAFolderFails() throws IOException {
+        Files.writeString(dir.resolve("blocker"), "x");
+        try (OutputStore blocked = OutputStores.open(OutputLocation.parse("file:" + dir.resolve("blocker")),
+                StorageSettings.defaults())) {
+            assertThatThrownBy(() -> blocked.putBytes("a.txt", new byte[] {1}, "text/plain"))
+                    .isInstanceOf(OutputStoreException.class)
+                    .hasMessageContaining("could not store file:" + dir.resolve("blocker/a.txt"));
+        }
+    }
+
+    private void assertNoTempFiles() {
+        Path out = dir.resolve("out");
+        if (!Files.exists(out)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(out)) {
+            assertThat(files.filter(p -> p.getFileName().toString().endsWith(".part"))).isEmpty();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}

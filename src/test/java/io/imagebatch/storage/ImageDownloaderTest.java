@@ -1,0 +1,476 @@
+package io.imagebatch.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import io.imagebatch.testsupport.S3ProxyServer;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+
+class ImageDownloaderTest {
+
+    private static final byte[] PNG = TestImages.png(64, 48);
+    private static final String SECRET_QUERY = "X-Amz-Signature=top-secret-signature&token=hush";
+
+    private static S3ProxyServer s3;
+
+    @TempDir
+    Path dir;
+
+    private TestHttpServer http;
+    private OutputStore files;
+    private OutputStore bucket;
+    private ImageDownloader downloader;
+
+    @BeforeAll
+    static void startS3() {
+        s3 = S3ProxyServer.start();
+        s3.createBucket("downloads");
+    }
+
+    @AfterAll
+    static void stopS3() {
+        s3.close();
+    }
+
+    @BeforeEach
+    void start() throws IOException {
+        http = new TestHttpServer();
+        files = new FileOutputStore(OutputLocation.parse("file:" + dir.resolve("out")));
+        bucket = new S3OutputStore(OutputLocation.parse("s3://downloads/run-" + System.nanoTime()), s3.client(),
+                StorageSettings.MIN_PART_SIZE);
+        downloader = new ImageDownloader(DownloadSettings.defaults().withAllowPrivateNetworks(true));
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        http.close();
+        files.close();
+        bucket.close();
+    }
+
+    // ---- storing ----
+
+    @Test
+    void storesPngWithHashSizeAndDimensions() throws IOException {
+        http.serve("/results/image.png", PNG, "application/octet-stream");
+
+        StoredImage image = downloader.download(url("/results/image.png?" + SECRET_QUERY), files, "b1/row-1");
+
+        assertThat(image.key()).isEqualTo("b1/row-1.png");
+        assertThat(image.uri()).isEqualTo(URI.create("file:" + dir.resolve("out/b1/row-1.png")));
+        assertThat(image.contentType()).as("sniffed, not the server's header").isEqualTo("image/png");
+        assertThat(image.bytes()).isEqualTo(PNG.length);
+        assertThat(image.sha256()).isEqualTo(TestImages.sha256(PNG)).matches("[0-9a-f]{64}");
+        assertThat(image.width()).isEqualTo(64);
+        assertThat(image.height()).isEqualTo(48);
+        assertThat(Files.readAllBytes(dir.resolve("out/b1/row-1.png"))).isEqualTo(PNG);
+        assertThat(http.requests()).containsExactly("/results/image.png?" + SECRET_QUERY);
+    }
+
+    @Test
+    void storesChunkedPngInAFolder() throws IOException {
+        byte[] png = TestImages.png(300, 200);
+        http.serveChunked("/chunked.png", png, "image/png");
+
+        StoredImage image = downloader.download(url("/chunked.png"), files, "row-2");
+
+        assertThat(image.bytes()).isEqualTo(png.length);
+        assertThat(image.sha256()).isEqualTo(TestImages.sha256(png));
+        assertThat(image.width()).isEqualTo(300);
+        assertThat(image.height()).isEqualTo(200);
+        assertThat(Files.readAllBytes(dir.resolve("out/row-2.png"))).isEqualTo(png);
+    }
+
+    @Test
+    void streamsIntoS3WithKnownLength() {
+        http.serve("/image.png", PNG, "image/png");
+
+        StoredImage image = downloader.download(url("/image.png"), bucket, "b1/row-3");
+
+        String fullKey = bucket.location().key("b1/row-3.png");
+        assertThat(image.uri()).isEqualTo(URI.create("s3://downloads/" + fullKey));
+        assertThat(s3.client().getObjectAsBytes(b -> b.bucket("downloads").key(fullKey)).asByteArray())
+                .isEqualTo(PNG);
+        HeadObjectResponse head = s3.client().headObject(b -> b.bucket("downloads").key(fullKey));
+        assertThat(head.contentType()).isEqualTo("image/png");
+        assertThat(image.sha256()).isEqualTo(TestImages.sha256(PNG));
+        assertThat(bucket.size("b1/row-3.png")).contains((long) PNG.length);
+    }
+
+    @Test
+    void streamsIntoS3WithUnknownLength() {
+        byte[] png = TestImages.png(400, 300);
+        http.serveChunked("/chunked.png", png, "image/png");
+
+        StoredImage image = downloader.download(url("/chunked.png"), bucket, "row-4");
+
+        assertThat(image.sha256()).isEqualTo(TestImages.sha256(png));
+        assertThat(bucket.size("row-4.png")).contains((long) png.length);
+    }
+
+    @Test
+    void storesJpegWithoutDimensions() {
+        byte[] jpeg = TestImages.jpeg(40, 30);
+        http.serve("/photo", jpeg, "image/png");
+
+        StoredImage image = downloader.download(url("/photo"), files, "row-5");
+
+        assertThat(image.key()).isEqualTo("row-5.jpg");
+        assertThat(image.contentType()).isEqualTo("image/jpeg");
+        assertThat(image.width()).isZero();
+        assertThat(image.height()).isZero();
+        assertThat(image.sha256()).isEqualTo(TestImages.sha256(jpeg));
+    }
+
+    @Test
+    void storesWebp() {
+        byte[] webp = TestImages.webpLike(5000);
+        http.serve("/w", webp, "binary/octet-stream");
+
+        StoredImage image = downloader.download(url("/w"), bucket, "row-6");
+
+        assertThat(image.key()).isEqualTo("row-6.webp");
+        assertThat(image.contentType()).isEqualTo("image/webp");
+        assertThat(bucket.size("row-6.webp")).contains(5000L);
+    }
+
+    // ---- content refused ----
+
+    @Test
+    void refusesContentThatIsNotAnImage() {
+        http.serve("/page", "<!DOCTYPE html><html><body>expired</body></html>".getBytes(StandardCharsets.UTF_8),
+                "image/png");
+
+        DownloadException e = refused(() -> downloader.download(url("/page?" + SECRET_QUERY), files, "row-7"));
+
+        assertThat(e).hasMessageContaining("not an image").hasMessageContaining("127.0.0.1")
+                .hasMessageContaining("/page");
+        assertThat(e.retryable()).isFalse();
+        assertNothingStored(files, "row-7");
+    }
+
+    @Test
+    void refusesTinyOrEmptyBodies() {
+        http.serve("/tiny", new byte[] {(byte) 0x89, 'P'}, "image/png");
+        http.serve("/empty", new byte[0], "image/png");
+        assertThat(refused(() -> downloader.download(url("/tiny"), files, "row-8"))).hasMessageContaining("not an image");
+        assertThat(refused(() -> downloader.download(url("/empty"), bucket, "row-8"))).hasMessageContaining("not an image");
+        assertNothingStored(files, "row-8");
+        assertNothingStored(bucket, "row-8");
+    }
+
+    @Test
+    void refusesBodyCutShortIntoAFolder() {
+        serveCutShort("/cut.png");
+
+        DownloadException e = refused(() -> downloader.download(raw("/cut.png?" + SECRET_QUERY), files, "row-9"));
+
+        assertThat(e.retryable()).isTrue();
+        assertThat(e).hasMessageContaining("cut short").hasMessageContaining("/cut.png");
+        assertNothingStored(files, "row-9");
+    }
+
+    @Test
+    void refusesBodyCutShortIntoS3() {
+        serveCutShort("/cut.png");
+
+        DownloadException e = refused(() -> downloader.download(raw("/cut.png"), bucket, "row-10"));
+
+        assertThat(e.retryable()).isTrue();
+        assertThat(e).hasMessageContaining("cut short");
+        assertNothingStored(bucket, "row-10");
+    }
+
+    @Test
+    void stalledBodyTimesOut() {
+        http.raw("/stall.png", out -> {
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: " + PNG.length
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(PNG, 0, 100);
+            out.flush();
+            Thread.sleep(10_000);
+        });
+        ImageDownloader impatient = new ImageDownloader(new DownloadSettings(true, Duration.ofSeconds(2),
+                Duration.ofMillis(700), DownloadSettings.DEFAULT_MAX_BYTES, 5));
+
+        long start = System.nanoTime();
+        DownloadException e = refused(() -> impatient.download(raw("/stall.png"), files, "row-11"));
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThat(e.retryable()).isTrue();
+        assertThat(e).hasMessageContaining("timed out");
+        assertNothingStored(files, "row-11");
+    }
+
+    @Test
+    void refusesImagesLargerThanMaxBytesByContentLength() {
+        http.serve("/big.png", PNG, "image/png");
+        ImageDownloader small = new ImageDownloader(new DownloadSettings(true, null, null, PNG.length - 1, 5));
+
+        DownloadException e = refused(() -> small.download(url("/big.png"), files, "row-12"));
+
+        assertThat(e.retryable()).isFalse();
+        assertThat(e).hasMessageContaining("limit of " + (PNG.length - 1) + " bytes");
+        assertNothingStored(files, "row-12");
+    }
+
+    @Test
+    void refusesImagesLargerThanMaxBytesWhileStreaming() {
+        http.serveChunked("/big.png", PNG, "image/png");
+        ImageDownloader small = new ImageDownloader(new DownloadSettings(true, null, null, PNG.length - 1, 5));
+
+        DownloadException e = refused(() -> small.download(url("/big.png"), files, "row-13"));
+        assertThat(e.retryable()).isFalse();
+        assertThat(e).hasMessageContaining("too large");
+        assertNothingStored(files, "row-13");
+
+        DownloadException s3e = refused(() -> small.download(url("/big.png"), bucket, "row-13"));
+        assertThat(s3e.retryable()).isFalse();
+        assertNothingStored(bucket, "row-13");
+    }
+
+    @Test
+    void acceptsImagesOfExactlyMaxBytes() {
+        http.serveChunked("/exact.png", PNG, "image/png");
+        ImageDownloader exact = new ImageDownloader(new DownloadSettings(true, null, null, PNG.length, 5));
+        assertThat(exact.download(url("/exact.png"), files, "row-14").bytes()).isEqualTo(PNG.length);
+    }
+
+    // ---- HTTP statuses ----
+
+    @ParameterizedTest
+    @CsvSource({"404,true", "410,true", "403,true", "429,true", "500,true", "503,true", "400,false", "401,false",
+            "204,false"})
+    void classifiesStatuses(int status, boolean retryable) {
+        http.status("/result.png", status);
+
+        DownloadException e = refused(() -> downloader.download(url("/result.png?" + SECRET_QUERY), files, "row-15"));
+
+        if (status != 204) {
+            assertThat(e.httpStatus()).isEqualTo(status);
+            assertThat(e).hasMessageContaining("HTTP " + status);
+        }
+        assertThat(e.retryable()).isEqualTo(retryable);
+        assertThat(e).hasMessageContaining("127.0.0.1").hasMessageContaining("/result.png");
+        assertNothingStored(files, "row-15");
+    }
+
+    // ---- redirects ----
+
+    @Test
+    void followsRelativeAndAbsoluteRedirects() {
+        http.serve("/final/image.png", PNG, "image/png");
+        http.redirect("/start", 302, "/hop?" + SECRET_QUERY);
+        http.redirect("/hop", 307, http.base() + "/final/image.png#frag");
+
+        StoredImage image = downloader.download(url("/start"), files, "row-16");
+
+        assertThat(image.sha256()).isEqualTo(TestImages.sha256(PNG));
+        assertThat(http.requests()).containsExactly("/start", "/hop?" + SECRET_QUERY, "/final/image.png");
+    }
+
+    @Test
+    void stopsAfterMaxRedirects() {
+        http.redirect("/loop", 302, "/loop");
+
+        DownloadException e = refused(() -> downloader.download(url("/loop"), files, "row-17"));
+
+        assertThat(e).hasMessageContaining("more than 5 redirects");
+        assertThat(e.retryable()).isFalse();
+        assertThat(http.requests()).hasSize(6);
+    }
+
+    @Test
+    void refusesRedirectToAnotherScheme() {
+        http.redirect("/evil", 302, "file:/etc/passwd");
+        DownloadException e = refused(() -> downloader.download(url("/evil"), files, "row-18"));
+        assertThat(e).hasMessageContaining("only http and https");
+        assertThat(e.retryable()).isFalse();
+    }
+
+    @Test
+    void rechecksEveryRedirectTarget() {
+        // made-up host names resolved by a fake resolver and served by the test server acting as a proxy
+        Map<String, String> dns = Map.of("images.example.test", "203.0.113.7", "cdn.example.test", "203.0.113.8",
+                "internal.example.test", "10.0.0.7");
+        ImageDownloader guarded = new ImageDownloader(DownloadSettings.defaults(), host -> resolve(dns, host),
+                http.asProxy());
+        http.serve("/image.png", PNG, "image/png");
+        http.redirect("/to-public", 302, "http://cdn.example.test/image.png");
+        http.redirect("/to-internal", 302, "http://internal.example.test/image.png");
+        http.redirect("/to-loopback", 301, http.base() + "/image.png");
+
+        StoredImage image = guarded.download(URI.create("http://images.example.test/to-public"), files, "row-19");
+        assertThat(image.sha256()).isEqualTo(TestImages.sha256(PNG));
+        assertThat(http.requests()).containsExactly("http://images.example.test/to-public",
+                "http://cdn.example.test/image.png");
+
+        http.requests().clear();
+        DownloadException e = refused(() -> guarded.download(URI.create("http://images.example.test/to-internal"),
+                files, "row-20"));
+        assertThat(e).hasMessageContaining("10.0.0.7").hasMessageContaining("internal.example.test");
+        assertThat(e.retryable()).isFalse();
+        assertThat(http.requests()).containsExactly("http://images.example.test/to-internal");
+
+        DownloadException loop = refused(() -> guarded.download(URI.create("http://images.example.test/to-loopback"),
+                files, "row-20"));
+        assertThat(loop).hasMessageContaining("127.0.0.1");
+        assertNothingStored(files, "row-20");
+    }
+
+    // ---- URLs refused before any request ----
+
+    @ParameterizedTest
+    @ValueSource(strings = {"127.0.0.1", "localhost", "[::1]"})
+    void refusesLoopbackByDefault(String host) {
+        http.serve("/image.png", PNG, "image/png");
+        ImageDownloader strict = new ImageDownloader(DownloadSettings.defaults());
+        URI url = URI.create("http://" + host + ":" + http.base().getPort() + "/image.png?" + SECRET_QUERY);
+
+        DownloadException e = refused(() -> strict.download(url, files, "row-21"));
+
+        assertThat(e).hasMessageContaining("allow-private-networks");
+        assertThat(e.retryable()).isFalse();
+        assertThat(e.httpStatus()).isZero();
+        assertThat(http.requests()).isEmpty();
+        assertNothingStored(files, "row-21");
+    }
+
+    @Test
+    void refusesWhenAnyResolvedAddressIsPrivate() {
+        ImageDownloader guarded = new ImageDownloader(DownloadSettings.defaults(),
+                host -> new InetAddress[] {InetAddress.getByName("203.0.113.9"), InetAddress.getByName("192.168.1.1")},
+                http.asProxy());
+        DownloadException e = refused(() -> guarded.download(URI.create("http://mixed.example.test/x.png"), files,
+                "row-22"));
+        assertThat(e).hasMessageContaining("192.168.1.1");
+        assertThat(http.requests()).isEmpty();
+    }
+
+    @Test
+    void unresolvableHostIsRetryable() {
+        ImageDownloader guarded = new ImageDownloader(DownloadSettings.defaults(), host -> {
+            throw new UnknownHostException(host);
+        }, null);
+        DownloadException e = refused(() -> guarded.download(URI.create("https://gone.example.test/x.png"), files,
+                "row-23"));
+        assertThat(e.retryable()).isTrue();
+        assertThat(e).hasMessageContaining("cannot resolve");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"file:/etc/passwd", "file:///etc/hosts", "ftp://example.com/x.png",
+            "jar:file:/x.jar!/a.png", "data:image/png;base64,iVBORw0KGgo=", "/relative/path.png"})
+    void refusesOtherSchemes(String source) {
+        DownloadException e = refused(() -> downloader.download(URI.create(source), files, "row-24"));
+        assertThat(e).hasMessageContaining("only http and https");
+        assertThat(e.retryable()).isFalse();
+        assertNothingStored(files, "row-24");
+    }
+
+    @Test
+    void refusesUserInfoWithoutPrintingIt() {
+        DownloadException e = refused(() -> downloader.download(
+                URI.create("http://user:pa55word@127.0.0.1:" + http.base().getPort() + "/image.png"), files, "row-25"));
+        assertThat(e).hasMessageNotContaining("pa55word").hasMessageContaining("user info");
+    }
+
+    @Test
+    void connectionRefusedIsRetryable() throws IOException {
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        DownloadException e = refused(() -> downloader.download(
+                URI.create("http://127.0.0.1:" + port + "/image.png?" + SECRET_QUERY), files, "row-26"));
+        assertThat(e.retryable()).isTrue();
+        assertThat(e).hasMessageContaining("could not fetch http://127.0.0.1:" + port + "/image.png");
+    }
+
+    @Test
+    void refusesInvalidKeyStem() {
+        assertThatThrownBy(() -> downloader.download(url("/x"), files, "../escape"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void describeDropsQueryUserInfoAndFragment() {
+        assertThat(ImageDownloader.describe(URI.create(
+                "https://u:p@bucket.example.com:8443/a/b%20c.png?X-Amz-Signature=abc#frag")))
+                .isEqualTo("https://bucket.example.com:8443/a/b%20c.png");
+        assertThat(ImageDownloader.describe(URI.create("https://h.example"))).isEqualTo("https://h.example/");
+    }
+
+    // ---- helpers ----
+
+    private void serveCutShort(String path) {
+        http.raw(path, out -> {
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: " + PNG.length
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(PNG, 0, PNG.length / 2);
+            out.flush();
+        });
+    }
+
+    private URI url(String pathAndQuery) {
+        return URI.create(http.base() + pathAndQuery);
+    }
+
+    private URI raw(String pathAndQuery) {
+        return URI.create(http.rawBase() + pathAndQuery);
+    }
+
+    private static InetAddress[] resolve(Map<String, String> dns, String host) throws UnknownHostException {
+        String ip = dns.get(host);
+        if (ip == null) {
+            return InetAddress.getAllByName(host);
+        }
+        return new InetAddress[] {InetAddress.getByName(ip)};
+    }
+
+    private static DownloadException refused(Runnable call) {
+        DownloadException e = catchThrowableOfType(DownloadException.class, call::run);
+        assertThat(e).as("a DownloadException").isNotNull();
+        assertThat(e.getMessage()).doesNotContain("top-secret-signature").doesNotContain("hush");
+        return e;
+    }
+
+    private void assertNothingStored(OutputStore store, String keyStem) {
+        for (String ext : new String[] {"png", "jpg", "webp"}) {
+            assertThat(store.size(keyStem + "." + ext)).as(keyStem + "." + ext).isEmpty();
+        }
+        if (store == files && Files.exists(dir.resolve("out"))) {
+            try (Stream<Path> all = Files.walk(dir.resolve("out"))) {
+                assertThat(all.filter(p -> p.getFileName().toString().endsWith(".part")).toList()).isEmpty();
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+        if (store == bucket) {
+            assertThat(s3.client().listMultipartUploads(b -> b.bucket("downloads")).uploads()).isEmpty();
+        }
+    }
+
+}
