@@ -1,0 +1,58 @@
+package io.imagebatch.testsupport;
+
+import io.imagebatch.cli.ImageBatchCli;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs the real command line in this JVM, as a user would run the jar, and keeps what it printed.
+ *
+ * @param exitCode the exit code the jar would have exited with
+ * @param output   everything it printed
+ */
+public record CliRun(int exitCode, String output) {
+
+    private static final Pattern BATCH_ID = Pattern.compile("Batch ([a-z0-9._-]+-[0-9a-f]{12})");
+
+    /**
+     * Runs {@code run} with the given arguments plus settings that point it at a database in {@code dir} and
+     * make its waits short, so a test takes seconds.
+     *
+     * @param dir  a folder for the H2 database
+     * @param args the command's own arguments (after {@code run})
+     * @return the outcome
+     */
+    public static CliRun run(Path dir, String... args) {
+        List<String> all = new ArrayList<>(List.of("run"));
+        all.addAll(List.of(args));
+        all.add("--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db/imagebatch").toAbsolutePath());
+        all.add("--imagebatch.job.poll-early=100ms");
+        all.add("--imagebatch.job.poll-middle=200ms");
+        all.add("--imagebatch.job.retry-initial-delay=50ms");
+        all.add("--imagebatch.job.retry-max-delay=200ms");
+        all.add("--imagebatch.job.progress-interval=1s");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int exit;
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            exit = ImageBatchCli.execute(all.toArray(String[]::new), out);
+        }
+        String output = bytes.toString(StandardCharsets.UTF_8);
+        System.out.print(output);
+        return new CliRun(exit, output);
+    }
+
+    /** @return the batch id the run printed */
+    public String batchId() {
+        Matcher m = BATCH_ID.matcher(output);
+        if (!m.find()) {
+            throw new AssertionError("no batch id in the output:\n" + output);
+        }
+        return m.group(1);
+    }
+}
