@@ -30,7 +30,7 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  * not an image, the row is FAILED with the reason. An output store that cannot be written fails the step: it
  * is not the row's fault, and the batch resumes once the store is back.
  */
-public class DownloadTasklet implements Tasklet {
+public class DownloadTasklet implements Tasklet, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DownloadTasklet.class);
     private static final long MAX_IDLE_MILLIS = 1000;
@@ -47,7 +47,7 @@ public class DownloadTasklet implements Tasklet {
      * @param batchId    the batch
      * @param ledger     the ledger
      * @param downloader fetches and stores one image
-     * @param store      the batch's output store (owned by the caller)
+     * @param store      the batch's output store (owned by this tasklet: closed by {@link #close()})
      * @param properties attempts and backoff
      * @param workers    the pool the downloads run on
      * @param clock      the clock
@@ -110,5 +110,11 @@ public class DownloadTasklet implements Tasklet {
             ledger.markFailed(batchId, rowNum, null, "download", "the provider gave an unusable result URL: "
                     + e.getMessage());
         }
+    }
+
+    /** Closes the output store; called by the step scope when the step ends. */
+    @Override
+    public void close() {
+        store.close();
     }
 }

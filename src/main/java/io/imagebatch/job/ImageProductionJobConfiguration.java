@@ -114,28 +114,26 @@ public class ImageProductionJobConfiguration {
         return new PollTasklet(batchId, providers, ledger, properties, imagebatchWorkers, clock);
     }
 
-    /** The batch's output store, opened for one step and closed when the step ends (step scope). */
-    @Bean(destroyMethod = "close")
-    @StepScope
-    OutputStore outputStore(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId, BatchSettingsStore batches,
-            StorageSettings storageSettings) {
-        return OutputStores.open(OutputLocation.parse(batches.get(batchId).output()), storageSettings);
-    }
-
+    /**
+     * The download step's tasklet. It owns a real output store (not a step-scoped proxy, which worker threads
+     * could not use) and closes it when the step scope ends ({@link DownloadTasklet#close()}).
+     */
     @Bean
     @StepScope
-    DownloadTasklet downloadTasklet(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId, TaskLedger ledger,
-            ImageDownloader imageDownloader, OutputStore outputStore, JobProperties properties,
-            ExecutorService imagebatchWorkers, Clock clock) {
-        return new DownloadTasklet(batchId, ledger, imageDownloader, outputStore, properties, imagebatchWorkers,
-                clock);
+    DownloadTasklet downloadTasklet(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
+            BatchSettingsStore batches, StorageSettings storageSettings, TaskLedger ledger,
+            ImageDownloader imageDownloader, JobProperties properties, ExecutorService imagebatchWorkers, Clock clock) {
+        OutputStore store = OutputStores.open(OutputLocation.parse(batches.get(batchId).output()), storageSettings);
+        return new DownloadTasklet(batchId, ledger, imageDownloader, store, properties, imagebatchWorkers, clock);
     }
 
+    /** The report step's tasklet; owns its output store like {@link #downloadTasklet}. */
     @Bean
     @StepScope
     ReportTasklet reportTasklet(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
-            BatchSettingsStore batches, TaskLedger ledger, OutputStore outputStore) {
-        return new ReportTasklet(batches.get(batchId), ledger, outputStore);
+            BatchSettingsStore batches, StorageSettings storageSettings, TaskLedger ledger) {
+        BatchSettings batch = batches.get(batchId);
+        return new ReportTasklet(batch, ledger, OutputStores.open(OutputLocation.parse(batch.output()), storageSettings));
     }
 
     @Bean

@@ -23,7 +23,7 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  * and leaves its URI in the job's {@code ExecutionContext} under {@link #REPORT_URI}. The CSV is spooled to a
  * local temporary file first, so memory does not grow with the catalogue.
  */
-public class ReportTasklet implements Tasklet {
+public class ReportTasklet implements Tasklet, AutoCloseable {
 
     /** Job execution context key of the report's URI. */
     public static final String REPORT_URI = "report.uri";
@@ -35,7 +35,7 @@ public class ReportTasklet implements Tasklet {
     /**
      * @param batch  the batch's settings
      * @param ledger the ledger
-     * @param store  the batch's output store (owned by the caller)
+     * @param store  the batch's output store (owned by this tasklet: closed by {@link #close()})
      */
     public ReportTasklet(BatchSettings batch, TaskLedger ledger, OutputStore store) {
         this.batch = batch;
@@ -65,5 +65,11 @@ public class ReportTasklet implements Tasklet {
         } finally {
             Files.deleteIfExists(spool);
         }
+    }
+
+    /** Closes the output store; called by the step scope when the step ends. */
+    @Override
+    public void close() {
+        store.close();
     }
 }
