@@ -163,11 +163,21 @@ public class BatchRunner {
         return counts.getOrDefault(state, 0L);
     }
 
+    /**
+     * Our own exceptions say what happened in the user's terms; Spring Batch's wrappers ("Unable to process
+     * chunk") and the libraries' innermost causes do not. The first of ours in the chain wins, else the
+     * innermost cause.
+     */
     private static String rootMessage(Throwable t) {
         Throwable cause = t;
-        while (cause.getCause() != null && cause.getCause() != cause && cause.getMessage() == null) {
+        while (true) {
+            if (cause.getClass().getName().startsWith("io.imagebatch.") && cause.getMessage() != null) {
+                return cause.getMessage();
+            }
+            if (cause.getCause() == null || cause.getCause() == cause) {
+                return cause.getMessage() != null ? cause.getMessage() : cause.toString();
+            }
             cause = cause.getCause();
         }
-        return cause.getMessage() != null ? cause.getMessage() : cause.toString();
     }
 }

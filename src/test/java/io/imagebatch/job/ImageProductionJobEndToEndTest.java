@@ -75,12 +75,16 @@ class ImageProductionJobEndToEndTest {
     }
 
     private CliRun run(String output, String... extra) {
+        return runWithStore(output, s3.endpoint().toString(), extra);
+    }
+
+    private CliRun runWithStore(String output, String s3Endpoint, String... extra) {
         List<String> args = new ArrayList<>(SampleCatalogue.options());
         args.addAll(List.of("--output", output,
                 "--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
                 "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
                 "--imagebatch.download.allow-private-networks=true",
-                "--imagebatch.s3.endpoint=" + s3.endpoint(),
+                "--imagebatch.s3.endpoint=" + s3Endpoint,
                 "--imagebatch.s3.path-style=true",
                 "--imagebatch.job.create-attempts=2"));
         args.addAll(List.of(extra));
@@ -171,8 +175,7 @@ class ImageProductionJobEndToEndTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        CliRun failed = run("s3://" + BUCKET + "/store-down",
-                "--imagebatch.s3.endpoint=http://127.0.0.1:" + closedPort);
+        CliRun failed = runWithStore("s3://" + BUCKET + "/store-down", "http://127.0.0.1:" + closedPort);
         assertThat(failed.exitCode()).isEqualTo(ImageBatchCli.FAILED);
         assertThat(sandbox.stats().creates()).isEqualTo(SampleCatalogue.VALID);
 
