@@ -204,17 +204,18 @@ final class CatalogueParser implements Closeable {
     }
 
     /**
-     * Comma (or any other delimiter): RFC 4180 quoting. Tab: the IANA {@code text/tab-separated-values} form,
-     * which has no quoting, so a cell such as {@code "GIGGLE" painted on a wall} (PartiPrompts.tsv row 1561)
-     * keeps its quotes exactly as written instead of being read as a quoted field.
+     * RFC 4180 quoting with either delimiter. With a tab, text after a closing quote is kept (its quotes are
+     * lost) instead of failing: tab-separated files are often written without quoting, and a cell such as
+     * {@code "GIGGLE" painted on a wall} must not stop the whole catalogue.
      */
     private static CSVFormat csvFormat(String fileName, char delimiter) {
         try {
             return CSVFormat.RFC4180.builder()
                     .setDelimiter(delimiter)
-                    .setQuote(delimiter == '\t' ? null : Character.valueOf('"'))
+                    .setQuote('"')
                     .setIgnoreEmptyLines(true)
                     .setIgnoreSurroundingSpaces(true)
+                    .setTrailingData(delimiter == '\t')
                     .get();
         } catch (IllegalArgumentException e) {
             throw new CatalogueException("catalogue " + fileName + ": the delimiter " + printable(delimiter)

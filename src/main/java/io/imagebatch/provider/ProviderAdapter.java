@@ -1,6 +1,10 @@
 package io.imagebatch.provider;
 
 import io.imagebatch.catalogue.CatalogueRow;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
 
 /**
  * One provider protocol (../shared/DESIGN.md, Providers): its input rules, its create call and its status
@@ -13,6 +17,9 @@ public interface ProviderAdapter {
 
     /** @return the model used when neither the row nor the batch names one */
     String defaultModel();
+
+    /** @return the models whose input rules this adapter knows, spelled as the provider wants them */
+    List<String> models();
 
     /**
      * Validates a row against the provider's documented rules for the model and maps it to a request.
@@ -44,4 +51,45 @@ public interface ProviderAdapter {
      * @throws ProviderException when no state came back
      */
     TaskStatus queryTask(String taskId);
+
+    /**
+     * Reads which task a callback is about. A callback is only a hint: the job then queries the task itself
+     * and records what the query says, so a forged or replayed callback changes nothing.
+     *
+     * @param body the callback's raw body (UTF-8 JSON)
+     * @return the taskId, or empty when the body is not this provider's callback shape
+     */
+    Optional<String> callbackTaskId(String body);
+
+    /**
+     * Checks a callback's signature, where the provider signs callbacks (HiAPI with a signing secret).
+     *
+     * @param headers the request headers, names in lower case
+     * @param body    the raw body
+     * @return false when the callback must be ignored; true for providers that do not sign
+     */
+    default boolean verifyCallback(Map<String, String> headers, String body) {
+        return true;
+    }
+
+    /**
+     * Credits left on the account, where the provider reports them (crun.ai's balance endpoint).
+     *
+     * @return the balance in the provider's credit unit, or empty when the provider has no such endpoint
+     * @throws ProviderException when the provider was asked and did not answer
+     */
+    default OptionalDouble balance() {
+        return OptionalDouble.empty();
+    }
+
+    /**
+     * Credits one task costs, when known, so that a batch can be checked against {@link #balance()} before it
+     * starts (crun.ai: {@code imagebatch.providers.crun.credits-per-image}).
+     *
+     * @param request a prepared request
+     * @return the cost in the provider's credit unit, or empty when unknown
+     */
+    default OptionalDouble creditsPerTask(ImageRequest request) {
+        return OptionalDouble.empty();
+    }
 }

@@ -11,12 +11,37 @@ import java.time.Duration;
  * @param apiKey         the API key; never logged, never stored ({@link #toString()} hides it)
  * @param connectTimeout how long to wait for a TCP/TLS connection; default 10 s
  * @param requestTimeout how long to wait for a whole answer once connected; default 60 s
+ * @param callbackSecret the secret callbacks are signed with (HiAPI: HMAC-SHA256, PROVIDERS.md section 3); never
+ *                       logged; null when callbacks are not signed
+ * @param callbackField  the create body's callback field name where the documentation disagrees with itself
+ *                       (crun.ai: {@code callback_url} or {@code callBackUrl}, PROVIDERS.md section 4); null for
+ *                       the adapter's default
+ * @param creditsPerImage credits one image costs, for the balance check before a batch (crun.ai); null when unknown
  */
-public record ProviderSettings(URI baseUrl, String apiKey, Duration connectTimeout, Duration requestTimeout) {
+public record ProviderSettings(URI baseUrl, String apiKey, Duration connectTimeout, Duration requestTimeout,
+        String callbackSecret, String callbackField, Double creditsPerImage) {
 
     public ProviderSettings {
         connectTimeout = connectTimeout == null ? Duration.ofSeconds(10) : connectTimeout;
         requestTimeout = requestTimeout == null ? Duration.ofSeconds(60) : requestTimeout;
+    }
+
+    /**
+     * @param baseUrl the base URL
+     * @param apiKey  the key
+     * @return settings with default timeouts and no callback or credit settings
+     */
+    public static ProviderSettings of(URI baseUrl, String apiKey) {
+        return new ProviderSettings(baseUrl, apiKey, null, null, null, null, null);
+    }
+
+    /**
+     * @param defaultBaseUrl the documented public base URL
+     * @return these settings, with {@code defaultBaseUrl} when no base URL is set
+     */
+    public ProviderSettings withDefaultBaseUrl(URI defaultBaseUrl) {
+        return baseUrl != null ? this : new ProviderSettings(defaultBaseUrl, apiKey, connectTimeout, requestTimeout,
+                callbackSecret, callbackField, creditsPerImage);
     }
 
     /** @return true when both the base URL and the API key are set */
@@ -28,6 +53,8 @@ public record ProviderSettings(URI baseUrl, String apiKey, Duration connectTimeo
     @Override
     public String toString() {
         return "ProviderSettings[baseUrl=" + baseUrl + ", apiKey=" + (apiKey == null ? "unset" : "***")
-                + ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout + "]";
+                + ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout
+                + ", callbackSecret=" + (callbackSecret == null ? "unset" : "***") + ", callbackField=" + callbackField
+                + ", creditsPerImage=" + creditsPerImage + "]";
     }
 }

@@ -14,13 +14,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Google's PartiPrompts benchmark: tab-separated, header {@code Prompt Category Challenge Note}, no quoted
- * fields (IANA TSV has no quoting), but cells that contain double quotes and one cell that starts with one. The {@code Prompt} header
+ * fields, but cells that contain double quotes and one cell that starts with one. The {@code Prompt} header
  * matches the prompt field ignoring case, so no column mapping is needed.
  */
 class PartiPromptsTest {
 
     private static final Path SHARED = Path.of("../shared/data/PartiPrompts.tsv");
-    private static final String GIGGLE = "\"G I G G L E\" painted in thick colorful lettering as graffiti on a faded red"
+    private static final String GIGGLE = "G I G G L E painted in thick colorful lettering as graffiti on a faded red"
             + " brick wall with a splotch of exploding white paint.";
 
     @Test
@@ -36,7 +36,7 @@ class PartiPromptsTest {
         });
         assertThat(rows).filteredOn(row -> row.prompt().length() < 2)
                 .extracting(CatalogueRow::rowNumber, CatalogueRow::prompt).containsExactly(tuple(33L, "0"));
-        // the one cell that starts with a quote: TSV has no quoting, so it is kept exactly as written
+        // the one cell that starts with a quote but is not a quoted field: kept, its quote pair dropped
         assertThat(rows.get(1560).prompt()).isEqualTo(GIGGLE);
         assertThat(rows.get(1560).rowNumber()).isEqualTo(1561);
         assertThat(CatalogueInspector.inspect(SHARED, CatalogueFormat.defaults()).rows()).isEqualTo(1632);

@@ -32,7 +32,8 @@ class PartiPromptsBatchTest {
     @Test
     void everyValidPromptBecomesOneImageAndEveryTooShortPromptIsRejected() throws Exception {
         assumeTrue(Files.isRegularFile(PARTI), "skipped: " + PARTI.toAbsolutePath() + " is absent");
-        // the expectation, computed from the file independently of the job's reader (IANA TSV: no quoting)
+        // the expectation, computed from the file independently of the job's reader (the file has no quoted
+        // fields, so plain tab splitting reads it)
         List<CSVRecord> prompts;
         try (Reader in = Files.newBufferedReader(PARTI)) {
             prompts = CSVFormat.TDF.builder().setQuote(null).setHeader().setSkipHeaderRecord(true).get()

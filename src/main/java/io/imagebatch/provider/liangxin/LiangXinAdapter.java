@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -87,6 +88,20 @@ public final class LiangXinAdapter implements ProviderAdapter {
     @Override
     public String defaultModel() {
         return FLASH;
+    }
+
+    @Override
+    public List<String> models() {
+        return List.of(FLASH, PRO);
+    }
+
+    /** LiangXin's callback body is the recordInfo answer: {@code {"code":200,"msg":..,"data":{"taskId",..}}}. */
+    @Override
+    public Optional<String> callbackTaskId(String body) {
+        JsonNode root = readBody(body);
+        JsonNode data = root.path("data").isObject() ? root.path("data") : root;
+        String taskId = data.path("taskId").asString("");
+        return taskId.isBlank() ? Optional.empty() : Optional.of(taskId);
     }
 
     /**

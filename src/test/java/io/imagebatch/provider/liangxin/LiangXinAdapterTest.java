@@ -54,8 +54,8 @@ class LiangXinAdapterTest {
             exchange.close();
         });
         server.start();
-        adapter = new LiangXinAdapter(new ProviderSettings(
-                URI.create("http://127.0.0.1:" + server.getAddress().getPort()), "secret-key-123", null, null));
+        adapter = new LiangXinAdapter(ProviderSettings.of(
+                URI.create("http://127.0.0.1:" + server.getAddress().getPort()), "secret-key-123"));
     }
 
     @AfterEach
