@@ -61,10 +61,13 @@ public final class ImageBatchCli {
               --resolution R             default resolution for rows without one
               --name NAME                batch name (default: the job file's or the catalogue's name)
               --sandbox                  run against the built-in sandbox provider (no key, no network)
-              --spring.X=V, --imagebatch.X=V   any setting, e.g. --spring.datasource.url=jdbc:postgresql://...
+              --NAME.X=V                 any setting, e.g. --spring.datasource.url=jdbc:postgresql://...
 
             Exit codes: 0 completed, 1 failed or stopped (run the same command again to resume), 2 usage error.
             """;
+
+    /** Providers the sandbox speaks for, in {@code --sandbox} runs. */
+    private static final List<String> SANDBOX_PROVIDERS = List.of("liangxin", "mingyan", "hiapi", "crun");
 
     private ImageBatchCli() {
     }
@@ -117,15 +120,16 @@ public final class ImageBatchCli {
             if (sandbox) {
                 sandboxProvider = SandboxProvider.start(sandboxSettings(jobFile));
                 out.println("Sandbox provider listening on " + sandboxProvider.baseUrl());
-                springArgs.add("--imagebatch.providers." + LiangXinAdapter.NAME + ".base-url="
-                        + sandboxProvider.baseUrl());
-                springArgs.add("--imagebatch.providers." + LiangXinAdapter.NAME + ".api-key="
-                        + SandboxProvider.API_KEY);
+                // the sandbox speaks every provider's protocol at its root
+                for (String provider : SANDBOX_PROVIDERS) {
+                    springArgs.add("--imagebatch.providers." + provider + ".base-url=" + sandboxProvider.baseUrl());
+                    springArgs.add("--imagebatch.providers." + provider + ".api-key=" + SandboxProvider.API_KEY);
+                }
                 // the sandbox serves its images from loopback
                 springArgs.add("--imagebatch.download.allow-private-networks=true");
             }
             try (ConfigurableApplicationContext context = new SpringApplicationBuilder(ImageBatchApplication.class)
-                    .web(WebApplicationType.NONE)
+                    .web(callbacksConfigured(springArgs) ? WebApplicationType.SERVLET : WebApplicationType.NONE)
                     .logStartupInfo(false)
                     .run(springArgs.toArray(String[]::new))) {
                 return context.getBean(BatchRunner.class).run(settings, out);
@@ -135,6 +139,19 @@ public final class ImageBatchCli {
                 sandboxProvider.close();
             }
         }
+    }
+
+    /**
+     * Whether {@code imagebatch.callback.base-url} is set, on the command line, as a system property or in the
+     * environment: then {@code run} serves the callback endpoint (on {@code server.port}, default 8080) while it
+     * polls. Read before Spring starts, because the kind of application (with or without a web server) must be
+     * chosen first.
+     */
+    static boolean callbacksConfigured(List<String> springArgs) {
+        return springArgs.stream().anyMatch(a -> a.startsWith("--imagebatch.callback.base-url="))
+                || System.getProperty("imagebatch.callback.base-url") != null
+                || System.getenv("IMAGEBATCH_CALLBACK_BASEURL") != null
+                || System.getenv("IMAGEBATCH_CALLBACK_BASE_URL") != null;
     }
 
     /** Merges the options over the job file, then reads the catalogue once to check it and hash it. */

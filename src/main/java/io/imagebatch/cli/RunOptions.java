@@ -21,7 +21,8 @@ import java.util.Map;
  * @param resolution     {@code --resolution R}, the batch default
  * @param name           {@code --name NAME}, the batch name (default: the job file's or catalogue's name)
  * @param sandbox        {@code --sandbox}: start the sandbox provider inside the run and use it
- * @param springArgs     {@code --spring.*}, {@code --imagebatch.*}, {@code --logging.*} settings, passed to Spring
+ * @param springArgs     {@code --name.with.dots=value} settings ({@code spring.*}, {@code imagebatch.*},
+ *                       {@code server.*}, {@code logging.*}, ...), passed to Spring
  */
 public record RunOptions(String jobFile, String catalogue, String provider, String model, String output,
         Map<String, String> columns, String promptTemplate, Character delimiter, String aspectRatio,
@@ -50,7 +51,7 @@ public record RunOptions(String jobFile, String catalogue, String provider, Stri
                 continue;
             }
             String name = arg.contains("=") ? arg.substring(2, arg.indexOf('=')) : arg.substring(2);
-            if (name.startsWith("spring.") || name.startsWith("imagebatch.") || name.startsWith("logging.")) {
+            if (name.contains(".")) { // a Spring setting: spring.*, imagebatch.*, server.*, logging.*, ...
                 if (!arg.contains("=")) {
                     throw new UsageException(arg + " needs a value: write --" + name + "=VALUE");
                 }

@@ -1,5 +1,7 @@
 package io.imagebatch.job;
 
+import io.imagebatch.callback.CallbackSignal;
+import io.imagebatch.callback.CallbackUrls;
 import io.imagebatch.catalogue.CatalogueItemReader;
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.ledger.TaskLedger;
@@ -102,16 +104,16 @@ public class ImageProductionJobConfiguration {
     @StepScope
     TaskSubmitWriter taskSubmitWriter(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
             ProviderRegistry providers, TaskLedger ledger, JobProperties properties, ExecutorService imagebatchWorkers,
-            Clock clock) {
-        return new TaskSubmitWriter(batchId, providers, ledger, properties, imagebatchWorkers, clock, null);
+            Clock clock, CallbackUrls callbackUrls) {
+        return new TaskSubmitWriter(batchId, providers, ledger, properties, imagebatchWorkers, clock, callbackUrls);
     }
 
     @Bean
     @StepScope
     PollTasklet pollTasklet(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
             ProviderRegistry providers, TaskLedger ledger, JobProperties properties, ExecutorService imagebatchWorkers,
-            Clock clock) {
-        return new PollTasklet(batchId, providers, ledger, properties, imagebatchWorkers, clock);
+            Clock clock, CallbackSignal callbackSignal) {
+        return new PollTasklet(batchId, providers, ledger, properties, imagebatchWorkers, clock, callbackSignal);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.imagebatch.job;
 
+import io.imagebatch.callback.CallbackSignal;
 import io.imagebatch.ledger.LedgerEntry;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
@@ -43,6 +44,7 @@ public class PollTasklet implements Tasklet {
     private final JobProperties properties;
     private final ExecutorService workers;
     private final Clock clock;
+    private final CallbackSignal callbacks;
 
     /**
      * @param batchId    the batch
@@ -51,15 +53,17 @@ public class PollTasklet implements Tasklet {
      * @param properties poll schedule, batch size and deadline
      * @param workers    the pool the status queries run on
      * @param clock      the clock
+     * @param callbacks  wakes an idle pass when a callback made a task due
      */
     public PollTasklet(String batchId, ProviderRegistry providers, TaskLedger ledger, JobProperties properties,
-            ExecutorService workers, Clock clock) {
+            ExecutorService workers, Clock clock, CallbackSignal callbacks) {
         this.batchId = batchId;
         this.providers = providers;
         this.ledger = ledger;
         this.properties = properties;
         this.workers = workers;
         this.clock = clock;
+        this.callbacks = callbacks;
     }
 
     @Override
@@ -71,7 +75,7 @@ public class PollTasklet implements Tasklet {
             if (next.isEmpty()) {
                 return RepeatStatus.FINISHED;
             }
-            Thread.sleep(Math.max(1, Math.min(MAX_IDLE_MILLIS, next.get() - now)));
+            callbacks.await(Math.max(1, Math.min(MAX_IDLE_MILLIS, next.get() - now)));
             return RepeatStatus.CONTINUABLE;
         }
         AtomicReference<String> accountProblem = new AtomicReference<>();

@@ -61,6 +61,13 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
                     + providerName + "\" is not a supported provider (supported: "
                     + String.join(", ", providers.names()) + ")");
         }
+        if (!providers.isConfigured(adapter.get().name())) {
+            // not the row's fault: stop, so the row is read again once the provider is configured
+            String env = "IMAGEBATCH_PROVIDERS_" + adapter.get().name().toUpperCase(java.util.Locale.ROOT);
+            throw new SubmissionStoppedException("row " + row.rowNumber() + " uses provider " + adapter.get().name()
+                    + ", which is not configured: set " + env + "_APIKEY (and " + env + "_BASEURL where it has no"
+                    + " documented default), then run the same command again");
+        }
         String model = row.model() != null ? row.model()
                 : row.provider() == null && batch.model() != null ? batch.model() : adapter.get().defaultModel();
         try {

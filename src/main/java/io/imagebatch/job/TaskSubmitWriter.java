@@ -1,8 +1,8 @@
 package io.imagebatch.job;
 
+import io.imagebatch.callback.CallbackUrls;
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.ledger.TaskLedger;
-import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderRegistry;
@@ -47,7 +47,7 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
     private final JobProperties properties;
     private final ExecutorService workers;
     private final Clock clock;
-    private final String callbackUrl;
+    private final CallbackUrls callbackUrls;
 
     /**
      * @param batchId     the batch
@@ -56,17 +56,17 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
      * @param properties  attempts, backoff, deadline
      * @param workers     the pool the create calls run on (its size bounds the calls in flight)
      * @param clock       the clock
-     * @param callbackUrl the callback URL for this batch, or null without callbacks
+     * @param callbackUrls the callback URL of each create call (none when callbacks are off)
      */
     public TaskSubmitWriter(String batchId, ProviderRegistry providers, TaskLedger ledger, JobProperties properties,
-            ExecutorService workers, Clock clock, String callbackUrl) {
+            ExecutorService workers, Clock clock, CallbackUrls callbackUrls) {
         this.batchId = batchId;
         this.providers = providers;
         this.ledger = ledger;
         this.properties = properties;
         this.workers = workers;
         this.clock = clock;
-        this.callbackUrl = callbackUrl;
+        this.callbackUrls = callbackUrls;
     }
 
     @Override
@@ -102,6 +102,7 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
     private void create(SubmitItem item, AtomicReference<String> stop) {
         long rowNum = item.row().rowNumber();
         ProviderAdapter adapter = providers.find(item.provider()).orElseThrow();
+        String callbackUrl = callbackUrls.urlFor(batchId, adapter.name());
         for (int attempt = 1; ; attempt++) {
             if (stop.get() != null) {
                 ledger.releaseIntent(batchId, rowNum); // certainly not sent: a resumed batch sends it

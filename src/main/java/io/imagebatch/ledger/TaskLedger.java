@@ -1,7 +1,9 @@
 package io.imagebatch.ledger;
 
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.EnumMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -27,6 +29,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Repository
 public class TaskLedger {
 
+    private static final SecureRandom RANDOM = new SecureRandom();
     private static final DataClassRowMapper<LedgerEntry> ENTRY = new DataClassRowMapper<>(LedgerEntry.class);
 
     private final JdbcClient jdbc;
@@ -62,6 +65,50 @@ public class TaskLedger {
                 // a resumed batch keeps the settings it started with
             }
         });
+    }
+
+    /**
+     * The batch's callback token, made on first use: 32 random bytes from {@link SecureRandom}, as 64 hex
+     * digits. It is kept, so that tasks created before a restart can still call back.
+     *
+     * @param batchId a known batch
+     * @return the token
+     * @throws IllegalArgumentException when the batch is unknown
+     */
+    public String callbackToken(String batchId) {
+        Optional<String> existing = storedCallbackToken(batchId);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        byte[] random = new byte[32];
+        RANDOM.nextBytes(random);
+        String token = HexFormat.of().formatHex(random);
+        update("UPDATE IB_BATCH SET CALLBACK_TOKEN = ? WHERE BATCH_ID = ? AND CALLBACK_TOKEN IS NULL", token, batchId);
+        return storedCallbackToken(batchId)
+                .orElseThrow(() -> new IllegalArgumentException("no batch " + batchId + " in this database"));
+    }
+
+    /** @return the batch's callback token if it has one; empty for an unknown batch */
+    public Optional<String> storedCallbackToken(String batchId) {
+        return jdbc.sql("SELECT CALLBACK_TOKEN FROM IB_BATCH WHERE BATCH_ID = ?").param(batchId)
+                .query(String.class).list().stream().filter(Objects::nonNull).findFirst();
+    }
+
+    /**
+     * Asks for an immediate status query of an in-flight task (a callback arrived). A task that is already
+     * terminal, or unknown in this batch, is left alone: that is what makes duplicate callbacks harmless.
+     *
+     * @param batchId  the batch
+     * @param provider the provider the callback came for
+     * @param taskId   the provider's taskId
+     * @return true when an in-flight task was found and its next check moved to now
+     */
+    public boolean expediteCheck(String batchId, String provider, String taskId) {
+        int[] updated = {0};
+        write(() -> updated[0] = jdbc.sql("UPDATE IB_TASK_LEDGER SET NEXT_CHECK_AT = ?, UPDATED_AT = ?"
+                        + " WHERE BATCH_ID = ? AND PROVIDER = ? AND TASK_ID = ? AND STATE IN ('SUBMITTED', 'RUNNING')")
+                .params(now(), now(), batchId, provider, taskId).update());
+        return updated[0] > 0;
     }
 
     /** @return the batch's settings JSON, if the batch is known */

@@ -1,0 +1,135 @@
+package io.imagebatch.callback;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.imagebatch.catalogue.CatalogueFormat;
+import io.imagebatch.job.BatchSettings;
+import io.imagebatch.job.BatchSettingsStore;
+import io.imagebatch.ledger.LedgerEntry;
+import io.imagebatch.ledger.RowState;
+import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.provider.RequestDefaults;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The callback endpoint over real HTTP, against a real H2 ledger: a callback is a hint that makes an in-flight
+ * task due for a status query, nothing more. Forged, unknown and duplicate callbacks change nothing.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class CallbackControllerTest {
+
+    @TempDir
+    static Path work;
+
+    @DynamicPropertySource
+    static void settings(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> "jdbc:h2:file:" + work.resolve("db/callbacks").toAbsolutePath());
+        registry.add("imagebatch.providers.liangxin.base-url", () -> "http://127.0.0.1:9");
+        registry.add("imagebatch.providers.liangxin.api-key", () -> "k");
+    }
+
+    @LocalServerPort
+    int port;
+    @Autowired
+    TaskLedger ledger;
+    @Autowired
+    BatchSettingsStore batches;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private String batchId;
+    private String token;
+    private final long farFuture = System.currentTimeMillis() + 3_600_000;
+
+    @BeforeEach
+    void aBatchWithOneTaskInFlight() {
+        batchId = batches.save(new BatchSettings("cb" + System.nanoTime(), "/x.csv", "00", 1,
+                CatalogueFormat.defaults(), "liangxin", null, RequestDefaults.none(), "file:out"));
+        token = ledger.callbackToken(batchId);
+        ledger.insertIntent(batchId, 1, "A1", "liangxin", "nano-banana-pro-flash", "a red chair", "{}");
+        ledger.markSubmitted(batchId, 1, "task_1", System.currentTimeMillis(), farFuture, farFuture);
+    }
+
+    private int post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode();
+    }
+
+    private static String success(String taskId, String url) {
+        return "{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"" + taskId + "\",\"state\":\"success\","
+                + "\"resultJson\":\"{\\\"resultUrls\\\":[\\\"" + url + "\\\"]}\"}}";
+    }
+
+    private LedgerEntry row() {
+        return ledger.find(batchId, 1).orElseThrow();
+    }
+
+    @Test
+    void theTokenIsLongAndRandomPerBatch() {
+        assertThat(token).matches("[0-9a-f]{64}"); // 256 bits
+        String other = batches.save(new BatchSettings("other" + System.nanoTime(), "/y.csv", "01", 1,
+                CatalogueFormat.defaults(), "liangxin", null, RequestDefaults.none(), "file:out"));
+        assertThat(ledger.callbackToken(other)).isNotEqualTo(token);
+        assertThat(ledger.callbackToken(batchId)).isEqualTo(token);
+    }
+
+    @Test
+    void aCallbackWithTheRightTokenMakesTheTaskDueNowAndRecordsNothingElse() throws Exception {
+        int status = post("/callbacks/liangxin/" + batchId + "/" + token,
+                success("task_1", "https://evil.example/not-yours.png"));
+
+        assertThat(status).isEqualTo(204);
+        LedgerEntry after = row();
+        assertThat(after.nextCheckAt()).isLessThanOrEqualTo(System.currentTimeMillis());
+        // only the status query may record an outcome: the payload's success and URL are ignored
+        assertThat(after.state()).isEqualTo(RowState.SUBMITTED);
+        assertThat(after.resultUrl()).isNull();
+    }
+
+    @Test
+    void forgedAndUnknownCallbacksChangeNothing() throws Exception {
+        String wrongToken = "0".repeat(64);
+        assertThat(post("/callbacks/liangxin/" + batchId + "/" + wrongToken, success("task_1", "https://x/a.png")))
+                .isEqualTo(204);
+        assertThat(post("/callbacks/liangxin/no-such-batch/" + token, success("task_1", "https://x/a.png")))
+                .isEqualTo(204);
+        assertThat(post("/callbacks/liangxin/" + batchId + "/" + token, success("task_other", "https://x/a.png")))
+                .isEqualTo(204);
+        assertThat(post("/callbacks/nosuchprovider/" + batchId + "/" + token, success("task_1", "https://x/a.png")))
+                .isEqualTo(204);
+        assertThat(post("/callbacks/liangxin/" + batchId + "/" + token, "not json at all")).isEqualTo(204);
+
+        LedgerEntry after = row();
+        assertThat(after.nextCheckAt()).isEqualTo(farFuture);
+        assertThat(after.state()).isEqualTo(RowState.SUBMITTED);
+    }
+
+    @Test
+    void aDuplicateCallbackForATaskThatIsAlreadyTerminalChangesNothing() throws Exception {
+        ledger.markSucceeded(batchId, 1, "success", "https://cdn.example/a.png");
+        ledger.markStored(batchId, 1, "file:/out/A1.png", "ab".repeat(32), 10);
+        LedgerEntry before = row();
+
+        post("/callbacks/liangxin/" + batchId + "/" + token, success("task_1", "https://cdn.example/b.png"));
+        post("/callbacks/liangxin/" + batchId + "/" + token, success("task_1", "https://cdn.example/b.png"));
+
+        LedgerEntry after = row();
+        assertThat(after.state()).isEqualTo(RowState.STORED);
+        assertThat(after.outputUri()).isEqualTo(before.outputUri());
+        assertThat(after.nextCheckAt()).isEqualTo(before.nextCheckAt());
+        assertThat(after.updatedAt()).isEqualTo(before.updatedAt());
+    }
+}
