@@ -44,3 +44,19 @@ CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_ROW_ID ON IB_TASK_LEDGER (BATCH_ID, RO
 -- before a restart can still call back.
 ALTER TABLE IB_BATCH ADD COLUMN IF NOT EXISTS CALLBACK_TOKEN VARCHAR(64);
 CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_TASK ON IB_TASK_LEDGER (BATCH_ID, TASK_ID);
+
+-- retry-failed (issue 4): the number of retry rounds of a batch (each is a job instance), and every earlier
+-- attempt of a row, so that the ledger keeps them all.
+ALTER TABLE IB_BATCH ADD COLUMN IF NOT EXISTS RETRIES INT DEFAULT 0 NOT NULL;
+CREATE TABLE IF NOT EXISTS IB_TASK_ATTEMPT (
+    BATCH_ID      VARCHAR(160) NOT NULL,
+    ROW_NUM       BIGINT       NOT NULL,
+    ATTEMPT       INT          NOT NULL,
+    STATE         VARCHAR(20)  NOT NULL,
+    TASK_ID       VARCHAR(300),
+    ERROR_CODE    VARCHAR(120),
+    ERROR         VARCHAR,
+    SUBMITTED_AT  BIGINT,
+    ENDED_AT      BIGINT       NOT NULL,
+    PRIMARY KEY (BATCH_ID, ROW_NUM, ATTEMPT)
+);

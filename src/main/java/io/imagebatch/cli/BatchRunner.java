@@ -74,12 +74,11 @@ public class BatchRunner {
                     + ".base-url and .api-key), or run with --sandbox");
         }
         String batchId = batches.save(settings);
-        JobParameters parameters = new JobParametersBuilder()
-                .addString(ImageProductionJobConfiguration.BATCH_ID, batchId, true)
-                .toJobParameters();
-        JobExecution last = jobRepository.getLastJobExecution(ImageProductionJobConfiguration.JOB_NAME, parameters);
+        JobParameters parameters = parameters(batchId);
+        JobExecution last = lastExecution(batchId);
         if (last != null && last.getStatus() == BatchStatus.COMPLETED) {
             out.printf("Batch %s already completed on %s; nothing was sent.%n", batchId, last.getEndTime());
+            out.printf("  (retry-failed %s sends its FAILED rows again; status %s shows it)%n", batchId, batchId);
             printSummary(out, batchId, last);
             return 0;
         }
@@ -122,11 +121,25 @@ public class BatchRunner {
             return 0;
         }
         List<Throwable> failures = execution.getAllFailureExceptions();
-        String reason = failures.isEmpty() ? execution.getExitStatus().getExitDescription()
+        String reason = execution.getStatus() == BatchStatus.STOPPED ? "a stop was requested (stop command or SIGTERM)"
+                : failures.isEmpty() ? execution.getExitStatus().getExitDescription()
                 : rootMessage(failures.get(0));
         out.printf("  stopped because: %s%n  Run the same command again to resume the batch where it stopped.%n",
                 reason);
         return 1;
+    }
+
+    /** @return the identifying parameters of the batch's current job instance (its latest retry round) */
+    JobParameters parameters(String batchId) {
+        return new JobParametersBuilder()
+                .addString(ImageProductionJobConfiguration.BATCH_ID, batchId, true)
+                .addLong(ImageProductionJobConfiguration.RETRY_ROUND, (long) ledger.retryRounds(batchId), true)
+                .toJobParameters();
+    }
+
+    /** @return the last execution of the batch's current job instance, or null before its first run */
+    JobExecution lastExecution(String batchId) {
+        return jobRepository.getLastJobExecution(ImageProductionJobConfiguration.JOB_NAME, parameters(batchId));
     }
 
     private void printProgress(PrintStream out, String batchId, long total, long started) {

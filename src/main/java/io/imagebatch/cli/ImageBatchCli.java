@@ -47,6 +47,12 @@ public final class ImageBatchCli {
 
             Commands:
               run [JOB_FILE] [OPTIONS]   start a batch, or resume it where it stopped
+              status [BATCH]             a batch's counts per state, last run, last error; or the recent batches
+              restart BATCH              resume a failed or stopped batch where it stopped
+              retry-failed BATCH [--include-uncertain]
+                                         send the batch's FAILED rows again (and UNCERTAIN ones, which may be
+                                         paid for twice); earlier attempts stay in the ledger
+              stop BATCH                 ask the process running BATCH to stop after its current chunk or pass
               help                       this text
 
             Options of run (each overrides the job file's setting):
@@ -63,6 +69,7 @@ public final class ImageBatchCli {
               --sandbox                  run against the built-in sandbox provider (no key, no network)
               --NAME.X=V                 any setting, e.g. --spring.datasource.url=jdbc:postgresql://...
 
+            SIGTERM stops a run gracefully, like stop: the batch ends STOPPED, resumable.
             Exit codes: 0 completed, 1 failed or stopped (run the same command again to resume), 2 usage error.
             """;
 
@@ -98,11 +105,17 @@ public final class ImageBatchCli {
         try {
             return switch (args[0]) {
                 case "run" -> run(RunOptions.parse(rest), out);
+                case "restart" -> onBatch(rest, true, out, (c, o) -> c.restart(o.batchId(), out));
+                case "retry-failed" -> onBatch(rest, true, out,
+                        (c, o) -> c.retryFailed(o.batchId(), o.includeUncertain(), out));
+                case "stop" -> onBatch(rest, true, out, (c, o) -> c.stop(o.batchId(), out));
+                case "status" -> onBatch(rest, false, out, (c, o) -> c.status(o.batchId(), out));
                 case "help", "--help", "-h" -> {
                     out.print(USAGE_TEXT);
                     yield COMPLETED;
                 }
-                default -> throw new UsageException("unknown command \"" + args[0] + "\"; commands: run, help");
+                default -> throw new UsageException("unknown command \"" + args[0]
+                        + "\"; commands: run, status, restart, retry-failed, stop, help");
             };
         } catch (UsageException | CatalogueException e) {
             out.println("imagebatch: " + e.getMessage());
@@ -128,16 +141,62 @@ public final class ImageBatchCli {
                 // the sandbox serves its images from loopback
                 springArgs.add("--imagebatch.download.allow-private-networks=true");
             }
-            try (ConfigurableApplicationContext context = new SpringApplicationBuilder(ImageBatchApplication.class)
-                    .web(callbacksConfigured(springArgs) ? WebApplicationType.SERVLET : WebApplicationType.NONE)
-                    .logStartupInfo(false)
-                    .run(springArgs.toArray(String[]::new))) {
-                return context.getBean(BatchRunner.class).run(settings, out);
-            }
+            return inContext(springArgs, out, context -> context.getBean(BatchRunner.class).run(settings, out));
         } finally {
             if (sandboxProvider != null) {
                 sandboxProvider.close();
             }
+        }
+    }
+
+    /** Options of the commands that take a batch id. */
+    private record BatchOptions(String batchId, boolean includeUncertain, List<String> springArgs) {
+    }
+
+    private static int onBatch(List<String> args, boolean batchRequired, PrintStream out,
+            java.util.function.BiFunction<BatchCommands, BatchOptions, Integer> command) {
+        String batchId = null;
+        boolean includeUncertain = false;
+        List<String> springArgs = new ArrayList<>();
+        for (String arg : args) {
+            if (arg.equals("--include-uncertain")) {
+                includeUncertain = true;
+            } else if (arg.startsWith("--") && arg.contains(".") && arg.contains("=")) {
+                springArgs.add(arg);
+            } else if (arg.startsWith("-")) {
+                throw new UsageException("unknown option " + arg);
+            } else if (batchId == null) {
+                batchId = arg;
+            } else {
+                throw new UsageException("only one batch id can be given");
+            }
+        }
+        if (batchRequired && batchId == null) {
+            throw new UsageException("give the batch id (status lists the batches)");
+        }
+        BatchOptions options = new BatchOptions(batchId, includeUncertain, springArgs);
+        return inContext(springArgs, out, context -> command.apply(context.getBean(BatchCommands.class), options));
+    }
+
+    /**
+     * Runs a command in a Spring context. Spring's own shutdown hook is off: on SIGTERM our hook asks the
+     * running job to stop ({@link GracefulShutdown}), waits until it has, and exits with code 1, so the batch
+     * is left STOPPED and resumable, never half-written.
+     */
+    private static int inContext(List<String> springArgs, PrintStream out,
+            java.util.function.Function<ConfigurableApplicationContext, Integer> command) {
+        GracefulShutdown shutdown = new GracefulShutdown(out);
+        try (ConfigurableApplicationContext context = new SpringApplicationBuilder(ImageBatchApplication.class)
+                .web(callbacksConfigured(springArgs) ? WebApplicationType.SERVLET : WebApplicationType.NONE)
+                .logStartupInfo(false)
+                .registerShutdownHook(false)
+                .run(springArgs.toArray(String[]::new))) {
+            shutdown.watch(context);
+            int exitCode = command.apply(context);
+            shutdown.finished(exitCode);
+            return exitCode;
+        } finally {
+            shutdown.release();
         }
     }
 

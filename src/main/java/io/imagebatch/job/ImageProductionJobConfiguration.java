@@ -42,11 +42,17 @@ public class ImageProductionJobConfiguration {
     public static final String JOB_NAME = "imageProductionJob";
     /** The identifying job parameter: the batch id ({@link BatchSettings#batchId()}). */
     public static final String BATCH_ID = "batch.id";
+    /**
+     * The second identifying job parameter: the retry round, 0 for the batch's first instance, then one more
+     * for each {@code retry-failed} (a new job instance that sends the rows made PENDING).
+     */
+    public static final String RETRY_ROUND = "batch.retry";
 
     @Bean
     Job imageProductionJob(JobRepository jobRepository, Step submitStep, Step pollStep, Step downloadStep,
-            Step reportStep) {
+            Step reportStep, RunningExecution runningExecution) {
         return new JobBuilder(JOB_NAME, jobRepository)
+                .listener(runningExecution)
                 .start(submitStep)
                 .next(pollStep)
                 .next(downloadStep)

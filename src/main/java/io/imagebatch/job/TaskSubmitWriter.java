@@ -26,7 +26,8 @@ import tools.jackson.databind.json.JsonMapper;
  * <ol>
  * <li>a rejected row is recorded as REJECTED and never sent;</li>
  * <li>the intent (SUBMITTING) is committed before the create call; a row already in the ledger is not sent
- *     again, and one found still SUBMITTING (its run died mid-call) becomes UNCERTAIN;</li>
+ *     again, unless {@code retry-failed} made it PENDING; one found still SUBMITTING (its run died mid-call)
+ *     becomes UNCERTAIN;</li>
  * <li>the taskId is committed the moment the call returns, in its own transaction;</li>
  * <li>a call that may have reached the provider without an answer makes the row UNCERTAIN: never resent
  *     silently; a call the provider refused for the row (400, 413, 422) makes it REJECTED;</li>
@@ -80,7 +81,9 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
                 ledger.insertRejected(batchId, row.rowNumber(), rowId, item.provider(), item.model(),
                         row.prompt(), item.rejection());
             } else if (ledger.insertIntent(batchId, row.rowNumber(), row.id(), item.provider(), item.model(),
-                    item.request().prompt(), JSON.writeValueAsString(item.request()))) {
+                    item.request().prompt(), JSON.writeValueAsString(item.request()))
+                    || ledger.claimPending(batchId, row.rowNumber())) {
+                // a new row, or one retry-failed asked to send again
                 toCreate.add(item);
             } else {
                 // already in the ledger: a chunk read again after a restart. A row left SUBMITTING was in

@@ -6,6 +6,8 @@ package io.imagebatch.ledger;
 public enum RowState {
     /** Validation failed, by our rules or the provider's answer to the create call; never (re)sent. */
     REJECTED,
+    /** To be sent again: {@code retry-failed} moved a FAILED (or, when asked, UNCERTAIN) row here. */
+    PENDING,
     /** The intent is committed and the create call is in flight. Found after a crash, it becomes UNCERTAIN. */
     SUBMITTING,
     /** The provider returned a taskId; not yet seen running. */

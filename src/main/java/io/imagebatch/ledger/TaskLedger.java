@@ -170,6 +170,67 @@ public class TaskLedger {
     }
 
     /**
+     * Claims a row that {@code retry-failed} made PENDING: PENDING becomes SUBMITTING (the intent of the new
+     * attempt), for exactly one caller.
+     *
+     * @return true when this caller claimed it
+     */
+    public boolean claimPending(String batchId, long rowNum) {
+        int[] updated = {0};
+        write(() -> updated[0] = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTING', UPDATED_AT = ?"
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
+                .params(now(), batchId, rowNum).update());
+        return updated[0] > 0;
+    }
+
+    /**
+     * Starts a retry round: archives the current attempt of every FAILED row (and UNCERTAIN row, when asked)
+     * in {@code IB_TASK_ATTEMPT}, makes those rows PENDING with the next attempt number, and counts the round in
+     * {@code IB_BATCH.RETRIES}. One transaction.
+     *
+     * @param batchId           the batch
+     * @param includeUncertain  also retry UNCERTAIN rows (their first task may exist and be paid for)
+     * @return the number of rows made PENDING
+     */
+    public int startRetryRound(String batchId, boolean includeUncertain) {
+        String states = includeUncertain ? "('FAILED', 'UNCERTAIN')" : "('FAILED')";
+        Integer rows = ownTransaction.execute(tx -> {
+            jdbc.sql("INSERT INTO IB_TASK_ATTEMPT (BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR,"
+                            + " SUBMITTED_AT, ENDED_AT) SELECT BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE,"
+                            + " ERROR, SUBMITTED_AT, UPDATED_AT FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE IN "
+                            + states)
+                    .param(batchId).update();
+            int changed = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'PENDING', ATTEMPT = ATTEMPT + 1, TASK_ID = NULL,"
+                            + " PROVIDER_STATE = NULL, RESULT_URL = NULL, ERROR_CODE = NULL, ERROR = NULL, POLLS = 0,"
+                            + " DOWNLOAD_ATTEMPTS = 0, SUBMITTED_AT = NULL, NEXT_CHECK_AT = NULL, DEADLINE_AT = NULL,"
+                            + " UPDATED_AT = ? WHERE BATCH_ID = ? AND STATE IN " + states)
+                    .params(now(), batchId).update();
+            jdbc.sql("UPDATE IB_BATCH SET RETRIES = RETRIES + 1 WHERE BATCH_ID = ?").param(batchId).update();
+            return changed;
+        });
+        return rows == null ? 0 : rows;
+    }
+
+    /** @return how many retry rounds the batch has had (0 before any {@code retry-failed}) */
+    public int retryRounds(String batchId) {
+        return jdbc.sql("SELECT RETRIES FROM IB_BATCH WHERE BATCH_ID = ?").param(batchId).query(Integer.class)
+                .optional().orElse(0);
+    }
+
+    /** @return the number of archived attempts of the batch's rows ({@code IB_TASK_ATTEMPT}) */
+    public long archivedAttempts(String batchId) {
+        return jdbc.sql("SELECT COUNT(*) FROM IB_TASK_ATTEMPT WHERE BATCH_ID = ?").param(batchId)
+                .query(Long.class).single();
+    }
+
+    /** @return every known batch id with its creation time (epoch ms), newest first */
+    public List<Map.Entry<String, Long>> batches(int limit) {
+        return jdbc.sql("SELECT BATCH_ID, CREATED_AT FROM IB_BATCH ORDER BY CREATED_AT DESC FETCH FIRST " + limit
+                        + " ROWS ONLY")
+                .query((rs, i) -> Map.entry(rs.getString(1), rs.getLong(2))).list();
+    }
+
+    /**
      * Removes an intent whose create call certainly made no task (the provider refused it, or the request
      * never left this machine), so that a resumed batch sends the row again.
      */

@@ -29,7 +29,19 @@ public record CliRun(int exitCode, String output) {
      * @return the outcome
      */
     public static CliRun run(Path dir, String... args) {
-        List<String> all = new ArrayList<>(List.of("run"));
+        return command(dir, "run", args);
+    }
+
+    /**
+     * Runs any command like {@link #run}.
+     *
+     * @param dir     a folder for the H2 database
+     * @param command the command ({@code run}, {@code status}, {@code restart}, ...)
+     * @param args    its arguments
+     * @return the outcome
+     */
+    public static CliRun command(Path dir, String command, String... args) {
+        List<String> all = new ArrayList<>(List.of(command));
         all.addAll(List.of(args));
         all.add("--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db/imagebatch").toAbsolutePath());
         for (String fast : List.of("--imagebatch.job.poll-early=100ms", "--imagebatch.job.poll-middle=200ms",

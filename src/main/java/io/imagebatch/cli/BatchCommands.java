@@ -1,0 +1,195 @@
+package io.imagebatch.cli;
+
+import io.imagebatch.catalogue.CatalogueException;
+import io.imagebatch.catalogue.CatalogueInspector;
+import io.imagebatch.job.BatchSettings;
+import io.imagebatch.job.BatchSettingsStore;
+import io.imagebatch.job.ReportTasklet;
+import io.imagebatch.ledger.RowState;
+import io.imagebatch.ledger.TaskLedger;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.launch.JobExecutionNotRunningException;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.stereotype.Component;
+
+/**
+ * The commands that act on a batch by its id: {@code status}, {@code restart}, {@code retry-failed} and
+ * {@code stop}. Each reads the batch's settings from the ledger, so they need only the batch id.
+ */
+@Component
+public class BatchCommands {
+
+    private final BatchRunner runner;
+    private final BatchSettingsStore batches;
+    private final TaskLedger ledger;
+    private final JobOperator jobOperator;
+
+    BatchCommands(BatchRunner runner, BatchSettingsStore batches, TaskLedger ledger, JobOperator jobOperator) {
+        this.runner = runner;
+        this.batches = batches;
+        this.ledger = ledger;
+        this.jobOperator = jobOperator;
+    }
+
+    /**
+     * {@code restart BATCH}: resumes a failed or stopped batch where it stopped (the same as running its
+     * command again).
+     *
+     * @param batchId the batch
+     * @param out     where progress and the summary go
+     * @return the exit code of {@link BatchRunner#run}
+     * @throws UsageException when the batch is unknown, or its catalogue is gone or changed
+     */
+    public int restart(String batchId, PrintStream out) {
+        return runner.run(checkedSettings(batchId), out);
+    }
+
+    /**
+     * {@code retry-failed BATCH [--include-uncertain]}: sends the batch's FAILED rows again, as a new attempt
+     * (and its UNCERTAIN rows, when asked, with a warning: their first task may exist and be paid for). The
+     * ledger keeps every earlier attempt. Rows that succeeded or were rejected are not touched.
+     *
+     * @param batchId          the batch
+     * @param includeUncertain also resend UNCERTAIN rows
+     * @param out              where progress and the summary go
+     * @return the exit code of {@link BatchRunner#run}; 0 with nothing to do when no row qualifies
+     * @throws UsageException when the batch is unknown or not finished
+     */
+    public int retryFailed(String batchId, boolean includeUncertain, PrintStream out) {
+        BatchSettings settings = checkedSettings(batchId);
+        JobExecution last = runner.lastExecution(batchId);
+        if (last == null || last.getStatus() != BatchStatus.COMPLETED) {
+            throw new UsageException("batch " + batchId + " is not finished (" + (last == null ? "never run"
+                    : last.getStatus()) + "); resume it first with: restart " + batchId);
+        }
+        Map<RowState, Long> counts = ledger.countByState(batchId);
+        long failed = counts.getOrDefault(RowState.FAILED, 0L);
+        long uncertain = counts.getOrDefault(RowState.UNCERTAIN, 0L);
+        if (failed + (includeUncertain ? uncertain : 0) == 0) {
+            out.printf("Batch %s has no FAILED rows%s; nothing to retry.%n", batchId,
+                    includeUncertain ? " and no UNCERTAIN rows" : uncertain > 0 ? " (" + uncertain
+                            + " UNCERTAIN: add --include-uncertain to resend them)" : "");
+            return ImageBatchCli.COMPLETED;
+        }
+        if (includeUncertain && uncertain > 0) {
+            out.printf("WARNING: resending %d UNCERTAIN row(s): their first create call may have reached the"
+                    + " provider, so they may be paid for twice.%n", uncertain);
+        }
+        int rows = ledger.startRetryRound(batchId, includeUncertain);
+        out.printf("Retrying %d row(s) of batch %s (round %d).%n", rows, batchId, ledger.retryRounds(batchId));
+        return runner.run(settings, out);
+    }
+
+    /**
+     * {@code stop BATCH}: asks the process running the batch to stop after its current chunk or poll pass; the
+     * batch then ends STOPPED and can be resumed.
+     *
+     * @param batchId the batch
+     * @param out     where the answer goes
+     * @return 0 when a stop was requested or the batch was not running
+     */
+    public int stop(String batchId, PrintStream out) {
+        batches.get(batchIdKnown(batchId));
+        JobExecution last = runner.lastExecution(batchId);
+        if (last == null || !last.getStatus().isRunning()) {
+            out.printf("Batch %s is not running (%s).%n", batchId, last == null ? "never run" : last.getStatus());
+            return ImageBatchCli.COMPLETED;
+        }
+        try {
+            jobOperator.stop(last);
+            out.printf("Stop requested for batch %s (execution %d): it stops after its current chunk or pass;"
+                    + " resume it with: restart %s%n", batchId, last.getId(), batchId);
+        } catch (JobExecutionNotRunningException e) {
+            out.printf("Batch %s is not running.%n", batchId);
+        }
+        return ImageBatchCli.COMPLETED;
+    }
+
+    /**
+     * {@code status [BATCH]}: with a batch, its counts per state, its last run, its last error and whether it
+     * can be resumed; without, the most recent batches, one line each.
+     *
+     * @param batchId the batch, or null for the list
+     * @param out     where it goes
+     * @return 0
+     */
+    public int status(String batchId, PrintStream out) {
+        if (batchId == null) {
+            List<Map.Entry<String, Long>> recent = ledger.batches(20);
+            if (recent.isEmpty()) {
+                out.println("No batches in this database yet.");
+            }
+            for (Map.Entry<String, Long> batch : recent) {
+                JobExecution last = runner.lastExecution(batch.getKey());
+                out.printf("%-40s %-10s %s  %s%n", batch.getKey(), last == null ? "NEW" : last.getStatus(),
+                        Instant.ofEpochMilli(batch.getValue()), counts(ledger.countByState(batch.getKey())));
+            }
+            return ImageBatchCli.COMPLETED;
+        }
+        BatchSettings settings = batches.get(batchIdKnown(batchId));
+        JobExecution last = runner.lastExecution(batchId);
+        out.printf("Batch %s%n  catalogue %s (%d rows), provider %s%s, output %s%n", batchId, settings.catalogue(),
+                settings.catalogueRows(), settings.provider(), settings.model() == null ? "" : " " + settings.model(),
+                settings.output());
+        out.printf("  rows by state: %s%n", counts(ledger.countByState(batchId)));
+        int rounds = ledger.retryRounds(batchId);
+        if (rounds > 0) {
+            out.printf("  retry rounds: %d (%d earlier attempts kept)%n", rounds, ledger.archivedAttempts(batchId));
+        }
+        if (last == null) {
+            out.println("  never run; start it with: run");
+            return ImageBatchCli.COMPLETED;
+        }
+        out.printf("  last run: %s (execution %d, started %s%s)%n", last.getStatus(), last.getId(),
+                last.getStartTime(), last.getEndTime() == null ? "" : ", ended " + last.getEndTime());
+        last.getAllFailureExceptions().stream().findFirst()
+                .ifPresent(e -> out.printf("  last error: %s%n", e.getMessage()));
+        String report = last.getExecutionContext().getString(ReportTasklet.REPORT_URI, null);
+        if (report != null) {
+            out.printf("  report: %s%n", report);
+        }
+        switch (last.getStatus()) {
+            case COMPLETED -> out.println("  can be resumed: no, it is complete (retry-failed sends FAILED rows again)");
+            case FAILED, STOPPED -> out.println("  can be resumed: yes, with: restart " + batchId);
+            default -> out.println("  running (or its process died: restart " + batchId + " takes it over)");
+        }
+        return ImageBatchCli.COMPLETED;
+    }
+
+    private String batchIdKnown(String batchId) {
+        try {
+            batches.get(batchId);
+            return batchId;
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("no batch " + batchId + " in this database (status lists the batches)");
+        }
+    }
+
+    /** The batch's settings, after checking that its catalogue is still the one it started with. */
+    private BatchSettings checkedSettings(String batchId) {
+        BatchSettings settings = batches.get(batchIdKnown(batchId));
+        String sha256;
+        try {
+            sha256 = CatalogueInspector.inspect(Path.of(settings.catalogue()), settings.format()).sha256();
+        } catch (CatalogueException e) {
+            throw new UsageException("batch " + batchId + ": " + e.getMessage());
+        }
+        if (!sha256.equals(settings.catalogueSha256())) {
+            throw new UsageException("batch " + batchId + ": the catalogue " + settings.catalogue()
+                    + " changed since the batch started; a changed catalogue is a new batch (use run)");
+        }
+        return settings;
+    }
+
+    private static String counts(Map<RowState, Long> counts) {
+        StringBuilder text = new StringBuilder();
+        counts.forEach((state, n) -> text.append(text.isEmpty() ? "" : ", ").append(n).append(' ').append(state));
+        return text.isEmpty() ? "no rows yet" : text.toString();
+    }
+}

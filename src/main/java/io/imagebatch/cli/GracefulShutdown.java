@@ -1,0 +1,82 @@
+package io.imagebatch.cli;
+
+import io.imagebatch.job.RunningExecution;
+import java.io.PrintStream;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * SIGTERM (and Ctrl-C) handling for one command: a JVM shutdown hook asks the job running in this process to
+ * stop ({@link JobOperator#stop(JobExecution)}: the current chunk or poll pass finishes, the job ends STOPPED),
+ * waits for the command to finish and close its context, then ends the process with the command's exit code (1
+ * for a stopped batch). Without a signal, the hook is removed when the command ends.
+ */
+final class GracefulShutdown {
+
+    /** Longest wait for the job to stop after SIGTERM, ms; a pod's grace period is usually 30 s. */
+    private static final long STOP_TIMEOUT_MILLIS = 25_000;
+
+    private final PrintStream out;
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private final Thread hook;
+    private volatile ConfigurableApplicationContext context;
+    private volatile int exitCode = ImageBatchCli.FAILED;
+    private volatile boolean signalled;
+
+    GracefulShutdown(PrintStream out) {
+        this.out = out;
+        this.hook = new Thread(this::onSignal, "imagebatch-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    /** @param context the command's context, where the running job is found */
+    void watch(ConfigurableApplicationContext context) {
+        this.context = context;
+    }
+
+    /** @param code the command's exit code, used when a signal ends the process */
+    void finished(int code) {
+        this.exitCode = code;
+    }
+
+    /** Called when the command is over and its context closed. */
+    void release() {
+        finished.countDown();
+        if (!signalled) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // a signal arrived just now: the hook runs and ends the process
+            }
+        }
+    }
+
+    private void onSignal() {
+        signalled = true;
+        ConfigurableApplicationContext current = context;
+        if (current != null && current.isActive()) {
+            JobExecution running = current.getBean(RunningExecution.class).get();
+            if (running != null) {
+                out.printf("%nStopping batch after the current chunk or pass (SIGTERM); it can be resumed.%n");
+                try {
+                    current.getBean(JobOperator.class).stop(running);
+                } catch (Exception e) {
+                    out.println("Could not request the stop: " + e.getMessage());
+                }
+            }
+        }
+        try {
+            if (!finished.await(STOP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+                out.println("The batch did not stop in time; it will be resumed from its last checkpoint.");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        out.flush();
+        // the command is over: end with its exit code, not the JVM's 143 for a signal
+        Runtime.getRuntime().halt(exitCode);
+    }
+}
