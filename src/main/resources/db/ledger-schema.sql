@@ -60,3 +60,6 @@ CREATE TABLE IF NOT EXISTS IB_TASK_ATTEMPT (
     ENDED_AT      BIGINT       NOT NULL,
     PRIMARY KEY (BATCH_ID, ROW_NUM, ATTEMPT)
 );
+
+-- Expired results (issue 4): how often a fresh result URL was asked for after downloads failed.
+ALTER TABLE IB_TASK_LEDGER ADD COLUMN IF NOT EXISTS URL_REFRESHES INT DEFAULT 0 NOT NULL;

@@ -2,6 +2,10 @@ package io.imagebatch.job;
 
 import io.imagebatch.ledger.LedgerEntry;
 import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.provider.ProviderException;
+import io.imagebatch.provider.ProviderRegistry;
+import io.imagebatch.provider.TaskState;
+import io.imagebatch.provider.TaskStatus;
 import io.imagebatch.storage.DownloadException;
 import io.imagebatch.storage.ImageDownloader;
 import io.imagebatch.storage.OutputStore;
@@ -25,10 +29,12 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  * URL to the output store under {@code <batch id>/<row id>.<ext>} ({@link ObjectKeys}), checked to be an
  * image, and recorded in the ledger with its URI, SHA-256 and size ({@link ImageDownloader}).
  *
- * <p>A download that fails for a reason that may pass (403, 404, 410, 5xx, a body cut short) is tried again
- * with backoff, up to {@link JobProperties#downloadAttempts()} attempts; then, or at once for a body that is
- * not an image, the row is FAILED with the reason. An output store that cannot be written fails the step: it
- * is not the row's fault, and the batch resumes once the store is back.
+ * <p>A download that fails for a reason that may pass (403, 404, 410, 5xx, a body cut short or not an image)
+ * is tried again with backoff, up to {@link JobProperties#downloadAttempts()} attempts; then the task's status is
+ * queried once more for a fresh result URL (result URLs expire: PROVIDERS.md), and the download starts over
+ * with it; then the row is FAILED with the reason. A refused URL (private address, not http) fails the row at
+ * once. Nothing partial is ever stored ({@link ImageDownloader}). An output store that cannot be written fails
+ * the step: it is not the row's fault, and the batch resumes once the store is back.
  */
 public class DownloadTasklet implements Tasklet, AutoCloseable {
 
@@ -37,6 +43,7 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
 
     private final String batchId;
     private final TaskLedger ledger;
+    private final ProviderRegistry providers;
     private final ImageDownloader downloader;
     private final OutputStore store;
     private final JobProperties properties;
@@ -46,16 +53,19 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
     /**
      * @param batchId    the batch
      * @param ledger     the ledger
+     * @param providers  the adapters, for a fresh result URL
      * @param downloader fetches and stores one image
      * @param store      the batch's output store (owned by this tasklet: closed by {@link #close()})
      * @param properties attempts and backoff
      * @param workers    the pool the downloads run on
      * @param clock      the clock
      */
-    public DownloadTasklet(String batchId, TaskLedger ledger, ImageDownloader downloader, OutputStore store,
+    public DownloadTasklet(String batchId, TaskLedger ledger, ProviderRegistry providers, ImageDownloader downloader,
+            OutputStore store,
             JobProperties properties, ExecutorService workers, Clock clock) {
         this.batchId = batchId;
         this.ledger = ledger;
+        this.providers = providers;
         this.downloader = downloader;
         this.store = store;
         this.properties = properties;
@@ -87,6 +97,21 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
         return RepeatStatus.CONTINUABLE;
     }
 
+    /** Asks the provider once more for the task's result URL; true when a URL came back. */
+    private boolean refreshUrl(LedgerEntry entry, DownloadException cause) {
+        try {
+            TaskStatus status = providers.find(entry.provider()).orElseThrow().queryTask(entry.taskId());
+            if (status.state() != TaskState.SUCCESS || status.resultUrls().isEmpty()) {
+                return false;
+            }
+            ledger.refreshResultUrl(batchId, entry.rowNum(), status.resultUrls().get(0),
+                    "fresh result URL after: " + cause.getMessage());
+            return true;
+        } catch (ProviderException e) {
+            return false;
+        }
+    }
+
     private void download(LedgerEntry entry, AtomicReference<OutputStoreException> storeDown) {
         long rowNum = entry.rowNum();
         try {
@@ -100,9 +125,13 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
                 log.info("{}: row {} download attempt {} failed ({}); retrying in {} ms", batchId, rowNum, attempt,
                         e.getMessage(), wait);
                 ledger.rescheduleDownload(batchId, rowNum, clock.millis() + wait, e.getMessage());
+            } else if (e.retryable() && entry.urlRefreshes() == 0 && refreshUrl(entry, e)) {
+                log.info("{}: row {} download failed {} times ({}); trying a fresh result URL", batchId, rowNum,
+                        attempt, e.getMessage());
             } else {
                 ledger.markFailed(batchId, rowNum, null, "download", "the result image could not be stored after "
-                        + attempt + " attempt" + (attempt == 1 ? "" : "s") + ": " + e.getMessage());
+                        + attempt + " attempt" + (attempt == 1 ? "" : "s")
+                        + (entry.urlRefreshes() > 0 ? " (and a fresh result URL)" : "") + ": " + e.getMessage());
             }
         } catch (OutputStoreException e) {
             storeDown.compareAndSet(null, e);

@@ -129,10 +129,11 @@ public class ImageProductionJobConfiguration {
     @Bean
     @StepScope
     DownloadTasklet downloadTasklet(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
-            BatchSettingsStore batches, StorageSettings storageSettings, TaskLedger ledger,
+            BatchSettingsStore batches, StorageSettings storageSettings, TaskLedger ledger, ProviderRegistry providers,
             ImageDownloader imageDownloader, JobProperties properties, ExecutorService imagebatchWorkers, Clock clock) {
         OutputStore store = OutputStores.open(OutputLocation.parse(batches.get(batchId).output()), storageSettings);
-        return new DownloadTasklet(batchId, ledger, imageDownloader, store, properties, imagebatchWorkers, clock);
+        return new DownloadTasklet(batchId, ledger, providers, imageDownloader, store, properties, imagebatchWorkers,
+                clock);
     }
 
     /** The report step's tasklet; owns its output store like {@link #downloadTasklet}. */

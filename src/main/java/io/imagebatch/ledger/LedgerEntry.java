@@ -27,9 +27,11 @@ package io.imagebatch.ledger;
  * @param nextCheckAt      when the poll or download step should look at the row next
  * @param deadlineAt       when an unfinished task is given up as FAILED
  * @param updatedAt        last change
+ * @param urlRefreshes     status queries made for a fresh result URL after its downloads failed
  */
 public record LedgerEntry(String batchId, long rowNum, String rowId, RowState state, int attempt, String provider,
         String model, String prompt, String request, String taskId, String providerState, String resultUrl,
         String outputUri, String sha256, Long bytes, String errorCode, String error, int polls,
-        int downloadAttempts, Long submittedAt, Long nextCheckAt, Long deadlineAt, long updatedAt) {
+        int downloadAttempts, Long submittedAt, Long nextCheckAt, Long deadlineAt, long updatedAt,
+        int urlRefreshes) {
 }

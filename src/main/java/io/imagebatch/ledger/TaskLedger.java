@@ -351,6 +351,20 @@ public class TaskLedger {
     }
 
     /**
+     * Records a fresh result URL, asked for after the downloads of the old one failed (expired or broken
+     * results): the download starts over, at once.
+     *
+     * @param resultUrl the new URL
+     * @param reason    why the old one was given up
+     */
+    public void refreshResultUrl(String batchId, long rowNum, String resultUrl, String reason) {
+        update("UPDATE IB_TASK_LEDGER SET RESULT_URL = ?, DOWNLOAD_ATTEMPTS = 0, URL_REFRESHES = URL_REFRESHES + 1,"
+                        + " NEXT_CHECK_AT = ?, ERROR = ?, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                        + " AND STATE = 'SUCCEEDED'",
+                resultUrl, now(), reason, now(), batchId, rowNum);
+    }
+
+    /**
      * Records a stored image.
      *
      * @param outputUri where it is

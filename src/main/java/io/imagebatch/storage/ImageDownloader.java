@@ -178,14 +178,14 @@ public final class ImageDownloader {
         if (sniffed.isEmpty()) {
             String type = response.headers().firstValue("content-type").orElse("none");
             throw new DownloadException("not an image: " + describe(url) + " (Content-Type " + sanitize(type)
-                    + ", first bytes are not PNG, JPEG or WEBP)", 0, false);
+                    + ", first bytes are not PNG, JPEG or WEBP)", 0, true); // a CDN error page: may pass
         }
         ImageFormat format = sniffed.get();
         int width = 0;
         int height = 0;
         if (format == ImageFormat.PNG) {
             int[] size = ImageFormat.pngSize(head, head.length).orElseThrow(() -> new DownloadException(
-                    "not an image: " + describe(url) + " (PNG signature without a valid IHDR chunk)", 0, false));
+                    "not an image: " + describe(url) + " (PNG signature without a valid IHDR chunk)", 0, true));
             width = size[0];
             height = size[1];
         }
