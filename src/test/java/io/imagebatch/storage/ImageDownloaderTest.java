@@ -261,8 +261,9 @@ class ImageDownloaderTest {
     // ---- HTTP statuses ----
 
     @ParameterizedTest
+    // 204: an empty body is "not an image", which issue 4 retries (then asks for a fresh URL)
     @CsvSource({"404,true", "410,true", "403,true", "429,true", "500,true", "503,true", "400,false", "401,false",
-            "204,false"})
+            "204,true"})
     void classifiesStatuses(int status, boolean retryable) {
         http.status("/result.png", status);
 
