@@ -150,7 +150,7 @@ class SandboxHiApiTest {
     @Test
     void everyStateIsSeenInTheDocumentedOrderArchivingIsNotTerminal() throws Exception {
         try (SandboxProvider sandbox = SandboxProvider.start(SandboxSettings.defaults()
-                .withGenerationTime(Duration.ofMillis(800), Duration.ofMillis(800)))) {
+                .withGenerationTime(Duration.ofMillis(1000), Duration.ofMillis(1000)))) {
             HiApiAdapter slow = adapterFor(sandbox, SandboxProvider.API_KEY, null);
             String taskId = slow.createTask(request(slow, "slow and steady", null, null), null);
             List<TaskStatus> seen = pollUntilTerminal(slow, taskId, Duration.ofMillis(10));

@@ -24,6 +24,20 @@ import java.util.List;
 public record TaskSummary(String taskId, String model, TaskState state, String rawState, Instant created,
         String prompt, List<String> imageInput, String aspectRatio, String resolution, String outputFormat) {
 
+    /**
+     * Copies {@code imageInput}; null becomes an empty list.
+     *
+     * @param taskId       the task id
+     * @param model        the model, or null
+     * @param state        the mapped status
+     * @param rawState     HiAPI's status word
+     * @param created      the creation time, or null
+     * @param prompt       the prompt, or null
+     * @param imageInput   the reference URLs, may be null
+     * @param aspectRatio  the aspect ratio, or null
+     * @param resolution   the resolution, or null
+     * @param outputFormat the output format, or null
+     */
     public TaskSummary {
         imageInput = imageInput == null ? List.of() : List.copyOf(imageInput);
     }
