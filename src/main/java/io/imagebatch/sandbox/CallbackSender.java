@@ -7,6 +7,7 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -50,21 +51,33 @@ final class CallbackSender implements AutoCloseable {
      * @param body JSON bytes
      */
     void deliver(URI url, byte[] body) {
-        submit(url, body, 0);
+        deliver(url, body, Map.of());
     }
 
-    private void submit(URI url, byte[] body, int attempt) {
+    /**
+     * Starts delivering with extra request headers (HiAPI's signature headers); every attempt sends the same
+     * body and headers. Returns at once.
+     *
+     * @param url     an http(s) URL
+     * @param body    JSON bytes
+     * @param headers extra headers, for example {@code X-HiAPI-Signature}; never null
+     */
+    void deliver(URI url, byte[] body, Map<String, String> headers) {
+        submit(url, body, Map.copyOf(headers), 0);
+    }
+
+    private void submit(URI url, byte[] body, Map<String, String> headers, int attempt) {
         try {
-            senders.execute(() -> attempt(url, body, attempt));
+            senders.execute(() -> attempt(url, body, headers, attempt));
         } catch (RejectedExecutionException closed) {
             log.debug("sandbox closed; callback to {} dropped", url);
         }
     }
 
-    private void attempt(URI url, byte[] body, int attempt) {
+    private void attempt(URI url, byte[] body, Map<String, String> headers, int attempt) {
         String outcome;
         try {
-            int status = post(url, body);
+            int status = post(url, body, headers);
             if (status >= 200 && status < 300) {
                 return;
             }
@@ -78,14 +91,14 @@ final class CallbackSender implements AutoCloseable {
         }
         log.debug("sandbox callback to {} failed ({}); retrying", url, outcome);
         try {
-            scheduler.schedule(() -> submit(url, body, attempt + 1), RETRY_DELAYS.get(attempt).toMillis(),
+            scheduler.schedule(() -> submit(url, body, headers, attempt + 1), RETRY_DELAYS.get(attempt).toMillis(),
                     TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException closed) {
             log.debug("sandbox closed; callback retry to {} dropped", url);
         }
     }
 
-    private static int post(URI url, byte[] body) throws IOException {
+    private static int post(URI url, byte[] body, Map<String, String> headers) throws IOException {
         HttpURLConnection connection = (HttpURLConnection) url.toURL().openConnection();
         try {
             connection.setRequestMethod("POST");
@@ -94,6 +107,7 @@ final class CallbackSender implements AutoCloseable {
             connection.setDoOutput(true);
             connection.setFixedLengthStreamingMode(body.length);
             connection.setRequestProperty("Content-Type", ApiResponse.JSON);
+            headers.forEach(connection::setRequestProperty);
             try (OutputStream out = connection.getOutputStream()) {
                 out.write(body);
             }

@@ -109,7 +109,8 @@ public final class SandboxProvider implements AutoCloseable {
                 stats);
 
         SandboxContext context = new SandboxContext(tasks, callbacks, json, baseUrl);
-        List<SandboxProtocol> protocols = List.of(new LiangXinProtocol(context, API_KEY));
+        List<SandboxProtocol> protocols = List.of(new LiangXinProtocol(context, API_KEY),
+                new HiApiProtocol(context, API_KEY, settings.hiapiCallbackSecret()));
         Map<String, SandboxProtocol> ownerOfPath = new HashMap<>();
         Map<String, Map<String, ApiRoute>> routesByPath = new LinkedHashMap<>();
         for (SandboxProtocol protocol : protocols) {
@@ -211,7 +212,7 @@ public final class SandboxProvider implements AutoCloseable {
     private ApiResponse answer(SandboxProtocol protocol, Map<String, ApiRoute> routes, ApiRoute route,
             HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getPath();
-        if (!routes.values().iterator().next().path().equals(path)) {
+        if (!routes.values().iterator().next().matches(path)) {
             return protocol.error(404, "not found: " + path); // a context matches by prefix
         }
         Optional<Fault> fault = faults.check();

@@ -19,9 +19,14 @@ import java.util.Objects;
  * @param rateLimitPerSecond 0 = unlimited; otherwise a token bucket holding one second's worth of tokens
  *                           (at least one) refilled at this rate, shared by all API requests (creates and status
  *                           queries, not /files); past it requests get HTTP 429 with a {@code Retry-After} header
+ * @param hiapiCallbackSecret the HiAPI account's callback signing secret: when set, HiAPI callbacks carry
+ *                           {@code X-HiAPI-Timestamp} and {@code X-HiAPI-Signature} (PROVIDERS.md section 3,
+ *                           {@link HiApiProtocol}); null (the default) sends them unsigned. Hidden by
+ *                           {@link #toString()}
  */
 public record SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime,
-        double failureRate, long seed, double serverErrorRate, double rateLimitPerSecond) {
+        double failureRate, long seed, double serverErrorRate, double rateLimitPerSecond,
+        String hiapiCallbackSecret) {
 
     /**
      * Checks the ranges given in the record description.
@@ -33,6 +38,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      * @param seed               seed of the Randoms
      * @param serverErrorRate    0..1, fraction of API requests answered HTTP 500
      * @param rateLimitPerSecond API requests per second before HTTP 429, 0 = unlimited; finite
+     * @param hiapiCallbackSecret HiAPI callback signing secret, or null for unsigned callbacks; not blank
      * @throws IllegalArgumentException when a value is outside its range
      * @throws NullPointerException     when a duration is null
      */
@@ -52,6 +58,28 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
             throw new IllegalArgumentException("rateLimitPerSecond must be finite and >= 0, got "
                     + rateLimitPerSecond);
         }
+        if (hiapiCallbackSecret != null && hiapiCallbackSecret.isBlank()) {
+            throw new IllegalArgumentException("hiapiCallbackSecret must be null or not blank");
+        }
+    }
+
+    /**
+     * The settings without a HiAPI callback secret (unsigned callbacks), as before that setting existed.
+     *
+     * @param port               TCP port, 0..65535, 0 for a free one
+     * @param minGenerationTime  shortest generation time, not negative
+     * @param maxGenerationTime  longest generation time, not shorter than the minimum
+     * @param failureRate        0..1, fraction of tasks ending in {@code fail}
+     * @param seed               seed of the Randoms
+     * @param serverErrorRate    0..1, fraction of API requests answered HTTP 500
+     * @param rateLimitPerSecond API requests per second before HTTP 429, 0 = unlimited; finite
+     * @throws IllegalArgumentException when a value is outside its range
+     * @throws NullPointerException     when a duration is null
+     */
+    public SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime, double failureRate,
+            long seed, double serverErrorRate, double rateLimitPerSecond) {
+        this(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate, rateLimitPerSecond,
+                null);
     }
 
     /**
@@ -70,7 +98,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withPort(int newPort) {
         return new SandboxSettings(newPort, minGenerationTime, maxGenerationTime, failureRate, seed,
-                serverErrorRate, rateLimitPerSecond);
+                serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret);
     }
 
     /**
@@ -79,7 +107,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      * @return a copy whose tasks take {@code min..max}
      */
     public SandboxSettings withGenerationTime(Duration min, Duration max) {
-        return new SandboxSettings(port, min, max, failureRate, seed, serverErrorRate, rateLimitPerSecond);
+        return new SandboxSettings(port, min, max, failureRate, seed, serverErrorRate, rateLimitPerSecond,
+                hiapiCallbackSecret);
     }
 
     /**
@@ -88,7 +117,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withFailureRate(double rate) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, rate, seed, serverErrorRate,
-                rateLimitPerSecond);
+                rateLimitPerSecond, hiapiCallbackSecret);
     }
 
     /**
@@ -97,7 +126,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withSeed(long newSeed) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, newSeed,
-                serverErrorRate, rateLimitPerSecond);
+                serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret);
     }
 
     /**
@@ -106,7 +135,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withServerErrorRate(double rate) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, rate,
-                rateLimitPerSecond);
+                rateLimitPerSecond, hiapiCallbackSecret);
     }
 
     /**
@@ -115,7 +144,25 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withRateLimitPerSecond(double perSecond) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed,
-                serverErrorRate, perSecond);
+                serverErrorRate, perSecond, hiapiCallbackSecret);
+    }
+
+    /**
+     * @param secret the HiAPI callback signing secret, or null for unsigned callbacks
+     * @return a copy whose HiAPI callbacks are signed with {@code secret}
+     */
+    public SandboxSettings withHiapiCallbackSecret(String secret) {
+        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
+                rateLimitPerSecond, secret);
+    }
+
+    /** Never shows the HiAPI callback secret. */
+    @Override
+    public String toString() {
+        return "SandboxSettings[port=" + port + ", minGenerationTime=" + minGenerationTime + ", maxGenerationTime="
+                + maxGenerationTime + ", failureRate=" + failureRate + ", seed=" + seed + ", serverErrorRate="
+                + serverErrorRate + ", rateLimitPerSecond=" + rateLimitPerSecond + ", hiapiCallbackSecret="
+                + (hiapiCallbackSecret == null ? "unset" : "***") + "]";
     }
 
     private static void requireFraction(String name, double value) {

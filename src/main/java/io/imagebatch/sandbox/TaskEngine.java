@@ -1,6 +1,7 @@
 package io.imagebatch.sandbox;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -113,6 +114,14 @@ final class TaskEngine {
      */
     Optional<SandboxTask> find(String id) {
         return id == null ? Optional.empty() : Optional.ofNullable(tasks.get(id));
+    }
+
+    /**
+     * @param protocol a protocol name, for example {@code hiapi}
+     * @return the tasks that protocol created, in no particular order (a snapshot)
+     */
+    List<SandboxTask> tasksOf(String protocol) {
+        return tasks.values().stream().filter(t -> t.protocol().equals(protocol)).toList();
     }
 
     /** @return the current time in epoch milliseconds, the clock all task times use */
