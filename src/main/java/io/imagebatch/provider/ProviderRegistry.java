@@ -1,5 +1,6 @@
 package io.imagebatch.provider;
 
+import io.imagebatch.provider.crun.CrunAdapter;
 import io.imagebatch.provider.liangxin.LiangXinAdapter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,6 +20,7 @@ public class ProviderRegistry {
     /** @param properties {@code imagebatch.providers.*} */
     public ProviderRegistry(ProvidersProperties properties) {
         register(new LiangXinAdapter(properties.liangxin()), properties.liangxin());
+        register(new CrunAdapter(properties.crun()), properties.crun());
     }
 
     private void register(ProviderAdapter adapter, ProviderSettings providerSettings) {
