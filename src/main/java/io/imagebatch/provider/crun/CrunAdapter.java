@@ -54,7 +54,7 @@ import tools.jackson.databind.json.JsonMapper;
  * <li>Response codes (crun page): 200; 401 bad key; 402 insufficient credits; 404 not found; 422 validation;
  *     429 rate limited; 455 maintenance; 500 server error; 501 generation failed; 505 feature disabled. They may
  *     come as the HTTP status or as {@code code} in a body sent with HTTP 200: both are read, the HTTP status
- *     winning when it is not 200. Classified as PROVIDERS.md's failure table says
+ *     winning when it is not 2xx. Classified as PROVIDERS.md's failure table says
  *     ({@link ProviderHttp#classifyStatus}: 401/402/505 account, 422 row, 429/455/500 busy, 501 generation
  *     failed), except that a status query answered 404 is kept in flight (as the LiangXin adapter does) and a
  *     status query answered 501 is read as the task having failed. Error bodies are read whatever their shape:
@@ -139,6 +139,7 @@ public final class CrunAdapter implements ProviderAdapter {
         this.creditsPerImage = settings.creditsPerImage();
     }
 
+    /** @return {@value #NAME} */
     @Override
     public String name() {
         return NAME;
@@ -483,7 +484,8 @@ public final class CrunAdapter implements ProviderAdapter {
      *
      * @param answer          the HTTP answer
      * @param body            the body as JSON, an empty object when it is not JSON
-     * @param effectiveStatus the HTTP status when it is not 200, else the body's {@code code} (200 when absent)
+     * @param effectiveStatus the HTTP status when it is not 2xx, else the body's {@code code} (200 when absent or
+     *                        not a number)
      * @param code            the body's {@code code} as text, or null
      * @param message         the body's {@code message}, {@code msg} or {@code error.message}, or null
      */
@@ -494,11 +496,14 @@ public final class CrunAdapter implements ProviderAdapter {
             JsonNode body = readBody(answer.body());
             String code = text(body, "code");
             int status = answer.status();
-            if (status == 200 && code != null) {
-                try {
-                    status = Integer.parseInt(code.trim());
-                } catch (NumberFormatException e) {
-                    status = 200; // a non-numeric code: judge by data alone
+            if (status >= 200 && status < 300) {
+                status = 200; // any 2xx: the body says the rest
+                if (code != null) {
+                    try {
+                        status = Integer.parseInt(code.trim());
+                    } catch (NumberFormatException e) {
+                        // a non-numeric code: judge by data alone
+                    }
                 }
             }
             String message = firstNonNull(text(body, "message"), text(body, "msg"), text(body.path("error"), "message"),

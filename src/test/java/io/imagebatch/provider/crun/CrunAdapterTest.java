@@ -245,6 +245,18 @@ class CrunAdapterTest {
     }
 
     @Test
+    void anyHttp2xxIsReadByItsBody() throws Exception {
+        answer(201, "{\"code\":200,\"message\":\"success\",\"data\":{\"task_id\":\"t-201\"}}");
+        assertThat(adapter.createTask(request(CrunAdapter.NANO_BANANA), null)).isEqualTo("t-201");
+        answer(202, "{\"data\":{\"task_id\":\"t-202\"}}");
+        assertThat(adapter.createTask(request(CrunAdapter.NANO_BANANA), null)).isEqualTo("t-202");
+        answer(201, "{\"code\":402,\"message\":\"insufficient credits\",\"data\":null}");
+        ImageRequest request = request(CrunAdapter.NANO_BANANA);
+        assertThatThrownBy(() -> adapter.createTask(request, null)).isInstanceOfSatisfying(ProviderException.class,
+                e -> assertThat(e.failureClass()).isEqualTo(FailureClass.ACCOUNT));
+    }
+
+    @Test
     void aSuccessWithoutTaskIdMayHaveMadeATask() throws Exception {
         ImageRequest request = request(CrunAdapter.NANO_BANANA);
         for (String body : List.of("{\"code\":200,\"message\":\"success\",\"data\":{}}",
