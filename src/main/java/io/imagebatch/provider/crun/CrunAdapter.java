@@ -103,19 +103,28 @@ public final class CrunAdapter implements ProviderAdapter {
     /** Most reference images sent with one task: a defensive limit, <b>inferred</b> (none is documented). */
     public static final int MAX_REFERENCES = 10;
 
+    /** The models, in the provider's spelling (crun page). */
     static final List<String> MODELS = List.of(NANO_BANANA, NANO_BANANA_V2);
+    /** Aspect ratios (<b>inferred</b>: the Nano Banana family's ten). */
     static final List<String> ASPECT_RATIOS =
             List.of("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9");
+    /** google/nano-banana resolutions (<b>inferred</b>: the family's values and spelling). */
     static final List<String> RESOLUTIONS = List.of("1K", "2K", "4K");
+    /** google/nano-banana-v2 resolutions: "fixed to 1K" (crun page). */
     static final List<String> V2_RESOLUTIONS = List.of("1K");
+    /** google/nano-banana output formats (<b>inferred</b>: the family's png and jpeg). */
     static final List<String> OUTPUT_FORMATS = List.of("png", "jpeg");
+    /** What a row may ask of google/nano-banana-v2, which takes no output_format (crun page). */
     static final List<String> V2_OUTPUT_FORMATS = List.of("png");
 
-    /** Status words read as success, failure, queued and running (<b>inferred</b>, lower case). */
+    /** Status words read as {@link TaskState#SUCCESS} (<b>inferred</b>, lower case). */
     static final Set<String> SUCCESS_WORDS = Set.of("success", "succeeded", "completed", "complete", "done",
             "finished");
+    /** Status words read as {@link TaskState#FAIL} (<b>inferred</b>, lower case). */
     static final Set<String> FAIL_WORDS = Set.of("fail", "failed", "failure", "error", "cancelled", "canceled");
+    /** Status words read as {@link TaskState#QUEUED} (<b>inferred</b>, lower case). */
     static final Set<String> QUEUED_WORDS = Set.of("pending", "queued", "waiting", "created", "submitted");
+    /** Status words read as {@link TaskState#RUNNING} ({@code running} documented, the rest <b>inferred</b>). */
     static final Set<String> RUNNING_WORDS = Set.of("running", "processing", "generating");
 
     private static final Logger log = LoggerFactory.getLogger(CrunAdapter.class);
