@@ -1,5 +1,6 @@
 package io.imagebatch.provider;
 
+import io.imagebatch.provider.crun.CrunAdapter;
 import io.imagebatch.provider.hiapi.HiApiAdapter;
 import io.imagebatch.provider.liangxin.LiangXinAdapter;
 import java.util.LinkedHashMap;
@@ -21,6 +22,7 @@ public class ProviderRegistry {
     public ProviderRegistry(ProvidersProperties properties) {
         register(new LiangXinAdapter(properties.liangxin()), properties.liangxin());
         register(new HiApiAdapter(properties.hiapi()), properties.hiapi());
+        register(new CrunAdapter(properties.crun()), properties.crun());
     }
 
     private void register(ProviderAdapter adapter, ProviderSettings providerSettings) {

@@ -89,6 +89,7 @@ public final class SandboxProvider implements AutoCloseable {
     private final JsonMapper json = JsonMapper.builder().build();
     private final URI baseUrl;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final CrunProtocol crun;
 
     private SandboxProvider(SandboxSettings settings) throws IOException {
         InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
@@ -109,8 +110,9 @@ public final class SandboxProvider implements AutoCloseable {
                 stats);
 
         SandboxContext context = new SandboxContext(tasks, callbacks, json, baseUrl);
+        this.crun = new CrunProtocol(context, API_KEY);
         List<SandboxProtocol> protocols = List.of(new LiangXinProtocol(context, API_KEY),
-                new HiApiProtocol(context, API_KEY, settings.hiapiCallbackSecret()));
+                new HiApiProtocol(context, API_KEY, settings.hiapiCallbackSecret()), crun);
         Map<String, SandboxProtocol> ownerOfPath = new HashMap<>();
         Map<String, Map<String, ApiRoute>> routesByPath = new LinkedHashMap<>();
         for (SandboxProtocol protocol : protocols) {
@@ -171,6 +173,18 @@ public final class SandboxProvider implements AutoCloseable {
      */
     public void failEveryRequestWith(int httpStatus) {
         faults.outage(httpStatus);
+    }
+
+    /**
+     * Sets the crun.ai account's credits ({@code GET /api/v1/client/account/balance}); each crun.ai task created
+     * takes one, and {@code CreateTask} answers HTTP 402 {@code {"code":402,"message":"insufficient credits",
+     * "data":null}} once fewer than one are left. A new sandbox starts with 1,000,000.
+     *
+     * @param credits the balance, finite
+     * @throws IllegalArgumentException when {@code credits} is not finite
+     */
+    public void setCrunBalance(double credits) {
+        crun.setBalance(credits);
     }
 
     /**

@@ -1,0 +1,579 @@
+package io.imagebatch.provider.crun;
+
+import io.imagebatch.catalogue.CatalogueRow;
+import io.imagebatch.provider.FailureClass;
+import io.imagebatch.provider.ImageRequest;
+import io.imagebatch.provider.ProviderAdapter;
+import io.imagebatch.provider.ProviderException;
+import io.imagebatch.provider.ProviderHttp;
+import io.imagebatch.provider.ProviderSettings;
+import io.imagebatch.provider.RequestDefaults;
+import io.imagebatch.provider.RowRejectedException;
+import io.imagebatch.provider.RowRules;
+import io.imagebatch.provider.TaskState;
+import io.imagebatch.provider.TaskStatus;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * crun.ai's client job API for Google Nano Banana, as documented in
+ * {@code ../shared/providers/google-nano-banana-x-api-key-provider.txt} ("the crun page" below) and section 4 of
+ * {@code PROVIDERS.md}.
+ *
+ * <ul>
+ * <li>Auth: {@code x-api-key: <key>} on every call (crun page, "Authorizations").</li>
+ * <li>Create: {@code POST /api/v1/client/job/CreateTask}, body
+ *     {@code {"model":"google/nano-banana"|"google/nano-banana-v2","callback_url"?,"input":{...}}}, answer
+ *     {@code {"code":200,"message":"success","data":{"task_id":"..."}}} (PROVIDERS.md section 4). The callback
+ *     field's name is {@code callback_url} unless {@code imagebatch.providers.crun.callback-field} names another
+ *     (PROVIDERS.md: our page and other pages disagree, {@code callBackUrl} vs {@code callback_url}; the public
+ *     TaskInfo example echoes {@code "callback_url": null} in {@code param}).</li>
+ * <li>Status: {@code GET /api/v1/client/job/TaskInfo?task_id=...}, answer {@code data{task_id, provider,
+ *     model_version, status, param, create_at (epoch s), result, duration_s, complete_at, source}}
+ *     (PROVIDERS.md section 4). Only {@code status: "running"} is documented; see {@link #mapStatus} for the
+ *     <b>inferred</b> mapping of the other words and {@link #resultUrls} for the <b>inferred</b> result shape.</li>
+ * <li>Callback: the same shape as the status query's {@code data} object; we answer 200 (crun page).</li>
+ * <li>Credits: {@code GET /api/v1/client/account/balance}, answer {@code {"data":{"balance":N}}}
+ *     (PROVIDERS.md section 4): {@link #balance()}. The cost of one task is not documented: it comes from
+ *     {@code imagebatch.providers.crun.credits-per-image} ({@link #creditsPerTask}).</li>
+ * <li>Response codes (crun page): 200; 401 bad key; 402 insufficient credits; 404 not found; 422 validation;
+ *     429 rate limited; 455 maintenance; 500 server error; 501 generation failed; 505 feature disabled. They may
+ *     come as the HTTP status or as {@code code} in a body sent with HTTP 200: both are read, the HTTP status
+ *     winning when it is not 2xx. Classified as PROVIDERS.md's failure table says
+ *     ({@link ProviderHttp#classifyStatus}: 401/402/505 account, 422 row, 429/455/500 busy, 501 generation
+ *     failed), except that a status query answered 404 is kept in flight (as the LiangXin adapter does) and a
+ *     status query answered 501 is read as the task having failed. Error bodies are read whatever their shape:
+ *     {@code message}, {@code msg} or {@code error.message}.</li>
+ * </ul>
+ *
+ * <p>Input rules enforced before sending, per model:
+ * <ul>
+ * <li>{@code model}: {@code google/nano-banana} (the default) or {@code google/nano-banana-v2}, matched ignoring
+ *     case (crun page, "Available options").</li>
+ * <li>{@code prompt}: required, not blank. No maximum length is documented, so none is enforced.</li>
+ * <li>{@code aspect_ratio}: one of 1:1 2:3 3:2 3:4 4:3 4:5 5:4 9:16 16:9 21:9, default 1:1, always sent.
+ *     <b>Inferred</b>: the Nano Banana family's set and default (LiangXin, mingyan and HiAPI list these ten);
+ *     the field name appears in the public TaskInfo example's {@code param.input}.</li>
+ * <li>{@code output_format}: {@code google/nano-banana}: png (default, always sent) or jpeg ({@code jpg} is
+ *     taken as jpeg) — <b>inferred</b> from the family (kie-style google/nano-banana pages list png and jpeg);
+ *     the field name appears in the TaskInfo example. {@code google/nano-banana-v2}: "output_format is not
+ *     supported and may be ignored" (crun page), so the field is left out, and a row asking for anything but
+ *     png is rejected rather than silently given png.</li>
+ * <li>{@code resolution}: {@code google/nano-banana}: 1K, 2K or 4K (any case, sent upper case), sent only when
+ *     the row or the batch asks for one, otherwise left to the provider — <b>inferred</b> (the family's values
+ *     and spelling; the TaskInfo example sends none). {@code google/nano-banana-v2}: "Resolution is currently
+ *     fixed to 1K on v2 channel" (crun page): the field is left out, 1K is accepted, 2K and 4K are rejected.</li>
+ * <li>{@code image_input} (the catalogue's reference images): each an http(s) URL or a {@code data:image/...}
+ *     URI; at most {@value #MAX_REFERENCES}. <b>Inferred</b>: the field name is the family's (LiangXin, HiAPI,
+ *     Replicate's google/nano-banana); no maximum is documented, {@value #MAX_REFERENCES} is a defensive limit
+ *     (kie-style google/nano-banana pages take up to 10 images).</li>
+ * </ul>
+ */
+public final class CrunAdapter implements ProviderAdapter {
+
+    /** Provider name in settings and catalogues. */
+    public static final String NAME = "crun";
+    /** The default model (crun page: the first of the available options). */
+    public static final String NANO_BANANA = "google/nano-banana";
+    /** The v2 channel: no output_format, resolution fixed to 1K (crun page). */
+    public static final String NANO_BANANA_V2 = "google/nano-banana-v2";
+    /** The create body's callback field unless {@code imagebatch.providers.crun.callback-field} says otherwise. */
+    public static final String DEFAULT_CALLBACK_FIELD = "callback_url";
+    /** Create endpoint (PROVIDERS.md section 4). */
+    public static final String CREATE_PATH = "/api/v1/client/job/CreateTask";
+    /** Status endpoint (PROVIDERS.md section 4). */
+    public static final String STATUS_PATH = "/api/v1/client/job/TaskInfo";
+    /** Balance endpoint (PROVIDERS.md section 4). */
+    public static final String BALANCE_PATH = "/api/v1/client/account/balance";
+    /** Most reference images sent with one task: a defensive limit, <b>inferred</b> (none is documented). */
+    public static final int MAX_REFERENCES = 10;
+
+    /** The models, in the provider's spelling (crun page). */
+    static final List<String> MODELS = List.of(NANO_BANANA, NANO_BANANA_V2);
+    /** Aspect ratios (<b>inferred</b>: the Nano Banana family's ten). */
+    static final List<String> ASPECT_RATIOS =
+            List.of("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9");
+    /** google/nano-banana resolutions (<b>inferred</b>: the family's values and spelling). */
+    static final List<String> RESOLUTIONS = List.of("1K", "2K", "4K");
+    /** google/nano-banana-v2 resolutions: "fixed to 1K" (crun page). */
+    static final List<String> V2_RESOLUTIONS = List.of("1K");
+    /** google/nano-banana output formats (<b>inferred</b>: the family's png and jpeg). */
+    static final List<String> OUTPUT_FORMATS = List.of("png", "jpeg");
+    /** What a row may ask of google/nano-banana-v2, which takes no output_format (crun page). */
+    static final List<String> V2_OUTPUT_FORMATS = List.of("png");
+
+    /** Status words read as {@link TaskState#SUCCESS} (<b>inferred</b>, lower case). */
+    static final Set<String> SUCCESS_WORDS = Set.of("success", "succeeded", "completed", "complete", "done",
+            "finished");
+    /** Status words read as {@link TaskState#FAIL} (<b>inferred</b>, lower case). */
+    static final Set<String> FAIL_WORDS = Set.of("fail", "failed", "failure", "error", "cancelled", "canceled");
+    /** Status words read as {@link TaskState#QUEUED} (<b>inferred</b>, lower case). */
+    static final Set<String> QUEUED_WORDS = Set.of("pending", "queued", "waiting", "created", "submitted");
+    /** Status words read as {@link TaskState#RUNNING} ({@code running} documented, the rest <b>inferred</b>). */
+    static final Set<String> RUNNING_WORDS = Set.of("running", "processing", "generating");
+
+    private static final Logger log = LoggerFactory.getLogger(CrunAdapter.class);
+    private static final JsonMapper json = JsonMapper.builder().build();
+
+    private final ProviderHttp http;
+    private final String callbackField;
+    private final Double creditsPerImage;
+    private final Set<String> unknownStatusesSeen = ConcurrentHashMap.newKeySet();
+
+    /**
+     * @param settings base URL, API key and timeouts ({@code imagebatch.providers.crun.*}); its
+     *                 {@code callbackField} names the create body's callback field (blank or null:
+     *                 {@value #DEFAULT_CALLBACK_FIELD}); its {@code creditsPerImage} is the cost of one task, for
+     *                 {@link #creditsPerTask}
+     */
+    public CrunAdapter(ProviderSettings settings) {
+        this.http = new ProviderHttp(NAME, settings);
+        this.callbackField = settings.callbackField() == null || settings.callbackField().isBlank()
+                ? DEFAULT_CALLBACK_FIELD : settings.callbackField().trim();
+        this.creditsPerImage = settings.creditsPerImage();
+    }
+
+    /** @return {@value #NAME} */
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** @return {@value #NANO_BANANA} */
+    @Override
+    public String defaultModel() {
+        return NANO_BANANA;
+    }
+
+    /** @return {@value #NANO_BANANA} and {@value #NANO_BANANA_V2} */
+    @Override
+    public List<String> models() {
+        return MODELS;
+    }
+
+    /** @return the name of the create body's callback field in use, {@value #DEFAULT_CALLBACK_FIELD} by default */
+    public String callbackField() {
+        return callbackField;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Rules and their sources: see the class comment. Rejections name the row, the column ({@code model},
+     * {@code prompt}, {@code aspect_ratio}, {@code resolution}, {@code output_format}, {@code reference_images})
+     * and the rule. The request carries the provider's spellings ({@code google/nano-banana}, {@code 16:9},
+     * {@code 2K}, {@code jpeg}); for {@code google/nano-banana-v2} its {@code outputFormat} is null (not sent)
+     * and its {@code resolution} is {@code 1K} (fixed, not sent).
+     */
+    @Override
+    public ImageRequest prepare(CatalogueRow row, String model, RequestDefaults defaults)
+            throws RowRejectedException {
+        long n = row.rowNumber();
+        String canonicalModel = MODELS.stream().filter(m -> model != null && m.equalsIgnoreCase(model.trim()))
+                .findFirst().orElseThrow(() -> new RowRejectedException(n, "model", "\"" + model
+                        + "\" is not supported for crun.ai; supported: " + String.join(", ", MODELS)));
+        boolean v2 = NANO_BANANA_V2.equals(canonicalModel);
+        String who = "crun.ai " + canonicalModel;
+
+        if (row.prompt() == null || row.prompt().isBlank()) {
+            throw new RowRejectedException(n, "prompt", "empty; " + who + " needs a prompt"
+                    + " (no maximum length is documented)");
+        }
+        String aspectRatio = RowRules.oneOf(n, "aspect_ratio",
+                firstNonNull(row.aspectRatio(), defaults.aspectRatio(), "1:1"), ASPECT_RATIOS, who);
+
+        String askedResolution = firstNonNull(row.resolution(), defaults.resolution());
+        String resolution;
+        if (v2) {
+            RowRules.oneOf(n, "resolution", askedResolution, V2_RESOLUTIONS,
+                    who + " (resolution is fixed to 1K on the v2 channel)");
+            resolution = "1K";
+        } else {
+            resolution = RowRules.oneOf(n, "resolution", askedResolution, RESOLUTIONS, who);
+        }
+
+        String askedFormat = firstNonNull(row.outputFormat(), defaults.outputFormat());
+        String outputFormat;
+        if (v2) {
+            RowRules.oneOf(n, "output_format", askedFormat, V2_OUTPUT_FORMATS,
+                    who + " (output_format is not supported on the v2 channel, so only its png can be asked for)");
+            outputFormat = null;
+        } else {
+            String format = askedFormat == null ? "png"
+                    : askedFormat.trim().equalsIgnoreCase("jpg") ? "jpeg" : askedFormat;
+            outputFormat = RowRules.oneOf(n, "output_format", format, OUTPUT_FORMATS, who);
+        }
+
+        List<String> references = RowRules.references(n, row.referenceImages(), MAX_REFERENCES, List.of(),
+                who + " (limit inferred; none is documented)");
+        return new ImageRequest(NAME, canonicalModel, row.prompt(), aspectRatio, resolution, outputFormat,
+                references);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Body: {@code {"model", "<callback field>"?, "input": {"prompt", "image_input"?, "aspect_ratio",
+     * "resolution"?, "output_format"?}}}; {@code resolution} only for {@code google/nano-banana} when the request
+     * has one, {@code output_format} only for {@code google/nano-banana}. An answer without {@code data.task_id}
+     * throws BUSY with {@code mayHaveReachedProvider} set: a task may exist that we cannot name.
+     */
+    @Override
+    public String createTask(ImageRequest request, String callbackUrl) {
+        boolean v2 = NANO_BANANA_V2.equals(request.model());
+        Map<String, Object> input = new LinkedHashMap<>();
+        input.put("prompt", request.prompt());
+        if (!request.referenceImages().isEmpty()) {
+            input.put("image_input", request.referenceImages());
+        }
+        input.put("aspect_ratio", request.aspectRatio());
+        if (!v2 && request.resolution() != null) {
+            input.put("resolution", request.resolution());
+        }
+        if (!v2 && request.outputFormat() != null) {
+            input.put("output_format", request.outputFormat());
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model", request.model());
+        if (callbackUrl != null) {
+            body.put(callbackField, callbackUrl);
+        }
+        body.put("input", input);
+
+        HttpRequest httpRequest = authorized(http.request(CREATE_PATH))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
+                .build();
+        JsonNode data = unwrap(http.send(httpRequest, "CreateTask"), "CreateTask");
+        String taskId = text(data, "task_id");
+        if (taskId == null) {
+            // an answer without a task id: a task may exist that we cannot name
+            throw new ProviderException(FailureClass.BUSY, 200, null,
+                    "crun.ai CreateTask answered success without data.task_id", null, true, null);
+        }
+        return taskId;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code GET /api/v1/client/job/TaskInfo?task_id=...}. A 404 answer throws BUSY (the task is kept in flight
+     * until its deadline); a 501 answer ("Generation Failed", crun page) is returned as {@link TaskState#FAIL}
+     * with code {@code 501} and the answer's message (<b>inferred</b>: the page lists 501 among the response codes
+     * without saying which calls answer it).
+     */
+    @Override
+    public TaskStatus queryTask(String taskId) {
+        HttpRequest httpRequest = authorized(http.request(STATUS_PATH + "?task_id="
+                + URLEncoder.encode(taskId, StandardCharsets.UTF_8)))
+                .GET()
+                .build();
+        ProviderHttp.Answer answer = http.send(httpRequest, "TaskInfo");
+        Envelope envelope = Envelope.of(answer);
+        if (envelope.effectiveStatus() == 501) {
+            return new TaskStatus(taskId, TaskState.FAIL, "501", List.of(), "501",
+                    envelope.message() != null ? envelope.message() : "generation failed");
+        }
+        return parseTask(unwrap(answer, "TaskInfo"), taskId);
+    }
+
+    /**
+     * Reads which task a callback is about. The documented payload is the status query's {@code data} object
+     * (crun page); a payload wrapped like the status answer ({@code {"code","message","data":{...}}}) is read too.
+     *
+     * @param body the callback's raw body
+     * @return {@code task_id} (or, defensively, {@code taskId}), or empty when there is none or the body is not JSON
+     */
+    @Override
+    public Optional<String> callbackTaskId(String body) {
+        JsonNode root = readBody(body);
+        JsonNode data = root.path("data").isObject() ? root.path("data") : root;
+        String taskId = firstNonNull(text(data, "task_id"), text(data, "taskId"));
+        return Optional.ofNullable(taskId);
+    }
+
+    /**
+     * Reads a callback's payload as a status, without a query (the job itself queries; this is for tools and
+     * tests).
+     *
+     * @param body the callback's raw body: the status {@code data} object, or the whole status answer
+     * @return the status, or empty when the body carries no task id
+     */
+    public Optional<TaskStatus> callbackStatus(String body) {
+        JsonNode root = readBody(body);
+        JsonNode data = root.path("data").isObject() ? root.path("data") : root;
+        return callbackTaskId(body).map(taskId -> parseTask(data, taskId));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code GET /api/v1/client/account/balance}, answer {@code {"data":{"balance":N}}} (PROVIDERS.md section
+     * 4); {@code N} may come as a number or a numeric string. Errors are classified as for the other calls
+     * (401 account, 429 busy, ...); an answer without a balance throws BUSY.
+     */
+    @Override
+    public OptionalDouble balance() {
+        HttpRequest httpRequest = authorized(http.request(BALANCE_PATH)).GET().build();
+        JsonNode data = unwrap(http.send(httpRequest, "balance"), "balance");
+        JsonNode balance = data.path("balance");
+        if (balance.isNumber()) {
+            return OptionalDouble.of(balance.asDouble());
+        }
+        if (balance.isString()) {
+            try {
+                return OptionalDouble.of(Double.parseDouble(balance.stringValue().trim()));
+            } catch (NumberFormatException e) {
+                // answered below
+            }
+        }
+        throw new ProviderException(FailureClass.BUSY, 200, null,
+                "crun.ai balance: no numeric data.balance in the answer", null, false, null);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>crun.ai does not document a price per task: this is {@code imagebatch.providers.crun.credits-per-image},
+     * the same for every request, or empty when it is not set.
+     */
+    @Override
+    public OptionalDouble creditsPerTask(ImageRequest request) {
+        return creditsPerImage == null ? OptionalDouble.empty() : OptionalDouble.of(creditsPerImage);
+    }
+
+    /**
+     * Maps a status word to a state, ignoring case and surrounding blanks. Only {@code running} is documented
+     * (PROVIDERS.md section 4); the rest is <b>inferred</b>: success, succeeded, completed, complete, done,
+     * finished are {@link TaskState#SUCCESS}; fail, failed, failure, error, cancelled, canceled are
+     * {@link TaskState#FAIL}; pending, queued, waiting, created, submitted are {@link TaskState#QUEUED}; running,
+     * processing, generating are {@link TaskState#RUNNING}; anything else (and a missing status) is
+     * {@link TaskState#UNKNOWN}.
+     *
+     * @param status the provider's word, may be null
+     * @return the state
+     */
+    static TaskState mapStatus(String status) {
+        String word = status == null ? "" : status.trim().toLowerCase(Locale.ROOT);
+        if (SUCCESS_WORDS.contains(word)) {
+            return TaskState.SUCCESS;
+        }
+        if (FAIL_WORDS.contains(word)) {
+            return TaskState.FAIL;
+        }
+        if (QUEUED_WORDS.contains(word)) {
+            return TaskState.QUEUED;
+        }
+        return RUNNING_WORDS.contains(word) ? TaskState.RUNNING : TaskState.UNKNOWN;
+    }
+
+    /**
+     * Reads a TaskInfo {@code data} object (also the callback payload).
+     *
+     * @param data            the {@code data} object
+     * @param requestedTaskId the task id asked for, used when the payload omits {@code task_id}
+     * @return the status; an undocumented status word is {@link TaskState#UNKNOWN}, logged once per word; a
+     *         success without a result URL is turned into {@link TaskState#FAIL} with code {@code no-result}
+     */
+    TaskStatus parseTask(JsonNode data, String requestedTaskId) {
+        String taskId = firstNonNull(text(data, "task_id"), requestedTaskId);
+        JsonNode statusNode = data.path("status");
+        String rawStatus = statusNode.isValueNode() && !statusNode.isNull() ? statusNode.asString("") : "";
+        TaskState state = mapStatus(rawStatus);
+        if (state == TaskState.UNKNOWN && unknownStatusesSeen.add(rawStatus)) {
+            log.warn("crun.ai TaskInfo: status \"{}\" is not one we know; the task stays in flight until its"
+                    + " deadline", rawStatus);
+        }
+        if (state == TaskState.SUCCESS) {
+            List<String> urls = resultUrls(data.path("result"));
+            if (urls.isEmpty()) {
+                // success without a URL cannot be stored: treat as a failed generation, visibly
+                return new TaskStatus(taskId, TaskState.FAIL, rawStatus, List.of(), "no-result",
+                        "crun.ai reported " + rawStatus + " without a result URL");
+            }
+            return new TaskStatus(taskId, state, rawStatus, urls, null, null);
+        }
+        if (state == TaskState.FAIL) {
+            return new TaskStatus(taskId, state, rawStatus, List.of(), failCode(data), failMessage(data));
+        }
+        return new TaskStatus(taskId, state, rawStatus, List.of(), null, null);
+    }
+
+    /**
+     * The result URLs of a successful task. <b>Inferred</b> (the documented example has {@code "result": null}):
+     * {@code result.media_urls}, else {@code result.urls}, else {@code result.url}, each a list or a single string
+     * (list items may also be objects with a {@code url}); {@code result} itself as a URL string or a list; a
+     * {@code result} string holding JSON is read as that JSON.
+     *
+     * @param result the {@code result} node
+     * @return the URLs, in order, blanks dropped; empty when none was found
+     */
+    static List<String> resultUrls(JsonNode result) {
+        List<String> urls = new ArrayList<>();
+        if (result == null || result.isMissingNode() || result.isNull()) {
+            return urls;
+        }
+        if (result.isString()) {
+            String text = result.stringValue().trim();
+            if (text.startsWith("{") || text.startsWith("[")) {
+                try {
+                    return resultUrls(json.readTree(text));
+                } catch (JacksonException e) {
+                    return urls;
+                }
+            }
+            if (!text.isEmpty()) {
+                urls.add(text);
+            }
+            return urls;
+        }
+        if (result.isArray()) {
+            for (JsonNode item : result) {
+                if (item.isString() && !item.stringValue().isBlank()) {
+                    urls.add(item.stringValue().trim());
+                } else if (item.isObject() && text(item, "url") != null) {
+                    urls.add(text(item, "url").trim());
+                }
+            }
+            return urls;
+        }
+        if (result.isObject()) {
+            for (String field : List.of("media_urls", "urls", "url")) {
+                JsonNode value = result.path(field);
+                if (value.isString() || value.isArray()) {
+                    List<String> found = resultUrls(value);
+                    if (!found.isEmpty()) {
+                        return found;
+                    }
+                }
+            }
+        }
+        return urls;
+    }
+
+    /** The failure code of a failed task (<b>inferred</b> fields: error_code, fail_code, error.code, code). */
+    private static String failCode(JsonNode data) {
+        return firstNonNull(text(data, "error_code"), text(data, "fail_code"), text(data.path("error"), "code"),
+                text(data, "code"));
+    }
+
+    /**
+     * The failure message of a failed task (<b>inferred</b> fields: error_message, fail_reason, fail_msg, error as
+     * a string, error.message, message, msg, result.error, result.message).
+     */
+    private static String failMessage(JsonNode data) {
+        JsonNode error = data.path("error");
+        JsonNode result = data.path("result");
+        return firstNonNull(text(data, "error_message"), text(data, "fail_reason"), text(data, "fail_msg"),
+                error.isString() ? text(data, "error") : text(error, "message"), text(data, "message"),
+                text(data, "msg"), text(result, "error"), text(result, "message"));
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder builder) {
+        return builder.header("x-api-key", http.apiKey());
+    }
+
+    /**
+     * An answer read for its code and message.
+     *
+     * @param answer          the HTTP answer
+     * @param body            the body as JSON, an empty object when it is not JSON
+     * @param effectiveStatus the HTTP status when it is not 2xx, else the body's {@code code} (200 when absent or
+     *                        not a number)
+     * @param code            the body's {@code code} as text, or null
+     * @param message         the body's {@code message}, {@code msg} or {@code error.message}, or null
+     */
+    private record Envelope(ProviderHttp.Answer answer, JsonNode body, int effectiveStatus, String code,
+            String message) {
+
+        static Envelope of(ProviderHttp.Answer answer) {
+            JsonNode body = readBody(answer.body());
+            String code = text(body, "code");
+            int status = answer.status();
+            if (status >= 200 && status < 300) {
+                status = 200; // any 2xx: the body says the rest
+                if (code != null) {
+                    try {
+                        status = Integer.parseInt(code.trim());
+                    } catch (NumberFormatException e) {
+                        // a non-numeric code: judge by data alone
+                    }
+                }
+            }
+            String message = firstNonNull(text(body, "message"), text(body, "msg"), text(body.path("error"), "message"),
+                    body.path("error").isString() ? text(body, "error") : null);
+            return new Envelope(answer, body, status, code, message);
+        }
+    }
+
+    /** Unwraps {@code data} from a success answer, or throws a classified error. */
+    private JsonNode unwrap(ProviderHttp.Answer answer, String callName) {
+        Envelope envelope = Envelope.of(answer);
+        int status = envelope.effectiveStatus();
+        if (status == 200) {
+            if (envelope.body().path("data").isObject()) {
+                return envelope.body().path("data");
+            }
+            // HTTP 200 and code 200 but no data object: unexpected; a create may have made a task
+            throw new ProviderException(FailureClass.BUSY, 200, envelope.code(),
+                    "crun.ai " + callName + ": unexpected answer " + http.mask(shorten(answer.body())), null,
+                    "CreateTask".equals(callName), null);
+        }
+        ProviderHttp.Answer effective = new ProviderHttp.Answer(status, answer.body(), answer.retryAfter());
+        throw http.error(effective, envelope.code(), envelope.message(), callName,
+                "TaskInfo".equals(callName) ? CrunAdapter::classifyStatusQuery : null);
+    }
+
+    /** A status query for a task the provider does not (yet) know is kept in flight, not failed. */
+    private static FailureClass classifyStatusQuery(int status) {
+        return status == 404 ? FailureClass.BUSY : ProviderHttp.classifyStatus(status);
+    }
+
+    private static JsonNode readBody(String body) {
+        try {
+            JsonNode node = body == null || body.isBlank() ? null : json.readTree(body);
+            return node == null ? json.createObjectNode() : node;
+        } catch (JacksonException e) {
+            return json.createObjectNode(); // an HTML error page from a gateway: classify by HTTP status alone
+        }
+    }
+
+    /** A scalar field as text, null when missing, JSON null, blank or not a scalar. */
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node == null ? null : node.path(field);
+        if (value == null || value.isMissingNode() || value.isNull() || !value.isValueNode()) {
+            return null;
+        }
+        String text = value.asString("");
+        return text.isBlank() ? null : text;
+    }
+
+    @SafeVarargs
+    private static <T> T firstNonNull(T... values) {
+        for (T value : values) {
+            if (value != null) {
+                return value;
+            }
+        }
+        return null;
+    }
+
+    private static String shorten(String text) {
+        return text == null ? "" : text.length() <= 200 ? text : text.substring(0, 200) + "...";
+    }
+}
