@@ -8,6 +8,7 @@ import io.imagebatch.catalogue.CatalogueSummary;
 import io.imagebatch.job.BatchSettings;
 import io.imagebatch.provider.RequestDefaults;
 import io.imagebatch.provider.liangxin.LiangXinAdapter;
+import io.imagebatch.provider.mingyan.MingyanAdapter;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
 import io.imagebatch.storage.OutputLocation;
@@ -117,10 +118,11 @@ public final class ImageBatchCli {
             if (sandbox) {
                 sandboxProvider = SandboxProvider.start(sandboxSettings(jobFile));
                 out.println("Sandbox provider listening on " + sandboxProvider.baseUrl());
-                springArgs.add("--imagebatch.providers." + LiangXinAdapter.NAME + ".base-url="
-                        + sandboxProvider.baseUrl());
-                springArgs.add("--imagebatch.providers." + LiangXinAdapter.NAME + ".api-key="
-                        + SandboxProvider.API_KEY);
+                // every provider the sandbox speaks points at it, so a sandbox run never reaches a real one
+                for (String provider : List.of(LiangXinAdapter.NAME, MingyanAdapter.NAME)) {
+                    springArgs.add("--imagebatch.providers." + provider + ".base-url=" + sandboxProvider.baseUrl());
+                    springArgs.add("--imagebatch.providers." + provider + ".api-key=" + SandboxProvider.API_KEY);
+                }
                 // the sandbox serves its images from loopback
                 springArgs.add("--imagebatch.download.allow-private-networks=true");
             }

@@ -1,6 +1,7 @@
 package io.imagebatch.provider;
 
 import io.imagebatch.provider.liangxin.LiangXinAdapter;
+import io.imagebatch.provider.mingyan.MingyanAdapter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +20,7 @@ public class ProviderRegistry {
     /** @param properties {@code imagebatch.providers.*} */
     public ProviderRegistry(ProvidersProperties properties) {
         register(new LiangXinAdapter(properties.liangxin()), properties.liangxin());
+        register(new MingyanAdapter(properties.mingyan()), properties.mingyan());
     }
 
     private void register(ProviderAdapter adapter, ProviderSettings providerSettings) {
