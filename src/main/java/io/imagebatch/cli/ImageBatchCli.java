@@ -7,7 +7,10 @@ import io.imagebatch.catalogue.CatalogueInspector;
 import io.imagebatch.catalogue.CatalogueSummary;
 import io.imagebatch.job.BatchSettings;
 import io.imagebatch.provider.RequestDefaults;
+import io.imagebatch.provider.crun.CrunAdapter;
+import io.imagebatch.provider.hiapi.HiApiAdapter;
 import io.imagebatch.provider.liangxin.LiangXinAdapter;
+import io.imagebatch.provider.mingyan.MingyanAdapter;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
 import io.imagebatch.storage.OutputLocation;
@@ -74,7 +77,8 @@ public final class ImageBatchCli {
             """;
 
     /** Providers the sandbox speaks for, in {@code --sandbox} runs. */
-    private static final List<String> SANDBOX_PROVIDERS = List.of("liangxin", "mingyan", "hiapi", "crun");
+    private static final List<String> SANDBOX_PROVIDERS =
+            List.of(LiangXinAdapter.NAME, MingyanAdapter.NAME, HiApiAdapter.NAME, CrunAdapter.NAME);
 
     private ImageBatchCli() {
     }
@@ -133,7 +137,7 @@ public final class ImageBatchCli {
             if (sandbox) {
                 sandboxProvider = SandboxProvider.start(sandboxSettings(jobFile));
                 out.println("Sandbox provider listening on " + sandboxProvider.baseUrl());
-                // the sandbox speaks every provider's protocol at its root
+                // every provider the sandbox speaks points at it, so a sandbox run never reaches a real one
                 for (String provider : SANDBOX_PROVIDERS) {
                     springArgs.add("--imagebatch.providers." + provider + ".base-url=" + sandboxProvider.baseUrl());
                     springArgs.add("--imagebatch.providers." + provider + ".api-key=" + SandboxProvider.API_KEY);

@@ -8,8 +8,9 @@ import java.util.List;
  *
  * @param provider        provider name, as in {@code imagebatch.providers.<name>}
  * @param model           the provider's model name, spelled as the provider wants it
- * @param prompt          the prompt, 2 or more characters (the exact range is the provider's)
- * @param aspectRatio     aspect ratio in the provider's spelling, for example {@code 16:9}
+ * @param prompt          the prompt, never blank (its length rules are the provider's)
+ * @param aspectRatio     aspect ratio in the provider's spelling, for example {@code 16:9}, or null to leave it to
+ *                        the provider
  * @param resolution      resolution in the provider's spelling, for example {@code 1K}, or null when it has none
  * @param outputFormat    output format in the provider's spelling, for example {@code png}, or null
  * @param referenceImages reference image URLs, never null

@@ -3,6 +3,7 @@ package io.imagebatch.provider;
 import io.imagebatch.provider.crun.CrunAdapter;
 import io.imagebatch.provider.hiapi.HiApiAdapter;
 import io.imagebatch.provider.liangxin.LiangXinAdapter;
+import io.imagebatch.provider.mingyan.MingyanAdapter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -21,6 +22,7 @@ public class ProviderRegistry {
     /** @param properties {@code imagebatch.providers.*} */
     public ProviderRegistry(ProvidersProperties properties) {
         register(new LiangXinAdapter(properties.liangxin()), properties.liangxin());
+        register(new MingyanAdapter(properties.mingyan()), properties.mingyan());
         register(new HiApiAdapter(properties.hiapi()), properties.hiapi());
         register(new CrunAdapter(properties.crun()), properties.crun());
     }

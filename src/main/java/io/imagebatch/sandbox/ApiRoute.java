@@ -6,32 +6,55 @@ import java.util.Objects;
  * One endpoint of a protocol's API. The server checks faults and authentication before calling the handler.
  *
  * @param method  the HTTP method it answers, upper case
- * @param path    the exact path, for example {@code /api/v1/jobs/createTask}; or, ending with {@code /}, a prefix
- *                followed by exactly one non-empty path segment, for example {@code /v1/tasks/} for
- *                {@code /v1/tasks/{taskId}} (the handler reads the segment from {@link ApiRequest#path()})
+ * @param path    the exact path, for example {@code /api/v1/jobs/createTask}; or a path whose last segment is
+ *                {@value #ID_SEGMENT}, for example {@code /v1/result/{id}}, which matches any one non-empty
+ *                segment there (the handler reads it with {@link #pathId})
  * @param kind    what it is, for the stats
  * @param handler serves an authenticated request; may throw, which answers HTTP 500
  */
 record ApiRoute(String method, String path, Kind kind, Handler handler) {
+
+    /** The last path segment that stands for an id. */
+    static final String ID_SEGMENT = "{id}";
 
     ApiRoute {
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(handler, "handler");
+        if (path.contains("{") && !(path.endsWith("/" + ID_SEGMENT) && path.indexOf('{') == path.length() - 4)) {
+            throw new IllegalArgumentException("only the last path segment may be " + ID_SEGMENT + ": " + path);
+        }
+    }
+
+    /**
+     * @return the HTTP server context the route lives under: the path itself, or for {@code /v1/result/{id}}
+     * the prefix {@code /v1/result/}
+     */
+    String context() {
+        return path.endsWith(ID_SEGMENT) ? path.substring(0, path.length() - ID_SEGMENT.length()) : path;
     }
 
     /**
      * @param requestPath a decoded request path
-     * @return true when this route serves it: the same path, or for a path ending with {@code /} that prefix
-     * followed by one non-empty segment without a further {@code /}
+     * @return true when the route serves it: the same path, or for an id route the prefix and one non-empty
+     * segment without {@code /}
      */
     boolean matches(String requestPath) {
-        if (!path.endsWith("/")) {
+        if (!path.endsWith(ID_SEGMENT)) {
             return path.equals(requestPath);
         }
-        return requestPath.startsWith(path) && requestPath.length() > path.length()
-                && requestPath.indexOf('/', path.length()) < 0;
+        String prefix = context();
+        return requestPath.startsWith(prefix) && requestPath.length() > prefix.length()
+                && requestPath.indexOf('/', prefix.length()) < 0;
+    }
+
+    /**
+     * @param requestPath a decoded request path this id route {@link #matches}
+     * @return its last segment, for example {@code abc} for {@code /v1/result/abc}
+     */
+    String pathId(String requestPath) {
+        return requestPath.substring(context().length());
     }
 
     /** What an endpoint does, for {@link SandboxStats}. */

@@ -99,7 +99,7 @@ final class HiApiProtocol implements SandboxProtocol {
         return List.of(
                 new ApiRoute("POST", TASKS_PATH, ApiRoute.Kind.CREATE, this::createTask),
                 new ApiRoute("GET", TASKS_PATH, ApiRoute.Kind.OTHER, this::listTasks),
-                new ApiRoute("GET", TASK_PATH_PREFIX, ApiRoute.Kind.STATUS, this::queryTask));
+                new ApiRoute("GET", TASK_PATH_PREFIX + ApiRoute.ID_SEGMENT, ApiRoute.Kind.STATUS, this::queryTask));
     }
 
     /** {@inheritDoc} The scheme word is matched ignoring case, the key exactly. */

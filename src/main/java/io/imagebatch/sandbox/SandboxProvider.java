@@ -29,9 +29,11 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * A local stand-in for the image providers: an HTTP server on 127.0.0.1 that speaks their APIs as documented, so
  * the real job, HTTP client and adapters run end to end with no network (the demo's {@code --sandbox}, and the
- * tests). Today it speaks LiangXin's market API ({@code /api/v1/jobs/createTask}, {@code /api/v1/jobs/recordInfo},
- * see PROVIDERS.md section 1 and liangxin-nano-banana-pro-flash-reference.txt); each protocol is one class
- * plugged into the shared server, task store and file endpoint.
+ * tests). It speaks LiangXin's market API ({@code /api/v1/jobs/createTask}, {@code /api/v1/jobs/recordInfo},
+ * see PROVIDERS.md section 1 and liangxin-nano-banana-pro-flash-reference.txt, {@link LiangXinProtocol}) and
+ * mingyan's Nano Banana API ({@code /v1/banana/images}, {@code /v1/result/{id}}, PROVIDERS.md section 2,
+ * {@link MingyanProtocol}); each protocol is one class plugged into the shared server, task store and file
+ * endpoint, all on the one port and with the one key ({@link #API_KEY}).
  *
  * <p>Endpoints besides the protocols':
  * <ul>
@@ -112,6 +114,7 @@ public final class SandboxProvider implements AutoCloseable {
         SandboxContext context = new SandboxContext(tasks, callbacks, json, baseUrl);
         this.crun = new CrunProtocol(context, API_KEY);
         List<SandboxProtocol> protocols = List.of(new LiangXinProtocol(context, API_KEY),
+                new MingyanProtocol(context, API_KEY),
                 new HiApiProtocol(context, API_KEY, settings.hiapiCallbackSecret()), crun);
         Map<String, SandboxProtocol> ownerOfPath = new HashMap<>();
         Map<String, Map<String, ApiRoute>> routesByPath = new LinkedHashMap<>();
@@ -125,7 +128,8 @@ public final class SandboxProvider implements AutoCloseable {
                 routesByPath.computeIfAbsent(route.path(), p -> new LinkedHashMap<>()).put(route.method(), route);
             }
         }
-        routesByPath.forEach((path, routes) -> server.createContext(path,
+        // an id route (/v1/result/{id}) lives under its prefix (/v1/result/); the server matches contexts by prefix
+        routesByPath.forEach((path, routes) -> server.createContext(routes.values().iterator().next().context(),
                 exchange -> serve(exchange, () -> api(ownerOfPath.get(path), routes, exchange))));
         server.createContext(FilesEndpoint.PREFIX, exchange -> serve(exchange, () -> file(exchange)));
         server.createContext(STATS_PATH, exchange -> serve(exchange, () -> statsAnswer(exchange)));
@@ -165,7 +169,8 @@ public final class SandboxProvider implements AutoCloseable {
     /**
      * The outage switch: while on, every API request (the protocols' endpoints, not {@code /files} or
      * {@code /sandbox/stats}) answers this HTTP status with the protocol's documented error body (for LiangXin
-     * {@code {"code":<status>,"msg":"sandbox: outage","data":null}}) and does nothing else; 429 and 503 also
+     * {@code {"code":<status>,"msg":"sandbox: outage","data":null}}, for mingyan
+     * {@code {"error":{"message":"sandbox: outage","type":"invalid_request_error"}}}) and does nothing else; 429 and 503 also
      * carry {@code Retry-After: 1}.
      *
      * @param httpStatus 100..599 to switch on, 0 to switch off

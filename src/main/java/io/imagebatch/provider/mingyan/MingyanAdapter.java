@@ -1,0 +1,420 @@
+package io.imagebatch.provider.mingyan;
+
+import io.imagebatch.catalogue.CatalogueRow;
+import io.imagebatch.provider.FailureClass;
+import io.imagebatch.provider.ImageRequest;
+import io.imagebatch.provider.ProviderAdapter;
+import io.imagebatch.provider.ProviderException;
+import io.imagebatch.provider.ProviderHttp;
+import io.imagebatch.provider.ProviderSettings;
+import io.imagebatch.provider.RequestDefaults;
+import io.imagebatch.provider.RowRejectedException;
+import io.imagebatch.provider.RowRules;
+import io.imagebatch.provider.TaskState;
+import io.imagebatch.provider.TaskStatus;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * mingyan's Nano Banana API, as documented in {@code ../shared/providers/mingyan-nano-banana-create-task.txt} and
+ * section 2 of {@code PROVIDERS.md}. [doc] is stated there; [inferred] is our reading, handled defensively.
+ *
+ * <ul>
+ * <li>Base URL {@code https://zcbservice.aizfw.cn/kyyReactApiServer} (the default of
+ *     {@code imagebatch.providers.mingyan.base-url}); auth {@code Authorization: Bearer <key>} [doc].</li>
+ * <li>Create: {@code POST /v1/banana/images}, body {@code {"model","prompt","resolution"?,"size"?,"image_urls"?}},
+ *     answer {@code {"id","object","created","model","status"}} with {@code object} seen as {@code nanobanana} and
+ *     as {@code image} [doc]; only {@code id} is read.</li>
+ * <li>Status: {@code GET /v1/result/{id}}, answer {@code {"id","object":"image.generation","created","model",
+ *     "status","image_url","error"}}; {@code status} is {@code queued | processing | completed | failed},
+ *     {@code image_url} comes with completed and {@code error} with failed [doc]. Status words are read ignoring
+ *     case; any other word is logged once and the task stays in flight until its deadline. An answer wrapped in
+ *     {@code {"data":{...}}} is also read [inferred].</li>
+ * <li>Polling: the documentation recommends every 2 to 5 seconds and rate-limits faster polling; the job's own
+ *     schedule ({@code imagebatch.job.poll-early}, 2.5 s by default) is configured elsewhere. Result URLs expire
+ *     after about 24 hours (PROVIDERS.md), so images are downloaded soon after success.</li>
+ * <li>Callbacks: mingyan documents none, so {@link #createTask} never sends a callback URL, whatever the job
+ *     passes, and the job learns every outcome by polling. {@link #callbackTaskId} still reads {@code id} from a
+ *     body shaped like the status answer [inferred], should a callback ever arrive.</li>
+ * <li>Errors: mingyan documents no error body. The message is read from {@code {"error":{"message":..}}},
+ *     {@code {"error":".."}}, {@code {"message":..}} or {@code {"msg":..}}, and the failure is classified by HTTP
+ *     status as in PROVIDERS.md's failure table [inferred]; a numeric {@code code} other than 200 in an HTTP 2xx
+ *     body is taken as the status, as some gateways answer errors with HTTP 200 [inferred]. A status query for
+ *     an id the provider does not know (404) keeps the task in flight, as right after a create the id may not be
+ *     visible yet.</li>
+ * </ul>
+ *
+ * <p>Input rules enforced before sending (mingyan-nano-banana-create-task.txt):
+ * <ul>
+ * <li>{@code model}: one of {@code nano-banana} (the default), {@code nano-banana-pro},
+ *     {@code nano-banana-pro-stable}, {@code nano-banana-2-stable}, {@code nano-banana-2}; matched ignoring case,
+ *     sent in this spelling.</li>
+ * <li>{@code prompt}: required and not blank. The documentation gives no length limit, so no maximum is
+ *     checked.</li>
+ * <li>{@code aspect_ratio}, sent as {@code size}: one of 1:1 16:9 9:16 4:3 3:4 3:2 2:3 5:4 4:5 21:9. No default is
+ *     documented: when the row and the batch give none, {@code size} is left out and the provider's default
+ *     applies.</li>
+ * <li>{@code resolution}: 1K, 2K or 4K (any case), sent in the documented lower case {@code 1k | 2k | 4k}. The
+ *     documentation says it "is only effective when using nano-banana-2 or nano-banana-pro"; for those two it is
+ *     sent when given (left out otherwise: no default is documented). For the other three models a row asking
+ *     for 2K or 4K is <em>rejected</em>, since the image would not be what the row asks for; 1K is accepted and
+ *     left out of the request, since it is what those models make.</li>
+ * <li>{@code reference_images}, sent as {@code image_urls}: at most 6, each an http(s) URL (the documentation
+ *     speaks of URLs; data URIs are rejected, no file extension is required).</li>
+ * <li>{@code output_format}: no field is documented, so the format cannot be chosen: blank or {@code png} is
+ *     accepted and nothing is sent; anything else is rejected.</li>
+ * </ul>
+ */
+public final class MingyanAdapter implements ProviderAdapter {
+
+    /** Provider name in settings and catalogues. */
+    public static final String NAME = "mingyan";
+    /** The basic model, the default (issue 3). Ignores resolution. */
+    public static final String NANO_BANANA = "nano-banana";
+    /** The professional model; honours resolution, up to 4K. */
+    public static final String NANO_BANANA_PRO = "nano-banana-pro";
+    /** Ignores resolution. */
+    public static final String NANO_BANANA_PRO_STABLE = "nano-banana-pro-stable";
+    /** Ignores resolution. */
+    public static final String NANO_BANANA_2_STABLE = "nano-banana-2-stable";
+    /** The enhanced model; honours resolution. */
+    public static final String NANO_BANANA_2 = "nano-banana-2";
+
+    /** The documented models ({@code model}), in the documentation's order. */
+    static final List<String> MODELS = List.of(NANO_BANANA, NANO_BANANA_PRO, NANO_BANANA_PRO_STABLE,
+            NANO_BANANA_2_STABLE, NANO_BANANA_2);
+    /** The models {@code resolution} is effective for (mingyan-nano-banana-create-task.txt, Important Notes). */
+    static final Set<String> RESOLUTION_MODELS = Set.of(NANO_BANANA_2, NANO_BANANA_PRO);
+    /** The documented {@code size} values, in the documentation's order. */
+    static final List<String> ASPECT_RATIOS =
+            List.of("1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "5:4", "4:5", "21:9");
+    /** The documented {@code resolution} values, in their documented lower case. */
+    static final List<String> RESOLUTIONS = List.of("1k", "2k", "4k");
+    /** Most {@code image_urls} ("up to 6 images"). */
+    static final int MAX_REFERENCES = 6;
+
+    /** Create endpoint, under the base URL. */
+    static final String CREATE_PATH = "/v1/banana/images";
+    /** Status endpoint, under the base URL; the task id is appended as one path segment. */
+    static final String RESULT_PATH = "/v1/result/";
+
+    private static final Logger log = LoggerFactory.getLogger(MingyanAdapter.class);
+    private static final JsonMapper json = JsonMapper.builder().build();
+
+    private final ProviderHttp http;
+    private final Set<String> unknownStatusesSeen = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean callbackNoticeLogged = new AtomicBoolean();
+
+    /** @param settings base URL, API key and timeouts ({@code imagebatch.providers.mingyan.*}) */
+    public MingyanAdapter(ProviderSettings settings) {
+        this.http = new ProviderHttp(NAME, settings);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String defaultModel() {
+        return NANO_BANANA;
+    }
+
+    @Override
+    public List<String> models() {
+        return MODELS;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Rules: see the class comment.
+     */
+    @Override
+    public ImageRequest prepare(CatalogueRow row, String model, RequestDefaults defaults)
+            throws RowRejectedException {
+        long n = row.rowNumber();
+        String wanted = model == null ? "" : model.trim();
+        String canonical = MODELS.stream().filter(m -> m.equalsIgnoreCase(wanted)).findFirst()
+                .orElseThrow(() -> new RowRejectedException(n, "model", "\"" + model
+                        + "\" is not a mingyan model; supported: " + String.join(", ", MODELS)));
+        String who = "mingyan " + canonical;
+
+        String prompt = row.prompt();
+        if (prompt == null || prompt.isBlank()) {
+            throw new RowRejectedException(n, "prompt", "empty; " + who + " needs a prompt"
+                    + " (mingyan documents no maximum length)");
+        }
+        String size = RowRules.oneOf(n, "aspect_ratio", firstNonNull(row.aspectRatio(), defaults.aspectRatio()),
+                ASPECT_RATIOS, who);
+        String resolution = resolution(n, firstNonNull(row.resolution(), defaults.resolution()), canonical, who);
+        String outputFormat = firstNonNull(row.outputFormat(), defaults.outputFormat());
+        if (outputFormat != null && !outputFormat.trim().equalsIgnoreCase("png")) {
+            throw new RowRejectedException(n, "output_format", "\"" + outputFormat + "\" cannot be chosen; "
+                    + "mingyan documents no output format field (leave it blank or png)");
+        }
+        List<String> references = row.referenceImages();
+        for (String reference : references) {
+            if (reference.regionMatches(true, 0, "data:", 0, 5)) {
+                throw new RowRejectedException(n, "reference_images", "a data URI; " + who
+                        + " takes reference image URLs (http or https) only");
+            }
+        }
+        references = RowRules.references(n, references, MAX_REFERENCES, List.of(), who);
+        return new ImageRequest(NAME, canonical, prompt, size, resolution, null, references);
+    }
+
+    /**
+     * @return the resolution to send, in mingyan's lower case, or null to send none
+     * @throws RowRejectedException when it is not 1K, 2K or 4K, or is 2K or 4K on a model that ignores it
+     */
+    private static String resolution(long n, String value, String model, String who) throws RowRejectedException {
+        String resolution = RowRules.oneOf(n, "resolution", value, RESOLUTIONS, who);
+        if (resolution == null || RESOLUTION_MODELS.contains(model)) {
+            return resolution;
+        }
+        if (resolution.equals("1k")) {
+            return null; // what the model makes anyway; the documentation says the field has no effect here
+        }
+        throw new RowRejectedException(n, "resolution", "\"" + value + "\" is not available: " + who
+                + " ignores resolution (mingyan: effective only for " + NANO_BANANA_2 + " and " + NANO_BANANA_PRO
+                + "), so the image would not be " + value.trim() + "; choose one of those models, or 1K");
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Sends {@code model} and {@code prompt}, and {@code size}, {@code resolution} and {@code image_urls} when
+     * the request has them. {@code callbackUrl} is never sent: mingyan documents no callback field.
+     */
+    @Override
+    public String createTask(ImageRequest request, String callbackUrl) {
+        if (callbackUrl != null && callbackNoticeLogged.compareAndSet(false, true)) {
+            log.info("mingyan documents no callback: tasks are created without a callback URL and followed by"
+                    + " polling");
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model", request.model());
+        body.put("prompt", request.prompt());
+        if (request.aspectRatio() != null) {
+            body.put("size", request.aspectRatio());
+        }
+        if (request.resolution() != null) {
+            body.put("resolution", request.resolution().toLowerCase(Locale.ROOT));
+        }
+        if (!request.referenceImages().isEmpty()) {
+            body.put("image_urls", request.referenceImages());
+        }
+        HttpRequest httpRequest = http.request(CREATE_PATH)
+                .header("Authorization", "Bearer " + http.apiKey())
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
+                .build();
+        JsonNode answer = call(httpRequest, "create", "id");
+        String id = scalar(answer, "id");
+        if (id == null) {
+            // an answer without an id: a task may exist that we cannot name, so the row must not be resent
+            throw new ProviderException(FailureClass.BUSY, 200, null, "mingyan create answered without an id: "
+                    + http.mask(shorten(answer.toString())), null, true, null);
+        }
+        return id;
+    }
+
+    @Override
+    public TaskStatus queryTask(String taskId) {
+        HttpRequest httpRequest = http.request(RESULT_PATH + pathSegment(taskId))
+                .header("Authorization", "Bearer " + http.apiKey())
+                .GET()
+                .build();
+        JsonNode answer = call(httpRequest, "result", "status");
+        if (scalar(answer, "status") == null) {
+            throw new ProviderException(FailureClass.BUSY, 200, null, "mingyan result answered without a status: "
+                    + http.mask(shorten(answer.toString())), null, false, null);
+        }
+        return parseResult(answer, taskId);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>mingyan documents no callback; a body shaped like the status answer ({@code {"id",..}}, or wrapped in
+     * {@code data}) is read [inferred].
+     */
+    @Override
+    public Optional<String> callbackTaskId(String body) {
+        JsonNode root = readBody(body);
+        return Optional.ofNullable(scalar(unwrap(root, "id"), "id"));
+    }
+
+    /**
+     * Reads a status answer.
+     *
+     * @param answer          the status object ({@code data} already unwrapped)
+     * @param requestedTaskId the id asked for, used when the answer omits it
+     * @return the status; a completed task without {@code image_url} is reported as failed, as there is no
+     *         image to store
+     */
+    TaskStatus parseResult(JsonNode answer, String requestedTaskId) {
+        String taskId = firstNonNull(scalar(answer, "id"), requestedTaskId);
+        String rawStatus = firstNonNull(scalar(answer, "status"), "");
+        TaskState state = switch (rawStatus.trim().toLowerCase(Locale.ROOT)) {
+            case "queued" -> TaskState.QUEUED;
+            case "processing" -> TaskState.RUNNING;
+            case "completed" -> TaskState.SUCCESS;
+            case "failed" -> TaskState.FAIL;
+            default -> TaskState.UNKNOWN;
+        };
+        if (state == TaskState.UNKNOWN && unknownStatusesSeen.add(rawStatus)) {
+            log.warn("mingyan result: status \"{}\" is not in the documentation; the task stays in flight until its"
+                    + " deadline", rawStatus);
+        }
+        if (state == TaskState.SUCCESS) {
+            List<String> urls = imageUrls(answer.path("image_url"));
+            if (urls.isEmpty()) {
+                return new TaskStatus(taskId, TaskState.FAIL, rawStatus, List.of(), "no-result",
+                        "mingyan reported completed without image_url");
+            }
+            return new TaskStatus(taskId, state, rawStatus, urls, null, null);
+        }
+        if (state == TaskState.FAIL) {
+            JsonNode error = answer.path("error");
+            String code = error.isObject() ? firstNonNull(scalar(error, "code"), scalar(error, "type")) : null;
+            return new TaskStatus(taskId, state, rawStatus, List.of(), code, errorMessage(answer));
+        }
+        return new TaskStatus(taskId, state, rawStatus, List.of(), null, null);
+    }
+
+    /** {@code image_url} as documented (a string), or an array of strings [inferred]. */
+    private static List<String> imageUrls(JsonNode node) {
+        List<String> urls = new ArrayList<>();
+        if (node.isString() && !node.stringValue().isBlank()) {
+            urls.add(node.stringValue().trim());
+        } else if (node.isArray()) {
+            node.forEach(u -> {
+                if (u.isString() && !u.stringValue().isBlank()) {
+                    urls.add(u.stringValue().trim());
+                }
+            });
+        }
+        return urls;
+    }
+
+    /**
+     * Sends, then returns the answer object of a 2xx answer, or throws a classified error.
+     *
+     * <p>A 2xx answer with {@code field} (at the top or inside {@code data}) is a success, whatever else it
+     * holds. Without it, a numeric {@code code} from 100 to 599 other than 2xx is taken as the HTTP status
+     * [inferred: some gateways answer errors with HTTP 200]; a 2xx answer with neither the field nor such a code
+     * but with an error message is BUSY, and for a create {@code mayHaveReachedProvider}, as a task may exist.
+     *
+     * @param field the field a successful answer has ({@code id} for a create, {@code status} for a query)
+     * @return the answer object, possibly without {@code field} (the caller then throws)
+     */
+    private JsonNode call(HttpRequest request, String callName, String field) {
+        ProviderHttp.Answer answer = http.send(request, callName);
+        JsonNode body = readBody(answer.body());
+        if (answer.status() < 200 || answer.status() >= 300) {
+            return throwError(answer, body, callName);
+        }
+        JsonNode unwrapped = unwrap(body, field);
+        if (scalar(unwrapped, field) != null) {
+            return unwrapped;
+        }
+        JsonNode code = body.path("code");
+        int bodyCode = code.isIntegralNumber() ? code.asInt() : 0;
+        if (bodyCode >= 100 && bodyCode <= 599 && (bodyCode < 200 || bodyCode >= 300)) {
+            return throwError(new ProviderHttp.Answer(bodyCode, answer.body(), answer.retryAfter()), body, callName);
+        }
+        String message = errorMessage(body);
+        if (message != null) {
+            throw new ProviderException(FailureClass.BUSY, answer.status(), null, http.mask(shorten("mingyan "
+                    + callName + " answered HTTP " + answer.status() + " with an error: " + message)),
+                    answer.retryAfter(), "create".equals(callName), null);
+        }
+        return unwrapped;
+    }
+
+    private JsonNode throwError(ProviderHttp.Answer answer, JsonNode body, String callName) {
+        JsonNode error = body.path("error");
+        String providerCode = error.isObject()
+                ? firstNonNull(scalar(error, "code"), scalar(body, "code"), scalar(error, "type"))
+                : scalar(body, "code");
+        throw http.error(answer, providerCode, errorMessage(body), callName,
+                "result".equals(callName) ? MingyanAdapter::classifyStatusQuery : null);
+    }
+
+    /** A status query for a task the provider does not (yet) know is kept in flight, not failed. */
+    private static FailureClass classifyStatusQuery(int status) {
+        return status == 404 ? FailureClass.BUSY : ProviderHttp.classifyStatus(status);
+    }
+
+    /**
+     * @param body an answer body, {@code {}} when it was not a JSON object
+     * @return the message of {@code {"error":{"message":..}}}, {@code {"error":".."}}, {@code {"message":..}} or
+     * {@code {"msg":..}}, the first present; null when none is
+     */
+    static String errorMessage(JsonNode body) {
+        JsonNode error = body.path("error");
+        String fromError = error.isObject() ? firstNonNull(scalar(error, "message"), scalar(error, "msg"))
+                : error.isString() && !error.stringValue().isBlank() ? error.stringValue() : null;
+        return firstNonNull(fromError, scalar(body, "message"), scalar(body, "msg"));
+    }
+
+    /** @return {@code body.data} when {@code field} is there and not at the top, else {@code body} */
+    private static JsonNode unwrap(JsonNode body, String field) {
+        JsonNode data = body.path("data");
+        return scalar(body, field) == null && data.isObject() && scalar(data, field) != null ? data : body;
+    }
+
+    private static String pathSegment(String taskId) {
+        return URLEncoder.encode(taskId, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static JsonNode readBody(String body) {
+        try {
+            JsonNode node = body == null || body.isBlank() ? null : json.readTree(body);
+            return node != null && node.isObject() ? node : json.createObjectNode();
+        } catch (JacksonException e) {
+            return json.createObjectNode(); // an HTML error page from a gateway: classify by HTTP status alone
+        }
+    }
+
+    /** @return a string or number field as text, null when absent, null, blank or not a scalar */
+    private static String scalar(JsonNode node, String field) {
+        JsonNode value = node.path(field);
+        if (!(value.isString() || value.isNumber() || value.isBoolean())) {
+            return null;
+        }
+        String text = value.asString();
+        return text.isBlank() ? null : text;
+    }
+
+    @SafeVarargs
+    private static <T> T firstNonNull(T... values) {
+        for (T value : values) {
+            if (value != null) {
+                return value;
+            }
+        }
+        return null;
+    }
+
+    private static String shorten(String text) {
+        return text == null ? "" : text.length() <= 300 ? text : text.substring(0, 300) + "...";
+    }
+}

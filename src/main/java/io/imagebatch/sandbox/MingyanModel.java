@@ -1,0 +1,48 @@
+package io.imagebatch.sandbox;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * mingyan's Nano Banana models (mingyan-nano-banana-create-task.txt, {@code model}; PROVIDERS.md section 2), and
+ * whether each honours {@code resolution}: the documentation says the field "is only effective when using
+ * nano-banana-2 or nano-banana-pro models", so the sandbox renders the others at 1K whatever they are sent.
+ */
+enum MingyanModel {
+    /** The basic model; ignores {@code resolution}. */
+    NANO_BANANA("nano-banana", false),
+    /** The professional model; honours {@code resolution} up to 4K. */
+    NANO_BANANA_PRO("nano-banana-pro", true),
+    /** Ignores {@code resolution} (not named among the models it is effective for). */
+    NANO_BANANA_PRO_STABLE("nano-banana-pro-stable", false),
+    /** Ignores {@code resolution} (not named among the models it is effective for). */
+    NANO_BANANA_2_STABLE("nano-banana-2-stable", false),
+    /** The enhanced model; honours {@code resolution}. */
+    NANO_BANANA_2("nano-banana-2", true);
+
+    private final String id;
+    private final boolean honoursResolution;
+
+    MingyanModel(String id, boolean honoursResolution) {
+        this.id = id;
+        this.honoursResolution = honoursResolution;
+    }
+
+    /** @return the wire name, for example {@code nano-banana-2} */
+    String id() {
+        return id;
+    }
+
+    /** @return true when {@code resolution} changes the image size */
+    boolean honoursResolution() {
+        return honoursResolution;
+    }
+
+    /**
+     * @param id a wire name, exact
+     * @return the model, or empty when mingyan does not list it
+     */
+    static Optional<MingyanModel> fromId(String id) {
+        return Arrays.stream(values()).filter(m -> m.id.equals(id)).findFirst();
+    }
+}

@@ -1,0 +1,164 @@
+package io.imagebatch.sandbox;
+
+import java.util.List;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * mingyan's Nano Banana API, as documented in mingyan-nano-banana-create-task.txt and PROVIDERS.md section 2.
+ *
+ * <ul>
+ * <li>{@code POST /v1/banana/images}: body checked by {@link MingyanCreateRequest}; HTTP 200
+ *     {@code {"id":"nb_<epoch ms>_<n>","object":"nanobanana","created":<epoch s>,"model":..,"status":"queued"}}
+ *     (the documented create answer; the id's form and {@code created} in seconds are the sandbox's choice).</li>
+ * <li>{@code GET /v1/result/{id}}: HTTP 200 {@link #resultBody} ({@code object} {@code image.generation},
+ *     {@code status} {@code queued | processing | completed | failed}, {@code image_url} once completed,
+ *     {@code error} once failed); HTTP 404 for an id the sandbox did not create through this protocol.</li>
+ * <li>Auth: {@code Authorization: Bearer sandbox-key} [doc]; otherwise HTTP 401.</li>
+ * <li>Errors: mingyan documents no error body. The sandbox answers every error, whatever its status, with the
+ *     OpenAI-style {@code {"error":{"message":"...","type":"invalid_request_error"}}} [inferred]; the adapter
+ *     also reads other common shapes.</li>
+ * <li>No callback: mingyan documents none, so a {@code callback_url} or similar field is ignored like any
+ *     unknown field.</li>
+ * </ul>
+ *
+ * <p>Phases map to statuses as: waiting and queuing {@code queued}, generating {@code processing}, then
+ * {@code completed} or {@code failed}. The documentation recommends polling every 2 to 5 seconds; the sandbox
+ * does not enforce it beyond its general rate limit.
+ */
+final class MingyanProtocol implements SandboxProtocol {
+
+    /** Protocol name. */
+    static final String NAME = "mingyan";
+    /** Create endpoint. */
+    static final String CREATE_PATH = "/v1/banana/images";
+    /** Status endpoint, with the task id as its last segment. */
+    static final String RESULT_PATH = "/v1/result/" + ApiRoute.ID_SEGMENT;
+    /** {@code error} of a failed task. */
+    static final String FAIL_MESSAGE = "sandbox: generation failed";
+    /** {@code error.type} of every error answer [inferred]. */
+    static final String ERROR_TYPE = "invalid_request_error";
+
+    private final SandboxContext context;
+    private final JsonMapper json;
+    private final String expectedAuthorization;
+    private final ApiRoute resultRoute;
+
+    /**
+     * @param context the shared task store, JSON mapper and base URL
+     * @param apiKey  the only key accepted
+     */
+    MingyanProtocol(SandboxContext context, String apiKey) {
+        this.context = context;
+        this.json = context.json();
+        this.expectedAuthorization = "Bearer " + apiKey;
+        this.resultRoute = new ApiRoute("GET", RESULT_PATH, ApiRoute.Kind.STATUS, this::result);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public List<ApiRoute> routes() {
+        return List.of(new ApiRoute("POST", CREATE_PATH, ApiRoute.Kind.CREATE, this::create), resultRoute);
+    }
+
+    /** {@inheritDoc} The scheme word is matched ignoring case, the key exactly. */
+    @Override
+    public boolean authorized(ApiRequest request) {
+        String header = request.header("Authorization");
+        return header != null && header.length() == expectedAuthorization.length()
+                && header.regionMatches(true, 0, "Bearer ", 0, 7)
+                && header.substring(7).equals(expectedAuthorization.substring(7));
+    }
+
+    @Override
+    public ApiResponse unauthorized() {
+        return error(401, "invalid api key");
+    }
+
+    /** {@inheritDoc} Body {@code {"error":{"message":<message>,"type":"invalid_request_error"}}} [inferred]. */
+    @Override
+    public ApiResponse error(int httpStatus, String message) {
+        ObjectNode body = json.createObjectNode();
+        body.putObject("error").put("message", message).put("type", ERROR_TYPE);
+        return ApiResponse.json(httpStatus, json.writeValueAsBytes(body));
+    }
+
+    private ApiResponse create(ApiRequest request) {
+        MingyanCreateRequest create;
+        try {
+            create = MingyanCreateRequest.parse(request.bodyText(), json);
+        } catch (BadRequestException e) {
+            return error(400, e.getMessage());
+        }
+        String model = create.model().id();
+        TaskEngine.Draft draft = new TaskEngine.Draft(NAME, model, create.prompt(), create.imageSize(),
+                create.paramJson(), null);
+        SandboxTask task = context.tasks().submit(
+                (createTimeMs, sequence) -> "nb_" + createTimeMs + "_" + sequence, draft, null);
+        ObjectNode body = json.createObjectNode();
+        body.put("id", task.id());
+        body.put("object", "nanobanana");
+        body.put("created", task.createTimeMs() / 1000);
+        body.put("model", model);
+        body.put("status", status(TaskEngine.phaseAt(task, context.tasks().nowMillis())));
+        return ApiResponse.json(200, json.writeValueAsBytes(body));
+    }
+
+    private ApiResponse result(ApiRequest request) {
+        String id = resultRoute.pathId(request.path());
+        return context.tasks().find(id)
+                .filter(task -> NAME.equals(task.protocol()))
+                .map(task -> ApiResponse.json(200, json.writeValueAsBytes(resultBody(task,
+                        context.tasks().nowMillis()))))
+                .orElseGet(() -> error(404, "task not found: " + id));
+    }
+
+    /**
+     * The {@code GET /v1/result/{id}} answer for a task at a moment: {@code id}, {@code object}
+     * ({@code image.generation}), {@code created} (epoch seconds), {@code model}, {@code status},
+     * {@code image_url} ({@code <baseUrl>/files/<id>.png} once completed, else JSON null) and {@code error}
+     * ({@value #FAIL_MESSAGE} once failed, else JSON null). That the two are present as null rather than absent
+     * is the sandbox's choice [inferred]; the adapter accepts both.
+     *
+     * @param task  the task
+     * @param nowMs epoch milliseconds
+     * @return the body
+     */
+    ObjectNode resultBody(SandboxTask task, long nowMs) {
+        TaskPhase phase = TaskEngine.phaseAt(task, nowMs);
+        ObjectNode body = json.createObjectNode();
+        body.put("id", task.id());
+        body.put("object", "image.generation");
+        body.put("created", task.createTimeMs() / 1000);
+        body.put("model", task.model());
+        body.put("status", status(phase));
+        if (phase == TaskPhase.SUCCEEDED) {
+            body.put("image_url", context.fileUrl(task.id()));
+        } else {
+            body.putNull("image_url");
+        }
+        if (phase == TaskPhase.FAILED) {
+            body.put("error", FAIL_MESSAGE);
+        } else {
+            body.putNull("error");
+        }
+        return body;
+    }
+
+    /**
+     * @param phase a phase
+     * @return mingyan's word for it: {@code queued | processing | completed | failed} (PROVIDERS.md section 2)
+     */
+    static String status(TaskPhase phase) {
+        return switch (phase) {
+            case WAITING, QUEUING -> "queued";
+            case GENERATING -> "processing";
+            case SUCCEEDED -> "completed";
+            case FAILED -> "failed";
+        };
+    }
+}
