@@ -1,18 +1,24 @@
 package io.imagebatch.cli;
 
+import io.imagebatch.job.BatchPreflight;
 import io.imagebatch.job.BatchSettings;
 import io.imagebatch.job.BatchSettingsStore;
 import io.imagebatch.job.ImageProductionJobConfiguration;
 import io.imagebatch.job.JobProperties;
 import io.imagebatch.job.ReportTasklet;
+import io.imagebatch.job.SubmissionStoppedException;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.provider.FailureClass;
+import io.imagebatch.provider.ProviderAdapter;
+import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderRegistry;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,9 +47,11 @@ public class BatchRunner {
     private final TaskLedger ledger;
     private final ProviderRegistry providers;
     private final JobProperties properties;
+    private final BatchPreflight preflight;
 
     BatchRunner(JobOperator jobOperator, JobRepository jobRepository, Job imageProductionJob,
-            BatchSettingsStore batches, TaskLedger ledger, ProviderRegistry providers, JobProperties properties) {
+            BatchSettingsStore batches, TaskLedger ledger, ProviderRegistry providers, JobProperties properties,
+            BatchPreflight preflight) {
         this.jobOperator = jobOperator;
         this.jobRepository = jobRepository;
         this.imageProductionJob = imageProductionJob;
@@ -51,6 +59,7 @@ public class BatchRunner {
         this.ledger = ledger;
         this.providers = providers;
         this.properties = properties;
+        this.preflight = preflight;
     }
 
     /**
@@ -82,6 +91,7 @@ public class BatchRunner {
             printSummary(out, batchId, last);
             return 0;
         }
+        checkBeforeSending(settings, out);
         if (last != null && last.getStatus().isRunning()) {
             // the run that owned it died without a word (killed, machine lost): mark it failed so it can restart
             out.printf("Batch %s: the previous run (execution %d) did not finish; resuming it.%n", batchId,
@@ -127,6 +137,59 @@ public class BatchRunner {
         out.printf("  stopped because: %s%n  Run the same command again to resume the batch where it stopped.%n",
                 reason);
         return 1;
+    }
+
+    /**
+     * {@code validate}: reads and checks every row as the submit step would, and sends nothing.
+     *
+     * @param settings the batch
+     * @param out      where the findings go
+     * @return 0
+     */
+    public int validate(BatchSettings settings, PrintStream out) {
+        BatchPreflight.Result result = dryRun(settings, false);
+        out.printf("Catalogue %s: %d rows, %d would be sent, %d rejected%n", settings.catalogue(), result.rows(),
+                result.rows() - result.rejected(), result.rejected());
+        result.validByProvider().forEach((providerModel, n) -> out.printf("  %6d  %s%n", n, providerModel));
+        result.creditsByProvider().forEach((provider, credits) ->
+                out.printf("  %s: %.1f credits needed%n", provider, credits));
+        result.rejections().forEach(reason -> out.println("  REJECTED " + reason));
+        if (result.rejected() > result.rejections().size()) {
+            out.printf("  ... and %d more rejections%n", result.rejected() - result.rejections().size());
+        }
+        return ImageBatchCli.COMPLETED;
+    }
+
+    /**
+     * What can be known before paying: every provider the rows use is configured, and a provider that reports
+     * its balance (crun.ai) has the credits for the valid rows not yet sent.
+     */
+    private void checkBeforeSending(BatchSettings settings, PrintStream out) {
+        BatchPreflight.Result result = dryRun(settings, true);
+        result.creditsByProvider().forEach((provider, needed) -> {
+            ProviderAdapter adapter = providers.find(provider).orElseThrow();
+            try {
+                OptionalDouble balance = adapter.balance();
+                if (balance.isPresent() && balance.getAsDouble() < needed) {
+                    throw new UsageException(String.format(Locale.ROOT, "provider %s has %.1f credits left, and the"
+                            + " valid rows not yet sent need %.1f; top up the account, or send fewer rows", provider,
+                            balance.getAsDouble(), needed));
+                }
+            } catch (ProviderException e) {
+                if (e.failureClass() == FailureClass.ACCOUNT) {
+                    throw new UsageException("provider " + provider + " refused the balance query: " + e.getMessage());
+                }
+                out.printf("Warning: the %s balance could not be checked (%s); going on.%n", provider, e.getMessage());
+            }
+        });
+    }
+
+    private BatchPreflight.Result dryRun(BatchSettings settings, boolean requireConfigured) {
+        try {
+            return preflight.check(settings, requireConfigured);
+        } catch (SubmissionStoppedException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     /** @return the identifying parameters of the batch's current job instance (its latest retry round) */

@@ -50,6 +50,8 @@ public final class ImageBatchCli {
 
             Commands:
               run [JOB_FILE] [OPTIONS]   start a batch, or resume it where it stopped
+              validate [JOB_FILE] [OPTIONS]
+                                         check every row as run would, and send nothing
               status [BATCH]             a batch's counts per state, last run, last error; or the recent batches
               restart BATCH              resume a failed or stopped batch where it stopped
               retry-failed BATCH [--include-uncertain]
@@ -109,6 +111,7 @@ public final class ImageBatchCli {
         try {
             return switch (args[0]) {
                 case "run" -> run(RunOptions.parse(rest), out);
+                case "validate" -> validate(RunOptions.parse(rest), out);
                 case "restart" -> onBatch(rest, true, out, (c, o) -> c.restart(o.batchId(), out));
                 case "retry-failed" -> onBatch(rest, true, out,
                         (c, o) -> c.retryFailed(o.batchId(), o.includeUncertain(), out));
@@ -119,7 +122,7 @@ public final class ImageBatchCli {
                     yield COMPLETED;
                 }
                 default -> throw new UsageException("unknown command \"" + args[0]
-                        + "\"; commands: run, status, restart, retry-failed, stop, help");
+                        + "\"; commands: run, validate, status, restart, retry-failed, stop, help");
             };
         } catch (UsageException | CatalogueException e) {
             out.println("imagebatch: " + e.getMessage());
@@ -151,6 +154,13 @@ public final class ImageBatchCli {
                 sandboxProvider.close();
             }
         }
+    }
+
+    private static int validate(RunOptions options, PrintStream out) {
+        JobFile jobFile = options.jobFile() == null ? null : JobFile.load(Path.of(options.jobFile()));
+        BatchSettings settings = settings(options, jobFile);
+        return inContext(options.springArgs(), out, context -> context.getBean(BatchRunner.class).validate(settings,
+                out));
     }
 
     /** Options of the commands that take a batch id. */

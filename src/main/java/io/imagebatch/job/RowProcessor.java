@@ -26,6 +26,7 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
     private final String batchId;
     private final ProviderRegistry providers;
     private final TaskLedger ledger;
+    private final boolean requireConfigured;
     /** ids seen in this step execution, for repeats within a chunk that is not in the ledger yet. */
     private final Map<String, Long> firstRowById = new HashMap<>();
 
@@ -35,6 +36,19 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
      * @param ledger    the ledger, to find ids of rows read before a restart
      */
     public RowProcessor(BatchSettings batch, ProviderRegistry providers, TaskLedger ledger) {
+        this(batch, providers, ledger, true);
+    }
+
+    /**
+     * @param batch             the batch's settings
+     * @param providers         the adapters
+     * @param ledger            the ledger, to find ids of rows read before a restart
+     * @param requireConfigured whether a row whose provider has no key stops the step ({@code validate} checks
+     *                          rows without keys)
+     */
+    public RowProcessor(BatchSettings batch, ProviderRegistry providers, TaskLedger ledger,
+            boolean requireConfigured) {
+        this.requireConfigured = requireConfigured;
         this.batch = batch;
         this.batchId = batch.batchId();
         this.providers = providers;
@@ -61,7 +75,7 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
                     + providerName + "\" is not a supported provider (supported: "
                     + String.join(", ", providers.names()) + ")");
         }
-        if (!providers.isConfigured(adapter.get().name())) {
+        if (requireConfigured && !providers.isConfigured(adapter.get().name())) {
             // not the row's fault: stop, so the row is read again once the provider is configured
             String env = "IMAGEBATCH_PROVIDERS_" + adapter.get().name().toUpperCase(java.util.Locale.ROOT);
             throw new SubmissionStoppedException("row " + row.rowNumber() + " uses provider " + adapter.get().name()

@@ -1,0 +1,96 @@
+package io.imagebatch.job;
+
+import io.imagebatch.catalogue.CatalogueItemReader;
+import io.imagebatch.catalogue.CatalogueRow;
+import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.provider.ProviderAdapter;
+import io.imagebatch.provider.ProviderRegistry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.TreeMap;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.stereotype.Component;
+
+/**
+ * A dry run of the submit step's reading and validation over a whole catalogue: the same reader and processor,
+ * nothing sent, nothing written. Used by {@code validate}, and before every run to check what can be checked
+ * before paying: every provider a row uses is configured, and a provider that reports credits (crun.ai) has
+ * enough for the valid rows not yet sent.
+ */
+@Component
+public class BatchPreflight {
+
+    /** Rejections kept in a result for display; the count covers all. */
+    static final int MAX_LISTED_REJECTIONS = 200;
+
+    private final ProviderRegistry providers;
+    private final TaskLedger ledger;
+
+    /**
+     * @param providers the adapters
+     * @param ledger    the ledger, for repeated ids and rows already sent in a resumed batch
+     */
+    public BatchPreflight(ProviderRegistry providers, TaskLedger ledger) {
+        this.providers = providers;
+        this.ledger = ledger;
+    }
+
+    /**
+     * What a dry run found.
+     *
+     * @param rows              catalogue data rows
+     * @param validByProvider   rows that would be sent, by provider name (and model, as {@code provider model})
+     * @param rejected          rows that would be rejected
+     * @param rejections        the first {@value #MAX_LISTED_REJECTIONS} rejection reasons, in row order
+     * @param creditsByProvider credits the valid rows not yet sent would cost, by provider, where known
+     */
+    public record Result(long rows, Map<String, Long> validByProvider, long rejected, List<String> rejections,
+            Map<String, Double> creditsByProvider) {
+    }
+
+    /**
+     * Reads and validates every row.
+     *
+     * @param settings          the batch
+     * @param requireConfigured whether every provider a row uses must be configured (false for {@code validate})
+     * @return what it found
+     * @throws SubmissionStoppedException when a row uses a provider that is not configured
+     * @throws io.imagebatch.catalogue.CatalogueException when the catalogue cannot be read
+     */
+    public Result check(BatchSettings settings, boolean requireConfigured) {
+        RowProcessor processor = new RowProcessor(settings, providers, ledger, requireConfigured);
+        String batchId = settings.batchId();
+        Map<String, Long> valid = new TreeMap<>();
+        Map<String, Double> credits = new TreeMap<>();
+        List<String> rejections = new ArrayList<>();
+        long rows = 0;
+        long rejected = 0;
+        CatalogueItemReader reader = new CatalogueItemReader(Path.of(settings.catalogue()), settings.format());
+        reader.open(new ExecutionContext());
+        try {
+            for (CatalogueRow row = reader.read(); row != null; row = reader.read()) {
+                rows++;
+                SubmitItem item = processor.process(row);
+                if (item.rejection() != null) {
+                    rejected++;
+                    if (rejections.size() < MAX_LISTED_REJECTIONS) {
+                        rejections.add(item.rejection());
+                    }
+                    continue;
+                }
+                valid.merge(item.provider() + " " + item.model(), 1L, Long::sum);
+                ProviderAdapter adapter = providers.find(item.provider()).orElseThrow();
+                OptionalDouble cost = adapter.creditsPerTask(item.request());
+                if (cost.isPresent() && ledger.find(batchId, row.rowNumber()).isEmpty()) {
+                    credits.merge(adapter.name(), cost.getAsDouble(), Double::sum);
+                }
+            }
+        } finally {
+            reader.close();
+        }
+        return new Result(rows, valid, rejected, rejections, credits);
+    }
+}
