@@ -5,6 +5,7 @@ import io.imagebatch.job.BatchSettings;
 import io.imagebatch.job.BatchSettingsStore;
 import io.imagebatch.job.ImageProductionJobConfiguration;
 import io.imagebatch.job.JobProperties;
+import io.imagebatch.job.PipelineState;
 import io.imagebatch.job.ReportTasklet;
 import io.imagebatch.job.SubmissionStoppedException;
 import io.imagebatch.ledger.RowState;
@@ -130,7 +131,9 @@ public class BatchRunner {
         if (execution.getStatus() == BatchStatus.COMPLETED) {
             return 0;
         }
-        List<Throwable> failures = execution.getAllFailureExceptions();
+        // the cause, not the downstream steps that ended because of it
+        List<Throwable> failures = execution.getAllFailureExceptions().stream()
+                .filter(f -> !(rootOf(f) instanceof PipelineState.UpstreamStepEndedException)).toList();
         String reason = execution.getStatus() == BatchStatus.STOPPED ? "a stop was requested (stop command or SIGTERM)"
                 : failures.isEmpty() ? execution.getExitStatus().getExitDescription()
                 : rootMessage(failures.get(0));
@@ -244,6 +247,14 @@ public class BatchRunner {
      * chunk") and the libraries' innermost causes do not. The first of ours in the chain wins, else the
      * innermost cause.
      */
+    private static Throwable rootOf(Throwable t) {
+        Throwable cause = t;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
     private static String rootMessage(Throwable t) {
         Throwable cause = t;
         while (true) {

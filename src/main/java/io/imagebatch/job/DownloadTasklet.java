@@ -29,6 +29,9 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  * URL to the output store under {@code <batch id>/<row id>.<ext>} ({@link ObjectKeys}), checked to be an
  * image, and recorded in the ledger with its URI, SHA-256 and size ({@link ImageDownloader}).
  *
+ * <p>It runs while the poll step runs (a split, {@link PipelineState}) and finishes once the poll step has
+ * completed and no succeeded row waits.
+ *
  * <p>A download that fails for a reason that may pass (403, 404, 410, 5xx, a body cut short or not an image)
  * is tried again with backoff, up to {@link JobProperties#downloadAttempts()} attempts; then the task's status is
  * queried once more for a fresh result URL (result URLs expire: PROVIDERS.md), and the download starts over
@@ -40,6 +43,8 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DownloadTasklet.class);
     private static final long MAX_IDLE_MILLIS = 1000;
+    /** How long an idle pass waits while the poll step may still find results, ms. */
+    private static final long IDLE_MILLIS = 50;
 
     private final String batchId;
     private final TaskLedger ledger;
@@ -49,6 +54,7 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
     private final JobProperties properties;
     private final ExecutorService workers;
     private final Clock clock;
+    private final PipelineState pipeline;
 
     /**
      * @param batchId    the batch
@@ -59,10 +65,11 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
      * @param properties attempts and backoff
      * @param workers    the pool the downloads run on
      * @param clock      the clock
+     * @param pipeline   how the poll step ended: downloading is done when it completed and nothing waits
      */
     public DownloadTasklet(String batchId, TaskLedger ledger, ProviderRegistry providers, ImageDownloader downloader,
             OutputStore store,
-            JobProperties properties, ExecutorService workers, Clock clock) {
+            JobProperties properties, ExecutorService workers, Clock clock, PipelineState pipeline) {
         this.batchId = batchId;
         this.ledger = ledger;
         this.providers = providers;
@@ -71,18 +78,23 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
         this.properties = properties;
         this.workers = workers;
         this.clock = clock;
+        this.pipeline = pipeline;
     }
 
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws InterruptedException {
+        pipeline.checkUpstream(contribution.getStepExecution().getJobExecutionId(),
+                ImageProductionJobConfiguration.POLL_STEP);
         long now = clock.millis();
         List<LedgerEntry> due = ledger.dueForDownload(batchId, now, properties.pollBatch());
         if (due.isEmpty()) {
             var next = ledger.nextDownloadAt(batchId);
-            if (next.isEmpty()) {
+            long jobExecutionId = contribution.getStepExecution().getJobExecutionId();
+            if (next.isEmpty() && pipeline.upstreamCompleted(jobExecutionId, ImageProductionJobConfiguration.POLL_STEP)) {
                 return RepeatStatus.FINISHED;
             }
-            Thread.sleep(Math.max(1, Math.min(MAX_IDLE_MILLIS, next.get() - now)));
+            // nothing due yet, or the poll step may still find results: wait a little
+            Thread.sleep(Math.max(1, Math.min(MAX_IDLE_MILLIS, next.map(n -> n - now).orElse(IDLE_MILLIS))));
             return RepeatStatus.CONTINUABLE;
         }
         AtomicReference<OutputStoreException> storeDown = new AtomicReference<>();

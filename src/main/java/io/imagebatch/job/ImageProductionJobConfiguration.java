@@ -19,13 +19,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.FlowBuilder;
 import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.job.flow.Flow;
+import org.springframework.batch.core.job.flow.support.SimpleFlow;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
@@ -48,47 +52,72 @@ public class ImageProductionJobConfiguration {
      */
     public static final String RETRY_ROUND = "batch.retry";
 
+    /** Step names. */
+    public static final String SUBMIT_STEP = "submit";
+    /** Step names. */
+    public static final String POLL_STEP = "poll";
+    /** Step names. */
+    public static final String DOWNLOAD_STEP = "download";
+    /** Step names. */
+    public static final String REPORT_STEP = "report";
+
+    /**
+     * Submit, poll and download run at the same time (a split), so that tasks are polled while later rows are
+     * still being submitted and images are stored while other tasks still run; each downstream step ends when
+     * its upstream one has ({@link PipelineState}). The report follows when all three completed.
+     */
     @Bean
     Job imageProductionJob(JobRepository jobRepository, Step submitStep, Step pollStep, Step downloadStep,
-            Step reportStep, RunningExecution runningExecution) {
+            Step reportStep, RunningExecution runningExecution, PipelineState pipelineState) {
+        Flow pipeline = new FlowBuilder<SimpleFlow>("pipeline")
+                .split(new SimpleAsyncTaskExecutor("imagebatch-step-"))
+                .add(flow(submitStep), flow(pollStep), flow(downloadStep))
+                .build();
         return new JobBuilder(JOB_NAME, jobRepository)
                 .listener(runningExecution)
-                .start(submitStep)
-                .next(pollStep)
-                .next(downloadStep)
+                .listener(pipelineState)
+                .start(pipeline)
                 .next(reportStep)
+                .end()
                 .build();
+    }
+
+    private static Flow flow(Step step) {
+        return new FlowBuilder<SimpleFlow>(step.getName() + "Flow").start(step).build();
     }
 
     @Bean
     Step submitStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
             CatalogueItemReader catalogueReader, RowProcessor rowProcessor, TaskSubmitWriter taskSubmitWriter,
-            JobProperties properties) {
-        return new StepBuilder("submit", jobRepository)
+            JobProperties properties, PipelineState pipelineState) {
+        return new StepBuilder(SUBMIT_STEP, jobRepository)
                 .<CatalogueRow, SubmitItem>chunk(properties.chunkSize())
                 .transactionManager(transactionManager)
                 .reader(catalogueReader)
                 .processor(rowProcessor)
                 .writer(taskSubmitWriter)
+                .listener(pipelineState)
                 .build();
     }
 
     @Bean
     Step pollStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-            PollTasklet pollTasklet) {
-        return new StepBuilder("poll", jobRepository).tasklet(pollTasklet, transactionManager).build();
+            PollTasklet pollTasklet, PipelineState pipelineState) {
+        return new StepBuilder(POLL_STEP, jobRepository).tasklet(pollTasklet, transactionManager)
+                .listener(pipelineState).build();
     }
 
     @Bean
     Step downloadStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-            DownloadTasklet downloadTasklet) {
-        return new StepBuilder("download", jobRepository).tasklet(downloadTasklet, transactionManager).build();
+            DownloadTasklet downloadTasklet, PipelineState pipelineState) {
+        return new StepBuilder(DOWNLOAD_STEP, jobRepository).tasklet(downloadTasklet, transactionManager)
+                .listener(pipelineState).build();
     }
 
     @Bean
     Step reportStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
             ReportTasklet reportTasklet) {
-        return new StepBuilder("report", jobRepository).tasklet(reportTasklet, transactionManager).build();
+        return new StepBuilder(REPORT_STEP, jobRepository).tasklet(reportTasklet, transactionManager).build();
     }
 
     @Bean
@@ -110,16 +139,18 @@ public class ImageProductionJobConfiguration {
     @StepScope
     TaskSubmitWriter taskSubmitWriter(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
             ProviderRegistry providers, TaskLedger ledger, JobProperties properties, ExecutorService imagebatchWorkers,
-            Clock clock, CallbackUrls callbackUrls) {
-        return new TaskSubmitWriter(batchId, providers, ledger, properties, imagebatchWorkers, clock, callbackUrls);
+            Clock clock, CallbackUrls callbackUrls, PollSchedule pollSchedule) {
+        return new TaskSubmitWriter(batchId, providers, ledger, properties, imagebatchWorkers, clock, callbackUrls,
+                pollSchedule);
     }
 
     @Bean
     @StepScope
     PollTasklet pollTasklet(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
             ProviderRegistry providers, TaskLedger ledger, JobProperties properties, ExecutorService imagebatchWorkers,
-            Clock clock, CallbackSignal callbackSignal) {
-        return new PollTasklet(batchId, providers, ledger, properties, imagebatchWorkers, clock, callbackSignal);
+            Clock clock, CallbackSignal callbackSignal, PipelineState pipelineState, PollSchedule pollSchedule) {
+        return new PollTasklet(batchId, providers, ledger, properties, imagebatchWorkers, clock, callbackSignal,
+                pipelineState, pollSchedule);
     }
 
     /**
@@ -130,10 +161,11 @@ public class ImageProductionJobConfiguration {
     @StepScope
     DownloadTasklet downloadTasklet(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
             BatchSettingsStore batches, StorageSettings storageSettings, TaskLedger ledger, ProviderRegistry providers,
-            ImageDownloader imageDownloader, JobProperties properties, ExecutorService imagebatchWorkers, Clock clock) {
+            ImageDownloader imageDownloader, JobProperties properties, ExecutorService imagebatchWorkers, Clock clock,
+            PipelineState pipelineState) {
         OutputStore store = OutputStores.open(OutputLocation.parse(batches.get(batchId).output()), storageSettings);
         return new DownloadTasklet(batchId, ledger, providers, imageDownloader, store, properties, imagebatchWorkers,
-                clock);
+                clock, pipelineState);
     }
 
     /** The report step's tasklet; owns its output store like {@link #downloadTasklet}. */

@@ -8,7 +8,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * Tuning of {@code imageProductionJob}, {@code imagebatch.job.*}.
  *
  * @param chunkSize            catalogue rows per submit chunk (one transaction, one reader checkpoint); 20
- * @param concurrency          provider calls and downloads in flight at once, at most; 8
+ * @param concurrency          provider calls and downloads in flight at once, at most, over all providers; 32
  * @param createAttempts       attempts of one create call while the provider is busy (429, 5xx, refused
  *                             connection) before the job stops, restartably; 5
  * @param retryInitialDelay    first backoff after a busy answer, doubled each time; 1 s
@@ -26,7 +26,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("imagebatch.job")
 public record JobProperties(
         @DefaultValue("20") int chunkSize,
-        @DefaultValue("8") int concurrency,
+        @DefaultValue("32") int concurrency,
         @DefaultValue("5") int createAttempts,
         @DefaultValue("1s") Duration retryInitialDelay,
         @DefaultValue("30s") Duration retryMaxDelay,

@@ -28,8 +28,13 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  * checkpoint, so a restarted step simply carries on. Each call returns within about a second, so that a stop
  * request is honoured between passes.
  *
+ * <p>It runs while the submit step runs (a split, {@link PipelineState}) and finishes once the submit step has
+ * completed and no task is in flight; when the submit step ended otherwise, it ends too, without completing,
+ * so a restart runs it again.
+ *
  * <p>Per row: success records the result URL; fail records the provider's code and message; any other state
- * (an undocumented one included) schedules the next query by the task's age ({@link JobProperties#pollDelayMillis});
+ * (an undocumented one included) schedules the next query from the task's age and the generation times seen
+ * so far ({@link PollSchedule});
  * a busy answer schedules it by backoff. A task still not terminal at its deadline is FAILED. A wrong account
  * (401, 402, 403) fails the step, restartably.
  */
@@ -37,6 +42,8 @@ public class PollTasklet implements Tasklet {
 
     private static final Logger log = LoggerFactory.getLogger(PollTasklet.class);
     private static final long MAX_IDLE_MILLIS = 1000;
+    /** How long an idle pass waits while the submit step may still create tasks, ms. */
+    private static final long IDLE_MILLIS = 50;
 
     private final String batchId;
     private final ProviderRegistry providers;
@@ -44,6 +51,8 @@ public class PollTasklet implements Tasklet {
     private final JobProperties properties;
     private final ExecutorService workers;
     private final Clock clock;
+    private final PipelineState pipeline;
+    private final PollSchedule schedule;
     private final CallbackSignal callbacks;
 
     /**
@@ -54,28 +63,37 @@ public class PollTasklet implements Tasklet {
      * @param workers    the pool the status queries run on
      * @param clock      the clock
      * @param callbacks  wakes an idle pass when a callback made a task due
+     * @param pipeline   how the submit step ended: polling is done when it completed and nothing is in flight
+     * @param schedule   when to query a task next
      */
     public PollTasklet(String batchId, ProviderRegistry providers, TaskLedger ledger, JobProperties properties,
-            ExecutorService workers, Clock clock, CallbackSignal callbacks) {
+            ExecutorService workers, Clock clock, CallbackSignal callbacks, PipelineState pipeline,
+            PollSchedule schedule) {
         this.batchId = batchId;
         this.providers = providers;
         this.ledger = ledger;
         this.properties = properties;
         this.workers = workers;
         this.clock = clock;
+        this.pipeline = pipeline;
+        this.schedule = schedule;
         this.callbacks = callbacks;
     }
 
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws InterruptedException {
+        pipeline.checkUpstream(contribution.getStepExecution().getJobExecutionId(),
+                ImageProductionJobConfiguration.SUBMIT_STEP);
         long now = clock.millis();
         List<LedgerEntry> due = ledger.dueForPoll(batchId, now, properties.pollBatch());
         if (due.isEmpty()) {
             var next = ledger.nextPollAt(batchId);
-            if (next.isEmpty()) {
+            long jobExecutionId = contribution.getStepExecution().getJobExecutionId();
+            if (next.isEmpty() && pipeline.upstreamCompleted(jobExecutionId, ImageProductionJobConfiguration.SUBMIT_STEP)) {
                 return RepeatStatus.FINISHED;
             }
-            callbacks.await(Math.max(1, Math.min(MAX_IDLE_MILLIS, next.get() - now)));
+            // nothing due yet, or the submit step may still create tasks: wait a little (a callback wakes us)
+            callbacks.await(Math.max(1, Math.min(MAX_IDLE_MILLIS, next.map(n -> n - now).orElse(IDLE_MILLIS))));
             return RepeatStatus.CONTINUABLE;
         }
         AtomicReference<String> accountProblem = new AtomicReference<>();
@@ -97,7 +115,10 @@ public class PollTasklet implements Tasklet {
             TaskStatus status = adapter.queryTask(entry.taskId());
             long now = clock.millis();
             switch (status.state()) {
-                case SUCCESS -> ledger.markSucceeded(batchId, rowNum, status.rawState(), status.resultUrls().get(0));
+                case SUCCESS -> {
+                    observe(entry, status, now);
+                    ledger.markSucceeded(batchId, rowNum, status.rawState(), status.resultUrls().get(0));
+                }
                 case FAIL -> ledger.markFailed(batchId, rowNum, status.rawState(),
                         status.failCode() == null ? "fail" : status.failCode(),
                         "the provider reported the generation failed"
@@ -109,7 +130,8 @@ public class PollTasklet implements Tasklet {
                         RowState state = status.state() == TaskState.QUEUED && entry.state() == RowState.SUBMITTED
                                 ? RowState.SUBMITTED : RowState.RUNNING;
                         ledger.markPolled(batchId, rowNum, state, status.rawState(),
-                                now + properties.pollDelayMillis(now - entry.submittedAt()));
+                                now + schedule.nextDelayMillis(entry.provider() + " " + entry.model(),
+                                        now - entry.submittedAt()));
                     }
                 }
             }
@@ -125,6 +147,12 @@ public class PollTasklet implements Tasklet {
                 ledger.reschedule(batchId, rowNum, now + wait, e.getMessage());
             }
         }
+    }
+
+    /** Teaches the schedule how long this provider and model take. */
+    private void observe(LedgerEntry entry, TaskStatus status, long now) {
+        long took = status.generationMillis() != null ? status.generationMillis() : now - entry.submittedAt();
+        schedule.observe(entry.provider() + " " + entry.model(), took);
     }
 
     private boolean pastDeadline(LedgerEntry entry, long now) {

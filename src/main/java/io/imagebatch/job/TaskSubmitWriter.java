@@ -49,6 +49,7 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
     private final ExecutorService workers;
     private final Clock clock;
     private final CallbackUrls callbackUrls;
+    private final PollSchedule schedule;
 
     /**
      * @param batchId     the batch
@@ -58,9 +59,10 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
      * @param workers     the pool the create calls run on (its size bounds the calls in flight)
      * @param clock       the clock
      * @param callbackUrls the callback URL of each create call (none when callbacks are off)
+     * @param schedule    when to query a new task first
      */
     public TaskSubmitWriter(String batchId, ProviderRegistry providers, TaskLedger ledger, JobProperties properties,
-            ExecutorService workers, Clock clock, CallbackUrls callbackUrls) {
+            ExecutorService workers, Clock clock, CallbackUrls callbackUrls, PollSchedule schedule) {
         this.batchId = batchId;
         this.providers = providers;
         this.ledger = ledger;
@@ -68,6 +70,7 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
         this.workers = workers;
         this.clock = clock;
         this.callbackUrls = callbackUrls;
+        this.schedule = schedule;
     }
 
     @Override
@@ -114,7 +117,8 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
             try {
                 String taskId = adapter.createTask(item.request(), callbackUrl);
                 long now = clock.millis();
-                ledger.markSubmitted(batchId, rowNum, taskId, now, now + properties.pollDelayMillis(0),
+                ledger.markSubmitted(batchId, rowNum, taskId, now,
+                        now + schedule.nextDelayMillis(item.provider() + " " + item.model(), 0),
                         now + properties.taskDeadline().toMillis());
                 return;
             } catch (ProviderException e) {

@@ -27,8 +27,10 @@ public class ProviderRegistry {
         register(new CrunAdapter(properties.crun()), properties.crun());
     }
 
+    /** Every adapter's requests go through its key's throttle ({@code requests-per-second}, {@code max-in-flight}). */
     private void register(ProviderAdapter adapter, ProviderSettings providerSettings) {
-        adapters.put(adapter.name(), adapter);
+        adapters.put(adapter.name(), new ThrottledProvider(adapter, new ProviderThrottle(adapter.name(),
+                providerSettings.requestsPerSecond(), providerSettings.maxInFlight())));
         settings.put(adapter.name(), providerSettings);
     }
 

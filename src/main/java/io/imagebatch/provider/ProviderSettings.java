@@ -17,13 +17,19 @@ import java.time.Duration;
  *                       (crun.ai: {@code callback_url} or {@code callBackUrl}, PROVIDERS.md section 4); null for
  *                       the adapter's default
  * @param creditsPerImage credits one image costs, for the balance check before a batch (crun.ai); null when unknown
+ * @param requestsPerSecond the most requests per second this key may send, creates and status queries together
+ *                       (the provider's rate limit); null or 0 for no limit. A 429 lowers the rate, which recovers
+ *                       while no 429 comes ({@link ProviderThrottle})
+ * @param maxInFlight    the most requests to this provider in flight at once; default 32
  */
 public record ProviderSettings(URI baseUrl, String apiKey, Duration connectTimeout, Duration requestTimeout,
-        String callbackSecret, String callbackField, Double creditsPerImage) {
+        String callbackSecret, String callbackField, Double creditsPerImage, Double requestsPerSecond,
+        Integer maxInFlight) {
 
     public ProviderSettings {
         connectTimeout = connectTimeout == null ? Duration.ofSeconds(10) : connectTimeout;
         requestTimeout = requestTimeout == null ? Duration.ofSeconds(60) : requestTimeout;
+        maxInFlight = maxInFlight == null || maxInFlight < 1 ? 32 : maxInFlight;
     }
 
     /**
@@ -32,7 +38,7 @@ public record ProviderSettings(URI baseUrl, String apiKey, Duration connectTimeo
      * @return settings with default timeouts and no callback or credit settings
      */
     public static ProviderSettings of(URI baseUrl, String apiKey) {
-        return new ProviderSettings(baseUrl, apiKey, null, null, null, null, null);
+        return new ProviderSettings(baseUrl, apiKey, null, null, null, null, null, null, null);
     }
 
     /**
@@ -41,7 +47,7 @@ public record ProviderSettings(URI baseUrl, String apiKey, Duration connectTimeo
      */
     public ProviderSettings withDefaultBaseUrl(URI defaultBaseUrl) {
         return baseUrl != null ? this : new ProviderSettings(defaultBaseUrl, apiKey, connectTimeout, requestTimeout,
-                callbackSecret, callbackField, creditsPerImage);
+                callbackSecret, callbackField, creditsPerImage, requestsPerSecond, maxInFlight);
     }
 
     /** @return true when both the base URL and the API key are set */
@@ -55,6 +61,7 @@ public record ProviderSettings(URI baseUrl, String apiKey, Duration connectTimeo
         return "ProviderSettings[baseUrl=" + baseUrl + ", apiKey=" + (apiKey == null ? "unset" : "***")
                 + ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout
                 + ", callbackSecret=" + (callbackSecret == null ? "unset" : "***") + ", callbackField=" + callbackField
-                + ", creditsPerImage=" + creditsPerImage + "]";
+                + ", creditsPerImage=" + creditsPerImage + ", requestsPerSecond=" + requestsPerSecond
+                + ", maxInFlight=" + maxInFlight + "]";
     }
 }

@@ -375,7 +375,7 @@ class SandboxCrunTest {
         try (CallbackReceiver receiver = CallbackReceiver.start(1);
                 SandboxProvider sandbox = SandboxProvider.start(fast().withFailureRate(1.0))) {
             CrunAdapter camel = new CrunAdapter(new ProviderSettings(sandbox.baseUrl(), SandboxProvider.API_KEY,
-                    null, null, null, "callBackUrl", null));
+                    null, null, null, "callBackUrl", null, null, null));
             String taskId = camel.createTask(prepare(camel, "call me back", null, null, CrunAdapter.NANO_BANANA_V2),
                     receiver.url().toString());
             // the first delivery is answered 500, so it comes twice

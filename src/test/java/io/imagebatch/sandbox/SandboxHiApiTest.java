@@ -84,7 +84,7 @@ class SandboxHiApiTest {
     }
 
     private static HiApiAdapter adapterFor(SandboxProvider sandbox, String key, String callbackSecret) {
-        return new HiApiAdapter(new ProviderSettings(sandbox.baseUrl(), key, null, null, callbackSecret, null, null));
+        return new HiApiAdapter(new ProviderSettings(sandbox.baseUrl(), key, null, null, callbackSecret, null, null, null, null));
     }
 
     private static ImageRequest request(HiApiAdapter a, String prompt, String ratio, String resolution)

@@ -219,8 +219,18 @@ public final class LiangXinAdapter implements ProviderAdapter {
         }
         String failCode = text(data, "failCode");
         String failMessage = text(data, "failMsg");
+        // costTime (ms), else completeTime - createTime (epoch ms): how long generation took, for the poll schedule
+        Long generationMillis = null;
+        if (state.isTerminal()) {
+            if (data.path("costTime").isNumber()) {
+                generationMillis = data.path("costTime").asLong();
+            } else if (data.path("completeTime").isNumber() && data.path("createTime").isNumber()) {
+                generationMillis = data.path("completeTime").asLong() - data.path("createTime").asLong();
+            }
+        }
         return new TaskStatus(taskId, state, rawState, urls,
-                state == TaskState.FAIL ? failCode : null, state == TaskState.FAIL ? failMessage : null);
+                state == TaskState.FAIL ? failCode : null, state == TaskState.FAIL ? failMessage : null,
+                generationMillis);
     }
 
     /** Sends, then unwraps {@code data} from a success body, or throws a classified error. */

@@ -176,7 +176,7 @@ class CrunAdapterTest {
 
     @Test
     void theCallbackFieldNameIsConfigurable() throws Exception {
-        CrunAdapter camel = new CrunAdapter(new ProviderSettings(baseUrl, KEY, null, null, null, "callBackUrl", null));
+        CrunAdapter camel = new CrunAdapter(new ProviderSettings(baseUrl, KEY, null, null, null, "callBackUrl", null, null, null));
         assertThat(camel.callbackField()).isEqualTo("callBackUrl");
         assertThat(adapter.callbackField()).isEqualTo("callback_url");
         answer(200, "{\"code\":200,\"message\":\"success\",\"data\":{\"task_id\":\"t-3\"}}");
@@ -467,7 +467,7 @@ class CrunAdapterTest {
     void creditsPerTaskComeFromTheSettings() throws Exception {
         ImageRequest request = request(CrunAdapter.NANO_BANANA);
         assertThat(adapter.creditsPerTask(request)).isEmpty();
-        CrunAdapter priced = new CrunAdapter(new ProviderSettings(baseUrl, KEY, null, null, null, null, 2.5));
+        CrunAdapter priced = new CrunAdapter(new ProviderSettings(baseUrl, KEY, null, null, null, null, 2.5, null, null));
         assertThat(priced.creditsPerTask(request)).isEqualTo(OptionalDouble.of(2.5));
     }
 

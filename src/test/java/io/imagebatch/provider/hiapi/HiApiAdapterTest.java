@@ -410,7 +410,7 @@ class HiApiAdapterTest {
 
     private static HiApiAdapter signedAdapter(String secret) {
         return new HiApiAdapter(new ProviderSettings(URI.create("http://127.0.0.1:9"), KEY, null, null, secret, null,
-                null), Clock.fixed(NOW, ZoneOffset.UTC));
+                null, null, null), Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
     private static Map<String, String> headers(String timestamp, String signature) {
