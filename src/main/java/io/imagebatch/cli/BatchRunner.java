@@ -128,6 +128,12 @@ public class BatchRunner {
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         out.printf("Batch %s %s in %.1f s%n", batchId, execution.getStatus(), took.toMillis() / 1000.0);
         printSummary(out, batchId, execution);
+        if (properties.printMemory()) {
+            long peak = java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
+                    .filter(pool -> pool.getType() == java.lang.management.MemoryType.HEAP)
+                    .mapToLong(pool -> pool.getPeakUsage().getUsed()).sum();
+            out.printf("  peak heap used: %d MB%n", peak / (1024 * 1024));
+        }
         if (execution.getStatus() == BatchStatus.COMPLETED) {
             return 0;
         }

@@ -22,6 +22,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param pollBatch            rows queried per poll pass (one transaction each); 100
  * @param downloadAttempts     attempts to fetch one result image before the row is FAILED; 3
  * @param progressInterval     how often a run prints its progress; 5 s
+ * @param printMemory          print the peak heap used at the end of a run (for the benchmark); false
  */
 @ConfigurationProperties("imagebatch.job")
 public record JobProperties(
@@ -36,7 +37,8 @@ public record JobProperties(
         @DefaultValue("15m") Duration taskDeadline,
         @DefaultValue("100") int pollBatch,
         @DefaultValue("3") int downloadAttempts,
-        @DefaultValue("5s") Duration progressInterval) {
+        @DefaultValue("5s") Duration progressInterval,
+        @DefaultValue("false") boolean printMemory) {
 
     /**
      * When to query a task next, from its age (the kie.ai schedule of PROVIDERS.md section 1).

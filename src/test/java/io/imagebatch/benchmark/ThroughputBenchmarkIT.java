@@ -1,0 +1,187 @@
+package io.imagebatch.benchmark;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.imagebatch.sandbox.SandboxProvider;
+import io.imagebatch.sandbox.SandboxSettings;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The throughput benchmark (issue 5): the real jar, as a child process, runs a generated catalogue against the
+ * sandbox provider with a rate limit and a range of generation times, and this prints what the issue asks for:
+ * wall time, the lower bound {@code rows x 2 / rate + longest generation time} (one create and one status query
+ * per task), their ratio, creates per second, status queries per task (mean and max, from the ledger), peak
+ * heap and peak resident memory of the job's process.
+ *
+ * <p>Skipped unless {@code -Dbench.rows=N} is given. Settings (system properties): {@code bench.rows},
+ * {@code bench.rate} (requests/s per key, 0 = no limit; default 100), {@code bench.gen} (generation time range,
+ * default {@code 2s..8s}), {@code bench.callbacks} (true/false), {@code bench.xmx} (the child's -Xmx, default
+ * 512m). The sandbox runs in this JVM, so its own work does not count in the job's memory. Example:
+ * <pre>./mvnw verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ThroughputBenchmarkIT \
+ *     -Dbench.rows=5000 -Dbench.rate=100 -Dbench.gen=2s..8s</pre>
+ */
+class ThroughputBenchmarkIT {
+
+    private static final Pattern JOB_TIME = Pattern.compile("COMPLETED in ([0-9.]+) s");
+    private static final Pattern PEAK_HEAP = Pattern.compile("peak heap used: (\\d+) MB");
+
+    @TempDir
+    Path work;
+
+    @Test
+    void benchmark() throws Exception {
+        assumeTrue(System.getProperty("bench.rows") != null, "benchmark skipped: give -Dbench.rows=N to run it");
+        int rows = Integer.parseInt(System.getProperty("bench.rows"));
+        double rate = Double.parseDouble(System.getProperty("bench.rate", "100"));
+        String[] gen = System.getProperty("bench.gen", "2s..8s").split("\\.\\.");
+        Duration minGen = parse(gen[0]);
+        Duration maxGen = parse(gen[1]);
+        boolean callbacks = Boolean.parseBoolean(System.getProperty("bench.callbacks", "false"));
+        String xmx = System.getProperty("bench.xmx", "512m");
+
+        Path catalogue = work.resolve("bench.csv");
+        try (Writer out = Files.newBufferedWriter(catalogue)) {
+            out.write("id,prompt\n");
+            for (int i = 1; i <= rows; i++) {
+                out.write("P" + i + ",Benchmark product photo number " + i + " on a seamless background\n");
+            }
+        }
+        SandboxSettings settings = SandboxSettings.defaults().withGenerationTime(minGen, maxGen)
+                .withRateLimitPerSecond(rate);
+        try (SandboxProvider sandbox = SandboxProvider.start(settings)) {
+            Path db = work.resolve("db/imagebatch");
+            List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                    "-Xmx" + xmx, "-jar", Path.of("target/imagebatch.jar").toAbsolutePath().toString(), "run",
+                    "--catalogue", catalogue.toString(), "--output", "file:" + work.resolve("out"),
+                    "--spring.datasource.url=jdbc:h2:file:" + db.toAbsolutePath(),
+                    "--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
+                    "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
+                    "--imagebatch.download.allow-private-networks=true",
+                    "--imagebatch.job.chunk-size=100", "--imagebatch.job.print-memory=true",
+                    "--logging.level.io.imagebatch=WARN"));
+            if (rate > 0) {
+                command.add("--imagebatch.providers.liangxin.requests-per-second=" + rate);
+            }
+            if (callbacks) {
+                int port;
+                try (ServerSocket socket = new ServerSocket(0)) {
+                    port = socket.getLocalPort();
+                }
+                command.add("--imagebatch.callback.base-url=http://127.0.0.1:" + port);
+                command.add("--server.port=" + port);
+                command.add("--server.address=127.0.0.1");
+            }
+            long started = System.nanoTime();
+            Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+            AtomicLong peakRssKb = new AtomicLong();
+            Thread rssWatcher = new Thread(() -> watchRss(child.pid(), peakRssKb), "rss-watcher");
+            rssWatcher.setDaemon(true);
+            rssWatcher.start();
+            StringBuilder output = new StringBuilder();
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    output.append(line).append('\n');
+                    if (line.startsWith("[") || line.startsWith("Batch") || line.startsWith("  ")) {
+                        System.out.println("  | " + line);
+                    }
+                }
+            }
+            int exit = child.waitFor();
+            double wall = (System.nanoTime() - started) / 1e9;
+            rssWatcher.join(1000);
+            if (exit != 0) {
+                throw new AssertionError("the job exited with " + exit + ":\n" + output);
+            }
+            double jobSeconds = find(JOB_TIME, output, 1);
+            double bound = rows * 2.0 / (rate > 0 ? rate : Double.POSITIVE_INFINITY) + maxGen.toMillis() / 1000.0;
+            double[] polls = pollsPerTask(db);
+            double createSpan = createSpanSeconds(db);
+            System.out.printf("""
+
+                    ===== ImageBatch throughput benchmark =====
+                    rows %d, rate limit %s requests/s, generation %s..%s, callbacks %s
+                    wall time (job)            %8.1f s   (process, with JVM start: %.1f s)
+                    lower bound                %8.1f s   (rows x 2 / rate + longest generation)
+                    ratio                      %8.2f
+                    creates per second         %8.1f     (over the submit span %.1f s)
+                    status queries per task    %8.2f mean, %.0f max
+                    sandbox: creates %d, status queries %d, downloads %d, 429s answered %s
+                    peak heap used             %8.0f MB  (sum of the heap pools' peaks)
+                    peak resident memory       %8.0f MB  (VmHWM of the job's process)
+                    throughput                 %8.1f rows/s
+                    ===========================================
+                    """, rows, rate > 0 ? String.valueOf(rate) : "no limit", gen[0], gen[1], callbacks, jobSeconds,
+                    wall, bound, jobSeconds / bound, rows / Math.max(0.001, createSpan), createSpan, polls[0],
+                    polls[1], sandbox.stats().creates(), sandbox.stats().statusQueries(), sandbox.stats().downloads(),
+                    sandbox.stats().rejectedCreates() > 0 ? "(see rejected creates: " + sandbox.stats().rejectedCreates()
+                            + ")" : "0", find(PEAK_HEAP, output, 1), peakRssKb.get() / 1024.0, rows / jobSeconds);
+        }
+    }
+
+    private static void watchRss(long pid, AtomicLong peakKb) {
+        Path status = Path.of("/proc/" + pid + "/status");
+        while (Files.exists(status)) {
+            try {
+                for (String line : Files.readAllLines(status)) {
+                    if (line.startsWith("VmHWM:")) {
+                        peakKb.accumulateAndGet(Long.parseLong(line.replaceAll("\\D+", "")), Math::max);
+                    }
+                }
+                Thread.sleep(200);
+            } catch (IOException | InterruptedException | RuntimeException gone) {
+                return;
+            }
+        }
+    }
+
+    /** Mean and max status queries per task, from the ledger the job left behind. */
+    private static double[] pollsPerTask(Path db) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + db.toAbsolutePath(), "sa", "");
+                ResultSet rs = c.createStatement().executeQuery(
+                        "SELECT AVG(CAST(POLLS AS DOUBLE)), MAX(POLLS) FROM IB_TASK_LEDGER WHERE TASK_ID IS NOT NULL")) {
+            rs.next();
+            return new double[] {rs.getDouble(1), rs.getDouble(2)};
+        }
+    }
+
+    /** Seconds from the first to the last taskId recorded. */
+    private static double createSpanSeconds(Path db) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + db.toAbsolutePath(), "sa", "");
+                ResultSet rs = c.createStatement().executeQuery(
+                        "SELECT MAX(SUBMITTED_AT) - MIN(SUBMITTED_AT) FROM IB_TASK_LEDGER")) {
+            rs.next();
+            return rs.getLong(1) / 1000.0;
+        }
+    }
+
+    private static double find(Pattern pattern, CharSequence text, int group) {
+        Matcher m = pattern.matcher(text);
+        if (!m.find()) {
+            throw new AssertionError("not in the job's output: " + pattern);
+        }
+        return Double.parseDouble(m.group(group));
+    }
+
+    private static Duration parse(String text) {
+        return org.springframework.boot.convert.DurationStyle.detectAndParse(text.trim());
+    }
+}
