@@ -14,6 +14,13 @@ import io.imagebatch.provider.mingyan.MingyanAdapter;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
 import io.imagebatch.storage.OutputLocation;
+import io.imagebatch.storage.OutputStoreException;
+import io.imagebatch.storage.S3CatalogueFetcher;
+import io.imagebatch.storage.StorageSettings;
+import java.net.URI;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.SimpleCommandLinePropertySource;
+import org.springframework.core.env.StandardEnvironment;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -237,7 +244,8 @@ public final class ImageBatchCli {
         columns.putAll(o.columns());
         CatalogueFormat format = new CatalogueFormat(pick(o.delimiter(), f == null ? null : f.delimiter()), columns,
                 pick(o.promptTemplate(), f == null ? null : f.promptTemplate()));
-        Path path = Path.of(catalogue).toAbsolutePath().normalize();
+        Path path = catalogue.startsWith("s3://") ? fetchFromS3(catalogue, o.springArgs())
+                : Path.of(catalogue).toAbsolutePath().normalize();
         CatalogueSummary summary = CatalogueInspector.inspect(path, format);
         String output = pick(o.output(), f == null ? null : f.output(), "file:./output");
         try {
@@ -253,6 +261,25 @@ public final class ImageBatchCli {
                 new RequestDefaults(pick(o.aspectRatio(), f == null ? null : f.aspectRatio()),
                         pick(o.resolution(), f == null ? null : f.resolution()), null),
                 output);
+    }
+
+    /**
+     * Streams an S3 catalogue to its local copy ({@link S3CatalogueFetcher}), with the {@code imagebatch.s3.*}
+     * settings of the command line, system properties and environment (read before Spring starts, because the
+     * batch's identity depends on the catalogue's content).
+     */
+    private static Path fetchFromS3(String catalogue, List<String> springArgs) {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().addFirst(
+                new SimpleCommandLinePropertySource(springArgs.toArray(String[]::new)));
+        StorageSettings s3 = Binder.get(environment).bind("imagebatch.s3", StorageSettings.class)
+                .orElseGet(StorageSettings::defaults);
+        Path cache = Path.of(environment.getProperty("imagebatch.catalogue-cache", "data/catalogues"));
+        try {
+            return S3CatalogueFetcher.fetch(URI.create(catalogue), s3, cache).toAbsolutePath();
+        } catch (IllegalArgumentException | OutputStoreException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     private static SandboxSettings sandboxSettings(JobFile jobFile) {

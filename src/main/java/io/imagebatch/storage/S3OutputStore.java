@@ -120,7 +120,7 @@ public final class S3OutputStore implements OutputStore {
         this.ownCredentials = ownCredentials;
     }
 
-    private static S3Client newClient(StorageSettings settings, DefaultCredentialsProvider credentials) {
+    static S3Client newClient(StorageSettings settings, DefaultCredentialsProvider credentials) {
         try {
             S3ClientBuilder builder = S3Client.builder()
                     .credentialsProvider(credentials)
