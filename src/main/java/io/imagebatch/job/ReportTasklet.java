@@ -6,9 +6,9 @@ import io.imagebatch.provider.ProviderRegistry;
 import io.imagebatch.report.BatchEndNotifier;
 import io.imagebatch.report.BatchFacts;
 import io.imagebatch.report.BatchManifest;
+import io.imagebatch.report.BatchTally;
 import io.imagebatch.report.ContactSheet;
 import io.imagebatch.report.ManifestFactory;
-import io.imagebatch.report.ReportStatus;
 import io.imagebatch.report.ResultsReport;
 import io.imagebatch.storage.OutputStore;
 import java.io.BufferedWriter;
@@ -20,7 +20,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
@@ -89,10 +88,11 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
         JobExecution job = chunkContext.getStepContext().getStepExecution().getJobExecution();
         ExecutionContext context = job.getExecutionContext();
         try {
-            BatchManifest manifest = manifests.finished(facts, job);
-            Stored<Map<ReportStatus, Long>> csv = spoolAndPut(ObjectKeys.report(batchId),
-                    "text/csv; charset=utf-8", out -> ResultsReport.write(ledger, batchId, batch.catalogueRows(), out));
+            Stored<BatchTally> csv = spoolAndPut(ObjectKeys.report(batchId), "text/csv; charset=utf-8",
+                    out -> ResultsReport.write(ledger, batchId, batch.catalogueRows(), out));
             context.putString(REPORT_URI, csv.uri().toString());
+            // the page's header and the manifest give the CSV's counts, so the three always agree
+            BatchManifest manifest = manifests.finished(facts, csv.result(), job);
 
             String pageKey = batchId + "/" + ContactSheet.FILE_NAME;
             URI page = store.uriOf(pageKey);
@@ -105,7 +105,7 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
                     "application/json");
             context.putString(BatchEndNotifier.MANIFEST_JSON, json);
 
-            contribution.incrementWriteCount(csv.result().values().stream().mapToLong(Long::longValue).sum());
+            contribution.incrementWriteCount(csv.result().counts().values().stream().mapToLong(Long::longValue).sum());
             return RepeatStatus.FINISHED;
         } catch (UncheckedIOException e) {
             throw e.getCause();

@@ -6,13 +6,15 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * A batch's rows counted per report status, with the bytes of its stored images: one streaming pass over the
- * ledger ({@link TaskLedger#forEachInRowOrder}), so memory does not grow with the catalogue.
+ * A batch's rows counted per report status, with the bytes of its stored images. The report step gets it from
+ * {@link ResultsReport#write} (the counts of {@code report.csv}); {@link #soFar} counts a batch whose run ended
+ * before it finished. Either way it is one streaming pass over the ledger, so memory does not grow with the
+ * catalogue.
  *
  * @param counts      rows per status; every {@link ReportStatus} is a key (0 when none), in enum order; unmodifiable
  * @param rows        the catalogue's data row count
  * @param unfinished  rows not in a final state yet: in flight, or not read from the catalogue yet; always 0 for
- *                    {@link #ofFinishedBatch}
+ *                    the report's tally
  * @param bytesStored the sum of the sizes of the stored images, in bytes
  */
 public record BatchTally(Map<ReportStatus, Long> counts, long rows, long unfinished, long bytesStored) {
@@ -37,21 +39,6 @@ public record BatchTally(Map<ReportStatus, Long> counts, long rows, long unfinis
     }
 
     /**
-     * Tallies a finished batch by the rules of the results report ({@link ResultsReport#write}): a row number in
-     * {@code 1..catalogueRows} without a ledger line counts as FAILED, so the counts are those of
-     * {@code report.csv}.
-     *
-     * @param ledger        the ledger
-     * @param batchId       the batch
-     * @param catalogueRows the catalogue's data row count
-     * @return the tally, with {@code unfinished} 0
-     * @throws IllegalArgumentException when a row is not in a final state (the batch is not finished)
-     */
-    public static BatchTally ofFinishedBatch(TaskLedger ledger, String batchId, long catalogueRows) {
-        return tally(ledger, batchId, catalogueRows, true);
-    }
-
-    /**
      * Tallies a batch that may not be finished (a run that failed or stopped): rows in flight and rows without a
      * ledger line yet (the catalogue was not read that far) count as {@code unfinished}.
      *
@@ -61,22 +48,13 @@ public record BatchTally(Map<ReportStatus, Long> counts, long rows, long unfinis
      * @return the counts so far
      */
     public static BatchTally soFar(TaskLedger ledger, String batchId, long catalogueRows) {
-        return tally(ledger, batchId, catalogueRows, false);
-    }
-
-    /** @return the number of rows with this status */
-    public long count(ReportStatus status) {
-        return counts.get(status);
-    }
-
-    private static BatchTally tally(TaskLedger ledger, String batchId, long catalogueRows, boolean finished) {
         EnumMap<ReportStatus, Long> counts = new EnumMap<>(ReportStatus.class);
         long[] lines = {0};
         long[] bytes = {0};
         long[] inFlight = {0};
         ledger.forEachInRowOrder(batchId, entry -> {
             lines[0]++;
-            if (!finished && !entry.state().isFinal()) {
+            if (!entry.state().isFinal()) {
                 inFlight[0]++;
                 return;
             }
@@ -86,11 +64,12 @@ public record BatchTally(Map<ReportStatus, Long> counts, long rows, long unfinis
                 bytes[0] += entry.bytes();
             }
         });
-        long absent = Math.max(0, catalogueRows - lines[0]);
-        if (finished) {
-            counts.merge(ReportStatus.FAILED, absent, Long::sum);
-            return new BatchTally(counts, catalogueRows, 0, bytes[0]);
-        }
-        return new BatchTally(counts, catalogueRows, inFlight[0] + absent, bytes[0]);
+        long notRead = Math.max(0, catalogueRows - lines[0]);
+        return new BatchTally(counts, catalogueRows, inFlight[0] + notRead, bytes[0]);
+    }
+
+    /** @return the number of rows with this status */
+    public long count(ReportStatus status) {
+        return counts.get(status);
     }
 }

@@ -93,45 +93,53 @@ public final class ContactSheet {
 
     private static void problems(TaskLedger ledger, BatchManifest m, Appendable out) throws IOException {
         long count = m.count(ReportStatus.REJECTED) + m.count(ReportStatus.FAILED) + m.count(ReportStatus.UNCERTAIN);
-        if (count == 0) {
-            out.append("<p class=\"all-good\">Every row succeeded.</p>\n");
-            return;
-        }
-        out.append("<section class=\"problems\" id=\"problems\">\n<h2>Needs attention <span class=\"n\">")
-                .append(Long.toString(count)).append("</span></h2>\n<ol class=\"issues\">\n");
+        // the pass runs even when the header counts none, so that an unfinished batch is refused, not misreported
+        boolean[] opened = {false};
+        Runnable open = () -> {
+            if (!opened[0]) {
+                opened[0] = true;
+                append(out, "<section class=\"problems\" id=\"problems\">\n<h2>Needs attention <span class=\"n\">"
+                        + count + "</span></h2>\n<ol class=\"issues\">\n");
+            }
+        };
         long[] expected = {1};
         ledger.forEachInRowOrder(m.batchId(), entry -> {
+            ReportStatus status = ReportStatus.of(entry.state());
             while (expected[0] < entry.rowNum()) {
+                open.run();
                 missing(expected[0]++, out);
             }
             expected[0] = entry.rowNum() + 1;
-            ReportStatus status = ReportStatus.of(entry.state());
             if (status != ReportStatus.SUCCEEDED) {
+                open.run();
                 issue(entry, status, out);
             }
         });
         while (expected[0] <= m.rows()) {
+            open.run();
             missing(expected[0]++, out);
         }
-        out.append("</ol>\n</section>\n");
+        out.append(opened[0] ? "</ol>\n</section>\n" : "<p class=\"all-good\">Every row succeeded.</p>\n");
     }
 
     private static long successes(TaskLedger ledger, BatchManifest m, URI page, Appendable out) throws IOException {
-        long count = m.count(ReportStatus.SUCCEEDED);
         out.append("<section class=\"images\" id=\"images\">\n<h2>Images <span class=\"n\">")
-                .append(Long.toString(count)).append("</span></h2>\n");
-        if (count == 0) {
-            out.append("<p class=\"pm\">No image was stored.</p>\n</section>\n");
-            return 0;
-        }
-        out.append("<ul class=\"grid\">\n");
+                .append(Long.toString(m.count(ReportStatus.SUCCEEDED))).append("</span></h2>\n<ul class=\"grid\">\n");
+        long[] cards = {0};
         long[] thumbnails = {0};
         ledger.forEachInRowOrder(m.batchId(), entry -> {
-            if (ReportStatus.of(entry.state()) == ReportStatus.SUCCEEDED && card(entry, page, out)) {
-                thumbnails[0]++;
+            if (ReportStatus.of(entry.state()) == ReportStatus.SUCCEEDED) {
+                cards[0]++;
+                if (card(entry, page, out)) {
+                    thumbnails[0]++;
+                }
             }
         });
-        out.append("</ul>\n</section>\n");
+        out.append("</ul>\n");
+        if (cards[0] == 0) {
+            out.append("<p class=\"pm\">No image was stored.</p>\n");
+        }
+        out.append("</section>\n");
         return thumbnails[0];
     }
 
@@ -202,6 +210,14 @@ public final class ContactSheet {
             return link.isPresent();
         } catch (IOException x) {
             throw new UncheckedIOException(x);
+        }
+    }
+
+    private static void append(Appendable out, String text) {
+        try {
+            out.append(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

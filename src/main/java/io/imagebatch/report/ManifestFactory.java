@@ -36,15 +36,14 @@ public class ManifestFactory {
 
     /**
      * The manifest of a finished batch, as the report step writes it: status {@code COMPLETED} (the report step
-     * is the job's last), counts by the rules of {@code report.csv}, end time now.
+     * is the job's last), the counts of {@code report.csv}, end time now.
      *
      * @param facts     the batch
+     * @param tally     what {@link ResultsReport#write} wrote
      * @param execution the job execution running the report step
      * @return the manifest
-     * @throws IllegalArgumentException when a row is not in a final state
      */
-    public BatchManifest finished(BatchFacts facts, JobExecution execution) {
-        BatchTally tally = BatchTally.ofFinishedBatch(ledger, facts.batchId(), facts.catalogueRows());
+    public BatchManifest finished(BatchFacts facts, BatchTally tally, JobExecution execution) {
         return BatchManifest.of(facts, tally, BatchStatus.COMPLETED.name(), firstStart(execution), clock.instant(),
                 credits.left(facts.provider()));
     }
