@@ -58,12 +58,21 @@ public class WebhookNotifier {
             Thread.currentThread().interrupt();
             log.warn("Interrupted while notifying the webhook {}; the batch is not affected", where);
         } catch (IOException | RuntimeException e) {
-            // the message could quote the URL; show only its redacted form
-            String message = String.valueOf(e.getMessage()).replace(url.toString(), where);
-            log.warn("Could not notify the webhook {}: {}: {}; the batch is not affected", where,
-                    e.getClass().getSimpleName(), message);
+            log.warn("Could not notify the webhook {}: {}; the batch is not affected", where, describe(e, url, where));
         }
         return false;
+    }
+
+    /** The exception and its first cause that says something, the URL (were it quoted) redacted. */
+    private static String describe(Throwable e, URI url, String where) {
+        StringBuilder sb = new StringBuilder(e.getClass().getSimpleName());
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                sb.append(": ").append(t.getMessage().replace(url.toString(), where));
+                break;
+            }
+        }
+        return sb.toString();
     }
 
     /**
