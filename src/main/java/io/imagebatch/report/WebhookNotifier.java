@@ -68,7 +68,14 @@ public class WebhookNotifier {
         StringBuilder sb = new StringBuilder(e.getClass().getSimpleName());
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t.getMessage() != null && !t.getMessage().isBlank()) {
-                sb.append(": ").append(t.getMessage().replace(url.toString(), where));
+                String message = t.getMessage().replace(url.toString(), where);
+                if (url.getRawQuery() != null) {
+                    message = message.replace(url.getRawQuery(), "...");
+                }
+                if (url.getRawPath() != null && url.getRawPath().length() > 1) {
+                    message = message.replace(url.getRawPath(), "/...");
+                }
+                sb.append(": ").append(message);
                 break;
             }
         }
