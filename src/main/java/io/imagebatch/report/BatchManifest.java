@@ -1,6 +1,7 @@
 package io.imagebatch.report;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -61,8 +62,8 @@ public record BatchManifest(String batchId, String status, String catalogue, Str
      * @param facts     the batch's settings
      * @param tally     its rows counted
      * @param status    the job's status, for example {@code COMPLETED}
-     * @param startTime when the batch started, or null
-     * @param endTime   when it ended (or the report was written), or null
+     * @param startTime when the batch started, or null; kept to the millisecond
+     * @param endTime   when it ended (or the report was written), or null; kept to the millisecond
      * @param credits   credits left, or null
      * @return the manifest
      */
@@ -71,8 +72,13 @@ public record BatchManifest(String batchId, String status, String catalogue, Str
         Map<String, Long> counts = new LinkedHashMap<>();
         tally.counts().forEach((s, n) -> counts.put(s.name(), n));
         return new BatchManifest(facts.batchId(), status, facts.catalogue(), facts.catalogueSha256(),
-                facts.provider(), facts.model(), facts.output(), startTime, endTime, counts, tally.rows(),
-                tally.bytesStored(), credits);
+                facts.provider(), facts.model(), facts.output(), millis(startTime), millis(endTime), counts,
+                tally.rows(), tally.bytesStored(), credits);
+    }
+
+    /** Milliseconds are plenty for a batch's times, and read better than the clock's nanoseconds. */
+    private static Instant millis(Instant time) {
+        return time == null ? null : time.truncatedTo(ChronoUnit.MILLIS);
     }
 
     /**

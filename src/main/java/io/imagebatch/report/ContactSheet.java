@@ -66,9 +66,10 @@ public final class ContactSheet {
         out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
                 .append("<meta name=\"referrer\" content=\"no-referrer\">\n")
-                // belt and braces to the escaping: even injected markup could run no script and load nothing
+                // belt and braces to the escaping: even injected markup could run no script and load nothing from
+                // elsewhere ('self' for a website; file: too, as some browsers give each local file its own origin)
                 .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; ")
-                .append("img-src 'self'; style-src 'unsafe-inline'\">\n<title>");
+                .append("img-src 'self' file:; style-src 'unsafe-inline'\">\n<title>");
         Html.escape(m.batchId(), out);
         out.append(" \u00b7 ImageBatch contact sheet</title>\n<style>\n").append(ContactSheetStyle.CSS)
                 .append("</style>\n</head>\n<body>\n<header class=\"top\">\n")
@@ -191,7 +192,7 @@ public final class ContactSheet {
                 Html.escape(link.get(), out);
                 out.append("\" alt=\"");
                 Html.escape("Row " + e.rowNum() + ", " + e.rowId(), out);
-                out.append("\" loading=\"lazy\" decoding=\"async\"></a>");
+                out.append("\" loading=\"lazy\"></a>");
             } else {
                 // never expected (images are written beside the report); say where it is instead of linking out
                 out.append("<div class=\"thumb missing\">stored at ");

@@ -64,11 +64,16 @@ final class ContactSheetStyle {
             grid-template-columns:repeat(auto-fill,minmax(210px,1fr))}
             .card{background:var(--paper);border:1px solid var(--line);border-radius:8px;overflow:hidden;
             display:flex;flex-direction:column}
-            .thumb{display:block;aspect-ratio:1/1;background:var(--wash);border-bottom:1px solid var(--line)}
-            .thumb img{display:block;width:100%;height:100%;max-width:100%;object-fit:contain}
+            .thumb{display:block;position:relative;aspect-ratio:1/1;background:var(--wash);
+            border-bottom:1px solid var(--line)}
+            .thumb img{position:absolute;inset:0;display:block;width:100%;height:100%;max-width:100%;
+            object-fit:contain}
             .thumb.missing{display:flex;align-items:center;justify-content:center;padding:12px;color:var(--muted);
             font-size:12px;text-align:center;overflow-wrap:anywhere}
             .card .body{padding:8px 10px 10px}
+            .card .head{flex-wrap:nowrap;gap:8px}
+            .card .head .id{flex:1;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+            .card .badge{font-size:10px;padding:0 6px}
             .card .prompt{font-size:12px;display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:3;
             overflow:hidden}
             .card:hover .prompt,.card:focus-within .prompt{-webkit-line-clamp:unset}
