@@ -242,6 +242,10 @@ public class BatchRunner {
         if (report != null) {
             out.printf("  report: %s%n", report);
         }
+        String contactSheet = execution.getExecutionContext().getString(ReportTasklet.CONTACT_SHEET_URI, null);
+        if (contactSheet != null) {
+            out.printf("  contact sheet: %s%n", contactSheet);
+        }
     }
 
     private static long get(Map<RowState, Long> counts, RowState state) {

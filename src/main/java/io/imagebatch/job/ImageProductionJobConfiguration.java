@@ -6,6 +6,11 @@ import io.imagebatch.catalogue.CatalogueItemReader;
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.provider.ProviderRegistry;
+import io.imagebatch.report.BatchEndNotifier;
+import io.imagebatch.report.ManifestFactory;
+import io.imagebatch.report.NotifyProperties;
+import io.imagebatch.report.ProviderCredits;
+import io.imagebatch.report.WebhookNotifier;
 import io.imagebatch.storage.DownloadSettings;
 import io.imagebatch.storage.ImageDownloader;
 import io.imagebatch.storage.OutputLocation;
@@ -14,6 +19,7 @@ import io.imagebatch.storage.OutputStores;
 import io.imagebatch.storage.StorageSettings;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,7 +74,8 @@ public class ImageProductionJobConfiguration {
      */
     @Bean
     Job imageProductionJob(JobRepository jobRepository, Step submitStep, Step pollStep, Step downloadStep,
-            Step reportStep, RunningExecution runningExecution, PipelineState pipelineState) {
+            Step reportStep, RunningExecution runningExecution, PipelineState pipelineState,
+            BatchEndNotifier batchEndNotifier) {
         Flow pipeline = new FlowBuilder<SimpleFlow>("pipeline")
                 .split(new SimpleAsyncTaskExecutor("imagebatch-step-"))
                 .add(flow(submitStep), flow(pollStep), flow(downloadStep))
@@ -76,6 +83,7 @@ public class ImageProductionJobConfiguration {
         return new JobBuilder(JOB_NAME, jobRepository)
                 .listener(runningExecution)
                 .listener(pipelineState)
+                .listener(batchEndNotifier)
                 .start(pipeline)
                 .next(reportStep)
                 .end()
@@ -172,9 +180,28 @@ public class ImageProductionJobConfiguration {
     @Bean
     @StepScope
     ReportTasklet reportTasklet(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
-            BatchSettingsStore batches, StorageSettings storageSettings, TaskLedger ledger) {
+            BatchSettingsStore batches, StorageSettings storageSettings, TaskLedger ledger, ProviderRegistry providers,
+            ManifestFactory manifestFactory) {
         BatchSettings batch = batches.get(batchId);
-        return new ReportTasklet(batch, ledger, OutputStores.open(OutputLocation.parse(batch.output()), storageSettings));
+        return new ReportTasklet(batch, ReportTasklet.facts(batch, providers), ledger,
+                OutputStores.open(OutputLocation.parse(batch.output()), storageSettings), manifestFactory);
+    }
+
+    /** Builds the batch manifest ({@code manifest.json}, and the webhook's body). */
+    @Bean
+    ManifestFactory manifestFactory(TaskLedger ledger, JobRepository jobRepository, ProviderRegistry providers,
+            Clock clock) {
+        // a provider's balance is a nicety: never worth holding the end of a batch longer than this
+        return new ManifestFactory(ledger, jobRepository, new ProviderCredits(providers, Duration.ofSeconds(5)), clock);
+    }
+
+    /** Posts the manifest to {@code imagebatch.notify.webhook-url}, when set, as each run of the job ends. */
+    @Bean
+    BatchEndNotifier batchEndNotifier(NotifyProperties notifyProperties, ManifestFactory manifestFactory,
+            BatchSettingsStore batches, ProviderRegistry providers) {
+        return new BatchEndNotifier(new WebhookNotifier(notifyProperties), manifestFactory,
+                execution -> ReportTasklet.facts(batches.get(execution.getJobParameters().getString(BATCH_ID)),
+                        providers));
     }
 
     @Bean

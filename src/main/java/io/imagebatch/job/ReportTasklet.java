@@ -1,70 +1,139 @@
 package io.imagebatch.job;
 
 import io.imagebatch.ledger.TaskLedger;
-import io.imagebatch.report.ReportStatus;
+import io.imagebatch.provider.ProviderAdapter;
+import io.imagebatch.provider.ProviderRegistry;
+import io.imagebatch.report.BatchEndNotifier;
+import io.imagebatch.report.BatchFacts;
+import io.imagebatch.report.BatchManifest;
+import io.imagebatch.report.BatchTally;
+import io.imagebatch.report.ContactSheet;
+import io.imagebatch.report.ManifestFactory;
 import io.imagebatch.report.ResultsReport;
 import io.imagebatch.storage.OutputStore;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
+import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 /**
- * The report step: writes {@code report.csv} ({@link ResultsReport}) to {@code <output>/<batch id>/report.csv}
- * and leaves its URI in the job's {@code ExecutionContext} under {@link #REPORT_URI}. The CSV is spooled to a
- * local temporary file first, so memory does not grow with the catalogue.
+ * The report step: writes, under {@code <output>/<batch id>/},
+ * <ul>
+ * <li>{@code report.csv} ({@link ResultsReport}), its URI in the job's {@code ExecutionContext} under
+ *     {@link #REPORT_URI};</li>
+ * <li>{@code report.html}, the contact sheet ({@link ContactSheet}), its URI under {@link #CONTACT_SHEET_URI};</li>
+ * <li>{@code manifest.json} ({@link BatchManifest}), last, so that its presence means the other two are there;
+ *     its JSON also goes under {@link BatchEndNotifier#MANIFEST_JSON} for the batch-end webhook.</li>
+ * </ul>
+ * The CSV and the page are spooled to local temporary files first, so memory does not grow with the catalogue.
  */
 public class ReportTasklet implements Tasklet, AutoCloseable {
 
-    /** Job execution context key of the report's URI. */
+    /** Job execution context key of the report's ({@code report.csv}) URI. */
     public static final String REPORT_URI = "report.uri";
+    /** Job execution context key of the contact sheet's ({@code report.html}) URI. */
+    public static final String CONTACT_SHEET_URI = "report.html.uri";
 
     private final BatchSettings batch;
+    private final BatchFacts facts;
     private final TaskLedger ledger;
     private final OutputStore store;
+    private final ManifestFactory manifests;
 
     /**
-     * @param batch  the batch's settings
-     * @param ledger the ledger
-     * @param store  the batch's output store (owned by this tasklet: closed by {@link #close()})
+     * @param batch     the batch's settings
+     * @param facts     what the manifest says about the batch ({@link #facts(BatchSettings, ProviderRegistry)})
+     * @param ledger    the ledger
+     * @param store     the batch's output store (owned by this tasklet: closed by {@link #close()})
+     * @param manifests builds the manifest
      */
-    public ReportTasklet(BatchSettings batch, TaskLedger ledger, OutputStore store) {
+    public ReportTasklet(BatchSettings batch, BatchFacts facts, TaskLedger ledger, OutputStore store,
+            ManifestFactory manifests) {
         this.batch = batch;
+        this.facts = facts;
         this.ledger = ledger;
         this.store = store;
+        this.manifests = manifests;
+    }
+
+    /**
+     * What the manifest and the contact sheet say about a batch: its stored settings, with the provider's
+     * default model named when the batch names none. No secret is in them.
+     *
+     * @param batch     the batch's settings
+     * @param providers the provider adapters, for the default model
+     * @return the facts
+     */
+    public static BatchFacts facts(BatchSettings batch, ProviderRegistry providers) {
+        String model = batch.model() != null ? batch.model()
+                : providers.find(batch.provider()).map(ProviderAdapter::defaultModel).orElse(null);
+        return new BatchFacts(batch.batchId(), batch.catalogue(), batch.catalogueSha256(), batch.catalogueRows(),
+                batch.provider(), model, batch.output());
     }
 
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws IOException {
         String batchId = batch.batchId();
-        Path spool = Files.createTempFile("imagebatch-report-", ".csv");
+        JobExecution job = chunkContext.getStepContext().getStepExecution().getJobExecution();
+        ExecutionContext context = job.getExecutionContext();
         try {
-            Map<ReportStatus, Long> counts;
-            try (BufferedWriter out = Files.newBufferedWriter(spool, StandardCharsets.UTF_8)) {
-                counts = ResultsReport.write(ledger, batchId, batch.catalogueRows(), out);
-            }
-            URI uri;
-            try (InputStream in = Files.newInputStream(spool)) {
-                uri = store.put(ObjectKeys.report(batchId), in, Files.size(spool), "text/csv; charset=utf-8");
-            }
-            contribution.incrementWriteCount(counts.values().stream().mapToLong(Long::longValue).sum());
-            chunkContext.getStepContext().getStepExecution().getJobExecution().getExecutionContext()
-                    .putString(REPORT_URI, uri.toString());
+            Stored<BatchTally> csv = spoolAndPut(ObjectKeys.report(batchId), "text/csv; charset=utf-8",
+                    out -> ResultsReport.write(ledger, batchId, batch.catalogueRows(), out));
+            context.putString(REPORT_URI, csv.uri().toString());
+            // the page's header and the manifest give the CSV's counts, so the three always agree
+            BatchManifest manifest = manifests.finished(facts, csv.result(), job);
+
+            String pageKey = batchId + "/" + ContactSheet.FILE_NAME;
+            URI page = store.uriOf(pageKey);
+            Stored<Long> html = spoolAndPut(pageKey, "text/html; charset=utf-8",
+                    out -> ContactSheet.write(ledger, manifest, page, out));
+            context.putString(CONTACT_SHEET_URI, html.uri().toString());
+
+            String json = manifest.toJson();
+            store.putBytes(batchId + "/" + BatchManifest.FILE_NAME, json.getBytes(StandardCharsets.UTF_8),
+                    "application/json");
+            context.putString(BatchEndNotifier.MANIFEST_JSON, json);
+
+            contribution.incrementWriteCount(csv.result().counts().values().stream().mapToLong(Long::longValue).sum());
             return RepeatStatus.FINISHED;
         } catch (UncheckedIOException e) {
             throw e.getCause();
+        }
+    }
+
+    /** Writes one object through a local temporary file, then stores it with its exact length. */
+    private <T> Stored<T> spoolAndPut(String key, String contentType, SpoolWriter<T> writer) throws IOException {
+        Path spool = Files.createTempFile("imagebatch-report-", ".part");
+        try {
+            T result;
+            try (BufferedWriter out = Files.newBufferedWriter(spool, StandardCharsets.UTF_8)) {
+                result = writer.write(out);
+            }
+            try (InputStream in = Files.newInputStream(spool)) {
+                return new Stored<>(result, store.put(key, in, Files.size(spool), contentType));
+            }
         } finally {
             Files.deleteIfExists(spool);
         }
+    }
+
+    @FunctionalInterface
+    private interface SpoolWriter<T> {
+        T write(Writer out) throws IOException;
+    }
+
+    private record Stored<T>(T result, URI uri) {
     }
 
     /** Closes the output store; called by the step scope when the step ends. */

@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.jdbc.core.DataClassRowMapper;
+import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -30,7 +30,16 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class TaskLedger {
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final DataClassRowMapper<LedgerEntry> ENTRY = new DataClassRowMapper<>(LedgerEntry.class);
+    /** Written out by hand: a reflective DataClassRowMapper made a 100,000-row pass take seconds, not tenths. */
+    private static final RowMapper<LedgerEntry> ENTRY = (rs, i) -> new LedgerEntry(
+            rs.getString("BATCH_ID"), rs.getLong("ROW_NUM"), rs.getString("ROW_ID"),
+            RowState.valueOf(rs.getString("STATE")), rs.getInt("ATTEMPT"), rs.getString("PROVIDER"),
+            rs.getString("MODEL"), rs.getString("PROMPT"), rs.getString("REQUEST"), rs.getString("TASK_ID"),
+            rs.getString("PROVIDER_STATE"), rs.getString("RESULT_URL"), rs.getString("OUTPUT_URI"),
+            rs.getString("SHA256"), nullableLong(rs, "BYTES"), rs.getString("ERROR_CODE"), rs.getString("ERROR"),
+            rs.getInt("POLLS"), rs.getInt("DOWNLOAD_ATTEMPTS"), nullableLong(rs, "SUBMITTED_AT"),
+            nullableLong(rs, "NEXT_CHECK_AT"), nullableLong(rs, "DEADLINE_AT"), rs.getLong("UPDATED_AT"),
+            rs.getInt("URL_REFRESHES"));
 
     private final JdbcClient jdbc;
     private final TransactionTemplate ownTransaction;
@@ -419,6 +428,11 @@ public class TaskLedger {
             }
         });
         return Boolean.TRUE.equals(inserted);
+    }
+
+    private static Long nullableLong(java.sql.ResultSet rs, String column) throws java.sql.SQLException {
+        long value = rs.getLong(column);
+        return rs.wasNull() ? null : value;
     }
 
     private void update(String sql, Object... params) {

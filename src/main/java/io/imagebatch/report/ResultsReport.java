@@ -34,13 +34,13 @@ public final class ResultsReport {
      * @param catalogueRows the catalogue's data row count; a row number in {@code 1..catalogueRows} without a
      *                      ledger line (never expected) is written as FAILED, so that no row goes missing silently
      * @param out           where the CSV goes (UTF-8 is the caller's choice of encoding)
-     * @return the number of lines per status
+     * @return what was written: the lines per status and the sum of the stored images' {@code bytes}
      * @throws UncheckedIOException when {@code out} fails
      * @throws IllegalArgumentException when a row is not in a final state (the batch is not finished)
      */
-    public static Map<ReportStatus, Long> write(TaskLedger ledger, String batchId, long catalogueRows,
-            Appendable out) {
+    public static BatchTally write(TaskLedger ledger, String batchId, long catalogueRows, Appendable out) {
         Map<ReportStatus, Long> counts = new EnumMap<>(ReportStatus.class);
+        long[] bytes = {0};
         try {
             CSVPrinter printer = new CSVPrinter(out, CSVFormat.RFC4180.builder().setHeader(HEADER).get());
             long[] expected = {1};
@@ -50,6 +50,9 @@ public final class ResultsReport {
                 }
                 ReportStatus status = ReportStatus.of(entry.state());
                 counts.merge(status, 1L, Long::sum);
+                if (status == ReportStatus.SUCCEEDED && entry.bytes() != null) {
+                    bytes[0] += entry.bytes();
+                }
                 print(printer, line(entry, status));
                 expected[0] = entry.rowNum() + 1;
             });
@@ -60,7 +63,7 @@ public final class ResultsReport {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the report of batch " + batchId, e);
         }
-        return counts;
+        return new BatchTally(counts, catalogueRows, 0, bytes[0]);
     }
 
     private static Object[] line(LedgerEntry e, ReportStatus status) {

@@ -98,7 +98,8 @@ class ImageProductionJobEndToEndTest {
         assertThat(first.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
         String batchId = first.batchId();
         assertThat(first.output()).contains("45 rows: 40 SUCCEEDED, 5 REJECTED, 0 FAILED, 0 UNCERTAIN")
-                .contains("report: s3://" + BUCKET + "/nightly/" + batchId + "/report.csv");
+                .contains("report: s3://" + BUCKET + "/nightly/" + batchId + "/report.csv")
+                .contains("contact sheet: s3://" + BUCKET + "/nightly/" + batchId + "/report.html");
 
         List<CSVRecord> report = readReport("nightly/" + batchId + "/report.csv");
         assertThat(report).extracting(r -> r.get("row_number"))
@@ -123,7 +124,13 @@ class ImageProductionJobEndToEndTest {
 
         List<String> keys = s3.client().listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix("nightly/" + batchId))
                 .contents().stream().map(S3Object::key).toList();
-        assertThat(keys).hasSize(SampleCatalogue.VALID + 1).contains("nightly/" + batchId + "/report.csv");
+        assertThat(keys).hasSize(SampleCatalogue.VALID + 3).contains("nightly/" + batchId + "/report.csv",
+                "nightly/" + batchId + "/report.html", "nightly/" + batchId + "/manifest.json");
+        // the contact sheet in the bucket links its images relatively, so a static S3 website serves it as it is
+        String page = s3.client().getObjectAsBytes(b -> b.bucket(BUCKET).key("nightly/" + batchId + "/report.html"))
+                .asString(StandardCharsets.UTF_8);
+        assertThat(page).contains("<img src=\"./NB-1001.png\"").doesNotContain("s3://" + BUCKET + "/nightly/"
+                + batchId + "/NB-1001.png");
 
         // exactly one create per valid row, none for a rejected one
         assertThat(sandbox.stats().creates()).isEqualTo(SampleCatalogue.VALID);

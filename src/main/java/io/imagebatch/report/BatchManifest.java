@@ -1,0 +1,105 @@
+package io.imagebatch.report;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code manifest.json}: a batch's facts and outcome in one small JSON object, written next to {@code report.csv}
+ * and posted to the notification webhook ({@link WebhookNotifier}). It holds no secret.
+ *
+ * <p>Shape (fields in this order; times ISO-8601 in UTC):
+ * <pre>{@code
+ * {"batchId":"demo-3f9a0c12be47","status":"COMPLETED","catalogue":"/abs/catalogue.csv","catalogueSha256":"...",
+ *  "provider":"liangxin","model":"nano-banana-pro-flash","output":"file:/abs/output",
+ *  "startTime":"2025-05-01T09:00:00.123Z","endTime":"2025-05-01T09:00:15.456Z",
+ *  "counts":{"SUCCEEDED":39,"REJECTED":5,"FAILED":1,"UNCERTAIN":0},"rows":45,"bytesStored":1234567,
+ *  "credits":null}
+ * }</pre>
+ *
+ * @param batchId         the batch id
+ * @param status          the job's status: {@code COMPLETED} in the manifest the report step writes (it is the
+ *                        job's last step); {@code FAILED}, {@code STOPPED}, ... in one sent for a run that ended
+ *                        otherwise
+ * @param catalogue       the catalogue file's absolute path
+ * @param catalogueSha256 lower-case hex SHA-256 of the catalogue
+ * @param provider        the batch's provider
+ * @param model           the batch's model (the provider's default when the batch names none), or null
+ * @param output          the output location URI
+ * @param startTime       when the batch's job instance first started, or null when unknown
+ * @param endTime         when the report was written, or when the failed or stopped run ended
+ * @param counts          rows per report status, with all four statuses as keys in the order SUCCEEDED, REJECTED,
+ *                        FAILED, UNCERTAIN; rows not finished (a failed run) are in none of them
+ * @param rows            the catalogue's data row count
+ * @param bytesStored     the sum of the stored images' sizes, in bytes (the sum of report.csv's {@code bytes})
+ * @param credits         credits left on the provider account after the batch, in the provider's unit, where the
+ *                        provider reports them (crun.ai's balance); null otherwise
+ */
+public record BatchManifest(String batchId, String status, String catalogue, String catalogueSha256,
+        String provider, String model, String output, Instant startTime, Instant endTime, Map<String, Long> counts,
+        long rows, long bytesStored, Double credits) {
+
+    /** The manifest's file name, next to {@code report.csv}. */
+    public static final String FILE_NAME = "manifest.json";
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /**
+     * @throws NullPointerException when the batch id, status or counts are null
+     */
+    public BatchManifest {
+        Objects.requireNonNull(batchId, "batchId");
+        Objects.requireNonNull(status, "status");
+        counts = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(counts));
+    }
+
+    /**
+     * Builds a manifest from a batch's facts and tally.
+     *
+     * @param facts     the batch's settings
+     * @param tally     its rows counted
+     * @param status    the job's status, for example {@code COMPLETED}
+     * @param startTime when the batch started, or null; kept to the millisecond
+     * @param endTime   when it ended (or the report was written), or null; kept to the millisecond
+     * @param credits   credits left, or null
+     * @return the manifest
+     */
+    public static BatchManifest of(BatchFacts facts, BatchTally tally, String status, Instant startTime,
+            Instant endTime, Double credits) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        tally.counts().forEach((s, n) -> counts.put(s.name(), n));
+        return new BatchManifest(facts.batchId(), status, facts.catalogue(), facts.catalogueSha256(),
+                facts.provider(), facts.model(), facts.output(), millis(startTime), millis(endTime), counts,
+                tally.rows(), tally.bytesStored(), credits);
+    }
+
+    /** Milliseconds are plenty for a batch's times, and read better than the clock's nanoseconds. */
+    private static Instant millis(Instant time) {
+        return time == null ? null : time.truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    /**
+     * @param status a report status
+     * @return the number of rows with that status (0 when absent)
+     */
+    public long count(ReportStatus status) {
+        return counts.getOrDefault(status.name(), 0L);
+    }
+
+    /** @return this manifest as compact JSON, the shape in the class comment */
+    public String toJson() {
+        return JSON.writeValueAsString(this);
+    }
+
+    /**
+     * @param json a manifest written by {@link #toJson()}
+     * @return the manifest
+     * @throws tools.jackson.core.JacksonException when the text is not such a manifest
+     */
+    public static BatchManifest fromJson(String json) {
+        return JSON.readValue(json, BatchManifest.class);
+    }
+}

@@ -1,0 +1,83 @@
+package io.imagebatch.report;
+
+import io.imagebatch.ledger.TaskLedger;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.util.Objects;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.repository.JobRepository;
+
+/**
+ * Builds a batch's {@link BatchManifest} from the ledger, the job repository and the provider: for the report
+ * step, where the batch is finished, and for the end of a run that failed or stopped.
+ */
+public class ManifestFactory {
+
+    private final TaskLedger ledger;
+    private final JobRepository jobRepository;
+    private final ProviderCredits credits;
+    private final Clock clock;
+
+    /**
+     * @param ledger        the ledger
+     * @param jobRepository the job repository, for the batch's first start
+     * @param credits       the provider's credits, where it reports them
+     * @param clock         the clock for the end time of the report
+     */
+    public ManifestFactory(TaskLedger ledger, JobRepository jobRepository, ProviderCredits credits, Clock clock) {
+        this.ledger = ledger;
+        this.jobRepository = jobRepository;
+        this.credits = credits;
+        this.clock = clock;
+    }
+
+    /**
+     * The manifest of a finished batch, as the report step writes it: status {@code COMPLETED} (the report step
+     * is the job's last), the counts of {@code report.csv}, end time now.
+     *
+     * @param facts     the batch
+     * @param tally     what {@link ResultsReport#write} wrote
+     * @param execution the job execution running the report step
+     * @return the manifest
+     */
+    public BatchManifest finished(BatchFacts facts, BatchTally tally, JobExecution execution) {
+        return BatchManifest.of(facts, tally, BatchStatus.COMPLETED.name(), firstStart(execution), clock.instant(),
+                credits.left(facts.provider()));
+    }
+
+    /**
+     * The manifest of a run that ended (in {@code afterJob}): the job's status, the counts so far (rows not
+     * finished are in no count), its end time.
+     *
+     * @param facts     the batch
+     * @param execution the job execution that ended
+     * @return the manifest
+     */
+    public BatchManifest ended(BatchFacts facts, JobExecution execution) {
+        BatchTally tally = BatchTally.soFar(ledger, facts.batchId(), facts.catalogueRows());
+        Instant end = execution.getEndTime() == null ? clock.instant() : toInstant(execution.getEndTime());
+        return BatchManifest.of(facts, tally, execution.getStatus().name(), firstStart(execution), end,
+                credits.left(facts.provider()));
+    }
+
+    /** When the batch's job instance first started: a resumed batch started with its first run, not this one. */
+    private Instant firstStart(JobExecution execution) {
+        LocalDateTime first = execution.getStartTime();
+        try {
+            first = jobRepository.getJobExecutions(execution.getJobInstance()).stream()
+                    .map(JobExecution::getStartTime).filter(Objects::nonNull)
+                    .reduce(first, (a, b) -> a == null || b.isBefore(a) ? b : a);
+        } catch (RuntimeException e) {
+            // the current run's start is still a fair answer
+        }
+        return first == null ? null : toInstant(first);
+    }
+
+    /** Spring Batch keeps times as local date-times of this JVM's zone. */
+    private static Instant toInstant(LocalDateTime time) {
+        return time.atZone(ZoneId.systemDefault()).toInstant();
+    }
+}
