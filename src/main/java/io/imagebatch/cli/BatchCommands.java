@@ -154,6 +154,10 @@ public class BatchCommands {
         if (report != null) {
             out.printf("  report: %s%n", report);
         }
+        String sheet = last.getExecutionContext().getString(ReportTasklet.CONTACT_SHEET_URI, null);
+        if (sheet != null) {
+            out.printf("  contact sheet: %s%n", sheet);
+        }
         switch (last.getStatus()) {
             case COMPLETED -> out.println("  can be resumed: no, it is complete (retry-failed sends FAILED rows again)");
             case FAILED, STOPPED -> out.println("  can be resumed: yes, with: restart " + batchId);

@@ -207,11 +207,20 @@ public final class ImageBatchCli {
     private static int inContext(List<String> springArgs, PrintStream out,
             java.util.function.Function<ConfigurableApplicationContext, Integer> command) {
         GracefulShutdown shutdown = new GracefulShutdown(out);
-        try (ConfigurableApplicationContext context = new SpringApplicationBuilder(ImageBatchApplication.class)
-                .web(callbacksConfigured(springArgs) ? WebApplicationType.SERVLET : WebApplicationType.NONE)
-                .logStartupInfo(false)
-                .registerShutdownHook(false)
-                .run(springArgs.toArray(String[]::new))) {
+        ConfigurableApplicationContext context;
+        try {
+            context = new SpringApplicationBuilder(ImageBatchApplication.class)
+                    .web(callbacksConfigured(springArgs) ? WebApplicationType.SERVLET : WebApplicationType.NONE)
+                    .logStartupInfo(false)
+                    .registerShutdownHook(false)
+                    .run(springArgs.toArray(String[]::new));
+        } catch (RuntimeException e) {
+            // a setting Spring cannot bind or a database it cannot open: say what, exit 2, no stack trace
+            shutdown.release();
+            out.println("imagebatch: cannot start: " + rootMessage(e));
+            return USAGE;
+        }
+        try (context) {
             shutdown.watch(context);
             int exitCode = command.apply(context);
             shutdown.finished(exitCode);
@@ -219,6 +228,14 @@ public final class ImageBatchCli {
         } finally {
             shutdown.release();
         }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.toString();
     }
 
     /**
