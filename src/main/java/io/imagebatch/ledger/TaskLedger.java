@@ -259,6 +259,33 @@ public class TaskLedger {
                 reason, now(), batchId, rowNum);
     }
 
+    /** @return the batch's UNCERTAIN rows, in row order */
+    public List<LedgerEntry> uncertainRows(String batchId) {
+        return jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'UNCERTAIN' ORDER BY ROW_NUM")
+                .param(batchId).query(ENTRY).list();
+    }
+
+    /** @return the taskIds the batch's rows hold */
+    public java.util.Set<String> taskIds(String batchId) {
+        return new java.util.HashSet<>(jdbc.sql("SELECT TASK_ID FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
+                + " AND TASK_ID IS NOT NULL").param(batchId).query(String.class).list());
+    }
+
+    /**
+     * Reconciles an UNCERTAIN row: its lost create call did make this task, found by listing the provider's
+     * tasks. The row carries on as SUBMITTED, and no second task is ever created for it.
+     *
+     * @param taskId      the task found
+     * @param nextCheckAt epoch ms of its first status query
+     * @param deadlineAt  epoch ms after which it is given up
+     */
+    public void reconcile(String batchId, long rowNum, String taskId, long nextCheckAt, long deadlineAt) {
+        update("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', TASK_ID = ?, SUBMITTED_AT = ?, NEXT_CHECK_AT = ?,"
+                        + " DEADLINE_AT = ?, ERROR = NULL, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                        + " AND STATE = 'UNCERTAIN'",
+                taskId, now(), nextCheckAt, deadlineAt, now(), batchId, rowNum);
+    }
+
     /** Marks a row the provider refused at create time (HTTP 400/413/422): never resent unchanged. */
     public void markRejectedByProvider(String batchId, long rowNum, String errorCode, String reason) {
         update("UPDATE IB_TASK_LEDGER SET STATE = 'REJECTED', ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?"

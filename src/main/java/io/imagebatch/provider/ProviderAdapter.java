@@ -92,4 +92,22 @@ public interface ProviderAdapter {
     default OptionalDouble creditsPerTask(ImageRequest request) {
         return OptionalDouble.empty();
     }
+
+    /**
+     * Finds the task a create call made when its answer was lost, where the provider can list its tasks (HiAPI
+     * {@code GET /v1/tasks}), by matching the request: used to reconcile UNCERTAIN rows (issue 4).
+     *
+     * @param request         the request whose create call may have made a task
+     * @param excludedTaskIds tasks already known to belong to other rows
+     * @return the taskId of a matching task, or empty when none matches or the provider cannot list tasks
+     * @throws ProviderException when the provider was asked and did not answer
+     */
+    default Optional<String> findTask(ImageRequest request, java.util.Set<String> excludedTaskIds) {
+        return Optional.empty();
+    }
+
+    /** @return true when {@link #findTask} can find tasks at this provider */
+    default boolean canFindTasks() {
+        return false;
+    }
 }

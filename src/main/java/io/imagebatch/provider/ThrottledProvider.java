@@ -80,4 +80,14 @@ public final class ThrottledProvider implements ProviderAdapter {
     public OptionalDouble creditsPerTask(ImageRequest request) {
         return adapter.creditsPerTask(request);
     }
+
+    @Override
+    public Optional<String> findTask(ImageRequest request, java.util.Set<String> excludedTaskIds) {
+        return throttle.call(() -> adapter.findTask(request, excludedTaskIds));
+    }
+
+    @Override
+    public boolean canFindTasks() {
+        return adapter.canFindTasks();
+    }
 }

@@ -403,6 +403,24 @@ public final class HiApiAdapter implements ProviderAdapter {
     }
 
     /**
+     * Finds the task a lost create call made, in the first page of {@link #listTasks()}, newest first: the
+     * newest task whose input matches the request ({@link TaskSummary#matches}) and is not already another row's.
+     * The list's shape is inferred (PROVIDERS.md gives only the endpoint).
+     */
+    @Override
+    public java.util.Optional<String> findTask(ImageRequest request, java.util.Set<String> excludedTaskIds) {
+        return listTasks().stream()
+                .filter(task -> !excludedTaskIds.contains(task.taskId()) && task.matches(request))
+                .map(TaskSummary::taskId)
+                .findFirst();
+    }
+
+    @Override
+    public boolean canFindTasks() {
+        return true;
+    }
+
+    /**
      * Lists the account's tasks, for reconciling rows left {@code UNCERTAIN} by a crash: a task whose input
      * {@link TaskSummary#matches matches} the row's request was made by the lost create call.
      *
