@@ -34,6 +34,8 @@ public class TaskLedger {
 
     private final JdbcClient jdbc;
     private final TransactionTemplate ownTransaction;
+    /** Joins the caller's transaction, or starts a read-only one. */
+    private final TransactionTemplate readTransaction;
     private final Clock clock;
 
     /**
@@ -45,6 +47,8 @@ public class TaskLedger {
         this.jdbc = jdbc;
         this.ownTransaction = new TransactionTemplate(transactionManager);
         this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        this.readTransaction = new TransactionTemplate(transactionManager);
+        this.readTransaction.setReadOnly(true);
         this.clock = clock;
     }
 
@@ -57,12 +61,14 @@ public class TaskLedger {
      * @param settings the batch settings as JSON (no secrets)
      */
     public void recordBatch(String batchId, String settings) {
-        write(() -> {
+        ownTransaction.executeWithoutResult(tx -> {
             try {
                 jdbc.sql("INSERT INTO IB_BATCH (BATCH_ID, SETTINGS, CREATED_AT) VALUES (?, ?, ?)")
                         .params(batchId, settings, now()).update();
             } catch (DuplicateKeyException alreadyThere) {
-                // a resumed batch keeps the settings it started with
+                // a resumed batch keeps the settings it started with. PostgreSQL has aborted this transaction
+                // with the failed statement: end it with a rollback, as insert() does, not with a commit
+                tx.setRollbackOnly();
             }
         });
     }
@@ -396,10 +402,14 @@ public class TaskLedger {
      * @param consumer called once per line, in row order
      */
     public void forEachInRowOrder(String batchId, Consumer<LedgerEntry> consumer) {
-        try (Stream<LedgerEntry> rows = jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? ORDER BY ROW_NUM")
-                .param(batchId).withFetchSize(500).query(ENTRY).stream()) {
-            rows.forEach(consumer);
-        }
+        // in a transaction (the caller's, or a read-only one of its own): PostgreSQL's driver honours the fetch
+        // size only with auto-commit off, and otherwise reads the whole result into memory first
+        readTransaction.executeWithoutResult(tx -> {
+            try (Stream<LedgerEntry> rows = jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? ORDER BY ROW_NUM")
+                    .param(batchId).withFetchSize(500).query(ENTRY).stream()) {
+                rows.forEach(consumer);
+            }
+        });
     }
 
     // ---- helpers ----
