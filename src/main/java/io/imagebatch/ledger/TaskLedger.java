@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.DataClassRowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -25,8 +26,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>Every write commits in its own transaction ({@code REQUIRES_NEW}), also when called from inside a chunk:
  * the invariants of ../shared/DESIGN.md need the intent committed before a create call and the taskId
  * committed the moment the call returns, not at the end of the chunk.
+ *
+ * <p>Its SQL means the same on H2 2.x and PostgreSQL (TaskLedgerH2Test, TaskLedgerPostgresTest). The schema is
+ * made by {@code db/ledger-schema.sql} at every start and brought up to date by {@link LedgerSchemaUpgrade}.
  */
 @Repository
+@DependsOn(LedgerSchemaUpgrade.BEAN)
 public class TaskLedger {
 
     private static final SecureRandom RANDOM = new SecureRandom();

@@ -3,7 +3,9 @@ package io.imagebatch.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.sql.Connection;
 import java.sql.ResultSetMetaData;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -14,6 +16,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
 import javax.sql.DataSource;
@@ -55,10 +61,10 @@ abstract class TaskLedgerContract {
     @BeforeEach
     void openLedger() {
         dataSource = openDataSource();
-        // as Spring Boot does with spring.sql.init.mode=always: the schema runs at every start, here twice
-        applySchema();
-        applySchema();
         jdbc = JdbcClient.create(dataSource);
+        // as at every start (spring.sql.init.mode=always, then LedgerSchemaUpgrade): here twice
+        applySchema();
+        applySchema();
         transactions = new DataSourceTransactionManager(dataSource);
         clock = new TestClock(T0);
         ledger = new TaskLedger(jdbc, transactions, clock);
@@ -71,10 +77,16 @@ abstract class TaskLedgerContract {
         }
     }
 
-    void applySchema() {
-        ResourceDatabasePopulator schema = new ResourceDatabasePopulator(new ClassPathResource("db/ledger-schema.sql"));
-        schema.setContinueOnError(false);
-        schema.execute(dataSource);
+    /** What every start does: {@code db/ledger-schema.sql}, then {@link LedgerSchemaUpgrade}. */
+    List<String> applySchema() {
+        runScript("db/ledger-schema.sql");
+        return new LedgerSchemaUpgrade(jdbc).apply();
+    }
+
+    private void runScript(String resource) {
+        ResourceDatabasePopulator script = new ResourceDatabasePopulator(new ClassPathResource(resource));
+        script.setContinueOnError(false);
+        script.execute(dataSource);
     }
 
     // ---- the schema ----
@@ -93,6 +105,66 @@ abstract class TaskLedgerContract {
         assertThat(columns("IB_TASK_LEDGER")).hasSize(24).startsWith("BATCH_ID", "ROW_NUM", "ROW_ID", "STATE")
                 .endsWith("UPDATED_AT", "URL_REFRESHES");
         assertThat(columns("IB_TASK_ATTEMPT")).hasSize(9);
+    }
+
+    @Test
+    void aLedgerOfTheFirstVersionIsUpgradedInPlaceOnce() {
+        jdbc.sql("DROP TABLE IB_TASK_ATTEMPT").update();
+        jdbc.sql("DROP TABLE IB_TASK_LEDGER").update();
+        jdbc.sql("DROP TABLE IB_BATCH").update();
+        runScript("ledger/ledger-schema-first-version.sql");
+        jdbc.sql("INSERT INTO IB_BATCH (BATCH_ID, SETTINGS, CREATED_AT) VALUES (?, '{}', ?)").params(BATCH, T0)
+                .update();
+        jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, ROW_ID, STATE, UPDATED_AT) VALUES (?, 1, 'A1',"
+                + " 'FAILED', ?)").params(BATCH, T0).update();
+        assertThat(columns("IB_BATCH")).doesNotContain("CALLBACK_TOKEN", "RETRIES");
+
+        assertThat(applySchema()).containsExactly("IB_BATCH.CALLBACK_TOKEN", "IB_BATCH.RETRIES",
+                "IB_TASK_LEDGER.URL_REFRESHES");
+        assertThat(applySchema()).isEmpty();
+
+        assertThat(columns("IB_BATCH")).containsExactly("BATCH_ID", "SETTINGS", "CREATED_AT", "CALLBACK_TOKEN",
+                "RETRIES");
+        assertThat(columns("IB_TASK_LEDGER")).hasSize(24).endsWith("URL_REFRESHES");
+        // the old lines read as new ones, with the new columns' defaults
+        assertThat(ledger.retryRounds(BATCH)).isZero();
+        assertThat(ledger.find(BATCH, 1).orElseThrow())
+                .extracting(LedgerEntry::state, LedgerEntry::attempt, LedgerEntry::urlRefreshes)
+                .containsExactly(RowState.FAILED, 1, 0);
+        assertThat(ledger.startRetryRound(BATCH, false)).isEqualTo(1);
+        assertThat(ledger.archivedAttempts(BATCH)).isEqualTo(1);
+        assertThat(ledger.callbackToken(BATCH)).hasSize(64);
+    }
+
+    /**
+     * Another process starts (status, stop, a second run) while a batch runs: its schema run must neither wait
+     * for the running job's open step transaction, which has read the ledger, nor hold up the job's ledger writes.
+     */
+    @Test
+    void theSchemaRunsWhileARunningJobHasTheLedgerOpenInATransaction() throws Exception {
+        ledger.recordBatch(BATCH, "{}");
+        ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}");
+        try (Connection step = dataSource.getConnection()) {
+            step.setAutoCommit(false);
+            try (Statement s = step.createStatement()) {
+                s.executeQuery("SELECT COUNT(*) FROM IB_TASK_LEDGER").close();
+                s.executeQuery("SELECT COUNT(*) FROM IB_BATCH").close();
+                s.executeQuery("SELECT COUNT(*) FROM IB_TASK_ATTEMPT").close();
+            }
+            ExecutorService otherProcess = Executors.newSingleThreadExecutor();
+            try {
+                Future<List<String>> start = otherProcess.submit(this::applySchema);
+                assertThat(start.get(15, TimeUnit.SECONDS)).isEmpty();
+                // and the running job's own writes go on
+                Future<?> write = otherProcess.submit(() ->
+                        ledger.markSubmitted(BATCH, 1, "task-1", T0, T0, T0));
+                write.get(15, TimeUnit.SECONDS);
+            } finally {
+                otherProcess.shutdownNow();
+                step.rollback();
+            }
+        }
+        assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.SUBMITTED);
     }
 
     private List<String> columns(String table) {
