@@ -1,5 +1,6 @@
 package io.imagebatch.testsupport;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
@@ -18,11 +19,19 @@ final class PostgresSchemaExtension implements ExecutionCondition, BeforeEachCal
     private static final ExtensionContext.Namespace NAMESPACE =
             ExtensionContext.Namespace.create(PostgresSchemaExtension.class);
 
+    /** Whether the skip was announced: once per test run is enough. */
+    private static final AtomicBoolean ANNOUNCED = new AtomicBoolean();
+
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-        return PostgresTestDatabase.configured()
-                ? ConditionEvaluationResult.enabled("PostgreSQL test server: " + PostgresTestDatabase.url().get())
-                : ConditionEvaluationResult.disabled(PostgresTestDatabase.NOT_CONFIGURED);
+        if (PostgresTestDatabase.configured()) {
+            return ConditionEvaluationResult.enabled("PostgreSQL test server: " + PostgresTestDatabase.url().get());
+        }
+        // the reason is in the test reports; say it where a person reads the build's output too
+        if (ANNOUNCED.compareAndSet(false, true)) {
+            System.out.println("NOTE: " + PostgresTestDatabase.NOT_CONFIGURED);
+        }
+        return ConditionEvaluationResult.disabled(PostgresTestDatabase.NOT_CONFIGURED);
     }
 
     @Override
