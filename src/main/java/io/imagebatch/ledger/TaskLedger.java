@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -25,8 +26,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>Every write commits in its own transaction ({@code REQUIRES_NEW}), also when called from inside a chunk:
  * the invariants of ../shared/DESIGN.md need the intent committed before a create call and the taskId
  * committed the moment the call returns, not at the end of the chunk.
+ *
+ * <p>Its SQL means the same on H2 2.x and PostgreSQL (TaskLedgerH2Test, TaskLedgerPostgresTest). The schema is
+ * made by {@code db/ledger-schema.sql} at every start and brought up to date by {@link LedgerSchemaUpgrade}.
  */
 @Repository
+@DependsOn(LedgerSchemaUpgrade.BEAN)
 public class TaskLedger {
 
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -43,6 +48,8 @@ public class TaskLedger {
 
     private final JdbcClient jdbc;
     private final TransactionTemplate ownTransaction;
+    /** Joins the caller's transaction, or starts a read-only one. */
+    private final TransactionTemplate readTransaction;
     private final Clock clock;
 
     /**
@@ -54,6 +61,8 @@ public class TaskLedger {
         this.jdbc = jdbc;
         this.ownTransaction = new TransactionTemplate(transactionManager);
         this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        this.readTransaction = new TransactionTemplate(transactionManager);
+        this.readTransaction.setReadOnly(true);
         this.clock = clock;
     }
 
@@ -66,12 +75,14 @@ public class TaskLedger {
      * @param settings the batch settings as JSON (no secrets)
      */
     public void recordBatch(String batchId, String settings) {
-        write(() -> {
+        ownTransaction.executeWithoutResult(tx -> {
             try {
                 jdbc.sql("INSERT INTO IB_BATCH (BATCH_ID, SETTINGS, CREATED_AT) VALUES (?, ?, ?)")
                         .params(batchId, settings, now()).update();
             } catch (DuplicateKeyException alreadyThere) {
-                // a resumed batch keeps the settings it started with
+                // a resumed batch keeps the settings it started with. PostgreSQL has aborted this transaction
+                // with the failed statement: end it with a rollback, as insert() does, not with a commit
+                tx.setRollbackOnly();
             }
         });
     }
@@ -432,10 +443,14 @@ public class TaskLedger {
      * @param consumer called once per line, in row order
      */
     public void forEachInRowOrder(String batchId, Consumer<LedgerEntry> consumer) {
-        try (Stream<LedgerEntry> rows = jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? ORDER BY ROW_NUM")
-                .param(batchId).withFetchSize(500).query(ENTRY).stream()) {
-            rows.forEach(consumer);
-        }
+        // in a transaction (the caller's, or a read-only one of its own): PostgreSQL's driver honours the fetch
+        // size only with auto-commit off, and otherwise reads the whole result into memory first
+        readTransaction.executeWithoutResult(tx -> {
+            try (Stream<LedgerEntry> rows = jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? ORDER BY ROW_NUM")
+                    .param(batchId).withFetchSize(500).query(ENTRY).stream()) {
+                rows.forEach(consumer);
+            }
+        });
     }
 
     // ---- helpers ----
