@@ -21,11 +21,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
 
 /**
  * The command line: parses the command and its options before Spring starts, so that a usage error costs no
@@ -75,6 +78,9 @@ public final class ImageBatchCli {
             SIGTERM stops a run gracefully, like stop: the batch ends STOPPED, resumable.
             Exit codes: 0 completed, 1 failed or stopped (run the same command again to resume), 2 usage error.
             """;
+
+    /** The setting that holds the JDBC URL of the job repository and the ledger. */
+    private static final String DATASOURCE_URL = "spring.datasource.url";
 
     /** Providers the sandbox speaks for, in {@code --sandbox} runs. */
     private static final List<String> SANDBOX_PROVIDERS =
@@ -194,6 +200,7 @@ public final class ImageBatchCli {
                 .web(callbacksConfigured(springArgs) ? WebApplicationType.SERVLET : WebApplicationType.NONE)
                 .logStartupInfo(false)
                 .registerShutdownHook(false)
+                .initializers(ImageBatchCli::keepH2OpenUntilTheContextCloses)
                 .run(springArgs.toArray(String[]::new))) {
             shutdown.watch(context);
             int exitCode = command.apply(context);
@@ -202,6 +209,43 @@ public final class ImageBatchCli {
         } finally {
             shutdown.release();
         }
+    }
+
+    /**
+     * H2 closes an open database from a JVM shutdown hook of its own unless the URL says
+     * {@code DB_CLOSE_ON_EXIT=FALSE}. On SIGTERM that hook runs at the same time as {@link GracefulShutdown}'s and
+     * closes the database under the running job: the stop cannot be recorded, the batch is left STARTED instead
+     * of STOPPED and the run ends with database errors. So an H2 URL that does not choose (from the command line,
+     * the environment or {@code application.properties}) gets {@code ;DB_CLOSE_ON_EXIT=FALSE}: the database is
+     * then closed with the context, which the shutdown hook waits for. Other databases are left alone.
+     *
+     * @param context the command's context, before its beans are made
+     */
+    static void keepH2OpenUntilTheContextCloses(ConfigurableApplicationContext context) {
+        ConfigurableEnvironment environment = context.getEnvironment();
+        String url = environment.getProperty(DATASOURCE_URL);
+        String kept = withoutH2CloseOnExit(url);
+        if (kept != null && !kept.equals(url)) {
+            environment.getPropertySources().addFirst(new MapPropertySource("imagebatch-h2-close-on-exit",
+                    Map.of(DATASOURCE_URL, kept)));
+        }
+    }
+
+    /**
+     * @param url a JDBC URL, or null
+     * @return the URL with {@code ;DB_CLOSE_ON_EXIT=FALSE} appended when it is an H2 URL that sets neither
+     *         {@code DB_CLOSE_ON_EXIT} nor {@code AUTO_SERVER=TRUE} (which H2 does not allow together with it);
+     *         otherwise {@code url} unchanged
+     */
+    static String withoutH2CloseOnExit(String url) {
+        if (url == null || !url.regionMatches(true, 0, "jdbc:h2:", 0, "jdbc:h2:".length())) {
+            return url;
+        }
+        String upper = url.toUpperCase(Locale.ROOT).replace(" ", "");
+        if (upper.contains("DB_CLOSE_ON_EXIT=") || upper.contains("AUTO_SERVER=TRUE")) {
+            return url;
+        }
+        return url + ";DB_CLOSE_ON_EXIT=FALSE";
     }
 
     /**
