@@ -200,7 +200,7 @@ public final class ImageBatchCli {
                 .web(callbacksConfigured(springArgs) ? WebApplicationType.SERVLET : WebApplicationType.NONE)
                 .logStartupInfo(false)
                 .registerShutdownHook(false)
-                .initializers(ImageBatchCli::keepH2OpenUntilTheContextCloses)
+                .initializers(ImageBatchCli::crashSafeH2)
                 .run(springArgs.toArray(String[]::new))) {
             shutdown.watch(context);
             int exitCode = command.apply(context);
@@ -212,40 +212,52 @@ public final class ImageBatchCli {
     }
 
     /**
-     * H2 closes an open database from a JVM shutdown hook of its own unless the URL says
-     * {@code DB_CLOSE_ON_EXIT=FALSE}. On SIGTERM that hook runs at the same time as {@link GracefulShutdown}'s and
-     * closes the database under the running job: the stop cannot be recorded, the batch is left STARTED instead
-     * of STOPPED and the run ends with database errors. So an H2 URL that does not choose (from the command line,
-     * the environment or {@code application.properties}) gets {@code ;DB_CLOSE_ON_EXIT=FALSE}: the database is
-     * then closed with the context, which the shutdown hook waits for. Other databases are left alone.
+     * Makes an H2 database as safe as the ledger's invariants need (../shared/DESIGN.md), for any H2
+     * {@code spring.datasource.url} (from the command line, the environment or {@code application.properties}):
+     * <ul>
+     * <li>{@code WRITE_DELAY=0}: H2 writes committed transactions to its file in the background, up to a second
+     *     later by default, so a process killed in that window loses commits it had reported as done; a row's
+     *     intent or taskId that vanishes that way makes a resumed run send the row again (a task paid for twice).
+     *     With 0 each commit is written to the file before it returns (the operating system keeps it if the
+     *     process dies; a power failure is a matter for the disk and PostgreSQL).</li>
+     * <li>{@code DB_CLOSE_ON_EXIT=FALSE}: H2 closes an open database from a JVM shutdown hook of its own. On
+     *     SIGTERM that hook runs at the same time as {@link GracefulShutdown}'s and closes the database under
+     *     the running job, so the stop cannot be recorded (the batch stays STARTED, not STOPPED). Without it,
+     *     the database is closed with the context, which the shutdown hook waits for.</li>
+     * </ul>
+     * A setting the URL already chooses is left as it is; other databases are left alone.
      *
      * @param context the command's context, before its beans are made
      */
-    static void keepH2OpenUntilTheContextCloses(ConfigurableApplicationContext context) {
+    static void crashSafeH2(ConfigurableApplicationContext context) {
         ConfigurableEnvironment environment = context.getEnvironment();
         String url = environment.getProperty(DATASOURCE_URL);
-        String kept = withoutH2CloseOnExit(url);
-        if (kept != null && !kept.equals(url)) {
-            environment.getPropertySources().addFirst(new MapPropertySource("imagebatch-h2-close-on-exit",
-                    Map.of(DATASOURCE_URL, kept)));
+        String safe = crashSafeH2Url(url);
+        if (safe != null && !safe.equals(url)) {
+            environment.getPropertySources().addFirst(new MapPropertySource("imagebatch-crash-safe-h2",
+                    Map.of(DATASOURCE_URL, safe)));
         }
     }
 
     /**
      * @param url a JDBC URL, or null
-     * @return the URL with {@code ;DB_CLOSE_ON_EXIT=FALSE} appended when it is an H2 URL that sets neither
-     *         {@code DB_CLOSE_ON_EXIT} nor {@code AUTO_SERVER=TRUE} (which H2 does not allow together with it);
-     *         otherwise {@code url} unchanged
+     * @return for an H2 URL, the URL with {@code ;WRITE_DELAY=0} appended unless it sets {@code WRITE_DELAY},
+     *         and {@code ;DB_CLOSE_ON_EXIT=FALSE} appended unless it sets {@code DB_CLOSE_ON_EXIT} or
+     *         {@code AUTO_SERVER=TRUE} (which H2 does not allow with it); any other {@code url} unchanged
      */
-    static String withoutH2CloseOnExit(String url) {
+    static String crashSafeH2Url(String url) {
         if (url == null || !url.regionMatches(true, 0, "jdbc:h2:", 0, "jdbc:h2:".length())) {
             return url;
         }
         String upper = url.toUpperCase(Locale.ROOT).replace(" ", "");
-        if (upper.contains("DB_CLOSE_ON_EXIT=") || upper.contains("AUTO_SERVER=TRUE")) {
-            return url;
+        String safe = url;
+        if (!upper.contains(";WRITE_DELAY=")) {
+            safe += ";WRITE_DELAY=0";
         }
-        return url + ";DB_CLOSE_ON_EXIT=FALSE";
+        if (!upper.contains(";DB_CLOSE_ON_EXIT=") && !upper.contains(";AUTO_SERVER=TRUE")) {
+            safe += ";DB_CLOSE_ON_EXIT=FALSE";
+        }
+        return safe;
     }
 
     /**
