@@ -1,6 +1,7 @@
 package io.imagebatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -28,6 +29,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -127,7 +129,13 @@ class ImageBatchKillIT {
         Catalogue catalogue = Catalogue.write(dir.resolve("catalogue.csv"), VALID_ROWS, random);
         try (SandboxProvider sandbox = SandboxProvider.start(faults)) {
             List<String> command = runCommand(dir, catalogue.path(), sandbox.baseUrl());
-            int killsPlanned = 3 + random.nextInt(3);
+            // 3..5 kills, aimed in pipeline order (a resumed run skips the steps already complete, so a kill
+            // aimed at an earlier step than the last one would land late, or find the batch finished)
+            List<Phase> plan = new ArrayList<>();
+            for (int i = 3 + random.nextInt(3); i > 0; i--) {
+                plan.add(Phase.TARGETS.get(random.nextInt(Phase.TARGETS.size())));
+            }
+            plan.sort(Comparator.naturalOrder());
             List<Kill> kills = new ArrayList<>();
             StringBuilder transcript = new StringBuilder();
             boolean completed = false;
@@ -136,8 +144,8 @@ class ImageBatchKillIT {
                 runs++;
                 try (Child child = Child.start(command, dir)) {
                     Integer exit;
-                    if (kills.size() < killsPlanned) {
-                        Phase target = Phase.values()[random.nextInt(Phase.values().length - 1)]; // not AFTER
+                    if (kills.size() < plan.size()) {
+                        Phase target = plan.get(kills.size());
                         long delay = target.delayMillis(random);
                         Kill kill = child.killAt(target, delay);
                         exit = kill == null ? child.exitCode() : null;
@@ -314,9 +322,10 @@ class ImageBatchKillIT {
                 firstOutput = child.output();
                 assertEquals(1, exit, firstOutput);
             }
-            assertTrue(firstOutput.contains("STOPPED"), firstOutput);
-            assertTrue(firstOutput.contains("(SIGTERM)"), firstOutput);
             String batchId = batchId(firstOutput);
+            assertTrue(firstOutput.contains("Batch " + batchId + " STOPPED"), firstOutput);
+            assertTrue(firstOutput.contains("(SIGTERM)"), firstOutput);
+            assertFalse(firstOutput.contains("Exception"), firstOutput);
 
             List<String> restart = new ArrayList<>(run.subList(0, run.indexOf("run")));
             restart.add("restart");
@@ -372,9 +381,9 @@ class ImageBatchKillIT {
     /** Where a run is, as far as its output tells. */
     enum Phase {
         /** The JVM and Spring are starting, the previous execution is being recovered: before any step. */
-        STARTUP("", 300, 6000),
+        STARTUP("", 300, 3000),
         /** Reading the catalogue, recording intents, creating tasks. */
-        SUBMIT("submit", 0, 1500),
+        SUBMIT("submit", 0, 1000),
         /** Querying tasks. */
         POLL("poll", 0, 2500),
         /** Fetching and storing images. */
@@ -383,6 +392,9 @@ class ImageBatchKillIT {
         REPORT("report", 0, 300),
         /** After the last step: completing the job execution, printing the summary. */
         AFTER("", 0, 0);
+
+        /** The phases a kill is aimed at, each as likely. */
+        static final List<Phase> TARGETS = List.of(STARTUP, SUBMIT, POLL, DOWNLOAD, REPORT);
 
         private final String step;
         private final int minDelayMillis;
@@ -418,7 +430,7 @@ class ImageBatchKillIT {
         static String byPhase(List<Kill> kills) {
             Map<Phase, Integer> counts = new EnumMap<>(Phase.class);
             kills.forEach(k -> counts.merge(k.landed(), 1, Integer::sum));
-            return counts.entrySet().stream().map(e -> e.getKey().name().toLowerCase() + " " + e.getValue())
+            return counts.entrySet().stream().map(e -> e.getKey().name().toLowerCase(Locale.ROOT) + " " + e.getValue())
                     .collect(Collectors.joining(", "));
         }
     }
@@ -500,10 +512,11 @@ class ImageBatchKillIT {
                     return m.find() && Phase.ofStep(m.group(1)).compareTo(target) >= 0;
                 }, RUN_TIMEOUT);
                 if (!reached) {
-                    if (process.isAlive()) {
-                        throw new AssertionError("the run printed nothing new for " + RUN_TIMEOUT + ":\n" + output());
+                    // the output ends a moment before the process does
+                    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                        throw new AssertionError("the run did not reach " + target + " nor end in " + RUN_TIMEOUT
+                                + ":\n" + output());
                     }
-                    process.waitFor();
                     awaitEnd();
                     return null;
                 }
