@@ -114,7 +114,8 @@ public final class SandboxProvider implements AutoCloseable {
         this.faults = new FaultGate(settings);
         TaskEngine tasks = new TaskEngine(settings, scheduler, stats);
         int cores = Runtime.getRuntime().availableProcessors();
-        this.files = new FilesEndpoint(tasks, new ImageCache(IMAGE_CACHE_SIZE, Math.max(1, Math.min(4, cores))),
+        this.files = new FilesEndpoint(tasks, new ImageCache(IMAGE_CACHE_SIZE, Math.max(1, Math.min(4, cores)),
+                settings.plainImages()),
                 stats, faults);
 
         SandboxContext context = new SandboxContext(tasks, callbacks, json, baseUrl);

@@ -32,13 +32,16 @@ import java.util.Objects;
  *                           stats, as a real provider would have made and charged it) but whose answer is never
  *                           sent: the connection is closed without a byte of response, so the client sees an I/O
  *                           error after sending ({@link SandboxStats#droppedCreatesByPrompt()})
+ * @param plainImages        true: every task of a size gets the same plain PNG, rendered once per size (for
+ *                           benchmarks of many rows, where rendering would dominate); false: each task's own image
  * @param downloadCutRate    0..1: fraction of {@code /files} downloads of a ready image answered HTTP 200 with the
  *                           full {@code Content-Length} but only the first half of the body, then the connection
  *                           is closed ({@link SandboxStats#cutDownloads()})
  */
 public record SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime,
         double failureRate, long seed, double serverErrorRate, double rateLimitPerSecond,
-        String hiapiCallbackSecret, double tooManyRequestsRate, double createDropRate, double downloadCutRate) {
+        String hiapiCallbackSecret, double tooManyRequestsRate, double createDropRate, double downloadCutRate,
+        boolean plainImages) {
 
     /**
      * Checks the ranges given in the record description.
@@ -99,7 +102,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
     public SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime, double failureRate,
             long seed, double serverErrorRate, double rateLimitPerSecond, String hiapiCallbackSecret) {
         this(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate, rateLimitPerSecond,
-                hiapiCallbackSecret, 0.0, 0.0, 0.0);
+                hiapiCallbackSecret, 0.0, 0.0, 0.0, false);
     }
 
     /**
@@ -139,7 +142,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
     public SandboxSettings withPort(int newPort) {
         return new SandboxSettings(newPort, minGenerationTime, maxGenerationTime, failureRate, seed,
                 serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
-                downloadCutRate);
+                downloadCutRate,
+                plainImages);
     }
 
     /**
@@ -149,7 +153,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withGenerationTime(Duration min, Duration max) {
         return new SandboxSettings(port, min, max, failureRate, seed, serverErrorRate, rateLimitPerSecond,
-                hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate);
+                hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate,
+                plainImages);
     }
 
     /**
@@ -158,7 +163,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withFailureRate(double rate) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, rate, seed, serverErrorRate,
-                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate);
+                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate,
+                plainImages);
     }
 
     /**
@@ -168,7 +174,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
     public SandboxSettings withSeed(long newSeed) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, newSeed,
                 serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
-                downloadCutRate);
+                downloadCutRate,
+                plainImages);
     }
 
     /**
@@ -177,7 +184,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withServerErrorRate(double rate) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, rate,
-                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate);
+                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate,
+                plainImages);
     }
 
     /**
@@ -187,7 +195,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
     public SandboxSettings withRateLimitPerSecond(double perSecond) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed,
                 serverErrorRate, perSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
-                downloadCutRate);
+                downloadCutRate,
+                plainImages);
     }
 
     /**
@@ -196,7 +205,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withHiapiCallbackSecret(String secret) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
-                rateLimitPerSecond, secret, tooManyRequestsRate, createDropRate, downloadCutRate);
+                rateLimitPerSecond, secret, tooManyRequestsRate, createDropRate, downloadCutRate,
+                plainImages);
     }
 
     /**
@@ -205,7 +215,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withTooManyRequestsRate(double rate) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
-                rateLimitPerSecond, hiapiCallbackSecret, rate, createDropRate, downloadCutRate);
+                rateLimitPerSecond, hiapiCallbackSecret, rate, createDropRate, downloadCutRate,
+                plainImages);
     }
 
     /**
@@ -215,7 +226,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withCreateDropRate(double rate) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
-                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, rate, downloadCutRate);
+                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, rate, downloadCutRate,
+                plainImages);
     }
 
     /**
@@ -223,9 +235,18 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      *             the body
      * @return a copy with that cut rate
      */
+    /**
+     * @param plain true to serve one plain PNG per size instead of each task's own (benchmarks)
+     * @return these settings with that choice
+     */
+    public SandboxSettings withPlainImages(boolean plain) {
+        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
+                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate, plain);
+    }
+
     public SandboxSettings withDownloadCutRate(double rate) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
-                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, rate);
+                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, rate, plainImages);
     }
 
     /** Never shows the HiAPI callback secret. */

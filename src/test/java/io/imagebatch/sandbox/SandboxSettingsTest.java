@@ -33,7 +33,7 @@ class SandboxSettingsTest {
         SandboxSettings s = d.withSeed(9).withTooManyRequestsRate(0.05).withCreateDropRate(0.02)
                 .withDownloadCutRate(0.1).withServerErrorRate(0.1).withHiapiCallbackSecret("s3cret");
         assertEquals(new SandboxSettings(0, Duration.ofSeconds(1), Duration.ofSeconds(3), 0.0, 9, 0.1, 0.0, "s3cret",
-                0.05, 0.02, 0.1), s);
+                0.05, 0.02, 0.1, false), s);
         // the other withers keep them
         SandboxSettings moved = s.withPort(8089).withGenerationTime(Duration.ZERO, Duration.ZERO).withFailureRate(0.5)
                 .withRateLimitPerSecond(3).withSeed(10);
@@ -50,7 +50,7 @@ class SandboxSettingsTest {
         SandboxSettings seven = new SandboxSettings(0, Duration.ZERO, Duration.ofMillis(5), 0.1, 3, 0.2, 4);
         SandboxSettings eight = new SandboxSettings(0, Duration.ZERO, Duration.ofMillis(5), 0.1, 3, 0.2, 4, null);
         assertEquals(seven, eight);
-        assertEquals(new SandboxSettings(0, Duration.ZERO, Duration.ofMillis(5), 0.1, 3, 0.2, 4, null, 0, 0, 0), eight);
+        assertEquals(new SandboxSettings(0, Duration.ZERO, Duration.ofMillis(5), 0.1, 3, 0.2, 4, null, 0, 0, 0, false), eight);
     }
 
     @Test
