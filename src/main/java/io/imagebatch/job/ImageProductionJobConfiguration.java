@@ -1,5 +1,6 @@
 package io.imagebatch.job;
 
+import io.imagebatch.callback.CallbackProperties;
 import io.imagebatch.callback.CallbackSignal;
 import io.imagebatch.callback.CallbackUrls;
 import io.imagebatch.catalogue.CatalogueItemReader;
@@ -156,9 +157,10 @@ public class ImageProductionJobConfiguration {
     @StepScope
     PollTasklet pollTasklet(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
             ProviderRegistry providers, TaskLedger ledger, JobProperties properties, ExecutorService imagebatchWorkers,
-            Clock clock, CallbackSignal callbackSignal, PipelineState pipelineState, PollSchedule pollSchedule) {
+            Clock clock, CallbackSignal callbackSignal, PipelineState pipelineState, PollSchedule pollSchedule,
+            CallbackProperties callbackProperties) {
         return new PollTasklet(batchId, providers, ledger, properties, imagebatchWorkers, clock, callbackSignal,
-                pipelineState, pollSchedule);
+                pipelineState, pollSchedule, callbackProperties);
     }
 
     /**

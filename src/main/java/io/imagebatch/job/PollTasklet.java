@@ -1,5 +1,6 @@
 package io.imagebatch.job;
 
+import io.imagebatch.callback.CallbackProperties;
 import io.imagebatch.callback.CallbackSignal;
 import io.imagebatch.ledger.LedgerEntry;
 import io.imagebatch.ledger.RowState;
@@ -58,6 +59,7 @@ public class PollTasklet implements Tasklet {
     private final PollSchedule schedule;
     private boolean reconciled;
     private final CallbackSignal callbacks;
+    private final CallbackProperties callbackProperties;
 
     /**
      * @param batchId    the batch
@@ -69,10 +71,11 @@ public class PollTasklet implements Tasklet {
      * @param callbacks  wakes an idle pass when a callback made a task due
      * @param pipeline   how the submit step ended: polling is done when it completed and nothing is in flight
      * @param schedule   when to query a task next
+     * @param callbackProperties whether callbacks are on (then polling is only their fallback)
      */
     public PollTasklet(String batchId, ProviderRegistry providers, TaskLedger ledger, JobProperties properties,
             ExecutorService workers, Clock clock, CallbackSignal callbacks, PipelineState pipeline,
-            PollSchedule schedule) {
+            PollSchedule schedule, CallbackProperties callbackProperties) {
         this.batchId = batchId;
         this.providers = providers;
         this.ledger = ledger;
@@ -82,6 +85,7 @@ public class PollTasklet implements Tasklet {
         this.pipeline = pipeline;
         this.schedule = schedule;
         this.callbacks = callbacks;
+        this.callbackProperties = callbackProperties;
     }
 
     @Override
@@ -139,7 +143,8 @@ public class PollTasklet implements Tasklet {
                                 ? RowState.SUBMITTED : RowState.RUNNING;
                         ledger.markPolled(batchId, rowNum, state, status.rawState(),
                                 now + schedule.nextDelayMillis(entry.provider() + " " + entry.model(),
-                                        now - entry.submittedAt()));
+                                        now - entry.submittedAt(),
+                                        callbackProperties.enabled() && adapter.sendsCallbacks()));
                     }
                 }
             }

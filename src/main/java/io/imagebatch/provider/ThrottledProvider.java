@@ -90,4 +90,9 @@ public final class ThrottledProvider implements ProviderAdapter {
     public boolean canFindTasks() {
         return adapter.canFindTasks();
     }
+
+    @Override
+    public boolean sendsCallbacks() {
+        return adapter.sendsCallbacks();
+    }
 }
