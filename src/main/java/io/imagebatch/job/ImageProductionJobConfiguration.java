@@ -5,6 +5,7 @@ import io.imagebatch.callback.CallbackUrls;
 import io.imagebatch.catalogue.CatalogueItemReader;
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.metrics.ImageBatchMetrics;
 import io.imagebatch.provider.ProviderRegistry;
 import io.imagebatch.report.BatchEndNotifier;
 import io.imagebatch.report.ManifestFactory;
@@ -17,6 +18,7 @@ import io.imagebatch.storage.OutputLocation;
 import io.imagebatch.storage.OutputStore;
 import io.imagebatch.storage.OutputStores;
 import io.imagebatch.storage.StorageSettings;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,6 +34,7 @@ import org.springframework.batch.core.job.flow.support.SimpleFlow;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -156,9 +159,10 @@ public class ImageProductionJobConfiguration {
     @StepScope
     PollTasklet pollTasklet(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
             ProviderRegistry providers, TaskLedger ledger, JobProperties properties, ExecutorService imagebatchWorkers,
-            Clock clock, CallbackSignal callbackSignal, PipelineState pipelineState, PollSchedule pollSchedule) {
+            Clock clock, CallbackSignal callbackSignal, PipelineState pipelineState, PollSchedule pollSchedule,
+            ObjectProvider<MeterRegistry> meters) {
         return new PollTasklet(batchId, providers, ledger, properties, imagebatchWorkers, clock, callbackSignal,
-                pipelineState, pollSchedule);
+                pipelineState, pollSchedule, ImageBatchMetrics.registry(meters));
     }
 
     /**

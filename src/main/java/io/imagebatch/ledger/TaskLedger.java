@@ -1,5 +1,9 @@
 package io.imagebatch.ledger;
 
+import io.imagebatch.metrics.ImageBatchMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.EnumMap;
@@ -10,6 +14,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -44,17 +50,43 @@ public class TaskLedger {
     private final JdbcClient jdbc;
     private final TransactionTemplate ownTransaction;
     private final Clock clock;
+    private final MeterRegistry meters;
+    private final Counter bytesStored;
 
     /**
+     * A ledger without metrics (they go to a private registry).
+     *
      * @param jdbc               the JDBC client on the job repository's database
      * @param transactionManager the transaction manager of that database
      * @param clock              the clock for {@code UPDATED_AT}
      */
     public TaskLedger(JdbcClient jdbc, PlatformTransactionManager transactionManager, Clock clock) {
+        this(jdbc, transactionManager, clock, new SimpleMeterRegistry());
+    }
+
+    /**
+     * @param jdbc               the JDBC client on the job repository's database
+     * @param transactionManager the transaction manager of that database
+     * @param clock              the clock for {@code UPDATED_AT}
+     * @param meters             the application's meter registry, if it has one: rows reaching a state are
+     *                           counted ({@value ImageBatchMetrics#ROWS}), and stored bytes
+     *                           ({@value ImageBatchMetrics#BYTES_STORED})
+     */
+    @Autowired
+    public TaskLedger(JdbcClient jdbc, PlatformTransactionManager transactionManager, Clock clock,
+            ObjectProvider<MeterRegistry> meters) {
+        this(jdbc, transactionManager, clock, ImageBatchMetrics.registry(meters));
+    }
+
+    private TaskLedger(JdbcClient jdbc, PlatformTransactionManager transactionManager, Clock clock,
+            MeterRegistry meters) {
         this.jdbc = jdbc;
         this.ownTransaction = new TransactionTemplate(transactionManager);
         this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
         this.clock = clock;
+        this.meters = meters;
+        this.bytesStored = Counter.builder(ImageBatchMetrics.BYTES_STORED).baseUnit("bytes")
+                .description("image bytes written to the output stores").register(meters);
     }
 
     // ---- batches ----
@@ -142,7 +174,8 @@ public class TaskLedger {
      */
     public boolean insertRejected(String batchId, long rowNum, String rowId, String provider, String model,
             String prompt, String reason) {
-        return insert(batchId, rowNum, rowId, RowState.REJECTED, provider, model, prompt, null, reason);
+        return counted(RowState.REJECTED,
+                insert(batchId, rowNum, rowId, RowState.REJECTED, provider, model, prompt, null, reason));
     }
 
     /**
@@ -172,10 +205,10 @@ public class TaskLedger {
      */
     public void markSubmitted(String batchId, long rowNum, String taskId, long submittedAt, long nextCheckAt,
             long deadlineAt) {
-        update("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', TASK_ID = ?, SUBMITTED_AT = ?, NEXT_CHECK_AT = ?,"
+        counted(RowState.SUBMITTED, update("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', TASK_ID = ?, SUBMITTED_AT = ?, NEXT_CHECK_AT = ?,"
                 + " DEADLINE_AT = ?, ERROR = NULL, ERROR_CODE = NULL, UPDATED_AT = ?"
                 + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
-                taskId, submittedAt, nextCheckAt, deadlineAt, now(), batchId, rowNum);
+                taskId, submittedAt, nextCheckAt, deadlineAt, now(), batchId, rowNum) > 0);
     }
 
     /**
@@ -254,9 +287,9 @@ public class TaskLedger {
      * @param reason what happened, for the report
      */
     public void markUncertain(String batchId, long rowNum, String reason) {
-        update("UPDATE IB_TASK_LEDGER SET STATE = 'UNCERTAIN', ERROR = ?, UPDATED_AT = ?"
+        counted(RowState.UNCERTAIN, update("UPDATE IB_TASK_LEDGER SET STATE = 'UNCERTAIN', ERROR = ?, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
-                reason, now(), batchId, rowNum);
+                reason, now(), batchId, rowNum) > 0);
     }
 
     /** @return the batch's UNCERTAIN rows, in row order */
@@ -288,9 +321,9 @@ public class TaskLedger {
 
     /** Marks a row the provider refused at create time (HTTP 400/413/422): never resent unchanged. */
     public void markRejectedByProvider(String batchId, long rowNum, String errorCode, String reason) {
-        update("UPDATE IB_TASK_LEDGER SET STATE = 'REJECTED', ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?"
+        counted(RowState.REJECTED, update("UPDATE IB_TASK_LEDGER SET STATE = 'REJECTED', ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
-                errorCode, reason, now(), batchId, rowNum);
+                errorCode, reason, now(), batchId, rowNum) > 0);
     }
 
     /**
@@ -344,10 +377,10 @@ public class TaskLedger {
 
     /** Records a task that succeeded, with its result URL; the download step takes it from here. */
     public void markSucceeded(String batchId, long rowNum, String providerState, String resultUrl) {
-        update("UPDATE IB_TASK_LEDGER SET STATE = 'SUCCEEDED', PROVIDER_STATE = ?, RESULT_URL = ?, POLLS = POLLS + 1,"
+        counted(RowState.SUCCEEDED, update("UPDATE IB_TASK_LEDGER SET STATE = 'SUCCEEDED', PROVIDER_STATE = ?, RESULT_URL = ?, POLLS = POLLS + 1,"
                         + " ERROR = NULL, NEXT_CHECK_AT = ?, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
-                providerState, resultUrl, now(), now(), batchId, rowNum);
+                providerState, resultUrl, now(), now(), batchId, rowNum) > 0);
     }
 
     /**
@@ -358,10 +391,10 @@ public class TaskLedger {
      * @param reason    the provider's message or ours
      */
     public void markFailed(String batchId, long rowNum, String providerState, String errorCode, String reason) {
-        update("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', PROVIDER_STATE = COALESCE(?, PROVIDER_STATE),"
+        counted(RowState.FAILED, update("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', PROVIDER_STATE = COALESCE(?, PROVIDER_STATE),"
                         + " ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTING', 'SUBMITTED', 'RUNNING', 'SUCCEEDED')",
-                providerState, errorCode, reason, now(), batchId, rowNum);
+                providerState, errorCode, reason, now(), batchId, rowNum) > 0);
     }
 
     // ---- download step ----
@@ -408,10 +441,12 @@ public class TaskLedger {
      * @param bytes     its size in bytes
      */
     public void markStored(String batchId, long rowNum, String outputUri, String sha256, long bytes) {
-        update("UPDATE IB_TASK_LEDGER SET STATE = 'STORED', OUTPUT_URI = ?, SHA256 = ?, BYTES = ?,"
+        if (counted(RowState.STORED, update("UPDATE IB_TASK_LEDGER SET STATE = 'STORED', OUTPUT_URI = ?, SHA256 = ?, BYTES = ?,"
                         + " DOWNLOAD_ATTEMPTS = DOWNLOAD_ATTEMPTS + 1, ERROR = NULL, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUCCEEDED'",
-                outputUri, sha256, bytes, now(), batchId, rowNum);
+                outputUri, sha256, bytes, now(), batchId, rowNum) > 0)) {
+            bytesStored.increment(bytes);
+        }
     }
 
     // ---- report and progress ----
@@ -462,8 +497,20 @@ public class TaskLedger {
         return rs.wasNull() ? null : value;
     }
 
-    private void update(String sql, Object... params) {
-        write(() -> jdbc.sql(sql).params(params).update());
+    /** @return the number of rows the statement changed */
+    private int update(String sql, Object... params) {
+        int[] changed = {0};
+        write(() -> changed[0] = jdbc.sql(sql).params(params).update());
+        return changed[0];
+    }
+
+    /** Counts a row that reached {@code state} now ({@value ImageBatchMetrics#ROWS}); a repeated write counts not. */
+    private boolean counted(RowState state, boolean changed) {
+        if (changed) {
+            Counter.builder(ImageBatchMetrics.ROWS).description("catalogue rows that reached a state")
+                    .tag(ImageBatchMetrics.STATE, state.name()).register(meters).increment();
+        }
+        return changed;
     }
 
     private void write(Runnable work) {
