@@ -229,8 +229,12 @@ public class BatchRunner {
                 .toJobParameters();
     }
 
-    /** @return the last execution of the batch's current job instance, or null before its first run */
-    JobExecution lastExecution(String batchId) {
+    /**
+     * @param batchId a batch id
+     * @return the last execution of the batch's current job instance (its latest retry round), or null before
+     *         its first run
+     */
+    public JobExecution lastExecution(String batchId) {
         return jobRepository.getLastJobExecution(ImageProductionJobConfiguration.JOB_NAME, parameters(batchId));
     }
 
