@@ -207,8 +207,18 @@ public final class ImageBatchCli {
             return inContext(serveApplication(plan), plan.springArgs(), out, context -> {
                 JobScheduler scheduler = context.getBean(JobScheduler.class);
                 Duration timeout = context.getBean(ServeProperties.class).stopTimeout();
-                // alongside GracefulShutdown's hook: this one stops every batch this process runs, not only one
-                Thread hook = new Thread(() -> scheduler.shutdown(timeout), "imagebatch-serve-stop");
+                // alongside GracefulShutdown's hook, which stops the batch it knows of and ends the process with
+                // the exit code; this one stops every other batch this process runs, and ends the wait below. It
+                // lets GracefulShutdown go first, so that no batch is asked twice.
+                Thread hook = new Thread(() -> {
+                    scheduler.stopScheduling();
+                    try {
+                        Thread.sleep(300);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    scheduler.shutdown(timeout);
+                }, "imagebatch-serve-stop");
                 Runtime.getRuntime().addShutdownHook(hook);
                 try {
                     scheduler.start(out);

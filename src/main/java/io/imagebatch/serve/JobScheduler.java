@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -88,9 +89,11 @@ public class JobScheduler implements DisposableBean {
     /** The executions running in this context (not those of other processes on the same database). */
     private final Set<JobExecution> running = ConcurrentHashMap.newKeySet();
     private final AtomicInteger jobsInFlight = new AtomicInteger();
-    private final List<ScheduledFuture<?>> schedules = new ArrayList<>();
+    private final List<ScheduledFuture<?>> schedules = new CopyOnWriteArrayList<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean stopping = new AtomicBoolean();
+    private final AtomicBoolean shuttingDown = new AtomicBoolean();
+    private volatile boolean runningAtStop;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Map<String, Integer> lastExitCodes = new ConcurrentHashMap<>();
     private volatile int exitCode = ImageBatchCli.COMPLETED;
@@ -280,6 +283,9 @@ public class JobScheduler implements DisposableBean {
 
     private int runBatch(String jobName, BatchSettings settings) {
         String batchId = settings.batchId();
+        if (stopping.get()) {
+            return ImageBatchCli.FAILED; // shutting down: the next run after the restart does it
+        }
         MDC.put(MDC_BATCH, batchId);
         try (PrintStream out = LogLines.to(log, "job " + jobName)) {
             return runner.run(settings, out);
@@ -324,18 +330,21 @@ public class JobScheduler implements DisposableBean {
      * @return 0 when no batch had to be stopped, 1 when one was (it is resumed by the next run)
      */
     public int shutdown(Duration timeout) {
-        if (!stopping.compareAndSet(false, true)) {
+        stopScheduling();
+        if (!shuttingDown.compareAndSet(false, true)) {
             awaitShutdown();
             return exitCode;
         }
         try {
-            schedules.forEach(s -> s.cancel(false));
             long deadline = System.nanoTime() + timeout.toNanos();
-            Set<Long> stopRequested = new HashSet<>();
+            Set<Long> seen = new HashSet<>();
             while (jobsInFlight.get() > 0 && System.nanoTime() < deadline) {
                 // again on every pass: a run may have started its execution after the first pass
                 for (JobExecution execution : List.copyOf(running)) {
-                    if (stopRequested.add(execution.getId())) {
+                    BatchStatus status = execution.getStatus();
+                    // one that is stopping already was asked by someone else (the SIGTERM hook of the command)
+                    if (seen.add(execution.getId())
+                            && (status == BatchStatus.STARTING || status == BatchStatus.STARTED)) {
                         log.info("Stopping batch {} after its current chunk or poll pass; it can be resumed",
                                 execution.getJobParameters().getString(ImageProductionJobConfiguration.BATCH_ID));
                         try {
@@ -352,7 +361,7 @@ public class JobScheduler implements DisposableBean {
                 log.warn("{} job run(s) did not stop within {} s; they resume from their last checkpoint",
                         jobsInFlight.get(), timeout.toSeconds());
             }
-            exitCode = stopRequested.isEmpty() ? ImageBatchCli.COMPLETED : ImageBatchCli.FAILED;
+            exitCode = seen.isEmpty() && !runningAtStop ? ImageBatchCli.COMPLETED : ImageBatchCli.FAILED;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             exitCode = ImageBatchCli.FAILED;
@@ -361,6 +370,17 @@ public class JobScheduler implements DisposableBean {
             stopped.countDown();
         }
         return exitCode;
+    }
+
+    /**
+     * The first step of {@link #shutdown}, on its own: no run starts any more (a run under way finishes its
+     * current batch). Returns at once; safe to call more than once.
+     */
+    public void stopScheduling() {
+        if (stopping.compareAndSet(false, true)) {
+            runningAtStop = !running.isEmpty();
+            schedules.forEach(s -> s.cancel(false));
+        }
     }
 
     /**
