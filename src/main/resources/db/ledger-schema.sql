@@ -1,15 +1,30 @@
 -- The ImageBatch ledger: the source of truth for every catalogue row (../shared/DESIGN.md, The ledger).
 -- Portable SQL (H2 2.x and PostgreSQL); times are epoch milliseconds (BIGINT) to stay clear of time zones.
+--
+-- Runs at every start (spring.sql.init.mode=always), also while another process runs a batch on the same
+-- database, so every statement must be a quick no-op when its object exists: CREATE TABLE IF NOT EXISTS (no
+-- lock on an existing table) and CREATE INDEX IF NOT EXISTS (on PostgreSQL a SHARE lock, which waits only for
+-- ledger writes in progress, each a short transaction of its own) only. Never ALTER TABLE here: on PostgreSQL
+-- even ALTER TABLE ... ADD COLUMN IF NOT EXISTS first takes an ACCESS EXCLUSIVE lock, which waits for every open
+-- transaction that read the table, and so hangs against a running batch. A column added later goes into its
+-- CREATE TABLE below and into io.imagebatch.ledger.LedgerSchemaUpgrade, which adds it to older ledgers only when
+-- it is missing.
 
 -- One line per batch: the settings it was started with (never a secret).
+-- CALLBACK_TOKEN (issue 3): a random per-batch token (256 bits, hex) in the callback URL; kept so that tasks
+-- created before a restart can still call back. RETRIES (issue 4): the number of retry rounds of the batch
+-- (each is a job instance).
 CREATE TABLE IF NOT EXISTS IB_BATCH (
-    BATCH_ID    VARCHAR(160) NOT NULL PRIMARY KEY,
-    SETTINGS    VARCHAR      NOT NULL,
-    CREATED_AT  BIGINT       NOT NULL
+    BATCH_ID        VARCHAR(160) NOT NULL PRIMARY KEY,
+    SETTINGS        VARCHAR      NOT NULL,
+    CREATED_AT      BIGINT       NOT NULL,
+    CALLBACK_TOKEN  VARCHAR(64),
+    RETRIES         INT          DEFAULT 0 NOT NULL
 );
 
 -- One line per catalogue row of a batch. Keyed by row number, which is stable for a catalogue of a given
 -- content hash; the row id is unique among a batch's accepted rows (a repeated id is itself a REJECTED line).
+-- URL_REFRESHES (issue 4, expired results): how often a fresh result URL was asked for after downloads failed.
 CREATE TABLE IF NOT EXISTS IB_TASK_LEDGER (
     BATCH_ID          VARCHAR(160) NOT NULL,
     ROW_NUM           BIGINT       NOT NULL,
@@ -34,20 +49,17 @@ CREATE TABLE IF NOT EXISTS IB_TASK_LEDGER (
     NEXT_CHECK_AT     BIGINT,
     DEADLINE_AT       BIGINT,
     UPDATED_AT        BIGINT       NOT NULL,
+    URL_REFRESHES     INT          DEFAULT 0 NOT NULL,
     PRIMARY KEY (BATCH_ID, ROW_NUM)
 );
 
 CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_DUE ON IB_TASK_LEDGER (BATCH_ID, STATE, NEXT_CHECK_AT);
 CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_ROW_ID ON IB_TASK_LEDGER (BATCH_ID, ROW_ID);
 
--- Callbacks (issue 3): a random per-batch token (256 bits, hex) in the callback URL; kept so that tasks created
--- before a restart can still call back.
-ALTER TABLE IB_BATCH ADD COLUMN IF NOT EXISTS CALLBACK_TOKEN VARCHAR(64);
+-- Callbacks (issue 3): tasks are found by their taskId.
 CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_TASK ON IB_TASK_LEDGER (BATCH_ID, TASK_ID);
 
--- retry-failed (issue 4): the number of retry rounds of a batch (each is a job instance), and every earlier
--- attempt of a row, so that the ledger keeps them all.
-ALTER TABLE IB_BATCH ADD COLUMN IF NOT EXISTS RETRIES INT DEFAULT 0 NOT NULL;
+-- retry-failed (issue 4): every earlier attempt of a row, so that the ledger keeps them all.
 CREATE TABLE IF NOT EXISTS IB_TASK_ATTEMPT (
     BATCH_ID      VARCHAR(160) NOT NULL,
     ROW_NUM       BIGINT       NOT NULL,
@@ -60,6 +72,3 @@ CREATE TABLE IF NOT EXISTS IB_TASK_ATTEMPT (
     ENDED_AT      BIGINT       NOT NULL,
     PRIMARY KEY (BATCH_ID, ROW_NUM, ATTEMPT)
 );
-
--- Expired results (issue 4): how often a fresh result URL was asked for after downloads failed.
-ALTER TABLE IB_TASK_LEDGER ADD COLUMN IF NOT EXISTS URL_REFRESHES INT DEFAULT 0 NOT NULL;

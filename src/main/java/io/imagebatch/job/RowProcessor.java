@@ -16,7 +16,7 @@ import org.springframework.batch.infrastructure.item.ItemProcessor;
  * recorded in the ledger and the report.
  *
  * <p>Rejections, each naming the row and the column: a problem found while reading (ragged row, empty
- * template value, empty id); a repeated id (the first row with an id keeps it, also across a restart, as the
+ * template value, empty id); a NUL character in a cell; a repeated id (the first row with an id keeps it, also across a restart, as the
  * ledger remembers earlier chunks); an unknown provider; a provider rule
  * ({@link ProviderAdapter#prepare}).
  */
@@ -64,6 +64,10 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
         if (row.problem() != null) {
             return SubmitItem.reject(row, null, null, row.problem());
         }
+        Optional<String> nul = nulCharacter(row);
+        if (nul.isPresent()) {
+            return SubmitItem.reject(row, null, null, nul.get());
+        }
         Optional<String> repeat = repeatedId(row);
         if (repeat.isPresent()) {
             return SubmitItem.reject(row, null, null, repeat.get());
@@ -89,6 +93,23 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
         } catch (RowRejectedException e) {
             return SubmitItem.reject(row, adapter.get().name(), model, e.getMessage());
         }
+    }
+
+    /**
+     * A NUL character (U+0000) is never part of a prompt, and PostgreSQL cannot store one: such a row would fail
+     * its ledger insert on every resume, so it is rejected by name instead.
+     */
+    private static Optional<String> nulCharacter(CatalogueRow row) {
+        String[][] fields = {{"id", row.id()}, {"prompt", row.prompt()}, {"provider", row.provider()},
+            {"model", row.model()}, {"aspect_ratio", row.aspectRatio()}, {"resolution", row.resolution()},
+            {"output_format", row.outputFormat()}, {"reference_images", String.join("|", row.referenceImages())}};
+        for (String[] field : fields) {
+            if (field[1] != null && field[1].indexOf('\u0000') >= 0) {
+                return Optional.of("row " + row.rowNumber() + ", column " + field[0]
+                        + ": contains a NUL character (U+0000), which no provider accepts");
+            }
+        }
+        return Optional.empty();
     }
 
     private Optional<String> repeatedId(CatalogueRow row) {

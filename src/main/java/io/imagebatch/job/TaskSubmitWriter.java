@@ -79,10 +79,12 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
         for (SubmitItem item : chunk) {
             CatalogueRow row = item.row();
             if (item.rejection() != null) {
-                // a row whose id cell is blank has no id: the ledger keys it by its row number
-                String rowId = row.id() != null ? row.id() : String.valueOf(row.rowNumber());
-                ledger.insertRejected(batchId, row.rowNumber(), rowId, item.provider(), item.model(),
-                        row.prompt(), item.rejection());
+                // a row whose id cell is blank (or holds a NUL, which PostgreSQL cannot store) is keyed by number
+                String rowId = row.id() != null && row.id().indexOf('\u0000') < 0 ? row.id()
+                        : String.valueOf(row.rowNumber());
+                String prompt = row.prompt() == null ? null : row.prompt().replace("\u0000", "");
+                ledger.insertRejected(batchId, row.rowNumber(), rowId, item.provider(), item.model(), prompt,
+                        item.rejection());
             } else if (ledger.insertIntent(batchId, row.rowNumber(), row.id(), item.provider(), item.model(),
                     item.request().prompt(), JSON.writeValueAsString(item.request()))
                     || ledger.claimPending(batchId, row.rowNumber())) {

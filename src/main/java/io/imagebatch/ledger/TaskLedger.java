@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -31,8 +32,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>Every write commits in its own transaction ({@code REQUIRES_NEW}), also when called from inside a chunk:
  * the invariants of ../shared/DESIGN.md need the intent committed before a create call and the taskId
  * committed the moment the call returns, not at the end of the chunk.
+ *
+ * <p>Its SQL means the same on H2 2.x and PostgreSQL (TaskLedgerH2Test, TaskLedgerPostgresTest). The schema is
+ * made by {@code db/ledger-schema.sql} at every start and brought up to date by {@link LedgerSchemaUpgrade}.
  */
 @Repository
+@DependsOn(LedgerSchemaUpgrade.BEAN)
 public class TaskLedger {
 
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -49,6 +54,8 @@ public class TaskLedger {
 
     private final JdbcClient jdbc;
     private final TransactionTemplate ownTransaction;
+    /** Joins the caller's transaction, or starts a read-only one. */
+    private final TransactionTemplate readTransaction;
     private final Clock clock;
     private final MeterRegistry meters;
     private final Counter bytesStored;
@@ -83,6 +90,8 @@ public class TaskLedger {
         this.jdbc = jdbc;
         this.ownTransaction = new TransactionTemplate(transactionManager);
         this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        this.readTransaction = new TransactionTemplate(transactionManager);
+        this.readTransaction.setReadOnly(true);
         this.clock = clock;
         this.meters = meters;
         this.bytesStored = Counter.builder(ImageBatchMetrics.BYTES_STORED).baseUnit("bytes")
@@ -98,12 +107,14 @@ public class TaskLedger {
      * @param settings the batch settings as JSON (no secrets)
      */
     public void recordBatch(String batchId, String settings) {
-        write(() -> {
+        ownTransaction.executeWithoutResult(tx -> {
             try {
                 jdbc.sql("INSERT INTO IB_BATCH (BATCH_ID, SETTINGS, CREATED_AT) VALUES (?, ?, ?)")
                         .params(batchId, settings, now()).update();
             } catch (DuplicateKeyException alreadyThere) {
-                // a resumed batch keeps the settings it started with
+                // a resumed batch keeps the settings it started with. PostgreSQL has aborted this transaction
+                // with the failed statement: end it with a rollback, as insert() does, not with a commit
+                tx.setRollbackOnly();
             }
         });
     }
@@ -205,10 +216,11 @@ public class TaskLedger {
      */
     public void markSubmitted(String batchId, long rowNum, String taskId, long submittedAt, long nextCheckAt,
             long deadlineAt) {
-        counted(RowState.SUBMITTED, update("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', TASK_ID = ?, SUBMITTED_AT = ?, NEXT_CHECK_AT = ?,"
+        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', TASK_ID = ?, SUBMITTED_AT = ?, NEXT_CHECK_AT = ?,"
                 + " DEADLINE_AT = ?, ERROR = NULL, ERROR_CODE = NULL, UPDATED_AT = ?"
                 + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
-                taskId, submittedAt, nextCheckAt, deadlineAt, now(), batchId, rowNum) > 0);
+                taskId, submittedAt, nextCheckAt, deadlineAt, now(), batchId, rowNum);
+        counted(RowState.SUBMITTED, changed > 0);
     }
 
     /**
@@ -287,9 +299,10 @@ public class TaskLedger {
      * @param reason what happened, for the report
      */
     public void markUncertain(String batchId, long rowNum, String reason) {
-        counted(RowState.UNCERTAIN, update("UPDATE IB_TASK_LEDGER SET STATE = 'UNCERTAIN', ERROR = ?, UPDATED_AT = ?"
+        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'UNCERTAIN', ERROR = ?, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
-                reason, now(), batchId, rowNum) > 0);
+                reason, now(), batchId, rowNum);
+        counted(RowState.UNCERTAIN, changed > 0);
     }
 
     /** @return the batch's UNCERTAIN rows, in row order */
@@ -321,9 +334,10 @@ public class TaskLedger {
 
     /** Marks a row the provider refused at create time (HTTP 400/413/422): never resent unchanged. */
     public void markRejectedByProvider(String batchId, long rowNum, String errorCode, String reason) {
-        counted(RowState.REJECTED, update("UPDATE IB_TASK_LEDGER SET STATE = 'REJECTED', ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?"
+        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'REJECTED', ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
-                errorCode, reason, now(), batchId, rowNum) > 0);
+                errorCode, reason, now(), batchId, rowNum);
+        counted(RowState.REJECTED, changed > 0);
     }
 
     /**
@@ -377,10 +391,11 @@ public class TaskLedger {
 
     /** Records a task that succeeded, with its result URL; the download step takes it from here. */
     public void markSucceeded(String batchId, long rowNum, String providerState, String resultUrl) {
-        counted(RowState.SUCCEEDED, update("UPDATE IB_TASK_LEDGER SET STATE = 'SUCCEEDED', PROVIDER_STATE = ?, RESULT_URL = ?, POLLS = POLLS + 1,"
+        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'SUCCEEDED', PROVIDER_STATE = ?, RESULT_URL = ?, POLLS = POLLS + 1,"
                         + " ERROR = NULL, NEXT_CHECK_AT = ?, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
-                providerState, resultUrl, now(), now(), batchId, rowNum) > 0);
+                providerState, resultUrl, now(), now(), batchId, rowNum);
+        counted(RowState.SUCCEEDED, changed > 0);
     }
 
     /**
@@ -391,10 +406,11 @@ public class TaskLedger {
      * @param reason    the provider's message or ours
      */
     public void markFailed(String batchId, long rowNum, String providerState, String errorCode, String reason) {
-        counted(RowState.FAILED, update("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', PROVIDER_STATE = COALESCE(?, PROVIDER_STATE),"
+        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', PROVIDER_STATE = COALESCE(?, PROVIDER_STATE),"
                         + " ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTING', 'SUBMITTED', 'RUNNING', 'SUCCEEDED')",
-                providerState, errorCode, reason, now(), batchId, rowNum) > 0);
+                providerState, errorCode, reason, now(), batchId, rowNum);
+        counted(RowState.FAILED, changed > 0);
     }
 
     // ---- download step ----
@@ -441,10 +457,11 @@ public class TaskLedger {
      * @param bytes     its size in bytes
      */
     public void markStored(String batchId, long rowNum, String outputUri, String sha256, long bytes) {
-        if (counted(RowState.STORED, update("UPDATE IB_TASK_LEDGER SET STATE = 'STORED', OUTPUT_URI = ?, SHA256 = ?, BYTES = ?,"
+        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'STORED', OUTPUT_URI = ?, SHA256 = ?, BYTES = ?,"
                         + " DOWNLOAD_ATTEMPTS = DOWNLOAD_ATTEMPTS + 1, ERROR = NULL, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUCCEEDED'",
-                outputUri, sha256, bytes, now(), batchId, rowNum) > 0)) {
+                outputUri, sha256, bytes, now(), batchId, rowNum);
+        if (counted(RowState.STORED, changed > 0)) {
             bytesStored.increment(bytes);
         }
     }
@@ -467,10 +484,14 @@ public class TaskLedger {
      * @param consumer called once per line, in row order
      */
     public void forEachInRowOrder(String batchId, Consumer<LedgerEntry> consumer) {
-        try (Stream<LedgerEntry> rows = jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? ORDER BY ROW_NUM")
-                .param(batchId).withFetchSize(500).query(ENTRY).stream()) {
-            rows.forEach(consumer);
-        }
+        // in a transaction (the caller's, or a read-only one of its own): PostgreSQL's driver honours the fetch
+        // size only with auto-commit off, and otherwise reads the whole result into memory first
+        readTransaction.executeWithoutResult(tx -> {
+            try (Stream<LedgerEntry> rows = jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? ORDER BY ROW_NUM")
+                    .param(batchId).withFetchSize(500).query(ENTRY).stream()) {
+                rows.forEach(consumer);
+            }
+        });
     }
 
     // ---- helpers ----

@@ -20,7 +20,10 @@ import org.apache.commons.csv.CSVRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code status}, {@code stop}, {@code restart} and {@code retry-failed}, through the real command line. */
+/**
+ * {@code status}, {@code stop}, {@code restart} and {@code retry-failed}, through the real command line (on
+ * PostgreSQL too: {@link BatchCommandsPostgresTest}).
+ */
 class BatchCommandsTest {
 
     @TempDir

@@ -37,7 +37,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The whole job, end to end, as a user runs it: the real command line, HTTP to the sandbox provider, images
- * into a real S3-compatible server (S3Proxy), the job repository and ledger in a real H2 file database.
+ * into a real S3-compatible server (S3Proxy), the job repository and ledger in a real H2 file database
+ * ({@link ImageProductionJobPostgresEndToEndTest} runs every test here again on PostgreSQL).
  */
 class ImageProductionJobEndToEndTest {
 
@@ -74,7 +75,7 @@ class ImageProductionJobEndToEndTest {
         sandbox.close();
     }
 
-    private CliRun run(String output, String... extra) {
+    CliRun run(String output, String... extra) {
         return runWithStore(output, s3.endpoint().toString(), extra);
     }
 

@@ -21,10 +21,10 @@ public record CliRun(int exitCode, String output) {
     private static final Pattern BATCH_ID = Pattern.compile("Batch ([a-z0-9._-]+-[0-9a-f]{12})");
 
     /**
-     * Runs {@code run} with the given arguments plus settings that point it at a database in {@code dir} and
-     * make its waits short, so a test takes seconds.
+     * Runs {@code run} with the given arguments plus settings that point it at a database in {@code dir} (or
+     * on PostgreSQL: {@link #database}) and make its waits short, so a test takes seconds.
      *
-     * @param dir  a folder for the H2 database
+     * @param dir  the test's folder (for the H2 database)
      * @param args the command's own arguments (after {@code run})
      * @return the outcome
      */
@@ -35,7 +35,7 @@ public record CliRun(int exitCode, String output) {
     /**
      * Runs any command like {@link #run}.
      *
-     * @param dir     a folder for the H2 database
+     * @param dir     the test's folder (for the H2 database)
      * @param command the command ({@code run}, {@code status}, {@code restart}, ...)
      * @param args    its arguments
      * @return the outcome
@@ -43,7 +43,7 @@ public record CliRun(int exitCode, String output) {
     public static CliRun command(Path dir, String command, String... args) {
         List<String> all = new ArrayList<>(List.of(command));
         all.addAll(List.of(args));
-        all.add("--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db/imagebatch").toAbsolutePath());
+        all.addAll(database(dir));
         for (String fast : List.of("--imagebatch.job.poll-early=100ms", "--imagebatch.job.poll-middle=200ms",
                 "--imagebatch.job.retry-initial-delay=50ms", "--imagebatch.job.retry-max-delay=200ms",
                 "--imagebatch.job.progress-interval=1s")) {
@@ -61,6 +61,20 @@ public record CliRun(int exitCode, String output) {
         String output = bytes.toString(StandardCharsets.UTF_8);
         System.out.print(output);
         return new CliRun(exit, output);
+    }
+
+    /**
+     * The database settings of a run: H2 in {@code dir}, or a PostgreSQL schema of the test server in a test
+     * class marked {@link EnabledIfPostgres} or when the system property
+     * {@value PostgresTestDatabase#CLI_DATABASE} is {@code postgres} ({@link PostgresTestDatabase}).
+     *
+     * @param dir the test's folder
+     * @return the settings, as command-line arguments
+     */
+    public static List<String> database(Path dir) {
+        return PostgresTestDatabase.forCli(dir).map(PostgresTestDatabase.Schema::springArgs)
+                .orElseGet(() -> List.of("--spring.datasource.url=jdbc:h2:file:"
+                        + dir.resolve("db/imagebatch").toAbsolutePath()));
     }
 
     /** @return the batch id the run printed */

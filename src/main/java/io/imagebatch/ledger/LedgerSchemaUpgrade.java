@@ -1,0 +1,103 @@
+package io.imagebatch.ledger;
+
+import java.sql.ResultSetMetaData;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.InitializingBean;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * Brings a ledger made by an earlier version up to date: adds the columns that {@code db/ledger-schema.sql}'s
+ * {@code CREATE TABLE} statements have gained since, when they are missing. Runs at every start, after that
+ * script (Spring Boot's {@code spring.sql.init}), and before the {@link TaskLedger} is used.
+ *
+ * <p>Why not {@code ALTER TABLE ... ADD COLUMN IF NOT EXISTS} in the script itself: on PostgreSQL that statement
+ * takes an ACCESS EXCLUSIVE lock on the table before it looks for the column, also when the column is there.
+ * Started while a batch runs on the same database ({@code status}, {@code stop}, another run), it waits for the
+ * running job's open step transaction, which has read the ledger; every ledger write of the job then queues
+ * behind it, and the step transaction waits for those writes: both processes hang. So the script only creates
+ * what is missing ({@code CREATE TABLE IF NOT EXISTS} takes no lock on an existing table), and a column is added
+ * here only when this database lacks it, as H2 and PostgreSQL both report through JDBC.
+ */
+@Component(LedgerSchemaUpgrade.BEAN)
+@DependsOnDatabaseInitialization
+public class LedgerSchemaUpgrade implements InitializingBean {
+
+    /** The bean name, for {@code @DependsOn}. */
+    public static final String BEAN = "ledgerSchemaUpgrade";
+
+    private static final Logger LOG = LoggerFactory.getLogger(LedgerSchemaUpgrade.class);
+
+    /**
+     * A column added after the first version of its table.
+     *
+     * @param table      the table
+     * @param column     the column
+     * @param definition its type and constraints, as in {@code db/ledger-schema.sql}
+     */
+    record AddedColumn(String table, String column, String definition) {
+    }
+
+    /** Every column added since the first version, oldest first; each is also in the script's CREATE TABLE. */
+    static final List<AddedColumn> ADDED = List.of(
+            // callbacks (issue 3)
+            new AddedColumn("IB_BATCH", "CALLBACK_TOKEN", "VARCHAR(64)"),
+            // retry-failed (issue 4)
+            new AddedColumn("IB_BATCH", "RETRIES", "INT DEFAULT 0 NOT NULL"),
+            // expired results (issue 4)
+            new AddedColumn("IB_TASK_LEDGER", "URL_REFRESHES", "INT DEFAULT 0 NOT NULL"));
+
+    private final JdbcClient jdbc;
+
+    /** @param jdbc the JDBC client on the ledger's database */
+    public LedgerSchemaUpgrade(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    @Override
+    public void afterPropertiesSet() {
+        apply();
+    }
+
+    /**
+     * Adds the missing columns.
+     *
+     * @return the columns added, as {@code TABLE.COLUMN}; empty when the ledger was up to date
+     */
+    public List<String> apply() {
+        List<String> added = new java.util.ArrayList<>();
+        for (String table : ADDED.stream().map(AddedColumn::table).distinct().toList()) {
+            Set<String> present = columns(table);
+            for (AddedColumn c : ADDED) {
+                if (c.table().equals(table) && !present.contains(c.column())) {
+                    // IF NOT EXISTS: another process may be adding it at the same moment
+                    jdbc.sql("ALTER TABLE " + table + " ADD COLUMN IF NOT EXISTS " + c.column() + " " + c.definition())
+                            .update();
+                    added.add(table + "." + c.column());
+                }
+            }
+        }
+        if (!added.isEmpty()) {
+            LOG.info("Ledger schema upgraded: added {}", String.join(", ", added));
+        }
+        return added;
+    }
+
+    /** @return the table's column names, upper case (PostgreSQL reports them in lower case, H2 in upper) */
+    private Set<String> columns(String table) {
+        return jdbc.sql("SELECT * FROM " + table + " WHERE 1 = 0").query(rs -> {
+            ResultSetMetaData meta = rs.getMetaData();
+            Set<String> names = new HashSet<>();
+            for (int i = 1; i <= meta.getColumnCount(); i++) {
+                names.add(meta.getColumnLabel(i).toUpperCase(Locale.ROOT));
+            }
+            return names;
+        });
+    }
+}

@@ -1,0 +1,628 @@
+package io.imagebatch.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.Connection;
+import java.sql.ResultSetMetaData;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.LongStream;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Every {@link TaskLedger} method, and {@code db/ledger-schema.sql}, against a real database: the same tests run
+ * on H2 ({@link TaskLedgerH2Test}, the default database) and on PostgreSQL ({@link TaskLedgerPostgresTest}), so
+ * the ledger's SQL is shown to mean the same on both.
+ */
+abstract class TaskLedgerContract {
+
+    static final String BATCH = "demo-0123456789ab";
+    static final String OTHER = "other-ba9876543210";
+    static final long T0 = 1_750_000_000_000L;
+
+    static {
+        // a connection pool per test: its start and shutdown lines are noise here
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("com.zaxxer.hikari"))
+                .setLevel(ch.qos.logback.classic.Level.WARN);
+    }
+
+    private DataSource dataSource;
+    JdbcClient jdbc;
+    DataSourceTransactionManager transactions;
+    TestClock clock;
+    TaskLedger ledger;
+
+    /** @return a data source on a fresh, empty database (or schema), with at least two connections */
+    abstract DataSource openDataSource();
+
+    @BeforeEach
+    void openLedger() {
+        dataSource = openDataSource();
+        jdbc = JdbcClient.create(dataSource);
+        // as at every start (spring.sql.init.mode=always, then LedgerSchemaUpgrade): here twice
+        applySchema();
+        applySchema();
+        transactions = new DataSourceTransactionManager(dataSource);
+        clock = new TestClock(T0);
+        ledger = new TaskLedger(jdbc, transactions, clock);
+    }
+
+    @AfterEach
+    void closeDataSource() throws Exception {
+        if (dataSource instanceof AutoCloseable closeable) {
+            closeable.close();
+        }
+    }
+
+    /** What every start does: {@code db/ledger-schema.sql}, then {@link LedgerSchemaUpgrade}. */
+    List<String> applySchema() {
+        runScript("db/ledger-schema.sql");
+        return new LedgerSchemaUpgrade(jdbc).apply();
+    }
+
+    private void runScript(String resource) {
+        ResourceDatabasePopulator script = new ResourceDatabasePopulator(new ClassPathResource(resource));
+        script.setContinueOnError(false);
+        script.execute(dataSource);
+    }
+
+    // ---- the schema ----
+
+    @Test
+    void theSchemaRunsAgainAtEveryStartWithoutFailingOrLosingData() {
+        ledger.recordBatch(BATCH, "{}");
+        ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}");
+
+        applySchema();
+
+        assertThat(ledger.batchSettings(BATCH)).contains("{}");
+        assertThat(ledger.find(BATCH, 1)).isPresent();
+        assertThat(columns("IB_BATCH")).containsExactly("BATCH_ID", "SETTINGS", "CREATED_AT", "CALLBACK_TOKEN",
+                "RETRIES");
+        assertThat(columns("IB_TASK_LEDGER")).hasSize(24).startsWith("BATCH_ID", "ROW_NUM", "ROW_ID", "STATE")
+                .endsWith("UPDATED_AT", "URL_REFRESHES");
+        assertThat(columns("IB_TASK_ATTEMPT")).hasSize(9);
+    }
+
+    @Test
+    void aLedgerOfTheFirstVersionIsUpgradedInPlaceOnce() {
+        jdbc.sql("DROP TABLE IB_TASK_ATTEMPT").update();
+        jdbc.sql("DROP TABLE IB_TASK_LEDGER").update();
+        jdbc.sql("DROP TABLE IB_BATCH").update();
+        runScript("ledger/ledger-schema-first-version.sql");
+        jdbc.sql("INSERT INTO IB_BATCH (BATCH_ID, SETTINGS, CREATED_AT) VALUES (?, '{}', ?)").params(BATCH, T0)
+                .update();
+        jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, ROW_ID, STATE, UPDATED_AT) VALUES (?, 1, 'A1',"
+                + " 'FAILED', ?)").params(BATCH, T0).update();
+        assertThat(columns("IB_BATCH")).doesNotContain("CALLBACK_TOKEN", "RETRIES");
+
+        assertThat(applySchema()).containsExactly("IB_BATCH.CALLBACK_TOKEN", "IB_BATCH.RETRIES",
+                "IB_TASK_LEDGER.URL_REFRESHES");
+        assertThat(applySchema()).isEmpty();
+
+        assertThat(columns("IB_BATCH")).containsExactly("BATCH_ID", "SETTINGS", "CREATED_AT", "CALLBACK_TOKEN",
+                "RETRIES");
+        assertThat(columns("IB_TASK_LEDGER")).hasSize(24).endsWith("URL_REFRESHES");
+        // the old lines read as new ones, with the new columns' defaults
+        assertThat(ledger.retryRounds(BATCH)).isZero();
+        assertThat(ledger.find(BATCH, 1).orElseThrow())
+                .extracting(LedgerEntry::state, LedgerEntry::attempt, LedgerEntry::urlRefreshes)
+                .containsExactly(RowState.FAILED, 1, 0);
+        assertThat(ledger.startRetryRound(BATCH, false)).isEqualTo(1);
+        assertThat(ledger.archivedAttempts(BATCH)).isEqualTo(1);
+        assertThat(ledger.callbackToken(BATCH)).hasSize(64);
+    }
+
+    /**
+     * Another process starts (status, stop, a second run) while a batch runs: its schema run must neither wait
+     * for the running job's open step transaction, which has read the ledger, nor hold up the job's ledger writes.
+     */
+    @Test
+    void theSchemaRunsWhileARunningJobHasTheLedgerOpenInATransaction() throws Exception {
+        ledger.recordBatch(BATCH, "{}");
+        ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}");
+        try (Connection step = dataSource.getConnection()) {
+            step.setAutoCommit(false);
+            try (Statement s = step.createStatement()) {
+                s.executeQuery("SELECT COUNT(*) FROM IB_TASK_LEDGER").close();
+                s.executeQuery("SELECT COUNT(*) FROM IB_BATCH").close();
+                s.executeQuery("SELECT COUNT(*) FROM IB_TASK_ATTEMPT").close();
+            }
+            ExecutorService otherProcess = Executors.newSingleThreadExecutor();
+            try {
+                Future<List<String>> start = otherProcess.submit(this::applySchema);
+                assertThat(start.get(15, TimeUnit.SECONDS)).isEmpty();
+                // and the running job's own writes go on
+                Future<?> write = otherProcess.submit(() ->
+                        ledger.markSubmitted(BATCH, 1, "task-1", T0, T0, T0));
+                write.get(15, TimeUnit.SECONDS);
+            } finally {
+                otherProcess.shutdownNow();
+                step.rollback();
+            }
+        }
+        assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.SUBMITTED);
+    }
+
+    private List<String> columns(String table) {
+        return jdbc.sql("SELECT * FROM " + table + " WHERE 1 = 0").query(rs -> {
+            ResultSetMetaData meta = rs.getMetaData();
+            List<String> names = new ArrayList<>();
+            for (int i = 1; i <= meta.getColumnCount(); i++) {
+                names.add(meta.getColumnLabel(i).toUpperCase(java.util.Locale.ROOT));
+            }
+            return names;
+        });
+    }
+
+    // ---- batches ----
+
+    @Test
+    void aBatchKeepsTheSettingsItStartedWith() {
+        assertThat(ledger.batchSettings(BATCH)).isEmpty();
+        ledger.recordBatch(BATCH, "{\"v\":1}");
+        ledger.recordBatch(BATCH, "{\"v\":2}");
+        assertThat(ledger.batchSettings(BATCH)).contains("{\"v\":1}");
+        assertThat(ledger.retryRounds(BATCH)).isZero();
+    }
+
+    @Test
+    void recordingAKnownBatchInsideATransactionLeavesThatTransactionUsable() {
+        ledger.recordBatch(BATCH, "{\"v\":1}");
+        long count = new TransactionTemplate(transactions).execute(tx -> {
+            ledger.recordBatch(BATCH, "{\"v\":2}");
+            return jdbc.sql("SELECT COUNT(*) FROM IB_BATCH").query(Long.class).single();
+        });
+        assertThat(count).isEqualTo(1);
+    }
+
+    @Test
+    void batchesAreListedNewestFirstUpToTheLimit() {
+        for (String id : List.of("a-000000000001", "b-000000000002", "c-000000000003")) {
+            ledger.recordBatch(id, "{}");
+            clock.advance(1000);
+        }
+        assertThat(ledger.batches(2)).containsExactly(Map.entry("c-000000000003", T0 + 2000),
+                Map.entry("b-000000000002", T0 + 1000));
+        assertThat(ledger.batches(10)).hasSize(3);
+    }
+
+    @Test
+    void theCallbackTokenIsMadeOnceAndKept() {
+        ledger.recordBatch(BATCH, "{}");
+        assertThat(ledger.storedCallbackToken(BATCH)).isEmpty();
+
+        String token = ledger.callbackToken(BATCH);
+
+        assertThat(token).matches("[0-9a-f]{64}");
+        assertThat(ledger.callbackToken(BATCH)).isEqualTo(token);
+        assertThat(ledger.storedCallbackToken(BATCH)).contains(token);
+        assertThat(ledger.storedCallbackToken(OTHER)).isEmpty();
+        assertThatThrownBy(() -> ledger.callbackToken(OTHER)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(OTHER);
+    }
+
+    // ---- submit step ----
+
+    @Test
+    void anIntentIsRecordedOnceAndASecondInsertOfTheSameRowIsRefused() {
+        assertThat(ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "first", "{}")).isTrue();
+        clock.advance(5);
+        assertThat(ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "second", "{}")).isFalse();
+        assertThat(ledger.insertRejected(BATCH, 1, "A1", null, null, "third", "no")).isFalse();
+
+        LedgerEntry entry = ledger.find(BATCH, 1).orElseThrow();
+        assertThat(entry.state()).isEqualTo(RowState.SUBMITTING);
+        assertThat(entry.prompt()).isEqualTo("first");
+        assertThat(entry.updatedAt()).isEqualTo(T0);
+        // the same row number in another batch is another row
+        assertThat(ledger.insertIntent(OTHER, 1, "A1", "liangxin", "m", "first", "{}")).isTrue();
+    }
+
+    @Test
+    void intentsCommitOnTheirOwnAndARefusedOneLeavesTheChunkTransactionUsable() {
+        ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}");
+        TransactionTemplate chunk = new TransactionTemplate(transactions);
+        chunk.executeWithoutResult(tx -> {
+            assertThat(ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}")).isFalse();
+            assertThat(ledger.insertIntent(BATCH, 2, "A2", "liangxin", "m", "p", "{}")).isTrue();
+            // the chunk's own transaction still works after the refused insert
+            assertThat(jdbc.sql("SELECT COUNT(*) FROM IB_TASK_LEDGER").query(Long.class).single()).isEqualTo(2);
+            tx.setRollbackOnly();
+        });
+        // committed in their own transactions: the chunk's rollback does not take the intent back
+        assertThat(ledger.find(BATCH, 2)).map(LedgerEntry::state).contains(RowState.SUBMITTING);
+    }
+
+    @Test
+    void aRejectedRowIsRecordedWithItsReasonAndNothingElse() {
+        assertThat(ledger.insertRejected(BATCH, 7, "row-7", null, null, null, "row 7, column prompt: empty"))
+                .isTrue();
+
+        LedgerEntry e = ledger.find(BATCH, 7).orElseThrow();
+        assertThat(e).isEqualTo(new LedgerEntry(BATCH, 7, "row-7", RowState.REJECTED, 1, null, null, null, null,
+                null, null, null, null, null, null, null, "row 7, column prompt: empty", 0, 0, null, null, null, T0,
+                0));
+        assertThat(ledger.find(BATCH, 8)).isEmpty();
+    }
+
+    @Test
+    void everyColumnOfALineThatWentAllTheWayMapsBackToTheRecord() {
+        String prompt = "Studio photo of the \u00c5sa chair \u2014 \u6905\u5b50 \ud83e\ude91, \"quoted\", it's "
+                + "x".repeat(5000);
+        ledger.insertIntent(BATCH, 3, "NB-1003", "liangxin", "nano-banana-pro", prompt, "{\"prompt\":\"...\"}");
+        clock.advance(10);
+        ledger.markSubmitted(BATCH, 3, "task-3", T0 + 10, T0 + 2500, T0 + 900_000);
+        clock.advance(10);
+        ledger.markPolled(BATCH, 3, RowState.RUNNING, "GENERATING", T0 + 5000);
+        ledger.markSucceeded(BATCH, 3, "SUCCESS", "https://img.example/3-old.png");
+        ledger.rescheduleDownload(BATCH, 3, T0 + 6000, "HTTP 403");
+        ledger.refreshResultUrl(BATCH, 3, "https://img.example/3.png", "expired");
+        clock.advance(10);
+        long big = 5_000_000_000L; // past an int: BYTES is a BIGINT
+        ledger.markStored(BATCH, 3, "s3://b/p/NB-1003.png", "ab".repeat(32), big);
+
+        LedgerEntry e = ledger.find(BATCH, 3).orElseThrow();
+        assertThat(e).isEqualTo(new LedgerEntry(BATCH, 3, "NB-1003", RowState.STORED, 1, "liangxin",
+                "nano-banana-pro", prompt, "{\"prompt\":\"...\"}", "task-3", "SUCCESS", "https://img.example/3.png",
+                "s3://b/p/NB-1003.png", "ab".repeat(32), big, null, null, 2, 1, T0 + 10, T0 + 20, T0 + 900_000,
+                T0 + 30, 1));
+    }
+
+    @Test
+    void aTaskIdIsRecordedOnlyForARowWhoseIntentIsInFlight() {
+        ledger.insertRejected(BATCH, 1, "A1", null, null, "p", "bad");
+        ledger.markSubmitted(BATCH, 1, "task-1", T0, T0, T0);
+        assertThat(ledger.find(BATCH, 1).orElseThrow().taskId()).isNull();
+
+        ledger.insertIntent(BATCH, 2, "A2", "liangxin", "m", "p", "{}");
+        ledger.markSubmitted(BATCH, 2, "task-2", T0 + 1, T0 + 2, T0 + 3);
+        LedgerEntry e = ledger.find(BATCH, 2).orElseThrow();
+        assertThat(e.state()).isEqualTo(RowState.SUBMITTED);
+        assertThat(e.taskId()).isEqualTo("task-2");
+        assertThat(List.of(e.submittedAt(), e.nextCheckAt(), e.deadlineAt())).containsExactly(T0 + 1, T0 + 2, T0 + 3);
+    }
+
+    @Test
+    void anIntentWithoutATaskIsReleasedMarkedUncertainOrRejectedButOnlyWhileSubmitting() {
+        for (long row = 1; row <= 4; row++) {
+            ledger.insertIntent(BATCH, row, "A" + row, "liangxin", "m", "p", "{}");
+        }
+        ledger.markSubmitted(BATCH, 4, "task-4", T0, T0, T0);
+
+        ledger.releaseIntent(BATCH, 1);
+        ledger.markUncertain(BATCH, 2, "timed out");
+        ledger.markRejectedByProvider(BATCH, 3, "400", "prompt too long");
+        ledger.releaseIntent(BATCH, 4);
+        ledger.markUncertain(BATCH, 4, "no");
+        ledger.markRejectedByProvider(BATCH, 4, "400", "no");
+
+        assertThat(ledger.find(BATCH, 1)).isEmpty();
+        assertThat(ledger.find(BATCH, 2).orElseThrow()).extracting(LedgerEntry::state, LedgerEntry::error)
+                .containsExactly(RowState.UNCERTAIN, "timed out");
+        assertThat(ledger.find(BATCH, 3).orElseThrow())
+                .extracting(LedgerEntry::state, LedgerEntry::errorCode, LedgerEntry::error)
+                .containsExactly(RowState.REJECTED, "400", "prompt too long");
+        assertThat(ledger.find(BATCH, 4).orElseThrow().state()).isEqualTo(RowState.SUBMITTED);
+        // a released row can be sent again
+        assertThat(ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}")).isTrue();
+    }
+
+    @Test
+    void theFirstRowWithAnIdIsFound() {
+        ledger.insertIntent(BATCH, 5, "dup", "liangxin", "m", "p", "{}");
+        ledger.insertRejected(BATCH, 9, "dup", null, null, "p", "repeats row 5");
+        ledger.insertIntent(OTHER, 2, "dup", "liangxin", "m", "p", "{}");
+
+        assertThat(ledger.firstRowWithId(BATCH, "dup")).contains(5L);
+        assertThat(ledger.firstRowWithId(BATCH, "none")).isEmpty();
+        assertThat(ledger.firstRowWithId("unknown-000000000000", "dup")).isEmpty();
+    }
+
+    // ---- poll step ----
+
+    @Test
+    void rowsDueForPollComeEarliestFirstThenByRowUpToTheLimit() {
+        submitted(BATCH, 1, T0 + 300);
+        submitted(BATCH, 2, T0 + 100);
+        submitted(BATCH, 3, T0 + 100);
+        submitted(BATCH, 4, T0 + 200);
+        submitted(BATCH, 5, T0 + 999); // not due yet
+        submitted(OTHER, 6, T0);       // another batch
+        ledger.markPolled(BATCH, 4, RowState.RUNNING, "GENERATING", T0 + 200);
+        ledger.insertIntent(BATCH, 7, "A7", "liangxin", "m", "p", "{}"); // no task yet
+
+        assertThat(ledger.dueForPoll(BATCH, T0 + 500, 10)).extracting(LedgerEntry::rowNum)
+                .containsExactly(2L, 3L, 4L, 1L);
+        assertThat(ledger.dueForPoll(BATCH, T0 + 500, 2)).extracting(LedgerEntry::rowNum).containsExactly(2L, 3L);
+        assertThat(ledger.dueForPoll(BATCH, T0 + 50, 10)).isEmpty();
+        assertThat(ledger.nextPollAt(BATCH)).contains(T0 + 100);
+        assertThat(ledger.nextPollAt("unknown-000000000000")).isEmpty();
+    }
+
+    @Test
+    void pollAnswersAreRecordedOnlyForInFlightRows() {
+        submitted(BATCH, 1, T0);
+        clock.advance(100);
+        ledger.markPolled(BATCH, 1, RowState.RUNNING, "GENERATING", T0 + 1000);
+        ledger.reschedule(BATCH, 1, T0 + 3000, "HTTP 503");
+
+        LedgerEntry e = ledger.find(BATCH, 1).orElseThrow();
+        assertThat(e.state()).isEqualTo(RowState.RUNNING);
+        assertThat(e.providerState()).isEqualTo("GENERATING");
+        assertThat(e.polls()).isEqualTo(2);
+        assertThat(e.nextCheckAt()).isEqualTo(T0 + 3000);
+        assertThat(e.error()).isEqualTo("HTTP 503");
+        assertThat(e.updatedAt()).isEqualTo(T0 + 100);
+
+        ledger.markSucceeded(BATCH, 1, "SUCCESS", "https://img.example/1.png");
+        e = ledger.find(BATCH, 1).orElseThrow();
+        assertThat(e.state()).isEqualTo(RowState.SUCCEEDED);
+        assertThat(e.resultUrl()).isEqualTo("https://img.example/1.png");
+        assertThat(e.error()).isNull();
+        assertThat(e.polls()).isEqualTo(3);
+        assertThat(e.nextCheckAt()).isEqualTo(T0 + 100);
+
+        // no longer in flight: poll answers change nothing
+        ledger.markPolled(BATCH, 1, RowState.RUNNING, "LATE", T0);
+        ledger.reschedule(BATCH, 1, T0, "late");
+        assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.SUCCEEDED);
+        assertThat(ledger.nextPollAt(BATCH)).isEmpty();
+    }
+
+    @Test
+    void aFailedRowKeepsTheProviderStateItHadWhenTheFailureBringsNone() {
+        submitted(BATCH, 1, T0);
+        submitted(BATCH, 2, T0);
+        ledger.markPolled(BATCH, 1, RowState.RUNNING, "GENERATING", T0);
+        ledger.markPolled(BATCH, 2, RowState.RUNNING, "GENERATING", T0);
+
+        ledger.markFailed(BATCH, 1, null, "deadline", "not finished in 15m");
+        ledger.markFailed(BATCH, 2, "FAILED", "CONTENT_POLICY", "refused");
+
+        assertThat(ledger.find(BATCH, 1).orElseThrow())
+                .extracting(LedgerEntry::state, LedgerEntry::providerState, LedgerEntry::errorCode)
+                .containsExactly(RowState.FAILED, "GENERATING", "deadline");
+        assertThat(ledger.find(BATCH, 2).orElseThrow())
+                .extracting(LedgerEntry::state, LedgerEntry::providerState, LedgerEntry::error)
+                .containsExactly(RowState.FAILED, "FAILED", "refused");
+
+        // a stored row is final
+        stored(BATCH, 3);
+        ledger.markFailed(BATCH, 3, null, "download", "no");
+        assertThat(ledger.find(BATCH, 3).orElseThrow().state()).isEqualTo(RowState.STORED);
+    }
+
+    @Test
+    void aCallbackExpeditesOnlyAnInFlightTaskOfItsProvider() {
+        submitted(BATCH, 1, T0 + 60_000);
+        clock.advance(7);
+
+        assertThat(ledger.expediteCheck(BATCH, "mingyan", "task-1")).isFalse();
+        assertThat(ledger.expediteCheck(BATCH, "liangxin", "task-x")).isFalse();
+        assertThat(ledger.expediteCheck(OTHER, "liangxin", "task-1")).isFalse();
+        assertThat(ledger.expediteCheck(BATCH, "liangxin", "task-1")).isTrue();
+        assertThat(ledger.find(BATCH, 1).orElseThrow().nextCheckAt()).isEqualTo(T0 + 7);
+
+        ledger.markSucceeded(BATCH, 1, "SUCCESS", "https://img.example/1.png");
+        assertThat(ledger.expediteCheck(BATCH, "liangxin", "task-1")).isFalse();
+    }
+
+    // ---- download step ----
+
+    @Test
+    void rowsDueForDownloadComeInRowOrderUpToTheLimit() {
+        for (long row : List.of(4L, 2L, 3L, 1L)) {
+            succeeded(BATCH, row);
+        }
+        ledger.rescheduleDownload(BATCH, 3, T0 + 10_000, "HTTP 500");
+        succeeded(OTHER, 5);
+
+        assertThat(ledger.dueForDownload(BATCH, T0, 10)).extracting(LedgerEntry::rowNum).containsExactly(1L, 2L, 4L);
+        assertThat(ledger.dueForDownload(BATCH, T0, 2)).extracting(LedgerEntry::rowNum).containsExactly(1L, 2L);
+        assertThat(ledger.dueForDownload(BATCH, T0 + 10_000, 10)).extracting(LedgerEntry::rowNum)
+                .containsExactly(1L, 2L, 3L, 4L);
+        LedgerEntry three = ledger.find(BATCH, 3).orElseThrow();
+        assertThat(three.downloadAttempts()).isEqualTo(1);
+        assertThat(three.error()).isEqualTo("HTTP 500");
+
+        assertThat(ledger.nextDownloadAt(BATCH)).contains(T0);
+        for (long row : List.of(1L, 2L, 4L)) {
+            ledger.markStored(BATCH, row, "file:out/" + row + ".png", "00".repeat(32), 10);
+        }
+        assertThat(ledger.nextDownloadAt(BATCH)).contains(T0 + 10_000);
+        assertThat(ledger.nextDownloadAt("unknown-000000000000")).isEmpty();
+    }
+
+    @Test
+    void aFreshResultUrlStartsTheDownloadsOver() {
+        succeeded(BATCH, 1);
+        ledger.rescheduleDownload(BATCH, 1, T0 + 1000, "HTTP 403");
+        ledger.rescheduleDownload(BATCH, 1, T0 + 3000, "HTTP 403");
+        clock.advance(5000);
+
+        ledger.refreshResultUrl(BATCH, 1, "https://img.example/fresh.png", "expired after 2 attempts");
+
+        LedgerEntry e = ledger.find(BATCH, 1).orElseThrow();
+        assertThat(e.resultUrl()).isEqualTo("https://img.example/fresh.png");
+        assertThat(e.downloadAttempts()).isZero();
+        assertThat(e.urlRefreshes()).isEqualTo(1);
+        assertThat(e.nextCheckAt()).isEqualTo(T0 + 5000);
+        assertThat(e.error()).isEqualTo("expired after 2 attempts");
+    }
+
+    // ---- retry-failed ----
+
+    @Test
+    void aRetryRoundArchivesTheFailedAttemptsAndMakesThoseRowsPendingForExactlyOneClaim() {
+        ledger.recordBatch(BATCH, "{}");
+        submitted(BATCH, 1, T0);
+        ledger.markFailed(BATCH, 1, "FAILED", "E1", "generation failed");
+        ledger.insertIntent(BATCH, 2, "A2", "liangxin", "m", "p", "{}");
+        ledger.markUncertain(BATCH, 2, "timed out");
+        stored(BATCH, 3);
+        submitted(OTHER, 1, T0);
+        ledger.markFailed(OTHER, 1, "FAILED", "E1", "other batch");
+
+        assertThat(ledger.claimPending(BATCH, 1)).isFalse();
+        assertThat(ledger.startRetryRound(BATCH, false)).isEqualTo(1);
+
+        assertThat(ledger.retryRounds(BATCH)).isEqualTo(1);
+        assertThat(ledger.archivedAttempts(BATCH)).isEqualTo(1);
+        LedgerEntry pending = ledger.find(BATCH, 1).orElseThrow();
+        assertThat(pending.state()).isEqualTo(RowState.PENDING);
+        assertThat(pending.attempt()).isEqualTo(2);
+        assertThat(List.of(pending.polls(), pending.downloadAttempts())).containsOnly(0);
+        assertThat(new Object[] {pending.taskId(), pending.providerState(), pending.resultUrl(),
+            pending.errorCode(), pending.error(), pending.submittedAt(), pending.nextCheckAt(),
+            pending.deadlineAt()}).containsOnlyNulls();
+        assertThat(jdbc.sql("SELECT ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR FROM IB_TASK_ATTEMPT"
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = 1").param(BATCH)
+                .query((rs, i) -> List.of(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5))).single())
+                .isEqualTo(List.of(1, "FAILED", "task-1", "E1", "generation failed"));
+        assertThat(ledger.find(BATCH, 2).orElseThrow().state()).isEqualTo(RowState.UNCERTAIN);
+        assertThat(ledger.find(OTHER, 1).orElseThrow().state()).isEqualTo(RowState.FAILED);
+
+        assertThat(ledger.claimPending(BATCH, 1)).isTrue();
+        assertThat(ledger.claimPending(BATCH, 1)).isFalse();
+        assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.SUBMITTING);
+
+        // a second round, with the uncertain rows too
+        ledger.markSubmitted(BATCH, 1, "task-1b", T0, T0, T0);
+        ledger.markFailed(BATCH, 1, "FAILED", "E2", "failed again");
+        assertThat(ledger.startRetryRound(BATCH, true)).isEqualTo(2);
+        assertThat(ledger.retryRounds(BATCH)).isEqualTo(2);
+        assertThat(ledger.archivedAttempts(BATCH)).isEqualTo(3);
+        assertThat(ledger.find(BATCH, 1).orElseThrow().attempt()).isEqualTo(3);
+        assertThat(ledger.find(BATCH, 2).orElseThrow()).extracting(LedgerEntry::state, LedgerEntry::attempt)
+                .containsExactly(RowState.PENDING, 2);
+        assertThat(ledger.retryRounds("unknown-000000000000")).isZero();
+        assertThat(ledger.archivedAttempts(OTHER)).isZero();
+    }
+
+    // ---- report and progress ----
+
+    @Test
+    void linesAreCountedPerState() {
+        submitted(BATCH, 1, T0);
+        submitted(BATCH, 2, T0);
+        stored(BATCH, 3);
+        ledger.insertRejected(BATCH, 4, "A4", null, null, "p", "bad");
+        ledger.insertIntent(BATCH, 5, "A5", "liangxin", "m", "p", "{}");
+        ledger.insertRejected(OTHER, 1, "A1", null, null, "p", "bad");
+
+        assertThat(ledger.countByState(BATCH)).containsExactlyInAnyOrderEntriesOf(Map.of(RowState.SUBMITTED, 2L,
+                RowState.STORED, 1L, RowState.REJECTED, 1L, RowState.SUBMITTING, 1L));
+        assertThat(ledger.countByState("unknown-000000000000")).isEmpty();
+    }
+
+    @Test
+    void linesStreamInRowOrderPastTheFetchSizeInsideAndOutsideATransaction() {
+        List<Long> rows = new ArrayList<>(LongStream.rangeClosed(1, 1234).boxed().toList());
+        Collections.shuffle(rows, new Random(42));
+        for (long row : rows) {
+            ledger.insertRejected(BATCH, row, "r" + row, null, null, "prompt " + row, "reason " + row);
+        }
+        ledger.insertRejected(OTHER, 1, "x", null, null, "p", "other batch");
+
+        List<Long> streamed = new ArrayList<>();
+        ledger.forEachInRowOrder(BATCH, e -> {
+            assertThat(e.prompt()).isEqualTo("prompt " + e.rowNum());
+            streamed.add(e.rowNum());
+        });
+        assertThat(streamed).containsExactlyElementsOf(LongStream.rangeClosed(1, 1234).boxed().toList());
+
+        // as the report step calls it: inside the step's transaction
+        Set<Long> inTransaction = new TreeSet<>();
+        new TransactionTemplate(transactions).executeWithoutResult(tx ->
+                ledger.forEachInRowOrder(BATCH, e -> inTransaction.add(e.rowNum())));
+        assertThat(inTransaction).hasSize(1234);
+
+        List<Long> none = new ArrayList<>();
+        ledger.forEachInRowOrder("unknown-000000000000", e -> none.add(e.rowNum()));
+        assertThat(none).isEmpty();
+    }
+
+    // ---- helpers ----
+
+    /** A row whose task was created, first check at {@code nextCheckAt}. */
+    void submitted(String batchId, long row, long nextCheckAt) {
+        ledger.insertIntent(batchId, row, "A" + row, "liangxin", "m", "p" + row, "{}");
+        ledger.markSubmitted(batchId, row, "task-" + row, T0, nextCheckAt, T0 + 900_000);
+    }
+
+    /** A row whose task succeeded, download due at {@link #T0}. */
+    void succeeded(String batchId, long row) {
+        long now = clock.millis();
+        clock.set(T0);
+        submitted(batchId, row, T0);
+        ledger.markSucceeded(batchId, row, "SUCCESS", "https://img.example/" + row + ".png");
+        clock.set(now);
+    }
+
+    void stored(String batchId, long row) {
+        succeeded(batchId, row);
+        ledger.markStored(batchId, row, "file:out/" + row + ".png", "00".repeat(32), 10);
+    }
+
+    /** A clock the test moves. */
+    static final class TestClock extends Clock {
+        private final AtomicLong millis;
+
+        TestClock(long millis) {
+            this.millis = new AtomicLong(millis);
+        }
+
+        void advance(long by) {
+            millis.addAndGet(by);
+        }
+
+        void set(long to) {
+            millis.set(to);
+        }
+
+        @Override
+        public long millis() {
+            return millis.get();
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis());
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+    }
+}

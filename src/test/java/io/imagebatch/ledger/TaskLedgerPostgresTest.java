@@ -1,0 +1,25 @@
+package io.imagebatch.ledger;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.imagebatch.testsupport.EnabledIfPostgres;
+import io.imagebatch.testsupport.PostgresTestDatabase;
+import javax.sql.DataSource;
+
+/**
+ * {@link TaskLedgerContract} on a real PostgreSQL server, each test in a fresh schema; skipped unless
+ * {@code IMAGEBATCH_TEST_POSTGRES_URL} is set ({@link PostgresTestDatabase}).
+ */
+@EnabledIfPostgres
+class TaskLedgerPostgresTest extends TaskLedgerContract {
+
+    @Override
+    DataSource openDataSource() {
+        PostgresTestDatabase.Schema schema = PostgresTestDatabase.current();
+        HikariDataSource dataSource = new HikariDataSource();
+        dataSource.setJdbcUrl(schema.url());
+        dataSource.setUsername(schema.user());
+        dataSource.setPassword(schema.password());
+        dataSource.setMaximumPoolSize(4);
+        return dataSource;
+    }
+}
