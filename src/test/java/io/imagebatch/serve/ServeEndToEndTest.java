@@ -31,7 +31,8 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 /**
  * {@code serve} end to end, as a user runs it: job files in a folder, real cron triggers, HTTP to the sandbox
  * provider, images into a folder, the job repository and ledger in a real H2 file database, and Actuator over
- * real HTTP. Two {@code serve} processes are two Spring contexts in this JVM on the same database file.
+ * real HTTP. Two {@code serve} processes are two Spring contexts in this JVM on the same database file (or the
+ * same PostgreSQL schema, {@link ServePostgresEndToEndTest}).
  */
 @ExtendWith(OutputCaptureExtension.class)
 class ServeEndToEndTest {
@@ -225,8 +226,7 @@ class ServeEndToEndTest {
     }
 
     private RunningServe serve(Path jobs) {
-        RunningServe serve = ImageBatchCli.startServe(List.of("--jobs", jobs.toString(),
-                "--spring.datasource.url=jdbc:h2:file:" + work.resolve("db/imagebatch").toAbsolutePath(),
+        List<String> args = new ArrayList<>(List.of("--jobs", jobs.toString(),
                 "--server.port=0",
                 "--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
                 "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
@@ -234,7 +234,10 @@ class ServeEndToEndTest {
                 "--imagebatch.job.poll-early=100ms", "--imagebatch.job.poll-middle=200ms",
                 "--imagebatch.job.retry-initial-delay=50ms", "--imagebatch.job.retry-max-delay=200ms",
                 "--imagebatch.job.create-attempts=2", "--imagebatch.job.progress-interval=1s",
-                "--imagebatch.serve.stop-timeout=15s"), System.out);
+                "--imagebatch.serve.stop-timeout=15s"));
+        // H2 in the test's folder, or the PostgreSQL schema of ServePostgresEndToEndTest
+        args.addAll(CliRun.database(work));
+        RunningServe serve = ImageBatchCli.startServe(args, System.out);
         serves.add(serve);
         return serve;
     }
