@@ -15,7 +15,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZonedDateTime;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.AbstractJob;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
@@ -42,8 +42,8 @@ import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.annotation.Profile;
-import org.springframework.scheduling.support.CronTrigger;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
+import org.springframework.scheduling.support.CronTrigger;
 import org.springframework.stereotype.Component;
 
 /**
@@ -105,8 +105,8 @@ public class JobScheduler implements DisposableBean {
      * @param lastBatches        each job's last batch
      * @param batches            batch settings by id, for resuming a previous batch
      * @param jobOperator        stops running executions on shutdown
-     * @param imageProductionJob the job, whose executions in this context are tracked (and their steps, for the MDC)
-     * @param steps              the job's steps
+     * @param imageProductionJob the job, whose executions in this context are tracked
+     * @param steps              the job's steps, whose threads get the batch id in the MDC
      * @param properties         pool size and stop timeout
      */
     public JobScheduler(ServeJobs jobs, BatchRunner runner, BatchLocks locks, JobLastBatches lastBatches,
@@ -143,7 +143,7 @@ public class JobScheduler implements DisposableBean {
                     }
 
                     @Override
-                    public org.springframework.batch.core.ExitStatus afterStep(StepExecution execution) {
+                    public ExitStatus afterStep(StepExecution execution) {
                         MDC.remove(MDC_BATCH);
                         return null;
                     }
@@ -172,7 +172,8 @@ public class JobScheduler implements DisposableBean {
         for (JobFile job : jobs.scheduled()) {
             JobFile.Schedule schedule = job.schedule();
             ZonedDateTime next = schedule.expression().next(ZonedDateTime.now(schedule.zone()));
-            out.printf("  %-24s %s, next run %s  (%s)%n", job.jobName(), schedule, next, job.path().getFileName());
+            out.printf("  %-24s %s, next run %s  (%s)%n", job.jobName(), schedule,
+                    next == null ? "never" : next.toOffsetDateTime(), job.path().getFileName());
             schedules.add(taskScheduler.schedule(() -> runJob(job.jobName(), job.path()),
                     new CronTrigger(schedule.cron(), schedule.zone())));
         }

@@ -114,6 +114,7 @@ class ServeEndToEndTest {
                 "$.measurements[0].value")).isPositive();
         assertThat(get(first, "/actuator/prometheus", 200))
                 .contains("imagebatch_provider_requests_total{call=\"create\",outcome=\"success\",provider=\"liangxin\"} 40.0");
+        assertThat(get(first, "/actuator/info", 200)).contains("ImageBatch");
         // the second serve sent nothing
         get(second, "/actuator/metrics/imagebatch.provider.requests?tag=call:create", 404);
         assertThat(output.getOut()).doesNotContain(SandboxProvider.API_KEY);
