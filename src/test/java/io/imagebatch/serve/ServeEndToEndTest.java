@@ -80,9 +80,6 @@ class ServeEndToEndTest {
         }
         assertThat(Files.readAllLines(report)).hasSize(SampleCatalogue.ROWS + 1);
         await().atMost(Duration.ofSeconds(20)).until(() -> first.scheduler().lastExitCode("nightly").orElse(-1) == 0);
-        // both keep firing every 2 s: the batch is complete, so each later run only says so
-        await().atMost(Duration.ofSeconds(20)).until(() -> second.scheduler().lastExitCode("nightly").orElse(-1) == 0);
-        assertThat(output.getOut()).contains("Batch " + batchId + " already completed");
 
         // exactly one task per valid row, across both processes
         assertThat(sandbox.stats().creates()).isEqualTo(SampleCatalogue.VALID);
@@ -117,6 +114,12 @@ class ServeEndToEndTest {
         assertThat(get(first, "/actuator/info", 200)).contains("ImageBatch");
         // the second serve sent nothing
         get(second, "/actuator/metrics/imagebatch.provider.requests?tag=call:create", 404);
+
+        // once the first is gone, the second runs the job: the batch is complete, so it only says so
+        assertThat(first.stop()).isEqualTo(ImageBatchCli.COMPLETED);
+        await().atMost(Duration.ofSeconds(20)).until(() -> second.scheduler().lastExitCode("nightly").orElse(-1) == 0);
+        assertThat(output.getOut()).contains("Batch " + batchId + " already completed");
+        assertThat(sandbox.stats().creates()).isEqualTo(SampleCatalogue.VALID);
         assertThat(output.getOut()).doesNotContain(SandboxProvider.API_KEY);
     }
 
