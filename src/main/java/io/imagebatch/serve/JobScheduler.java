@@ -68,7 +68,7 @@ import org.springframework.stereotype.Component;
  * its steps, and the job's name under {@value #MDC_JOB}.
  */
 @Component
-@Profile("serve")
+@Profile(ImageBatchCli.SERVE_PROFILE)
 public class JobScheduler implements DisposableBean {
 
     /** MDC key of the batch id, on the threads running a batch. */

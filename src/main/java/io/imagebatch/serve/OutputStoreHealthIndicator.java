@@ -34,7 +34,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * never credentials.
  */
 @Component("outputStoresHealthIndicator")
-@Profile("serve")
+@Profile(ImageBatchCli.SERVE_PROFILE)
 public class OutputStoreHealthIndicator implements HealthIndicator, DisposableBean {
 
     private static final Duration S3_TIMEOUT = Duration.ofSeconds(5);
