@@ -33,11 +33,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
 
 /**
  * The command line: parses the command and its options before Spring starts, so that a usage error costs no
@@ -100,6 +103,9 @@ public final class ImageBatchCli {
             SIGTERM stops a run (or serve) gracefully, like stop: the batch ends STOPPED, resumable.
             Exit codes: 0 completed, 1 failed or stopped (run the same command again to resume), 2 usage error.
             """;
+
+    /** The setting that holds the JDBC URL of the job repository and the ledger. */
+    private static final String DATASOURCE_URL = "spring.datasource.url";
 
     /** Providers the sandbox speaks for, in {@code --sandbox} runs. */
     private static final List<String> SANDBOX_PROVIDERS =
@@ -340,12 +346,16 @@ public final class ImageBatchCli {
                 : WebApplicationType.NONE), springArgs, out, command);
     }
 
-    /** The Spring application of every command: no banner, no start-up log, no Spring shutdown hook. */
+    /**
+     * The Spring application of every command ({@code serve} included): no banner, no start-up log, no Spring
+     * shutdown hook, and a crash-safe H2 ({@link #crashSafeH2}).
+     */
     private static SpringApplicationBuilder application(WebApplicationType web) {
         return new SpringApplicationBuilder(ImageBatchApplication.class)
                 .web(web)
                 .logStartupInfo(false)
-                .registerShutdownHook(false);
+                .registerShutdownHook(false)
+                .initializers(ImageBatchCli::crashSafeH2);
     }
 
     /** {@link #inContext(List, PrintStream, java.util.function.Function)} with a prepared application. */
@@ -377,6 +387,55 @@ public final class ImageBatchCli {
             cause = cause.getCause();
         }
         return cause.getMessage() != null ? cause.getMessage() : cause.toString();
+    }
+
+    /**
+     * Makes an H2 database as safe as the ledger's invariants need (../shared/DESIGN.md), for any H2
+     * {@code spring.datasource.url} (from the command line, the environment or {@code application.properties}):
+     * <ul>
+     * <li>{@code WRITE_DELAY=0}: H2 writes committed transactions to its file in the background, up to a second
+     *     later by default, so a process killed in that window loses commits it had reported as done; a row's
+     *     intent or taskId that vanishes that way makes a resumed run send the row again (a task paid for twice).
+     *     With 0 each commit is written to the file before it returns (the operating system keeps it if the
+     *     process dies; a power failure is a matter for the disk and PostgreSQL).</li>
+     * <li>{@code DB_CLOSE_ON_EXIT=FALSE}: H2 closes an open database from a JVM shutdown hook of its own. On
+     *     SIGTERM that hook runs at the same time as {@link GracefulShutdown}'s and closes the database under
+     *     the running job, so the stop cannot be recorded (the batch stays STARTED, not STOPPED). Without it,
+     *     the database is closed with the context, which the shutdown hook waits for.</li>
+     * </ul>
+     * A setting the URL already chooses is left as it is; other databases are left alone.
+     *
+     * @param context the command's context, before its beans are made
+     */
+    static void crashSafeH2(ConfigurableApplicationContext context) {
+        ConfigurableEnvironment environment = context.getEnvironment();
+        String url = environment.getProperty(DATASOURCE_URL);
+        String safe = crashSafeH2Url(url);
+        if (safe != null && !safe.equals(url)) {
+            environment.getPropertySources().addFirst(new MapPropertySource("imagebatch-crash-safe-h2",
+                    Map.of(DATASOURCE_URL, safe)));
+        }
+    }
+
+    /**
+     * @param url a JDBC URL, or null
+     * @return for an H2 URL, the URL with {@code ;WRITE_DELAY=0} appended unless it sets {@code WRITE_DELAY},
+     *         and {@code ;DB_CLOSE_ON_EXIT=FALSE} appended unless it sets {@code DB_CLOSE_ON_EXIT} or
+     *         {@code AUTO_SERVER=TRUE} (which H2 does not allow with it); any other {@code url} unchanged
+     */
+    static String crashSafeH2Url(String url) {
+        if (url == null || !url.regionMatches(true, 0, "jdbc:h2:", 0, "jdbc:h2:".length())) {
+            return url;
+        }
+        String upper = url.toUpperCase(Locale.ROOT).replace(" ", "");
+        String safe = url;
+        if (!upper.contains(";WRITE_DELAY=")) {
+            safe += ";WRITE_DELAY=0";
+        }
+        if (!upper.contains(";DB_CLOSE_ON_EXIT=") && !upper.contains(";AUTO_SERVER=TRUE")) {
+            safe += ";DB_CLOSE_ON_EXIT=FALSE";
+        }
+        return safe;
     }
 
     /**

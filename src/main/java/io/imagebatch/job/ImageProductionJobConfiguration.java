@@ -1,5 +1,6 @@
 package io.imagebatch.job;
 
+import io.imagebatch.callback.CallbackProperties;
 import io.imagebatch.callback.CallbackSignal;
 import io.imagebatch.callback.CallbackUrls;
 import io.imagebatch.catalogue.CatalogueItemReader;
@@ -160,9 +161,9 @@ public class ImageProductionJobConfiguration {
     PollTasklet pollTasklet(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
             ProviderRegistry providers, TaskLedger ledger, JobProperties properties, ExecutorService imagebatchWorkers,
             Clock clock, CallbackSignal callbackSignal, PipelineState pipelineState, PollSchedule pollSchedule,
-            ObjectProvider<MeterRegistry> meters) {
+            CallbackProperties callbackProperties, ObjectProvider<MeterRegistry> meters) {
         return new PollTasklet(batchId, providers, ledger, properties, imagebatchWorkers, clock, callbackSignal,
-                pipelineState, pollSchedule, ImageBatchMetrics.registry(meters));
+                pipelineState, pollSchedule, callbackProperties, ImageBatchMetrics.registry(meters));
     }
 
     /**

@@ -23,6 +23,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param downloadAttempts     attempts to fetch one result image before the row is FAILED; 3
  * @param progressInterval     how often a run prints its progress; 5 s
  * @param printMemory          print the peak heap used at the end of a run (for the benchmark); false
+ * @param pollCallbackFallback with callbacks on, the shortest wait before a task that will call back is polled
+ *                             anyway (the callback normally comes first and makes the query happen at once); 30 s
  */
 @ConfigurationProperties("imagebatch.job")
 public record JobProperties(
@@ -38,7 +40,8 @@ public record JobProperties(
         @DefaultValue("100") int pollBatch,
         @DefaultValue("3") int downloadAttempts,
         @DefaultValue("5s") Duration progressInterval,
-        @DefaultValue("false") boolean printMemory) {
+        @DefaultValue("false") boolean printMemory,
+        @DefaultValue("30s") Duration pollCallbackFallback) {
 
     /**
      * When to query a task next, from its age (the kie.ai schedule of PROVIDERS.md section 1).

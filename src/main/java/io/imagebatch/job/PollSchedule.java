@@ -50,6 +50,22 @@ public class PollSchedule {
     }
 
     /**
+     * When to query a task that will call back (callbacks on, and its provider sends them): polling is then only
+     * the fallback for a callback that never comes, so the next query waits four times as long as without
+     * callbacks, and at least {@link JobProperties#pollCallbackFallback()}; the callback, when it comes, makes the
+     * query happen at once instead.
+     *
+     * @param providerModel for example {@code hiapi Nano-Banana-Pro}
+     * @param ageMillis     the task's age now, ms
+     * @param callsBack     whether a callback is expected for this task
+     * @return how long to wait before querying it, ms
+     */
+    public long nextDelayMillis(String providerModel, long ageMillis, boolean callsBack) {
+        long delay = nextDelayMillis(providerModel, ageMillis);
+        return callsBack ? Math.max(properties.pollCallbackFallback().toMillis(), 4 * delay) : delay;
+    }
+
+    /**
      * @param providerModel for example {@code liangxin nano-banana-pro-flash}
      * @param ageMillis     the task's age now (0 right after its create call), ms
      * @return how long to wait before querying it, ms

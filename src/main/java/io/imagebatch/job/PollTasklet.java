@@ -1,5 +1,6 @@
 package io.imagebatch.job;
 
+import io.imagebatch.callback.CallbackProperties;
 import io.imagebatch.callback.CallbackSignal;
 import io.imagebatch.ledger.LedgerEntry;
 import io.imagebatch.ledger.RowState;
@@ -62,6 +63,7 @@ public class PollTasklet implements Tasklet {
     private final PollSchedule schedule;
     private boolean reconciled;
     private final CallbackSignal callbacks;
+    private final CallbackProperties callbackProperties;
     private final MeterRegistry meters;
 
     /**
@@ -76,11 +78,12 @@ public class PollTasklet implements Tasklet {
      * @param callbacks  wakes an idle pass when a callback made a task due
      * @param pipeline   how the submit step ended: polling is done when it completed and nothing is in flight
      * @param schedule   when to query a task next
+     * @param callbackProperties whether callbacks are on (then polling is only their fallback)
      */
     public PollTasklet(String batchId, ProviderRegistry providers, TaskLedger ledger, JobProperties properties,
             ExecutorService workers, Clock clock, CallbackSignal callbacks, PipelineState pipeline,
-            PollSchedule schedule) {
-        this(batchId, providers, ledger, properties, workers, clock, callbacks, pipeline, schedule,
+            PollSchedule schedule, CallbackProperties callbackProperties) {
+        this(batchId, providers, ledger, properties, workers, clock, callbacks, pipeline, schedule, callbackProperties,
                 new SimpleMeterRegistry());
     }
 
@@ -94,12 +97,13 @@ public class PollTasklet implements Tasklet {
      * @param callbacks  wakes an idle pass when a callback made a task due
      * @param pipeline   how the submit step ended: polling is done when it completed and nothing is in flight
      * @param schedule   when to query a task next
+     * @param callbackProperties whether callbacks are on (then polling is only their fallback)
      * @param meters     where the status queries a task took are recorded when it ends
      *                   ({@value ImageBatchMetrics#STATUS_QUERIES_PER_TASK})
      */
     public PollTasklet(String batchId, ProviderRegistry providers, TaskLedger ledger, JobProperties properties,
             ExecutorService workers, Clock clock, CallbackSignal callbacks, PipelineState pipeline,
-            PollSchedule schedule, MeterRegistry meters) {
+            PollSchedule schedule, CallbackProperties callbackProperties, MeterRegistry meters) {
         this.meters = meters;
         this.batchId = batchId;
         this.providers = providers;
@@ -110,6 +114,7 @@ public class PollTasklet implements Tasklet {
         this.pipeline = pipeline;
         this.schedule = schedule;
         this.callbacks = callbacks;
+        this.callbackProperties = callbackProperties;
     }
 
     @Override
@@ -171,7 +176,8 @@ public class PollTasklet implements Tasklet {
                                 ? RowState.SUBMITTED : RowState.RUNNING;
                         ledger.markPolled(batchId, rowNum, state, status.rawState(),
                                 now + schedule.nextDelayMillis(entry.provider() + " " + entry.model(),
-                                        now - entry.submittedAt()));
+                                        now - entry.submittedAt(),
+                                        callbackProperties.enabled() && adapter.sendsCallbacks()));
                     }
                 }
             }

@@ -120,7 +120,8 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
                 String taskId = adapter.createTask(item.request(), callbackUrl);
                 long now = clock.millis();
                 ledger.markSubmitted(batchId, rowNum, taskId, now,
-                        now + schedule.nextDelayMillis(item.provider() + " " + item.model(), 0),
+                        now + schedule.nextDelayMillis(item.provider() + " " + item.model(), 0,
+                                callbackUrl != null && adapter.sendsCallbacks()),
                         now + properties.taskDeadline().toMillis());
                 return;
             } catch (ProviderException e) {

@@ -110,4 +110,12 @@ public interface ProviderAdapter {
     default boolean canFindTasks() {
         return false;
     }
+
+    /**
+     * @return true when the provider calls back when given a callback URL (every provider but mingyan, which
+     *         documents none): then polling is only the fallback, scheduled late
+     */
+    default boolean sendsCallbacks() {
+        return true;
+    }
 }

@@ -134,6 +134,11 @@ public final class ThrottledProvider implements ProviderAdapter {
         return adapter.canFindTasks();
     }
 
+    @Override
+    public boolean sendsCallbacks() {
+        return adapter.sendsCallbacks();
+    }
+
     /** Makes one request within the throttle and counts how it ended. */
     private <T> T counted(String call, Supplier<T> request) {
         try {

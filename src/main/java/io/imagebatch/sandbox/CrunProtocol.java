@@ -159,7 +159,7 @@ final class CrunProtocol implements SandboxProtocol {
                 draft, create.callbackUrl() == null ? null : this::sendCallback);
         ObjectNode body = success();
         body.putObject("data").put("task_id", task.id());
-        return ApiResponse.json(200, json.writeValueAsBytes(body));
+        return ApiResponse.json(200, json.writeValueAsBytes(body)).withCreatedTask(task);
     }
 
     private ApiResponse taskInfo(ApiRequest request) {

@@ -5,9 +5,17 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Decides, before an API request is served, whether a fault answers it instead: first the outage switch, then
- * the random server error ({@link SandboxSettings#serverErrorRate()}), then the rate limit
- * ({@link SandboxSettings#rateLimitPerSecond()}). Thread-safe.
+ * Decides which injected fault, if any, hits a request.
+ *
+ * <p>Before an API request is served ({@link #check()}): first the outage switch, then the random server error
+ * ({@link SandboxSettings#serverErrorRate()}), then the random 429 ({@link SandboxSettings#tooManyRequestsRate()}),
+ * then the rate limit ({@link SandboxSettings#rateLimitPerSecond()}). After a create made its task:
+ * {@link #dropCreateAnswer()} ({@link SandboxSettings#createDropRate()}). Before a result file is sent:
+ * {@link #cutDownload()} ({@link SandboxSettings#downloadCutRate()}).
+ *
+ * <p>Every random fault draws from a {@link Random} of its own, seeded from {@link SandboxSettings#seed()}, and
+ * draws nothing when its rate is 0: adding one fault to a run does not shift the choices of the others, and the
+ * same settings with the same request order make the same choices. Thread-safe.
  */
 final class FaultGate {
 
@@ -15,19 +23,35 @@ final class FaultGate {
     static final String OUTAGE_MESSAGE = "sandbox: outage";
     /** Error text of an injected HTTP 500. */
     static final String SERVER_ERROR_MESSAGE = "sandbox: internal error";
-    /** Error text of HTTP 429. */
+    /** Error text of HTTP 429 from the rate limit. */
     static final String RATE_LIMITED_MESSAGE = "rate limited";
+    /** Error text of an injected random HTTP 429. */
+    static final String TOO_MANY_REQUESTS_MESSAGE = "sandbox: too many requests";
+    /** {@code Retry-After} of an injected random HTTP 429, in seconds. */
+    static final long TOO_MANY_REQUESTS_RETRY_AFTER_SECONDS = 1;
 
     private final double serverErrorRate;
-    private final Random random;       // Random is thread-safe
-    private final TokenBucket bucket; // null: unlimited
+    private final double tooManyRequestsRate;
+    private final double createDropRate;
+    private final double downloadCutRate;
+    private final Random random;         // 500s; Random is thread-safe
+    private final Random busyRandom;     // random 429s
+    private final Random dropRandom;     // dropped create answers
+    private final Random cutRandom;      // cut downloads
+    private final TokenBucket bucket;    // null: unlimited
     private volatile int outageStatus;
 
     /** @param settings fault rates, rate limit and seed */
     FaultGate(SandboxSettings settings) {
         this.serverErrorRate = settings.serverErrorRate();
-        // its own stream, so injected errors do not shift the tasks' draws
+        this.tooManyRequestsRate = settings.tooManyRequestsRate();
+        this.createDropRate = settings.createDropRate();
+        this.downloadCutRate = settings.downloadCutRate();
+        // streams of their own, so injected faults do not shift the tasks' draws (nor each other's)
         this.random = new Random(settings.seed() ^ 0x5DEECE66DL);
+        this.busyRandom = new Random(settings.seed() ^ 0x632BE59BD9B4E019L);
+        this.dropRandom = new Random(settings.seed() ^ 0x2545F4914F6CDD1DL);
+        this.cutRandom = new Random(settings.seed() ^ 0x9E3779B97F4A7C15L);
         this.bucket = settings.rateLimitPerSecond() > 0 ? new TokenBucket(settings.rateLimitPerSecond()) : null;
     }
 
@@ -43,8 +67,8 @@ final class FaultGate {
     }
 
     /**
-     * @return the fault that answers the current request, or empty to serve it. A 429 (from the bucket or the
-     * outage switch) and a 503 carry {@code Retry-After} seconds, at least 1
+     * @return the fault that answers the current API request, or empty to serve it. A 429 (random, from the
+     * bucket or from the outage switch) and a 503 carry {@code Retry-After} seconds, at least 1
      */
     Optional<Fault> check() {
         int outage = outageStatus;
@@ -54,6 +78,9 @@ final class FaultGate {
         if (serverErrorRate > 0 && random.nextDouble() < serverErrorRate) {
             return Optional.of(new Fault(500, SERVER_ERROR_MESSAGE, 0));
         }
+        if (tooManyRequestsRate > 0 && busyRandom.nextDouble() < tooManyRequestsRate) {
+            return Optional.of(new Fault(429, TOO_MANY_REQUESTS_MESSAGE, TOO_MANY_REQUESTS_RETRY_AFTER_SECONDS));
+        }
         if (bucket != null) {
             long waitNanos = bucket.tryTake();
             if (waitNanos > 0) {
@@ -62,5 +89,23 @@ final class FaultGate {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Asked once per create request that made a task.
+     *
+     * @return true when the answer must be dropped (the connection closed without a response)
+     */
+    boolean dropCreateAnswer() {
+        return createDropRate > 0 && dropRandom.nextDouble() < createDropRate;
+    }
+
+    /**
+     * Asked once per result file about to be sent with HTTP 200.
+     *
+     * @return true when the body must be cut short (full {@code Content-Length}, half the bytes, then close)
+     */
+    boolean cutDownload() {
+        return downloadCutRate > 0 && cutRandom.nextDouble() < downloadCutRate;
     }
 }

@@ -5,8 +5,10 @@ import java.util.Optional;
 
 /**
  * {@code GET /files/<taskId>.png}: the image of a successful task, as a CDN would serve it (no API key, no
- * injected faults, no rate limit). HTTP 200 {@code image/png} with a {@code Content-Length}; HTTP 404 when the
- * task is unknown or has not (yet) succeeded. Shared by all protocols. Thread-safe.
+ * injected 500s or 429s, no rate limit). HTTP 200 {@code image/png} with a {@code Content-Length}; HTTP 404 when
+ * the task is unknown or has not (yet) succeeded. The one fault of this endpoint: a fraction
+ * {@link SandboxSettings#downloadCutRate()} of the answers is cut short ({@link ApiResponse.Delivery#CUT}: the full
+ * {@code Content-Length}, half the body, then the connection closes). Shared by all protocols. Thread-safe.
  */
 final class FilesEndpoint {
 
@@ -18,21 +20,24 @@ final class FilesEndpoint {
     private final TaskEngine tasks;
     private final ImageCache images;
     private final StatsCounter stats;
+    private final FaultGate faults;
 
     /**
      * @param tasks  the task store
      * @param images the rendered-image cache
-     * @param stats  counts served files
+     * @param stats  counts served files, full and cut
+     * @param faults decides which answers are cut short
      */
-    FilesEndpoint(TaskEngine tasks, ImageCache images, StatsCounter stats) {
+    FilesEndpoint(TaskEngine tasks, ImageCache images, StatsCounter stats, FaultGate faults) {
         this.tasks = tasks;
         this.images = images;
         this.stats = stats;
+        this.faults = faults;
     }
 
     /**
      * @param path the request path, for example {@code /files/task_x_1_1.png}
-     * @return the PNG answer, or empty for 404
+     * @return the PNG answer (sent in full, or cut short), or empty for 404
      * @throws InterruptedException when interrupted while waiting to render
      */
     Optional<ApiResponse> serve(String path) throws InterruptedException {
@@ -46,8 +51,13 @@ final class FilesEndpoint {
             return Optional.empty();
         }
         byte[] png = images.png(task.get());
-        stats.fileDownloaded();
         // immutable per task, like a CDN object
-        return Optional.of(new ApiResponse(200, "image/png", Map.of("Cache-Control", "max-age=86400"), png));
+        ApiResponse answer = new ApiResponse(200, "image/png", Map.of("Cache-Control", "max-age=86400"), png);
+        if (faults.cutDownload()) {
+            stats.downloadCut();
+            return Optional.of(answer.deliveredAs(ApiResponse.Delivery.CUT));
+        }
+        stats.fileDownloaded();
+        return Optional.of(answer);
     }
 }

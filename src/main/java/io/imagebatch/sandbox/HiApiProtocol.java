@@ -160,7 +160,7 @@ final class HiApiProtocol implements SandboxProtocol {
                 draft, create.callbackUrl() == null ? null : this::sendCallback);
         ObjectNode body = success();
         body.putObject("data").put("taskId", task.id());
-        return ApiResponse.json(200, json.writeValueAsBytes(body));
+        return ApiResponse.json(200, json.writeValueAsBytes(body)).withCreatedTask(task);
     }
 
     private ApiResponse queryTask(ApiRequest request) {

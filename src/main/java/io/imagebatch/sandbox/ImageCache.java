@@ -13,12 +13,23 @@ final class ImageCache {
 
     private final Map<String, byte[]> images; // guarded by itself
     private final Semaphore renders;
+    private final boolean plain;
 
     /**
      * @param capacity          most images kept, for example 64
      * @param concurrentRenders most renders running at once
      */
     ImageCache(int capacity, int concurrentRenders) {
+        this(capacity, concurrentRenders, false);
+    }
+
+    /**
+     * @param capacity          most images kept, for example 64
+     * @param concurrentRenders most renders running at once
+     * @param plain             one plain image per size for every task (benchmarks), instead of each task's own
+     */
+    ImageCache(int capacity, int concurrentRenders, boolean plain) {
+        this.plain = plain;
         this.images = new LinkedHashMap<>(capacity * 4 / 3 + 1, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
@@ -34,8 +45,9 @@ final class ImageCache {
      * @throws InterruptedException when interrupted while waiting to render
      */
     byte[] png(SandboxTask task) throws InterruptedException {
+        String key = plain ? "plain-" + task.size() : task.id();
         synchronized (images) {
-            byte[] cached = images.get(task.id());
+            byte[] cached = images.get(key);
             if (cached != null) {
                 return cached;
             }
@@ -44,12 +56,13 @@ final class ImageCache {
         renders.acquire();
         byte[] png;
         try {
-            png = ImageRenderer.renderPng(task.id(), task.prompt(), task.size());
+            png = plain ? ImageRenderer.renderPng("sandbox", "", task.size())
+                    : ImageRenderer.renderPng(task.id(), task.prompt(), task.size());
         } finally {
             renders.release();
         }
         synchronized (images) {
-            images.put(task.id(), png);
+            images.put(key, png);
         }
         return png;
     }

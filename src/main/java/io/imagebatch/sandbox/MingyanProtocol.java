@@ -105,7 +105,7 @@ final class MingyanProtocol implements SandboxProtocol {
         body.put("created", task.createTimeMs() / 1000);
         body.put("model", model);
         body.put("status", status(TaskEngine.phaseAt(task, context.tasks().nowMillis())));
-        return ApiResponse.json(200, json.writeValueAsBytes(body));
+        return ApiResponse.json(200, json.writeValueAsBytes(body)).withCreatedTask(task);
     }
 
     private ApiResponse result(ApiRequest request) {

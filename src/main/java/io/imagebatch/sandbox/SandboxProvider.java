@@ -39,14 +39,20 @@ import tools.jackson.databind.json.JsonMapper;
  * <ul>
  * <li>{@code GET /files/<taskId>.png}: the result image of a successful task, a real PNG whose pixel size
  *     follows the requested aspect ratio and resolution (Gemini sizes, for example 1376x768 for 16:9 at 1K),
- *     with {@code Content-Length}; no API key, no faults; 404 until the task has succeeded.</li>
+ *     with {@code Content-Length}; no API key, no 500s or 429s; 404 until the task has succeeded. A fraction
+ *     {@link SandboxSettings#downloadCutRate()} is cut short: the full {@code Content-Length}, half the body,
+ *     then the connection closes.</li>
  * <li>{@code GET /sandbox/stats}: {@link #stats()} as JSON, field names as in {@link SandboxStats}.</li>
  * </ul>
  *
  * <p>Tasks move through waiting, queuing, generating to success or fail over a generation time drawn per task
  * ({@link SandboxSettings}). Faults, in this order, answer an API request before it is served: the outage switch
- * ({@link #failEveryRequestWith}), random HTTP 500s ({@link SandboxSettings#serverErrorRate()}), the rate limit
- * (HTTP 429 with {@code Retry-After}); then a wrong key answers 401. Request bodies over
+ * ({@link #failEveryRequestWith}), random HTTP 500s ({@link SandboxSettings#serverErrorRate()}), random HTTP 429s
+ * with {@code Retry-After: 1} ({@link SandboxSettings#tooManyRequestsRate()}), the rate limit (HTTP 429 with
+ * {@code Retry-After}); then a wrong key answers 401. After a create has made its task, a fraction
+ * {@link SandboxSettings#createDropRate()} of the answers is dropped: the connection is closed without a byte of
+ * response, the task stays (it runs, calls back and is counted like any other) and its prompt is counted in
+ * {@link SandboxStats#droppedCreatesByPrompt()}. Request bodies over
  * {@value #MAX_BODY_BYTES} bytes answer 413 (the documented status; the limit itself is the sandbox's choice).
  *
  * <p>Thread-safe: requests are served by a pool of {@value #HTTP_THREADS} threads; callbacks are sent from a
@@ -108,8 +114,9 @@ public final class SandboxProvider implements AutoCloseable {
         this.faults = new FaultGate(settings);
         TaskEngine tasks = new TaskEngine(settings, scheduler, stats);
         int cores = Runtime.getRuntime().availableProcessors();
-        this.files = new FilesEndpoint(tasks, new ImageCache(IMAGE_CACHE_SIZE, Math.max(1, Math.min(4, cores))),
-                stats);
+        this.files = new FilesEndpoint(tasks, new ImageCache(IMAGE_CACHE_SIZE, Math.max(1, Math.min(4, cores)),
+                settings.plainImages()),
+                stats, faults);
 
         SandboxContext context = new SandboxContext(tasks, callbacks, json, baseUrl);
         this.crun = new CrunProtocol(context, API_KEY);
@@ -225,6 +232,13 @@ public final class SandboxProvider implements AutoCloseable {
         if (kind == ApiRoute.Kind.CREATE && !response.successful()) {
             stats.createRejected();
         }
+        if (kind == ApiRoute.Kind.CREATE && response.successful() && response.createdTask() != null
+                && faults.dropCreateAnswer()) {
+            // the task exists (and is counted in creates): only the answer is lost, as when a network breaks
+            stats.createDropped(response.createdTask().prompt());
+            log.debug("sandbox: dropping the answer to the create of {}", response.createdTask().id());
+            return response.deliveredAs(ApiResponse.Delivery.DROP);
+        }
         return response;
     }
 
@@ -298,8 +312,23 @@ public final class SandboxProvider implements AutoCloseable {
         ApiResponse answer() throws IOException;
     }
 
-    /** Writes the answer and always closes the exchange; an unexpected error answers 500. */
-    private void serve(HttpExchange exchange, Answerer answerer) {
+    /**
+     * Writes the answer and always closes the exchange; an unexpected error answers 500. A
+     * {@link ApiResponse.Delivery#DROP} or {@link ApiResponse.Delivery#CUT} answer ends with the connection
+     * closed: the handler then throws {@link ConnectionCut}, which makes the JDK server close the connection
+     * instead of keeping it alive (closing the exchange alone leaves a cut response's connection open, and the
+     * client would wait for the missing bytes until its timeout).
+     */
+    private void serve(HttpExchange exchange, Answerer answerer) throws ConnectionCut {
+        ApiResponse.Delivery delivery = write(exchange, answerer);
+        if (delivery != ApiResponse.Delivery.FULL) {
+            throw new ConnectionCut(delivery);
+        }
+    }
+
+    /** @return how the answer was delivered */
+    private ApiResponse.Delivery write(HttpExchange exchange, Answerer answerer) {
+        ApiResponse.Delivery delivery = ApiResponse.Delivery.FULL;
         try (exchange) {
             ApiResponse response;
             try {
@@ -309,10 +338,23 @@ public final class SandboxProvider implements AutoCloseable {
                 response = plainError(500, FaultGate.SERVER_ERROR_MESSAGE);
             }
             drain(exchange);
+            delivery = response.delivery();
+            if (delivery == ApiResponse.Delivery.DROP) {
+                // no status line, no headers: closing an exchange whose headers were never sent closes the
+                // connection, and the handler's exception makes sure of it
+                return delivery;
+            }
             exchange.getResponseHeaders().set("Content-Type", response.contentType());
             response.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
             exchange.sendResponseHeaders(response.status(), response.body().length == 0 ? -1 : response.body().length);
-            if (response.body().length > 0) {
+            if (delivery == ApiResponse.Delivery.CUT) {
+                // half the body, at least one byte short of the Content-Length; the body stream is left unclosed
+                // (closing it short would throw and leave the connection open)
+                OutputStream out = exchange.getResponseBody();
+                out.write(response.body(), 0, Math.max(0, Math.min(response.body().length / 2,
+                        response.body().length - 1)));
+                out.flush();
+            } else if (response.body().length > 0) {
                 try (OutputStream out = exchange.getResponseBody()) {
                     out.write(response.body());
                 }
@@ -320,6 +362,19 @@ public final class SandboxProvider implements AutoCloseable {
         } catch (IOException e) {
             log.debug("sandbox: could not answer {} {}: {}", exchange.getRequestMethod(), exchange.getRequestURI(),
                     e.toString());
+        }
+        return delivery;
+    }
+
+    /**
+     * Thrown out of a handler to have the JDK server close the connection (it does so for any exception a
+     * handler throws before the response is complete).
+     */
+    private static final class ConnectionCut extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ConnectionCut(ApiResponse.Delivery delivery) {
+            super("sandbox: connection closed on purpose (" + delivery + ")");
         }
     }
 

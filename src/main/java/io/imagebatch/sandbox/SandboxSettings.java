@@ -5,8 +5,9 @@ import java.util.Objects;
 
 /**
  * How a {@link SandboxProvider} behaves: where it listens, how long its tasks take and which faults it injects.
- * All random choices (generation time, failure, injected 500s) come from Randoms seeded with {@link #seed()}, so
- * a run with the same settings and the same request order makes the same choices.
+ * All random choices (generation time, failure, injected 500s and 429s, dropped create answers, cut downloads)
+ * come from Randoms seeded with {@link #seed()}, each fault with a stream of its own, so a run with the same
+ * settings and the same request order makes the same choices.
  *
  * @param port               TCP port on 127.0.0.1; 0 picks a free port (see {@link SandboxProvider#baseUrl()})
  * @param minGenerationTime  shortest time from create to a terminal state; not negative
@@ -23,10 +24,24 @@ import java.util.Objects;
  *                           {@code X-HiAPI-Timestamp} and {@code X-HiAPI-Signature} (PROVIDERS.md section 3,
  *                           {@link HiApiProtocol}); null (the default) sends them unsigned. Hidden by
  *                           {@link #toString()}
+ * @param tooManyRequestsRate 0..1: fraction of API requests answered HTTP 429 with {@code Retry-After: 1} and
+ *                           the protocol's error body, before anything else is done (no task is created); drawn
+ *                           after {@code serverErrorRate}, so a request is first a candidate for a 500; /files and
+ *                           /sandbox/stats are never affected
+ * @param createDropRate     0..1: fraction of successful create requests whose task is made (and counted in the
+ *                           stats, as a real provider would have made and charged it) but whose answer is never
+ *                           sent: the connection is closed without a byte of response, so the client sees an I/O
+ *                           error after sending ({@link SandboxStats#droppedCreatesByPrompt()})
+ * @param plainImages        true: every task of a size gets the same plain PNG, rendered once per size (for
+ *                           benchmarks of many rows, where rendering would dominate); false: each task's own image
+ * @param downloadCutRate    0..1: fraction of {@code /files} downloads of a ready image answered HTTP 200 with the
+ *                           full {@code Content-Length} but only the first half of the body, then the connection
+ *                           is closed ({@link SandboxStats#cutDownloads()})
  */
 public record SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime,
         double failureRate, long seed, double serverErrorRate, double rateLimitPerSecond,
-        String hiapiCallbackSecret) {
+        String hiapiCallbackSecret, double tooManyRequestsRate, double createDropRate, double downloadCutRate,
+        boolean plainImages) {
 
     /**
      * Checks the ranges given in the record description.
@@ -39,6 +54,9 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      * @param serverErrorRate    0..1, fraction of API requests answered HTTP 500
      * @param rateLimitPerSecond API requests per second before HTTP 429, 0 = unlimited; finite
      * @param hiapiCallbackSecret HiAPI callback signing secret, or null for unsigned callbacks; not blank
+     * @param tooManyRequestsRate 0..1, fraction of API requests answered HTTP 429
+     * @param createDropRate     0..1, fraction of successful creates whose answer is dropped
+     * @param downloadCutRate    0..1, fraction of file downloads cut short
      * @throws IllegalArgumentException when a value is outside its range
      * @throws NullPointerException     when a duration is null
      */
@@ -54,6 +72,9 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         }
         requireFraction("failureRate", failureRate);
         requireFraction("serverErrorRate", serverErrorRate);
+        requireFraction("tooManyRequestsRate", tooManyRequestsRate);
+        requireFraction("createDropRate", createDropRate);
+        requireFraction("downloadCutRate", downloadCutRate);
         if (!(rateLimitPerSecond >= 0) || Double.isInfinite(rateLimitPerSecond)) {
             throw new IllegalArgumentException("rateLimitPerSecond must be finite and >= 0, got "
                     + rateLimitPerSecond);
@@ -64,7 +85,29 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
     }
 
     /**
-     * The settings without a HiAPI callback secret (unsigned callbacks), as before that setting existed.
+     * The settings without the faults added for crash tests (no random 429s, no dropped create answers, no cut
+     * downloads), as before those settings existed.
+     *
+     * @param port               TCP port, 0..65535, 0 for a free one
+     * @param minGenerationTime  shortest generation time, not negative
+     * @param maxGenerationTime  longest generation time, not shorter than the minimum
+     * @param failureRate        0..1, fraction of tasks ending in {@code fail}
+     * @param seed               seed of the Randoms
+     * @param serverErrorRate    0..1, fraction of API requests answered HTTP 500
+     * @param rateLimitPerSecond API requests per second before HTTP 429, 0 = unlimited; finite
+     * @param hiapiCallbackSecret HiAPI callback signing secret, or null for unsigned callbacks; not blank
+     * @throws IllegalArgumentException when a value is outside its range
+     * @throws NullPointerException     when a duration is null
+     */
+    public SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime, double failureRate,
+            long seed, double serverErrorRate, double rateLimitPerSecond, String hiapiCallbackSecret) {
+        this(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate, rateLimitPerSecond,
+                hiapiCallbackSecret, 0.0, 0.0, 0.0, false);
+    }
+
+    /**
+     * The settings without a HiAPI callback secret (unsigned callbacks) and without the crash-test faults, as
+     * before those settings existed.
      *
      * @param port               TCP port, 0..65535, 0 for a free one
      * @param minGenerationTime  shortest generation time, not negative
@@ -83,8 +126,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
     }
 
     /**
-     * The defaults: random port, generation 1 s to 3 s, no failed tasks, seed 42, no injected 500s, no rate
-     * limit.
+     * The defaults: random port, generation 1 s to 3 s, no failed tasks, seed 42, no injected 500s or 429s, no
+     * rate limit, no dropped create answers, no cut downloads.
      *
      * @return the default settings
      */
@@ -98,7 +141,9 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withPort(int newPort) {
         return new SandboxSettings(newPort, minGenerationTime, maxGenerationTime, failureRate, seed,
-                serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret);
+                serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
+                downloadCutRate,
+                plainImages);
     }
 
     /**
@@ -108,7 +153,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withGenerationTime(Duration min, Duration max) {
         return new SandboxSettings(port, min, max, failureRate, seed, serverErrorRate, rateLimitPerSecond,
-                hiapiCallbackSecret);
+                hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate,
+                plainImages);
     }
 
     /**
@@ -117,7 +163,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withFailureRate(double rate) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, rate, seed, serverErrorRate,
-                rateLimitPerSecond, hiapiCallbackSecret);
+                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate,
+                plainImages);
     }
 
     /**
@@ -126,7 +173,9 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withSeed(long newSeed) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, newSeed,
-                serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret);
+                serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
+                downloadCutRate,
+                plainImages);
     }
 
     /**
@@ -135,7 +184,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withServerErrorRate(double rate) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, rate,
-                rateLimitPerSecond, hiapiCallbackSecret);
+                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate,
+                plainImages);
     }
 
     /**
@@ -144,7 +194,9 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withRateLimitPerSecond(double perSecond) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed,
-                serverErrorRate, perSecond, hiapiCallbackSecret);
+                serverErrorRate, perSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
+                downloadCutRate,
+                plainImages);
     }
 
     /**
@@ -153,7 +205,48 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withHiapiCallbackSecret(String secret) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
-                rateLimitPerSecond, secret);
+                rateLimitPerSecond, secret, tooManyRequestsRate, createDropRate, downloadCutRate,
+                plainImages);
+    }
+
+    /**
+     * @param rate 0..1, the fraction of API requests answered HTTP 429 with {@code Retry-After: 1}
+     * @return a copy with that rate of injected 429s
+     */
+    public SandboxSettings withTooManyRequestsRate(double rate) {
+        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
+                rateLimitPerSecond, hiapiCallbackSecret, rate, createDropRate, downloadCutRate,
+                plainImages);
+    }
+
+    /**
+     * @param rate 0..1, the fraction of successful create requests whose task is made but whose answer is
+     *             dropped (the connection closed without a response)
+     * @return a copy with that drop rate
+     */
+    public SandboxSettings withCreateDropRate(double rate) {
+        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
+                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, rate, downloadCutRate,
+                plainImages);
+    }
+
+    /**
+     * @param rate 0..1, the fraction of file downloads sent with the full {@code Content-Length} but only half
+     *             the body
+     * @return a copy with that cut rate
+     */
+    /**
+     * @param plain true to serve one plain PNG per size instead of each task's own (benchmarks)
+     * @return these settings with that choice
+     */
+    public SandboxSettings withPlainImages(boolean plain) {
+        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
+                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate, plain);
+    }
+
+    public SandboxSettings withDownloadCutRate(double rate) {
+        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
+                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, rate, plainImages);
     }
 
     /** Never shows the HiAPI callback secret. */
@@ -162,7 +255,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         return "SandboxSettings[port=" + port + ", minGenerationTime=" + minGenerationTime + ", maxGenerationTime="
                 + maxGenerationTime + ", failureRate=" + failureRate + ", seed=" + seed + ", serverErrorRate="
                 + serverErrorRate + ", rateLimitPerSecond=" + rateLimitPerSecond + ", hiapiCallbackSecret="
-                + (hiapiCallbackSecret == null ? "unset" : "***") + "]";
+                + (hiapiCallbackSecret == null ? "unset" : "***") + ", tooManyRequestsRate=" + tooManyRequestsRate
+                + ", createDropRate=" + createDropRate + ", downloadCutRate=" + downloadCutRate + "]";
     }
 
     private static void requireFraction(String name, double value) {

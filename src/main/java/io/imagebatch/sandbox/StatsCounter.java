@@ -13,6 +13,9 @@ final class StatsCounter {
     private final AtomicInteger statusQueries = new AtomicInteger();
     private final AtomicInteger downloads = new AtomicInteger();
     private final AtomicInteger rejectedCreates = new AtomicInteger();
+    private final AtomicInteger droppedCreates = new AtomicInteger();
+    private final Map<String, AtomicInteger> droppedCreatesByPrompt = new ConcurrentHashMap<>();
+    private final AtomicInteger cutDownloads = new AtomicInteger();
 
     /** @param prompt the prompt of a task that was created */
     void taskCreated(String prompt) {
@@ -23,6 +26,17 @@ final class StatsCounter {
     /** Counts a create request answered with anything but success. */
     void createRejected() {
         rejectedCreates.incrementAndGet();
+    }
+
+    /** @param prompt the prompt of a task that was created (and counted) but whose answer was dropped */
+    void createDropped(String prompt) {
+        droppedCreates.incrementAndGet();
+        droppedCreatesByPrompt.computeIfAbsent(prompt, p -> new AtomicInteger()).incrementAndGet();
+    }
+
+    /** Counts a result file sent cut short. */
+    void downloadCut() {
+        cutDownloads.incrementAndGet();
     }
 
     /** Counts a status request, whatever its answer. */
@@ -40,9 +54,11 @@ final class StatsCounter {
      * be counted in one and not yet in another)
      */
     SandboxStats snapshot() {
-        Map<String, Integer> byPrompt = createsByPrompt.entrySet().stream()
-                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().get()));
-        return new SandboxStats(creates.get(), byPrompt, statusQueries.get(), downloads.get(),
-                rejectedCreates.get());
+        return new SandboxStats(creates.get(), counts(createsByPrompt), statusQueries.get(), downloads.get(),
+                rejectedCreates.get(), droppedCreates.get(), counts(droppedCreatesByPrompt), cutDownloads.get());
+    }
+
+    private static Map<String, Integer> counts(Map<String, AtomicInteger> byPrompt) {
+        return byPrompt.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().get()));
     }
 }

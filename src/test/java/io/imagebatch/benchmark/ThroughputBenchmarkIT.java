@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Skipped unless {@code -Dbench.rows=N} is given. Settings (system properties): {@code bench.rows},
  * {@code bench.rate} (requests/s per key, 0 = no limit; default 100), {@code bench.gen} (generation time range,
- * default {@code 2s..8s}), {@code bench.callbacks} (true/false), {@code bench.xmx} (the child's -Xmx, default
+ * default {@code 2s..8s}), {@code bench.callbacks} (true/false), {@code bench.plain} (one plain image per size
+ * from the sandbox, for runs of many rows), {@code bench.xmx} (the child's -Xmx, default
  * 512m). The sandbox runs in this JVM, so its own work does not count in the job's memory. Example:
  * <pre>./mvnw verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ThroughputBenchmarkIT \
  *     -Dbench.rows=5000 -Dbench.rate=100 -Dbench.gen=2s..8s</pre>
@@ -64,8 +65,10 @@ class ThroughputBenchmarkIT {
                 out.write("P" + i + ",Benchmark product photo number " + i + " on a seamless background\n");
             }
         }
+        // plain images (one per size) when asked: at 100,000 rows, rendering would measure the sandbox, not the job
         SandboxSettings settings = SandboxSettings.defaults().withGenerationTime(minGen, maxGen)
-                .withRateLimitPerSecond(rate);
+                .withRateLimitPerSecond(rate).withPlainImages(Boolean.parseBoolean(System.getProperty("bench.plain",
+                        "false")));
         try (SandboxProvider sandbox = SandboxProvider.start(settings)) {
             Path db = work.resolve("db/imagebatch");
             List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),

@@ -71,7 +71,8 @@ class CallbackEndToEndTest {
     @Test
     void aBatchWhoseCallbacksAreAllLostStillCompletesByPolling() throws IOException {
         int lost = freePort(); // nothing listens there: every callback is lost
-        CliRun run = run(lost, freePort(), "--imagebatch.job.poll-early=100ms");
+        CliRun run = run(lost, freePort(), "--imagebatch.job.poll-early=100ms",
+                "--imagebatch.job.poll-callback-fallback=500ms");
 
         assertThat(run.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
         assertThat(run.output()).contains("40 SUCCEEDED, 5 REJECTED, 0 FAILED, 0 UNCERTAIN");

@@ -58,9 +58,8 @@ class ServeSignalTest {
                     ProcessHandle.current().info().command().orElse("java"), "-cp",
                     System.getProperty("java.class.path"), ImageBatchApplication.class.getName(), "serve",
                     "--jobs", jobs.toString(),
-                    // H2 must not close the database from its own shutdown hook, under the stopping batches
-                    "--spring.datasource.url=jdbc:h2:file:" + work.resolve("db/imagebatch").toAbsolutePath()
-                            + ";DB_CLOSE_ON_EXIT=FALSE",
+                    // as a user gives it: serve keeps H2 open under the stopping batches itself
+                    "--spring.datasource.url=jdbc:h2:file:" + work.resolve("db/imagebatch").toAbsolutePath(),
                     "--server.port=0",
                     "--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
                     "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,

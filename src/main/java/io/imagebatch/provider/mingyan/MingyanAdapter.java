@@ -202,6 +202,12 @@ public final class MingyanAdapter implements ProviderAdapter {
      * <p>Sends {@code model} and {@code prompt}, and {@code size}, {@code resolution} and {@code image_urls} when
      * the request has them. {@code callbackUrl} is never sent: mingyan documents no callback field.
      */
+    /** mingyan documents no callbacks: its tasks are always polled. */
+    @Override
+    public boolean sendsCallbacks() {
+        return false;
+    }
+
     @Override
     public String createTask(ImageRequest request, String callbackUrl) {
         if (callbackUrl != null && callbackNoticeLogged.compareAndSet(false, true)) {

@@ -1,0 +1,728 @@
+package io.imagebatch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.imagebatch.sandbox.SandboxProvider;
+import io.imagebatch.sandbox.SandboxSettings;
+import io.imagebatch.sandbox.SandboxStats;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Issue 4, "Crash-safe resume: kill it anywhere, lose no row, pay for no row twice", proved on the real jar.
+ *
+ * <p>For each seed: a {@link SandboxProvider} in this JVM (it outlives the children) with every fault on (500s,
+ * 429s, create answers dropped after the task was made, failed generations, downloads cut short), a small
+ * catalogue with a few invalid rows, and {@code java -jar target/imagebatch.jar run ...} started as a child
+ * process and killed with SIGKILL a few times, at seeded moments in each step (submit, poll, download, report,
+ * and JVM start-up), then run until it exits 0. Then what a user would check: every catalogue row exactly once
+ * in {@code report.csv} with a final status, no prompt created twice at the provider, every stored image whole
+ * and the provider's, nothing else in the output folder, and every create whose answer was lost reported
+ * UNCERTAIN, never resent.
+ *
+ * <p>Also the graceful stop: SIGTERM while polling ends the run with exit code 1 and the batch STOPPED, and
+ * {@code restart <batch>} finishes it.
+ *
+ * <p>System properties: {@code kill.seeds} (default 3) runs seeds 1..n; {@code kill.seed} replays one seed. For
+ * example {@code ./mvnw verify -Dit.test=ImageBatchKillIT -Dkill.seeds=20 -Dtest=none
+ * -Dsurefire.failIfNoSpecifiedTests=false}. Each seed's folder (catalogue, database, output, the children's
+ * output) is kept in {@code target/kill-it/seed-<n>} for a post-mortem.
+ */
+class ImageBatchKillIT {
+
+    /** The jar under test, built by {@code package} before failsafe runs. */
+    private static final Path JAR = Path.of("target", "imagebatch.jar").toAbsolutePath();
+    /** Where each seed's files are kept. */
+    private static final Path WORK = Path.of("target", "kill-it").toAbsolutePath();
+    /** Valid catalogue rows per seed. */
+    private static final int VALID_ROWS = 25;
+    /** Runs per seed before giving up. */
+    private static final int MAX_RUNS = 15;
+    /** Longest a child may run before the test gives up on it. */
+    private static final Duration RUN_TIMEOUT = Duration.ofMinutes(4);
+    /** The statuses a report line may end in. */
+    private static final Set<String> FINAL_STATUSES = Set.of("SUCCEEDED", "REJECTED", "FAILED", "UNCERTAIN");
+    private static final Pattern STEP_START = Pattern.compile("Executing step: \\[(\\w+)]");
+    private static final Pattern STEP_END = Pattern.compile("Step: \\[(\\w+)] executed");
+    private static final Pattern BATCH_ID = Pattern.compile("Starting batch ([a-z0-9._-]+-[0-9a-f]{12}):");
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** One summary line per seed, printed at the end. */
+    private static final List<String> SUMMARIES = new ArrayList<>();
+
+    @BeforeAll
+    static void jarIsBuilt() {
+        assertTrue(Files.isRegularFile(JAR), JAR + " is missing: run through Maven (verify), which packages first");
+    }
+
+    @AfterAll
+    static void printSummaries() {
+        System.out.println("ImageBatchKillIT summary:");
+        SUMMARIES.forEach(line -> System.out.println("  " + line));
+    }
+
+    /** @return one test per seed: {@code kill.seed} alone, else 1..{@code kill.seeds} (default 3) */
+    @TestFactory
+    Stream<DynamicTest> killedAnywhereItLosesNoRowAndPaysForNoRowTwice() {
+        String one = System.getProperty("kill.seed");
+        LongStream seeds = one != null && !one.isBlank() ? LongStream.of(Long.parseLong(one.trim()))
+                : LongStream.rangeClosed(1, Integer.getInteger("kill.seeds", 3));
+        return seeds.boxed().map(seed -> DynamicTest.dynamicTest("seed " + seed, () -> killAndResume(seed)));
+    }
+
+    // ---- the kill test ----
+
+    private static void killAndResume(long seed) throws Exception {
+        long started = System.nanoTime();
+        Random random = new Random(seed);
+        Path dir = fresh(WORK.resolve("seed-" + seed));
+        SandboxSettings faults = SandboxSettings.defaults()
+                .withSeed(seed)
+                .withServerErrorRate(0.10)
+                .withTooManyRequestsRate(0.05)
+                .withCreateDropRate(0.02)
+                .withFailureRate(0.05)
+                .withDownloadCutRate(0.05)
+                .withGenerationTime(Duration.ofMillis(200), Duration.ofMillis(1500));
+        Catalogue catalogue = Catalogue.write(dir.resolve("catalogue.csv"), VALID_ROWS, random);
+        try (SandboxProvider sandbox = SandboxProvider.start(faults)) {
+            List<String> command = runCommand(dir, catalogue.path(), sandbox.baseUrl());
+            // 3..5 kills, aimed in pipeline order (a resumed run skips the steps already complete, so a kill
+            // aimed at an earlier step than the last one would land late, or find the batch finished)
+            List<Phase> plan = new ArrayList<>();
+            for (int i = 3 + random.nextInt(3); i > 0; i--) {
+                plan.add(Phase.TARGETS.get(random.nextInt(Phase.TARGETS.size())));
+            }
+            plan.sort(Comparator.naturalOrder());
+            List<Kill> kills = new ArrayList<>();
+            StringBuilder transcript = new StringBuilder();
+            boolean completed = false;
+            int runs = 0;
+            while (!completed && runs < MAX_RUNS) {
+                runs++;
+                try (Child child = Child.start(command, dir)) {
+                    Integer exit;
+                    if (kills.size() < plan.size()) {
+                        Phase target = plan.get(kills.size());
+                        long delay = target.delayMillis(random);
+                        Kill kill = child.killAt(target, delay);
+                        exit = kill == null ? child.exitCode() : null;
+                        if (kill != null) {
+                            kills.add(kill);
+                        }
+                    } else {
+                        exit = child.awaitExit(RUN_TIMEOUT);
+                    }
+                    transcript.append("---- run ").append(runs).append(exit == null ? " (killed)" : " exit " + exit)
+                            .append(" ----\n").append(child.output());
+                    Files.writeString(dir.resolve("run-" + runs + ".log"), child.output());
+                    if (exit != null && exit == 0) {
+                        completed = true;
+                    } else if (exit != null && exit != 1) {
+                        fail("seed " + seed + ": run " + runs + " exited " + exit + "\n" + transcript);
+                    }
+                }
+            }
+            if (!completed) {
+                fail("seed " + seed + ": no run completed in " + MAX_RUNS + " runs\n" + transcript);
+            }
+            String batchId = batchId(transcript.toString());
+            Outcome outcome = check(seed, dir, batchId, catalogue, sandbox, transcript.toString());
+            String summary = String.format(
+                    "seed %d: %d kills survived (%s), %d runs, %d rows (%s), %d duplicate creates, %d lost rows, "
+                            + "%d UNCERTAIN rows (%d create answers dropped), %.1f s",
+                    seed, kills.size(), Kill.byPhase(kills), runs, outcome.rows(), outcome.statusCounts(),
+                    outcome.duplicateCreates(), outcome.lostRows(), outcome.uncertainRows(),
+                    outcome.droppedCreates(), (System.nanoTime() - started) / 1e9);
+            synchronized (SUMMARIES) {
+                SUMMARIES.add(summary);
+            }
+            System.out.println(summary);
+        }
+    }
+
+    /**
+     * The checks of issue 4 on a finished batch.
+     *
+     * @return the figures for the summary line
+     * @throws AssertionError naming the seed and what is wrong, with the children's output
+     */
+    private static Outcome check(long seed, Path dir, String batchId, Catalogue catalogue, SandboxProvider sandbox,
+            String transcript) throws Exception {
+        List<String> problems = new ArrayList<>();
+        Path batchDir = dir.resolve("out").resolve(batchId);
+        List<CSVRecord> lines = readReport(batchDir.resolve("report.csv"));
+        SandboxStats stats = sandbox.stats();
+
+        // every catalogue row exactly once, with its id and a final status: no row lost
+        Map<Long, CSVRecord> byRow = new HashMap<>();
+        int lost = 0;
+        for (CSVRecord line : lines) {
+            long rowNumber = Long.parseLong(line.get("row_number"));
+            if (byRow.put(rowNumber, line) != null) {
+                problems.add("row " + rowNumber + " is in the report twice");
+            }
+            if (!FINAL_STATUSES.contains(line.get("status")) || line.get("error").contains("has no ledger line")) {
+                problems.add("row " + rowNumber + " lost: " + line.toMap());
+                lost++;
+            }
+        }
+        for (Catalogue.Row row : catalogue.rows()) {
+            CSVRecord line = byRow.get(row.number());
+            if (line == null) {
+                problems.add("row " + row.number() + " is missing from the report");
+                lost++;
+                continue;
+            }
+            if (!row.id().equals(line.get("row_id"))) {
+                problems.add("row " + row.number() + " has id " + line.get("row_id") + ", not " + row.id());
+            }
+            if (row.invalid() != line.get("status").equals("REJECTED")) {
+                problems.add("row " + row.number() + " (" + (row.invalid() ? "invalid" : "valid") + ") is "
+                        + line.get("status") + ": " + line.get("error"));
+            }
+        }
+        if (lines.size() != catalogue.rows().size()) {
+            problems.add("the report has " + lines.size() + " lines for " + catalogue.rows().size() + " rows");
+        }
+
+        // no prompt created twice at the provider; no rejected row sent
+        int duplicates = 0;
+        for (Map.Entry<String, Integer> created : stats.createsByPrompt().entrySet()) {
+            if (created.getValue() > 1) {
+                problems.add("prompt created " + created.getValue() + " times: " + created.getKey());
+                duplicates += created.getValue() - 1;
+            }
+        }
+        for (Catalogue.Row row : catalogue.rows()) {
+            if (row.invalid() && stats.createsByPrompt().containsKey(row.prompt())) {
+                problems.add("invalid row " + row.number() + " was sent");
+            }
+        }
+
+        // every SUCCEEDED row: one image under out/<batch id>/, its SHA-256 and size as reported, the provider's
+        Set<Path> expectedFiles = new HashSet<>(Set.of(batchDir.resolve("report.csv")));
+        for (CSVRecord line : lines) {
+            if (!line.get("status").equals("SUCCEEDED")) {
+                continue;
+            }
+            String rowNumber = line.get("row_number");
+            Path image = Path.of(URI.create(line.get("output_uri")));
+            if (!image.getParent().equals(batchDir) || !Files.isRegularFile(image)) {
+                problems.add("row " + rowNumber + ": no image at " + image);
+                continue;
+            }
+            expectedFiles.add(image);
+            byte[] stored = Files.readAllBytes(image);
+            if (!sha256(stored).equals(line.get("sha256")) || stored.length != Long.parseLong(line.get("bytes"))) {
+                problems.add("row " + rowNumber + ": the file " + image + " (" + stored.length + " bytes, "
+                        + sha256(stored) + ") is not what the report says (" + line.get("bytes") + " bytes, "
+                        + line.get("sha256") + ")");
+            }
+            byte[] provider = providerImage(sandbox.baseUrl(), line.get("task_id"));
+            if (!Arrays.equals(stored, provider)) {
+                problems.add("row " + rowNumber + ": the file " + image + " is not the provider's image of task "
+                        + line.get("task_id"));
+            }
+        }
+
+        // nothing else in the output folder: no duplicate, no partial, no temporary file
+        try (Stream<Path> files = Files.walk(dir.resolve("out"))) {
+            files.filter(Files::isRegularFile).filter(f -> !expectedFiles.contains(f)).sorted()
+                    .forEach(f -> problems.add("unexpected file in the output: " + f + " (" + size(f) + " bytes)"));
+        }
+
+        // every create whose answer was dropped: its row is UNCERTAIN and was never sent again
+        Map<String, CSVRecord> byPrompt = lines.stream()
+                .collect(Collectors.toMap(l -> l.get("prompt"), l -> l, (a, b) -> a));
+        for (String prompt : stats.droppedCreatesByPrompt().keySet()) {
+            CSVRecord line = byPrompt.get(prompt);
+            if (line == null || !line.get("status").equals("UNCERTAIN")) {
+                problems.add("the create answer of \"" + prompt + "\" was dropped, yet its row is "
+                        + (line == null ? "not in the report" : line.get("status")));
+            }
+        }
+
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (String status : List.of("SUCCEEDED", "REJECTED", "FAILED", "UNCERTAIN")) {
+            counts.put(status, lines.stream().filter(l -> l.get("status").equals(status)).count());
+        }
+        if (!problems.isEmpty()) {
+            fail("seed " + seed + ", batch " + batchId + " (files in " + dir + "):\n  "
+                    + String.join("\n  ", problems) + "\nsandbox stats: " + stats + "\n" + transcript);
+        }
+        return new Outcome(lines.size(), counts.entrySet().stream().map(e -> e.getValue() + " " + e.getKey())
+                .collect(Collectors.joining(", ")), duplicates, lost, counts.get("UNCERTAIN").intValue(),
+                stats.droppedCreates());
+    }
+
+    /** Figures of one seed, for its summary line. */
+    private record Outcome(int rows, String statusCounts, int duplicateCreates, int lostRows, int uncertainRows,
+            int droppedCreates) {
+    }
+
+    // ---- graceful stop ----
+
+    @Test
+    void sigtermWhilePollingStopsTheBatchAndRestartFinishesIt() throws Exception {
+        Path dir = fresh(WORK.resolve("sigterm"));
+        Catalogue catalogue = Catalogue.write(dir.resolve("catalogue.csv"), 10, new Random(99));
+        SandboxSettings settings = SandboxSettings.defaults().withSeed(99)
+                .withGenerationTime(Duration.ofMillis(1500), Duration.ofMillis(3000));
+        try (SandboxProvider sandbox = SandboxProvider.start(settings)) {
+            List<String> run = runCommand(dir, catalogue.path(), sandbox.baseUrl());
+            String firstOutput;
+            try (Child child = Child.start(run, dir)) {
+                assertTrue(child.awaitLine(line -> line.contains("Executing step: [poll]"), RUN_TIMEOUT),
+                        () -> "the run never reached the poll step:\n" + child.output());
+                child.signal(false); // SIGTERM
+                Integer exit = child.awaitExit(Duration.ofSeconds(60));
+                firstOutput = child.output();
+                assertEquals(1, exit, firstOutput);
+            }
+            String batchId = batchId(firstOutput);
+            assertTrue(firstOutput.contains("Batch " + batchId + " STOPPED"), firstOutput);
+            assertTrue(firstOutput.contains("(SIGTERM)"), firstOutput);
+            assertFalse(firstOutput.contains("Exception"), firstOutput);
+
+            List<String> restart = new ArrayList<>(run.subList(0, run.indexOf("run")));
+            restart.add("restart");
+            restart.add(batchId);
+            restart.addAll(run.stream().filter(a -> a.startsWith("--") && a.contains(".") && a.contains("="))
+                    .toList());
+            String secondOutput;
+            try (Child child = Child.start(restart, dir)) {
+                Integer exit = child.awaitExit(RUN_TIMEOUT);
+                secondOutput = child.output();
+                assertEquals(0, exit, secondOutput);
+            }
+            assertTrue(secondOutput.contains("Batch " + batchId + " COMPLETED"), secondOutput);
+            Outcome outcome = check(0, dir, batchId, catalogue, sandbox, firstOutput + secondOutput);
+            assertEquals(0, outcome.duplicateCreates());
+            assertEquals(catalogue.rows().size(), outcome.rows());
+            // no faults in this sandbox: every valid row succeeded, each created exactly once
+            long valid = catalogue.rows().stream().filter(r -> !r.invalid()).count();
+            assertEquals(valid, sandbox.stats().creates());
+            assertTrue(outcome.statusCounts().startsWith(valid + " SUCCEEDED"), outcome::statusCounts);
+        }
+    }
+
+    // ---- the child process ----
+
+    /**
+     * {@code java -jar target/imagebatch.jar run} with the batch's settings: the sandbox as LiangXin, a database
+     * and output folder in {@code dir}, short waits and small chunks.
+     */
+    private static List<String> runCommand(Path dir, Path catalogue, URI sandbox) {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        // a quicker start-up on a busy machine (C1 only); the jar and its settings are the user's
+        command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx384m"));
+        command.addAll(List.of("-jar", JAR.toString(), "run",
+                "--catalogue", catalogue.toString(),
+                "--output", "file:" + dir.resolve("out"),
+                "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db").resolve("imagebatch"),
+                "--imagebatch.providers.liangxin.base-url=" + sandbox,
+                "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
+                "--imagebatch.download.allow-private-networks=true",
+                "--imagebatch.job.poll-early=200ms",
+                "--imagebatch.job.retry-initial-delay=100ms",
+                "--imagebatch.job.retry-max-delay=500ms",
+                "--imagebatch.job.chunk-size=5",
+                "--imagebatch.job.create-attempts=8",
+                "--imagebatch.job.progress-interval=1s",
+                // the step boundaries, so that kills can be aimed at each step
+                "--logging.level.org.springframework.batch.core.step.AbstractStep=INFO"));
+        return command;
+    }
+
+    /** Where a run is, as far as its output tells. */
+    enum Phase {
+        /** The JVM and Spring are starting, the previous execution is being recovered: before any step. */
+        STARTUP("", 300, 3000),
+        /** Reading the catalogue, recording intents, creating tasks. */
+        SUBMIT("submit", 0, 1000),
+        /** Querying tasks. */
+        POLL("poll", 0, 2500),
+        /** Fetching and storing images. */
+        DOWNLOAD("download", 0, 3000),
+        /** Writing report.csv (a fraction of a second). */
+        REPORT("report", 0, 300),
+        /** After the last step: completing the job execution, printing the summary. */
+        AFTER("", 0, 0);
+
+        /** The phases a kill is aimed at, each as likely. */
+        static final List<Phase> TARGETS = List.of(STARTUP, SUBMIT, POLL, DOWNLOAD, REPORT);
+
+        private final String step;
+        private final int minDelayMillis;
+        private final int maxDelayMillis;
+
+        Phase(String step, int minDelayMillis, int maxDelayMillis) {
+            this.step = step;
+            this.minDelayMillis = minDelayMillis;
+            this.maxDelayMillis = maxDelayMillis;
+        }
+
+        /** @return a seeded wait, ms: from the process start for STARTUP, else from the step's first line */
+        long delayMillis(Random random) {
+            return minDelayMillis + random.nextInt(maxDelayMillis - minDelayMillis + 1);
+        }
+
+        static Phase ofStep(String step) {
+            return Arrays.stream(values()).filter(p -> p.step.equals(step)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("unknown step " + step));
+        }
+    }
+
+    /**
+     * One SIGKILL.
+     *
+     * @param target    the phase it was aimed at
+     * @param landed    the phase the run was in, by its output, just before the signal
+     * @param afterMs   milliseconds from the process start
+     */
+    record Kill(Phase target, Phase landed, long afterMs) {
+
+        /** @return for example {@code submit 2, poll 1, startup 1} */
+        static String byPhase(List<Kill> kills) {
+            Map<Phase, Integer> counts = new EnumMap<>(Phase.class);
+            kills.forEach(k -> counts.merge(k.landed(), 1, Integer::sum));
+            return counts.entrySet().stream().map(e -> e.getKey().name().toLowerCase(Locale.ROOT) + " " + e.getValue())
+                    .collect(Collectors.joining(", "));
+        }
+    }
+
+    /** A child JVM running the jar; its output (stdout and stderr) is read as it comes. */
+    static final class Child implements AutoCloseable {
+
+        private final Process process;
+        private final long startedNanos = System.nanoTime();
+        private final List<String> lines = new ArrayList<>(); // guarded by this
+        private boolean ended;                                // guarded by this
+
+        private Child(Process process) {
+            this.process = process;
+            Thread reader = new Thread(this::read, "child-" + process.pid() + "-output");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        /** Starts the command in {@code dir}, without any IMAGEBATCH_* variable of this environment. */
+        static Child start(List<String> command, Path dir) throws IOException {
+            ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+            builder.environment().keySet().removeIf(name -> name.startsWith("IMAGEBATCH_"));
+            return new Child(builder.start());
+        }
+
+        private void read() {
+            try (BufferedReader in = new BufferedReader(process.inputReader(StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    synchronized (this) {
+                        lines.add(line);
+                        notifyAll();
+                    }
+                }
+            } catch (IOException e) {
+                // the process was killed mid-line
+            } finally {
+                synchronized (this) {
+                    ended = true;
+                    notifyAll();
+                }
+            }
+        }
+
+        /**
+         * Waits until a line matches, the output ends or the timeout passes.
+         *
+         * @return true when a line matched
+         */
+        synchronized boolean awaitLine(Predicate<String> match, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            int checked = 0;
+            while (true) {
+                for (; checked < lines.size(); checked++) {
+                    if (match.test(lines.get(checked))) {
+                        return true;
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (ended || left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        }
+
+        /**
+         * Aims a SIGKILL at a phase: for STARTUP {@code delayMs} after the start; otherwise {@code delayMs} after
+         * the first step at or after {@code target} begins (a step already complete is skipped by a resumed
+         * run, so a later one takes its place).
+         *
+         * @return the kill, or null when the run ended first (see {@link #exitCode()})
+         */
+        Kill killAt(Phase target, long delayMs) throws InterruptedException {
+            if (target != Phase.STARTUP) {
+                boolean reached = awaitLine(line -> {
+                    Matcher m = STEP_START.matcher(line);
+                    return m.find() && Phase.ofStep(m.group(1)).compareTo(target) >= 0;
+                }, RUN_TIMEOUT);
+                if (!reached) {
+                    // the output ends a moment before the process does
+                    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                        throw new AssertionError("the run did not reach " + target + " nor end in " + RUN_TIMEOUT
+                                + ":\n" + output());
+                    }
+                    awaitEnd();
+                    return null;
+                }
+            }
+            if (process.waitFor(delayMs, TimeUnit.MILLISECONDS)) {
+                awaitEnd();
+                return null;
+            }
+            return killNow(target);
+        }
+
+        private Kill killNow(Phase target) throws InterruptedException {
+            Phase landed = phase();
+            long afterMs = (System.nanoTime() - startedNanos) / 1_000_000;
+            signal(true);
+            process.waitFor();
+            awaitEnd();
+            synchronized (this) {
+                lines.add("<<< SIGKILL after " + afterMs + " ms, aimed at " + target + ", in " + landed + " >>>");
+            }
+            return new Kill(target, landed, afterMs);
+        }
+
+        /**
+         * Sends SIGTERM ({@code force} false) or SIGKILL ({@code force} true) through the process handle, which,
+         * unlike {@link Process#destroy()}, leaves the pipes open: what the process prints while it stops is
+         * still read.
+         */
+        void signal(boolean force) {
+            if (force) {
+                process.toHandle().destroyForcibly();
+            } else {
+                process.toHandle().destroy();
+            }
+        }
+
+        /** @return the phase the output shows now */
+        synchronized Phase phase() {
+            Phase phase = Phase.STARTUP;
+            for (String line : lines) {
+                Matcher start = STEP_START.matcher(line);
+                Matcher end = STEP_END.matcher(line);
+                if (start.find()) {
+                    phase = Phase.ofStep(start.group(1));
+                } else if (end.find() && Phase.ofStep(end.group(1)) == Phase.REPORT) {
+                    phase = Phase.AFTER;
+                }
+            }
+            return phase;
+        }
+
+        /** @return the exit code, or null (after killing it) when the timeout passed first */
+        Integer awaitExit(Duration timeout) throws InterruptedException {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor();
+                awaitEnd();
+                synchronized (this) {
+                    lines.add("<<< still running after " + timeout + ": killed by the test >>>");
+                }
+                return null;
+            }
+            awaitEnd();
+            return process.exitValue();
+        }
+
+        /** @return the exit code of a process that has ended */
+        int exitCode() {
+            return process.exitValue();
+        }
+
+        private synchronized void awaitEnd() throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!ended && System.nanoTime() < deadline) {
+                TimeUnit.NANOSECONDS.timedWait(this, deadline - System.nanoTime());
+            }
+        }
+
+        /** @return everything it printed so far, one line each */
+        synchronized String output() {
+            return String.join("\n", lines) + "\n";
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (process.isAlive()) {
+                process.destroyForcibly();
+                process.waitFor();
+            }
+        }
+    }
+
+    // ---- the catalogue ----
+
+    /**
+     * A catalogue written for one seed: valid rows with distinct prompts, and three invalid rows at seeded
+     * places (an aspect ratio LiangXin does not take, a one-character prompt, an id that repeats an earlier
+     * row's).
+     *
+     * @param path the CSV file
+     * @param rows its data rows, in order
+     */
+    record Catalogue(Path path, List<Row> rows) {
+
+        /**
+         * @param number  1-based row number
+         * @param id      the id cell
+         * @param prompt  the prompt cell
+         * @param invalid true when the row breaks a rule and must be REJECTED
+         */
+        record Row(long number, String id, String prompt, String aspectRatio, boolean invalid) {
+        }
+
+        private static final List<String> SUBJECTS = List.of("lighthouse", "fox", "teapot", "bicycle", "owl",
+                "sailing boat", "cactus", "violin", "snow leopard", "windmill");
+        private static final List<String> STYLES = List.of("watercolour", "linocut", "oil painting",
+                "pencil sketch", "studio photo");
+        private static final List<String> RATIOS = List.of("1:1", "16:9", "4:5", "3:2");
+
+        static Catalogue write(Path path, int validRows, Random random) throws IOException {
+            int total = validRows + 3;
+            Set<Integer> places = new TreeSet<>();
+            while (places.size() < 3) {
+                places.add(2 + random.nextInt(total - 1)); // 2..total: a repeated id needs an earlier row
+            }
+            List<Integer> invalidAt = new ArrayList<>(places);
+            List<Row> rows = new ArrayList<>();
+            StringBuilder csv = new StringBuilder("id,prompt,aspect_ratio\n");
+            for (int n = 1; n <= total; n++) {
+                String id = "sku-" + String.format("%03d", n);
+                String prompt = STYLES.get(random.nextInt(STYLES.size())) + " of a "
+                        + SUBJECTS.get(random.nextInt(SUBJECTS.size())) + " for catalogue row " + n;
+                String ratio = RATIOS.get(random.nextInt(RATIOS.size()));
+                boolean invalid = invalidAt.contains(n);
+                if (invalid) {
+                    switch (invalidAt.indexOf(n)) {
+                        case 0 -> ratio = "7:3";
+                        case 1 -> prompt = "x";
+                        default -> id = rows.get(random.nextInt(rows.size())).id();
+                    }
+                }
+                rows.add(new Row(n, id, prompt, ratio, invalid));
+                csv.append(id).append(',').append(prompt).append(',').append(ratio).append('\n');
+            }
+            Files.writeString(path, csv, StandardCharsets.UTF_8);
+            return new Catalogue(path, List.copyOf(rows));
+        }
+    }
+
+    // ---- helpers ----
+
+    private static List<CSVRecord> readReport(Path report) throws IOException {
+        assertTrue(Files.isRegularFile(report), "no report at " + report);
+        try (Reader in = Files.newBufferedReader(report, StandardCharsets.UTF_8);
+                CSVParser parser = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).get()
+                        .parse(in)) {
+            return parser.getRecords();
+        }
+    }
+
+    /** The provider's bytes of a task's image, downloaded again (a cut answer is retried). */
+    private static byte[] providerImage(URI sandbox, String taskId) throws InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(sandbox + "/files/" + taskId + ".png"))
+                .timeout(Duration.ofSeconds(30)).GET().build();
+        IOException last = null;
+        for (int attempt = 0; attempt < 20; attempt++) {
+            try {
+                HttpResponse<byte[]> response = HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+                assertEquals(200, response.statusCode(), "the sandbox has no image for task " + taskId);
+                return response.body();
+            } catch (IOException cut) {
+                last = cut;
+            }
+        }
+        throw new UncheckedIOException("task " + taskId + ": every download was cut", last);
+    }
+
+    private static String batchId(String output) {
+        Matcher m = BATCH_ID.matcher(output);
+        if (!m.find()) {
+            throw new AssertionError("no \"Starting batch <id>:\" line in the output:\n" + output);
+        }
+        return m.group(1);
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** Deletes what an earlier run left in {@code dir} and creates it empty. */
+    private static Path fresh(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        return Files.createDirectories(dir);
+    }
+}
