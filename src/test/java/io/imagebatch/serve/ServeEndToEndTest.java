@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.jayway.jsonpath.JsonPath;
 import io.imagebatch.cli.ImageBatchCli;
+import io.imagebatch.job.ImageProductionJobConfiguration;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
 import io.imagebatch.testsupport.CliRun;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
@@ -170,6 +172,9 @@ class ServeEndToEndTest {
         RunningServe first = serve(jobs);
         await().atMost(Duration.ofSeconds(30)).until(() -> sandbox.stats().creates() == SampleCatalogue.VALID);
         sandbox.failEveryRequestWith(503); // the batch is in its poll step, and stays there
+        // a stop while the submit step commits its last chunk can fail that step instead (Spring Batch 6's
+        // JobOperator.stop updates the running step execution from the stopping thread): stop in the poll step
+        await().atMost(Duration.ofSeconds(30)).until(() -> submitStepCompleted(first));
         assertThat(first.stop()).isEqualTo(ImageBatchCli.FAILED);
         serves.remove(first);
         assertThat(output.getOut()).containsPattern("Stopping batch nightly-[0-9a-f]{12} after its current chunk");
@@ -276,6 +281,15 @@ class ServeEndToEndTest {
             csv.append(name.replace(".csv", "")).append('-').append(i + 1).append(',').append(prompts[i]).append('\n');
         }
         return Files.writeString(work.resolve(name), csv.toString());
+    }
+
+    /** @return true when the serve's running batch has completed its submit step */
+    private static boolean submitStepCompleted(RunningServe serve) {
+        return serve.context().getBean(JobRepository.class)
+                .findRunningJobExecutions(ImageProductionJobConfiguration.JOB_NAME).stream()
+                .flatMap(execution -> execution.getStepExecutions().stream())
+                .anyMatch(step -> step.getStepName().equals(ImageProductionJobConfiguration.SUBMIT_STEP)
+                        && step.getStatus() == BatchStatus.COMPLETED);
     }
 
     private static Path findReport(Path out) throws IOException {
