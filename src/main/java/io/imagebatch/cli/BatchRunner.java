@@ -57,7 +57,6 @@ public class BatchRunner {
     BatchRunner(JobOperator jobOperator, JobRepository jobRepository, Job imageProductionJob,
             BatchSettingsStore batches, TaskLedger ledger, ProviderRegistry providers, JobProperties properties,
             BatchPreflight preflight, BatchLocks locks) {
-        this.locks = locks;
         this.jobOperator = jobOperator;
         this.jobRepository = jobRepository;
         this.imageProductionJob = imageProductionJob;
@@ -66,6 +65,7 @@ public class BatchRunner {
         this.providers = providers;
         this.properties = properties;
         this.preflight = preflight;
+        this.locks = locks;
     }
 
     /**
