@@ -10,6 +10,7 @@ import io.imagebatch.job.ReportTasklet;
 import io.imagebatch.job.SubmissionStoppedException;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.lock.BatchLocks;
 import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderException;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,7 +38,8 @@ import org.springframework.stereotype.Component;
 /**
  * Starts or resumes a batch through {@link JobOperator}, prints its progress while it runs, and a summary at the
  * end. One batch is one job instance ({@link ImageProductionJobConfiguration#BATCH_ID}): running the same
- * batch again restarts the instance where it stopped, and a completed batch is not run again.
+ * batch again restarts the instance where it stopped, and a completed batch is not run again. A batch runs
+ * under its lock ({@link BatchLocks#batchKey}), so that two processes sharing the database never run it at once.
  */
 @Component
 public class BatchRunner {
@@ -49,10 +52,11 @@ public class BatchRunner {
     private final ProviderRegistry providers;
     private final JobProperties properties;
     private final BatchPreflight preflight;
+    private final BatchLocks locks;
 
     BatchRunner(JobOperator jobOperator, JobRepository jobRepository, Job imageProductionJob,
             BatchSettingsStore batches, TaskLedger ledger, ProviderRegistry providers, JobProperties properties,
-            BatchPreflight preflight) {
+            BatchPreflight preflight, BatchLocks locks) {
         this.jobOperator = jobOperator;
         this.jobRepository = jobRepository;
         this.imageProductionJob = imageProductionJob;
@@ -61,6 +65,7 @@ public class BatchRunner {
         this.providers = providers;
         this.properties = properties;
         this.preflight = preflight;
+        this.locks = locks;
     }
 
     /**
@@ -69,7 +74,8 @@ public class BatchRunner {
      * @param settings the batch
      * @param out      where progress and the summary go
      * @return the exit code: 0 when the batch completed (now or before), 1 when it failed or stopped and can be
-     *         resumed by running the same command again
+     *         resumed by running the same command again, or when another process is running it now (nothing
+     *         is started)
      * @throws UsageException when the batch's provider is unknown or not configured (exit code 2)
      */
     public int run(BatchSettings settings, PrintStream out) {
@@ -84,6 +90,20 @@ public class BatchRunner {
                     + ".base-url and .api-key), or run with --sandbox");
         }
         String batchId = batches.save(settings);
+        Optional<BatchLocks.Held> lock = locks.tryLock(BatchLocks.batchKey(batchId));
+        if (lock.isEmpty()) {
+            out.printf("Batch %s is being run by another process now; nothing was started here. Run the same command"
+                    + " again once it has ended (a process that died frees the batch within %d s).%n", batchId,
+                    locks.ttl().toSeconds());
+            return 1;
+        }
+        try (BatchLocks.Held held = lock.get()) {
+            return runLocked(settings, batchId, out);
+        }
+    }
+
+    /** {@link #run} under the batch's lock. */
+    private int runLocked(BatchSettings settings, String batchId, PrintStream out) {
         JobParameters parameters = parameters(batchId);
         JobExecution last = lastExecution(batchId);
         if (last != null && last.getStatus() == BatchStatus.COMPLETED) {
@@ -209,8 +229,12 @@ public class BatchRunner {
                 .toJobParameters();
     }
 
-    /** @return the last execution of the batch's current job instance, or null before its first run */
-    JobExecution lastExecution(String batchId) {
+    /**
+     * @param batchId a batch id
+     * @return the last execution of the batch's current job instance (its latest retry round), or null before
+     *         its first run
+     */
+    public JobExecution lastExecution(String batchId) {
         return jobRepository.getLastJobExecution(ImageProductionJobConfiguration.JOB_NAME, parameters(batchId));
     }
 

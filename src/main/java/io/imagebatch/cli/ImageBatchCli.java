@@ -13,6 +13,11 @@ import io.imagebatch.provider.liangxin.LiangXinAdapter;
 import io.imagebatch.provider.mingyan.MingyanAdapter;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
+import io.imagebatch.serve.JobScheduler;
+import io.imagebatch.serve.RunningServe;
+import io.imagebatch.serve.ServeJobs;
+import io.imagebatch.serve.ServeOptions;
+import io.imagebatch.serve.ServeProperties;
 import io.imagebatch.storage.OutputLocation;
 import io.imagebatch.storage.OutputStoreException;
 import io.imagebatch.storage.S3CatalogueFetcher;
@@ -54,6 +59,12 @@ public final class ImageBatchCli {
     /** Exit code: usage or configuration error. */
     public static final int USAGE = 2;
 
+    /** The output location of a batch whose options and job file name none. */
+    public static final String DEFAULT_OUTPUT = "file:./output";
+
+    /** The Spring profile of {@code serve}: a web application with Actuator ({@code application-serve.properties}). */
+    public static final String SERVE_PROFILE = "serve";
+
     /** What {@code help} prints. */
     public static final String USAGE_TEXT = """
             Usage: java -jar imagebatch.jar COMMAND [OPTIONS]
@@ -68,6 +79,11 @@ public final class ImageBatchCli {
                                          send the batch's FAILED rows again (and UNCERTAIN ones, which may be
                                          paid for twice); earlier attempts stay in the ledger
               stop BATCH                 ask the process running BATCH to stop after its current chunk or pass
+              serve [--jobs DIR] [--sandbox]
+                                         keep running: run each job file of DIR (default jobs/) when its
+                                         "schedule" falls due; serve the callback endpoint and Actuator
+                                         (/actuator/health, /actuator/metrics, /actuator/prometheus) on
+                                         server.port (default 8080)
               help                       this text
 
             Options of run (each overrides the job file's setting):
@@ -84,7 +100,7 @@ public final class ImageBatchCli {
               --sandbox                  run against the built-in sandbox provider (no key, no network)
               --NAME.X=V                 any setting, e.g. --spring.datasource.url=jdbc:postgresql://...
 
-            SIGTERM stops a run gracefully, like stop: the batch ends STOPPED, resumable.
+            SIGTERM stops a run (or serve) gracefully, like stop: the batch ends STOPPED, resumable.
             Exit codes: 0 completed, 1 failed or stopped (run the same command again to resume), 2 usage error.
             """;
 
@@ -130,12 +146,13 @@ public final class ImageBatchCli {
                         (c, o) -> c.retryFailed(o.batchId(), o.includeUncertain(), out));
                 case "stop" -> onBatch(rest, true, out, (c, o) -> c.stop(o.batchId(), out));
                 case "status" -> onBatch(rest, false, out, (c, o) -> c.status(o.batchId(), out));
+                case "serve" -> serve(ServeOptions.parse(rest), out);
                 case "help", "--help", "-h" -> {
                     out.print(USAGE_TEXT);
                     yield COMPLETED;
                 }
                 default -> throw new UsageException("unknown command \"" + args[0]
-                        + "\"; commands: run, validate, status, restart, retry-failed, stop, help");
+                        + "\"; commands: run, validate, status, restart, retry-failed, stop, serve, help");
             };
         } catch (UsageException | CatalogueException e) {
             out.println("imagebatch: " + e.getMessage());
@@ -153,13 +170,7 @@ public final class ImageBatchCli {
             if (sandbox) {
                 sandboxProvider = SandboxProvider.start(sandboxSettings(jobFile));
                 out.println("Sandbox provider listening on " + sandboxProvider.baseUrl());
-                // every provider the sandbox speaks points at it, so a sandbox run never reaches a real one
-                for (String provider : SANDBOX_PROVIDERS) {
-                    springArgs.add("--imagebatch.providers." + provider + ".base-url=" + sandboxProvider.baseUrl());
-                    springArgs.add("--imagebatch.providers." + provider + ".api-key=" + SandboxProvider.API_KEY);
-                }
-                // the sandbox serves its images from loopback
-                springArgs.add("--imagebatch.download.allow-private-networks=true");
+                springArgs.addAll(sandboxArgs(sandboxProvider));
             }
             return inContext(springArgs, out, context -> context.getBean(BatchRunner.class).run(settings, out));
         } finally {
@@ -167,6 +178,125 @@ public final class ImageBatchCli {
                 sandboxProvider.close();
             }
         }
+    }
+
+    /** Settings that point every provider the sandbox speaks at it, so a sandbox run never reaches a real one. */
+    private static List<String> sandboxArgs(SandboxProvider sandbox) {
+        List<String> args = new ArrayList<>();
+        for (String provider : SANDBOX_PROVIDERS) {
+            args.add("--imagebatch.providers." + provider + ".base-url=" + sandbox.baseUrl());
+            args.add("--imagebatch.providers." + provider + ".api-key=" + SandboxProvider.API_KEY);
+        }
+        // the sandbox serves its images from loopback
+        args.add("--imagebatch.download.allow-private-networks=true");
+        return args;
+    }
+
+    /** What {@code serve} found before Spring starts: its jobs, its settings, and the sandbox it started. */
+    private record ServePlan(ServeJobs jobs, List<String> springArgs, SandboxProvider sandbox) {
+
+        void close() {
+            if (sandbox != null) {
+                sandbox.close();
+            }
+        }
+    }
+
+    /**
+     * {@code serve}: runs until SIGTERM (or Ctrl-C), which stops the running batches after their current chunk
+     * or poll pass (STOPPED, resumed by their next run), waits for them, and exits with 0 (1 when a batch had to
+     * be stopped).
+     */
+    private static int serve(ServeOptions options, PrintStream out) {
+        ServePlan plan = planServe(options, out);
+        try {
+            return inContext(serveApplication(plan), plan.springArgs(), out, context -> {
+                JobScheduler scheduler = context.getBean(JobScheduler.class);
+                Duration timeout = context.getBean(ServeProperties.class).stopTimeout();
+                // alongside GracefulShutdown's hook, which stops the batch it knows of and ends the process with
+                // the exit code; this one stops every other batch this process runs, and ends the wait below. It
+                // lets GracefulShutdown go first, so that no batch is asked twice.
+                Thread hook = new Thread(() -> {
+                    scheduler.stopScheduling();
+                    try {
+                        Thread.sleep(300);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    scheduler.shutdown(timeout);
+                }, "imagebatch-serve-stop");
+                Runtime.getRuntime().addShutdownHook(hook);
+                try {
+                    scheduler.start(out);
+                    out.printf("Listening on port %s: /actuator/health, /actuator/metrics, /actuator/prometheus,"
+                            + " /callbacks/...; SIGTERM or Ctrl-C stops%n",
+                            context.getEnvironment().getProperty("local.server.port"));
+                    return scheduler.awaitShutdown();
+                } finally {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    } catch (IllegalStateException shuttingDown) {
+                        // the hook is running: it is what ended the wait
+                    }
+                }
+            });
+        } finally {
+            plan.close();
+        }
+    }
+
+    /**
+     * Starts {@code serve} and returns at once, for tests and for embedding: the same job files, settings,
+     * sandbox and Spring context as the {@code serve} command, without its signal handling.
+     *
+     * @param args the arguments after {@code serve} ({@code --jobs DIR}, {@code --sandbox}, {@code --NAME.X=V})
+     * @param out  where the schedule and the job files that were not scheduled are printed
+     * @return the running instance; {@link RunningServe#close()} stops it as SIGTERM would
+     * @throws UsageException when the options are wrong or the jobs folder does not exist
+     */
+    public static RunningServe startServe(List<String> args, PrintStream out) {
+        ServePlan plan = planServe(ServeOptions.parse(args), out);
+        try {
+            ConfigurableApplicationContext context = serveApplication(plan)
+                    .run(plan.springArgs().toArray(String[]::new));
+            context.getBean(JobScheduler.class).start(out);
+            return new RunningServe(context, plan::close);
+        } catch (RuntimeException e) {
+            plan.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Reads the job files, and starts the sandbox provider when asked ({@code --sandbox}) or when every
+     * scheduled job file asks for it. A process serves either the sandbox or real providers: a sandbox job file
+     * among real ones is not scheduled, so that neither ever reaches the other's providers.
+     */
+    private static ServePlan planServe(ServeOptions options, PrintStream out) {
+        ServeJobs jobs = ServeJobs.scan(options.jobs(), options.springArgs());
+        List<JobFile> sandboxJobs = jobs.scheduled().stream().filter(j -> j.sandbox() != null).toList();
+        boolean sandbox = options.sandbox()
+                || (!sandboxJobs.isEmpty() && sandboxJobs.size() == jobs.scheduled().size());
+        if (!sandbox && !sandboxJobs.isEmpty()) {
+            jobs = jobs.without(sandboxJobs, "asks for the sandbox provider, but the other scheduled jobs use real"
+                    + " providers; serve it from a folder of its own, or serve every job with --sandbox");
+        }
+        List<String> springArgs = new ArrayList<>(options.springArgs());
+        SandboxProvider sandboxProvider = null;
+        if (sandbox) {
+            sandboxProvider = SandboxProvider.start(sandboxSettings(sandboxJobs.isEmpty() ? null : sandboxJobs.get(0)));
+            out.println("Sandbox provider listening on " + sandboxProvider.baseUrl() + " (every provider points at it)");
+            springArgs.addAll(sandboxArgs(sandboxProvider));
+        }
+        return new ServePlan(jobs, List.copyOf(springArgs), sandboxProvider);
+    }
+
+    /** The web application of {@code serve}, with its jobs as a bean. */
+    private static SpringApplicationBuilder serveApplication(ServePlan plan) {
+        ServeJobs jobs = plan.jobs();
+        return application(WebApplicationType.SERVLET)
+                .profiles(SERVE_PROFILE)
+                .initializers(context -> context.getBeanFactory().registerSingleton("serveJobs", jobs));
     }
 
     private static int validate(RunOptions options, PrintStream out) {
@@ -212,15 +342,29 @@ public final class ImageBatchCli {
      */
     private static int inContext(List<String> springArgs, PrintStream out,
             java.util.function.Function<ConfigurableApplicationContext, Integer> command) {
+        return inContext(application(callbacksConfigured(springArgs) ? WebApplicationType.SERVLET
+                : WebApplicationType.NONE), springArgs, out, command);
+    }
+
+    /**
+     * The Spring application of every command ({@code serve} included): no banner, no start-up log, no Spring
+     * shutdown hook, and a crash-safe H2 ({@link #crashSafeH2}).
+     */
+    private static SpringApplicationBuilder application(WebApplicationType web) {
+        return new SpringApplicationBuilder(ImageBatchApplication.class)
+                .web(web)
+                .logStartupInfo(false)
+                .registerShutdownHook(false)
+                .initializers(ImageBatchCli::crashSafeH2);
+    }
+
+    /** {@link #inContext(List, PrintStream, java.util.function.Function)} with a prepared application. */
+    private static int inContext(SpringApplicationBuilder application, List<String> springArgs, PrintStream out,
+            java.util.function.Function<ConfigurableApplicationContext, Integer> command) {
         GracefulShutdown shutdown = new GracefulShutdown(out);
         ConfigurableApplicationContext context;
         try {
-            context = new SpringApplicationBuilder(ImageBatchApplication.class)
-                    .web(callbacksConfigured(springArgs) ? WebApplicationType.SERVLET : WebApplicationType.NONE)
-                    .logStartupInfo(false)
-                    .registerShutdownHook(false)
-                    .initializers(ImageBatchCli::crashSafeH2)
-                    .run(springArgs.toArray(String[]::new));
+            context = application.run(springArgs.toArray(String[]::new));
         } catch (RuntimeException e) {
             // a setting Spring cannot bind or a database it cannot open: say what, exit 2, no stack trace
             shutdown.release();
@@ -307,8 +451,19 @@ public final class ImageBatchCli {
                 || System.getenv("IMAGEBATCH_CALLBACK_BASE_URL") != null;
     }
 
-    /** Merges the options over the job file, then reads the catalogue once to check it and hash it. */
-    static BatchSettings settings(RunOptions o, JobFile f) {
+    /**
+     * The settings of a batch, as {@code run} makes them: the options over the job file, over the defaults;
+     * then the catalogue is read once (fetched first when it is in S3) to check it, count its rows and hash it.
+     * {@code serve} makes each scheduled run's settings with it too.
+     *
+     * @param o the command line's options (all null but the job file, for {@code serve})
+     * @param f the job file, or null
+     * @return the batch's settings; its id follows from the catalogue's content and the settings that change the
+     *         output ({@link BatchSettings#batchId()})
+     * @throws UsageException     when there is no catalogue, or the output or an S3 catalogue cannot be used
+     * @throws CatalogueException when the catalogue cannot be read (no header, no prompt column, ...)
+     */
+    public static BatchSettings settings(RunOptions o, JobFile f) {
         String catalogue = pick(o.catalogue(), f == null ? null : f.catalogue());
         if (catalogue == null) {
             throw new UsageException("no catalogue: give --catalogue FILE or a job file with \"catalogue:\"");
@@ -320,7 +475,7 @@ public final class ImageBatchCli {
         Path path = catalogue.startsWith("s3://") ? fetchFromS3(catalogue, o.springArgs())
                 : Path.of(catalogue).toAbsolutePath().normalize();
         CatalogueSummary summary = CatalogueInspector.inspect(path, format);
-        String output = pick(o.output(), f == null ? null : f.output(), "file:./output");
+        String output = pick(o.output(), f == null ? null : f.output(), DEFAULT_OUTPUT);
         try {
             OutputLocation.parse(output);
         } catch (IllegalArgumentException e) {

@@ -6,15 +6,23 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import org.springframework.scheduling.support.CronExpression;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
 
 /**
  * A job definition file ({@code jobs/*.yml}): the settings of a recurring batch. Every key is optional; the
@@ -31,9 +39,11 @@ import org.yaml.snakeyaml.error.YAMLException;
  * delimiter: ","
  * defaults: { aspect-ratio: "1:1", resolution: 1K }
  * sandbox: true                 # or { min-generation-time: 500ms, max-generation-time: 2s, failure-rate: 0.05 }
+ * schedule: { cron: "0 0 2 * * *", zone: Europe/Berlin }   # or schedule: "0 0 2 * * *" (the system's zone)
  * </pre>
  *
- * Relative paths are relative to the working directory, as on the command line.
+ * Relative paths are relative to the working directory, as on the command line. {@code schedule} is read by
+ * {@code serve} only ({@link Schedule}); {@code run} ignores it.
  *
  * @param path           the file, for messages
  * @param name           batch name
@@ -47,10 +57,50 @@ import org.yaml.snakeyaml.error.YAMLException;
  * @param aspectRatio    default aspect ratio
  * @param resolution     default resolution
  * @param sandbox        sandbox settings (keys as in the example), or null when the file does not ask for it
+ * @param schedule       when {@code serve} runs the job, or null when the file has no {@code schedule}
  */
 public record JobFile(Path path, String name, String catalogue, String provider, String model, String output,
         Map<String, String> columns, String promptTemplate, Character delimiter, String aspectRatio,
-        String resolution, Map<String, String> sandbox) {
+        String resolution, Map<String, String> sandbox, Schedule schedule) {
+
+    /**
+     * When {@code serve} runs a job: a Spring cron expression in a time zone. Written in a job file as
+     * {@code schedule: "0 0 2 * * *"} (the system's time zone) or
+     * {@code schedule: { cron: "0 0 2 * * *", zone: Europe/Berlin }}.
+     *
+     * @param cron the expression as written: six fields, second minute hour day-of-month month day-of-week
+     *             ({@link CronExpression}, for example {@code 0 0 2 * * *} for 02:00 every day, or
+     *             {@code 0 30 1 * * MON-FRI}); checked when the file is read
+     * @param zone the time zone the fields are read in
+     */
+    public record Schedule(String cron, ZoneId zone) {
+
+        /** @return the parsed expression */
+        public CronExpression expression() {
+            return CronExpression.parse(cron);
+        }
+
+        /** @return for example {@code "0 0 2 * * *" (Europe/Berlin)} */
+        @Override
+        public String toString() {
+            return "\"" + cron + "\" (" + zone + ")";
+        }
+    }
+
+    /**
+     * The job's name: {@code name}, else the file's name without its extension. It is also the batch name
+     * {@code run} gives the job's batches when no {@code --name} is given.
+     *
+     * @return the name, never null
+     */
+    public String jobName() {
+        if (name != null && !name.isBlank()) {
+            return name;
+        }
+        String file = path.getFileName().toString();
+        int dot = file.lastIndexOf('.');
+        return dot > 0 ? file.substring(0, dot) : file;
+    }
 
     private static final Set<String> KEYS = Set.of("name", "catalogue", "provider", "model", "output", "columns",
             "prompt-template", "delimiter", "defaults", "sandbox", "schedule");
@@ -62,8 +112,9 @@ public record JobFile(Path path, String name, String catalogue, String provider,
      *
      * @param path the file
      * @return its settings
-     * @throws UsageException when the file is missing, is not YAML, or has an unknown key or a wrong value;
-     *                        the message names the file, and the line where YAML gives one
+     * @throws UsageException when the file is missing, is not YAML, or has an unknown key or a wrong value (a
+     *                        cron expression that does not parse, an unknown time zone); the message names the
+     *                        file, the key, and the line where YAML gives one
      */
     public static JobFile load(Path path) {
         Object root;
@@ -108,7 +159,75 @@ public record JobFile(Path path, String name, String catalogue, String provider,
         return new JobFile(path, text(map.get("name")), text(map.get("catalogue")), text(map.get("provider")),
                 text(map.get("model")), text(map.get("output")), columns, text(map.get("prompt-template")),
                 delimiter(text(map.get("delimiter")), "job file " + path + ": delimiter"),
-                defaults.get("aspect-ratio"), defaults.get("resolution"), sandbox);
+                defaults.get("aspect-ratio"), defaults.get("resolution"), sandbox,
+                schedule(path, map.get("schedule")));
+    }
+
+    /** Reads {@code schedule}: a cron expression, or a mapping of {@code cron} and {@code zone}. */
+    private static Schedule schedule(Path path, Object value) {
+        if (value == null) {
+            return null;
+        }
+        String cron;
+        String zone = null;
+        String cronKey = "schedule";
+        if (value instanceof Map<?, ?> map) {
+            for (Object key : map.keySet()) {
+                if (!List.of("cron", "zone").contains(String.valueOf(key))) {
+                    throw new UsageException(where(path, "schedule") + ": unknown key \"schedule." + key
+                            + "\" (known: cron, zone)");
+                }
+            }
+            cron = text(map.get("cron"));
+            zone = text(map.get("zone"));
+            cronKey = "schedule.cron";
+            if (cron == null) {
+                throw new UsageException(where(path, "schedule") + ": schedule.cron is missing, e.g."
+                        + " schedule: { cron: \"0 0 2 * * *\", zone: Europe/Berlin }");
+            }
+        } else if (value instanceof String || value instanceof Number) {
+            cron = String.valueOf(value);
+        } else {
+            throw new UsageException(where(path, "schedule") + ": schedule must be a cron expression, e.g."
+                    + " schedule: \"0 0 2 * * *\", or a mapping: schedule: { cron: \"0 0 2 * * *\", zone: Europe/Berlin }");
+        }
+        try {
+            CronExpression.parse(cron);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(where(path, "schedule") + ", key " + cronKey + ": \"" + cron
+                    + "\" is not a cron expression of six fields (second minute hour day-of-month month"
+                    + " day-of-week, e.g. \"0 0 2 * * *\" for 02:00 every day): " + e.getMessage());
+        }
+        ZoneId zoneId;
+        try {
+            zoneId = zone == null ? ZoneId.systemDefault() : ZoneId.of(zone.trim());
+        } catch (DateTimeException e) {
+            throw new UsageException(where(path, "schedule") + ", key schedule.zone: unknown time zone \"" + zone
+                    + "\" (a region such as Europe/Berlin, or UTC)");
+        }
+        return new Schedule(cron, zoneId);
+    }
+
+    /** "job file F, line N" for a top-level key, or "job file F" when its line cannot be found. */
+    private static String where(Path path, String topKey) {
+        return "job file " + path + lineOf(path, topKey).map(line -> ", line " + line).orElse("");
+    }
+
+    /** The 1-based line of a top-level key, read again from the file (only when reporting an error). */
+    private static Optional<Integer> lineOf(Path path, String topKey) {
+        try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+            Node root = new Yaml(new SafeConstructor(new LoaderOptions())).compose(reader);
+            if (root instanceof MappingNode mapping) {
+                for (NodeTuple tuple : mapping.getValue()) {
+                    if (tuple.getKeyNode() instanceof ScalarNode key && key.getValue().equals(topKey)) {
+                        return Optional.of(key.getStartMark().getLine() + 1);
+                    }
+                }
+            }
+        } catch (IOException | YAMLException e) {
+            // the line is a courtesy: the key is named anyway
+        }
+        return Optional.empty();
     }
 
     /**

@@ -6,6 +6,7 @@ import io.imagebatch.callback.CallbackUrls;
 import io.imagebatch.catalogue.CatalogueItemReader;
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.metrics.ImageBatchMetrics;
 import io.imagebatch.provider.ProviderRegistry;
 import io.imagebatch.report.BatchEndNotifier;
 import io.imagebatch.report.ManifestFactory;
@@ -18,6 +19,7 @@ import io.imagebatch.storage.OutputLocation;
 import io.imagebatch.storage.OutputStore;
 import io.imagebatch.storage.OutputStores;
 import io.imagebatch.storage.StorageSettings;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,6 +35,7 @@ import org.springframework.batch.core.job.flow.support.SimpleFlow;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -158,9 +161,9 @@ public class ImageProductionJobConfiguration {
     PollTasklet pollTasklet(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
             ProviderRegistry providers, TaskLedger ledger, JobProperties properties, ExecutorService imagebatchWorkers,
             Clock clock, CallbackSignal callbackSignal, PipelineState pipelineState, PollSchedule pollSchedule,
-            CallbackProperties callbackProperties) {
+            CallbackProperties callbackProperties, ObjectProvider<MeterRegistry> meters) {
         return new PollTasklet(batchId, providers, ledger, properties, imagebatchWorkers, clock, callbackSignal,
-                pipelineState, pollSchedule, callbackProperties);
+                pipelineState, pollSchedule, callbackProperties, ImageBatchMetrics.registry(meters));
     }
 
     /**

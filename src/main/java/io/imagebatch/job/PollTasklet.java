@@ -5,6 +5,7 @@ import io.imagebatch.callback.CallbackSignal;
 import io.imagebatch.ledger.LedgerEntry;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.metrics.ImageBatchMetrics;
 import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ImageRequest;
 import io.imagebatch.provider.ProviderAdapter;
@@ -12,6 +13,9 @@ import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderRegistry;
 import io.imagebatch.provider.TaskState;
 import io.imagebatch.provider.TaskStatus;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -60,8 +64,11 @@ public class PollTasklet implements Tasklet {
     private boolean reconciled;
     private final CallbackSignal callbacks;
     private final CallbackProperties callbackProperties;
+    private final MeterRegistry meters;
 
     /**
+     * A poll step without metrics (they go to a private registry); see the full constructor.
+     *
      * @param batchId    the batch
      * @param providers  the adapters
      * @param ledger     the ledger
@@ -76,6 +83,28 @@ public class PollTasklet implements Tasklet {
     public PollTasklet(String batchId, ProviderRegistry providers, TaskLedger ledger, JobProperties properties,
             ExecutorService workers, Clock clock, CallbackSignal callbacks, PipelineState pipeline,
             PollSchedule schedule, CallbackProperties callbackProperties) {
+        this(batchId, providers, ledger, properties, workers, clock, callbacks, pipeline, schedule, callbackProperties,
+                new SimpleMeterRegistry());
+    }
+
+    /**
+     * @param batchId    the batch
+     * @param providers  the adapters
+     * @param ledger     the ledger
+     * @param properties poll schedule, batch size and deadline
+     * @param workers    the pool the status queries run on
+     * @param clock      the clock
+     * @param callbacks  wakes an idle pass when a callback made a task due
+     * @param pipeline   how the submit step ended: polling is done when it completed and nothing is in flight
+     * @param schedule   when to query a task next
+     * @param callbackProperties whether callbacks are on (then polling is only their fallback)
+     * @param meters     where the status queries a task took are recorded when it ends
+     *                   ({@value ImageBatchMetrics#STATUS_QUERIES_PER_TASK})
+     */
+    public PollTasklet(String batchId, ProviderRegistry providers, TaskLedger ledger, JobProperties properties,
+            ExecutorService workers, Clock clock, CallbackSignal callbacks, PipelineState pipeline,
+            PollSchedule schedule, CallbackProperties callbackProperties, MeterRegistry meters) {
+        this.meters = meters;
         this.batchId = batchId;
         this.providers = providers;
         this.ledger = ledger;
@@ -130,11 +159,15 @@ public class PollTasklet implements Tasklet {
                 case SUCCESS -> {
                     observe(entry, status, now);
                     ledger.markSucceeded(batchId, rowNum, status.rawState(), status.resultUrls().get(0));
+                    taskEnded(entry);
                 }
-                case FAIL -> ledger.markFailed(batchId, rowNum, status.rawState(),
-                        status.failCode() == null ? "fail" : status.failCode(),
-                        "the provider reported the generation failed"
-                                + (status.failMessage() == null ? "" : ": " + status.failMessage()));
+                case FAIL -> {
+                    ledger.markFailed(batchId, rowNum, status.rawState(),
+                            status.failCode() == null ? "fail" : status.failCode(),
+                            "the provider reported the generation failed"
+                                    + (status.failMessage() == null ? "" : ": " + status.failMessage()));
+                    taskEnded(entry);
+                }
                 default -> {
                     if (pastDeadline(entry, now)) {
                         failDeadline(entry, status.rawState());
@@ -207,7 +240,16 @@ public class PollTasklet implements Tasklet {
         return entry.deadlineAt() != null && now >= entry.deadlineAt();
     }
 
+    /** Records the status queries the task took, this last one included. */
+    private void taskEnded(LedgerEntry entry) {
+        DistributionSummary.builder(ImageBatchMetrics.STATUS_QUERIES_PER_TASK)
+                .description("status queries a task took, recorded when it ends")
+                .tag(ImageBatchMetrics.PROVIDER, String.valueOf(entry.provider())).register(meters)
+                .record(entry.polls() + 1);
+    }
+
     private void failDeadline(LedgerEntry entry, String rawState) {
+        taskEnded(entry);
         ledger.markFailed(batchId, entry.rowNum(), rawState, "deadline",
                 "the task was not finished " + properties.taskDeadline().toMinutes()
                         + " minutes after it was created (last state: "

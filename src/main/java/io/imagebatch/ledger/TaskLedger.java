@@ -1,5 +1,9 @@
 package io.imagebatch.ledger;
 
+import io.imagebatch.metrics.ImageBatchMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.EnumMap;
@@ -10,6 +14,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.annotation.DependsOn;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.RowMapper;
@@ -51,19 +57,45 @@ public class TaskLedger {
     /** Joins the caller's transaction, or starts a read-only one. */
     private final TransactionTemplate readTransaction;
     private final Clock clock;
+    private final MeterRegistry meters;
+    private final Counter bytesStored;
 
     /**
+     * A ledger without metrics (they go to a private registry).
+     *
      * @param jdbc               the JDBC client on the job repository's database
      * @param transactionManager the transaction manager of that database
      * @param clock              the clock for {@code UPDATED_AT}
      */
     public TaskLedger(JdbcClient jdbc, PlatformTransactionManager transactionManager, Clock clock) {
+        this(jdbc, transactionManager, clock, new SimpleMeterRegistry());
+    }
+
+    /**
+     * @param jdbc               the JDBC client on the job repository's database
+     * @param transactionManager the transaction manager of that database
+     * @param clock              the clock for {@code UPDATED_AT}
+     * @param meters             the application's meter registry, if it has one: rows reaching a state are
+     *                           counted ({@value ImageBatchMetrics#ROWS}), and stored bytes
+     *                           ({@value ImageBatchMetrics#BYTES_STORED})
+     */
+    @Autowired
+    public TaskLedger(JdbcClient jdbc, PlatformTransactionManager transactionManager, Clock clock,
+            ObjectProvider<MeterRegistry> meters) {
+        this(jdbc, transactionManager, clock, ImageBatchMetrics.registry(meters));
+    }
+
+    private TaskLedger(JdbcClient jdbc, PlatformTransactionManager transactionManager, Clock clock,
+            MeterRegistry meters) {
         this.jdbc = jdbc;
         this.ownTransaction = new TransactionTemplate(transactionManager);
         this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
         this.readTransaction = new TransactionTemplate(transactionManager);
         this.readTransaction.setReadOnly(true);
         this.clock = clock;
+        this.meters = meters;
+        this.bytesStored = Counter.builder(ImageBatchMetrics.BYTES_STORED).baseUnit("bytes")
+                .description("image bytes written to the output stores").register(meters);
     }
 
     // ---- batches ----
@@ -153,7 +185,8 @@ public class TaskLedger {
      */
     public boolean insertRejected(String batchId, long rowNum, String rowId, String provider, String model,
             String prompt, String reason) {
-        return insert(batchId, rowNum, rowId, RowState.REJECTED, provider, model, prompt, null, reason);
+        return counted(RowState.REJECTED,
+                insert(batchId, rowNum, rowId, RowState.REJECTED, provider, model, prompt, null, reason));
     }
 
     /**
@@ -183,10 +216,11 @@ public class TaskLedger {
      */
     public void markSubmitted(String batchId, long rowNum, String taskId, long submittedAt, long nextCheckAt,
             long deadlineAt) {
-        update("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', TASK_ID = ?, SUBMITTED_AT = ?, NEXT_CHECK_AT = ?,"
+        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', TASK_ID = ?, SUBMITTED_AT = ?, NEXT_CHECK_AT = ?,"
                 + " DEADLINE_AT = ?, ERROR = NULL, ERROR_CODE = NULL, UPDATED_AT = ?"
                 + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
                 taskId, submittedAt, nextCheckAt, deadlineAt, now(), batchId, rowNum);
+        counted(RowState.SUBMITTED, changed > 0);
     }
 
     /**
@@ -265,9 +299,10 @@ public class TaskLedger {
      * @param reason what happened, for the report
      */
     public void markUncertain(String batchId, long rowNum, String reason) {
-        update("UPDATE IB_TASK_LEDGER SET STATE = 'UNCERTAIN', ERROR = ?, UPDATED_AT = ?"
+        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'UNCERTAIN', ERROR = ?, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
                 reason, now(), batchId, rowNum);
+        counted(RowState.UNCERTAIN, changed > 0);
     }
 
     /** @return the batch's UNCERTAIN rows, in row order */
@@ -299,9 +334,10 @@ public class TaskLedger {
 
     /** Marks a row the provider refused at create time (HTTP 400/413/422): never resent unchanged. */
     public void markRejectedByProvider(String batchId, long rowNum, String errorCode, String reason) {
-        update("UPDATE IB_TASK_LEDGER SET STATE = 'REJECTED', ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?"
+        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'REJECTED', ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
                 errorCode, reason, now(), batchId, rowNum);
+        counted(RowState.REJECTED, changed > 0);
     }
 
     /**
@@ -355,10 +391,11 @@ public class TaskLedger {
 
     /** Records a task that succeeded, with its result URL; the download step takes it from here. */
     public void markSucceeded(String batchId, long rowNum, String providerState, String resultUrl) {
-        update("UPDATE IB_TASK_LEDGER SET STATE = 'SUCCEEDED', PROVIDER_STATE = ?, RESULT_URL = ?, POLLS = POLLS + 1,"
+        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'SUCCEEDED', PROVIDER_STATE = ?, RESULT_URL = ?, POLLS = POLLS + 1,"
                         + " ERROR = NULL, NEXT_CHECK_AT = ?, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
                 providerState, resultUrl, now(), now(), batchId, rowNum);
+        counted(RowState.SUCCEEDED, changed > 0);
     }
 
     /**
@@ -369,10 +406,11 @@ public class TaskLedger {
      * @param reason    the provider's message or ours
      */
     public void markFailed(String batchId, long rowNum, String providerState, String errorCode, String reason) {
-        update("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', PROVIDER_STATE = COALESCE(?, PROVIDER_STATE),"
+        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', PROVIDER_STATE = COALESCE(?, PROVIDER_STATE),"
                         + " ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTING', 'SUBMITTED', 'RUNNING', 'SUCCEEDED')",
                 providerState, errorCode, reason, now(), batchId, rowNum);
+        counted(RowState.FAILED, changed > 0);
     }
 
     // ---- download step ----
@@ -419,10 +457,13 @@ public class TaskLedger {
      * @param bytes     its size in bytes
      */
     public void markStored(String batchId, long rowNum, String outputUri, String sha256, long bytes) {
-        update("UPDATE IB_TASK_LEDGER SET STATE = 'STORED', OUTPUT_URI = ?, SHA256 = ?, BYTES = ?,"
+        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'STORED', OUTPUT_URI = ?, SHA256 = ?, BYTES = ?,"
                         + " DOWNLOAD_ATTEMPTS = DOWNLOAD_ATTEMPTS + 1, ERROR = NULL, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUCCEEDED'",
                 outputUri, sha256, bytes, now(), batchId, rowNum);
+        if (counted(RowState.STORED, changed > 0)) {
+            bytesStored.increment(bytes);
+        }
     }
 
     // ---- report and progress ----
@@ -477,8 +518,20 @@ public class TaskLedger {
         return rs.wasNull() ? null : value;
     }
 
-    private void update(String sql, Object... params) {
-        write(() -> jdbc.sql(sql).params(params).update());
+    /** @return the number of rows the statement changed */
+    private int update(String sql, Object... params) {
+        int[] changed = {0};
+        write(() -> changed[0] = jdbc.sql(sql).params(params).update());
+        return changed[0];
+    }
+
+    /** Counts a row that reached {@code state} now ({@value ImageBatchMetrics#ROWS}); a repeated write counts not. */
+    private boolean counted(RowState state, boolean changed) {
+        if (changed) {
+            Counter.builder(ImageBatchMetrics.ROWS).description("catalogue rows that reached a state")
+                    .tag(ImageBatchMetrics.STATE, state.name()).register(meters).increment();
+        }
+        return changed;
     }
 
     private void write(Runnable work) {

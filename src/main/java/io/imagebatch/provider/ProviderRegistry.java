@@ -1,13 +1,16 @@
 package io.imagebatch.provider;
 
+import io.imagebatch.metrics.ImageBatchMetrics;
 import io.imagebatch.provider.crun.CrunAdapter;
 import io.imagebatch.provider.hiapi.HiApiAdapter;
 import io.imagebatch.provider.liangxin.LiangXinAdapter;
 import io.imagebatch.provider.mingyan.MingyanAdapter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
@@ -19,18 +22,22 @@ public class ProviderRegistry {
     private final Map<String, ProviderAdapter> adapters = new LinkedHashMap<>();
     private final Map<String, ProviderSettings> settings = new LinkedHashMap<>();
 
-    /** @param properties {@code imagebatch.providers.*} */
-    public ProviderRegistry(ProvidersProperties properties) {
-        register(new LiangXinAdapter(properties.liangxin()), properties.liangxin());
-        register(new MingyanAdapter(properties.mingyan()), properties.mingyan());
-        register(new HiApiAdapter(properties.hiapi()), properties.hiapi());
-        register(new CrunAdapter(properties.crun()), properties.crun());
+    /**
+     * @param properties {@code imagebatch.providers.*}
+     * @param meters     where provider requests are counted ({@link ThrottledProvider})
+     */
+    public ProviderRegistry(ProvidersProperties properties, ObjectProvider<MeterRegistry> meters) {
+        MeterRegistry registry = ImageBatchMetrics.registry(meters);
+        register(new LiangXinAdapter(properties.liangxin()), properties.liangxin(), registry);
+        register(new MingyanAdapter(properties.mingyan()), properties.mingyan(), registry);
+        register(new HiApiAdapter(properties.hiapi()), properties.hiapi(), registry);
+        register(new CrunAdapter(properties.crun()), properties.crun(), registry);
     }
 
     /** Every adapter's requests go through its key's throttle ({@code requests-per-second}, {@code max-in-flight}). */
-    private void register(ProviderAdapter adapter, ProviderSettings providerSettings) {
+    private void register(ProviderAdapter adapter, ProviderSettings providerSettings, MeterRegistry registry) {
         adapters.put(adapter.name(), new ThrottledProvider(adapter, new ProviderThrottle(adapter.name(),
-                providerSettings.requestsPerSecond(), providerSettings.maxInFlight())));
+                providerSettings.requestsPerSecond(), providerSettings.maxInFlight()), registry));
         settings.put(adapter.name(), providerSettings);
     }
 

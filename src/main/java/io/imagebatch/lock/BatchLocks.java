@@ -1,0 +1,154 @@
+package io.imagebatch.lock;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.integration.jdbc.lock.DefaultLockRepository;
+import org.springframework.integration.jdbc.lock.JdbcLockRegistry;
+import org.springframework.integration.support.locks.DistributedLock;
+import org.springframework.integration.util.UUIDConverter;
+import org.springframework.stereotype.Component;
+
+/**
+ * Locks that hold across every process sharing the database ({@code INT_LOCK}, Spring Integration's
+ * {@link JdbcLockRegistry}), so that one batch is never run by two executions at once, whether they were started
+ * by {@code run}, {@code restart} or {@code serve}, in one process or several.
+ *
+ * <p>A lock is taken without waiting ({@link #tryLock}): a caller that does not get it skips its work and says
+ * so. While held, a lock is renewed every third of its time to live ({@link LockProperties#ttl()}) by a
+ * background thread; a process that dies without releasing its locks loses them when that time has passed. Keys
+ * are free text ({@link #batchKey}, {@link #jobKey}); the database holds a UUID derived from each.
+ */
+@Component
+public class BatchLocks implements DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(BatchLocks.class);
+
+    private final JdbcLockRegistry registry;
+    private final DefaultLockRepository repository;
+    private final Duration ttl;
+    private final Map<String, Held> held = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService renewer;
+
+    /**
+     * @param registry   the JDBC lock registry
+     * @param repository its lock table, renewed directly (the registry renews only from the holding thread,
+     *                   which is busy running the batch)
+     * @param properties the locks' time to live
+     */
+    public BatchLocks(JdbcLockRegistry registry, DefaultLockRepository repository, LockProperties properties) {
+        this.registry = registry;
+        this.repository = repository;
+        this.ttl = properties.ttl();
+        this.renewer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "imagebatch-lock-renewal");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = Math.max(1000, ttl.toMillis() / 3);
+        renewer.scheduleWithFixedDelay(this::renewAll, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** @return how long a lock outlives a process that died holding it */
+    public Duration ttl() {
+        return ttl;
+    }
+
+    /**
+     * @param batchId a batch id
+     * @return the key of the lock held while the batch runs
+     */
+    public static String batchKey(String batchId) {
+        return "imagebatch:batch:" + batchId;
+    }
+
+    /**
+     * @param jobName a job file's job name
+     * @return the key of the lock {@code serve} holds while it runs one of the job's batches
+     */
+    public static String jobKey(String jobName) {
+        return "imagebatch:job:" + jobName;
+    }
+
+    /**
+     * Takes a lock if no one holds it (here or in another process), without waiting. The lock belongs to the
+     * calling thread: release it ({@link Held#close()}) from the same thread, in a try-with-resources.
+     *
+     * @param key the lock's key, for example {@link #batchKey(String)}
+     * @return the held lock, or empty when another execution holds it now
+     * @throws org.springframework.dao.DataAccessException when the database cannot be reached
+     */
+    public Optional<Held> tryLock(String key) {
+        Objects.requireNonNull(key, "key");
+        DistributedLock lock = registry.obtain(key);
+        boolean acquired;
+        try {
+            acquired = lock.tryLock(Duration.ZERO, ttl);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+        if (!acquired) {
+            return Optional.empty();
+        }
+        Held h = new Held(key, lock);
+        held.put(key, h);
+        return Optional.of(h);
+    }
+
+    private void renewAll() {
+        for (Held h : held.values()) {
+            try {
+                if (!repository.renew(UUIDConverter.getUUID(h.key).toString(), ttl)) {
+                    log.error("The lock {} was lost (it expired before it could be renewed): another process may"
+                            + " now take it", h.key);
+                }
+            } catch (RuntimeException e) {
+                // the database is away for a moment; the next renewal tries again well before the lock expires
+                log.warn("Could not renew the lock {}: {}", h.key, e.getMessage());
+            }
+        }
+    }
+
+    /** Stops renewing; the lock repository deletes this context's remaining locks when it closes. */
+    @Override
+    public void destroy() {
+        renewer.shutdownNow();
+    }
+
+    /** A lock this process holds; {@link #close()} releases it. */
+    public final class Held implements AutoCloseable {
+
+        private final String key;
+        private final DistributedLock lock;
+
+        private Held(String key, DistributedLock lock) {
+            this.key = key;
+            this.lock = lock;
+        }
+
+        /** @return the lock's key */
+        public String key() {
+            return key;
+        }
+
+        /** Releases the lock, from the thread that took it. Never throws: a lost lock is logged. */
+        @Override
+        public void close() {
+            held.remove(key, this);
+            try {
+                lock.unlock();
+            } catch (RuntimeException e) {
+                log.warn("Releasing the lock {}: {}", key, e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+-- The lock table of Spring Integration's JDBC lock registry (io.imagebatch.lock.BatchLocks): one batch is never
+-- run by two executions at once, across every process sharing this database. The same table as
+-- org/springframework/integration/jdbc/schema-h2.sql and schema-postgresql.sql in spring-integration-jdbc 7.0,
+-- made idempotent (IF NOT EXISTS) because it runs on every start. Portable SQL (H2 2.x and PostgreSQL).
+CREATE TABLE IF NOT EXISTS INT_LOCK (
+    LOCK_KEY      CHAR(36)     NOT NULL,
+    REGION        VARCHAR(100) NOT NULL,
+    CLIENT_ID     CHAR(36),
+    CREATED_DATE  TIMESTAMP    NOT NULL,
+    EXPIRED_AFTER TIMESTAMP    NOT NULL,
+    CONSTRAINT INT_LOCK_PK PRIMARY KEY (LOCK_KEY, REGION)
+);
