@@ -383,13 +383,13 @@ class ImageBatchKillIT {
         /** The JVM and Spring are starting, the previous execution is being recovered: before any step. */
         STARTUP("", 300, 3000),
         /** Reading the catalogue, recording intents, creating tasks. */
-        SUBMIT("submit", 0, 1000),
+        SUBMIT("submit", 0, 700),
         /** Querying tasks. */
-        POLL("poll", 0, 2500),
+        POLL("poll", 0, 1500),
         /** Fetching and storing images. */
-        DOWNLOAD("download", 0, 3000),
+        DOWNLOAD("download", 0, 1000),
         /** Writing report.csv (a fraction of a second). */
-        REPORT("report", 0, 300),
+        REPORT("report", 0, 100),
         /** After the last step: completing the job execution, printing the summary. */
         AFTER("", 0, 0);
 
