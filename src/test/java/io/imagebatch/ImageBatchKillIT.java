@@ -172,10 +172,10 @@ class ImageBatchKillIT {
             Outcome outcome = check(seed, dir, batchId, catalogue, sandbox, transcript.toString());
             String summary = String.format(
                     "seed %d: %d kills survived (%s), %d runs, %d rows (%s), %d duplicate creates, %d lost rows, "
-                            + "%d UNCERTAIN rows (%d create answers dropped), %.1f s",
+                            + "%d UNCERTAIN rows (%d create answers dropped, %d never reached the provider), %.1f s",
                     seed, kills.size(), Kill.byPhase(kills), runs, outcome.rows(), outcome.statusCounts(),
                     outcome.duplicateCreates(), outcome.lostRows(), outcome.uncertainRows(),
-                    outcome.droppedCreates(), (System.nanoTime() - started) / 1e9);
+                    outcome.droppedCreates(), outcome.uncertainWithoutTask(), (System.nanoTime() - started) / 1e9);
             synchronized (SUMMARIES) {
                 SUMMARIES.add(summary);
             }
@@ -293,14 +293,27 @@ class ImageBatchKillIT {
             fail("seed " + seed + ", batch " + batchId + " (files in " + dir + "):\n  "
                     + String.join("\n  ", problems) + "\nsandbox stats: " + stats + "\n" + transcript);
         }
+        // UNCERTAIN rows that certainly have no task: killed while their create waited to be retried
+        int uncertainWithoutTask = (int) lines.stream().filter(l -> l.get("status").equals("UNCERTAIN"))
+                .filter(l -> !stats.createsByPrompt().containsKey(l.get("prompt"))).count();
         return new Outcome(lines.size(), counts.entrySet().stream().map(e -> e.getValue() + " " + e.getKey())
                 .collect(Collectors.joining(", ")), duplicates, lost, counts.get("UNCERTAIN").intValue(),
-                stats.droppedCreates());
+                stats.droppedCreates(), uncertainWithoutTask);
     }
 
-    /** Figures of one seed, for its summary line. */
+    /**
+     * Figures of one seed, for its summary line.
+     *
+     * @param rows                 report lines
+     * @param statusCounts         for example {@code 22 SUCCEEDED, 3 REJECTED, 1 FAILED, 2 UNCERTAIN}
+     * @param duplicateCreates     tasks created beyond the first for a prompt
+     * @param lostRows             catalogue rows without a final line of their own
+     * @param uncertainRows        UNCERTAIN lines
+     * @param droppedCreates       creates whose answer the sandbox dropped
+     * @param uncertainWithoutTask UNCERTAIN lines whose prompt the sandbox never created
+     */
     private record Outcome(int rows, String statusCounts, int duplicateCreates, int lostRows, int uncertainRows,
-            int droppedCreates) {
+            int droppedCreates, int uncertainWithoutTask) {
     }
 
     // ---- graceful stop ----
@@ -383,13 +396,13 @@ class ImageBatchKillIT {
         /** The JVM and Spring are starting, the previous execution is being recovered: before any step. */
         STARTUP("", 300, 3000),
         /** Reading the catalogue, recording intents, creating tasks. */
-        SUBMIT("submit", 0, 1000),
+        SUBMIT("submit", 0, 700),
         /** Querying tasks. */
-        POLL("poll", 0, 2500),
+        POLL("poll", 0, 1500),
         /** Fetching and storing images. */
-        DOWNLOAD("download", 0, 3000),
+        DOWNLOAD("download", 0, 1000),
         /** Writing report.csv (a fraction of a second). */
-        REPORT("report", 0, 300),
+        REPORT("report", 0, 100),
         /** After the last step: completing the job execution, printing the summary. */
         AFTER("", 0, 0);
 

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,6 +19,7 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * <p>A put writes a hidden temporary file ({@code .NAME.RANDOM.part}) in the target's own folder, forces it to
  * disk, checks the byte count against the declared length, then renames it over the target with an atomic move:
  * readers see the old file or the new one, never a partial one. On any failure the temporary file is deleted.
- * Rules: {@code ../shared/DESIGN.md}, "Output store".
+ * A process killed during a put cannot delete its temporary file; the next put of the same key does (a key has
+ * one writer at a time: the batch's own run, which stores each row's image once per attempt), so a resumed batch
+ * leaves no partial file behind. Rules: {@code ../shared/DESIGN.md}, "Output store".
  */
 public final class FileOutputStore implements OutputStore {
 
@@ -71,6 +75,7 @@ public final class FileOutputStore implements OutputStore {
         try {
             Path dir = target.getParent();
             Files.createDirectories(dir);
+            deleteAbandonedTemporaryFiles(dir, target.getFileName().toString());
             temp = dir.resolve("." + target.getFileName() + "." + randomSuffix() + ".part");
             CheckedLengthInputStream in = new CheckedLengthInputStream(content, contentLength);
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -158,6 +163,24 @@ public final class FileOutputStore implements OutputStore {
             channel.force(true);
         } catch (IOException | UnsupportedOperationException e) {
             // not supported on every platform; the file itself was forced before the rename
+        }
+    }
+
+    /**
+     * Deletes the temporary files ({@code .NAME.<16 hex digits>.part}) that earlier puts of the target
+     * {@code name} left in {@code dir} because their process was killed mid-write. Best effort: a file that
+     * cannot be listed or deleted is logged and left.
+     */
+    private static void deleteAbandonedTemporaryFiles(Path dir, String name) {
+        Pattern temporary = Pattern.compile("\\." + Pattern.quote(name) + "\\.[0-9a-f]{16}\\.part");
+        try (DirectoryStream<Path> abandoned = Files.newDirectoryStream(dir,
+                p -> temporary.matcher(p.getFileName().toString()).matches())) {
+            for (Path file : abandoned) {
+                log.info("deleting {}, left by a put that did not finish (its process was stopped)", file);
+                deleteQuietly(file);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            log.warn("could not look for abandoned temporary files of {} in {}: {}", name, dir, e.toString());
         }
     }
 

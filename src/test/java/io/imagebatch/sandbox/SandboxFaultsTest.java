@@ -75,7 +75,8 @@ class SandboxFaultsTest {
                     create.json());
             assertEquals(429, c.recordInfo("task_x_1_1").status());
             // before anything else: even a wrong key or an invalid body gets the 429
-            assertEquals(429, new LiangXinClient(sandbox.baseUrl(), "wrong").create(flash("\"prompt\":\"x\"")).status());
+            LiangXinClient wrongKey = new LiangXinClient(sandbox.baseUrl(), "wrong");
+            assertEquals(429, wrongKey.create(flash("\"prompt\":\"x\"")).status());
             // mingyan's error shape on mingyan's endpoint
             Answer mingyan = LiangXinClient.send(java.net.http.HttpRequest.newBuilder(
                             sandbox.baseUrl().resolve("/v1/banana/images"))

@@ -131,6 +131,23 @@ class FileOutputStoreTest {
         }
     }
 
+    @Test
+    void aPutDeletesTheTemporaryFilesAKilledPutOfTheSameKeyLeft() throws IOException {
+        // what a process killed mid-put leaves: a hidden partial file next to the target
+        Path folder = Files.createDirectories(dir.resolve("out/b1"));
+        Path abandoned = Files.write(folder.resolve(".row-1.png.0123456789abcdef.part"), new byte[] {(byte) 0x89, 'P'});
+        Path otherKeys = Files.write(folder.resolve(".row-10.png.0123456789abcdef.part"), new byte[] {1});
+        Path notOurs = Files.write(folder.resolve(".row-1.png.notes.part"), new byte[] {2});
+
+        byte[] data = TestStreams.randomBytes(1000, 3);
+        store.put("b1/row-1.png", new ByteArrayInputStream(data), data.length, "image/png");
+
+        assertThat(Files.readAllBytes(folder.resolve("row-1.png"))).isEqualTo(data);
+        assertThat(abandoned).doesNotExist();
+        assertThat(otherKeys).exists(); // another key's: deleted by that key's next put
+        assertThat(notOurs).exists();   // not a name this store makes
+    }
+
     private void assertNoTempFiles() {
         Path out = dir.resolve("out");
         if (!Files.exists(out)) {
