@@ -32,7 +32,8 @@ import tools.jackson.databind.json.JsonMapper;
  * <li>a call that may have reached the provider without an answer makes the row UNCERTAIN: never resent
  *     silently; a call the provider refused for the row (400, 413, 422) makes it REJECTED;</li>
  * <li>a busy provider (429 with Retry-After, 455, 5xx, refused connection) is retried with backoff, up to
- *     {@link JobProperties#createAttempts()}; a wrong account (401, 402, 403, 505), or a provider still busy
+ *     {@link JobProperties#createAttempts()}, the intent released during each wait (no task exists then) and
+ *     committed again before the next attempt; a wrong account (401, 402, 403, 505), or a provider still busy
  *     after every attempt, releases the row's intent and fails the step restartably
  *     ({@link SubmissionStoppedException}); rows not yet sent are not sent.</li>
  * </ol>
@@ -156,10 +157,16 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
                         long wait = properties.backoffMillis(attempt, e.retryAfter());
                         log.info("{}: row {} create attempt {} busy ({}); retrying in {} ms", batchId, rowNum,
                                 attempt, e.httpStatus() == 0 ? "no connection" : "HTTP " + e.httpStatus(), wait);
+                        // no task exists (the provider answered, or was never reached): while waiting the row is
+                        // not in flight, so a run killed now sends it again instead of leaving it UNCERTAIN
+                        ledger.releaseIntent(batchId, rowNum);
                         if (!sleep(wait)) {
-                            ledger.releaseIntent(batchId, rowNum);
                             stop.compareAndSet(null, "interrupted while waiting to retry");
                             return;
+                        }
+                        if (!ledger.insertIntent(batchId, rowNum, rowId(item), item.provider(), item.model(),
+                                item.request().prompt(), JSON.writeValueAsString(item.request()))) {
+                            return; // another process took the row meanwhile: it is its to send
                         }
                     }
                 }
@@ -171,6 +178,10 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
                 return;
             }
         }
+    }
+
+    private static String rowId(SubmitItem item) {
+        return item.row().id() != null ? item.row().id() : String.valueOf(item.row().rowNumber());
     }
 
     private static String code(ProviderException e) {
