@@ -384,6 +384,8 @@ class ImageBatchKillIT {
                 "--imagebatch.job.retry-initial-delay=100ms",
                 "--imagebatch.job.retry-max-delay=500ms",
                 "--imagebatch.job.chunk-size=5",
+                // a killed run leaves its batch lock behind; the next run waits this long for it
+                "--imagebatch.lock.ttl=3s",
                 "--imagebatch.job.create-attempts=8",
                 "--imagebatch.job.progress-interval=1s",
                 // the step boundaries, so that kills can be aimed at each step

@@ -92,9 +92,15 @@ public class BatchRunner {
         String batchId = batches.save(settings);
         Optional<BatchLocks.Held> lock = locks.tryLock(BatchLocks.batchKey(batchId));
         if (lock.isEmpty()) {
+            // another process runs it, or ran it and died: a dead one's lock expires within the lock's ttl
+            Duration wait = locks.ttl().plusSeconds(2);
+            out.printf("Batch %s is held by another process (running it, or killed while running it); waiting up to"
+                    + " %d s for it.%n", batchId, wait.toSeconds());
+            lock = locks.tryLock(BatchLocks.batchKey(batchId), wait);
+        }
+        if (lock.isEmpty()) {
             out.printf("Batch %s is being run by another process now; nothing was started here. Run the same command"
-                    + " again once it has ended (a process that died frees the batch within %d s).%n", batchId,
-                    locks.ttl().toSeconds());
+                    + " again once it has ended.%n", batchId);
             return 1;
         }
         try (BatchLocks.Held held = lock.get()) {

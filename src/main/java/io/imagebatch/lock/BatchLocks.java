@@ -87,11 +87,24 @@ public class BatchLocks implements DisposableBean {
      * @throws org.springframework.dao.DataAccessException when the database cannot be reached
      */
     public Optional<Held> tryLock(String key) {
+        return tryLock(key, Duration.ZERO);
+    }
+
+    /**
+     * Takes a lock, waiting for it at most {@code wait}: long enough, at {@link #ttl()} or more, for the lock of
+     * a process that died to expire. The lock belongs to the calling thread, as with {@link #tryLock(String)}.
+     *
+     * @param key  the lock's key
+     * @param wait the longest wait
+     * @return the held lock, or empty when another execution still held it at the end of the wait
+     * @throws org.springframework.dao.DataAccessException when the database cannot be reached
+     */
+    public Optional<Held> tryLock(String key, Duration wait) {
         Objects.requireNonNull(key, "key");
         DistributedLock lock = registry.obtain(key);
         boolean acquired;
         try {
-            acquired = lock.tryLock(Duration.ZERO, ttl);
+            acquired = lock.tryLock(wait, ttl);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();

@@ -54,7 +54,9 @@ class RunBatchLockTest {
             Lock other = new JdbcLockRegistry(repository, Duration.ofMinutes(1)).obtain(BatchLocks.batchKey(batchId));
             assertThat(other.tryLock()).isTrue();
             try {
-                CliRun refused = CliRun.run(work, args.toArray(String[]::new));
+                List<String> quick = new ArrayList<>(args);
+                quick.add("--imagebatch.lock.ttl=3s"); // it waits the ttl for a dead holder's lock, then gives up
+                CliRun refused = CliRun.run(work, quick.toArray(String[]::new));
                 assertThat(refused.exitCode()).isEqualTo(ImageBatchCli.FAILED);
                 assertThat(refused.output()).contains("Batch " + batchId + " is being run by another process now;"
                         + " nothing was started here");
@@ -66,6 +68,36 @@ class RunBatchLockTest {
             CliRun run = CliRun.run(work, args.toArray(String[]::new));
             assertThat(run.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
             assertThat(run.batchId()).isEqualTo(batchId);
+            assertThat(sandbox.stats().creates()).isEqualTo(SampleCatalogue.VALID);
+        }
+    }
+
+    @Test
+    void aLockLeftByAProcessThatDiedIsWaitedForAndTheRunGoesOn() {
+        try (SandboxProvider sandbox = SandboxProvider.start(SandboxSettings.defaults()
+                .withGenerationTime(Duration.ofMillis(50), Duration.ofMillis(200)))) {
+            List<String> args = new ArrayList<>(SampleCatalogue.options());
+            args.addAll(List.of("--output", "file:" + work.resolve("out"),
+                    "--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
+                    "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
+                    "--imagebatch.download.allow-private-networks=true", "--imagebatch.lock.ttl=3s"));
+            String batchId = ImageBatchCli.settings(RunOptions.parse(args), null).batchId();
+            DriverManagerDataSource db = new DriverManagerDataSource(
+                    "jdbc:h2:file:" + work.resolve("db/imagebatch").toAbsolutePath(), "sa", "");
+            new ResourceDatabasePopulator(new ClassPathResource("db/lock-schema.sql")).execute(db);
+            DefaultLockRepository repository = new DefaultLockRepository(db);
+            repository.setRegion(LockConfiguration.REGION);
+            repository.setTransactionManager(new DataSourceTransactionManager(db));
+            repository.afterPropertiesSet();
+            repository.afterSingletonsInstantiated();
+            // a process that took the batch's lock for 3 s and died: never renewed, never released
+            Lock dead = new JdbcLockRegistry(repository, Duration.ofSeconds(3)).obtain(BatchLocks.batchKey(batchId));
+            assertThat(dead.tryLock()).isTrue();
+
+            CliRun run = CliRun.run(work, args.toArray(String[]::new));
+
+            assertThat(run.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
+            assertThat(run.output()).contains("waiting up to");
             assertThat(sandbox.stats().creates()).isEqualTo(SampleCatalogue.VALID);
         }
     }
