@@ -243,7 +243,9 @@ class ImageBatchKillIT {
         }
 
         // every SUCCEEDED row: one image under out/<batch id>/, its SHA-256 and size as reported, the provider's
-        Set<Path> expectedFiles = new HashSet<>(Set.of(batchDir.resolve("report.csv")));
+        // the report step's three files: the CSV, the contact sheet and the manifest
+        Set<Path> expectedFiles = new HashSet<>(Set.of(batchDir.resolve("report.csv"),
+                batchDir.resolve("report.html"), batchDir.resolve("manifest.json")));
         for (CSVRecord line : lines) {
             if (!line.get("status").equals("SUCCEEDED")) {
                 continue;

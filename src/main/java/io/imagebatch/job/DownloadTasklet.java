@@ -83,8 +83,13 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
 
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws InterruptedException {
-        pipeline.checkUpstream(contribution.getStepExecution().getJobExecutionId(),
-                ImageProductionJobConfiguration.POLL_STEP);
+        long jobExecution = contribution.getStepExecution().getJobExecutionId();
+        pipeline.checkUpstream(jobExecution, ImageProductionJobConfiguration.POLL_STEP);
+        if (pipeline.upstreamStopped(jobExecution, ImageProductionJobConfiguration.POLL_STEP)) {
+            // stopped on request: stop too, gracefully (Spring Batch ends the step STOPPED before the next pass)
+            contribution.getStepExecution().setTerminateOnly();
+            return RepeatStatus.CONTINUABLE;
+        }
         long now = clock.millis();
         List<LedgerEntry> due = ledger.dueForDownload(batchId, now, properties.pollBatch());
         if (due.isEmpty()) {

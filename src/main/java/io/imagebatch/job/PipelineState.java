@@ -81,6 +81,9 @@ public class PipelineState implements StepExecutionListener, JobExecutionListene
         if (status == BatchStatus.COMPLETED) {
             return true;
         }
+        if (status == BatchStatus.STOPPED) {
+            return false; // the step stops itself gracefully: see upstreamStopped
+        }
         throw new UpstreamStepEndedException("the " + upstream + " step ended " + status
                 + "; this step ends too, and resumes with the batch");
     }
@@ -95,10 +98,22 @@ public class PipelineState implements StepExecutionListener, JobExecutionListene
      */
     public void checkUpstream(long jobExecutionId, String upstream) {
         BatchStatus status = endOf(jobExecutionId, upstream);
-        if (status != null && status != BatchStatus.COMPLETED) {
+        if (status != null && status != BatchStatus.COMPLETED && status != BatchStatus.STOPPED) {
             throw new UpstreamStepEndedException("the " + upstream + " step ended " + status
                     + "; this step ends too, and resumes with the batch");
         }
+    }
+
+    /**
+     * Whether a downstream step should stop because its upstream step was stopped (a stop request or SIGTERM):
+     * it then stops too, gracefully, as STOPPED, and resumes with the batch.
+     *
+     * @param jobExecutionId the running job execution
+     * @param upstream       the step it waits for
+     * @return true when the upstream step ended STOPPED
+     */
+    public boolean upstreamStopped(long jobExecutionId, String upstream) {
+        return endOf(jobExecutionId, upstream) == BatchStatus.STOPPED;
     }
 
     /** An upstream step ended without completing (see {@link #upstreamCompleted}). */

@@ -119,8 +119,13 @@ public class PollTasklet implements Tasklet {
 
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws InterruptedException {
-        pipeline.checkUpstream(contribution.getStepExecution().getJobExecutionId(),
-                ImageProductionJobConfiguration.SUBMIT_STEP);
+        long jobExecution = contribution.getStepExecution().getJobExecutionId();
+        pipeline.checkUpstream(jobExecution, ImageProductionJobConfiguration.SUBMIT_STEP);
+        if (pipeline.upstreamStopped(jobExecution, ImageProductionJobConfiguration.SUBMIT_STEP)) {
+            // stopped on request: stop too, gracefully (Spring Batch ends the step STOPPED before the next pass)
+            contribution.getStepExecution().setTerminateOnly();
+            return RepeatStatus.CONTINUABLE;
+        }
         long now = clock.millis();
         List<LedgerEntry> due = ledger.dueForPoll(batchId, now, properties.pollBatch());
         if (due.isEmpty()) {
