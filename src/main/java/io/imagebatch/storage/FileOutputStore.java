@@ -37,6 +37,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class FileOutputStore implements OutputStore {
 
+    /** A put's temporary file: {@code .NAME.<16 hex digits>.part}. */
+    private static final Pattern TEMPORARY = Pattern.compile("\\..+\\.[0-9a-f]{16}\\.part");
+
+    /** Folders whose abandoned temporary files this store has already deleted. */
+    private final java.util.concurrent.ConcurrentMap<Path, Boolean> cleanedFolders =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private static final Logger log = LoggerFactory.getLogger(FileOutputStore.class);
     private static final int BUFFER_SIZE = 64 * 1024;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -75,7 +82,8 @@ public final class FileOutputStore implements OutputStore {
         try {
             Path dir = target.getParent();
             Files.createDirectories(dir);
-            deleteAbandonedTemporaryFiles(dir, target.getFileName().toString());
+            // once per folder and store, before any put into it: a scan per put made a big batch quadratic
+            cleanedFolders.computeIfAbsent(dir, FileOutputStore::deleteAbandonedTemporaryFiles);
             temp = dir.resolve("." + target.getFileName() + "." + randomSuffix() + ".part");
             CheckedLengthInputStream in = new CheckedLengthInputStream(content, contentLength);
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -167,21 +175,24 @@ public final class FileOutputStore implements OutputStore {
     }
 
     /**
-     * Deletes the temporary files ({@code .NAME.<16 hex digits>.part}) that earlier puts of the target
-     * {@code name} left in {@code dir} because their process was killed mid-write. Best effort: a file that
-     * cannot be listed or deleted is logged and left.
+     * Deletes the temporary files ({@code .NAME.<16 hex digits>.part}) that earlier puts left in {@code dir}
+     * because their process was killed mid-write. Called once per folder, before any put of this store writes
+     * there (other puts into the folder wait for it), so it never meets a temporary file of a put in progress.
+     * Best effort: a file that cannot be listed or deleted is logged and left.
+     *
+     * @return true, for the map of folders already cleaned
      */
-    private static void deleteAbandonedTemporaryFiles(Path dir, String name) {
-        Pattern temporary = Pattern.compile("\\." + Pattern.quote(name) + "\\.[0-9a-f]{16}\\.part");
+    private static Boolean deleteAbandonedTemporaryFiles(Path dir) {
         try (DirectoryStream<Path> abandoned = Files.newDirectoryStream(dir,
-                p -> temporary.matcher(p.getFileName().toString()).matches())) {
+                p -> TEMPORARY.matcher(p.getFileName().toString()).matches())) {
             for (Path file : abandoned) {
                 log.info("deleting {}, left by a put that did not finish (its process was stopped)", file);
                 deleteQuietly(file);
             }
         } catch (IOException | UncheckedIOException e) {
-            log.warn("could not look for abandoned temporary files of {} in {}: {}", name, dir, e.toString());
+            log.warn("could not look for abandoned temporary files in {}: {}", dir, e.toString());
         }
+        return Boolean.TRUE;
     }
 
     private static void deleteQuietly(Path temp) {

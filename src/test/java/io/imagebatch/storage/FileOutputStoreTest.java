@@ -132,7 +132,7 @@ class FileOutputStoreTest {
     }
 
     @Test
-    void aPutDeletesTheTemporaryFilesAKilledPutOfTheSameKeyLeft() throws IOException {
+    void theFirstPutIntoAFolderDeletesTheTemporaryFilesKilledPutsLeftThere() throws IOException {
         // what a process killed mid-put leaves: a hidden partial file next to the target
         Path folder = Files.createDirectories(dir.resolve("out/b1"));
         Path abandoned = Files.write(folder.resolve(".row-1.png.0123456789abcdef.part"), new byte[] {(byte) 0x89, 'P'});
@@ -144,8 +144,8 @@ class FileOutputStoreTest {
 
         assertThat(Files.readAllBytes(folder.resolve("row-1.png"))).isEqualTo(data);
         assertThat(abandoned).doesNotExist();
-        assertThat(otherKeys).exists(); // another key's: deleted by that key's next put
-        assertThat(notOurs).exists();   // not a name this store makes
+        assertThat(otherKeys).doesNotExist(); // every abandoned put of the folder, once, before the first put
+        assertThat(notOurs).exists();         // not a name this store makes
     }
 
     private void assertNoTempFiles() {
