@@ -1,11 +1,17 @@
 package io.imagebatch.provider.crun;
 
+import static io.imagebatch.provider.ProviderJson.firstNonNull;
+import static io.imagebatch.provider.ProviderJson.readBody;
+import static io.imagebatch.provider.ProviderJson.shorten;
+import static io.imagebatch.provider.ProviderJson.text;
+
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ImageRequest;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderHttp;
+import io.imagebatch.provider.ProviderJson;
 import io.imagebatch.provider.ProviderSettings;
 import io.imagebatch.provider.RequestDefaults;
 import io.imagebatch.provider.RowRejectedException;
@@ -128,7 +134,7 @@ public final class CrunAdapter implements ProviderAdapter {
     static final Set<String> RUNNING_WORDS = Set.of("running", "processing", "generating");
 
     private static final Logger log = LoggerFactory.getLogger(CrunAdapter.class);
-    private static final JsonMapper json = JsonMapper.builder().build();
+    private static final JsonMapper json = ProviderJson.JSON;
 
     private final ProviderHttp http;
     private final String callbackField;
@@ -544,36 +550,4 @@ public final class CrunAdapter implements ProviderAdapter {
         return status == 404 ? FailureClass.BUSY : ProviderHttp.classifyStatus(status);
     }
 
-    private static JsonNode readBody(String body) {
-        try {
-            JsonNode node = body == null || body.isBlank() ? null : json.readTree(body);
-            return node == null ? json.createObjectNode() : node;
-        } catch (JacksonException e) {
-            return json.createObjectNode(); // an HTML error page from a gateway: classify by HTTP status alone
-        }
-    }
-
-    /** A scalar field as text, null when missing, JSON null, blank or not a scalar. */
-    private static String text(JsonNode node, String field) {
-        JsonNode value = node == null ? null : node.path(field);
-        if (value == null || value.isMissingNode() || value.isNull() || !value.isValueNode()) {
-            return null;
-        }
-        String text = value.asString("");
-        return text.isBlank() ? null : text;
-    }
-
-    @SafeVarargs
-    private static <T> T firstNonNull(T... values) {
-        for (T value : values) {
-            if (value != null) {
-                return value;
-            }
-        }
-        return null;
-    }
-
-    private static String shorten(String text) {
-        return text == null ? "" : text.length() <= 200 ? text : text.substring(0, 200) + "...";
-    }
 }

@@ -1,11 +1,17 @@
 package io.imagebatch.provider.hiapi;
 
+import static io.imagebatch.provider.ProviderJson.firstNonNull;
+import static io.imagebatch.provider.ProviderJson.readBody;
+import static io.imagebatch.provider.ProviderJson.shorten;
+import static io.imagebatch.provider.ProviderJson.text;
+
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ImageRequest;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderHttp;
+import io.imagebatch.provider.ProviderJson;
 import io.imagebatch.provider.ProviderSettings;
 import io.imagebatch.provider.RequestDefaults;
 import io.imagebatch.provider.RowRejectedException;
@@ -114,7 +120,7 @@ public final class HiApiAdapter implements ProviderAdapter {
     private static final String TASKS_PATH = "/v1/tasks";
     private static final String WHO = "HiAPI " + MODEL;
     private static final Logger log = LoggerFactory.getLogger(HiApiAdapter.class);
-    private static final JsonMapper json = JsonMapper.builder().build();
+    private static final JsonMapper json = ProviderJson.JSON;
 
     private final ProviderHttp http;
     private final String callbackSecret;
@@ -533,31 +539,4 @@ public final class HiApiAdapter implements ProviderAdapter {
         return out.toString();
     }
 
-    private static JsonNode readBody(String body) {
-        try {
-            return body == null || body.isBlank() ? json.createObjectNode() : json.readTree(body);
-        } catch (JacksonException e) {
-            return json.createObjectNode(); // an HTML error page from a gateway: classify by HTTP status alone
-        }
-    }
-
-    private static String text(JsonNode node, String field) {
-        JsonNode value = node.path(field);
-        return value.isMissingNode() || value.isNull() || value.isContainer() || value.asString("").isBlank()
-                ? null : value.asString();
-    }
-
-    @SafeVarargs
-    private static <T> T firstNonNull(T... values) {
-        for (T value : values) {
-            if (value != null) {
-                return value;
-            }
-        }
-        return null;
-    }
-
-    private static String shorten(String text) {
-        return text == null ? "" : text.length() <= 200 ? text : text.substring(0, 200) + "...";
-    }
 }

@@ -1,11 +1,17 @@
 package io.imagebatch.provider.liangxin;
 
+import static io.imagebatch.provider.ProviderJson.firstNonNull;
+import static io.imagebatch.provider.ProviderJson.readBody;
+import static io.imagebatch.provider.ProviderJson.shorten;
+import static io.imagebatch.provider.ProviderJson.text;
+
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ImageRequest;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderHttp;
+import io.imagebatch.provider.ProviderJson;
 import io.imagebatch.provider.ProviderSettings;
 import io.imagebatch.provider.RequestDefaults;
 import io.imagebatch.provider.RowRejectedException;
@@ -70,7 +76,7 @@ public final class LiangXinAdapter implements ProviderAdapter {
     static final int MAX_REFERENCES = 3;
 
     private static final Logger log = LoggerFactory.getLogger(LiangXinAdapter.class);
-    private static final JsonMapper json = JsonMapper.builder().build();
+    private static final JsonMapper json = ProviderJson.JSON;
 
     private final ProviderHttp http;
     private final Set<String> unknownStatesSeen = ConcurrentHashMap.newKeySet();
@@ -264,30 +270,4 @@ public final class LiangXinAdapter implements ProviderAdapter {
         return status == 404 ? FailureClass.BUSY : ProviderHttp.classifyStatus(status);
     }
 
-    private static JsonNode readBody(String body) {
-        try {
-            return body == null || body.isBlank() ? json.createObjectNode() : json.readTree(body);
-        } catch (JacksonException e) {
-            return json.createObjectNode(); // an HTML error page from a gateway: classify by HTTP status alone
-        }
-    }
-
-    private static String text(JsonNode node, String field) {
-        JsonNode value = node.path(field);
-        return value.isMissingNode() || value.isNull() || value.asString("").isBlank() ? null : value.asString();
-    }
-
-    @SafeVarargs
-    private static <T> T firstNonNull(T... values) {
-        for (T value : values) {
-            if (value != null) {
-                return value;
-            }
-        }
-        return null;
-    }
-
-    private static String shorten(String text) {
-        return text == null ? "" : text.length() <= 200 ? text : text.substring(0, 200) + "...";
-    }
 }

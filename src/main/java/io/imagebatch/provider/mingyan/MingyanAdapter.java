@@ -1,11 +1,16 @@
 package io.imagebatch.provider.mingyan;
 
+import static io.imagebatch.provider.ProviderJson.firstNonNull;
+import static io.imagebatch.provider.ProviderJson.readBody;
+import static io.imagebatch.provider.ProviderJson.shorten;
+
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ImageRequest;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderHttp;
+import io.imagebatch.provider.ProviderJson;
 import io.imagebatch.provider.ProviderSettings;
 import io.imagebatch.provider.RequestDefaults;
 import io.imagebatch.provider.RowRejectedException;
@@ -114,7 +119,7 @@ public final class MingyanAdapter implements ProviderAdapter {
     static final String RESULT_PATH = "/v1/result/";
 
     private static final Logger log = LoggerFactory.getLogger(MingyanAdapter.class);
-    private static final JsonMapper json = JsonMapper.builder().build();
+    private static final JsonMapper json = ProviderJson.JSON;
 
     private final ProviderHttp http;
     private final Set<String> unknownStatusesSeen = ConcurrentHashMap.newKeySet();
@@ -391,15 +396,6 @@ public final class MingyanAdapter implements ProviderAdapter {
         return URLEncoder.encode(taskId, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    private static JsonNode readBody(String body) {
-        try {
-            JsonNode node = body == null || body.isBlank() ? null : json.readTree(body);
-            return node != null && node.isObject() ? node : json.createObjectNode();
-        } catch (JacksonException e) {
-            return json.createObjectNode(); // an HTML error page from a gateway: classify by HTTP status alone
-        }
-    }
-
     /** @return a string or number field as text, null when absent, null, blank or not a scalar */
     private static String scalar(JsonNode node, String field) {
         JsonNode value = node.path(field);
@@ -410,17 +406,4 @@ public final class MingyanAdapter implements ProviderAdapter {
         return text.isBlank() ? null : text;
     }
 
-    @SafeVarargs
-    private static <T> T firstNonNull(T... values) {
-        for (T value : values) {
-            if (value != null) {
-                return value;
-            }
-        }
-        return null;
-    }
-
-    private static String shorten(String text) {
-        return text == null ? "" : text.length() <= 300 ? text : text.substring(0, 300) + "...";
-    }
 }
