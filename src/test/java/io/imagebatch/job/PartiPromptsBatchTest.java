@@ -1,7 +1,6 @@
 package io.imagebatch.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.imagebatch.cli.ImageBatchCli;
 import io.imagebatch.sandbox.SandboxProvider;
@@ -18,20 +17,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Google's 1632 PartiPrompts (../shared/data/PartiPrompts.tsv) through the sandbox provider: one image per
- * valid row, one REJECTED line for each prompt shorter than LiangXin's 2 characters. Skipped, with a message,
- * where ../shared is absent.
+ * Google's 1632 PartiPrompts (sample-data/PartiPrompts.tsv, Apache 2.0) through the sandbox provider: one image per
+ * valid row, one REJECTED line for each prompt shorter than LiangXin's 2 characters.
  */
 class PartiPromptsBatchTest {
 
-    private static final Path PARTI = Path.of("../shared/data/PartiPrompts.tsv");
+    private static final Path PARTI = Path.of("sample-data/PartiPrompts.tsv");
 
     @TempDir
     Path work;
 
     @Test
     void everyValidPromptBecomesOneImageAndEveryTooShortPromptIsRejected() throws Exception {
-        assumeTrue(Files.isRegularFile(PARTI), "skipped: " + PARTI.toAbsolutePath() + " is absent");
         // the expectation, computed from the file independently of the job's reader (the file has no quoted
         // fields, so plain tab splitting reads it)
         List<CSVRecord> prompts;
