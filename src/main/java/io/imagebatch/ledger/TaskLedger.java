@@ -547,6 +547,28 @@ public class TaskLedger {
 
     // ---- report and progress ----
 
+    /**
+     * Ends the rows a completed submit step left behind without a create call in flight, so that the report
+     * knows every row's state: a PENDING row (made so by {@code retry-failed} and never claimed) becomes FAILED
+     * ({@link FailureKind#GENERATION_FAILED}, code {@code not-sent}: the next {@code retry-failed} sends it), and
+     * a SUBMITTING row (its create may have left) becomes UNCERTAIN. Called by the report step only, once the
+     * submit step has completed.
+     *
+     * @param batchId the batch
+     * @return the rows changed
+     */
+    public int endRowsLeftBySubmit(String batchId) {
+        int failed = update("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', FAILURE_KIND = 'GENERATION_FAILED',"
+                        + " ERROR_CODE = 'not-sent', ERROR = 'this row was to be sent again but was not read by the"
+                        + " submit step; retry-failed sends it', UPDATED_AT = ? WHERE BATCH_ID = ? AND STATE = 'PENDING'",
+                now(), batchId);
+        int uncertain = update("UPDATE IB_TASK_LEDGER SET STATE = 'UNCERTAIN', ERROR = 'the create call of this row"
+                        + " did not end before the submit step did, so the task may exist at the provider; not resent',"
+                        + " UPDATED_AT = ? WHERE BATCH_ID = ? AND STATE = 'SUBMITTING'",
+                now(), batchId);
+        return failed + uncertain;
+    }
+
     /** @return the number of ledger lines per state (states with none are absent) */
     public Map<RowState, Long> countByState(String batchId) {
         Map<RowState, Long> counts = new EnumMap<>(RowState.class);
