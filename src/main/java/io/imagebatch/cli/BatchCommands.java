@@ -4,6 +4,7 @@ import io.imagebatch.catalogue.CatalogueException;
 import io.imagebatch.catalogue.CatalogueInspector;
 import io.imagebatch.job.BatchSettings;
 import io.imagebatch.job.BatchSettingsStore;
+import io.imagebatch.job.JobProperties;
 import io.imagebatch.job.ReportTasklet;
 import io.imagebatch.ledger.FailureKind;
 import io.imagebatch.ledger.RowState;
@@ -30,8 +31,11 @@ public class BatchCommands {
     private final BatchSettingsStore batches;
     private final TaskLedger ledger;
     private final JobOperator jobOperator;
+    private final JobProperties properties;
 
-    BatchCommands(BatchRunner runner, BatchSettingsStore batches, TaskLedger ledger, JobOperator jobOperator) {
+    BatchCommands(BatchRunner runner, BatchSettingsStore batches, TaskLedger ledger, JobOperator jobOperator,
+            JobProperties properties) {
+        this.properties = properties;
         this.runner = runner;
         this.batches = batches;
         this.ledger = ledger;
@@ -86,7 +90,7 @@ public class BatchCommands {
                     + " provider, so they may be paid for twice.%n", uncertain);
         }
         Map<FailureKind, Long> kinds = ledger.countFailedByKind(batchId);
-        int rows = ledger.startRetryRound(batchId, includeUncertain);
+        int rows = ledger.startRetryRound(batchId, includeUncertain, properties.taskDeadline().toMillis());
         out.printf("Retrying %d row(s) of batch %s (round %d).%n", rows, batchId, ledger.retryRounds(batchId));
         out.printf("  %d paid, result not stored: their tasks are queried again for the image, not created again;"
                 + " %d generation failed%s: created again.%n", kinds.getOrDefault(FailureKind.RESULT_NOT_STORED, 0L),

@@ -276,6 +276,20 @@ public class TaskLedger {
      * @return the number of rows retried: made PENDING, or SUBMITTED to fetch their result again
      */
     public int startRetryRound(String batchId, boolean includeUncertain) {
+        return startRetryRound(batchId, includeUncertain, null);
+    }
+
+    /**
+     * Starts a retry round as {@link #startRetryRound(String, boolean)} does, giving the tasks queried again a
+     * deadline of this length from now (the configured {@code imagebatch.job.task-deadline}).
+     *
+     * @param batchId          the batch
+     * @param includeUncertain also retry UNCERTAIN rows
+     * @param deadlineMillis   how long from now a task queried again may take before it is FAILED again, ms;
+     *                         null for as long as its first deadline
+     * @return the number of rows retried
+     */
+    public int startRetryRound(String batchId, boolean includeUncertain, Long deadlineMillis) {
         String states = includeUncertain ? "('FAILED', 'UNCERTAIN')" : "('FAILED')";
         Integer rows = ownTransaction.execute(tx -> {
             // paid results first, so that the rows left FAILED below are exactly those to create again
@@ -283,9 +297,9 @@ public class TaskLedger {
             int fetchAgain = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', PROVIDER_STATE = NULL,"
                             + " RESULT_URL = NULL, ERROR_CODE = NULL, ERROR = NULL, FAILURE_KIND = NULL,"
                             + " DOWNLOAD_ATTEMPTS = 0, URL_REFRESHES = 0, NEXT_CHECK_AT = ?,"
-                            + " DEADLINE_AT = ? + (DEADLINE_AT - SUBMITTED_AT), UPDATED_AT = ?"
-                            + " WHERE BATCH_ID = ? AND " + RESULT_NOT_STORED)
-                    .params(now, now, now, batchId).update();
+                            + " DEADLINE_AT = " + (deadlineMillis == null ? "? + (DEADLINE_AT - SUBMITTED_AT)" : "?")
+                            + ", UPDATED_AT = ? WHERE BATCH_ID = ? AND " + RESULT_NOT_STORED)
+                    .params(now, deadlineMillis == null ? now : now + deadlineMillis, now, batchId).update();
             jdbc.sql("INSERT INTO IB_TASK_ATTEMPT (BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR,"
                             + " SUBMITTED_AT, ENDED_AT) SELECT BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE,"
                             + " ERROR, SUBMITTED_AT, UPDATED_AT FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE IN "
