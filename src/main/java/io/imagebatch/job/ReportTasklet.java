@@ -149,7 +149,7 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
     /**
      * Rows of the batch were not in a final state when the report was due (a task still running, or an image
      * not stored yet). The report step then ends the run as FAILED, which is resumable: the same command runs the
-     * poll and download steps again, which finish those rows, and then the report (README, "Resuming").
+     * poll and download steps again, which finish those rows, and then the report (README, "Other commands").
      */
     public static class RowsStillInFlightException extends RuntimeException {
 

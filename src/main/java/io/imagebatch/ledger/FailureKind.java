@@ -2,7 +2,7 @@ package io.imagebatch.ledger;
 
 /**
  * Why a FAILED row failed, as far as paying for it goes; recorded in the ledger ({@code IB_TASK_LEDGER.FAILURE_KIND})
- * when the row fails, and deciding what {@code retry-failed} does with it (README, "Retrying failed rows"): the
+ * when the row fails, and deciding what {@code retry-failed} does with it (README, "Other commands"): the
  * design rule is that a row whose task succeeded, or may still succeed, is never created (paid for) again.
  */
 public enum FailureKind {
