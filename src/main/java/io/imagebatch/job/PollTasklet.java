@@ -242,7 +242,10 @@ public class PollTasklet implements Tasklet {
     /** Teaches the schedule how long this provider and model take. */
     private void observe(LedgerEntry entry, TaskStatus status, long now) {
         long took = status.generationMillis() != null ? status.generationMillis() : now - entry.submittedAt();
-        schedule.observe(entry.provider() + " " + entry.model(), took);
+        if (took <= properties.taskDeadline().toMillis()) {
+            // a task queried again by retry-failed long after it finished tells nothing about generation times
+            schedule.observe(entry.provider() + " " + entry.model(), took);
+        }
     }
 
     private boolean pastDeadline(LedgerEntry entry, long now) {
