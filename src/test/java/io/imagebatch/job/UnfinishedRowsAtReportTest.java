@@ -22,9 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.util.FileSystemUtils;
 
 /**
- * A row still in flight when the report is due (what the finish race between the steps left behind, see
+ * Every row ends in a state the report knows. A row still in flight when the report is due (what the finish race between the steps left behind, see
  * {@link PipelineFinishRaceTest}) never stops a batch for good: the same command polls it to its end, stores its
- * image and writes the report.
+ * image and writes the report. A row that {@code retry-failed} made PENDING and that is rejected when read again
+ * ends REJECTED, so the retry round completes.
  */
 class UnfinishedRowsAtReportTest {
 
@@ -65,6 +66,40 @@ class UnfinishedRowsAtReportTest {
                 assertThat(r.get("status")).isEqualTo("SUCCEEDED");
                 assertThat(Path.of(java.net.URI.create(r.get("output_uri")))).exists();
             });
+        }
+    }
+
+    @Test
+    void aPendingRowThatIsRejectedWhenReadAgainEndsRejectedAndTheRetryRoundCompletes() throws Exception {
+        // row 2 has no prompt: today's rules reject it
+        Path catalogue = Files.writeString(work.resolve("c.csv"), "id,prompt\nA1,a red chair\nA2,\n");
+        try (SandboxProvider sandbox = SandboxProvider.start(SandboxSettings.defaults().withFailureRate(1.0)
+                .withGenerationTime(Duration.ofMillis(50), Duration.ofMillis(100)))) {
+            List<String> provider = List.of("--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
+                    "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
+                    "--imagebatch.download.allow-private-networks=true");
+            List<String> args = new java.util.ArrayList<>(List.of("--catalogue", catalogue.toString(),
+                    "--output", "file:" + work.resolve("out")));
+            args.addAll(provider);
+            CliRun first = CliRun.run(work, args.toArray(String[]::new));
+            assertThat(first.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
+            String batchId = first.batchId();
+            // as if the rules of the first run had accepted row 2 and its generation had failed
+            inLedger("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', FAILURE_KIND = 'GENERATION_FAILED',"
+                    + " ERROR_CODE = 'fail', PROVIDER = 'liangxin' WHERE BATCH_ID = ? AND ROW_NUM = 2", batchId);
+
+            List<String> retryArgs = new java.util.ArrayList<>(List.of(batchId));
+            retryArgs.addAll(provider);
+            CliRun retry = CliRun.command(work, "retry-failed", retryArgs.toArray(String[]::new));
+
+            assertThat(retry.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
+            List<CSVRecord> report;
+            try (Reader in = Files.newBufferedReader(work.resolve("out").resolve(batchId).resolve("report.csv"))) {
+                report = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).get().parse(in)
+                        .getRecords();
+            }
+            assertThat(report).extracting(r -> r.get("status")).containsExactly("FAILED", "REJECTED");
+            assertThat(report.get(1).get("error")).contains("row 2, column prompt");
         }
     }
 
