@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS IB_BATCH (
 -- One line per catalogue row of a batch. Keyed by row number, which is stable for a catalogue of a given
 -- content hash; the row id is unique among a batch's accepted rows (a repeated id is itself a REJECTED line).
 -- URL_REFRESHES (issue 4, expired results): how often a fresh result URL was asked for after downloads failed.
+-- FAILURE_KIND: for a FAILED row, GENERATION_FAILED or RESULT_NOT_STORED (io.imagebatch.ledger.FailureKind),
+-- recorded when it fails: retry-failed creates only the first kind again and fetches the second again.
 CREATE TABLE IF NOT EXISTS IB_TASK_LEDGER (
     BATCH_ID          VARCHAR(160) NOT NULL,
     ROW_NUM           BIGINT       NOT NULL,
@@ -50,6 +52,7 @@ CREATE TABLE IF NOT EXISTS IB_TASK_LEDGER (
     DEADLINE_AT       BIGINT,
     UPDATED_AT        BIGINT       NOT NULL,
     URL_REFRESHES     INT          DEFAULT 0 NOT NULL,
+    FAILURE_KIND      VARCHAR(30),
     PRIMARY KEY (BATCH_ID, ROW_NUM)
 );
 

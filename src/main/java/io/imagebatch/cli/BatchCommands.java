@@ -4,7 +4,9 @@ import io.imagebatch.catalogue.CatalogueException;
 import io.imagebatch.catalogue.CatalogueInspector;
 import io.imagebatch.job.BatchSettings;
 import io.imagebatch.job.BatchSettingsStore;
+import io.imagebatch.job.JobProperties;
 import io.imagebatch.job.ReportTasklet;
+import io.imagebatch.ledger.FailureKind;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
 import java.io.PrintStream;
@@ -29,8 +31,11 @@ public class BatchCommands {
     private final BatchSettingsStore batches;
     private final TaskLedger ledger;
     private final JobOperator jobOperator;
+    private final JobProperties properties;
 
-    BatchCommands(BatchRunner runner, BatchSettingsStore batches, TaskLedger ledger, JobOperator jobOperator) {
+    BatchCommands(BatchRunner runner, BatchSettingsStore batches, TaskLedger ledger, JobOperator jobOperator,
+            JobProperties properties) {
+        this.properties = properties;
         this.runner = runner;
         this.batches = batches;
         this.ledger = ledger;
@@ -51,9 +56,12 @@ public class BatchCommands {
     }
 
     /**
-     * {@code retry-failed BATCH [--include-uncertain]}: sends the batch's FAILED rows again, as a new attempt
-     * (and its UNCERTAIN rows, when asked, with a warning: their first task may exist and be paid for). The
-     * ledger keeps every earlier attempt. Rows that succeeded or were rejected are not touched.
+     * {@code retry-failed BATCH [--include-uncertain]}: retries the batch's FAILED rows. A row whose generation
+     * failed (or that was never created) is sent again, as a new attempt (and so are its UNCERTAIN rows, when
+     * asked, with a warning: their first task may exist and be paid for); the ledger keeps every earlier attempt.
+     * A row whose task was paid but whose image is not stored (download failed, deadline passed) is never created
+     * again: its task is queried again for a fresh result URL, and the image stored ({@link FailureKind}). Rows
+     * that succeeded or were rejected are not touched.
      *
      * @param batchId          the batch
      * @param includeUncertain also resend UNCERTAIN rows
@@ -81,8 +89,13 @@ public class BatchCommands {
             out.printf("WARNING: resending %d UNCERTAIN row(s): their first create call may have reached the"
                     + " provider, so they may be paid for twice.%n", uncertain);
         }
-        int rows = ledger.startRetryRound(batchId, includeUncertain);
+        Map<FailureKind, Long> kinds = ledger.countFailedByKind(batchId);
+        int rows = ledger.startRetryRound(batchId, includeUncertain, properties.taskDeadline().toMillis());
         out.printf("Retrying %d row(s) of batch %s (round %d).%n", rows, batchId, ledger.retryRounds(batchId));
+        out.printf("  %d paid, result not stored: their tasks are queried again for the image, not created again;"
+                + " %d generation failed%s: created again.%n", kinds.getOrDefault(FailureKind.RESULT_NOT_STORED, 0L),
+                kinds.getOrDefault(FailureKind.GENERATION_FAILED, 0L),
+                includeUncertain && uncertain > 0 ? " (and " + uncertain + " UNCERTAIN)" : "");
         return runner.run(settings, out);
     }
 
@@ -138,6 +151,13 @@ public class BatchCommands {
                 settings.catalogueRows(), settings.provider(), settings.model() == null ? "" : " " + settings.model(),
                 settings.output());
         out.printf("  rows by state: %s%n", counts(ledger.countByState(batchId)));
+        Map<FailureKind, Long> failed = ledger.countFailedByKind(batchId);
+        if (!failed.isEmpty()) {
+            out.printf("  failed rows: %d paid, result not stored (retry-failed fetches them again);"
+                    + " %d generation failed (retry-failed creates them again)%n",
+                    failed.getOrDefault(FailureKind.RESULT_NOT_STORED, 0L),
+                    failed.getOrDefault(FailureKind.GENERATION_FAILED, 0L));
+        }
         int rounds = ledger.retryRounds(batchId);
         if (rounds > 0) {
             out.printf("  retry rounds: %d (%d earlier attempts kept)%n", rounds, ledger.archivedAttempts(batchId));

@@ -1,5 +1,6 @@
 package io.imagebatch.job;
 
+import io.imagebatch.ledger.FailureKind;
 import io.imagebatch.ledger.LedgerEntry;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.provider.ProviderException;
@@ -90,12 +91,14 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
             contribution.getStepExecution().setTerminateOnly();
             return RepeatStatus.CONTINUABLE;
         }
+        // the poll step's state first, then the ledger: read the other way round, the poll step could record its
+        // last success between the two reads, and this step would finish with that image not stored
+        boolean pollCompleted = pipeline.upstreamCompleted(jobExecution, ImageProductionJobConfiguration.POLL_STEP);
         long now = clock.millis();
         List<LedgerEntry> due = ledger.dueForDownload(batchId, now, properties.pollBatch());
         if (due.isEmpty()) {
             var next = ledger.nextDownloadAt(batchId);
-            long jobExecutionId = contribution.getStepExecution().getJobExecutionId();
-            if (next.isEmpty() && pipeline.upstreamCompleted(jobExecutionId, ImageProductionJobConfiguration.POLL_STEP)) {
+            if (next.isEmpty() && pollCompleted) {
                 return RepeatStatus.FINISHED;
             }
             // nothing due yet, or the poll step may still find results: wait a little
@@ -148,13 +151,14 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
             } else {
                 ledger.markFailed(batchId, rowNum, null, "download", "the result image could not be stored after "
                         + attempt + " attempt" + (attempt == 1 ? "" : "s")
-                        + (entry.urlRefreshes() > 0 ? " (and a fresh result URL)" : "") + ": " + e.getMessage());
+                        + (entry.urlRefreshes() > 0 ? " (and a fresh result URL)" : "") + ": " + e.getMessage(),
+                        FailureKind.RESULT_NOT_STORED);
             }
         } catch (OutputStoreException e) {
             storeDown.compareAndSet(null, e);
         } catch (IllegalArgumentException e) {
             ledger.markFailed(batchId, rowNum, null, "download", "the provider gave an unusable result URL: "
-                    + e.getMessage());
+                    + e.getMessage(), FailureKind.RESULT_NOT_STORED);
         }
     }
 

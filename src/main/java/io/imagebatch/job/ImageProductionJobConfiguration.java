@@ -115,15 +115,18 @@ public class ImageProductionJobConfiguration {
     @Bean
     Step pollStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
             PollTasklet pollTasklet, PipelineState pipelineState) {
+        // runs again on every start of the job instance, also after it completed: a row left in flight (the
+        // report step found one) is then polled to its end, so the same command always finishes the batch
         return new StepBuilder(POLL_STEP, jobRepository).tasklet(pollTasklet, transactionManager)
-                .listener(pipelineState).build();
+                .allowStartIfComplete(true).listener(pipelineState).build();
     }
 
     @Bean
     Step downloadStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
             DownloadTasklet downloadTasklet, PipelineState pipelineState) {
+        // runs again on every start, as the poll step does: a result left unstored is then stored
         return new StepBuilder(DOWNLOAD_STEP, jobRepository).tasklet(downloadTasklet, transactionManager)
-                .listener(pipelineState).build();
+                .allowStartIfComplete(true).listener(pipelineState).build();
     }
 
     @Bean

@@ -16,8 +16,9 @@ import org.springframework.stereotype.Component;
  * (a split), and each downstream step finishes only once the step upstream of it has ended and nothing is left
  * for it: poll waits for submit, download waits for poll.
  *
- * <p>On a restart a step that completed in an earlier execution of the same job instance is skipped; it counts
- * as ended COMPLETED from the start.
+ * <p>On a restart the submit step, when it completed in an earlier execution of the same job instance, is
+ * skipped; it counts as ended COMPLETED from the start. The poll and download steps run again on every start
+ * (allowStartIfComplete, so that rows left in flight are finished), so they count as running until they end.
  */
 @Component
 public class PipelineState implements StepExecutionListener, JobExecutionListener {
@@ -33,8 +34,9 @@ public class PipelineState implements StepExecutionListener, JobExecutionListene
     @Override
     public void beforeJob(JobExecution jobExecution) {
         Map<String, BatchStatus> steps = ended.computeIfAbsent(jobExecution.getId(), id -> new ConcurrentHashMap<>());
-        for (String step : new String[] {ImageProductionJobConfiguration.SUBMIT_STEP,
-            ImageProductionJobConfiguration.POLL_STEP, ImageProductionJobConfiguration.DOWNLOAD_STEP}) {
+        // only the submit step is skipped once completed: poll and download run again, and must not count as
+        // ended before they have (a downstream step would finish while its upstream step still finds work)
+        for (String step : new String[] {ImageProductionJobConfiguration.SUBMIT_STEP}) {
             StepExecution earlier = jobRepository.getLastStepExecution(jobExecution.getJobInstance(), step);
             if (earlier != null && earlier.getStatus() == BatchStatus.COMPLETED) {
                 steps.put(step, BatchStatus.COMPLETED);

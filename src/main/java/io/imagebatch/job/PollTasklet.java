@@ -2,6 +2,7 @@ package io.imagebatch.job;
 
 import io.imagebatch.callback.CallbackProperties;
 import io.imagebatch.callback.CallbackSignal;
+import io.imagebatch.ledger.FailureKind;
 import io.imagebatch.ledger.LedgerEntry;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
@@ -126,12 +127,14 @@ public class PollTasklet implements Tasklet {
             contribution.getStepExecution().setTerminateOnly();
             return RepeatStatus.CONTINUABLE;
         }
+        // the submit step's state first, then the ledger: read the other way round, the submit step could record
+        // its last task between the two reads, and this step would finish with that task in flight
+        boolean submitCompleted = pipeline.upstreamCompleted(jobExecution, ImageProductionJobConfiguration.SUBMIT_STEP);
         long now = clock.millis();
         List<LedgerEntry> due = ledger.dueForPoll(batchId, now, properties.pollBatch());
         if (due.isEmpty()) {
             var next = ledger.nextPollAt(batchId);
-            long jobExecutionId = contribution.getStepExecution().getJobExecutionId();
-            if (next.isEmpty() && pipeline.upstreamCompleted(jobExecutionId, ImageProductionJobConfiguration.SUBMIT_STEP)) {
+            if (next.isEmpty() && submitCompleted) {
                 // all submitted: before finishing, look for the tasks of lost create calls where the provider can
                 if (reconcileUncertainRows() > 0) {
                     return RepeatStatus.CONTINUABLE;
@@ -170,7 +173,8 @@ public class PollTasklet implements Tasklet {
                     ledger.markFailed(batchId, rowNum, status.rawState(),
                             status.failCode() == null ? "fail" : status.failCode(),
                             "the provider reported the generation failed"
-                                    + (status.failMessage() == null ? "" : ": " + status.failMessage()));
+                                    + (status.failMessage() == null ? "" : ": " + status.failMessage()),
+                            FailureKind.GENERATION_FAILED);
                     taskEnded(entry);
                 }
                 default -> {
@@ -238,7 +242,10 @@ public class PollTasklet implements Tasklet {
     /** Teaches the schedule how long this provider and model take. */
     private void observe(LedgerEntry entry, TaskStatus status, long now) {
         long took = status.generationMillis() != null ? status.generationMillis() : now - entry.submittedAt();
-        schedule.observe(entry.provider() + " " + entry.model(), took);
+        if (took <= properties.taskDeadline().toMillis()) {
+            // a task queried again by retry-failed long after it finished tells nothing about generation times
+            schedule.observe(entry.provider() + " " + entry.model(), took);
+        }
     }
 
     private boolean pastDeadline(LedgerEntry entry, long now) {
@@ -258,6 +265,8 @@ public class PollTasklet implements Tasklet {
         ledger.markFailed(batchId, entry.rowNum(), rawState, "deadline",
                 "the task was not finished " + properties.taskDeadline().toMinutes()
                         + " minutes after it was created (last state: "
-                        + (rawState != null ? rawState : entry.providerState()) + ")");
+                        + (rawState != null ? rawState : entry.providerState()) + ")",
+                // the task exists and may still finish: retry-failed queries it again, never creates it again
+                FailureKind.RESULT_NOT_STORED);
     }
 }

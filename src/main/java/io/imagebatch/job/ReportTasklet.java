@@ -1,5 +1,6 @@
 package io.imagebatch.job;
 
+import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderRegistry;
@@ -20,6 +21,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
@@ -28,7 +31,10 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 /**
- * The report step: writes, under {@code <output>/<batch id>/},
+ * The report step. It first ends the rows the submit step left unsent ({@link TaskLedger#endRowsLeftBySubmit});
+ * rows still in flight (a task not finished, an image not stored) end the run FAILED, resumable, without a report
+ * ({@link RowsStillInFlightException}): a row's state never fails it for good. Then it writes, under
+ * {@code <output>/<batch id>/},
  * <ul>
  * <li>{@code report.csv} ({@link ResultsReport}), its URI in the job's {@code ExecutionContext} under
  *     {@link #REPORT_URI};</li>
@@ -87,6 +93,18 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
         String batchId = batch.batchId();
         JobExecution job = chunkContext.getStepContext().getStepExecution().getJobExecution();
         ExecutionContext context = job.getExecutionContext();
+        ledger.endRowsLeftBySubmit(batchId);
+        Map<RowState, Long> states = ledger.countByState(batchId);
+        long inFlight = states.entrySet().stream().filter(e -> !e.getKey().isFinal()).mapToLong(Map.Entry::getValue)
+                .sum();
+        if (inFlight > 0) {
+            // a task still running or an image not stored yet: the poll and download steps run again on every
+            // start (allowStartIfComplete), so the same command finishes these rows, and then writes the report
+            throw new RowsStillInFlightException(inFlight + " row(s) were still in flight when the report was due ("
+                    + states.entrySet().stream().filter(e -> !e.getKey().isFinal())
+                            .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "))
+                    + "); the report is written once every row has ended: run the same command again to finish them");
+        }
         try {
             Stored<BatchTally> csv = spoolAndPut(ObjectKeys.report(batchId), "text/csv; charset=utf-8",
                     out -> ResultsReport.write(ledger, batchId, batch.catalogueRows(), out));
@@ -125,6 +143,19 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
             }
         } finally {
             Files.deleteIfExists(spool);
+        }
+    }
+
+    /**
+     * Rows of the batch were not in a final state when the report was due (a task still running, or an image
+     * not stored yet). The report step then ends the run as FAILED, which is resumable: the same command runs the
+     * poll and download steps again, which finish those rows, and then the report (README, "Other commands").
+     */
+    public static class RowsStillInFlightException extends RuntimeException {
+
+        /** @param message how many rows, in which states, and what to do */
+        public RowsStillInFlightException(String message) {
+            super(message);
         }
     }
 

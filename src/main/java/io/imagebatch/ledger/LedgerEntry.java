@@ -28,10 +28,25 @@ package io.imagebatch.ledger;
  * @param deadlineAt       when an unfinished task is given up as FAILED
  * @param updatedAt        last change
  * @param urlRefreshes     status queries made for a fresh result URL after its downloads failed
+ * @param failureKind      for a FAILED row, whether its generation failed or its paid result was not stored
+ *                         ({@link FailureKind}); null in every other state
  */
 public record LedgerEntry(String batchId, long rowNum, String rowId, RowState state, int attempt, String provider,
         String model, String prompt, String request, String taskId, String providerState, String resultUrl,
         String outputUri, String sha256, Long bytes, String errorCode, String error, int polls,
         int downloadAttempts, Long submittedAt, Long nextCheckAt, Long deadlineAt, long updatedAt,
-        int urlRefreshes) {
+        int urlRefreshes, FailureKind failureKind) {
+
+    /**
+     * A line without a failure kind (any state but FAILED); the fields as in the record description.
+     */
+    public LedgerEntry(String batchId, long rowNum, String rowId, RowState state, int attempt, String provider,
+            String model, String prompt, String request, String taskId, String providerState, String resultUrl,
+            String outputUri, String sha256, Long bytes, String errorCode, String error, int polls,
+            int downloadAttempts, Long submittedAt, Long nextCheckAt, Long deadlineAt, long updatedAt,
+            int urlRefreshes) {
+        this(batchId, rowNum, rowId, state, attempt, provider, model, prompt, request, taskId, providerState,
+                resultUrl, outputUri, sha256, bytes, errorCode, error, polls, downloadAttempts, submittedAt,
+                nextCheckAt, deadlineAt, updatedAt, urlRefreshes, null);
+    }
 }

@@ -51,7 +51,9 @@ public class LedgerSchemaUpgrade implements InitializingBean {
             // retry-failed (issue 4)
             new AddedColumn("IB_BATCH", "RETRIES", "INT DEFAULT 0 NOT NULL"),
             // expired results (issue 4)
-            new AddedColumn("IB_TASK_LEDGER", "URL_REFRESHES", "INT DEFAULT 0 NOT NULL"));
+            new AddedColumn("IB_TASK_LEDGER", "URL_REFRESHES", "INT DEFAULT 0 NOT NULL"),
+            // retry-failed fetches paid results again instead of creating them again (FailureKind)
+            new AddedColumn("IB_TASK_LEDGER", "FAILURE_KIND", "VARCHAR(30)"));
 
     private final JdbcClient jdbc;
 

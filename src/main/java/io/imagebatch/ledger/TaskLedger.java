@@ -41,6 +41,12 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class TaskLedger {
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * The FAILED rows whose task was paid but whose image is not stored ({@link FailureKind}); rows failed by an
+     * older version without a recorded kind count as such when they have a task ({@link FailureKind#of}).
+     */
+    private static final String RESULT_NOT_STORED = "STATE = 'FAILED' AND TASK_ID IS NOT NULL"
+            + " AND (FAILURE_KIND IS NULL OR FAILURE_KIND = 'RESULT_NOT_STORED')";
     /** Written out by hand: a reflective DataClassRowMapper made a 100,000-row pass take seconds, not tenths. */
     private static final RowMapper<LedgerEntry> ENTRY = (rs, i) -> new LedgerEntry(
             rs.getString("BATCH_ID"), rs.getLong("ROW_NUM"), rs.getString("ROW_ID"),
@@ -50,7 +56,7 @@ public class TaskLedger {
             rs.getString("SHA256"), nullableLong(rs, "BYTES"), rs.getString("ERROR_CODE"), rs.getString("ERROR"),
             rs.getInt("POLLS"), rs.getInt("DOWNLOAD_ATTEMPTS"), nullableLong(rs, "SUBMITTED_AT"),
             nullableLong(rs, "NEXT_CHECK_AT"), nullableLong(rs, "DEADLINE_AT"), rs.getLong("UPDATED_AT"),
-            rs.getInt("URL_REFRESHES"));
+            rs.getInt("URL_REFRESHES"), failureKind(rs));
 
     private final JdbcClient jdbc;
     private final TransactionTemplate ownTransaction;
@@ -186,7 +192,23 @@ public class TaskLedger {
     public boolean insertRejected(String batchId, long rowNum, String rowId, String provider, String model,
             String prompt, String reason) {
         return counted(RowState.REJECTED,
-                insert(batchId, rowNum, rowId, RowState.REJECTED, provider, model, prompt, null, reason));
+                insert(batchId, rowNum, rowId, RowState.REJECTED, provider, model, prompt, null, reason)
+                        || rejectPending(batchId, rowNum, provider, model, prompt, reason));
+    }
+
+    /**
+     * A row that {@code retry-failed} made PENDING and that is now rejected when read again (the rules changed
+     * between two runs of the batch) ends REJECTED, keeping its attempt number: no row is left PENDING by a
+     * finished submit step, so the report knows every row's state.
+     *
+     * @return true when a PENDING row was rejected now
+     */
+    private boolean rejectPending(String batchId, long rowNum, String provider, String model, String prompt,
+            String reason) {
+        return update("UPDATE IB_TASK_LEDGER SET STATE = 'REJECTED', PROVIDER = COALESCE(?, PROVIDER),"
+                        + " MODEL = COALESCE(?, MODEL), PROMPT = COALESCE(?, PROMPT), ERROR_CODE = NULL, ERROR = ?,"
+                        + " FAILURE_KIND = NULL, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'",
+                provider, model, prompt, reason, now(), batchId, rowNum) > 0;
     }
 
     /**
@@ -200,11 +222,14 @@ public class TaskLedger {
      * @param model    model name
      * @param prompt   the prompt to send
      * @param request  the request as JSON
-     * @return true when the intent was recorded now; false when the row is already in the ledger
+     * @return true when the intent was recorded now (a new line, or a PENDING line claimed as by
+     *         {@link #claimPending}, keeping its attempt number); false when the row is already in the ledger in
+     *         any other state
      */
     public boolean insertIntent(String batchId, long rowNum, String rowId, String provider, String model,
             String prompt, String request) {
-        return insert(batchId, rowNum, rowId, RowState.SUBMITTING, provider, model, prompt, request, null);
+        return insert(batchId, rowNum, rowId, RowState.SUBMITTING, provider, model, prompt, request, null)
+                || claimPending(batchId, rowNum);
     }
 
     /**
@@ -238,17 +263,43 @@ public class TaskLedger {
     }
 
     /**
-     * Starts a retry round: archives the current attempt of every FAILED row (and UNCERTAIN row, when asked)
-     * in {@code IB_TASK_ATTEMPT}, makes those rows PENDING with the next attempt number, and counts the round in
+     * Starts a retry round. A FAILED row whose task was paid but whose image is not stored
+     * ({@link FailureKind#RESULT_NOT_STORED}: its download failed or its deadline passed) is not created again:
+     * it goes back to SUBMITTED with the same task and attempt, due for a status query at once (which brings a
+     * fresh result URL, or the task's end), with a fresh deadline as long as its first one. Every other FAILED
+     * row (and UNCERTAIN row, when asked) has its current attempt archived in {@code IB_TASK_ATTEMPT} and is made
+     * PENDING with the next attempt number, to be created again. The round is counted in
      * {@code IB_BATCH.RETRIES}. One transaction.
      *
      * @param batchId           the batch
      * @param includeUncertain  also retry UNCERTAIN rows (their first task may exist and be paid for)
-     * @return the number of rows made PENDING
+     * @return the number of rows retried: made PENDING, or SUBMITTED to fetch their result again
      */
     public int startRetryRound(String batchId, boolean includeUncertain) {
+        return startRetryRound(batchId, includeUncertain, null);
+    }
+
+    /**
+     * Starts a retry round as {@link #startRetryRound(String, boolean)} does, giving the tasks queried again a
+     * deadline of this length from now (the configured {@code imagebatch.job.task-deadline}).
+     *
+     * @param batchId          the batch
+     * @param includeUncertain also retry UNCERTAIN rows
+     * @param deadlineMillis   how long from now a task queried again may take before it is FAILED again, ms;
+     *                         null for as long as its first deadline
+     * @return the number of rows retried
+     */
+    public int startRetryRound(String batchId, boolean includeUncertain, Long deadlineMillis) {
         String states = includeUncertain ? "('FAILED', 'UNCERTAIN')" : "('FAILED')";
         Integer rows = ownTransaction.execute(tx -> {
+            // paid results first, so that the rows left FAILED below are exactly those to create again
+            long now = now();
+            int fetchAgain = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', PROVIDER_STATE = NULL,"
+                            + " RESULT_URL = NULL, ERROR_CODE = NULL, ERROR = NULL, FAILURE_KIND = NULL,"
+                            + " DOWNLOAD_ATTEMPTS = 0, URL_REFRESHES = 0, NEXT_CHECK_AT = ?,"
+                            + " DEADLINE_AT = " + (deadlineMillis == null ? "? + (DEADLINE_AT - SUBMITTED_AT)" : "?")
+                            + ", UPDATED_AT = ? WHERE BATCH_ID = ? AND " + RESULT_NOT_STORED)
+                    .params(now, deadlineMillis == null ? now : now + deadlineMillis, now, batchId).update();
             jdbc.sql("INSERT INTO IB_TASK_ATTEMPT (BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR,"
                             + " SUBMITTED_AT, ENDED_AT) SELECT BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE,"
                             + " ERROR, SUBMITTED_AT, UPDATED_AT FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE IN "
@@ -256,13 +307,32 @@ public class TaskLedger {
                     .param(batchId).update();
             int changed = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'PENDING', ATTEMPT = ATTEMPT + 1, TASK_ID = NULL,"
                             + " PROVIDER_STATE = NULL, RESULT_URL = NULL, ERROR_CODE = NULL, ERROR = NULL, POLLS = 0,"
+                            + " FAILURE_KIND = NULL, URL_REFRESHES = 0,"
                             + " DOWNLOAD_ATTEMPTS = 0, SUBMITTED_AT = NULL, NEXT_CHECK_AT = NULL, DEADLINE_AT = NULL,"
                             + " UPDATED_AT = ? WHERE BATCH_ID = ? AND STATE IN " + states)
                     .params(now(), batchId).update();
             jdbc.sql("UPDATE IB_BATCH SET RETRIES = RETRIES + 1 WHERE BATCH_ID = ?").param(batchId).update();
-            return changed;
+            return changed + fetchAgain;
         });
         return rows == null ? 0 : rows;
+    }
+
+    /**
+     * Counts the batch's FAILED rows by {@link FailureKind}, as {@code status} and {@code retry-failed} show
+     * them; rows failed by an older version that recorded no kind are counted as {@link FailureKind#of} says.
+     *
+     * @param batchId the batch
+     * @return the FAILED rows per kind (kinds with none are absent)
+     */
+    public Map<FailureKind, Long> countFailedByKind(String batchId) {
+        Map<FailureKind, Long> counts = new EnumMap<>(FailureKind.class);
+        jdbc.sql("SELECT FAILURE_KIND, TASK_ID IS NULL AS NO_TASK, COUNT(*) AS N FROM IB_TASK_LEDGER"
+                        + " WHERE BATCH_ID = ? AND STATE = 'FAILED' GROUP BY FAILURE_KIND, TASK_ID IS NULL")
+                .param(batchId)
+                .query((rs, i) -> Map.entry(FailureKind.of(rs.getString("FAILURE_KIND"),
+                        rs.getBoolean("NO_TASK") ? null : "task"), rs.getLong("N")))
+                .list().forEach(e -> counts.merge(e.getKey(), e.getValue(), Long::sum));
+        return counts;
     }
 
     /** @return how many retry rounds the batch has had (0 before any {@code retry-failed}) */
@@ -285,11 +355,16 @@ public class TaskLedger {
     }
 
     /**
-     * Removes an intent whose create call certainly made no task (the provider refused it, or the request
-     * never left this machine), so that a resumed batch sends the row again.
+     * Releases an intent whose create call certainly made no task (the provider refused it, or the request
+     * never left this machine), so that a resumed batch sends the row again. A first attempt's line is removed;
+     * a later attempt's line (a row {@code retry-failed} sends again) goes back to PENDING with its attempt
+     * number, so that its earlier attempts in {@code IB_TASK_ATTEMPT} stay unique and the next
+     * {@link #insertIntent} or {@link #claimPending} takes it up again.
      */
     public void releaseIntent(String batchId, long rowNum) {
-        update("DELETE FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
+        update("UPDATE IB_TASK_LEDGER SET STATE = 'PENDING', UPDATED_AT = ?"
+                + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING' AND ATTEMPT > 1", now(), batchId, rowNum);
+        update("DELETE FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING' AND ATTEMPT = 1",
                 batchId, rowNum);
     }
 
@@ -399,17 +474,35 @@ public class TaskLedger {
     }
 
     /**
-     * Records a row that failed: the provider said fail, the deadline passed, or its image could not be
-     * fetched.
+     * Records a row that failed, without saying of which {@link FailureKind}: a row without a task is recorded
+     * as {@link FailureKind#GENERATION_FAILED}, a row with one as {@link FailureKind#RESULT_NOT_STORED} (the
+     * safe side: {@code retry-failed} then queries the task again instead of paying for a second one). Callers
+     * that know the kind use {@link #markFailed(String, long, String, String, String, FailureKind)}.
      *
      * @param errorCode the provider's failure code or ours ({@code deadline}, {@code download})
      * @param reason    the provider's message or ours
      */
     public void markFailed(String batchId, long rowNum, String providerState, String errorCode, String reason) {
+        markFailed(batchId, rowNum, providerState, errorCode, reason, null);
+    }
+
+    /**
+     * Records a row that failed: the provider said fail ({@link FailureKind#GENERATION_FAILED}), or the deadline
+     * passed or its image could not be fetched or stored ({@link FailureKind#RESULT_NOT_STORED}). Only a row in
+     * flight (SUBMITTING to SUCCEEDED) changes.
+     *
+     * @param errorCode the provider's failure code or ours ({@code deadline}, {@code download})
+     * @param reason    the provider's message or ours
+     * @param kind      what {@code retry-failed} does with the row; null to decide by whether it has a task, as
+     *                  {@link #markFailed(String, long, String, String, String)} does
+     */
+    public void markFailed(String batchId, long rowNum, String providerState, String errorCode, String reason,
+            FailureKind kind) {
         int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', PROVIDER_STATE = COALESCE(?, PROVIDER_STATE),"
-                        + " ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?"
+                        + " ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?, FAILURE_KIND = COALESCE(?, CASE WHEN TASK_ID IS NULL"
+                        + " THEN 'GENERATION_FAILED' ELSE 'RESULT_NOT_STORED' END)"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTING', 'SUBMITTED', 'RUNNING', 'SUCCEEDED')",
-                providerState, errorCode, reason, now(), batchId, rowNum);
+                providerState, errorCode, reason, now(), kind == null ? null : kind.name(), batchId, rowNum);
         counted(RowState.FAILED, changed > 0);
     }
 
@@ -468,6 +561,28 @@ public class TaskLedger {
 
     // ---- report and progress ----
 
+    /**
+     * Ends the rows a completed submit step left behind without a create call in flight, so that the report
+     * knows every row's state: a PENDING row (made so by {@code retry-failed} and never claimed) becomes FAILED
+     * ({@link FailureKind#GENERATION_FAILED}, code {@code not-sent}: the next {@code retry-failed} sends it), and
+     * a SUBMITTING row (its create may have left) becomes UNCERTAIN. Called by the report step only, once the
+     * submit step has completed.
+     *
+     * @param batchId the batch
+     * @return the rows changed
+     */
+    public int endRowsLeftBySubmit(String batchId) {
+        int failed = update("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', FAILURE_KIND = 'GENERATION_FAILED',"
+                        + " ERROR_CODE = 'not-sent', ERROR = 'this row was to be sent again but was not read by the"
+                        + " submit step; retry-failed sends it', UPDATED_AT = ? WHERE BATCH_ID = ? AND STATE = 'PENDING'",
+                now(), batchId);
+        int uncertain = update("UPDATE IB_TASK_LEDGER SET STATE = 'UNCERTAIN', ERROR = 'the create call of this row"
+                        + " did not end before the submit step did, so the task may exist at the provider; not resent',"
+                        + " UPDATED_AT = ? WHERE BATCH_ID = ? AND STATE = 'SUBMITTING'",
+                now(), batchId);
+        return failed + uncertain;
+    }
+
     /** @return the number of ledger lines per state (states with none are absent) */
     public Map<RowState, Long> countByState(String batchId) {
         Map<RowState, Long> counts = new EnumMap<>(RowState.class);
@@ -511,6 +626,12 @@ public class TaskLedger {
             }
         });
         return Boolean.TRUE.equals(inserted);
+    }
+
+    /** The FAILED row's kind ({@link FailureKind#of}); null for a row in any other state. */
+    private static FailureKind failureKind(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return RowState.FAILED.name().equals(rs.getString("STATE"))
+                ? FailureKind.of(rs.getString("FAILURE_KIND"), rs.getString("TASK_ID")) : null;
     }
 
     private static Long nullableLong(java.sql.ResultSet rs, String column) throws java.sql.SQLException {

@@ -149,6 +149,12 @@ public final class ContactSheet {
             out.append("<li class=\"issue ").append(cssClass(status)).append("\" id=\"row-")
                     .append(Long.toString(e.rowNum())).append("\">\n<div class=\"head\">");
             badge(status, out);
+            if (e.failureKind() != null) {
+                // the report's "failure" column: paid, result not stored, or generation failed
+                out.append(" <span class=\"failure\">");
+                Html.escape(e.failureKind().label(), out);
+                out.append("</span>");
+            }
             rowAndId(e.rowNum(), e.rowId(), out);
             if (e.taskId() != null) {
                 out.append(" <span class=\"pm\">task <code>");

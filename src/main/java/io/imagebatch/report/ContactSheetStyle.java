@@ -56,6 +56,7 @@ final class ContactSheetStyle {
             .row{font-weight:600}
             .id{color:var(--muted);overflow-wrap:anywhere}
             .pm{color:var(--muted);font-size:12px}
+            .failure{color:var(--fail);font-size:12px;font-weight:600}
             .reason{margin:6px 0 2px;font-weight:500;overflow-wrap:anywhere;white-space:pre-wrap}
             .prompt{margin:4px 0 0;color:var(--muted);overflow-wrap:anywhere;white-space:pre-wrap}
             .issue .prompt{font-size:13px}

@@ -1,5 +1,6 @@
 package io.imagebatch.report;
 
+import io.imagebatch.ledger.FailureKind;
 import io.imagebatch.ledger.LedgerEntry;
 import io.imagebatch.ledger.TaskLedger;
 import java.io.IOException;
@@ -19,9 +20,13 @@ import org.apache.commons.csv.CSVPrinter;
  */
 public final class ResultsReport {
 
-    /** The report's columns, in order. */
+    /**
+     * The report's columns, in order. {@code failure} is set on FAILED rows only: {@code generation failed}
+     * ({@code retry-failed} creates the row again) or {@code paid, result not stored} ({@code retry-failed}
+     * fetches the result of the same task again), see {@link FailureKind}.
+     */
     public static final String[] HEADER = {"row_number", "row_id", "status", "task_id", "output_uri", "sha256",
-        "bytes", "error", "provider", "model", "prompt"};
+        "bytes", "error", "failure", "provider", "model", "prompt"};
 
     private ResultsReport() {
     }
@@ -68,14 +73,14 @@ public final class ResultsReport {
 
     private static Object[] line(LedgerEntry e, ReportStatus status) {
         return new Object[] {e.rowNum(), e.rowId(), status, e.taskId(), e.outputUri(), e.sha256(), e.bytes(),
-            e.error(), e.provider(), e.model(), e.prompt()};
+            e.error(), e.failureKind() == null ? null : e.failureKind().label(), e.provider(), e.model(), e.prompt()};
     }
 
     private static void missing(CSVPrinter printer, long rowNum, Map<ReportStatus, Long> counts) {
         counts.merge(ReportStatus.FAILED, 1L, Long::sum);
         print(printer, new Object[] {rowNum, null, ReportStatus.FAILED, null, null, null, null,
             "row " + rowNum + " has no ledger line (internal error); run the batch again to resume it",
-            null, null, null});
+            null, null, null, null});
     }
 
     private static void print(CSVPrinter printer, Object[] cells) {

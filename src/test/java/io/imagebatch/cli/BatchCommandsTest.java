@@ -114,6 +114,78 @@ class BatchCommandsTest {
         }
     }
 
+    /** A catalogue of four rows, and the run arguments for it (the sandbox's loopback result URLs refused). */
+    private List<String> fourRows(SandboxProvider sandbox, String... extra) throws Exception {
+        Path catalogue = Files.writeString(work.resolve("four.csv"),
+                "id,prompt\nP1,a red chair\nP2,a blue lamp\nP3,a green door\nP4,a white cup\n");
+        List<String> args = new ArrayList<>(List.of("--catalogue", catalogue.toString(),
+                "--output", "file:" + work.resolve("out"),
+                "--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
+                "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY));
+        args.addAll(List.of(extra));
+        return args;
+    }
+
+    @Test
+    void retryFailedFetchesAPaidResultThatWasNotStoredAgainAndNeverCreatesItsRowAgain() throws Exception {
+        try (SandboxProvider sandbox = SandboxProvider.start(SandboxSettings.defaults()
+                .withGenerationTime(Duration.ofMillis(50), Duration.ofMillis(150)))) {
+            // every task succeeds, but its result URL cannot be fetched: the downloader refuses the sandbox's
+            // loopback address (as it would a result URL answering 403)
+            CliRun first = CliRun.run(work, fourRows(sandbox).toArray(String[]::new));
+            assertThat(first.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
+            String batchId = first.batchId();
+            assertThat(report(batchId)).hasSize(4).allSatisfy(r -> {
+                assertThat(r.get("status")).isEqualTo("FAILED");
+                assertThat(r.get("failure")).isEqualTo("paid, result not stored");
+            });
+            assertThat(Files.readString(work.resolve("out").resolve(batchId).resolve("report.html")))
+                    .contains("paid, result not stored");
+            assertThat(command(sandbox, "status", batchId).output())
+                    .contains("failed rows: 4 paid, result not stored (retry-failed fetches them again);"
+                            + " 0 generation failed");
+            assertThat(sandbox.stats().creates()).isEqualTo(4);
+
+            // the result URLs can be fetched now (command() allows the loopback address)
+            CliRun retry = command(sandbox, "retry-failed", batchId);
+
+            assertThat(retry.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
+            assertThat(retry.output()).contains("Retrying 4 row(s)").contains("4 paid, result not stored");
+            assertThat(sandbox.stats().creates()).as("no row was paid for twice").isEqualTo(4);
+            assertThat(report(batchId)).hasSize(4).allSatisfy(r -> {
+                assertThat(r.get("status")).isEqualTo("SUCCEEDED");
+                assertThat(r.get("failure")).isEmpty();
+                assertThat(r.get("output_uri")).isNotEmpty();
+            });
+            assertThat(command(sandbox, "status", batchId).output()).contains("4 STORED")
+                    .doesNotContain("failed rows");
+        }
+    }
+
+    @Test
+    void retryFailedQueriesADeadlineFailedTaskAgainAndStoresItOnceItFinished() throws Exception {
+        try (SandboxProvider sandbox = SandboxProvider.start(SandboxSettings.defaults()
+                .withGenerationTime(Duration.ofMillis(1500), Duration.ofMillis(2000)))) {
+            CliRun first = CliRun.run(work, fourRows(sandbox, "--imagebatch.download.allow-private-networks=true",
+                    "--imagebatch.job.task-deadline=200ms").toArray(String[]::new));
+            assertThat(first.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
+            String batchId = first.batchId();
+            assertThat(report(batchId)).hasSize(4).allSatisfy(r -> {
+                assertThat(r.get("status")).isEqualTo("FAILED");
+                assertThat(r.get("error")).contains("was not finished");
+                assertThat(r.get("failure")).isEqualTo("paid, result not stored");
+            });
+
+            // the default deadline now: the tasks are queried again and stored once they finish
+            CliRun retry = command(sandbox, "retry-failed", batchId);
+
+            assertThat(retry.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
+            assertThat(sandbox.stats().creates()).as("no row was paid for twice").isEqualTo(4);
+            assertThat(report(batchId)).hasSize(4)
+                    .allSatisfy(r -> assertThat(r.get("status")).isEqualTo("SUCCEEDED"));
+        }
+    }
+
     @Test
     void commandsOnAnUnknownBatchAreUsageErrors() {
         CliRun run = CliRun.command(work, "restart", "no-such-batch-000000000000");

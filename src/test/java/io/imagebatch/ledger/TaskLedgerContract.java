@@ -102,8 +102,8 @@ abstract class TaskLedgerContract {
         assertThat(ledger.find(BATCH, 1)).isPresent();
         assertThat(columns("IB_BATCH")).containsExactly("BATCH_ID", "SETTINGS", "CREATED_AT", "CALLBACK_TOKEN",
                 "RETRIES");
-        assertThat(columns("IB_TASK_LEDGER")).hasSize(24).startsWith("BATCH_ID", "ROW_NUM", "ROW_ID", "STATE")
-                .endsWith("UPDATED_AT", "URL_REFRESHES");
+        assertThat(columns("IB_TASK_LEDGER")).hasSize(25).startsWith("BATCH_ID", "ROW_NUM", "ROW_ID", "STATE")
+                .endsWith("UPDATED_AT", "URL_REFRESHES", "FAILURE_KIND");
         assertThat(columns("IB_TASK_ATTEMPT")).hasSize(9);
     }
 
@@ -120,12 +120,12 @@ abstract class TaskLedgerContract {
         assertThat(columns("IB_BATCH")).doesNotContain("CALLBACK_TOKEN", "RETRIES");
 
         assertThat(applySchema()).containsExactly("IB_BATCH.CALLBACK_TOKEN", "IB_BATCH.RETRIES",
-                "IB_TASK_LEDGER.URL_REFRESHES");
+                "IB_TASK_LEDGER.URL_REFRESHES", "IB_TASK_LEDGER.FAILURE_KIND");
         assertThat(applySchema()).isEmpty();
 
         assertThat(columns("IB_BATCH")).containsExactly("BATCH_ID", "SETTINGS", "CREATED_AT", "CALLBACK_TOKEN",
                 "RETRIES");
-        assertThat(columns("IB_TASK_LEDGER")).hasSize(24).endsWith("URL_REFRESHES");
+        assertThat(columns("IB_TASK_LEDGER")).hasSize(25).endsWith("URL_REFRESHES", "FAILURE_KIND");
         // the old lines read as new ones, with the new columns' defaults
         assertThat(ledger.retryRounds(BATCH)).isZero();
         assertThat(ledger.find(BATCH, 1).orElseThrow())
@@ -480,12 +480,12 @@ abstract class TaskLedgerContract {
     void aRetryRoundArchivesTheFailedAttemptsAndMakesThoseRowsPendingForExactlyOneClaim() {
         ledger.recordBatch(BATCH, "{}");
         submitted(BATCH, 1, T0);
-        ledger.markFailed(BATCH, 1, "FAILED", "E1", "generation failed");
+        ledger.markFailed(BATCH, 1, "FAILED", "E1", "generation failed", FailureKind.GENERATION_FAILED);
         ledger.insertIntent(BATCH, 2, "A2", "liangxin", "m", "p", "{}");
         ledger.markUncertain(BATCH, 2, "timed out");
         stored(BATCH, 3);
         submitted(OTHER, 1, T0);
-        ledger.markFailed(OTHER, 1, "FAILED", "E1", "other batch");
+        ledger.markFailed(OTHER, 1, "FAILED", "E1", "other batch", FailureKind.GENERATION_FAILED);
 
         assertThat(ledger.claimPending(BATCH, 1)).isFalse();
         assertThat(ledger.startRetryRound(BATCH, false)).isEqualTo(1);
@@ -513,7 +513,7 @@ abstract class TaskLedgerContract {
 
         // a second round, with the uncertain rows too
         ledger.markSubmitted(BATCH, 1, "task-1b", T0, T0, T0);
-        ledger.markFailed(BATCH, 1, "FAILED", "E2", "failed again");
+        ledger.markFailed(BATCH, 1, "FAILED", "E2", "failed again", FailureKind.GENERATION_FAILED);
         assertThat(ledger.startRetryRound(BATCH, true)).isEqualTo(2);
         assertThat(ledger.retryRounds(BATCH)).isEqualTo(2);
         assertThat(ledger.archivedAttempts(BATCH)).isEqualTo(3);
@@ -522,6 +522,96 @@ abstract class TaskLedgerContract {
                 .containsExactly(RowState.PENDING, 2);
         assertThat(ledger.retryRounds("unknown-000000000000")).isZero();
         assertThat(ledger.archivedAttempts(OTHER)).isZero();
+    }
+
+    @Test
+    void aRowWhosePaidResultWasNotStoredIsRetriedByQueryingItsTaskAgainNeverByANewCreate() {
+        ledger.recordBatch(BATCH, "{}");
+        succeeded(BATCH, 1);
+        ledger.markFailed(BATCH, 1, null, "download", "HTTP 403 from the result URL", FailureKind.RESULT_NOT_STORED);
+        submitted(BATCH, 2, T0);
+        ledger.markFailed(BATCH, 2, "GENERATING", "deadline", "not finished in 15m", FailureKind.RESULT_NOT_STORED);
+        submitted(BATCH, 3, T0);
+        ledger.markFailed(BATCH, 3, "FAILED", "E1", "the provider reported the generation failed",
+                FailureKind.GENERATION_FAILED);
+        // a row failed without a kind (as an older version recorded it): with a task, the safe side
+        submitted(BATCH, 4, T0);
+        ledger.markFailed(BATCH, 4, null, "download", "no");
+
+        assertThat(ledger.find(BATCH, 1).orElseThrow().failureKind()).isEqualTo(FailureKind.RESULT_NOT_STORED);
+        assertThat(ledger.find(BATCH, 3).orElseThrow().failureKind()).isEqualTo(FailureKind.GENERATION_FAILED);
+        assertThat(ledger.countFailedByKind(BATCH)).containsOnly(Map.entry(FailureKind.RESULT_NOT_STORED, 3L),
+                Map.entry(FailureKind.GENERATION_FAILED, 1L));
+        clock.set(T0 + 3_600_000);
+
+        assertThat(ledger.startRetryRound(BATCH, false)).isEqualTo(4);
+
+        // the paid rows keep their task and attempt, due for a status query now, with a fresh deadline
+        for (long row : List.of(1L, 2L, 4L)) {
+            LedgerEntry again = ledger.find(BATCH, row).orElseThrow();
+            assertThat(again.state()).as("row %d", row).isEqualTo(RowState.SUBMITTED);
+            assertThat(again.taskId()).isEqualTo("task-" + row);
+            assertThat(again.attempt()).isEqualTo(1);
+            assertThat(again.nextCheckAt()).isEqualTo(T0 + 3_600_000);
+            assertThat(again.deadlineAt()).isEqualTo(T0 + 3_600_000 + 900_000);
+            assertThat(new Object[] {again.resultUrl(), again.error(), again.errorCode(), again.failureKind()})
+                    .containsOnlyNulls();
+            assertThat(List.of(again.downloadAttempts(), again.urlRefreshes())).containsOnly(0);
+            assertThat(ledger.claimPending(BATCH, row)).isFalse();
+        }
+        assertThat(ledger.dueForPoll(BATCH, T0 + 3_600_000, 10)).extracting(LedgerEntry::rowNum)
+                .containsExactly(1L, 2L, 4L);
+        // only the row whose generation failed is created again, as attempt 2
+        assertThat(ledger.find(BATCH, 3).orElseThrow()).extracting(LedgerEntry::state, LedgerEntry::attempt)
+                .containsExactly(RowState.PENDING, 2);
+        assertThat(ledger.archivedAttempts(BATCH)).isEqualTo(1);
+        assertThat(ledger.countFailedByKind(BATCH)).isEmpty();
+    }
+
+    @Test
+    void aRetriedRowReleasedDuringABusyWaitKeepsItsAttemptSoTheNextRetryRoundArchivesIt() {
+        ledger.recordBatch(BATCH, "{}");
+        submitted(BATCH, 1, T0);
+        ledger.markFailed(BATCH, 1, "FAILED", "E1", "generation failed", FailureKind.GENERATION_FAILED);
+        ledger.startRetryRound(BATCH, false);
+
+        // the writer's path for a rate-limited create of a retried row: claim, 429, release, wait, intent again
+        assertThat(ledger.claimPending(BATCH, 1)).isTrue();
+        ledger.releaseIntent(BATCH, 1);
+        assertThat(ledger.find(BATCH, 1).orElseThrow()).extracting(LedgerEntry::state, LedgerEntry::attempt)
+                .containsExactly(RowState.PENDING, 2);
+        assertThat(ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p1", "{}")).isTrue();
+        assertThat(ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p1", "{}")).isFalse();
+        assertThat(ledger.find(BATCH, 1).orElseThrow()).extracting(LedgerEntry::state, LedgerEntry::attempt)
+                .containsExactly(RowState.SUBMITTING, 2);
+        ledger.markSubmitted(BATCH, 1, "task-1b", T0, T0, T0 + 900_000);
+        ledger.markFailed(BATCH, 1, "FAILED", "E2", "failed again", FailureKind.GENERATION_FAILED);
+
+        assertThat(ledger.startRetryRound(BATCH, false)).isEqualTo(1);
+
+        assertThat(ledger.find(BATCH, 1).orElseThrow().attempt()).isEqualTo(3);
+        assertThat(jdbc.sql("SELECT ATTEMPT FROM IB_TASK_ATTEMPT WHERE BATCH_ID = ? AND ROW_NUM = 1 ORDER BY ATTEMPT")
+                .param(BATCH).query(Integer.class).list()).containsExactly(1, 2);
+    }
+
+    @Test
+    void aPendingRowRejectedWhenReadAgainEndsRejectedNotPending() {
+        ledger.recordBatch(BATCH, "{}");
+        submitted(BATCH, 1, T0);
+        ledger.markFailed(BATCH, 1, "FAILED", "E1", "generation failed", FailureKind.GENERATION_FAILED);
+        ledger.startRetryRound(BATCH, false);
+
+        assertThat(ledger.insertRejected(BATCH, 1, "A1", "liangxin", "m", "p1",
+                "row 1, column prompt: longer than 1000 characters")).isTrue();
+
+        LedgerEntry rejected = ledger.find(BATCH, 1).orElseThrow();
+        assertThat(rejected).extracting(LedgerEntry::state, LedgerEntry::attempt, LedgerEntry::error)
+                .containsExactly(RowState.REJECTED, 2, "row 1, column prompt: longer than 1000 characters");
+        assertThat(ledger.claimPending(BATCH, 1)).isFalse();
+        // a row in any other state is left as it is
+        stored(BATCH, 2);
+        assertThat(ledger.insertRejected(BATCH, 2, "A2", null, null, "p2", "no")).isFalse();
+        assertThat(ledger.find(BATCH, 2).orElseThrow().state()).isEqualTo(RowState.STORED);
     }
 
     // ---- report and progress ----
