@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS IB_BATCH (
 -- One line per catalogue row of a batch. Keyed by row number, which is stable for a catalogue of a given
 -- content hash; the row id is unique among a batch's accepted rows (a repeated id is itself a REJECTED line).
 -- URL_REFRESHES (issue 4, expired results): how often a fresh result URL was asked for after downloads failed.
+-- CREATE_WINDOW_START/END: for an UNCERTAIN row, the time (epoch ms) from its intent to the end of its lost create
+-- call; reconciliation adopts only a task the provider created inside it (README, "Exactly once").
 CREATE TABLE IF NOT EXISTS IB_TASK_LEDGER (
     BATCH_ID          VARCHAR(160) NOT NULL,
     ROW_NUM           BIGINT       NOT NULL,
@@ -50,6 +52,8 @@ CREATE TABLE IF NOT EXISTS IB_TASK_LEDGER (
     DEADLINE_AT       BIGINT,
     UPDATED_AT        BIGINT       NOT NULL,
     URL_REFRESHES     INT          DEFAULT 0 NOT NULL,
+    CREATE_WINDOW_START BIGINT,
+    CREATE_WINDOW_END   BIGINT,
     PRIMARY KEY (BATCH_ID, ROW_NUM)
 );
 
@@ -58,6 +62,9 @@ CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_ROW_ID ON IB_TASK_LEDGER (BATCH_ID, RO
 
 -- Callbacks (issue 3): tasks are found by their taskId.
 CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_TASK ON IB_TASK_LEDGER (BATCH_ID, TASK_ID);
+
+-- Reconciliation: is a listed task already any batch's? (TaskLedger.isTaskClaimed)
+CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_TASK_ID ON IB_TASK_LEDGER (TASK_ID);
 
 -- retry-failed (issue 4): every earlier attempt of a row, so that the ledger keeps them all.
 CREATE TABLE IF NOT EXISTS IB_TASK_ATTEMPT (

@@ -51,7 +51,10 @@ public class LedgerSchemaUpgrade implements InitializingBean {
             // retry-failed (issue 4)
             new AddedColumn("IB_BATCH", "RETRIES", "INT DEFAULT 0 NOT NULL"),
             // expired results (issue 4)
-            new AddedColumn("IB_TASK_LEDGER", "URL_REFRESHES", "INT DEFAULT 0 NOT NULL"));
+            new AddedColumn("IB_TASK_LEDGER", "URL_REFRESHES", "INT DEFAULT 0 NOT NULL"),
+            // the create window of an UNCERTAIN row, for reconciliation
+            new AddedColumn("IB_TASK_LEDGER", "CREATE_WINDOW_START", "BIGINT"),
+            new AddedColumn("IB_TASK_LEDGER", "CREATE_WINDOW_END", "BIGINT"));
 
     private final JdbcClient jdbc;
 

@@ -44,6 +44,24 @@ public interface ProviderAdapter {
     String createTask(ImageRequest request, String callbackUrl);
 
     /**
+     * Creates one task, if {@code mayCreate} agrees at the last moment before the request leaves this machine
+     * (after any wait for the provider's request budget, {@link ThrottledProvider}): the submit step commits a
+     * row's intent there, so that a row in flight always has a request on the wire, never one still waiting its
+     * turn (README, "Exactly once").
+     *
+     * @param request     a request made by {@link #prepare}
+     * @param callbackUrl where the provider should POST the terminal state, or null for none
+     * @param mayCreate   asked once, right before the request is sent; false sends nothing
+     * @return the provider's taskId, or empty when {@code mayCreate} said no (nothing was sent)
+     * @throws ProviderException as {@link #createTask(ImageRequest, String)}
+     * @throws RuntimeException  whatever {@code mayCreate} throws, with nothing sent
+     */
+    default Optional<String> createTaskIf(ImageRequest request, String callbackUrl,
+            java.util.function.BooleanSupplier mayCreate) {
+        return mayCreate.getAsBoolean() ? Optional.of(createTask(request, callbackUrl)) : Optional.empty();
+    }
+
+    /**
      * Queries a task's state. Safe to repeat.
      *
      * @param taskId the provider's taskId

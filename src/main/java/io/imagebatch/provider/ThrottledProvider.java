@@ -88,6 +88,27 @@ public final class ThrottledProvider implements ProviderAdapter {
         return counted("create", () -> adapter.createTask(request, callbackUrl));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code mayCreate} is asked inside the throttle, after the waits for a place in flight, for the end of a
+     * 429 pause and for a permit of the rate: a request refused there is not counted.
+     */
+    @Override
+    public Optional<String> createTaskIf(ImageRequest request, String callbackUrl,
+            java.util.function.BooleanSupplier mayCreate) {
+        try {
+            Optional<String> taskId = throttle.callIf(mayCreate, () -> adapter.createTask(request, callbackUrl));
+            if (taskId.isPresent()) {
+                count("create", "success");
+            }
+            return taskId;
+        } catch (ProviderException e) {
+            failed("create", e);
+            throw e;
+        }
+    }
+
     @Override
     public TaskStatus queryTask(String taskId) {
         return counted("status", () -> adapter.queryTask(taskId));
@@ -147,11 +168,15 @@ public final class ThrottledProvider implements ProviderAdapter {
                     ? "generation_failed" : "success");
             return result;
         } catch (ProviderException e) {
-            count(call, e.failureClass().name().toLowerCase(Locale.ROOT));
-            if (e.httpStatus() == 429) {
-                rateLimited.increment();
-            }
+            failed(call, e);
             throw e;
+        }
+    }
+
+    private void failed(String call, ProviderException e) {
+        count(call, e.failureClass().name().toLowerCase(Locale.ROOT));
+        if (e.httpStatus() == 429) {
+            rateLimited.increment();
         }
     }
 

@@ -102,8 +102,8 @@ abstract class TaskLedgerContract {
         assertThat(ledger.find(BATCH, 1)).isPresent();
         assertThat(columns("IB_BATCH")).containsExactly("BATCH_ID", "SETTINGS", "CREATED_AT", "CALLBACK_TOKEN",
                 "RETRIES");
-        assertThat(columns("IB_TASK_LEDGER")).hasSize(24).startsWith("BATCH_ID", "ROW_NUM", "ROW_ID", "STATE")
-                .endsWith("UPDATED_AT", "URL_REFRESHES");
+        assertThat(columns("IB_TASK_LEDGER")).hasSize(26).startsWith("BATCH_ID", "ROW_NUM", "ROW_ID", "STATE")
+                .endsWith("UPDATED_AT", "URL_REFRESHES", "CREATE_WINDOW_START", "CREATE_WINDOW_END");
         assertThat(columns("IB_TASK_ATTEMPT")).hasSize(9);
     }
 
@@ -120,12 +120,13 @@ abstract class TaskLedgerContract {
         assertThat(columns("IB_BATCH")).doesNotContain("CALLBACK_TOKEN", "RETRIES");
 
         assertThat(applySchema()).containsExactly("IB_BATCH.CALLBACK_TOKEN", "IB_BATCH.RETRIES",
-                "IB_TASK_LEDGER.URL_REFRESHES");
+                "IB_TASK_LEDGER.URL_REFRESHES", "IB_TASK_LEDGER.CREATE_WINDOW_START",
+                "IB_TASK_LEDGER.CREATE_WINDOW_END");
         assertThat(applySchema()).isEmpty();
 
         assertThat(columns("IB_BATCH")).containsExactly("BATCH_ID", "SETTINGS", "CREATED_AT", "CALLBACK_TOKEN",
                 "RETRIES");
-        assertThat(columns("IB_TASK_LEDGER")).hasSize(24).endsWith("URL_REFRESHES");
+        assertThat(columns("IB_TASK_LEDGER")).hasSize(26).endsWith("CREATE_WINDOW_START", "CREATE_WINDOW_END");
         // the old lines read as new ones, with the new columns' defaults
         assertThat(ledger.retryRounds(BATCH)).isZero();
         assertThat(ledger.find(BATCH, 1).orElseThrow())
