@@ -491,7 +491,7 @@ public final class HiApiAdapter implements ProviderAdapter {
         String message = firstNonNull(text(body, "message"), text(body, "msg"), text(body.path("error"), "message"));
         String providerCode = firstNonNull(text(body, "error_code"), text(body, "code"),
                 text(body.path("error"), "code"));
-        return http.error(new ProviderHttp.Answer(status, answer.body(), answer.retryAfter()), providerCode,
+        return http.error(answer.withStatus(status), providerCode,
                 message, callName, classify);
     }
 
