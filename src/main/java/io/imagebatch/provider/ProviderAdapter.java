@@ -124,6 +124,24 @@ public interface ProviderAdapter {
         return Optional.empty();
     }
 
+    /**
+     * Finds the task a create call made when its answer was lost, where the provider can list its tasks: a task
+     * created from this request, inside the row's create window, and held by no ledger row of any batch (README,
+     * "Exactly once"). Used to reconcile UNCERTAIN rows.
+     *
+     * @param request     the request whose create call may have made a task
+     * @param createdFrom the earliest creation time to accept (the row's intent, less the clock slack)
+     * @param createdTo   the latest creation time to accept (the end of that attempt, plus the clock slack)
+     * @param claimed     true for a taskId some ledger row already holds (now or in an earlier attempt)
+     * @return the taskId of the earliest such task, or empty when none qualifies or the provider cannot list
+     *         tasks
+     * @throws ProviderException when the provider was asked and did not answer
+     */
+    default Optional<String> findTask(ImageRequest request, java.time.Instant createdFrom,
+            java.time.Instant createdTo, java.util.function.Predicate<String> claimed) {
+        return Optional.empty();
+    }
+
     /** @return true when {@link #findTask} can find tasks at this provider */
     default boolean canFindTasks() {
         return false;

@@ -151,6 +151,12 @@ public final class ThrottledProvider implements ProviderAdapter {
     }
 
     @Override
+    public Optional<String> findTask(ImageRequest request, java.time.Instant createdFrom, java.time.Instant createdTo,
+            java.util.function.Predicate<String> claimed) {
+        return counted("find", () -> adapter.findTask(request, createdFrom, createdTo, claimed));
+    }
+
+    @Override
     public boolean canFindTasks() {
         return adapter.canFindTasks();
     }
