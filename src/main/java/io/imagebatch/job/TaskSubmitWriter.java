@@ -29,9 +29,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The submit step's writer: records each row in the ledger and creates the chunk's tasks concurrently
- * (Spring Batch 6 runs only processing concurrently; docs: README, "Exactly once").
+ * (Spring Batch 6 runs only processing concurrently).
  *
- * <p>The exactly-once rules, in order, per row:
+ * <p>The exactly-once rules (README, "Exactly once" and the failure table), in order, per row:
  * <ol>
  * <li>a rejected row is recorded as REJECTED and never sent;</li>
  * <li>a row already in the ledger is not sent again, unless {@code retry-failed} made it PENDING; one found still

@@ -122,9 +122,9 @@ public final class ProviderHttp {
     }
 
     /**
-     * Builds the exception for an error answer, classified by HTTP status as in the failure table ({@link
-     * #classifyStatus}; README, "Providers"). A 502 or 504 (a gateway that got no answer in time) and a 2xx that
-     * is not the expected body are BUSY with {@link ProviderException#mayHaveReachedProvider()} set: the provider
+     * Builds the exception for an error answer, classified by HTTP status as in the failure table
+     * ({@link #classifyStatus}; README, "A real provider"). A 502 or 504 (a gateway that got no answer in time)
+     * and a 2xx that is not the expected body are BUSY with {@link ProviderException#mayHaveReachedProvider()} set: the provider
      * may have made the task behind them, so a create answered so makes its row UNCERTAIN, never resent. A
      * {@link FailureClass#CONFIGURATION} answer's message names the URL that answered and its status.
      *
@@ -150,9 +150,8 @@ public final class ProviderHttp {
     }
 
     /**
-     * The failure table, by HTTP status (README, "Providers"; the providers' pages, PROVIDERS.md "What a failure
-     * means"): 400, 413, 422 (the answers every provider documents for an invalid request) the row; 401, 402,
-     * 403, 505 the account; 429, 455, 408, 5xx busy; 501 generation failed; 2xx busy (an answer we could not
+     * The failure table, by HTTP status (README, "A real provider"): 400, 413, 422 (the answers every provider
+     * documents for an invalid request) the row; 401, 402, 403, 505 the account; 429, 455, 408, 5xx busy; 501 generation failed; 2xx busy (an answer we could not
      * read); any other status (404, 3xx redirects, 405, 415, ...) {@link FailureClass#CONFIGURATION}: a wrong
      * base URL or path answers so for every row, so it must not reject rows. Adapters map a status query's 404
      * to BUSY themselves (a task not visible yet).
