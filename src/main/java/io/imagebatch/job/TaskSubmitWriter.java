@@ -183,36 +183,37 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
             return;
         }
         for (int attempt = 1; ; attempt++) {
-            boolean[] intentTaken = {false};
-            long[] intentAt = {0};
+            // set by the gate, which may run on one of the HTTP client's threads
+            java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicLong takenAt = new java.util.concurrent.atomic.AtomicLong();
             Optional<String> taskId;
             try {
                 taskId = adapter.createTaskIf(item.request(), callbackUrl, () -> {
                     if (stop.get() != null) {
                         return false; // certainly not sent: a resumed batch sends it
                     }
-                    intentAt[0] = clock.millis();
+                    takenAt.set(clock.millis());
                     // only the caller whose intent is committed may send (the primary key, also across
                     // processes); a PENDING row is claimed instead
-                    intentTaken[0] = ledger.insertIntent(batchId, rowNum, rowId(item), item.provider(),
+                    taken.set(ledger.insertIntent(batchId, rowNum, rowId(item), item.provider(),
                             item.model(), item.request().prompt(), JSON.writeValueAsString(item.request()))
-                            || ledger.claimPending(batchId, rowNum);
-                    return intentTaken[0];
+                            || ledger.claimPending(batchId, rowNum));
+                    return taken.get();
                 });
             } catch (ProviderException e) {
-                if (!handle(item, e, attempt, intentTaken[0], intentAt[0], stop)) {
+                if (!handle(item, e, attempt, taken.get(), takenAt.get(), stop)) {
                     return;
                 }
                 continue;
             } catch (RuntimeException unexpected) {
-                if (!intentTaken[0]) {
+                if (!taken.get()) {
                     // before the request left (the intent could not be written): nothing was sent
                     failed(failure, stop, rowNum, unexpected);
                     return;
                 }
                 // not a classified provider answer: we cannot tell whether a task was made
                 ledger.markUncertain(batchId, rowNum, "create call failed unexpectedly (" + unexpected
-                        + "); the task may exist at the provider, so the row is not resent", intentAt[0],
+                        + "); the task may exist at the provider, so the row is not resent", takenAt.get(),
                         clock.millis());
                 log.warn("{}: row {} create failed unexpectedly", batchId, rowNum, unexpected);
                 return;

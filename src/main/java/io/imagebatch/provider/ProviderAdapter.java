@@ -45,7 +45,8 @@ public interface ProviderAdapter {
 
     /**
      * Creates one task, if {@code mayCreate} agrees at the last moment before the request leaves this machine
-     * (after any wait for the provider's request budget, {@link ThrottledProvider}): the submit step commits a
+     * (after any wait for the provider's request budget, {@link ThrottledProvider}, and for the connection,
+     * {@link SendGate}): the submit step commits a
      * row's intent there, so that a row in flight always has a request on the wire, never one still waiting its
      * turn (README, "Exactly once").
      *
@@ -58,7 +59,7 @@ public interface ProviderAdapter {
      */
     default Optional<String> createTaskIf(ImageRequest request, String callbackUrl,
             java.util.function.BooleanSupplier mayCreate) {
-        return mayCreate.getAsBoolean() ? Optional.of(createTask(request, callbackUrl)) : Optional.empty();
+        return SendGate.onlyIf(mayCreate, () -> createTask(request, callbackUrl));
     }
 
     /**

@@ -100,6 +100,7 @@ public final class ProviderHttp {
      *                           {@code mayHaveReachedProvider})
      */
     public Answer send(HttpRequest request, String callName) {
+        request = SendGate.guard(request); // a create whose body may leave only if its caller still agrees
         try {
             HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
             return new Answer(response.statusCode(), response.body(),
@@ -109,6 +110,10 @@ public final class ProviderHttp {
                     provider + " " + callName + ": cannot connect to " + request.uri().getHost() + " (" + e + ")",
                     null, false, e);
         } catch (IOException e) {
+            if (SendGate.refusedOnThisThread()) {
+                throw new ProviderException(FailureClass.BUSY, 0, null, provider + " " + callName
+                        + ": not sent (withdrawn before its body left)", null, false, e);
+            }
             boolean notSent = e.getCause() instanceof ConnectException
                     || e.getCause() instanceof UnresolvedAddressException;
             throw new ProviderException(FailureClass.BUSY, 0, null,

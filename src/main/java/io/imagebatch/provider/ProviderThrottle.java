@@ -58,22 +58,6 @@ public final class ProviderThrottle {
      * @throws ProviderException whatever the request throws; a 429 among them slows the throttle down
      */
     public <T> T call(Supplier<T> request) {
-        return callIf(() -> true, request).orElse(null);
-    }
-
-    /**
-     * Like {@link #call}, but asks {@code mayProceed} once every wait is over, right before the request leaves:
-     * the caller can then commit that the request is on its way (the submit step's intent) at the last moment,
-     * so that a process killed while it waits here has sent nothing and recorded nothing.
-     *
-     * @param mayProceed asked once, after the waits and holding the place in flight; false makes no request
-     * @param request    the request
-     * @param <T>        its result
-     * @return its result (empty also when the request returned null), or empty when {@code mayProceed} said no
-     * @throws ProviderException whatever the request throws; a 429 among them slows the throttle down
-     * @throws RuntimeException  whatever {@code mayProceed} throws, with no request made
-     */
-    public <T> java.util.Optional<T> callIf(java.util.function.BooleanSupplier mayProceed, Supplier<T> request) {
         inFlight.acquireUninterruptibly();
         try {
             waitForPause();
@@ -81,12 +65,9 @@ public final class ProviderThrottle {
             if (current != null) {
                 RateLimiter.waitForPermission(current);
             }
-            if (!mayProceed.getAsBoolean()) {
-                return java.util.Optional.empty();
-            }
             T result = request.get();
             onAnswer();
-            return java.util.Optional.ofNullable(result);
+            return result;
         } catch (ProviderException e) {
             if (e.httpStatus() == 429) {
                 onRateLimited(e.retryAfter());

@@ -92,13 +92,15 @@ public final class ThrottledProvider implements ProviderAdapter {
      * {@inheritDoc}
      *
      * <p>{@code mayCreate} is asked inside the throttle, after the waits for a place in flight, for the end of a
-     * 429 pause and for a permit of the rate: a request refused there is not counted.
+     * 429 pause and for a permit of the rate, when the HTTP client is about to write the body
+     * ({@link SendGate}): a request refused there is not counted.
      */
     @Override
     public Optional<String> createTaskIf(ImageRequest request, String callbackUrl,
             java.util.function.BooleanSupplier mayCreate) {
         try {
-            Optional<String> taskId = throttle.callIf(mayCreate, () -> adapter.createTask(request, callbackUrl));
+            Optional<String> taskId = throttle.call(
+                    () -> SendGate.onlyIf(mayCreate, () -> adapter.createTask(request, callbackUrl)));
             if (taskId.isPresent()) {
                 count("create", "success");
             }
