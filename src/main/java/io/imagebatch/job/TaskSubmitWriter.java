@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -166,8 +168,9 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
     }
 
     /**
-     * Sends one row: takes its intent at the last moment before the request leaves (after the throttle's
-     * waits), so that a SUBMITTING or UNCERTAIN row always had a request on the wire.
+     * Sends one row: takes its intent at the last moment before the request leaves (after the throttle's waits
+     * and the connection, {@link ProviderAdapter#createTaskIf}), so that a SUBMITTING or UNCERTAIN row always had
+     * a request on the wire.
      *
      * @param failure set to the error that kept a row from being sent (a database error before its request left);
      *                the row then holds no intent and a resumed batch sends it
@@ -184,8 +187,8 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
         }
         for (int attempt = 1; ; attempt++) {
             // set by the gate, which may run on one of the HTTP client's threads
-            java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
-            java.util.concurrent.atomic.AtomicLong takenAt = new java.util.concurrent.atomic.AtomicLong();
+            AtomicBoolean taken = new AtomicBoolean();
+            AtomicLong takenAt = new AtomicLong();
             Optional<String> taskId;
             try {
                 taskId = adapter.createTaskIf(item.request(), callbackUrl, () -> {
@@ -280,12 +283,12 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
                             + " attempts; run the same command again later to resume)");
                     return false;
                 }
+                // no task exists (the provider answered, or was never reached): released at once, before
+                // anything else, so a run killed while waiting sends it again instead of leaving it UNCERTAIN
+                ledger.releaseIntent(batchId, rowNum);
                 long wait = properties.backoffMillis(attempt, e.retryAfter());
                 log.info("{}: row {} create attempt {} busy ({}); retrying in {} ms", batchId, rowNum,
                         attempt, e.httpStatus() == 0 ? "no connection" : "HTTP " + e.httpStatus(), wait);
-                // no task exists (the provider answered, or was never reached): while waiting the row is
-                // not in flight, so a run killed now sends it again instead of leaving it UNCERTAIN
-                ledger.releaseIntent(batchId, rowNum);
                 if (!sleep(wait)) {
                     stop.compareAndSet(null, "interrupted while waiting to retry");
                     return false;
