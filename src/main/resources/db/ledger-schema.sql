@@ -27,6 +27,8 @@ CREATE TABLE IF NOT EXISTS IB_BATCH (
 -- URL_REFRESHES (issue 4, expired results): how often a fresh result URL was asked for after downloads failed.
 -- FAILURE_KIND: for a FAILED row, GENERATION_FAILED or RESULT_NOT_STORED (io.imagebatch.ledger.FailureKind),
 -- recorded when it fails: retry-failed creates only the first kind again and fetches the second again.
+-- CREATE_WINDOW_START/END: for an UNCERTAIN row, the time (epoch ms) from its intent to the end of its lost create
+-- call; reconciliation adopts only a task the provider created inside it (README, "Exactly once").
 CREATE TABLE IF NOT EXISTS IB_TASK_LEDGER (
     BATCH_ID          VARCHAR(160) NOT NULL,
     ROW_NUM           BIGINT       NOT NULL,
@@ -53,6 +55,8 @@ CREATE TABLE IF NOT EXISTS IB_TASK_LEDGER (
     UPDATED_AT        BIGINT       NOT NULL,
     URL_REFRESHES     INT          DEFAULT 0 NOT NULL,
     FAILURE_KIND      VARCHAR(30),
+    CREATE_WINDOW_START BIGINT,
+    CREATE_WINDOW_END   BIGINT,
     PRIMARY KEY (BATCH_ID, ROW_NUM)
 );
 
@@ -61,6 +65,9 @@ CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_ROW_ID ON IB_TASK_LEDGER (BATCH_ID, RO
 
 -- Callbacks (issue 3): tasks are found by their taskId.
 CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_TASK ON IB_TASK_LEDGER (BATCH_ID, TASK_ID);
+
+-- Reconciliation: is a listed task already any batch's? (TaskLedger.isTaskClaimed)
+CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_TASK_ID ON IB_TASK_LEDGER (TASK_ID);
 
 -- retry-failed (issue 4): every earlier attempt of a row, so that the ledger keeps them all.
 CREATE TABLE IF NOT EXISTS IB_TASK_ATTEMPT (

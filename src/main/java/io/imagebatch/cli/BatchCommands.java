@@ -70,6 +70,26 @@ public class BatchCommands {
      * @throws UsageException when the batch is unknown or not finished
      */
     public int retryFailed(String batchId, boolean includeUncertain, PrintStream out) {
+        return retryFailed(batchId, includeUncertain, false, out);
+    }
+
+    /** The option of {@code retry-failed} that also resends rows a provider's answer REJECTED. */
+    public static final String INCLUDE_REJECTED = "--include-rejected";
+
+    /**
+     * {@code retry-failed BATCH [--include-uncertain] [--include-rejected]}: as
+     * {@link #retryFailed(String, boolean, PrintStream)}, and, when asked, also resends the rows a provider's
+     * answer to their create call REJECTED (400, 413, 422: for example a provider that refused every row while
+     * misconfigured); rows rejected by our own rules before sending are never resent (README, "Other commands").
+     *
+     * @param batchId          the batch
+     * @param includeUncertain also resend UNCERTAIN rows
+     * @param includeRejected  also resend rows REJECTED by a provider's answer
+     * @param out              where progress and the summary go
+     * @return the exit code of {@link BatchRunner#run}; 0 with nothing to do when no row qualifies
+     * @throws UsageException when the batch is unknown or not finished
+     */
+    public int retryFailed(String batchId, boolean includeUncertain, boolean includeRejected, PrintStream out) {
         BatchSettings settings = checkedSettings(batchId);
         JobExecution last = runner.lastExecution(batchId);
         if (last == null || last.getStatus() != BatchStatus.COMPLETED) {
@@ -79,7 +99,8 @@ public class BatchCommands {
         Map<RowState, Long> counts = ledger.countByState(batchId);
         long failed = counts.getOrDefault(RowState.FAILED, 0L);
         long uncertain = counts.getOrDefault(RowState.UNCERTAIN, 0L);
-        if (failed + (includeUncertain ? uncertain : 0) == 0) {
+        long rejected = includeRejected ? ledger.rejectedByProvider(batchId) : 0;
+        if (failed + (includeUncertain ? uncertain : 0) + rejected == 0) {
             out.printf("Batch %s has no FAILED rows%s; nothing to retry.%n", batchId,
                     includeUncertain ? " and no UNCERTAIN rows" : uncertain > 0 ? " (" + uncertain
                             + " UNCERTAIN: add --include-uncertain to resend them)" : "");
@@ -90,7 +111,8 @@ public class BatchCommands {
                     + " provider, so they may be paid for twice.%n", uncertain);
         }
         Map<FailureKind, Long> kinds = ledger.countFailedByKind(batchId);
-        int rows = ledger.startRetryRound(batchId, includeUncertain, properties.taskDeadline().toMillis());
+        int reopened = rejected > 0 ? ledger.reopenRejectedByProvider(batchId) : 0;
+        int rows = reopened + ledger.startRetryRound(batchId, includeUncertain, properties.taskDeadline().toMillis());
         out.printf("Retrying %d row(s) of batch %s (round %d).%n", rows, batchId, ledger.retryRounds(batchId));
         out.printf("  %d paid, result not stored: their tasks are queried again for the image, not created again;"
                 + " %d generation failed%s: created again.%n", kinds.getOrDefault(FailureKind.RESULT_NOT_STORED, 0L),

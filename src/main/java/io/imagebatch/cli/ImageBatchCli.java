@@ -75,9 +75,10 @@ public final class ImageBatchCli {
                                          check every row as run would, and send nothing
               status [BATCH]             a batch's counts per state, last run, last error; or the recent batches
               restart BATCH              resume a failed or stopped batch where it stopped
-              retry-failed BATCH [--include-uncertain]
+              retry-failed BATCH [--include-uncertain] [--include-rejected]
                                          send the batch's FAILED rows again (and UNCERTAIN ones, which may be
-                                         paid for twice); earlier attempts stay in the ledger
+                                         paid for twice; and rows a provider's answer REJECTED); earlier
+                                         attempts stay in the ledger
               stop BATCH                 ask the process running BATCH to stop after its current chunk or pass
               serve [--jobs DIR] [--sandbox]
                                          keep running: run each job file of DIR (default jobs/) when its
@@ -143,7 +144,8 @@ public final class ImageBatchCli {
                 case "validate" -> validate(RunOptions.parse(rest), out);
                 case "restart" -> onBatch(rest, true, out, (c, o) -> c.restart(o.batchId(), out));
                 case "retry-failed" -> onBatch(rest, true, out,
-                        (c, o) -> c.retryFailed(o.batchId(), o.includeUncertain(), out));
+                        (c, o) -> c.retryFailed(o.batchId(), o.includeUncertain(),
+                                rest.contains(BatchCommands.INCLUDE_REJECTED), out));
                 case "stop" -> onBatch(rest, true, out, (c, o) -> c.stop(o.batchId(), out));
                 case "status" -> onBatch(rest, false, out, (c, o) -> c.status(o.batchId(), out));
                 case "serve" -> serve(ServeOptions.parse(rest), out);
@@ -318,6 +320,8 @@ public final class ImageBatchCli {
         for (String arg : args) {
             if (arg.equals("--include-uncertain")) {
                 includeUncertain = true;
+            } else if (arg.equals(BatchCommands.INCLUDE_REJECTED)) {
+                continue; // retry-failed reads it
             } else if (arg.startsWith("--") && arg.contains(".") && arg.contains("=")) {
                 springArgs.add(arg);
             } else if (arg.startsWith("-")) {

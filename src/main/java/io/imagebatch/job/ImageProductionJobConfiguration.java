@@ -5,6 +5,7 @@ import io.imagebatch.callback.CallbackSignal;
 import io.imagebatch.callback.CallbackUrls;
 import io.imagebatch.catalogue.CatalogueItemReader;
 import io.imagebatch.catalogue.CatalogueRow;
+import io.imagebatch.ledger.TaskIdJournal;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.metrics.ImageBatchMetrics;
 import io.imagebatch.provider.ProviderRegistry;
@@ -154,9 +155,9 @@ public class ImageProductionJobConfiguration {
     @StepScope
     TaskSubmitWriter taskSubmitWriter(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
             ProviderRegistry providers, TaskLedger ledger, JobProperties properties, ExecutorService imagebatchWorkers,
-            Clock clock, CallbackUrls callbackUrls, PollSchedule pollSchedule) {
+            Clock clock, CallbackUrls callbackUrls, PollSchedule pollSchedule, TaskIdJournal taskIdJournal) {
         return new TaskSubmitWriter(batchId, providers, ledger, properties, imagebatchWorkers, clock, callbackUrls,
-                pollSchedule);
+                pollSchedule, taskIdJournal);
     }
 
     @Bean

@@ -8,7 +8,6 @@ import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.metrics.ImageBatchMetrics;
 import io.imagebatch.provider.FailureClass;
-import io.imagebatch.provider.ImageRequest;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderRegistry;
@@ -28,7 +27,6 @@ import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The poll step: one pass per call, until no task of the batch is in flight. A pass queries, concurrently,
@@ -49,7 +47,6 @@ import tools.jackson.databind.json.JsonMapper;
 public class PollTasklet implements Tasklet {
 
     private static final Logger log = LoggerFactory.getLogger(PollTasklet.class);
-    private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final long MAX_IDLE_MILLIS = 1000;
     /** How long an idle pass waits while the submit step may still create tasks, ms. */
     private static final long IDLE_MILLIS = 50;
@@ -205,9 +202,9 @@ public class PollTasklet implements Tasklet {
     }
 
     /**
-     * Reconciles UNCERTAIN rows where the provider can list its tasks (HiAPI): a task matching the row's
-     * request is the one its lost create call made, and the row carries on with it. Other UNCERTAIN rows stay
-     * so: never resent silently. Done once per step execution.
+     * Reconciles UNCERTAIN rows where the provider can list its tasks (HiAPI), by the rules of
+     * {@link UncertainRowReconciler}: only a task made from the row's request inside its create window and held by
+     * no ledger row is adopted. Done once per step execution.
      *
      * @return the rows reconciled now
      */
@@ -216,27 +213,7 @@ public class PollTasklet implements Tasklet {
             return 0;
         }
         reconciled = true;
-        int found = 0;
-        for (LedgerEntry row : ledger.uncertainRows(batchId)) {
-            ProviderAdapter adapter = providers.find(row.provider()).orElse(null);
-            if (adapter == null || !adapter.canFindTasks() || row.request() == null) {
-                continue;
-            }
-            try {
-                ImageRequest request = JSON.readValue(row.request(), ImageRequest.class);
-                var task = adapter.findTask(request, ledger.taskIds(batchId));
-                if (task.isPresent()) {
-                    long now = clock.millis();
-                    ledger.reconcile(batchId, row.rowNum(), task.get(), now, now + properties.taskDeadline().toMillis());
-                    log.info("{}: row {} reconciled with task {} found at the provider", batchId, row.rowNum(),
-                            task.get());
-                    found++;
-                }
-            } catch (ProviderException | tools.jackson.core.JacksonException e) {
-                log.info("{}: row {} stays UNCERTAIN: {}", batchId, row.rowNum(), e.getMessage());
-            }
-        }
-        return found;
+        return new UncertainRowReconciler(providers, ledger, properties, clock).reconcile(batchId);
     }
 
     /** Teaches the schedule how long this provider and model take. */

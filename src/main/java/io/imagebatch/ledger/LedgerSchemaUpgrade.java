@@ -53,7 +53,10 @@ public class LedgerSchemaUpgrade implements InitializingBean {
             // expired results (issue 4)
             new AddedColumn("IB_TASK_LEDGER", "URL_REFRESHES", "INT DEFAULT 0 NOT NULL"),
             // retry-failed fetches paid results again instead of creating them again (FailureKind)
-            new AddedColumn("IB_TASK_LEDGER", "FAILURE_KIND", "VARCHAR(30)"));
+            new AddedColumn("IB_TASK_LEDGER", "FAILURE_KIND", "VARCHAR(30)"),
+            // the create window of an UNCERTAIN row, for reconciliation
+            new AddedColumn("IB_TASK_LEDGER", "CREATE_WINDOW_START", "BIGINT"),
+            new AddedColumn("IB_TASK_LEDGER", "CREATE_WINDOW_END", "BIGINT"));
 
     private final JdbcClient jdbc;
 

@@ -430,6 +430,127 @@ public class TaskLedger {
                 .params(batchId, rowNum).query(ENTRY).optional();
     }
 
+    // ---- submit step: the rows of a chunk, create windows, journalled taskIds, provider rejections ----
+
+    /**
+     * The states of some rows, in one query: the submit step's writer reads a chunk's rows with it before it
+     * sends anything.
+     *
+     * @param batchId the batch
+     * @param rowNums 1-based row numbers (any number; empty gives an empty map)
+     * @return the state of each row that has a ledger line; rows without one are absent
+     */
+    public Map<Long, RowState> statesOf(String batchId, java.util.Collection<Long> rowNums) {
+        Map<Long, RowState> states = new java.util.HashMap<>();
+        if (rowNums.isEmpty()) {
+            return states;
+        }
+        long from = rowNums.stream().mapToLong(Long::longValue).min().orElseThrow();
+        long to = rowNums.stream().mapToLong(Long::longValue).max().orElseThrow();
+        java.util.Set<Long> wanted = new java.util.HashSet<>(rowNums);
+        jdbc.sql("SELECT ROW_NUM, STATE FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM BETWEEN ? AND ?")
+                .params(batchId, from, to)
+                .query((rs, i) -> Map.entry(rs.getLong(1), RowState.valueOf(rs.getString(2)))).list().stream()
+                .filter(e -> wanted.contains(e.getKey())).forEach(e -> states.put(e.getKey(), e.getValue()));
+        return states;
+    }
+
+    /**
+     * Marks a row whose create call may or may not have made a task, with the window in which that task would
+     * have been created: from the intent (committed right before the request left) to the end of the attempt.
+     * Reconciliation adopts only a task created inside it (README, "Exactly once").
+     *
+     * @param reason      what happened, for the report
+     * @param windowStart epoch ms of the intent; null to take the intent's own time (the row's last write, as a
+     *                    SUBMITTING row is written only by its intent)
+     * @param windowEnd   epoch ms when the attempt ended (its answer was lost, or it was found in flight)
+     */
+    public void markUncertain(String batchId, long rowNum, String reason, Long windowStart, long windowEnd) {
+        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'UNCERTAIN', ERROR = ?,"
+                        + " CREATE_WINDOW_START = COALESCE(?, UPDATED_AT), CREATE_WINDOW_END = ?, UPDATED_AT = ?"
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
+                reason, windowStart, windowEnd, now(), batchId, rowNum);
+        counted(RowState.UNCERTAIN, changed > 0);
+    }
+
+    /**
+     * When an UNCERTAIN row's lost create could have made its task.
+     *
+     * @param from epoch ms of the intent
+     * @param to   epoch ms of the end of the attempt
+     */
+    public record CreateWindow(long from, long to) {
+    }
+
+    /** @return the create window of an UNCERTAIN row; empty when none was recorded (rows from older versions) */
+    public Optional<CreateWindow> createWindow(String batchId, long rowNum) {
+        return jdbc.sql("SELECT CREATE_WINDOW_START, CREATE_WINDOW_END FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
+                        + " AND ROW_NUM = ? AND CREATE_WINDOW_START IS NOT NULL AND CREATE_WINDOW_END IS NOT NULL")
+                .params(batchId, rowNum).query((rs, i) -> new CreateWindow(rs.getLong(1), rs.getLong(2)))
+                .optional();
+    }
+
+    /**
+     * @param taskId a provider's taskId
+     * @return true when a row of any batch holds it, now or in an earlier attempt ({@code IB_TASK_ATTEMPT})
+     */
+    public boolean isTaskClaimed(String taskId) {
+        return jdbc.sql("SELECT COUNT(*) FROM IB_TASK_LEDGER WHERE TASK_ID = ?").param(taskId)
+                .query(Long.class).single() > 0
+                || jdbc.sql("SELECT COUNT(*) FROM IB_TASK_ATTEMPT WHERE TASK_ID = ?").param(taskId)
+                .query(Long.class).single() > 0;
+    }
+
+    /**
+     * Records a taskId that a create call returned while the ledger could not be written, replayed from the
+     * local journal ({@link TaskIdJournal}) at the next start: a row still SUBMITTING, or found so by a resumed
+     * run and made UNCERTAIN, becomes SUBMITTED with its task.
+     *
+     * @param submittedAt epoch ms when the call returned
+     * @param nextCheckAt epoch ms of the first status query
+     * @param deadlineAt  epoch ms after which the task is given up
+     * @return true when the row took the taskId now; false when it is in no such state (already recorded)
+     */
+    public boolean recordJournalledTaskId(String batchId, long rowNum, String taskId, long submittedAt,
+            long nextCheckAt, long deadlineAt) {
+        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', TASK_ID = ?, SUBMITTED_AT = ?,"
+                        + " NEXT_CHECK_AT = ?, DEADLINE_AT = ?, ERROR = NULL, ERROR_CODE = NULL, UPDATED_AT = ?"
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTING', 'UNCERTAIN')",
+                taskId, submittedAt, nextCheckAt, deadlineAt, now(), batchId, rowNum);
+        return counted(RowState.SUBMITTED, changed > 0);
+    }
+
+    /**
+     * @return the batch's rows REJECTED by a provider's answer to their create call (they carry the request
+     *         that was sent), not by our own rules before sending
+     */
+    public long rejectedByProvider(String batchId) {
+        return jdbc.sql("SELECT COUNT(*) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'REJECTED'"
+                + " AND REQUEST IS NOT NULL").param(batchId).query(Long.class).single();
+    }
+
+    /**
+     * {@code retry-failed --include-rejected}: archives the current attempt of every row REJECTED by a
+     * provider's answer ({@link #rejectedByProvider}) in {@code IB_TASK_ATTEMPT} and makes it PENDING with the
+     * next attempt number. Rows rejected by our own rules are not touched. One transaction.
+     *
+     * @return the number of rows made PENDING
+     */
+    public int reopenRejectedByProvider(String batchId) {
+        Integer rows = ownTransaction.execute(tx -> {
+            jdbc.sql("INSERT INTO IB_TASK_ATTEMPT (BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR,"
+                            + " SUBMITTED_AT, ENDED_AT) SELECT BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE,"
+                            + " ERROR, SUBMITTED_AT, UPDATED_AT FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
+                            + " AND STATE = 'REJECTED' AND REQUEST IS NOT NULL")
+                    .param(batchId).update();
+            return jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'PENDING', ATTEMPT = ATTEMPT + 1, ERROR_CODE = NULL,"
+                            + " ERROR = NULL, UPDATED_AT = ? WHERE BATCH_ID = ? AND STATE = 'REJECTED'"
+                            + " AND REQUEST IS NOT NULL")
+                    .params(now(), batchId).update();
+        });
+        return rows == null ? 0 : rows;
+    }
+
     // ---- poll step ----
 
     /**

@@ -12,5 +12,11 @@ public enum FailureClass {
     /** The provider is busy or down (429, 455, 5xx, timeouts): back off, honour Retry-After, retry. */
     BUSY,
     /** The generation failed (state fail, 501): record the provider's code and message on the row. */
-    GENERATION_FAILED
+    GENERATION_FAILED,
+    /**
+     * An answer no provider documents for a request it refuses (404 to a create, a redirect, 405, 415, any other
+     * unexpected status): the base URL or the API path is wrong, not the row. The job stops restartably and
+     * unsent rows stay unsent (README, failure table).
+     */
+    CONFIGURATION
 }

@@ -44,6 +44,25 @@ public interface ProviderAdapter {
     String createTask(ImageRequest request, String callbackUrl);
 
     /**
+     * Creates one task, if {@code mayCreate} agrees at the last moment before the request leaves this machine
+     * (after any wait for the provider's request budget, {@link ThrottledProvider}, and for the connection,
+     * {@link SendGate}): the submit step commits a
+     * row's intent there, so that a row in flight always has a request on the wire, never one still waiting its
+     * turn (README, "Exactly once").
+     *
+     * @param request     a request made by {@link #prepare}
+     * @param callbackUrl where the provider should POST the terminal state, or null for none
+     * @param mayCreate   asked once, right before the request is sent; false sends nothing
+     * @return the provider's taskId, or empty when {@code mayCreate} said no (nothing was sent)
+     * @throws ProviderException as {@link #createTask(ImageRequest, String)}
+     * @throws RuntimeException  whatever {@code mayCreate} throws, with nothing sent
+     */
+    default Optional<String> createTaskIf(ImageRequest request, String callbackUrl,
+            java.util.function.BooleanSupplier mayCreate) {
+        return SendGate.onlyIf(mayCreate, () -> createTask(request, callbackUrl));
+    }
+
+    /**
      * Queries a task's state. Safe to repeat.
      *
      * @param taskId the provider's taskId
@@ -103,6 +122,24 @@ public interface ProviderAdapter {
      * @throws ProviderException when the provider was asked and did not answer
      */
     default Optional<String> findTask(ImageRequest request, java.util.Set<String> excludedTaskIds) {
+        return Optional.empty();
+    }
+
+    /**
+     * Finds the task a create call made when its answer was lost, where the provider can list its tasks: a task
+     * created from this request, inside the row's create window, and held by no ledger row of any batch (README,
+     * "Exactly once"). Used to reconcile UNCERTAIN rows.
+     *
+     * @param request     the request whose create call may have made a task
+     * @param createdFrom the earliest creation time to accept (the row's intent, less the clock slack)
+     * @param createdTo   the latest creation time to accept (the end of that attempt, plus the clock slack)
+     * @param claimed     true for a taskId some ledger row already holds (now or in an earlier attempt)
+     * @return the taskId of the earliest such task, or empty when none qualifies or the provider cannot list
+     *         tasks
+     * @throws ProviderException when the provider was asked and did not answer
+     */
+    default Optional<String> findTask(ImageRequest request, java.time.Instant createdFrom,
+            java.time.Instant createdTo, java.util.function.Predicate<String> claimed) {
         return Optional.empty();
     }
 

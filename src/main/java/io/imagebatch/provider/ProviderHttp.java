@@ -45,8 +45,28 @@ public final class ProviderHttp {
      * @param status     HTTP status
      * @param body       the body as UTF-8 text
      * @param retryAfter the {@code Retry-After} header as a duration (seconds form only), or null
+     * @param uri        the URL that answered (the request's: redirects are not followed), or null when unknown
      */
-    public record Answer(int status, String body, Duration retryAfter) {
+    public record Answer(int status, String body, Duration retryAfter, URI uri) {
+
+        /**
+         * An answer whose URL is not known.
+         *
+         * @param status     HTTP status
+         * @param body       the body as UTF-8 text
+         * @param retryAfter the {@code Retry-After} header as a duration, or null
+         */
+        public Answer(int status, String body, Duration retryAfter) {
+            this(status, body, retryAfter, null);
+        }
+
+        /**
+         * @param effectiveStatus the status to classify by (for example the body's {@code code} of an HTTP 200)
+         * @return this answer with that status, the same body, {@code Retry-After} and URL
+         */
+        public Answer withStatus(int effectiveStatus) {
+            return new Answer(effectiveStatus, body, retryAfter, uri);
+        }
     }
 
     /** @return the provider's base URL joined with {@code pathAndQuery} */
@@ -80,15 +100,20 @@ public final class ProviderHttp {
      *                           {@code mayHaveReachedProvider})
      */
     public Answer send(HttpRequest request, String callName) {
+        request = SendGate.guard(request); // a create whose body may leave only if its caller still agrees
         try {
             HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
             return new Answer(response.statusCode(), response.body(),
-                    parseRetryAfter(response.headers().firstValue("Retry-After").orElse(null)));
+                    parseRetryAfter(response.headers().firstValue("Retry-After").orElse(null)), request.uri());
         } catch (HttpConnectTimeoutException | ConnectException | UnresolvedAddressException e) {
             throw new ProviderException(FailureClass.BUSY, 0, null,
                     provider + " " + callName + ": cannot connect to " + request.uri().getHost() + " (" + e + ")",
                     null, false, e);
         } catch (IOException e) {
+            if (SendGate.refusedOnThisThread()) {
+                throw new ProviderException(FailureClass.BUSY, 0, null, provider + " " + callName
+                        + ": not sent (withdrawn before its body left)", null, false, e);
+            }
             boolean notSent = e.getCause() instanceof ConnectException
                     || e.getCause() instanceof UnresolvedAddressException;
             throw new ProviderException(FailureClass.BUSY, 0, null,
@@ -102,8 +127,11 @@ public final class ProviderHttp {
     }
 
     /**
-     * Builds the exception for an error answer, classified by HTTP status as in PROVIDERS.md's failure table:
-     * 400/404/413/422 the row, 401/402/403/505 the account, 429/455/5xx busy, 501 generation failed.
+     * Builds the exception for an error answer, classified by HTTP status as in the failure table
+     * ({@link #classifyStatus}; README, "A real provider"). A 502 or 504 (a gateway that got no answer in time)
+     * and a 2xx that is not the expected body are BUSY with {@link ProviderException#mayHaveReachedProvider()} set: the provider
+     * may have made the task behind them, so a create answered so makes its row UNCERTAIN, never resent. A
+     * {@link FailureClass#CONFIGURATION} answer's message names the URL that answered and its status.
      *
      * @param answer        the error answer
      * @param providerCode  the provider's code from the body, or null
@@ -117,21 +145,52 @@ public final class ProviderHttp {
         int status = answer.status();
         FailureClass failureClass = classify != null ? classify.apply(status) : classifyStatus(status);
         String text = provider + " " + callName + " answered HTTP " + status
+                + (failureClass == FailureClass.CONFIGURATION && answer.uri() != null
+                        ? " at " + withoutQuery(answer.uri()) : "")
                 + (providerCode != null && !providerCode.isBlank() && !providerCode.equals(String.valueOf(status))
                         ? " code " + providerCode : "")
                 + (message != null && !message.isBlank() ? ": " + message : "");
         return new ProviderException(failureClass, status, providerCode, mask(truncate(text, 500)),
-                answer.retryAfter(), false, null);
+                answer.retryAfter(), mayHaveMadeTask(status), null);
     }
 
-    /** The failure table of PROVIDERS.md, by HTTP status. */
+    /**
+     * The failure table, by HTTP status (README, "A real provider"): 400, 413, 422 (the answers every provider
+     * documents for an invalid request) the row; 401, 402, 403, 505 the account; 429, 455, 408, 5xx busy; 501 generation failed; 2xx busy (an answer we could not
+     * read); any other status (404, 3xx redirects, 405, 415, ...) {@link FailureClass#CONFIGURATION}: a wrong
+     * base URL or path answers so for every row, so it must not reject rows. Adapters map a status query's 404
+     * to BUSY themselves (a task not visible yet).
+     *
+     * @param status an HTTP status, or a body's {@code code} standing for one
+     * @return its class
+     */
     public static FailureClass classifyStatus(int status) {
         return switch (status) {
+            case 400, 413, 422 -> FailureClass.ROW_INVALID;
             case 401, 402, 403, 505 -> FailureClass.ACCOUNT;
             case 501 -> FailureClass.GENERATION_FAILED;
             case 429, 455, 408 -> FailureClass.BUSY;
-            default -> status >= 500 ? FailureClass.BUSY : FailureClass.ROW_INVALID;
+            default -> status >= 500 || (status >= 200 && status < 300) ? FailureClass.BUSY
+                    : FailureClass.CONFIGURATION;
         };
+    }
+
+    /**
+     * Whether an error answer may hide a task a create call made: 502 and 504 (a gateway gave up waiting for
+     * the provider, which may have made the task meanwhile) and a 2xx we could not read. Our choice, as the
+     * design's rule for a dropped answer (README, failure table).
+     *
+     * @param status an HTTP status
+     * @return true when the request may have had its effect
+     */
+    public static boolean mayHaveMadeTask(int status) {
+        return status == 502 || status == 504 || (status >= 200 && status < 300);
+    }
+
+    private static String withoutQuery(URI uri) {
+        String text = uri.toString();
+        int query = text.indexOf('?');
+        return query < 0 ? text : text.substring(0, query);
     }
 
     /** @return {@code text} with the API key replaced by {@code ***} */

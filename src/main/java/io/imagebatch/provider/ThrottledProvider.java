@@ -88,6 +88,29 @@ public final class ThrottledProvider implements ProviderAdapter {
         return counted("create", () -> adapter.createTask(request, callbackUrl));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code mayCreate} is asked inside the throttle, after the waits for a place in flight, for the end of a
+     * 429 pause and for a permit of the rate, when the HTTP client is about to write the body
+     * ({@link SendGate}): a request refused there is not counted.
+     */
+    @Override
+    public Optional<String> createTaskIf(ImageRequest request, String callbackUrl,
+            java.util.function.BooleanSupplier mayCreate) {
+        try {
+            Optional<String> taskId = throttle.call(
+                    () -> SendGate.onlyIf(mayCreate, () -> adapter.createTask(request, callbackUrl)));
+            if (taskId.isPresent()) {
+                count("create", "success");
+            }
+            return taskId;
+        } catch (ProviderException e) {
+            failed("create", e);
+            throw e;
+        }
+    }
+
     @Override
     public TaskStatus queryTask(String taskId) {
         return counted("status", () -> adapter.queryTask(taskId));
@@ -130,6 +153,12 @@ public final class ThrottledProvider implements ProviderAdapter {
     }
 
     @Override
+    public Optional<String> findTask(ImageRequest request, java.time.Instant createdFrom, java.time.Instant createdTo,
+            java.util.function.Predicate<String> claimed) {
+        return counted("find", () -> adapter.findTask(request, createdFrom, createdTo, claimed));
+    }
+
+    @Override
     public boolean canFindTasks() {
         return adapter.canFindTasks();
     }
@@ -147,11 +176,15 @@ public final class ThrottledProvider implements ProviderAdapter {
                     ? "generation_failed" : "success");
             return result;
         } catch (ProviderException e) {
-            count(call, e.failureClass().name().toLowerCase(Locale.ROOT));
-            if (e.httpStatus() == 429) {
-                rateLimited.increment();
-            }
+            failed(call, e);
             throw e;
+        }
+    }
+
+    private void failed(String call, ProviderException e) {
+        count(call, e.failureClass().name().toLowerCase(Locale.ROOT));
+        if (e.httpStatus() == 429) {
+            rateLimited.increment();
         }
     }
 

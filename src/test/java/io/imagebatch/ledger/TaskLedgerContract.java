@@ -102,8 +102,8 @@ abstract class TaskLedgerContract {
         assertThat(ledger.find(BATCH, 1)).isPresent();
         assertThat(columns("IB_BATCH")).containsExactly("BATCH_ID", "SETTINGS", "CREATED_AT", "CALLBACK_TOKEN",
                 "RETRIES");
-        assertThat(columns("IB_TASK_LEDGER")).hasSize(25).startsWith("BATCH_ID", "ROW_NUM", "ROW_ID", "STATE")
-                .endsWith("UPDATED_AT", "URL_REFRESHES", "FAILURE_KIND");
+        assertThat(columns("IB_TASK_LEDGER")).hasSize(27).startsWith("BATCH_ID", "ROW_NUM", "ROW_ID", "STATE")
+                .endsWith("UPDATED_AT", "URL_REFRESHES", "FAILURE_KIND", "CREATE_WINDOW_START", "CREATE_WINDOW_END");
         assertThat(columns("IB_TASK_ATTEMPT")).hasSize(9);
     }
 
@@ -120,12 +120,14 @@ abstract class TaskLedgerContract {
         assertThat(columns("IB_BATCH")).doesNotContain("CALLBACK_TOKEN", "RETRIES");
 
         assertThat(applySchema()).containsExactly("IB_BATCH.CALLBACK_TOKEN", "IB_BATCH.RETRIES",
-                "IB_TASK_LEDGER.URL_REFRESHES", "IB_TASK_LEDGER.FAILURE_KIND");
+                "IB_TASK_LEDGER.URL_REFRESHES", "IB_TASK_LEDGER.FAILURE_KIND", "IB_TASK_LEDGER.CREATE_WINDOW_START",
+                "IB_TASK_LEDGER.CREATE_WINDOW_END");
         assertThat(applySchema()).isEmpty();
 
         assertThat(columns("IB_BATCH")).containsExactly("BATCH_ID", "SETTINGS", "CREATED_AT", "CALLBACK_TOKEN",
                 "RETRIES");
-        assertThat(columns("IB_TASK_LEDGER")).hasSize(25).endsWith("URL_REFRESHES", "FAILURE_KIND");
+        assertThat(columns("IB_TASK_LEDGER")).hasSize(27).endsWith("FAILURE_KIND", "CREATE_WINDOW_START",
+                "CREATE_WINDOW_END");
         // the old lines read as new ones, with the new columns' defaults
         assertThat(ledger.retryRounds(BATCH)).isZero();
         assertThat(ledger.find(BATCH, 1).orElseThrow())
@@ -677,6 +679,68 @@ abstract class TaskLedgerContract {
     void stored(String batchId, long row) {
         succeeded(batchId, row);
         ledger.markStored(batchId, row, "file:out/" + row + ".png", "00".repeat(32), 10);
+    }
+
+    // ---- submit step: chunk states, create windows, journalled taskIds, provider rejections ----
+
+    @Test
+    void theStatesOfAChunksRowsAreReadTogetherAndRowsWithoutALineAreAbsent() {
+        ledger.insertIntent(BATCH, 3, "A3", "liangxin", "m", "p", "{}");
+        ledger.insertRejected(BATCH, 4, "A4", null, null, "p", "row 4, column prompt: empty");
+        ledger.insertIntent(OTHER, 5, "A5", "liangxin", "m", "p", "{}");
+
+        assertThat(ledger.statesOf(BATCH, List.of(3L, 4L, 5L, 9L)))
+                .containsExactlyInAnyOrderEntriesOf(Map.of(3L, RowState.SUBMITTING, 4L, RowState.REJECTED));
+        assertThat(ledger.statesOf(BATCH, List.of())).isEmpty();
+    }
+
+    @Test
+    void anUncertainRowKeepsItsCreateWindowAndAJournalledTaskIdIsRecordedOnce() {
+        ledger.insertIntent(BATCH, 1, "A1", "hiapi", "m", "p", "{}");
+        clock.advance(40);
+        ledger.markUncertain(BATCH, 1, "no answer", T0, T0 + 40);
+        ledger.insertIntent(BATCH, 2, "A2", "hiapi", "m", "p", "{}");
+        ledger.markUncertain(BATCH, 2, "found in flight", null, T0 + 90);
+
+        assertThat(ledger.createWindow(BATCH, 1)).contains(new TaskLedger.CreateWindow(T0, T0 + 40));
+        assertThat(ledger.createWindow(BATCH, 2)).contains(new TaskLedger.CreateWindow(T0 + 40, T0 + 90));
+        assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.UNCERTAIN);
+
+        assertThat(ledger.recordJournalledTaskId(BATCH, 1, "tk-1", T0, T0 + 1, T0 + 2)).isTrue();
+        assertThat(ledger.recordJournalledTaskId(BATCH, 1, "tk-1", T0, T0 + 1, T0 + 2)).isFalse();
+        assertThat(ledger.find(BATCH, 1).orElseThrow())
+                .extracting(LedgerEntry::state, LedgerEntry::taskId, LedgerEntry::nextCheckAt)
+                .containsExactly(RowState.SUBMITTED, "tk-1", T0 + 1);
+    }
+
+    @Test
+    void aTaskIsClaimedByAnyBatchsRowOrEarlierAttempt() {
+        ledger.insertIntent(OTHER, 1, "A1", "hiapi", "m", "p", "{}");
+        ledger.markSubmitted(OTHER, 1, "tk-other", T0, T0, T0);
+        ledger.insertIntent(BATCH, 1, "A1", "hiapi", "m", "p", "{}");
+        ledger.markSubmitted(BATCH, 1, "tk-first", T0, T0, T0);
+        ledger.markFailed(BATCH, 1, "fail", "500", "generation failed");
+        ledger.startRetryRound(BATCH, false);
+
+        assertThat(ledger.isTaskClaimed("tk-other")).isTrue();
+        assertThat(ledger.isTaskClaimed("tk-first")).as("held by an archived attempt").isTrue();
+        assertThat(ledger.isTaskClaimed("tk-new")).isFalse();
+    }
+
+    @Test
+    void onlyRowsAProvidersAnswerRejectedAreReopenedWithTheirAttemptArchived() {
+        ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{\"prompt\":\"p\"}");
+        ledger.markRejectedByProvider(BATCH, 1, "422", "row 1: the provider refused the request");
+        ledger.insertRejected(BATCH, 2, "A2", "liangxin", "m", "p", "row 2, column prompt: too short");
+
+        assertThat(ledger.rejectedByProvider(BATCH)).isEqualTo(1);
+        assertThat(ledger.reopenRejectedByProvider(BATCH)).isEqualTo(1);
+
+        assertThat(ledger.find(BATCH, 1).orElseThrow())
+                .extracting(LedgerEntry::state, LedgerEntry::attempt).containsExactly(RowState.PENDING, 2);
+        assertThat(ledger.find(BATCH, 2).orElseThrow().state()).isEqualTo(RowState.REJECTED);
+        assertThat(ledger.archivedAttempts(BATCH)).isEqualTo(1);
+        assertThat(ledger.claimPending(BATCH, 1)).isTrue();
     }
 
     /** A clock the test moves. */

@@ -540,7 +540,7 @@ public final class CrunAdapter implements ProviderAdapter {
                     "crun.ai " + callName + ": unexpected answer " + http.mask(shorten(answer.body())), null,
                     "CreateTask".equals(callName), null);
         }
-        ProviderHttp.Answer effective = new ProviderHttp.Answer(status, answer.body(), answer.retryAfter());
+        ProviderHttp.Answer effective = answer.withStatus(status);
         throw http.error(effective, envelope.code(), envelope.message(), callName,
                 "TaskInfo".equals(callName) ? CrunAdapter::classifyStatusQuery : null);
     }

@@ -421,6 +421,28 @@ public final class HiApiAdapter implements ProviderAdapter {
                 .findFirst();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Reads the first page of {@link #listTasks()}: a task qualifies when its input matches the request
+     * ({@link TaskSummary#matches}), its {@code created} (epoch seconds) falls between {@code createdFrom}
+     * (truncated to the second, as HiAPI reports it) and {@code createdTo}, and {@code claimed} says no. A task
+     * listed without {@code created} never qualifies: an earlier attempt's or another batch's task with the
+     * same prompt must not be adopted.
+     */
+    @Override
+    public Optional<String> findTask(ImageRequest request, Instant createdFrom, Instant createdTo,
+            java.util.function.Predicate<String> claimed) {
+        Instant from = createdFrom.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        return listTasks().stream()
+                .filter(task -> task.created() != null && !task.created().isBefore(from)
+                        && !task.created().isAfter(createdTo) && !task.taskId().isBlank() && task.matches(request))
+                .sorted(java.util.Comparator.comparing(TaskSummary::created))
+                .map(TaskSummary::taskId)
+                .filter(taskId -> !claimed.test(taskId))
+                .findFirst();
+    }
+
     @Override
     public boolean canFindTasks() {
         return true;
@@ -491,7 +513,7 @@ public final class HiApiAdapter implements ProviderAdapter {
         String message = firstNonNull(text(body, "message"), text(body, "msg"), text(body.path("error"), "message"));
         String providerCode = firstNonNull(text(body, "error_code"), text(body, "code"),
                 text(body.path("error"), "code"));
-        return http.error(new ProviderHttp.Answer(status, answer.body(), answer.retryAfter()), providerCode,
+        return http.error(answer.withStatus(status), providerCode,
                 message, callName, classify);
     }
 

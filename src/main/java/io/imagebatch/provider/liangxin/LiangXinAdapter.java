@@ -250,7 +250,7 @@ public final class LiangXinAdapter implements ProviderAdapter {
         }
         int status = answer.status() != 200 ? answer.status() : code;
         String message = firstNonNull(text(body, "msg"), text(body, "message"), text(body.path("error"), "message"));
-        ProviderHttp.Answer effective = new ProviderHttp.Answer(status, answer.body(), answer.retryAfter());
+        ProviderHttp.Answer effective = answer.withStatus(status);
         if (status == 200) {
             // HTTP 200 and code 200 but no data object: unexpected shape
             return failUnexpected(callName, answer.body());

@@ -349,7 +349,7 @@ public final class MingyanAdapter implements ProviderAdapter {
         JsonNode code = body.path("code");
         int bodyCode = code.isIntegralNumber() ? code.asInt() : 0;
         if (bodyCode >= 100 && bodyCode <= 599 && (bodyCode < 200 || bodyCode >= 300)) {
-            return throwError(new ProviderHttp.Answer(bodyCode, answer.body(), answer.retryAfter()), body, callName);
+            return throwError(answer.withStatus(bodyCode), body, callName);
         }
         String message = errorMessage(body);
         if (message != null) {

@@ -192,7 +192,7 @@ class CrunAdapterTest {
     @CsvSource({
         "401, Unauthorized,           ACCOUNT",
         "402, insufficient credits,   ACCOUNT",
-        "404, not found,              ROW_INVALID",
+        "404, not found,              CONFIGURATION",
         "422, input.prompt is required, ROW_INVALID",
         "429, rate limited,           BUSY",
         "455, service unavailable,    BUSY",

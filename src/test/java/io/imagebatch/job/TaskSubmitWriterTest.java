@@ -1,0 +1,293 @@
+package io.imagebatch.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import com.zaxxer.hikari.HikariDataSource;
+import io.imagebatch.callback.CallbackProperties;
+import io.imagebatch.callback.CallbackUrls;
+import io.imagebatch.catalogue.CatalogueRow;
+import io.imagebatch.ledger.LedgerEntry;
+import io.imagebatch.ledger.LedgerSchemaUpgrade;
+import io.imagebatch.ledger.RowState;
+import io.imagebatch.ledger.TaskIdJournal;
+import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.provider.ImageRequest;
+import io.imagebatch.provider.ProviderRegistry;
+import io.imagebatch.provider.ProviderSettings;
+import io.imagebatch.provider.ProvidersProperties;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.batch.infrastructure.item.Chunk;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
+
+/**
+ * The submit step's writer against a real H2 ledger and a scripted loopback server that answers LiangXin's create
+ * call ({@code {"code":200,"msg":"success","data":{"taskId":...}}}): when a row's intent is taken, what happens
+ * to a taskId the database cannot take, and what a chunk that fails before its requests leave leaves behind.
+ */
+class TaskSubmitWriterTest {
+
+    private static final String BATCH = "writer-0123456789ab";
+    private static final String CREATE_PATH = "/api/v1/jobs/createTask";
+
+    @TempDir
+    Path work;
+
+    private HikariDataSource dataSource;
+    private JdbcClient jdbc;
+    private DataSourceTransactionManager transactions;
+    private HttpServer server;
+    private ExecutorService workers;
+    /** Create requests received, in order. */
+    private final AtomicInteger creates = new AtomicInteger();
+    /** Run for every create request before it is answered, with the request's number (1 for the first). */
+    private volatile IntConsumer onCreate = n -> { };
+
+    @BeforeEach
+    void start() throws IOException {
+        dataSource = new HikariDataSource();
+        dataSource.setJdbcUrl("jdbc:h2:mem:writer-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        dataSource.setUsername("sa");
+        dataSource.setMaximumPoolSize(8);
+        new ResourceDatabasePopulator(new ClassPathResource("db/ledger-schema.sql")).execute(dataSource);
+        jdbc = JdbcClient.create(dataSource);
+        new LedgerSchemaUpgrade(jdbc).apply();
+        transactions = new DataSourceTransactionManager(dataSource);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext(CREATE_PATH, this::answerCreate);
+        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.start();
+        workers = Executors.newFixedThreadPool(4);
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+        workers.shutdownNow();
+        dataSource.close();
+    }
+
+    private void answerCreate(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            exchange.getRequestBody().readAllBytes();
+            int n = creates.incrementAndGet();
+            onCreate.accept(n);
+            byte[] body = ("{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"task-" + n + "\"}}")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    private static JobProperties jobProperties() {
+        return new Binder(new MapConfigurationPropertySource(Map.of("imagebatch.job.create-attempts", "2")))
+                .bindOrCreate("imagebatch.job", JobProperties.class);
+    }
+
+    /** LiangXin at the loopback server, at most {@code maxInFlight} requests at once. */
+    private ProviderRegistry providers(int maxInFlight) {
+        ProviderSettings liangxin = new ProviderSettings(URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
+                "test-key", null, null, null, null, null, null, maxInFlight);
+        return new ProviderRegistry(new ProvidersProperties(liangxin, null, null, null), noMeters());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> ObjectProvider<T> noMeters() {
+        return new org.springframework.beans.factory.support.StaticListableBeanFactory().getBeanProvider(
+                (Class<T>) io.micrometer.core.instrument.MeterRegistry.class);
+    }
+
+    private TaskSubmitWriter writer(TaskLedger ledger, int maxInFlight, CallbackUrls callbackUrls) {
+        JobProperties properties = jobProperties();
+        return new TaskSubmitWriter(BATCH, providers(maxInFlight), ledger, properties, workers, Clock.systemUTC(),
+                callbackUrls, new PollSchedule(properties), new TaskIdJournal(work.resolve("journal"), ledger));
+    }
+
+    private TaskSubmitWriter writer(TaskLedger ledger, int maxInFlight) {
+        return writer(ledger, maxInFlight, new CallbackUrls(new CallbackProperties(null), ledger));
+    }
+
+    private static Chunk<SubmitItem> rows(int count) {
+        List<SubmitItem> items = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            CatalogueRow row = new CatalogueRow(i, "R" + i, "a red bicycle number " + i, null, null, null, null, null,
+                    List.of(), null);
+            items.add(SubmitItem.send(row, new ImageRequest("liangxin", "nano-banana-pro-flash", row.prompt(), "1:1",
+                    "1K", "png", List.of())));
+        }
+        return new Chunk<>(items);
+    }
+
+    private TaskLedger ledger() {
+        return new TaskLedger(jdbc, transactions, Clock.systemUTC());
+    }
+
+    private long lines(String state) {
+        return jdbc.sql("SELECT COUNT(*) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = ?")
+                .params(BATCH, state).query(Long.class).single();
+    }
+
+    private long lines() {
+        return jdbc.sql("SELECT COUNT(*) FROM IB_TASK_LEDGER WHERE BATCH_ID = ?").param(BATCH)
+                .query(Long.class).single();
+    }
+
+    // ---- when the intent is taken ----
+
+    @Test
+    void aRowStillWaitingForItsTurnAtTheProviderHasNoLedgerLineYet() throws Exception {
+        TaskLedger ledger = ledger();
+        List<String> seen = new CopyOnWriteArrayList<>();
+        // one request at a time: while request n is on the wire, at most n rows may have a ledger line
+        onCreate = n -> {
+            long withLine = lines();
+            if (withLine > n) {
+                seen.add("create " + n + ": " + withLine + " rows already in the ledger (" + lines("SUBMITTING")
+                        + " SUBMITTING)");
+            }
+        };
+
+        writer(ledger, 1).write(rows(6));
+
+        assertThat(seen).as("rows whose intent was taken before their request left").isEmpty();
+        assertThat(creates.get()).isEqualTo(6);
+        assertThat(lines("SUBMITTED")).isEqualTo(6);
+    }
+
+    // ---- a chunk that fails before its requests leave ----
+
+    @Test
+    void aChunkWhoseCallbackUrlCannotBeReadLeavesNoRowSubmittingAndSendsNothing() throws Exception {
+        TaskLedger ledger = new TaskLedger(jdbc, transactions, Clock.systemUTC()) {
+            @Override
+            public String callbackToken(String batchId) {
+                throw new DataAccessResourceFailureException("the database is down");
+            }
+        };
+        CallbackUrls callbacks = new CallbackUrls(new CallbackProperties(URI.create("https://hooks.example.com")),
+                ledger);
+
+        assertThatThrownBy(() -> writer(ledger, 4, callbacks).write(rows(5)))
+                .isInstanceOf(DataAccessResourceFailureException.class);
+
+        assertThat(creates.get()).isZero();
+        assertThat(lines("SUBMITTING")).as("rows left in flight though nothing was sent").isZero();
+        // the resumed chunk sends every row
+        writer(ledger(), 4).write(rows(5));
+        assertThat(lines("SUBMITTED")).isEqualTo(5);
+        assertThat(creates.get()).isEqualTo(5);
+    }
+
+    @Test
+    void anIntentThatCannotBeWrittenFailsTheChunkWithoutStrandingTheOtherRows() throws Exception {
+        TaskLedger ledger = new TaskLedger(jdbc, transactions, Clock.systemUTC()) {
+            @Override
+            public boolean insertIntent(String batchId, long rowNum, String rowId, String provider, String model,
+                    String prompt, String request) {
+                if (rowNum == 3) {
+                    throw new DataAccessResourceFailureException("the database is down");
+                }
+                return super.insertIntent(batchId, rowNum, rowId, provider, model, prompt, request);
+            }
+        };
+
+        assertThatThrownBy(() -> writer(ledger, 4).write(rows(5)))
+                .isInstanceOf(DataAccessResourceFailureException.class);
+
+        assertThat(lines("SUBMITTING")).as("rows left in flight though nothing was sent").isZero();
+        assertThat(ledger().find(BATCH, 3)).isEmpty();
+        assertThat(lines()).as("every ledger line is a request that left").isEqualTo(creates.get());
+        writer(ledger(), 4).write(rows(5));
+        assertThat(lines("SUBMITTED")).isEqualTo(5);
+        assertThat(creates.get()).as("each row sent once").isEqualTo(5);
+    }
+
+    // ---- a taskId the database cannot take ----
+
+    /** A ledger whose {@code markSubmitted} fails the first {@code failures} times, as a database that is down. */
+    private TaskLedger ledgerFailingMarkSubmitted(int failures) {
+        AtomicInteger left = new AtomicInteger(failures);
+        return new TaskLedger(jdbc, transactions, Clock.systemUTC()) {
+            @Override
+            public void markSubmitted(String batchId, long rowNum, String taskId, long submittedAt,
+                    long nextCheckAt, long deadlineAt) {
+                if (left.getAndDecrement() > 0) {
+                    throw new DataAccessResourceFailureException("Connection is not available (the database is down)");
+                }
+                super.markSubmitted(batchId, rowNum, taskId, submittedAt, nextCheckAt, deadlineAt);
+            }
+        };
+    }
+
+    @Test
+    void aTaskIdTheLedgerRefusesForAMomentIsRecordedByARetryNotMadeUncertain() throws Exception {
+        TaskLedger ledger = ledgerFailingMarkSubmitted(2);
+
+        writer(ledger, 1).write(rows(1));
+
+        LedgerEntry row = ledger().find(BATCH, 1).orElseThrow();
+        assertThat(row.state()).isEqualTo(RowState.SUBMITTED);
+        assertThat(row.taskId()).isEqualTo("task-1");
+        assertThat(creates.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aTaskIdReturnedWhileTheDatabaseIsDownIsJournalledAndReplayedAtTheNextStart() throws Exception {
+        TaskLedger down = ledgerFailingMarkSubmitted(Integer.MAX_VALUE);
+
+        assertThatThrownBy(() -> writer(down, 1).write(rows(1)))
+                .isInstanceOf(SubmissionStoppedException.class)
+                .hasMessageContaining("task-1")
+                .hasMessageContaining(TaskIdJournal.FILE_NAME);
+
+        TaskIdJournal journal = new TaskIdJournal(work.resolve("journal"), ledger());
+        assertThat(journal.entries()).singleElement()
+                .extracting(TaskIdJournal.Entry::batchId, TaskIdJournal.Entry::rowNum, TaskIdJournal.Entry::taskId)
+                .containsExactly(BATCH, 1L, "task-1");
+        assertThat(ledger().find(BATCH, 1).orElseThrow().taskId()).isNull();
+
+        // the next start: the journal goes into the ledger before anything else
+        journal.afterPropertiesSet();
+
+        LedgerEntry row = ledger().find(BATCH, 1).orElseThrow();
+        assertThat(row.state()).isEqualTo(RowState.SUBMITTED);
+        assertThat(row.taskId()).isEqualTo("task-1");
+        assertThat(row.nextCheckAt()).isNotNull();
+        assertThat(journal.entries()).isEmpty();
+        // the resumed chunk does not send the row again
+        writer(ledger(), 1).write(rows(1));
+        assertThat(creates.get()).isEqualTo(1);
+    }
+}
