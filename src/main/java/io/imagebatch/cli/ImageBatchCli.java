@@ -104,6 +104,12 @@ public final class ImageBatchCli {
             Exit codes: 0 completed, 1 failed or stopped (run the same command again to resume), 2 usage error.
             """;
 
+    /**
+     * The setting a {@code --sandbox} run (or {@code serve --sandbox}) sets for itself: every provider points at
+     * the sandbox, so {@link BatchRunner} runs sandbox batches only ({@link BatchSettings#sandbox()}).
+     */
+    public static final String SANDBOX_ACTIVE = "imagebatch.sandbox-active";
+
     /** The setting that holds the JDBC URL of the job repository and the ledger. */
     private static final String DATASOURCE_URL = "spring.datasource.url";
 
@@ -189,6 +195,8 @@ public final class ImageBatchCli {
         }
         // the sandbox serves its images from loopback
         args.add("--imagebatch.download.allow-private-networks=true");
+        // tells BatchRunner that this process's providers are the sandbox: only sandbox batches run here
+        args.add("--" + SANDBOX_ACTIVE + "=true");
         return args;
     }
 
@@ -476,8 +484,10 @@ public final class ImageBatchCli {
                 : Path.of(catalogue).toAbsolutePath().normalize();
         CatalogueSummary summary = CatalogueInspector.inspect(path, format);
         String output = pick(o.output(), f == null ? null : f.output(), DEFAULT_OUTPUT);
+        String absoluteOutput;
         try {
-            OutputLocation.parse(output);
+            // resolved once, here, at the batch's start: a resume from another folder writes where this run did
+            absoluteOutput = OutputLocation.parse(output).toString();
         } catch (IllegalArgumentException e) {
             throw new UsageException("--output: " + e.getMessage());
         }
@@ -488,7 +498,7 @@ public final class ImageBatchCli {
                 pick(o.model(), f == null ? null : f.model()),
                 new RequestDefaults(pick(o.aspectRatio(), f == null ? null : f.aspectRatio()),
                         pick(o.resolution(), f == null ? null : f.resolution()), null),
-                output);
+                output, o.sandbox() || (f != null && f.sandbox() != null), absoluteOutput);
     }
 
     /**

@@ -176,7 +176,7 @@ public class ImageProductionJobConfiguration {
             BatchSettingsStore batches, StorageSettings storageSettings, TaskLedger ledger, ProviderRegistry providers,
             ImageDownloader imageDownloader, JobProperties properties, ExecutorService imagebatchWorkers, Clock clock,
             PipelineState pipelineState) {
-        OutputStore store = OutputStores.open(OutputLocation.parse(batches.get(batchId).output()), storageSettings);
+        OutputStore store = OutputStores.open(OutputLocation.parse(batches.get(batchId).destination()), storageSettings);
         return new DownloadTasklet(batchId, ledger, providers, imageDownloader, store, properties, imagebatchWorkers,
                 clock, pipelineState);
     }
@@ -189,7 +189,7 @@ public class ImageProductionJobConfiguration {
             ManifestFactory manifestFactory) {
         BatchSettings batch = batches.get(batchId);
         return new ReportTasklet(batch, ReportTasklet.facts(batch, providers), ledger,
-                OutputStores.open(OutputLocation.parse(batch.output()), storageSettings), manifestFactory);
+                OutputStores.open(OutputLocation.parse(batch.destination()), storageSettings), manifestFactory);
     }
 
     /** Builds the batch manifest ({@code manifest.json}, and the webhook's body). */
