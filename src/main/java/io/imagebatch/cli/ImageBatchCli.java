@@ -4,6 +4,7 @@ import io.imagebatch.ImageBatchApplication;
 import io.imagebatch.catalogue.CatalogueException;
 import io.imagebatch.catalogue.CatalogueFormat;
 import io.imagebatch.catalogue.CatalogueInspector;
+import io.imagebatch.catalogue.CatalogueLimits;
 import io.imagebatch.catalogue.CatalogueSummary;
 import io.imagebatch.job.BatchSettings;
 import io.imagebatch.provider.RequestDefaults;
@@ -479,7 +480,7 @@ public final class ImageBatchCli {
         Map<String, String> columns = new LinkedHashMap<>(f == null ? Map.of() : f.columns());
         columns.putAll(o.columns());
         CatalogueFormat format = new CatalogueFormat(pick(o.delimiter(), f == null ? null : f.delimiter()), columns,
-                pick(o.promptTemplate(), f == null ? null : f.promptTemplate()));
+                pick(o.promptTemplate(), f == null ? null : f.promptTemplate()), catalogueLimits(o.springArgs()));
         Path path = catalogue.startsWith("s3://") ? fetchFromS3(catalogue, o.springArgs())
                 : Path.of(catalogue).toAbsolutePath().normalize();
         CatalogueSummary summary = CatalogueInspector.inspect(path, format);
@@ -517,6 +518,28 @@ public final class ImageBatchCli {
             return S3CatalogueFetcher.fetch(URI.create(catalogue), s3, cache).toAbsolutePath();
         } catch (IllegalArgumentException | OutputStoreException e) {
             throw new UsageException(e.getMessage());
+        }
+    }
+
+    /**
+     * The {@code imagebatch.catalogue.max-cell-chars}, {@code .max-row-chars} and {@code .max-skip-chars} settings
+     * ({@link CatalogueLimits}) of the command line, system properties and environment, read before Spring starts
+     * because the catalogue is read first.
+     *
+     * @throws UsageException when a setting is not a number
+     */
+    private static CatalogueLimits catalogueLimits(List<String> springArgs) {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().addFirst(
+                new SimpleCommandLinePropertySource(springArgs.toArray(String[]::new)));
+        Binder binder = Binder.get(environment);
+        try {
+            return new CatalogueLimits(
+                    binder.bind("imagebatch.catalogue.max-cell-chars", Long.class).orElse(0L),
+                    binder.bind("imagebatch.catalogue.max-row-chars", Long.class).orElse(0L),
+                    binder.bind("imagebatch.catalogue.max-skip-chars", Long.class).orElse(0L));
+        } catch (RuntimeException e) {
+            throw new UsageException("imagebatch.catalogue.*: " + rootMessage(e));
         }
     }
 

@@ -164,6 +164,41 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
         return Optional.empty();
     }
 
+    /**
+     * The row id a rejected row is recorded under: the id when the ledger can hold it; the row number when the id
+     * is blank or holds a NUL (which PostgreSQL cannot store); else its first {@value #MAX_ID_CHARS} characters and
+     * {@code …}.
+     *
+     * @param row a catalogue row
+     * @return at most {@value #MAX_ID_CHARS} + 1 characters, never null
+     */
+    public static String ledgerRowId(CatalogueRow row) {
+        String id = row.id();
+        if (id == null || id.indexOf('\u0000') >= 0) {
+            return String.valueOf(row.rowNumber());
+        }
+        return cut(id, MAX_ID_CHARS);
+    }
+
+    /**
+     * The prompt a rejected row is recorded with: without NUL characters, and cut to {@value #MAX_PROMPT_CHARS}
+     * characters and {@code …}.
+     *
+     * @param row a catalogue row
+     * @return the prompt, or null when the row has none
+     */
+    public static String ledgerPrompt(CatalogueRow row) {
+        return row.prompt() == null ? null : cut(row.prompt().replace("\u0000", ""), MAX_PROMPT_CHARS);
+    }
+
+    private static String cut(String text, int chars) {
+        if (text.length() <= chars) {
+            return text;
+        }
+        int end = Character.isHighSurrogate(text.charAt(chars - 1)) ? chars - 1 : chars;
+        return text.substring(0, end) + "\u2026";
+    }
+
     private Optional<String> repeatedId(CatalogueRow row) {
         Long first = firstRowById.putIfAbsent(row.id(), row.rowNumber());
         if (first == null || first == row.rowNumber()) {
