@@ -56,7 +56,9 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
         this(name, catalogue, catalogueSha256, catalogueRows, format, provider, model, defaults, output, false, null);
     }
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** Settings stored before {@code sandbox} existed have no such field: they read as a real batch. */
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .disable(tools.jackson.databind.DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES).build();
 
     /**
      * The batch id: the name, then 12 hex digits of a hash over everything that changes what the batch
