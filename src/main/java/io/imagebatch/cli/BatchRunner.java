@@ -85,6 +85,14 @@ public class BatchRunner {
      *                        written, or a sandbox batch is run without the sandbox (exit code 2)
      */
     public int run(BatchSettings settings, PrintStream out) {
+        if (sandboxActive && !settings.sandbox()) {
+            // serve --sandbox runs every job file against the sandbox: never the real batch of that file
+            settings = settings.asSandbox();
+        } else if (!sandboxActive && settings.sandbox()) {
+            throw new UsageException("batch " + settings.batchId() + " is a sandbox batch (placeholder images);"
+                    + " it runs only against the sandbox: run its catalogue again with --sandbox (or the job file"
+                    + " that asks for it)");
+        }
         if (providers.find(settings.provider()).isEmpty()) {
             throw new UsageException("unknown provider \"" + settings.provider() + "\" (supported: "
                     + String.join(", ", providers.names()) + ")");
@@ -94,14 +102,6 @@ public class BatchRunner {
             throw new UsageException("provider " + settings.provider() + " is not configured: set " + env
                     + "_BASEURL and " + env + "_APIKEY (or imagebatch.providers." + settings.provider()
                     + ".base-url and .api-key), or run with --sandbox");
-        }
-        if (sandboxActive && !settings.sandbox()) {
-            // serve --sandbox runs every job file against the sandbox: never the real batch of that file
-            settings = settings.asSandbox();
-        } else if (!sandboxActive && settings.sandbox()) {
-            throw new UsageException("batch " + settings.batchId() + " is a sandbox batch (placeholder images);"
-                    + " it runs only against the sandbox: run its catalogue again with --sandbox (or the job file"
-                    + " that asks for it)");
         }
         String batchId = batches.save(settings);
         // the steps read the catalogue whose content was just hashed, not a path stored by an earlier run
