@@ -296,6 +296,11 @@ public final class ImageBatchCli {
             sandboxProvider = SandboxProvider.start(sandboxSettings(sandboxJobs.isEmpty() ? null : sandboxJobs.get(0)));
             out.println("Sandbox provider listening on " + sandboxProvider.baseUrl() + " (every provider points at it)");
             springArgs.addAll(sandboxArgs(sandboxProvider));
+            // every job file served here is a sandbox batch, from the settings its runs are made with on
+            List<String> jobArgs = new ArrayList<>(jobs.springArgs());
+            jobArgs.add("--" + SANDBOX_ACTIVE + "=true");
+            jobs = new ServeJobs(jobs.directory(), jobs.scheduled(), jobs.problems(), jobs.unscheduled(),
+                    List.copyOf(jobArgs));
         }
         return new ServePlan(jobs, List.copyOf(springArgs), sandboxProvider);
     }
@@ -499,7 +504,8 @@ public final class ImageBatchCli {
                 pick(o.model(), f == null ? null : f.model()),
                 new RequestDefaults(pick(o.aspectRatio(), f == null ? null : f.aspectRatio()),
                         pick(o.resolution(), f == null ? null : f.resolution()), null),
-                output, o.sandbox() || (f != null && f.sandbox() != null), absoluteOutput);
+                output, o.sandbox() || (f != null && f.sandbox() != null)
+                        || o.springArgs().contains("--" + SANDBOX_ACTIVE + "=true"), absoluteOutput);
     }
 
     /**
