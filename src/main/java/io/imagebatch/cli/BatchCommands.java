@@ -138,6 +138,9 @@ public class BatchCommands {
         out.printf("Batch %s%n  catalogue %s (%d rows), provider %s%s, output %s%n", batchId, settings.catalogue(),
                 settings.catalogueRows(), settings.provider(), settings.model() == null ? "" : " " + settings.model(),
                 settings.output());
+        if (settings.sandbox()) {
+            out.println("  SANDBOX batch: placeholder images from the built-in sandbox provider");
+        }
         out.printf("  rows by state: %s%n", counts(ledger.countByState(batchId)));
         int rounds = ledger.retryRounds(batchId);
         if (rounds > 0) {

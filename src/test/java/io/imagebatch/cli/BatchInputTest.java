@@ -149,6 +149,7 @@ class BatchInputTest {
         assertThat(Files.readString(out.resolve(production.batchId()).resolve("manifest.json")))
                 .contains("\"sandbox\":false");
 
+        assertThat(CliRun.command(work, "status", trialBatch).output()).contains("SANDBOX batch");
         CliRun restartWithoutSandbox = CliRun.command(work, "restart", trialBatch);
         assertThat(restartWithoutSandbox.exitCode()).isEqualTo(ImageBatchCli.USAGE);
         assertThat(restartWithoutSandbox.output()).contains("is a sandbox batch");
@@ -167,16 +168,17 @@ class BatchInputTest {
 
         Path copy = catalogue("copy.csv", original);
         Files.writeString(first, "id,prompt\nR1,something else entirely\nR2,not this\nR3,nor this\n");
-        CliRun restart = CliRun.command(work, "restart", batchId);
-        assertThat(restart.exitCode()).isEqualTo(ImageBatchCli.USAGE);
-        assertThat(restart.output()).contains("changed since the batch started (then 3 rows, SHA-256");
-
         CliRun resumed = run("--catalogue", copy.toString(), "--output", "file:" + out, "--name", "resume");
 
         assertThat(resumed.exitCode()).as(resumed.output()).isEqualTo(ImageBatchCli.COMPLETED);
         assertThat(resumed.batchId()).isEqualTo(batchId);
         assertThat(sandbox.stats().createsByPrompt().keySet())
                 .containsExactlyInAnyOrder("a red chair", "a blue lamp", "a green rug");
+
+        // restart (and retry-failed) read the batch's own path: changed, so refused, saying what changed
+        CliRun restart = CliRun.command(work, "restart", batchId);
+        assertThat(restart.exitCode()).isEqualTo(ImageBatchCli.USAGE);
+        assertThat(restart.output()).contains("changed since the batch started (then 3 rows, SHA-256");
     }
 
     @Test
