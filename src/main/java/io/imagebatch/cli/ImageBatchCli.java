@@ -473,7 +473,10 @@ public final class ImageBatchCli {
      * @param o the command line's options (all null but the job file, for {@code serve})
      * @param f the job file, or null
      * @return the batch's settings; its id follows from the catalogue's content and the settings that change the
-     *         output ({@link BatchSettings#batchId()})
+     *         output ({@link BatchSettings#batchId()}), a sandbox run's included ({@code --sandbox}, a job file's
+     *         {@code sandbox:}, or {@code serve --sandbox}); a relative {@code file:} output is resolved here, once,
+     *         against the working directory ({@link BatchSettings#absoluteOutput()}), and the catalogue is read
+     *         within the {@code imagebatch.catalogue.*} limits ({@link CatalogueLimits})
      * @throws UsageException     when there is no catalogue, or the output or an S3 catalogue cannot be used
      * @throws CatalogueException when the catalogue cannot be read (no header, no prompt column, ...)
      */
