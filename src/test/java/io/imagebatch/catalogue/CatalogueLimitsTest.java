@@ -132,4 +132,33 @@ class CatalogueLimitsTest {
             reader.close();
         }
     }
+
+    @Test
+    void whereverACutFallsInTheQuotingTheNextRowsAreReadAsWritten() {
+        String tricky = "\"a\"\"b\"\"\"\"c,\r\nd \"\"\",  \"e\"\"f\" ,g\"\"h\"";
+        Path file = write(dir, "tricky.csv", "id,prompt,extra\nA1," + tricky + "\nZ9,\"ok, \"\"fine\"\"\",last\n");
+        // from the header's longest cell (6) and row (15) up, the cut lands on every character of the tricky row
+        for (long cell = 6; cell <= 40; cell++) {
+            List<CatalogueRow> rows = readAll(file, limits(cell, 1000, 10_000));
+            assertThat(rows).as("cell limit %d", cell).hasSize(2);
+            CatalogueRow last = rows.get(1);
+            if (last.problem() == null) {
+                assertThat(last.id()).as("cell limit %d", cell).isEqualTo("Z9");
+                assertThat(last.prompt()).as("cell limit %d", cell).isEqualTo("ok, \"fine\"");
+            } else {
+                assertThat(last.problem()).as("cell limit %d", cell).startsWith("row 2, column prompt: longer than");
+            }
+            // the tricky row is ragged (5 fields); once no cell is cut, that is all that is wrong with it
+            assertThat(rows.get(0).problem().contains("longer than")).as("cell limit %d", cell)
+                    .isEqualTo(cell < 18);
+        }
+        for (long row = 15; row <= 60; row++) {
+            List<CatalogueRow> rows = readAll(file, limits(1000, row, 10_000));
+            assertThat(rows).as("row limit %d", row).hasSize(2);
+            CatalogueRow last = rows.get(1);
+            assertThat(last.problem() == null ? last.prompt() : last.problem()).as("row limit %d", row)
+                    .isIn("ok, \"fine\"", "row 2: longer than " + row + " characters, the limit of a row"
+                            + " (imagebatch.catalogue.max-row-chars); the row was skipped");
+        }
+    }
 }
