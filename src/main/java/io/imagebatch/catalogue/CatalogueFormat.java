@@ -17,16 +17,31 @@ import java.util.Map;
  * @param promptTemplate a text with {@code {Header}} placeholders filled from the row's cells, used instead of
  *                       the {@code prompt} column (which is then not required); a placeholder naming no header
  *                       makes opening the catalogue fail; null when the prompt column is used
+ * @param limits         the longest cell and row the reader holds ({@link CatalogueLimits}); null means the
+ *                       defaults. Not part of a batch's identity
  */
-public record CatalogueFormat(Character delimiter, Map<String, String> columns, String promptTemplate) {
+public record CatalogueFormat(Character delimiter, Map<String, String> columns, String promptTemplate,
+        CatalogueLimits limits) {
 
-    /** Copies {@code columns}, so the format is immutable; null becomes an empty map. */
+    /** Copies {@code columns}, so the format is immutable; null becomes an empty map, null limits the defaults. */
     public CatalogueFormat {
         columns = columns == null ? Map.of() : Map.copyOf(columns);
+        limits = limits == null ? CatalogueLimits.defaults() : limits;
+    }
+
+    /**
+     * A format with the default {@link CatalogueLimits}.
+     *
+     * @param delimiter      see the record
+     * @param columns        see the record
+     * @param promptTemplate see the record
+     */
+    public CatalogueFormat(Character delimiter, Map<String, String> columns, String promptTemplate) {
+        this(delimiter, columns, promptTemplate, null);
     }
 
     /** @return the plain format: delimiter by file name, columns by their own names, no template */
     public static CatalogueFormat defaults() {
-        return new CatalogueFormat(null, Map.of(), null);
+        return new CatalogueFormat(null, Map.of(), null, null);
     }
 }

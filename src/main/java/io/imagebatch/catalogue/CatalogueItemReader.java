@@ -96,7 +96,7 @@ public class CatalogueItemReader implements ItemStreamReader<CatalogueRow> {
             throw e;
         }
         parser = opening;
-        mapper = new CatalogueRowMapper(opening.header());
+        mapper = new CatalogueRowMapper(opening.header(), format.limits());
         rowsRead = skip;
         opened = true;
     }

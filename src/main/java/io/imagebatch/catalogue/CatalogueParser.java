@@ -29,7 +29,9 @@ import org.apache.commons.csv.CSVRecord;
  *
  * <p>Opening reads and resolves the header row ({@link CatalogueHeader}); {@link #next()} then returns one data
  * record at a time. Records whose every cell is blank (empty lines, or a line of delimiters as spreadsheets
- * export) are skipped and not numbered. Nothing but the current record is held in memory.
+ * export) are skipped and not numbered. Nothing but the current record is held in memory, and a record holds at
+ * most one row's limit ({@link CatalogueLimits}, through {@link BoundedCatalogueReader}): a row cut there comes
+ * out with a marker cell, which {@link CatalogueRowMapper} turns into the row's problem.
  */
 final class CatalogueParser implements Closeable {
 
@@ -65,7 +67,8 @@ final class CatalogueParser implements Closeable {
         if (Files.isDirectory(file)) {
             throw new CatalogueException("catalogue " + file.toAbsolutePath() + " is a directory; give the path of a CSV or TSV file");
         }
-        CSVFormat csvFormat = csvFormat(fileName, delimiter(file, format));
+        char delimiter = delimiter(file, format);
+        CSVFormat csvFormat = csvFormat(fileName, delimiter);
         InputStream in;
         try {
             in = Files.newInputStream(file);
@@ -84,12 +87,23 @@ final class CatalogueParser implements Closeable {
             CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPLACE)
                     .onUnmappableCharacter(CodingErrorAction.REPLACE);
-            CSVParser csv = csvFormat.parse(new InputStreamReader(skipBom(counted), utf8));
+            // bounded: the parser never holds more than one cell's or row's limit, however the file is made
+            CSVParser csv = csvFormat.parse(new BoundedCatalogueReader(new InputStreamReader(skipBom(counted), utf8),
+                    delimiter, format.limits()));
             parser = new CatalogueParser(fileName, counted, csv);
             CSVRecord headerRow = parser.nextNonBlank();
             if (headerRow == null) {
                 throw new CatalogueException("catalogue " + fileName + " is empty; its first line must be a header row"
                         + " naming the columns, for example: id,prompt");
+            }
+            for (String name : headerRow) {
+                if (name.indexOf(BoundedCatalogueReader.MARK) >= 0) {
+                    throw new CatalogueException("catalogue " + fileName + ": the header row is longer than "
+                            + (name.contains(BoundedCatalogueReader.CELL_TOO_LONG)
+                            ? format.limits().maxCellChars() + " characters in one cell (imagebatch.catalogue.max-cell-chars)"
+                            : format.limits().maxRowChars() + " characters (imagebatch.catalogue.max-row-chars)")
+                            + "; is it a CSV or TSV file?");
+                }
             }
             parser.header = CatalogueHeader.resolve(fileName, headerRow.toList(), format);
             return parser;

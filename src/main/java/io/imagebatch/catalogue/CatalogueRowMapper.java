@@ -10,8 +10,15 @@ final class CatalogueRowMapper {
 
     private final CatalogueHeader header;
 
+    private final CatalogueLimits limits;
+
     CatalogueRowMapper(CatalogueHeader header) {
+        this(header, CatalogueLimits.defaults());
+    }
+
+    CatalogueRowMapper(CatalogueHeader header, CatalogueLimits limits) {
         this.header = header;
+        this.limits = limits;
     }
 
     /**
@@ -21,6 +28,11 @@ final class CatalogueRowMapper {
      *         column, or lacks a value the prompt template needs (several problems are joined with "; ")
      */
     CatalogueRow map(long rowNumber, CSVRecord record) {
+        String tooLong = tooLong(rowNumber, record);
+        if (tooLong != null) {
+            // cut by the reader: its cells are not all there, so nothing else is read from it
+            return new CatalogueRow(rowNumber, null, null, null, null, null, null, null, List.of(), tooLong);
+        }
         Cells cells = new Cells(record);
         List<String> problems = new ArrayList<>();
 
@@ -62,6 +74,25 @@ final class CatalogueRowMapper {
                 field(cells, CatalogueField.OUTPUT_FORMAT),
                 referenceImages(field(cells, CatalogueField.REFERENCE_IMAGES)),
                 problems.isEmpty() ? null : String.join("; ", problems));
+    }
+
+    /** @return the problem of a row the reader cut at a limit ({@link BoundedCatalogueReader}), or null */
+    private String tooLong(long rowNumber, CSVRecord record) {
+        for (int column = record.size() - 1; column >= 0; column--) {
+            String value = record.get(column);
+            if (value.indexOf(BoundedCatalogueReader.MARK) < 0) {
+                continue;
+            }
+            if (value.contains(BoundedCatalogueReader.CELL_TOO_LONG)) {
+                String name = column < header.size() && !header.names().get(column).isEmpty()
+                        ? header.names().get(column) : String.valueOf(column + 1);
+                return "row " + rowNumber + ", column " + name + ": longer than " + limits.maxCellChars()
+                        + " characters, the limit of a cell (imagebatch.catalogue.max-cell-chars); the row was skipped";
+            }
+            return "row " + rowNumber + ": longer than " + limits.maxRowChars() + " characters, the limit of a row"
+                    + " (imagebatch.catalogue.max-row-chars); the row was skipped";
+        }
+        return null;
     }
 
     private String field(Cells cells, CatalogueField field) {

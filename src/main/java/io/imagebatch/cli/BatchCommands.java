@@ -2,6 +2,7 @@ package io.imagebatch.cli;
 
 import io.imagebatch.catalogue.CatalogueException;
 import io.imagebatch.catalogue.CatalogueInspector;
+import io.imagebatch.catalogue.CatalogueSummary;
 import io.imagebatch.job.BatchSettings;
 import io.imagebatch.job.BatchSettingsStore;
 import io.imagebatch.job.JobProperties;
@@ -172,6 +173,9 @@ public class BatchCommands {
         out.printf("Batch %s%n  catalogue %s (%d rows), provider %s%s, output %s%n", batchId, settings.catalogue(),
                 settings.catalogueRows(), settings.provider(), settings.model() == null ? "" : " " + settings.model(),
                 settings.output());
+        if (settings.sandbox()) {
+            out.println("  SANDBOX batch: placeholder images from the built-in sandbox provider");
+        }
         out.printf("  rows by state: %s%n", counts(ledger.countByState(batchId)));
         Map<FailureKind, Long> failed = ledger.countFailedByKind(batchId);
         if (!failed.isEmpty()) {
@@ -220,15 +224,18 @@ public class BatchCommands {
     /** The batch's settings, after checking that its catalogue is still the one it started with. */
     private BatchSettings checkedSettings(String batchId) {
         BatchSettings settings = batches.get(batchIdKnown(batchId));
-        String sha256;
+        CatalogueSummary now;
         try {
-            sha256 = CatalogueInspector.inspect(Path.of(settings.catalogue()), settings.format()).sha256();
+            now = CatalogueInspector.inspect(Path.of(settings.catalogue()), settings.format());
         } catch (CatalogueException e) {
             throw new UsageException("batch " + batchId + ": " + e.getMessage());
         }
-        if (!sha256.equals(settings.catalogueSha256())) {
+        if (!now.sha256().equals(settings.catalogueSha256())) {
             throw new UsageException("batch " + batchId + ": the catalogue " + settings.catalogue()
-                    + " changed since the batch started; a changed catalogue is a new batch (use run)");
+                    + " changed since the batch started (then " + settings.catalogueRows() + " rows, SHA-256 "
+                    + settings.catalogueSha256() + "; now " + now.rows() + " rows, SHA-256 " + now.sha256()
+                    + "), so its unsent rows cannot be read from it; put the original file back at that path, or"
+                    + " run the changed catalogue as a new batch (run)");
         }
         return settings;
     }

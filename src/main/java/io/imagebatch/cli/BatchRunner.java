@@ -15,6 +15,7 @@ import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderRegistry;
+import io.imagebatch.storage.OutputStoreException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -33,6 +34,7 @@ import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -53,6 +55,9 @@ public class BatchRunner {
     private final JobProperties properties;
     private final BatchPreflight preflight;
     private final BatchLocks locks;
+    /** Whether this process's providers all point at the sandbox ({@link ImageBatchCli#SANDBOX_ACTIVE}). */
+    @Value("${" + ImageBatchCli.SANDBOX_ACTIVE + ":false}")
+    private boolean sandboxActive;
 
     BatchRunner(JobOperator jobOperator, JobRepository jobRepository, Job imageProductionJob,
             BatchSettingsStore batches, TaskLedger ledger, ProviderRegistry providers, JobProperties properties,
@@ -76,9 +81,18 @@ public class BatchRunner {
      * @return the exit code: 0 when the batch completed (now or before), 1 when it failed or stopped and can be
      *         resumed by running the same command again, or when another process is running it now (nothing
      *         is started)
-     * @throws UsageException when the batch's provider is unknown or not configured (exit code 2)
+     * @throws UsageException when the batch's provider is unknown or not configured, its output cannot be
+     *                        written, or a sandbox batch is run without the sandbox (exit code 2)
      */
     public int run(BatchSettings settings, PrintStream out) {
+        if (sandboxActive && !settings.sandbox()) {
+            // serve --sandbox runs every job file against the sandbox: never the real batch of that file
+            settings = settings.asSandbox();
+        } else if (!sandboxActive && settings.sandbox()) {
+            throw new UsageException("batch " + settings.batchId() + " is a sandbox batch (placeholder images);"
+                    + " it runs only against the sandbox: run its catalogue again with --sandbox (or the job file"
+                    + " that asks for it)");
+        }
         if (providers.find(settings.provider()).isEmpty()) {
             throw new UsageException("unknown provider \"" + settings.provider() + "\" (supported: "
                     + String.join(", ", providers.names()) + ")");
@@ -90,6 +104,13 @@ public class BatchRunner {
                     + ".base-url and .api-key), or run with --sandbox");
         }
         String batchId = batches.save(settings);
+        // the steps read the catalogue whose content was just hashed, not a path stored by an earlier run
+        String storedPath = batches.get(batchId).catalogue();
+        settings = batches.readCatalogueFrom(batchId, settings.catalogue());
+        if (!storedPath.equals(settings.catalogue())) {
+            out.printf("Batch %s: reading its catalogue from %s (the same content as %s, where it started).%n",
+                    batchId, settings.catalogue(), storedPath);
+        }
         Optional<BatchLocks.Held> lock = locks.tryLock(BatchLocks.batchKey(batchId));
         if (lock.isEmpty()) {
             // another process runs it, or ran it and died: a dead one's lock expires within the lock's ttl
@@ -114,11 +135,19 @@ public class BatchRunner {
         JobExecution last = lastExecution(batchId);
         if (last != null && last.getStatus() == BatchStatus.COMPLETED) {
             out.printf("Batch %s already completed on %s; nothing was sent.%n", batchId, last.getEndTime());
+            printSandbox(out, settings);
             out.printf("  (retry-failed %s sends its FAILED rows again; status %s shows it)%n", batchId, batchId);
             printSummary(out, batchId, last);
             return 0;
         }
         checkBeforeSending(settings, out);
+        try {
+            preflight.checkOutput(settings);
+        } catch (OutputStoreException | IllegalArgumentException e) {
+            throw new UsageException("output " + settings.destination() + " cannot be written, so nothing was sent: "
+                    + e.getMessage() + "; fix the output (folder permissions, bucket, credentials) and run the same"
+                    + " command again");
+        }
         if (last != null && last.getStatus().isRunning()) {
             // the run that owned it died without a word (killed, machine lost): mark it failed so it can restart
             out.printf("Batch %s: the previous run (execution %d) did not finish; resuming it.%n", batchId,
@@ -153,6 +182,7 @@ public class BatchRunner {
         }
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         out.printf("Batch %s %s in %.1f s%n", batchId, execution.getStatus(), took.toMillis() / 1000.0);
+        printSandbox(out, settings);
         printSummary(out, batchId, execution);
         if (properties.printMemory()) {
             long peak = java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
@@ -275,6 +305,14 @@ public class BatchRunner {
         String contactSheet = execution.getExecutionContext().getString(ReportTasklet.CONTACT_SHEET_URI, null);
         if (contactSheet != null) {
             out.printf("  contact sheet: %s%n", contactSheet);
+        }
+    }
+
+    /** The summary of a sandbox batch says so, so that nobody takes its placeholder images for real ones. */
+    private static void printSandbox(PrintStream out, BatchSettings settings) {
+        if (settings.sandbox()) {
+            out.println("  SANDBOX: placeholder images from the built-in sandbox provider; nothing was sent to a real"
+                    + " provider (a run without --sandbox is another batch)");
         }
     }
 

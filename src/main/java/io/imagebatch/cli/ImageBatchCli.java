@@ -4,6 +4,7 @@ import io.imagebatch.ImageBatchApplication;
 import io.imagebatch.catalogue.CatalogueException;
 import io.imagebatch.catalogue.CatalogueFormat;
 import io.imagebatch.catalogue.CatalogueInspector;
+import io.imagebatch.catalogue.CatalogueLimits;
 import io.imagebatch.catalogue.CatalogueSummary;
 import io.imagebatch.job.BatchSettings;
 import io.imagebatch.provider.RequestDefaults;
@@ -105,6 +106,12 @@ public final class ImageBatchCli {
             Exit codes: 0 completed, 1 failed or stopped (run the same command again to resume), 2 usage error.
             """;
 
+    /**
+     * The setting a {@code --sandbox} run (or {@code serve --sandbox}) sets for itself: every provider points at
+     * the sandbox, so {@link BatchRunner} runs sandbox batches only ({@link BatchSettings#sandbox()}).
+     */
+    public static final String SANDBOX_ACTIVE = "imagebatch.sandbox-active";
+
     /** The setting that holds the JDBC URL of the job repository and the ledger. */
     private static final String DATASOURCE_URL = "spring.datasource.url";
 
@@ -191,6 +198,8 @@ public final class ImageBatchCli {
         }
         // the sandbox serves its images from loopback
         args.add("--imagebatch.download.allow-private-networks=true");
+        // tells BatchRunner that this process's providers are the sandbox: only sandbox batches run here
+        args.add("--" + SANDBOX_ACTIVE + "=true");
         return args;
     }
 
@@ -289,6 +298,11 @@ public final class ImageBatchCli {
             sandboxProvider = SandboxProvider.start(sandboxSettings(sandboxJobs.isEmpty() ? null : sandboxJobs.get(0)));
             out.println("Sandbox provider listening on " + sandboxProvider.baseUrl() + " (every provider points at it)");
             springArgs.addAll(sandboxArgs(sandboxProvider));
+            // every job file served here is a sandbox batch, from the settings its runs are made with on
+            List<String> jobArgs = new ArrayList<>(jobs.springArgs());
+            jobArgs.add("--" + SANDBOX_ACTIVE + "=true");
+            jobs = new ServeJobs(jobs.directory(), jobs.scheduled(), jobs.problems(), jobs.unscheduled(),
+                    List.copyOf(jobArgs));
         }
         return new ServePlan(jobs, List.copyOf(springArgs), sandboxProvider);
     }
@@ -463,7 +477,10 @@ public final class ImageBatchCli {
      * @param o the command line's options (all null but the job file, for {@code serve})
      * @param f the job file, or null
      * @return the batch's settings; its id follows from the catalogue's content and the settings that change the
-     *         output ({@link BatchSettings#batchId()})
+     *         output ({@link BatchSettings#batchId()}), a sandbox run's included ({@code --sandbox}, a job file's
+     *         {@code sandbox:}, or {@code serve --sandbox}); a relative {@code file:} output is resolved here, once,
+     *         against the working directory ({@link BatchSettings#absoluteOutput()}), and the catalogue is read
+     *         within the {@code imagebatch.catalogue.*} limits ({@link CatalogueLimits})
      * @throws UsageException     when there is no catalogue, or the output or an S3 catalogue cannot be used
      * @throws CatalogueException when the catalogue cannot be read (no header, no prompt column, ...)
      */
@@ -475,13 +492,15 @@ public final class ImageBatchCli {
         Map<String, String> columns = new LinkedHashMap<>(f == null ? Map.of() : f.columns());
         columns.putAll(o.columns());
         CatalogueFormat format = new CatalogueFormat(pick(o.delimiter(), f == null ? null : f.delimiter()), columns,
-                pick(o.promptTemplate(), f == null ? null : f.promptTemplate()));
+                pick(o.promptTemplate(), f == null ? null : f.promptTemplate()), catalogueLimits(o.springArgs()));
         Path path = catalogue.startsWith("s3://") ? fetchFromS3(catalogue, o.springArgs())
                 : Path.of(catalogue).toAbsolutePath().normalize();
         CatalogueSummary summary = CatalogueInspector.inspect(path, format);
         String output = pick(o.output(), f == null ? null : f.output(), DEFAULT_OUTPUT);
+        String absoluteOutput;
         try {
-            OutputLocation.parse(output);
+            // resolved once, here, at the batch's start: a resume from another folder writes where this run did
+            absoluteOutput = OutputLocation.parse(output).toString();
         } catch (IllegalArgumentException e) {
             throw new UsageException("--output: " + e.getMessage());
         }
@@ -492,7 +511,8 @@ public final class ImageBatchCli {
                 pick(o.model(), f == null ? null : f.model()),
                 new RequestDefaults(pick(o.aspectRatio(), f == null ? null : f.aspectRatio()),
                         pick(o.resolution(), f == null ? null : f.resolution()), null),
-                output);
+                output, o.sandbox() || (f != null && f.sandbox() != null)
+                        || o.springArgs().contains("--" + SANDBOX_ACTIVE + "=true"), absoluteOutput);
     }
 
     /**
@@ -511,6 +531,28 @@ public final class ImageBatchCli {
             return S3CatalogueFetcher.fetch(URI.create(catalogue), s3, cache).toAbsolutePath();
         } catch (IllegalArgumentException | OutputStoreException e) {
             throw new UsageException(e.getMessage());
+        }
+    }
+
+    /**
+     * The {@code imagebatch.catalogue.max-cell-chars}, {@code .max-row-chars} and {@code .max-skip-chars} settings
+     * ({@link CatalogueLimits}) of the command line, system properties and environment, read before Spring starts
+     * because the catalogue is read first.
+     *
+     * @throws UsageException when a setting is not a number
+     */
+    private static CatalogueLimits catalogueLimits(List<String> springArgs) {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().addFirst(
+                new SimpleCommandLinePropertySource(springArgs.toArray(String[]::new)));
+        Binder binder = Binder.get(environment);
+        try {
+            return new CatalogueLimits(
+                    binder.bind("imagebatch.catalogue.max-cell-chars", Long.class).orElse(0L),
+                    binder.bind("imagebatch.catalogue.max-row-chars", Long.class).orElse(0L),
+                    binder.bind("imagebatch.catalogue.max-skip-chars", Long.class).orElse(0L));
+        } catch (RuntimeException e) {
+            throw new UsageException("imagebatch.catalogue.*: " + rootMessage(e));
         }
     }
 

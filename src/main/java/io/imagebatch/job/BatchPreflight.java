@@ -5,6 +5,11 @@ import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderRegistry;
+import io.imagebatch.storage.OutputLocation;
+import io.imagebatch.storage.OutputStore;
+import io.imagebatch.storage.OutputStoreException;
+import io.imagebatch.storage.OutputStores;
+import io.imagebatch.storage.StorageSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,14 +33,31 @@ public class BatchPreflight {
 
     private final ProviderRegistry providers;
     private final TaskLedger ledger;
+    private final StorageSettings storage;
 
     /**
      * @param providers the adapters
      * @param ledger    the ledger, for repeated ids and rows already sent in a resumed batch
+     * @param storage   the S3 settings the output store is opened with, for {@link #checkOutput}
      */
-    public BatchPreflight(ProviderRegistry providers, TaskLedger ledger) {
+    public BatchPreflight(ProviderRegistry providers, TaskLedger ledger, StorageSettings storage) {
         this.providers = providers;
         this.ledger = ledger;
+        this.storage = storage;
+    }
+
+    /**
+     * Checks that the batch's output store can be written, before the first create is paid for: a probe object
+     * written and deleted ({@link OutputStore#checkWritable()}; {@code HeadBucket} first for S3).
+     *
+     * @param settings the batch
+     * @throws OutputStoreException     when the output cannot be written; the message names the output
+     * @throws IllegalArgumentException when the output is not a valid location
+     */
+    public void checkOutput(BatchSettings settings) {
+        try (OutputStore store = OutputStores.open(OutputLocation.parse(settings.destination()), storage)) {
+            store.checkWritable();
+        }
     }
 
     /**

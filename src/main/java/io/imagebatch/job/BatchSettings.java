@@ -23,24 +23,56 @@ import tools.jackson.databind.json.JsonMapper;
  * @param provider        the batch's provider (a row's {@code provider} column overrides it)
  * @param model           the batch's model, or null for the provider's default (a row's {@code model} overrides)
  * @param defaults        values for blank fields, before the provider's documented defaults
- * @param output          the output location URI ({@code s3://bucket/prefix} or {@code file:dir})
+ * @param output          the output location URI as given ({@code s3://bucket/prefix} or {@code file:dir}); part
+ *                        of the batch's identity as written
+ * @param sandbox         whether the batch runs against the built-in sandbox provider ({@code --sandbox}, or a
+ *                        job file's {@code sandbox:}): its images are placeholders, so it is never the same batch
+ *                        as a real run of the same catalogue
+ * @param absoluteOutput  {@code output} resolved once, when the batch was first started: a relative
+ *                        {@code file:} folder made absolute against that run's working directory, so that a resume
+ *                        from another directory writes to the same place; null in settings stored before it
+ *                        existed (then {@code output} is resolved at each run, as it was)
  */
 public record BatchSettings(String name, String catalogue, String catalogueSha256, long catalogueRows,
-        CatalogueFormat format, String provider, String model, RequestDefaults defaults, String output) {
+        CatalogueFormat format, String provider, String model, RequestDefaults defaults, String output,
+        boolean sandbox, String absoluteOutput) {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /**
+     * A real (not sandbox) batch whose output is resolved where it is used; the constructor of settings made
+     * before {@code sandbox} and {@code absoluteOutput} existed.
+     *
+     * @param name            see the record
+     * @param catalogue       see the record
+     * @param catalogueSha256 see the record
+     * @param catalogueRows   see the record
+     * @param format          see the record
+     * @param provider        see the record
+     * @param model           see the record
+     * @param defaults        see the record
+     * @param output          see the record
+     */
+    public BatchSettings(String name, String catalogue, String catalogueSha256, long catalogueRows,
+            CatalogueFormat format, String provider, String model, RequestDefaults defaults, String output) {
+        this(name, catalogue, catalogueSha256, catalogueRows, format, provider, model, defaults, output, false, null);
+    }
+
+    /** Settings stored before {@code sandbox} existed have no such field: they read as a real batch. */
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .disable(tools.jackson.databind.DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES).build();
 
     /**
      * The batch id: the name, then 12 hex digits of a hash over everything that changes what the batch
-     * produces (catalogue content, format, provider, model, defaults, output). The same catalogue with the same
-     * settings is the same batch, wherever the file lies; any change is a new batch.
+     * produces (catalogue content, format, provider, model, defaults, output, and whether it is a sandbox run).
+     * The same catalogue with the same settings is the same batch, wherever the file lies; any change is a new
+     * batch. A sandbox batch's hash covers the word {@code sandbox} too (a real batch's does not, so the ids of
+     * real batches are those they always had).
      *
      * @return for example {@code demo-3f9a0c12be47}; at most 80 characters of {@code [a-z0-9._-]}
      */
     public String batchId() {
         String identity = String.join("\n", catalogueSha256, String.valueOf(format.delimiter()),
                 new TreeMap<>(format.columns()).toString(), String.valueOf(format.promptTemplate()), provider,
-                String.valueOf(model), String.valueOf(defaults), output);
+                String.valueOf(model), String.valueOf(defaults), output) + (sandbox ? "\nsandbox" : "");
         String safeName = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]+", "-").replaceAll("^-+|-+$", "");
         if (safeName.isEmpty()) {
             safeName = "batch";
@@ -49,6 +81,37 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
             safeName = safeName.substring(0, 60);
         }
         return safeName + "-" + sha256(identity).substring(0, 12);
+    }
+
+    /**
+     * Where the batch's stores write: {@link #absoluteOutput()} when it was resolved at the batch's start, else
+     * {@link #output()} (settings stored before that existed).
+     *
+     * @return an output location URI for {@code io.imagebatch.storage.OutputLocation#parse}
+     */
+    public String destination() {
+        return absoluteOutput != null ? absoluteOutput : output;
+    }
+
+    /**
+     * The same settings reading the same catalogue content from another path (a resume given a copy of the
+     * file); the batch id is unchanged, as the path is not part of it.
+     *
+     * @param path the absolute path of a file whose SHA-256 is {@link #catalogueSha256()}
+     * @return the settings with {@code catalogue} replaced
+     */
+    public BatchSettings withCatalogue(String path) {
+        return new BatchSettings(name, path, catalogueSha256, catalogueRows, format, provider, model, defaults,
+                output, sandbox, absoluteOutput);
+    }
+
+    /**
+     * @return the same settings as a sandbox batch (a run whose providers all point at the sandbox, as
+     *         {@code serve --sandbox} runs every job file); a different batch id
+     */
+    public BatchSettings asSandbox() {
+        return new BatchSettings(name, catalogue, catalogueSha256, catalogueRows, format, provider, model, defaults,
+                output, true, absoluteOutput);
     }
 
     /** @return these settings as JSON, for {@code IB_BATCH.SETTINGS} */

@@ -33,6 +33,24 @@ public class BatchSettingsStore {
     }
 
     /**
+     * Makes this process's steps read a batch's catalogue from {@code path}: a resume given the same content at
+     * another path reads the file whose hash was just checked, never the path stored by the first run (which may
+     * hold another file by now). The stored settings are otherwise kept as the batch started with them.
+     *
+     * @param batchId a batch already {@link #save saved}
+     * @param path    the absolute path of a file whose SHA-256 was just found to be the batch's
+     * @return the settings the steps of this process will read
+     * @throws IllegalArgumentException when no such batch was ever started
+     */
+    public BatchSettings readCatalogueFrom(String batchId, String path) {
+        BatchSettings stored = ledger.batchSettings(batchId).map(BatchSettings::fromJson)
+                .orElseThrow(() -> new IllegalArgumentException("no batch " + batchId + " in this database"));
+        BatchSettings current = stored.withCatalogue(path);
+        cache.put(batchId, current);
+        return current;
+    }
+
+    /**
      * @param batchId a batch id
      * @return its settings
      * @throws IllegalArgumentException when no such batch was ever started

@@ -56,6 +56,8 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
     private final ExecutorService workers;
     private final Clock clock;
     private final PipelineState pipeline;
+    /** The batch's keys that differ only in case ({@link ObjectKeys#caseCollisions}); empty until set. */
+    private java.util.Set<String> caseCollisions = java.util.Set.of();
 
     /**
      * @param batchId    the batch
@@ -80,6 +82,16 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
         this.workers = workers;
         this.clock = clock;
         this.pipeline = pipeline;
+    }
+
+    /**
+     * @param caseCollisions the batch's keys that differ only in case ({@link ObjectKeys#caseCollisions}), whose
+     *                       images get a hash suffix so that no two keys of the batch differ only in case
+     * @return this tasklet
+     */
+    public DownloadTasklet caseCollisions(java.util.Set<String> caseCollisions) {
+        this.caseCollisions = java.util.Set.copyOf(caseCollisions);
+        return this;
     }
 
     @Override
@@ -136,7 +148,7 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
         long rowNum = entry.rowNum();
         try {
             StoredImage image = downloader.download(URI.create(entry.resultUrl()), store,
-                    ObjectKeys.imageStem(batchId, entry.rowId()));
+                    ObjectKeys.imageStem(batchId, entry.rowId(), caseCollisions));
             ledger.markStored(batchId, rowNum, image.uri().toString(), image.sha256(), image.bytes());
         } catch (DownloadException e) {
             int attempt = entry.downloadAttempts() + 1;

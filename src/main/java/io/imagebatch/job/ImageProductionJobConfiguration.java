@@ -180,9 +180,11 @@ public class ImageProductionJobConfiguration {
             BatchSettingsStore batches, StorageSettings storageSettings, TaskLedger ledger, ProviderRegistry providers,
             ImageDownloader imageDownloader, JobProperties properties, ExecutorService imagebatchWorkers, Clock clock,
             PipelineState pipelineState) {
-        OutputStore store = OutputStores.open(OutputLocation.parse(batches.get(batchId).output()), storageSettings);
+        // read before the store is opened, so that a catalogue that cannot be read leaks no S3 client
+        java.util.Set<String> caseCollisions = ObjectKeys.caseCollisions(batches.get(batchId));
+        OutputStore store = OutputStores.open(OutputLocation.parse(batches.get(batchId).destination()), storageSettings);
         return new DownloadTasklet(batchId, ledger, providers, imageDownloader, store, properties, imagebatchWorkers,
-                clock, pipelineState);
+                clock, pipelineState).caseCollisions(caseCollisions);
     }
 
     /** The report step's tasklet; owns its output store like {@link #downloadTasklet}. */
@@ -193,7 +195,7 @@ public class ImageProductionJobConfiguration {
             ManifestFactory manifestFactory) {
         BatchSettings batch = batches.get(batchId);
         return new ReportTasklet(batch, ReportTasklet.facts(batch, providers), ledger,
-                OutputStores.open(OutputLocation.parse(batch.output()), storageSettings), manifestFactory);
+                OutputStores.open(OutputLocation.parse(batch.destination()), storageSettings), manifestFactory);
     }
 
     /** Builds the batch manifest ({@code manifest.json}, and the webhook's body). */

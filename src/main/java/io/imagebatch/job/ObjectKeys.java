@@ -1,10 +1,23 @@
 package io.imagebatch.job;
 
+import io.imagebatch.catalogue.CatalogueItemReader;
+import io.imagebatch.catalogue.CatalogueRow;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 /**
- * Object keys of a batch's outputs, deterministic from the batch and the row id (../shared/DESIGN.md, Output
- * store): {@code <batch id>/<row id>.<ext>} and {@code <batch id>/report.csv}, below the output prefix.
+ * Object keys of a batch's outputs, deterministic from the batch's catalogue and the row id (README, "Output and
+ * the report"): {@code <batch id>/<row id>.<ext>} and {@code <batch id>/report.csv}, below the output prefix.
+ *
+ * <p>Keys are unique ignoring case, for case-insensitive file systems (macOS, Windows) and tools: when two ids of
+ * a batch differ only in case ({@code NB-1} and {@code nb-1}), each of them gets {@code -} and 8 hex digits of
+ * the SHA-256 of the exact id ({@link #caseCollisions}); ids that collide with no other keep their plain key.
  */
 public final class ObjectKeys {
 
@@ -33,9 +46,61 @@ public final class ObjectKeys {
         return cleaned + "-" + BatchSettings.sha256(rowId).substring(0, 8);
     }
 
-    /** @return the key stem (without extension) of a row's image */
+    /** @return the key stem (without extension) of a row's image, for a batch without ids that differ only in case */
     public static String imageStem(String batchId, String rowId) {
         return batchId + "/" + safeRowId(rowId);
+    }
+
+    /**
+     * The key stem (without extension) of a row's image, unique ignoring case within its batch.
+     *
+     * @param batchId        the batch id
+     * @param rowId          the row id, not null
+     * @param caseCollisions the batch's {@link #caseCollisions}
+     * @return {@code <batch id>/<safe row id>}, with {@code -} and 8 hex digits of the id's SHA-256 appended when
+     *         another id of the batch has a key that differs from this one's only in case
+     */
+    public static String imageStem(String batchId, String rowId, Set<String> caseCollisions) {
+        String key = safeRowId(rowId);
+        if (caseCollisions.contains(fold(key))) {
+            key = key + "-" + BatchSettings.sha256(rowId).substring(0, 8);
+        }
+        return batchId + "/" + key;
+    }
+
+    /**
+     * Finds the keys of a batch that differ only in case: one streaming pass over its catalogue (the batch's
+     * content, checked by hash at every start, so the answer is the same at every run and restart).
+     *
+     * @param batch the batch's settings: its catalogue and how to read it
+     * @return the case-folded ({@link Locale#ROOT} lower case) {@link #safeRowId keys} that two or more different
+     *         ids of the catalogue share; usually empty. Memory: one entry per distinct key while reading
+     * @throws io.imagebatch.catalogue.CatalogueException when the catalogue cannot be read
+     */
+    public static Set<String> caseCollisions(BatchSettings batch) {
+        CatalogueItemReader reader = new CatalogueItemReader(Path.of(batch.catalogue()), batch.format());
+        reader.open(new ExecutionContext());
+        Map<String, String> keyByFold = new HashMap<>();
+        Set<String> collisions = new HashSet<>();
+        try {
+            for (CatalogueRow row = reader.read(); row != null; row = reader.read()) {
+                if (row.id() == null) {
+                    continue;
+                }
+                String key = safeRowId(row.id());
+                String other = keyByFold.putIfAbsent(fold(key), key);
+                if (other != null && !other.equals(key)) {
+                    collisions.add(fold(key));
+                }
+            }
+        } finally {
+            reader.close();
+        }
+        return Set.copyOf(collisions);
+    }
+
+    private static String fold(String key) {
+        return key.toLowerCase(Locale.ROOT);
     }
 
     /** @return the key of a batch's report */

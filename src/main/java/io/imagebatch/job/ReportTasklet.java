@@ -85,7 +85,7 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
         String model = batch.model() != null ? batch.model()
                 : providers.find(batch.provider()).map(ProviderAdapter::defaultModel).orElse(null);
         return new BatchFacts(batch.batchId(), batch.catalogue(), batch.catalogueSha256(), batch.catalogueRows(),
-                batch.provider(), model, batch.output());
+                batch.provider(), model, batch.destination(), batch.sandbox());
     }
 
     @Override

@@ -16,11 +16,27 @@ import org.springframework.batch.infrastructure.item.ItemProcessor;
  * recorded in the ledger and the report.
  *
  * <p>Rejections, each naming the row and the column: a problem found while reading (ragged row, empty
- * template value, empty id); a NUL character in a cell; a repeated id (the first row with an id keeps it, also across a restart, as the
+ * template value, empty id, a cell or row over the reader's limits); a NUL character in a cell; a value that the
+ * ledger or an object key could not hold ({@link #MAX_ID_CHARS}, {@link #MAX_MODEL_CHARS},
+ * {@link #MAX_PROMPT_CHARS}, control characters in an id); a repeated id (the first row with an id keeps it, also across a restart, as the
  * ledger remembers earlier chunks); an unknown provider; a provider rule
  * ({@link ProviderAdapter#prepare}).
  */
 public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
+
+    /**
+     * The longest row id accepted, in characters (UTF-16 units): well inside the ledger's
+     * {@code ROW_ID VARCHAR(500)} ({@code src/main/resources/db/ledger-schema.sql}); an object key keeps at most
+     * 100 characters of it anyway ({@link ObjectKeys#safeRowId}).
+     */
+    public static final int MAX_ID_CHARS = 200;
+    /** The longest model name accepted, in characters: the ledger's {@code MODEL VARCHAR(120)}. */
+    public static final int MAX_MODEL_CHARS = 120;
+    /**
+     * The longest prompt accepted, in characters: ten times the longest any provider documents (HiAPI, 10,000;
+     * README, "A real provider"), and far inside what H2 stores in a {@code VARCHAR} (1,000,000).
+     */
+    public static final int MAX_PROMPT_CHARS = 100_000;
 
     private final BatchSettings batch;
     private final String batchId;
@@ -68,6 +84,10 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
         if (nul.isPresent()) {
             return SubmitItem.reject(row, null, null, nul.get());
         }
+        Optional<String> unstorable = unstorable(row);
+        if (unstorable.isPresent()) {
+            return SubmitItem.reject(row, null, null, unstorable.get());
+        }
         Optional<String> repeat = repeatedId(row);
         if (repeat.isPresent()) {
             return SubmitItem.reject(row, null, null, repeat.get());
@@ -110,6 +130,73 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * A value the ledger could not store, or an id no object key or report line can carry: rejected by name, so
+     * that one row never fails its ledger insert (and with it every resume of the batch).
+     */
+    static Optional<String> unstorable(CatalogueRow row) {
+        String where = "row " + row.rowNumber() + ", column ";
+        String id = row.id();
+        if (id != null && id.length() > MAX_ID_CHARS) {
+            return Optional.of(where + "id: " + id.length() + " characters long; an id has at most " + MAX_ID_CHARS
+                    + " (it names the row's image and its line in the ledger)");
+        }
+        if (id != null) {
+            for (int i = 0; i < id.length(); i++) {
+                char c = id.charAt(i);
+                if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                    return Optional.of(where + "id: holds the control character U+" + String.format("%04X", (int) c)
+                            + " at position " + (i + 1) + "; an id names a file and a line of the report, so it"
+                            + " cannot hold control characters or line breaks");
+                }
+            }
+        }
+        if (row.model() != null && row.model().length() > MAX_MODEL_CHARS) {
+            return Optional.of(where + "model: " + row.model().length() + " characters long; a model name has at most "
+                    + MAX_MODEL_CHARS);
+        }
+        if (row.prompt() != null && row.prompt().length() > MAX_PROMPT_CHARS) {
+            return Optional.of(where + "prompt: " + row.prompt().length() + " characters long; a prompt has at most "
+                    + MAX_PROMPT_CHARS + " (no provider documents more than 10000)");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The row id a rejected row is recorded under: the id when the ledger can hold it; the row number when the id
+     * is blank or holds a NUL (which PostgreSQL cannot store); else its first {@value #MAX_ID_CHARS} characters and
+     * {@code …}.
+     *
+     * @param row a catalogue row
+     * @return at most {@value #MAX_ID_CHARS} + 1 characters, never null
+     */
+    public static String ledgerRowId(CatalogueRow row) {
+        String id = row.id();
+        if (id == null || id.indexOf('\u0000') >= 0) {
+            return String.valueOf(row.rowNumber());
+        }
+        return cut(id, MAX_ID_CHARS);
+    }
+
+    /**
+     * The prompt a rejected row is recorded with: without NUL characters, and cut to {@value #MAX_PROMPT_CHARS}
+     * characters and {@code …}.
+     *
+     * @param row a catalogue row
+     * @return the prompt, or null when the row has none
+     */
+    public static String ledgerPrompt(CatalogueRow row) {
+        return row.prompt() == null ? null : cut(row.prompt().replace("\u0000", ""), MAX_PROMPT_CHARS);
+    }
+
+    private static String cut(String text, int chars) {
+        if (text.length() <= chars) {
+            return text;
+        }
+        int end = Character.isHighSurrogate(text.charAt(chars - 1)) ? chars - 1 : chars;
+        return text.substring(0, end) + "\u2026";
     }
 
     private Optional<String> repeatedId(CatalogueRow row) {

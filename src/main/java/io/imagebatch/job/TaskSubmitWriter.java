@@ -136,10 +136,9 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
             CatalogueRow row = item.row();
             RowState state = known.get(row.rowNumber());
             if (item.rejection() != null) {
-                // a row whose id cell is blank (or holds a NUL, which PostgreSQL cannot store) is keyed by number
-                String rowId = row.id() != null && row.id().indexOf('\u0000') < 0 ? row.id()
-                        : String.valueOf(row.rowNumber());
-                String prompt = row.prompt() == null ? null : row.prompt().replace("\u0000", "");
+                // cut to what the ledger's columns hold: a rejected row is recorded, whatever its cells
+                String rowId = RowProcessor.ledgerRowId(row);
+                String prompt = RowProcessor.ledgerPrompt(row);
                 ledger.insertRejected(batchId, row.rowNumber(), rowId, item.provider(), item.model(), prompt,
                         item.rejection());
             } else if (state == null || state == RowState.PENDING) {

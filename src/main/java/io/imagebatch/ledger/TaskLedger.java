@@ -411,7 +411,7 @@ public class TaskLedger {
     public void markRejectedByProvider(String batchId, long rowNum, String errorCode, String reason) {
         int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'REJECTED', ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
-                errorCode, reason, now(), batchId, rowNum);
+                fit(errorCode, ERROR_CODE_CHARS), reason, now(), batchId, rowNum);
         counted(RowState.REJECTED, changed > 0);
     }
 
@@ -575,7 +575,7 @@ public class TaskLedger {
     public void markPolled(String batchId, long rowNum, RowState state, String providerState, long nextCheckAt) {
         update("UPDATE IB_TASK_LEDGER SET STATE = ?, PROVIDER_STATE = ?, POLLS = POLLS + 1, NEXT_CHECK_AT = ?,"
                         + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
-                state.name(), providerState, nextCheckAt, now(), batchId, rowNum);
+                state.name(), fit(providerState, PROVIDER_STATE_CHARS), nextCheckAt, now(), batchId, rowNum);
     }
 
     /** Records a failed status query (provider busy): only when to ask again. */
@@ -590,7 +590,7 @@ public class TaskLedger {
         int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'SUCCEEDED', PROVIDER_STATE = ?, RESULT_URL = ?, POLLS = POLLS + 1,"
                         + " ERROR = NULL, NEXT_CHECK_AT = ?, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
-                providerState, resultUrl, now(), now(), batchId, rowNum);
+                fit(providerState, PROVIDER_STATE_CHARS), resultUrl, now(), now(), batchId, rowNum);
         counted(RowState.SUCCEEDED, changed > 0);
     }
 
@@ -623,7 +623,8 @@ public class TaskLedger {
                         + " ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?, FAILURE_KIND = COALESCE(?, CASE WHEN TASK_ID IS NULL"
                         + " THEN 'GENERATION_FAILED' ELSE 'RESULT_NOT_STORED' END)"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTING', 'SUBMITTED', 'RUNNING', 'SUCCEEDED')",
-                providerState, errorCode, reason, now(), kind == null ? null : kind.name(), batchId, rowNum);
+                fit(providerState, PROVIDER_STATE_CHARS), fit(errorCode, ERROR_CODE_CHARS), reason, now(),
+                kind == null ? null : kind.name(), batchId, rowNum);
         counted(RowState.FAILED, changed > 0);
     }
 
@@ -731,6 +732,30 @@ public class TaskLedger {
     }
 
     // ---- helpers ----
+
+    /** The width of {@code PROVIDER_STATE VARCHAR(60)} ({@code db/ledger-schema.sql}), in characters. */
+    static final int PROVIDER_STATE_CHARS = 60;
+    /** The width of {@code ERROR_CODE VARCHAR(120)} ({@code db/ledger-schema.sql}), in characters. */
+    static final int ERROR_CODE_CHARS = 120;
+
+    /**
+     * Cuts a provider's word to the column that stores it, so that an undocumented, over-long status word or code
+     * is recorded (cut, with a trailing {@code …}) instead of failing the update and with it the step.
+     *
+     * @param text  the text, or null
+     * @param chars the column's width in characters
+     * @return {@code text} when it fits (or is null), else its first {@code chars - 1} characters and {@code …}
+     */
+    static String fit(String text, int chars) {
+        if (text == null || text.length() <= chars) {
+            return text;
+        }
+        int end = chars - 1;
+        if (Character.isHighSurrogate(text.charAt(end - 1))) {
+            end--;
+        }
+        return text.substring(0, end) + "\u2026";
+    }
 
     private boolean insert(String batchId, long rowNum, String rowId, RowState state, String provider,
             String model, String prompt, String request, String error) {

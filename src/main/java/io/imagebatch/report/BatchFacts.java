@@ -14,9 +14,28 @@ import java.util.Objects;
  * @param model           the batch's model; the provider's default model when the batch names none; may be null
  *                        when not even that is known (an unknown provider)
  * @param output          the output location, for example {@code s3://bucket/prefix} or {@code file:/abs/dir}
+ * @param sandbox         whether the batch ran against the built-in sandbox provider (placeholder images)
  */
 public record BatchFacts(String batchId, String catalogue, String catalogueSha256, long catalogueRows,
-        String provider, String model, String output) {
+        String provider, String model, String output, boolean sandbox) {
+
+    /**
+     * The facts of a real (not sandbox) batch.
+     *
+     * @param batchId         see the record
+     * @param catalogue       see the record
+     * @param catalogueSha256 see the record
+     * @param catalogueRows   see the record
+     * @param provider        see the record
+     * @param model           see the record
+     * @param output          see the record
+     * @throws NullPointerException     when the batch id is null
+     * @throws IllegalArgumentException when the row count is negative
+     */
+    public BatchFacts(String batchId, String catalogue, String catalogueSha256, long catalogueRows,
+            String provider, String model, String output) {
+        this(batchId, catalogue, catalogueSha256, catalogueRows, provider, model, output, false);
+    }
 
     /**
      * @throws NullPointerException     when the batch id is null

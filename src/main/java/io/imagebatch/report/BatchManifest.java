@@ -17,7 +17,7 @@ import tools.jackson.databind.json.JsonMapper;
  *  "provider":"liangxin","model":"nano-banana-pro-flash","output":"file:/abs/output",
  *  "startTime":"2025-05-01T09:00:00.123Z","endTime":"2025-05-01T09:00:15.456Z",
  *  "counts":{"SUCCEEDED":39,"REJECTED":5,"FAILED":1,"UNCERTAIN":0},"rows":45,"bytesStored":1234567,
- *  "credits":null}
+ *  "credits":null,"sandbox":false}
  * }</pre>
  *
  * @param batchId         the batch id
@@ -37,10 +37,12 @@ import tools.jackson.databind.json.JsonMapper;
  * @param bytesStored     the sum of the stored images' sizes, in bytes (the sum of report.csv's {@code bytes})
  * @param credits         credits left on the provider account after the batch, in the provider's unit, where the
  *                        provider reports them (crun.ai's balance); null otherwise
+ * @param sandbox         true for a batch run against the built-in sandbox provider: its images are placeholders,
+ *                        not a real provider's (README, "Running a batch")
  */
 public record BatchManifest(String batchId, String status, String catalogue, String catalogueSha256,
         String provider, String model, String output, Instant startTime, Instant endTime, Map<String, Long> counts,
-        long rows, long bytesStored, Double credits) {
+        long rows, long bytesStored, Double credits, boolean sandbox) {
 
     /** The manifest's file name, next to {@code report.csv}. */
     public static final String FILE_NAME = "manifest.json";
@@ -73,7 +75,7 @@ public record BatchManifest(String batchId, String status, String catalogue, Str
         tally.counts().forEach((s, n) -> counts.put(s.name(), n));
         return new BatchManifest(facts.batchId(), status, facts.catalogue(), facts.catalogueSha256(),
                 facts.provider(), facts.model(), facts.output(), millis(startTime), millis(endTime), counts,
-                tally.rows(), tally.bytesStored(), credits);
+                tally.rows(), tally.bytesStored(), credits, facts.sandbox());
     }
 
     /** Milliseconds are plenty for a batch's times, and read better than the clock's nanoseconds. */

@@ -70,10 +70,18 @@ public final class ContactSheet {
                 // elsewhere ('self' for a website; file: too, as some browsers give each local file its own origin)
                 .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; ")
                 .append("img-src 'self' file:; style-src 'unsafe-inline'\">\n<title>");
+        if (m.sandbox()) {
+            out.append("SANDBOX \u00b7 ");
+        }
         Html.escape(m.batchId(), out);
         out.append(" \u00b7 ImageBatch contact sheet</title>\n<style>\n").append(ContactSheetStyle.CSS)
                 .append("</style>\n</head>\n<body>\n<header class=\"top\">\n")
-                .append("<p class=\"kicker\">ImageBatch contact sheet</p>\n<h1>");
+                .append("<p class=\"kicker\">ImageBatch contact sheet</p>\n");
+        if (m.sandbox()) {
+            out.append("<p class=\"sandbox\"><b>SANDBOX</b>: these images are placeholders drawn by the built-in"
+                    + " sandbox provider; nothing was sent to a real provider</p>\n");
+        }
+        out.append("<h1>");
         Html.escape(m.batchId(), out);
         out.append("</h1>\n<dl class=\"facts\">\n");
         fact(out, "Provider / model", providerModel(m.provider(), m.model()));

@@ -23,6 +23,7 @@ final class ContactSheetStyle {
             a{color:inherit}
             header.top{background:var(--paper);border-bottom:1px solid var(--line);padding:24px 32px 20px}
             .kicker{margin:0;color:var(--muted);font-size:12px;letter-spacing:.08em;text-transform:uppercase}
+            .sandbox{margin:8px 0;padding:8px 12px;background:#fff4d6;border:1px solid #e0b44c;border-radius:6px}
             h1{margin:2px 0 14px;font-size:24px;font-weight:600;overflow-wrap:anywhere}
             .facts{display:flex;flex-wrap:wrap;gap:8px 32px;margin:0 0 16px}
             .facts div{min-width:0}

@@ -135,6 +135,29 @@ public final class FileOutputStore implements OutputStore {
         return toUri(pathOf(key));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Creates the folder (with its parents), writes a one-byte hidden file in it and deletes it.
+     */
+    @Override
+    public void checkWritable() {
+        Path probe = null;
+        try {
+            Files.createDirectories(root);
+            probe = Files.createTempFile(root, ".imagebatch-probe-", ".tmp");
+            Files.write(probe, new byte[] {0});
+            Files.delete(probe);
+            probe = null;
+        } catch (IOException | UncheckedIOException | SecurityException e) {
+            throw new OutputStoreException("cannot write in " + toUri(root) + ": " + describe(e), e);
+        } finally {
+            if (probe != null) {
+                deleteQuietly(probe);
+            }
+        }
+    }
+
     /** Nothing to release. */
     @Override
     public void close() {

@@ -73,6 +73,17 @@ public interface OutputStore extends AutoCloseable {
      */
     OutputLocation location();
 
+    /**
+     * Checks, before anything is paid for, that this store can be written: a small probe object is written under
+     * the location and deleted again (and, for S3, the bucket is asked for first with {@code HeadBucket}). Leaves
+     * nothing behind when it succeeds; a folder that does not exist yet is created, as the first put would.
+     *
+     * @throws OutputStoreException when the location cannot be written (no permission, no such bucket, a file
+     *                              where the folder should be, no credentials); the message names the location
+     *                              and the cause, never credentials
+     */
+    void checkWritable();
+
     /** Releases the store's resources (the S3 client it created); never throws a checked exception. */
     @Override
     void close();

@@ -222,6 +222,28 @@ public final class S3OutputStore implements OutputStore {
         return toUri(fullKey(key));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code HeadBucket}, then a one-byte {@code PutObject} of {@code <prefix>/.imagebatch-probe-<random>} and
+     * its {@code DeleteObject}: HeadBucket alone does not show that objects may be written.
+     */
+    @Override
+    public void checkWritable() {
+        String what = "HeadBucket " + location.bucket();
+        try {
+            client.headBucket(b -> b.bucket(location.bucket()));
+            String probe = fullKey(".imagebatch-probe-" + Long.toHexString(new java.security.SecureRandom().nextLong()));
+            what = "PutObject " + toUri(probe);
+            putObject(probe, RequestBody.fromBytes(new byte[] {0}), 1, "application/octet-stream");
+            what = "DeleteObject " + toUri(probe);
+            client.deleteObject(b -> b.bucket(location.bucket()).key(probe));
+        } catch (SdkException e) {
+            throw new OutputStoreException("cannot write in " + location + ": " + what + " failed: "
+                    + FileOutputStore.describe(e), e);
+        }
+    }
+
     /** Closes the S3 client and its credentials provider if this store created them. */
     @Override
     public void close() {

@@ -178,18 +178,19 @@ class ImageProductionJobEndToEndTest {
     }
 
     @Test
-    void anUnreachableOutputStoreFailsTheRunAndTheSameCommandResumesOnceItIsBack() throws IOException {
+    void anUnreachableOutputStoreIsRefusedBeforeAnythingIsPaidAndTheSameCommandRunsOnceItIsBack() throws IOException {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
         CliRun failed = runWithStore("s3://" + BUCKET + "/store-down", "http://127.0.0.1:" + closedPort);
-        assertThat(failed.exitCode()).isEqualTo(ImageBatchCli.FAILED);
-        assertThat(sandbox.stats().creates()).isEqualTo(SampleCatalogue.VALID);
+        // the preflight finds the store down before the first create (README, "Output and the report")
+        assertThat(failed.exitCode()).isEqualTo(ImageBatchCli.USAGE);
+        assertThat(failed.output()).contains("output s3://" + BUCKET + "/store-down cannot be written");
+        assertThat(sandbox.stats().creates()).isZero();
 
         CliRun resumed = run("s3://" + BUCKET + "/store-down");
         assertThat(resumed.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
-        assertThat(resumed.batchId()).isEqualTo(failed.batchId());
         assertThat(resumed.output()).contains("40 SUCCEEDED");
         assertThat(sandbox.stats().creates()).isEqualTo(SampleCatalogue.VALID);
         assertThat(readReport("store-down/" + resumed.batchId() + "/report.csv"))

@@ -4,8 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imagebatch.catalogue.CatalogueFormat;
 import io.imagebatch.provider.RequestDefaults;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Object keys and batch ids: deterministic, safe, distinct. */
 class ObjectKeysTest {
@@ -36,5 +43,47 @@ class ObjectKeysTest {
         assertThat(moved.batchId()).isEqualTo(a.batchId());
         assertThat(changed.batchId()).isNotEqualTo(a.batchId());
         assertThat(BatchSettings.fromJson(a.toJson())).isEqualTo(a);
+    }
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void idsThatDifferOnlyInCaseGetKeysThatDifferIgnoringCaseTheSameAtEveryRun() throws Exception {
+        Path catalogue = Files.writeString(dir.resolve("c.csv"),
+                "id,prompt\nNB-1,a\nnb-1,b\nNB-2,c\nSku.3,d\nsku.3,e\nSKU.3,f\nplain,g\n");
+        BatchSettings batch = new BatchSettings("c", catalogue.toString(), "ab12", 7, CatalogueFormat.defaults(),
+                "liangxin", null, RequestDefaults.none(), "file:/out");
+
+        Set<String> collisions = ObjectKeys.caseCollisions(batch);
+
+        List<String> ids = List.of("NB-1", "nb-1", "NB-2", "Sku.3", "sku.3", "SKU.3", "plain");
+        List<String> keys = ids.stream().map(id -> ObjectKeys.imageStem("b", id, collisions)).toList();
+        Set<String> folded = new HashSet<>();
+        keys.forEach(k -> assertThat(folded.add(k.toLowerCase(Locale.ROOT))).as("unique ignoring case: %s", k).isTrue());
+        // ids that collide with no other keep their plain key
+        assertThat(ObjectKeys.imageStem("b", "NB-2", collisions)).isEqualTo("b/NB-2");
+        assertThat(ObjectKeys.imageStem("b", "plain", collisions)).isEqualTo("b/plain");
+        assertThat(ObjectKeys.imageStem("b", "NB-1", collisions)).matches("b/NB-1-[0-9a-f]{8}");
+        // deterministic: the same catalogue gives the same keys at every run and restart
+        assertThat(ids.stream().map(id -> ObjectKeys.imageStem("b", id, ObjectKeys.caseCollisions(batch))).toList())
+                .isEqualTo(keys);
+    }
+
+    @Test
+    void aSandboxRunIsAnotherBatchThanTheRealRunOfTheSameCatalogue() {
+        BatchSettings real = new BatchSettings("demo", "/x/cat.csv", "ab12", 10, CatalogueFormat.defaults(),
+                "liangxin", null, RequestDefaults.none(), "file:./output");
+        BatchSettings sandbox = real.asSandbox();
+
+        assertThat(sandbox.sandbox()).isTrue();
+        assertThat(sandbox.batchId()).isNotEqualTo(real.batchId());
+        assertThat(BatchSettings.fromJson(sandbox.toJson())).isEqualTo(sandbox);
+        assertThat(BatchSettings.fromJson(sandbox.toJson()).batchId()).isEqualTo(sandbox.batchId());
+        // settings stored before the flag existed read as a real batch, with the id they always had
+        String old = real.toJson().replace(",\"sandbox\":false", "").replace(",\"absoluteOutput\":null", "");
+        assertThat(old).doesNotContain("sandbox").doesNotContain("absoluteOutput");
+        assertThat(BatchSettings.fromJson(old)).isEqualTo(real);
+        assertThat(real.destination()).isEqualTo("file:./output");
     }
 }

@@ -295,6 +295,27 @@ abstract class TaskLedgerContract {
     }
 
     @Test
+    void anUndocumentedStatusWordOrCodeLongerThanItsColumnIsCutNotAFailedStep() {
+        String word = "STILL_THINKING_ABOUT_IT_".repeat(10);
+        String code = "E".repeat(400);
+        ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}");
+        ledger.markSubmitted(BATCH, 1, "task-1", T0, T0, T0 + 900_000);
+        ledger.markPolled(BATCH, 1, RowState.RUNNING, word, T0 + 5000);
+        assertThat(ledger.find(BATCH, 1).orElseThrow().providerState())
+                .hasSize(TaskLedger.PROVIDER_STATE_CHARS).startsWith("STILL_THINKING").endsWith("\u2026");
+
+        ledger.markFailed(BATCH, 1, word, code, "the provider said so");
+        LedgerEntry failed = ledger.find(BATCH, 1).orElseThrow();
+        assertThat(failed.state()).isEqualTo(RowState.FAILED);
+        assertThat(failed.errorCode()).hasSize(TaskLedger.ERROR_CODE_CHARS).startsWith("EEE");
+
+        ledger.insertIntent(BATCH, 2, "A2", "liangxin", "m", "p", "{}");
+        ledger.markSubmitted(BATCH, 2, "task-2", T0, T0, T0 + 900_000);
+        ledger.markSucceeded(BATCH, 2, word, "https://img.example/2.png");
+        assertThat(ledger.find(BATCH, 2).orElseThrow().providerState()).hasSize(TaskLedger.PROVIDER_STATE_CHARS);
+    }
+
+    @Test
     void aTaskIdIsRecordedOnlyForARowWhoseIntentIsInFlight() {
         ledger.insertRejected(BATCH, 1, "A1", null, null, "p", "bad");
         ledger.markSubmitted(BATCH, 1, "task-1", T0, T0, T0);
