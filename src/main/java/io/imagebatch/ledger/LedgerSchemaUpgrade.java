@@ -51,7 +51,11 @@ public class LedgerSchemaUpgrade implements InitializingBean {
             // retry-failed (issue 4)
             new AddedColumn("IB_BATCH", "RETRIES", "INT DEFAULT 0 NOT NULL"),
             // expired results (issue 4)
-            new AddedColumn("IB_TASK_LEDGER", "URL_REFRESHES", "INT DEFAULT 0 NOT NULL"));
+            new AddedColumn("IB_TASK_LEDGER", "URL_REFRESHES", "INT DEFAULT 0 NOT NULL"),
+            // fenced batch locks (TaskLedger#takeFence)
+            new AddedColumn("IB_BATCH", "LOCK_GENERATION", "BIGINT DEFAULT 0 NOT NULL"),
+            new AddedColumn("IB_BATCH", "LOCK_HOLDER", "VARCHAR(200)"),
+            new AddedColumn("IB_BATCH", "LOCK_SINCE", "BIGINT"));
 
     private final JdbcClient jdbc;
 
