@@ -264,7 +264,7 @@ public class TaskLedger {
                 .params(batchId, generation).query(Long.class).single();
         if (current == 0) {
             String reason = "batch " + batchId + ": another process took its lock (this process held generation "
-                    + generation + "), so this process writes nothing more for it and stops; the batch goes on"
+                    + generation + "), so this process sends nothing more for it and stops; the batch goes on"
                     + " in that process";
             revoked.putIfAbsent(batchId, reason);
             throw new LockLostException(batchId, reason);
