@@ -141,9 +141,9 @@ public final class ImageBatchCli {
             return switch (args[0]) {
                 case "run" -> run(RunOptions.parse(rest), out);
                 case "validate" -> validate(RunOptions.parse(rest), out);
-                case "restart" -> onBatch(rest, true, out, (c, o) -> c.restart(o.batchId(), out));
+                case "restart" -> onBatch(rest, true, out, (c, o) -> c.restart(o.batchId(), out), true);
                 case "retry-failed" -> onBatch(rest, true, out,
-                        (c, o) -> c.retryFailed(o.batchId(), o.includeUncertain(), out));
+                        (c, o) -> c.retryFailed(o.batchId(), o.includeUncertain(), out), true);
                 case "stop" -> onBatch(rest, true, out, (c, o) -> c.stop(o.batchId(), out));
                 case "status" -> onBatch(rest, false, out, (c, o) -> c.status(o.batchId(), out));
                 case "serve" -> serve(ServeOptions.parse(rest), out);
@@ -172,7 +172,8 @@ public final class ImageBatchCli {
                 out.println("Sandbox provider listening on " + sandboxProvider.baseUrl());
                 springArgs.addAll(sandboxArgs(sandboxProvider));
             }
-            return inContext(springArgs, out, context -> context.getBean(BatchRunner.class).run(settings, out));
+            return inContext(springArgs, out, context -> shared(context,
+                    () -> context.getBean(BatchRunner.class).run(settings, out)));
         } finally {
             if (sandboxProvider != null) {
                 sandboxProvider.close();
@@ -226,7 +227,7 @@ public final class ImageBatchCli {
                     scheduler.shutdown(timeout);
                 }, "imagebatch-serve-stop");
                 Runtime.getRuntime().addShutdownHook(hook);
-                try {
+                try (H2Sharing.Shared shared = H2Sharing.serve(context.getEnvironment().getProperty(DATASOURCE_URL))) {
                     scheduler.start(out);
                     out.printf("Listening on port %s: /actuator/health, /actuator/metrics, /actuator/prometheus,"
                             + " /callbacks/...; SIGTERM or Ctrl-C stops%n",
@@ -312,6 +313,12 @@ public final class ImageBatchCli {
 
     private static int onBatch(List<String> args, boolean batchRequired, PrintStream out,
             java.util.function.BiFunction<BatchCommands, BatchOptions, Integer> command) {
+        return onBatch(args, batchRequired, out, command, false);
+    }
+
+    /** {@link #onBatch}; {@code runsBatches}: the command runs a batch, and shares its H2 file meanwhile. */
+    private static int onBatch(List<String> args, boolean batchRequired, PrintStream out,
+            java.util.function.BiFunction<BatchCommands, BatchOptions, Integer> command, boolean runsBatches) {
         String batchId = null;
         boolean includeUncertain = false;
         List<String> springArgs = new ArrayList<>();
@@ -332,7 +339,9 @@ public final class ImageBatchCli {
             throw new UsageException("give the batch id (status lists the batches)");
         }
         BatchOptions options = new BatchOptions(batchId, includeUncertain, springArgs);
-        return inContext(springArgs, out, context -> command.apply(context.getBean(BatchCommands.class), options));
+        return inContext(springArgs, out, context -> runsBatches
+                ? shared(context, () -> command.apply(context.getBean(BatchCommands.class), options))
+                : command.apply(context.getBean(BatchCommands.class), options));
     }
 
     /**
@@ -381,6 +390,16 @@ public final class ImageBatchCli {
         }
     }
 
+    /**
+     * Runs a command that runs batches while its H2 database file, if it has one, is served to the other
+     * commands of this machine ({@link H2Sharing}): {@code status} and {@code stop} reach a running batch.
+     */
+    private static int shared(ConfigurableApplicationContext context, java.util.function.IntSupplier command) {
+        try (H2Sharing.Shared shared = H2Sharing.serve(context.getEnvironment().getProperty(DATASOURCE_URL))) {
+            return command.getAsInt();
+        }
+    }
+
     private static String rootMessage(Throwable e) {
         Throwable cause = e;
         while (cause.getCause() != null && cause.getCause() != cause) {
@@ -410,6 +429,13 @@ public final class ImageBatchCli {
     static void crashSafeH2(ConfigurableApplicationContext context) {
         ConfigurableEnvironment environment = context.getEnvironment();
         String url = environment.getProperty(DATASOURCE_URL);
+        java.util.Optional<String> remote = H2Sharing.remoteUrl(url);
+        if (remote.isPresent()) {
+            // another command runs a batch on this H2 file and serves it (H2Sharing): reach it through that one
+            environment.getPropertySources().addFirst(new MapPropertySource("imagebatch-shared-h2",
+                    Map.of(DATASOURCE_URL, remote.get())));
+            return;
+        }
         String safe = crashSafeH2Url(url);
         if (safe != null && !safe.equals(url)) {
             environment.getPropertySources().addFirst(new MapPropertySource("imagebatch-crash-safe-h2",
