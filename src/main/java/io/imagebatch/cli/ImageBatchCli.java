@@ -377,6 +377,13 @@ public final class ImageBatchCli {
         } catch (RuntimeException e) {
             // a setting Spring cannot bind or a database it cannot open: say what, exit 2, no stack trace
             shutdown.release();
+            if (h2FileInUse(e)) {
+                // another command has the H2 file open and does not serve it (H2Sharing): it ends soon, so this
+                // is not a configuration error; the same command again gets through
+                out.println("imagebatch: the H2 database file is in use by another imagebatch command right now;"
+                        + " run this one again in a moment");
+                return FAILED;
+            }
             out.println("imagebatch: cannot start: " + rootMessage(e));
             return USAGE;
         }
@@ -398,6 +405,18 @@ public final class ImageBatchCli {
         try (H2Sharing.Shared shared = H2Sharing.serve(context.getEnvironment().getProperty(DATASOURCE_URL))) {
             return command.getAsInt();
         }
+    }
+
+    /** @return whether H2 refused to open its database file because another process has it open (90020) */
+    private static boolean h2FileInUse(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException sql
+                    && sql.getErrorCode() == H2FileInUseFailureAnalyzer.DATABASE_ALREADY_OPEN
+                    && sql.getClass().getName().startsWith("org.h2.")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String rootMessage(Throwable e) {

@@ -92,6 +92,25 @@ class RunningBatchOnH2Test {
         }
     }
 
+    @Test
+    void aCommandThatFindsTheH2FileOpenInAProcessThatDoesNotServeItExitsWithOneLineAndCode1() throws Exception {
+        // an H2 shell of another program holds the database file open, waiting for input
+        Process shell = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), "org.h2.tools.Shell", "-url",
+                "jdbc:h2:file:" + work.resolve("db/imagebatch").toAbsolutePath(), "-user", "sa")
+                .redirectErrorStream(true).redirectOutput(work.resolve("shell.log").toFile()).start();
+        try {
+            awaitUntil(() -> Files.exists(work.resolve("db/imagebatch.mv.db")) || !shell.isAlive());
+            CliRun status = CliRun.command(work, "status");
+            assertThat(status.exitCode()).isEqualTo(ImageBatchCli.FAILED);
+            assertThat(status.output().strip()).isEqualTo("imagebatch: the H2 database file is in use by another"
+                    + " imagebatch command right now; run this one again in a moment");
+        } finally {
+            shell.destroyForcibly();
+            shell.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
     private List<String> runArgs(SandboxProvider sandbox) {
         List<String> args = new ArrayList<>(SampleCatalogue.options());
         args.addAll(List.of("--output", "file:" + work.resolve("out"),
