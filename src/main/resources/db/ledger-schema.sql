@@ -14,12 +14,18 @@
 -- CALLBACK_TOKEN (issue 3): a random per-batch token (256 bits, hex) in the callback URL; kept so that tasks
 -- created before a restart can still call back. RETRIES (issue 4): the number of retry rounds of the batch
 -- (each is a job instance).
+-- LOCK_GENERATION: the fencing token of the batch's lock, one more at every acquisition; the ledger refuses the
+-- writes of a process that holds an older one (io.imagebatch.ledger.TaskLedger#takeFence). LOCK_HOLDER and
+-- LOCK_SINCE: who took it last ("pid 1234 on host") and when (epoch ms), for the message of a second run.
 CREATE TABLE IF NOT EXISTS IB_BATCH (
     BATCH_ID        VARCHAR(160) NOT NULL PRIMARY KEY,
     SETTINGS        VARCHAR      NOT NULL,
     CREATED_AT      BIGINT       NOT NULL,
     CALLBACK_TOKEN  VARCHAR(64),
-    RETRIES         INT          DEFAULT 0 NOT NULL
+    RETRIES         INT          DEFAULT 0 NOT NULL,
+    LOCK_GENERATION BIGINT       DEFAULT 0 NOT NULL,
+    LOCK_HOLDER     VARCHAR(200),
+    LOCK_SINCE      BIGINT
 );
 
 -- One line per catalogue row of a batch. Keyed by row number, which is stable for a catalogue of a given

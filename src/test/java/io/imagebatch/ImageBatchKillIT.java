@@ -364,6 +364,56 @@ class ImageBatchKillIT {
         }
     }
 
+    // ---- a lock lost mid-run ----
+
+    /**
+     * A run paused (SIGSTOP) past its lock's time to live while it submits: on the database's clock the lock
+     * expired, so when it resumes it must notice, send nothing more, and end STOPPED (exit 1); the same command
+     * then finishes the batch. (On H2 the paused process also serves the database, so no second process can run
+     * the batch during the pause itself; the takeover during the pause is LockLossTest's, on H2 and PostgreSQL.)
+     */
+    @Test
+    void aRunPausedPastItsLockTtlStopsOnResumingAndTheNextRunFinishesTheBatch() throws Exception {
+        Path dir = fresh(WORK.resolve("lock-lost"));
+        Catalogue catalogue = Catalogue.write(dir.resolve("catalogue.csv"), 24, new Random(7));
+        SandboxSettings settings = SandboxSettings.defaults().withSeed(7).withFailureRate(0)
+                .withGenerationTime(Duration.ofMillis(500), Duration.ofMillis(1500));
+        try (SandboxProvider sandbox = SandboxProvider.start(settings)) {
+            List<String> run = runCommand(dir, catalogue.path(), sandbox.baseUrl());
+            List<String> slow = new ArrayList<>(run);
+            slow.add("--imagebatch.providers.liangxin.requests-per-second=2");
+            String firstOutput;
+            try (Child child = Child.start(slow, dir)) {
+                assertTrue(child.awaitLine(line -> line.contains("Executing step: [submit]"), RUN_TIMEOUT),
+                        () -> "the run never reached the submit step:\n" + child.output());
+                // held back twice the lock's ttl (3 s): its renewal cannot happen in time, whatever the load
+                child.pause(Duration.ofSeconds(6));
+                Integer exit = child.awaitExit(RUN_TIMEOUT);
+                firstOutput = child.output();
+                assertEquals(1, exit, firstOutput);
+            }
+            String batchId = batchId(firstOutput);
+            assertTrue(firstOutput.contains("Batch " + batchId + " STOPPED"), firstOutput);
+            assertTrue(firstOutput.contains("was lost"), firstOutput);
+
+            String secondOutput;
+            try (Child child = Child.start(run, dir)) {
+                Integer exit = child.awaitExit(RUN_TIMEOUT);
+                secondOutput = child.output();
+                assertEquals(0, exit, secondOutput);
+            }
+            Outcome outcome = check(0, dir, batchId, catalogue, sandbox, firstOutput + secondOutput);
+            assertEquals(0, outcome.duplicateCreates());
+            assertEquals(0, outcome.lostRows());
+            assertEquals(catalogue.rows().size(), outcome.rows());
+            String summary = String.format("lock lost mid-run: 2 runs, %d rows (%s), %d duplicate creates, %d lost"
+                    + " rows", outcome.rows(), outcome.statusCounts(), outcome.duplicateCreates(), outcome.lostRows());
+            synchronized (SUMMARIES) {
+                SUMMARIES.add(summary);
+            }
+        }
+    }
+
     // ---- the child process ----
 
     /**
@@ -567,6 +617,20 @@ class ImageBatchKillIT {
                 process.toHandle().destroyForcibly();
             } else {
                 process.toHandle().destroy();
+            }
+        }
+
+        /**
+         * Stops the process (SIGSTOP) for {@code pause}, then lets it go on (SIGCONT): a process held back, as by
+         * a long GC pause or a frozen VM.
+         */
+        void pause(Duration pause) throws IOException, InterruptedException {
+            String pid = String.valueOf(process.pid());
+            assertEquals(0, new ProcessBuilder("kill", "-STOP", pid).inheritIO().start().waitFor());
+            try {
+                Thread.sleep(pause.toMillis());
+            } finally {
+                assertEquals(0, new ProcessBuilder("kill", "-CONT", pid).inheritIO().start().waitFor());
             }
         }
 

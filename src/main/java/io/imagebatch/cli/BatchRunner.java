@@ -120,13 +120,50 @@ public class BatchRunner {
             lock = locks.tryLock(BatchLocks.batchKey(batchId), wait);
         }
         if (lock.isEmpty()) {
-            out.printf("Batch %s is being run by another process now; nothing was started here. Run the same command"
-                    + " again once it has ended.%n", batchId);
+            out.println(runningElsewhere(batchId));
             return 1;
         }
         try (BatchLocks.Held held = lock.get()) {
-            return runLocked(settings, batchId, out);
+            // fencing: every ledger write of this run carries the lock's new generation, and none is made once
+            // the lock is lost (README.md, Running nightly)
+            ledger.takeFence(batchId, thisProcess());
+            held.onLost(reason -> ledger.revokeFence(batchId, "batch " + batchId + ": " + reason + "; this process"
+                    + " sends nothing more for it and stops (run the same command again to resume it)"));
+            try {
+                return runLocked(settings, batchId, out);
+            } finally {
+                ledger.releaseFence(batchId);
+            }
         }
+    }
+
+    /**
+     * The one line a {@code run} prints when another process holds the batch's lock, from what that process
+     * recorded when it took it ({@link TaskLedger#lockHolder}).
+     *
+     * @param batchId the batch
+     * @return {@code Batch X is running in pid P on HOST since T (UTC); nothing was started here. ...}
+     */
+    String runningElsewhere(String batchId) {
+        String who = ledger.lockHolder(batchId)
+                .map(h -> "in " + h.process() + " since " + java.time.Instant.ofEpochMilli(h.sinceMillis())
+                        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+                .orElse("in another process");
+        return "Batch " + batchId + " is running " + who + "; nothing was started here. Run the same command again"
+                + " once it has ended.";
+    }
+
+    /** @return this process, as the batch lock's holder: {@code pid 1234 on host} */
+    static String thisProcess() {
+        String host = System.getenv("HOSTNAME");
+        if (host == null || host.isBlank()) {
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                host = "this machine";
+            }
+        }
+        return "pid " + ProcessHandle.current().pid() + " on " + host;
     }
 
     /** {@link #run} under the batch's lock. */
@@ -196,7 +233,10 @@ public class BatchRunner {
         // the cause, not the downstream steps that ended because of it
         List<Throwable> failures = execution.getAllFailureExceptions().stream()
                 .filter(f -> !(rootOf(f) instanceof PipelineState.UpstreamStepEndedException)).toList();
-        String reason = execution.getStatus() == BatchStatus.STOPPED ? "a stop was requested (stop command or SIGTERM)"
+        String reason = failures.stream().anyMatch(io.imagebatch.ledger.LockLostException::isCauseOf)
+                ? rootMessage(failures.stream().filter(io.imagebatch.ledger.LockLostException::isCauseOf).findFirst()
+                        .orElseThrow())
+                : execution.getStatus() == BatchStatus.STOPPED ? "a stop was requested (stop command or SIGTERM)"
                 : failures.isEmpty() ? execution.getExitStatus().getExitDescription()
                 : rootMessage(failures.get(0));
         out.printf("  stopped because: %s%n  Run the same command again to resume the batch where it stopped.%n",

@@ -149,10 +149,10 @@ public final class ImageBatchCli {
             return switch (args[0]) {
                 case "run" -> run(RunOptions.parse(rest), out);
                 case "validate" -> validate(RunOptions.parse(rest), out);
-                case "restart" -> onBatch(rest, true, out, (c, o) -> c.restart(o.batchId(), out));
+                case "restart" -> onBatch(rest, true, out, (c, o) -> c.restart(o.batchId(), out), true);
                 case "retry-failed" -> onBatch(rest, true, out,
                         (c, o) -> c.retryFailed(o.batchId(), o.includeUncertain(),
-                                rest.contains(BatchCommands.INCLUDE_REJECTED), out));
+                                rest.contains(BatchCommands.INCLUDE_REJECTED), out), true);
                 case "stop" -> onBatch(rest, true, out, (c, o) -> c.stop(o.batchId(), out));
                 case "status" -> onBatch(rest, false, out, (c, o) -> c.status(o.batchId(), out));
                 case "serve" -> serve(ServeOptions.parse(rest), out);
@@ -181,7 +181,8 @@ public final class ImageBatchCli {
                 out.println("Sandbox provider listening on " + sandboxProvider.baseUrl());
                 springArgs.addAll(sandboxArgs(sandboxProvider));
             }
-            return inContext(springArgs, out, context -> context.getBean(BatchRunner.class).run(settings, out));
+            return inContext(springArgs, out, context -> shared(context,
+                    () -> context.getBean(BatchRunner.class).run(settings, out)));
         } finally {
             if (sandboxProvider != null) {
                 sandboxProvider.close();
@@ -237,7 +238,7 @@ public final class ImageBatchCli {
                     scheduler.shutdown(timeout);
                 }, "imagebatch-serve-stop");
                 Runtime.getRuntime().addShutdownHook(hook);
-                try {
+                try (H2Sharing.Shared shared = H2Sharing.serve(context.getEnvironment().getProperty(DATASOURCE_URL))) {
                     scheduler.start(out);
                     out.printf("Listening on port %s: /actuator/health, /actuator/metrics, /actuator/prometheus,"
                             + " /callbacks/...; SIGTERM or Ctrl-C stops%n",
@@ -328,6 +329,12 @@ public final class ImageBatchCli {
 
     private static int onBatch(List<String> args, boolean batchRequired, PrintStream out,
             java.util.function.BiFunction<BatchCommands, BatchOptions, Integer> command) {
+        return onBatch(args, batchRequired, out, command, false);
+    }
+
+    /** {@link #onBatch}; {@code runsBatches}: the command runs a batch, and shares its H2 file meanwhile. */
+    private static int onBatch(List<String> args, boolean batchRequired, PrintStream out,
+            java.util.function.BiFunction<BatchCommands, BatchOptions, Integer> command, boolean runsBatches) {
         String batchId = null;
         boolean includeUncertain = false;
         List<String> springArgs = new ArrayList<>();
@@ -350,7 +357,9 @@ public final class ImageBatchCli {
             throw new UsageException("give the batch id (status lists the batches)");
         }
         BatchOptions options = new BatchOptions(batchId, includeUncertain, springArgs);
-        return inContext(springArgs, out, context -> command.apply(context.getBean(BatchCommands.class), options));
+        return inContext(springArgs, out, context -> runsBatches
+                ? shared(context, () -> command.apply(context.getBean(BatchCommands.class), options))
+                : command.apply(context.getBean(BatchCommands.class), options));
     }
 
     /**
@@ -386,6 +395,13 @@ public final class ImageBatchCli {
         } catch (RuntimeException e) {
             // a setting Spring cannot bind or a database it cannot open: say what, exit 2, no stack trace
             shutdown.release();
+            if (h2FileInUse(e)) {
+                // another command has the H2 file open and does not serve it (H2Sharing): it ends soon, so this
+                // is not a configuration error; the same command again gets through
+                out.println("imagebatch: the H2 database file is in use by another imagebatch command right now;"
+                        + " run this one again in a moment");
+                return FAILED;
+            }
             out.println("imagebatch: cannot start: " + rootMessage(e));
             return USAGE;
         }
@@ -397,6 +413,28 @@ public final class ImageBatchCli {
         } finally {
             shutdown.release();
         }
+    }
+
+    /**
+     * Runs a command that runs batches while its H2 database file, if it has one, is served to the other
+     * commands of this machine ({@link H2Sharing}): {@code status} and {@code stop} reach a running batch.
+     */
+    private static int shared(ConfigurableApplicationContext context, java.util.function.IntSupplier command) {
+        try (H2Sharing.Shared shared = H2Sharing.serve(context.getEnvironment().getProperty(DATASOURCE_URL))) {
+            return command.getAsInt();
+        }
+    }
+
+    /** @return whether H2 refused to open its database file because another process has it open (90020) */
+    private static boolean h2FileInUse(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException sql
+                    && sql.getErrorCode() == H2FileInUseFailureAnalyzer.DATABASE_ALREADY_OPEN
+                    && sql.getClass().getName().startsWith("org.h2.")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String rootMessage(Throwable e) {
@@ -428,6 +466,13 @@ public final class ImageBatchCli {
     static void crashSafeH2(ConfigurableApplicationContext context) {
         ConfigurableEnvironment environment = context.getEnvironment();
         String url = environment.getProperty(DATASOURCE_URL);
+        java.util.Optional<String> remote = H2Sharing.remoteUrl(url);
+        if (remote.isPresent()) {
+            // another command runs a batch on this H2 file and serves it (H2Sharing): reach it through that one
+            environment.getPropertySources().addFirst(new MapPropertySource("imagebatch-shared-h2",
+                    Map.of(DATASOURCE_URL, remote.get())));
+            return;
+        }
         String safe = crashSafeH2Url(url);
         if (safe != null && !safe.equals(url)) {
             environment.getPropertySources().addFirst(new MapPropertySource("imagebatch-crash-safe-h2",

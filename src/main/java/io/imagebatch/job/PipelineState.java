@@ -49,8 +49,17 @@ public class PipelineState implements StepExecutionListener, JobExecutionListene
         ended.remove(jobExecution.getId());
     }
 
+    /**
+     * Records how the step ended. A step that ended because its batch's lock was lost
+     * ({@link io.imagebatch.ledger.LockLostException}: the ledger refused its writes) ends STOPPED, not FAILED:
+     * the batch is not broken, another process runs it, and a later run resumes it (README.md, Running nightly).
+     */
     @Override
     public ExitStatus afterStep(StepExecution stepExecution) {
+        if (stepExecution.getStatus() == BatchStatus.FAILED && stepExecution.getFailureExceptions().stream()
+                .anyMatch(io.imagebatch.ledger.LockLostException::isCauseOf)) {
+            stepExecution.setStatus(BatchStatus.STOPPED);
+        }
         ended.computeIfAbsent(stepExecution.getJobExecutionId(), id -> new ConcurrentHashMap<>())
                 .put(stepExecution.getStepName(), stepExecution.getStatus());
         return null;

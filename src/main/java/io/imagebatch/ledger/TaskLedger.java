@@ -65,6 +65,10 @@ public class TaskLedger {
     private final Clock clock;
     private final MeterRegistry meters;
     private final Counter bytesStored;
+    /** The lock generation (fencing token) this process holds, per batch it runs; see {@link #takeFence}. */
+    private final Map<String, Long> fences = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Batches whose lock this process lost, with why: their writes are refused without asking the database. */
+    private final Map<String, String> revoked = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * A ledger without metrics (they go to a private registry).
@@ -175,6 +179,104 @@ public class TaskLedger {
                 .query(String.class).optional();
     }
 
+    // ---- fencing (the batch lock's generation) ----
+
+    /**
+     * Called right after this process took the batch's lock ({@code io.imagebatch.lock.BatchLocks}): makes the
+     * lock's generation one more ({@code IB_BATCH.LOCK_GENERATION}), records who holds it, and from now on every
+     * ledger write of this process for the batch carries that generation. A write is refused
+     * ({@link LockLostException}, nothing committed) once the batch's generation in the database is another one,
+     * that is once another process has taken the lock since: the fencing of README.md (Running nightly). Writes
+     * for batches this process holds no fence for are not checked ({@code status}, {@code retry-failed}'s
+     * preparation, tests).
+     *
+     * @param batchId a batch recorded with {@link #recordBatch}
+     * @param holder  who holds the lock, for the message of a second run, e.g. {@code pid 1234 on host}; at most
+     *                200 characters, never a secret
+     * @return the generation this process now holds (1 for the batch's first lock)
+     * @throws IllegalArgumentException when the batch is unknown
+     */
+    public long takeFence(String batchId, String holder) {
+        Long generation = ownTransaction.execute(tx -> {
+            int updated = jdbc.sql("UPDATE IB_BATCH SET LOCK_GENERATION = LOCK_GENERATION + 1, LOCK_HOLDER = ?,"
+                            + " LOCK_SINCE = ? WHERE BATCH_ID = ?")
+                    .params(holder.length() > 200 ? holder.substring(0, 200) : holder, now(), batchId).update();
+            if (updated == 0) {
+                throw new IllegalArgumentException("no batch " + batchId + " in this database");
+            }
+            return jdbc.sql("SELECT LOCK_GENERATION FROM IB_BATCH WHERE BATCH_ID = ?").param(batchId)
+                    .query(Long.class).single();
+        });
+        revoked.remove(batchId);
+        fences.put(batchId, generation);
+        return generation;
+    }
+
+    /**
+     * The lock of the batch is lost (its renewal failed): from now on every write of this process for the batch
+     * is refused at once ({@link LockLostException} with {@code reason}), without asking the database, so that
+     * no create is sent after this call. A batch without a fence here is left alone.
+     *
+     * @param batchId the batch
+     * @param reason  why, as the refused writes' message; names the batch, never a secret
+     */
+    public void revokeFence(String batchId, String reason) {
+        if (fences.containsKey(batchId)) {
+            revoked.put(batchId, reason);
+        }
+    }
+
+    /** Forgets the batch's fence (this process released the lock): its writes are no longer checked. */
+    public void releaseFence(String batchId) {
+        fences.remove(batchId);
+        revoked.remove(batchId);
+    }
+
+    /** @return who took the batch's lock last, and when; empty for an unknown batch or one never locked */
+    public Optional<LockHolder> lockHolder(String batchId) {
+        return jdbc.sql("SELECT LOCK_HOLDER, LOCK_SINCE, LOCK_GENERATION FROM IB_BATCH WHERE BATCH_ID = ?"
+                        + " AND LOCK_SINCE IS NOT NULL")
+                .param(batchId).query((rs, i) -> new LockHolder(rs.getString(1), rs.getLong(2), rs.getLong(3)))
+                .optional();
+    }
+
+    /**
+     * Refuses a write for a fenced batch whose lock this process lost or no longer holds; called in the write's
+     * own transaction, before its statement. The batch is found among the statement's parameters, so that every
+     * write through {@link #update} is fenced without naming its batch twice.
+     */
+    private void checkFence(Object... params) {
+        if (fences.isEmpty()) {
+            return;
+        }
+        for (Object param : params) {
+            if (param instanceof String batchId && fences.containsKey(batchId)) {
+                checkFence(batchId);
+                return;
+            }
+        }
+    }
+
+    private void checkFence(String batchId) {
+        Long generation = fences.get(batchId);
+        if (generation == null) {
+            return;
+        }
+        String lost = revoked.get(batchId);
+        if (lost != null) {
+            throw new LockLostException(batchId, lost);
+        }
+        long current = jdbc.sql("SELECT COUNT(*) FROM IB_BATCH WHERE BATCH_ID = ? AND LOCK_GENERATION = ?")
+                .params(batchId, generation).query(Long.class).single();
+        if (current == 0) {
+            String reason = "batch " + batchId + ": another process took its lock (this process held generation "
+                    + generation + "), so this process sends nothing more for it and stops; the batch goes on"
+                    + " in that process";
+            revoked.putIfAbsent(batchId, reason);
+            throw new LockLostException(batchId, reason);
+        }
+    }
+
     // ---- submit step ----
 
     /**
@@ -256,7 +358,7 @@ public class TaskLedger {
      */
     public boolean claimPending(String batchId, long rowNum) {
         int[] updated = {0};
-        write(() -> updated[0] = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTING', UPDATED_AT = ?"
+        write(() -> updated[0] = checkedFence(batchId).sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTING', UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
                 .params(now(), batchId, rowNum).update());
         return updated[0] > 0;
@@ -760,6 +862,7 @@ public class TaskLedger {
     private boolean insert(String batchId, long rowNum, String rowId, RowState state, String provider,
             String model, String prompt, String request, String error) {
         Boolean inserted = ownTransaction.execute(tx -> {
+            checkFence(batchId);
             try {
                 jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, ROW_ID, STATE, PROVIDER, MODEL, PROMPT,"
                                 + " REQUEST, ERROR, UPDATED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
@@ -788,8 +891,17 @@ public class TaskLedger {
     /** @return the number of rows the statement changed */
     private int update(String sql, Object... params) {
         int[] changed = {0};
-        write(() -> changed[0] = jdbc.sql(sql).params(params).update());
+        write(() -> {
+            checkFence(params);
+            changed[0] = jdbc.sql(sql).params(params).update();
+        });
         return changed[0];
+    }
+
+    /** @return the JDBC client, after {@link #checkFence(String)} for the batch */
+    private JdbcClient checkedFence(String batchId) {
+        checkFence(batchId);
+        return jdbc;
     }
 
     /** Counts a row that reached {@code state} now ({@value ImageBatchMetrics#ROWS}); a repeated write counts not. */

@@ -26,6 +26,13 @@ import org.springframework.stereotype.Component;
  * so. While held, a lock is renewed every third of its time to live ({@link LockProperties#ttl()}) by a
  * background thread; a process that dies without releasing its locks loses them when that time has passed. Keys
  * are free text ({@link #batchKey}, {@link #jobKey}); the database holds a UUID derived from each.
+ *
+ * <p>A lock is fenced: its expiry is judged on the database's clock ({@link DatabaseClockLockRepository}), and a
+ * holder that cannot renew it in time loses it at once ({@link Held#onLost}): when the database answers that it
+ * is not this process's any more (expired, or taken by another process), or when renewals have failed for two
+ * thirds of the time to live (the database away: another process may take it soon after). Whoever holds a lost
+ * lock must stop what it does under it; the ledger refuses its writes from then on
+ * ({@code TaskLedger#revokeFence}, README.md, Running nightly).
  */
 @Component
 public class BatchLocks implements DisposableBean {
@@ -117,17 +124,29 @@ public class BatchLocks implements DisposableBean {
         return Optional.of(h);
     }
 
-    private void renewAll() {
+    /** Renews every held lock; one that cannot be renewed in time is lost ({@link Held#onLost}). */
+    void renewAll() {
         for (Held h : held.values()) {
+            String lost;
             try {
-                if (!repository.renew(UUIDConverter.getUUID(h.key).toString(), ttl)) {
-                    log.error("The lock {} was lost (it expired before it could be renewed): another process may"
-                            + " now take it", h.key);
+                if (repository.renew(UUIDConverter.getUUID(h.key).toString(), ttl)) {
+                    h.renewedAt = System.nanoTime();
+                    continue;
                 }
+                lost = "its time to live (" + ttl.toMillis() + " ms) passed on the database's clock before it"
+                        + " could be renewed, or another process took it";
             } catch (RuntimeException e) {
-                // the database is away for a moment; the next renewal tries again well before the lock expires
-                log.warn("Could not renew the lock {}: {}", h.key, e.getMessage());
+                long since = System.nanoTime() - h.renewedAt;
+                if (since < ttl.toNanos() * 2 / 3) {
+                    // the database is away for a moment; the next renewal tries again before the lock expires
+                    log.warn("Could not renew the lock {}: {}", h.key, e.getMessage());
+                    continue;
+                }
+                lost = "it could not be renewed for " + since / 1_000_000 + " ms (" + e.getMessage()
+                        + "), so another process may take it";
             }
+            log.error("The lock {} was lost: {}", h.key, lost);
+            h.lose("the lock " + h.key + " was lost: " + lost);
         }
     }
 
@@ -142,10 +161,48 @@ public class BatchLocks implements DisposableBean {
 
         private final String key;
         private final DistributedLock lock;
+        /** System.nanoTime() of the last renewal (or the acquisition). */
+        private volatile long renewedAt = System.nanoTime();
+        private final java.util.List<java.util.function.Consumer<String>> lostListeners =
+                new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile String lostReason;
 
         private Held(String key, DistributedLock lock) {
             this.key = key;
             this.lock = lock;
+        }
+
+        /**
+         * Registers what to do when the lock is lost (see {@link BatchLocks}): called once, on the renewal
+         * thread, with why (names the lock's key; never a secret); at once when the lock is lost already.
+         *
+         * @param listener stops the work done under the lock; should return quickly and not throw
+         */
+        public void onLost(java.util.function.Consumer<String> listener) {
+            lostListeners.add(listener);
+            String reason = lostReason;
+            if (reason != null && lostListeners.remove(listener)) {
+                listener.accept(reason);
+            }
+        }
+
+        /** @return whether the lock was lost while held */
+        public boolean lost() {
+            return lostReason != null;
+        }
+
+        private void lose(String reason) {
+            held.remove(key, this);
+            lostReason = reason;
+            for (java.util.function.Consumer<String> listener : lostListeners) {
+                if (lostListeners.remove(listener)) {
+                    try {
+                        listener.accept(reason);
+                    } catch (RuntimeException e) {
+                        log.warn("Stopping the work under the lost lock {}: {}", key, e.getMessage());
+                    }
+                }
+            }
         }
 
         /** @return the lock's key */

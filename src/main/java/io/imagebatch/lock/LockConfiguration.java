@@ -21,8 +21,9 @@ public class LockConfiguration {
     static final String REGION = "imagebatch";
 
     /**
-     * The lock table's client. Each context gets its own random client id, so two processes (or two contexts
-     * in one JVM) never take each other's locks for their own.
+     * The lock table's client, judging expiry on the database's clock ({@link DatabaseClockLockRepository}). Each
+     * context gets its own random client id, so two processes (or two contexts in one JVM) never take each
+     * other's locks for their own.
      *
      * @param dataSource         the job repository's database
      * @param transactionManager its transaction manager
@@ -31,7 +32,7 @@ public class LockConfiguration {
     @Bean
     DefaultLockRepository imagebatchLockRepository(DataSource dataSource,
             PlatformTransactionManager transactionManager) {
-        DefaultLockRepository repository = new DefaultLockRepository(dataSource);
+        DefaultLockRepository repository = new DatabaseClockLockRepository(dataSource);
         repository.setRegion(REGION);
         repository.setTransactionManager(transactionManager);
         if (isPostgreSql(dataSource)) {

@@ -101,7 +101,7 @@ abstract class TaskLedgerContract {
         assertThat(ledger.batchSettings(BATCH)).contains("{}");
         assertThat(ledger.find(BATCH, 1)).isPresent();
         assertThat(columns("IB_BATCH")).containsExactly("BATCH_ID", "SETTINGS", "CREATED_AT", "CALLBACK_TOKEN",
-                "RETRIES");
+                "RETRIES", "LOCK_GENERATION", "LOCK_HOLDER", "LOCK_SINCE");
         assertThat(columns("IB_TASK_LEDGER")).hasSize(27).startsWith("BATCH_ID", "ROW_NUM", "ROW_ID", "STATE")
                 .endsWith("UPDATED_AT", "URL_REFRESHES", "FAILURE_KIND", "CREATE_WINDOW_START", "CREATE_WINDOW_END");
         assertThat(columns("IB_TASK_ATTEMPT")).hasSize(9);
@@ -120,12 +120,13 @@ abstract class TaskLedgerContract {
         assertThat(columns("IB_BATCH")).doesNotContain("CALLBACK_TOKEN", "RETRIES");
 
         assertThat(applySchema()).containsExactly("IB_BATCH.CALLBACK_TOKEN", "IB_BATCH.RETRIES",
+                "IB_BATCH.LOCK_GENERATION", "IB_BATCH.LOCK_HOLDER", "IB_BATCH.LOCK_SINCE",
                 "IB_TASK_LEDGER.URL_REFRESHES", "IB_TASK_LEDGER.FAILURE_KIND", "IB_TASK_LEDGER.CREATE_WINDOW_START",
                 "IB_TASK_LEDGER.CREATE_WINDOW_END");
         assertThat(applySchema()).isEmpty();
 
         assertThat(columns("IB_BATCH")).containsExactly("BATCH_ID", "SETTINGS", "CREATED_AT", "CALLBACK_TOKEN",
-                "RETRIES");
+                "RETRIES", "LOCK_GENERATION", "LOCK_HOLDER", "LOCK_SINCE");
         assertThat(columns("IB_TASK_LEDGER")).hasSize(27).endsWith("FAILURE_KIND", "CREATE_WINDOW_START",
                 "CREATE_WINDOW_END");
         // the old lines read as new ones, with the new columns' defaults
@@ -178,6 +179,59 @@ abstract class TaskLedgerContract {
             }
             return names;
         });
+    }
+
+    // ---- fencing: the batch lock's generation ----
+
+    @Test
+    void aStaleLockHoldersWritesAreRefusedOnceAnotherProcessTookTheLock() {
+        ledger.recordBatch(BATCH, "{}");
+        assertThat(ledger.takeFence(BATCH, "pid 1 on a")).isEqualTo(1);
+        ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}");
+        ledger.insertIntent(BATCH, 2, "A2", "liangxin", "m", "p", "{}");
+
+        // another process (its own ledger on the same database) takes the batch's lock
+        TaskLedger other = new TaskLedger(jdbc, transactions, clock);
+        assertThat(other.takeFence(BATCH, "pid 2 on b")).isEqualTo(2);
+        other.markUncertain(BATCH, 1, "its run died mid-call");
+
+        // the first one's writes carry generation 1: refused, nothing committed, of any kind
+        assertThatThrownBy(() -> ledger.markSubmitted(BATCH, 2, "task-2", T0, T0, T0))
+                .isInstanceOf(LockLostException.class).hasMessageContaining(BATCH);
+        assertThatThrownBy(() -> ledger.insertIntent(BATCH, 3, "A3", "liangxin", "m", "p", "{}"))
+                .isInstanceOf(LockLostException.class);
+        assertThatThrownBy(() -> ledger.claimPending(BATCH, 2)).isInstanceOf(LockLostException.class);
+        assertThat(ledger.find(BATCH, 2).orElseThrow().state()).isEqualTo(RowState.SUBMITTING);
+        assertThat(ledger.find(BATCH, 3)).isEmpty();
+        // the new holder writes on, and so do processes that hold no fence for the batch (status, tests)
+        other.markSubmitted(BATCH, 2, "task-2b", T0, T0, T0);
+        new TaskLedger(jdbc, transactions, clock).markFailed(BATCH, 2, null, "x", "y");
+        assertThat(ledger.find(BATCH, 2).orElseThrow().state()).isEqualTo(RowState.FAILED);
+        assertThat(other.lockHolder(BATCH).orElseThrow())
+                .extracting(LockHolder::process, LockHolder::sinceMillis, LockHolder::generation)
+                .containsExactly("pid 2 on b", T0, 2L);
+    }
+
+    @Test
+    void aLockLostLocallyRefusesEveryWriteAtOnceWithoutTheDatabase() {
+        ledger.recordBatch(BATCH, "{}");
+        ledger.recordBatch(OTHER, "{}");
+        ledger.takeFence(BATCH, "pid 1 on a");
+        ledger.takeFence(OTHER, "pid 1 on a");
+
+        ledger.revokeFence(BATCH, "batch " + BATCH + ": the lock could not be renewed");
+
+        assertThatThrownBy(() -> ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}"))
+                .isInstanceOf(LockLostException.class).hasMessage("batch " + BATCH + ": the lock could not be renewed");
+        assertThat(ledger.find(BATCH, 1)).isEmpty();
+        // the other batch's lock is held still
+        assertThat(ledger.insertIntent(OTHER, 1, "A1", "liangxin", "m", "p", "{}")).isTrue();
+        // taken again (a later run in this process): writes go on, with the new generation
+        assertThat(ledger.takeFence(BATCH, "pid 1 on a")).isEqualTo(2);
+        assertThat(ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}")).isTrue();
+        ledger.releaseFence(BATCH);
+        assertThat(ledger.lockHolder(OTHER)).isPresent();
+        assertThat(ledger.lockHolder("unknown-000000000000")).isEmpty();
     }
 
     // ---- batches ----
