@@ -172,7 +172,7 @@ class ContactSheetTest {
 
     /**
      * 100,000 rows: the page (tens of MB) is streamed to disk. The heap in use at the end of the writing,
-     * after a collection, has grown by far less than the page's size, so the page was never held in memory.
+     * after a collection, has grown by less than half the page's size, so the page was never held in memory.
      */
     @Test
     void aHundredThousandRowsAreStreamedNotHeld() throws Exception {
@@ -207,7 +207,9 @@ class ContactSheetTest {
         assertThat(thumbnails).isEqualTo(rows - rows / 1000);
         assertThat(size).isGreaterThan(50_000_000L);
         assertThat(probed[0]).as("the heap was measured while writing").isTrue();
-        assertThat(grown[0]).as("heap growth while writing a %d-byte page", size).isLessThan(size / 4);
+        // half the page: a page held in memory would take at least its size (Latin-1 strings), while what the
+        // writing may keep is bounded by H2's page cache (16 MB by default), which wider ledger lines fill more
+        assertThat(grown[0]).as("heap growth while writing a %d-byte page", size).isLessThan(size / 2);
 
         // the file itself: problems first, then every image once, in row order (scanned, not parsed: it is big)
         Pattern img = Pattern.compile("<img src=\"\\./SKU-(\\d+)\\.png\"");
