@@ -44,6 +44,20 @@ public final class OutsideText {
     }
 
     /**
+     * For a provider's short fields (a state word, an error code) as the ledger stores them.
+     *
+     * @param text     a text from outside, may be null
+     * @param maxChars the most characters returned, at least 4
+     * @return the text escaped ({@link #escape(String)}) and, when longer than {@code maxChars}, cut to
+     *         {@code maxChars - 3} characters followed by {@code ...}; null for null
+     */
+    public static String field(String text, int maxChars) {
+        String escaped = escape(text);
+        return escaped == null || escaped.length() <= maxChars ? escaped
+                : escaped.substring(0, Math.max(1, maxChars - 3)) + "...";
+    }
+
+    /**
      * Escapes every character that could break a log line or drive a terminal: CR as {@code \r}, LF as
      * {@code \n}, TAB is kept, and every other C0 or C1 control character, DEL, the line and paragraph separators
      * (U+2028, U+2029) and the bidirectional embedding, override and isolate marks (U+202A to U+202E, U+2066 to
