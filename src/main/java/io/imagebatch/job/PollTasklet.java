@@ -54,6 +54,8 @@ public class PollTasklet implements Tasklet {
     private static final long MAX_IDLE_MILLIS = 1000;
     /** How long an idle pass waits while the submit step may still create tasks, ms. */
     private static final long IDLE_MILLIS = 50;
+    /** The time a status query of a task at or past its deadline gets, ms. */
+    private static final long LAST_QUERY_MILLIS = 2000;
 
     private final String batchId;
     private final ProviderRegistry providers;
@@ -161,9 +163,10 @@ public class PollTasklet implements Tasklet {
         long rowNum = entry.rowNum();
         try {
             // the task's deadline covers the call in flight: a dripping answer is cut there (README)
+            // (a task due past its deadline still gets one short last query: it may have finished just now)
             TaskStatus status = entry.deadlineAt() == null ? adapter.queryTask(entry.taskId())
-                    : ProviderHttp.callsWithin(Duration.ofMillis(entry.deadlineAt() - clock.millis()),
-                            () -> adapter.queryTask(entry.taskId()));
+                    : ProviderHttp.callsWithin(Duration.ofMillis(Math.max(LAST_QUERY_MILLIS,
+                            entry.deadlineAt() - clock.millis())), () -> adapter.queryTask(entry.taskId()));
             long now = clock.millis();
             switch (status.state()) {
                 case SUCCESS -> {
@@ -266,8 +269,9 @@ public class PollTasklet implements Tasklet {
     private void failDeadline(LedgerEntry entry, String rawState, String lastError) {
         taskEnded(entry);
         ledger.markFailed(batchId, entry.rowNum(), rawState, "deadline",
-                "the task was not finished " + properties.taskDeadline().toMinutes()
-                        + " minutes after it was created (last state: "
+                "the task was not finished " + (properties.taskDeadline().toMinutes() > 0
+                        ? properties.taskDeadline().toMinutes() + " minutes"
+                        : properties.taskDeadline().toSeconds() + " seconds") + " after it was created (last state: "
                         + (rawState != null ? rawState : entry.providerState()) + ")"
                         + (lastError != null ? "; last status query: " + lastError : ""));
     }
