@@ -36,7 +36,7 @@ import java.util.function.Supplier;
  * request timeout) is BUSY with {@link ProviderException#mayHaveReachedProvider()} set, because a create
  * call may then have made a task.
  *
- * <p>Bounds (README "A provider's answer"): every call has an overall deadline, the request timeout, covering
+ * <p>Bounds (README "A real provider"): every call has an overall deadline, the request timeout, covering
  * connect, headers and the whole body (a body that drips a byte every few seconds is cut at it), shortened to
  * the deadline set by {@link #callsWithin} (the task deadline of a status query); an answer is read through a
  * size limit ({@link Options#maxAnswerBytes()}, {@code imagebatch.http.max-answer-bytes}), and a longer one
@@ -115,7 +115,7 @@ public final class ProviderHttp {
     /**
      * Runs {@code calls} with every provider call it makes on this thread ending by {@code budget} from now at
      * the latest (a call then still unanswered is cancelled and fails BUSY): the task deadline covers the calls
-     * in flight (README "A provider's answer"). Nested budgets keep the earlier end.
+     * in flight (README "A real provider"). Nested budgets keep the earlier end.
      *
      * @param budget how long the calls may take in all; zero or negative: a call fails at once, unsent
      * @param calls  the calls, run on this thread
