@@ -17,6 +17,7 @@ public class ImageBatchApplication {
      * @param args the command line; see {@link io.imagebatch.cli.ImageBatchCli#USAGE}
      */
     public static void main(String[] args) {
+        FatalErrors.install(); // an OutOfMemoryError in any thread ends the process, exit 1 (never alive and silent)
         System.exit(io.imagebatch.cli.ImageBatchCli.execute(args));
     }
 }

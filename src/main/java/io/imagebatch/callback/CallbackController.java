@@ -1,8 +1,11 @@
 package io.imagebatch.callback;
 
+import io.imagebatch.OutsideText;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderRegistry;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Locale;
@@ -12,10 +15,10 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -23,8 +26,9 @@ import org.springframework.web.bind.annotation.RestController;
  * The callback endpoint, {@code POST /callbacks/{provider}/{batchId}/{token}}: served by {@code run} while it
  * polls (when {@code imagebatch.callback.base-url} is set) and by {@code serve}.
  *
- * <p>It answers 204 at once, whatever it receives, so a provider never retries because of us and a prober
- * learns nothing. A callback is only a hint: with the right token, a valid signature (HiAPI, when a secret is
+ * <p>It answers 204 at once, whatever it receives (but a body over the limit: 413), so a provider never retries
+ * because of us and a prober learns nothing. A callback whose path names an unknown batch or a wrong token is
+ * answered without reading its body, so no one without the token can make this process read anything. A callback is only a hint: with the right token, a valid signature (HiAPI, when a secret is
  * set) and a taskId of one of the batch's in-flight tasks, it makes that task's status query due now; the
  * status query's answer is what the ledger records. So a forged callback (wrong token, or a payload claiming
  * success with a foreign URL) changes nothing, and a duplicate one finds the task already terminal.
@@ -37,66 +41,100 @@ public class CallbackController {
     private final TaskLedger ledger;
     private final ProviderRegistry providers;
     private final CallbackSignal signal;
+    private final long maxBodyBytes;
 
     /**
+     * With the default body limit ({@link CallbackProperties#DEFAULT_MAX_BODY}).
+     *
      * @param ledger    the ledger
      * @param providers the adapters, which read their callback payloads
      * @param signal    wakes the poll step
      */
     public CallbackController(TaskLedger ledger, ProviderRegistry providers, CallbackSignal signal) {
-        this.ledger = ledger;
-        this.providers = providers;
-        this.signal = signal;
+        this(ledger, providers, signal, new CallbackProperties(null));
     }
 
     /**
-     * Receives one callback.
+     * @param ledger     the ledger
+     * @param providers  the adapters, which read their callback payloads
+     * @param signal     wakes the poll step
+     * @param properties the callback body limit ({@code imagebatch.callback.max-body-bytes})
+     */
+    @org.springframework.beans.factory.annotation.Autowired
+    public CallbackController(TaskLedger ledger, ProviderRegistry providers, CallbackSignal signal,
+            CallbackProperties properties) {
+        this.ledger = ledger;
+        this.providers = providers;
+        this.signal = signal;
+        this.maxBodyBytes = properties.maxBodyBytes().toBytes();
+    }
+
+    /**
+     * Receives one callback. The path's batch and token are checked first: an unknown batch or a wrong token is
+     * answered 204 without reading the body. A known one's body is read up to
+     * {@code imagebatch.callback.max-body-bytes} (1 MiB by default): a longer one (declared or sent) is answered
+     * 413 unread.
      *
      * @param provider the provider named in the URL
      * @param batchId  the batch named in the URL
      * @param token    the batch's token from the URL
      * @param headers  the request headers (HiAPI signs with {@code X-HiAPI-Timestamp}, {@code X-HiAPI-Signature})
-     * @param body     the raw body
-     * @return 204, always
+     * @param request  the request, whose body is read only once the token matched
+     * @return 204, or 413 for a body over the limit
      */
     @PostMapping("/callbacks/{provider}/{batchId}/{token}")
     public ResponseEntity<Void> receive(@PathVariable String provider, @PathVariable String batchId,
-            @PathVariable String token, @RequestHeader HttpHeaders headers,
-            @RequestBody(required = false) byte[] body) {
+            @PathVariable String token, @RequestHeader HttpHeaders headers, HttpServletRequest request) {
         try {
-            handle(provider, batchId, token, headers, body == null ? "" : new String(body, StandardCharsets.UTF_8));
-        } catch (RuntimeException e) {
-            log.warn("callback for batch {} could not be handled: {}", batchId, e.toString());
+            if (!tokenMatches(batchId, token)) {
+                log.warn("callback ignored: unknown batch or wrong token (batch {})", OutsideText.of(batchId));
+                return ResponseEntity.noContent().build(); // the body stays unread
+            }
+            // at most one byte past the limit is read: enough to know the body is too long
+            byte[] body = request.getContentLengthLong() > maxBodyBytes ? null
+                    : request.getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+            if (body == null || body.length > maxBodyBytes) {
+                log.warn("callback ignored: body longer than {} bytes (imagebatch.callback.max-body-bytes; batch {})",
+                        maxBodyBytes, OutsideText.of(batchId));
+                return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).build();
+            }
+            handle(provider, batchId, headers, new String(body, StandardCharsets.UTF_8));
+        } catch (IOException | RuntimeException e) {
+            log.warn("callback for batch {} could not be handled: {}", OutsideText.of(batchId),
+                    OutsideText.of(e.toString()));
         }
         return ResponseEntity.noContent().build();
     }
 
-    private void handle(String provider, String batchId, String token, HttpHeaders headers, String body) {
+    private boolean tokenMatches(String batchId, String token) {
         Optional<String> expected = ledger.storedCallbackToken(batchId);
-        if (expected.isEmpty() || !MessageDigest.isEqual(expected.get().getBytes(StandardCharsets.UTF_8),
-                token.getBytes(StandardCharsets.UTF_8))) {
-            log.warn("callback ignored: unknown batch or wrong token (batch {})", batchId);
-            return;
-        }
+        return expected.isPresent() && MessageDigest.isEqual(expected.get().getBytes(StandardCharsets.UTF_8),
+                token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void handle(String provider, String batchId, HttpHeaders headers, String body) {
         Optional<ProviderAdapter> adapter = providers.find(provider);
         if (adapter.isEmpty()) {
-            log.warn("callback ignored: unknown provider in the URL (batch {})", batchId);
+            log.warn("callback ignored: unknown provider in the URL (batch {})", OutsideText.of(batchId));
             return;
         }
         Map<String, String> lowerCaseHeaders = headers.toSingleValueMap().entrySet().stream()
                 .collect(Collectors.toMap(e -> e.getKey().toLowerCase(Locale.ROOT), Map.Entry::getValue,
                         (a, b) -> a));
         if (!adapter.get().verifyCallback(lowerCaseHeaders, body)) {
-            log.warn("callback ignored: signature missing or wrong (batch {}, provider {})", batchId, provider);
+            log.warn("callback ignored: signature missing or wrong (batch {}, provider {})", OutsideText.of(batchId),
+                    OutsideText.of(provider));
             return;
         }
         Optional<String> taskId = adapter.get().callbackTaskId(body);
         if (taskId.isEmpty()) {
-            log.warn("callback ignored: no taskId in the body (batch {}, provider {})", batchId, provider);
+            log.warn("callback ignored: no taskId in the body (batch {}, provider {})", OutsideText.of(batchId),
+                    OutsideText.of(provider));
             return;
         }
         if (ledger.expediteCheck(batchId, adapter.get().name(), taskId.get())) {
-            log.debug("callback for task {} of batch {}: status query due now", taskId.get(), batchId);
+            log.debug("callback for task {} of batch {}: status query due now", OutsideText.of(taskId.get()),
+                    OutsideText.of(batchId));
             signal.signal();
         }
     }

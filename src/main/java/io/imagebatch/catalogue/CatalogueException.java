@@ -12,7 +12,7 @@ public class CatalogueException extends RuntimeException {
 
     /** @param message what is wrong and what to fix, naming the file and the column */
     public CatalogueException(String message) {
-        super(message);
+        super(io.imagebatch.OutsideText.escape(message)); // headers and cells quoted in it: no control characters
     }
 
     /**
@@ -20,6 +20,6 @@ public class CatalogueException extends RuntimeException {
      * @param cause   the I/O or parse error behind it
      */
     public CatalogueException(String message, Throwable cause) {
-        super(message, cause);
+        super(io.imagebatch.OutsideText.escape(message), cause);
     }
 }

@@ -197,13 +197,11 @@ public class BatchRunner {
                     settings.catalogueRows(), settings.catalogue(), settings.provider(), settings.output());
         }
         long started = System.nanoTime();
-        ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "imagebatch-progress");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService progress =
+                Executors.newSingleThreadScheduledExecutor(io.imagebatch.FatalErrors.threads("imagebatch-progress"));
         long every = Math.max(100, properties.progressInterval().toMillis());
-        progress.scheduleAtFixedRate(() -> printProgress(out, batchId, settings.catalogueRows(), started),
+        progress.scheduleAtFixedRate(io.imagebatch.FatalErrors.guard(
+                        () -> printProgress(out, batchId, settings.catalogueRows(), started)),
                 every, every, TimeUnit.MILLISECONDS);
         JobExecution execution;
         try {

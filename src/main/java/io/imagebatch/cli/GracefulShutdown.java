@@ -1,6 +1,7 @@
 package io.imagebatch.cli;
 
 import io.imagebatch.job.RunningExecution;
+import io.imagebatch.provider.ProviderHttp;
 import java.io.PrintStream;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -12,12 +13,15 @@ import org.springframework.context.ConfigurableApplicationContext;
  * SIGTERM (and Ctrl-C) handling for one command: a JVM shutdown hook asks the job running in this process to
  * stop ({@link JobOperator#stop(JobExecution)}: the current chunk or poll pass finishes, the job ends STOPPED),
  * waits for the command to finish and close its context, then ends the process with the command's exit code (1
- * for a stopped batch). Without a signal, the hook is removed when the command ends.
+ * for a stopped batch). Provider calls still in flight a few seconds after the signal are cancelled
+ * ({@link ProviderHttp#cancelCallsInFlight()}), so a provider that never answers cannot hold the stop up. Without a signal, the hook is removed when the command ends.
  */
 final class GracefulShutdown {
 
     /** Longest wait for the job to stop after SIGTERM, ms; a pod's grace period is usually 30 s. */
     private static final long STOP_TIMEOUT_MILLIS = 25_000;
+    /** How long provider calls in flight get to end on their own after SIGTERM before they are cancelled, ms. */
+    private static final long CANCEL_CALLS_AFTER_MILLIS = 3_000;
 
     private final PrintStream out;
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -69,7 +73,15 @@ final class GracefulShutdown {
             }
         }
         try {
-            if (!finished.await(STOP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+            // calls answered within the grace end normally; after it, provider calls still in flight (a provider
+            // that drips or never answers) are cancelled, again every second, so the stop never waits on them
+            long start = System.nanoTime();
+            boolean stopped = finished.await(CANCEL_CALLS_AFTER_MILLIS, TimeUnit.MILLISECONDS);
+            while (!stopped && System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(STOP_TIMEOUT_MILLIS)) {
+                ProviderHttp.cancelCallsInFlight();
+                stopped = finished.await(1000, TimeUnit.MILLISECONDS);
+            }
+            if (!stopped) {
                 out.println("The batch did not stop in time; it will be resumed from its last checkpoint.");
             }
         } catch (InterruptedException e) {

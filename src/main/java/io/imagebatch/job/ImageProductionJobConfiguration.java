@@ -26,7 +26,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.FlowBuilder;
@@ -223,12 +222,8 @@ public class ImageProductionJobConfiguration {
     /** Threads for provider calls and downloads; their number bounds the calls in flight. */
     @Bean(destroyMethod = "shutdownNow")
     ExecutorService imagebatchWorkers(JobProperties properties) {
-        AtomicInteger n = new AtomicInteger();
-        return Executors.newFixedThreadPool(properties.concurrency(), r -> {
-            Thread t = new Thread(r, "imagebatch-io-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        // an Error that kills a worker ends the process, exit 1 (FatalErrors)
+        return Executors.newFixedThreadPool(properties.concurrency(), io.imagebatch.FatalErrors.threads("imagebatch-io"));
     }
 
     @Bean

@@ -10,6 +10,7 @@ import io.imagebatch.metrics.ImageBatchMetrics;
 import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderException;
+import io.imagebatch.provider.ProviderHttp;
 import io.imagebatch.provider.ProviderRegistry;
 import io.imagebatch.provider.TaskState;
 import io.imagebatch.provider.TaskStatus;
@@ -17,6 +18,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -50,6 +52,8 @@ public class PollTasklet implements Tasklet {
     private static final long MAX_IDLE_MILLIS = 1000;
     /** How long an idle pass waits while the submit step may still create tasks, ms. */
     private static final long IDLE_MILLIS = 50;
+    /** The time a status query of a task at or past its deadline gets, ms. */
+    private static final long LAST_QUERY_MILLIS = 2000;
 
     private final String batchId;
     private final ProviderRegistry providers;
@@ -158,7 +162,11 @@ public class PollTasklet implements Tasklet {
         ProviderAdapter adapter = providers.find(entry.provider()).orElseThrow();
         long rowNum = entry.rowNum();
         try {
-            TaskStatus status = adapter.queryTask(entry.taskId());
+            // the task's deadline covers the call in flight: a dripping answer is cut there (README)
+            // (a task due past its deadline still gets one short last query: it may have finished just now)
+            TaskStatus status = entry.deadlineAt() == null ? adapter.queryTask(entry.taskId())
+                    : ProviderHttp.callsWithin(Duration.ofMillis(Math.max(LAST_QUERY_MILLIS,
+                            entry.deadlineAt() - clock.millis())), () -> adapter.queryTask(entry.taskId()));
             long now = clock.millis();
             switch (status.state()) {
                 case SUCCESS -> {
@@ -192,7 +200,7 @@ public class PollTasklet implements Tasklet {
             if (e.failureClass() == FailureClass.ACCOUNT) {
                 accountProblem.compareAndSet(null, e.getMessage());
             } else if (pastDeadline(entry, now)) {
-                failDeadline(entry, null);
+                failDeadline(entry, null, e.getMessage());
             } else {
                 long wait = properties.backoffMillis(Math.min(entry.polls() + 1, 6), e.retryAfter());
                 log.info("{}: row {} status query failed ({}); next in {} ms", batchId, rowNum, e.getMessage(), wait);
@@ -238,11 +246,18 @@ public class PollTasklet implements Tasklet {
     }
 
     private void failDeadline(LedgerEntry entry, String rawState) {
+        failDeadline(entry, rawState, null);
+    }
+
+    /** As above; {@code lastError}: why the last status query failed, or null when it was answered. */
+    private void failDeadline(LedgerEntry entry, String rawState, String lastError) {
         taskEnded(entry);
         ledger.markFailed(batchId, entry.rowNum(), rawState, "deadline",
-                "the task was not finished " + properties.taskDeadline().toMinutes()
-                        + " minutes after it was created (last state: "
-                        + (rawState != null ? rawState : entry.providerState()) + ")",
+                "the task was not finished " + (properties.taskDeadline().toMinutes() > 0
+                        ? properties.taskDeadline().toMinutes() + " minutes"
+                        : properties.taskDeadline().toSeconds() + " seconds") + " after it was created (last state: "
+                        + (rawState != null ? rawState : entry.providerState()) + ")"
+                        + (lastError != null ? "; last status query: " + lastError : ""),
                 // the task exists and may still finish: retry-failed queries it again, never creates it again
                 FailureKind.RESULT_NOT_STORED);
     }

@@ -20,8 +20,11 @@ public record SubmitItem(CatalogueRow row, String provider, String model, ImageR
         return new SubmitItem(row, request.provider(), request.model(), request, null);
     }
 
-    /** @return a row that is never sent */
+    /**
+     * @return a row that is never sent; the reason quotes the row's cells, so its control characters are escaped
+     *         ({@link io.imagebatch.OutsideText#escape}) before it is printed, stored or reported
+     */
     public static SubmitItem reject(CatalogueRow row, String provider, String model, String reason) {
-        return new SubmitItem(row, provider, model, null, reason);
+        return new SubmitItem(row, provider, model, null, io.imagebatch.OutsideText.escape(reason));
     }
 }

@@ -1,5 +1,6 @@
 package io.imagebatch.lock;
 
+import io.imagebatch.FatalErrors;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -55,13 +56,10 @@ public class BatchLocks implements DisposableBean {
         this.registry = registry;
         this.repository = repository;
         this.ttl = properties.ttl();
-        this.renewer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "imagebatch-lock-renewal");
-            t.setDaemon(true);
-            return t;
-        });
+        // an Error in the renewal ends the process (FatalErrors): a lock silently no longer renewed is worse
+        this.renewer = Executors.newSingleThreadScheduledExecutor(FatalErrors.threads("imagebatch-lock-renewal"));
         long every = Math.max(1000, ttl.toMillis() / 3);
-        renewer.scheduleWithFixedDelay(this::renewAll, every, every, TimeUnit.MILLISECONDS);
+        renewer.scheduleWithFixedDelay(FatalErrors.guard(this::renewAll), every, every, TimeUnit.MILLISECONDS);
     }
 
     /** @return how long a lock outlives a process that died holding it */

@@ -14,6 +14,9 @@ public class ProviderException extends RuntimeException {
     private final Duration retryAfter;
     private final boolean mayHaveReachedProvider;
 
+    /** The most characters of a provider's code kept (the ledger's ERROR_CODE holds 120). */
+    public static final int MAX_CODE_CHARS = 100;
+
     /**
      * @param failureClass           what the failure means for the job
      * @param httpStatus             the HTTP status of the answer, 0 when there was no answer
@@ -26,10 +29,11 @@ public class ProviderException extends RuntimeException {
      */
     public ProviderException(FailureClass failureClass, int httpStatus, String providerCode, String message,
             Duration retryAfter, boolean mayHaveReachedProvider, Throwable cause) {
-        super(message, cause);
+        // provider text in it is shown, logged and stored: no control characters, no unbounded code
+        super(io.imagebatch.OutsideText.escape(message), cause);
         this.failureClass = failureClass;
         this.httpStatus = httpStatus;
-        this.providerCode = providerCode;
+        this.providerCode = io.imagebatch.OutsideText.field(providerCode, MAX_CODE_CHARS);
         this.retryAfter = retryAfter;
         this.mayHaveReachedProvider = mayHaveReachedProvider;
     }

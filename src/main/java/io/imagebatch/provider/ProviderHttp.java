@@ -1,15 +1,33 @@
 package io.imagebatch.provider;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The HTTP transport every adapter shares: the JDK {@link HttpClient}, timeouts, and the classification of
@@ -18,25 +36,122 @@ import java.util.function.Function;
  * request timeout) is BUSY with {@link ProviderException#mayHaveReachedProvider()} set, because a create
  * call may then have made a task.
  *
- * <p>Every message this class produces has the API key masked, in case a provider echoes it back.
+ * <p>Bounds (README "A real provider"): every call has an overall deadline, the request timeout, covering
+ * connect, headers and the whole body (a body that drips a byte every few seconds is cut at it), shortened to
+ * the deadline set by {@link #callsWithin} (the task deadline of a status query); an answer is read through a
+ * size limit ({@link Options#maxAnswerBytes()}, {@code imagebatch.http.max-answer-bytes}), and a longer one
+ * is abandoned as a provider fault (BUSY, {@code mayHaveReachedProvider}) instead of filling the heap. Calls in
+ * flight can be cancelled at once ({@link #cancelCallsInFlight()}, on SIGTERM).
+ *
+ * <p>Every answer body is masked as it arrives, before any adapter reads it: each configured secret (every
+ * provider's API key and callback secret, {@link Options#secrets()}) becomes {@code ***}, so an echoed key can
+ * reach no message, log line, ledger row or report. Every message this class produces is masked the same way.
  */
 public final class ProviderHttp {
+
+    /** Secrets shorter than this many characters are not masked: they would mask ordinary words. */
+    public static final int MIN_SECRET_LENGTH = 8;
+
+    /** Calls in flight in this JVM, for {@link #cancelCallsInFlight()}. */
+    private static final Set<InFlight> IN_FLIGHT = ConcurrentHashMap.newKeySet();
+    /** The deadline ({@link System#nanoTime()}) set by {@link #callsWithin} on this thread, or null. */
+    private static final ThreadLocal<Long> DEADLINE = new ThreadLocal<>();
 
     private final String provider;
     private final ProviderSettings settings;
     private final HttpClient client;
+    private final long maxAnswerBytes;
+    /** The secrets to mask, longest first (so a key that contains another is masked whole). */
+    private final List<String> secrets;
 
     /**
+     * Limits and secrets shared by every adapter's transport.
+     *
+     * @param maxAnswerBytes the longest answer body read, bytes; a longer one is abandoned
+     *                       ({@code imagebatch.http.max-answer-bytes}, default {@link HttpProperties#DEFAULT_MAX_ANSWER})
+     * @param secrets        every configured secret to mask in answers and messages (all providers' API keys and
+     *                       callback secrets); nulls, blanks and secrets under {@link #MIN_SECRET_LENGTH}
+     *                       characters are ignored
+     */
+    public record Options(long maxAnswerBytes, Collection<String> secrets) {
+
+        /** @return the defaults: a 4 MiB answer limit, no secrets besides the provider's own */
+        public static Options defaults() {
+            return new Options(HttpProperties.DEFAULT_MAX_ANSWER.toBytes(), List.of());
+        }
+    }
+
+    /**
+     * A transport with {@link Options#defaults()}: the provider's own key and callback secret are masked.
+     *
      * @param provider the provider name, for messages
      * @param settings base URL, key and timeouts
      */
     public ProviderHttp(String provider, ProviderSettings settings) {
+        this(provider, settings, Options.defaults());
+    }
+
+    /**
+     * @param provider the provider name, for messages
+     * @param settings base URL, key and timeouts
+     * @param options  the answer size limit and the secrets of every provider, to mask
+     */
+    public ProviderHttp(String provider, ProviderSettings settings, Options options) {
         this.provider = provider;
         this.settings = settings;
+        this.maxAnswerBytes = Math.max(1, options.maxAnswerBytes());
+        Set<String> all = new LinkedHashSet<>();
+        all.add(settings.apiKey());
+        all.add(settings.callbackSecret());
+        all.addAll(options.secrets());
+        this.secrets = all.stream().filter(s -> s != null && s.strip().length() >= MIN_SECRET_LENGTH)
+                .map(String::strip).distinct().sorted(Comparator.comparingInt(String::length).reversed()).toList();
         this.client = HttpClient.newBuilder()
                 .connectTimeout(settings.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
+    }
+
+    /**
+     * Runs {@code calls} with every provider call it makes on this thread ending by {@code budget} from now at
+     * the latest (a call then still unanswered is cancelled and fails BUSY): the task deadline covers the calls
+     * in flight (README "A real provider"). Nested budgets keep the earlier end.
+     *
+     * @param budget how long the calls may take in all; zero or negative: a call fails at once, unsent
+     * @param calls  the calls, run on this thread
+     * @param <T>    what they return
+     * @return what {@code calls} returned
+     * @throws ProviderException whatever the calls throw
+     */
+    public static <T> T callsWithin(Duration budget, Supplier<T> calls) {
+        Long outer = DEADLINE.get();
+        long end = System.nanoTime() + Math.max(0, Math.min(budget.toNanos(), Long.MAX_VALUE / 4));
+        DEADLINE.set(outer != null && outer - end < 0 ? outer : end);
+        try {
+            return calls.get();
+        } finally {
+            if (outer == null) {
+                DEADLINE.remove();
+            } else {
+                DEADLINE.set(outer);
+            }
+        }
+    }
+
+    /**
+     * Cancels every provider call in flight in this JVM: each fails at once with a BUSY
+     * {@link ProviderException} ({@code mayHaveReachedProvider} set), its connection is closed. Used on SIGTERM,
+     * so a run stops within its documented time whatever its providers do.
+     *
+     * @return how many calls were cancelled
+     */
+    public static int cancelCallsInFlight() {
+        int n = 0;
+        for (InFlight call : IN_FLIGHT) {
+            call.cancel();
+            n++;
+        }
+        return n;
     }
 
     /**
@@ -91,39 +206,99 @@ public final class ProviderHttp {
     }
 
     /**
-     * Sends a request and returns the answer, whatever its status.
+     * Sends a request and returns the answer, whatever its status, its body masked ({@link #mask}).
+     *
+     * <p>The whole call (connect, headers, body) ends within the request timeout, or sooner at the deadline of
+     * {@link #callsWithin}; the body is read up to {@link Options#maxAnswerBytes()} bytes.
      *
      * @param request  the request
      * @param callName the call, for messages (for example {@code createTask})
      * @return the answer
      * @throws ProviderException BUSY on a transport failure (see the class comment for
-     *                           {@code mayHaveReachedProvider})
+     *                           {@code mayHaveReachedProvider}), when the deadline passes (mayHaveReachedProvider),
+     *                           when the answer is longer than the limit (mayHaveReachedProvider), when the call is
+     *                           cancelled ({@link #cancelCallsInFlight()}) or the thread interrupted
      */
     public Answer send(HttpRequest request, String callName) {
-        request = SendGate.guard(request); // a create whose body may leave only if its caller still agrees
-        try {
-            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-            return new Answer(response.statusCode(), response.body(),
-                    parseRetryAfter(response.headers().firstValue("Retry-After").orElse(null)), request.uri());
-        } catch (HttpConnectTimeoutException | ConnectException | UnresolvedAddressException e) {
-            throw new ProviderException(FailureClass.BUSY, 0, null,
-                    provider + " " + callName + ": cannot connect to " + request.uri().getHost() + " (" + e + ")",
-                    null, false, e);
-        } catch (IOException e) {
-            if (SendGate.refusedOnThisThread()) {
-                throw new ProviderException(FailureClass.BUSY, 0, null, provider + " " + callName
-                        + ": not sent (withdrawn before its body left)", null, false, e);
+        long timeoutNanos = settings.requestTimeout().toNanos();
+        Long deadline = DEADLINE.get();
+        if (deadline != null) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new ProviderException(FailureClass.BUSY, 0, null,
+                        provider + " " + callName + ": not sent, the task's deadline has passed", null, false, null);
             }
-            boolean notSent = e.getCause() instanceof ConnectException
-                    || e.getCause() instanceof UnresolvedAddressException;
-            throw new ProviderException(FailureClass.BUSY, 0, null,
-                    mask(provider + " " + callName + ": no answer from " + request.uri().getHost() + " (" + e + ")"),
-                    null, !notSent, e);
+            timeoutNanos = Math.min(timeoutNanos, left);
+        }
+        request = SendGate.guard(request); // a create whose body may leave only if its caller still agrees
+        InFlight call = new InFlight(maxAnswerBytes);
+        call.future = client.sendAsync(request, call::subscriber);
+        IN_FLIGHT.add(call);
+        try {
+            HttpResponse<String> response = call.future.get(timeoutNanos, TimeUnit.NANOSECONDS);
+            return new Answer(response.statusCode(), mask(response.body()),
+                    parseRetryAfter(response.headers().firstValue("Retry-After").orElse(null)), request.uri());
+        } catch (TimeoutException e) {
+            call.cancel();
+            throw new ProviderException(FailureClass.BUSY, 0, null, provider + " " + callName + ": no whole answer"
+                    + " from " + request.uri().getHost() + " within " + Duration.ofNanos(timeoutNanos).toMillis()
+                    + " ms (" + (deadline != null && timeoutNanos < settings.requestTimeout().toNanos()
+                            ? "the task's deadline" : "imagebatch.providers." + provider + ".request-timeout")
+                    + "); the call was cancelled", null, true, null);
+        } catch (CancellationException e) {
+            throw cancelled(callName, e);
+        } catch (ExecutionException e) {
+            throw failed(request, callName, e.getCause() == null ? e : e.getCause());
         } catch (InterruptedException e) {
+            call.cancel();
             Thread.currentThread().interrupt();
             throw new ProviderException(FailureClass.BUSY, 0, null, provider + " " + callName + ": interrupted",
                     null, true, e);
+        } finally {
+            IN_FLIGHT.remove(call);
         }
+    }
+
+    private ProviderException cancelled(String callName, Exception e) {
+        return new ProviderException(FailureClass.BUSY, 0, null,
+                provider + " " + callName + ": cancelled (the process is stopping)", null, true, e);
+    }
+
+    private ProviderException failed(HttpRequest request, String callName, Throwable thrown) {
+        Throwable e = thrown;
+        while ((e instanceof java.util.concurrent.CompletionException || e instanceof ExecutionException)
+                && e.getCause() != null) {
+            e = e.getCause();
+        }
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AnswerTooLargeException || t instanceof CallCancelledException) {
+                e = t;
+                break;
+            }
+        }
+        if (e instanceof AnswerTooLargeException) {
+            return new ProviderException(FailureClass.BUSY, 0, null, provider + " " + callName + ": the answer is"
+                    + " longer than " + maxAnswerBytes + " bytes (imagebatch.http.max-answer-bytes); it was abandoned",
+                    null, true, null);
+        }
+        if (e instanceof CancellationException || e instanceof CallCancelledException) {
+            return cancelled(callName, null);
+        }
+        if (SendGate.refusedOnThisThread()) {
+            return new ProviderException(FailureClass.BUSY, 0, null, provider + " " + callName
+                    + ": not sent (withdrawn before its body left)", null, false, e instanceof Exception ex ? ex : null);
+        }
+        if (e instanceof HttpConnectTimeoutException || e instanceof ConnectException
+                || e instanceof UnresolvedAddressException) {
+            return new ProviderException(FailureClass.BUSY, 0, null,
+                    mask(provider + " " + callName + ": cannot connect to " + request.uri().getHost() + " (" + e + ")"),
+                    null, false, e);
+        }
+        boolean notSent = e.getCause() instanceof ConnectException
+                || e.getCause() instanceof UnresolvedAddressException;
+        return new ProviderException(FailureClass.BUSY, 0, null,
+                mask(provider + " " + callName + ": no answer from " + request.uri().getHost() + " (" + e + ")"),
+                null, !notSent, e instanceof Exception ex ? ex : null);
     }
 
     /**
@@ -193,10 +368,24 @@ public final class ProviderHttp {
         return query < 0 ? text : text.substring(0, query);
     }
 
-    /** @return {@code text} with the API key replaced by {@code ***} */
+    /**
+     * @param text any text from or about a provider, may be null
+     * @return {@code text} with every configured secret ({@link Options#secrets()}, this provider's key and
+     *         callback secret), as sent or URL-encoded, replaced by {@code ***}; null for null
+     */
     public String mask(String text) {
-        String key = settings.apiKey();
-        return key == null || key.isBlank() || text == null ? text : text.replace(key, "***");
+        if (text == null || text.isEmpty()) {
+            return text;
+        }
+        String masked = text;
+        for (String secret : secrets) {
+            masked = masked.replace(secret, "***");
+            String encoded = URLEncoder.encode(secret, StandardCharsets.UTF_8);
+            if (!encoded.equals(secret)) {
+                masked = masked.replace(encoded, "***");
+            }
+        }
+        return masked;
     }
 
     private static String truncate(String text, int max) {
@@ -211,6 +400,130 @@ public final class ProviderHttp {
             return Duration.ofSeconds(Math.max(0, Long.parseLong(value.trim())));
         } catch (NumberFormatException e) {
             return null; // HTTP-date form: fall back to our own backoff
+        }
+    }
+
+    /** An answer longer than the limit: abandoned unread. */
+    private static final class AnswerTooLargeException extends IOException {
+        AnswerTooLargeException(long max) {
+            super("answer longer than " + max + " bytes");
+        }
+    }
+
+    /** A call cancelled by {@link #cancelCallsInFlight()} or its deadline. */
+    private static final class CallCancelledException extends IOException {
+        CallCancelledException() {
+            super("cancelled");
+        }
+    }
+
+    /**
+     * One call in flight: its future and its body subscriber, which reads at most {@code max} bytes (checked
+     * against {@code Content-Length} first) and can be cancelled, closing the connection.
+     */
+    private static final class InFlight {
+
+        private final long max;
+        private volatile CompletableFuture<HttpResponse<String>> future;
+        private volatile Limited body;
+        private volatile boolean cancelled;
+
+        InFlight(long max) {
+            this.max = max;
+        }
+
+        HttpResponse.BodySubscriber<String> subscriber(HttpResponse.ResponseInfo info) {
+            long declared = info.headers().firstValueAsLong("Content-Length").orElse(-1);
+            Limited limited = new Limited(max, declared > max);
+            body = limited;
+            if (cancelled) {
+                limited.cancel();
+            }
+            return limited;
+        }
+
+        void cancel() {
+            cancelled = true;
+            Limited b = body;
+            if (b != null) {
+                b.cancel();
+            }
+            CompletableFuture<HttpResponse<String>> f = future;
+            if (f != null) {
+                f.cancel(true); // the JDK client aborts the exchange (JDK 16+)
+            }
+        }
+    }
+
+    /** A body read into memory, up to {@code max} bytes, as UTF-8 text (JSON's encoding, RFC 8259). */
+    private static final class Limited implements HttpResponse.BodySubscriber<String> {
+
+        private final long max;
+        private final boolean tooLarge;
+        private final CompletableFuture<String> result = new CompletableFuture<>();
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private volatile Flow.Subscription subscription;
+        private long count;
+
+        Limited(long max, boolean declaredTooLarge) {
+            this.max = max;
+            this.tooLarge = declaredTooLarge;
+        }
+
+        @Override
+        public CompletionStage<String> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            if (tooLarge) {
+                fail(new AnswerTooLargeException(max));
+            } else if (result.isDone()) {
+                s.cancel();
+            } else {
+                s.request(Long.MAX_VALUE);
+            }
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            if (result.isDone()) {
+                return;
+            }
+            for (ByteBuffer item : items) {
+                count += item.remaining();
+                if (count > max) {
+                    fail(new AnswerTooLargeException(max));
+                    return;
+                }
+                byte[] chunk = new byte[item.remaining()];
+                item.get(chunk);
+                bytes.write(chunk, 0, chunk.length);
+            }
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            result.completeExceptionally(error);
+        }
+
+        @Override
+        public void onComplete() {
+            result.complete(bytes.toString(StandardCharsets.UTF_8));
+        }
+
+        void cancel() {
+            fail(new CallCancelledException());
+        }
+
+        private void fail(IOException reason) {
+            result.completeExceptionally(reason);
+            Flow.Subscription s = subscription;
+            if (s != null) {
+                s.cancel();
+            }
         }
     }
 }

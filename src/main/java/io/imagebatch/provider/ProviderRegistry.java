@@ -6,7 +6,9 @@ import io.imagebatch.provider.hiapi.HiApiAdapter;
 import io.imagebatch.provider.liangxin.LiangXinAdapter;
 import io.imagebatch.provider.mingyan.MingyanAdapter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -27,11 +29,29 @@ public class ProviderRegistry {
      * @param meters     where provider requests are counted ({@link ThrottledProvider})
      */
     public ProviderRegistry(ProvidersProperties properties, ObjectProvider<MeterRegistry> meters) {
+        this(properties, meters, new HttpProperties(null));
+    }
+
+    /**
+     * @param properties {@code imagebatch.providers.*}
+     * @param meters     where provider requests are counted ({@link ThrottledProvider})
+     * @param http       {@code imagebatch.http.*}: the answer size limit of every adapter; every provider's key
+     *                   and callback secret are masked in every adapter's answers ({@link ProviderHttp#mask})
+     */
+    @org.springframework.beans.factory.annotation.Autowired
+    public ProviderRegistry(ProvidersProperties properties, ObjectProvider<MeterRegistry> meters, HttpProperties http) {
         MeterRegistry registry = ImageBatchMetrics.registry(meters);
-        register(new LiangXinAdapter(properties.liangxin()), properties.liangxin(), registry);
-        register(new MingyanAdapter(properties.mingyan()), properties.mingyan(), registry);
-        register(new HiApiAdapter(properties.hiapi()), properties.hiapi(), registry);
-        register(new CrunAdapter(properties.crun()), properties.crun(), registry);
+        List<String> secrets = new ArrayList<>();
+        for (ProviderSettings s : List.of(properties.liangxin(), properties.mingyan(), properties.hiapi(),
+                properties.crun())) {
+            secrets.add(s.apiKey());
+            secrets.add(s.callbackSecret());
+        }
+        ProviderHttp.Options options = new ProviderHttp.Options(http.maxAnswerBytes().toBytes(), secrets);
+        register(new LiangXinAdapter(properties.liangxin(), options), properties.liangxin(), registry);
+        register(new MingyanAdapter(properties.mingyan(), options), properties.mingyan(), registry);
+        register(new HiApiAdapter(properties.hiapi(), options), properties.hiapi(), registry);
+        register(new CrunAdapter(properties.crun(), options), properties.crun(), registry);
     }
 
     /** Every adapter's requests go through its key's throttle ({@code requests-per-second}, {@code max-in-flight}). */

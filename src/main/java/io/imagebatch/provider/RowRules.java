@@ -1,5 +1,7 @@
 package io.imagebatch.provider;
 
+import io.imagebatch.OutsideText;
+
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -57,7 +59,7 @@ public final class RowRules {
         }
         Optional<String> match = allowed.stream().filter(a -> a.equalsIgnoreCase(value.trim())).findFirst();
         if (match.isEmpty()) {
-            throw new RowRejectedException(rowNumber, column, "\"" + value + "\" is not accepted; " + who
+            throw new RowRejectedException(rowNumber, column, "\"" + OutsideText.of(value) + "\" is not accepted; " + who
                     + " takes one of " + String.join(", ", allowed));
         }
         return match.get();

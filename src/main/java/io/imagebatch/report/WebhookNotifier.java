@@ -5,13 +5,21 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * POSTs a JSON document to the webhook of {@link NotifyProperties}, once, with the JDK {@link HttpClient} and a
- * short timeout. A webhook that fails (refused connection, timeout, an answer other than 2xx) is logged and
+ * short timeout over the whole call (connect, send, status and headers; the answer's body is not read). A webhook that fails (refused connection, timeout, an answer other than 2xx) is logged and
  * otherwise ignored: a notification never changes a batch's outcome. Redirects are not followed.
  */
 public class WebhookNotifier {
@@ -48,7 +56,20 @@ public class WebhookNotifier {
             HttpRequest request = HttpRequest.newBuilder(url).timeout(properties.timeout())
                     .header("Content-Type", "application/json; charset=utf-8").header("User-Agent", "imagebatch")
                     .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)).build();
-            HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
+            // one deadline over the whole call: the answer's body is never read (its status is all we need), so
+            // a webhook that drips or never ends its body cannot hold the end of the batch
+            CompletableFuture<HttpResponse<Void>> call = client.sendAsync(request, info -> new StatusOnly());
+            HttpResponse<Void> response;
+            try {
+                response = call.get(properties.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                call.cancel(true);
+                log.warn("The webhook {} did not answer within {} ms; the batch is not affected", where,
+                        properties.timeout().toMillis());
+                return false;
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            }
             if (response.statusCode() / 100 == 2) {
                 log.info("Sent the batch manifest to the webhook {} (HTTP {})", where, response.statusCode());
                 return true;
@@ -108,5 +129,34 @@ public class WebhookNotifier {
             sb.append("/...");
         }
         return sb.toString();
+    }
+
+    /** Takes an answer's status and headers only: the body is cancelled unread (the connection closes). */
+    private static final class StatusOnly implements HttpResponse.BodySubscriber<Void> {
+
+        @Override
+        public CompletionStage<Void> getBody() {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            subscription.cancel();
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> item) {
+            // cancelled: nothing more comes
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            // the body is not wanted
+        }
+
+        @Override
+        public void onComplete() {
+            // the body is not wanted
+        }
     }
 }

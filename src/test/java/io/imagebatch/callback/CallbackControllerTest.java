@@ -1,6 +1,7 @@
 package io.imagebatch.callback;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.imagebatch.catalogue.CatalogueFormat;
 import io.imagebatch.job.BatchSettings;
@@ -9,14 +10,24 @@ import io.imagebatch.ledger.LedgerEntry;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.provider.RequestDefaults;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -28,6 +39,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * task due for a status query, nothing more. Forged, unknown and duplicate callbacks change nothing.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ExtendWith(OutputCaptureExtension.class)
 class CallbackControllerTest {
 
     @TempDir
@@ -131,5 +143,61 @@ class CallbackControllerTest {
         assertThat(after.outputUri()).isEqualTo(before.outputUri());
         assertThat(after.nextCheckAt()).isEqualTo(before.nextCheckAt());
         assertThat(after.updatedAt()).isEqualTo(before.updatedAt());
+    }
+
+    /**
+     * Sends a request on a raw socket: headers declaring {@code declaredLength} body bytes, then only
+     * {@code sentBytes} of them, and reads the status line the server answers with (or fails after 30 s).
+     */
+    private String statusLineOfAPartlySentPost(String path, long declaredLength, int sentBytes) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + declaredLength + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[sentBytes]);
+            out.flush();
+            return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+        }
+    }
+
+    @Test
+    void aCallbackWithAWrongTokenOrUnknownBatchIsAnswered204WithoutItsBodyBeingRead() throws Exception {
+        long oneGigabyte = 1L << 30;
+        // only 64 KB of the declared gigabyte are sent: an answer proves the body was not waited for
+        assertThat(statusLineOfAPartlySentPost("/callbacks/liangxin/" + batchId + "/" + "0".repeat(64), oneGigabyte,
+                65536)).isEqualTo("HTTP/1.1 204 ");
+        assertThat(statusLineOfAPartlySentPost("/callbacks/liangxin/no-such-batch/" + token, oneGigabyte, 65536))
+                .isEqualTo("HTTP/1.1 204 ");
+        assertThat(row().nextCheckAt()).isEqualTo(farFuture);
+    }
+
+    @Test
+    void aCallbackBodyOverTheLimitIsAnswered413AndChangesNothing() throws Exception {
+        String path = "/callbacks/liangxin/" + batchId + "/" + token;
+        // declared too long: refused before reading
+        assertThat(statusLineOfAPartlySentPost(path, 2L << 20, 1024)).startsWith("HTTP/1.1 413");
+        // sent too long without a length (chunked): refused after 1 MiB and a byte
+        byte[] big = (success("task_1", "https://x/a.png") + " ".repeat(2 << 20)).getBytes(StandardCharsets.UTF_8);
+        int status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big))).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+        assertThat(status).isEqualTo(413);
+        assertThat(row().nextCheckAt()).isEqualTo(farFuture);
+        // under the limit, as before
+        assertThat(post(path, success("task_1", "https://x/a.png"))).isEqualTo(204);
+        assertThat(row().nextCheckAt()).isLessThanOrEqualTo(System.currentTimeMillis());
+    }
+
+    @Test
+    void aLineBreakOrTerminalControlInACallbackPathCannotForgeALogLine(CapturedOutput output) throws Exception {
+        assertThat(post("/callbacks/liangxin/x%0d%0aFORGED%20ERROR%20line%1b%5b2J%07/" + token, "{}")).isEqualTo(204);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> output.getOut().contains("callback ignored"));
+        assertThat(output.getOut()).contains("(batch x\\r\\nFORGED ERROR line\\u001b[2J\\u0007)");
+        assertThat(output.getOut().lines()).noneMatch(line -> line.startsWith("FORGED"));
+        assertThat(output.getOut()).doesNotContain("\u001b[2J").doesNotContain("\u0007");
     }
 }

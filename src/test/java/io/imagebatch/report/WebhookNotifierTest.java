@@ -126,4 +126,36 @@ class WebhookNotifierTest {
         assertThat(WebhookNotifier.redact(URI.create("mailto:someone@example.com"))).isEqualTo("mailto:...");
         assertThat(WebhookNotifier.redact(null)).isEqualTo("(none)");
     }
+
+    @Test
+    void aWebhookWhoseAnswerDripsForEverDoesNotHoldTheBatchUp() throws Exception {
+        com.sun.net.httpserver.HttpServer server =
+                com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        java.util.concurrent.ExecutorService handlers = java.util.concurrent.Executors.newCachedThreadPool();
+        server.setExecutor(handlers);
+        server.createContext("/", exchange -> {
+            try (exchange) {
+                exchange.getRequestBody().readAllBytes();
+                exchange.sendResponseHeaders(200, 0); // chunked, and it never ends
+                while (true) {
+                    exchange.getResponseBody().write(' ');
+                    exchange.getResponseBody().flush();
+                    Thread.sleep(200);
+                }
+            } catch (IOException | InterruptedException e) {
+                // the notifier went away
+            }
+        });
+        server.start();
+        try {
+            URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hook");
+            boolean sent = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
+                    () -> new WebhookNotifier(new NotifyProperties(url, Duration.ofSeconds(2))).send(JSON));
+
+            assertThat(sent).isTrue(); // its status said it got the manifest
+        } finally {
+            server.stop(0);
+            handlers.shutdownNow();
+        }
+    }
 }

@@ -148,7 +148,15 @@ public final class CrunAdapter implements ProviderAdapter {
      *                 {@link #creditsPerTask}
      */
     public CrunAdapter(ProviderSettings settings) {
-        this.http = new ProviderHttp(NAME, settings);
+        this(settings, ProviderHttp.Options.defaults());
+    }
+
+    /**
+     * @param settings as for the one-argument constructor
+     * @param http     the answer size limit and every configured secret to mask ({@link ProviderHttp.Options})
+     */
+    public CrunAdapter(ProviderSettings settings, ProviderHttp.Options http) {
+        this.http = new ProviderHttp(NAME, settings, http);
         this.callbackField = settings.callbackField() == null || settings.callbackField().isBlank()
                 ? DEFAULT_CALLBACK_FIELD : settings.callbackField().trim();
         this.creditsPerImage = settings.creditsPerImage();

@@ -136,11 +136,23 @@ public final class HiApiAdapter implements ProviderAdapter {
     }
 
     /**
+     * @param settings as for the one-argument constructor
+     * @param http     the answer size limit and every configured secret to mask ({@link ProviderHttp.Options})
+     */
+    public HiApiAdapter(ProviderSettings settings, ProviderHttp.Options http) {
+        this(settings, Clock.systemUTC(), http);
+    }
+
+    /**
      * @param settings as for {@link #HiApiAdapter(ProviderSettings)}
      * @param clock    the clock signed callbacks' timestamps are checked against
      */
     HiApiAdapter(ProviderSettings settings, Clock clock) {
-        this.http = new ProviderHttp(NAME, settings);
+        this(settings, clock, ProviderHttp.Options.defaults());
+    }
+
+    private HiApiAdapter(ProviderSettings settings, Clock clock, ProviderHttp.Options http) {
+        this.http = new ProviderHttp(NAME, settings, http);
         this.callbackSecret = settings.callbackSecret() == null || settings.callbackSecret().isBlank()
                 ? null : settings.callbackSecret();
         this.clock = clock;

@@ -83,7 +83,15 @@ public final class LiangXinAdapter implements ProviderAdapter {
 
     /** @param settings base URL, API key and timeouts ({@code imagebatch.providers.liangxin.*}) */
     public LiangXinAdapter(ProviderSettings settings) {
-        this.http = new ProviderHttp(NAME, settings);
+        this(settings, ProviderHttp.Options.defaults());
+    }
+
+    /**
+     * @param settings as for the one-argument constructor
+     * @param http     the answer size limit and every configured secret to mask ({@link ProviderHttp.Options})
+     */
+    public LiangXinAdapter(ProviderSettings settings, ProviderHttp.Options http) {
+        this.http = new ProviderHttp(NAME, settings, http);
     }
 
     @Override
