@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>Only {@code http} and {@code https} URLs without user info are fetched; anything else is refused.</li>
  *   <li>Unless {@link DownloadSettings#allowPrivateNetworks()}, every address the host resolves to is checked
- *       and the URL refused if any is loopback, any-local, link-local, site-local, carrier-grade NAT, IPv6
- *       unique-local or multicast (see {@link AddressRules#isPrivate}). Limitation: the JDK client resolves
+ *       and the URL refused if any is in a special-purpose range of the IANA IPv4 or IPv6 registries
+ *       (loopback, private, link-local, documentation, benchmarking, reserved, 6to4, Teredo, ...), directly or
+ *       as an embedded IPv4 address, or multicast (see {@link AddressRules}). Limitation: the JDK client resolves
  *       the name again when it connects, so a DNS server that answers differently within that window
  *       (DNS rebinding) is not caught.</li>
  *   <li>Redirects (301, 302, 303, 307, 308) are followed here, not by the client: at most
@@ -271,9 +272,11 @@ public final class ImageDownloader {
             throw new DownloadException("cannot resolve the host of " + describe(url), 0, true, e);
         }
         for (InetAddress address : addresses) {
-            if (AddressRules.isPrivate(address)) {
+            Optional<AddressRules.Range> refused = AddressRules.refusedBy(address);
+            if (refused.isPresent()) {
                 throw new DownloadException("refused " + describe(url) + ": its host resolves to the non-public"
-                        + " address " + address.getHostAddress() + " (loopback, private, link-local or multicast);"
+                        + " address " + address.getHostAddress() + " (" + refused.get().cidr() + ", "
+                        + refused.get().name() + ", " + refused.get().source() + ");"
                         + " set imagebatch.download.allow-private-networks=true to allow", 0, false);
             }
         }

@@ -314,7 +314,7 @@ class ImageDownloaderTest {
     @Test
     void rechecksEveryRedirectTarget() {
         // made-up host names resolved by a fake resolver and served by the test server acting as a proxy
-        Map<String, String> dns = Map.of("images.example.test", "203.0.113.7", "cdn.example.test", "203.0.113.8",
+        Map<String, String> dns = Map.of("images.example.test", "93.184.215.7", "cdn.example.test", "93.184.215.8",
                 "internal.example.test", "10.0.0.7");
         ImageDownloader guarded = new ImageDownloader(DownloadSettings.defaults(), host -> resolve(dns, host),
                 http.asProxy());
@@ -362,7 +362,7 @@ class ImageDownloaderTest {
     @Test
     void refusesWhenAnyResolvedAddressIsPrivate() {
         ImageDownloader guarded = new ImageDownloader(DownloadSettings.defaults(),
-                host -> new InetAddress[] {InetAddress.getByName("203.0.113.9"), InetAddress.getByName("192.168.1.1")},
+                host -> new InetAddress[] {InetAddress.getByName("93.184.215.9"), InetAddress.getByName("192.168.1.1")},
                 http.asProxy());
         DownloadException e = refused(() -> guarded.download(URI.create("http://mixed.example.test/x.png"), files,
                 "row-22"));
