@@ -82,7 +82,7 @@ public final class FileOutputStore implements OutputStore {
         Path temp = null;
         Transfers.Transfer transfer = null;
         try {
-            transfer = Transfers.open();
+            transfer = Transfers.track();
             Path dir = target.getParent();
             Files.createDirectories(dir);
             // once per folder and store, before any put into it: a scan per put made a big batch quadratic

@@ -79,6 +79,8 @@ public final class ImageDownloader {
     private final DownloadSettings settings;
     private final HostResolver resolver;
     private final HttpClient client;
+    private final java.util.concurrent.atomic.AtomicBoolean spoolCleaned =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * Creates a downloader with its own JDK {@link HttpClient} (redirects off, connect timeout from the settings,
@@ -309,9 +311,32 @@ public final class ImageDownloader {
         Path dir = settings.spoolDir() != null ? settings.spoolDir()
                 : Path.of(System.getProperty("java.io.tmpdir"));
         Files.createDirectories(dir);
+        if (spoolCleaned.compareAndSet(false, true)) {
+            deleteAbandonedSpoolFiles(dir);
+        }
         Path file = Files.createTempFile(dir, "imagebatch-", ".spool");
         transfer.file(file);
         return file;
+    }
+
+    /**
+     * Deletes the spool files that a process killed without a chance to clean up (SIGKILL) left in {@code dir}:
+     * {@code imagebatch-*.spool} files last written more than an hour plus the fetch timeout ago, which no live
+     * download can still own (a fetch ends within the timeout, and its store write soon after). Once per
+     * downloader; best effort.
+     */
+    private void deleteAbandonedSpoolFiles(Path dir) {
+        long before = System.currentTimeMillis() - settings.timeout().toMillis() - 3_600_000L;
+        try (var files = Files.newDirectoryStream(dir, "imagebatch-*.spool")) {
+            for (Path file : files) {
+                if (Files.getLastModifiedTime(file).toMillis() < before) {
+                    log.info("deleting {}, a spool file left by a process that was killed", file);
+                    deleteQuietly(file);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("could not look for abandoned spool files in {}: {}", dir, e.toString());
+        }
     }
 
     private static void deleteQuietly(Path file) {

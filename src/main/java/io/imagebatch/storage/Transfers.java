@@ -37,12 +37,30 @@ final class Transfers {
      * @throws IOException when the JVM is shutting down: no transfer may start then
      */
     static Transfer open() throws IOException {
-        if (shuttingDown) {
+        return open(true);
+    }
+
+    /**
+     * Starts tracking a transfer that may start while the JVM shuts down (a store's write of the report: the
+     * command is still finishing); if it does, the hook has run already and will not delete its files.
+     *
+     * @return the transfer; close it when done
+     */
+    static Transfer track() {
+        try {
+            return open(false);
+        } catch (IOException e) {
+            throw new IllegalStateException("a tracked transfer is never refused", e);
+        }
+    }
+
+    private static Transfer open(boolean refuseWhenStopping) throws IOException {
+        if (refuseWhenStopping && shuttingDown) {
             throw new IOException("the process is stopping: no transfer starts now");
         }
         Transfer transfer = new Transfer();
         OPEN.add(transfer);
-        if (shuttingDown) {
+        if (refuseWhenStopping && shuttingDown) {
             transfer.abort();
             throw new IOException("the process is stopping: no transfer starts now");
         }
