@@ -37,16 +37,6 @@ final class ReadTimeoutInputStream extends FilterInputStream {
     private volatile String expired;
 
     /**
-     * Only the per-read timeout.
-     *
-     * @param in      the response body
-     * @param timeout the longest a single read may wait for data
-     */
-    ReadTimeoutInputStream(InputStream in, Duration timeout) {
-        this(in, timeout, Long.MAX_VALUE, null, 0, Duration.ofSeconds(1));
-    }
-
-    /**
      * @param in            the response body
      * @param timeout       the longest a single read may wait for data
      * @param deadlineNanos the {@link System#nanoTime()} by which the body must be complete, or
