@@ -51,7 +51,8 @@ class DownloadSigtermIT {
         server.createContext("/img/", exchange -> {
             byte[] body = new byte[1 << 20];
             new Random(1).nextBytes(body);
-            System.arraycopy(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}, 0, body, 0, 8);
+            // a real PNG's signature and IHDR chunk (33 bytes), then bytes that never end in time
+            System.arraycopy(pngHead(), 0, body, 0, 33);
             try (exchange) {
                 exchange.getResponseHeaders().set("Content-Type", "image/png");
                 exchange.sendResponseHeaders(200, body.length);
@@ -97,6 +98,13 @@ class DownloadSigtermIT {
             server.stop(0);
             executor.shutdownNow();
         }
+    }
+
+    private static byte[] pngHead() throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(64, 48,
+                java.awt.image.BufferedImage.TYPE_INT_RGB), "png", out);
+        return out.toByteArray();
     }
 
     private static void json(HttpExchange exchange, String body) throws IOException {
