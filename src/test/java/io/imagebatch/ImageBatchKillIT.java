@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
 import io.imagebatch.sandbox.SandboxStats;
+import io.imagebatch.testsupport.S3FaultProxy;
+import io.imagebatch.testsupport.S3ProxyServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
@@ -49,6 +51,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Issue 4, "Crash-safe resume: kill it anywhere, lose no row, pay for no row twice", proved on the real jar.
@@ -61,6 +65,11 @@ import org.junit.jupiter.api.TestFactory;
  * in {@code report.csv} with a final status, no prompt created twice at the provider, every stored image whole
  * and the provider's, nothing else in the output folder, and every create whose answer was lost reported
  * UNCERTAIN, never resent.
+ *
+ * <p>Odd seeds store into S3 instead of a folder: an S3Proxy in this JVM behind an {@link S3FaultProxy} that
+ * answers 10% of writes {@code 503 SlowDown}, the children pointed at it through the standard AWS environment
+ * variables; the same checks then read the bucket (every stored object whole, nothing else, no multipart upload
+ * left open).
  *
  * <p>Also the graceful stop: SIGTERM while polling ends the run with exit code 1 and the batch STOPPED, and
  * {@code restart <batch>} finishes it.
@@ -127,8 +136,20 @@ class ImageBatchKillIT {
                 .withDownloadCutRate(0.05)
                 .withGenerationTime(Duration.ofMillis(200), Duration.ofMillis(1500));
         Catalogue catalogue = Catalogue.write(dir.resolve("catalogue.csv"), VALID_ROWS, random);
-        try (SandboxProvider sandbox = SandboxProvider.start(faults)) {
-            List<String> command = runCommand(dir, catalogue.path(), sandbox.baseUrl());
+        boolean inS3 = seed % 2 == 1;
+        try (SandboxProvider sandbox = SandboxProvider.start(faults);
+                S3ProxyServer s3 = inS3 ? S3ProxyServer.start() : null;
+                S3FaultProxy storeFaults = inS3 ? S3FaultProxy.start(s3.endpoint(), 0.10, 0, seed) : null) {
+            S3Output bucket = null;
+            Map<String, String> env = Map.of();
+            String output = "file:" + dir.resolve("out");
+            if (inS3) {
+                s3.createBucket(S3Output.BUCKET);
+                bucket = new S3Output(s3.client(), "seed-" + seed);
+                output = "s3://" + S3Output.BUCKET + "/" + bucket.prefix();
+                env = S3Output.environment(storeFaults.endpoint());
+            }
+            List<String> command = runCommand(dir, catalogue.path(), sandbox.baseUrl(), output);
             // 3..5 kills, aimed in pipeline order (a resumed run skips the steps already complete, so a kill
             // aimed at an earlier step than the last one would land late, or find the batch finished)
             List<Phase> plan = new ArrayList<>();
@@ -142,7 +163,7 @@ class ImageBatchKillIT {
             int runs = 0;
             while (!completed && runs < MAX_RUNS) {
                 runs++;
-                try (Child child = Child.start(command, dir)) {
+                try (Child child = Child.start(command, dir, env)) {
                     Integer exit;
                     if (kills.size() < plan.size()) {
                         Phase target = plan.get(kills.size());
@@ -169,10 +190,12 @@ class ImageBatchKillIT {
                 fail("seed " + seed + ": no run completed in " + MAX_RUNS + " runs\n" + transcript);
             }
             String batchId = batchId(transcript.toString());
-            Outcome outcome = check(seed, dir, batchId, catalogue, sandbox, transcript.toString());
+            Outcome outcome = check(seed, dir, batchId, catalogue, sandbox, transcript.toString(), bucket);
             String summary = String.format(
                     "seed %d: %d kills survived (%s), %d runs, %d rows (%s), %d duplicate creates, %d lost rows, "
-                            + "%d UNCERTAIN rows (%d create answers dropped, %d never reached the provider), %.1f s",
+                            + "%d UNCERTAIN rows (%d create answers dropped, %d never reached the provider), %.1f s"
+                            + (inS3 ? ", S3 with " + storeFaults.slowDowns() + " SlowDown of " + storeFaults.writes()
+                                    + " writes" : ", folder"),
                     seed, kills.size(), Kill.byPhase(kills), runs, outcome.rows(), outcome.statusCounts(),
                     outcome.duplicateCreates(), outcome.lostRows(), outcome.uncertainRows(),
                     outcome.droppedCreates(), outcome.uncertainWithoutTask(), (System.nanoTime() - started) / 1e9);
@@ -191,9 +214,15 @@ class ImageBatchKillIT {
      */
     private static Outcome check(long seed, Path dir, String batchId, Catalogue catalogue, SandboxProvider sandbox,
             String transcript) throws Exception {
+        return check(seed, dir, batchId, catalogue, sandbox, transcript, null);
+    }
+
+    /** The checks on a batch stored in a folder ({@code bucket} null) or in an S3 bucket. */
+    private static Outcome check(long seed, Path dir, String batchId, Catalogue catalogue, SandboxProvider sandbox,
+            String transcript, S3Output bucket) throws Exception {
         List<String> problems = new ArrayList<>();
         Path batchDir = dir.resolve("out").resolve(batchId);
-        List<CSVRecord> lines = readReport(batchDir.resolve("report.csv"));
+        List<CSVRecord> lines = bucket != null ? bucket.report(batchId) : readReport(batchDir.resolve("report.csv"));
         SandboxStats stats = sandbox.stats();
 
         // every catalogue row exactly once, with its id and a final status: no row lost
@@ -246,8 +275,11 @@ class ImageBatchKillIT {
         // the report step's three files: the CSV, the contact sheet and the manifest
         Set<Path> expectedFiles = new HashSet<>(Set.of(batchDir.resolve("report.csv"),
                 batchDir.resolve("report.html"), batchDir.resolve("manifest.json")));
+        if (bucket != null) {
+            bucket.checkImagesAndNothingElse(batchId, lines, sandbox, problems);
+        }
         for (CSVRecord line : lines) {
-            if (!line.get("status").equals("SUCCEEDED")) {
+            if (bucket != null || !line.get("status").equals("SUCCEEDED")) {
                 continue;
             }
             String rowNumber = line.get("row_number");
@@ -271,7 +303,7 @@ class ImageBatchKillIT {
         }
 
         // nothing else in the output folder: no duplicate, no partial, no temporary file
-        try (Stream<Path> files = Files.walk(dir.resolve("out"))) {
+        try (Stream<Path> files = bucket != null ? Stream.empty() : Files.walk(dir.resolve("out"))) {
             files.filter(Files::isRegularFile).filter(f -> !expectedFiles.contains(f)).sorted()
                     .forEach(f -> problems.add("unexpected file in the output: " + f + " (" + size(f) + " bytes)"));
         }
@@ -421,13 +453,18 @@ class ImageBatchKillIT {
      * and output folder in {@code dir}, short waits and small chunks.
      */
     private static List<String> runCommand(Path dir, Path catalogue, URI sandbox) {
+        return runCommand(dir, catalogue, sandbox, "file:" + dir.resolve("out"));
+    }
+
+    /** As {@link #runCommand(Path, Path, URI)}, into {@code output} ({@code file:...} or {@code s3://...}). */
+    private static List<String> runCommand(Path dir, Path catalogue, URI sandbox, String output) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         // a quicker start-up on a busy machine (C1 only); the jar and its settings are the user's
         command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx384m"));
         command.addAll(List.of("-jar", JAR.toString(), "run",
                 "--catalogue", catalogue.toString(),
-                "--output", "file:" + dir.resolve("out"),
+                "--output", output,
                 "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db").resolve("imagebatch"),
                 "--imagebatch.providers.liangxin.base-url=" + sandbox,
                 "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
@@ -519,8 +556,14 @@ class ImageBatchKillIT {
 
         /** Starts the command in {@code dir}, without any IMAGEBATCH_* variable of this environment. */
         static Child start(List<String> command, Path dir) throws IOException {
+            return start(command, dir, Map.of());
+        }
+
+        /** As {@link #start(List, Path)}, with {@code env} added to the environment. */
+        static Child start(List<String> command, Path dir, Map<String, String> env) throws IOException {
             ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
             builder.environment().keySet().removeIf(name -> name.startsWith("IMAGEBATCH_"));
+            builder.environment().putAll(env);
             return new Child(builder.start());
         }
 
@@ -744,6 +787,84 @@ class ImageBatchKillIT {
             }
             Files.writeString(path, csv, StandardCharsets.UTF_8);
             return new Catalogue(path, List.copyOf(rows));
+        }
+    }
+
+    // ---- a bucket as the output ----
+
+    /**
+     * A batch's output in the test's S3Proxy, read with its own client.
+     *
+     * @param client a client of the S3Proxy (not through the fault proxy)
+     * @param prefix the key prefix of {@code --output}, for example {@code seed-3}
+     */
+    record S3Output(S3Client client, String prefix) {
+
+        static final String BUCKET = "kill-images";
+
+        /** @return the standard AWS variables that point a child's SDK at {@code endpoint}, path-style */
+        static Map<String, String> environment(URI endpoint) {
+            return Map.of("AWS_ACCESS_KEY_ID", S3ProxyServer.ACCESS_KEY,
+                    "AWS_SECRET_ACCESS_KEY", S3ProxyServer.SECRET_KEY,
+                    "AWS_REGION", S3ProxyServer.REGION,
+                    "AWS_ENDPOINT_URL_S3", endpoint.toString(),
+                    "IMAGEBATCH_S3_PATHSTYLE", "true",
+                    // the fault proxy answers 10% of writes SlowDown: keep the retries' waits short
+                    "IMAGEBATCH_S3_MAXATTEMPTS", "10");
+        }
+
+        List<CSVRecord> report(String batchId) throws IOException {
+            String csv = client.getObjectAsBytes(b -> b.bucket(BUCKET).key(prefix + "/" + batchId + "/report.csv"))
+                    .asUtf8String();
+            try (CSVParser parser = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).get()
+                    .parse(new java.io.StringReader(csv))) {
+                return parser.getRecords();
+            }
+        }
+
+        /**
+         * Every SUCCEEDED row: one object under {@code <prefix>/<batch id>/}, its SHA-256 and size as reported, the
+         * provider's image; nothing else in the bucket but the report's three objects; no upload left open.
+         */
+        void checkImagesAndNothingElse(String batchId, List<CSVRecord> lines, SandboxProvider sandbox,
+                List<String> problems) throws Exception {
+            String batchPrefix = prefix + "/" + batchId + "/";
+            Set<String> expected = new HashSet<>(Set.of(batchPrefix + "report.csv", batchPrefix + "report.html",
+                    batchPrefix + "manifest.json"));
+            for (CSVRecord line : lines) {
+                if (!line.get("status").equals("SUCCEEDED")) {
+                    continue;
+                }
+                String rowNumber = line.get("row_number");
+                String uri = line.get("output_uri");
+                String key = uri.startsWith("s3://" + BUCKET + "/") ? uri.substring(("s3://" + BUCKET + "/").length())
+                        : "";
+                if (!key.startsWith(batchPrefix) || key.substring(batchPrefix.length()).contains("/")) {
+                    problems.add("row " + rowNumber + ": its image is not in the batch's folder: " + uri);
+                    continue;
+                }
+                expected.add(key);
+                byte[] stored;
+                try {
+                    stored = client.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asByteArray();
+                } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+                    problems.add("row " + rowNumber + ": no object at " + uri);
+                    continue;
+                }
+                if (!sha256(stored).equals(line.get("sha256")) || stored.length != Long.parseLong(line.get("bytes"))) {
+                    problems.add("row " + rowNumber + ": the object " + uri + " (" + stored.length + " bytes) is not"
+                            + " what the report says (" + line.get("bytes") + " bytes, " + line.get("sha256") + ")");
+                }
+                if (!Arrays.equals(stored, providerImage(sandbox.baseUrl(), line.get("task_id")))) {
+                    problems.add("row " + rowNumber + ": the object " + uri + " is not the provider's image of task "
+                            + line.get("task_id"));
+                }
+            }
+            client.listObjectsV2Paginator(b -> b.bucket(BUCKET)).contents().stream().map(S3Object::key)
+                    .filter(key -> !expected.contains(key)).sorted()
+                    .forEach(key -> problems.add("unexpected object in the bucket: " + key));
+            client.listMultipartUploads(b -> b.bucket(BUCKET)).uploads()
+                    .forEach(u -> problems.add("multipart upload left open: " + u.key()));
         }
     }
 

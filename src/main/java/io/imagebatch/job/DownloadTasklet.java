@@ -37,8 +37,12 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  * is tried again with backoff, up to {@link JobProperties#downloadAttempts()} attempts; then the task's status is
  * queried once more for a fresh result URL (result URLs expire: PROVIDERS.md), and the download starts over
  * with it; then the row is FAILED with the reason. A refused URL (private address, not http) fails the row at
- * once. Nothing partial is ever stored ({@link ImageDownloader}). An output store that cannot be written fails
- * the step: it is not the row's fault, and the batch resumes once the store is back.
+ * once. Nothing partial is ever stored ({@link ImageDownloader}). Each fetch is bounded in time by
+ * {@code imagebatch.download.timeout} and, while it is ahead, by its task's deadline; a fetch that passes its
+ * deadline or arrives too slowly counts as a failed attempt, like a cut one. A fetch aborted because the process
+ * is stopping counts as nothing: the row is downloaded when the batch resumes. An output store that cannot be
+ * written (after the store's own retries of passing errors) fails the step: it is not the row's fault, and the
+ * batch resumes once the store is back.
  */
 public class DownloadTasklet implements Tasklet, AutoCloseable {
 
@@ -148,9 +152,15 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
         long rowNum = entry.rowNum();
         try {
             StoredImage image = downloader.download(URI.create(entry.resultUrl()), store,
-                    ObjectKeys.imageStem(batchId, entry.rowId(), caseCollisions));
+                    ObjectKeys.imageStem(batchId, entry.rowId(), caseCollisions), timeLeft(entry));
             ledger.markStored(batchId, rowNum, image.uri().toString(), image.sha256(), image.bytes());
         } catch (DownloadException e) {
+            if (e.aborted()) {
+                // the process is stopping: not the image's fault, no attempt counted; resumed with the batch
+                log.info("{}: row {} download aborted ({}); it starts over when the batch resumes", batchId, rowNum,
+                        e.getMessage());
+                return;
+            }
             int attempt = entry.downloadAttempts() + 1;
             if (e.retryable() && attempt < properties.downloadAttempts()) {
                 long wait = properties.backoffMillis(attempt, null);
@@ -172,6 +182,18 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
             ledger.markFailed(batchId, rowNum, null, "download", "the provider gave an unusable result URL: "
                     + e.getMessage(), FailureKind.RESULT_NOT_STORED);
         }
+    }
+
+    /**
+     * How long a download of {@code entry} may take: until its task's deadline, when that is still ahead (the
+     * task deadline covers the call in flight); null (the download's own overall timeout alone) when the task has
+     * no deadline or it has passed, so that a task that finished just before its deadline still gets one bounded
+     * fetch per attempt.
+     */
+    private java.time.Duration timeLeft(LedgerEntry entry) {
+        Long deadlineAt = entry.deadlineAt();
+        long now = clock.millis();
+        return deadlineAt == null || deadlineAt <= now ? null : java.time.Duration.ofMillis(deadlineAt - now);
     }
 
     /** Closes the output store; called by the step scope when the step ends. */

@@ -18,6 +18,8 @@ public class DownloadException extends RuntimeException {
     private final int httpStatus;
     /** Whether the same URL may succeed later. */
     private final boolean retryable;
+    /** Whether the download was cut off because the process is stopping. */
+    private final boolean aborted;
 
     /**
      * @param message    what failed; must not contain a query string or credentials
@@ -26,9 +28,35 @@ public class DownloadException extends RuntimeException {
      * @param cause      the underlying failure, or null
      */
     public DownloadException(String message, int httpStatus, boolean retryable, Throwable cause) {
+        this(message, httpStatus, retryable, false, cause);
+    }
+
+    private DownloadException(String message, int httpStatus, boolean retryable, boolean aborted,
+            Throwable cause) {
         super(message, cause);
         this.httpStatus = httpStatus;
         this.retryable = retryable;
+        this.aborted = aborted;
+    }
+
+    /**
+     * A download cut off because the process is stopping (SIGTERM, the end of a command): not the image's
+     * fault, so it does not count as an attempt; the download starts over when the batch resumes.
+     *
+     * @param message what was aborted; must not contain a query string or credentials
+     * @param cause   the underlying failure, or null
+     * @return an exception that is {@link #aborted()} and {@link #retryable()}
+     */
+    public static DownloadException aborted(String message, Throwable cause) {
+        return new DownloadException(message, 0, true, true, cause);
+    }
+
+    /**
+     * @return whether the download was cut off because the process is stopping, rather than failed: the caller
+     *         should leave the row to be downloaded when the batch resumes, without counting an attempt
+     */
+    public boolean aborted() {
+        return aborted;
     }
 
     /**

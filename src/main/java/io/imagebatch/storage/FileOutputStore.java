@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * A process killed during a put cannot delete its temporary file; the next put of the same key does (a key has
  * one writer at a time: the batch's own run, which stores each row's image once per attempt), so a resumed batch
  * leaves no partial file behind. Rules: {@code ../shared/DESIGN.md}, "Output store".
+ *
+ * <p>A process that stops (SIGTERM, Ctrl-C) while a put is in flight deletes the temporary file in a shutdown
+ * hook ({@link Transfers}), and the put fails.
  */
 public final class FileOutputStore implements OutputStore {
 
@@ -79,12 +82,15 @@ public final class FileOutputStore implements OutputStore {
         Path target = pathOf(key);
         URI uri = toUri(target);
         Path temp = null;
+        Transfers.Transfer transfer = null;
         try {
+            transfer = Transfers.track();
             Path dir = target.getParent();
             Files.createDirectories(dir);
             // once per folder and store, before any put into it: a scan per put made a big batch quadratic
             cleanedFolders.computeIfAbsent(dir, FileOutputStore::deleteAbandonedTemporaryFiles);
             temp = dir.resolve("." + target.getFileName() + "." + randomSuffix() + ".part");
+            transfer.file(temp); // deleted by the shutdown hook if the process stops mid-write
             CheckedLengthInputStream in = new CheckedLengthInputStream(content, contentLength);
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 byte[] buffer = new byte[BUFFER_SIZE];
@@ -107,6 +113,9 @@ public final class FileOutputStore implements OutputStore {
         } finally {
             if (temp != null) {
                 deleteQuietly(temp);
+            }
+            if (transfer != null) {
+                transfer.close();
             }
         }
     }

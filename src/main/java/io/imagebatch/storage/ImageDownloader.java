@@ -1,9 +1,8 @@
 package io.imagebatch.storage;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.SequenceInputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ProxySelector;
 import java.net.URI;
@@ -13,6 +12,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -29,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>Only {@code http} and {@code https} URLs without user info are fetched; anything else is refused.</li>
  *   <li>Unless {@link DownloadSettings#allowPrivateNetworks()}, every address the host resolves to is checked
- *       and the URL refused if any is loopback, any-local, link-local, site-local, carrier-grade NAT, IPv6
- *       unique-local or multicast (see {@link AddressRules#isPrivate}). Limitation: the JDK client resolves
+ *       and the URL refused if any is in a special-purpose range of the IANA IPv4 or IPv6 registries
+ *       (loopback, private, link-local, documentation, benchmarking, reserved, 6to4, Teredo, ...), directly or
+ *       as an embedded IPv4 address, or multicast (see {@link AddressRules}). Limitation: the JDK client resolves
  *       the name again when it connects, so a DNS server that answers differently within that window
  *       (DNS rebinding) is not caught.</li>
  *   <li>Redirects (301, 302, 303, 307, 308) are followed here, not by the client: at most
@@ -40,12 +44,25 @@ import org.slf4j.LoggerFactory;
  *       retryable} (expired or flaky result storage), others are not.</li>
  *   <li>The first bytes must be PNG, JPEG or WEBP ({@link ImageFormat#sniff}); the key is
  *       {@code keyStem + "." + extension} and the content type follows the sniffed format, not the server's
- *       header. Width and height are read from a PNG's IHDR chunk; they are 0 for JPEG and WEBP, which are not
- *       parsed.</li>
- *   <li>The body is streamed into {@link OutputStore#put} (never held in memory, no temporary file for S3),
- *       with the server's Content-Length when it sent one. More than {@link DownloadSettings#maxBytes()} bytes,
- *       a body that ends before its Content-Length, or a read that waits longer than
- *       {@link DownloadSettings#readTimeout()} fails the put, and nothing is stored under the key.</li>
+ *       header.</li>
+ *   <li>The body is spooled to a local file (never held in memory) in {@link DownloadSettings#spoolDir()}, at
+ *       most {@link DownloadSettings#maxBytes()} bytes, with its SHA-256 computed on the way. The fetch is bounded
+ *       in time three ways ({@link ReadTimeoutInputStream}): each read ({@link DownloadSettings#readTimeout()}),
+ *       the whole fetch from the first request to the last byte ({@link DownloadSettings#timeout()}, or the
+ *       caller's shorter limit: the task's deadline), and a minimum transfer rate
+ *       ({@link DownloadSettings#minRate()} over {@link DownloadSettings#minRateWindow()}). A body too large, cut
+ *       short before its Content-Length, too slow or past its deadline fails the download.</li>
+ *   <li>The spooled file is checked before anything is stored ({@link ImageCheck}): its structure must be that of
+ *       the sniffed format, and the width and height its header declares (read without decoding a pixel) must
+ *       be within {@link DownloadSettings#maxPixels()}, the decompression-bomb guard.</li>
+ *   <li>Only then is it stored, from the spool ({@link OutputStore#putFile}). Why a spool rather than fetching
+ *       the image again when a store write fails: a replay is the very bytes that were hashed and checked, it
+ *       does not depend on a result URL that may have expired meanwhile or on the provider's storage a second
+ *       time, and it lets the S3 store retry its writes (5xx, SlowDown, resets) with the SDK's backoff and
+ *       jitter, which a one-shot stream cannot. It costs local disk: one image per download in flight, at most
+ *       {@link DownloadSettings#maxBytes()} bytes each. The spool file is deleted when the download ends, and
+ *       by a shutdown hook when the process is stopped mid-download ({@link Transfers}), which also aborts the
+ *       fetches in flight so that SIGTERM is not held up by a slow server.</li>
  * </ol>
  * Messages name a URL by scheme, host, port and path only: never its query (signed URLs carry secrets there).
  */
@@ -62,6 +79,8 @@ public final class ImageDownloader {
     private final DownloadSettings settings;
     private final HostResolver resolver;
     private final HttpClient client;
+    private final java.util.concurrent.atomic.AtomicBoolean spoolCleaned =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * Creates a downloader with its own JDK {@link HttpClient} (redirects off, connect timeout from the settings,
@@ -109,13 +128,64 @@ public final class ImageDownloader {
      * @throws IllegalArgumentException when {@code keyStem} is not a valid relative key
      */
     public StoredImage download(URI source, OutputStore store, String keyStem) {
+        return download(source, store, keyStem, null);
+    }
+
+    /**
+     * Downloads {@code source} into {@code store} under {@code keyStem + "." + extension}, all within
+     * {@code limit} (when given and shorter than {@link DownloadSettings#timeout()}).
+     *
+     * @param source  the result URL ({@code http} or {@code https}); may carry a signed query string
+     * @param store   where to store the image
+     * @param keyStem the key without extension, relative to the store's prefix, for example
+     *                {@code batch-7/row-42}
+     * @param limit   the longest the whole fetch may take, from now (the time left until the task's deadline),
+     *                or null for {@link DownloadSettings#timeout()} alone; zero or negative fails at once
+     * @return what was stored: URI, key, SHA-256 (lower-case hex), size in bytes, content type, width and height
+     *         as the image's header declares them
+     * @throws DownloadException        when the URL is refused, the server answers with a non-2xx status, the body
+     *                                  is not an image of a valid structure, declares more pixels than the limit,
+     *                                  is too large, is cut short, too slow or past its deadline, or the process
+     *                                  is stopping ({@link DownloadException#aborted()}); nothing is stored under
+     *                                  the key in every case. See {@link DownloadException#retryable()}
+     * @throws OutputStoreException     when the image was fine but the store failed to store it (after the
+     *                                  store's own retries)
+     * @throws IllegalArgumentException when {@code keyStem} is not a valid relative key
+     */
+    public StoredImage download(URI source, OutputStore store, String keyStem, Duration limit) {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(store, "store");
         ObjectKeys.check(keyStem + ".png");
+        Duration allowed = limit != null && limit.compareTo(settings.timeout()) < 0 ? limit : settings.timeout();
+        if (allowed.isNegative() || allowed.isZero()) {
+            throw new DownloadException("the download of " + describe(source) + " was not started: its task's"
+                    + " deadline has passed", 0, true);
+        }
+        long deadline = System.nanoTime() + allowed.toNanos();
+        try (Transfers.Transfer transfer = openTransfer(source)) {
+            return download(source, store, keyStem, new Deadline(deadline, allowed), transfer);
+        }
+    }
+
+    private static Transfers.Transfer openTransfer(URI source) {
+        try {
+            return Transfers.open();
+        } catch (IOException e) {
+            throw DownloadException.aborted("the download of " + describe(source) + " was not started: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** When a fetch must be complete ({@link System#nanoTime()}) and how long it was allowed in all. */
+    private record Deadline(long nanos, Duration allowed) {
+    }
+
+    private StoredImage download(URI source, OutputStore store, String keyStem, Deadline deadline,
+            Transfers.Transfer transfer) {
         URI current = source;
         for (int redirects = 0; ; redirects++) {
             checkUrl(current);
-            HttpResponse<InputStream> response = send(current);
+            HttpResponse<InputStream> response = send(current, deadline, transfer);
             int status = response.statusCode();
             if (isRedirect(status)) {
                 String location = response.headers().firstValue("location").orElse(null);
@@ -139,7 +209,7 @@ public final class ImageDownloader {
                         isRetryableStatus(status));
             }
             try {
-                return store(current, response, store, keyStem);
+                return store(current, response, store, keyStem, deadline, transfer);
             } finally {
                 closeQuietly(response.body());
             }
@@ -160,73 +230,159 @@ public final class ImageDownloader {
         return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
     }
 
-    private StoredImage store(URI url, HttpResponse<InputStream> response, OutputStore store, String keyStem) {
+    private StoredImage store(URI url, HttpResponse<InputStream> response, OutputStore store, String keyStem,
+            Deadline deadline, Transfers.Transfer transfer) {
         long declared = response.headers().firstValueAsLong("content-length").orElse(-1L);
         if (declared > settings.maxBytes()) {
             throw new DownloadException("image at " + describe(url) + " is " + declared + " bytes, more than the"
                     + " limit of " + settings.maxBytes() + " bytes (imagebatch.download.max-bytes)", 0, false);
         }
-        MeasuringInputStream body = new MeasuringInputStream(
-                new ReadTimeoutInputStream(response.body(), settings.readTimeout()), settings.maxBytes(), declared);
-        byte[] head;
+        ReadTimeoutInputStream limited = new ReadTimeoutInputStream(response.body(), settings.readTimeout(),
+                deadline.nanos(), deadline.allowed(), settings.minRate(), settings.minRateWindow());
+        MeasuringInputStream body = new MeasuringInputStream(limited, settings.maxBytes(), declared);
+        Path spool = null;
         try {
-            head = body.readNBytes(ImageFormat.HEAD_BYTES);
-        } catch (IOException e) {
-            throw bodyFailure(url, body, declared, e);
-        }
-        Optional<ImageFormat> sniffed = ImageFormat.sniff(head, head.length);
-        if (sniffed.isEmpty()) {
-            String type = response.headers().firstValue("content-type").orElse("none");
-            throw new DownloadException("not an image: " + describe(url) + " (Content-Type " + sanitize(type)
-                    + ", first bytes are not PNG, JPEG or WEBP)", 0, true); // a CDN error page: may pass
-        }
-        ImageFormat format = sniffed.get();
-        int width = 0;
-        int height = 0;
-        if (format == ImageFormat.PNG) {
-            int[] size = ImageFormat.pngSize(head, head.length).orElseThrow(() -> new DownloadException(
-                    "not an image: " + describe(url) + " (PNG signature without a valid IHDR chunk)", 0, true));
-            width = size[0];
-            height = size[1];
-        }
-        String key = keyStem + "." + format.extension();
-        InputStream content = new SequenceInputStream(new ByteArrayInputStream(head), body);
-        URI stored;
-        try {
-            stored = store.put(key, content, declared, format.contentType());
-        } catch (OutputStoreException e) {
-            if (body.failure() != null) {
-                throw bodyFailure(url, body, declared, body.failure());
+            transfer.stream(limited);
+            byte[] head;
+            try {
+                head = body.readNBytes(ImageFormat.HEAD_BYTES);
+            } catch (IOException e) {
+                throw bodyFailure(url, body, declared, e, transfer);
             }
-            throw e;
+            Optional<ImageFormat> sniffed = ImageFormat.sniff(head, head.length);
+            if (sniffed.isEmpty()) {
+                String type = response.headers().firstValue("content-type").orElse("none");
+                throw new DownloadException("not an image: " + describe(url) + " (Content-Type " + sanitize(type)
+                        + ", first bytes are not PNG, JPEG or WEBP)", 0, true); // a CDN error page: may pass
+            }
+            ImageFormat format = sniffed.get();
+            spool = spoolFile(transfer);
+            try (OutputStream out = Files.newOutputStream(spool, StandardOpenOption.WRITE)) {
+                out.write(head);
+                body.transferTo(out);
+            } catch (IOException e) {
+                if (body.failure() != null || transfer.aborted()) {
+                    throw bodyFailure(url, body, declared, body.failure() != null ? body.failure() : e, transfer);
+                }
+                throw new OutputStoreException("could not spool the image from " + describe(url) + " to " + spool
+                        + ": " + FileOutputStore.describe(e), e);
+            } finally {
+                closeQuietly(limited);
+            }
+            ImageCheck.Size size;
+            try {
+                size = ImageCheck.inspect(spool, format, settings.maxPixels());
+            } catch (ImageCheck.Refused e) {
+                throw new DownloadException("refused the image from " + describe(url) + ": " + e.getMessage(), 0,
+                        e.retryable());
+            } catch (IOException e) {
+                throw abortedOr(transfer, url, new OutputStoreException("could not read back the spooled image "
+                        + spool + ": " + FileOutputStore.describe(e), e));
+            }
+            String key = keyStem + "." + format.extension();
+            URI stored;
+            try {
+                stored = store.putFile(key, spool, format.contentType());
+            } catch (OutputStoreException e) {
+                throw abortedOr(transfer, url, e);
+            }
+            StoredImage image = new StoredImage(stored, key, body.sha256Hex(), body.count(), format.contentType(),
+                    size.width(), size.height());
+            log.debug("downloaded {} to {} ({} bytes)", describe(url), stored, image.bytes());
+            return image;
+        } catch (IOException e) {
+            throw DownloadException.aborted("the download of " + describe(url) + " was aborted: " + e.getMessage(),
+                    e);
+        } finally {
+            closeQuietly(limited);
+            if (spool != null) {
+                deleteQuietly(spool);
+                transfer.release(spool);
+            }
         }
-        StoredImage image = new StoredImage(stored, key, body.sha256Hex(), body.count(), format.contentType(),
-                width, height);
-        log.debug("downloaded {} to {} ({} bytes)", describe(url), stored, image.bytes());
-        return image;
     }
 
-    private DownloadException bodyFailure(URI url, MeasuringInputStream body, long declared, IOException e) {
+    private static RuntimeException abortedOr(Transfers.Transfer transfer, URI url, RuntimeException e) {
+        return transfer.aborted() ? DownloadException.aborted("the download of " + describe(url)
+                + " was aborted: the process is stopping", e) : e;
+    }
+
+    private Path spoolFile(Transfers.Transfer transfer) throws IOException {
+        Path dir = settings.spoolDir() != null ? settings.spoolDir()
+                : Path.of(System.getProperty("java.io.tmpdir"));
+        Files.createDirectories(dir);
+        if (spoolCleaned.compareAndSet(false, true)) {
+            deleteAbandonedSpoolFiles(dir);
+        }
+        Path file = Files.createTempFile(dir, "imagebatch-", ".spool");
+        transfer.file(file);
+        return file;
+    }
+
+    /**
+     * Deletes the spool files that a process killed without a chance to clean up (SIGKILL) left in {@code dir}:
+     * {@code imagebatch-*.spool} files last written more than an hour plus the fetch timeout ago, which no live
+     * download can still own (a fetch ends within the timeout, and its store write soon after). Once per
+     * downloader; best effort.
+     */
+    private void deleteAbandonedSpoolFiles(Path dir) {
+        long before = System.currentTimeMillis() - settings.timeout().toMillis() - 3_600_000L;
+        try (var files = Files.newDirectoryStream(dir, "imagebatch-*.spool")) {
+            for (Path file : files) {
+                if (Files.getLastModifiedTime(file).toMillis() < before) {
+                    log.info("deleting {}, a spool file left by a process that was killed", file);
+                    deleteQuietly(file);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("could not look for abandoned spool files in {}: {}", dir, e.toString());
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            log.warn("could not delete the spool file {}: {}", file, e.toString());
+        }
+    }
+
+    private DownloadException bodyFailure(URI url, MeasuringInputStream body, long declared, IOException e,
+            Transfers.Transfer transfer) {
+        if (transfer.aborted()) {
+            return DownloadException.aborted("the download of " + describe(url) + " was aborted after "
+                    + body.count() + " bytes: the process is stopping", e);
+        }
         MeasuringInputStream.Failure kind = body.failureKind() == null ? MeasuringInputStream.Failure.IO
                 : body.failureKind();
+        Throwable cause = kind == MeasuringInputStream.Failure.IO && e.getCause() instanceof HttpTimeoutException t
+                ? t : e;
         String what = switch (kind) {
             case TOO_LARGE -> "image too large";
             case CUT_SHORT -> "body cut short";
-            case IO -> e instanceof HttpTimeoutException ? "read timed out after " + body.count() + " bytes"
+            case IO -> cause instanceof HttpTimeoutException ? "timed out after " + body.count() + " bytes"
                     : declared >= 0 && body.count() < declared
                     ? "body cut short after " + body.count() + " of " + declared + " bytes"
                     : "body could not be read";
         };
-        return new DownloadException(what + " from " + describe(url) + ": " + FileOutputStore.describe(e), 0,
+        return new DownloadException(what + " from " + describe(url) + ": " + FileOutputStore.describe(cause), 0,
                 kind != MeasuringInputStream.Failure.TOO_LARGE, e);
     }
 
-    private HttpResponse<InputStream> send(URI url) {
+    private HttpResponse<InputStream> send(URI url, Deadline deadline, Transfers.Transfer transfer) {
+        long left = deadline.nanos() - System.nanoTime();
+        if (left <= 0) {
+            throw new DownloadException("timed out fetching " + describe(url) + ": the download did not finish"
+                    + " within its deadline of " + deadline.allowed().toMillis() + " ms (imagebatch.download.timeout,"
+                    + " or the task's deadline)", 0, true);
+        }
+        Duration headers = settings.readTimeout().compareTo(Duration.ofNanos(left)) < 0 ? settings.readTimeout()
+                : Duration.ofNanos(left);
         HttpRequest request;
         try {
             request = HttpRequest.newBuilder(url)
                     .GET()
-                    .timeout(settings.readTimeout())
+                    .timeout(headers)
                     .header("Accept", "image/png,image/jpeg,image/webp;q=0.9,*/*;q=0.1")
                     .header("User-Agent", "ImageBatch")
                     .build();
@@ -234,13 +390,33 @@ public final class ImageDownloader {
             throw new DownloadException("refused " + describe(url) + ": not a valid HTTP URL", 0, false);
         }
         try {
-            return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (HttpTimeoutException e) {
-            throw new DownloadException("timed out fetching " + describe(url) + ": " + FileOutputStore.describe(e),
-                    0, true, e);
+            var future = client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+            transfer.stream(() -> future.cancel(true));
+            HttpResponse<InputStream> response = future.get();
+            transfer.stream(response.body());
+            return response;
+        } catch (java.util.concurrent.CancellationException e) {
+            throw DownloadException.aborted("the download of " + describe(url) + " was aborted: the process is"
+                    + " stopping", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (transfer.aborted()) {
+                throw DownloadException.aborted("the download of " + describe(url) + " was aborted: the process is"
+                        + " stopping", cause);
+            }
+            if (cause instanceof HttpTimeoutException t) {
+                throw new DownloadException("timed out fetching " + describe(url) + ": "
+                        + FileOutputStore.describe(t), 0, true, t);
+            }
+            if (cause instanceof IOException io) {
+                throw new DownloadException("could not fetch " + describe(url) + ": " + FileOutputStore.describe(io),
+                        0, true, io);
+            }
+            throw new DownloadException("could not fetch " + describe(url) + ": "
+                    + FileOutputStore.describe(cause), 0, true, cause);
         } catch (IOException e) {
-            throw new DownloadException("could not fetch " + describe(url) + ": " + FileOutputStore.describe(e), 0,
-                    true, e);
+            throw DownloadException.aborted("the download of " + describe(url) + " was aborted: " + e.getMessage(),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DownloadException("interrupted while fetching " + describe(url), 0, true, e);
@@ -271,9 +447,11 @@ public final class ImageDownloader {
             throw new DownloadException("cannot resolve the host of " + describe(url), 0, true, e);
         }
         for (InetAddress address : addresses) {
-            if (AddressRules.isPrivate(address)) {
+            Optional<AddressRules.Range> refused = AddressRules.refusedBy(address);
+            if (refused.isPresent()) {
                 throw new DownloadException("refused " + describe(url) + ": its host resolves to the non-public"
-                        + " address " + address.getHostAddress() + " (loopback, private, link-local or multicast);"
+                        + " address " + address.getHostAddress() + " (" + refused.get().cidr() + ", "
+                        + refused.get().name() + ", " + refused.get().source() + ");"
                         + " set imagebatch.download.allow-private-networks=true to allow", 0, false);
             }
         }

@@ -1,7 +1,10 @@
 package io.imagebatch.storage;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -34,6 +37,29 @@ public interface OutputStore extends AutoCloseable {
      * @throws IllegalArgumentException when the key is not a valid relative key
      */
     URI put(String key, InputStream content, long contentLength, String contentType);
+
+    /**
+     * Stores a local file's content under {@code key}, replacing any object there. Unlike
+     * {@link #put(String, InputStream, long, String)} the content can be read again, so a store may retry a
+     * write that failed for a passing reason (the S3 store does: {@link S3OutputStore}). The file is neither
+     * changed nor deleted.
+     *
+     * @param key         the key relative to the location's prefix, for example {@code batch-7/row-42.png}
+     * @param file        a regular file; its size at the call is the object's length
+     * @param contentType the MIME type, for example {@code image/png}
+     * @return the stored object's URI
+     * @throws OutputStoreException     when the object could not be stored (after the store's retries) or the
+     *                                  file could not be read
+     * @throws IllegalArgumentException when the key is not a valid relative key
+     */
+    default URI putFile(String key, Path file, String contentType) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return put(key, in, Files.size(file), contentType);
+        } catch (IOException e) {
+            throw new OutputStoreException("could not read " + file + " to store it as " + uriOf(key) + ": "
+                    + e.getMessage(), e);
+        }
+    }
 
     /**
      * Stores a small object held in memory (the results report), replacing any object there.

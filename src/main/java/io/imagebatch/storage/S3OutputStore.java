@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
@@ -44,12 +47,17 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  *   <li>known length: one PutObject streaming the body ({@link RequestBody#fromInputStream(InputStream, long)},
  *       at most 5 GiB); S3 stores it whole or not at all, and a body shorter or longer than declared fails the
  *       request. The body is not buffered, so the SDK cannot retry such a request: a failure is reported to the
- *       caller, who may fetch the content again;</li>
+ *       caller. The download step therefore stores from a local spool file ({@link #putFile}), which can be
+ *       sent again;</li>
  *   <li>unknown length: the body is read one part ({@link StorageSettings#partSize()} bytes) at a time. If it
  *       fits in one part, a single PutObject; otherwise a multipart upload (CreateMultipartUpload, UploadPart per
  *       part with a CRC32 checksum, CompleteMultipartUpload), aborted (AbortMultipartUpload) on any failure, so
  *       the object appears only on completion. Memory: one part buffer per upload in flight.</li>
  * </ul>
+ * A request whose content can be sent again (a file, the report's bytes, a buffered part) and that fails for a
+ * passing reason (5xx, 503 SlowDown, a reset connection, a timeout) is retried by the SDK with exponential
+ * backoff and jitter, {@link StorageSettings#maxAttempts()} attempts in all ({@link #retryStrategy}); only a store
+ * that keeps failing past them, or refuses (403, NoSuchBucket), fails the write.
  * Credentials come from the SDK's default chain only and never appear in messages.
  */
 public final class S3OutputStore implements OutputStore {
@@ -123,6 +131,7 @@ public final class S3OutputStore implements OutputStore {
     static S3Client newClient(StorageSettings settings, DefaultCredentialsProvider credentials) {
         try {
             S3ClientBuilder builder = S3Client.builder()
+                    .overrideConfiguration(o -> o.retryStrategy(retryStrategy(settings.maxAttempts())))
                     .credentialsProvider(credentials)
                     .region(resolveRegion(settings))
                     .forcePathStyle(settings.pathStyle());
@@ -134,6 +143,22 @@ public final class S3OutputStore implements OutputStore {
             credentials.close();
             throw new OutputStoreException("could not create the S3 client: " + FileOutputStore.describe(e), e);
         }
+    }
+
+    /**
+     * The retry strategy of the clients this store builds: the AWS SDK's standard strategy (retries 5xx, throttling
+     * such as 503 SlowDown, I/O errors and timeouts, with exponential backoff and full jitter; never 4xx
+     * refusals), with {@code maxAttempts} attempts and without its retry-quota circuit breaker, which under a
+     * steady share of SlowDown answers would stop retrying for every request at once.
+     *
+     * @param maxAttempts attempts per request, first one included
+     * @return the strategy
+     */
+    static software.amazon.awssdk.retries.api.RetryStrategy retryStrategy(int maxAttempts) {
+        return AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                .maxAttempts(maxAttempts)
+                .circuitBreakerEnabled(false)
+                .build();
     }
 
     /**
@@ -191,10 +216,43 @@ public final class S3OutputStore implements OutputStore {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One PutObject from the file ({@link RequestBody#fromFile(Path)}), which the SDK can send again: a write
+     * answered 5xx or SlowDown, reset or timed out is retried ({@link StorageSettings#maxAttempts()}).
+     */
+    @Override
+    public URI putFile(String key, Path file, String contentType) {
+        Objects.requireNonNull(file, "file");
+        String fullKey = fullKey(key);
+        URI uri = toUri(fullKey);
+        try {
+            long length = Files.size(file);
+            putObject(fullKey, RequestBody.fromFile(file), length, contentType);
+            log.debug("stored {} ({} bytes)", uri, length);
+            return uri;
+        } catch (IOException | RuntimeException e) {
+            throw new OutputStoreException("could not store " + uri + ": " + FileOutputStore.describe(e), e);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One PutObject from the array, which the SDK can send again (retried like {@link #putFile}).
+     */
     @Override
     public URI putBytes(String key, byte[] content, String contentType) {
         Objects.requireNonNull(content, "content");
-        return put(key, new ByteArrayInputStream(content), content.length, contentType);
+        String fullKey = fullKey(key);
+        URI uri = toUri(fullKey);
+        try {
+            putObject(fullKey, RequestBody.fromBytes(content), content.length, contentType);
+            return uri;
+        } catch (RuntimeException e) {
+            throw new OutputStoreException("could not store " + uri + ": " + FileOutputStore.describe(e), e);
+        }
     }
 
     @Override
@@ -275,8 +333,10 @@ public final class S3OutputStore implements OutputStore {
             }
             int n = in.read(buffer, filled, buffer.length - filled);
             if (n < 0) {
-                putObject(fullKey, RequestBody.fromInputStream(new ByteArrayInputStream(buffer, 0, filled), filled),
-                        filled, contentType);
+                byte[] whole = buffer;
+                int length = filled;
+                putObject(fullKey, RequestBody.fromContentProvider(() -> new ByteArrayInputStream(whole, 0, length),
+                        length, contentType), length, contentType);
                 return;
             }
             filled += n;
@@ -297,6 +357,7 @@ public final class S3OutputStore implements OutputStore {
             int filled = buffer.length; // the first part is already buffered
             while (filled > 0) {
                 int partNumber = parts.size() + 1;
+                int length = filled; // the part is in memory: the SDK may send it again
                 if (partNumber > MAX_PARTS) {
                     throw new IOException("content needs more than " + MAX_PARTS + " parts of " + partSize
                             + " bytes; raise imagebatch.s3.part-size");
@@ -308,7 +369,8 @@ public final class S3OutputStore implements OutputStore {
                         .partNumber(partNumber)
                         .contentLength((long) filled)
                         .checksumAlgorithm(ChecksumAlgorithm.CRC32)
-                        .build(), RequestBody.fromInputStream(new ByteArrayInputStream(buffer, 0, filled), filled));
+                        .build(), RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buffer, 0, length),
+                        length, "application/octet-stream"));
                 parts.add(CompletedPart.builder()
                         .partNumber(partNumber)
                         .eTag(response.eTag())

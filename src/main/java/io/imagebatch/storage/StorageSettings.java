@@ -3,6 +3,7 @@ package io.imagebatch.storage;
 import java.net.URI;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -23,13 +24,19 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param partSize  size in bytes of one multipart-upload part, used when a body's length is unknown; also the
  *                  most memory one such upload buffers. From {@link #MIN_PART_SIZE} (5 MiB, S3's minimum) to
  *                  {@link #MAX_PART_SIZE} (1 GiB); default 8388608 (8 MiB)
+ * @param maxAttempts attempts of one S3 request whose failure may pass (5xx, 503 SlowDown and other throttling,
+ *                  a reset connection, a timeout) before the store gives up and the job stops, resumable; the
+ *                  waits between them are the AWS SDK's standard exponential backoff with full jitter (from
+ *                  100 ms, or 1 s after throttling, up to 20 s). Refusals (403, NoSuchBucket) are never retried.
+ *                  From 1 to 20; default 8 ({@code IMAGEBATCH_S3_MAXATTEMPTS})
  */
 @ConfigurationProperties("imagebatch.s3")
 public record StorageSettings(
         @DefaultValue("false") boolean pathStyle,
         URI endpoint,
         String region,
-        @DefaultValue("8388608") long partSize) {
+        @DefaultValue("8388608") long partSize,
+        @DefaultValue("8") int maxAttempts) {
 
     /** Default multipart part size: 8 MiB, in bytes. */
     public static final long DEFAULT_PART_SIZE = 8L * 1024 * 1024;
@@ -37,6 +44,8 @@ public record StorageSettings(
     public static final long MIN_PART_SIZE = 5L * 1024 * 1024;
     /** Largest part this store buffers: 1 GiB, in bytes (a part is held in one array). */
     public static final long MAX_PART_SIZE = 1024L * 1024 * 1024;
+    /** Default attempts of one S3 request: 8. */
+    public static final int DEFAULT_MAX_ATTEMPTS = 8;
 
     /**
      * Checks the part size and normalises a blank region to null.
@@ -45,10 +54,17 @@ public record StorageSettings(
      * @param endpoint  see {@link #endpoint()}
      * @param region    see {@link #region()}; blank means none
      * @param partSize  see {@link #partSize()}, in bytes
+     * @param maxAttempts see {@link #maxAttempts()}
      * @throws IllegalArgumentException when {@code partSize} is outside [{@link #MIN_PART_SIZE},
-     *                                  {@link #MAX_PART_SIZE}] or the endpoint is not an absolute http(s) URI
+     *                                  {@link #MAX_PART_SIZE}], {@code maxAttempts} outside [1, 20], or the
+     *                                  endpoint is not an absolute http(s) URI
      */
+    @ConstructorBinding
     public StorageSettings {
+        if (maxAttempts < 1 || maxAttempts > 20) {
+            throw new IllegalArgumentException("imagebatch.s3.max-attempts must be between 1 and 20, got "
+                    + maxAttempts);
+        }
         if (partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
             throw new IllegalArgumentException("imagebatch.s3.part-size must be between " + MIN_PART_SIZE + " and "
                     + MAX_PART_SIZE + " bytes, got " + partSize);
@@ -63,8 +79,21 @@ public record StorageSettings(
     }
 
     /**
+     * The first four settings, with {@link #DEFAULT_MAX_ATTEMPTS} attempts.
+     *
+     * @param pathStyle see {@link #pathStyle()}
+     * @param endpoint  see {@link #endpoint()}
+     * @param region    see {@link #region()}; blank means none
+     * @param partSize  see {@link #partSize()}, in bytes
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public StorageSettings(boolean pathStyle, URI endpoint, String region, long partSize) {
+        this(pathStyle, endpoint, region, partSize, DEFAULT_MAX_ATTEMPTS);
+    }
+
+    /**
      * The settings used when nothing is configured: virtual-hosted style, SDK endpoint and region chains,
-     * 8 MiB parts.
+     * 8 MiB parts, 8 attempts per request.
      *
      * @return default settings
      */

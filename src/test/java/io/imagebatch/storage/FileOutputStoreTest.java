@@ -159,4 +159,38 @@ class FileOutputStoreTest {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void aPutInFlightWhenTheProcessStopsLeavesNoPartFile() throws Exception {
+        java.io.PipedOutputStream writer = new java.io.PipedOutputStream();
+        java.io.PipedInputStream content = new java.io.PipedInputStream(writer, 1024);
+        writer.write(new byte[100]);
+        java.util.concurrent.CompletableFuture<java.net.URI> put = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> store.put("b1/stopping.png", content, 10_000, "image/png"));
+        Path folder = dir.resolve("out/b1");
+        long until = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+        while (partFiles(folder).isEmpty()) {
+            assertThat(System.nanoTime()).as("the put writes its temporary file").isLessThan(until);
+            Thread.sleep(20);
+        }
+
+        assertThat(Transfers.abortAll()).as("what the shutdown hook does on SIGTERM").isPositive();
+        assertThat(partFiles(folder)).isEmpty();
+        writer.write(new byte[100]);
+        writer.close(); // the stream ends short of its declared length: the put fails
+
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(
+                () -> put.get(60, java.util.concurrent.TimeUnit.SECONDS))).hasCauseInstanceOf(OutputStoreException.class);
+        assertThat(partFiles(folder)).isEmpty();
+        assertThat(store.size("b1/stopping.png")).isEmpty();
+    }
+
+    private static java.util.List<Path> partFiles(Path folder) throws java.io.IOException {
+        if (!Files.isDirectory(folder)) {
+            return java.util.List.of();
+        }
+        try (java.util.stream.Stream<Path> all = Files.list(folder)) {
+            return all.filter(p -> p.getFileName().toString().endsWith(".part")).toList();
+        }
+    }
 }

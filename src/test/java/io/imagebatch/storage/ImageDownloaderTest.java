@@ -60,7 +60,8 @@ class ImageDownloaderTest {
         files = new FileOutputStore(OutputLocation.parse("file:" + dir.resolve("out")));
         bucket = new S3OutputStore(OutputLocation.parse("s3://downloads/run-" + System.nanoTime()), s3.client(),
                 StorageSettings.MIN_PART_SIZE);
-        downloader = new ImageDownloader(DownloadSettings.defaults().withAllowPrivateNetworks(true));
+        downloader = new ImageDownloader(DownloadSettings.defaults().withAllowPrivateNetworks(true)
+                .withSpoolDir(dir.resolve("spool")));
     }
 
     @AfterEach
@@ -131,7 +132,7 @@ class ImageDownloaderTest {
     }
 
     @Test
-    void storesJpegWithoutDimensions() {
+    void storesJpegWithTheDimensionsOfItsFrameHeader() {
         byte[] jpeg = TestImages.jpeg(40, 30);
         http.serve("/photo", jpeg, "image/png");
 
@@ -139,8 +140,8 @@ class ImageDownloaderTest {
 
         assertThat(image.key()).isEqualTo("row-5.jpg");
         assertThat(image.contentType()).isEqualTo("image/jpeg");
-        assertThat(image.width()).isZero();
-        assertThat(image.height()).isZero();
+        assertThat(image.width()).isEqualTo(40);
+        assertThat(image.height()).isEqualTo(30);
         assertThat(image.sha256()).isEqualTo(TestImages.sha256(jpeg));
     }
 
@@ -153,6 +154,8 @@ class ImageDownloaderTest {
 
         assertThat(image.key()).isEqualTo("row-6.webp");
         assertThat(image.contentType()).isEqualTo("image/webp");
+        assertThat(image.width()).isEqualTo(300);
+        assertThat(image.height()).isEqualTo(200);
         assertThat(bucket.size("row-6.webp")).contains(5000L);
     }
 
@@ -258,6 +261,139 @@ class ImageDownloaderTest {
         assertThat(exact.download(url("/exact.png"), files, "row-14").bytes()).isEqualTo(PNG.length);
     }
 
+    // ---- images checked before they are stored (decompression bombs, broken structure) ----
+
+    @Test
+    void aDecompressionBombIsRefusedFromItsHeaderAndNothingIsStored() {
+        // a real 64 x 48 PNG whose header declares 100,000 x 100,000 pixels (10,000 megapixels)
+        http.serve("/bomb.png", TestImages.pngDeclaring(64, 48, 100_000, 100_000), "image/png");
+
+        DownloadException e = refused(() -> downloader.download(url("/bomb.png?" + SECRET_QUERY), files, "row-40"));
+        DownloadException s3e = refused(() -> downloader.download(url("/bomb.png"), bucket, "row-40"));
+
+        assertThat(e).hasMessageContaining("100000 x 100000 pixels").hasMessageContaining("100.0 megapixels")
+                .hasMessageContaining("imagebatch.download.max-pixels");
+        assertThat(e.retryable()).as("the same file would be refused again").isFalse();
+        assertThat(s3e.retryable()).isFalse();
+        assertNothingStored(files, "row-40");
+        assertNothingStored(bucket, "row-40");
+    }
+
+    @Test
+    void thePixelLimitIsConfigurable() {
+        http.serve("/image.png", PNG, "image/png");
+        ImageDownloader strict = new ImageDownloader(DownloadSettings.defaults().withAllowPrivateNetworks(true)
+                .withMaxPixels(64 * 48 - 1).withSpoolDir(dir.resolve("spool")));
+
+        assertThat(refused(() -> strict.download(url("/image.png"), files, "row-41")))
+                .hasMessageContaining("64 x 48 pixels");
+        assertThat(new ImageDownloader(DownloadSettings.defaults().withAllowPrivateNetworks(true)
+                .withMaxPixels(64 * 48)).download(url("/image.png"), files, "row-41").width()).isEqualTo(64);
+    }
+
+    @Test
+    void aJpegHeaderFollowedByHtmlIsNotStoredAsAJpeg() {
+        byte[] jpeg = TestImages.jpeg(40, 30);
+        byte[] html = "<!DOCTYPE html><html><body>Access denied</body></html>".getBytes(StandardCharsets.UTF_8);
+        for (int cut : new int[] {4, 20, 400}) {
+            byte[] body = new byte[cut + html.length];
+            System.arraycopy(jpeg, 0, body, 0, cut);
+            System.arraycopy(html, 0, body, cut, html.length);
+            http.serve("/fake-" + cut + ".jpg", body, "image/jpeg");
+
+            DownloadException e = refused(() -> downloader.download(url("/fake-" + cut + ".jpg"), files, "row-42"));
+
+            assertThat(e).as("cut at " + cut).hasMessageContaining("not a valid JPEG");
+            assertThat(e.retryable()).isTrue();
+        }
+        assertNothingStored(files, "row-42");
+    }
+
+    @Test
+    void aPngWhoseChunksAreBrokenIsRefused() {
+        byte[] broken = PNG.clone();
+        broken[broken.length / 2] ^= 0x55; // a bit flip inside IDAT: its CRC no longer matches
+        http.serve("/broken.png", broken, "image/png");
+        byte[] truncated = java.util.Arrays.copyOf(PNG, PNG.length - 12); // no IEND
+        http.serveChunked("/truncated.png", truncated, "image/png");
+
+        assertThat(refused(() -> downloader.download(url("/broken.png"), files, "row-43")))
+                .hasMessageContaining("not a valid PNG").hasMessageContaining("CRC");
+        assertThat(refused(() -> downloader.download(url("/truncated.png"), bucket, "row-43")))
+                .hasMessageContaining("not a valid PNG");
+        assertNothingStored(files, "row-43");
+        assertNothingStored(bucket, "row-43");
+    }
+
+    // ---- bounded in time: overall deadline, minimum rate, the task's deadline, a stopping process ----
+
+    @Test
+    void aResultThatDripsIsCutOffByTheMinimumTransferRateAndNothingPartialIsLeft() {
+        drip("/drip.png", 200);
+        ImageDownloader guarded = new ImageDownloader(DownloadSettings.defaults().withAllowPrivateNetworks(true)
+                .withTransferLimits(Duration.ofMinutes(5), 1000, Duration.ofSeconds(1))
+                .withSpoolDir(dir.resolve("spool")));
+
+        DownloadException e = refused(() -> guarded.download(raw("/drip.png?" + SECRET_QUERY), files, "row-44"));
+
+        assertThat(e).hasMessageContaining("slower than the minimum of 1000 bytes/s")
+                .hasMessageContaining("imagebatch.download.min-rate").hasMessageContaining("/drip.png");
+        assertThat(e.retryable()).as("retried, then FAILED, like a cut download").isTrue();
+        assertThat(e.aborted()).isFalse();
+        assertNothingStored(files, "row-44");
+    }
+
+    @Test
+    void aResultFastEnoughForTheRateIsStillCutOffAtTheOverallDeadline() {
+        drip("/slow.png", 20);
+        ImageDownloader guarded = new ImageDownloader(DownloadSettings.defaults().withAllowPrivateNetworks(true)
+                .withTransferLimits(Duration.ofMillis(1500), 0, Duration.ofSeconds(1))
+                .withSpoolDir(dir.resolve("spool")));
+
+        DownloadException e = refused(() -> guarded.download(raw("/slow.png"), bucket, "row-45"));
+
+        assertThat(e).hasMessageContaining("did not finish within its deadline of 1500 ms");
+        assertThat(e.retryable()).isTrue();
+        assertNothingStored(bucket, "row-45");
+    }
+
+    @Test
+    void theTaskDeadlineCoversTheFetchInFlight() {
+        drip("/late.png", 20);
+
+        DownloadException e = refused(() -> downloader.download(raw("/late.png"), files, "row-46",
+                Duration.ofMillis(800)));
+
+        assertThat(e).hasMessageContaining("did not finish within its deadline of 800 ms")
+                .hasMessageContaining("the task's deadline");
+        assertNothingStored(files, "row-46");
+        assertThat(refused(() -> downloader.download(raw("/late.png"), files, "row-46", Duration.ZERO)))
+                .hasMessageContaining("deadline has passed");
+    }
+
+    @Test
+    void stoppingTheProcessAbortsADownloadInFlightAndLeavesNoPartialFile() throws Exception {
+        drip("/endless.png", 50);
+        java.util.concurrent.CompletableFuture<StoredImage> running = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> downloader.download(raw("/endless.png"), files, "row-47"));
+        Path spool = dir.resolve("spool");
+        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!Files.isDirectory(spool) || listing(spool).isEmpty()) {
+            assertThat(System.nanoTime()).as("the download spools").isLessThan(until);
+            Thread.sleep(20);
+        }
+
+        assertThat(Transfers.abortAll()).as("what the shutdown hook does on SIGTERM").isPositive();
+
+        Throwable failure = org.assertj.core.api.Assertions.catchThrowable(
+                () -> running.get(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertThat(failure).hasCauseInstanceOf(DownloadException.class);
+        DownloadException e = (DownloadException) failure.getCause();
+        assertThat(e.aborted()).as("not counted as an attempt").isTrue();
+        assertThat(listing(spool)).isEmpty();
+        assertNothingStored(files, "row-47");
+    }
+
     // ---- HTTP statuses ----
 
     @ParameterizedTest
@@ -314,7 +450,7 @@ class ImageDownloaderTest {
     @Test
     void rechecksEveryRedirectTarget() {
         // made-up host names resolved by a fake resolver and served by the test server acting as a proxy
-        Map<String, String> dns = Map.of("images.example.test", "203.0.113.7", "cdn.example.test", "203.0.113.8",
+        Map<String, String> dns = Map.of("images.example.test", "93.184.215.7", "cdn.example.test", "93.184.215.8",
                 "internal.example.test", "10.0.0.7");
         ImageDownloader guarded = new ImageDownloader(DownloadSettings.defaults(), host -> resolve(dns, host),
                 http.asProxy());
@@ -362,7 +498,7 @@ class ImageDownloaderTest {
     @Test
     void refusesWhenAnyResolvedAddressIsPrivate() {
         ImageDownloader guarded = new ImageDownloader(DownloadSettings.defaults(),
-                host -> new InetAddress[] {InetAddress.getByName("203.0.113.9"), InetAddress.getByName("192.168.1.1")},
+                host -> new InetAddress[] {InetAddress.getByName("93.184.215.9"), InetAddress.getByName("192.168.1.1")},
                 http.asProxy());
         DownloadException e = refused(() -> guarded.download(URI.create("http://mixed.example.test/x.png"), files,
                 "row-22"));
@@ -426,6 +562,29 @@ class ImageDownloaderTest {
 
     // ---- helpers ----
 
+    /** A response that declares a large PNG and sends it one byte every {@code everyMillis} ms. */
+    private void drip(String path, long everyMillis) {
+        byte[] big = TestImages.png(600, 600);
+        http.raw(path, out -> {
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: " + big.length
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            for (byte b : big) {
+                out.write(b);
+                out.flush();
+                Thread.sleep(everyMillis);
+            }
+        });
+    }
+
+    private static java.util.List<Path> listing(Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return java.util.List.of();
+        }
+        try (Stream<Path> all = Files.list(folder)) {
+            return all.toList();
+        }
+    }
+
     private void serveCutShort(String path) {
         http.raw(path, out -> {
             out.write(("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: " + PNG.length
@@ -461,6 +620,11 @@ class ImageDownloaderTest {
     private void assertNothingStored(OutputStore store, String keyStem) {
         for (String ext : new String[] {"png", "jpg", "webp"}) {
             assertThat(store.size(keyStem + "." + ext)).as(keyStem + "." + ext).isEmpty();
+        }
+        try {
+            assertThat(listing(dir.resolve("spool"))).as("spool files left").isEmpty();
+        } catch (IOException e) {
+            throw new AssertionError(e);
         }
         if (store == files && Files.exists(dir.resolve("out"))) {
             try (Stream<Path> all = Files.walk(dir.resolve("out"))) {

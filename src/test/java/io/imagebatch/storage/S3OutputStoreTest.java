@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.imagebatch.testsupport.S3FaultProxy;
 import io.imagebatch.testsupport.S3ProxyServer;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.regions.Region;
@@ -258,6 +259,52 @@ class S3OutputStoreTest {
                 .isEqualTo(Region.EU_CENTRAL_1);
         setProperty("aws.region", "ap-south-1");
         assertThat(S3OutputStore.resolveRegion(StorageSettings.defaults())).isEqualTo(Region.AP_SOUTH_1);
+    }
+
+    @Test
+    void aStoreWriteAnsweredSlowDownOr500IsRetriedWithBackoffAndStoredWhole() throws Exception {
+        setProperty("aws.accessKeyId", S3ProxyServer.ACCESS_KEY);
+        setProperty("aws.secretAccessKey", S3ProxyServer.SECRET_KEY);
+        setProperty("aws.region", S3ProxyServer.REGION);
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("s3-fault", ".png");
+        try (S3FaultProxy faults = S3FaultProxy.start(s3.endpoint(), 0.25, 0.10, 7);
+                OutputStore flaky = OutputStores.open(OutputLocation.parse("s3://images/flaky"),
+                        new StorageSettings(true, faults.endpoint(), null, PART, 10))) {
+            for (int i = 0; i < 12; i++) {
+                // larger than the SDK's 128 KiB mark/reset window of a one-shot stream
+                byte[] data = TestStreams.randomBytes(300_000 + i, 100 + i);
+                flaky.putBytes("report-" + i + ".csv", data, "text/csv");
+                java.nio.file.Files.write(file, data);
+                flaky.putFile("image-" + i + ".png", file, "image/png");
+                assertThat(get("flaky/report-" + i + ".csv").asByteArray()).isEqualTo(data);
+                assertThat(get("flaky/image-" + i + ".png").asByteArray()).isEqualTo(data);
+            }
+            byte[] big = TestStreams.randomBytes(ELEVEN_MIB, 24);
+            flaky.put("multipart.png", TestStreams.trickling(big), -1, "image/png");
+            assertThat(get("flaky/multipart.png").asByteArray()).isEqualTo(big);
+            assertThat(pendingUploads()).isZero();
+            assertThat(faults.slowDowns()).as("SlowDown answers injected").isPositive();
+            assertThat(faults.internalErrors()).as("500 answers injected").isPositive();
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
+    void aStoreThatKeepsFailingFailsTheWriteAfterItsAttempts() throws Exception {
+        setProperty("aws.accessKeyId", S3ProxyServer.ACCESS_KEY);
+        setProperty("aws.secretAccessKey", S3ProxyServer.SECRET_KEY);
+        setProperty("aws.region", S3ProxyServer.REGION);
+        try (S3FaultProxy down = S3FaultProxy.start(s3.endpoint(), 0.0, 1.0, 8);
+                OutputStore failing = OutputStores.open(OutputLocation.parse("s3://images/down"),
+                        new StorageSettings(true, down.endpoint(), null, PART, 3))) {
+            assertThatThrownBy(() -> failing.putBytes("row.png", new byte[] {1, 2, 3}, "image/png"))
+                    .isInstanceOf(OutputStoreException.class)
+                    .hasMessageContaining("s3://images/down/row.png")
+                    .hasMessageContaining("Status Code: 500").hasMessageContaining("Attempt Count: 3");
+            assertThat(down.writes()).as("one write, three attempts").isEqualTo(3);
+            assertThat(s3.client().listObjectsV2(b -> b.bucket("images").prefix("down/")).contents()).isEmpty();
+        }
     }
 
     private void setProperty(String name, String value) {

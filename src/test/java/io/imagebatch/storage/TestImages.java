@@ -28,18 +28,39 @@ final class TestImages {
         return encode(noise(width, height), "jpg");
     }
 
-    /** @return bytes that start like a WEBP file (RIFF container, WEBP form, VP8L chunk); only sniffed, never decoded */
+    /**
+     * @return a WEBP file of {@code size} bytes (even, at least 30): a RIFF container holding one VP8L chunk whose
+     *         header declares 300 x 200 pixels, followed by noise; its structure is valid, its pixels are never
+     *         decoded
+     */
     static byte[] webpLike(int size) {
         byte[] bytes = new byte[size];
         new Random(7).nextBytes(bytes);
         System.arraycopy("RIFF".getBytes(StandardCharsets.US_ASCII), 0, bytes, 0, 4);
-        int riffSize = size - 8;
-        bytes[4] = (byte) riffSize;
-        bytes[5] = (byte) (riffSize >> 8);
-        bytes[6] = (byte) (riffSize >> 16);
-        bytes[7] = (byte) (riffSize >> 24);
+        littleEndian(bytes, 4, size - 8);
         System.arraycopy("WEBPVP8L".getBytes(StandardCharsets.US_ASCII), 0, bytes, 8, 8);
+        littleEndian(bytes, 16, size - 20);
+        bytes[20] = 0x2f; // VP8L signature, then 14 bits width - 1 and 14 bits height - 1
+        int bits = (300 - 1) | (200 - 1) << 14;
+        littleEndian(bytes, 21, bits);
         return bytes;
+    }
+
+    /** @return a real PNG of {@code width} x {@code height} whose IHDR then declares other dimensions (CRC fixed) */
+    static byte[] pngDeclaring(int width, int height, int declaredWidth, int declaredHeight) {
+        byte[] png = png(width, height);
+        java.nio.ByteBuffer.wrap(png).putInt(16, declaredWidth).putInt(20, declaredHeight);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(png, 12, 17);
+        java.nio.ByteBuffer.wrap(png).putInt(29, (int) crc.getValue());
+        return png;
+    }
+
+    private static void littleEndian(byte[] b, int off, int value) {
+        b[off] = (byte) value;
+        b[off + 1] = (byte) (value >> 8);
+        b[off + 2] = (byte) (value >> 16);
+        b[off + 3] = (byte) (value >> 24);
     }
 
     /** @return SHA-256 of {@code bytes} as lower-case hex */
