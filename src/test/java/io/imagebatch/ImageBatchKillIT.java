@@ -134,6 +134,9 @@ class ImageBatchKillIT {
                 .withCreateDropRate(0.02)
                 .withFailureRate(0.05)
                 .withDownloadCutRate(0.05)
+                // results that are paid for but can never be fetched (an expired or revoked URL): those rows end
+                // FAILED "paid, result not stored", and the retry-failed round below must not create them again
+                .withForbiddenResultRate(0.08)
                 .withGenerationTime(Duration.ofMillis(200), Duration.ofMillis(1500));
         Catalogue catalogue = Catalogue.write(dir.resolve("catalogue.csv"), VALID_ROWS, random);
         boolean inS3 = seed % 2 == 1;
@@ -191,6 +194,7 @@ class ImageBatchKillIT {
             }
             String batchId = batchId(transcript.toString());
             Outcome outcome = check(seed, dir, batchId, catalogue, sandbox, transcript.toString(), bucket);
+            RetryOutcome retry = retryFailedRound(seed, dir, batchId, command, env, random, sandbox, bucket);
             String summary = String.format(
                     "seed %d: %d kills survived (%s), %d runs, %d rows (%s), %d duplicate creates, %d lost rows, "
                             + "%d UNCERTAIN rows (%d create answers dropped, %d never reached the provider), %.1f s"
@@ -198,11 +202,129 @@ class ImageBatchKillIT {
                                     + " writes" : ", folder"),
                     seed, kills.size(), Kill.byPhase(kills), runs, outcome.rows(), outcome.statusCounts(),
                     outcome.duplicateCreates(), outcome.lostRows(), outcome.uncertainRows(),
-                    outcome.droppedCreates(), outcome.uncertainWithoutTask(), (System.nanoTime() - started) / 1e9);
+                    outcome.droppedCreates(), outcome.uncertainWithoutTask(), (System.nanoTime() - started) / 1e9)
+                    + "; " + retry;
             synchronized (SUMMARIES) {
                 SUMMARIES.add(summary);
             }
             System.out.println(summary);
+        }
+    }
+
+    /**
+     * {@code retry-failed} on the finished batch, killed once at a seeded moment and then resumed by running the
+     * batch's {@code run} command until it completes. What a user checks: no row whose task was paid for (a
+     * SUCCEEDED row, or a FAILED row the report calls "paid, result not stored") is created again; a row whose
+     * generation failed is created again at most once; UNCERTAIN and REJECTED rows are not sent; the report
+     * still has every row once with a final status.
+     *
+     * @return the figures for the summary line
+     * @throws AssertionError naming the seed and what is wrong, with the children's output
+     */
+    private static RetryOutcome retryFailedRound(long seed, Path dir, String batchId, List<String> run,
+            Map<String, String> env, Random random, SandboxProvider sandbox, S3Output bucket) throws Exception {
+        Path reportFile = dir.resolve("out").resolve(batchId).resolve("report.csv");
+        List<CSVRecord> before = bucket != null ? bucket.report(batchId) : readReport(reportFile);
+        Map<String, Integer> createsBefore = sandbox.stats().createsByPrompt();
+        List<String> retryCommand = new ArrayList<>(run.subList(0, run.indexOf("run")));
+        retryCommand.add("retry-failed");
+        retryCommand.add(batchId);
+        retryCommand.addAll(run.stream().filter(a -> a.startsWith("--") && a.contains(".") && a.contains("="))
+                .toList());
+        Phase target = List.of(Phase.STARTUP, Phase.SUBMIT, Phase.POLL, Phase.DOWNLOAD)
+                .get(random.nextInt(4));
+        long delay = target.delayMillis(random);
+        StringBuilder transcript = new StringBuilder();
+        boolean completed = false;
+        boolean killed = false;
+        int runs = 0;
+        while (!completed && runs < MAX_RUNS) {
+            runs++;
+            // the first run is retry-failed; a killed round is resumed as any broken batch is: the same run command
+            try (Child child = Child.start(runs == 1 ? retryCommand : run, dir, env)) {
+                Integer exit;
+                if (runs == 1) {
+                    Kill kill = child.killAt(target, delay);
+                    killed = kill != null;
+                    exit = killed ? null : child.exitCode();
+                } else {
+                    exit = child.awaitExit(RUN_TIMEOUT);
+                }
+                transcript.append("---- retry run ").append(runs).append(exit == null ? " (killed)" : " exit " + exit)
+                        .append(" ----\n").append(child.output());
+                Files.writeString(dir.resolve("retry-run-" + runs + ".log"), child.output());
+                if (exit != null && exit == 0) {
+                    completed = true;
+                } else if (exit != null && exit != 1) {
+                    fail("seed " + seed + ": retry run " + runs + " exited " + exit + "\n" + transcript);
+                }
+            }
+        }
+        if (!completed) {
+            fail("seed " + seed + ": the retry round did not complete in " + MAX_RUNS + " runs\n" + transcript);
+        }
+        List<CSVRecord> after = bucket != null ? bucket.report(batchId) : readReport(reportFile);
+        Map<String, Integer> createsAfter = sandbox.stats().createsByPrompt();
+        List<String> problems = new ArrayList<>();
+        if (after.size() != before.size()) {
+            problems.add("the report has " + after.size() + " lines after the retry round, " + before.size()
+                    + " before");
+        }
+        for (CSVRecord line : after) {
+            if (!FINAL_STATUSES.contains(line.get("status"))) {
+                problems.add("row " + line.get("row_number") + " lost in the retry round: " + line.toMap());
+            }
+        }
+        int paidNotStored = 0;
+        int generationFailed = 0;
+        int createdAgain = 0;
+        int paidCreatedAgain = 0;
+        for (CSVRecord line : before) {
+            String prompt = line.get("prompt");
+            int added = createsAfter.getOrDefault(prompt, 0) - createsBefore.getOrDefault(prompt, 0);
+            String status = line.get("status");
+            boolean paid = status.equals("SUCCEEDED")
+                    || status.equals("FAILED") && line.get("failure").equals("paid, result not stored");
+            if (status.equals("FAILED") && !paid) {
+                generationFailed++;
+                createdAgain += added;
+                if (added > 1) {
+                    problems.add("row " + line.get("row_number") + " (generation failed) was created " + added
+                            + " times by one retry round");
+                }
+            } else {
+                paidNotStored += status.equals("FAILED") ? 1 : 0;
+                if (added != 0) {
+                    paidCreatedAgain += paid ? added : 0;
+                    problems.add("row " + line.get("row_number") + " (" + status + " " + line.get("failure")
+                            + ") was created " + added + " more time(s) by retry-failed");
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            fail("seed " + seed + ", batch " + batchId + ", retry round (files in " + dir + "):\n  "
+                    + String.join("\n  ", problems) + "\n" + transcript);
+        }
+        return new RetryOutcome(killed ? target : null, paidNotStored, paidCreatedAgain, generationFailed,
+                createdAgain);
+    }
+
+    /**
+     * Figures of one seed's retry-failed round.
+     *
+     * @param killedIn          the phase a SIGKILL was aimed at, or null when the round ended first
+     * @param paidNotStored     FAILED rows "paid, result not stored" before the round
+     * @param paidCreatedAgain  creates the round made for rows whose task was paid (always 0, or the test fails)
+     * @param generationFailed  FAILED rows "generation failed" before the round
+     * @param createdAgain      creates the round made for those
+     */
+    private record RetryOutcome(Phase killedIn, int paidNotStored, int paidCreatedAgain, int generationFailed,
+            int createdAgain) {
+        @Override
+        public String toString() {
+            return "retry-failed" + (killedIn != null ? " (killed in " + killedIn + ")" : "") + ": "
+                    + paidNotStored + " paid not stored (" + paidCreatedAgain + " created again), "
+                    + generationFailed + " generation failed (" + createdAgain + " created again)";
         }
     }
 

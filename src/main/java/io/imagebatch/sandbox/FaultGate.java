@@ -34,6 +34,8 @@ final class FaultGate {
     private final double tooManyRequestsRate;
     private final double createDropRate;
     private final double downloadCutRate;
+    private final double forbiddenResultRate;
+    private final long seed;
     private final Random random;         // 500s; Random is thread-safe
     private final Random busyRandom;     // random 429s
     private final Random dropRandom;     // dropped create answers
@@ -47,6 +49,8 @@ final class FaultGate {
         this.tooManyRequestsRate = settings.tooManyRequestsRate();
         this.createDropRate = settings.createDropRate();
         this.downloadCutRate = settings.downloadCutRate();
+        this.forbiddenResultRate = settings.forbiddenResultRate();
+        this.seed = settings.seed();
         // streams of their own, so injected faults do not shift the tasks' draws (nor each other's)
         this.random = new Random(settings.seed() ^ 0x5DEECE66DL);
         this.busyRandom = new Random(settings.seed() ^ 0x632BE59BD9B4E019L);
@@ -105,6 +109,22 @@ final class FaultGate {
      *
      * @return true when the body must be cut short (full {@code Content-Length}, half the bytes, then close)
      */
+    /**
+     * @param taskId a task whose result file is asked for
+     * @return true when this task's result is always refused ({@link SandboxSettings#forbiddenResultRate()}):
+     *         decided by a hash of the seed and the taskId, so the answer is the same on every download
+     */
+    boolean forbiddenResult(String taskId) {
+        if (forbiddenResultRate <= 0) {
+            return false;
+        }
+        long h = seed * 0x9E3779B97F4A7C15L + taskId.hashCode();
+        h ^= h >>> 31;
+        h *= 0xBF58476D1CE4E5B9L;
+        h ^= h >>> 29;
+        return (h >>> 11) * 0x1.0p-53 < forbiddenResultRate;
+    }
+
     boolean cutDownload() {
         return downloadCutRate > 0 && cutRandom.nextDouble() < downloadCutRate;
     }

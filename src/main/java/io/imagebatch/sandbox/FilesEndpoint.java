@@ -50,6 +50,11 @@ final class FilesEndpoint {
         if (task.isEmpty()) {
             return Optional.empty();
         }
+        if (faults.forbiddenResult(taskId)) {
+            // an expired or revoked result URL: the task succeeded and is paid for, its image cannot be fetched
+            return Optional.of(new ApiResponse(403, "text/plain", Map.of(),
+                    "Forbidden".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        }
         byte[] png = images.png(task.get());
         // immutable per task, like a CDN object
         ApiResponse answer = new ApiResponse(200, "image/png", Map.of("Cache-Control", "max-age=86400"), png);

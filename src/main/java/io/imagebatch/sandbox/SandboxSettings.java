@@ -37,11 +37,15 @@ import java.util.Objects;
  * @param downloadCutRate    0..1: fraction of {@code /files} downloads of a ready image answered HTTP 200 with the
  *                           full {@code Content-Length} but only the first half of the body, then the connection
  *                           is closed ({@link SandboxStats#cutDownloads()})
+ * @param forbiddenResultRate 0..1: fraction of tasks whose result file is answered HTTP 403 on every download,
+ *                           as an expired or revoked result URL is: the task succeeded (and is paid for) but its
+ *                           image cannot be fetched. Chosen per task from the seed and the taskId, so the same
+ *                           task is refused every time
  */
 public record SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime,
         double failureRate, long seed, double serverErrorRate, double rateLimitPerSecond,
         String hiapiCallbackSecret, double tooManyRequestsRate, double createDropRate, double downloadCutRate,
-        boolean plainImages) {
+        boolean plainImages, double forbiddenResultRate) {
 
     /**
      * Checks the ranges given in the record description.
@@ -57,6 +61,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      * @param tooManyRequestsRate 0..1, fraction of API requests answered HTTP 429
      * @param createDropRate     0..1, fraction of successful creates whose answer is dropped
      * @param downloadCutRate    0..1, fraction of file downloads cut short
+     * @param plainImages        one plain image per size instead of each task's own
+     * @param forbiddenResultRate 0..1, fraction of tasks whose result file is always answered 403
      * @throws IllegalArgumentException when a value is outside its range
      * @throws NullPointerException     when a duration is null
      */
@@ -75,6 +81,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         requireFraction("tooManyRequestsRate", tooManyRequestsRate);
         requireFraction("createDropRate", createDropRate);
         requireFraction("downloadCutRate", downloadCutRate);
+        requireFraction("forbiddenResultRate", forbiddenResultRate);
         if (!(rateLimitPerSecond >= 0) || Double.isInfinite(rateLimitPerSecond)) {
             throw new IllegalArgumentException("rateLimitPerSecond must be finite and >= 0, got "
                     + rateLimitPerSecond);
@@ -82,6 +89,31 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         if (hiapiCallbackSecret != null && hiapiCallbackSecret.isBlank()) {
             throw new IllegalArgumentException("hiapiCallbackSecret must be null or not blank");
         }
+    }
+
+    /**
+     * The settings without refused result files, as before that setting existed.
+     *
+     * @param port                TCP port, 0..65535, 0 for a free one
+     * @param minGenerationTime   shortest generation time, not negative
+     * @param maxGenerationTime   longest generation time, not shorter than the minimum
+     * @param failureRate         0..1, fraction of tasks ending in {@code fail}
+     * @param seed                seed of the Randoms
+     * @param serverErrorRate     0..1, fraction of API requests answered HTTP 500
+     * @param rateLimitPerSecond  API requests per second before HTTP 429, 0 = unlimited; finite
+     * @param hiapiCallbackSecret HiAPI callback signing secret, or null for unsigned callbacks; not blank
+     * @param tooManyRequestsRate 0..1, fraction of API requests answered HTTP 429
+     * @param createDropRate      0..1, fraction of successful creates whose answer is dropped
+     * @param downloadCutRate     0..1, fraction of file downloads cut short
+     * @param plainImages         one plain image per size instead of each task's own
+     * @throws IllegalArgumentException when a value is outside its range
+     * @throws NullPointerException     when a duration is null
+     */
+    public SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime, double failureRate,
+            long seed, double serverErrorRate, double rateLimitPerSecond, String hiapiCallbackSecret,
+            double tooManyRequestsRate, double createDropRate, double downloadCutRate, boolean plainImages) {
+        this(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate, rateLimitPerSecond,
+                hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate, plainImages, 0.0);
     }
 
     /**
@@ -142,8 +174,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
     public SandboxSettings withPort(int newPort) {
         return new SandboxSettings(newPort, minGenerationTime, maxGenerationTime, failureRate, seed,
                 serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
-                downloadCutRate,
-                plainImages);
+                downloadCutRate, plainImages, forbiddenResultRate);
     }
 
     /**
@@ -154,7 +185,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
     public SandboxSettings withGenerationTime(Duration min, Duration max) {
         return new SandboxSettings(port, min, max, failureRate, seed, serverErrorRate, rateLimitPerSecond,
                 hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate,
-                plainImages);
+                plainImages, forbiddenResultRate);
     }
 
     /**
@@ -164,7 +195,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
     public SandboxSettings withFailureRate(double rate) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, rate, seed, serverErrorRate,
                 rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate,
-                plainImages);
+                plainImages, forbiddenResultRate);
     }
 
     /**
@@ -175,7 +206,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, newSeed,
                 serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
                 downloadCutRate,
-                plainImages);
+                plainImages, forbiddenResultRate);
     }
 
     /**
@@ -185,7 +216,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
     public SandboxSettings withServerErrorRate(double rate) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, rate,
                 rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate,
-                plainImages);
+                plainImages, forbiddenResultRate);
     }
 
     /**
@@ -196,7 +227,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed,
                 serverErrorRate, perSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
                 downloadCutRate,
-                plainImages);
+                plainImages, forbiddenResultRate);
     }
 
     /**
@@ -206,7 +237,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
     public SandboxSettings withHiapiCallbackSecret(String secret) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
                 rateLimitPerSecond, secret, tooManyRequestsRate, createDropRate, downloadCutRate,
-                plainImages);
+                plainImages, forbiddenResultRate);
     }
 
     /**
@@ -216,7 +247,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
     public SandboxSettings withTooManyRequestsRate(double rate) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
                 rateLimitPerSecond, hiapiCallbackSecret, rate, createDropRate, downloadCutRate,
-                plainImages);
+                plainImages, forbiddenResultRate);
     }
 
     /**
@@ -227,7 +258,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
     public SandboxSettings withCreateDropRate(double rate) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
                 rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, rate, downloadCutRate,
-                plainImages);
+                plainImages, forbiddenResultRate);
     }
 
     /**
@@ -241,12 +272,30 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      */
     public SandboxSettings withPlainImages(boolean plain) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
-                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate, plain);
+                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate, plain,
+                forbiddenResultRate);
     }
 
+    /**
+     * @param rate 0..1, fraction of {@code /files} downloads cut short
+     * @return a copy with that rate
+     * @throws IllegalArgumentException when {@code rate} is outside 0..1
+     */
     public SandboxSettings withDownloadCutRate(double rate) {
         return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
-                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, rate, plainImages);
+                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, rate, plainImages,
+                forbiddenResultRate);
+    }
+
+    /**
+     * @param rate 0..1, fraction of tasks whose result file is answered 403 on every download
+     * @return a copy with that rate
+     * @throws IllegalArgumentException when {@code rate} is outside 0..1
+     */
+    public SandboxSettings withForbiddenResultRate(double rate) {
+        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
+                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate,
+                plainImages, rate);
     }
 
     /** Never shows the HiAPI callback secret. */
@@ -256,7 +305,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
                 + maxGenerationTime + ", failureRate=" + failureRate + ", seed=" + seed + ", serverErrorRate="
                 + serverErrorRate + ", rateLimitPerSecond=" + rateLimitPerSecond + ", hiapiCallbackSecret="
                 + (hiapiCallbackSecret == null ? "unset" : "***") + ", tooManyRequestsRate=" + tooManyRequestsRate
-                + ", createDropRate=" + createDropRate + ", downloadCutRate=" + downloadCutRate + "]";
+                + ", createDropRate=" + createDropRate + ", downloadCutRate=" + downloadCutRate
+                + ", forbiddenResultRate=" + forbiddenResultRate + "]";
     }
 
     private static void requireFraction(String name, double value) {

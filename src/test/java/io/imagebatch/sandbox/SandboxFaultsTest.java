@@ -284,6 +284,34 @@ class SandboxFaultsTest {
         }
     }
 
+    // ---- refused result files ----
+
+    @Test
+    void aTaskWhoseResultIsForbiddenIsRefused403OnEveryDownloadAndOthersAreServed() throws Exception {
+        try (SandboxProvider sandbox = SandboxProvider.start(fast().withSeed(5).withForbiddenResultRate(0.5))) {
+            LiangXinClient c = new LiangXinClient(sandbox.baseUrl());
+            int forbidden = 0;
+            int served = 0;
+            for (int i = 0; i < 12; i++) {
+                String taskId = c.createOk(flash("\"prompt\":\"picture " + i + "\""));
+                awaitSuccess(c, taskId);
+                String first = rawGet(sandbox.baseUrl(), "/files/" + taskId + ".png").head();
+                // the same answer on every download of the task: a refused URL stays refused
+                for (int again = 0; again < 3; again++) {
+                    assertEquals(first.substring(0, 12),
+                            rawGet(sandbox.baseUrl(), "/files/" + taskId + ".png").head().substring(0, 12));
+                }
+                if (first.startsWith("http/1.1 403")) {
+                    forbidden++;
+                } else {
+                    assertTrue(first.startsWith("http/1.1 200"), first);
+                    served++;
+                }
+            }
+            assertTrue(forbidden > 0 && served > 0, forbidden + " refused, " + served + " served of 12 at 0.5");
+        }
+    }
+
     @Test
     void cutDownloadsAreCountedApartFromServedFiles() throws Exception {
         try (SandboxProvider sandbox = SandboxProvider.start(fast().withDownloadCutRate(1.0))) {
