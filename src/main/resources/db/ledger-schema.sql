@@ -1,4 +1,4 @@
--- The ImageBatch ledger: the source of truth for every catalogue row (../shared/DESIGN.md, The ledger).
+-- The ImageBatch ledger: the source of truth for every catalogue row (docs/design.md, The ledger).
 -- Portable SQL (H2 2.x and PostgreSQL); times are epoch milliseconds (BIGINT) to stay clear of time zones.
 --
 -- Runs at every start (spring.sql.init.mode=always), also while another process runs a batch on the same
@@ -11,8 +11,8 @@
 -- it is missing.
 
 -- One line per batch: the settings it was started with (never a secret).
--- CALLBACK_TOKEN (issue 3): a random per-batch token (256 bits, hex) in the callback URL; kept so that tasks
--- created before a restart can still call back. RETRIES (issue 4): the number of retry rounds of the batch
+-- CALLBACK_TOKEN (callbacks): a random per-batch token (256 bits, hex) in the callback URL; kept so that tasks
+-- created before a restart can still call back. RETRIES (retry-failed): the number of retry rounds of the batch
 -- (each is a job instance).
 -- LOCK_GENERATION: the fencing token of the batch's lock, one more at every acquisition; the ledger refuses the
 -- writes of a process that holds an older one (io.imagebatch.ledger.TaskLedger#takeFence). LOCK_HOLDER and
@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS IB_BATCH (
 
 -- One line per catalogue row of a batch. Keyed by row number, which is stable for a catalogue of a given
 -- content hash; the row id is unique among a batch's accepted rows (a repeated id is itself a REJECTED line).
--- URL_REFRESHES (issue 4, expired results): how often a fresh result URL was asked for after downloads failed.
+-- URL_REFRESHES (expired results): how often a fresh result URL was asked for after downloads failed.
 -- FAILURE_KIND: for a FAILED row, GENERATION_FAILED or RESULT_NOT_STORED (io.imagebatch.ledger.FailureKind),
 -- recorded when it fails: retry-failed creates only the first kind again and fetches the second again.
 -- CREATE_WINDOW_START/END: for an UNCERTAIN row, the time (epoch ms) from its intent to the end of its lost create
@@ -69,13 +69,13 @@ CREATE TABLE IF NOT EXISTS IB_TASK_LEDGER (
 CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_DUE ON IB_TASK_LEDGER (BATCH_ID, STATE, NEXT_CHECK_AT);
 CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_ROW_ID ON IB_TASK_LEDGER (BATCH_ID, ROW_ID);
 
--- Callbacks (issue 3): tasks are found by their taskId.
+-- Callbacks: tasks are found by their taskId.
 CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_TASK ON IB_TASK_LEDGER (BATCH_ID, TASK_ID);
 
 -- Reconciliation: is a listed task already any batch's? (TaskLedger.isTaskClaimed)
 CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_TASK_ID ON IB_TASK_LEDGER (TASK_ID);
 
--- retry-failed (issue 4): every earlier attempt of a row, so that the ledger keeps them all.
+-- retry-failed: every earlier attempt of a row, so that the ledger keeps them all.
 CREATE TABLE IF NOT EXISTS IB_TASK_ATTEMPT (
     BATCH_ID      VARCHAR(160) NOT NULL,
     ROW_NUM       BIGINT       NOT NULL,

@@ -1,5 +1,5 @@
 -- The first version of db/ledger-schema.sql (before issues 3 and 4), to test LedgerSchemaUpgrade on.
--- The ImageBatch ledger: the source of truth for every catalogue row (../shared/DESIGN.md, The ledger).
+-- The ImageBatch ledger: the source of truth for every catalogue row (docs/design.md, The ledger).
 -- Portable SQL (H2 2.x and PostgreSQL); times are epoch milliseconds (BIGINT) to stay clear of time zones.
 
 -- One line per batch: the settings it was started with (never a secret).

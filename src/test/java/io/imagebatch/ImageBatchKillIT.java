@@ -55,7 +55,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * Issue 4, "Crash-safe resume: kill it anywhere, lose no row, pay for no row twice", proved on the real jar.
+ * Crash-safe resume, "kill it anywhere, lose no row, pay for no row twice" (docs/design.md), proved on the real jar.
  *
  * <p>For each seed: a {@link SandboxProvider} in this JVM (it outlives the children) with every fault on (500s,
  * 429s, create answers dropped after the task was made, failed generations, downloads cut short), a small
@@ -329,7 +329,7 @@ class ImageBatchKillIT {
     }
 
     /**
-     * The checks of issue 4 on a finished batch.
+     * The crash-safe resume checks on a finished batch.
      *
      * @return the figures for the summary line
      * @throws AssertionError naming the seed and what is wrong, with the children's output

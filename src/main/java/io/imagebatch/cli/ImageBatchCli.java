@@ -446,7 +446,7 @@ public final class ImageBatchCli {
     }
 
     /**
-     * Makes an H2 database as safe as the ledger's invariants need (../shared/DESIGN.md), for any H2
+     * Makes an H2 database as safe as the ledger's invariants need (docs/design.md), for any H2
      * {@code spring.datasource.url} (from the command line, the environment or {@code application.properties}):
      * <ul>
      * <li>{@code WRITE_DELAY=0}: H2 writes committed transactions to its file in the background, up to a second

@@ -35,7 +35,7 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  *
  * <p>A download that fails for a reason that may pass (403, 404, 410, 5xx, a body cut short or not an image)
  * is tried again with backoff, up to {@link JobProperties#downloadAttempts()} attempts; then the task's status is
- * queried once more for a fresh result URL (result URLs expire: PROVIDERS.md), and the download starts over
+ * queried once more for a fresh result URL (result URLs expire: docs/providers/), and the download starts over
  * with it; then the row is FAILED with the reason. A refused URL (private address, not http) fails the row at
  * once. Nothing partial is ever stored ({@link ImageDownloader}). Each fetch is bounded in time by
  * {@code imagebatch.download.timeout} and, while it is ahead, by its task's deadline; a fetch that passes its

@@ -43,7 +43,7 @@ import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
- * {@code imageProductionJob}: submit, poll, download, report (../shared/DESIGN.md, The job). One job instance
+ * {@code imageProductionJob}: submit, poll, download, report (docs/design.md, The job). One job instance
  * per batch; its only identifying parameter is {@link #BATCH_ID}, and the batch's settings live in the ledger
  * ({@link BatchSettingsStore}). Running the same batch again restarts the same instance: completed steps are
  * skipped, the submit step resumes after its last committed chunk, and the poll and download steps carry on

@@ -14,7 +14,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param retryInitialDelay    first backoff after a busy answer, doubled each time; 1 s
  * @param retryMaxDelay        longest backoff (a {@code Retry-After} may ask for more, and is honoured); 30 s
  * @param pollEarly            status query interval while a task is younger than 30 s; 2.5 s (kie.ai advice:
- *                             every 2-3 s for the first 30 s, PROVIDERS.md section 1)
+ *                             every 2-3 s for the first 30 s, docs/providers/liangxin.md)
  * @param pollMiddle           interval from 30 s to 2 minutes; 7.5 s (kie.ai: 5-10 s)
  * @param pollLate             interval after 2 minutes; 20 s (kie.ai: 15-30 s)
  * @param taskDeadline         a task not terminal this long after creation is FAILED; 15 minutes (kie.ai: give
@@ -44,7 +44,7 @@ public record JobProperties(
         @DefaultValue("30s") Duration pollCallbackFallback) {
 
     /**
-     * When to query a task next, from its age (the kie.ai schedule of PROVIDERS.md section 1).
+     * When to query a task next, from its age (the kie.ai schedule of docs/providers/liangxin.md).
      *
      * @param ageMillis time since the task was created, ms
      * @return delay until the next status query, ms

@@ -6,15 +6,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
 
 /**
- * When to query a task next, so that most tasks are queried about once, right after they finish (issue 5:
- * every status query spends the same per-key budget as a create).
+ * When to query a task next, so that most tasks are queried about once, right after they finish
+ * (every status query spends the same per-key budget as a create).
  *
  * <p>It learns the generation times of each provider and model from the tasks that finished in this process
  * (the provider's own figure where it reports one, LiangXin {@code costTime}; else the task's age when it was
  * seen finished, which is a little late). Once {@value #MIN_SAMPLES} are known, a task is first queried at the
  * {@value #FIRST_QUANTILE} quantile of those times, then at the 0.97 and 0.995 quantiles, then by the kie.ai
- * schedule ({@link JobProperties#pollDelayMillis}). Before that, the kie.ai schedule alone (PROVIDERS.md
- * section 1: every 2-3 s for the first 30 s, then 5-10 s, then 15-30 s) is the fallback.
+ * schedule ({@link JobProperties#pollDelayMillis}). Before that, the kie.ai schedule alone (docs/providers/liangxin.md,
+ * polling: every 2-3 s for the first 30 s, then 5-10 s, then 15-30 s) is the fallback.
  */
 @Component
 public class PollSchedule {

@@ -46,11 +46,11 @@ public class LedgerSchemaUpgrade implements InitializingBean {
 
     /** Every column added since the first version, oldest first; each is also in the script's CREATE TABLE. */
     static final List<AddedColumn> ADDED = List.of(
-            // callbacks (issue 3)
+            // callbacks
             new AddedColumn("IB_BATCH", "CALLBACK_TOKEN", "VARCHAR(64)"),
-            // retry-failed (issue 4)
+            // retry-failed
             new AddedColumn("IB_BATCH", "RETRIES", "INT DEFAULT 0 NOT NULL"),
-            // expired results (issue 4)
+            // expired results
             new AddedColumn("IB_TASK_LEDGER", "URL_REFRESHES", "INT DEFAULT 0 NOT NULL"),
             // retry-failed fetches paid results again instead of creating them again (FailureKind)
             new AddedColumn("IB_TASK_LEDGER", "FAILURE_KIND", "VARCHAR(30)"),

@@ -1,7 +1,7 @@
 package io.imagebatch.ledger;
 
 /**
- * The state of one catalogue row in the ledger (../shared/DESIGN.md, The ledger).
+ * The state of one catalogue row in the ledger (docs/design.md, The ledger).
  */
 public enum RowState {
     /** Validation failed, by our rules or the provider's answer to the create call; never (re)sent. */

@@ -30,7 +30,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * database of the job repository.
  *
  * <p>Every write commits in its own transaction ({@code REQUIRES_NEW}), also when called from inside a chunk:
- * the invariants of ../shared/DESIGN.md need the intent committed before a create call and the taskId
+ * the invariants of docs/design.md need the intent committed before a create call and the taskId
  * committed the moment the call returns, not at the end of the chunk.
  *
  * <p>Its SQL means the same on H2 2.x and PostgreSQL (TaskLedgerH2Test, TaskLedgerPostgresTest). The schema is

@@ -1,8 +1,8 @@
 package io.imagebatch.provider;
 
 /**
- * What a failed provider call means for the job, as in the table "What a failure means" of
- * {@code ../shared/providers/PROVIDERS.md}.
+ * What a failed provider call means for the job, as in {@code docs/design.md}, "Failure classes" (after the table
+ * "What a failure means" of {@code docs/providers/PROVIDERS.md}).
  */
 public enum FailureClass {
     /** The row is wrong (400, 413, 422, a field rule): reject it; never resend it unchanged. */

@@ -7,7 +7,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 
 /**
- * One provider protocol (../shared/DESIGN.md, Providers): its input rules, its create call and its status
+ * One provider protocol (docs/design.md, Providers): its input rules, its create call and its status
  * query. Implementations are thread-safe; the job calls them from several threads at once.
  */
 public interface ProviderAdapter {
@@ -114,7 +114,7 @@ public interface ProviderAdapter {
 
     /**
      * Finds the task a create call made when its answer was lost, where the provider can list its tasks (HiAPI
-     * {@code GET /v1/tasks}), by matching the request: used to reconcile UNCERTAIN rows (issue 4).
+     * {@code GET /v1/tasks}), by matching the request: used to reconcile UNCERTAIN rows (docs/design.md, Invariants).
      *
      * @param request         the request whose create call may have made a task
      * @param excludedTaskIds tasks already known to belong to other rows

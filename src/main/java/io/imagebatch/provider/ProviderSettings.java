@@ -11,10 +11,10 @@ import java.time.Duration;
  * @param apiKey         the API key; never logged, never stored ({@link #toString()} hides it)
  * @param connectTimeout how long to wait for a TCP/TLS connection; default 10 s
  * @param requestTimeout how long to wait for a whole answer once connected; default 60 s
- * @param callbackSecret the secret callbacks are signed with (HiAPI: HMAC-SHA256, PROVIDERS.md section 3); never
+ * @param callbackSecret the secret callbacks are signed with (HiAPI: HMAC-SHA256, docs/providers/hiapi.md); never
  *                       logged; null when callbacks are not signed
  * @param callbackField  the create body's callback field name where the documentation disagrees with itself
- *                       (crun.ai: {@code callback_url} or {@code callBackUrl}, PROVIDERS.md section 4); null for
+ *                       (crun.ai: {@code callback_url} or {@code callBackUrl}, docs/providers/crun.md); null for
  *                       the adapter's default
  * @param creditsPerImage credits one image costs, for the balance check before a batch (crun.ai); null when unknown
  * @param requestsPerSecond the most requests per second this key may send, creates and status queries together

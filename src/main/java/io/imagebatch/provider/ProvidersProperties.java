@@ -12,9 +12,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param mingyan  mingyan ({@code imagebatch.providers.mingyan.*}); default base URL
  *                 {@code https://zcbservice.aizfw.cn/kyyReactApiServer} (mingyan-nano-banana-create-task.txt)
  * @param hiapi    HiAPI ({@code imagebatch.providers.hiapi.*}); default base URL {@code https://api.hiapi.ai}
- *                 (PROVIDERS.md section 3)
+ *                 (docs/providers/hiapi.md)
  * @param crun     crun.ai ({@code imagebatch.providers.crun.*}); default base URL {@code https://api.crun.ai}
- *                 (PROVIDERS.md section 4)
+ *                 (docs/providers/crun.md)
  */
 @ConfigurationProperties("imagebatch.providers")
 public record ProvidersProperties(ProviderSettings liangxin, ProviderSettings mingyan, ProviderSettings hiapi,

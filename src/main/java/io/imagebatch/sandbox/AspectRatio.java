@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * The aspect ratios the Nano Banana models accept (LiangXin: liangxin-nano-banana-pro-flash-reference.txt,
- * {@code input.aspect_ratio}; mingyan and HiAPI list the same ten, PROVIDERS.md), with the pixel size Gemini
+ * {@code input.aspect_ratio}; mingyan and HiAPI list the same ten, docs/providers/), with the pixel size Gemini
  * produces for each at 1K. 2K and 4K double and quadruple both sides ({@link Resolution}).
  */
 enum AspectRatio {

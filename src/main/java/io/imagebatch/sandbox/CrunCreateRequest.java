@@ -14,10 +14,10 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A crun.ai {@code CreateTask} body, checked. Sources: google-nano-banana-x-api-key-provider.txt ("the crun page")
- * and PROVIDERS.md section 4.
+ * and docs/providers/crun.md.
  *
  * <p>Body: {@code {"model","callback_url"?,"input":{"prompt","image_input"?,"aspect_ratio"?,"resolution"?,
- * "output_format"?}}}. The callback field is also accepted as {@code callBackUrl} (PROVIDERS.md: the pages
+ * "output_format"?}}}. The callback field is also accepted as {@code callBackUrl} (docs/providers/crun.md: the pages
  * disagree on its name); {@code callback_url} wins when both are given. A field whose value is JSON {@code null}
  * counts as absent; unknown fields are ignored.
  *

@@ -7,7 +7,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * crun.ai's client job API for Google Nano Banana, as documented in google-nano-banana-x-api-key-provider.txt
- * ("the crun page") and PROVIDERS.md section 4.
+ * ("the crun page") and docs/providers/crun.md.
  *
  * <ul>
  * <li>Auth: {@code x-api-key: sandbox-key} (crun page); otherwise HTTP 401
@@ -22,7 +22,7 @@ import tools.jackson.databind.node.ObjectNode;
  *     "data":{...}}} ({@link #taskData}); HTTP 422 without {@code task_id}; HTTP 404
  *     {@code {"code":404,"message":"task not found","data":null}} for an unknown one.</li>
  * <li>{@code GET /api/v1/client/account/balance}: HTTP 200 {@code {"code":200,"message":"success",
- *     "data":{"balance":N}}} (PROVIDERS.md section 4); {@code N} is settable ({@link #setBalance}), default
+ *     "data":{"balance":N}}} (docs/providers/crun.md); {@code N} is settable ({@link #setBalance}), default
  *     {@value #DEFAULT_BALANCE}.</li>
  * <li>Callback: when the create named a callback URL, the terminal task's TaskInfo {@code data} object is POSTed
  *     there ("Callback payloads structure is consistent with the data object returned by the task status query",

@@ -11,7 +11,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A HiAPI {@code POST /v1/tasks} body for Nano Banana Pro, checked against the documented rules. Sources:
- * hiapi-nano-banana-pro.txt ("Request parameters") and PROVIDERS.md section 3.
+ * hiapi-nano-banana-pro.txt ("Request parameters") and docs/providers/hiapi.md.
  *
  * <p>Body: {@code {"model":"Nano-Banana-Pro","input":{"prompt","image_input"?,"aspect_ratio"?,"resolution"?,
  * "output_format"?},"callback"?:{"url","when"?}}}. A field whose value is JSON {@code null} counts as absent;

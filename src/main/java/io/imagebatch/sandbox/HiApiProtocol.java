@@ -15,8 +15,8 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * HiAPI's unified async API for Nano Banana Pro, as documented in hiapi-nano-banana-pro.txt and PROVIDERS.md
- * section 3.
+ * HiAPI's unified async API for Nano Banana Pro, as documented in hiapi-nano-banana-pro.txt and
+ * docs/providers/hiapi.md.
  *
  * <ul>
  * <li>{@code POST /v1/tasks}: body checked by {@link HiApiCreateRequest}; HTTP 200
@@ -27,9 +27,9 @@ import tools.jackson.databind.node.ObjectNode;
  *     ({@link #taskData}); HTTP 404 {@code {"code":404,"message":"task not found",...}} for an unknown task and
  *     for another protocol's task (HiAPI answers 404 for another account's task).</li>
  * <li>{@code GET /v1/tasks}: the account's tasks, newest first, each as {@link #taskData} plus the {@code input}
- *     it was created with: {@code {"code":200,"message":"success","data":{"items":[...]}}}. The endpoint is named
- *     in our issue; its shape is <b>inferred</b>.</li>
- * <li>Auth: {@code Authorization: Bearer sandbox-key} (PROVIDERS.md: inferred); otherwise HTTP 401
+ *     it was created with: {@code {"code":200,"message":"success","data":{"items":[...]}}}. The endpoint and its
+ *     shape are <b>inferred</b> (docs/providers/hiapi.md, task list).</li>
+ * <li>Auth: {@code Authorization: Bearer sandbox-key} (docs/providers/hiapi.md: inferred); otherwise HTTP 401
  *     {@code {"code":401,"message":"invalid api key","data":null,"error_code":"UNAUTHORIZED"}} (the error body's
  *     shape is documented; the 401 message and code are <b>inferred</b>).</li>
  * <li>Errors: every error answer has the documented shape {@code {"code","message","data":null,"error_code"}};
@@ -41,7 +41,7 @@ import tools.jackson.databind.node.ObjectNode;
  *     query's {@code data}, not wrapped) is POSTed there, for success and for fail. With a signing secret
  *     ({@link SandboxSettings#hiapiCallbackSecret()}) it carries {@code X-HiAPI-Timestamp} (epoch seconds:
  *     <b>inferred</b>, as HiAPI's other times) and {@code X-HiAPI-Signature}, the lower-case hex
- *     HMAC-SHA256(secret, timestamp + "." + body) (PROVIDERS.md section 3).</li>
+ *     HMAC-SHA256(secret, timestamp + "." + body) (docs/providers/hiapi.md).</li>
  * </ul>
  *
  * <p>Status words: the shared task phases waiting and queuing are {@code queued}, generating is {@code handling}
@@ -63,7 +63,7 @@ final class HiApiProtocol implements SandboxProtocol {
     static final String FAIL_MESSAGE = "sandbox: generation failed";
     /** {@code output[].type} of a result (<b>inferred</b>: the documentation shows only the field). */
     static final String OUTPUT_TYPE = "image";
-    /** How long a result URL is said to live ({@code expireAt}; PROVIDERS.md: about 7 days). */
+    /** How long a result URL is said to live ({@code expireAt}; docs/providers/hiapi.md: about 7 days). */
     static final Duration RESULT_LIFETIME = Duration.ofDays(7);
     /** Where archiving starts, in percent of the generation time. */
     static final int ARCHIVING_FROM_PERCENT = 85;

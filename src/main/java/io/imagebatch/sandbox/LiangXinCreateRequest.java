@@ -14,7 +14,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A LiangXin {@code createTask} body, checked against the documented rules. Sources:
- * liangxin-nano-banana-pro-flash-reference.txt (field table) and PROVIDERS.md section 1.
+ * liangxin-nano-banana-pro-flash-reference.txt (field table) and docs/providers/liangxin.md.
  *
  * <p>Body: {@code {"model","callBackUrl"?,"input":{"prompt","image_input"?,"reference_images"?,
  * "aspect_ratio"?,"resolution"?,"use_google_search_tool"?,"output_format"?}}}. A field whose value is JSON

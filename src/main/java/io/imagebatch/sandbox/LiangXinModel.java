@@ -4,13 +4,13 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * The LiangXin market models whose input rules are documented, so the sandbox knows them (PROVIDERS.md
- * section 1: the market lists more models, but their input fields are not in our pages).
+ * The LiangXin market models whose input rules are documented, so the sandbox knows them (docs/providers/liangxin.md:
+ * the market lists more models, but their input fields are not in our pages).
  */
 enum LiangXinModel {
     /** Default resolution 1K; the only one taking {@code use_google_search_tool} (liangxin-nano-banana-pro-flash-reference.txt). */
     NANO_BANANA_PRO_FLASH("nano-banana-pro-flash", Resolution.ONE_K, true),
-    /** Default resolution 2K (PROVIDERS.md section 1); otherwise the Flash rules are assumed. */
+    /** Default resolution 2K (docs/providers/liangxin.md); otherwise the Flash rules are assumed. */
     NANO_BANANA_PRO("nano-banana-pro", Resolution.TWO_K, false);
 
     private final String id;

@@ -7,7 +7,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The LiangXin market API (kie.ai's shape), as documented in liangxin-nano-banana-pro-flash-reference.txt,
- * liangxin-create-task-page.txt and PROVIDERS.md section 1.
+ * liangxin-create-task-page.txt and docs/providers/liangxin.md.
  *
  * <ul>
  * <li>{@code POST /api/v1/jobs/createTask}: body checked by {@link LiangXinCreateRequest}; HTTP 200
@@ -16,7 +16,7 @@ import tools.jackson.databind.node.ObjectNode;
  * <li>{@code GET /api/v1/jobs/recordInfo?taskId=...}: HTTP 200 {@code {"code":200,"msg":"success","data":{...}}}
  *     ({@link #recordData}); HTTP 400 without {@code taskId}; HTTP 404 {@code {"code":404,"msg":"task not
  *     found","data":null}} for an unknown one.</li>
- * <li>Auth: {@code Authorization: Bearer sandbox-key} (PROVIDERS.md: inferred); otherwise HTTP 401
+ * <li>Auth: {@code Authorization: Bearer sandbox-key} (docs/providers/liangxin.md: inferred); otherwise HTTP 401
  *     {@code {"error":{"message":"invalid token","type":"new_api_error","code":""}}} (documented body).</li>
  * <li>Callback: when the create had {@code callBackUrl}, the recordInfo answer of the terminal task is POSTed
  *     there ("the same payload shape as recordInfo", liangxin-nano-banana-pro-flash-reference.txt).</li>
@@ -174,7 +174,7 @@ final class LiangXinProtocol implements SandboxProtocol {
 
     /**
      * @param phase a phase
-     * @return LiangXin's word for it (PROVIDERS.md section 1)
+     * @return LiangXin's word for it (docs/providers/liangxin.md)
      */
     static String state(TaskPhase phase) {
         return switch (phase) {

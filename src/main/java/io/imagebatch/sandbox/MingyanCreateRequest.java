@@ -13,7 +13,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A mingyan {@code POST /v1/banana/images} body, checked against the documented rules
- * (mingyan-nano-banana-create-task.txt, PROVIDERS.md section 2).
+ * (mingyan-nano-banana-create-task.txt, docs/providers/mingyan.md).
  *
  * <p>Body: {@code {"model","prompt","resolution"?,"size"?,"image_urls"?}}. A field whose value is JSON
  * {@code null} counts as absent; unknown fields are ignored (the documentation lists no others). What the

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * mingyan's Nano Banana models (mingyan-nano-banana-create-task.txt, {@code model}; PROVIDERS.md section 2), and
+ * mingyan's Nano Banana models (mingyan-nano-banana-create-task.txt, {@code model}; docs/providers/mingyan.md), and
  * whether each honours {@code resolution}: the documentation says the field "is only effective when using
  * nano-banana-2 or nano-banana-pro models", so the sandbox renders the others at 1K whatever they are sent.
  */

@@ -5,7 +5,7 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * mingyan's Nano Banana API, as documented in mingyan-nano-banana-create-task.txt and PROVIDERS.md section 2.
+ * mingyan's Nano Banana API, as documented in mingyan-nano-banana-create-task.txt and docs/providers/mingyan.md.
  *
  * <ul>
  * <li>{@code POST /v1/banana/images}: body checked by {@link MingyanCreateRequest}; HTTP 200
@@ -151,7 +151,7 @@ final class MingyanProtocol implements SandboxProtocol {
 
     /**
      * @param phase a phase
-     * @return mingyan's word for it: {@code queued | processing | completed | failed} (PROVIDERS.md section 2)
+     * @return mingyan's word for it: {@code queued | processing | completed | failed} (docs/providers/mingyan.md)
      */
     static String status(TaskPhase phase) {
         return switch (phase) {

@@ -30,8 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
  * A local stand-in for the image providers: an HTTP server on 127.0.0.1 that speaks their APIs as documented, so
  * the real job, HTTP client and adapters run end to end with no network (the demo's {@code --sandbox}, and the
  * tests). It speaks LiangXin's market API ({@code /api/v1/jobs/createTask}, {@code /api/v1/jobs/recordInfo},
- * see PROVIDERS.md section 1 and liangxin-nano-banana-pro-flash-reference.txt, {@link LiangXinProtocol}) and
- * mingyan's Nano Banana API ({@code /v1/banana/images}, {@code /v1/result/{id}}, PROVIDERS.md section 2,
+ * see docs/providers/liangxin.md and liangxin-nano-banana-pro-flash-reference.txt, {@link LiangXinProtocol}) and
+ * mingyan's Nano Banana API ({@code /v1/banana/images}, {@code /v1/result/{id}}, docs/providers/mingyan.md,
  * {@link MingyanProtocol}); each protocol is one class plugged into the shared server, task store and file
  * endpoint, all on the one port and with the one key ({@link #API_KEY}).
  *

@@ -21,7 +21,7 @@ import java.util.Objects;
  *                           (at least one) refilled at this rate, shared by all API requests (creates and status
  *                           queries, not /files); past it requests get HTTP 429 with a {@code Retry-After} header
  * @param hiapiCallbackSecret the HiAPI account's callback signing secret: when set, HiAPI callbacks carry
- *                           {@code X-HiAPI-Timestamp} and {@code X-HiAPI-Signature} (PROVIDERS.md section 3,
+ *                           {@code X-HiAPI-Timestamp} and {@code X-HiAPI-Signature} (docs/providers/hiapi.md,
  *                           {@link HiApiProtocol}); null (the default) sends them unsigned. Hidden by
  *                           {@link #toString()}
  * @param tooManyRequestsRate 0..1: fraction of API requests answered HTTP 429 with {@code Retry-After: 1} and

@@ -2,7 +2,7 @@ package io.imagebatch.sandbox;
 
 /**
  * Where a sandbox task is in its life, independent of any protocol's words for it (LiangXin says
- * {@code waiting | queuing | generating | success | fail}, PROVIDERS.md section 1). A task moves through the
+ * {@code waiting | queuing | generating | success | fail}, docs/providers/liangxin.md). A task moves through the
  * phases in this order and ends in exactly one of the two terminal ones.
  */
 enum TaskPhase {

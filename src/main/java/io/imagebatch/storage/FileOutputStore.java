@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * readers see the old file or the new one, never a partial one. On any failure the temporary file is deleted.
  * A process killed during a put cannot delete its temporary file; the next put of the same key does (a key has
  * one writer at a time: the batch's own run, which stores each row's image once per attempt), so a resumed batch
- * leaves no partial file behind. Rules: {@code ../shared/DESIGN.md}, "Output store".
+ * leaves no partial file behind. Rules: {@code docs/design.md}, "Output store".
  *
  * <p>A process that stops (SIGTERM, Ctrl-C) while a put is in flight deletes the temporary file in a shutdown
  * hook ({@link Transfers}), and the put fails.

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The download step's worker: fetches a provider's result URL and streams it into an {@link OutputStore},
  * checking on the way that it is an image and recording its SHA-256, size and (for PNG) dimensions
- * ({@code ../shared/DESIGN.md}, "The job", download step). Thread-safe; one instance serves the whole step.
+ * ({@code docs/design.md}, "The job", download step). Thread-safe; one instance serves the whole step.
  *
  * <p>Rules, in order:
  * <ol>

@@ -2,7 +2,7 @@ package io.imagebatch.storage;
 
 /**
  * Validation of object keys, shared by both stores so that a key means the same thing in a folder and in a
- * bucket (key layout: {@code ../shared/DESIGN.md}, "Output store").
+ * bucket (key layout: {@code docs/design.md}, "Output store").
  */
 final class ObjectKeys {
 

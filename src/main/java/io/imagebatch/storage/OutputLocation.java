@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 /**
  * A parsed output destination: an S3 bucket with an optional key prefix, or a local folder.
  *
- * <p>Accepted forms (rules: {@code ../shared/DESIGN.md}, "Output store"):
+ * <p>Accepted forms (rules: {@code docs/design.md}, "Output store"):
  * <ul>
  *   <li>{@code s3://bucket} or {@code s3://bucket/prefix/nested}: the bucket name follows S3's naming rules
  *       (3 to 63 characters of lower-case letters, digits, {@code .} and {@code -}, starting and ending with a

@@ -13,7 +13,7 @@ import java.util.Optional;
  *
  * <p>Keys are relative to the location's prefix (for {@code s3://bucket/images} the key {@code b7/row-1.png} is
  * stored as {@code images/b7/row-1.png}), slash-separated, without empty, {@code .} or {@code ..} segments.
- * Keys are deterministic from the batch and the row id (key layout: {@code ../shared/DESIGN.md}, "Output store").
+ * Keys are deterministic from the batch and the row id (key layout: {@code docs/design.md}, "Output store").
  *
  * <p>Writes are all-or-nothing: readers see either the previous object or the complete new one, never a
  * partial object, and a failed write leaves nothing new under the key. Implementations are safe for concurrent

@@ -2,7 +2,7 @@ package io.imagebatch.storage;
 
 import java.util.Objects;
 
-/** Opens the {@link OutputStore} for an {@link OutputLocation} (rules: {@code ../shared/DESIGN.md}, "Output store"). */
+/** Opens the {@link OutputStore} for an {@link OutputLocation} (rules: {@code docs/design.md}, "Output store"). */
 public final class OutputStores {
 
     private OutputStores() {

@@ -13,7 +13,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 
 /**
- * Catalogues in S3 ({@code --catalogue s3://bucket/key.csv}, issue 6): the object is streamed to a local copy
+ * Catalogues in S3 ({@code --catalogue s3://bucket/key.csv}): the object is streamed to a local copy
  * (never held in memory) named by its ETag, {@code <cache>/<bucket>/<etag>/<file name>}, and the job reads that
  * copy. So every re-read of a batch (a restart, a retry round) sees the same bytes even if the object is
  * replaced meanwhile, a new catalogue under the same key (a new ETag, a new content hash) is a new batch, and the

@@ -40,7 +40,7 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 /**
  * An {@link OutputStore} on an S3 bucket ({@code s3://bucket/prefix} locations), through the AWS SDK v2
  * synchronous {@link S3Client}. Works with any S3-compatible endpoint (S3Proxy, MinIO) given an endpoint and path
- * style ({@code ../shared/STACK.md}, "Local S3"; rules: {@code ../shared/DESIGN.md}, "Output store").
+ * style ({@code docs/STACK.md}, "Local S3"; rules: {@code docs/design.md}, "Output store").
  *
  * <p>Writes never leave a partial object:
  * <ul>

@@ -15,7 +15,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param pathStyle true to address buckets as {@code endpoint/bucket/key} rather than
  *                  {@code bucket.endpoint/key}; S3Proxy and MinIO usually need it
- *                  ({@code ../shared/STACK.md}, "Local S3")
+ *                  ({@code docs/STACK.md}, "Local S3")
  * @param endpoint  an explicit S3 endpoint such as {@code http://127.0.0.1:9000}, or null to let the SDK decide
  *                  (it honours {@code AWS_ENDPOINT_URL_S3} / {@code AWS_ENDPOINT_URL} itself)
  * @param region    an AWS region id such as {@code eu-west-1}, or null/blank to use the SDK's region chain

@@ -4,7 +4,7 @@ import java.net.URI;
 
 /**
  * An image the download step stored: what the ledger records for a {@code STORED} row
- * ({@code ../shared/DESIGN.md}, "The job", download step).
+ * ({@code docs/design.md}, "The job", download step).
  *
  * @param uri         the stored object's URI, {@code s3://bucket/prefix/key} or {@code file:/abs/path}
  * @param key         the key relative to the output location's prefix: {@code keyStem + "." + extension}

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The throughput benchmark (issue 5): the real jar, as a child process, runs a generated catalogue against the
- * sandbox provider with a rate limit and a range of generation times, and this prints what the issue asks for:
+ * The throughput benchmark (README, Development): the real jar, as a child process, runs a generated catalogue against the
+ * sandbox provider with a rate limit and a range of generation times, and this prints what it measures:
  * wall time, the lower bound {@code rows x 2 / rate + longest generation time} (one create and one status query
  * per task), their ratio, creates per second, status queries per task (mean and max, from the ledger), peak
  * heap and peak resident memory of the job's process.

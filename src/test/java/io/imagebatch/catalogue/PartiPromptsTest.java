@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class PartiPromptsTest {
 
-    private static final Path PARTI = Path.of("sample-data/PartiPrompts.tsv");
+    private static final Path PARTI = Path.of("src/test/resources/catalogue/PartiPrompts.tsv");
     private static final String GIGGLE = "G I G G L E painted in thick colorful lettering as graffiti on a faded red"
             + " brick wall with a splotch of exploding white paint.";
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 4: a result whose body ends early is retried, then the task's status is queried once more for a fresh
+ * A result whose body ends early is retried, then the task's status is queried once more for a fresh
  * URL, then the row is FAILED with the reason; a partial file is never stored as the image.
  */
 class BrokenResultsTest {

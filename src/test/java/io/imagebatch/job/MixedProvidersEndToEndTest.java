@@ -36,7 +36,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Issue 3: one catalogue mixing all four providers, end to end to S3, each row validated by its own provider's
+ * One catalogue mixing all four providers, end to end to S3, each row validated by its own provider's
  * rules; the sample catalogue on each provider; crun.ai's balance checked before anything is sent.
  */
 class MixedProvidersEndToEndTest {

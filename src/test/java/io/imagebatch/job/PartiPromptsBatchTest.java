@@ -17,12 +17,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Google's 1632 PartiPrompts (sample-data/PartiPrompts.tsv, Apache 2.0) through the sandbox provider: one image per
+ * Google's 1632 PartiPrompts (src/test/resources/catalogue/PartiPrompts.tsv, Apache 2.0) through the sandbox provider: one image per
  * valid row, one REJECTED line for each prompt shorter than LiangXin's 2 characters.
  */
 class PartiPromptsBatchTest {
 
-    private static final Path PARTI = Path.of("sample-data/PartiPrompts.tsv");
+    private static final Path PARTI = Path.of("src/test/resources/catalogue/PartiPrompts.tsv");
 
     @TempDir
     Path work;

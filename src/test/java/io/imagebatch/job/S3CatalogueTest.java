@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
- * Issue 6: a catalogue read from S3. The batch is identified by the catalogue's content: the same object is not
+ * A catalogue read from S3. The batch is identified by the catalogue's content: the same object is not
  * run twice, and a new catalogue under the same key is a new batch.
  */
 class S3CatalogueTest {

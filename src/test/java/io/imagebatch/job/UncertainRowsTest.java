@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 4: a create call whose answer is lost after the provider made the task. The row is UNCERTAIN and never
+ * A create call whose answer is lost after the provider made the task. The row is UNCERTAIN and never
  * resent; where the provider can list its tasks (HiAPI), the row is reconciled with the task it made.
  */
 class UncertainRowsTest {

@@ -40,7 +40,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Contract test: the crun.ai adapter against the sandbox's crun.ai protocol over real HTTP
- * (google-nano-banana-x-api-key-provider.txt, PROVIDERS.md section 4), plus the sandbox's own answers to requests the
+ * (google-nano-banana-x-api-key-provider.txt, docs/providers/crun.md), plus the sandbox's own answers to requests the
  * adapter would never send.
  */
 class SandboxCrunTest {

@@ -53,7 +53,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The HiAPI adapter against the sandbox's HiAPI protocol over real HTTP (a contract test), and the protocol's
- * wire format against the documentation (hiapi-nano-banana-pro.txt, PROVIDERS.md section 3).
+ * wire format against the documentation (hiapi-nano-banana-pro.txt, docs/providers/hiapi.md).
  */
 class SandboxHiApiTest {
 

@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The sandbox's LiangXin API over real HTTP, against the documentation (PROVIDERS.md section 1,
+ * The sandbox's LiangXin API over real HTTP, against the documentation (docs/providers/liangxin.md,
  * liangxin-nano-banana-pro-flash-reference.txt).
  */
 class SandboxLiangXinTest {

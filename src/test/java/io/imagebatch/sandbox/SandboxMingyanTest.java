@@ -33,7 +33,7 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The sandbox's mingyan API over real HTTP, against the documentation (mingyan-nano-banana-create-task.txt,
- * PROVIDERS.md section 2). mingyan documents no error body; the sandbox's
+ * docs/providers/mingyan.md). mingyan documents no error body; the sandbox's
  * {@code {"error":{"message","type":"invalid_request_error"}}} is its own choice [inferred].
  */
 class SandboxMingyanTest {

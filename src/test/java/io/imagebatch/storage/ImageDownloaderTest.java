@@ -170,7 +170,7 @@ class ImageDownloaderTest {
 
         assertThat(e).hasMessageContaining("not an image").hasMessageContaining("127.0.0.1")
                 .hasMessageContaining("/page");
-        assertThat(e.retryable()).isTrue(); // issue 4: a body that is not an image is retried, then a fresh URL is asked for;
+        assertThat(e.retryable()).isTrue(); // expired or broken results: a body that is not an image is retried, then a fresh URL is asked for;
         assertNothingStored(files, "row-7");
     }
 
@@ -397,7 +397,7 @@ class ImageDownloaderTest {
     // ---- HTTP statuses ----
 
     @ParameterizedTest
-    // 204: an empty body is "not an image", which issue 4 retries (then asks for a fresh URL)
+    // 204: an empty body is "not an image", which the download step retries (then asks for a fresh URL)
     @CsvSource({"404,true", "410,true", "403,true", "429,true", "500,true", "503,true", "400,false", "401,false",
             "204,true"})
     void classifiesStatuses(int status, boolean retryable) {

@@ -16,7 +16,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * An embedded S3-compatible server for tests: S3Proxy 4.1 on an in-memory ("transient") blob store, listening on
  * a random loopback port, requiring AWS signatures with fixed test credentials ({@link #ACCESS_KEY} /
- * {@link #SECRET_KEY}). Starts in well under a second ({@code ../shared/STACK.md}, "Coordinates").
+ * {@link #SECRET_KEY}). Starts in well under a second ({@code docs/STACK.md}, "Coordinates").
  *
  * <p>To point code under test at it through the SDK's default chains, set the system properties
  * {@code aws.accessKeyId}, {@code aws.secretAccessKey}, {@code aws.region} ({@link #REGION}) and

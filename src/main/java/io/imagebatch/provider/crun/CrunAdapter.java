@@ -38,29 +38,29 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * crun.ai's client job API for Google Nano Banana, as documented in
- * {@code ../shared/providers/google-nano-banana-x-api-key-provider.txt} ("the crun page" below) and section 4 of
- * {@code PROVIDERS.md}.
+ * {@code docs/providers/google-nano-banana-x-api-key-provider.txt} ("the crun page" below) and
+ * {@code docs/providers/crun.md}.
  *
  * <ul>
  * <li>Auth: {@code x-api-key: <key>} on every call (crun page, "Authorizations").</li>
  * <li>Create: {@code POST /api/v1/client/job/CreateTask}, body
  *     {@code {"model":"google/nano-banana"|"google/nano-banana-v2","callback_url"?,"input":{...}}}, answer
- *     {@code {"code":200,"message":"success","data":{"task_id":"..."}}} (PROVIDERS.md section 4). The callback
+ *     {@code {"code":200,"message":"success","data":{"task_id":"..."}}} (docs/providers/crun.md). The callback
  *     field's name is {@code callback_url} unless {@code imagebatch.providers.crun.callback-field} names another
- *     (PROVIDERS.md: our page and other pages disagree, {@code callBackUrl} vs {@code callback_url}; the public
+ *     (docs/providers/crun.md: our page and other pages disagree, {@code callBackUrl} vs {@code callback_url}; the public
  *     TaskInfo example echoes {@code "callback_url": null} in {@code param}).</li>
  * <li>Status: {@code GET /api/v1/client/job/TaskInfo?task_id=...}, answer {@code data{task_id, provider,
  *     model_version, status, param, create_at (epoch s), result, duration_s, complete_at, source}}
- *     (PROVIDERS.md section 4). Only {@code status: "running"} is documented; see {@link #mapStatus} for the
+ *     (docs/providers/crun.md). Only {@code status: "running"} is documented; see {@link #mapStatus} for the
  *     <b>inferred</b> mapping of the other words and {@link #resultUrls} for the <b>inferred</b> result shape.</li>
  * <li>Callback: the same shape as the status query's {@code data} object; we answer 200 (crun page).</li>
  * <li>Credits: {@code GET /api/v1/client/account/balance}, answer {@code {"data":{"balance":N}}}
- *     (PROVIDERS.md section 4): {@link #balance()}. The cost of one task is not documented: it comes from
+ *     (docs/providers/crun.md): {@link #balance()}. The cost of one task is not documented: it comes from
  *     {@code imagebatch.providers.crun.credits-per-image} ({@link #creditsPerTask}).</li>
  * <li>Response codes (crun page): 200; 401 bad key; 402 insufficient credits; 404 not found; 422 validation;
  *     429 rate limited; 455 maintenance; 500 server error; 501 generation failed; 505 feature disabled. They may
  *     come as the HTTP status or as {@code code} in a body sent with HTTP 200: both are read, the HTTP status
- *     winning when it is not 2xx. Classified as PROVIDERS.md's failure table says
+ *     winning when it is not 2xx. Classified as docs/design.md's failure classes say
  *     ({@link ProviderHttp#classifyStatus}: 401/402/505 account, 422 row, 429/455/500 busy, 501 generation
  *     failed), except that a status query answered 404 is kept in flight (as the LiangXin adapter does) and a
  *     status query answered 501 is read as the task having failed. Error bodies are read whatever their shape:
@@ -100,11 +100,11 @@ public final class CrunAdapter implements ProviderAdapter {
     public static final String NANO_BANANA_V2 = "google/nano-banana-v2";
     /** The create body's callback field unless {@code imagebatch.providers.crun.callback-field} says otherwise. */
     public static final String DEFAULT_CALLBACK_FIELD = "callback_url";
-    /** Create endpoint (PROVIDERS.md section 4). */
+    /** Create endpoint (docs/providers/crun.md). */
     public static final String CREATE_PATH = "/api/v1/client/job/CreateTask";
-    /** Status endpoint (PROVIDERS.md section 4). */
+    /** Status endpoint (docs/providers/crun.md). */
     public static final String STATUS_PATH = "/api/v1/client/job/TaskInfo";
-    /** Balance endpoint (PROVIDERS.md section 4). */
+    /** Balance endpoint (docs/providers/crun.md). */
     public static final String BALANCE_PATH = "/api/v1/client/account/balance";
     /** Most reference images sent with one task: a defensive limit, <b>inferred</b> (none is documented). */
     public static final int MAX_REFERENCES = 10;
@@ -337,8 +337,8 @@ public final class CrunAdapter implements ProviderAdapter {
     /**
      * {@inheritDoc}
      *
-     * <p>{@code GET /api/v1/client/account/balance}, answer {@code {"data":{"balance":N}}} (PROVIDERS.md section
-     * 4); {@code N} may come as a number or a numeric string. Errors are classified as for the other calls
+     * <p>{@code GET /api/v1/client/account/balance}, answer {@code {"data":{"balance":N}}}
+     * (docs/providers/crun.md); {@code N} may come as a number or a numeric string. Errors are classified as for the other calls
      * (401 account, 429 busy, ...); an answer without a balance throws BUSY.
      */
     @Override
@@ -373,7 +373,7 @@ public final class CrunAdapter implements ProviderAdapter {
 
     /**
      * Maps a status word to a state, ignoring case and surrounding blanks. Only {@code running} is documented
-     * (PROVIDERS.md section 4); the rest is <b>inferred</b>: success, succeeded, completed, complete, done,
+     * (docs/providers/crun.md); the rest is <b>inferred</b>: success, succeeded, completed, complete, done,
      * finished are {@link TaskState#SUCCESS}; fail, failed, failure, error, cancelled, canceled are
      * {@link TaskState#FAIL}; pending, queued, waiting, created, submitted are {@link TaskState#QUEUED}; running,
      * processing, generating are {@link TaskState#RUNNING}; anything else (and a missing status) is

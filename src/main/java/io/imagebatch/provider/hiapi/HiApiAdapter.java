@@ -45,27 +45,27 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * HiAPI's unified async API for Nano Banana Pro, as documented in
- * {@code ../shared/providers/hiapi-nano-banana-pro.txt} and section 3 of {@code PROVIDERS.md}.
+ * {@code docs/providers/hiapi-nano-banana-pro.txt} and {@code docs/providers/hiapi.md}.
  *
  * <ul>
  * <li>Create: {@code POST /v1/tasks}, body {@code {"model":"Nano-Banana-Pro","input":{"prompt","image_input"?,
  *     "aspect_ratio","resolution","output_format"},"callback"?:{"url","when":"final"}}}, answer
- *     {@code {"code":200,"message":"success","data":{"taskId":"tk-..."}}} (PROVIDERS.md section 3). The callback
+ *     {@code {"code":200,"message":"success","data":{"taskId":"tk-..."}}} (docs/providers/hiapi.md). The callback
  *     object sits at the top level of the body (hiapi-nano-banana-pro.txt, "Production guidance").</li>
  * <li>Status: {@code GET /v1/tasks/{taskId}}, answer {@code data} with {@code taskId, model, status, created,
  *     completed, output[{url,type,expireAt}], error{code,message}}}; {@code status} one of
  *     {@code queued | handling | archiving | success | fail}; {@code created}/{@code completed} epoch seconds,
  *     {@code completed} 0 until finished; {@code output} only on success, {@code error} only on fail; another
- *     account's task answers 404 (PROVIDERS.md section 3).</li>
- * <li>Auth: {@code Authorization: Bearer <key>} (PROVIDERS.md section 3: <b>inferred</b>).</li>
+ *     account's task answers 404 (docs/providers/hiapi.md).</li>
+ * <li>Auth: {@code Authorization: Bearer <key>} (docs/providers/hiapi.md: <b>inferred</b>).</li>
  * <li>Errors: {@code {"code":400,"message":"invalid request","data":null,"error_code":"INVALID_REQUEST"}};
- *     HTTP 503 means temporarily unavailable (PROVIDERS.md section 3). Error bodies are read in whatever shape
+ *     HTTP 503 means temporarily unavailable (docs/providers/hiapi.md). Error bodies are read in whatever shape
  *     they come: {@code message} or {@code msg} or {@code error.message}; the provider code is
  *     {@code error_code}, else {@code code}.</li>
  * <li>Callback: the body equals the status query's {@code data}; success and fail are both terminal; the job
  *     deduplicates by taskId. With a signing secret ({@code imagebatch.providers.hiapi.callback-secret}) the
  *     callback carries {@code X-HiAPI-Timestamp} and {@code X-HiAPI-Signature} = lower-case hex
- *     HMAC-SHA256(secret, timestamp + "." + raw body) (PROVIDERS.md section 3), checked by
+ *     HMAC-SHA256(secret, timestamp + "." + raw body) (docs/providers/hiapi.md), checked by
  *     {@link #verifyCallback}.</li>
  * </ul>
  *
@@ -85,7 +85,7 @@ import tools.jackson.databind.json.JsonMapper;
  * </ul>
  * A row value wins over the batch default, which wins over the documented default.
  *
- * <p>HTTP statuses are classified by PROVIDERS.md's failure table ({@link ProviderHttp#classifyStatus}), with one
+ * <p>HTTP statuses are classified by docs/design.md's failure classes ({@link ProviderHttp#classifyStatus}), with one
  * exception: a 404 to a <em>status query</em> is {@link FailureClass#BUSY} (the task stays in flight until its
  * deadline), because HiAPI answers 404 for another account's task: a key swapped for another account's must not
  * fail rows that a run with the right key can still fetch.
@@ -96,9 +96,9 @@ public final class HiApiAdapter implements ProviderAdapter {
     public static final String NAME = "hiapi";
     /** The only model, spelled as HiAPI wants it (hiapi-nano-banana-pro.txt: "Fixed value Nano-Banana-Pro"). */
     public static final String MODEL = "Nano-Banana-Pro";
-    /** Header carrying the callback's signing time (PROVIDERS.md section 3), in lower case. */
+    /** Header carrying the callback's signing time (docs/providers/hiapi.md), in lower case. */
     public static final String TIMESTAMP_HEADER = "x-hiapi-timestamp";
-    /** Header carrying the callback's signature (PROVIDERS.md section 3), in lower case. */
+    /** Header carrying the callback's signature (docs/providers/hiapi.md), in lower case. */
     public static final String SIGNATURE_HEADER = "x-hiapi-signature";
     /**
      * Largest difference between a signed callback's timestamp and our clock: replay protection. <b>Our
@@ -319,7 +319,7 @@ public final class HiApiAdapter implements ProviderAdapter {
     }
 
     /**
-     * Maps HiAPI's status word (PROVIDERS.md section 3), ignoring case; an undocumented word is logged once.
+     * Maps HiAPI's status word (docs/providers/hiapi.md), ignoring case; an undocumented word is logged once.
      *
      * @param rawState the {@code status} field
      * @return the state
@@ -343,7 +343,7 @@ public final class HiApiAdapter implements ProviderAdapter {
      * {@inheritDoc}
      *
      * <p>HiAPI's callback body is the status query's {@code data}: {@code {"taskId","model","status",...}}
-     * (PROVIDERS.md section 3). A body wrapped as {@code {"code","message","data":{...}}} is read too.
+     * (docs/providers/hiapi.md). A body wrapped as {@code {"code","message","data":{...}}} is read too.
      */
     @Override
     public Optional<String> callbackTaskId(String body) {
@@ -359,7 +359,7 @@ public final class HiApiAdapter implements ProviderAdapter {
      * <p>Without a signing secret ({@code imagebatch.providers.hiapi.callback-secret} unset) every callback is
      * accepted: HiAPI then does not sign. With one, the callback must carry {@code X-HiAPI-Timestamp} and
      * {@code X-HiAPI-Signature}, the signature must equal the lower-case hex HMAC-SHA256 of
-     * {@code timestamp + "." + body} under the secret (PROVIDERS.md section 3; compared in constant time, hex
+     * {@code timestamp + "." + body} under the secret (docs/providers/hiapi.md; compared in constant time, hex
      * case ignored), and the timestamp must be within {@link #CALLBACK_MAX_SKEW} of our clock (replay
      * protection: <b>our choice</b>, not documented). The timestamp's unit is not documented: epoch seconds
      * (as HiAPI's {@code created}) are assumed, and a value over 10<sup>11</sup> is read as epoch milliseconds
@@ -403,7 +403,7 @@ public final class HiApiAdapter implements ProviderAdapter {
     }
 
     /**
-     * HiAPI's callback signature (PROVIDERS.md section 3).
+     * HiAPI's callback signature (docs/providers/hiapi.md).
      *
      * @param secret    the signing secret
      * @param timestamp the {@code X-HiAPI-Timestamp} value, as sent
@@ -423,7 +423,7 @@ public final class HiApiAdapter implements ProviderAdapter {
     /**
      * Finds the task a lost create call made, in the first page of {@link #listTasks()}, newest first: the
      * newest task whose input matches the request ({@link TaskSummary#matches}) and is not already another row's.
-     * The list's shape is inferred (PROVIDERS.md gives only the endpoint).
+     * The list's shape is inferred (docs/providers/hiapi.md, task list).
      */
     @Override
     public java.util.Optional<String> findTask(ImageRequest request, java.util.Set<String> excludedTaskIds) {
@@ -464,7 +464,7 @@ public final class HiApiAdapter implements ProviderAdapter {
      * Lists the account's tasks, for reconciling rows left {@code UNCERTAIN} by a crash: a task whose input
      * {@link TaskSummary#matches matches} the row's request was made by the lost create call.
      *
-     * <p>{@code GET /v1/tasks}: the endpoint is named in our issue ("HiAPI GET /v1/tasks"), but its answer's
+     * <p>{@code GET /v1/tasks}: the endpoint is our reading of the unified API (none of our pages lists it), and its answer's
      * shape is not in our pages: <b>inferred</b> as {@code {"code":200,"message":"success","data":{"items":[
      * {"taskId","model","status","created","completed","input":{...}}]}}}, newest first. The list is read from
      * {@code data.items}, else {@code data.list}, {@code data.tasks}, or {@code data} itself when it is an array;
@@ -529,7 +529,7 @@ public final class HiApiAdapter implements ProviderAdapter {
                 message, callName, classify);
     }
 
-    /** A status query for a task HiAPI does not show us (another account's, PROVIDERS.md) stays in flight. */
+    /** A status query for a task HiAPI does not show us (another account's, docs/providers/hiapi.md) stays in flight. */
     private static FailureClass classifyStatusQuery(int status) {
         return status == 404 ? FailureClass.BUSY : ProviderHttp.classifyStatus(status);
     }

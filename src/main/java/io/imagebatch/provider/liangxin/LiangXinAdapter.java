@@ -36,8 +36,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The LiangXin market API (the same shape as kie.ai's market API), as documented in
- * {@code ../shared/providers/liangxin-nano-banana-pro-flash-reference.txt},
- * {@code liangxin-create-task-page.txt} and section 1 of {@code PROVIDERS.md}.
+ * {@code docs/providers/liangxin-nano-banana-pro-flash-reference.txt},
+ * {@code liangxin-create-task-page.txt} and {@code docs/providers/liangxin.md}.
  *
  * <ul>
  * <li>Create: {@code POST /api/v1/jobs/createTask}, body {@code {"model","callBackUrl"?,"input":{...}}},
@@ -45,14 +45,14 @@ import tools.jackson.databind.json.JsonMapper;
  * <li>Status: {@code GET /api/v1/jobs/recordInfo?taskId=...}, answer {@code data.state} one of
  *     {@code waiting | queuing | generating | success | fail}; {@code data.resultJson} is a JSON <em>string</em>
  *     holding {@code {"resultUrls":[...]}} once the state is success.</li>
- * <li>Auth: {@code Authorization: Bearer <key>} (PROVIDERS.md: inferred from the {@code invalid token} error).</li>
+ * <li>Auth: {@code Authorization: Bearer <key>} (docs/providers/liangxin.md: inferred from the {@code invalid token} error).</li>
  * <li>Errors: {@code {"code":400,"msg":"...","data":null}} or {@code {"error":{"message":"invalid token",...}}};
  *     some copies say {@code message} for {@code msg}: both are read.</li>
  * </ul>
  *
  * <p>Input rules enforced before sending (liangxin-nano-banana-pro-flash-reference.txt): prompt 2 to 3000
  * characters; aspect_ratio one of 1:1 2:3 3:2 4:3 3:4 5:4 4:5 16:9 9:16 21:9 (default 1:1); resolution one of
- * 1K 2K 4K low medium high (default 1K for Flash; 2K for nano-banana-pro, PROVIDERS.md); reference images at
+ * 1K 2K 4K low medium high (default 1K for Flash; 2K for nano-banana-pro, docs/providers/liangxin.md); reference images at
  * most 3, each ending .png/.jpg/.jpeg/.webp or a data URI of those types; output_format only png. The rules
  * for {@code nano-banana-pro} are taken to be Flash's, as our pages give only its default resolution
  * [inferred]. Other market models are rejected as unsupported: their input rules are not in our pages.
@@ -61,9 +61,9 @@ public final class LiangXinAdapter implements ProviderAdapter {
 
     /** Provider name in settings and catalogues. */
     public static final String NAME = "liangxin";
-    /** The default model (issue 3: liangxin defaults to nano-banana-pro-flash). */
+    /** The default model (README, "A real provider": liangxin defaults to nano-banana-pro-flash). */
     public static final String FLASH = "nano-banana-pro-flash";
-    /** Nano Banana Pro on the same market; default resolution 2K (PROVIDERS.md). */
+    /** Nano Banana Pro on the same market; default resolution 2K (docs/providers/liangxin.md). */
     public static final String PRO = "nano-banana-pro";
 
     static final List<String> ASPECT_RATIOS =

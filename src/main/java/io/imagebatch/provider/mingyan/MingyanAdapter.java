@@ -36,8 +36,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * mingyan's Nano Banana API, as documented in {@code ../shared/providers/mingyan-nano-banana-create-task.txt} and
- * section 2 of {@code PROVIDERS.md}. [doc] is stated there; [inferred] is our reading, handled defensively.
+ * mingyan's Nano Banana API, as documented in {@code docs/providers/mingyan-nano-banana-create-task.txt} and
+ * {@code docs/providers/mingyan.md}. [doc] is stated there; [inferred] is our reading, handled defensively.
  *
  * <ul>
  * <li>Base URL {@code https://zcbservice.aizfw.cn/kyyReactApiServer} (the default of
@@ -52,13 +52,13 @@ import tools.jackson.databind.json.JsonMapper;
  *     {@code {"data":{...}}} is also read [inferred].</li>
  * <li>Polling: the documentation recommends every 2 to 5 seconds and rate-limits faster polling; the job's own
  *     schedule ({@code imagebatch.job.poll-early}, 2.5 s by default) is configured elsewhere. Result URLs expire
- *     after about 24 hours (PROVIDERS.md), so images are downloaded soon after success.</li>
+ *     after about 24 hours (docs/providers/mingyan.md), so images are downloaded soon after success.</li>
  * <li>Callbacks: mingyan documents none, so {@link #createTask} never sends a callback URL, whatever the job
  *     passes, and the job learns every outcome by polling. {@link #callbackTaskId} still reads {@code id} from a
  *     body shaped like the status answer [inferred], should a callback ever arrive.</li>
  * <li>Errors: mingyan documents no error body. The message is read from {@code {"error":{"message":..}}},
  *     {@code {"error":".."}}, {@code {"message":..}} or {@code {"msg":..}}, and the failure is classified by HTTP
- *     status as in PROVIDERS.md's failure table [inferred]; a numeric {@code code} other than 200 in an HTTP 2xx
+ *     status as in docs/design.md's failure classes [inferred]; a numeric {@code code} other than 200 in an HTTP 2xx
  *     body is taken as the status, as some gateways answer errors with HTTP 200 [inferred]. A status query for
  *     an id the provider does not know (404) keeps the task in flight, as right after a create the id may not be
  *     visible yet.</li>
@@ -89,7 +89,7 @@ public final class MingyanAdapter implements ProviderAdapter {
 
     /** Provider name in settings and catalogues. */
     public static final String NAME = "mingyan";
-    /** The basic model, the default (issue 3). Ignores resolution. */
+    /** The basic model, the default (README, "A real provider"). Ignores resolution. */
     public static final String NANO_BANANA = "nano-banana";
     /** The professional model; honours resolution, up to 4K. */
     public static final String NANO_BANANA_PRO = "nano-banana-pro";

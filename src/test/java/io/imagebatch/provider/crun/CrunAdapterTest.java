@@ -31,8 +31,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The crun.ai adapter against the documentation's JSON (google-nano-banana-x-api-key-provider.txt, PROVIDERS.md
- * section 4, and the TaskInfo example of crun.ai's public "Get Task Info" page), served over real HTTP by a
+ * The crun.ai adapter against the documentation's JSON (google-nano-banana-x-api-key-provider.txt, docs/providers/crun.md,
+ * and the TaskInfo example of crun.ai's public "Get Task Info" page), served over real HTTP by a
  * scripted server, and its input rules.
  */
 class CrunAdapterTest {

@@ -35,7 +35,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The HiAPI adapter against the documentation's own JSON (hiapi-nano-banana-pro.txt: the two example request
- * bodies; PROVIDERS.md section 3: the create answer, the status answer, the error body), served over real HTTP by
+ * bodies; docs/providers/hiapi.md: the create answer, the status answer, the error body), served over real HTTP by
  * a scripted server; its input rules; and the callback signature check.
  */
 class HiApiAdapterTest {
@@ -186,7 +186,7 @@ class HiApiAdapterTest {
                     assertThat(e.getMessage()).contains("invalid api key").doesNotContain(KEY);
                 });
 
-        // PROVIDERS.md section 3: "HTTP 503 = temporarily unavailable, retry with backoff"
+        // docs/providers/PROVIDERS.md, HiAPI: "HTTP 503 = temporarily unavailable, retry with backoff"
         answer(503, "{\"code\":503,\"message\":\"temporarily unavailable\",\"data\":null,"
                 + "\"error_code\":\"SERVICE_UNAVAILABLE\"}");
         assertThatThrownBy(() -> adapter.createTask(request, null))

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The LiangXin adapter against the documentation's own JSON examples (liangxin-nano-banana-pro-flash-reference.txt,
- * liangxin-create-task-page.txt, PROVIDERS.md section 1), served over real HTTP by a scripted server, and its
+ * liangxin-create-task-page.txt, docs/providers/liangxin.md), served over real HTTP by a scripted server, and its
  * input rules.
  */
 class LiangXinAdapterTest {

@@ -42,7 +42,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The mingyan adapter against the documented request and answer shapes (mingyan-nano-banana-create-task.txt,
- * PROVIDERS.md section 2), served over real HTTP by a scripted server, and its input rules. Error bodies are not
+ * docs/providers/mingyan.md), served over real HTTP by a scripted server, and its input rules. Error bodies are not
  * documented for mingyan: the common shapes the adapter reads are scripted here.
  */
 class MingyanAdapterTest {
