@@ -24,7 +24,7 @@ import org.springframework.core.env.StandardEnvironment;
 /**
  * Resolves the settings of a batch from the options of {@code run} (or {@code validate}) and a job file, before
  * Spring starts: the command line ({@code cli}) and {@code serve} both make a batch's settings here, so that a
- * scheduled run and a command-line run of the same job file are the same batch (README, "Batch identity").
+ * scheduled run and a command-line run of the same job file are the same batch (README, "Running a batch").
  */
 public final class BatchSettingsResolver {
 
@@ -123,10 +123,19 @@ public final class BatchSettingsResolver {
                     binder.bind("imagebatch.catalogue.max-row-chars", Long.class).orElse(0L),
                     binder.bind("imagebatch.catalogue.max-skip-chars", Long.class).orElse(0L));
         } catch (RuntimeException e) {
-            throw new UsageException("imagebatch.catalogue.*: " + UsageException.innermostMessage(e));
+            throw new UsageException("imagebatch.catalogue.*: " + rootMessage(e));
         }
     }
 
+
+    /** @return the message of the innermost cause of {@code e}, or its {@code toString()} when it has none */
+    private static String rootMessage(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.toString();
+    }
 
     @SafeVarargs
     private static <T> T pick(T... values) {

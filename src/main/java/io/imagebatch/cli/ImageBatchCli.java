@@ -397,7 +397,7 @@ public final class ImageBatchCli {
                         + " run this one again in a moment");
                 return FAILED;
             }
-            out.println("imagebatch: cannot start: " + UsageException.innermostMessage(e));
+            out.println("imagebatch: cannot start: " + rootMessage(e));
             return USAGE;
         }
         try (context) {
@@ -430,6 +430,14 @@ public final class ImageBatchCli {
             }
         }
         return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.toString();
     }
 
     /**
