@@ -1,5 +1,7 @@
 package io.imagebatch.cli;
 
+import io.imagebatch.app.BatchRunner;
+import io.imagebatch.app.UsageException;
 import io.imagebatch.catalogue.CatalogueException;
 import io.imagebatch.catalogue.CatalogueInspector;
 import io.imagebatch.catalogue.CatalogueSummary;

@@ -1,13 +1,15 @@
 package io.imagebatch.cli;
 
+import io.imagebatch.FatalErrors;
 import io.imagebatch.ImageBatchApplication;
+import io.imagebatch.app.BatchRunner;
+import io.imagebatch.app.BatchSettingsResolver;
+import io.imagebatch.app.ExitCodes;
+import io.imagebatch.app.JobFile;
+import io.imagebatch.app.RunOptions;
+import io.imagebatch.app.UsageException;
 import io.imagebatch.catalogue.CatalogueException;
-import io.imagebatch.catalogue.CatalogueFormat;
-import io.imagebatch.catalogue.CatalogueInspector;
-import io.imagebatch.catalogue.CatalogueLimits;
-import io.imagebatch.catalogue.CatalogueSummary;
 import io.imagebatch.job.BatchSettings;
-import io.imagebatch.provider.RequestDefaults;
 import io.imagebatch.provider.crun.CrunAdapter;
 import io.imagebatch.provider.hiapi.HiApiAdapter;
 import io.imagebatch.provider.liangxin.LiangXinAdapter;
@@ -19,20 +21,11 @@ import io.imagebatch.serve.RunningServe;
 import io.imagebatch.serve.ServeJobs;
 import io.imagebatch.serve.ServeOptions;
 import io.imagebatch.serve.ServeProperties;
-import io.imagebatch.storage.OutputLocation;
-import io.imagebatch.storage.OutputStoreException;
-import io.imagebatch.storage.S3CatalogueFetcher;
-import io.imagebatch.storage.StorageSettings;
-import java.net.URI;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.core.env.SimpleCommandLinePropertySource;
-import org.springframework.core.env.StandardEnvironment;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,18 +46,12 @@ import org.springframework.core.env.MapPropertySource;
  */
 public final class ImageBatchCli {
 
-    /** Exit code: the batch completed. */
-    public static final int COMPLETED = 0;
-    /** Exit code: the job failed or stopped; the same command resumes it. */
-    public static final int FAILED = 1;
-    /** Exit code: usage or configuration error. */
-    public static final int USAGE = 2;
-
-    /** The output location of a batch whose options and job file name none. */
-    public static final String DEFAULT_OUTPUT = "file:./output";
-
-    /** The Spring profile of {@code serve}: a web application with Actuator ({@code application-serve.properties}). */
-    public static final String SERVE_PROFILE = "serve";
+    /** Exit code: the batch completed ({@link ExitCodes#COMPLETED}). */
+    public static final int COMPLETED = ExitCodes.COMPLETED;
+    /** Exit code: the job failed or stopped; the same command resumes it ({@link ExitCodes#FAILED}). */
+    public static final int FAILED = ExitCodes.FAILED;
+    /** Exit code: usage or configuration error ({@link ExitCodes#USAGE}). */
+    public static final int USAGE = ExitCodes.USAGE;
 
     /** What {@code help} prints. */
     public static final String USAGE_TEXT = """
@@ -106,11 +93,8 @@ public final class ImageBatchCli {
             Exit codes: 0 completed, 1 failed or stopped (run the same command again to resume), 2 usage error.
             """;
 
-    /**
-     * The setting a {@code --sandbox} run (or {@code serve --sandbox}) sets for itself: every provider points at
-     * the sandbox, so {@link BatchRunner} runs sandbox batches only ({@link BatchSettings#sandbox()}).
-     */
-    public static final String SANDBOX_ACTIVE = "imagebatch.sandbox-active";
+    /** The setting a sandbox run sets for itself ({@link BatchSettingsResolver#SANDBOX_ACTIVE}). */
+    private static final String SANDBOX_ACTIVE = BatchSettingsResolver.SANDBOX_ACTIVE;
 
     /** The setting that holds the JDBC URL of the job repository and the ledger. */
     private static final String DATASOURCE_URL = "spring.datasource.url";
@@ -120,6 +104,17 @@ public final class ImageBatchCli {
             List.of(LiangXinAdapter.NAME, MingyanAdapter.NAME, HiApiAdapter.NAME, CrunAdapter.NAME);
 
     private ImageBatchCli() {
+    }
+
+    /**
+     * Entry point of the executable jar: {@code java -jar imagebatch.jar COMMAND [OPTIONS]} (the jar's main
+     * class, set in {@code pom.xml}). Ends the process with the command's exit code ({@link ExitCodes}).
+     *
+     * @param args the command line; see {@link #USAGE_TEXT}
+     */
+    public static void main(String[] args) {
+        FatalErrors.install(); // an OutOfMemoryError in any thread ends the process, exit 1 (never alive and silent)
+        System.exit(execute(args));
     }
 
     /**
@@ -171,7 +166,7 @@ public final class ImageBatchCli {
 
     private static int run(RunOptions options, PrintStream out) {
         JobFile jobFile = options.jobFile() == null ? null : JobFile.load(Path.of(options.jobFile()));
-        BatchSettings settings = settings(options, jobFile);
+        BatchSettings settings = BatchSettingsResolver.resolve(options, jobFile);
         List<String> springArgs = new ArrayList<>(options.springArgs());
         boolean sandbox = options.sandbox() || (jobFile != null && jobFile.sandbox() != null);
         SandboxProvider sandboxProvider = null;
@@ -312,13 +307,13 @@ public final class ImageBatchCli {
     private static SpringApplicationBuilder serveApplication(ServePlan plan) {
         ServeJobs jobs = plan.jobs();
         return application(WebApplicationType.SERVLET)
-                .profiles(SERVE_PROFILE)
+                .profiles(ServeProperties.PROFILE)
                 .initializers(context -> context.getBeanFactory().registerSingleton("serveJobs", jobs));
     }
 
     private static int validate(RunOptions options, PrintStream out) {
         JobFile jobFile = options.jobFile() == null ? null : JobFile.load(Path.of(options.jobFile()));
-        BatchSettings settings = settings(options, jobFile);
+        BatchSettings settings = BatchSettingsResolver.resolve(options, jobFile);
         return inContext(options.springArgs(), out, context -> context.getBean(BatchRunner.class).validate(settings,
                 out));
     }
@@ -514,93 +509,6 @@ public final class ImageBatchCli {
                 || System.getenv("IMAGEBATCH_CALLBACK_BASE_URL") != null;
     }
 
-    /**
-     * The settings of a batch, as {@code run} makes them: the options over the job file, over the defaults;
-     * then the catalogue is read once (fetched first when it is in S3) to check it, count its rows and hash it.
-     * {@code serve} makes each scheduled run's settings with it too.
-     *
-     * @param o the command line's options (all null but the job file, for {@code serve})
-     * @param f the job file, or null
-     * @return the batch's settings; its id follows from the catalogue's content and the settings that change the
-     *         output ({@link BatchSettings#batchId()}), a sandbox run's included ({@code --sandbox}, a job file's
-     *         {@code sandbox:}, or {@code serve --sandbox}); a relative {@code file:} output is resolved here, once,
-     *         against the working directory ({@link BatchSettings#absoluteOutput()}), and the catalogue is read
-     *         within the {@code imagebatch.catalogue.*} limits ({@link CatalogueLimits})
-     * @throws UsageException     when there is no catalogue, or the output or an S3 catalogue cannot be used
-     * @throws CatalogueException when the catalogue cannot be read (no header, no prompt column, ...)
-     */
-    public static BatchSettings settings(RunOptions o, JobFile f) {
-        String catalogue = pick(o.catalogue(), f == null ? null : f.catalogue());
-        if (catalogue == null) {
-            throw new UsageException("no catalogue: give --catalogue FILE or a job file with \"catalogue:\"");
-        }
-        Map<String, String> columns = new LinkedHashMap<>(f == null ? Map.of() : f.columns());
-        columns.putAll(o.columns());
-        CatalogueFormat format = new CatalogueFormat(pick(o.delimiter(), f == null ? null : f.delimiter()), columns,
-                pick(o.promptTemplate(), f == null ? null : f.promptTemplate()), catalogueLimits(o.springArgs()));
-        Path path = catalogue.startsWith("s3://") ? fetchFromS3(catalogue, o.springArgs())
-                : Path.of(catalogue).toAbsolutePath().normalize();
-        CatalogueSummary summary = CatalogueInspector.inspect(path, format);
-        String output = pick(o.output(), f == null ? null : f.output(), DEFAULT_OUTPUT);
-        String absoluteOutput;
-        try {
-            // resolved once, here, at the batch's start: a resume from another folder writes where this run did
-            absoluteOutput = OutputLocation.parse(output).toString();
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--output: " + e.getMessage());
-        }
-        String name = pick(o.name(), f == null ? null : f.name(),
-                f == null ? null : stem(f.path()), stem(path));
-        String provider = pick(o.provider(), f == null ? null : f.provider(), LiangXinAdapter.NAME).toLowerCase();
-        return new BatchSettings(name, path.toString(), summary.sha256(), summary.rows(), format, provider,
-                pick(o.model(), f == null ? null : f.model()),
-                new RequestDefaults(pick(o.aspectRatio(), f == null ? null : f.aspectRatio()),
-                        pick(o.resolution(), f == null ? null : f.resolution()), null),
-                output, o.sandbox() || (f != null && f.sandbox() != null)
-                        || o.springArgs().contains("--" + SANDBOX_ACTIVE + "=true"), absoluteOutput);
-    }
-
-    /**
-     * Streams an S3 catalogue to its local copy ({@link S3CatalogueFetcher}), with the {@code imagebatch.s3.*}
-     * settings of the command line, system properties and environment (read before Spring starts, because the
-     * batch's identity depends on the catalogue's content).
-     */
-    private static Path fetchFromS3(String catalogue, List<String> springArgs) {
-        StandardEnvironment environment = new StandardEnvironment();
-        environment.getPropertySources().addFirst(
-                new SimpleCommandLinePropertySource(springArgs.toArray(String[]::new)));
-        StorageSettings s3 = Binder.get(environment).bind("imagebatch.s3", StorageSettings.class)
-                .orElseGet(StorageSettings::defaults);
-        Path cache = Path.of(environment.getProperty("imagebatch.catalogue-cache", "data/catalogues"));
-        try {
-            return S3CatalogueFetcher.fetch(URI.create(catalogue), s3, cache).toAbsolutePath();
-        } catch (IllegalArgumentException | OutputStoreException e) {
-            throw new UsageException(e.getMessage());
-        }
-    }
-
-    /**
-     * The {@code imagebatch.catalogue.max-cell-chars}, {@code .max-row-chars} and {@code .max-skip-chars} settings
-     * ({@link CatalogueLimits}) of the command line, system properties and environment, read before Spring starts
-     * because the catalogue is read first.
-     *
-     * @throws UsageException when a setting is not a number
-     */
-    private static CatalogueLimits catalogueLimits(List<String> springArgs) {
-        StandardEnvironment environment = new StandardEnvironment();
-        environment.getPropertySources().addFirst(
-                new SimpleCommandLinePropertySource(springArgs.toArray(String[]::new)));
-        Binder binder = Binder.get(environment);
-        try {
-            return new CatalogueLimits(
-                    binder.bind("imagebatch.catalogue.max-cell-chars", Long.class).orElse(0L),
-                    binder.bind("imagebatch.catalogue.max-row-chars", Long.class).orElse(0L),
-                    binder.bind("imagebatch.catalogue.max-skip-chars", Long.class).orElse(0L));
-        } catch (RuntimeException e) {
-            throw new UsageException("imagebatch.catalogue.*: " + rootMessage(e));
-        }
-    }
-
     private static SandboxSettings sandboxSettings(JobFile jobFile) {
         SandboxSettings s = SandboxSettings.defaults();
         Map<String, String> m = jobFile == null || jobFile.sandbox() == null ? Map.of() : jobFile.sandbox();
@@ -623,21 +531,5 @@ public final class ImageBatchCli {
         } catch (IllegalArgumentException e) {
             throw new UsageException("job file " + jobFile.path() + ": bad sandbox setting: " + e.getMessage());
         }
-    }
-
-    @SafeVarargs
-    private static <T> T pick(T... values) {
-        for (T value : values) {
-            if (value != null) {
-                return value;
-            }
-        }
-        return null;
-    }
-
-    private static String stem(Path path) {
-        String file = path.getFileName().toString();
-        int dot = file.lastIndexOf('.');
-        return dot > 0 ? file.substring(0, dot) : file;
     }
 }

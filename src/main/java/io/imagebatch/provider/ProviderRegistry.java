@@ -1,10 +1,6 @@
 package io.imagebatch.provider;
 
 import io.imagebatch.metrics.ImageBatchMetrics;
-import io.imagebatch.provider.crun.CrunAdapter;
-import io.imagebatch.provider.hiapi.HiApiAdapter;
-import io.imagebatch.provider.liangxin.LiangXinAdapter;
-import io.imagebatch.provider.mingyan.MingyanAdapter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,7 +12,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
- * The provider adapters by name, built from {@link ProvidersProperties}.
+ * The provider adapters by name, made by the {@link ProviderAdapterFactory} beans from {@link ProvidersProperties}.
  */
 @Component
 public class ProviderRegistry {
@@ -25,11 +21,15 @@ public class ProviderRegistry {
     private final Map<String, ProviderSettings> settings = new LinkedHashMap<>();
 
     /**
+     * A registry with the default {@code imagebatch.http.*} settings.
+     *
      * @param properties {@code imagebatch.providers.*}
      * @param meters     where provider requests are counted ({@link ThrottledProvider})
+     * @param factories  one per supported provider, in the order of {@link #names()}
      */
-    public ProviderRegistry(ProvidersProperties properties, ObjectProvider<MeterRegistry> meters) {
-        this(properties, meters, new HttpProperties(null));
+    public ProviderRegistry(ProvidersProperties properties, ObjectProvider<MeterRegistry> meters,
+            List<ProviderAdapterFactory> factories) {
+        this(properties, meters, new HttpProperties(null), factories);
     }
 
     /**
@@ -37,21 +37,24 @@ public class ProviderRegistry {
      * @param meters     where provider requests are counted ({@link ThrottledProvider})
      * @param http       {@code imagebatch.http.*}: the answer size limit of every adapter; every provider's key
      *                   and callback secret are masked in every adapter's answers ({@link ProviderHttp#mask})
+     * @param factories  one per supported provider (each provider sub-package registers its own as a bean), in
+     *                   the order of {@link #names()}
      */
     @org.springframework.beans.factory.annotation.Autowired
-    public ProviderRegistry(ProvidersProperties properties, ObjectProvider<MeterRegistry> meters, HttpProperties http) {
+    public ProviderRegistry(ProvidersProperties properties, ObjectProvider<MeterRegistry> meters, HttpProperties http,
+            List<ProviderAdapterFactory> factories) {
         MeterRegistry registry = ImageBatchMetrics.registry(meters);
         List<String> secrets = new ArrayList<>();
-        for (ProviderSettings s : List.of(properties.liangxin(), properties.mingyan(), properties.hiapi(),
-                properties.crun())) {
+        for (ProviderAdapterFactory factory : factories) {
+            ProviderSettings s = factory.settings(properties);
             secrets.add(s.apiKey());
             secrets.add(s.callbackSecret());
         }
         ProviderHttp.Options options = new ProviderHttp.Options(http.maxAnswerBytes().toBytes(), secrets);
-        register(new LiangXinAdapter(properties.liangxin(), options), properties.liangxin(), registry);
-        register(new MingyanAdapter(properties.mingyan(), options), properties.mingyan(), registry);
-        register(new HiApiAdapter(properties.hiapi(), options), properties.hiapi(), registry);
-        register(new CrunAdapter(properties.crun(), options), properties.crun(), registry);
+        for (ProviderAdapterFactory factory : factories) {
+            ProviderSettings providerSettings = factory.settings(properties);
+            register(factory.create(providerSettings, options), providerSettings, registry);
+        }
     }
 
     /** Every adapter's requests go through its key's throttle ({@code requests-per-second}, {@code max-in-flight}). */

@@ -26,7 +26,7 @@ public class JobLastBatches {
     }
 
     /**
-     * @param jobName a job name ({@link io.imagebatch.cli.JobFile#jobName()})
+     * @param jobName a job name ({@link io.imagebatch.app.JobFile#jobName()})
      * @return the batch id the job last started, if any
      */
     public Optional<String> get(String jobName) {

@@ -1,12 +1,13 @@
 package io.imagebatch.serve;
 
+import io.imagebatch.app.BatchRunner;
+import io.imagebatch.app.BatchSettingsResolver;
+import io.imagebatch.app.ExitCodes;
+import io.imagebatch.app.JobFile;
+import io.imagebatch.app.RunOptions;
+import io.imagebatch.app.UsageException;
 import io.imagebatch.catalogue.CatalogueException;
 import io.imagebatch.catalogue.CatalogueInspector;
-import io.imagebatch.cli.BatchRunner;
-import io.imagebatch.cli.ImageBatchCli;
-import io.imagebatch.cli.JobFile;
-import io.imagebatch.cli.RunOptions;
-import io.imagebatch.cli.UsageException;
 import io.imagebatch.job.BatchSettings;
 import io.imagebatch.job.BatchSettingsStore;
 import io.imagebatch.job.ImageProductionJobConfiguration;
@@ -53,7 +54,7 @@ import org.springframework.stereotype.Component;
  * <p>One run of a job: take the job's lock ({@link BatchLocks#jobKey}; when another process holds it, the run is
  * skipped with a log line), read the job file again (its settings may have changed; the schedule is the one read
  * at start), turn it into {@link BatchSettings} exactly as {@code run} does
- * ({@link ImageBatchCli#settings(RunOptions, JobFile)}), and run the batch with {@link BatchRunner#run}, which
+ * ({@link BatchSettingsResolver#resolve(RunOptions, JobFile)}), and run the batch with {@link BatchRunner#run}, which
  * takes the batch's own lock, resumes a failed or stopped batch, and skips a completed one. When the catalogue
  * changed (a new batch) and the job's previous batch ({@link JobLastBatches}) did not complete, the previous one
  * is resumed first; the new one starts only once it has completed (or when it cannot be resumed because its
@@ -68,7 +69,7 @@ import org.springframework.stereotype.Component;
  * its steps, and the job's name under {@value #MDC_JOB}.
  */
 @Component
-@Profile(ImageBatchCli.SERVE_PROFILE)
+@Profile(ServeProperties.PROFILE)
 public class JobScheduler implements DisposableBean {
 
     /** MDC key of the batch id, on the threads running a batch. */
@@ -96,7 +97,7 @@ public class JobScheduler implements DisposableBean {
     private volatile boolean runningAtStop;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Map<String, Integer> lastExitCodes = new ConcurrentHashMap<>();
-    private volatile int exitCode = ImageBatchCli.COMPLETED;
+    private volatile int exitCode = ExitCodes.COMPLETED;
 
     /**
      * @param jobs               the job files read at start
@@ -197,7 +198,7 @@ public class JobScheduler implements DisposableBean {
      */
     public int runJob(String jobName, Path path) {
         if (stopping.get()) {
-            return ImageBatchCli.FAILED;
+            return ExitCodes.FAILED;
         }
         jobsInFlight.incrementAndGet();
         MDC.put(MDC_JOB, jobName);
@@ -205,14 +206,14 @@ public class JobScheduler implements DisposableBean {
             Optional<BatchLocks.Held> lock = locks.tryLock(BatchLocks.jobKey(jobName));
             if (lock.isEmpty()) {
                 log.info("Job {}: skipped this time: another process is running it now", jobName);
-                return record(jobName, ImageBatchCli.FAILED);
+                return record(jobName, ExitCodes.FAILED);
             }
             try (BatchLocks.Held held = lock.get()) {
                 return record(jobName, runLocked(jobName, path));
             }
         } catch (RuntimeException e) {
             log.error("Job {}: the run failed: {}", jobName, e.toString(), e);
-            return record(jobName, ImageBatchCli.FAILED);
+            return record(jobName, ExitCodes.FAILED);
         } finally {
             MDC.remove(MDC_JOB);
             jobsInFlight.decrementAndGet();
@@ -223,16 +224,16 @@ public class JobScheduler implements DisposableBean {
         BatchSettings settings;
         try {
             JobFile file = JobFile.load(path);
-            settings = ImageBatchCli.settings(options(file), file);
+            settings = BatchSettingsResolver.resolve(options(file), file);
         } catch (UsageException | CatalogueException e) {
             log.error("Job {}: not run: {}", jobName, e.getMessage());
-            return ImageBatchCli.USAGE;
+            return ExitCodes.USAGE;
         }
         String batchId = settings.batchId();
         Optional<String> previous = lastBatches.get(jobName);
         if (previous.isPresent() && !previous.get().equals(batchId) && !resumePrevious(jobName, previous.get(),
                 batchId)) {
-            return ImageBatchCli.FAILED;
+            return ExitCodes.FAILED;
         }
         lastBatches.set(jobName, batchId);
         return runBatch(jobName, settings);
@@ -265,7 +266,7 @@ public class JobScheduler implements DisposableBean {
         log.info("Job {}: resuming the previous batch {} ({}) before the new batch {}", jobName, previousId,
                 last.getStatus(), newId);
         int exit = runBatch(jobName, previous);
-        if (exit != ImageBatchCli.COMPLETED) {
+        if (exit != ExitCodes.COMPLETED) {
             log.warn("Job {}: the previous batch {} did not complete; the new batch {} waits for the next run",
                     jobName, previousId, newId);
             return false;
@@ -285,14 +286,14 @@ public class JobScheduler implements DisposableBean {
     private int runBatch(String jobName, BatchSettings settings) {
         String batchId = settings.batchId();
         if (stopping.get()) {
-            return ImageBatchCli.FAILED; // shutting down: the next run after the restart does it
+            return ExitCodes.FAILED; // shutting down: the next run after the restart does it
         }
         MDC.put(MDC_BATCH, batchId);
         try (PrintStream out = LogLines.to(log, "job " + jobName)) {
             return runner.run(settings, out);
         } catch (UsageException e) {
             log.error("Job {}: batch {} not started: {}", jobName, batchId, e.getMessage());
-            return ImageBatchCli.USAGE;
+            return ExitCodes.USAGE;
         } finally {
             MDC.remove(MDC_BATCH);
         }
@@ -362,10 +363,10 @@ public class JobScheduler implements DisposableBean {
                 log.warn("{} job run(s) did not stop within {} s; they resume from their last checkpoint",
                         jobsInFlight.get(), timeout.toSeconds());
             }
-            exitCode = seen.isEmpty() && !runningAtStop ? ImageBatchCli.COMPLETED : ImageBatchCli.FAILED;
+            exitCode = seen.isEmpty() && !runningAtStop ? ExitCodes.COMPLETED : ExitCodes.FAILED;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            exitCode = ImageBatchCli.FAILED;
+            exitCode = ExitCodes.FAILED;
         } finally {
             taskScheduler.shutdown();
             stopped.countDown();

@@ -1,7 +1,7 @@
 package io.imagebatch.serve;
 
-import io.imagebatch.cli.ImageBatchCli;
-import io.imagebatch.cli.JobFile;
+import io.imagebatch.app.BatchSettingsResolver;
+import io.imagebatch.app.JobFile;
 import io.imagebatch.storage.OutputLocation;
 import io.imagebatch.storage.StorageSettings;
 import java.io.IOException;
@@ -34,7 +34,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * never credentials.
  */
 @Component("outputStoresHealthIndicator")
-@Profile(ImageBatchCli.SERVE_PROFILE)
+@Profile(ServeProperties.PROFILE)
 public class OutputStoreHealthIndicator implements HealthIndicator, DisposableBean {
 
     private static final Duration S3_TIMEOUT = Duration.ofSeconds(5);
@@ -46,12 +46,12 @@ public class OutputStoreHealthIndicator implements HealthIndicator, DisposableBe
 
     /**
      * @param jobs    the scheduled job files, whose {@code output} locations are checked (the default
-     *                {@value ImageBatchCli#DEFAULT_OUTPUT} where a file names none)
+     *                {@value BatchSettingsResolver#DEFAULT_OUTPUT} where a file names none)
      * @param storage the S3 settings the job uses (endpoint, region, path style)
      */
     public OutputStoreHealthIndicator(ServeJobs jobs, StorageSettings storage) {
         for (JobFile job : jobs.scheduled()) {
-            locations.add(job.output() == null ? ImageBatchCli.DEFAULT_OUTPUT : job.output());
+            locations.add(job.output() == null ? BatchSettingsResolver.DEFAULT_OUTPUT : job.output());
         }
         this.storage = storage;
     }

@@ -1,7 +1,7 @@
 package io.imagebatch.serve;
 
-import io.imagebatch.cli.JobFile;
-import io.imagebatch.cli.UsageException;
+import io.imagebatch.app.JobFile;
+import io.imagebatch.app.UsageException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

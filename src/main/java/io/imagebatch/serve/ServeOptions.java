@@ -1,6 +1,6 @@
 package io.imagebatch.serve;
 
-import io.imagebatch.cli.UsageException;
+import io.imagebatch.app.UsageException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

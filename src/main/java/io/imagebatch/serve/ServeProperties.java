@@ -14,6 +14,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("imagebatch.serve")
 public record ServeProperties(@DefaultValue("4") int poolSize, @DefaultValue("20s") Duration stopTimeout) {
 
+    /** The Spring profile of {@code serve}: a web application with Actuator ({@code application-serve.properties}). */
+    public static final String PROFILE = "serve";
+
     /**
      * @param poolSize    see {@link #poolSize()}
      * @param stopTimeout see {@link #stopTimeout()}

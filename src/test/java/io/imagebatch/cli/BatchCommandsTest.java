@@ -2,6 +2,8 @@ package io.imagebatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.imagebatch.app.BatchSettingsResolver;
+import io.imagebatch.app.RunOptions;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
 import io.imagebatch.testsupport.CliRun;
@@ -89,7 +91,7 @@ class BatchCommandsTest {
         try (SandboxProvider sandbox = SandboxProvider.start(SandboxSettings.defaults()
                 .withGenerationTime(Duration.ofMillis(1500), Duration.ofMillis(2500)))) {
             List<String> args = args(sandbox, "--imagebatch.job.chunk-size=5", "--imagebatch.job.concurrency=2");
-            String batchId = ImageBatchCli.settings(RunOptions.parse(args), null).batchId();
+            String batchId = BatchSettingsResolver.resolve(RunOptions.parse(args), null).batchId();
             CompletableFuture<CliRun> running = CompletableFuture.supplyAsync(
                     () -> CliRun.run(work, args.toArray(String[]::new)));
             while (sandbox.stats().creates() < 10 && !running.isDone()) {

@@ -2,6 +2,8 @@ package io.imagebatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.imagebatch.app.BatchSettingsResolver;
+import io.imagebatch.app.RunOptions;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
 import io.imagebatch.testsupport.CliRun;
@@ -187,7 +189,7 @@ class BatchInputTest {
         RunOptions options = RunOptions.parse(List.of("--catalogue", file.toString(), "--output",
                 "file:relative/out"));
 
-        var settings = ImageBatchCli.settings(options, null);
+        var settings = BatchSettingsResolver.resolve(options, null);
 
         assertThat(settings.output()).isEqualTo("file:relative/out");
         assertThat(settings.absoluteOutput()).isEqualTo("file:" + Path.of("relative/out").toAbsolutePath());

@@ -2,6 +2,8 @@ package io.imagebatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.imagebatch.app.BatchSettingsResolver;
+import io.imagebatch.app.RunOptions;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
 import io.imagebatch.testsupport.CliRun;
@@ -34,7 +36,7 @@ class RunningBatchOnH2Test {
         try (SandboxProvider sandbox = SandboxProvider.start(SandboxSettings.defaults().withFailureRate(0)
                 .withGenerationTime(Duration.ofMillis(500), Duration.ofMillis(1500)))) {
             List<String> args = runArgs(sandbox);
-            String batchId = ImageBatchCli.settings(RunOptions.parse(args), null).batchId();
+            String batchId = BatchSettingsResolver.resolve(RunOptions.parse(args), null).batchId();
             Process child = startChild(args, "--imagebatch.providers.liangxin.requests-per-second=1");
             try {
                 awaitUntil(() -> sandbox.stats().creates() >= 2 || !child.isAlive());
@@ -72,7 +74,7 @@ class RunningBatchOnH2Test {
         try (SandboxProvider sandbox = SandboxProvider.start(SandboxSettings.defaults().withFailureRate(0)
                 .withGenerationTime(Duration.ofMillis(500), Duration.ofMillis(1500)))) {
             List<String> args = runArgs(sandbox);
-            String batchId = ImageBatchCli.settings(RunOptions.parse(args), null).batchId();
+            String batchId = BatchSettingsResolver.resolve(RunOptions.parse(args), null).batchId();
             Process child = startChild(args, "--imagebatch.providers.liangxin.requests-per-second=1");
             try {
                 awaitUntil(() -> sandbox.stats().creates() >= 2 || !child.isAlive());
@@ -123,7 +125,7 @@ class RunningBatchOnH2Test {
     /** {@code run} in a JVM of its own, on the test's H2 file, its output in {@code child.log}. */
     private Process startChild(List<String> args, String... more) throws IOException {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), "io.imagebatch.ImageBatchApplication", "run"));
+                "-cp", System.getProperty("java.class.path"), "io.imagebatch.cli.ImageBatchCli", "run"));
         command.addAll(args);
         command.addAll(List.of(more));
         command.addAll(CliRun.database(work));

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
-import io.imagebatch.ImageBatchApplication;
 import io.imagebatch.testsupport.CliRun;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -69,7 +68,7 @@ class SigtermWithHangingProviderTest {
         Path catalogue = Files.writeString(dir.resolve("c.csv"), "id,prompt\nr1,a red chair\nr2,a blue lamp\n");
         Path log = dir.resolve("child.log");
         Process child = new ProcessBuilder(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
-                System.getProperty("java.class.path"), ImageBatchApplication.class.getName(), "run",
+                System.getProperty("java.class.path"), ImageBatchCli.class.getName(), "run",
                 "--catalogue", catalogue.toString(), "--provider", "liangxin", "--output", "file:" + dir.resolve("out"),
                 "--name", "drip",
                 "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db/imagebatch").toAbsolutePath(),

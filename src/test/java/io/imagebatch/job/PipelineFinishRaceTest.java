@@ -13,6 +13,7 @@ import io.imagebatch.storage.DownloadSettings;
 import io.imagebatch.storage.FileOutputStore;
 import io.imagebatch.storage.ImageDownloader;
 import io.imagebatch.storage.OutputLocation;
+import io.imagebatch.testsupport.ProviderFactories;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -163,6 +164,6 @@ class PipelineFinishRaceTest {
 
     private static ProviderRegistry providers() {
         return new ProviderRegistry(new ProvidersProperties(null, null, null, null),
-                new DefaultListableBeanFactory().getBeanProvider(MeterRegistry.class));
+                new DefaultListableBeanFactory().getBeanProvider(MeterRegistry.class), ProviderFactories.all());
     }
 }

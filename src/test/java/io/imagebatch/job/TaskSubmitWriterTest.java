@@ -18,6 +18,7 @@ import io.imagebatch.provider.ImageRequest;
 import io.imagebatch.provider.ProviderRegistry;
 import io.imagebatch.provider.ProviderSettings;
 import io.imagebatch.provider.ProvidersProperties;
+import io.imagebatch.testsupport.ProviderFactories;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -120,7 +121,8 @@ class TaskSubmitWriterTest {
     private ProviderRegistry providers(int maxInFlight) {
         ProviderSettings liangxin = new ProviderSettings(URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
                 "test-key", null, null, null, null, null, null, maxInFlight);
-        return new ProviderRegistry(new ProvidersProperties(liangxin, null, null, null), noMeters());
+        return new ProviderRegistry(new ProvidersProperties(liangxin, null, null, null), noMeters(),
+                ProviderFactories.all());
     }
 
     @SuppressWarnings("unchecked")

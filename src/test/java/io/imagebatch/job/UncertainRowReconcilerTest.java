@@ -15,6 +15,7 @@ import io.imagebatch.provider.ProvidersProperties;
 import io.imagebatch.provider.hiapi.HiApiAdapter;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
+import io.imagebatch.testsupport.ProviderFactories;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -62,7 +63,8 @@ class UncertainRowReconcilerTest {
                 .withGenerationTime(Duration.ofMillis(50), Duration.ofMillis(100)));
         providers = new ProviderRegistry(new ProvidersProperties(null, null,
                 ProviderSettings.of(sandbox.baseUrl(), SandboxProvider.API_KEY), null),
-                new StaticListableBeanFactory().getBeanProvider(io.micrometer.core.instrument.MeterRegistry.class));
+                new StaticListableBeanFactory().getBeanProvider(io.micrometer.core.instrument.MeterRegistry.class),
+                ProviderFactories.all());
         JobProperties properties = new Binder(new MapConfigurationPropertySource(Map.of()))
                 .bindOrCreate("imagebatch.job", JobProperties.class);
         reconciler = new UncertainRowReconciler(providers, ledger, properties, clock);

@@ -2,8 +2,9 @@ package io.imagebatch.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.imagebatch.app.BatchSettingsResolver;
+import io.imagebatch.app.RunOptions;
 import io.imagebatch.cli.ImageBatchCli;
-import io.imagebatch.cli.RunOptions;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
 import io.imagebatch.testsupport.CliRun;
@@ -41,7 +42,7 @@ class UnfinishedRowsAtReportTest {
                     "--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
                     "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
                     "--imagebatch.download.allow-private-networks=true");
-            String batchId = ImageBatchCli.settings(RunOptions.parse(args), null).batchId();
+            String batchId = BatchSettingsResolver.resolve(RunOptions.parse(args), null).batchId();
             // the first run's report cannot be written (a folder holds its name), so the run ends after its
             // poll and download steps completed
             Path blocker = Files.createDirectories(work.resolve("out").resolve(batchId).resolve("report.csv"));

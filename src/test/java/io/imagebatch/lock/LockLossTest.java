@@ -2,8 +2,9 @@ package io.imagebatch.lock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.imagebatch.app.BatchSettingsResolver;
+import io.imagebatch.app.RunOptions;
 import io.imagebatch.cli.ImageBatchCli;
-import io.imagebatch.cli.RunOptions;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
 import io.imagebatch.testsupport.CliRun;
@@ -55,7 +56,7 @@ class LockLossTest {
                     "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
                     "--imagebatch.download.allow-private-networks=true", "--imagebatch.lock.ttl=3s",
                     "--imagebatch.job.chunk-size=2"));
-            String batchId = ImageBatchCli.settings(RunOptions.parse(args), null).batchId();
+            String batchId = BatchSettingsResolver.resolve(RunOptions.parse(args), null).batchId();
             List<String> slow = new ArrayList<>(args);
             slow.add("--imagebatch.providers.liangxin.requests-per-second=3");
 

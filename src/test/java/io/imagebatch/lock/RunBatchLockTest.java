@@ -2,8 +2,9 @@ package io.imagebatch.lock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.imagebatch.app.BatchSettingsResolver;
+import io.imagebatch.app.RunOptions;
 import io.imagebatch.cli.ImageBatchCli;
-import io.imagebatch.cli.RunOptions;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
 import io.imagebatch.testsupport.CliRun;
@@ -47,7 +48,7 @@ class RunBatchLockTest {
                     "--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
                     "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
                     "--imagebatch.download.allow-private-networks=true"));
-            String batchId = ImageBatchCli.settings(RunOptions.parse(args), null).batchId();
+            String batchId = BatchSettingsResolver.resolve(RunOptions.parse(args), null).batchId();
 
             // another process: its own lock client on the same database file
             DriverManagerDataSource db = new DriverManagerDataSource(
@@ -96,7 +97,7 @@ class RunBatchLockTest {
                     "--imagebatch.download.allow-private-networks=true",
                     // the run waits up to ttl + 2 s for a dead process's lock: a generous bound, never reached
                     "--imagebatch.lock.ttl=120s"));
-            String batchId = ImageBatchCli.settings(RunOptions.parse(args), null).batchId();
+            String batchId = BatchSettingsResolver.resolve(RunOptions.parse(args), null).batchId();
             DriverManagerDataSource db = new DriverManagerDataSource(
                     "jdbc:h2:file:" + work.resolve("db/imagebatch").toAbsolutePath(), "sa", "");
             new ResourceDatabasePopulator(new ClassPathResource("db/lock-schema.sql")).execute(db);

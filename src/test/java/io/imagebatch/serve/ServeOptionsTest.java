@@ -3,8 +3,8 @@ package io.imagebatch.serve;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.imagebatch.app.UsageException;
 import io.imagebatch.cli.ImageBatchCli;
-import io.imagebatch.cli.UsageException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

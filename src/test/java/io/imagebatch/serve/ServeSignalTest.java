@@ -3,7 +3,6 @@ package io.imagebatch.serve;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.imagebatch.ImageBatchApplication;
 import io.imagebatch.cli.ImageBatchCli;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
@@ -57,7 +56,7 @@ class ServeSignalTest {
             int rows = SampleCatalogue.VALID + 3;
             Process child = new ProcessBuilder(List.of(
                     ProcessHandle.current().info().command().orElse("java"), "-cp",
-                    System.getProperty("java.class.path"), ImageBatchApplication.class.getName(), "serve",
+                    System.getProperty("java.class.path"), ImageBatchCli.class.getName(), "serve",
                     "--jobs", jobs.toString(),
                     // as a user gives it: serve keeps H2 open under the stopping batches itself
                     "--spring.datasource.url=jdbc:h2:file:" + work.resolve("db/imagebatch").toAbsolutePath(),

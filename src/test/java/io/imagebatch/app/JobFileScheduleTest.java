@@ -1,4 +1,4 @@
-package io.imagebatch.cli;
+package io.imagebatch.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.imagebatch.cli;
+package io.imagebatch.app;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package io.imagebatch.cli;
+package io.imagebatch.app;
 
 /**
  * A usage or configuration error: exit code 2, with a message that says what to fix. Never carries a secret.

@@ -1,4 +1,4 @@
-package io.imagebatch.cli;
+package io.imagebatch.app;
 
 import java.io.IOException;
 import java.io.Reader;

@@ -1,4 +1,4 @@
-package io.imagebatch.cli;
+package io.imagebatch.app;
 
 import io.imagebatch.job.BatchPreflight;
 import io.imagebatch.job.BatchSettings;
@@ -55,8 +55,8 @@ public class BatchRunner {
     private final JobProperties properties;
     private final BatchPreflight preflight;
     private final BatchLocks locks;
-    /** Whether this process's providers all point at the sandbox ({@link ImageBatchCli#SANDBOX_ACTIVE}). */
-    @Value("${" + ImageBatchCli.SANDBOX_ACTIVE + ":false}")
+    /** Whether this process's providers all point at the sandbox ({@link BatchSettingsResolver#SANDBOX_ACTIVE}). */
+    @Value("${" + BatchSettingsResolver.SANDBOX_ACTIVE + ":false}")
     private boolean sandboxActive;
 
     BatchRunner(JobOperator jobOperator, JobRepository jobRepository, Job imageProductionJob,
@@ -260,7 +260,7 @@ public class BatchRunner {
         if (result.rejected() > result.rejections().size()) {
             out.printf("  ... and %d more rejections%n", result.rejected() - result.rejections().size());
         }
-        return ImageBatchCli.COMPLETED;
+        return ExitCodes.COMPLETED;
     }
 
     /**

@@ -1,8 +1,9 @@
-package io.imagebatch.cli;
+package io.imagebatch.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.imagebatch.cli.ImageBatchCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
