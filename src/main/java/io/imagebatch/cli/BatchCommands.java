@@ -140,11 +140,15 @@ public class BatchCommands {
             return ImageBatchCli.COMPLETED;
         }
         try {
-            jobOperator.stop(last);
+            io.imagebatch.job.StopRequests.stop(jobOperator, last);
             out.printf("Stop requested for batch %s (execution %d): it stops after its current chunk or pass;"
                     + " resume it with: restart %s%n", batchId, last.getId(), batchId);
         } catch (JobExecutionNotRunningException e) {
             out.printf("Batch %s is not running.%n", batchId);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            out.printf("Interrupted before the stop of batch %s was requested.%n", batchId);
+            return ImageBatchCli.FAILED;
         }
         return ImageBatchCli.COMPLETED;
     }

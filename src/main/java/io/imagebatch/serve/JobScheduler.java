@@ -350,10 +350,14 @@ public class JobScheduler implements DisposableBean {
                         log.info("Stopping batch {} after its current chunk or poll pass; it can be resumed",
                                 execution.getJobParameters().getString(ImageProductionJobConfiguration.BATCH_ID));
                         try {
-                            jobOperator.stop(execution);
+                            io.imagebatch.job.StopRequests.stop(jobOperator, execution);
+                        } catch (InterruptedException e) {
+                            throw e;
                         } catch (Exception e) {
-                            log.warn("Could not request the stop of execution {}: {}", execution.getId(),
-                                    e.getMessage());
+                            // for example a step committed at that moment (optimistic locking): ask again next pass
+                            seen.remove(execution.getId());
+                            log.warn("Could not request the stop of execution {} ({}); asking again",
+                                    execution.getId(), e.getMessage());
                         }
                     }
                 }
