@@ -189,7 +189,7 @@ public class BatchRunner {
             // the run that owned it died without a word (killed, machine lost): mark it failed so it can restart
             out.printf("Batch %s: the previous run (execution %d) did not finish; resuming it.%n", batchId,
                     last.getId());
-            jobOperator.recover(last);
+            recoverAbandoned(batchId, last);
         } else if (last != null) {
             out.printf("Resuming batch %s (previous run %s).%n", batchId, last.getStatus());
         } else {
@@ -308,6 +308,40 @@ public class BatchRunner {
      * @return the last execution of the batch's current job instance (its latest retry round), or null before
      *         its first run
      */
+    /**
+     * Marks the abandoned execution FAILED so that the batch can be resumed. A process that lost the batch's lock
+     * may still be ending its steps (its ledger writes are refused, but Spring Batch still updates its step
+     * executions until they stop): a recover that meets such an update (optimistic locking) reads the execution
+     * again and tries again, for up to three lock ttls, unless that process ends the execution itself meanwhile.
+     */
+    private void recoverAbandoned(String batchId, JobExecution abandoned) {
+        long giveUp = System.nanoTime() + locks.ttl().multipliedBy(3).toNanos();
+        JobExecution current = abandoned;
+        while (true) {
+            try {
+                io.imagebatch.job.JobOperatorRequests.recover(jobOperator, current);
+                return;
+            } catch (org.springframework.dao.OptimisticLockingFailureException stillWriting) {
+                if (System.nanoTime() - giveUp > 0) {
+                    throw stillWriting;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while recovering execution " + current.getId(), e);
+            }
+            try {
+                Thread.sleep(200); // the other process's next step update; a loop bounded by giveUp
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while recovering execution " + current.getId(), e);
+            }
+            current = lastExecution(batchId);
+            if (current == null || !current.getStatus().isRunning()) {
+                return; // that process ended it (STOPPED or FAILED): it can be resumed as it is
+            }
+        }
+    }
+
     public JobExecution lastExecution(String batchId) {
         return jobRepository.getLastJobExecution(ImageProductionJobConfiguration.JOB_NAME, parameters(batchId));
     }

@@ -21,7 +21,7 @@ import org.springframework.dao.OptimisticLockingFailureException;
  * handed. The operator below
  * does exactly what Spring Batch's does on that path; the real race cannot be timed in a test.
  */
-class StopRequestsTest {
+class JobOperatorRequestsTest {
 
     private final JobExecution execution = new JobExecution(1L, new JobInstance(1L, "imageProductionJob"),
             new JobParameters());
@@ -45,7 +45,7 @@ class StopRequestsTest {
                     throw new UnsupportedOperationException(method.getName());
                 });
 
-        assertThatThrownBy(() -> StopRequests.stop(losesTheRace, execution))
+        assertThatThrownBy(() -> JobOperatorRequests.stop(losesTheRace, execution))
                 .isInstanceOf(OptimisticLockingFailureException.class);
 
         assertThat(StepSynchronizationManager.getContext()).isNull();
@@ -57,7 +57,7 @@ class StopRequestsTest {
     }
 
     @Test
-    void theSameOperatorCalledDirectlyLeavesTheContextBehindWhichIsWhyStopRequestsExists() {
+    void theSameOperatorCalledDirectlyLeavesTheContextBehindWhichIsWhyJobOperatorRequestsExists() {
         JobOperator losesTheRace = (JobOperator) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {JobOperator.class}, (proxy, method, args) -> {
                     StepSynchronizationManager.register(new StepExecution(3L, "poll", execution));

@@ -7,8 +7,8 @@ import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.scope.context.StepSynchronizationManager;
 
 /**
- * Asks a running job execution to stop ({@link JobOperator#stop(JobExecution)}) from a short-lived thread of its
- * own, never from the caller's.
+ * Makes {@link JobOperator#stop(JobExecution)} and {@link JobOperator#recover(JobExecution)} requests from a
+ * short-lived thread of their own, never from the caller's.
  *
  * <p>Why: Spring Batch 6.0's {@code SimpleJobOperator.stop} registers each running step's context
  * ({@code StepSynchronizationManager.register}: a thread-local stack, and a JVM-wide map of contexts counted by
@@ -18,9 +18,9 @@ import org.springframework.batch.core.scope.context.StepSynchronizationManager;
  * equal to it (same ids, as in another database of the same process) is handed, with that stale execution in
  * it. Here the request runs on a thread of its own, which releases whatever the request left registered on it.
  */
-public final class StopRequests {
+public final class JobOperatorRequests {
 
-    private StopRequests() {
+    private JobOperatorRequests() {
     }
 
     /**
@@ -37,10 +37,39 @@ public final class StopRequests {
      */
     public static void stop(JobOperator operator, JobExecution execution)
             throws JobExecutionNotRunningException, InterruptedException {
+        isolated("imagebatch-stop-request", () -> operator.stop(execution));
+    }
+
+    /**
+     * Marks an abandoned execution (its process died, or lost the batch's lock) and its running steps FAILED, so
+     * that the job instance can be started again; made on a thread of its own, as {@link #stop}.
+     *
+     * @param operator  the job operator of the execution's context
+     * @param execution the abandoned execution, as read from the job repository
+     * @throws InterruptedException when the caller is interrupted while the request is made
+     * @throws RuntimeException     whatever {@link JobOperator#recover(JobExecution)} threw, for example Spring's
+     *                              {@code OptimisticLockingFailureException} when the process that lost the lock
+     *                              still updated one of its steps (read the execution again and retry)
+     */
+    public static void recover(JobOperator operator, JobExecution execution) throws InterruptedException {
+        try {
+            isolated("imagebatch-recover-request", () -> operator.recover(execution));
+        } catch (JobExecutionNotRunningException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** A call that may throw anything. */
+    private interface Request {
+        void run() throws Exception;
+    }
+
+    private static void isolated(String threadName, Request call)
+            throws JobExecutionNotRunningException, InterruptedException {
         AtomicReference<Exception> failure = new AtomicReference<>();
         Thread request = new Thread(() -> {
             try {
-                operator.stop(execution);
+                call.run();
             } catch (Exception e) {
                 failure.set(e);
             } finally {
@@ -50,7 +79,7 @@ public final class StopRequests {
                     StepSynchronizationManager.release();
                 }
             }
-        }, "imagebatch-stop-request");
+        }, threadName);
         request.setDaemon(true);
         request.start();
         request.join();
