@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.launch.JobExecutionNotRunningException;
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException;
@@ -308,6 +309,18 @@ public class BatchRunner {
      * @return the last execution of the batch's current job instance (its latest retry round), or null before
      *         its first run
      */
+    /**
+     * Asks a running execution to stop after its current chunk or poll pass ({@link
+     * io.imagebatch.job.JobOperatorRequests#stop}); it then ends STOPPED and can be resumed.
+     *
+     * @param execution the running execution
+     * @throws JobExecutionNotRunningException when it is not running
+     * @throws InterruptedException            when interrupted while the request is made
+     */
+    public void requestStop(JobExecution execution) throws JobExecutionNotRunningException, InterruptedException {
+        io.imagebatch.job.JobOperatorRequests.stop(jobRepository, execution);
+    }
+
     /**
      * Marks the abandoned execution FAILED so that the batch can be resumed. A process that lost the batch's lock
      * may still be ending its steps (its ledger writes are refused, but Spring Batch still updates its step

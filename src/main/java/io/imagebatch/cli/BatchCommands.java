@@ -140,7 +140,7 @@ public class BatchCommands {
             return ImageBatchCli.COMPLETED;
         }
         try {
-            io.imagebatch.job.JobOperatorRequests.stop(jobOperator, last);
+            runner.requestStop(last);
             out.printf("Stop requested for batch %s (execution %d): it stops after its current chunk or pass;"
                     + " resume it with: restart %s%n", batchId, last.getId(), batchId);
         } catch (JobExecutionNotRunningException e) {

@@ -66,7 +66,8 @@ final class GracefulShutdown {
             if (running != null) {
                 out.printf("%nStopping batch after the current chunk or pass (SIGTERM); it can be resumed.%n");
                 try {
-                    io.imagebatch.job.JobOperatorRequests.stop(current.getBean(JobOperator.class), running);
+                    io.imagebatch.job.JobOperatorRequests.stop(
+                            current.getBean(org.springframework.batch.core.repository.JobRepository.class), running);
                 } catch (Exception e) {
                     out.println("Could not request the stop: " + e.getMessage());
                 }

@@ -3,12 +3,14 @@ package io.imagebatch.job;
 import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.launch.JobExecutionNotRunningException;
+import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.scope.context.StepSynchronizationManager;
 
 /**
- * Makes {@link JobOperator#stop(JobExecution)} and {@link JobOperator#recover(JobExecution)} requests from a
- * short-lived thread of their own, never from the caller's.
+ * Stop and recover requests to a job execution, each made from a short-lived thread of its own, never from the
+ * caller's.
  *
  * <p>Why: Spring Batch 6.0's {@code SimpleJobOperator.stop} registers each running step's context
  * ({@code StepSynchronizationManager.register}: a thread-local stack, and a JVM-wide map of contexts counted by
@@ -24,20 +26,34 @@ public final class JobOperatorRequests {
     }
 
     /**
-     * Requests the stop and waits for the request (not for the job to stop: it stops after its current chunk or
-     * poll pass).
+     * Requests the stop of a running job execution and waits for the request (not for the job to stop: it stops
+     * after its current chunk or poll pass). The request is what Spring Batch's steps look for: the execution's
+     * status STOPPING, written to the job repository from a freshly read copy of the execution. Each step reads it
+     * back at its next commit ({@code JobRepository.update(StepExecution)} synchronizes the job's status and marks
+     * the step terminate-only) and ends STOPPED. Unlike {@link JobOperator#stop(JobExecution)} of Spring Batch 6.0,
+     * this never updates a step execution from a second thread, so it cannot race a step's own commit (a race that
+     * left the step UNKNOWN, which Spring Batch then refuses to restart).
      *
-     * @param operator  the job operator of the execution's context
-     * @param execution a running job execution
+     * @param repository the job repository of the execution's context
+     * @param execution  a job execution (its id is what counts)
      * @throws JobExecutionNotRunningException when the execution is not running
      * @throws InterruptedException            when the caller is interrupted while the request is made
-     * @throws RuntimeException                whatever else {@link JobOperator#stop(JobExecution)} threw, for example
-     *                                         Spring's {@code OptimisticLockingFailureException} when a step
-     *                                         committed at the same moment (the request may be made again)
+     * @throws RuntimeException                a database error, or Spring's {@code OptimisticLockingFailureException}
+     *                                         when the job execution itself changed meanwhile (ask again)
      */
-    public static void stop(JobOperator operator, JobExecution execution)
+    public static void stop(JobRepository repository, JobExecution execution)
             throws JobExecutionNotRunningException, InterruptedException {
-        isolated("imagebatch-stop-request", () -> operator.stop(execution));
+        isolated("imagebatch-stop-request", () -> {
+            JobExecution current = repository.getJobExecution(execution.getId());
+            if (current == null || !current.isRunning()) {
+                throw new JobExecutionNotRunningException("job execution " + execution.getId() + " is not running"
+                        + (current == null ? "" : " (" + current.getStatus() + ")"));
+            }
+            if (current.getStatus() != BatchStatus.STOPPING) {
+                current.setStatus(BatchStatus.STOPPING);
+                repository.update(current);
+            }
+        });
     }
 
     /**

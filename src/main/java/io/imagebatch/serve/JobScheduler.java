@@ -350,7 +350,7 @@ public class JobScheduler implements DisposableBean {
                         log.info("Stopping batch {} after its current chunk or poll pass; it can be resumed",
                                 execution.getJobParameters().getString(ImageProductionJobConfiguration.BATCH_ID));
                         try {
-                            io.imagebatch.job.JobOperatorRequests.stop(jobOperator, execution);
+                            runner.requestStop(execution);
                         } catch (InterruptedException e) {
                             throw e;
                         } catch (Exception e) {

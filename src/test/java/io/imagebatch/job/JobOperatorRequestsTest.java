@@ -15,7 +15,8 @@ import org.springframework.batch.core.step.StepExecution;
 import org.springframework.dao.OptimisticLockingFailureException;
 
 /**
- * A stop request that loses Spring Batch 6.0's optimistic-locking race halfway (its {@code SimpleJobOperator.stop}
+ * A request that loses Spring Batch 6.0's optimistic-locking race halfway (its {@code SimpleJobOperator.recover}, like
+ * its {@code stop},
  * registers the running step's context, then fails updating the step, and never releases it) leaves nothing
  * behind: no current step on the caller's thread, no stale context that a later, equal step execution would be
  * handed. The operator below
@@ -34,10 +35,10 @@ class JobOperatorRequestsTest {
     }
 
     @Test
-    void aStopThatFailsHalfwayLeavesNoStepContextOnTheCallersThread() {
+    void aRequestThatFailsHalfwayLeavesNoStepContextOnTheCallersThread() {
         JobOperator losesTheRace = (JobOperator) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {JobOperator.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("stop")) {
+                    if (method.getName().equals("recover")) {
                         StepSynchronizationManager.register(new StepExecution(3L, "poll", execution));
                         throw new OptimisticLockingFailureException(
                                 "Attempt to update step execution id=3 with wrong version (6), where current version is 6");
@@ -45,7 +46,7 @@ class JobOperatorRequestsTest {
                     throw new UnsupportedOperationException(method.getName());
                 });
 
-        assertThatThrownBy(() -> JobOperatorRequests.stop(losesTheRace, execution))
+        assertThatThrownBy(() -> JobOperatorRequests.recover(losesTheRace, execution))
                 .isInstanceOf(OptimisticLockingFailureException.class);
 
         assertThat(StepSynchronizationManager.getContext()).isNull();
@@ -64,7 +65,7 @@ class JobOperatorRequestsTest {
                     throw new OptimisticLockingFailureException("wrong version");
                 });
 
-        assertThatThrownBy(() -> losesTheRace.stop(execution)).isInstanceOf(OptimisticLockingFailureException.class);
+        assertThatThrownBy(() -> losesTheRace.recover(execution)).isInstanceOf(OptimisticLockingFailureException.class);
 
         assertThat(StepSynchronizationManager.getContext()).isNotNull();
     }
