@@ -7,7 +7,7 @@ import io.imagebatch.job.ImageProductionJobConfiguration;
 import io.imagebatch.job.JobProperties;
 import io.imagebatch.job.PipelineState;
 import io.imagebatch.job.ReportTasklet;
-import io.imagebatch.job.SubmissionStoppedException;
+import io.imagebatch.job.BatchStoppedException;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.lock.BatchLocks;
@@ -291,7 +291,7 @@ public class BatchRunner {
     private BatchPreflight.Result dryRun(BatchSettings settings, boolean requireConfigured) {
         try {
             return preflight.check(settings, requireConfigured);
-        } catch (SubmissionStoppedException e) {
+        } catch (BatchStoppedException e) {
             throw new UsageException(e.getMessage());
         }
     }

@@ -79,7 +79,7 @@ public class BatchPreflight {
      * @param settings          the batch
      * @param requireConfigured whether every provider a row uses must be configured (false for {@code validate})
      * @return what it found
-     * @throws SubmissionStoppedException when a row uses a provider that is not configured
+     * @throws BatchStoppedException when a row uses a provider that is not configured
      * @throws io.imagebatch.catalogue.CatalogueException when the catalogue cannot be read
      */
     public Result check(BatchSettings settings, boolean requireConfigured) {

@@ -24,6 +24,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.springframework.batch.core.configuration.annotation.StepScope;
@@ -36,18 +37,37 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Scope;
+import org.springframework.context.annotation.ScopedProxyMode;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
- * {@code imageProductionJob}: submit, poll, download, report (docs/design.md, The job). One job instance
- * per batch; its only identifying parameter is {@link #BATCH_ID}, and the batch's settings live in the ledger
- * ({@link BatchSettingsStore}). Running the same batch again restarts the same instance: completed steps are
- * skipped, the submit step resumes after its last committed chunk, and the poll and download steps carry on
- * from the ledger.
+ * {@code imageProductionJob}, the pipeline a catalogue row goes through (docs/design.md, "The job"):
+ * <ol>
+ * <li>{@link PipelineSteps#SUBMIT submit}, chunk-oriented: the catalogue ({@link CatalogueItemReader}) &rarr; a
+ *     provider request per row ({@link RowProcessor}) &rarr; one task per row, its taskId in the ledger
+ *     ({@link TaskSubmitWriter});</li>
+ * <li>{@link PipelineSteps#POLL poll}: the ledger's in-flight rows &rarr; their status, until each task is in a
+ *     terminal state ({@link TaskPoller});</li>
+ * <li>{@link PipelineSteps#DOWNLOAD download}: the ledger's succeeded rows &rarr; their image in the output store
+ *     ({@link ResultDownloader});</li>
+ * <li>{@link PipelineSteps#REPORT report}: {@code report.csv}, the contact sheet and the manifest
+ *     ({@link ReportTasklet}).</li>
+ * </ol>
+ * The first three run at the same time (a split): poll and download are each a {@link LedgerPassTasklet} that
+ * works through the rows due for it while its upstream step may still add rows, and ends when that step has
+ * ({@link PipelineState}). The report follows when all three completed.
+ *
+ * <p>One job instance per batch; its identifying parameters are {@link #BATCH_ID} and {@link #RETRY_ROUND}, and
+ * the batch's settings live in the ledger ({@link BatchSettingsStore}), read once per job execution into the
+ * job-scoped {@link BatchSettings} bean that every step's beans share. Running the same batch again restarts the
+ * same instance: completed steps are skipped, the submit step resumes after its last committed chunk, and the poll
+ * and download steps carry on from the ledger.
  */
 @Configuration
 public class ImageProductionJobConfiguration {
@@ -62,14 +82,14 @@ public class ImageProductionJobConfiguration {
      */
     public static final String RETRY_ROUND = "batch.retry";
 
-    /** Step names. */
-    public static final String SUBMIT_STEP = "submit";
-    /** Step names. */
-    public static final String POLL_STEP = "poll";
-    /** Step names. */
-    public static final String DOWNLOAD_STEP = "download";
-    /** Step names. */
-    public static final String REPORT_STEP = "report";
+    /** The submit step's name, {@link PipelineSteps#SUBMIT}. */
+    public static final String SUBMIT_STEP = PipelineSteps.SUBMIT;
+    /** The poll step's name, {@link PipelineSteps#POLL}. */
+    public static final String POLL_STEP = PipelineSteps.POLL;
+    /** The download step's name, {@link PipelineSteps#DOWNLOAD}. */
+    public static final String DOWNLOAD_STEP = PipelineSteps.DOWNLOAD;
+    /** The report step's name, {@link PipelineSteps#REPORT}. */
+    public static final String REPORT_STEP = PipelineSteps.REPORT;
 
     /**
      * Submit, poll and download run at the same time (a split), so that tasks are polled while later rows are
@@ -98,103 +118,130 @@ public class ImageProductionJobConfiguration {
         return new FlowBuilder<SimpleFlow>(step.getName() + "Flow").start(step).build();
     }
 
+    // 1. submit: catalogue -> RowProcessor -> TaskSubmitWriter
+
     @Bean
     Step submitStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
             CatalogueItemReader catalogueReader, RowProcessor rowProcessor, TaskSubmitWriter taskSubmitWriter,
-            JobProperties properties, PipelineState pipelineState) {
-        return new StepBuilder(SUBMIT_STEP, jobRepository)
+            JobProperties properties, PipelineState pipelineState, JobScopeOnStepThreads jobScope) {
+        return new StepBuilder(PipelineSteps.SUBMIT, jobRepository)
                 .<CatalogueRow, SubmitItem>chunk(properties.chunkSize())
                 .transactionManager(transactionManager)
                 .reader(catalogueReader)
                 .processor(rowProcessor)
                 .writer(taskSubmitWriter)
+                .listener(jobScope)
                 .listener(pipelineState)
                 .build();
     }
 
     @Bean
-    Step pollStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-            PollTasklet pollTasklet, PipelineState pipelineState) {
-        // runs again on every start of the job instance, also after it completed: a row left in flight (the
-        // report step found one) is then polled to its end, so the same command always finishes the batch
-        return new StepBuilder(POLL_STEP, jobRepository).tasklet(pollTasklet, transactionManager)
-                .allowStartIfComplete(true).listener(pipelineState).build();
-    }
-
-    @Bean
-    Step downloadStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-            DownloadTasklet downloadTasklet, PipelineState pipelineState) {
-        // runs again on every start, as the poll step does: a result left unstored is then stored
-        return new StepBuilder(DOWNLOAD_STEP, jobRepository).tasklet(downloadTasklet, transactionManager)
-                .allowStartIfComplete(true).listener(pipelineState).build();
-    }
-
-    @Bean
-    Step reportStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-            ReportTasklet reportTasklet) {
-        return new StepBuilder(REPORT_STEP, jobRepository).tasklet(reportTasklet, transactionManager).build();
-    }
-
-    @Bean
     @StepScope
-    CatalogueItemReader catalogueReader(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
-            BatchSettingsStore batches) {
-        BatchSettings batch = batches.get(batchId);
+    CatalogueItemReader catalogueReader(BatchSettings batch) {
         return new CatalogueItemReader(Path.of(batch.catalogue()), batch.format());
     }
 
     @Bean
     @StepScope
-    RowProcessor rowProcessor(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
-            BatchSettingsStore batches, ProviderRegistry providers, TaskLedger ledger) {
-        return new RowProcessor(batches.get(batchId), providers, ledger);
+    RowProcessor rowProcessor(BatchSettings batch, ProviderRegistry providers, TaskLedger ledger) {
+        return new RowProcessor(batch, providers, ledger);
     }
 
     @Bean
     @StepScope
-    TaskSubmitWriter taskSubmitWriter(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
-            ProviderRegistry providers, TaskLedger ledger, JobProperties properties, ExecutorService imagebatchWorkers,
-            Clock clock, CallbackUrls callbackUrls, PollSchedule pollSchedule, TaskIdJournal taskIdJournal) {
-        return new TaskSubmitWriter(batchId, providers, ledger, properties, imagebatchWorkers, clock, callbackUrls,
-                pollSchedule, taskIdJournal);
+    TaskSubmitWriter taskSubmitWriter(BatchSettings batch, ProviderRegistry providers, TaskLedger ledger,
+            JobProperties properties, ExecutorService imagebatchWorkers, Clock clock, CallbackUrls callbackUrls,
+            PollSchedule pollSchedule, TaskIdJournal taskIdJournal) {
+        return new TaskSubmitWriter(batch.batchId(), providers, ledger, properties, imagebatchWorkers, clock,
+                callbackUrls, pollSchedule, taskIdJournal);
     }
 
+    // 2. poll: the ledger's in-flight rows -> TaskPoller, while submit may still add rows
+
+    @Bean
+    Step pollStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+            @Qualifier("pollTasklet") LedgerPassTasklet pollTasklet, PipelineState pipelineState,
+            JobScopeOnStepThreads jobScope) {
+        // runs again on every start of the job instance, also after it completed: a row left in flight (the
+        // report step found one) is then polled to its end, so the same command always finishes the batch
+        return new StepBuilder(PipelineSteps.POLL, jobRepository).tasklet(pollTasklet, transactionManager)
+                .allowStartIfComplete(true).listener(jobScope).listener(pipelineState).build();
+    }
+
+    /** The poll step's tasklet; a callback that makes a task due ends its idle wait. */
     @Bean
     @StepScope
-    PollTasklet pollTasklet(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
-            ProviderRegistry providers, TaskLedger ledger, JobProperties properties, ExecutorService imagebatchWorkers,
-            Clock clock, CallbackSignal callbackSignal, PipelineState pipelineState, PollSchedule pollSchedule,
-            CallbackProperties callbackProperties, ObjectProvider<MeterRegistry> meters) {
-        return new PollTasklet(batchId, providers, ledger, properties, imagebatchWorkers, clock, callbackSignal,
-                pipelineState, pollSchedule, callbackProperties, ImageBatchMetrics.registry(meters));
+    LedgerPassTasklet pollTasklet(BatchSettings batch, ProviderRegistry providers, TaskLedger ledger,
+            JobProperties properties, ExecutorService imagebatchWorkers, Clock clock, CallbackSignal callbackSignal,
+            PipelineState pipelineState, PollSchedule pollSchedule, CallbackProperties callbackProperties,
+            ObjectProvider<MeterRegistry> meters) {
+        TaskPoller poller = new TaskPoller(batch.batchId(), providers, ledger, properties, clock, pollSchedule,
+                callbackProperties, ImageBatchMetrics.registry(meters));
+        return new LedgerPassTasklet(PipelineSteps.SUBMIT, poller, pipelineState, callbackSignal::await, clock,
+                properties.pollBatch(), imagebatchWorkers);
+    }
+
+    // 3. download: the ledger's succeeded rows -> ResultDownloader, while poll may still add rows
+
+    @Bean
+    Step downloadStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+            @Qualifier("downloadTasklet") LedgerPassTasklet downloadTasklet, PipelineState pipelineState,
+            JobScopeOnStepThreads jobScope) {
+        // runs again on every start, as the poll step does: a result left unstored is then stored
+        return new StepBuilder(PipelineSteps.DOWNLOAD, jobRepository).tasklet(downloadTasklet, transactionManager)
+                .allowStartIfComplete(true).listener(jobScope).listener(pipelineState).build();
     }
 
     /**
-     * The download step's tasklet. It owns a real output store (not a step-scoped proxy, which worker threads
-     * could not use) and closes it when the step scope ends ({@link DownloadTasklet#close()}).
+     * The download step's tasklet. Its {@link ResultDownloader} owns a real output store (not a step-scoped
+     * proxy, which worker threads could not use), closed when the step scope ends
+     * ({@link LedgerPassTasklet#close()}); a poll pass that recorded results ends its idle wait.
      */
     @Bean
     @StepScope
-    DownloadTasklet downloadTasklet(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
-            BatchSettingsStore batches, StorageSettings storageSettings, TaskLedger ledger, ProviderRegistry providers,
-            ImageDownloader imageDownloader, JobProperties properties, ExecutorService imagebatchWorkers, Clock clock,
-            PipelineState pipelineState) {
+    LedgerPassTasklet downloadTasklet(BatchSettings batch, StorageSettings storageSettings, TaskLedger ledger,
+            ProviderRegistry providers, ImageDownloader imageDownloader, JobProperties properties,
+            ExecutorService imagebatchWorkers, Clock clock, PipelineState pipelineState) {
         // read before the store is opened, so that a catalogue that cannot be read leaks no S3 client
-        java.util.Set<String> caseCollisions = ObjectKeys.caseCollisions(batches.get(batchId));
-        OutputStore store = OutputStores.open(OutputLocation.parse(batches.get(batchId).destination()), storageSettings);
-        return new DownloadTasklet(batchId, ledger, providers, imageDownloader, store, properties, imagebatchWorkers,
-                clock, pipelineState).caseCollisions(caseCollisions);
+        Set<String> caseCollisions = BatchOutputKeys.caseCollisions(batch);
+        OutputStore store = OutputStores.open(OutputLocation.parse(batch.destination()), storageSettings);
+        ResultDownloader downloader = new ResultDownloader(batch.batchId(), ledger, providers, imageDownloader, store,
+                properties, clock).caseCollisions(caseCollisions);
+        return new LedgerPassTasklet(PipelineSteps.POLL, downloader, pipelineState, pipelineState::awaitChange, clock,
+                properties.pollBatch(), imagebatchWorkers);
+    }
+
+    // 4. report, once submit, poll and download completed
+
+    @Bean
+    Step reportStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+            ReportTasklet reportTasklet) {
+        return new StepBuilder(PipelineSteps.REPORT, jobRepository).tasklet(reportTasklet, transactionManager)
+                .build();
     }
 
     /** The report step's tasklet; owns its output store like {@link #downloadTasklet}. */
     @Bean
     @StepScope
-    ReportTasklet reportTasklet(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
-            BatchSettingsStore batches, StorageSettings storageSettings, TaskLedger ledger, ProviderRegistry providers,
-            ManifestFactory manifestFactory) {
-        BatchSettings batch = batches.get(batchId);
+    ReportTasklet reportTasklet(BatchSettings batch, StorageSettings storageSettings, TaskLedger ledger,
+            ProviderRegistry providers, ManifestFactory manifestFactory) {
         return new ReportTasklet(batch, ReportTasklet.facts(batch, providers), ledger,
                 OutputStores.open(OutputLocation.parse(batch.destination()), storageSettings), manifestFactory);
+    }
+
+    /**
+     * The running batch's settings, read once per job execution from the ledger by the {@link #BATCH_ID} job
+     * parameter ({@link BatchSettingsStore#get}); every step's beans take it from here. Job-scoped without a
+     * proxy (a record cannot be subclassed): it is injected only into step-scoped beans, which are made while
+     * their step runs, when the job scope is registered ({@link JobScopeOnStepThreads}).
+     *
+     * @throws IllegalArgumentException when the database holds no such batch
+     */
+    @Bean
+    @Scope(scopeName = "job", proxyMode = ScopedProxyMode.NO)
+    BatchSettings batchSettings(@Value("#{jobParameters['" + BATCH_ID + "']}") String batchId,
+            BatchSettingsStore batches) {
+        return batches.get(batchId);
     }
 
     /** Builds the batch manifest ({@code manifest.json}, and the webhook's body). */

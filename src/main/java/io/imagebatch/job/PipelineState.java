@@ -1,7 +1,11 @@
 package io.imagebatch.job;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.listener.JobExecutionListener;
@@ -19,12 +23,18 @@ import org.springframework.stereotype.Component;
  * <p>On a restart the submit step, when it completed in an earlier execution of the same job instance, is
  * skipped; it counts as ended COMPLETED from the start. The poll and download steps run again on every start
  * (allowStartIfComplete, so that rows left in flight are finished), so they count as running until they end.
+ *
+ * <p>It also wakes a downstream step's idle wait ({@link #awaitChange}) when a step recorded rows for it or
+ * ended, so that the download step stores an image as soon as the poll step recorded it.
  */
 @Component
 public class PipelineState implements StepExecutionListener, JobExecutionListener {
 
     private final JobRepository jobRepository;
     private final Map<Long, Map<String, BatchStatus>> ended = new ConcurrentHashMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private long changes;
 
     /** @param jobRepository where earlier executions of a restarted job instance are looked up */
     public PipelineState(JobRepository jobRepository) {
@@ -36,7 +46,7 @@ public class PipelineState implements StepExecutionListener, JobExecutionListene
         Map<String, BatchStatus> steps = ended.computeIfAbsent(jobExecution.getId(), id -> new ConcurrentHashMap<>());
         // only the submit step is skipped once completed: poll and download run again, and must not count as
         // ended before they have (a downstream step would finish while its upstream step still finds work)
-        for (String step : new String[] {ImageProductionJobConfiguration.SUBMIT_STEP}) {
+        for (String step : new String[] {PipelineSteps.SUBMIT}) {
             StepExecution earlier = jobRepository.getLastStepExecution(jobExecution.getJobInstance(), step);
             if (earlier != null && earlier.getStatus() == BatchStatus.COMPLETED) {
                 steps.put(step, BatchStatus.COMPLETED);
@@ -62,72 +72,58 @@ public class PipelineState implements StepExecutionListener, JobExecutionListene
         }
         ended.computeIfAbsent(stepExecution.getJobExecutionId(), id -> new ConcurrentHashMap<>())
                 .put(stepExecution.getStepName(), stepExecution.getStatus());
+        changed(); // its downstream step decides at once
         return null;
     }
 
     /**
+     * The one question a downstream step asks: has my upstream step ended in this job execution, and how?
+     *
      * @param jobExecutionId the running job execution
-     * @param step           a step name
-     * @return how the step ended in this execution, or null while it runs
+     * @param step           a step name ({@link PipelineSteps})
+     * @return how the step ended (COMPLETED; STOPPED when it was stopped on request or lost the batch's lock; or
+     *         FAILED and the like), or empty while it runs
      */
-    public BatchStatus endOf(long jobExecutionId, String step) {
+    public Optional<BatchStatus> ended(long jobExecutionId, String step) {
         Map<String, BatchStatus> steps = ended.get(jobExecutionId);
-        return steps == null ? null : steps.get(step);
+        return Optional.ofNullable(steps == null ? null : steps.get(step));
     }
 
-    /**
-     * Decides whether a downstream step with nothing left to do may finish.
-     *
-     * @param jobExecutionId the running job execution
-     * @param upstream       the step it waits for
-     * @return true when the upstream step completed: the downstream step is done
-     * @throws UpstreamStepEndedException when the upstream step ended without completing: the downstream step
-     *                                    must end too, not complete, so that a restart runs it again
-     */
-    public boolean upstreamCompleted(long jobExecutionId, String upstream) {
-        BatchStatus status = endOf(jobExecutionId, upstream);
-        if (status == null) {
-            return false;
-        }
-        if (status == BatchStatus.COMPLETED) {
-            return true;
-        }
-        if (status == BatchStatus.STOPPED) {
-            return false; // the step stops itself gracefully: see upstreamStopped
-        }
-        throw new UpstreamStepEndedException("the " + upstream + " step ended " + status
-                + "; this step ends too, and resumes with the batch");
-    }
-
-    /**
-     * Ends a downstream step at once when its upstream step ended without completing: the job fails (or stops)
-     * anyway, and a restart runs both again, so waiting out the in-flight work would only delay the user.
-     *
-     * @param jobExecutionId the running job execution
-     * @param upstream       the step it waits for
-     * @throws UpstreamStepEndedException when the upstream step ended without completing
-     */
-    public void checkUpstream(long jobExecutionId, String upstream) {
-        BatchStatus status = endOf(jobExecutionId, upstream);
-        if (status != null && status != BatchStatus.COMPLETED && status != BatchStatus.STOPPED) {
-            throw new UpstreamStepEndedException("the " + upstream + " step ended " + status
-                    + "; this step ends too, and resumes with the batch");
+    /** Wakes the steps waiting in {@link #awaitChange}: a step recorded rows in the ledger, or one ended. */
+    public void changed() {
+        lock.lock();
+        try {
+            changes++;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
         }
     }
 
     /**
-     * Whether a downstream step should stop because its upstream step was stopped (a stop request or SIGTERM):
-     * it then stops too, gracefully, as STOPPED, and resumes with the batch.
+     * Waits until a step records rows or ends ({@link #changed()}) or the time is up: the idle wait of a
+     * downstream step that found nothing due for it.
      *
-     * @param jobExecutionId the running job execution
-     * @param upstream       the step it waits for
-     * @return true when the upstream step ended STOPPED
+     * @param millis the longest wait, ms
+     * @throws InterruptedException when the thread is interrupted
      */
-    public boolean upstreamStopped(long jobExecutionId, String upstream) {
-        return endOf(jobExecutionId, upstream) == BatchStatus.STOPPED;
+    public void awaitChange(long millis) throws InterruptedException {
+        lock.lock();
+        try {
+            long seen = changes;
+            long nanos = TimeUnit.MILLISECONDS.toNanos(millis);
+            while (changes == seen && nanos > 0) {
+                nanos = changed.awaitNanos(nanos);
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** An upstream step ended without completing (see {@link #upstreamCompleted}). */
+    /**
+     * An upstream step ended without completing (FAILED): its downstream step ends too, without completing, so
+     * that a restart runs it again ({@link LedgerPassTasklet}).
+     */
     public static class UpstreamStepEndedException extends RuntimeException {
 
         /** @param message which step ended, and how */

@@ -106,7 +106,7 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
                     + "); the report is written once every row has ended: run the same command again to finish them");
         }
         try {
-            Stored<BatchTally> csv = spoolAndPut(ObjectKeys.report(batchId), "text/csv; charset=utf-8",
+            Stored<BatchTally> csv = spoolAndPut(BatchOutputKeys.report(batchId), "text/csv; charset=utf-8",
                     out -> ResultsReport.write(ledger, batchId, batch.catalogueRows(), out));
             context.putString(REPORT_URI, csv.uri().toString());
             // the page's header and the manifest give the CSV's counts, so the three always agree

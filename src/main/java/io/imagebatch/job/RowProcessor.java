@@ -27,7 +27,7 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
     /**
      * The longest row id accepted, in characters (UTF-16 units): well inside the ledger's
      * {@code ROW_ID VARCHAR(500)} ({@code src/main/resources/db/ledger-schema.sql}); an object key keeps at most
-     * 100 characters of it anyway ({@link ObjectKeys#safeRowId}).
+     * 100 characters of it anyway ({@link BatchOutputKeys#safeRowId}).
      */
     public static final int MAX_ID_CHARS = 200;
     /** The longest model name accepted, in characters: the ledger's {@code MODEL VARCHAR(120)}. */
@@ -102,7 +102,7 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
         if (requireConfigured && !providers.isConfigured(adapter.get().name())) {
             // not the row's fault: stop, so the row is read again once the provider is configured
             String env = "IMAGEBATCH_PROVIDERS_" + adapter.get().name().toUpperCase(java.util.Locale.ROOT);
-            throw new SubmissionStoppedException("row " + row.rowNumber() + " uses provider " + adapter.get().name()
+            throw new BatchStoppedException("row " + row.rowNumber() + " uses provider " + adapter.get().name()
                     + ", which is not configured: set " + env + "_APIKEY (and " + env + "_BASEURL where it has no"
                     + " documented default), then run the same command again");
         }

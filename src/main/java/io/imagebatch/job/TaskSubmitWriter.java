@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,7 +53,7 @@ import tools.jackson.databind.json.JsonMapper;
  *     taken again before the next attempt leaves; a wrong account (401, 402, 403, 505), an answer that says the
  *     address is wrong (404, 3xx, 405, 415, ...: {@link FailureClass#CONFIGURATION}), or a provider still busy
  *     after every attempt, releases the row's intent and fails the step restartably
- *     ({@link SubmissionStoppedException}); rows not yet sent are not sent;</li>
+ *     ({@link BatchStoppedException}); rows not yet sent are not sent;</li>
  * <li>an error before a row's request left (the callback URL's database read, the intent's insert) fails the
  *     chunk with that error; the row holds no intent, so a resumed batch sends it.</li>
  * </ol>
@@ -74,6 +73,7 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
     private final PollSchedule schedule;
     private final TaskIdJournal journal;
     private final RetryTemplate ledgerWrites;
+    private Sleeper sleeper = Sleeper.THREAD;
 
     /** Retries of the ledger write that records a taskId, after the first attempt: 5, from 200 ms doubling to 2 s. */
     public static final int LEDGER_WRITE_RETRIES = 5;
@@ -121,6 +121,16 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
         this.schedule = schedule;
     }
 
+    /**
+     * @param sleeper takes the backoff pauses between the create attempts of a busy provider (ms); the thread's
+     *                own sleep unless set
+     * @return this writer
+     */
+    public TaskSubmitWriter backoffWith(Sleeper sleeper) {
+        this.sleeper = sleeper;
+        return this;
+    }
+
     @Override
     public void write(Chunk<? extends SubmitItem> chunk) {
         List<Long> toSend = new ArrayList<>();
@@ -154,15 +164,12 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
         }
         AtomicReference<String> stop = new AtomicReference<>();
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
-        CompletableFuture.allOf(toCreate.stream()
-                        .map(item -> CompletableFuture.runAsync(() -> create(item, stop, failure), workers))
-                        .toArray(CompletableFuture[]::new))
-                .join();
+        FanOut.forEach(toCreate, workers, item -> create(item, stop, failure));
         if (failure.get() != null) {
             throw failure.get(); // nothing of the failed row was sent, and it holds no intent
         }
         if (stop.get() != null) {
-            throw new SubmissionStoppedException(stop.get());
+            throw new BatchStoppedException(stop.get());
         }
     }
 
@@ -349,9 +356,10 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
         return e.providerCode() != null ? e.providerCode() : String.valueOf(e.httpStatus());
     }
 
-    private static boolean sleep(long millis) {
+    /** The backoff pause before a busy create is tried again; false when interrupted. */
+    private boolean sleep(long millis) {
         try {
-            Thread.sleep(millis);
+            sleeper.sleep(millis);
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -104,15 +104,16 @@ class PipelineFinishRaceTest {
 
     @Test
     void thePollStepNeverFinishesWhileTheSubmitStepRecordsItsLastTaskBetweenItsReads() throws Exception {
-        PollTasklet poll = new PollTasklet(BATCH, providers(), ledger, properties, workers, Clock.systemUTC(),
-                new CallbackSignal(), pipeline, new PollSchedule(properties), new CallbackProperties(null));
+        LedgerPassTasklet poll = new LedgerPassTasklet(PipelineSteps.SUBMIT, new TaskPoller(BATCH, providers(), ledger,
+                properties, Clock.systemUTC(), new PollSchedule(properties), new CallbackProperties(null)), pipeline,
+                new CallbackSignal()::await, Clock.systemUTC(), properties.pollBatch(), workers);
         StepContribution contribution = new StepContribution(new StepExecution(2L, "poll", job));
         // between the poll step's reads, the submit step records its last task (first check in a minute) and ends
         ledger.afterNextPollAt.set(() -> {
             ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}");
             long now = System.currentTimeMillis();
             ledger.markSubmitted(BATCH, 1, "task-1", now, now + 60_000, now + 900_000);
-            ended("submit");
+            ended(PipelineSteps.SUBMIT);
         });
 
         assertThat(poll.execute(contribution, null)).as("the pass that raced the submit step's end")
@@ -131,16 +132,17 @@ class PipelineFinishRaceTest {
         long now = System.currentTimeMillis();
         ledger.markSubmitted(BATCH, 1, "task-1", now, now, now + 900_000);
         try (FileOutputStore store = new FileOutputStore(OutputLocation.parse("file:" + work.resolve("out")))) {
-            DownloadTasklet download = new DownloadTasklet(BATCH, ledger, providers(),
-                    new ImageDownloader(DownloadSettings.defaults()), store, properties, workers, Clock.systemUTC(),
-                    pipeline);
+            LedgerPassTasklet download = new LedgerPassTasklet(PipelineSteps.POLL, new ResultDownloader(BATCH, ledger,
+                    providers(), new ImageDownloader(DownloadSettings.defaults()), store, properties,
+                    Clock.systemUTC()), pipeline, pipeline::awaitChange, Clock.systemUTC(), properties.pollBatch(),
+                    workers);
             StepContribution contribution = new StepContribution(new StepExecution(3L, "download", job));
             // between the download step's reads, the poll step records the last success (download due in a
             // minute) and ends
             ledger.afterNextDownloadAt.set(() -> {
                 ledger.markSucceeded(BATCH, 1, "success", "https://img.example/1.png");
                 ledger.rescheduleDownload(BATCH, 1, System.currentTimeMillis() + 60_000, "not yet");
-                ended("poll");
+                ended(PipelineSteps.POLL);
             });
 
             assertThat(download.execute(contribution, null)).as("the pass that raced the poll step's end")

@@ -72,6 +72,8 @@ class TaskSubmitWriterTest {
     private final AtomicInteger creates = new AtomicInteger();
     /** Run for every create request before it is answered, with the request's number (1 for the first). */
     private volatile IntConsumer onCreate = n -> { };
+    /** The HTTP status of each create answer, by the request's number; 200 answers with a taskId. */
+    private volatile java.util.function.IntUnaryOperator createStatus = n -> 200;
 
     @BeforeEach
     void start() throws IOException {
@@ -102,6 +104,11 @@ class TaskSubmitWriterTest {
             exchange.getRequestBody().readAllBytes();
             int n = creates.incrementAndGet();
             onCreate.accept(n);
+            int status = createStatus.applyAsInt(n);
+            if (status != 200) {
+                exchange.sendResponseHeaders(status, -1);
+                return;
+            }
             byte[] body = ("{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"task-" + n + "\"}}")
                     .getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -188,6 +195,21 @@ class TaskSubmitWriterTest {
         assertThat(lines("SUBMITTED")).isEqualTo(6);
     }
 
+    @Test
+    void aBusyCreateIsTriedAgainAfterTheBackoffItsSleeperTakes() throws Exception {
+        TaskLedger ledger = ledger();
+        createStatus = n -> n == 1 ? 503 : 200; // the first create: busy, no task made
+        List<Long> pauses = new CopyOnWriteArrayList<>();
+
+        writer(ledger, 1).backoffWith(pauses::add).write(rows(1));
+
+        assertThat(pauses).as("one backoff pause, ms, between the busy answer and the next attempt")
+                .containsExactly(jobProperties().backoffMillis(1, null));
+        assertThat(creates.get()).isEqualTo(2);
+        assertThat(ledger.find(BATCH, 1)).get().extracting(LedgerEntry::state, LedgerEntry::taskId)
+                .containsExactly(RowState.SUBMITTED, "task-2");
+    }
+
     // ---- a chunk that fails before its requests leave ----
 
     @Test
@@ -270,7 +292,7 @@ class TaskSubmitWriterTest {
         TaskLedger down = ledgerFailingMarkSubmitted(Integer.MAX_VALUE);
 
         assertThatThrownBy(() -> writer(down, 1).write(rows(1)))
-                .isInstanceOf(SubmissionStoppedException.class)
+                .isInstanceOf(BatchStoppedException.class)
                 .hasMessageContaining("task-1")
                 .hasMessageContaining(TaskIdJournal.FILE_NAME);
 

@@ -15,23 +15,17 @@ import io.imagebatch.storage.StoredImage;
 import java.net.URI;
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
-import org.springframework.batch.core.step.tasklet.Tasklet;
-import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 /**
- * The download step: one pass per call, until no succeeded row waits. Each result image is streamed from its
- * URL to the output store under {@code <batch id>/<row id>.<ext>} ({@link ObjectKeys}), checked to be an
- * image, and recorded in the ledger with its URI, SHA-256 and size ({@link ImageDownloader}).
- *
- * <p>It runs while the poll step runs (a split, {@link PipelineState}) and finishes once the poll step has
- * completed and no succeeded row waits.
+ * The download step's row action ({@link LedgerPassTasklet}, downstream of the poll step): each result image
+ * due is streamed from its URL to the output store under {@code <batch id>/<row id>.<ext>}
+ * ({@link BatchOutputKeys}), checked to be an image, and recorded in the ledger with its URI, SHA-256 and size
+ * ({@link ImageDownloader}). The step finishes once the poll step has completed and no succeeded row waits.
  *
  * <p>A download that fails for a reason that may pass (403, 404, 410, 5xx, a body cut short or not an image)
  * is tried again with backoff, up to {@link JobProperties#downloadAttempts()} attempts; then the task's status is
@@ -41,15 +35,12 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  * {@code imagebatch.download.timeout} and, while it is ahead, by its task's deadline; a fetch that passes its
  * deadline or arrives too slowly counts as a failed attempt, like a cut one. A fetch aborted because the process
  * is stopping counts as nothing: the row is downloaded when the batch resumes. An output store that cannot be
- * written (after the store's own retries of passing errors) fails the step: it is not the row's fault, and the
- * batch resumes once the store is back.
+ * written (after the store's own retries of passing errors) fails the step once the pass is over: it is not the
+ * row's fault, and the batch resumes once the store is back.
  */
-public class DownloadTasklet implements Tasklet, AutoCloseable {
+public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(DownloadTasklet.class);
-    private static final long MAX_IDLE_MILLIS = 1000;
-    /** How long an idle pass waits while the poll step may still find results, ms. */
-    private static final long IDLE_MILLIS = 50;
+    private static final Logger log = LoggerFactory.getLogger(ResultDownloader.class);
 
     private final String batchId;
     private final TaskLedger ledger;
@@ -57,80 +48,72 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
     private final ImageDownloader downloader;
     private final OutputStore store;
     private final JobProperties properties;
-    private final ExecutorService workers;
     private final Clock clock;
-    private final PipelineState pipeline;
-    /** The batch's keys that differ only in case ({@link ObjectKeys#caseCollisions}); empty until set. */
+    /** The batch's keys that differ only in case ({@link BatchOutputKeys#caseCollisions}); empty until set. */
     private java.util.Set<String> caseCollisions = java.util.Set.of();
+    /** The first output store failure of the current pass, or null. */
+    private final AtomicReference<OutputStoreException> storeDown = new AtomicReference<>();
 
     /**
      * @param batchId    the batch
      * @param ledger     the ledger
      * @param providers  the adapters, for a fresh result URL
      * @param downloader fetches and stores one image
-     * @param store      the batch's output store (owned by this tasklet: closed by {@link #close()})
+     * @param store      the batch's output store (owned by this action: closed by {@link #close()})
      * @param properties attempts and backoff
-     * @param workers    the pool the downloads run on
      * @param clock      the clock
-     * @param pipeline   how the poll step ended: downloading is done when it completed and nothing waits
      */
-    public DownloadTasklet(String batchId, TaskLedger ledger, ProviderRegistry providers, ImageDownloader downloader,
-            OutputStore store,
-            JobProperties properties, ExecutorService workers, Clock clock, PipelineState pipeline) {
+    public ResultDownloader(String batchId, TaskLedger ledger, ProviderRegistry providers, ImageDownloader downloader,
+            OutputStore store, JobProperties properties, Clock clock) {
         this.batchId = batchId;
         this.ledger = ledger;
         this.providers = providers;
         this.downloader = downloader;
         this.store = store;
         this.properties = properties;
-        this.workers = workers;
         this.clock = clock;
-        this.pipeline = pipeline;
     }
 
     /**
-     * @param caseCollisions the batch's keys that differ only in case ({@link ObjectKeys#caseCollisions}), whose
-     *                       images get a hash suffix so that no two keys of the batch differ only in case
-     * @return this tasklet
+     * @param caseCollisions the batch's keys that differ only in case ({@link BatchOutputKeys#caseCollisions}),
+     *                       whose images get a hash suffix so that no two keys of the batch differ only in case
+     * @return this downloader
      */
-    public DownloadTasklet caseCollisions(java.util.Set<String> caseCollisions) {
+    public ResultDownloader caseCollisions(java.util.Set<String> caseCollisions) {
         this.caseCollisions = java.util.Set.copyOf(caseCollisions);
         return this;
     }
 
+    /** @return the succeeded rows whose image is due to be stored ({@link TaskLedger#dueForDownload}) */
     @Override
-    public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws InterruptedException {
-        long jobExecution = contribution.getStepExecution().getJobExecutionId();
-        pipeline.checkUpstream(jobExecution, ImageProductionJobConfiguration.POLL_STEP);
-        if (pipeline.upstreamStopped(jobExecution, ImageProductionJobConfiguration.POLL_STEP)) {
-            // stopped on request: stop too, gracefully (Spring Batch ends the step STOPPED before the next pass)
-            contribution.getStepExecution().setTerminateOnly();
-            return RepeatStatus.CONTINUABLE;
+    public List<LedgerEntry> due(long now, int max) {
+        return ledger.dueForDownload(batchId, now, max);
+    }
+
+    /** @return when the next image is due ({@link TaskLedger#nextDownloadAt}); empty when none waits */
+    @Override
+    public Optional<Long> nextDueAt() {
+        return ledger.nextDownloadAt(batchId);
+    }
+
+    /** Fetches and stores the row's image once, and records the outcome. */
+    @Override
+    public void run(LedgerEntry entry) {
+        download(entry, storeDown);
+    }
+
+    /**
+     * Counts the pass's rows as writes.
+     *
+     * @throws OutputStoreException when the output store could not be written during the pass
+     */
+    @Override
+    public void passEnded(StepContribution contribution, int rows) {
+        OutputStoreException down = storeDown.getAndSet(null);
+        if (down != null) {
+            throw down;
         }
-        // the poll step's state first, then the ledger: read the other way round, the poll step could record its
-        // last success between the two reads, and this step would finish with that image not stored
-        boolean pollCompleted = pipeline.upstreamCompleted(jobExecution, ImageProductionJobConfiguration.POLL_STEP);
-        long now = clock.millis();
-        List<LedgerEntry> due = ledger.dueForDownload(batchId, now, properties.pollBatch());
-        if (due.isEmpty()) {
-            var next = ledger.nextDownloadAt(batchId);
-            if (next.isEmpty() && pollCompleted) {
-                return RepeatStatus.FINISHED;
-            }
-            // nothing due yet, or the poll step may still find results: wait a little
-            Thread.sleep(Math.max(1, Math.min(MAX_IDLE_MILLIS, next.map(n -> n - now).orElse(IDLE_MILLIS))));
-            return RepeatStatus.CONTINUABLE;
-        }
-        AtomicReference<OutputStoreException> storeDown = new AtomicReference<>();
-        CompletableFuture.allOf(due.stream()
-                        .map(entry -> CompletableFuture.runAsync(() -> download(entry, storeDown), workers))
-                        .toArray(CompletableFuture[]::new))
-                .join();
-        if (storeDown.get() != null) {
-            throw storeDown.get();
-        }
-        contribution.incrementWriteCount(due.size());
-        return RepeatStatus.CONTINUABLE;
+        contribution.incrementWriteCount(rows);
     }
 
     /** Asks the provider once more for the task's result URL; true when a URL came back. */
@@ -152,7 +135,7 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
         long rowNum = entry.rowNum();
         try {
             StoredImage image = downloader.download(URI.create(entry.resultUrl()), store,
-                    ObjectKeys.imageStem(batchId, entry.rowId(), caseCollisions), timeLeft(entry));
+                    BatchOutputKeys.imageStem(batchId, entry.rowId(), caseCollisions), timeLeft(entry));
             ledger.markStored(batchId, rowNum, image.uri().toString(), image.sha256(), image.bytes());
         } catch (DownloadException e) {
             if (e.aborted()) {
@@ -196,7 +179,7 @@ public class DownloadTasklet implements Tasklet, AutoCloseable {
         return deadlineAt == null || deadlineAt <= now ? null : java.time.Duration.ofMillis(deadlineAt - now);
     }
 
-    /** Closes the output store; called by the step scope when the step ends. */
+    /** Closes the output store; called when the step ends ({@link LedgerPassTasklet#close()}). */
     @Override
     public void close() {
         store.close();

@@ -1,7 +1,6 @@
 package io.imagebatch.job;
 
 import io.imagebatch.callback.CallbackProperties;
-import io.imagebatch.callback.CallbackSignal;
 import io.imagebatch.ledger.FailureKind;
 import io.imagebatch.ledger.LedgerEntry;
 import io.imagebatch.ledger.RowState;
@@ -20,38 +19,27 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.step.StepContribution;
-import org.springframework.batch.core.scope.context.ChunkContext;
-import org.springframework.batch.core.step.tasklet.Tasklet;
-import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 /**
- * The poll step: one pass per call, until no task of the batch is in flight. A pass queries, concurrently,
- * the in-flight rows whose next check is due and records each answer in the ledger at once; the ledger is the
- * checkpoint, so a restarted step simply carries on. Each call returns within about a second, so that a stop
- * request is honoured between passes.
- *
- * <p>It runs while the submit step runs (a split, {@link PipelineState}) and finishes once the submit step has
- * completed and no task is in flight; when the submit step ended otherwise, it ends too, without completing,
- * so a restart runs it again.
+ * The poll step's row action ({@link LedgerPassTasklet}, downstream of the submit step): queries the status of
+ * each in-flight row whose next check is due and records the answer in the ledger at once. The step finishes
+ * once the submit step has completed and no task is in flight, after one look for the tasks of lost create calls
+ * ({@link UncertainRowReconciler}).
  *
  * <p>Per row: success records the result URL; fail records the provider's code and message; any other state
  * (an undocumented one included) schedules the next query from the task's age and the generation times seen
  * so far ({@link PollSchedule});
  * a busy answer schedules it by backoff. A task still not terminal at its deadline is FAILED. A wrong account
- * (401, 402, 403) fails the step, restartably.
+ * (401, 402, 403) ends the step, restartably, once the pass is over ({@link BatchStoppedException}).
  */
-public class PollTasklet implements Tasklet {
+public class TaskPoller implements LedgerPassTasklet.RowAction {
 
-    private static final Logger log = LoggerFactory.getLogger(PollTasklet.class);
-    private static final long MAX_IDLE_MILLIS = 1000;
-    /** How long an idle pass waits while the submit step may still create tasks, ms. */
-    private static final long IDLE_MILLIS = 50;
+    private static final Logger log = LoggerFactory.getLogger(TaskPoller.class);
     /** The time a status query of a task at or past its deadline gets, ms. */
     private static final long LAST_QUERY_MILLIS = 2000;
 
@@ -59,103 +47,92 @@ public class PollTasklet implements Tasklet {
     private final ProviderRegistry providers;
     private final TaskLedger ledger;
     private final JobProperties properties;
-    private final ExecutorService workers;
     private final Clock clock;
-    private final PipelineState pipeline;
     private final PollSchedule schedule;
     private boolean reconciled;
-    private final CallbackSignal callbacks;
     private final CallbackProperties callbackProperties;
     private final MeterRegistry meters;
+    /** The first wrong-account answer of the current pass, or null. */
+    private final AtomicReference<String> accountProblem = new AtomicReference<>();
 
     /**
-     * A poll step without metrics (they go to a private registry); see the full constructor.
+     * A poller without metrics (they go to a private registry); see the full constructor.
      *
      * @param batchId    the batch
      * @param providers  the adapters
      * @param ledger     the ledger
-     * @param properties poll schedule, batch size and deadline
-     * @param workers    the pool the status queries run on
+     * @param properties poll schedule and deadline
      * @param clock      the clock
-     * @param callbacks  wakes an idle pass when a callback made a task due
-     * @param pipeline   how the submit step ended: polling is done when it completed and nothing is in flight
      * @param schedule   when to query a task next
      * @param callbackProperties whether callbacks are on (then polling is only their fallback)
      */
-    public PollTasklet(String batchId, ProviderRegistry providers, TaskLedger ledger, JobProperties properties,
-            ExecutorService workers, Clock clock, CallbackSignal callbacks, PipelineState pipeline,
-            PollSchedule schedule, CallbackProperties callbackProperties) {
-        this(batchId, providers, ledger, properties, workers, clock, callbacks, pipeline, schedule, callbackProperties,
-                new SimpleMeterRegistry());
+    public TaskPoller(String batchId, ProviderRegistry providers, TaskLedger ledger, JobProperties properties,
+            Clock clock, PollSchedule schedule, CallbackProperties callbackProperties) {
+        this(batchId, providers, ledger, properties, clock, schedule, callbackProperties, new SimpleMeterRegistry());
     }
 
     /**
      * @param batchId    the batch
      * @param providers  the adapters
      * @param ledger     the ledger
-     * @param properties poll schedule, batch size and deadline
-     * @param workers    the pool the status queries run on
+     * @param properties poll schedule and deadline
      * @param clock      the clock
-     * @param callbacks  wakes an idle pass when a callback made a task due
-     * @param pipeline   how the submit step ended: polling is done when it completed and nothing is in flight
      * @param schedule   when to query a task next
      * @param callbackProperties whether callbacks are on (then polling is only their fallback)
      * @param meters     where the status queries a task took are recorded when it ends
      *                   ({@value ImageBatchMetrics#STATUS_QUERIES_PER_TASK})
      */
-    public PollTasklet(String batchId, ProviderRegistry providers, TaskLedger ledger, JobProperties properties,
-            ExecutorService workers, Clock clock, CallbackSignal callbacks, PipelineState pipeline,
-            PollSchedule schedule, CallbackProperties callbackProperties, MeterRegistry meters) {
+    public TaskPoller(String batchId, ProviderRegistry providers, TaskLedger ledger, JobProperties properties,
+            Clock clock, PollSchedule schedule, CallbackProperties callbackProperties, MeterRegistry meters) {
         this.meters = meters;
         this.batchId = batchId;
         this.providers = providers;
         this.ledger = ledger;
         this.properties = properties;
-        this.workers = workers;
         this.clock = clock;
-        this.pipeline = pipeline;
         this.schedule = schedule;
-        this.callbacks = callbacks;
         this.callbackProperties = callbackProperties;
     }
 
+    /** @return the in-flight rows whose next check is due ({@link TaskLedger#dueForPoll}) */
     @Override
-    public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws InterruptedException {
-        long jobExecution = contribution.getStepExecution().getJobExecutionId();
-        pipeline.checkUpstream(jobExecution, ImageProductionJobConfiguration.SUBMIT_STEP);
-        if (pipeline.upstreamStopped(jobExecution, ImageProductionJobConfiguration.SUBMIT_STEP)) {
-            // stopped on request: stop too, gracefully (Spring Batch ends the step STOPPED before the next pass)
-            contribution.getStepExecution().setTerminateOnly();
-            return RepeatStatus.CONTINUABLE;
-        }
-        // the submit step's state first, then the ledger: read the other way round, the submit step could record
-        // its last task between the two reads, and this step would finish with that task in flight
-        boolean submitCompleted = pipeline.upstreamCompleted(jobExecution, ImageProductionJobConfiguration.SUBMIT_STEP);
-        long now = clock.millis();
-        List<LedgerEntry> due = ledger.dueForPoll(batchId, now, properties.pollBatch());
-        if (due.isEmpty()) {
-            var next = ledger.nextPollAt(batchId);
-            if (next.isEmpty() && submitCompleted) {
-                // all submitted: before finishing, look for the tasks of lost create calls where the provider can
-                if (reconcileUncertainRows() > 0) {
-                    return RepeatStatus.CONTINUABLE;
-                }
-                return RepeatStatus.FINISHED;
-            }
-            // nothing due yet, or the submit step may still create tasks: wait a little (a callback wakes us)
-            callbacks.await(Math.max(1, Math.min(MAX_IDLE_MILLIS, next.map(n -> n - now).orElse(IDLE_MILLIS))));
-            return RepeatStatus.CONTINUABLE;
-        }
-        AtomicReference<String> accountProblem = new AtomicReference<>();
-        CompletableFuture.allOf(due.stream()
-                        .map(entry -> CompletableFuture.runAsync(() -> poll(entry, accountProblem), workers))
-                        .toArray(CompletableFuture[]::new))
-                .join();
+    public List<LedgerEntry> due(long now, int max) {
+        return ledger.dueForPoll(batchId, now, max);
+    }
+
+    /** @return when the next in-flight row is due ({@link TaskLedger#nextPollAt}); empty when none is in flight */
+    @Override
+    public Optional<Long> nextDueAt() {
+        return ledger.nextPollAt(batchId);
+    }
+
+    /** Queries the row's task once and records the answer. */
+    @Override
+    public void run(LedgerEntry entry) {
+        poll(entry, accountProblem);
+    }
+
+    /**
+     * Counts the pass as one read.
+     *
+     * @throws BatchStoppedException when a status query of the pass was refused for a wrong account (401, 402, 403)
+     */
+    @Override
+    public void passEnded(StepContribution contribution, int rows) {
         contribution.incrementReadCount(); // one pass
-        if (accountProblem.get() != null) {
-            throw new SubmissionStoppedException(accountProblem.get());
+        String problem = accountProblem.getAndSet(null);
+        if (problem != null) {
+            throw new BatchStoppedException(problem);
         }
-        return RepeatStatus.CONTINUABLE;
+    }
+
+    /**
+     * All submitted: before finishing, looks once per step execution for the tasks of lost create calls, where
+     * the provider can ({@link #reconcileUncertainRows}).
+     */
+    @Override
+    public boolean foundMoreBeforeFinishing() {
+        return reconcileUncertainRows() > 0;
     }
 
     private void poll(LedgerEntry entry, AtomicReference<String> accountProblem) {

@@ -12,18 +12,19 @@ import java.util.regex.Pattern;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 /**
- * Object keys of a batch's outputs, deterministic from the batch's catalogue and the row id (README, "Output and
+ * The names of a batch's outputs in its output store (the key checks themselves are {@code storage}'s): object
+ * keys deterministic from the batch's catalogue and the row id (README, "Output and
  * the report"): {@code <batch id>/<row id>.<ext>} and {@code <batch id>/report.csv}, below the output prefix.
  *
  * <p>Keys are unique ignoring case, for case-insensitive file systems (macOS, Windows) and tools: when two ids of
  * a batch differ only in case ({@code NB-1} and {@code nb-1}), each of them gets {@code -} and 8 hex digits of
  * the SHA-256 of the exact id ({@link #caseCollisions}); ids that collide with no other keep their plain key.
  */
-public final class ObjectKeys {
+public final class BatchOutputKeys {
 
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
-    private ObjectKeys() {
+    private BatchOutputKeys() {
     }
 
     /**

@@ -15,17 +15,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Object keys and batch ids: deterministic, safe, distinct. */
-class ObjectKeysTest {
+class BatchOutputKeysTest {
 
     @Test
     void safeIdsAreKeptAndOthersAreCleanedWithoutCollisions() {
-        assertThat(ObjectKeys.safeRowId("NB-1001")).isEqualTo("NB-1001");
-        assertThat(ObjectKeys.safeRowId("a/b")).startsWith("a_b-").hasSize(12);
-        assertThat(ObjectKeys.safeRowId("a/b")).isNotEqualTo(ObjectKeys.safeRowId("a_b"))
-                .isNotEqualTo(ObjectKeys.safeRowId("a?b"));
-        assertThat(ObjectKeys.safeRowId("..")).doesNotContain("/").isNotEqualTo("..");
-        assertThat(ObjectKeys.safeRowId("Füße 1")).matches("[A-Za-z0-9._-]+");
-        assertThat(ObjectKeys.imageStem("demo-abc", "NB-1")).isEqualTo("demo-abc/NB-1");
+        assertThat(BatchOutputKeys.safeRowId("NB-1001")).isEqualTo("NB-1001");
+        assertThat(BatchOutputKeys.safeRowId("a/b")).startsWith("a_b-").hasSize(12);
+        assertThat(BatchOutputKeys.safeRowId("a/b")).isNotEqualTo(BatchOutputKeys.safeRowId("a_b"))
+                .isNotEqualTo(BatchOutputKeys.safeRowId("a?b"));
+        assertThat(BatchOutputKeys.safeRowId("..")).doesNotContain("/").isNotEqualTo("..");
+        assertThat(BatchOutputKeys.safeRowId("Füße 1")).matches("[A-Za-z0-9._-]+");
+        assertThat(BatchOutputKeys.imageStem("demo-abc", "NB-1")).isEqualTo("demo-abc/NB-1");
     }
 
     @Test
@@ -55,18 +55,18 @@ class ObjectKeysTest {
         BatchSettings batch = new BatchSettings("c", catalogue.toString(), "ab12", 7, CatalogueFormat.defaults(),
                 "liangxin", null, RequestDefaults.none(), "file:/out");
 
-        Set<String> collisions = ObjectKeys.caseCollisions(batch);
+        Set<String> collisions = BatchOutputKeys.caseCollisions(batch);
 
         List<String> ids = List.of("NB-1", "nb-1", "NB-2", "Sku.3", "sku.3", "SKU.3", "plain");
-        List<String> keys = ids.stream().map(id -> ObjectKeys.imageStem("b", id, collisions)).toList();
+        List<String> keys = ids.stream().map(id -> BatchOutputKeys.imageStem("b", id, collisions)).toList();
         Set<String> folded = new HashSet<>();
         keys.forEach(k -> assertThat(folded.add(k.toLowerCase(Locale.ROOT))).as("unique ignoring case: %s", k).isTrue());
         // ids that collide with no other keep their plain key
-        assertThat(ObjectKeys.imageStem("b", "NB-2", collisions)).isEqualTo("b/NB-2");
-        assertThat(ObjectKeys.imageStem("b", "plain", collisions)).isEqualTo("b/plain");
-        assertThat(ObjectKeys.imageStem("b", "NB-1", collisions)).matches("b/NB-1-[0-9a-f]{8}");
+        assertThat(BatchOutputKeys.imageStem("b", "NB-2", collisions)).isEqualTo("b/NB-2");
+        assertThat(BatchOutputKeys.imageStem("b", "plain", collisions)).isEqualTo("b/plain");
+        assertThat(BatchOutputKeys.imageStem("b", "NB-1", collisions)).matches("b/NB-1-[0-9a-f]{8}");
         // deterministic: the same catalogue gives the same keys at every run and restart
-        assertThat(ids.stream().map(id -> ObjectKeys.imageStem("b", id, ObjectKeys.caseCollisions(batch))).toList())
+        assertThat(ids.stream().map(id -> BatchOutputKeys.imageStem("b", id, BatchOutputKeys.caseCollisions(batch))).toList())
                 .isEqualTo(keys);
     }
 
