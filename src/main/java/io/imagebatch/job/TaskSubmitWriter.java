@@ -356,7 +356,11 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
         return e.providerCode() != null ? e.providerCode() : String.valueOf(e.httpStatus());
     }
 
-    /** The backoff pause before a busy create is tried again; false when interrupted. */
+    /**
+     * The backoff pause before a busy create is tried again: deliberate (the provider asked for the time, or the
+     * backoff set it), not a wait for something that could end it early, so it goes through the {@link Sleeper}
+     * seam rather than a condition. False when interrupted.
+     */
     private boolean sleep(long millis) {
         try {
             sleeper.sleep(millis);
