@@ -322,8 +322,8 @@ public final class ProviderHttp {
      * The failure table, by HTTP status (README, "A real provider"): 400, 413, 422 (the answers every provider
      * documents for an invalid request) the row; 401, 402, 403, 505 the account; 429, 455, 408, 5xx busy; 501 generation failed; 2xx busy (an answer we could not
      * read); any other status (404, 3xx redirects, 405, 415, ...) {@link FailureClass#CONFIGURATION}: a wrong
-     * base URL or path answers so for every row, so it must not reject rows. Adapters map a status query's 404
-     * to BUSY themselves (a task not visible yet).
+     * base URL or path answers so for every row, so it must not reject rows. A status query's 404 is mapped
+     * to BUSY by {@link ProviderAnswers#classifyStatusQuery} (a task not visible yet).
      *
      * @param status an HTTP status, or a body's {@code code} standing for one
      * @return its class

@@ -67,7 +67,7 @@ import tools.jackson.databind.json.JsonMapper;
  * </ul>
  *
  * <p>This class is the client: the HTTP envelope, the status mapping and the callback parsing. The input rules
- * enforced before sending, per model, and their sources are {@link CrunRules}'.
+ * enforced before sending, per model, with their sources, are in {@link CrunRules}.
  */
 public final class CrunAdapter implements ProviderAdapter {
 

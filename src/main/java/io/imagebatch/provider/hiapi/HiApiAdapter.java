@@ -68,7 +68,7 @@ import tools.jackson.databind.json.JsonMapper;
  * </ul>
  *
  * <p>This class is the client: the HTTP envelope, the status mapping, the task list and the callback parsing and
- * signature. The input rules enforced before sending and their sources are {@link HiApiRules}'.
+ * signature. The input rules enforced before sending, with their sources, are in {@link HiApiRules}.
  *
  * <p>HTTP statuses are classified by docs/design.md's failure classes ({@link ProviderHttp#classifyStatus}), with one
  * exception: a 404 to a <em>status query</em> is {@link FailureClass#BUSY} (the task stays in flight until its

@@ -64,7 +64,7 @@ import tools.jackson.databind.json.JsonMapper;
  * </ul>
  *
  * <p>This class is the client: the HTTP envelope, the status mapping and the callback parsing. The input rules
- * enforced before sending and their sources are {@link MingyanRules}'.
+ * enforced before sending, with their sources, are in {@link MingyanRules}.
  */
 public final class MingyanAdapter implements ProviderAdapter {
 
