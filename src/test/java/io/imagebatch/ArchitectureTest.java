@@ -65,8 +65,8 @@ class ArchitectureTest {
             .layer("Job").definedBy("io.imagebatch.job..")
             .layer("Around the job").definedBy("io.imagebatch.report..", "io.imagebatch.callback..")
             .layer("Foundation").definedBy("io.imagebatch.provider..", "io.imagebatch.ledger..",
-                    "io.imagebatch.http..", "io.imagebatch.storage..", "io.imagebatch.catalogue..", "io.imagebatch.lock..",
-                    "io.imagebatch.metrics..")
+                    "io.imagebatch.storage..", "io.imagebatch.catalogue..", "io.imagebatch.lock..",
+                    "io.imagebatch.metrics..", "io.imagebatch.http..")
             .layer("Sandbox").definedBy("io.imagebatch.sandbox..")
             .layer("Root").definedBy("io.imagebatch")
             .whereLayer("Commands").mayNotBeAccessedByAnyLayer()

@@ -29,8 +29,9 @@ import java.util.function.Supplier;
 
 /**
  * The HTTP transport every adapter shares: the JDK {@link HttpClient} of the project's one configuration
- * ({@link HttpClients}: redirects never followed), timeouts, and the classification of transport failures. A failure before the request left this machine (connection refused, connect timeout,
- * unknown host) is {@link FailureClass#BUSY} and certainly had no effect; a failure after sending (reset,
+ * ({@link HttpClients}: redirects never followed), timeouts, and the classification of transport failures
+ * ({@link HttpClients#notSent}). A failure before the request left this machine (connection refused, connect
+ * timeout, unknown host) is {@link FailureClass#BUSY} and certainly had no effect; a failure after sending (reset,
  * request timeout) is BUSY with {@link ProviderException#mayHaveReachedProvider()} set, because a create
  * call may then have made a task.
  *
