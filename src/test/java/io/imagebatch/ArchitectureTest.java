@@ -27,7 +27,8 @@ import com.tngtech.archunit.lang.ArchRule;
  * <li><b>Around the job</b>: {@code report} (report, manifest, contact sheet, notifications) and
  *     {@code callback} (the providers' callback endpoint), which the job's steps use.</li>
  * <li><b>Foundation</b>: {@code provider} with its adapters ({@code provider.NAME}, registered as Spring beans
- *     so that {@code provider} never names them), {@code ledger}, {@code storage}, {@code catalogue},
+ *     so that {@code provider} never names them), {@code ledger}, {@code http} (the one HTTP client
+ *     configuration), {@code storage}, {@code catalogue},
  *     {@code lock} and {@code metrics}.</li>
  * </ol>
  * Beside them: {@code sandbox}, the built-in fake provider, which only the commands start; and the root package
@@ -65,7 +66,7 @@ class ArchitectureTest {
             .layer("Around the job").definedBy("io.imagebatch.report..", "io.imagebatch.callback..")
             .layer("Foundation").definedBy("io.imagebatch.provider..", "io.imagebatch.ledger..",
                     "io.imagebatch.storage..", "io.imagebatch.catalogue..", "io.imagebatch.lock..",
-                    "io.imagebatch.metrics..")
+                    "io.imagebatch.metrics..", "io.imagebatch.http..")
             .layer("Sandbox").definedBy("io.imagebatch.sandbox..")
             .layer("Root").definedBy("io.imagebatch")
             .whereLayer("Commands").mayNotBeAccessedByAnyLayer()

@@ -1,16 +1,14 @@
 package io.imagebatch.provider;
 
+import io.imagebatch.http.HttpClients;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
@@ -30,9 +28,10 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The HTTP transport every adapter shares: the JDK {@link HttpClient}, timeouts, and the classification of
- * transport failures. A failure before the request left this machine (connection refused, connect timeout,
- * unknown host) is {@link FailureClass#BUSY} and certainly had no effect; a failure after sending (reset,
+ * The HTTP transport every adapter shares: the JDK {@link HttpClient} of the project's one configuration
+ * ({@link HttpClients}: redirects never followed), timeouts, and the classification of transport failures
+ * ({@link HttpClients#notSent}). A failure before the request left this machine (connection refused, connect
+ * timeout, unknown host) is {@link FailureClass#BUSY} and certainly had no effect; a failure after sending (reset,
  * request timeout) is BUSY with {@link ProviderException#mayHaveReachedProvider()} set, because a create
  * call may then have made a task.
  *
@@ -106,10 +105,7 @@ public final class ProviderHttp {
         all.addAll(options.secrets());
         this.secrets = all.stream().filter(s -> s != null && s.strip().length() >= MIN_SECRET_LENGTH)
                 .map(String::strip).distinct().sorted(Comparator.comparingInt(String::length).reversed()).toList();
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(settings.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.client = HttpClients.create(settings.connectTimeout());
     }
 
     /**
@@ -265,11 +261,7 @@ public final class ProviderHttp {
     }
 
     private ProviderException failed(HttpRequest request, String callName, Throwable thrown) {
-        Throwable e = thrown;
-        while ((e instanceof java.util.concurrent.CompletionException || e instanceof ExecutionException)
-                && e.getCause() != null) {
-            e = e.getCause();
-        }
+        Throwable e = HttpClients.unwrap(thrown);
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof AnswerTooLargeException || t instanceof CallCancelledException) {
                 e = t;
@@ -288,14 +280,12 @@ public final class ProviderHttp {
             return new ProviderException(FailureClass.BUSY, 0, null, provider + " " + callName
                     + ": not sent (withdrawn before its body left)", null, false, e instanceof Exception ex ? ex : null);
         }
-        if (e instanceof HttpConnectTimeoutException || e instanceof ConnectException
-                || e instanceof UnresolvedAddressException) {
+        if (HttpClients.isConnectFailure(e)) {
             return new ProviderException(FailureClass.BUSY, 0, null,
                     mask(provider + " " + callName + ": cannot connect to " + request.uri().getHost() + " (" + e + ")"),
                     null, false, e);
         }
-        boolean notSent = e.getCause() instanceof ConnectException
-                || e.getCause() instanceof UnresolvedAddressException;
+        boolean notSent = HttpClients.notSent(e);
         return new ProviderException(FailureClass.BUSY, 0, null,
                 mask(provider + " " + callName + ": no answer from " + request.uri().getHost() + " (" + e + ")"),
                 null, !notSent, e instanceof Exception ex ? ex : null);
@@ -333,8 +323,8 @@ public final class ProviderHttp {
      * The failure table, by HTTP status (README, "A real provider"): 400, 413, 422 (the answers every provider
      * documents for an invalid request) the row; 401, 402, 403, 505 the account; 429, 455, 408, 5xx busy; 501 generation failed; 2xx busy (an answer we could not
      * read); any other status (404, 3xx redirects, 405, 415, ...) {@link FailureClass#CONFIGURATION}: a wrong
-     * base URL or path answers so for every row, so it must not reject rows. Adapters map a status query's 404
-     * to BUSY themselves (a task not visible yet).
+     * base URL or path answers so for every row, so it must not reject rows. A status query's 404 is mapped
+     * to BUSY by {@link ProviderAnswers#classifyStatusQuery} (a task not visible yet).
      *
      * @param status an HTTP status, or a body's {@code code} standing for one
      * @return its class

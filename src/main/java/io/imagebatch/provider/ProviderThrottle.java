@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +30,9 @@ public final class ProviderThrottle {
     private final double maxRate;
     private final Semaphore inFlight;
     private final AtomicReference<RateLimiter> limiter = new AtomicReference<>();
-    private final AtomicLong pausedUntilNanos = new AtomicLong(System.nanoTime());
+    private final LongSupplier nanoTime;
+    private final Sleeper sleeper;
+    private final AtomicLong pausedUntilNanos;
     private final AtomicLong successesSinceChange = new AtomicLong();
     private final AtomicLong rateLimited = new AtomicLong();
     private volatile double rate;
@@ -40,6 +43,35 @@ public final class ProviderThrottle {
      * @param maxInFlight       the most requests at once, at least 1
      */
     public ProviderThrottle(String provider, Double requestsPerSecond, int maxInFlight) {
+        this(provider, requestsPerSecond, maxInFlight, System::nanoTime, Thread::sleep);
+    }
+
+    /**
+     * How a caller waits out a 429 pause: the seam through which tests control time.
+     */
+    @FunctionalInterface
+    interface Sleeper {
+        /**
+         * @param millis how long to wait, ms, at least 1
+         * @throws InterruptedException when the waiting thread is interrupted
+         */
+        void sleep(long millis) throws InterruptedException;
+    }
+
+    /**
+     * A throttle on a given clock, for tests.
+     *
+     * @param provider          the provider, for names and logs
+     * @param requestsPerSecond the key's limit; null or not positive for none
+     * @param maxInFlight       the most requests at once, at least 1
+     * @param nanoTime          the monotonic clock the 429 pauses are measured on, ns ({@link System#nanoTime()})
+     * @param sleeper           how a caller waits for the end of a pause ({@link Thread#sleep(long)})
+     */
+    ProviderThrottle(String provider, Double requestsPerSecond, int maxInFlight, LongSupplier nanoTime,
+            Sleeper sleeper) {
+        this.nanoTime = nanoTime;
+        this.sleeper = sleeper;
+        this.pausedUntilNanos = new AtomicLong(nanoTime.getAsLong());
         this.provider = provider;
         this.maxRate = requestsPerSecond == null || requestsPerSecond <= 0 ? 0 : requestsPerSecond;
         this.inFlight = new Semaphore(Math.max(1, maxInFlight), true);
@@ -92,9 +124,9 @@ public final class ProviderThrottle {
 
     private void waitForPause() {
         long waitNanos;
-        while ((waitNanos = pausedUntilNanos.get() - System.nanoTime()) > 0) {
+        while ((waitNanos = pausedUntilNanos.get() - nanoTime.getAsLong()) > 0) {
             try {
-                Thread.sleep(Math.max(1, waitNanos / 1_000_000));
+                sleeper.sleep(Math.max(1, waitNanos / 1_000_000));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ProviderException(FailureClass.BUSY, 0, null, provider + ": interrupted while paused",
@@ -116,7 +148,7 @@ public final class ProviderThrottle {
     private void onRateLimited(Duration retryAfter) {
         rateLimited.incrementAndGet();
         long pause = (retryAfter == null ? Duration.ofSeconds(1) : retryAfter).toNanos();
-        pausedUntilNanos.accumulateAndGet(System.nanoTime() + pause, Math::max);
+        pausedUntilNanos.accumulateAndGet(nanoTime.getAsLong() + pause, Math::max);
         if (maxRate > 0) {
             successesSinceChange.set(0);
             double lower = Math.max(MIN_RATE, rate / 2);

@@ -1,5 +1,6 @@
 package io.imagebatch.report;
 
+import io.imagebatch.http.HttpClients;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -51,8 +52,7 @@ public class WebhookNotifier {
         }
         String where = redact(url);
         try {
-            HttpClient client = HttpClient.newBuilder().connectTimeout(properties.timeout())
-                    .followRedirects(HttpClient.Redirect.NEVER).build();
+            HttpClient client = HttpClients.create(properties.timeout());
             HttpRequest request = HttpRequest.newBuilder(url).timeout(properties.timeout())
                     .header("Content-Type", "application/json; charset=utf-8").header("User-Agent", "imagebatch")
                     .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)).build();

@@ -1,5 +1,6 @@
 package io.imagebatch.storage;
 
+import io.imagebatch.http.HttpClients;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -102,13 +103,7 @@ public final class ImageDownloader {
     ImageDownloader(DownloadSettings settings, HostResolver resolver, ProxySelector proxy) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.resolver = Objects.requireNonNull(resolver, "resolver");
-        HttpClient.Builder builder = HttpClient.newBuilder()
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(settings.connectTimeout());
-        if (proxy != null) {
-            builder.proxy(proxy);
-        }
-        this.client = builder.build();
+        this.client = HttpClients.create(settings.connectTimeout(), proxy);
     }
 
     /**

@@ -2,20 +2,19 @@ package io.imagebatch.provider.crun;
 
 import static io.imagebatch.provider.ProviderJson.firstNonNull;
 import static io.imagebatch.provider.ProviderJson.readBody;
-import static io.imagebatch.provider.ProviderJson.shorten;
 import static io.imagebatch.provider.ProviderJson.text;
 
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ImageRequest;
 import io.imagebatch.provider.ProviderAdapter;
+import io.imagebatch.provider.ProviderAnswers;
 import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderHttp;
 import io.imagebatch.provider.ProviderJson;
 import io.imagebatch.provider.ProviderSettings;
 import io.imagebatch.provider.RequestDefaults;
 import io.imagebatch.provider.RowRejectedException;
-import io.imagebatch.provider.RowRules;
 import io.imagebatch.provider.TaskState;
 import io.imagebatch.provider.TaskStatus;
 import java.net.URLEncoder;
@@ -67,37 +66,17 @@ import tools.jackson.databind.json.JsonMapper;
  *     {@code message}, {@code msg} or {@code error.message}.</li>
  * </ul>
  *
- * <p>Input rules enforced before sending, per model:
- * <ul>
- * <li>{@code model}: {@code google/nano-banana} (the default) or {@code google/nano-banana-v2}, matched ignoring
- *     case (crun page, "Available options").</li>
- * <li>{@code prompt}: required, not blank. No maximum length is documented, so none is enforced.</li>
- * <li>{@code aspect_ratio}: one of 1:1 2:3 3:2 3:4 4:3 4:5 5:4 9:16 16:9 21:9, default 1:1, always sent.
- *     <b>Inferred</b>: the Nano Banana family's set and default (LiangXin, mingyan and HiAPI list these ten);
- *     the field name appears in the public TaskInfo example's {@code param.input}.</li>
- * <li>{@code output_format}: {@code google/nano-banana}: png (default, always sent) or jpeg ({@code jpg} is
- *     taken as jpeg) — <b>inferred</b> from the family (kie-style google/nano-banana pages list png and jpeg);
- *     the field name appears in the TaskInfo example. {@code google/nano-banana-v2}: "output_format is not
- *     supported and may be ignored" (crun page), so the field is left out, and a row asking for anything but
- *     png is rejected rather than silently given png.</li>
- * <li>{@code resolution}: {@code google/nano-banana}: 1K, 2K or 4K (any case, sent upper case), sent only when
- *     the row or the batch asks for one, otherwise left to the provider — <b>inferred</b> (the family's values
- *     and spelling; the TaskInfo example sends none). {@code google/nano-banana-v2}: "Resolution is currently
- *     fixed to 1K on v2 channel" (crun page): the field is left out, 1K is accepted, 2K and 4K are rejected.</li>
- * <li>{@code image_input} (the catalogue's reference images): each an http(s) URL or a {@code data:image/...}
- *     URI; at most {@value #MAX_REFERENCES}. <b>Inferred</b>: the field name is the family's (LiangXin, HiAPI,
- *     Replicate's google/nano-banana); no maximum is documented, {@value #MAX_REFERENCES} is a defensive limit
- *     (kie-style google/nano-banana pages take up to 10 images).</li>
- * </ul>
+ * <p>This class is the client: the HTTP envelope, the status mapping and the callback parsing. The input rules
+ * enforced before sending, per model, with their sources, are in {@link CrunRules}.
  */
 public final class CrunAdapter implements ProviderAdapter {
 
-    /** Provider name in settings and catalogues. */
-    public static final String NAME = "crun";
-    /** The default model (crun page: the first of the available options). */
-    public static final String NANO_BANANA = "google/nano-banana";
-    /** The v2 channel: no output_format, resolution fixed to 1K (crun page). */
-    public static final String NANO_BANANA_V2 = "google/nano-banana-v2";
+    /** Provider name in settings and catalogues ({@link CrunRules#NAME}). */
+    public static final String NAME = CrunRules.NAME;
+    /** The default model ({@link CrunRules#NANO_BANANA}). */
+    public static final String NANO_BANANA = CrunRules.NANO_BANANA;
+    /** The v2 channel ({@link CrunRules#NANO_BANANA_V2}). */
+    public static final String NANO_BANANA_V2 = CrunRules.NANO_BANANA_V2;
     /** The create body's callback field unless {@code imagebatch.providers.crun.callback-field} says otherwise. */
     public static final String DEFAULT_CALLBACK_FIELD = "callback_url";
     /** Create endpoint (docs/providers/crun.md). */
@@ -106,22 +85,8 @@ public final class CrunAdapter implements ProviderAdapter {
     public static final String STATUS_PATH = "/api/v1/client/job/TaskInfo";
     /** Balance endpoint (docs/providers/crun.md). */
     public static final String BALANCE_PATH = "/api/v1/client/account/balance";
-    /** Most reference images sent with one task: a defensive limit, <b>inferred</b> (none is documented). */
-    public static final int MAX_REFERENCES = 10;
-
-    /** The models, in the provider's spelling (crun page). */
-    static final List<String> MODELS = List.of(NANO_BANANA, NANO_BANANA_V2);
-    /** Aspect ratios (<b>inferred</b>: the Nano Banana family's ten). */
-    static final List<String> ASPECT_RATIOS =
-            List.of("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9");
-    /** google/nano-banana resolutions (<b>inferred</b>: the family's values and spelling). */
-    static final List<String> RESOLUTIONS = List.of("1K", "2K", "4K");
-    /** google/nano-banana-v2 resolutions: "fixed to 1K" (crun page). */
-    static final List<String> V2_RESOLUTIONS = List.of("1K");
-    /** google/nano-banana output formats (<b>inferred</b>: the family's png and jpeg). */
-    static final List<String> OUTPUT_FORMATS = List.of("png", "jpeg");
-    /** What a row may ask of google/nano-banana-v2, which takes no output_format (crun page). */
-    static final List<String> V2_OUTPUT_FORMATS = List.of("png");
+    /** Most reference images sent with one task ({@link CrunRules#MAX_REFERENCES}). */
+    public static final int MAX_REFERENCES = CrunRules.MAX_REFERENCES;
 
     /** Status words read as {@link TaskState#SUCCESS} (<b>inferred</b>, lower case). */
     static final Set<String> SUCCESS_WORDS = Set.of("success", "succeeded", "completed", "complete", "done",
@@ -177,7 +142,7 @@ public final class CrunAdapter implements ProviderAdapter {
     /** @return {@value #NANO_BANANA} and {@value #NANO_BANANA_V2} */
     @Override
     public List<String> models() {
-        return MODELS;
+        return CrunRules.MODELS;
     }
 
     /** @return the name of the create body's callback field in use, {@value #DEFAULT_CALLBACK_FIELD} by default */
@@ -188,55 +153,12 @@ public final class CrunAdapter implements ProviderAdapter {
     /**
      * {@inheritDoc}
      *
-     * <p>Rules and their sources: see the class comment. Rejections name the row, the column ({@code model},
-     * {@code prompt}, {@code aspect_ratio}, {@code resolution}, {@code output_format}, {@code reference_images})
-     * and the rule. The request carries the provider's spellings ({@code google/nano-banana}, {@code 16:9},
-     * {@code 2K}, {@code jpeg}); for {@code google/nano-banana-v2} its {@code outputFormat} is null (not sent)
-     * and its {@code resolution} is {@code 1K} (fixed, not sent).
+     * <p>Rules and their sources: {@link CrunRules#prepare}.
      */
     @Override
     public ImageRequest prepare(CatalogueRow row, String model, RequestDefaults defaults)
             throws RowRejectedException {
-        long n = row.rowNumber();
-        String canonicalModel = MODELS.stream().filter(m -> model != null && m.equalsIgnoreCase(model.trim()))
-                .findFirst().orElseThrow(() -> new RowRejectedException(n, "model", "\"" + model
-                        + "\" is not supported for crun.ai; supported: " + String.join(", ", MODELS)));
-        boolean v2 = NANO_BANANA_V2.equals(canonicalModel);
-        String who = "crun.ai " + canonicalModel;
-
-        if (row.prompt() == null || row.prompt().isBlank()) {
-            throw new RowRejectedException(n, "prompt", "empty; " + who + " needs a prompt"
-                    + " (no maximum length is documented)");
-        }
-        String aspectRatio = RowRules.oneOf(n, "aspect_ratio",
-                firstNonNull(row.aspectRatio(), defaults.aspectRatio(), "1:1"), ASPECT_RATIOS, who);
-
-        String askedResolution = firstNonNull(row.resolution(), defaults.resolution());
-        String resolution;
-        if (v2) {
-            RowRules.oneOf(n, "resolution", askedResolution, V2_RESOLUTIONS,
-                    who + " (resolution is fixed to 1K on the v2 channel)");
-            resolution = "1K";
-        } else {
-            resolution = RowRules.oneOf(n, "resolution", askedResolution, RESOLUTIONS, who);
-        }
-
-        String askedFormat = firstNonNull(row.outputFormat(), defaults.outputFormat());
-        String outputFormat;
-        if (v2) {
-            RowRules.oneOf(n, "output_format", askedFormat, V2_OUTPUT_FORMATS,
-                    who + " (output_format is not supported on the v2 channel, so only its png can be asked for)");
-            outputFormat = null;
-        } else {
-            String format = askedFormat == null ? "png"
-                    : askedFormat.trim().equalsIgnoreCase("jpg") ? "jpeg" : askedFormat;
-            outputFormat = RowRules.oneOf(n, "output_format", format, OUTPUT_FORMATS, who);
-        }
-
-        List<String> references = RowRules.references(n, row.referenceImages(), MAX_REFERENCES, List.of(),
-                who + " (limit inferred; none is documented)");
-        return new ImageRequest(NAME, canonicalModel, row.prompt(), aspectRatio, resolution, outputFormat,
-                references);
+        return CrunRules.prepare(row, model, defaults);
     }
 
     /**
@@ -277,8 +199,7 @@ public final class CrunAdapter implements ProviderAdapter {
         String taskId = text(data, "task_id");
         if (taskId == null) {
             // an answer without a task id: a task may exist that we cannot name
-            throw new ProviderException(FailureClass.BUSY, 200, null,
-                    "crun.ai CreateTask answered success without data.task_id", null, true, null);
+            throw ProviderAnswers.createdWithoutTaskId("crun.ai CreateTask answered success without data.task_id");
         }
         return taskId;
     }
@@ -315,10 +236,7 @@ public final class CrunAdapter implements ProviderAdapter {
      */
     @Override
     public Optional<String> callbackTaskId(String body) {
-        JsonNode root = readBody(body);
-        JsonNode data = root.path("data").isObject() ? root.path("data") : root;
-        String taskId = firstNonNull(text(data, "task_id"), text(data, "taskId"));
-        return Optional.ofNullable(taskId);
+        return ProviderAnswers.callbackTaskId(body, "task_id", "taskId");
     }
 
     /**
@@ -329,8 +247,7 @@ public final class CrunAdapter implements ProviderAdapter {
      * @return the status, or empty when the body carries no task id
      */
     public Optional<TaskStatus> callbackStatus(String body) {
-        JsonNode root = readBody(body);
-        JsonNode data = root.path("data").isObject() ? root.path("data") : root;
+        JsonNode data = ProviderAnswers.dataOrRoot(readBody(body));
         return callbackTaskId(body).map(taskId -> parseTask(data, taskId));
     }
 
@@ -417,7 +334,7 @@ public final class CrunAdapter implements ProviderAdapter {
             List<String> urls = resultUrls(data.path("result"));
             if (urls.isEmpty()) {
                 // success without a URL cannot be stored: treat as a failed generation, visibly
-                return new TaskStatus(taskId, TaskState.FAIL, rawStatus, List.of(), "no-result",
+                return ProviderAnswers.noResult(taskId, rawStatus,
                         "crun.ai reported " + rawStatus + " without a result URL");
             }
             return new TaskStatus(taskId, state, rawStatus, urls, null, null);
@@ -544,18 +461,12 @@ public final class CrunAdapter implements ProviderAdapter {
                 return envelope.body().path("data");
             }
             // HTTP 200 and code 200 but no data object: unexpected; a create may have made a task
-            throw new ProviderException(FailureClass.BUSY, 200, envelope.code(),
-                    "crun.ai " + callName + ": unexpected answer " + http.mask(shorten(answer.body())), null,
-                    "CreateTask".equals(callName), null);
+            throw ProviderAnswers.unexpectedAnswer(http, "crun.ai", callName, envelope.code(), answer.body(),
+                    "CreateTask".equals(callName));
         }
         ProviderHttp.Answer effective = answer.withStatus(status);
         throw http.error(effective, envelope.code(), envelope.message(), callName,
-                "TaskInfo".equals(callName) ? CrunAdapter::classifyStatusQuery : null);
-    }
-
-    /** A status query for a task the provider does not (yet) know is kept in flight, not failed. */
-    private static FailureClass classifyStatusQuery(int status) {
-        return status == 404 ? FailureClass.BUSY : ProviderHttp.classifyStatus(status);
+                "TaskInfo".equals(callName) ? ProviderAnswers::classifyStatusQuery : null);
     }
 
 }

@@ -2,20 +2,19 @@ package io.imagebatch.provider.hiapi;
 
 import static io.imagebatch.provider.ProviderJson.firstNonNull;
 import static io.imagebatch.provider.ProviderJson.readBody;
-import static io.imagebatch.provider.ProviderJson.shorten;
 import static io.imagebatch.provider.ProviderJson.text;
 
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ImageRequest;
 import io.imagebatch.provider.ProviderAdapter;
+import io.imagebatch.provider.ProviderAnswers;
 import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderHttp;
 import io.imagebatch.provider.ProviderJson;
 import io.imagebatch.provider.ProviderSettings;
 import io.imagebatch.provider.RequestDefaults;
 import io.imagebatch.provider.RowRejectedException;
-import io.imagebatch.provider.RowRules;
 import io.imagebatch.provider.TaskState;
 import io.imagebatch.provider.TaskStatus;
 import java.net.http.HttpRequest;
@@ -39,7 +38,6 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -69,21 +67,8 @@ import tools.jackson.databind.json.JsonMapper;
  *     {@link #verifyCallback}.</li>
  * </ul>
  *
- * <p>Input rules enforced before sending (hiapi-nano-banana-pro.txt, "Request parameters"):
- * <ul>
- * <li>model: only {@code Nano-Banana-Pro} ("Fixed value"); any case in the catalogue, sent in HiAPI's spelling;
- *     any other model is rejected in column {@code model}.</li>
- * <li>prompt: required, up to 10000 characters (counted in Unicode code points); a blank prompt is rejected.</li>
- * <li>reference_images ({@code input.image_input}): at most 8 "reference image URL"s, each an http(s) URL;
- *     left out of the request when there are none ("Omit it or pass an empty array when unused"). Data URIs are
- *     rejected: the page asks for URLs (<b>our reading</b>; no file extension rule is documented, so none is
- *     enforced).</li>
- * <li>aspect_ratio: one of auto 1:1 16:9 9:16 4:3 3:4 3:2 2:3 5:4 4:5 21:9, default {@code auto}.</li>
- * <li>resolution: one of 1K 2K 4K (any case, sent upper case), default {@code 1K}.</li>
- * <li>output_format: {@code png} or {@code jpg} (any case, {@code jpeg} accepted as {@code jpg}), default
- *     {@code png}.</li>
- * </ul>
- * A row value wins over the batch default, which wins over the documented default.
+ * <p>This class is the client: the HTTP envelope, the status mapping, the task list and the callback parsing and
+ * signature. The input rules enforced before sending, with their sources, are in {@link HiApiRules}.
  *
  * <p>HTTP statuses are classified by docs/design.md's failure classes ({@link ProviderHttp#classifyStatus}), with one
  * exception: a 404 to a <em>status query</em> is {@link FailureClass#BUSY} (the task stays in flight until its
@@ -92,10 +77,10 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class HiApiAdapter implements ProviderAdapter {
 
-    /** Provider name in settings and catalogues. */
-    public static final String NAME = "hiapi";
-    /** The only model, spelled as HiAPI wants it (hiapi-nano-banana-pro.txt: "Fixed value Nano-Banana-Pro"). */
-    public static final String MODEL = "Nano-Banana-Pro";
+    /** Provider name in settings and catalogues ({@link HiApiRules#NAME}). */
+    public static final String NAME = HiApiRules.NAME;
+    /** The only model ({@link HiApiRules#MODEL}). */
+    public static final String MODEL = HiApiRules.MODEL;
     /** Header carrying the callback's signing time (docs/providers/hiapi.md), in lower case. */
     public static final String TIMESTAMP_HEADER = "x-hiapi-timestamp";
     /** Header carrying the callback's signature (docs/providers/hiapi.md), in lower case. */
@@ -106,19 +91,7 @@ public final class HiApiAdapter implements ProviderAdapter {
      */
     public static final Duration CALLBACK_MAX_SKEW = Duration.ofMinutes(5);
 
-    static final List<String> ASPECT_RATIOS =
-            List.of("auto", "1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "5:4", "4:5", "21:9");
-    static final List<String> RESOLUTIONS = List.of("1K", "2K", "4K");
-    static final List<String> OUTPUT_FORMATS = List.of("png", "jpg");
-    static final String DEFAULT_ASPECT_RATIO = "auto";
-    static final String DEFAULT_RESOLUTION = "1K";
-    static final String DEFAULT_OUTPUT_FORMAT = "png";
-    static final int PROMPT_MIN = 1;
-    static final int PROMPT_MAX = 10000;
-    static final int MAX_REFERENCES = 8;
-
     private static final String TASKS_PATH = "/v1/tasks";
-    private static final String WHO = "HiAPI " + MODEL;
     private static final Logger log = LoggerFactory.getLogger(HiApiAdapter.class);
     private static final JsonMapper json = ProviderJson.JSON;
 
@@ -177,33 +150,12 @@ public final class HiApiAdapter implements ProviderAdapter {
     /**
      * {@inheritDoc}
      *
-     * <p>Rules and sources: see the class comment. Rejections name the row, the column and the rule, for example
-     * {@code row 7, column reference_images: 9 images; HiAPI Nano-Banana-Pro takes at most 8}.
+     * <p>Rules and sources: {@link HiApiRules#prepare}.
      */
     @Override
     public ImageRequest prepare(CatalogueRow row, String model, RequestDefaults defaults)
             throws RowRejectedException {
-        long n = row.rowNumber();
-        if (model != null && !MODEL.equalsIgnoreCase(model.trim())) {
-            throw new RowRejectedException(n, "model", "\"" + model + "\" is not supported for HiAPI; supported: "
-                    + MODEL + " (hiapi-nano-banana-pro.txt)");
-        }
-        String prompt = RowRules.promptLength(n, row.prompt(), PROMPT_MIN, PROMPT_MAX, WHO);
-        String aspectRatio = RowRules.oneOf(n, "aspect_ratio",
-                firstNonNull(row.aspectRatio(), defaults.aspectRatio(), DEFAULT_ASPECT_RATIO), ASPECT_RATIOS, WHO);
-        String resolution = RowRules.oneOf(n, "resolution",
-                firstNonNull(row.resolution(), defaults.resolution(), DEFAULT_RESOLUTION), RESOLUTIONS, WHO);
-        String format = firstNonNull(row.outputFormat(), defaults.outputFormat(), DEFAULT_OUTPUT_FORMAT);
-        String outputFormat = RowRules.oneOf(n, "output_format",
-                format.trim().equalsIgnoreCase("jpeg") ? "jpg" : format, OUTPUT_FORMATS, WHO);
-        for (String reference : row.referenceImages()) {
-            if (reference.regionMatches(true, 0, "data:", 0, 5)) {
-                throw new RowRejectedException(n, "reference_images", "a data URI; " + WHO
-                        + " takes reference image URLs (http or https)");
-            }
-        }
-        List<String> references = RowRules.references(n, row.referenceImages(), MAX_REFERENCES, List.of(), WHO);
-        return new ImageRequest(NAME, MODEL, prompt, aspectRatio, resolution, outputFormat, references);
+        return HiApiRules.prepare(row, model, defaults);
     }
 
     /**
@@ -227,8 +179,7 @@ public final class HiApiAdapter implements ProviderAdapter {
         JsonNode data = call(httpRequest, "createTask");
         String taskId = data.path("taskId").asString("");
         if (taskId.isBlank()) {
-            throw new ProviderException(FailureClass.BUSY, 200, null,
-                    "HiAPI createTask answered success without data.taskId", null, true, null);
+            throw ProviderAnswers.createdWithoutTaskId("HiAPI createTask answered success without data.taskId");
         }
         return taskId;
     }
@@ -303,8 +254,7 @@ public final class HiApiAdapter implements ProviderAdapter {
                 }
             });
             if (urls.isEmpty()) {
-                return new TaskStatus(taskId, TaskState.FAIL, rawState, List.of(), "no-result",
-                        "HiAPI reported success without output[].url");
+                return ProviderAnswers.noResult(taskId, rawState, "HiAPI reported success without output[].url");
             }
             return new TaskStatus(taskId, state, rawState, urls, null, null);
         }
@@ -347,10 +297,7 @@ public final class HiApiAdapter implements ProviderAdapter {
      */
     @Override
     public Optional<String> callbackTaskId(String body) {
-        JsonNode root = readBody(body);
-        JsonNode data = root.path("data").isObject() ? root.path("data") : root;
-        String taskId = data.path("taskId").asString("");
-        return taskId.isBlank() ? Optional.empty() : Optional.of(taskId);
+        return ProviderAnswers.callbackTaskId(body, "taskId");
     }
 
     /**
@@ -511,11 +458,10 @@ public final class HiApiAdapter implements ProviderAdapter {
             return body.path("data");
         }
         if (answer.status() == 200 && code == 200) {
-            throw new ProviderException(FailureClass.BUSY, 200, null, "HiAPI " + callName
-                    + ": unexpected answer " + http.mask(shorten(answer.body())), null,
-                    "createTask".equals(callName), null);
+            throw ProviderAnswers.unexpectedAnswer(http, "HiAPI", callName, null, answer.body(),
+                    "createTask".equals(callName));
         }
-        throw error(answer, body, callName, "queryTask".equals(callName) ? HiApiAdapter::classifyStatusQuery : null);
+        throw error(answer, body, callName, "queryTask".equals(callName) ? ProviderAnswers::classifyStatusQuery : null);
     }
 
     private ProviderException error(ProviderHttp.Answer answer, JsonNode body, String callName,
@@ -527,11 +473,6 @@ public final class HiApiAdapter implements ProviderAdapter {
                 text(body.path("error"), "code"));
         return http.error(answer.withStatus(status), providerCode,
                 message, callName, classify);
-    }
-
-    /** A status query for a task HiAPI does not show us (another account's, docs/providers/hiapi.md) stays in flight. */
-    private static FailureClass classifyStatusQuery(int status) {
-        return status == 404 ? FailureClass.BUSY : ProviderHttp.classifyStatus(status);
     }
 
     private static JsonNode firstArray(JsonNode data, String... fields) {

@@ -55,9 +55,9 @@ public record TaskSummary(String taskId, String model, TaskState state, String r
         return (model == null || model.equalsIgnoreCase(request.model()))
                 && prompt != null && prompt.equals(request.prompt())
                 && imageInput.equals(request.referenceImages())
-                && same(aspectRatio, HiApiAdapter.DEFAULT_ASPECT_RATIO, request.aspectRatio())
-                && same(resolution, HiApiAdapter.DEFAULT_RESOLUTION, request.resolution())
-                && same(outputFormat, HiApiAdapter.DEFAULT_OUTPUT_FORMAT, request.outputFormat());
+                && same(aspectRatio, HiApiRules.DEFAULT_ASPECT_RATIO, request.aspectRatio())
+                && same(resolution, HiApiRules.DEFAULT_RESOLUTION, request.resolution())
+                && same(outputFormat, HiApiRules.DEFAULT_OUTPUT_FORMAT, request.outputFormat());
     }
 
     private static boolean same(String listed, String documentedDefault, String requested) {

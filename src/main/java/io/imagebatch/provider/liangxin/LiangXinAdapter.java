@@ -2,20 +2,19 @@ package io.imagebatch.provider.liangxin;
 
 import static io.imagebatch.provider.ProviderJson.firstNonNull;
 import static io.imagebatch.provider.ProviderJson.readBody;
-import static io.imagebatch.provider.ProviderJson.shorten;
 import static io.imagebatch.provider.ProviderJson.text;
 
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ImageRequest;
 import io.imagebatch.provider.ProviderAdapter;
+import io.imagebatch.provider.ProviderAnswers;
 import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderHttp;
 import io.imagebatch.provider.ProviderJson;
 import io.imagebatch.provider.ProviderSettings;
 import io.imagebatch.provider.RequestDefaults;
 import io.imagebatch.provider.RowRejectedException;
-import io.imagebatch.provider.RowRules;
 import io.imagebatch.provider.TaskState;
 import io.imagebatch.provider.TaskStatus;
 import java.net.URLEncoder;
@@ -50,30 +49,17 @@ import tools.jackson.databind.json.JsonMapper;
  *     some copies say {@code message} for {@code msg}: both are read.</li>
  * </ul>
  *
- * <p>Input rules enforced before sending (liangxin-nano-banana-pro-flash-reference.txt): prompt 2 to 3000
- * characters; aspect_ratio one of 1:1 2:3 3:2 4:3 3:4 5:4 4:5 16:9 9:16 21:9 (default 1:1); resolution one of
- * 1K 2K 4K low medium high (default 1K for Flash; 2K for nano-banana-pro, docs/providers/liangxin.md); reference images at
- * most 3, each ending .png/.jpg/.jpeg/.webp or a data URI of those types; output_format only png. The rules
- * for {@code nano-banana-pro} are taken to be Flash's, as our pages give only its default resolution
- * [inferred]. Other market models are rejected as unsupported: their input rules are not in our pages.
+ * <p>This class is the client: the HTTP envelope, the status mapping and the callback parsing. The input rules
+ * enforced before sending, with their sources, are in {@link LiangXinRules}.
  */
 public final class LiangXinAdapter implements ProviderAdapter {
 
-    /** Provider name in settings and catalogues. */
-    public static final String NAME = "liangxin";
-    /** The default model (README, "A real provider": liangxin defaults to nano-banana-pro-flash). */
-    public static final String FLASH = "nano-banana-pro-flash";
-    /** Nano Banana Pro on the same market; default resolution 2K (docs/providers/liangxin.md). */
-    public static final String PRO = "nano-banana-pro";
-
-    static final List<String> ASPECT_RATIOS =
-            List.of("1:1", "2:3", "3:2", "4:3", "3:4", "5:4", "4:5", "16:9", "9:16", "21:9");
-    static final List<String> RESOLUTIONS = List.of("1K", "2K", "4K", "low", "medium", "high");
-    static final List<String> OUTPUT_FORMATS = List.of("png");
-    static final List<String> REFERENCE_EXTENSIONS = List.of("png", "jpg", "jpeg", "webp");
-    static final int PROMPT_MIN = 2;
-    static final int PROMPT_MAX = 3000;
-    static final int MAX_REFERENCES = 3;
+    /** Provider name in settings and catalogues ({@link LiangXinRules#NAME}). */
+    public static final String NAME = LiangXinRules.NAME;
+    /** The default model ({@link LiangXinRules#FLASH}). */
+    public static final String FLASH = LiangXinRules.FLASH;
+    /** Nano Banana Pro on the same market ({@link LiangXinRules#PRO}). */
+    public static final String PRO = LiangXinRules.PRO;
 
     private static final Logger log = LoggerFactory.getLogger(LiangXinAdapter.class);
     private static final JsonMapper json = ProviderJson.JSON;
@@ -112,38 +98,18 @@ public final class LiangXinAdapter implements ProviderAdapter {
     /** LiangXin's callback body is the recordInfo answer: {@code {"code":200,"msg":..,"data":{"taskId",..}}}. */
     @Override
     public Optional<String> callbackTaskId(String body) {
-        JsonNode root = readBody(body);
-        JsonNode data = root.path("data").isObject() ? root.path("data") : root;
-        String taskId = data.path("taskId").asString("");
-        return taskId.isBlank() ? Optional.empty() : Optional.of(taskId);
+        return ProviderAnswers.callbackTaskId(body, "taskId");
     }
 
     /**
      * {@inheritDoc}
      *
-     * <p>Rules: see the class comment. A model other than {@code nano-banana-pro-flash} and
-     * {@code nano-banana-pro} is rejected in column {@code model}.
+     * <p>Rules and sources: {@link LiangXinRules#prepare}.
      */
     @Override
     public ImageRequest prepare(CatalogueRow row, String model, RequestDefaults defaults)
             throws RowRejectedException {
-        long n = row.rowNumber();
-        String who = "LiangXin " + model;
-        if (!FLASH.equals(model) && !PRO.equals(model)) {
-            throw new RowRejectedException(n, "model", "\"" + model + "\" is not supported for LiangXin;"
-                    + " supported: " + FLASH + ", " + PRO + " (other market models' input rules are not documented)");
-        }
-        String prompt = RowRules.promptLength(n, row.prompt(), PROMPT_MIN, PROMPT_MAX, who);
-        String aspectRatio = RowRules.oneOf(n, "aspect_ratio",
-                firstNonNull(row.aspectRatio(), defaults.aspectRatio(), "1:1"), ASPECT_RATIOS, who);
-        String resolution = RowRules.oneOf(n, "resolution",
-                firstNonNull(row.resolution(), defaults.resolution(), PRO.equals(model) ? "2K" : "1K"),
-                RESOLUTIONS, who);
-        String outputFormat = RowRules.oneOf(n, "output_format",
-                firstNonNull(row.outputFormat(), defaults.outputFormat(), "png"), OUTPUT_FORMATS, who);
-        List<String> references = RowRules.references(n, row.referenceImages(), MAX_REFERENCES,
-                REFERENCE_EXTENSIONS, who);
-        return new ImageRequest(NAME, model, prompt, aspectRatio, resolution, outputFormat, references);
+        return LiangXinRules.prepare(row, model, defaults);
     }
 
     /**
@@ -177,8 +143,7 @@ public final class LiangXinAdapter implements ProviderAdapter {
         String taskId = data.path("taskId").asString("");
         if (taskId.isBlank()) {
             // an answer without a taskId: a task may exist that we cannot name
-            throw new ProviderException(FailureClass.BUSY, 200, null,
-                    "LiangXin createTask answered success without data.taskId", null, true, null);
+            throw ProviderAnswers.createdWithoutTaskId("LiangXin createTask answered success without data.taskId");
         }
         return taskId;
     }
@@ -227,8 +192,7 @@ public final class LiangXinAdapter implements ProviderAdapter {
             }
             if (urls.isEmpty()) {
                 // success without a URL cannot be stored: treat as a failed generation, visibly
-                return new TaskStatus(taskId, TaskState.FAIL, rawState, List.of(), "no-result",
-                        "LiangXin reported success without resultUrls");
+                return ProviderAnswers.noResult(taskId, rawState, "LiangXin reported success without resultUrls");
             }
         }
         String failCode = text(data, "failCode");
@@ -261,21 +225,11 @@ public final class LiangXinAdapter implements ProviderAdapter {
         ProviderHttp.Answer effective = answer.withStatus(status);
         if (status == 200) {
             // HTTP 200 and code 200 but no data object: unexpected shape
-            return failUnexpected(callName, answer.body());
+            throw ProviderAnswers.unexpectedAnswer(http, "LiangXin", callName, null, answer.body(),
+                    "createTask".equals(callName));
         }
         throw http.error(effective, body.path("code").isMissingNode() ? null : body.path("code").asString(),
-                message, callName, "recordInfo".equals(callName) ? LiangXinAdapter::classifyStatusQuery : null);
-    }
-
-    private JsonNode failUnexpected(String callName, String body) {
-        throw new ProviderException(FailureClass.BUSY, 200, null,
-                "LiangXin " + callName + ": unexpected answer " + http.mask(shorten(body)), null,
-                "createTask".equals(callName), null);
-    }
-
-    /** A status query for a task the provider does not (yet) know is kept in flight, not failed. */
-    private static FailureClass classifyStatusQuery(int status) {
-        return status == 404 ? FailureClass.BUSY : ProviderHttp.classifyStatus(status);
+                message, callName, "recordInfo".equals(callName) ? ProviderAnswers::classifyStatusQuery : null);
     }
 
 }

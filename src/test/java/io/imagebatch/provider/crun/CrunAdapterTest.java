@@ -3,7 +3,6 @@ package io.imagebatch.provider.crun;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ImageRequest;
@@ -13,14 +12,11 @@ import io.imagebatch.provider.RequestDefaults;
 import io.imagebatch.provider.RowRejectedException;
 import io.imagebatch.provider.TaskState;
 import io.imagebatch.provider.TaskStatus;
-import java.io.IOException;
-import java.net.InetSocketAddress;
+import io.imagebatch.testsupport.ScriptedHttpServer;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,49 +63,23 @@ class CrunAdapterTest {
               }
             }""";
 
-    private HttpServer server;
-    private final AtomicReference<String> nextBody = new AtomicReference<>();
-    private final AtomicReference<Integer> nextStatus = new AtomicReference<>(200);
-    private final AtomicReference<String> lastApiKey = new AtomicReference<>();
-    private final AtomicReference<String> lastAuthorization = new AtomicReference<>();
-    private final AtomicReference<String> lastMethod = new AtomicReference<>();
-    private final AtomicReference<String> lastPath = new AtomicReference<>();
-    private final AtomicReference<String> lastRequestBody = new AtomicReference<>();
-    private final AtomicReference<String> lastQuery = new AtomicReference<>();
+    private final ScriptedHttpServer server = ScriptedHttpServer.start();
     private URI baseUrl;
     private CrunAdapter adapter;
 
     @BeforeEach
-    void startServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", exchange -> {
-            lastApiKey.set(exchange.getRequestHeaders().getFirst("x-api-key"));
-            lastAuthorization.set(exchange.getRequestHeaders().getFirst("Authorization"));
-            lastMethod.set(exchange.getRequestMethod());
-            lastPath.set(exchange.getRequestURI().getPath());
-            lastRequestBody.set(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            lastQuery.set(exchange.getRequestURI().getRawQuery());
-            byte[] body = nextBody.get().getBytes(StandardCharsets.UTF_8);
-            if (nextStatus.get() == 429) {
-                exchange.getResponseHeaders().add("Retry-After", "7");
-            }
-            exchange.sendResponseHeaders(nextStatus.get(), body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        server.start();
-        baseUrl = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    void startServer() {
+        baseUrl = server.baseUrl();
         adapter = new CrunAdapter(ProviderSettings.of(baseUrl, KEY));
     }
 
     @AfterEach
     void stopServer() {
-        server.stop(0);
+        server.close();
     }
 
     private void answer(int status, String body) {
-        nextStatus.set(status);
-        nextBody.set(body);
+        server.answer(status, body);
     }
 
     private static CatalogueRow row(String prompt, String aspectRatio, String resolution, String format,
@@ -123,7 +93,7 @@ class CrunAdapterTest {
     }
 
     private JsonNode sentBody() {
-        return JSON.readTree(lastRequestBody.get());
+        return JSON.readTree(server.last().body());
     }
 
     // ---------------------------------------------------------------- CreateTask
@@ -135,10 +105,10 @@ class CrunAdapterTest {
         String taskId = adapter.createTask(request(CrunAdapter.NANO_BANANA), "https://hooks.example.com/cb");
 
         assertThat(taskId).isEqualTo("d6956973-2f17-43d4-8514-af6cc3a2f55d");
-        assertThat(lastMethod.get()).isEqualTo("POST");
-        assertThat(lastPath.get()).isEqualTo("/api/v1/client/job/CreateTask");
-        assertThat(lastApiKey.get()).isEqualTo(KEY);
-        assertThat(lastAuthorization.get()).isNull();
+        assertThat(server.last().method()).isEqualTo("POST");
+        assertThat(server.last().path()).isEqualTo("/api/v1/client/job/CreateTask");
+        assertThat(server.last().header("x-api-key")).isEqualTo(KEY);
+        assertThat(server.last().header("Authorization")).isNull();
         // the same shape as the documented TaskInfo param
         assertThat(sentBody()).isEqualTo(JSON.readTree("""
                 {"model":"google/nano-banana","callback_url":"https://hooks.example.com/cb",
@@ -272,7 +242,7 @@ class CrunAdapterTest {
 
     @Test
     void aCreateWhoseConnectionIsRefusedWasCertainlyNotSent() throws Exception {
-        server.stop(0);
+        server.close();
         ImageRequest request = request(CrunAdapter.NANO_BANANA);
         assertThatThrownBy(() -> adapter.createTask(request, null))
                 .isInstanceOfSatisfying(ProviderException.class, e -> {
@@ -289,10 +259,10 @@ class CrunAdapterTest {
 
         TaskStatus status = adapter.queryTask("d6956973-2f17-43d4-8514-af6cc3a2f55d");
 
-        assertThat(lastMethod.get()).isEqualTo("GET");
-        assertThat(lastPath.get()).isEqualTo("/api/v1/client/job/TaskInfo");
-        assertThat(lastQuery.get()).isEqualTo("task_id=d6956973-2f17-43d4-8514-af6cc3a2f55d");
-        assertThat(lastApiKey.get()).isEqualTo(KEY);
+        assertThat(server.last().method()).isEqualTo("GET");
+        assertThat(server.last().path()).isEqualTo("/api/v1/client/job/TaskInfo");
+        assertThat(server.last().rawQuery()).isEqualTo("task_id=d6956973-2f17-43d4-8514-af6cc3a2f55d");
+        assertThat(server.last().header("x-api-key")).isEqualTo(KEY);
         assertThat(status).isEqualTo(new TaskStatus("d6956973-2f17-43d4-8514-af6cc3a2f55d", TaskState.RUNNING,
                 "running", List.of(), null, null));
     }
@@ -301,7 +271,7 @@ class CrunAdapterTest {
     void theTaskIdIsQueryEncoded() {
         answer(200, DOCUMENTED_RUNNING);
         adapter.queryTask("a b&c");
-        assertThat(lastQuery.get()).isEqualTo("task_id=a+b%26c");
+        assertThat(server.last().rawQuery()).isEqualTo("task_id=a+b%26c");
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
@@ -447,9 +417,9 @@ class CrunAdapterTest {
     void balanceReadsTheDocumentedAnswer() {
         answer(200, "{\"data\":{\"balance\":1234.5}}");
         assertThat(adapter.balance()).isEqualTo(OptionalDouble.of(1234.5));
-        assertThat(lastPath.get()).isEqualTo("/api/v1/client/account/balance");
-        assertThat(lastMethod.get()).isEqualTo("GET");
-        assertThat(lastApiKey.get()).isEqualTo(KEY);
+        assertThat(server.last().path()).isEqualTo("/api/v1/client/account/balance");
+        assertThat(server.last().method()).isEqualTo("GET");
+        assertThat(server.last().header("x-api-key")).isEqualTo(KEY);
 
         answer(200, "{\"code\":200,\"message\":\"success\",\"data\":{\"balance\":\"17\"}}");
         assertThat(adapter.balance()).isEqualTo(OptionalDouble.of(17));

@@ -3,7 +3,6 @@ package io.imagebatch.provider.hiapi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ImageRequest;
@@ -13,19 +12,16 @@ import io.imagebatch.provider.RequestDefaults;
 import io.imagebatch.provider.RowRejectedException;
 import io.imagebatch.provider.TaskState;
 import io.imagebatch.provider.TaskStatus;
-import java.io.IOException;
-import java.net.InetSocketAddress;
+import io.imagebatch.testsupport.ScriptedHttpServer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterEach;
@@ -44,45 +40,29 @@ class HiApiAdapterTest {
     private static final String KEY = "secret-key-123";
     private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
 
-    private HttpServer server;
-    private final AtomicReference<String> nextBody = new AtomicReference<>();
-    private final AtomicReference<Integer> nextStatus = new AtomicReference<>(200);
-    private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
-    private final AtomicReference<String> lastAuthorization = new AtomicReference<>();
-    private final AtomicReference<String> lastContentType = new AtomicReference<>();
-    private final AtomicReference<String> lastRequestBody = new AtomicReference<>();
+    private final ScriptedHttpServer server = ScriptedHttpServer.start();
     private URI baseUrl;
     private HiApiAdapter adapter;
 
     @BeforeEach
-    void startServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", exchange -> {
-            requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getRawPath());
-            lastAuthorization.set(exchange.getRequestHeaders().getFirst("Authorization"));
-            lastContentType.set(exchange.getRequestHeaders().getFirst("Content-Type"));
-            lastRequestBody.set(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            byte[] body = nextBody.get().getBytes(StandardCharsets.UTF_8);
-            if (nextStatus.get() == 429 || nextStatus.get() == 503) {
-                exchange.getResponseHeaders().add("Retry-After", "7");
-            }
-            exchange.sendResponseHeaders(nextStatus.get(), body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        server.start();
-        baseUrl = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    void startServer() {
+        server.retryAfterOn(503);
+        baseUrl = server.baseUrl();
         adapter = new HiApiAdapter(ProviderSettings.of(baseUrl, KEY));
     }
 
     @AfterEach
     void stopServer() {
-        server.stop(0);
+        server.close();
+    }
+
+    /** @return the requests received so far, each as {@code METHOD raw-path} */
+    private List<String> requests() {
+        return server.requests().stream().map(r -> r.method() + " " + r.rawPath()).toList();
     }
 
     private void answer(int status, String body) {
-        nextStatus.set(status);
-        nextBody.set(body);
+        server.answer(status, body);
     }
 
     private static CatalogueRow row(String prompt, String aspectRatio, String resolution, String format,
@@ -109,11 +89,11 @@ class HiApiAdapterTest {
         String taskId = adapter.createTask(request, null);
 
         assertThat(taskId).isEqualTo("tk-8f2c1e0a");
-        assertThat(requests).containsExactly("POST /v1/tasks");
-        assertThat(lastAuthorization.get()).isEqualTo("Bearer " + KEY);
-        assertThat(lastContentType.get()).isEqualTo("application/json");
+        assertThat(requests()).containsExactly("POST /v1/tasks");
+        assertThat(server.last().header("Authorization")).isEqualTo("Bearer " + KEY);
+        assertThat(server.last().header("Content-Type")).isEqualTo("application/json");
         // hiapi-nano-banana-pro.txt, "Reference edit"
-        assertThat(JSON.readTree(lastRequestBody.get())).isEqualTo(JSON.readTree("""
+        assertThat(JSON.readTree(server.last().body())).isEqualTo(JSON.readTree("""
                 {
                   "model": "Nano-Banana-Pro",
                   "input": {
@@ -138,7 +118,7 @@ class HiApiAdapterTest {
 
         // hiapi-nano-banana-pro.txt, "Premium product image", image_input omitted ("Omit it or pass an empty
         // array when unused"), plus the callback object ("pass callback.url at the top level", "when=final")
-        assertThat(JSON.readTree(lastRequestBody.get())).isEqualTo(JSON.readTree("""
+        assertThat(JSON.readTree(server.last().body())).isEqualTo(JSON.readTree("""
                 {
                   "model": "Nano-Banana-Pro",
                   "input": {
@@ -158,7 +138,7 @@ class HiApiAdapterTest {
         prefixed.createTask(request(), null);
         answer(200, status("queued", ""));
         prefixed.queryTask("tk-1");
-        assertThat(requests).containsExactly("POST /gateway/v1/tasks", "GET /gateway/v1/tasks/tk-1");
+        assertThat(requests()).containsExactly("POST /gateway/v1/tasks", "GET /gateway/v1/tasks/tk-1");
     }
 
     @Test
@@ -250,7 +230,7 @@ class HiApiAdapterTest {
 
     @Test
     void aCreateWhoseConnectionIsRefusedWasCertainlyNotSent() throws Exception {
-        server.stop(0);
+        server.close();
         ImageRequest request = request();
         assertThatThrownBy(() -> adapter.createTask(request, null))
                 .isInstanceOfSatisfying(ProviderException.class, e -> {
@@ -267,8 +247,8 @@ class HiApiAdapterTest {
         TaskStatus queued = adapter.queryTask("tk-1");
         assertThat(queued.state()).isEqualTo(TaskState.QUEUED);
         assertThat(queued.rawState()).isEqualTo("queued");
-        assertThat(requests).containsExactly("GET /v1/tasks/tk-1");
-        assertThat(lastAuthorization.get()).isEqualTo("Bearer " + KEY);
+        assertThat(requests()).containsExactly("GET /v1/tasks/tk-1");
+        assertThat(server.last().header("Authorization")).isEqualTo("Bearer " + KEY);
 
         answer(200, status("handling", ""));
         assertThat(adapter.queryTask("tk-1").state()).isEqualTo(TaskState.RUNNING);
@@ -339,7 +319,7 @@ class HiApiAdapterTest {
     void theTaskIdIsPercentEncodedAsOnePathSegment() {
         answer(200, status("queued", ""));
         adapter.queryTask("tk 1/..?x");
-        assertThat(requests).containsExactly("GET /v1/tasks/tk%201%2F..%3Fx");
+        assertThat(requests()).containsExactly("GET /v1/tasks/tk%201%2F..%3Fx");
     }
 
     // ---- callbacks --------------------------------------------------------------------------------------------
@@ -437,8 +417,8 @@ class HiApiAdapterTest {
                  {"taskId":"tk-1","model":"Nano-Banana-Pro","status":"success","created":1772366400,
                   "completed":1772366412,"input":{"prompt":"something else"}}]}}""");
         List<TaskSummary> tasks = adapter.listTasks();
-        assertThat(requests).containsExactly("GET /v1/tasks");
-        assertThat(lastAuthorization.get()).isEqualTo("Bearer " + KEY);
+        assertThat(requests()).containsExactly("GET /v1/tasks");
+        assertThat(server.last().header("Authorization")).isEqualTo("Bearer " + KEY);
         assertThat(tasks).extracting(TaskSummary::taskId).containsExactly("tk-2", "tk-1");
         assertThat(tasks.get(0).state()).isEqualTo(TaskState.RUNNING);
         assertThat(tasks.get(0).created()).isEqualTo(Instant.ofEpochSecond(1772366460));

@@ -3,7 +3,6 @@ package io.imagebatch.provider.liangxin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ImageRequest;
@@ -13,12 +12,8 @@ import io.imagebatch.provider.RequestDefaults;
 import io.imagebatch.provider.RowRejectedException;
 import io.imagebatch.provider.TaskState;
 import io.imagebatch.provider.TaskStatus;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
+import io.imagebatch.testsupport.ScriptedHttpServer;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,42 +25,22 @@ import org.junit.jupiter.api.Test;
  */
 class LiangXinAdapterTest {
 
-    private HttpServer server;
-    private final AtomicReference<String> nextBody = new AtomicReference<>();
-    private final AtomicReference<Integer> nextStatus = new AtomicReference<>(200);
-    private final AtomicReference<String> lastAuthorization = new AtomicReference<>();
-    private final AtomicReference<String> lastRequestBody = new AtomicReference<>();
-    private final AtomicReference<String> lastQuery = new AtomicReference<>();
+    private final ScriptedHttpServer server = ScriptedHttpServer.start();
     private LiangXinAdapter adapter;
 
     @BeforeEach
-    void startServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", exchange -> {
-            lastAuthorization.set(exchange.getRequestHeaders().getFirst("Authorization"));
-            lastRequestBody.set(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            lastQuery.set(exchange.getRequestURI().getRawQuery());
-            byte[] body = nextBody.get().getBytes(StandardCharsets.UTF_8);
-            if (nextStatus.get() == 429) {
-                exchange.getResponseHeaders().add("Retry-After", "7");
-            }
-            exchange.sendResponseHeaders(nextStatus.get(), body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        server.start();
+    void startServer() {
         adapter = new LiangXinAdapter(ProviderSettings.of(
-                URI.create("http://127.0.0.1:" + server.getAddress().getPort()), "secret-key-123"));
+                server.baseUrl(), "secret-key-123"));
     }
 
     @AfterEach
     void stopServer() {
-        server.stop(0);
+        server.close();
     }
 
     private void answer(int status, String body) {
-        nextStatus.set(status);
-        nextBody.set(body);
+        server.answer(status, body);
     }
 
     private static CatalogueRow row(String prompt, String aspectRatio, String resolution, String format,
@@ -86,8 +61,8 @@ class LiangXinAdapterTest {
         String taskId = adapter.createTask(request(), "https://hooks.example.com/cb");
 
         assertThat(taskId).isEqualTo("task_nano_banana_flash_1765166238716");
-        assertThat(lastAuthorization.get()).isEqualTo("Bearer secret-key-123");
-        assertThat(lastRequestBody.get())
+        assertThat(server.last().header("Authorization")).isEqualTo("Bearer secret-key-123");
+        assertThat(server.last().body())
                 .contains("\"model\":\"nano-banana-pro-flash\"")
                 .contains("\"callBackUrl\":\"https://hooks.example.com/cb\"")
                 .contains("\"input\":{\"prompt\":\"A clean app icon")
@@ -151,7 +126,7 @@ class LiangXinAdapterTest {
         }
         answer(200, record("generating", "\"\""));
         assertThat(adapter.queryTask("task_1").state()).isEqualTo(TaskState.RUNNING);
-        assertThat(lastQuery.get()).isEqualTo("taskId=task_1");
+        assertThat(server.last().rawQuery()).isEqualTo("taskId=task_1");
 
         answer(200, record("success", "\"{\\\"resultUrls\\\":[\\\"https://cdn.example.com/a.png\\\"]}\""));
         TaskStatus success = adapter.queryTask("task_1");
@@ -181,7 +156,7 @@ class LiangXinAdapterTest {
 
     @Test
     void aCreateWhoseConnectionIsRefusedWasCertainlyNotSent() throws Exception {
-        server.stop(0);
+        server.close();
         ImageRequest request = request();
         assertThatThrownBy(() -> adapter.createTask(request, null))
                 .isInstanceOfSatisfying(ProviderException.class, e -> {

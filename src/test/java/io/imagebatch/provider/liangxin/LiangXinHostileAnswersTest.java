@@ -6,28 +6,23 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderHttp;
 import io.imagebatch.provider.ProviderSettings;
 import io.imagebatch.provider.TaskState;
 import io.imagebatch.provider.TaskStatus;
+import io.imagebatch.testsupport.ScriptedHttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,44 +37,28 @@ class LiangXinHostileAnswersTest {
     /** Far beyond any wait below: a call that is not cut hangs until this fails the test. */
     private static final Duration HANG = Duration.ofSeconds(60);
 
-    private HttpServer server;
-    private final ExecutorService handlers = Executors.newCachedThreadPool();
-    private final AtomicInteger requests = new AtomicInteger();
+    private final ScriptedHttpServer server = ScriptedHttpServer.start();
     private final AtomicLong bytesWritten = new AtomicLong();
     private final AtomicBoolean writerEnded = new AtomicBoolean();
-    private volatile Handler script;
 
-    @FunctionalInterface
-    interface Handler {
-        void handle(HttpExchange exchange) throws IOException, InterruptedException;
-    }
-
-    @BeforeEach
-    void startServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", exchange -> {
-            requests.incrementAndGet();
+    /** Answers every request with {@code handler}; {@link #writerEnded} is set once it stops writing. */
+    private void script(ScriptedHttpServer.Script handler) {
+        server.script(exchange -> {
             try {
-                script.handle(exchange);
-            } catch (IOException | InterruptedException e) {
-                // the client went away: what a cut call looks like from here
+                handler.handle(exchange);
             } finally {
                 writerEnded.set(true);
-                exchange.close();
             }
         });
-        server.setExecutor(handlers); // a dripping answer must not hold up the others
-        server.start();
     }
 
     @AfterEach
     void stopServer() {
-        server.stop(0);
-        handlers.shutdownNow();
+        server.close();
     }
 
     private URI base() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        return server.baseUrl();
     }
 
     private LiangXinAdapter adapter(Duration requestTimeout, long maxAnswerBytes) {
@@ -87,17 +66,19 @@ class LiangXinHostileAnswersTest {
                 null), new ProviderHttp.Options(maxAnswerBytes, List.of(OTHER_PROVIDERS_KEY)));
     }
 
-    /** Headers at once, then one byte of a valid answer every 300 ms, for ever. */
+    /** Headers at once, then one byte of a valid answer every 300 ms, until the client goes or the test ends. */
     private void drip(HttpExchange exchange) throws IOException, InterruptedException {
         exchange.sendResponseHeaders(200, 0);
         OutputStream out = exchange.getResponseBody();
         byte[] answer = "{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"t\",\"state\":\"generating\"}}"
                 .getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; ; i = (i + 1) % answer.length) {
+        for (int i = 0; ; i = (i + 1) % answer.length) { // the pace is the server's, no test waits on it
             out.write(answer[i]);
             out.flush();
             bytesWritten.incrementAndGet();
-            Thread.sleep(300);
+            if (server.awaitStop(300)) {
+                return;
+            }
         }
     }
 
@@ -115,7 +96,7 @@ class LiangXinHostileAnswersTest {
 
     @Test
     void aStatusAnswerThatDripsIsCutAtTheRequestTimeout() {
-        script = this::drip;
+        script(this::drip);
         LiangXinAdapter adapter = adapter(Duration.ofSeconds(2), 4 << 20);
 
         ProviderException e = assertTimeoutPreemptively(HANG,
@@ -129,7 +110,7 @@ class LiangXinHostileAnswersTest {
 
     @Test
     void aStatusCallInFlightEndsAtTheTaskDeadlineWhenThatComesBeforeTheRequestTimeout() {
-        script = this::drip;
+        script(this::drip);
         LiangXinAdapter adapter = adapter(Duration.ofMinutes(10), 4 << 20);
 
         ProviderException e = assertTimeoutPreemptively(HANG, () -> catchProviderException(
@@ -138,16 +119,16 @@ class LiangXinHostileAnswersTest {
         assertThat(e.failureClass()).isEqualTo(FailureClass.BUSY);
         assertThat(e.getMessage()).contains("the task's deadline");
         // past the deadline, nothing more is sent
-        int sent = requests.get();
+        int sent = server.requestCount();
         assertThatThrownBy(() -> ProviderHttp.callsWithin(Duration.ZERO, () -> adapter.queryTask("t")))
                 .isInstanceOfSatisfying(ProviderException.class,
                         n -> assertThat(n.mayHaveReachedProvider()).isFalse());
-        assertThat(requests.get()).isEqualTo(sent);
+        assertThat(server.requestCount()).isEqualTo(sent);
     }
 
     @Test
     void anEndlessStatusAnswerIsAbandonedAtTheSizeLimitInsteadOfFillingTheHeap() {
-        script = this::endless;
+        script(this::endless);
         long limit = 256 * 1024;
         LiangXinAdapter adapter = adapter(Duration.ofMinutes(10), limit);
 
@@ -163,12 +144,12 @@ class LiangXinHostileAnswersTest {
 
     @Test
     void anAnswerWhoseDeclaredLengthIsOverTheLimitIsNotRead() {
-        script = exchange -> {
+        script(exchange -> {
             byte[] body = ("{\"code\":200,\"data\":{\"taskId\":\"t\",\"state\":\"generating\",\"pad\":\""
                     + "x".repeat(10_000) + "\"}}").getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
-        };
+        });
         LiangXinAdapter adapter = adapter(Duration.ofSeconds(30), 1000);
 
         assertThatThrownBy(() -> adapter.queryTask("t")).isInstanceOfSatisfying(ProviderException.class,
@@ -179,7 +160,7 @@ class LiangXinHostileAnswersTest {
 
     @Test
     void aCallInFlightIsCancelledAtOnceWhenTheProcessStops() throws Exception {
-        script = this::drip;
+        script(this::drip);
         LiangXinAdapter adapter = adapter(Duration.ofMinutes(10), 4 << 20);
         CompletableFuture<ProviderException> call = CompletableFuture.supplyAsync(
                 () -> catchProviderException(() -> adapter.queryTask("t")));
@@ -196,14 +177,14 @@ class LiangXinHostileAnswersTest {
 
     @Test
     void anApiKeyEchoedInAStatusAnswerIsMaskedBeforeTheAdapterReadsIt() {
-        script = exchange -> {
+        script(exchange -> {
             byte[] body = ("{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"t\",\"state\":\"fail\","
                     + "\"failCode\":\"E-" + KEY + "\",\"failMsg\":\"upstream refused Authorization: Bearer " + KEY
                     + " (also tried " + OTHER_PROVIDERS_KEY + ")\"}}")
                     .getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
-        };
+        });
 
         TaskStatus status = adapter(Duration.ofSeconds(30), 4 << 20).queryTask("t");
 

@@ -3,7 +3,6 @@ package io.imagebatch.provider.mingyan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.cli.ImageBatchCli;
 import io.imagebatch.provider.FailureClass;
@@ -18,12 +17,10 @@ import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
 import io.imagebatch.testsupport.CliRun;
 import io.imagebatch.testsupport.SampleCatalogue;
+import io.imagebatch.testsupport.ScriptedHttpServer;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
 import java.io.Reader;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +29,6 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,47 +46,23 @@ class MingyanAdapterTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String KEY = "secret-key-123";
 
-    private HttpServer server;
-    private final AtomicReference<String> nextBody = new AtomicReference<>();
-    private final AtomicReference<Integer> nextStatus = new AtomicReference<>(200);
-    private final AtomicReference<String> lastMethod = new AtomicReference<>();
-    private final AtomicReference<String> lastPath = new AtomicReference<>();
-    private final AtomicReference<String> lastAuthorization = new AtomicReference<>();
-    private final AtomicReference<String> lastContentType = new AtomicReference<>();
-    private final AtomicReference<String> lastRequestBody = new AtomicReference<>();
+    private final ScriptedHttpServer server = ScriptedHttpServer.start();
     private MingyanAdapter adapter;
 
     @BeforeEach
-    void startServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", exchange -> {
-            lastMethod.set(exchange.getRequestMethod());
-            lastPath.set(exchange.getRequestURI().getRawPath());
-            lastAuthorization.set(exchange.getRequestHeaders().getFirst("Authorization"));
-            lastContentType.set(exchange.getRequestHeaders().getFirst("Content-Type"));
-            lastRequestBody.set(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            byte[] body = nextBody.get().getBytes(StandardCharsets.UTF_8);
-            if (nextStatus.get() == 429) {
-                exchange.getResponseHeaders().add("Retry-After", "7");
-            }
-            exchange.sendResponseHeaders(nextStatus.get(), body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        server.start();
+    void startServer() {
         // a base URL with a path, like the documented https://zcbservice.aizfw.cn/kyyReactApiServer
         adapter = new MingyanAdapter(ProviderSettings.of(
-                URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/kyyReactApiServer"), KEY));
+                URI.create(server.baseUrl() + "/kyyReactApiServer"), KEY));
     }
 
     @AfterEach
     void stopServer() {
-        server.stop(0);
+        server.close();
     }
 
     private void answer(int status, String body) {
-        nextStatus.set(status);
-        nextBody.set(body);
+        server.answer(status, body);
     }
 
     private static CatalogueRow row(String prompt, String aspectRatio, String resolution, String format,
@@ -108,7 +80,7 @@ class MingyanAdapterTest {
     }
 
     private JsonNode sentBody() {
-        return JSON.readTree(lastRequestBody.get());
+        return JSON.readTree(server.last().body());
     }
 
     @Test
@@ -128,10 +100,10 @@ class MingyanAdapterTest {
         String id = adapter.createTask(request(), null);
 
         assertThat(id).isEqualTo("img_8f2c1d");
-        assertThat(lastMethod.get()).isEqualTo("POST");
-        assertThat(lastPath.get()).isEqualTo("/kyyReactApiServer/v1/banana/images");
-        assertThat(lastAuthorization.get()).isEqualTo("Bearer " + KEY);
-        assertThat(lastContentType.get()).isEqualTo("application/json");
+        assertThat(server.last().method()).isEqualTo("POST");
+        assertThat(server.last().rawPath()).isEqualTo("/kyyReactApiServer/v1/banana/images");
+        assertThat(server.last().header("Authorization")).isEqualTo("Bearer " + KEY);
+        assertThat(server.last().header("Content-Type")).isEqualTo("application/json");
         assertThat(sentBody()).isEqualTo(JSON.readTree("""
                 {"model": "nano-banana-2",
                  "prompt": "A cute orange cat sitting on a windowsill looking at the scenery outside",
@@ -151,7 +123,7 @@ class MingyanAdapterTest {
                 + "\"status\":\"queued\"}");
         adapter.createTask(prepare(row("a red bicycle", null, null, null, List.of()), "nano-banana"),
                 "https://hooks.example.com/cb");
-        assertThat(lastRequestBody.get()).doesNotContain("hooks.example.com");
+        assertThat(server.last().body()).doesNotContain("hooks.example.com");
         // nothing the row leaves blank is sent: no size, no resolution, no image_urls
         assertThat(sentBody()).isEqualTo(JSON.readTree("{\"model\":\"nano-banana\",\"prompt\":\"a red bicycle\"}"));
     }
@@ -248,9 +220,9 @@ class MingyanAdapterTest {
         TaskStatus queued = adapter.queryTask("img_8f2c1d");
         assertThat(queued.state()).isEqualTo(TaskState.QUEUED);
         assertThat(queued.rawState()).isEqualTo("queued");
-        assertThat(lastMethod.get()).isEqualTo("GET");
-        assertThat(lastPath.get()).isEqualTo("/kyyReactApiServer/v1/result/img_8f2c1d");
-        assertThat(lastAuthorization.get()).isEqualTo("Bearer " + KEY);
+        assertThat(server.last().method()).isEqualTo("GET");
+        assertThat(server.last().rawPath()).isEqualTo("/kyyReactApiServer/v1/result/img_8f2c1d");
+        assertThat(server.last().header("Authorization")).isEqualTo("Bearer " + KEY);
 
         answer(200, result("processing", null, null));
         assertThat(adapter.queryTask("img_8f2c1d").state()).isEqualTo(TaskState.RUNNING);
@@ -293,7 +265,7 @@ class MingyanAdapterTest {
     void theTaskIdIsSentAsOneEncodedPathSegment() {
         answer(200, result("queued", null, null));
         adapter.queryTask("a/b c");
-        assertThat(lastPath.get()).isEqualTo("/kyyReactApiServer/v1/result/a%2Fb%20c");
+        assertThat(server.last().rawPath()).isEqualTo("/kyyReactApiServer/v1/result/a%2Fb%20c");
     }
 
     @Test
@@ -318,7 +290,7 @@ class MingyanAdapterTest {
 
     @Test
     void aCreateWhoseConnectionIsRefusedWasCertainlyNotSent() throws Exception {
-        server.stop(0);
+        server.close();
         ImageRequest request = request();
         assertThatThrownBy(() -> adapter.createTask(request, null))
                 .isInstanceOfSatisfying(ProviderException.class, e -> {
