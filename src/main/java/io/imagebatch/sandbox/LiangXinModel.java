@@ -1,7 +1,6 @@
 package io.imagebatch.sandbox;
 
-import java.util.Arrays;
-import java.util.Optional;
+import java.util.List;
 
 /**
  * The LiangXin market models whose input rules are documented, so the sandbox knows them (docs/providers/liangxin.md:
@@ -12,6 +11,9 @@ enum LiangXinModel {
     NANO_BANANA_PRO_FLASH("nano-banana-pro-flash", Resolution.ONE_K, true),
     /** Default resolution 2K (docs/providers/liangxin.md); otherwise the Flash rules are assumed. */
     NANO_BANANA_PRO("nano-banana-pro", Resolution.TWO_K, false);
+
+    /** The models by wire name (exact), in declaration order for error messages. */
+    static final Choices<LiangXinModel> IDS = Choices.of(LiangXinModel::id, List.of(values()));
 
     private final String id;
     private final Resolution defaultResolution;
@@ -36,13 +38,5 @@ enum LiangXinModel {
     /** @return true when {@code input.use_google_search_tool} may be passed */
     boolean googleSearchTool() {
         return googleSearchTool;
-    }
-
-    /**
-     * @param id a wire name, exact
-     * @return the model, or empty when the sandbox does not know it
-     */
-    static Optional<LiangXinModel> fromId(String id) {
-        return Arrays.stream(values()).filter(m -> m.id.equals(id)).findFirst();
     }
 }

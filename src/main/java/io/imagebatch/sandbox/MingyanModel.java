@@ -1,7 +1,6 @@
 package io.imagebatch.sandbox;
 
-import java.util.Arrays;
-import java.util.Optional;
+import java.util.List;
 
 /**
  * mingyan's Nano Banana models (mingyan-nano-banana-create-task.txt, {@code model}; docs/providers/mingyan.md), and
@@ -20,6 +19,9 @@ enum MingyanModel {
     /** The enhanced model; honours {@code resolution}. */
     NANO_BANANA_2("nano-banana-2", true);
 
+    /** The models by wire name (exact), in declaration order for error messages. */
+    static final Choices<MingyanModel> IDS = Choices.of(MingyanModel::id, List.of(values()));
+
     private final String id;
     private final boolean honoursResolution;
 
@@ -36,13 +38,5 @@ enum MingyanModel {
     /** @return true when {@code resolution} changes the image size */
     boolean honoursResolution() {
         return honoursResolution;
-    }
-
-    /**
-     * @param id a wire name, exact
-     * @return the model, or empty when mingyan does not list it
-     */
-    static Optional<MingyanModel> fromId(String id) {
-        return Arrays.stream(values()).filter(m -> m.id.equals(id)).findFirst();
     }
 }
