@@ -268,7 +268,11 @@ public final class SandboxProvider implements AutoCloseable {
         if (!protocol.authorized(request)) {
             return protocol.unauthorized();
         }
-        return route.handler().handle(request);
+        try {
+            return route.handler().handle(request);
+        } catch (BadRequestException e) {
+            return protocol.badRequest(e.getMessage());
+        }
     }
 
     private ApiResponse file(HttpExchange exchange) throws IOException {
