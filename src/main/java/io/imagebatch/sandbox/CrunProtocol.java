@@ -50,14 +50,11 @@ final class CrunProtocol extends ProtocolSupport {
     static final double CREDITS_PER_TASK = 1;
     /** {@code error_code} of a failed task: the documented "Generation Failed" code. */
     static final int FAIL_CODE = 501;
-    /** {@code error_message} of a failed task. */
-    static final String FAIL_MESSAGE = "sandbox: generation failed";
     /** Message of the 401 answer. */
     static final String UNAUTHORIZED_MESSAGE = "Unauthorized";
     /** Message of the 402 answer. */
     static final String INSUFFICIENT_CREDITS_MESSAGE = "insufficient credits";
 
-    private final String apiKey;
     private final CodeEnvelope envelope;
     private final Object balanceLock = new Object();
     private double balance = DEFAULT_BALANCE; // guarded by balanceLock
@@ -67,8 +64,8 @@ final class CrunProtocol extends ProtocolSupport {
      * @param apiKey  the only key accepted
      */
     CrunProtocol(SandboxContext context, String apiKey) {
-        super(NAME, context);
-        this.apiKey = apiKey;
+        // the x-api-key header (any case of the name), the key exactly
+        super(NAME, context, request -> apiKey.equals(request.header("x-api-key")));
         this.envelope = new CodeEnvelope(json, "message");
     }
 
@@ -80,12 +77,7 @@ final class CrunProtocol extends ProtocolSupport {
                 new ApiRoute("GET", BALANCE_PATH, ApiRoute.Kind.OTHER, this::balanceAnswer));
     }
 
-    /** {@inheritDoc} The {@code x-api-key} header (any case of the name), the key exactly. */
-    @Override
-    public boolean authorized(ApiRequest request) {
-        return apiKey.equals(request.header("x-api-key"));
-    }
-
+    /** {@inheritDoc} Message {@value #UNAUTHORIZED_MESSAGE}. */
     @Override
     public ApiResponse unauthorized() {
         return error(401, UNAUTHORIZED_MESSAGE);

@@ -58,8 +58,6 @@ final class HiApiProtocol extends ProtocolSupport {
     static final String TASK_PATH_PREFIX = "/v1/tasks/";
     /** {@code error.code} of a failed task (<b>inferred</b>: the documentation shows only the field). */
     static final String FAIL_CODE = "GENERATION_FAILED";
-    /** {@code error.message} of a failed task. */
-    static final String FAIL_MESSAGE = "sandbox: generation failed";
     /** {@code output[].type} of a result (<b>inferred</b>: the documentation shows only the field). */
     static final String OUTPUT_TYPE = "image";
     /** How long a result URL is said to live ({@code expireAt}; docs/providers/hiapi.md: about 7 days). */
@@ -71,7 +69,6 @@ final class HiApiProtocol extends ProtocolSupport {
     /** Timestamp header name. */
     static final String TIMESTAMP_HEADER = "X-HiAPI-Timestamp";
 
-    private final BearerKey key;
     private final String callbackSecret;
     private final CodeEnvelope envelope;
 
@@ -81,8 +78,7 @@ final class HiApiProtocol extends ProtocolSupport {
      * @param callbackSecret the account's callback signing secret, or null to send callbacks unsigned
      */
     HiApiProtocol(SandboxContext context, String apiKey, String callbackSecret) {
-        super(NAME, context);
-        this.key = new BearerKey(apiKey);
+        super(NAME, context, new BearerKey(apiKey)::matches);
         this.callbackSecret = callbackSecret;
         this.envelope = new CodeEnvelope(json, "message");
     }
@@ -93,17 +89,6 @@ final class HiApiProtocol extends ProtocolSupport {
                 new ApiRoute("POST", TASKS_PATH, ApiRoute.Kind.CREATE, this::createTask),
                 new ApiRoute("GET", TASKS_PATH, ApiRoute.Kind.OTHER, this::listTasks),
                 new ApiRoute("GET", TASK_PATH_PREFIX + ApiRoute.ID_SEGMENT, ApiRoute.Kind.STATUS, this::queryTask));
-    }
-
-    /** {@inheritDoc} The scheme word is matched ignoring case, the key exactly. */
-    @Override
-    public boolean authorized(ApiRequest request) {
-        return key.matches(request);
-    }
-
-    @Override
-    public ApiResponse unauthorized() {
-        return error(401, "invalid api key");
     }
 
     /** {@inheritDoc} Body {@code {"code":<httpStatus>,"message":<message>,"data":null,"error_code":...}}. */

@@ -8,21 +8,19 @@ import java.util.List;
  */
 enum LiangXinModel {
     /** Default resolution 1K; the only one taking {@code use_google_search_tool} (liangxin-nano-banana-pro-flash-reference.txt). */
-    NANO_BANANA_PRO_FLASH("nano-banana-pro-flash", Resolution.ONE_K, true),
+    NANO_BANANA_PRO_FLASH("nano-banana-pro-flash", Resolution.ONE_K),
     /** Default resolution 2K (docs/providers/liangxin.md); otherwise the Flash rules are assumed. */
-    NANO_BANANA_PRO("nano-banana-pro", Resolution.TWO_K, false);
+    NANO_BANANA_PRO("nano-banana-pro", Resolution.TWO_K);
 
     /** The models by wire name (exact), in declaration order for error messages. */
     static final Choices<LiangXinModel> IDS = Choices.of(LiangXinModel::id, List.of(values()));
 
     private final String id;
     private final Resolution defaultResolution;
-    private final boolean googleSearchTool;
 
-    LiangXinModel(String id, Resolution defaultResolution, boolean googleSearchTool) {
+    LiangXinModel(String id, Resolution defaultResolution) {
         this.id = id;
         this.defaultResolution = defaultResolution;
-        this.googleSearchTool = googleSearchTool;
     }
 
     /** @return the wire name, for example {@code nano-banana-pro-flash} */
@@ -35,8 +33,11 @@ enum LiangXinModel {
         return defaultResolution;
     }
 
-    /** @return true when {@code input.use_google_search_tool} may be passed */
+    /**
+     * @return true when {@code input.use_google_search_tool} may be passed: only Flash takes it
+     * (liangxin-nano-banana-pro-flash-reference.txt)
+     */
     boolean googleSearchTool() {
-        return googleSearchTool;
+        return this == NANO_BANANA_PRO_FLASH;
     }
 }

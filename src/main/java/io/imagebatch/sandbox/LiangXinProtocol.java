@@ -31,10 +31,7 @@ final class LiangXinProtocol extends ProtocolSupport {
     static final String STATUS_PATH = "/api/v1/jobs/recordInfo";
     /** {@code failCode} of a failed task. */
     static final String FAIL_CODE = "500";
-    /** {@code failMsg} of a failed task. */
-    static final String FAIL_MESSAGE = "sandbox: generation failed";
 
-    private final BearerKey key;
     private final CodeEnvelope envelope;
 
     /**
@@ -42,8 +39,7 @@ final class LiangXinProtocol extends ProtocolSupport {
      * @param apiKey  the only key accepted
      */
     LiangXinProtocol(SandboxContext context, String apiKey) {
-        super(NAME, context);
-        this.key = new BearerKey(apiKey);
+        super(NAME, context, new BearerKey(apiKey)::matches);
         this.envelope = new CodeEnvelope(json, "msg");
     }
 
@@ -54,12 +50,7 @@ final class LiangXinProtocol extends ProtocolSupport {
                 new ApiRoute("GET", STATUS_PATH, ApiRoute.Kind.STATUS, this::recordInfo));
     }
 
-    /** {@inheritDoc} The scheme word is matched ignoring case, the key exactly. */
-    @Override
-    public boolean authorized(ApiRequest request) {
-        return key.matches(request);
-    }
-
+    /** {@inheritDoc} LiangXin's documented 401 body, not its {@code code/msg/data} envelope. */
     @Override
     public ApiResponse unauthorized() {
         ObjectNode error = json.createObjectNode();

@@ -33,12 +33,9 @@ final class MingyanProtocol extends ProtocolSupport {
     static final String CREATE_PATH = "/v1/banana/images";
     /** Status endpoint, with the task id as its last segment. */
     static final String RESULT_PATH = "/v1/result/" + ApiRoute.ID_SEGMENT;
-    /** {@code error} of a failed task. */
-    static final String FAIL_MESSAGE = "sandbox: generation failed";
     /** {@code error.type} of every error answer [inferred]. */
     static final String ERROR_TYPE = "invalid_request_error";
 
-    private final BearerKey key;
     private final ApiRoute resultRoute;
 
     /**
@@ -46,25 +43,13 @@ final class MingyanProtocol extends ProtocolSupport {
      * @param apiKey  the only key accepted
      */
     MingyanProtocol(SandboxContext context, String apiKey) {
-        super(NAME, context);
-        this.key = new BearerKey(apiKey);
+        super(NAME, context, new BearerKey(apiKey)::matches);
         this.resultRoute = new ApiRoute("GET", RESULT_PATH, ApiRoute.Kind.STATUS, this::result);
     }
 
     @Override
     public List<ApiRoute> routes() {
         return List.of(new ApiRoute("POST", CREATE_PATH, ApiRoute.Kind.CREATE, this::create), resultRoute);
-    }
-
-    /** {@inheritDoc} The scheme word is matched ignoring case, the key exactly. */
-    @Override
-    public boolean authorized(ApiRequest request) {
-        return key.matches(request);
-    }
-
-    @Override
-    public ApiResponse unauthorized() {
-        return error(401, "invalid api key");
     }
 
     /** {@inheritDoc} Body {@code {"error":{"message":<message>,"type":"invalid_request_error"}}} [inferred]. */

@@ -2,6 +2,7 @@ package io.imagebatch.sandbox;
 
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -13,25 +14,45 @@ import tools.jackson.databind.json.JsonMapper;
  */
 abstract class ProtocolSupport implements SandboxProtocol {
 
+    /** The failure text every protocol reports for a failed task (the sandbox's wording). */
+    static final String FAIL_MESSAGE = "sandbox: generation failed";
+    /** Message of the 401 answer where the protocol documents none of its own (<b>inferred</b>). */
+    static final String INVALID_KEY_MESSAGE = "invalid api key";
+
     /** The shared task store, callbacks, JSON mapper and base URL. */
     protected final SandboxContext context;
     /** The JSON mapper (Jackson 3), {@code context.json()}. */
     protected final JsonMapper json;
     private final String name;
+    private final Predicate<ApiRequest> keyCheck;
 
     /**
-     * @param name    short lower-case protocol name, for example {@code liangxin}; the tasks' protocol
-     * @param context the shared task store, callbacks, JSON mapper and base URL
+     * @param name     short lower-case protocol name, for example {@code liangxin}; the tasks' protocol
+     * @param context  the shared task store, callbacks, JSON mapper and base URL
+     * @param keyCheck true when a request carries the sandbox's API key the way this provider expects it, for
+     *                 example {@link BearerKey#matches}
      */
-    ProtocolSupport(String name, SandboxContext context) {
+    ProtocolSupport(String name, SandboxContext context, Predicate<ApiRequest> keyCheck) {
         this.name = name;
         this.context = context;
         this.json = context.json();
+        this.keyCheck = keyCheck;
     }
 
     @Override
     public final String name() {
         return name;
+    }
+
+    @Override
+    public final boolean authorized(ApiRequest request) {
+        return keyCheck.test(request);
+    }
+
+    /** {@inheritDoc} By default HTTP 401 with {@link #error} and {@value #INVALID_KEY_MESSAGE}. */
+    @Override
+    public ApiResponse unauthorized() {
+        return error(401, INVALID_KEY_MESSAGE);
     }
 
     /**
