@@ -30,6 +30,19 @@ record ApiRequest(String method, String path, Map<String, String> query, Map<Str
         return values == null || values.isEmpty() ? null : values.get(0);
     }
 
+    /**
+     * @param name a query parameter name, exact
+     * @return its value, not blank
+     * @throws BadRequestException {@code "<name> is required"} when it is absent or blank
+     */
+    String requiredQuery(String name) throws BadRequestException {
+        String value = query.get(name);
+        if (value == null || value.isBlank()) {
+            throw new BadRequestException(name + " is required");
+        }
+        return value;
+    }
+
     /** @return the body decoded as UTF-8 */
     String bodyText() {
         return new String(body, StandardCharsets.UTF_8);

@@ -10,7 +10,8 @@ import java.util.Objects;
  *                {@value #ID_SEGMENT}, for example {@code /v1/result/{id}}, which matches any one non-empty
  *                segment there (the handler reads it with {@link #pathId})
  * @param kind    what it is, for the stats
- * @param handler serves an authenticated request; may throw, which answers HTTP 500
+ * @param handler serves an authenticated request; a {@link BadRequestException} it throws is answered with
+ *                {@link SandboxProtocol#badRequest}, any other exception with HTTP 500
  */
 record ApiRoute(String method, String path, Kind kind, Handler handler) {
 
@@ -73,7 +74,8 @@ record ApiRoute(String method, String path, Kind kind, Handler handler) {
         /**
          * @param request the request, authenticated
          * @return the answer
+         * @throws BadRequestException when the request breaks a documented rule; its message is the error text
          */
-        ApiResponse handle(ApiRequest request);
+        ApiResponse handle(ApiRequest request) throws BadRequestException;
     }
 }

@@ -1,7 +1,6 @@
 package io.imagebatch.sandbox;
 
-import java.util.Arrays;
-import java.util.Optional;
+import java.util.List;
 
 /**
  * The aspect ratios the Nano Banana models accept (LiangXin: liangxin-nano-banana-pro-flash-reference.txt,
@@ -30,6 +29,9 @@ enum AspectRatio {
     /** 21:9: 1584x672 at 1K. */
     ULTRAWIDE_21_9("21:9", 1584, 672);
 
+    /** The ten, by wire spelling (exact), in declaration order for error messages. */
+    static final Choices<AspectRatio> LABELS = Choices.of(AspectRatio::label, List.of(values()));
+
     private final String label;
     private final int width1k;
     private final int height1k;
@@ -53,13 +55,5 @@ enum AspectRatio {
     /** @return height in pixels at 1K */
     int height1k() {
         return height1k;
-    }
-
-    /**
-     * @param label the wire spelling, exact (for example {@code 16:9})
-     * @return the ratio, or empty when {@code label} is not one of the ten
-     */
-    static Optional<AspectRatio> fromLabel(String label) {
-        return Arrays.stream(values()).filter(r -> r.label.equals(label)).findFirst();
     }
 }

@@ -1,13 +1,8 @@
 package io.imagebatch.sandbox;
 
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.stream.Collectors;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -47,10 +42,11 @@ record CrunCreateRequest(String model, String prompt, AspectRatio aspectRatio, R
     /** Most reference images (<b>inferred</b>: none is documented; the adapter's defensive limit). */
     static final int MAX_REFERENCES = 10;
 
-    private static final List<String> MODELS = List.of(NANO_BANANA, NANO_BANANA_V2);
-    private static final Map<String, Resolution> RESOLUTIONS =
-            Map.of("1K", Resolution.ONE_K, "2K", Resolution.TWO_K, "4K", Resolution.FOUR_K);
-    private static final List<String> OUTPUT_FORMATS = List.of("png", "jpeg");
+    private static final Choices<String> MODELS = Choices.ofLabels(List.of(NANO_BANANA, NANO_BANANA_V2));
+    /** {@code input.resolution}, in any case. */
+    private static final Choices<Resolution> RESOLUTIONS = Choices.of(List.of("1K", "2K", "4K"),
+            List.of(Resolution.ONE_K, Resolution.TWO_K, Resolution.FOUR_K)).ignoringCase();
+    private static final Choices<String> OUTPUT_FORMATS = Choices.ofLabels(List.of("png", "jpeg"));
 
     /**
      * @param body the raw request body
@@ -66,65 +62,28 @@ record CrunCreateRequest(String model, String prompt, AspectRatio aspectRatio, R
      *                             {@code data:image/} URI
      */
     static CrunCreateRequest parse(String body, JsonMapper json) throws BadRequestException {
-        JsonNode root;
-        try {
-            root = json.readTree(body);
-        } catch (JacksonException e) {
-            throw new BadRequestException("request body is not valid JSON");
-        }
-        if (root == null || !root.isObject()) {
-            throw new BadRequestException("request body must be a JSON object");
-        }
-        String model = string(root, "model", "model");
-        if (model == null || model.isBlank()) {
-            throw new BadRequestException("model is required");
-        }
-        if (!MODELS.contains(model)) {
-            throw new BadRequestException("model must be one of " + String.join(", ", MODELS) + ", got " + model);
-        }
+        JsonNode root = RequestFields.object(body, json);
+        String model = MODELS.require(RequestFields.notBlank(root, "model", "model"), "model", null);
         boolean v2 = NANO_BANANA_V2.equals(model);
-        String callbackText = string(root, "callback_url", "callback_url");
+        String callbackText = RequestFields.string(root, "callback_url", "callback_url");
         String callbackName = "callback_url";
         if (callbackText == null) {
-            callbackText = string(root, "callBackUrl", "callBackUrl");
+            callbackText = RequestFields.string(root, "callBackUrl", "callBackUrl");
             callbackName = "callBackUrl";
         }
-        URI callbackUrl = callbackUrl(callbackText, callbackName);
+        URI callbackUrl = RequestFields.callbackUrl(callbackText, callbackName);
 
-        JsonNode input = root.get("input");
-        if (input == null || input.isNull()) {
-            throw new BadRequestException("input is required");
-        }
-        if (!input.isObject()) {
-            throw new BadRequestException("input must be an object");
-        }
-        String prompt = string(input, "prompt", "input.prompt");
-        if (prompt == null) {
-            throw new BadRequestException("input.prompt is required");
-        }
+        JsonNode input = RequestFields.requiredObject(root, "input", "input");
+        String prompt = RequestFields.required(input, "prompt", "input.prompt");
         if (prompt.isBlank()) {
             throw new BadRequestException("input.prompt must not be blank");
         }
         references(input);
-        String ratioLabel = string(input, "aspect_ratio", "input.aspect_ratio");
-        AspectRatio ratio = ratioLabel == null ? AspectRatio.SQUARE : AspectRatio.fromLabel(ratioLabel)
-                .orElseThrow(() -> new BadRequestException("input.aspect_ratio must be one of "
-                        + Arrays.stream(AspectRatio.values()).map(AspectRatio::label)
-                        .collect(Collectors.joining(", ")) + ", got " + ratioLabel));
+        AspectRatio ratio = AspectRatio.LABELS.read(input, "aspect_ratio", "input.aspect_ratio", AspectRatio.SQUARE);
         Resolution resolution = Resolution.ONE_K;
         if (!v2) { // v2: "fixed to 1K", the field is ignored
-            String label = string(input, "resolution", "input.resolution");
-            if (label != null) {
-                resolution = RESOLUTIONS.get(label.toUpperCase(Locale.ROOT));
-                if (resolution == null) {
-                    throw new BadRequestException("input.resolution must be one of 1K, 2K, 4K, got " + label);
-                }
-            }
-            String format = string(input, "output_format", "input.output_format");
-            if (format != null && !OUTPUT_FORMATS.contains(format)) {
-                throw new BadRequestException("input.output_format must be one of "
-                        + String.join(", ", OUTPUT_FORMATS) + ", got " + format);
-            }
+            resolution = RESOLUTIONS.read(input, "resolution", "input.resolution", Resolution.ONE_K);
+            OUTPUT_FORMATS.read(input, "output_format", "input.output_format", null);
         }
         ObjectNode param = json.createObjectNode();
         param.put("model", model);
@@ -138,58 +97,19 @@ record CrunCreateRequest(String model, String prompt, AspectRatio aspectRatio, R
         return ImageSize.of(aspectRatio, resolution);
     }
 
+    /** {@code input.image_input}: the count is checked before the items. */
     private static void references(JsonNode input) throws BadRequestException {
-        JsonNode list = input.get("image_input");
-        if (list == null || list.isNull()) {
-            return;
+        JsonNode list = RequestFields.array(input, "image_input", "input.image_input");
+        if (list != null) {
+            RequestFields.atMost("input.image_input", MAX_REFERENCES, list.size());
         }
-        if (!list.isArray()) {
-            throw new BadRequestException("input.image_input must be an array of strings");
-        }
-        if (list.size() > MAX_REFERENCES) {
-            throw new BadRequestException("input.image_input takes at most " + MAX_REFERENCES + " images, got "
-                    + list.size());
-        }
-        for (int i = 0; i < list.size(); i++) {
-            JsonNode item = list.get(i);
-            if (!item.isString()) {
-                throw new BadRequestException("input.image_input must be an array of strings");
-            }
-            String head = item.stringValue().substring(0, Math.min(item.stringValue().length(), 16))
-                    .toLowerCase(Locale.ROOT);
-            if (!head.startsWith("http://") && !head.startsWith("https://") && !head.startsWith("data:image/")) {
-                throw new BadRequestException("input.image_input[" + i + "] must be an http(s) URL or a"
-                        + " data:image/ URI");
-            }
-        }
+        RequestFields.strings(input, "image_input", "input.image_input", CrunCreateRequest::reference,
+                "must be an http(s) URL or a data:image/ URI");
     }
 
-    private static URI callbackUrl(String text, String name) throws BadRequestException {
-        if (text == null) {
-            return null;
-        }
-        try {
-            URI uri = new URI(text);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            // a public URL in production; the sandbox also takes http, to reach a local test server
-            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
-                return uri;
-            }
-        } catch (URISyntaxException e) {
-            // answered below
-        }
-        throw new BadRequestException(name + " must be an http or https URL");
-    }
-
-    /** A string field, null when absent or JSON null; 422 when it holds something else. */
-    private static String string(JsonNode parent, String field, String name) throws BadRequestException {
-        JsonNode value = parent.get(field);
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (!value.isString()) {
-            throw new BadRequestException(name + " must be a string");
-        }
-        return value.stringValue();
+    /** @return true for an http(s) URL or a {@code data:image/} URI, judged by its head in any case */
+    private static boolean reference(String text) {
+        String head = text.substring(0, Math.min(text.length(), 16)).toLowerCase(Locale.ROOT);
+        return head.startsWith("http://") || head.startsWith("https://") || head.startsWith("data:image/");
     }
 }

@@ -2,7 +2,6 @@ package io.imagebatch.sandbox;
 
 import java.util.List;
 import java.util.UUID;
-import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -35,7 +34,7 @@ import tools.jackson.databind.node.ObjectNode;
  * (<b>inferred</b> shape); a failed one carries {@code error_code} 501 and {@code error_message} (<b>inferred</b>
  * fields; 501 is the documented "Generation Failed" code).
  */
-final class CrunProtocol implements SandboxProtocol {
+final class CrunProtocol extends ProtocolSupport {
 
     /** Protocol name. */
     static final String NAME = "crun";
@@ -51,16 +50,12 @@ final class CrunProtocol implements SandboxProtocol {
     static final double CREDITS_PER_TASK = 1;
     /** {@code error_code} of a failed task: the documented "Generation Failed" code. */
     static final int FAIL_CODE = 501;
-    /** {@code error_message} of a failed task. */
-    static final String FAIL_MESSAGE = "sandbox: generation failed";
     /** Message of the 401 answer. */
     static final String UNAUTHORIZED_MESSAGE = "Unauthorized";
     /** Message of the 402 answer. */
     static final String INSUFFICIENT_CREDITS_MESSAGE = "insufficient credits";
 
-    private final SandboxContext context;
-    private final JsonMapper json;
-    private final String apiKey;
+    private final CodeEnvelope envelope;
     private final Object balanceLock = new Object();
     private double balance = DEFAULT_BALANCE; // guarded by balanceLock
 
@@ -69,14 +64,9 @@ final class CrunProtocol implements SandboxProtocol {
      * @param apiKey  the only key accepted
      */
     CrunProtocol(SandboxContext context, String apiKey) {
-        this.context = context;
-        this.json = context.json();
-        this.apiKey = apiKey;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        // the x-api-key header (any case of the name), the key exactly
+        super(NAME, context, request -> apiKey.equals(request.header("x-api-key")));
+        this.envelope = new CodeEnvelope(json, "message");
     }
 
     @Override
@@ -87,12 +77,7 @@ final class CrunProtocol implements SandboxProtocol {
                 new ApiRoute("GET", BALANCE_PATH, ApiRoute.Kind.OTHER, this::balanceAnswer));
     }
 
-    /** {@inheritDoc} The {@code x-api-key} header (any case of the name), the key exactly. */
-    @Override
-    public boolean authorized(ApiRequest request) {
-        return apiKey.equals(request.header("x-api-key"));
-    }
-
+    /** {@inheritDoc} Message {@value #UNAUTHORIZED_MESSAGE}. */
     @Override
     public ApiResponse unauthorized() {
         return error(401, UNAUTHORIZED_MESSAGE);
@@ -101,11 +86,13 @@ final class CrunProtocol implements SandboxProtocol {
     /** {@inheritDoc} Body {@code {"code":<httpStatus>,"message":<message>,"data":null}}. */
     @Override
     public ApiResponse error(int httpStatus, String message) {
-        ObjectNode body = json.createObjectNode();
-        body.put("code", httpStatus);
-        body.put("message", message);
-        body.putNull("data");
-        return ApiResponse.json(httpStatus, json.writeValueAsBytes(body));
+        return envelope.errorAnswer(httpStatus, message);
+    }
+
+    /** {@inheritDoc} HTTP 422, crun.ai's validation error (crun page). */
+    @Override
+    public ApiResponse badRequest(String message) {
+        return error(422, message);
     }
 
     /**
@@ -141,53 +128,31 @@ final class CrunProtocol implements SandboxProtocol {
         }
     }
 
-    private ApiResponse createTask(ApiRequest request) {
-        CrunCreateRequest create;
-        try {
-            create = CrunCreateRequest.parse(request.bodyText(), json);
-        } catch (BadRequestException e) {
-            return error(422, e.getMessage());
-        }
+    private ApiResponse createTask(ApiRequest request) throws BadRequestException {
+        CrunCreateRequest create = CrunCreateRequest.parse(request.bodyText(), json);
         if (!charge()) {
             return error(402, INSUFFICIENT_CREDITS_MESSAGE);
         }
         TaskEngine.Draft draft = new TaskEngine.Draft(NAME, create.model(), create.prompt(), create.imageSize(),
                 create.paramJson(), create.callbackUrl());
         // UUID-shaped like the documented example's task_id; unique because the sequence is
-        SandboxTask task = context.tasks().submit(
-                (createTimeMs, sequence) -> new UUID(createTimeMs, sequence).toString(),
-                draft, create.callbackUrl() == null ? null : this::sendCallback);
-        ObjectNode body = success();
-        body.putObject("data").put("task_id", task.id());
-        return ApiResponse.json(200, json.writeValueAsBytes(body)).withCreatedTask(task);
+        SandboxTask task = submit((createTimeMs, sequence) -> new UUID(createTimeMs, sequence).toString(), draft,
+                this::sendCallback);
+        return created(task, envelope.success(json.createObjectNode().put("task_id", task.id())));
     }
 
-    private ApiResponse taskInfo(ApiRequest request) {
-        String taskId = request.query().get("task_id");
-        if (taskId == null || taskId.isBlank()) {
-            return error(422, "task_id is required");
-        }
-        return context.tasks().find(taskId)
-                .filter(task -> NAME.equals(task.protocol()))
-                .map(task -> {
-                    ObjectNode body = success();
-                    body.set("data", taskData(task, context.tasks().nowMillis()));
-                    return ApiResponse.json(200, json.writeValueAsBytes(body));
-                })
-                .orElseGet(() -> error(404, "task not found"));
+    private ApiResponse taskInfo(ApiRequest request) throws BadRequestException {
+        return statusAnswer(ownTask(request.requiredQuery("task_id")),
+                (task, nowMs) -> envelope.success(taskData(task, nowMs)), "task not found");
     }
 
     private ApiResponse balanceAnswer(ApiRequest request) {
-        ObjectNode body = success();
-        body.putObject("data").put("balance", balance());
-        return ApiResponse.json(200, json.writeValueAsBytes(body));
+        return ok(envelope.success(json.createObjectNode().put("balance", balance())));
     }
 
     /** Terminal listener: POSTs the TaskInfo {@code data} object to the task's callback URL. */
     private void sendCallback(SandboxTask task) {
-        // the scheduler's clock and the wall clock may differ by a millisecond: never report a non-terminal state
-        long now = Math.max(context.tasks().nowMillis(), task.completeTimeMs());
-        context.callbacks().deliver(task.callbackUrl(), json.writeValueAsBytes(taskData(task, now)));
+        context.callbacks().deliver(task.callbackUrl(), json.writeValueAsBytes(taskData(task, callbackTime(task))));
     }
 
     /**
@@ -243,12 +208,5 @@ final class CrunProtocol implements SandboxProtocol {
             case SUCCEEDED -> "success";
             case FAILED -> "failed";
         };
-    }
-
-    private ObjectNode success() {
-        ObjectNode body = json.createObjectNode();
-        body.put("code", 200);
-        body.put("message", "success");
-        return body;
     }
 }

@@ -1,11 +1,7 @@
 package io.imagebatch.sandbox;
 
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -41,6 +37,9 @@ record HiApiCreateRequest(String model, String prompt, String aspectRatio, Resol
     /** The documented output formats. */
     static final List<String> OUTPUT_FORMATS = List.of("png", "jpg");
 
+    private static final Choices<Resolution> RESOLUTIONS = Choices.of(List.of("1K", "2K", "4K"),
+            List.of(Resolution.ONE_K, Resolution.TWO_K, Resolution.FOUR_K));
+
     /**
      * @param body the raw request body
      * @param json the mapper
@@ -55,46 +54,25 @@ record HiApiCreateRequest(String model, String prompt, String aspectRatio, Resol
      *                             {@code final}
      */
     static HiApiCreateRequest parse(String body, JsonMapper json) throws BadRequestException {
-        JsonNode root;
-        try {
-            root = json.readTree(body);
-        } catch (JacksonException e) {
-            throw new BadRequestException("request body is not valid JSON");
-        }
-        if (root == null || !root.isObject()) {
-            throw new BadRequestException("request body must be a JSON object");
-        }
-        String model = string(root, "model", "model");
-        if (model == null || model.isBlank()) {
-            throw new BadRequestException("model is required");
-        }
+        JsonNode root = RequestFields.object(body, json);
+        String model = RequestFields.notBlank(root, "model", "model");
         if (!model.equals(MODEL)) {
-            throw new BadRequestException("unsupported model: " + model + " (supported: " + MODEL + ")");
+            throw RequestFields.unsupportedModel(model, MODEL);
         }
-        JsonNode input = root.get("input");
-        if (input == null || input.isNull()) {
-            throw new BadRequestException("input is required");
-        }
-        if (!input.isObject()) {
-            throw new BadRequestException("input must be an object");
-        }
-        String prompt = string(input, "prompt", "input.prompt");
-        if (prompt == null || prompt.isBlank()) {
-            throw new BadRequestException("input.prompt is required");
-        }
+        JsonNode input = RequestFields.requiredObject(root, "input", "input");
+        String prompt = RequestFields.notBlank(input, "prompt", "input.prompt");
         int length = prompt.codePointCount(0, prompt.length());
         if (length > PROMPT_MAX) {
             throw new BadRequestException("input.prompt must be at most " + PROMPT_MAX + " characters, got " + length);
         }
-        List<String> references = references(input);
-        String aspectRatio = oneOf(input, "aspect_ratio", ASPECT_RATIOS, "auto");
-        String resolutionLabel = oneOf(input, "resolution", List.of("1K", "2K", "4K"), "1K");
-        Resolution resolution = switch (resolutionLabel) {
-            case "2K" -> Resolution.TWO_K;
-            case "4K" -> Resolution.FOUR_K;
-            default -> Resolution.ONE_K;
-        };
-        String outputFormat = oneOf(input, "output_format", OUTPUT_FORMATS, "png");
+        // the items are checked before the count
+        List<String> references = RequestFields.strings(input, "image_input", "input.image_input",
+                RequestFields::httpUrl, "must be an http or https URL");
+        RequestFields.atMost("input.image_input", MAX_REFERENCES, references.size());
+        String aspectRatio = Choices.ofLabels(ASPECT_RATIOS).read(input, "aspect_ratio", "input.aspect_ratio", "auto");
+        Resolution resolution = RESOLUTIONS.read(input, "resolution", "input.resolution", Resolution.ONE_K);
+        String outputFormat = Choices.ofLabels(OUTPUT_FORMATS)
+                .read(input, "output_format", "input.output_format", "png");
         URI callbackUrl = callback(root.get("callback"));
         return new HiApiCreateRequest(model, prompt, aspectRatio, resolution, outputFormat, references, callbackUrl,
                 json.writeValueAsString(root));
@@ -107,47 +85,8 @@ record HiApiCreateRequest(String model, String prompt, String aspectRatio, Resol
      * @return the Gemini size of the ratio at the resolution
      */
     ImageSize imageSize() {
-        AspectRatio ratio = AspectRatio.fromLabel(aspectRatio).orElse(AspectRatio.SQUARE);
+        AspectRatio ratio = AspectRatio.LABELS.find(aspectRatio).orElse(AspectRatio.SQUARE);
         return ImageSize.of(ratio, resolution);
-    }
-
-    private static List<String> references(JsonNode input) throws BadRequestException {
-        JsonNode list = input.get("image_input");
-        List<String> references = new ArrayList<>();
-        if (list == null || list.isNull()) {
-            return references;
-        }
-        if (!list.isArray()) {
-            throw new BadRequestException("input.image_input must be an array of strings");
-        }
-        for (int i = 0; i < list.size(); i++) {
-            JsonNode item = list.get(i);
-            if (!item.isString()) {
-                throw new BadRequestException("input.image_input must be an array of strings");
-            }
-            if (!httpUrl(item.stringValue())) {
-                throw new BadRequestException("input.image_input[" + i + "] must be an http or https URL");
-            }
-            references.add(item.stringValue());
-        }
-        if (references.size() > MAX_REFERENCES) {
-            throw new BadRequestException("input.image_input takes at most " + MAX_REFERENCES + " images, got "
-                    + references.size());
-        }
-        return references;
-    }
-
-    private static String oneOf(JsonNode input, String field, List<String> allowed, String byDefault)
-            throws BadRequestException {
-        String value = string(input, field, "input." + field);
-        if (value == null) {
-            return byDefault;
-        }
-        if (!allowed.contains(value)) {
-            throw new BadRequestException("input." + field + " must be one of " + String.join(", ", allowed)
-                    + ", got " + value);
-        }
-        return value;
     }
 
     private static URI callback(JsonNode callback) throws BadRequestException {
@@ -157,40 +96,12 @@ record HiApiCreateRequest(String model, String prompt, String aspectRatio, Resol
         if (!callback.isObject()) {
             throw new BadRequestException("callback must be an object");
         }
-        String url = string(callback, "url", "callback.url");
-        if (url == null) {
-            throw new BadRequestException("callback.url is required");
-        }
         // the docs ask for an HTTPS URL; the sandbox also takes http, to reach a local test server
-        if (!httpUrl(url)) {
-            throw new BadRequestException("callback.url must be an http or https URL");
-        }
-        String when = string(callback, "when", "callback.when");
+        URI url = RequestFields.callbackUrl(RequestFields.required(callback, "url", "callback.url"), "callback.url");
+        String when = RequestFields.string(callback, "when", "callback.when");
         if (when != null && !when.equals("final")) {
             throw new BadRequestException("callback.when must be final, got " + when);
         }
-        return URI.create(url);
-    }
-
-    private static boolean httpUrl(String text) {
-        try {
-            URI uri = new URI(text);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            return (scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null;
-        } catch (URISyntaxException e) {
-            return false;
-        }
-    }
-
-    /** A string field, null when absent or JSON null; 400 when it holds something else. */
-    private static String string(JsonNode parent, String field, String name) throws BadRequestException {
-        JsonNode value = parent.get(field);
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (!value.isString()) {
-            throw new BadRequestException(name + " must be a string");
-        }
-        return value.stringValue();
+        return url;
     }
 }

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -49,7 +48,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code archiving} (not terminal); then {@code success} or {@code fail}. The sandbox serves a PNG at
  * {@code /files/<taskId>.png} whatever {@code output_format} asked for.
  */
-final class HiApiProtocol implements SandboxProtocol {
+final class HiApiProtocol extends ProtocolSupport {
 
     /** Protocol name. */
     static final String NAME = "hiapi";
@@ -59,8 +58,6 @@ final class HiApiProtocol implements SandboxProtocol {
     static final String TASK_PATH_PREFIX = "/v1/tasks/";
     /** {@code error.code} of a failed task (<b>inferred</b>: the documentation shows only the field). */
     static final String FAIL_CODE = "GENERATION_FAILED";
-    /** {@code error.message} of a failed task. */
-    static final String FAIL_MESSAGE = "sandbox: generation failed";
     /** {@code output[].type} of a result (<b>inferred</b>: the documentation shows only the field). */
     static final String OUTPUT_TYPE = "image";
     /** How long a result URL is said to live ({@code expireAt}; docs/providers/hiapi.md: about 7 days). */
@@ -72,10 +69,8 @@ final class HiApiProtocol implements SandboxProtocol {
     /** Timestamp header name. */
     static final String TIMESTAMP_HEADER = "X-HiAPI-Timestamp";
 
-    private final SandboxContext context;
-    private final JsonMapper json;
-    private final String expectedAuthorization;
     private final String callbackSecret;
+    private final CodeEnvelope envelope;
 
     /**
      * @param context        the shared task store, callbacks, JSON mapper and base URL
@@ -83,15 +78,9 @@ final class HiApiProtocol implements SandboxProtocol {
      * @param callbackSecret the account's callback signing secret, or null to send callbacks unsigned
      */
     HiApiProtocol(SandboxContext context, String apiKey, String callbackSecret) {
-        this.context = context;
-        this.json = context.json();
-        this.expectedAuthorization = "Bearer " + apiKey;
+        super(NAME, context, new BearerKey(apiKey)::matches);
         this.callbackSecret = callbackSecret;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        this.envelope = new CodeEnvelope(json, "message");
     }
 
     @Override
@@ -102,29 +91,18 @@ final class HiApiProtocol implements SandboxProtocol {
                 new ApiRoute("GET", TASK_PATH_PREFIX + ApiRoute.ID_SEGMENT, ApiRoute.Kind.STATUS, this::queryTask));
     }
 
-    /** {@inheritDoc} The scheme word is matched ignoring case, the key exactly. */
-    @Override
-    public boolean authorized(ApiRequest request) {
-        String header = request.header("Authorization");
-        return header != null && header.length() == expectedAuthorization.length()
-                && header.regionMatches(true, 0, "Bearer ", 0, 7)
-                && header.substring(7).equals(expectedAuthorization.substring(7));
-    }
-
-    @Override
-    public ApiResponse unauthorized() {
-        return error(401, "invalid api key");
-    }
-
     /** {@inheritDoc} Body {@code {"code":<httpStatus>,"message":<message>,"data":null,"error_code":...}}. */
     @Override
     public ApiResponse error(int httpStatus, String message) {
-        ObjectNode body = json.createObjectNode();
-        body.put("code", httpStatus);
-        body.put("message", message);
-        body.putNull("data");
+        ObjectNode body = envelope.error(httpStatus, message);
         body.put("error_code", errorCode(httpStatus));
         return ApiResponse.json(httpStatus, json.writeValueAsBytes(body));
+    }
+
+    /** {@inheritDoc} HTTP 400 {@code invalid request: <message>}, the documented message with the reason. */
+    @Override
+    public ApiResponse badRequest(String message) {
+        return error(400, "invalid request: " + message);
     }
 
     /**
@@ -146,33 +124,18 @@ final class HiApiProtocol implements SandboxProtocol {
         };
     }
 
-    private ApiResponse createTask(ApiRequest request) {
-        HiApiCreateRequest create;
-        try {
-            create = HiApiCreateRequest.parse(request.bodyText(), json);
-        } catch (BadRequestException e) {
-            return error(400, "invalid request: " + e.getMessage());
-        }
+    private ApiResponse createTask(ApiRequest request) throws BadRequestException {
+        HiApiCreateRequest create = HiApiCreateRequest.parse(request.bodyText(), json);
         TaskEngine.Draft draft = new TaskEngine.Draft(NAME, create.model(), create.prompt(), create.imageSize(),
                 create.paramJson(), create.callbackUrl());
-        SandboxTask task = context.tasks().submit(
-                (createTimeMs, sequence) -> "tk-" + createTimeMs + "-" + sequence,
-                draft, create.callbackUrl() == null ? null : this::sendCallback);
-        ObjectNode body = success();
-        body.putObject("data").put("taskId", task.id());
-        return ApiResponse.json(200, json.writeValueAsBytes(body)).withCreatedTask(task);
+        SandboxTask task = submit((createTimeMs, sequence) -> "tk-" + createTimeMs + "-" + sequence, draft,
+                this::sendCallback);
+        return created(task, envelope.success(json.createObjectNode().put("taskId", task.id())));
     }
 
     private ApiResponse queryTask(ApiRequest request) {
-        String taskId = request.path().substring(TASK_PATH_PREFIX.length());
-        return context.tasks().find(taskId)
-                .filter(task -> task.protocol().equals(NAME))
-                .map(task -> {
-                    ObjectNode body = success();
-                    body.set("data", taskData(task, context.tasks().nowMillis()));
-                    return ApiResponse.json(200, json.writeValueAsBytes(body));
-                })
-                .orElseGet(() -> error(404, "task not found"));
+        return statusAnswer(ownTask(request.path().substring(TASK_PATH_PREFIX.length())),
+                (task, nowMs) -> envelope.success(taskData(task, nowMs)), "task not found");
     }
 
     private ApiResponse listTasks(ApiRequest request) {
@@ -181,14 +144,14 @@ final class HiApiProtocol implements SandboxProtocol {
                 .sorted(Comparator.comparingLong(SandboxTask::createTimeMs)
                         .thenComparingLong(HiApiProtocol::sequence).reversed())
                 .toList();
-        ObjectNode body = success();
-        ArrayNode items = body.putObject("data").putArray("items");
+        ObjectNode data = json.createObjectNode();
+        ArrayNode items = data.putArray("items");
         for (SandboxTask task : tasks) {
             ObjectNode item = taskData(task, now);
             item.set("input", json.readTree(task.paramJson()).path("input"));
             items.add(item);
         }
-        return ApiResponse.json(200, json.writeValueAsBytes(body));
+        return ok(envelope.success(data));
     }
 
     /** The sandbox-wide sequence number at the end of a task id {@code tk-<ms>-<n>}. */
@@ -198,8 +161,7 @@ final class HiApiProtocol implements SandboxProtocol {
 
     /** Terminal listener: POSTs the task's data to its callback URL, signed when a secret is set. */
     private void sendCallback(SandboxTask task) {
-        // the scheduler's clock and the wall clock may differ by a millisecond: never report a non-terminal state
-        long now = Math.max(context.tasks().nowMillis(), task.completeTimeMs());
+        long now = callbackTime(task);
         byte[] body = json.writeValueAsBytes(taskData(task, now));
         Map<String, String> headers = new LinkedHashMap<>();
         if (callbackSecret != null) {
@@ -274,12 +236,5 @@ final class HiApiProtocol implements SandboxProtocol {
             case SUCCEEDED -> "success";
             case FAILED -> "fail";
         };
-    }
-
-    private ObjectNode success() {
-        ObjectNode body = json.createObjectNode();
-        body.put("code", 200);
-        body.put("message", "success");
-        return body;
     }
 }

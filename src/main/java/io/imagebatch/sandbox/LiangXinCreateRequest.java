@@ -1,14 +1,9 @@
 package io.imagebatch.sandbox;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.stream.Collectors;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -37,10 +32,10 @@ record LiangXinCreateRequest(LiangXinModel model, String prompt, AspectRatio asp
     /** Most reference images, {@code image_input} and {@code reference_images} together. */
     static final int MAX_REFERENCES = 3;
 
-    private static final Map<String, Resolution> RESOLUTIONS = Map.of(
-            "1K", Resolution.ONE_K, "2K", Resolution.TWO_K, "4K", Resolution.FOUR_K,
-            "low", Resolution.ONE_K, "medium", Resolution.TWO_K, "high", Resolution.FOUR_K);
-    private static final List<String> RESOLUTION_ORDER = List.of("1K", "2K", "4K", "low", "medium", "high");
+    /** {@code input.resolution}: low, medium and high are 1K, 2K and 4K ({@link Resolution}). */
+    private static final Choices<Resolution> RESOLUTIONS = Choices.of(
+            List.of("1K", "2K", "4K", "low", "medium", "high"), List.of(Resolution.ONE_K, Resolution.TWO_K,
+                    Resolution.FOUR_K, Resolution.ONE_K, Resolution.TWO_K, Resolution.FOUR_K));
     private static final List<String> IMAGE_TYPES = List.of("png", "jpg", "jpeg", "webp");
 
     /**
@@ -57,44 +52,22 @@ record LiangXinCreateRequest(LiangXinModel model, String prompt, AspectRatio asp
      *                             {@code use_google_search_tool} not a boolean or given to a non-Flash model
      */
     static LiangXinCreateRequest parse(String body, JsonMapper json) throws BadRequestException {
-        JsonNode root;
-        try {
-            root = json.readTree(body);
-        } catch (JacksonException e) {
-            throw new BadRequestException("request body is not valid JSON");
-        }
-        if (root == null || !root.isObject()) {
-            throw new BadRequestException("request body must be a JSON object");
-        }
-        String modelId = string(root, "model", "model");
-        if (modelId == null || modelId.isBlank()) {
-            throw new BadRequestException("model is required");
-        }
-        LiangXinModel model = LiangXinModel.fromId(modelId).orElseThrow(() -> new BadRequestException(
-                "unsupported model: " + modelId + " (supported: " + Arrays.stream(LiangXinModel.values())
-                        .map(LiangXinModel::id).collect(Collectors.joining(", ")) + ")"));
-        URI callbackUrl = callbackUrl(string(root, "callBackUrl", "callBackUrl"));
+        JsonNode root = RequestFields.object(body, json);
+        String modelId = RequestFields.notBlank(root, "model", "model");
+        LiangXinModel model = LiangXinModel.IDS.find(modelId)
+                .orElseThrow(() -> RequestFields.unsupportedModel(modelId, LiangXinModel.IDS.labels()));
+        URI callbackUrl = RequestFields.callbackUrl(RequestFields.string(root, "callBackUrl", "callBackUrl"),
+                "callBackUrl");
 
         JsonNode input = root.get("input");
-        if (input != null && !input.isNull() && !input.isObject()) {
-            throw new BadRequestException("input must be an object");
-        }
         if (input == null || input.isNull()) {
             throw new BadRequestException("input.prompt is required");
         }
-        String prompt = prompt(string(input, "prompt", "input.prompt"));
+        input = RequestFields.requiredObject(root, "input", "input");
+        String prompt = prompt(RequestFields.required(input, "prompt", "input.prompt"));
         references(input);
-        String ratioLabel = string(input, "aspect_ratio", "input.aspect_ratio");
-        AspectRatio ratio = ratioLabel == null ? AspectRatio.SQUARE : AspectRatio.fromLabel(ratioLabel)
-                .orElseThrow(() -> new BadRequestException("input.aspect_ratio must be one of "
-                        + Arrays.stream(AspectRatio.values()).map(AspectRatio::label)
-                        .collect(Collectors.joining(", ")) + ", got " + ratioLabel));
-        String resolutionLabel = string(input, "resolution", "input.resolution");
-        Resolution resolution = resolutionLabel == null ? model.defaultResolution() : RESOLUTIONS.get(resolutionLabel);
-        if (resolution == null) {
-            throw new BadRequestException("input.resolution must be one of " + String.join(", ", RESOLUTION_ORDER)
-                    + ", got " + resolutionLabel);
-        }
+        AspectRatio ratio = AspectRatio.LABELS.read(input, "aspect_ratio", "input.aspect_ratio", AspectRatio.SQUARE);
+        Resolution resolution = RESOLUTIONS.read(input, "resolution", "input.resolution", model.defaultResolution());
         JsonNode search = input.get("use_google_search_tool");
         if (search != null && !search.isNull()) {
             if (!search.isBoolean()) {
@@ -105,7 +78,7 @@ record LiangXinCreateRequest(LiangXinModel model, String prompt, AspectRatio asp
                         + LiangXinModel.NANO_BANANA_PRO_FLASH.id());
             }
         }
-        String outputFormat = string(input, "output_format", "input.output_format");
+        String outputFormat = RequestFields.string(input, "output_format", "input.output_format");
         if (outputFormat != null && !outputFormat.equals("png")) {
             throw new BadRequestException("input.output_format must be png, got " + outputFormat);
         }
@@ -119,9 +92,6 @@ record LiangXinCreateRequest(LiangXinModel model, String prompt, AspectRatio asp
     }
 
     private static String prompt(String prompt) throws BadRequestException {
-        if (prompt == null) {
-            throw new BadRequestException("input.prompt is required");
-        }
         int length = prompt.codePointCount(0, prompt.length());
         if (length < PROMPT_MIN || length > PROMPT_MAX) {
             throw new BadRequestException("input.prompt must be " + PROMPT_MIN + " to " + PROMPT_MAX
@@ -133,24 +103,9 @@ record LiangXinCreateRequest(LiangXinModel model, String prompt, AspectRatio asp
     private static void references(JsonNode input) throws BadRequestException {
         List<String> all = new ArrayList<>();
         for (String field : List.of("image_input", "reference_images")) {
-            JsonNode list = input.get(field);
-            if (list == null || list.isNull()) {
-                continue;
-            }
-            if (!list.isArray()) {
-                throw new BadRequestException("input." + field + " must be an array of strings");
-            }
-            for (int i = 0; i < list.size(); i++) {
-                JsonNode item = list.get(i);
-                if (!item.isString()) {
-                    throw new BadRequestException("input." + field + " must be an array of strings");
-                }
-                if (!acceptedImageReference(item.stringValue())) {
-                    throw new BadRequestException("input." + field + "[" + i + "] must be a URL ending .png, .jpg,"
-                            + " .jpeg or .webp, or a data URI of those types");
-                }
-                all.add(item.stringValue());
-            }
+            all.addAll(RequestFields.strings(input, field, "input." + field,
+                    LiangXinCreateRequest::acceptedImageReference,
+                    "must be a URL ending .png, .jpg, .jpeg or .webp, or a data URI of those types"));
         }
         if (all.size() > MAX_REFERENCES) {
             throw new BadRequestException("input.image_input and input.reference_images together take at most "
@@ -172,34 +127,5 @@ record LiangXinCreateRequest(LiangXinModel model, String prompt, AspectRatio asp
         }
         String path = reference.toLowerCase(Locale.ROOT).replaceFirst("[?#].*$", "");
         return IMAGE_TYPES.stream().anyMatch(type -> path.endsWith("." + type));
-    }
-
-    private static URI callbackUrl(String text) throws BadRequestException {
-        if (text == null) {
-            return null;
-        }
-        try {
-            URI uri = new URI(text);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            // the docs ask for a public HTTPS URL; the sandbox also takes http, to reach a local test server
-            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
-                return uri;
-            }
-        } catch (URISyntaxException e) {
-            // answered below
-        }
-        throw new BadRequestException("callBackUrl must be an http or https URL");
-    }
-
-    /** A string field, null when absent or JSON null; 400 when it holds something else. */
-    private static String string(JsonNode parent, String field, String name) throws BadRequestException {
-        JsonNode value = parent.get(field);
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (!value.isString()) {
-            throw new BadRequestException(name + " must be a string");
-        }
-        return value.stringValue();
     }
 }

@@ -1,7 +1,6 @@
 package io.imagebatch.sandbox;
 
-import java.util.Arrays;
-import java.util.Optional;
+import java.util.List;
 
 /**
  * The LiangXin market models whose input rules are documented, so the sandbox knows them (docs/providers/liangxin.md:
@@ -9,18 +8,19 @@ import java.util.Optional;
  */
 enum LiangXinModel {
     /** Default resolution 1K; the only one taking {@code use_google_search_tool} (liangxin-nano-banana-pro-flash-reference.txt). */
-    NANO_BANANA_PRO_FLASH("nano-banana-pro-flash", Resolution.ONE_K, true),
+    NANO_BANANA_PRO_FLASH("nano-banana-pro-flash", Resolution.ONE_K),
     /** Default resolution 2K (docs/providers/liangxin.md); otherwise the Flash rules are assumed. */
-    NANO_BANANA_PRO("nano-banana-pro", Resolution.TWO_K, false);
+    NANO_BANANA_PRO("nano-banana-pro", Resolution.TWO_K);
+
+    /** The models by wire name (exact), in declaration order for error messages. */
+    static final Choices<LiangXinModel> IDS = Choices.of(LiangXinModel::id, List.of(values()));
 
     private final String id;
     private final Resolution defaultResolution;
-    private final boolean googleSearchTool;
 
-    LiangXinModel(String id, Resolution defaultResolution, boolean googleSearchTool) {
+    LiangXinModel(String id, Resolution defaultResolution) {
         this.id = id;
         this.defaultResolution = defaultResolution;
-        this.googleSearchTool = googleSearchTool;
     }
 
     /** @return the wire name, for example {@code nano-banana-pro-flash} */
@@ -33,16 +33,11 @@ enum LiangXinModel {
         return defaultResolution;
     }
 
-    /** @return true when {@code input.use_google_search_tool} may be passed */
-    boolean googleSearchTool() {
-        return googleSearchTool;
-    }
-
     /**
-     * @param id a wire name, exact
-     * @return the model, or empty when the sandbox does not know it
+     * @return true when {@code input.use_google_search_tool} may be passed: only Flash takes it
+     * (liangxin-nano-banana-pro-flash-reference.txt)
      */
-    static Optional<LiangXinModel> fromId(String id) {
-        return Arrays.stream(values()).filter(m -> m.id.equals(id)).findFirst();
+    boolean googleSearchTool() {
+        return this == NANO_BANANA_PRO_FLASH;
     }
 }

@@ -2,7 +2,6 @@ package io.imagebatch.sandbox;
 
 import java.util.List;
 import java.util.Locale;
-import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -22,7 +21,7 @@ import tools.jackson.databind.node.ObjectNode;
  *     there ("the same payload shape as recordInfo", liangxin-nano-banana-pro-flash-reference.txt).</li>
  * </ul>
  */
-final class LiangXinProtocol implements SandboxProtocol {
+final class LiangXinProtocol extends ProtocolSupport {
 
     /** Protocol name. */
     static final String NAME = "liangxin";
@@ -32,26 +31,16 @@ final class LiangXinProtocol implements SandboxProtocol {
     static final String STATUS_PATH = "/api/v1/jobs/recordInfo";
     /** {@code failCode} of a failed task. */
     static final String FAIL_CODE = "500";
-    /** {@code failMsg} of a failed task. */
-    static final String FAIL_MESSAGE = "sandbox: generation failed";
 
-    private final SandboxContext context;
-    private final JsonMapper json;
-    private final String expectedAuthorization;
+    private final CodeEnvelope envelope;
 
     /**
      * @param context the shared task store, callbacks, JSON mapper and base URL
      * @param apiKey  the only key accepted
      */
     LiangXinProtocol(SandboxContext context, String apiKey) {
-        this.context = context;
-        this.json = context.json();
-        this.expectedAuthorization = "Bearer " + apiKey;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME, context, new BearerKey(apiKey)::matches);
+        this.envelope = new CodeEnvelope(json, "msg");
     }
 
     @Override
@@ -61,15 +50,7 @@ final class LiangXinProtocol implements SandboxProtocol {
                 new ApiRoute("GET", STATUS_PATH, ApiRoute.Kind.STATUS, this::recordInfo));
     }
 
-    /** {@inheritDoc} The scheme word is matched ignoring case, the key exactly. */
-    @Override
-    public boolean authorized(ApiRequest request) {
-        String header = request.header("Authorization");
-        return header != null && header.length() == expectedAuthorization.length()
-                && header.regionMatches(true, 0, "Bearer ", 0, 7)
-                && header.substring(7).equals(expectedAuthorization.substring(7));
-    }
-
+    /** {@inheritDoc} LiangXin's documented 401 body, not its {@code code/msg/data} envelope. */
     @Override
     public ApiResponse unauthorized() {
         ObjectNode error = json.createObjectNode();
@@ -80,52 +61,32 @@ final class LiangXinProtocol implements SandboxProtocol {
     /** {@inheritDoc} Body {@code {"code":<httpStatus>,"msg":<message>,"data":null}}. */
     @Override
     public ApiResponse error(int httpStatus, String message) {
-        ObjectNode body = json.createObjectNode();
-        body.put("code", httpStatus);
-        body.put("msg", message);
-        body.putNull("data");
-        return ApiResponse.json(httpStatus, json.writeValueAsBytes(body));
+        return envelope.errorAnswer(httpStatus, message);
     }
 
-    private ApiResponse createTask(ApiRequest request) {
-        LiangXinCreateRequest create;
-        try {
-            create = LiangXinCreateRequest.parse(request.bodyText(), json);
-        } catch (BadRequestException e) {
-            return error(400, e.getMessage());
-        }
+    private ApiResponse createTask(ApiRequest request) throws BadRequestException {
+        LiangXinCreateRequest create = LiangXinCreateRequest.parse(request.bodyText(), json);
         String model = create.model().id();
         TaskEngine.Draft draft = new TaskEngine.Draft(NAME, model, create.prompt(), create.imageSize(),
                 create.paramJson(), create.callbackUrl());
-        SandboxTask task = context.tasks().submit(
-                (createTimeMs, sequence) -> "task_" + model + "_" + createTimeMs + "_" + sequence,
-                draft, create.callbackUrl() == null ? null : this::sendCallback);
-        ObjectNode body = success();
-        body.putObject("data").put("taskId", task.id());
-        return ApiResponse.json(200, json.writeValueAsBytes(body)).withCreatedTask(task);
+        SandboxTask task = submit((createTimeMs, sequence) -> "task_" + model + "_" + createTimeMs + "_" + sequence,
+                draft, this::sendCallback);
+        return created(task, envelope.success(json.createObjectNode().put("taskId", task.id())));
     }
 
-    private ApiResponse recordInfo(ApiRequest request) {
-        String taskId = request.query().get("taskId");
-        if (taskId == null || taskId.isBlank()) {
-            return error(400, "taskId is required");
-        }
-        return context.tasks().find(taskId)
-                .map(task -> ApiResponse.json(200, recordBody(task, context.tasks().nowMillis())))
-                .orElseGet(() -> error(404, "task not found"));
+    /** Any task of the sandbox, whichever protocol created it (as the sandbox always answered). */
+    private ApiResponse recordInfo(ApiRequest request) throws BadRequestException {
+        return statusAnswer(context.tasks().find(request.requiredQuery("taskId")), this::recordBody,
+                "task not found");
     }
 
     /** Terminal listener: POSTs the recordInfo answer to the task's callBackUrl. */
     private void sendCallback(SandboxTask task) {
-        // the scheduler's clock and the wall clock may differ by a millisecond: never report a non-terminal state
-        long now = Math.max(context.tasks().nowMillis(), task.completeTimeMs());
-        context.callbacks().deliver(task.callbackUrl(), recordBody(task, now));
+        context.callbacks().deliver(task.callbackUrl(), json.writeValueAsBytes(recordBody(task, callbackTime(task))));
     }
 
-    private byte[] recordBody(SandboxTask task, long nowMs) {
-        ObjectNode body = success();
-        body.set("data", recordData(task, nowMs));
-        return json.writeValueAsBytes(body);
+    private ObjectNode recordBody(SandboxTask task, long nowMs) {
+        return envelope.success(recordData(task, nowMs));
     }
 
     /**
@@ -182,12 +143,5 @@ final class LiangXinProtocol implements SandboxProtocol {
             case SUCCEEDED -> "success";
             case FAILED -> "fail";
         };
-    }
-
-    private ObjectNode success() {
-        ObjectNode body = json.createObjectNode();
-        body.put("code", 200);
-        body.put("msg", "success");
-        return body;
     }
 }

@@ -1,13 +1,6 @@
 package io.imagebatch.sandbox;
 
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.stream.Collectors;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -36,9 +29,9 @@ record MingyanCreateRequest(MingyanModel model, String prompt, AspectRatio aspec
     /** Most entries in {@code image_urls} ("up to 6 images"). */
     static final int MAX_IMAGE_URLS = 6;
 
-    private static final Map<String, Resolution> RESOLUTIONS = Map.of(
-            "1k", Resolution.ONE_K, "2k", Resolution.TWO_K, "4k", Resolution.FOUR_K);
-    private static final List<String> RESOLUTION_ORDER = List.of("1k", "2k", "4k");
+    /** {@code resolution}, matched exactly in the documented lower case. */
+    private static final Choices<Resolution> RESOLUTIONS = Choices.of(List.of("1k", "2k", "4k"),
+            List.of(Resolution.ONE_K, Resolution.TWO_K, Resolution.FOUR_K));
 
     /**
      * @param body the raw request body
@@ -52,38 +45,20 @@ record MingyanCreateRequest(MingyanModel model, String prompt, AspectRatio aspec
      *                             holding something other than a string (or an array for {@code image_urls})
      */
     static MingyanCreateRequest parse(String body, JsonMapper json) throws BadRequestException {
-        JsonNode root;
-        try {
-            root = json.readTree(body);
-        } catch (JacksonException e) {
-            throw new BadRequestException("request body is not valid JSON");
+        JsonNode root = RequestFields.object(body, json);
+        String modelId = RequestFields.notBlank(root, "model", "model");
+        MingyanModel model = MingyanModel.IDS.find(modelId)
+                .orElseThrow(() -> RequestFields.unsupportedModel(modelId, MingyanModel.IDS.labels()));
+        String prompt = RequestFields.notBlank(root, "prompt", "prompt");
+        Resolution requested = RESOLUTIONS.read(root, "resolution", "resolution", Resolution.ONE_K);
+        AspectRatio ratio = AspectRatio.LABELS.read(root, "size", "size", AspectRatio.SQUARE);
+        // the count is checked before the items
+        JsonNode imageUrls = RequestFields.array(root, "image_urls", "image_urls");
+        if (imageUrls != null) {
+            RequestFields.atMost("image_urls", MAX_IMAGE_URLS, imageUrls.size());
         }
-        if (root == null || !root.isObject()) {
-            throw new BadRequestException("request body must be a JSON object");
-        }
-        String modelId = string(root, "model");
-        if (modelId == null || modelId.isBlank()) {
-            throw new BadRequestException("model is required");
-        }
-        MingyanModel model = MingyanModel.fromId(modelId).orElseThrow(() -> new BadRequestException(
-                "unsupported model: " + modelId + " (supported: " + Arrays.stream(MingyanModel.values())
-                        .map(MingyanModel::id).collect(Collectors.joining(", ")) + ")"));
-        String prompt = string(root, "prompt");
-        if (prompt == null || prompt.isBlank()) {
-            throw new BadRequestException("prompt is required");
-        }
-        String resolutionLabel = string(root, "resolution");
-        Resolution requested = resolutionLabel == null ? Resolution.ONE_K : RESOLUTIONS.get(resolutionLabel);
-        if (requested == null) {
-            throw new BadRequestException("resolution must be one of " + String.join(", ", RESOLUTION_ORDER)
-                    + ", got " + resolutionLabel);
-        }
-        String sizeLabel = string(root, "size");
-        AspectRatio ratio = sizeLabel == null ? AspectRatio.SQUARE : AspectRatio.fromLabel(sizeLabel)
-                .orElseThrow(() -> new BadRequestException("size must be one of "
-                        + Arrays.stream(AspectRatio.values()).map(AspectRatio::label)
-                        .collect(Collectors.joining(", ")) + ", got " + sizeLabel));
-        imageUrls(root.get("image_urls"));
+        RequestFields.strings(root, "image_urls", "image_urls", RequestFields::httpUrl,
+                "must be an http or https URL");
         return new MingyanCreateRequest(model, prompt, ratio,
                 model.honoursResolution() ? requested : Resolution.ONE_K, json.writeValueAsString(root));
     }
@@ -91,49 +66,5 @@ record MingyanCreateRequest(MingyanModel model, String prompt, AspectRatio aspec
     /** @return the pixel size of the image this request produces */
     ImageSize imageSize() {
         return ImageSize.of(aspectRatio, resolution);
-    }
-
-    private static void imageUrls(JsonNode list) throws BadRequestException {
-        if (list == null || list.isNull()) {
-            return;
-        }
-        if (!list.isArray()) {
-            throw new BadRequestException("image_urls must be an array of strings");
-        }
-        if (list.size() > MAX_IMAGE_URLS) {
-            throw new BadRequestException("image_urls takes at most " + MAX_IMAGE_URLS + " images, got "
-                    + list.size());
-        }
-        for (int i = 0; i < list.size(); i++) {
-            JsonNode item = list.get(i);
-            if (!item.isString()) {
-                throw new BadRequestException("image_urls must be an array of strings");
-            }
-            if (!httpUrl(item.stringValue())) {
-                throw new BadRequestException("image_urls[" + i + "] must be an http or https URL");
-            }
-        }
-    }
-
-    private static boolean httpUrl(String text) {
-        try {
-            URI uri = new URI(text);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            return (scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null;
-        } catch (URISyntaxException e) {
-            return false;
-        }
-    }
-
-    /** A string field, null when absent or JSON null; 400 when it holds something else. */
-    private static String string(JsonNode parent, String field) throws BadRequestException {
-        JsonNode value = parent.get(field);
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (!value.isString()) {
-            throw new BadRequestException(field + " must be a string");
-        }
-        return value.stringValue();
     }
 }

@@ -1,7 +1,6 @@
 package io.imagebatch.sandbox;
 
-import java.util.Arrays;
-import java.util.Optional;
+import java.util.List;
 
 /**
  * mingyan's Nano Banana models (mingyan-nano-banana-create-task.txt, {@code model}; docs/providers/mingyan.md), and
@@ -10,22 +9,23 @@ import java.util.Optional;
  */
 enum MingyanModel {
     /** The basic model; ignores {@code resolution}. */
-    NANO_BANANA("nano-banana", false),
+    NANO_BANANA("nano-banana"),
     /** The professional model; honours {@code resolution} up to 4K. */
-    NANO_BANANA_PRO("nano-banana-pro", true),
+    NANO_BANANA_PRO("nano-banana-pro"),
     /** Ignores {@code resolution} (not named among the models it is effective for). */
-    NANO_BANANA_PRO_STABLE("nano-banana-pro-stable", false),
+    NANO_BANANA_PRO_STABLE("nano-banana-pro-stable"),
     /** Ignores {@code resolution} (not named among the models it is effective for). */
-    NANO_BANANA_2_STABLE("nano-banana-2-stable", false),
+    NANO_BANANA_2_STABLE("nano-banana-2-stable"),
     /** The enhanced model; honours {@code resolution}. */
-    NANO_BANANA_2("nano-banana-2", true);
+    NANO_BANANA_2("nano-banana-2");
+
+    /** The models by wire name (exact), in declaration order for error messages. */
+    static final Choices<MingyanModel> IDS = Choices.of(MingyanModel::id, List.of(values()));
 
     private final String id;
-    private final boolean honoursResolution;
 
-    MingyanModel(String id, boolean honoursResolution) {
+    MingyanModel(String id) {
         this.id = id;
-        this.honoursResolution = honoursResolution;
     }
 
     /** @return the wire name, for example {@code nano-banana-2} */
@@ -33,16 +33,11 @@ enum MingyanModel {
         return id;
     }
 
-    /** @return true when {@code resolution} changes the image size */
-    boolean honoursResolution() {
-        return honoursResolution;
-    }
-
     /**
-     * @param id a wire name, exact
-     * @return the model, or empty when mingyan does not list it
+     * @return true when {@code resolution} changes the image size: only on nano-banana-2 and nano-banana-pro
+     * ("is only effective when using nano-banana-2 or nano-banana-pro models", mingyan-nano-banana-create-task.txt)
      */
-    static Optional<MingyanModel> fromId(String id) {
-        return Arrays.stream(values()).filter(m -> m.id.equals(id)).findFirst();
+    boolean honoursResolution() {
+        return this == NANO_BANANA_PRO || this == NANO_BANANA_2;
     }
 }

@@ -1,7 +1,6 @@
 package io.imagebatch.sandbox;
 
 import java.util.List;
-import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -26,7 +25,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code completed} or {@code failed}. The documentation recommends polling every 2 to 5 seconds; the sandbox
  * does not enforce it beyond its general rate limit.
  */
-final class MingyanProtocol implements SandboxProtocol {
+final class MingyanProtocol extends ProtocolSupport {
 
     /** Protocol name. */
     static final String NAME = "mingyan";
@@ -34,14 +33,9 @@ final class MingyanProtocol implements SandboxProtocol {
     static final String CREATE_PATH = "/v1/banana/images";
     /** Status endpoint, with the task id as its last segment. */
     static final String RESULT_PATH = "/v1/result/" + ApiRoute.ID_SEGMENT;
-    /** {@code error} of a failed task. */
-    static final String FAIL_MESSAGE = "sandbox: generation failed";
     /** {@code error.type} of every error answer [inferred]. */
     static final String ERROR_TYPE = "invalid_request_error";
 
-    private final SandboxContext context;
-    private final JsonMapper json;
-    private final String expectedAuthorization;
     private final ApiRoute resultRoute;
 
     /**
@@ -49,34 +43,13 @@ final class MingyanProtocol implements SandboxProtocol {
      * @param apiKey  the only key accepted
      */
     MingyanProtocol(SandboxContext context, String apiKey) {
-        this.context = context;
-        this.json = context.json();
-        this.expectedAuthorization = "Bearer " + apiKey;
+        super(NAME, context, new BearerKey(apiKey)::matches);
         this.resultRoute = new ApiRoute("GET", RESULT_PATH, ApiRoute.Kind.STATUS, this::result);
-    }
-
-    @Override
-    public String name() {
-        return NAME;
     }
 
     @Override
     public List<ApiRoute> routes() {
         return List.of(new ApiRoute("POST", CREATE_PATH, ApiRoute.Kind.CREATE, this::create), resultRoute);
-    }
-
-    /** {@inheritDoc} The scheme word is matched ignoring case, the key exactly. */
-    @Override
-    public boolean authorized(ApiRequest request) {
-        String header = request.header("Authorization");
-        return header != null && header.length() == expectedAuthorization.length()
-                && header.regionMatches(true, 0, "Bearer ", 0, 7)
-                && header.substring(7).equals(expectedAuthorization.substring(7));
-    }
-
-    @Override
-    public ApiResponse unauthorized() {
-        return error(401, "invalid api key");
     }
 
     /** {@inheritDoc} Body {@code {"error":{"message":<message>,"type":"invalid_request_error"}}} [inferred]. */
@@ -87,34 +60,24 @@ final class MingyanProtocol implements SandboxProtocol {
         return ApiResponse.json(httpStatus, json.writeValueAsBytes(body));
     }
 
-    private ApiResponse create(ApiRequest request) {
-        MingyanCreateRequest create;
-        try {
-            create = MingyanCreateRequest.parse(request.bodyText(), json);
-        } catch (BadRequestException e) {
-            return error(400, e.getMessage());
-        }
+    private ApiResponse create(ApiRequest request) throws BadRequestException {
+        MingyanCreateRequest create = MingyanCreateRequest.parse(request.bodyText(), json);
         String model = create.model().id();
         TaskEngine.Draft draft = new TaskEngine.Draft(NAME, model, create.prompt(), create.imageSize(),
                 create.paramJson(), null);
-        SandboxTask task = context.tasks().submit(
-                (createTimeMs, sequence) -> "nb_" + createTimeMs + "_" + sequence, draft, null);
+        SandboxTask task = submit((createTimeMs, sequence) -> "nb_" + createTimeMs + "_" + sequence, draft, null);
         ObjectNode body = json.createObjectNode();
         body.put("id", task.id());
         body.put("object", "nanobanana");
         body.put("created", task.createTimeMs() / 1000);
         body.put("model", model);
         body.put("status", status(TaskEngine.phaseAt(task, context.tasks().nowMillis())));
-        return ApiResponse.json(200, json.writeValueAsBytes(body)).withCreatedTask(task);
+        return created(task, body);
     }
 
     private ApiResponse result(ApiRequest request) {
         String id = resultRoute.pathId(request.path());
-        return context.tasks().find(id)
-                .filter(task -> NAME.equals(task.protocol()))
-                .map(task -> ApiResponse.json(200, json.writeValueAsBytes(resultBody(task,
-                        context.tasks().nowMillis()))))
-                .orElseGet(() -> error(404, "task not found: " + id));
+        return statusAnswer(ownTask(id), this::resultBody, "task not found: " + id);
     }
 
     /**

@@ -31,4 +31,15 @@ interface SandboxProtocol {
      * @return an answer with that status and the provider's documented error body
      */
     ApiResponse error(int httpStatus, String message);
+
+    /**
+     * The answer to a request that breaks a documented rule (a handler threw {@link BadRequestException}).
+     *
+     * @param message the rule broken, for example {@code input.prompt is required}
+     * @return by default HTTP 400 with {@link #error}; a protocol whose provider documents another status or
+     * message form overrides it
+     */
+    default ApiResponse badRequest(String message) {
+        return error(400, message);
+    }
 }

@@ -3,20 +3,11 @@ package io.imagebatch.sandbox;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -30,10 +21,12 @@ import tools.jackson.databind.json.JsonMapper;
  * A local stand-in for the image providers: an HTTP server on 127.0.0.1 that speaks their APIs as documented, so
  * the real job, HTTP client and adapters run end to end with no network (the demo's {@code --sandbox}, and the
  * tests). It speaks LiangXin's market API ({@code /api/v1/jobs/createTask}, {@code /api/v1/jobs/recordInfo},
- * see docs/providers/liangxin.md and liangxin-nano-banana-pro-flash-reference.txt, {@link LiangXinProtocol}) and
+ * see docs/providers/liangxin.md and liangxin-nano-banana-pro-flash-reference.txt, {@link LiangXinProtocol}),
  * mingyan's Nano Banana API ({@code /v1/banana/images}, {@code /v1/result/{id}}, docs/providers/mingyan.md,
- * {@link MingyanProtocol}); each protocol is one class plugged into the shared server, task store and file
- * endpoint, all on the one port and with the one key ({@link #API_KEY}).
+ * {@link MingyanProtocol}), HiAPI's ({@link HiApiProtocol}) and crun.ai's ({@link CrunProtocol}); each protocol
+ * is one class plugged into the shared server, task store and file endpoint, all on the one port and with the
+ * one key ({@link #API_KEY}). This class starts, wires and stops them; a protocol path's request pipeline is
+ * {@link ApiEndpoint}, reading and writing the JDK server's exchanges {@link HttpExchanges}.
  *
  * <p>Endpoints besides the protocols':
  * <ul>
@@ -95,6 +88,7 @@ public final class SandboxProvider implements AutoCloseable {
     private final FaultGate faults;
     private final FilesEndpoint files;
     private final JsonMapper json = JsonMapper.builder().build();
+    private final CodeEnvelope plainErrors = new CodeEnvelope(json, "msg");
     private final URI baseUrl;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CrunProtocol crun;
@@ -123,21 +117,9 @@ public final class SandboxProvider implements AutoCloseable {
         List<SandboxProtocol> protocols = List.of(new LiangXinProtocol(context, API_KEY),
                 new MingyanProtocol(context, API_KEY),
                 new HiApiProtocol(context, API_KEY, settings.hiapiCallbackSecret()), crun);
-        Map<String, SandboxProtocol> ownerOfPath = new HashMap<>();
-        Map<String, Map<String, ApiRoute>> routesByPath = new LinkedHashMap<>();
-        for (SandboxProtocol protocol : protocols) {
-            for (ApiRoute route : protocol.routes()) {
-                SandboxProtocol owner = ownerOfPath.putIfAbsent(route.path(), protocol);
-                if (owner != null && owner != protocol) {
-                    throw new IllegalStateException("protocols " + owner.name() + " and " + protocol.name()
-                            + " both claim " + route.path());
-                }
-                routesByPath.computeIfAbsent(route.path(), p -> new LinkedHashMap<>()).put(route.method(), route);
-            }
+        for (ApiEndpoint endpoint : ApiEndpoint.of(protocols, faults, stats, MAX_BODY_BYTES)) {
+            server.createContext(endpoint.context(), exchange -> serve(exchange, () -> endpoint.answer(exchange)));
         }
-        // an id route (/v1/result/{id}) lives under its prefix (/v1/result/); the server matches contexts by prefix
-        routesByPath.forEach((path, routes) -> server.createContext(routes.values().iterator().next().context(),
-                exchange -> serve(exchange, () -> api(ownerOfPath.get(path), routes, exchange))));
         server.createContext(FilesEndpoint.PREFIX, exchange -> serve(exchange, () -> file(exchange)));
         server.createContext(STATS_PATH, exchange -> serve(exchange, () -> statsAnswer(exchange)));
         server.createContext("/", exchange -> serve(exchange, () -> notFound()));
@@ -214,63 +196,6 @@ public final class SandboxProvider implements AutoCloseable {
         log.info("sandbox provider on {} stopped", baseUrl);
     }
 
-    /** Serves one request to a protocol endpoint: faults, then the key, then the handler. */
-    private ApiResponse api(SandboxProtocol protocol, Map<String, ApiRoute> routes, HttpExchange exchange)
-            throws IOException {
-        ApiRoute route = routes.get(exchange.getRequestMethod().toUpperCase(Locale.ROOT));
-        ApiRoute.Kind kind = route != null ? route.kind() : routes.values().iterator().next().kind();
-        if (kind == ApiRoute.Kind.STATUS) {
-            stats.statusQueried();
-        }
-        ApiResponse response;
-        try {
-            response = answer(protocol, routes, route, exchange);
-        } catch (RuntimeException e) {
-            log.error("sandbox: {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-            response = protocol.error(500, FaultGate.SERVER_ERROR_MESSAGE);
-        }
-        if (kind == ApiRoute.Kind.CREATE && !response.successful()) {
-            stats.createRejected();
-        }
-        if (kind == ApiRoute.Kind.CREATE && response.successful() && response.createdTask() != null
-                && faults.dropCreateAnswer()) {
-            // the task exists (and is counted in creates): only the answer is lost, as when a network breaks
-            stats.createDropped(response.createdTask().prompt());
-            log.debug("sandbox: dropping the answer to the create of {}", response.createdTask().id());
-            return response.deliveredAs(ApiResponse.Delivery.DROP);
-        }
-        return response;
-    }
-
-    private ApiResponse answer(SandboxProtocol protocol, Map<String, ApiRoute> routes, ApiRoute route,
-            HttpExchange exchange) throws IOException {
-        String path = exchange.getRequestURI().getPath();
-        if (!routes.values().iterator().next().matches(path)) {
-            return protocol.error(404, "not found: " + path); // a context matches by prefix
-        }
-        Optional<Fault> fault = faults.check();
-        if (fault.isPresent()) {
-            ApiResponse response = protocol.error(fault.get().httpStatus(), fault.get().message());
-            return fault.get().retryAfterSeconds() > 0
-                    ? response.withHeader("Retry-After", Long.toString(fault.get().retryAfterSeconds()))
-                    : response;
-        }
-        if (route == null) {
-            return protocol.error(405, "method not allowed: " + exchange.getRequestMethod())
-                    .withHeader("Allow", String.join(", ", routes.keySet()));
-        }
-        byte[] body = readBody(exchange);
-        if (body == null) {
-            return protocol.error(413, "request body too large (limit " + MAX_BODY_BYTES + " bytes)");
-        }
-        ApiRequest request = new ApiRequest(route.method(), path, query(exchange.getRequestURI().getRawQuery()),
-                lowerCaseHeaders(exchange), body);
-        if (!protocol.authorized(request)) {
-            return protocol.unauthorized();
-        }
-        return route.handler().handle(request);
-    }
-
     private ApiResponse file(HttpExchange exchange) throws IOException {
         if (!exchange.getRequestMethod().equalsIgnoreCase("GET")) {
             return plainError(405, "method not allowed").withHeader("Allow", "GET");
@@ -299,133 +224,11 @@ public final class SandboxProvider implements AutoCloseable {
 
     /** An error outside any protocol, in the {@code {"code","msg","data":null}} shape. */
     private ApiResponse plainError(int status, String message) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("code", status);
-        body.put("msg", message);
-        body.put("data", null);
-        return ApiResponse.json(status, json.writeValueAsBytes(body));
+        return plainErrors.errorAnswer(status, message);
     }
 
-    /** Produces the answer to an exchange; may throw. */
-    @FunctionalInterface
-    private interface Answerer {
-        ApiResponse answer() throws IOException;
-    }
-
-    /**
-     * Writes the answer and always closes the exchange; an unexpected error answers 500. A
-     * {@link ApiResponse.Delivery#DROP} or {@link ApiResponse.Delivery#CUT} answer ends with the connection
-     * closed: the handler then throws {@link ConnectionCut}, which makes the JDK server close the connection
-     * instead of keeping it alive (closing the exchange alone leaves a cut response's connection open, and the
-     * client would wait for the missing bytes until its timeout).
-     */
-    private void serve(HttpExchange exchange, Answerer answerer) throws ConnectionCut {
-        ApiResponse.Delivery delivery = write(exchange, answerer);
-        if (delivery != ApiResponse.Delivery.FULL) {
-            throw new ConnectionCut(delivery);
-        }
-    }
-
-    /** @return how the answer was delivered */
-    private ApiResponse.Delivery write(HttpExchange exchange, Answerer answerer) {
-        ApiResponse.Delivery delivery = ApiResponse.Delivery.FULL;
-        try (exchange) {
-            ApiResponse response;
-            try {
-                response = answerer.answer();
-            } catch (IOException | RuntimeException e) {
-                log.error("sandbox: {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-                response = plainError(500, FaultGate.SERVER_ERROR_MESSAGE);
-            }
-            drain(exchange);
-            delivery = response.delivery();
-            if (delivery == ApiResponse.Delivery.DROP) {
-                // no status line, no headers: closing an exchange whose headers were never sent closes the
-                // connection, and the handler's exception makes sure of it
-                return delivery;
-            }
-            exchange.getResponseHeaders().set("Content-Type", response.contentType());
-            response.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
-            exchange.sendResponseHeaders(response.status(), response.body().length == 0 ? -1 : response.body().length);
-            if (delivery == ApiResponse.Delivery.CUT) {
-                // half the body, at least one byte short of the Content-Length; the body stream is left unclosed
-                // (closing it short would throw and leave the connection open)
-                OutputStream out = exchange.getResponseBody();
-                out.write(response.body(), 0, Math.max(0, Math.min(response.body().length / 2,
-                        response.body().length - 1)));
-                out.flush();
-            } else if (response.body().length > 0) {
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(response.body());
-                }
-            }
-        } catch (IOException e) {
-            log.debug("sandbox: could not answer {} {}: {}", exchange.getRequestMethod(), exchange.getRequestURI(),
-                    e.toString());
-        }
-        return delivery;
-    }
-
-    /**
-     * Thrown out of a handler to have the JDK server close the connection (it does so for any exception a
-     * handler throws before the response is complete).
-     */
-    private static final class ConnectionCut extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        ConnectionCut(ApiResponse.Delivery delivery) {
-            super("sandbox: connection closed on purpose (" + delivery + ")");
-        }
-    }
-
-    /** @return the body, or null when it is over {@link #MAX_BODY_BYTES} */
-    private static byte[] readBody(HttpExchange exchange) throws IOException {
-        String length = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (length != null) {
-            try {
-                if (Long.parseLong(length.trim()) > MAX_BODY_BYTES) {
-                    return null;
-                }
-            } catch (NumberFormatException ignored) {
-                // the server itself rejects a bad Content-Length; read what comes
-            }
-        }
-        InputStream in = exchange.getRequestBody();
-        byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-        return body.length > MAX_BODY_BYTES ? null : body;
-    }
-
-    /** Reads what is left of the request body, so the connection can be kept alive. */
-    private static void drain(HttpExchange exchange) {
-        try (InputStream in = exchange.getRequestBody()) {
-            in.transferTo(OutputStream.nullOutputStream());
-        } catch (IOException ignored) {
-            // the client went away; nothing to keep alive
-        }
-    }
-
-    private static Map<String, String> query(String rawQuery) {
-        Map<String, String> query = new HashMap<>();
-        if (rawQuery == null || rawQuery.isEmpty()) {
-            return query;
-        }
-        for (String pair : rawQuery.split("&")) {
-            int eq = pair.indexOf('=');
-            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            query.putIfAbsent(name, value);
-        }
-        return query;
-    }
-
-    private static Map<String, List<String>> lowerCaseHeaders(HttpExchange exchange) {
-        Map<String, List<String>> headers = new HashMap<>();
-        exchange.getRequestHeaders().forEach((name, values) ->
-                headers.merge(name.toLowerCase(Locale.ROOT), List.copyOf(values), (a, b) -> {
-                    List<String> both = new java.util.ArrayList<>(a);
-                    both.addAll(b);
-                    return List.copyOf(both);
-                }));
-        return headers;
+    /** Answers an exchange ({@link HttpExchanges#serve}); an unexpected error answers 500. */
+    private void serve(HttpExchange exchange, HttpExchanges.Answerer answerer) throws IOException {
+        HttpExchanges.serve(exchange, answerer, () -> plainError(500, FaultGate.SERVER_ERROR_MESSAGE));
     }
 }

@@ -2,6 +2,7 @@ package io.imagebatch.sandbox;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * How a {@link SandboxProvider} behaves: where it listens, how long its tasks take and which faults it injects.
@@ -172,9 +173,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      * @return a copy listening on {@code newPort}
      */
     public SandboxSettings withPort(int newPort) {
-        return new SandboxSettings(newPort, minGenerationTime, maxGenerationTime, failureRate, seed,
-                serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
-                downloadCutRate, plainImages, forbiddenResultRate);
+        return with(copy -> copy.port = newPort);
     }
 
     /**
@@ -183,9 +182,10 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      * @return a copy whose tasks take {@code min..max}
      */
     public SandboxSettings withGenerationTime(Duration min, Duration max) {
-        return new SandboxSettings(port, min, max, failureRate, seed, serverErrorRate, rateLimitPerSecond,
-                hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate,
-                plainImages, forbiddenResultRate);
+        return with(copy -> {
+            copy.minGenerationTime = min;
+            copy.maxGenerationTime = max;
+        });
     }
 
     /**
@@ -193,9 +193,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      * @return a copy with that failure rate
      */
     public SandboxSettings withFailureRate(double rate) {
-        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, rate, seed, serverErrorRate,
-                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate,
-                plainImages, forbiddenResultRate);
+        return with(copy -> copy.failureRate = rate);
     }
 
     /**
@@ -203,10 +201,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      * @return a copy with that seed
      */
     public SandboxSettings withSeed(long newSeed) {
-        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, newSeed,
-                serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
-                downloadCutRate,
-                plainImages, forbiddenResultRate);
+        return with(copy -> copy.seed = newSeed);
     }
 
     /**
@@ -214,9 +209,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      * @return a copy with that server error rate
      */
     public SandboxSettings withServerErrorRate(double rate) {
-        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, rate,
-                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate,
-                plainImages, forbiddenResultRate);
+        return with(copy -> copy.serverErrorRate = rate);
     }
 
     /**
@@ -224,10 +217,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      * @return a copy with that rate limit
      */
     public SandboxSettings withRateLimitPerSecond(double perSecond) {
-        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed,
-                serverErrorRate, perSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
-                downloadCutRate,
-                plainImages, forbiddenResultRate);
+        return with(copy -> copy.rateLimitPerSecond = perSecond);
     }
 
     /**
@@ -235,9 +225,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      * @return a copy whose HiAPI callbacks are signed with {@code secret}
      */
     public SandboxSettings withHiapiCallbackSecret(String secret) {
-        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
-                rateLimitPerSecond, secret, tooManyRequestsRate, createDropRate, downloadCutRate,
-                plainImages, forbiddenResultRate);
+        return with(copy -> copy.hiapiCallbackSecret = secret);
     }
 
     /**
@@ -245,9 +233,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      * @return a copy with that rate of injected 429s
      */
     public SandboxSettings withTooManyRequestsRate(double rate) {
-        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
-                rateLimitPerSecond, hiapiCallbackSecret, rate, createDropRate, downloadCutRate,
-                plainImages, forbiddenResultRate);
+        return with(copy -> copy.tooManyRequestsRate = rate);
     }
 
     /**
@@ -256,24 +242,15 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      * @return a copy with that drop rate
      */
     public SandboxSettings withCreateDropRate(double rate) {
-        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
-                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, rate, downloadCutRate,
-                plainImages, forbiddenResultRate);
+        return with(copy -> copy.createDropRate = rate);
     }
 
-    /**
-     * @param rate 0..1, the fraction of file downloads sent with the full {@code Content-Length} but only half
-     *             the body
-     * @return a copy with that cut rate
-     */
     /**
      * @param plain true to serve one plain PNG per size instead of each task's own (benchmarks)
      * @return these settings with that choice
      */
     public SandboxSettings withPlainImages(boolean plain) {
-        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
-                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate, plain,
-                forbiddenResultRate);
+        return with(copy -> copy.plainImages = plain);
     }
 
     /**
@@ -282,9 +259,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      * @throws IllegalArgumentException when {@code rate} is outside 0..1
      */
     public SandboxSettings withDownloadCutRate(double rate) {
-        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
-                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, rate, plainImages,
-                forbiddenResultRate);
+        return with(copy -> copy.downloadCutRate = rate);
     }
 
     /**
@@ -293,9 +268,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      * @throws IllegalArgumentException when {@code rate} is outside 0..1
      */
     public SandboxSettings withForbiddenResultRate(double rate) {
-        return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate,
-                rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate,
-                plainImages, rate);
+        return with(copy -> copy.forbiddenResultRate = rate);
     }
 
     /** Never shows the HiAPI callback secret. */
@@ -307,6 +280,56 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
                 + (hiapiCallbackSecret == null ? "unset" : "***") + ", tooManyRequestsRate=" + tooManyRequestsRate
                 + ", createDropRate=" + createDropRate + ", downloadCutRate=" + downloadCutRate
                 + ", forbiddenResultRate=" + forbiddenResultRate + "]";
+    }
+
+    /**
+     * @param change sets the values that differ in the copy
+     * @return the copy, checked like any settings
+     * @throws IllegalArgumentException when a changed value is outside its range
+     */
+    private SandboxSettings with(Consumer<Copy> change) {
+        Copy copy = new Copy(this);
+        change.accept(copy);
+        return copy.settings();
+    }
+
+    /** The settings' values, changeable one by one: the {@code withX} methods copy, change and check them. */
+    private static final class Copy {
+        int port;
+        Duration minGenerationTime;
+        Duration maxGenerationTime;
+        double failureRate;
+        long seed;
+        double serverErrorRate;
+        double rateLimitPerSecond;
+        String hiapiCallbackSecret;
+        double tooManyRequestsRate;
+        double createDropRate;
+        double downloadCutRate;
+        boolean plainImages;
+        double forbiddenResultRate;
+
+        Copy(SandboxSettings s) {
+            port = s.port;
+            minGenerationTime = s.minGenerationTime;
+            maxGenerationTime = s.maxGenerationTime;
+            failureRate = s.failureRate;
+            seed = s.seed;
+            serverErrorRate = s.serverErrorRate;
+            rateLimitPerSecond = s.rateLimitPerSecond;
+            hiapiCallbackSecret = s.hiapiCallbackSecret;
+            tooManyRequestsRate = s.tooManyRequestsRate;
+            createDropRate = s.createDropRate;
+            downloadCutRate = s.downloadCutRate;
+            plainImages = s.plainImages;
+            forbiddenResultRate = s.forbiddenResultRate;
+        }
+
+        SandboxSettings settings() {
+            return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed,
+                    serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
+                    downloadCutRate, plainImages, forbiddenResultRate);
+        }
     }
 
     private static void requireFraction(String name, double value) {
