@@ -57,7 +57,7 @@ public class LedgerSchemaUpgrade implements InitializingBean {
             // the create window of an UNCERTAIN row, for reconciliation
             new AddedColumn("IB_TASK_LEDGER", "CREATE_WINDOW_START", "BIGINT"),
             new AddedColumn("IB_TASK_LEDGER", "CREATE_WINDOW_END", "BIGINT"),
-            // fenced batch locks (TaskLedger#takeFence)
+            // fenced batch locks (BatchRegistry#takeFence)
             new AddedColumn("IB_BATCH", "LOCK_GENERATION", "BIGINT DEFAULT 0 NOT NULL"),
             new AddedColumn("IB_BATCH", "LOCK_HOLDER", "VARCHAR(200)"),
             new AddedColumn("IB_BATCH", "LOCK_SINCE", "BIGINT"));
