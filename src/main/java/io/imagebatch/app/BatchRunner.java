@@ -368,7 +368,7 @@ public class BatchRunner {
             long read = c.values().stream().mapToLong(Long::longValue).sum();
             long rejected = get(c, RowState.REJECTED);
             long submitted = read - rejected - get(c, RowState.SUBMITTING) - get(c, RowState.UNCERTAIN);
-            long finished = get(c, RowState.SUCCEEDED) + get(c, RowState.STORED) + get(c, RowState.FAILED);
+            long finished = get(c, RowState.GENERATED) + get(c, RowState.STORED) + get(c, RowState.FAILED);
             out.printf("[%s] %ds  read %d/%d  submitted %d  finished %d  stored %d  (rejected %d, failed %d,"
                             + " uncertain %d)%n", batchId, (System.nanoTime() - started) / 1_000_000_000L, read, total,
                     submitted, finished, get(c, RowState.STORED), rejected, get(c, RowState.FAILED),

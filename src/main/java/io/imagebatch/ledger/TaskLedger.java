@@ -417,13 +417,16 @@ public class TaskLedger {
                 nextCheckAt, error, now(), batchId, rowNum);
     }
 
-    /** Records a task that succeeded, with its result URL; the download step takes it from here. */
+    /**
+     * Records a task the provider reports succeeded, with its result URL: the row becomes
+     * {@link RowState#GENERATED} (its image is not stored yet); the download step takes it from here.
+     */
     public void markSucceeded(String batchId, long rowNum, String providerState, String resultUrl) {
-        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'SUCCEEDED', PROVIDER_STATE = ?, RESULT_URL = ?, POLLS = POLLS + 1,"
+        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'GENERATED', PROVIDER_STATE = ?, RESULT_URL = ?, POLLS = POLLS + 1,"
                         + " ERROR = NULL, NEXT_CHECK_AT = ?, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
                 fit(providerState, PROVIDER_STATE_CHARS), resultUrl, now(), now(), batchId, rowNum);
-        counted(RowState.SUCCEEDED, changed > 0);
+        counted(RowState.GENERATED, changed > 0);
     }
 
     /**
@@ -442,7 +445,7 @@ public class TaskLedger {
     /**
      * Records a row that failed: the provider said fail ({@link FailureKind#GENERATION_FAILED}), or the deadline
      * passed or its image could not be fetched or stored ({@link FailureKind#RESULT_NOT_STORED}). Only a row in
-     * flight (SUBMITTING to SUCCEEDED) changes.
+     * flight (SUBMITTING to GENERATED) changes.
      *
      * @param errorCode the provider's failure code or ours ({@code deadline}, {@code download})
      * @param reason    the provider's message or ours
@@ -454,7 +457,7 @@ public class TaskLedger {
         int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', PROVIDER_STATE = COALESCE(?, PROVIDER_STATE),"
                         + " ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?, FAILURE_KIND = COALESCE(?, CASE WHEN TASK_ID IS NULL"
                         + " THEN 'GENERATION_FAILED' ELSE 'RESULT_NOT_STORED' END)"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTING', 'SUBMITTED', 'RUNNING', 'SUCCEEDED')",
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTING', 'SUBMITTED', 'RUNNING', 'GENERATED')",
                 fit(providerState, PROVIDER_STATE_CHARS), fit(errorCode, ERROR_CODE_CHARS), reason, now(),
                 kind == null ? null : kind.name(), batchId, rowNum);
         counted(RowState.FAILED, changed > 0);
@@ -462,23 +465,23 @@ public class TaskLedger {
 
     // ---- download step ----
 
-    /** @return succeeded rows whose download is due, in row order */
+    /** @return {@link RowState#GENERATED} rows whose download is due, in row order */
     public List<LedgerEntry> dueForDownload(String batchId, long now, int limit) {
-        return jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'SUCCEEDED'"
+        return jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'GENERATED'"
                         + " AND NEXT_CHECK_AT <= ? ORDER BY ROW_NUM FETCH FIRST " + limit + " ROWS ONLY")
                 .params(batchId, now).query(ENTRY).list();
     }
 
-    /** @return the earliest next download attempt of a succeeded row, empty when none is waiting */
+    /** @return the earliest next download attempt of a {@link RowState#GENERATED} row, empty when none is waiting */
     public Optional<Long> nextDownloadAt(String batchId) {
-        return jdbc.sql("SELECT MIN(NEXT_CHECK_AT) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'SUCCEEDED'")
+        return jdbc.sql("SELECT MIN(NEXT_CHECK_AT) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'GENERATED'")
                 .param(batchId).query(Long.class).list().stream().filter(Objects::nonNull).findFirst();
     }
 
     /** Records a failed download attempt and when to try again. */
     public void rescheduleDownload(String batchId, long rowNum, long nextAttemptAt, String error) {
         update("UPDATE IB_TASK_LEDGER SET DOWNLOAD_ATTEMPTS = DOWNLOAD_ATTEMPTS + 1, NEXT_CHECK_AT = ?, ERROR = ?,"
-                        + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUCCEEDED'",
+                        + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'GENERATED'",
                 nextAttemptAt, error, now(), batchId, rowNum);
     }
 
@@ -492,7 +495,7 @@ public class TaskLedger {
     public void refreshResultUrl(String batchId, long rowNum, String resultUrl, String reason) {
         update("UPDATE IB_TASK_LEDGER SET RESULT_URL = ?, DOWNLOAD_ATTEMPTS = 0, URL_REFRESHES = URL_REFRESHES + 1,"
                         + " NEXT_CHECK_AT = ?, ERROR = ?, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
-                        + " AND STATE = 'SUCCEEDED'",
+                        + " AND STATE = 'GENERATED'",
                 resultUrl, now(), reason, now(), batchId, rowNum);
     }
 
@@ -506,7 +509,7 @@ public class TaskLedger {
     public void markStored(String batchId, long rowNum, String outputUri, String sha256, long bytes) {
         int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'STORED', OUTPUT_URI = ?, SHA256 = ?, BYTES = ?,"
                         + " DOWNLOAD_ATTEMPTS = DOWNLOAD_ATTEMPTS + 1, ERROR = NULL, UPDATED_AT = ?"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUCCEEDED'",
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'GENERATED'",
                 outputUri, sha256, bytes, now(), batchId, rowNum);
         if (counted(RowState.STORED, changed > 0)) {
             bytesStored.increment(bytes);

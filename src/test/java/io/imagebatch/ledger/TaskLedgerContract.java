@@ -145,6 +145,35 @@ abstract class TaskLedgerContract {
     }
 
     /**
+     * A ledger of a version before {@link RowState#GENERATED} holds {@code SUCCEEDED} for a row whose result is
+     * known but not stored: the first start renames it, once, and the download step still finds and stores it.
+     */
+    @Test
+    void aRowLeftSucceededByAnOlderVersionIsRenamedGeneratedOnceAndStillDownloads() {
+        batches.recordBatch(BATCH, "{}");
+        submitted(BATCH, 1, T0);
+        submitted(BATCH, 2, T0);
+        ledger.markSucceeded(BATCH, 2, "SUCCESS", "https://img.example/2.png");
+        // what an older version wrote: the old name, in the state column of both rows
+        jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUCCEEDED', RESULT_URL = 'https://img.example/' || ROW_NUM"
+                + " || '.png', NEXT_CHECK_AT = ? WHERE BATCH_ID = ?").params(T0, BATCH).update();
+
+        LedgerSchemaUpgrade upgrade = new LedgerSchemaUpgrade(jdbc);
+        assertThat(upgrade.renameStates()).isEqualTo(2);
+        assertThat(upgrade.renameStates()).isZero();
+        assertThat(applySchema()).isEmpty();
+
+        assertThat(ledger.countByState(BATCH)).containsExactly(Map.entry(RowState.GENERATED, 2L));
+        assertThat(ledger.dueForDownload(BATCH, T0, 10)).extracting(LedgerEntry::rowNum, LedgerEntry::resultUrl)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1L, "https://img.example/1.png"),
+                        org.assertj.core.groups.Tuple.tuple(2L, "https://img.example/2.png"));
+        ledger.markStored(BATCH, 1, "file:out/1.png", "00".repeat(32), 10);
+        ledger.markFailed(BATCH, 2, null, "download", "HTTP 404", FailureKind.RESULT_NOT_STORED);
+        assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.STORED);
+        assertThat(ledger.find(BATCH, 2).orElseThrow().state()).isEqualTo(RowState.FAILED);
+    }
+
+    /**
      * Another process starts (status, stop, a second run) while a batch runs: its schema run must neither wait
      * for the running job's open step transaction, which has read the ledger, nor hold up the job's ledger writes.
      */
@@ -463,7 +492,7 @@ abstract class TaskLedgerContract {
 
         ledger.markSucceeded(BATCH, 1, "SUCCESS", "https://img.example/1.png");
         e = ledger.find(BATCH, 1).orElseThrow();
-        assertThat(e.state()).isEqualTo(RowState.SUCCEEDED);
+        assertThat(e.state()).isEqualTo(RowState.GENERATED);
         assertThat(e.resultUrl()).isEqualTo("https://img.example/1.png");
         assertThat(e.error()).isNull();
         assertThat(e.polls()).isEqualTo(3);
@@ -472,7 +501,7 @@ abstract class TaskLedgerContract {
         // no longer in flight: poll answers change nothing
         ledger.markPolled(BATCH, 1, RowState.RUNNING, "LATE", T0);
         ledger.reschedule(BATCH, 1, T0, "late");
-        assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.SUCCEEDED);
+        assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.GENERATED);
         assertThat(ledger.nextPollAt(BATCH)).isEmpty();
     }
 
