@@ -68,7 +68,7 @@ public class BatchRegistry {
                         .params(batchId, settings, now()).update();
             } catch (DuplicateKeyException alreadyThere) {
                 // a resumed batch keeps the settings it started with. PostgreSQL has aborted this transaction
-                // with the failed statement: end it with a rollback, as insert() does, not with a commit
+                // with the failed statement: end it with a rollback, as TaskLedger's inserts do, not with a commit
                 tx.setRollbackOnly();
             }
         });
@@ -107,14 +107,16 @@ public class BatchRegistry {
                 .query(String.class).optional();
     }
 
-
     /** @return how many retry rounds the batch has had (0 before any {@code retry-failed}) */
     public int retryRounds(String batchId) {
         return jdbc.sql("SELECT RETRIES FROM IB_BATCH WHERE BATCH_ID = ?").param(batchId).query(Integer.class)
                 .optional().orElse(0);
     }
 
-    /** @return every known batch id with its creation time (epoch ms), newest first */
+    /**
+     * @param limit most batches returned
+     * @return every known batch id with its creation time (epoch ms), newest first
+     */
     public List<Map.Entry<String, Long>> batches(int limit) {
         return jdbc.sql("SELECT BATCH_ID, CREATED_AT FROM IB_BATCH ORDER BY CREATED_AT DESC FETCH FIRST " + limit
                         + " ROWS ONLY")

@@ -33,66 +33,12 @@ import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Every {@link TaskLedger}, {@link BatchRegistry} and {@link LedgerRetries} method, and
- * {@code db/ledger-schema.sql}, against a real database: the same tests run
+ * Every {@link TaskLedger} and {@link LedgerRetries} method, and {@code db/ledger-schema.sql}, against a real
+ * database ({@link BatchRegistry}'s are in {@link BatchRegistryContract}): the same tests run
  * on H2 ({@link TaskLedgerH2Test}, the default database) and on PostgreSQL ({@link TaskLedgerPostgresTest}), so
  * the ledger's SQL is shown to mean the same on both.
  */
-abstract class TaskLedgerContract {
-
-    static final String BATCH = "demo-0123456789ab";
-    static final String OTHER = "other-ba9876543210";
-    static final long T0 = 1_750_000_000_000L;
-
-    static {
-        // a connection pool per test: its start and shutdown lines are noise here
-        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("com.zaxxer.hikari"))
-                .setLevel(ch.qos.logback.classic.Level.WARN);
-    }
-
-    private DataSource dataSource;
-    JdbcClient jdbc;
-    DataSourceTransactionManager transactions;
-    TestClock clock;
-    BatchRegistry batches;
-    TaskLedger ledger;
-    LedgerRetries retries;
-
-    /** @return a data source on a fresh, empty database (or schema), with at least two connections */
-    abstract DataSource openDataSource();
-
-    @BeforeEach
-    void openLedger() {
-        dataSource = openDataSource();
-        jdbc = JdbcClient.create(dataSource);
-        // as at every start (spring.sql.init.mode=always, then LedgerSchemaUpgrade): here twice
-        applySchema();
-        applySchema();
-        transactions = new DataSourceTransactionManager(dataSource);
-        clock = new TestClock(T0);
-        batches = new BatchRegistry(jdbc, transactions, clock);
-        ledger = new TaskLedger(jdbc, transactions, clock, batches);
-        retries = new LedgerRetries(jdbc, transactions, clock);
-    }
-
-    @AfterEach
-    void closeDataSource() throws Exception {
-        if (dataSource instanceof AutoCloseable closeable) {
-            closeable.close();
-        }
-    }
-
-    /** What every start does: {@code db/ledger-schema.sql}, then {@link LedgerSchemaUpgrade}. */
-    List<String> applySchema() {
-        runScript("db/ledger-schema.sql");
-        return new LedgerSchemaUpgrade(jdbc).apply();
-    }
-
-    private void runScript(String resource) {
-        ResourceDatabasePopulator script = new ResourceDatabasePopulator(new ClassPathResource(resource));
-        script.setContinueOnError(false);
-        script.execute(dataSource);
-    }
+abstract class TaskLedgerContract extends LedgerTestDatabase {
 
     // ---- the schema ----
 
@@ -204,117 +150,6 @@ abstract class TaskLedgerContract {
         assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.SUBMITTED);
     }
 
-    private List<String> columns(String table) {
-        return jdbc.sql("SELECT * FROM " + table + " WHERE 1 = 0").query(rs -> {
-            ResultSetMetaData meta = rs.getMetaData();
-            List<String> names = new ArrayList<>();
-            for (int i = 1; i <= meta.getColumnCount(); i++) {
-                names.add(meta.getColumnLabel(i).toUpperCase(java.util.Locale.ROOT));
-            }
-            return names;
-        });
-    }
-
-    // ---- fencing: the batch lock's generation ----
-
-    @Test
-    void aStaleLockHoldersWritesAreRefusedOnceAnotherProcessTookTheLock() {
-        batches.recordBatch(BATCH, "{}");
-        assertThat(batches.takeFence(BATCH, "pid 1 on a")).isEqualTo(1);
-        ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}");
-        ledger.insertIntent(BATCH, 2, "A2", "liangxin", "m", "p", "{}");
-
-        // another process (its own ledger on the same database) takes the batch's lock
-        BatchRegistry otherBatches = new BatchRegistry(jdbc, transactions, clock);
-        TaskLedger other = new TaskLedger(jdbc, transactions, clock, otherBatches);
-        assertThat(otherBatches.takeFence(BATCH, "pid 2 on b")).isEqualTo(2);
-        other.markUncertain(BATCH, 1, "its run died mid-call");
-
-        // the first one's writes carry generation 1: refused, nothing committed, of any kind
-        assertThatThrownBy(() -> ledger.markSubmitted(BATCH, 2, "task-2", T0, T0, T0))
-                .isInstanceOf(LockLostException.class).hasMessageContaining(BATCH);
-        assertThatThrownBy(() -> ledger.insertIntent(BATCH, 3, "A3", "liangxin", "m", "p", "{}"))
-                .isInstanceOf(LockLostException.class);
-        assertThatThrownBy(() -> ledger.claimPending(BATCH, 2)).isInstanceOf(LockLostException.class);
-        assertThat(ledger.find(BATCH, 2).orElseThrow().state()).isEqualTo(RowState.SUBMITTING);
-        assertThat(ledger.find(BATCH, 3)).isEmpty();
-        // the new holder writes on, and so do processes that hold no fence for the batch (status, tests)
-        other.markSubmitted(BATCH, 2, "task-2b", T0, T0, T0);
-        new TaskLedger(jdbc, transactions, clock).markFailed(BATCH, 2, null, "x", "y");
-        assertThat(ledger.find(BATCH, 2).orElseThrow().state()).isEqualTo(RowState.FAILED);
-        assertThat(otherBatches.lockHolder(BATCH).orElseThrow())
-                .extracting(LockHolder::process, LockHolder::sinceMillis, LockHolder::generation)
-                .containsExactly("pid 2 on b", T0, 2L);
-    }
-
-    @Test
-    void aLockLostLocallyRefusesEveryWriteAtOnceWithoutTheDatabase() {
-        batches.recordBatch(BATCH, "{}");
-        batches.recordBatch(OTHER, "{}");
-        batches.takeFence(BATCH, "pid 1 on a");
-        batches.takeFence(OTHER, "pid 1 on a");
-
-        batches.revokeFence(BATCH, "batch " + BATCH + ": the lock could not be renewed");
-
-        assertThatThrownBy(() -> ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}"))
-                .isInstanceOf(LockLostException.class).hasMessage("batch " + BATCH + ": the lock could not be renewed");
-        assertThat(ledger.find(BATCH, 1)).isEmpty();
-        // the other batch's lock is held still
-        assertThat(ledger.insertIntent(OTHER, 1, "A1", "liangxin", "m", "p", "{}")).isTrue();
-        // taken again (a later run in this process): writes go on, with the new generation
-        assertThat(batches.takeFence(BATCH, "pid 1 on a")).isEqualTo(2);
-        assertThat(ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}")).isTrue();
-        batches.releaseFence(BATCH);
-        assertThat(batches.lockHolder(OTHER)).isPresent();
-        assertThat(batches.lockHolder("unknown-000000000000")).isEmpty();
-    }
-
-    // ---- batches ----
-
-    @Test
-    void aBatchKeepsTheSettingsItStartedWith() {
-        assertThat(batches.batchSettings(BATCH)).isEmpty();
-        batches.recordBatch(BATCH, "{\"v\":1}");
-        batches.recordBatch(BATCH, "{\"v\":2}");
-        assertThat(batches.batchSettings(BATCH)).contains("{\"v\":1}");
-        assertThat(batches.retryRounds(BATCH)).isZero();
-    }
-
-    @Test
-    void recordingAKnownBatchInsideATransactionLeavesThatTransactionUsable() {
-        batches.recordBatch(BATCH, "{\"v\":1}");
-        long count = new TransactionTemplate(transactions).execute(tx -> {
-            batches.recordBatch(BATCH, "{\"v\":2}");
-            return jdbc.sql("SELECT COUNT(*) FROM IB_BATCH").query(Long.class).single();
-        });
-        assertThat(count).isEqualTo(1);
-    }
-
-    @Test
-    void batchesAreListedNewestFirstUpToTheLimit() {
-        for (String id : List.of("a-000000000001", "b-000000000002", "c-000000000003")) {
-            batches.recordBatch(id, "{}");
-            clock.advance(1000);
-        }
-        assertThat(batches.batches(2)).containsExactly(Map.entry("c-000000000003", T0 + 2000),
-                Map.entry("b-000000000002", T0 + 1000));
-        assertThat(batches.batches(10)).hasSize(3);
-    }
-
-    @Test
-    void theCallbackTokenIsMadeOnceAndKept() {
-        batches.recordBatch(BATCH, "{}");
-        assertThat(batches.storedCallbackToken(BATCH)).isEmpty();
-
-        String token = batches.callbackToken(BATCH);
-
-        assertThat(token).matches("[0-9a-f]{64}");
-        assertThat(batches.callbackToken(BATCH)).isEqualTo(token);
-        assertThat(batches.storedCallbackToken(BATCH)).contains(token);
-        assertThat(batches.storedCallbackToken(OTHER)).isEmpty();
-        assertThatThrownBy(() -> batches.callbackToken(OTHER)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining(OTHER);
-    }
 
     // ---- submit step ----
 
@@ -853,40 +688,4 @@ abstract class TaskLedgerContract {
         assertThat(ledger.claimPending(BATCH, 1)).isTrue();
     }
 
-    /** A clock the test moves. */
-    static final class TestClock extends Clock {
-        private final AtomicLong millis;
-
-        TestClock(long millis) {
-            this.millis = new AtomicLong(millis);
-        }
-
-        void advance(long by) {
-            millis.addAndGet(by);
-        }
-
-        void set(long to) {
-            millis.set(to);
-        }
-
-        @Override
-        public long millis() {
-            return millis.get();
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis());
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
-    }
 }
