@@ -219,8 +219,9 @@ public class BatchCommands {
         switch (last.getStatus()) {
             case COMPLETED -> out.println("  can be resumed: no, it is complete (retry-failed sends FAILED rows again)");
             case FAILED, STOPPED -> out.println("  can be resumed: yes, with: restart " + batchId);
-            default -> out.println("  running" + registry.lockHolder(batchId).map(h -> " in " + h.process() + " since "
-                    + Instant.ofEpochMilli(h.sinceMillis()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+            default -> out.println("  running" + registry.lockHolder(batchId)
+                    .map(h -> " in " + h.process() + " since "
+                            + Instant.ofEpochMilli(h.sinceMillis()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
                     .orElse("") + " (or its process died: restart " + batchId + " takes it over)");
         }
         return ImageBatchCli.COMPLETED;

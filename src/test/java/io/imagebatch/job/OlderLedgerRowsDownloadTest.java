@@ -85,7 +85,8 @@ class OlderLedgerRowsDownloadTest {
 
         // the ledger as an older version left it: results known, images not stored, under the old state name
         int older = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUCCEEDED', OUTPUT_URI = NULL, SHA256 = NULL,"
-                        + " BYTES = NULL, DOWNLOAD_ATTEMPTS = 0, NEXT_CHECK_AT = 0 WHERE BATCH_ID = ? AND STATE = 'STORED'")
+                        + " BYTES = NULL, DOWNLOAD_ATTEMPTS = 0, NEXT_CHECK_AT = 0"
+                        + " WHERE BATCH_ID = ? AND STATE = 'STORED'")
                 .param(batchId).update();
         assertThat(older).isEqualTo(SampleCatalogue.VALID);
         try (Stream<Path> files = Files.list(output.resolve(batchId))) {
