@@ -15,7 +15,7 @@
 -- created before a restart can still call back. RETRIES (retry-failed): the number of retry rounds of the batch
 -- (each is a job instance).
 -- LOCK_GENERATION: the fencing token of the batch's lock, one more at every acquisition; the ledger refuses the
--- writes of a process that holds an older one (io.imagebatch.ledger.TaskLedger#takeFence). LOCK_HOLDER and
+-- writes of a process that holds an older one (io.imagebatch.ledger.BatchRegistry#takeFence). LOCK_HOLDER and
 -- LOCK_SINCE: who took it last ("pid 1234 on host") and when (epoch ms), for the message of a second run.
 CREATE TABLE IF NOT EXISTS IB_BATCH (
     BATCH_ID        VARCHAR(160) NOT NULL PRIMARY KEY,

@@ -8,6 +8,7 @@ import io.imagebatch.job.JobProperties;
 import io.imagebatch.job.PipelineState;
 import io.imagebatch.job.ReportTasklet;
 import io.imagebatch.job.BatchStoppedException;
+import io.imagebatch.ledger.BatchRegistry;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.lock.BatchLocks;
@@ -52,6 +53,7 @@ public class BatchRunner {
     private final Job imageProductionJob;
     private final BatchSettingsStore batches;
     private final TaskLedger ledger;
+    private final BatchRegistry registry;
     private final ProviderRegistry providers;
     private final JobProperties properties;
     private final BatchPreflight preflight;
@@ -62,12 +64,13 @@ public class BatchRunner {
 
     BatchRunner(JobOperator jobOperator, JobRepository jobRepository, Job imageProductionJob,
             BatchSettingsStore batches, TaskLedger ledger, ProviderRegistry providers, JobProperties properties,
-            BatchPreflight preflight, BatchLocks locks) {
+            BatchPreflight preflight, BatchLocks locks, BatchRegistry registry) {
         this.jobOperator = jobOperator;
         this.jobRepository = jobRepository;
         this.imageProductionJob = imageProductionJob;
         this.batches = batches;
         this.ledger = ledger;
+        this.registry = registry;
         this.providers = providers;
         this.properties = properties;
         this.preflight = preflight;
@@ -127,26 +130,26 @@ public class BatchRunner {
         try (BatchLocks.Held held = lock.get()) {
             // fencing: every ledger write of this run carries the lock's new generation, and none is made once
             // the lock is lost (README.md, Running nightly)
-            ledger.takeFence(batchId, thisProcess());
-            held.onLost(reason -> ledger.revokeFence(batchId, "batch " + batchId + ": " + reason + "; this process"
+            registry.takeFence(batchId, thisProcess());
+            held.onLost(reason -> registry.revokeFence(batchId, "batch " + batchId + ": " + reason + "; this process"
                     + " sends nothing more for it and stops (run the same command again to resume it)"));
             try {
                 return runLocked(settings, batchId, out);
             } finally {
-                ledger.releaseFence(batchId);
+                registry.releaseFence(batchId);
             }
         }
     }
 
     /**
      * The one line a {@code run} prints when another process holds the batch's lock, from what that process
-     * recorded when it took it ({@link TaskLedger#lockHolder}).
+     * recorded when it took it ({@link BatchRegistry#lockHolder}).
      *
      * @param batchId the batch
      * @return {@code Batch X is running in pid P on HOST since T (UTC); nothing was started here. ...}
      */
     String runningElsewhere(String batchId) {
-        String who = ledger.lockHolder(batchId)
+        String who = registry.lockHolder(batchId)
                 .map(h -> "in " + h.process() + " since " + java.time.Instant.ofEpochMilli(h.sinceMillis())
                         .truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
                 .orElse("in another process");
@@ -300,7 +303,7 @@ public class BatchRunner {
     JobParameters parameters(String batchId) {
         return new JobParametersBuilder()
                 .addString(ImageProductionJobConfiguration.BATCH_ID, batchId, true)
-                .addLong(ImageProductionJobConfiguration.RETRY_ROUND, (long) ledger.retryRounds(batchId), true)
+                .addLong(ImageProductionJobConfiguration.RETRY_ROUND, (long) registry.retryRounds(batchId), true)
                 .toJobParameters();
     }
 
@@ -365,7 +368,7 @@ public class BatchRunner {
             long read = c.values().stream().mapToLong(Long::longValue).sum();
             long rejected = get(c, RowState.REJECTED);
             long submitted = read - rejected - get(c, RowState.SUBMITTING) - get(c, RowState.UNCERTAIN);
-            long finished = get(c, RowState.SUCCEEDED) + get(c, RowState.STORED) + get(c, RowState.FAILED);
+            long finished = get(c, RowState.GENERATED) + get(c, RowState.STORED) + get(c, RowState.FAILED);
             out.printf("[%s] %ds  read %d/%d  submitted %d  finished %d  stored %d  (rejected %d, failed %d,"
                             + " uncertain %d)%n", batchId, (System.nanoTime() - started) / 1_000_000_000L, read, total,
                     submitted, finished, get(c, RowState.STORED), rejected, get(c, RowState.FAILED),

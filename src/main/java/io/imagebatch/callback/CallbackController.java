@@ -1,6 +1,7 @@
 package io.imagebatch.callback;
 
 import io.imagebatch.OutsideText;
+import io.imagebatch.ledger.BatchRegistry;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderRegistry;
@@ -39,6 +40,7 @@ public class CallbackController {
     private static final Logger log = LoggerFactory.getLogger(CallbackController.class);
 
     private final TaskLedger ledger;
+    private final BatchRegistry registry;
     private final ProviderRegistry providers;
     private final CallbackSignal signal;
     private final long maxBodyBytes;
@@ -47,23 +49,27 @@ public class CallbackController {
      * With the default body limit ({@link CallbackProperties#DEFAULT_MAX_BODY}).
      *
      * @param ledger    the ledger
+     * @param registry  the batch registry, which keeps the batches' callback tokens
      * @param providers the adapters, which read their callback payloads
      * @param signal    wakes the poll step
      */
-    public CallbackController(TaskLedger ledger, ProviderRegistry providers, CallbackSignal signal) {
-        this(ledger, providers, signal, new CallbackProperties(null));
+    public CallbackController(TaskLedger ledger, BatchRegistry registry, ProviderRegistry providers,
+            CallbackSignal signal) {
+        this(ledger, registry, providers, signal, new CallbackProperties(null));
     }
 
     /**
      * @param ledger     the ledger
+     * @param registry   the batch registry, which keeps the batches' callback tokens
      * @param providers  the adapters, which read their callback payloads
      * @param signal     wakes the poll step
      * @param properties the callback body limit ({@code imagebatch.callback.max-body-bytes})
      */
     @org.springframework.beans.factory.annotation.Autowired
-    public CallbackController(TaskLedger ledger, ProviderRegistry providers, CallbackSignal signal,
-            CallbackProperties properties) {
+    public CallbackController(TaskLedger ledger, BatchRegistry registry, ProviderRegistry providers,
+            CallbackSignal signal, CallbackProperties properties) {
         this.ledger = ledger;
+        this.registry = registry;
         this.providers = providers;
         this.signal = signal;
         this.maxBodyBytes = properties.maxBodyBytes().toBytes();
@@ -107,7 +113,7 @@ public class CallbackController {
     }
 
     private boolean tokenMatches(String batchId, String token) {
-        Optional<String> expected = ledger.storedCallbackToken(batchId);
+        Optional<String> expected = registry.storedCallbackToken(batchId);
         return expected.isPresent() && MessageDigest.isEqual(expected.get().getBytes(StandardCharsets.UTF_8),
                 token.getBytes(StandardCharsets.UTF_8));
     }

@@ -1,25 +1,25 @@
 package io.imagebatch.callback;
 
-import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.ledger.BatchRegistry;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import org.springframework.stereotype.Component;
 
 /**
  * Builds the callback URL a create call carries: {@code <base>/callbacks/<provider>/<batch id>/<token>}, with the
- * batch's random token ({@link TaskLedger#callbackToken}), or none when callbacks are off.
+ * batch's random token ({@link BatchRegistry#callbackToken}), or none when callbacks are off.
  */
 @Component
 public class CallbackUrls {
 
     private final CallbackProperties properties;
-    private final TaskLedger ledger;
+    private final BatchRegistry ledger;
 
     /**
      * @param properties the callback base URL
-     * @param ledger     where batch tokens are kept
+     * @param ledger     the batch registry, where batch tokens are kept
      */
-    public CallbackUrls(CallbackProperties properties, TaskLedger ledger) {
+    public CallbackUrls(CallbackProperties properties, BatchRegistry ledger) {
         this.properties = properties;
         this.ledger = ledger;
     }

@@ -9,7 +9,9 @@ import io.imagebatch.job.BatchSettings;
 import io.imagebatch.job.BatchSettingsStore;
 import io.imagebatch.job.JobProperties;
 import io.imagebatch.job.ReportTasklet;
+import io.imagebatch.ledger.BatchRegistry;
 import io.imagebatch.ledger.FailureKind;
+import io.imagebatch.ledger.LedgerRetries;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
 import java.io.PrintStream;
@@ -33,15 +35,19 @@ public class BatchCommands {
     private final BatchRunner runner;
     private final BatchSettingsStore batches;
     private final TaskLedger ledger;
+    private final BatchRegistry registry;
+    private final LedgerRetries retries;
     private final JobOperator jobOperator;
     private final JobProperties properties;
 
     BatchCommands(BatchRunner runner, BatchSettingsStore batches, TaskLedger ledger, JobOperator jobOperator,
-            JobProperties properties) {
+            JobProperties properties, BatchRegistry registry, LedgerRetries retries) {
         this.properties = properties;
         this.runner = runner;
         this.batches = batches;
         this.ledger = ledger;
+        this.registry = registry;
+        this.retries = retries;
         this.jobOperator = jobOperator;
     }
 
@@ -102,7 +108,7 @@ public class BatchCommands {
         Map<RowState, Long> counts = ledger.countByState(batchId);
         long failed = counts.getOrDefault(RowState.FAILED, 0L);
         long uncertain = counts.getOrDefault(RowState.UNCERTAIN, 0L);
-        long rejected = includeRejected ? ledger.rejectedByProvider(batchId) : 0;
+        long rejected = includeRejected ? retries.rejectedByProvider(batchId) : 0;
         if (failed + (includeUncertain ? uncertain : 0) + rejected == 0) {
             out.printf("Batch %s has no FAILED rows%s; nothing to retry.%n", batchId,
                     includeUncertain ? " and no UNCERTAIN rows" : uncertain > 0 ? " (" + uncertain
@@ -113,10 +119,10 @@ public class BatchCommands {
             out.printf("WARNING: resending %d UNCERTAIN row(s): their first create call may have reached the"
                     + " provider, so they may be paid for twice.%n", uncertain);
         }
-        Map<FailureKind, Long> kinds = ledger.countFailedByKind(batchId);
-        int reopened = rejected > 0 ? ledger.reopenRejectedByProvider(batchId) : 0;
-        int rows = reopened + ledger.startRetryRound(batchId, includeUncertain, properties.taskDeadline().toMillis());
-        out.printf("Retrying %d row(s) of batch %s (round %d).%n", rows, batchId, ledger.retryRounds(batchId));
+        Map<FailureKind, Long> kinds = retries.countFailedByKind(batchId);
+        int reopened = rejected > 0 ? retries.reopenRejectedByProvider(batchId) : 0;
+        int rows = reopened + retries.startRetryRound(batchId, includeUncertain, properties.taskDeadline().toMillis());
+        out.printf("Retrying %d row(s) of batch %s (round %d).%n", rows, batchId, registry.retryRounds(batchId));
         out.printf("  %d paid, result not stored: their tasks are queried again for the image, not created again;"
                 + " %d generation failed%s: created again.%n", kinds.getOrDefault(FailureKind.RESULT_NOT_STORED, 0L),
                 kinds.getOrDefault(FailureKind.GENERATION_FAILED, 0L),
@@ -163,7 +169,7 @@ public class BatchCommands {
      */
     public int status(String batchId, PrintStream out) {
         if (batchId == null) {
-            List<Map.Entry<String, Long>> recent = ledger.batches(20);
+            List<Map.Entry<String, Long>> recent = registry.batches(20);
             if (recent.isEmpty()) {
                 out.println("No batches in this database yet.");
             }
@@ -183,16 +189,16 @@ public class BatchCommands {
             out.println("  SANDBOX batch: placeholder images from the built-in sandbox provider");
         }
         out.printf("  rows by state: %s%n", counts(ledger.countByState(batchId)));
-        Map<FailureKind, Long> failed = ledger.countFailedByKind(batchId);
+        Map<FailureKind, Long> failed = retries.countFailedByKind(batchId);
         if (!failed.isEmpty()) {
             out.printf("  failed rows: %d paid, result not stored (retry-failed fetches them again);"
                     + " %d generation failed (retry-failed creates them again)%n",
                     failed.getOrDefault(FailureKind.RESULT_NOT_STORED, 0L),
                     failed.getOrDefault(FailureKind.GENERATION_FAILED, 0L));
         }
-        int rounds = ledger.retryRounds(batchId);
+        int rounds = registry.retryRounds(batchId);
         if (rounds > 0) {
-            out.printf("  retry rounds: %d (%d earlier attempts kept)%n", rounds, ledger.archivedAttempts(batchId));
+            out.printf("  retry rounds: %d (%d earlier attempts kept)%n", rounds, retries.archivedAttempts(batchId));
         }
         if (last == null) {
             out.println("  never run; start it with: run");
@@ -213,8 +219,9 @@ public class BatchCommands {
         switch (last.getStatus()) {
             case COMPLETED -> out.println("  can be resumed: no, it is complete (retry-failed sends FAILED rows again)");
             case FAILED, STOPPED -> out.println("  can be resumed: yes, with: restart " + batchId);
-            default -> out.println("  running" + ledger.lockHolder(batchId).map(h -> " in " + h.process() + " since "
-                    + Instant.ofEpochMilli(h.sinceMillis()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+            default -> out.println("  running" + registry.lockHolder(batchId)
+                    .map(h -> " in " + h.process() + " since "
+                            + Instant.ofEpochMilli(h.sinceMillis()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
                     .orElse("") + " (or its process died: restart " + batchId + " takes it over)");
         }
         return ImageBatchCli.COMPLETED;

@@ -1,6 +1,6 @@
 package io.imagebatch.job;
 
-import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.ledger.BatchRegistry;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
@@ -12,11 +12,11 @@ import org.springframework.stereotype.Component;
 @Component
 public class BatchSettingsStore {
 
-    private final TaskLedger ledger;
+    private final BatchRegistry ledger;
     private final Map<String, BatchSettings> cache = new ConcurrentHashMap<>();
 
-    /** @param ledger where the settings are kept */
-    public BatchSettingsStore(TaskLedger ledger) {
+    /** @param ledger the batch registry, where the settings are kept */
+    public BatchSettingsStore(BatchRegistry ledger) {
         this.ledger = ledger;
     }
 

@@ -24,6 +24,9 @@ import org.springframework.stereotype.Component;
  * behind it, and the step transaction waits for those writes: both processes hang. So the script only creates
  * what is missing ({@code CREATE TABLE IF NOT EXISTS} takes no lock on an existing table), and a column is added
  * here only when this database lacks it, as H2 and PostgreSQL both report through JDBC.
+ *
+ * <p>It also renames row states whose name changed ({@link #renameStates}): a ledger of an older version holds
+ * {@code SUCCEEDED} for what is now {@link RowState#GENERATED}.
  */
 @Component(LedgerSchemaUpgrade.BEAN)
 @DependsOnDatabaseInitialization
@@ -57,7 +60,7 @@ public class LedgerSchemaUpgrade implements InitializingBean {
             // the create window of an UNCERTAIN row, for reconciliation
             new AddedColumn("IB_TASK_LEDGER", "CREATE_WINDOW_START", "BIGINT"),
             new AddedColumn("IB_TASK_LEDGER", "CREATE_WINDOW_END", "BIGINT"),
-            // fenced batch locks (TaskLedger#takeFence)
+            // fenced batch locks (BatchRegistry#takeFence)
             new AddedColumn("IB_BATCH", "LOCK_GENERATION", "BIGINT DEFAULT 0 NOT NULL"),
             new AddedColumn("IB_BATCH", "LOCK_HOLDER", "VARCHAR(200)"),
             new AddedColumn("IB_BATCH", "LOCK_SINCE", "BIGINT"));
@@ -75,9 +78,10 @@ public class LedgerSchemaUpgrade implements InitializingBean {
     }
 
     /**
-     * Adds the missing columns.
+     * Adds the missing columns, then renames the row states of older versions ({@link #renameStates}).
      *
-     * @return the columns added, as {@code TABLE.COLUMN}; empty when the ledger was up to date
+     * @return the columns added, as {@code TABLE.COLUMN}; empty when the ledger's columns were up to date
+     * @throws org.springframework.dao.DataAccessException when the database refuses a statement
      */
     public List<String> apply() {
         List<String> added = new java.util.ArrayList<>();
@@ -95,7 +99,31 @@ public class LedgerSchemaUpgrade implements InitializingBean {
         if (!added.isEmpty()) {
             LOG.info("Ledger schema upgraded: added {}", String.join(", ", added));
         }
+        renameStates();
         return added;
+    }
+
+    /**
+     * Renames the row state {@code SUCCEEDED} of versions before {@link RowState#GENERATED} (the provider
+     * reported success, the image is not stored yet) to {@code GENERATED} in {@code IB_TASK_LEDGER}, once: the
+     * first start of this version changes them, later starts find none and write nothing (a read only, so that
+     * {@code status} or a second process never waits on a running batch's ledger). Archived attempts
+     * ({@code IB_TASK_ATTEMPT}) never hold that state: only FAILED, UNCERTAIN and REJECTED rows are archived.
+     * A process of an older version must not run on the same ledger at the same time.
+     *
+     * @return the rows renamed; 0 when there were none
+     * @throws org.springframework.dao.DataAccessException when the database refuses the statement
+     */
+    public int renameStates() {
+        boolean any = !jdbc.sql("SELECT ROW_NUM FROM IB_TASK_LEDGER WHERE STATE = 'SUCCEEDED' FETCH FIRST 1 ROWS ONLY")
+                .query(Long.class).list().isEmpty();
+        if (!any) {
+            return 0;
+        }
+        int renamed = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'GENERATED' WHERE STATE = 'SUCCEEDED'").update();
+        LOG.info("Ledger schema upgraded: {} row(s) in state SUCCEEDED (result known, image not stored) renamed"
+                + " GENERATED", renamed);
+        return renamed;
     }
 
     /** @return the table's column names, upper case (PostgreSQL reports them in lower case, H2 in upper) */

@@ -3,7 +3,7 @@ package io.imagebatch.ledger;
 /**
  * A ledger write of a batch was refused because this process no longer holds the batch's lock: the lock could
  * not be renewed in time, or another process took it since (its generation in {@code IB_BATCH.LOCK_GENERATION}
- * is newer than the one this process holds; {@link TaskLedger#takeFence}). Nothing of the write was committed.
+ * is newer than the one this process holds; {@link BatchRegistry#takeFence}). Nothing of the write was committed.
  *
  * <p>It stops the step that made the write as STOPPED, not FAILED ({@code io.imagebatch.job.PipelineState}): the
  * batch is not broken, it is being run elsewhere, and a later run resumes it. The design's rule: locks are

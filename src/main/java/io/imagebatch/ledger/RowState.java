@@ -14,8 +14,13 @@ public enum RowState {
     SUBMITTED,
     /** The provider reports the task queued or generating. */
     RUNNING,
-    /** The provider reports success; the result URL is known, the image is not stored yet. */
-    SUCCEEDED,
+    /**
+     * The provider reports success; the result URL is known, the image is <b>not stored yet</b> (the download
+     * step stores it: {@link #STORED}). Called SUCCEEDED by versions before this name, which
+     * {@link LedgerSchemaUpgrade} renames in older ledgers. Not the report's {@code SUCCEEDED}, which means
+     * stored (docs/design.md, The ledger).
+     */
+    GENERATED,
     /** The provider said fail, the deadline passed, or the image could not be fetched. */
     FAILED,
     /** The image is in the output store, with its SHA-256 and size. */

@@ -1,13 +1,16 @@
 package io.imagebatch.ledger;
 
+import static io.imagebatch.ledger.LedgerRows.ENTRY;
+import static io.imagebatch.ledger.LedgerRows.ERROR_CODE_CHARS;
+import static io.imagebatch.ledger.LedgerRows.PROVIDER_STATE_CHARS;
+import static io.imagebatch.ledger.LedgerRows.fit;
+
 import io.imagebatch.metrics.ImageBatchMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.EnumMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -18,7 +21,6 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.annotation.DependsOn;
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -26,12 +28,15 @@ import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The task ledger ({@code IB_TASK_LEDGER}, {@code db/ledger-schema.sql}), written with Spring JDBC in the
- * database of the job repository.
+ * The task ledger: one line per catalogue row of a batch ({@code IB_TASK_LEDGER}, {@code db/ledger-schema.sql}),
+ * with its intent, taskId, state, failure kind and create window, written with Spring JDBC in the database of
+ * the job repository. The batches themselves (settings, callback tokens, retry rounds, lock fencing) are in the
+ * {@link BatchRegistry}; a {@code retry-failed} round's row changes are in {@link LedgerRetries}.
  *
  * <p>Every write commits in its own transaction ({@code REQUIRES_NEW}), also when called from inside a chunk:
  * the invariants of docs/design.md need the intent committed before a create call and the taskId
- * committed the moment the call returns, not at the end of the chunk.
+ * committed the moment the call returns, not at the end of the chunk. Writes for a batch this process holds the
+ * lock of are fenced ({@link BatchRegistry#takeFence}): they throw {@link LockLostException} once it is lost.
  *
  * <p>Its SQL means the same on H2 2.x and PostgreSQL (TaskLedgerH2Test, TaskLedgerPostgresTest). The schema is
  * made by {@code db/ledger-schema.sql} at every start and brought up to date by {@link LedgerSchemaUpgrade}.
@@ -40,24 +45,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 @DependsOn(LedgerSchemaUpgrade.BEAN)
 public class TaskLedger {
 
-    private static final SecureRandom RANDOM = new SecureRandom();
-    /**
-     * The FAILED rows whose task was paid but whose image is not stored ({@link FailureKind}); rows failed by an
-     * older version without a recorded kind count as such when they have a task ({@link FailureKind#of}).
-     */
-    private static final String RESULT_NOT_STORED = "STATE = 'FAILED' AND TASK_ID IS NOT NULL"
-            + " AND (FAILURE_KIND IS NULL OR FAILURE_KIND = 'RESULT_NOT_STORED')";
-    /** Written out by hand: a reflective DataClassRowMapper made a 100,000-row pass take seconds, not tenths. */
-    private static final RowMapper<LedgerEntry> ENTRY = (rs, i) -> new LedgerEntry(
-            rs.getString("BATCH_ID"), rs.getLong("ROW_NUM"), rs.getString("ROW_ID"),
-            RowState.valueOf(rs.getString("STATE")), rs.getInt("ATTEMPT"), rs.getString("PROVIDER"),
-            rs.getString("MODEL"), rs.getString("PROMPT"), rs.getString("REQUEST"), rs.getString("TASK_ID"),
-            rs.getString("PROVIDER_STATE"), rs.getString("RESULT_URL"), rs.getString("OUTPUT_URI"),
-            rs.getString("SHA256"), nullableLong(rs, "BYTES"), rs.getString("ERROR_CODE"), rs.getString("ERROR"),
-            rs.getInt("POLLS"), rs.getInt("DOWNLOAD_ATTEMPTS"), nullableLong(rs, "SUBMITTED_AT"),
-            nullableLong(rs, "NEXT_CHECK_AT"), nullableLong(rs, "DEADLINE_AT"), rs.getLong("UPDATED_AT"),
-            rs.getInt("URL_REFRESHES"), failureKind(rs));
-
     private final JdbcClient jdbc;
     private final TransactionTemplate ownTransaction;
     /** Joins the caller's transaction, or starts a read-only one. */
@@ -65,10 +52,20 @@ public class TaskLedger {
     private final Clock clock;
     private final MeterRegistry meters;
     private final Counter bytesStored;
-    /** The lock generation (fencing token) this process holds, per batch it runs; see {@link #takeFence}. */
-    private final Map<String, Long> fences = new java.util.concurrent.ConcurrentHashMap<>();
-    /** Batches whose lock this process lost, with why: their writes are refused without asking the database. */
-    private final Map<String, String> revoked = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The batches, whose lock fences this ledger's writes. */
+    private final BatchRegistry batches;
+
+    /**
+     * A ledger without metrics (they go to a private registry) and with a batch registry of its own, on which no
+     * process takes a fence: its writes are never refused (tools and tests that run no batch).
+     *
+     * @param jdbc               the JDBC client on the job repository's database
+     * @param transactionManager the transaction manager of that database
+     * @param clock              the clock for {@code UPDATED_AT}
+     */
+    public TaskLedger(JdbcClient jdbc, PlatformTransactionManager transactionManager, Clock clock) {
+        this(jdbc, transactionManager, clock, new BatchRegistry(jdbc, transactionManager, clock));
+    }
 
     /**
      * A ledger without metrics (they go to a private registry).
@@ -76,85 +73,45 @@ public class TaskLedger {
      * @param jdbc               the JDBC client on the job repository's database
      * @param transactionManager the transaction manager of that database
      * @param clock              the clock for {@code UPDATED_AT}
+     * @param batches            the batch registry whose fences ({@link BatchRegistry#takeFence}) this ledger's
+     *                           writes honour
      */
-    public TaskLedger(JdbcClient jdbc, PlatformTransactionManager transactionManager, Clock clock) {
-        this(jdbc, transactionManager, clock, new SimpleMeterRegistry());
+    public TaskLedger(JdbcClient jdbc, PlatformTransactionManager transactionManager, Clock clock,
+            BatchRegistry batches) {
+        this(jdbc, transactionManager, clock, batches, new SimpleMeterRegistry());
     }
 
     /**
      * @param jdbc               the JDBC client on the job repository's database
      * @param transactionManager the transaction manager of that database
      * @param clock              the clock for {@code UPDATED_AT}
+     * @param batches            the batch registry whose fences ({@link BatchRegistry#takeFence}) this ledger's
+     *                           writes honour
      * @param meters             the application's meter registry, if it has one: rows reaching a state are
      *                           counted ({@value ImageBatchMetrics#ROWS}), and stored bytes
      *                           ({@value ImageBatchMetrics#BYTES_STORED})
      */
     @Autowired
     public TaskLedger(JdbcClient jdbc, PlatformTransactionManager transactionManager, Clock clock,
-            ObjectProvider<MeterRegistry> meters) {
-        this(jdbc, transactionManager, clock, ImageBatchMetrics.registry(meters));
+            BatchRegistry batches, ObjectProvider<MeterRegistry> meters) {
+        this(jdbc, transactionManager, clock, batches, ImageBatchMetrics.registry(meters));
     }
 
     private TaskLedger(JdbcClient jdbc, PlatformTransactionManager transactionManager, Clock clock,
-            MeterRegistry meters) {
+            BatchRegistry batches, MeterRegistry meters) {
         this.jdbc = jdbc;
         this.ownTransaction = new TransactionTemplate(transactionManager);
         this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
         this.readTransaction = new TransactionTemplate(transactionManager);
         this.readTransaction.setReadOnly(true);
         this.clock = clock;
+        this.batches = batches;
         this.meters = meters;
         this.bytesStored = Counter.builder(ImageBatchMetrics.BYTES_STORED).baseUnit("bytes")
                 .description("image bytes written to the output stores").register(meters);
     }
 
-    // ---- batches ----
-
-    /**
-     * Records a batch's settings the first time it is seen; later calls leave them as they are.
-     *
-     * @param batchId  the batch id
-     * @param settings the batch settings as JSON (no secrets)
-     */
-    public void recordBatch(String batchId, String settings) {
-        ownTransaction.executeWithoutResult(tx -> {
-            try {
-                jdbc.sql("INSERT INTO IB_BATCH (BATCH_ID, SETTINGS, CREATED_AT) VALUES (?, ?, ?)")
-                        .params(batchId, settings, now()).update();
-            } catch (DuplicateKeyException alreadyThere) {
-                // a resumed batch keeps the settings it started with. PostgreSQL has aborted this transaction
-                // with the failed statement: end it with a rollback, as insert() does, not with a commit
-                tx.setRollbackOnly();
-            }
-        });
-    }
-
-    /**
-     * The batch's callback token, made on first use: 32 random bytes from {@link SecureRandom}, as 64 hex
-     * digits. It is kept, so that tasks created before a restart can still call back.
-     *
-     * @param batchId a known batch
-     * @return the token
-     * @throws IllegalArgumentException when the batch is unknown
-     */
-    public String callbackToken(String batchId) {
-        Optional<String> existing = storedCallbackToken(batchId);
-        if (existing.isPresent()) {
-            return existing.get();
-        }
-        byte[] random = new byte[32];
-        RANDOM.nextBytes(random);
-        String token = HexFormat.of().formatHex(random);
-        update("UPDATE IB_BATCH SET CALLBACK_TOKEN = ? WHERE BATCH_ID = ? AND CALLBACK_TOKEN IS NULL", token, batchId);
-        return storedCallbackToken(batchId)
-                .orElseThrow(() -> new IllegalArgumentException("no batch " + batchId + " in this database"));
-    }
-
-    /** @return the batch's callback token if it has one; empty for an unknown batch */
-    public Optional<String> storedCallbackToken(String batchId) {
-        return jdbc.sql("SELECT CALLBACK_TOKEN FROM IB_BATCH WHERE BATCH_ID = ?").param(batchId)
-                .query(String.class).list().stream().filter(Objects::nonNull).findFirst();
-    }
+    // ---- callbacks ----
 
     /**
      * Asks for an immediate status query of an in-flight task (a callback arrived). A task that is already
@@ -171,110 +128,6 @@ public class TaskLedger {
                         + " WHERE BATCH_ID = ? AND PROVIDER = ? AND TASK_ID = ? AND STATE IN ('SUBMITTED', 'RUNNING')")
                 .params(now(), now(), batchId, provider, taskId).update());
         return updated[0] > 0;
-    }
-
-    /** @return the batch's settings JSON, if the batch is known */
-    public Optional<String> batchSettings(String batchId) {
-        return jdbc.sql("SELECT SETTINGS FROM IB_BATCH WHERE BATCH_ID = ?").param(batchId)
-                .query(String.class).optional();
-    }
-
-    // ---- fencing (the batch lock's generation) ----
-
-    /**
-     * Called right after this process took the batch's lock ({@code io.imagebatch.lock.BatchLocks}): makes the
-     * lock's generation one more ({@code IB_BATCH.LOCK_GENERATION}), records who holds it, and from now on every
-     * ledger write of this process for the batch carries that generation. A write is refused
-     * ({@link LockLostException}, nothing committed) once the batch's generation in the database is another one,
-     * that is once another process has taken the lock since: the fencing of README.md (Running nightly). Writes
-     * for batches this process holds no fence for are not checked ({@code status}, {@code retry-failed}'s
-     * preparation, tests).
-     *
-     * @param batchId a batch recorded with {@link #recordBatch}
-     * @param holder  who holds the lock, for the message of a second run, e.g. {@code pid 1234 on host}; at most
-     *                200 characters, never a secret
-     * @return the generation this process now holds (1 for the batch's first lock)
-     * @throws IllegalArgumentException when the batch is unknown
-     */
-    public long takeFence(String batchId, String holder) {
-        Long generation = ownTransaction.execute(tx -> {
-            int updated = jdbc.sql("UPDATE IB_BATCH SET LOCK_GENERATION = LOCK_GENERATION + 1, LOCK_HOLDER = ?,"
-                            + " LOCK_SINCE = ? WHERE BATCH_ID = ?")
-                    .params(holder.length() > 200 ? holder.substring(0, 200) : holder, now(), batchId).update();
-            if (updated == 0) {
-                throw new IllegalArgumentException("no batch " + batchId + " in this database");
-            }
-            return jdbc.sql("SELECT LOCK_GENERATION FROM IB_BATCH WHERE BATCH_ID = ?").param(batchId)
-                    .query(Long.class).single();
-        });
-        revoked.remove(batchId);
-        fences.put(batchId, generation);
-        return generation;
-    }
-
-    /**
-     * The lock of the batch is lost (its renewal failed): from now on every write of this process for the batch
-     * is refused at once ({@link LockLostException} with {@code reason}), without asking the database, so that
-     * no create is sent after this call. A batch without a fence here is left alone.
-     *
-     * @param batchId the batch
-     * @param reason  why, as the refused writes' message; names the batch, never a secret
-     */
-    public void revokeFence(String batchId, String reason) {
-        if (fences.containsKey(batchId)) {
-            revoked.put(batchId, reason);
-        }
-    }
-
-    /** Forgets the batch's fence (this process released the lock): its writes are no longer checked. */
-    public void releaseFence(String batchId) {
-        fences.remove(batchId);
-        revoked.remove(batchId);
-    }
-
-    /** @return who took the batch's lock last, and when; empty for an unknown batch or one never locked */
-    public Optional<LockHolder> lockHolder(String batchId) {
-        return jdbc.sql("SELECT LOCK_HOLDER, LOCK_SINCE, LOCK_GENERATION FROM IB_BATCH WHERE BATCH_ID = ?"
-                        + " AND LOCK_SINCE IS NOT NULL")
-                .param(batchId).query((rs, i) -> new LockHolder(rs.getString(1), rs.getLong(2), rs.getLong(3)))
-                .optional();
-    }
-
-    /**
-     * Refuses a write for a fenced batch whose lock this process lost or no longer holds; called in the write's
-     * own transaction, before its statement. The batch is found among the statement's parameters, so that every
-     * write through {@link #update} is fenced without naming its batch twice.
-     */
-    private void checkFence(Object... params) {
-        if (fences.isEmpty()) {
-            return;
-        }
-        for (Object param : params) {
-            if (param instanceof String batchId && fences.containsKey(batchId)) {
-                checkFence(batchId);
-                return;
-            }
-        }
-    }
-
-    private void checkFence(String batchId) {
-        Long generation = fences.get(batchId);
-        if (generation == null) {
-            return;
-        }
-        String lost = revoked.get(batchId);
-        if (lost != null) {
-            throw new LockLostException(batchId, lost);
-        }
-        long current = jdbc.sql("SELECT COUNT(*) FROM IB_BATCH WHERE BATCH_ID = ? AND LOCK_GENERATION = ?")
-                .params(batchId, generation).query(Long.class).single();
-        if (current == 0) {
-            String reason = "batch " + batchId + ": another process took its lock (this process held generation "
-                    + generation + "), so this process sends nothing more for it and stops; the batch goes on"
-                    + " in that process";
-            revoked.putIfAbsent(batchId, reason);
-            throw new LockLostException(batchId, reason);
-        }
     }
 
     // ---- submit step ----
@@ -362,98 +215,6 @@ public class TaskLedger {
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
                 .params(now(), batchId, rowNum).update());
         return updated[0] > 0;
-    }
-
-    /**
-     * Starts a retry round. A FAILED row whose task was paid but whose image is not stored
-     * ({@link FailureKind#RESULT_NOT_STORED}: its download failed or its deadline passed) is not created again:
-     * it goes back to SUBMITTED with the same task and attempt, due for a status query at once (which brings a
-     * fresh result URL, or the task's end), with a fresh deadline as long as its first one. Every other FAILED
-     * row (and UNCERTAIN row, when asked) has its current attempt archived in {@code IB_TASK_ATTEMPT} and is made
-     * PENDING with the next attempt number, to be created again. The round is counted in
-     * {@code IB_BATCH.RETRIES}. One transaction.
-     *
-     * @param batchId           the batch
-     * @param includeUncertain  also retry UNCERTAIN rows (their first task may exist and be paid for)
-     * @return the number of rows retried: made PENDING, or SUBMITTED to fetch their result again
-     */
-    public int startRetryRound(String batchId, boolean includeUncertain) {
-        return startRetryRound(batchId, includeUncertain, null);
-    }
-
-    /**
-     * Starts a retry round as {@link #startRetryRound(String, boolean)} does, giving the tasks queried again a
-     * deadline of this length from now (the configured {@code imagebatch.job.task-deadline}).
-     *
-     * @param batchId          the batch
-     * @param includeUncertain also retry UNCERTAIN rows
-     * @param deadlineMillis   how long from now a task queried again may take before it is FAILED again, ms;
-     *                         null for as long as its first deadline
-     * @return the number of rows retried
-     */
-    public int startRetryRound(String batchId, boolean includeUncertain, Long deadlineMillis) {
-        String states = includeUncertain ? "('FAILED', 'UNCERTAIN')" : "('FAILED')";
-        Integer rows = ownTransaction.execute(tx -> {
-            // paid results first, so that the rows left FAILED below are exactly those to create again
-            long now = now();
-            int fetchAgain = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', PROVIDER_STATE = NULL,"
-                            + " RESULT_URL = NULL, ERROR_CODE = NULL, ERROR = NULL, FAILURE_KIND = NULL,"
-                            + " DOWNLOAD_ATTEMPTS = 0, URL_REFRESHES = 0, NEXT_CHECK_AT = ?,"
-                            + " DEADLINE_AT = " + (deadlineMillis == null ? "? + (DEADLINE_AT - SUBMITTED_AT)" : "?")
-                            + ", UPDATED_AT = ? WHERE BATCH_ID = ? AND " + RESULT_NOT_STORED)
-                    .params(now, deadlineMillis == null ? now : now + deadlineMillis, now, batchId).update();
-            jdbc.sql("INSERT INTO IB_TASK_ATTEMPT (BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR,"
-                            + " SUBMITTED_AT, ENDED_AT) SELECT BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE,"
-                            + " ERROR, SUBMITTED_AT, UPDATED_AT FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE IN "
-                            + states)
-                    .param(batchId).update();
-            int changed = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'PENDING', ATTEMPT = ATTEMPT + 1, TASK_ID = NULL,"
-                            + " PROVIDER_STATE = NULL, RESULT_URL = NULL, ERROR_CODE = NULL, ERROR = NULL, POLLS = 0,"
-                            + " FAILURE_KIND = NULL, URL_REFRESHES = 0,"
-                            + " DOWNLOAD_ATTEMPTS = 0, SUBMITTED_AT = NULL, NEXT_CHECK_AT = NULL, DEADLINE_AT = NULL,"
-                            + " UPDATED_AT = ? WHERE BATCH_ID = ? AND STATE IN " + states)
-                    .params(now(), batchId).update();
-            jdbc.sql("UPDATE IB_BATCH SET RETRIES = RETRIES + 1 WHERE BATCH_ID = ?").param(batchId).update();
-            return changed + fetchAgain;
-        });
-        return rows == null ? 0 : rows;
-    }
-
-    /**
-     * Counts the batch's FAILED rows by {@link FailureKind}, as {@code status} and {@code retry-failed} show
-     * them; rows failed by an older version that recorded no kind are counted as {@link FailureKind#of} says.
-     *
-     * @param batchId the batch
-     * @return the FAILED rows per kind (kinds with none are absent)
-     */
-    public Map<FailureKind, Long> countFailedByKind(String batchId) {
-        Map<FailureKind, Long> counts = new EnumMap<>(FailureKind.class);
-        jdbc.sql("SELECT FAILURE_KIND, TASK_ID IS NULL AS NO_TASK, COUNT(*) AS N FROM IB_TASK_LEDGER"
-                        + " WHERE BATCH_ID = ? AND STATE = 'FAILED' GROUP BY FAILURE_KIND, TASK_ID IS NULL")
-                .param(batchId)
-                .query((rs, i) -> Map.entry(FailureKind.of(rs.getString("FAILURE_KIND"),
-                        rs.getBoolean("NO_TASK") ? null : "task"), rs.getLong("N")))
-                .list().forEach(e -> counts.merge(e.getKey(), e.getValue(), Long::sum));
-        return counts;
-    }
-
-    /** @return how many retry rounds the batch has had (0 before any {@code retry-failed}) */
-    public int retryRounds(String batchId) {
-        return jdbc.sql("SELECT RETRIES FROM IB_BATCH WHERE BATCH_ID = ?").param(batchId).query(Integer.class)
-                .optional().orElse(0);
-    }
-
-    /** @return the number of archived attempts of the batch's rows ({@code IB_TASK_ATTEMPT}) */
-    public long archivedAttempts(String batchId) {
-        return jdbc.sql("SELECT COUNT(*) FROM IB_TASK_ATTEMPT WHERE BATCH_ID = ?").param(batchId)
-                .query(Long.class).single();
-    }
-
-    /** @return every known batch id with its creation time (epoch ms), newest first */
-    public List<Map.Entry<String, Long>> batches(int limit) {
-        return jdbc.sql("SELECT BATCH_ID, CREATED_AT FROM IB_BATCH ORDER BY CREATED_AT DESC FETCH FIRST " + limit
-                        + " ROWS ONLY")
-                .query((rs, i) -> Map.entry(rs.getString(1), rs.getLong(2))).list();
     }
 
     /**
@@ -622,37 +383,6 @@ public class TaskLedger {
         return counted(RowState.SUBMITTED, changed > 0);
     }
 
-    /**
-     * @return the batch's rows REJECTED by a provider's answer to their create call (they carry the request
-     *         that was sent), not by our own rules before sending
-     */
-    public long rejectedByProvider(String batchId) {
-        return jdbc.sql("SELECT COUNT(*) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'REJECTED'"
-                + " AND REQUEST IS NOT NULL").param(batchId).query(Long.class).single();
-    }
-
-    /**
-     * {@code retry-failed --include-rejected}: archives the current attempt of every row REJECTED by a
-     * provider's answer ({@link #rejectedByProvider}) in {@code IB_TASK_ATTEMPT} and makes it PENDING with the
-     * next attempt number. Rows rejected by our own rules are not touched. One transaction.
-     *
-     * @return the number of rows made PENDING
-     */
-    public int reopenRejectedByProvider(String batchId) {
-        Integer rows = ownTransaction.execute(tx -> {
-            jdbc.sql("INSERT INTO IB_TASK_ATTEMPT (BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR,"
-                            + " SUBMITTED_AT, ENDED_AT) SELECT BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE,"
-                            + " ERROR, SUBMITTED_AT, UPDATED_AT FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
-                            + " AND STATE = 'REJECTED' AND REQUEST IS NOT NULL")
-                    .param(batchId).update();
-            return jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'PENDING', ATTEMPT = ATTEMPT + 1, ERROR_CODE = NULL,"
-                            + " ERROR = NULL, UPDATED_AT = ? WHERE BATCH_ID = ? AND STATE = 'REJECTED'"
-                            + " AND REQUEST IS NOT NULL")
-                    .params(now(), batchId).update();
-        });
-        return rows == null ? 0 : rows;
-    }
-
     // ---- poll step ----
 
     /**
@@ -687,13 +417,16 @@ public class TaskLedger {
                 nextCheckAt, error, now(), batchId, rowNum);
     }
 
-    /** Records a task that succeeded, with its result URL; the download step takes it from here. */
+    /**
+     * Records a task the provider reports succeeded, with its result URL: the row becomes
+     * {@link RowState#GENERATED} (its image is not stored yet); the download step takes it from here.
+     */
     public void markSucceeded(String batchId, long rowNum, String providerState, String resultUrl) {
-        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'SUCCEEDED', PROVIDER_STATE = ?, RESULT_URL = ?, POLLS = POLLS + 1,"
+        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'GENERATED', PROVIDER_STATE = ?, RESULT_URL = ?, POLLS = POLLS + 1,"
                         + " ERROR = NULL, NEXT_CHECK_AT = ?, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
                 fit(providerState, PROVIDER_STATE_CHARS), resultUrl, now(), now(), batchId, rowNum);
-        counted(RowState.SUCCEEDED, changed > 0);
+        counted(RowState.GENERATED, changed > 0);
     }
 
     /**
@@ -712,7 +445,7 @@ public class TaskLedger {
     /**
      * Records a row that failed: the provider said fail ({@link FailureKind#GENERATION_FAILED}), or the deadline
      * passed or its image could not be fetched or stored ({@link FailureKind#RESULT_NOT_STORED}). Only a row in
-     * flight (SUBMITTING to SUCCEEDED) changes.
+     * flight (SUBMITTING to GENERATED) changes.
      *
      * @param errorCode the provider's failure code or ours ({@code deadline}, {@code download})
      * @param reason    the provider's message or ours
@@ -724,7 +457,7 @@ public class TaskLedger {
         int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', PROVIDER_STATE = COALESCE(?, PROVIDER_STATE),"
                         + " ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?, FAILURE_KIND = COALESCE(?, CASE WHEN TASK_ID IS NULL"
                         + " THEN 'GENERATION_FAILED' ELSE 'RESULT_NOT_STORED' END)"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTING', 'SUBMITTED', 'RUNNING', 'SUCCEEDED')",
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTING', 'SUBMITTED', 'RUNNING', 'GENERATED')",
                 fit(providerState, PROVIDER_STATE_CHARS), fit(errorCode, ERROR_CODE_CHARS), reason, now(),
                 kind == null ? null : kind.name(), batchId, rowNum);
         counted(RowState.FAILED, changed > 0);
@@ -732,23 +465,23 @@ public class TaskLedger {
 
     // ---- download step ----
 
-    /** @return succeeded rows whose download is due, in row order */
+    /** @return {@link RowState#GENERATED} rows whose download is due, in row order */
     public List<LedgerEntry> dueForDownload(String batchId, long now, int limit) {
-        return jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'SUCCEEDED'"
+        return jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'GENERATED'"
                         + " AND NEXT_CHECK_AT <= ? ORDER BY ROW_NUM FETCH FIRST " + limit + " ROWS ONLY")
                 .params(batchId, now).query(ENTRY).list();
     }
 
-    /** @return the earliest next download attempt of a succeeded row, empty when none is waiting */
+    /** @return the earliest next download attempt of a {@link RowState#GENERATED} row, empty when none is waiting */
     public Optional<Long> nextDownloadAt(String batchId) {
-        return jdbc.sql("SELECT MIN(NEXT_CHECK_AT) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'SUCCEEDED'")
+        return jdbc.sql("SELECT MIN(NEXT_CHECK_AT) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'GENERATED'")
                 .param(batchId).query(Long.class).list().stream().filter(Objects::nonNull).findFirst();
     }
 
     /** Records a failed download attempt and when to try again. */
     public void rescheduleDownload(String batchId, long rowNum, long nextAttemptAt, String error) {
         update("UPDATE IB_TASK_LEDGER SET DOWNLOAD_ATTEMPTS = DOWNLOAD_ATTEMPTS + 1, NEXT_CHECK_AT = ?, ERROR = ?,"
-                        + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUCCEEDED'",
+                        + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'GENERATED'",
                 nextAttemptAt, error, now(), batchId, rowNum);
     }
 
@@ -762,7 +495,7 @@ public class TaskLedger {
     public void refreshResultUrl(String batchId, long rowNum, String resultUrl, String reason) {
         update("UPDATE IB_TASK_LEDGER SET RESULT_URL = ?, DOWNLOAD_ATTEMPTS = 0, URL_REFRESHES = URL_REFRESHES + 1,"
                         + " NEXT_CHECK_AT = ?, ERROR = ?, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
-                        + " AND STATE = 'SUCCEEDED'",
+                        + " AND STATE = 'GENERATED'",
                 resultUrl, now(), reason, now(), batchId, rowNum);
     }
 
@@ -776,7 +509,7 @@ public class TaskLedger {
     public void markStored(String batchId, long rowNum, String outputUri, String sha256, long bytes) {
         int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'STORED', OUTPUT_URI = ?, SHA256 = ?, BYTES = ?,"
                         + " DOWNLOAD_ATTEMPTS = DOWNLOAD_ATTEMPTS + 1, ERROR = NULL, UPDATED_AT = ?"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUCCEEDED'",
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'GENERATED'",
                 outputUri, sha256, bytes, now(), batchId, rowNum);
         if (counted(RowState.STORED, changed > 0)) {
             bytesStored.increment(bytes);
@@ -833,36 +566,11 @@ public class TaskLedger {
         });
     }
 
-    // ---- helpers ----
-
-    /** The width of {@code PROVIDER_STATE VARCHAR(60)} ({@code db/ledger-schema.sql}), in characters. */
-    static final int PROVIDER_STATE_CHARS = 60;
-    /** The width of {@code ERROR_CODE VARCHAR(120)} ({@code db/ledger-schema.sql}), in characters. */
-    static final int ERROR_CODE_CHARS = 120;
-
-    /**
-     * Cuts a provider's word to the column that stores it, so that an undocumented, over-long status word or code
-     * is recorded (cut, with a trailing {@code …}) instead of failing the update and with it the step.
-     *
-     * @param text  the text, or null
-     * @param chars the column's width in characters
-     * @return {@code text} when it fits (or is null), else its first {@code chars - 1} characters and {@code …}
-     */
-    static String fit(String text, int chars) {
-        if (text == null || text.length() <= chars) {
-            return text;
-        }
-        int end = chars - 1;
-        if (Character.isHighSurrogate(text.charAt(end - 1))) {
-            end--;
-        }
-        return text.substring(0, end) + "\u2026";
-    }
 
     private boolean insert(String batchId, long rowNum, String rowId, RowState state, String provider,
             String model, String prompt, String request, String error) {
         Boolean inserted = ownTransaction.execute(tx -> {
-            checkFence(batchId);
+            batches.checkFence(batchId);
             try {
                 jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, ROW_ID, STATE, PROVIDER, MODEL, PROMPT,"
                                 + " REQUEST, ERROR, UPDATED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
@@ -877,30 +585,20 @@ public class TaskLedger {
         return Boolean.TRUE.equals(inserted);
     }
 
-    /** The FAILED row's kind ({@link FailureKind#of}); null for a row in any other state. */
-    private static FailureKind failureKind(java.sql.ResultSet rs) throws java.sql.SQLException {
-        return RowState.FAILED.name().equals(rs.getString("STATE"))
-                ? FailureKind.of(rs.getString("FAILURE_KIND"), rs.getString("TASK_ID")) : null;
-    }
-
-    private static Long nullableLong(java.sql.ResultSet rs, String column) throws java.sql.SQLException {
-        long value = rs.getLong(column);
-        return rs.wasNull() ? null : value;
-    }
 
     /** @return the number of rows the statement changed */
     private int update(String sql, Object... params) {
         int[] changed = {0};
         write(() -> {
-            checkFence(params);
+            batches.checkFence(params);
             changed[0] = jdbc.sql(sql).params(params).update();
         });
         return changed[0];
     }
 
-    /** @return the JDBC client, after {@link #checkFence(String)} for the batch */
+    /** @return the JDBC client, after {@link BatchRegistry#checkFence(String)} for the batch */
     private JdbcClient checkedFence(String batchId) {
-        checkFence(batchId);
+        batches.checkFence(batchId);
         return jdbc;
     }
 

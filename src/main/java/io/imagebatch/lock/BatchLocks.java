@@ -33,7 +33,7 @@ import org.springframework.stereotype.Component;
  * is not this process's any more (expired, or taken by another process), or when renewals have failed for two
  * thirds of the time to live (the database away: another process may take it soon after). Whoever holds a lost
  * lock must stop what it does under it; the ledger refuses its writes from then on
- * ({@code TaskLedger#revokeFence}, README.md, Running nightly).
+ * ({@code BatchRegistry#revokeFence}, README.md, Running nightly).
  */
 @Component
 public class BatchLocks implements DisposableBean {

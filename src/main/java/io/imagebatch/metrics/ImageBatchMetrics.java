@@ -14,7 +14,7 @@ import org.springframework.beans.factory.ObjectProvider;
  *   <caption>Meters</caption>
  *   <tr><th>name</th><th>type</th><th>tags</th><th>what</th></tr>
  *   <tr><td>{@value #ROWS}</td><td>counter</td><td>{@code state}</td><td>catalogue rows that reached a state
- *       (REJECTED, SUBMITTED, SUCCEEDED, FAILED, STORED, UNCERTAIN), recorded by the ledger write</td></tr>
+ *       (REJECTED, SUBMITTED, GENERATED, FAILED, STORED, UNCERTAIN), recorded by the ledger write</td></tr>
  *   <tr><td>{@value #PROVIDER_REQUESTS}</td><td>counter</td><td>{@code provider}, {@code call}
  *       (create, status, balance, find), {@code outcome} (success, row_invalid, account, busy,
  *       generation_failed)</td><td>requests made to a provider and how they ended; a status answer that says

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.imagebatch.catalogue.CatalogueFormat;
 import io.imagebatch.job.BatchSettings;
 import io.imagebatch.job.BatchSettingsStore;
+import io.imagebatch.ledger.BatchRegistry;
 import io.imagebatch.ledger.LedgerEntry;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
@@ -57,6 +58,8 @@ class CallbackControllerTest {
     @Autowired
     TaskLedger ledger;
     @Autowired
+    BatchRegistry registry;
+    @Autowired
     BatchSettingsStore batches;
 
     private final HttpClient http = HttpClient.newHttpClient();
@@ -68,7 +71,7 @@ class CallbackControllerTest {
     void aBatchWithOneTaskInFlight() {
         batchId = batches.save(new BatchSettings("cb" + System.nanoTime(), "/x.csv", "00", 1,
                 CatalogueFormat.defaults(), "liangxin", null, RequestDefaults.none(), "file:out"));
-        token = ledger.callbackToken(batchId);
+        token = registry.callbackToken(batchId);
         ledger.insertIntent(batchId, 1, "A1", "liangxin", "nano-banana-pro-flash", "a red chair", "{}");
         ledger.markSubmitted(batchId, 1, "task_1", System.currentTimeMillis(), farFuture, farFuture);
     }
@@ -94,8 +97,8 @@ class CallbackControllerTest {
         assertThat(token).matches("[0-9a-f]{64}"); // 256 bits
         String other = batches.save(new BatchSettings("other" + System.nanoTime(), "/y.csv", "01", 1,
                 CatalogueFormat.defaults(), "liangxin", null, RequestDefaults.none(), "file:out"));
-        assertThat(ledger.callbackToken(other)).isNotEqualTo(token);
-        assertThat(ledger.callbackToken(batchId)).isEqualTo(token);
+        assertThat(registry.callbackToken(other)).isNotEqualTo(token);
+        assertThat(registry.callbackToken(batchId)).isEqualTo(token);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariDataSource;
 import io.imagebatch.callback.CallbackProperties;
 import io.imagebatch.callback.CallbackSignal;
+import io.imagebatch.ledger.BatchRegistry;
 import io.imagebatch.ledger.LedgerSchemaUpgrade;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.provider.ProviderRegistry;
@@ -93,7 +94,8 @@ class PipelineFinishRaceTest {
         JdbcClient jdbc = JdbcClient.create(dataSource);
         new LedgerSchemaUpgrade(jdbc).apply();
         ledger = new HookedLedger(jdbc, new DataSourceTransactionManager(dataSource));
-        ledger.recordBatch(BATCH, "{}");
+        new BatchRegistry(jdbc, new DataSourceTransactionManager(dataSource), Clock.systemUTC())
+                .recordBatch(BATCH, "{}");
     }
 
     @AfterEach

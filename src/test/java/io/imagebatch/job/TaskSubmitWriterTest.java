@@ -13,6 +13,7 @@ import io.imagebatch.ledger.LedgerEntry;
 import io.imagebatch.ledger.LedgerSchemaUpgrade;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskIdJournal;
+import io.imagebatch.ledger.BatchRegistry;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.provider.ImageRequest;
 import io.imagebatch.provider.ProviderRegistry;
@@ -145,7 +146,8 @@ class TaskSubmitWriterTest {
     }
 
     private TaskSubmitWriter writer(TaskLedger ledger, int maxInFlight) {
-        return writer(ledger, maxInFlight, new CallbackUrls(new CallbackProperties(null), ledger));
+        return writer(ledger, maxInFlight, new CallbackUrls(new CallbackProperties(null),
+                new BatchRegistry(jdbc, transactions, Clock.systemUTC())));
     }
 
     private static Chunk<SubmitItem> rows(int count) {
@@ -214,14 +216,15 @@ class TaskSubmitWriterTest {
 
     @Test
     void aChunkWhoseCallbackUrlCannotBeReadLeavesNoRowSubmittingAndSendsNothing() throws Exception {
-        TaskLedger ledger = new TaskLedger(jdbc, transactions, Clock.systemUTC()) {
+        TaskLedger ledger = ledger();
+        BatchRegistry registry = new BatchRegistry(jdbc, transactions, Clock.systemUTC()) {
             @Override
             public String callbackToken(String batchId) {
                 throw new DataAccessResourceFailureException("the database is down");
             }
         };
         CallbackUrls callbacks = new CallbackUrls(new CallbackProperties(URI.create("https://hooks.example.com")),
-                ledger);
+                registry);
 
         assertThatThrownBy(() -> writer(ledger, 4, callbacks).write(rows(5)))
                 .isInstanceOf(DataAccessResourceFailureException.class);

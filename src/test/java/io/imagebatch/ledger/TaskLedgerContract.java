@@ -1,14 +1,9 @@
 package io.imagebatch.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.Connection;
-import java.sql.ResultSetMetaData;
 import java.sql.Statement;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -20,85 +15,28 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
-import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.core.io.ClassPathResource;
-import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Every {@link TaskLedger} method, and {@code db/ledger-schema.sql}, against a real database: the same tests run
+ * Every {@link TaskLedger} and {@link LedgerRetries} method, and {@code db/ledger-schema.sql}, against a real
+ * database ({@link BatchRegistry}'s are in {@link BatchRegistryContract}): the same tests run
  * on H2 ({@link TaskLedgerH2Test}, the default database) and on PostgreSQL ({@link TaskLedgerPostgresTest}), so
  * the ledger's SQL is shown to mean the same on both.
  */
-abstract class TaskLedgerContract {
-
-    static final String BATCH = "demo-0123456789ab";
-    static final String OTHER = "other-ba9876543210";
-    static final long T0 = 1_750_000_000_000L;
-
-    static {
-        // a connection pool per test: its start and shutdown lines are noise here
-        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("com.zaxxer.hikari"))
-                .setLevel(ch.qos.logback.classic.Level.WARN);
-    }
-
-    private DataSource dataSource;
-    JdbcClient jdbc;
-    DataSourceTransactionManager transactions;
-    TestClock clock;
-    TaskLedger ledger;
-
-    /** @return a data source on a fresh, empty database (or schema), with at least two connections */
-    abstract DataSource openDataSource();
-
-    @BeforeEach
-    void openLedger() {
-        dataSource = openDataSource();
-        jdbc = JdbcClient.create(dataSource);
-        // as at every start (spring.sql.init.mode=always, then LedgerSchemaUpgrade): here twice
-        applySchema();
-        applySchema();
-        transactions = new DataSourceTransactionManager(dataSource);
-        clock = new TestClock(T0);
-        ledger = new TaskLedger(jdbc, transactions, clock);
-    }
-
-    @AfterEach
-    void closeDataSource() throws Exception {
-        if (dataSource instanceof AutoCloseable closeable) {
-            closeable.close();
-        }
-    }
-
-    /** What every start does: {@code db/ledger-schema.sql}, then {@link LedgerSchemaUpgrade}. */
-    List<String> applySchema() {
-        runScript("db/ledger-schema.sql");
-        return new LedgerSchemaUpgrade(jdbc).apply();
-    }
-
-    private void runScript(String resource) {
-        ResourceDatabasePopulator script = new ResourceDatabasePopulator(new ClassPathResource(resource));
-        script.setContinueOnError(false);
-        script.execute(dataSource);
-    }
+abstract class TaskLedgerContract extends LedgerTestDatabase {
 
     // ---- the schema ----
 
     @Test
     void theSchemaRunsAgainAtEveryStartWithoutFailingOrLosingData() {
-        ledger.recordBatch(BATCH, "{}");
+        batches.recordBatch(BATCH, "{}");
         ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}");
 
         applySchema();
 
-        assertThat(ledger.batchSettings(BATCH)).contains("{}");
+        assertThat(batches.batchSettings(BATCH)).contains("{}");
         assertThat(ledger.find(BATCH, 1)).isPresent();
         assertThat(columns("IB_BATCH")).containsExactly("BATCH_ID", "SETTINGS", "CREATED_AT", "CALLBACK_TOKEN",
                 "RETRIES", "LOCK_GENERATION", "LOCK_HOLDER", "LOCK_SINCE");
@@ -130,13 +68,42 @@ abstract class TaskLedgerContract {
         assertThat(columns("IB_TASK_LEDGER")).hasSize(27).endsWith("FAILURE_KIND", "CREATE_WINDOW_START",
                 "CREATE_WINDOW_END");
         // the old lines read as new ones, with the new columns' defaults
-        assertThat(ledger.retryRounds(BATCH)).isZero();
+        assertThat(batches.retryRounds(BATCH)).isZero();
         assertThat(ledger.find(BATCH, 1).orElseThrow())
                 .extracting(LedgerEntry::state, LedgerEntry::attempt, LedgerEntry::urlRefreshes)
                 .containsExactly(RowState.FAILED, 1, 0);
-        assertThat(ledger.startRetryRound(BATCH, false)).isEqualTo(1);
-        assertThat(ledger.archivedAttempts(BATCH)).isEqualTo(1);
-        assertThat(ledger.callbackToken(BATCH)).hasSize(64);
+        assertThat(retries.startRetryRound(BATCH, false)).isEqualTo(1);
+        assertThat(retries.archivedAttempts(BATCH)).isEqualTo(1);
+        assertThat(batches.callbackToken(BATCH)).hasSize(64);
+    }
+
+    /**
+     * A ledger of a version before {@link RowState#GENERATED} holds {@code SUCCEEDED} for a row whose result is
+     * known but not stored: the first start renames it, once, and the download step still finds and stores it.
+     */
+    @Test
+    void aRowLeftSucceededByAnOlderVersionIsRenamedGeneratedOnceAndStillDownloads() {
+        batches.recordBatch(BATCH, "{}");
+        submitted(BATCH, 1, T0);
+        submitted(BATCH, 2, T0);
+        ledger.markSucceeded(BATCH, 2, "SUCCESS", "https://img.example/2.png");
+        // what an older version wrote: the old name, in the state column of both rows
+        jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUCCEEDED', RESULT_URL = 'https://img.example/' || ROW_NUM"
+                + " || '.png', NEXT_CHECK_AT = ? WHERE BATCH_ID = ?").params(T0, BATCH).update();
+
+        LedgerSchemaUpgrade upgrade = new LedgerSchemaUpgrade(jdbc);
+        assertThat(upgrade.renameStates()).isEqualTo(2);
+        assertThat(upgrade.renameStates()).isZero();
+        assertThat(applySchema()).isEmpty();
+
+        assertThat(ledger.countByState(BATCH)).containsExactly(Map.entry(RowState.GENERATED, 2L));
+        assertThat(ledger.dueForDownload(BATCH, T0, 10)).extracting(LedgerEntry::rowNum, LedgerEntry::resultUrl)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1L, "https://img.example/1.png"),
+                        org.assertj.core.groups.Tuple.tuple(2L, "https://img.example/2.png"));
+        ledger.markStored(BATCH, 1, "file:out/1.png", "00".repeat(32), 10);
+        ledger.markFailed(BATCH, 2, null, "download", "HTTP 404", FailureKind.RESULT_NOT_STORED);
+        assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.STORED);
+        assertThat(ledger.find(BATCH, 2).orElseThrow().state()).isEqualTo(RowState.FAILED);
     }
 
     /**
@@ -145,7 +112,7 @@ abstract class TaskLedgerContract {
      */
     @Test
     void theSchemaRunsWhileARunningJobHasTheLedgerOpenInATransaction() throws Exception {
-        ledger.recordBatch(BATCH, "{}");
+        batches.recordBatch(BATCH, "{}");
         ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}");
         try (Connection step = dataSource.getConnection()) {
             step.setAutoCommit(false);
@@ -170,116 +137,6 @@ abstract class TaskLedgerContract {
         assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.SUBMITTED);
     }
 
-    private List<String> columns(String table) {
-        return jdbc.sql("SELECT * FROM " + table + " WHERE 1 = 0").query(rs -> {
-            ResultSetMetaData meta = rs.getMetaData();
-            List<String> names = new ArrayList<>();
-            for (int i = 1; i <= meta.getColumnCount(); i++) {
-                names.add(meta.getColumnLabel(i).toUpperCase(java.util.Locale.ROOT));
-            }
-            return names;
-        });
-    }
-
-    // ---- fencing: the batch lock's generation ----
-
-    @Test
-    void aStaleLockHoldersWritesAreRefusedOnceAnotherProcessTookTheLock() {
-        ledger.recordBatch(BATCH, "{}");
-        assertThat(ledger.takeFence(BATCH, "pid 1 on a")).isEqualTo(1);
-        ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}");
-        ledger.insertIntent(BATCH, 2, "A2", "liangxin", "m", "p", "{}");
-
-        // another process (its own ledger on the same database) takes the batch's lock
-        TaskLedger other = new TaskLedger(jdbc, transactions, clock);
-        assertThat(other.takeFence(BATCH, "pid 2 on b")).isEqualTo(2);
-        other.markUncertain(BATCH, 1, "its run died mid-call");
-
-        // the first one's writes carry generation 1: refused, nothing committed, of any kind
-        assertThatThrownBy(() -> ledger.markSubmitted(BATCH, 2, "task-2", T0, T0, T0))
-                .isInstanceOf(LockLostException.class).hasMessageContaining(BATCH);
-        assertThatThrownBy(() -> ledger.insertIntent(BATCH, 3, "A3", "liangxin", "m", "p", "{}"))
-                .isInstanceOf(LockLostException.class);
-        assertThatThrownBy(() -> ledger.claimPending(BATCH, 2)).isInstanceOf(LockLostException.class);
-        assertThat(ledger.find(BATCH, 2).orElseThrow().state()).isEqualTo(RowState.SUBMITTING);
-        assertThat(ledger.find(BATCH, 3)).isEmpty();
-        // the new holder writes on, and so do processes that hold no fence for the batch (status, tests)
-        other.markSubmitted(BATCH, 2, "task-2b", T0, T0, T0);
-        new TaskLedger(jdbc, transactions, clock).markFailed(BATCH, 2, null, "x", "y");
-        assertThat(ledger.find(BATCH, 2).orElseThrow().state()).isEqualTo(RowState.FAILED);
-        assertThat(other.lockHolder(BATCH).orElseThrow())
-                .extracting(LockHolder::process, LockHolder::sinceMillis, LockHolder::generation)
-                .containsExactly("pid 2 on b", T0, 2L);
-    }
-
-    @Test
-    void aLockLostLocallyRefusesEveryWriteAtOnceWithoutTheDatabase() {
-        ledger.recordBatch(BATCH, "{}");
-        ledger.recordBatch(OTHER, "{}");
-        ledger.takeFence(BATCH, "pid 1 on a");
-        ledger.takeFence(OTHER, "pid 1 on a");
-
-        ledger.revokeFence(BATCH, "batch " + BATCH + ": the lock could not be renewed");
-
-        assertThatThrownBy(() -> ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}"))
-                .isInstanceOf(LockLostException.class).hasMessage("batch " + BATCH + ": the lock could not be renewed");
-        assertThat(ledger.find(BATCH, 1)).isEmpty();
-        // the other batch's lock is held still
-        assertThat(ledger.insertIntent(OTHER, 1, "A1", "liangxin", "m", "p", "{}")).isTrue();
-        // taken again (a later run in this process): writes go on, with the new generation
-        assertThat(ledger.takeFence(BATCH, "pid 1 on a")).isEqualTo(2);
-        assertThat(ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}")).isTrue();
-        ledger.releaseFence(BATCH);
-        assertThat(ledger.lockHolder(OTHER)).isPresent();
-        assertThat(ledger.lockHolder("unknown-000000000000")).isEmpty();
-    }
-
-    // ---- batches ----
-
-    @Test
-    void aBatchKeepsTheSettingsItStartedWith() {
-        assertThat(ledger.batchSettings(BATCH)).isEmpty();
-        ledger.recordBatch(BATCH, "{\"v\":1}");
-        ledger.recordBatch(BATCH, "{\"v\":2}");
-        assertThat(ledger.batchSettings(BATCH)).contains("{\"v\":1}");
-        assertThat(ledger.retryRounds(BATCH)).isZero();
-    }
-
-    @Test
-    void recordingAKnownBatchInsideATransactionLeavesThatTransactionUsable() {
-        ledger.recordBatch(BATCH, "{\"v\":1}");
-        long count = new TransactionTemplate(transactions).execute(tx -> {
-            ledger.recordBatch(BATCH, "{\"v\":2}");
-            return jdbc.sql("SELECT COUNT(*) FROM IB_BATCH").query(Long.class).single();
-        });
-        assertThat(count).isEqualTo(1);
-    }
-
-    @Test
-    void batchesAreListedNewestFirstUpToTheLimit() {
-        for (String id : List.of("a-000000000001", "b-000000000002", "c-000000000003")) {
-            ledger.recordBatch(id, "{}");
-            clock.advance(1000);
-        }
-        assertThat(ledger.batches(2)).containsExactly(Map.entry("c-000000000003", T0 + 2000),
-                Map.entry("b-000000000002", T0 + 1000));
-        assertThat(ledger.batches(10)).hasSize(3);
-    }
-
-    @Test
-    void theCallbackTokenIsMadeOnceAndKept() {
-        ledger.recordBatch(BATCH, "{}");
-        assertThat(ledger.storedCallbackToken(BATCH)).isEmpty();
-
-        String token = ledger.callbackToken(BATCH);
-
-        assertThat(token).matches("[0-9a-f]{64}");
-        assertThat(ledger.callbackToken(BATCH)).isEqualTo(token);
-        assertThat(ledger.storedCallbackToken(BATCH)).contains(token);
-        assertThat(ledger.storedCallbackToken(OTHER)).isEmpty();
-        assertThatThrownBy(() -> ledger.callbackToken(OTHER)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining(OTHER);
-    }
 
     // ---- submit step ----
 
@@ -356,17 +213,17 @@ abstract class TaskLedgerContract {
         ledger.markSubmitted(BATCH, 1, "task-1", T0, T0, T0 + 900_000);
         ledger.markPolled(BATCH, 1, RowState.RUNNING, word, T0 + 5000);
         assertThat(ledger.find(BATCH, 1).orElseThrow().providerState())
-                .hasSize(TaskLedger.PROVIDER_STATE_CHARS).startsWith("STILL_THINKING").endsWith("\u2026");
+                .hasSize(LedgerRows.PROVIDER_STATE_CHARS).startsWith("STILL_THINKING").endsWith("\u2026");
 
         ledger.markFailed(BATCH, 1, word, code, "the provider said so");
         LedgerEntry failed = ledger.find(BATCH, 1).orElseThrow();
         assertThat(failed.state()).isEqualTo(RowState.FAILED);
-        assertThat(failed.errorCode()).hasSize(TaskLedger.ERROR_CODE_CHARS).startsWith("EEE");
+        assertThat(failed.errorCode()).hasSize(LedgerRows.ERROR_CODE_CHARS).startsWith("EEE");
 
         ledger.insertIntent(BATCH, 2, "A2", "liangxin", "m", "p", "{}");
         ledger.markSubmitted(BATCH, 2, "task-2", T0, T0, T0 + 900_000);
         ledger.markSucceeded(BATCH, 2, word, "https://img.example/2.png");
-        assertThat(ledger.find(BATCH, 2).orElseThrow().providerState()).hasSize(TaskLedger.PROVIDER_STATE_CHARS);
+        assertThat(ledger.find(BATCH, 2).orElseThrow().providerState()).hasSize(LedgerRows.PROVIDER_STATE_CHARS);
     }
 
     @Test
@@ -457,7 +314,7 @@ abstract class TaskLedgerContract {
 
         ledger.markSucceeded(BATCH, 1, "SUCCESS", "https://img.example/1.png");
         e = ledger.find(BATCH, 1).orElseThrow();
-        assertThat(e.state()).isEqualTo(RowState.SUCCEEDED);
+        assertThat(e.state()).isEqualTo(RowState.GENERATED);
         assertThat(e.resultUrl()).isEqualTo("https://img.example/1.png");
         assertThat(e.error()).isNull();
         assertThat(e.polls()).isEqualTo(3);
@@ -466,7 +323,7 @@ abstract class TaskLedgerContract {
         // no longer in flight: poll answers change nothing
         ledger.markPolled(BATCH, 1, RowState.RUNNING, "LATE", T0);
         ledger.reschedule(BATCH, 1, T0, "late");
-        assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.SUCCEEDED);
+        assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.GENERATED);
         assertThat(ledger.nextPollAt(BATCH)).isEmpty();
     }
 
@@ -555,7 +412,7 @@ abstract class TaskLedgerContract {
 
     @Test
     void aRetryRoundArchivesTheFailedAttemptsAndMakesThoseRowsPendingForExactlyOneClaim() {
-        ledger.recordBatch(BATCH, "{}");
+        batches.recordBatch(BATCH, "{}");
         submitted(BATCH, 1, T0);
         ledger.markFailed(BATCH, 1, "FAILED", "E1", "generation failed", FailureKind.GENERATION_FAILED);
         ledger.insertIntent(BATCH, 2, "A2", "liangxin", "m", "p", "{}");
@@ -565,10 +422,10 @@ abstract class TaskLedgerContract {
         ledger.markFailed(OTHER, 1, "FAILED", "E1", "other batch", FailureKind.GENERATION_FAILED);
 
         assertThat(ledger.claimPending(BATCH, 1)).isFalse();
-        assertThat(ledger.startRetryRound(BATCH, false)).isEqualTo(1);
+        assertThat(retries.startRetryRound(BATCH, false)).isEqualTo(1);
 
-        assertThat(ledger.retryRounds(BATCH)).isEqualTo(1);
-        assertThat(ledger.archivedAttempts(BATCH)).isEqualTo(1);
+        assertThat(batches.retryRounds(BATCH)).isEqualTo(1);
+        assertThat(retries.archivedAttempts(BATCH)).isEqualTo(1);
         LedgerEntry pending = ledger.find(BATCH, 1).orElseThrow();
         assertThat(pending.state()).isEqualTo(RowState.PENDING);
         assertThat(pending.attempt()).isEqualTo(2);
@@ -591,19 +448,19 @@ abstract class TaskLedgerContract {
         // a second round, with the uncertain rows too
         ledger.markSubmitted(BATCH, 1, "task-1b", T0, T0, T0);
         ledger.markFailed(BATCH, 1, "FAILED", "E2", "failed again", FailureKind.GENERATION_FAILED);
-        assertThat(ledger.startRetryRound(BATCH, true)).isEqualTo(2);
-        assertThat(ledger.retryRounds(BATCH)).isEqualTo(2);
-        assertThat(ledger.archivedAttempts(BATCH)).isEqualTo(3);
+        assertThat(retries.startRetryRound(BATCH, true)).isEqualTo(2);
+        assertThat(batches.retryRounds(BATCH)).isEqualTo(2);
+        assertThat(retries.archivedAttempts(BATCH)).isEqualTo(3);
         assertThat(ledger.find(BATCH, 1).orElseThrow().attempt()).isEqualTo(3);
         assertThat(ledger.find(BATCH, 2).orElseThrow()).extracting(LedgerEntry::state, LedgerEntry::attempt)
                 .containsExactly(RowState.PENDING, 2);
-        assertThat(ledger.retryRounds("unknown-000000000000")).isZero();
-        assertThat(ledger.archivedAttempts(OTHER)).isZero();
+        assertThat(batches.retryRounds("unknown-000000000000")).isZero();
+        assertThat(retries.archivedAttempts(OTHER)).isZero();
     }
 
     @Test
     void aRowWhosePaidResultWasNotStoredIsRetriedByQueryingItsTaskAgainNeverByANewCreate() {
-        ledger.recordBatch(BATCH, "{}");
+        batches.recordBatch(BATCH, "{}");
         succeeded(BATCH, 1);
         ledger.markFailed(BATCH, 1, null, "download", "HTTP 403 from the result URL", FailureKind.RESULT_NOT_STORED);
         submitted(BATCH, 2, T0);
@@ -617,11 +474,11 @@ abstract class TaskLedgerContract {
 
         assertThat(ledger.find(BATCH, 1).orElseThrow().failureKind()).isEqualTo(FailureKind.RESULT_NOT_STORED);
         assertThat(ledger.find(BATCH, 3).orElseThrow().failureKind()).isEqualTo(FailureKind.GENERATION_FAILED);
-        assertThat(ledger.countFailedByKind(BATCH)).containsOnly(Map.entry(FailureKind.RESULT_NOT_STORED, 3L),
+        assertThat(retries.countFailedByKind(BATCH)).containsOnly(Map.entry(FailureKind.RESULT_NOT_STORED, 3L),
                 Map.entry(FailureKind.GENERATION_FAILED, 1L));
         clock.set(T0 + 3_600_000);
 
-        assertThat(ledger.startRetryRound(BATCH, false)).isEqualTo(4);
+        assertThat(retries.startRetryRound(BATCH, false)).isEqualTo(4);
 
         // the paid rows keep their task and attempt, due for a status query now, with a fresh deadline
         for (long row : List.of(1L, 2L, 4L)) {
@@ -641,16 +498,16 @@ abstract class TaskLedgerContract {
         // only the row whose generation failed is created again, as attempt 2
         assertThat(ledger.find(BATCH, 3).orElseThrow()).extracting(LedgerEntry::state, LedgerEntry::attempt)
                 .containsExactly(RowState.PENDING, 2);
-        assertThat(ledger.archivedAttempts(BATCH)).isEqualTo(1);
-        assertThat(ledger.countFailedByKind(BATCH)).isEmpty();
+        assertThat(retries.archivedAttempts(BATCH)).isEqualTo(1);
+        assertThat(retries.countFailedByKind(BATCH)).isEmpty();
     }
 
     @Test
     void aRetriedRowReleasedDuringABusyWaitKeepsItsAttemptSoTheNextRetryRoundArchivesIt() {
-        ledger.recordBatch(BATCH, "{}");
+        batches.recordBatch(BATCH, "{}");
         submitted(BATCH, 1, T0);
         ledger.markFailed(BATCH, 1, "FAILED", "E1", "generation failed", FailureKind.GENERATION_FAILED);
-        ledger.startRetryRound(BATCH, false);
+        retries.startRetryRound(BATCH, false);
 
         // the writer's path for a rate-limited create of a retried row: claim, 429, release, wait, intent again
         assertThat(ledger.claimPending(BATCH, 1)).isTrue();
@@ -664,7 +521,7 @@ abstract class TaskLedgerContract {
         ledger.markSubmitted(BATCH, 1, "task-1b", T0, T0, T0 + 900_000);
         ledger.markFailed(BATCH, 1, "FAILED", "E2", "failed again", FailureKind.GENERATION_FAILED);
 
-        assertThat(ledger.startRetryRound(BATCH, false)).isEqualTo(1);
+        assertThat(retries.startRetryRound(BATCH, false)).isEqualTo(1);
 
         assertThat(ledger.find(BATCH, 1).orElseThrow().attempt()).isEqualTo(3);
         assertThat(jdbc.sql("SELECT ATTEMPT FROM IB_TASK_ATTEMPT WHERE BATCH_ID = ? AND ROW_NUM = 1 ORDER BY ATTEMPT")
@@ -673,10 +530,10 @@ abstract class TaskLedgerContract {
 
     @Test
     void aPendingRowRejectedWhenReadAgainEndsRejectedNotPending() {
-        ledger.recordBatch(BATCH, "{}");
+        batches.recordBatch(BATCH, "{}");
         submitted(BATCH, 1, T0);
         ledger.markFailed(BATCH, 1, "FAILED", "E1", "generation failed", FailureKind.GENERATION_FAILED);
-        ledger.startRetryRound(BATCH, false);
+        retries.startRetryRound(BATCH, false);
 
         assertThat(ledger.insertRejected(BATCH, 1, "A1", "liangxin", "m", "p1",
                 "row 1, column prompt: longer than 1000 characters")).isTrue();
@@ -795,7 +652,7 @@ abstract class TaskLedgerContract {
         ledger.insertIntent(BATCH, 1, "A1", "hiapi", "m", "p", "{}");
         ledger.markSubmitted(BATCH, 1, "tk-first", T0, T0, T0);
         ledger.markFailed(BATCH, 1, "fail", "500", "generation failed");
-        ledger.startRetryRound(BATCH, false);
+        retries.startRetryRound(BATCH, false);
 
         assertThat(ledger.isTaskClaimed("tk-other")).isTrue();
         assertThat(ledger.isTaskClaimed("tk-first")).as("held by an archived attempt").isTrue();
@@ -808,50 +665,14 @@ abstract class TaskLedgerContract {
         ledger.markRejectedByProvider(BATCH, 1, "422", "row 1: the provider refused the request");
         ledger.insertRejected(BATCH, 2, "A2", "liangxin", "m", "p", "row 2, column prompt: too short");
 
-        assertThat(ledger.rejectedByProvider(BATCH)).isEqualTo(1);
-        assertThat(ledger.reopenRejectedByProvider(BATCH)).isEqualTo(1);
+        assertThat(retries.rejectedByProvider(BATCH)).isEqualTo(1);
+        assertThat(retries.reopenRejectedByProvider(BATCH)).isEqualTo(1);
 
         assertThat(ledger.find(BATCH, 1).orElseThrow())
                 .extracting(LedgerEntry::state, LedgerEntry::attempt).containsExactly(RowState.PENDING, 2);
         assertThat(ledger.find(BATCH, 2).orElseThrow().state()).isEqualTo(RowState.REJECTED);
-        assertThat(ledger.archivedAttempts(BATCH)).isEqualTo(1);
+        assertThat(retries.archivedAttempts(BATCH)).isEqualTo(1);
         assertThat(ledger.claimPending(BATCH, 1)).isTrue();
     }
 
-    /** A clock the test moves. */
-    static final class TestClock extends Clock {
-        private final AtomicLong millis;
-
-        TestClock(long millis) {
-            this.millis = new AtomicLong(millis);
-        }
-
-        void advance(long by) {
-            millis.addAndGet(by);
-        }
-
-        void set(long to) {
-            millis.set(to);
-        }
-
-        @Override
-        public long millis() {
-            return millis.get();
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis());
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
-    }
 }

@@ -1,6 +1,5 @@
 package io.imagebatch.ledger;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.imagebatch.testsupport.EnabledIfPostgres;
 import io.imagebatch.testsupport.PostgresTestDatabase;
 import javax.sql.DataSource;
@@ -14,12 +13,6 @@ class TaskLedgerPostgresTest extends TaskLedgerContract {
 
     @Override
     DataSource openDataSource() {
-        PostgresTestDatabase.Schema schema = PostgresTestDatabase.current();
-        HikariDataSource dataSource = new HikariDataSource();
-        dataSource.setJdbcUrl(schema.url());
-        dataSource.setUsername(schema.user());
-        dataSource.setPassword(schema.password());
-        dataSource.setMaximumPoolSize(4);
-        return dataSource;
+        return postgres();
     }
 }

@@ -1,0 +1,248 @@
+package io.imagebatch.ledger;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.context.annotation.DependsOn;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The batch registry ({@code IB_BATCH}, {@code db/ledger-schema.sql}): one line per batch with the settings it
+ * started with, its callback token, its number of {@code retry-failed} rounds, and its lock's fencing token
+ * (generation) with who took the lock last. Written with Spring JDBC in the database of the job repository.
+ *
+ * <p>The rows of a batch are in the {@link TaskLedger}; its writes are fenced by this registry
+ * ({@link #takeFence}): the lock fencing of README.md (Running nightly) and docs/design.md.
+ *
+ * <p>Every write commits in its own transaction ({@code REQUIRES_NEW}), also when called from inside a chunk.
+ * Its SQL means the same on H2 2.x and PostgreSQL (BatchRegistryContract's H2 and PostgreSQL variants).
+ */
+@Repository
+@DependsOn(LedgerSchemaUpgrade.BEAN)
+public class BatchRegistry {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final JdbcClient jdbc;
+    private final TransactionTemplate ownTransaction;
+    private final Clock clock;
+    /** The lock generation (fencing token) this process holds, per batch it runs; see {@link #takeFence}. */
+    private final Map<String, Long> fences = new ConcurrentHashMap<>();
+    /** Batches whose lock this process lost, with why: their writes are refused without asking the database. */
+    private final Map<String, String> revoked = new ConcurrentHashMap<>();
+
+    /**
+     * @param jdbc               the JDBC client on the job repository's database
+     * @param transactionManager the transaction manager of that database
+     * @param clock              the clock for {@code CREATED_AT} and {@code LOCK_SINCE}
+     */
+    public BatchRegistry(JdbcClient jdbc, PlatformTransactionManager transactionManager, Clock clock) {
+        this.jdbc = jdbc;
+        this.ownTransaction = new TransactionTemplate(transactionManager);
+        this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        this.clock = clock;
+    }
+
+    // ---- batches ----
+
+    /**
+     * Records a batch's settings the first time it is seen; later calls leave them as they are.
+     *
+     * @param batchId  the batch id
+     * @param settings the batch settings as JSON (no secrets)
+     */
+    public void recordBatch(String batchId, String settings) {
+        ownTransaction.executeWithoutResult(tx -> {
+            try {
+                jdbc.sql("INSERT INTO IB_BATCH (BATCH_ID, SETTINGS, CREATED_AT) VALUES (?, ?, ?)")
+                        .params(batchId, settings, now()).update();
+            } catch (DuplicateKeyException alreadyThere) {
+                // a resumed batch keeps the settings it started with. PostgreSQL has aborted this transaction
+                // with the failed statement: end it with a rollback, as TaskLedger's inserts do, not with a commit
+                tx.setRollbackOnly();
+            }
+        });
+    }
+
+    /**
+     * The batch's callback token, made on first use: 32 random bytes from {@link SecureRandom}, as 64 hex
+     * digits. It is kept, so that tasks created before a restart can still call back.
+     *
+     * @param batchId a known batch
+     * @return the token
+     * @throws IllegalArgumentException when the batch is unknown
+     */
+    public String callbackToken(String batchId) {
+        Optional<String> existing = storedCallbackToken(batchId);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        byte[] random = new byte[32];
+        RANDOM.nextBytes(random);
+        String token = HexFormat.of().formatHex(random);
+        update("UPDATE IB_BATCH SET CALLBACK_TOKEN = ? WHERE BATCH_ID = ? AND CALLBACK_TOKEN IS NULL", token, batchId);
+        return storedCallbackToken(batchId)
+                .orElseThrow(() -> new IllegalArgumentException("no batch " + batchId + " in this database"));
+    }
+
+    /** @return the batch's callback token if it has one; empty for an unknown batch */
+    public Optional<String> storedCallbackToken(String batchId) {
+        return jdbc.sql("SELECT CALLBACK_TOKEN FROM IB_BATCH WHERE BATCH_ID = ?").param(batchId)
+                .query(String.class).list().stream().filter(Objects::nonNull).findFirst();
+    }
+
+    /** @return the batch's settings JSON, if the batch is known */
+    public Optional<String> batchSettings(String batchId) {
+        return jdbc.sql("SELECT SETTINGS FROM IB_BATCH WHERE BATCH_ID = ?").param(batchId)
+                .query(String.class).optional();
+    }
+
+    /** @return how many retry rounds the batch has had (0 before any {@code retry-failed}) */
+    public int retryRounds(String batchId) {
+        return jdbc.sql("SELECT RETRIES FROM IB_BATCH WHERE BATCH_ID = ?").param(batchId).query(Integer.class)
+                .optional().orElse(0);
+    }
+
+    /**
+     * @param limit most batches returned
+     * @return every known batch id with its creation time (epoch ms), newest first
+     */
+    public List<Map.Entry<String, Long>> batches(int limit) {
+        return jdbc.sql("SELECT BATCH_ID, CREATED_AT FROM IB_BATCH ORDER BY CREATED_AT DESC FETCH FIRST " + limit
+                        + " ROWS ONLY")
+                .query((rs, i) -> Map.entry(rs.getString(1), rs.getLong(2))).list();
+    }
+
+    // ---- fencing (the batch lock's generation) ----
+
+    /**
+     * Called right after this process took the batch's lock ({@code io.imagebatch.lock.BatchLocks}): makes the
+     * lock's generation one more ({@code IB_BATCH.LOCK_GENERATION}), records who holds it, and from now on every
+     * ledger write of this process for the batch carries that generation. A write is refused
+     * ({@link LockLostException}, nothing committed) once the batch's generation in the database is another one,
+     * that is once another process has taken the lock since: the fencing of README.md (Running nightly). Writes
+     * for batches this process holds no fence for are not checked ({@code status}, {@code retry-failed}'s
+     * preparation, tests).
+     *
+     * @param batchId a batch recorded with {@link #recordBatch}
+     * @param holder  who holds the lock, for the message of a second run, e.g. {@code pid 1234 on host}; at most
+     *                200 characters, never a secret
+     * @return the generation this process now holds (1 for the batch's first lock)
+     * @throws IllegalArgumentException when the batch is unknown
+     */
+    public long takeFence(String batchId, String holder) {
+        Long generation = ownTransaction.execute(tx -> {
+            int updated = jdbc.sql("UPDATE IB_BATCH SET LOCK_GENERATION = LOCK_GENERATION + 1, LOCK_HOLDER = ?,"
+                            + " LOCK_SINCE = ? WHERE BATCH_ID = ?")
+                    .params(holder.length() > 200 ? holder.substring(0, 200) : holder, now(), batchId).update();
+            if (updated == 0) {
+                throw new IllegalArgumentException("no batch " + batchId + " in this database");
+            }
+            return jdbc.sql("SELECT LOCK_GENERATION FROM IB_BATCH WHERE BATCH_ID = ?").param(batchId)
+                    .query(Long.class).single();
+        });
+        revoked.remove(batchId);
+        fences.put(batchId, generation);
+        return generation;
+    }
+
+    /**
+     * The lock of the batch is lost (its renewal failed): from now on every write of this process for the batch
+     * is refused at once ({@link LockLostException} with {@code reason}), without asking the database, so that
+     * no create is sent after this call. A batch without a fence here is left alone.
+     *
+     * @param batchId the batch
+     * @param reason  why, as the refused writes' message; names the batch, never a secret
+     */
+    public void revokeFence(String batchId, String reason) {
+        if (fences.containsKey(batchId)) {
+            revoked.put(batchId, reason);
+        }
+    }
+
+    /** Forgets the batch's fence (this process released the lock): its writes are no longer checked. */
+    public void releaseFence(String batchId) {
+        fences.remove(batchId);
+        revoked.remove(batchId);
+    }
+
+    /** @return who took the batch's lock last, and when; empty for an unknown batch or one never locked */
+    public Optional<LockHolder> lockHolder(String batchId) {
+        return jdbc.sql("SELECT LOCK_HOLDER, LOCK_SINCE, LOCK_GENERATION FROM IB_BATCH WHERE BATCH_ID = ?"
+                        + " AND LOCK_SINCE IS NOT NULL")
+                .param(batchId).query((rs, i) -> new LockHolder(rs.getString(1), rs.getLong(2), rs.getLong(3)))
+                .optional();
+    }
+
+    /**
+     * Refuses a write for a fenced batch whose lock this process lost or no longer holds; called in the write's
+     * own transaction, before its statement (a {@link TaskLedger} write, or one of this registry). The batch is
+     * found among the statement's parameters, so that every write is fenced without naming its batch twice.
+     *
+     * @param params the statement's parameters; the first that is the id of a fenced batch is checked
+     * @throws LockLostException as {@link #checkFence(String)}
+     */
+    void checkFence(Object... params) {
+        if (fences.isEmpty()) {
+            return;
+        }
+        for (Object param : params) {
+            if (param instanceof String batchId && fences.containsKey(batchId)) {
+                checkFence(batchId);
+                return;
+            }
+        }
+    }
+
+    /**
+     * Refuses a write for the batch when this process holds a fence for it ({@link #takeFence}) but lost the lock
+     * ({@link #revokeFence}) or the database's generation is another one; called in the write's own transaction.
+     *
+     * @param batchId the batch written
+     * @throws LockLostException when the write must not happen; nothing was written
+     */
+    void checkFence(String batchId) {
+        Long generation = fences.get(batchId);
+        if (generation == null) {
+            return;
+        }
+        String lost = revoked.get(batchId);
+        if (lost != null) {
+            throw new LockLostException(batchId, lost);
+        }
+        long current = jdbc.sql("SELECT COUNT(*) FROM IB_BATCH WHERE BATCH_ID = ? AND LOCK_GENERATION = ?")
+                .params(batchId, generation).query(Long.class).single();
+        if (current == 0) {
+            String reason = "batch " + batchId + ": another process took its lock (this process held generation "
+                    + generation + "), so this process sends nothing more for it and stops; the batch goes on"
+                    + " in that process";
+            revoked.putIfAbsent(batchId, reason);
+            throw new LockLostException(batchId, reason);
+        }
+    }
+
+    // ---- helpers ----
+
+    /** @return the number of rows the statement changed, in a transaction of its own, after {@link #checkFence} */
+    private int update(String sql, Object... params) {
+        Integer changed = ownTransaction.execute(tx -> {
+            checkFence(params);
+            return jdbc.sql(sql).params(params).update();
+        });
+        return changed == null ? 0 : changed;
+    }
+
+    private long now() {
+        return clock.millis();
+    }
+}

@@ -1,0 +1,164 @@
+package io.imagebatch.ledger;
+
+import java.time.Clock;
+import java.util.EnumMap;
+import java.util.Map;
+import org.springframework.context.annotation.DependsOn;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The rows' side of {@code retry-failed} (README, "Other commands"; docs/design.md, Retries): starting a retry
+ * round, which sends again the rows whose generation failed and queries again the tasks whose paid result was not
+ * stored; re-opening rows a provider's answer rejected; and the counts {@code status} and {@code retry-failed}
+ * show. Earlier attempts are archived in {@code IB_TASK_ATTEMPT}; rounds are counted in {@code IB_BATCH.RETRIES}
+ * ({@link BatchRegistry#retryRounds}). Rows are in {@code IB_TASK_LEDGER} ({@link TaskLedger}).
+ *
+ * <p>Each round is one transaction of its own ({@code REQUIRES_NEW}). Its SQL means the same on H2 2.x and
+ * PostgreSQL (TaskLedgerContract's H2 and PostgreSQL variants).
+ */
+@Repository
+@DependsOn(LedgerSchemaUpgrade.BEAN)
+public class LedgerRetries {
+
+    /**
+     * The FAILED rows whose task was paid but whose image is not stored ({@link FailureKind}); rows failed by an
+     * older version without a recorded kind count as such when they have a task ({@link FailureKind#of}).
+     */
+    private static final String RESULT_NOT_STORED = "STATE = 'FAILED' AND TASK_ID IS NOT NULL"
+            + " AND (FAILURE_KIND IS NULL OR FAILURE_KIND = 'RESULT_NOT_STORED')";
+
+    private final JdbcClient jdbc;
+    private final TransactionTemplate ownTransaction;
+    private final Clock clock;
+
+    /**
+     * @param jdbc               the JDBC client on the job repository's database
+     * @param transactionManager the transaction manager of that database
+     * @param clock              the clock for {@code UPDATED_AT} and the fresh deadlines, epoch ms
+     */
+    public LedgerRetries(JdbcClient jdbc, PlatformTransactionManager transactionManager, Clock clock) {
+        this.jdbc = jdbc;
+        this.ownTransaction = new TransactionTemplate(transactionManager);
+        this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        this.clock = clock;
+    }
+
+    /**
+     * Starts a retry round. A FAILED row whose task was paid but whose image is not stored
+     * ({@link FailureKind#RESULT_NOT_STORED}: its download failed or its deadline passed) is not created again:
+     * it goes back to SUBMITTED with the same task and attempt, due for a status query at once (which brings a
+     * fresh result URL, or the task's end), with a fresh deadline as long as its first one. Every other FAILED
+     * row (and UNCERTAIN row, when asked) has its current attempt archived in {@code IB_TASK_ATTEMPT} and is made
+     * PENDING with the next attempt number, to be created again. The round is counted in
+     * {@code IB_BATCH.RETRIES}. One transaction.
+     *
+     * @param batchId           the batch
+     * @param includeUncertain  also retry UNCERTAIN rows (their first task may exist and be paid for)
+     * @return the number of rows retried: made PENDING, or SUBMITTED to fetch their result again
+     */
+    public int startRetryRound(String batchId, boolean includeUncertain) {
+        return startRetryRound(batchId, includeUncertain, null);
+    }
+
+    /**
+     * Starts a retry round as {@link #startRetryRound(String, boolean)} does, giving the tasks queried again a
+     * deadline of this length from now (the configured {@code imagebatch.job.task-deadline}).
+     *
+     * @param batchId          the batch
+     * @param includeUncertain also retry UNCERTAIN rows
+     * @param deadlineMillis   how long from now a task queried again may take before it is FAILED again, ms;
+     *                         null for as long as its first deadline
+     * @return the number of rows retried
+     */
+    public int startRetryRound(String batchId, boolean includeUncertain, Long deadlineMillis) {
+        String states = includeUncertain ? "('FAILED', 'UNCERTAIN')" : "('FAILED')";
+        Integer rows = ownTransaction.execute(tx -> {
+            // paid results first, so that the rows left FAILED below are exactly those to create again
+            long now = now();
+            int fetchAgain = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', PROVIDER_STATE = NULL,"
+                            + " RESULT_URL = NULL, ERROR_CODE = NULL, ERROR = NULL, FAILURE_KIND = NULL,"
+                            + " DOWNLOAD_ATTEMPTS = 0, URL_REFRESHES = 0, NEXT_CHECK_AT = ?,"
+                            + " DEADLINE_AT = " + (deadlineMillis == null ? "? + (DEADLINE_AT - SUBMITTED_AT)" : "?")
+                            + ", UPDATED_AT = ? WHERE BATCH_ID = ? AND " + RESULT_NOT_STORED)
+                    .params(now, deadlineMillis == null ? now : now + deadlineMillis, now, batchId).update();
+            jdbc.sql("INSERT INTO IB_TASK_ATTEMPT (BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR,"
+                            + " SUBMITTED_AT, ENDED_AT) SELECT BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE,"
+                            + " ERROR, SUBMITTED_AT, UPDATED_AT FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE IN "
+                            + states)
+                    .param(batchId).update();
+            int changed = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'PENDING', ATTEMPT = ATTEMPT + 1, TASK_ID = NULL,"
+                            + " PROVIDER_STATE = NULL, RESULT_URL = NULL, ERROR_CODE = NULL, ERROR = NULL, POLLS = 0,"
+                            + " FAILURE_KIND = NULL, URL_REFRESHES = 0,"
+                            + " DOWNLOAD_ATTEMPTS = 0, SUBMITTED_AT = NULL, NEXT_CHECK_AT = NULL, DEADLINE_AT = NULL,"
+                            + " UPDATED_AT = ? WHERE BATCH_ID = ? AND STATE IN " + states)
+                    .params(now(), batchId).update();
+            jdbc.sql("UPDATE IB_BATCH SET RETRIES = RETRIES + 1 WHERE BATCH_ID = ?").param(batchId).update();
+            return changed + fetchAgain;
+        });
+        return rows == null ? 0 : rows;
+    }
+
+    /**
+     * Counts the batch's FAILED rows by {@link FailureKind}, as {@code status} and {@code retry-failed} show
+     * them; rows failed by an older version that recorded no kind are counted as {@link FailureKind#of} says.
+     *
+     * @param batchId the batch
+     * @return the FAILED rows per kind (kinds with none are absent)
+     */
+    public Map<FailureKind, Long> countFailedByKind(String batchId) {
+        Map<FailureKind, Long> counts = new EnumMap<>(FailureKind.class);
+        jdbc.sql("SELECT FAILURE_KIND, TASK_ID IS NULL AS NO_TASK, COUNT(*) AS N FROM IB_TASK_LEDGER"
+                        + " WHERE BATCH_ID = ? AND STATE = 'FAILED' GROUP BY FAILURE_KIND, TASK_ID IS NULL")
+                .param(batchId)
+                .query((rs, i) -> Map.entry(FailureKind.of(rs.getString("FAILURE_KIND"),
+                        rs.getBoolean("NO_TASK") ? null : "task"), rs.getLong("N")))
+                .list().forEach(e -> counts.merge(e.getKey(), e.getValue(), Long::sum));
+        return counts;
+    }
+
+    /** @return the number of archived attempts of the batch's rows ({@code IB_TASK_ATTEMPT}) */
+    public long archivedAttempts(String batchId) {
+        return jdbc.sql("SELECT COUNT(*) FROM IB_TASK_ATTEMPT WHERE BATCH_ID = ?").param(batchId)
+                .query(Long.class).single();
+    }
+
+
+    /**
+     * @return the batch's rows REJECTED by a provider's answer to their create call (they carry the request
+     *         that was sent), not by our own rules before sending
+     */
+    public long rejectedByProvider(String batchId) {
+        return jdbc.sql("SELECT COUNT(*) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'REJECTED'"
+                + " AND REQUEST IS NOT NULL").param(batchId).query(Long.class).single();
+    }
+
+    /**
+     * {@code retry-failed --include-rejected}: archives the current attempt of every row REJECTED by a
+     * provider's answer ({@link #rejectedByProvider}) in {@code IB_TASK_ATTEMPT} and makes it PENDING with the
+     * next attempt number. Rows rejected by our own rules are not touched. One transaction.
+     *
+     * @return the number of rows made PENDING
+     */
+    public int reopenRejectedByProvider(String batchId) {
+        Integer rows = ownTransaction.execute(tx -> {
+            jdbc.sql("INSERT INTO IB_TASK_ATTEMPT (BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR,"
+                            + " SUBMITTED_AT, ENDED_AT) SELECT BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE,"
+                            + " ERROR, SUBMITTED_AT, UPDATED_AT FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
+                            + " AND STATE = 'REJECTED' AND REQUEST IS NOT NULL")
+                    .param(batchId).update();
+            return jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'PENDING', ATTEMPT = ATTEMPT + 1, ERROR_CODE = NULL,"
+                            + " ERROR = NULL, UPDATED_AT = ? WHERE BATCH_ID = ? AND STATE = 'REJECTED'"
+                            + " AND REQUEST IS NOT NULL")
+                    .params(now(), batchId).update();
+        });
+        return rows == null ? 0 : rows;
+    }
+
+    private long now() {
+        return clock.millis();
+    }
+}
