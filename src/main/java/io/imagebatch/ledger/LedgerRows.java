@@ -13,7 +13,7 @@ final class LedgerRows {
     /** Written out by hand: a reflective DataClassRowMapper made a 100,000-row pass take seconds, not tenths. */
     static final RowMapper<LedgerEntry> ENTRY = (rs, i) -> new LedgerEntry(
             rs.getString("BATCH_ID"), rs.getLong("ROW_NUM"), rs.getString("ROW_ID"),
-            RowState.valueOf(rs.getString("STATE")), rs.getInt("ATTEMPT"), rs.getString("PROVIDER"),
+            RowState.fromStored(rs.getString("STATE")), rs.getInt("ATTEMPT"), rs.getString("PROVIDER"),
             rs.getString("MODEL"), rs.getString("PROMPT"), rs.getString("REQUEST"), rs.getString("TASK_ID"),
             rs.getString("PROVIDER_STATE"), rs.getString("RESULT_URL"), rs.getString("OUTPUT_URI"),
             rs.getString("SHA256"), nullableLong(rs, "BYTES"), rs.getString("ERROR_CODE"), rs.getString("ERROR"),

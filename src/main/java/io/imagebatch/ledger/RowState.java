@@ -28,6 +28,18 @@ public enum RowState {
     /** The create call may or may not have reached the provider: never resent silently. */
     UNCERTAIN;
 
+    /**
+     * Reads a state as the ledger's {@code STATE} column holds it.
+     *
+     * @param stored the column's value, e.g. {@code "STORED"}
+     * @return the state; {@code "SUCCEEDED"}, written by versions before {@link #GENERATED} was named so (an
+     *         older process still running on a shared database), reads as {@link #GENERATED}
+     * @throws IllegalArgumentException when the value names no state
+     */
+    public static RowState fromStored(String stored) {
+        return "SUCCEEDED".equals(stored) ? GENERATED : valueOf(stored);
+    }
+
     /** @return true for states a batch can end in */
     public boolean isFinal() {
         return this == REJECTED || this == FAILED || this == STORED || this == UNCERTAIN;

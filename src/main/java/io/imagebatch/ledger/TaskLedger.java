@@ -313,7 +313,7 @@ public class TaskLedger {
         java.util.Set<Long> wanted = new java.util.HashSet<>(rowNums);
         jdbc.sql("SELECT ROW_NUM, STATE FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM BETWEEN ? AND ?")
                 .params(batchId, from, to)
-                .query((rs, i) -> Map.entry(rs.getLong(1), RowState.valueOf(rs.getString(2)))).list().stream()
+                .query((rs, i) -> Map.entry(rs.getLong(1), RowState.fromStored(rs.getString(2)))).list().stream()
                 .filter(e -> wanted.contains(e.getKey())).forEach(e -> states.put(e.getKey(), e.getValue()));
         return states;
     }
@@ -545,7 +545,7 @@ public class TaskLedger {
         Map<RowState, Long> counts = new EnumMap<>(RowState.class);
         jdbc.sql("SELECT STATE, COUNT(*) AS N FROM IB_TASK_LEDGER WHERE BATCH_ID = ? GROUP BY STATE")
                 .param(batchId)
-                .query((rs, i) -> Map.entry(RowState.valueOf(rs.getString("STATE")), rs.getLong("N")))
+                .query((rs, i) -> Map.entry(RowState.fromStored(rs.getString("STATE")), rs.getLong("N")))
                 .list().forEach(e -> counts.put(e.getKey(), e.getValue()));
         return counts;
     }

@@ -107,6 +107,21 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
     }
 
     /**
+     * An older version still running on the same database writes the old name after this version's upgrade:
+     * the row reads as GENERATED (status, report), never as an error that would fail the step reading it.
+     */
+    @Test
+    void aRowAnOlderProcessWritesSucceededAfterTheUpgradeReadsAsGenerated() {
+        batches.recordBatch(BATCH, "{}");
+        submitted(BATCH, 1, T0);
+        jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUCCEEDED', RESULT_URL = 'https://img.example/1.png'"
+                + " WHERE BATCH_ID = ?").params(BATCH).update();
+
+        assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.GENERATED);
+        assertThat(ledger.countByState(BATCH)).containsExactly(Map.entry(RowState.GENERATED, 1L));
+    }
+
+    /**
      * Another process starts (status, stop, a second run) while a batch runs: its schema run must neither wait
      * for the running job's open step transaction, which has read the ledger, nor hold up the job's ledger writes.
      */
