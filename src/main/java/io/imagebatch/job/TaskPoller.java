@@ -148,7 +148,7 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
             switch (status.state()) {
                 case SUCCESS -> {
                     observe(entry, status, now);
-                    ledger.markSucceeded(batchId, rowNum, status.rawState(), status.resultUrls().get(0));
+                    ledger.markGenerated(batchId, rowNum, status.rawState(), status.resultUrls().get(0));
                     taskEnded(entry);
                 }
                 case FAIL -> {

@@ -421,7 +421,7 @@ public class TaskLedger {
      * Records a task the provider reports succeeded, with its result URL: the row becomes
      * {@link RowState#GENERATED} (its image is not stored yet); the download step takes it from here.
      */
-    public void markSucceeded(String batchId, long rowNum, String providerState, String resultUrl) {
+    public void markGenerated(String batchId, long rowNum, String providerState, String resultUrl) {
         int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'GENERATED', PROVIDER_STATE = ?, RESULT_URL = ?, POLLS = POLLS + 1,"
                         + " ERROR = NULL, NEXT_CHECK_AT = ?, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",

@@ -134,7 +134,7 @@ class CallbackControllerTest {
 
     @Test
     void aDuplicateCallbackForATaskThatIsAlreadyTerminalChangesNothing() throws Exception {
-        ledger.markSucceeded(batchId, 1, "success", "https://cdn.example/a.png");
+        ledger.markGenerated(batchId, 1, "success", "https://cdn.example/a.png");
         ledger.markStored(batchId, 1, "file:/out/A1.png", "ab".repeat(32), 10);
         LedgerEntry before = row();
 

@@ -123,7 +123,7 @@ class PipelineFinishRaceTest {
         assertThat(ledger.afterNextPollAt.get()).as("the hook ran").isNull();
         assertThat(poll.execute(contribution, null)).as("a task is in flight").isEqualTo(RepeatStatus.CONTINUABLE);
 
-        ledger.markSucceeded(BATCH, 1, "success", "https://img.example/1.png");
+        ledger.markGenerated(BATCH, 1, "success", "https://img.example/1.png");
         assertThat(poll.execute(contribution, null)).as("nothing in flight, submit completed")
                 .isEqualTo(RepeatStatus.FINISHED);
     }
@@ -142,7 +142,7 @@ class PipelineFinishRaceTest {
             // between the download step's reads, the poll step records the last success (download due in a
             // minute) and ends
             ledger.afterNextDownloadAt.set(() -> {
-                ledger.markSucceeded(BATCH, 1, "success", "https://img.example/1.png");
+                ledger.markGenerated(BATCH, 1, "success", "https://img.example/1.png");
                 ledger.rescheduleDownload(BATCH, 1, System.currentTimeMillis() + 60_000, "not yet");
                 ended(PipelineSteps.POLL);
             });

@@ -86,7 +86,7 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         batches.recordBatch(BATCH, "{}");
         submitted(BATCH, 1, T0);
         submitted(BATCH, 2, T0);
-        ledger.markSucceeded(BATCH, 2, "SUCCESS", "https://img.example/2.png");
+        ledger.markGenerated(BATCH, 2, "SUCCESS", "https://img.example/2.png");
         // what an older version wrote: the old name, in the state column of both rows
         jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUCCEEDED', RESULT_URL = 'https://img.example/' || ROW_NUM"
                 + " || '.png', NEXT_CHECK_AT = ? WHERE BATCH_ID = ?").params(T0, BATCH).update();
@@ -206,7 +206,7 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         ledger.markSubmitted(BATCH, 3, "task-3", T0 + 10, T0 + 2500, T0 + 900_000);
         clock.advance(10);
         ledger.markPolled(BATCH, 3, RowState.RUNNING, "GENERATING", T0 + 5000);
-        ledger.markSucceeded(BATCH, 3, "SUCCESS", "https://img.example/3-old.png");
+        ledger.markGenerated(BATCH, 3, "SUCCESS", "https://img.example/3-old.png");
         ledger.rescheduleDownload(BATCH, 3, T0 + 6000, "HTTP 403");
         ledger.refreshResultUrl(BATCH, 3, "https://img.example/3.png", "expired");
         clock.advance(10);
@@ -237,7 +237,7 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
 
         ledger.insertIntent(BATCH, 2, "A2", "liangxin", "m", "p", "{}");
         ledger.markSubmitted(BATCH, 2, "task-2", T0, T0, T0 + 900_000);
-        ledger.markSucceeded(BATCH, 2, word, "https://img.example/2.png");
+        ledger.markGenerated(BATCH, 2, word, "https://img.example/2.png");
         assertThat(ledger.find(BATCH, 2).orElseThrow().providerState()).hasSize(LedgerRows.PROVIDER_STATE_CHARS);
     }
 
@@ -327,7 +327,7 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         assertThat(e.error()).isEqualTo("HTTP 503");
         assertThat(e.updatedAt()).isEqualTo(T0 + 100);
 
-        ledger.markSucceeded(BATCH, 1, "SUCCESS", "https://img.example/1.png");
+        ledger.markGenerated(BATCH, 1, "SUCCESS", "https://img.example/1.png");
         e = ledger.find(BATCH, 1).orElseThrow();
         assertThat(e.state()).isEqualTo(RowState.GENERATED);
         assertThat(e.resultUrl()).isEqualTo("https://img.example/1.png");
@@ -376,7 +376,7 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         assertThat(ledger.expediteCheck(BATCH, "liangxin", "task-1")).isTrue();
         assertThat(ledger.find(BATCH, 1).orElseThrow().nextCheckAt()).isEqualTo(T0 + 7);
 
-        ledger.markSucceeded(BATCH, 1, "SUCCESS", "https://img.example/1.png");
+        ledger.markGenerated(BATCH, 1, "SUCCESS", "https://img.example/1.png");
         assertThat(ledger.expediteCheck(BATCH, "liangxin", "task-1")).isFalse();
     }
 
@@ -619,7 +619,7 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         long now = clock.millis();
         clock.set(T0);
         submitted(batchId, row, T0);
-        ledger.markSucceeded(batchId, row, "SUCCESS", "https://img.example/" + row + ".png");
+        ledger.markGenerated(batchId, row, "SUCCESS", "https://img.example/" + row + ".png");
         clock.set(now);
     }
 
