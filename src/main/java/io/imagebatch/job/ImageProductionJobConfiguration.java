@@ -54,7 +54,7 @@ import org.springframework.transaction.PlatformTransactionManager;
  *     ({@link TaskSubmitWriter});</li>
  * <li>{@link PipelineSteps#POLL poll}: the ledger's in-flight rows &rarr; their status, until each task is in a
  *     terminal state ({@link TaskPoller});</li>
- * <li>{@link PipelineSteps#DOWNLOAD download}: the ledger's succeeded rows &rarr; their image in the output store
+ * <li>{@link PipelineSteps#DOWNLOAD download}: the ledger's generated rows (result known, not stored) &rarr; their image in the output store
  *     ({@link ResultDownloader});</li>
  * <li>{@link PipelineSteps#REPORT report}: {@code report.csv}, the contact sheet and the manifest
  *     ({@link ReportTasklet}).</li>
@@ -81,15 +81,6 @@ public class ImageProductionJobConfiguration {
      * for each {@code retry-failed} (a new job instance that sends the rows made PENDING).
      */
     public static final String RETRY_ROUND = "batch.retry";
-
-    /** The submit step's name, {@link PipelineSteps#SUBMIT}. */
-    public static final String SUBMIT_STEP = PipelineSteps.SUBMIT;
-    /** The poll step's name, {@link PipelineSteps#POLL}. */
-    public static final String POLL_STEP = PipelineSteps.POLL;
-    /** The download step's name, {@link PipelineSteps#DOWNLOAD}. */
-    public static final String DOWNLOAD_STEP = PipelineSteps.DOWNLOAD;
-    /** The report step's name, {@link PipelineSteps#REPORT}. */
-    public static final String REPORT_STEP = PipelineSteps.REPORT;
 
     /**
      * Submit, poll and download run at the same time (a split), so that tasks are polled while later rows are
@@ -181,7 +172,7 @@ public class ImageProductionJobConfiguration {
                 properties.pollBatch(), imagebatchWorkers);
     }
 
-    // 3. download: the ledger's succeeded rows -> ResultDownloader, while poll may still add rows
+    // 3. download: the ledger's generated rows -> ResultDownloader, while poll may still add rows
 
     @Bean
     Step downloadStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,

@@ -288,7 +288,7 @@ class ServeEndToEndTest {
         return serve.context().getBean(JobRepository.class)
                 .findRunningJobExecutions(ImageProductionJobConfiguration.JOB_NAME).stream()
                 .flatMap(execution -> execution.getStepExecutions().stream())
-                .anyMatch(step -> step.getStepName().equals(ImageProductionJobConfiguration.SUBMIT_STEP)
+                .anyMatch(step -> step.getStepName().equals(io.imagebatch.job.PipelineSteps.SUBMIT)
                         && step.getStatus() == BatchStatus.COMPLETED);
     }
 
