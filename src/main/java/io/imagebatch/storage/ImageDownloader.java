@@ -239,7 +239,7 @@ public final class ImageDownloader {
         }
         ReadTimeoutInputStream limited = new ReadTimeoutInputStream(response.body(), settings.readTimeout(),
                 deadline.nanos(), deadline.allowed(), settings.minRate(), settings.minRateWindow());
-        MeasuringInputStream body = new MeasuringInputStream(limited, settings.maxBytes(), declared);
+        MeasuringInputStream body = MeasuringInputStream.download(limited, settings.maxBytes(), declared);
         Path spool = null;
         try {
             transfer.stream(limited);
@@ -360,6 +360,7 @@ public final class ImageDownloader {
         String what = switch (kind) {
             case TOO_LARGE -> "image too large";
             case CUT_SHORT -> "body cut short";
+            case TOO_LONG -> "body longer than its Content-Length";
             case IO -> cause instanceof HttpTimeoutException ? "timed out after " + body.count() + " bytes"
                     : declared >= 0 && body.count() < declared
                     ? "body cut short after " + body.count() + " of " + declared + " bytes"

@@ -194,7 +194,7 @@ public final class S3OutputStore implements OutputStore {
         Objects.requireNonNull(content, "content");
         String fullKey = fullKey(key);
         URI uri = toUri(fullKey);
-        CheckedLengthInputStream in = new CheckedLengthInputStream(content, contentLength);
+        MeasuringInputStream in = MeasuringInputStream.content(content, contentLength);
         try {
             if (contentLength >= 0) {
                 putObject(fullKey, RequestBody.fromInputStream(in, contentLength), contentLength, contentType);
