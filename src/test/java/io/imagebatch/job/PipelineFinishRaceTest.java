@@ -9,7 +9,7 @@ import io.imagebatch.ledger.LedgerSchemaUpgrade;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.provider.ProviderRegistry;
 import io.imagebatch.provider.ProvidersProperties;
-import io.imagebatch.storage.DownloadSettings;
+import io.imagebatch.storage.DownloadProperties;
 import io.imagebatch.storage.FileOutputStore;
 import io.imagebatch.storage.ImageDownloader;
 import io.imagebatch.storage.OutputLocation;
@@ -132,7 +132,7 @@ class PipelineFinishRaceTest {
         ledger.markSubmitted(BATCH, 1, "task-1", now, now, now + 900_000);
         try (FileOutputStore store = new FileOutputStore(OutputLocation.parse("file:" + work.resolve("out")))) {
             DownloadTasklet download = new DownloadTasklet(BATCH, ledger, providers(),
-                    new ImageDownloader(DownloadSettings.defaults()), store, properties, workers, Clock.systemUTC(),
+                    new ImageDownloader(DownloadProperties.defaults()), store, properties, workers, Clock.systemUTC(),
                     pipeline);
             StepContribution contribution = new StepContribution(new StepExecution(3L, "download", job));
             // between the download step's reads, the poll step records the last success (download due in a

@@ -17,7 +17,7 @@ import io.imagebatch.provider.ProviderSettings;
 import io.imagebatch.provider.liangxin.LiangXinAdapter;
 import io.imagebatch.sandbox.LiangXinClient.Answer;
 import io.imagebatch.storage.DownloadException;
-import io.imagebatch.storage.DownloadSettings;
+import io.imagebatch.storage.DownloadProperties;
 import io.imagebatch.storage.FileOutputStore;
 import io.imagebatch.storage.ImageDownloader;
 import io.imagebatch.storage.OutputLocation;
@@ -336,7 +336,7 @@ class SandboxFaultsTest {
             LiangXinClient c = new LiangXinClient(sandbox.baseUrl());
             String taskId = c.createOk(flash("\"prompt\":\"never whole\""));
             awaitSuccess(c, taskId);
-            ImageDownloader downloader = new ImageDownloader(DownloadSettings.defaults()
+            ImageDownloader downloader = new ImageDownloader(DownloadProperties.defaults()
                     .withAllowPrivateNetworks(true));
             FileOutputStore store = new FileOutputStore(OutputLocation.parse("file:" + dir.resolve("out")));
             URI url = URI.create(sandbox.baseUrl() + "/files/" + taskId + ".png");
@@ -371,7 +371,7 @@ class SandboxFaultsTest {
             LiangXinClient c = new LiangXinClient(sandbox.baseUrl());
             String taskId = c.createOk(flash("\"prompt\":\"sometimes whole\""));
             awaitSuccess(c, taskId);
-            ImageDownloader downloader = new ImageDownloader(DownloadSettings.defaults()
+            ImageDownloader downloader = new ImageDownloader(DownloadProperties.defaults()
                     .withAllowPrivateNetworks(true));
             FileOutputStore store = new FileOutputStore(OutputLocation.parse("file:" + dir));
             URI url = URI.create(sandbox.baseUrl() + "/files/" + taskId + ".png");

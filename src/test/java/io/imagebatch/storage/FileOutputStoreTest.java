@@ -24,7 +24,7 @@ class FileOutputStoreTest {
 
     @BeforeEach
     void open() {
-        store = OutputStores.open(OutputLocation.parse("file:" + dir.resolve("out")), StorageSettings.defaults());
+        store = OutputStores.open(OutputLocation.parse("file:" + dir.resolve("out")), StorageProperties.defaults());
         assertThat(store).isInstanceOf(FileOutputStore.class);
     }
 
@@ -124,7 +124,7 @@ class FileOutputStoreTest {
     void storeOnAFileInsteadOfAFolderFails() throws IOException {
         Files.writeString(dir.resolve("blocker"), "x");
         try (OutputStore blocked = OutputStores.open(OutputLocation.parse("file:" + dir.resolve("blocker")),
-                StorageSettings.defaults())) {
+                StorageProperties.defaults())) {
             assertThatThrownBy(() -> blocked.putBytes("a.txt", new byte[] {1}, "text/plain"))
                     .isInstanceOf(OutputStoreException.class)
                     .hasMessageContaining("could not store file:" + dir.resolve("blocker/a.txt"));

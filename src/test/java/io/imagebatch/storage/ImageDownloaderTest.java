@@ -59,8 +59,8 @@ class ImageDownloaderTest {
         http = new TestHttpServer();
         files = new FileOutputStore(OutputLocation.parse("file:" + dir.resolve("out")));
         bucket = new S3OutputStore(OutputLocation.parse("s3://downloads/run-" + System.nanoTime()), s3.client(),
-                StorageSettings.MIN_PART_SIZE);
-        downloader = new ImageDownloader(DownloadSettings.defaults().withAllowPrivateNetworks(true)
+                StorageProperties.MIN_PART_SIZE);
+        downloader = new ImageDownloader(DownloadProperties.defaults().withAllowPrivateNetworks(true)
                 .withSpoolDir(dir.resolve("spool")));
     }
 
@@ -215,8 +215,8 @@ class ImageDownloaderTest {
             out.flush();
             Thread.sleep(10_000);
         });
-        ImageDownloader impatient = new ImageDownloader(new DownloadSettings(true, Duration.ofSeconds(2),
-                Duration.ofMillis(700), DownloadSettings.DEFAULT_MAX_BYTES, 5));
+        ImageDownloader impatient = new ImageDownloader(new DownloadProperties(true, Duration.ofSeconds(2),
+                Duration.ofMillis(700), DownloadProperties.DEFAULT_MAX_BYTES, 5));
 
         long start = System.nanoTime();
         DownloadException e = refused(() -> impatient.download(raw("/stall.png"), files, "row-11"));
@@ -230,7 +230,7 @@ class ImageDownloaderTest {
     @Test
     void refusesImagesLargerThanMaxBytesByContentLength() {
         http.serve("/big.png", PNG, "image/png");
-        ImageDownloader small = new ImageDownloader(new DownloadSettings(true, null, null, PNG.length - 1, 5));
+        ImageDownloader small = new ImageDownloader(new DownloadProperties(true, null, null, PNG.length - 1, 5));
 
         DownloadException e = refused(() -> small.download(url("/big.png"), files, "row-12"));
 
@@ -242,7 +242,7 @@ class ImageDownloaderTest {
     @Test
     void refusesImagesLargerThanMaxBytesWhileStreaming() {
         http.serveChunked("/big.png", PNG, "image/png");
-        ImageDownloader small = new ImageDownloader(new DownloadSettings(true, null, null, PNG.length - 1, 5));
+        ImageDownloader small = new ImageDownloader(new DownloadProperties(true, null, null, PNG.length - 1, 5));
 
         DownloadException e = refused(() -> small.download(url("/big.png"), files, "row-13"));
         assertThat(e.retryable()).isFalse();
@@ -257,7 +257,7 @@ class ImageDownloaderTest {
     @Test
     void acceptsImagesOfExactlyMaxBytes() {
         http.serveChunked("/exact.png", PNG, "image/png");
-        ImageDownloader exact = new ImageDownloader(new DownloadSettings(true, null, null, PNG.length, 5));
+        ImageDownloader exact = new ImageDownloader(new DownloadProperties(true, null, null, PNG.length, 5));
         assertThat(exact.download(url("/exact.png"), files, "row-14").bytes()).isEqualTo(PNG.length);
     }
 
@@ -282,12 +282,12 @@ class ImageDownloaderTest {
     @Test
     void thePixelLimitIsConfigurable() {
         http.serve("/image.png", PNG, "image/png");
-        ImageDownloader strict = new ImageDownloader(DownloadSettings.defaults().withAllowPrivateNetworks(true)
+        ImageDownloader strict = new ImageDownloader(DownloadProperties.defaults().withAllowPrivateNetworks(true)
                 .withMaxPixels(64 * 48 - 1).withSpoolDir(dir.resolve("spool")));
 
         assertThat(refused(() -> strict.download(url("/image.png"), files, "row-41")))
                 .hasMessageContaining("64 x 48 pixels");
-        assertThat(new ImageDownloader(DownloadSettings.defaults().withAllowPrivateNetworks(true)
+        assertThat(new ImageDownloader(DownloadProperties.defaults().withAllowPrivateNetworks(true)
                 .withMaxPixels(64 * 48)).download(url("/image.png"), files, "row-41").width()).isEqualTo(64);
     }
 
@@ -330,7 +330,7 @@ class ImageDownloaderTest {
     @Test
     void aResultThatDripsIsCutOffByTheMinimumTransferRateAndNothingPartialIsLeft() {
         drip("/drip.png", 200);
-        ImageDownloader guarded = new ImageDownloader(DownloadSettings.defaults().withAllowPrivateNetworks(true)
+        ImageDownloader guarded = new ImageDownloader(DownloadProperties.defaults().withAllowPrivateNetworks(true)
                 .withTransferLimits(Duration.ofMinutes(5), 1000, Duration.ofSeconds(1))
                 .withSpoolDir(dir.resolve("spool")));
 
@@ -346,7 +346,7 @@ class ImageDownloaderTest {
     @Test
     void aResultFastEnoughForTheRateIsStillCutOffAtTheOverallDeadline() {
         drip("/slow.png", 20);
-        ImageDownloader guarded = new ImageDownloader(DownloadSettings.defaults().withAllowPrivateNetworks(true)
+        ImageDownloader guarded = new ImageDownloader(DownloadProperties.defaults().withAllowPrivateNetworks(true)
                 .withTransferLimits(Duration.ofMillis(1500), 0, Duration.ofSeconds(1))
                 .withSpoolDir(dir.resolve("spool")));
 
@@ -452,7 +452,7 @@ class ImageDownloaderTest {
         // made-up host names resolved by a fake resolver and served by the test server acting as a proxy
         Map<String, String> dns = Map.of("images.example.test", "93.184.215.7", "cdn.example.test", "93.184.215.8",
                 "internal.example.test", "10.0.0.7");
-        ImageDownloader guarded = new ImageDownloader(DownloadSettings.defaults(), host -> resolve(dns, host),
+        ImageDownloader guarded = new ImageDownloader(DownloadProperties.defaults(), host -> resolve(dns, host),
                 http.asProxy());
         http.serve("/image.png", PNG, "image/png");
         http.redirect("/to-public", 302, "http://cdn.example.test/image.png");
@@ -483,7 +483,7 @@ class ImageDownloaderTest {
     @ValueSource(strings = {"127.0.0.1", "localhost", "[::1]"})
     void refusesLoopbackByDefault(String host) {
         http.serve("/image.png", PNG, "image/png");
-        ImageDownloader strict = new ImageDownloader(DownloadSettings.defaults());
+        ImageDownloader strict = new ImageDownloader(DownloadProperties.defaults());
         URI url = URI.create("http://" + host + ":" + http.base().getPort() + "/image.png?" + SECRET_QUERY);
 
         DownloadException e = refused(() -> strict.download(url, files, "row-21"));
@@ -497,7 +497,7 @@ class ImageDownloaderTest {
 
     @Test
     void refusesWhenAnyResolvedAddressIsPrivate() {
-        ImageDownloader guarded = new ImageDownloader(DownloadSettings.defaults(),
+        ImageDownloader guarded = new ImageDownloader(DownloadProperties.defaults(),
                 host -> new InetAddress[] {InetAddress.getByName("93.184.215.9"), InetAddress.getByName("192.168.1.1")},
                 http.asProxy());
         DownloadException e = refused(() -> guarded.download(URI.create("http://mixed.example.test/x.png"), files,
@@ -508,7 +508,7 @@ class ImageDownloaderTest {
 
     @Test
     void unresolvableHostIsRetryable() {
-        ImageDownloader guarded = new ImageDownloader(DownloadSettings.defaults(), host -> {
+        ImageDownloader guarded = new ImageDownloader(DownloadProperties.defaults(), host -> {
             throw new UnknownHostException(host);
         }, null);
         DownloadException e = refused(() -> guarded.download(URI.create("https://gone.example.test/x.png"), files,
