@@ -1,5 +1,7 @@
 package io.imagebatch.sandbox;
 
+import org.awaitility.core.ConditionTimeoutException;
+import static org.awaitility.Awaitility.await;
 import static io.imagebatch.sandbox.LiangXinClient.JSON;
 import static io.imagebatch.sandbox.LiangXinClient.flash;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -409,15 +411,16 @@ class SandboxFaultsTest {
     // ---- helpers ----
 
     private static void awaitSuccess(LiangXinClient c, String taskId) throws InterruptedException {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            Answer answer = c.recordInfo(taskId);
-            if (answer.status() == 200 && "success".equals(answer.json().path("data").path("state").asString())) {
-                return;
-            }
-            Thread.sleep(10);
+        try {
+            await("task " + taskId + " succeeded").atMost(TIMEOUT).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(10)).pollInSameThread().until(() -> {
+                        Answer answer = c.recordInfo(taskId);
+                        return answer.status() == 200
+                                && "success".equals(answer.json().path("data").path("state").asString());
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("task " + taskId + " did not succeed in " + TIMEOUT, e);
         }
-        throw new AssertionError("task " + taskId + " did not succeed in " + TIMEOUT);
     }
 
     /**
