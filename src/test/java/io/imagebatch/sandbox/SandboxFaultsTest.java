@@ -159,11 +159,10 @@ class SandboxFaultsTest {
     void aDroppedCreateMakesTheTaskButClosesTheConnectionWithoutAnAnswer() throws Exception {
         try (SandboxProvider sandbox = SandboxProvider.start(fast().withCreateDropRate(1.0))) {
             LiangXinClient c = new LiangXinClient(sandbox.baseUrl());
-            long started = System.nanoTime();
             UncheckedIOException dropped = assertThrows(UncheckedIOException.class,
                     () -> c.create(flash("\"prompt\":\"lost in the mail\"")));
+            // the client's request timeout did not end it: the closed connection did (the client did not wait)
             assertFalse(dropped.getCause() instanceof HttpTimeoutException, dropped::toString);
-            assertTrue(System.nanoTime() - started < Duration.ofSeconds(5).toNanos(), "the client waited for it");
 
             SandboxStats stats = sandbox.stats();
             assertEquals(1, stats.creates(), "the task was made, as a real provider would have");
@@ -342,11 +341,11 @@ class SandboxFaultsTest {
                     .withAllowPrivateNetworks(true));
             FileOutputStore store = new FileOutputStore(OutputLocation.parse("file:" + dir.resolve("out")));
             URI url = URI.create(sandbox.baseUrl() + "/files/" + taskId + ".png");
-            long started = System.nanoTime();
             DownloadException e = assertThrows(DownloadException.class,
                     () -> downloader.download(url, store, "batch/row-1"));
             assertTrue(e.retryable(), e::toString);
-            assertTrue(System.nanoTime() - started < Duration.ofSeconds(5).toNanos(), "the client waited for it");
+            // refused for the cut itself, not after waiting for the rest of the body (no read timeout)
+            assertTrue(e.getMessage().contains("cut short") && !e.getMessage().contains("timed out"), e::toString);
             try (Stream<Path> files = Files.walk(dir)) {
                 assertEquals(List.of(), files.filter(Files::isRegularFile).toList(), "nothing stored, nothing left");
             }
