@@ -1,5 +1,8 @@
 package io.imagebatch;
 
+import java.util.concurrent.CountDownLatch;
+import org.awaitility.core.ConditionTimeoutException;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,20 +51,20 @@ class DownloadSigtermIT {
             json(exchange, "{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"t-drip\",\"state\":\"success\","
                     + "\"resultJson\":\"{\\\"resultUrls\\\":[\\\"" + url + "\\\"]}\"}}");
         });
+        CountDownLatch release = new CountDownLatch(1);
         server.createContext("/img/", exchange -> {
             byte[] body = new byte[1 << 20];
             new Random(1).nextBytes(body);
-            // a real PNG's signature and IHDR chunk (33 bytes), then bytes that never end in time
+            // a real PNG's signature and IHDR chunk (33 bytes), then a few bytes more, and the rest is held back
+            // until the test ends: the download is in flight (spooling) for as long as the test needs
             System.arraycopy(pngHead(), 0, body, 0, 33);
             try (exchange) {
                 exchange.getResponseHeaders().set("Content-Type", "image/png");
                 exchange.sendResponseHeaders(200, body.length);
                 OutputStream out = exchange.getResponseBody();
-                for (byte b : body) {
-                    out.write(b);
-                    out.flush();
-                    Thread.sleep(200);
-                }
+                out.write(body, 0, 4096);
+                out.flush();
+                release.await();
             } catch (IOException | InterruptedException e) {
                 // the client went away
             }
@@ -81,10 +84,11 @@ class DownloadSigtermIT {
                     "--imagebatch.download.spool-dir=" + spool,
                     "--imagebatch.job.poll-early=200ms");
             try (ImageBatchKillIT.Child child = ImageBatchKillIT.Child.start(command, dir)) {
-                long until = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-                while (list(spool).isEmpty() && partFiles(dir.resolve("out")).isEmpty()) {
-                    assertTrue(System.nanoTime() < until, () -> "the download never started:\n" + child.output());
-                    Thread.sleep(50);
+                try {
+                    await("the download started").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(50))
+                            .until(() -> !list(spool).isEmpty() || !partFiles(dir.resolve("out")).isEmpty());
+                } catch (ConditionTimeoutException e) {
+                    throw new AssertionError("the download never started:\n" + child.output(), e);
                 }
                 child.signal(false); // SIGTERM
                 Integer exit = child.awaitExit(Duration.ofSeconds(60));
@@ -95,6 +99,7 @@ class DownloadSigtermIT {
                 assertEquals(List.of(), partFiles(dir.resolve("out")), output);
             }
         } finally {
+            release.countDown();
             server.stop(0);
             executor.shutdownNow();
         }

@@ -11,7 +11,7 @@ import io.imagebatch.provider.liangxin.LiangXinAdapter;
 import io.imagebatch.storage.OutputLocation;
 import io.imagebatch.storage.OutputStoreException;
 import io.imagebatch.storage.S3CatalogueFetcher;
-import io.imagebatch.storage.StorageSettings;
+import io.imagebatch.storage.StorageProperties;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -95,8 +95,8 @@ public final class BatchSettingsResolver {
         StandardEnvironment environment = new StandardEnvironment();
         environment.getPropertySources().addFirst(
                 new SimpleCommandLinePropertySource(springArgs.toArray(String[]::new)));
-        StorageSettings s3 = Binder.get(environment).bind("imagebatch.s3", StorageSettings.class)
-                .orElseGet(StorageSettings::defaults);
+        StorageProperties s3 = Binder.get(environment).bind("imagebatch.s3", StorageProperties.class)
+                .orElseGet(StorageProperties::defaults);
         Path cache = Path.of(environment.getProperty("imagebatch.catalogue-cache", "data/catalogues"));
         try {
             return S3CatalogueFetcher.fetch(URI.create(catalogue), s3, cache).toAbsolutePath();

@@ -9,7 +9,7 @@ import io.imagebatch.storage.OutputLocation;
 import io.imagebatch.storage.OutputStore;
 import io.imagebatch.storage.OutputStoreException;
 import io.imagebatch.storage.OutputStores;
-import io.imagebatch.storage.StorageSettings;
+import io.imagebatch.storage.StorageProperties;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,14 +33,14 @@ public class BatchPreflight {
 
     private final ProviderRegistry providers;
     private final TaskLedger ledger;
-    private final StorageSettings storage;
+    private final StorageProperties storage;
 
     /**
      * @param providers the adapters
      * @param ledger    the ledger, for repeated ids and rows already sent in a resumed batch
      * @param storage   the S3 settings the output store is opened with, for {@link #checkOutput}
      */
-    public BatchPreflight(ProviderRegistry providers, TaskLedger ledger, StorageSettings storage) {
+    public BatchPreflight(ProviderRegistry providers, TaskLedger ledger, StorageProperties storage) {
         this.providers = providers;
         this.ledger = ledger;
         this.storage = storage;

@@ -14,12 +14,12 @@ import io.imagebatch.report.ManifestFactory;
 import io.imagebatch.report.NotifyProperties;
 import io.imagebatch.report.ProviderCredits;
 import io.imagebatch.report.WebhookNotifier;
-import io.imagebatch.storage.DownloadSettings;
+import io.imagebatch.storage.DownloadProperties;
 import io.imagebatch.storage.ImageDownloader;
 import io.imagebatch.storage.OutputLocation;
 import io.imagebatch.storage.OutputStore;
 import io.imagebatch.storage.OutputStores;
-import io.imagebatch.storage.StorageSettings;
+import io.imagebatch.storage.StorageProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -190,7 +190,7 @@ public class ImageProductionJobConfiguration {
      */
     @Bean
     @StepScope
-    LedgerPassTasklet downloadTasklet(BatchSettings batch, StorageSettings storageSettings, TaskLedger ledger,
+    LedgerPassTasklet downloadTasklet(BatchSettings batch, StorageProperties storageSettings, TaskLedger ledger,
             ProviderRegistry providers, ImageDownloader imageDownloader, JobProperties properties,
             ExecutorService imagebatchWorkers, Clock clock, PipelineState pipelineState) {
         // read before the store is opened, so that a catalogue that cannot be read leaks no S3 client
@@ -214,7 +214,7 @@ public class ImageProductionJobConfiguration {
     /** The report step's tasklet; owns its output store like {@link #downloadTasklet}. */
     @Bean
     @StepScope
-    ReportTasklet reportTasklet(BatchSettings batch, StorageSettings storageSettings, TaskLedger ledger,
+    ReportTasklet reportTasklet(BatchSettings batch, StorageProperties storageSettings, TaskLedger ledger,
             ProviderRegistry providers, ManifestFactory manifestFactory) {
         return new ReportTasklet(batch, ReportTasklet.facts(batch, providers), ledger,
                 OutputStores.open(OutputLocation.parse(batch.destination()), storageSettings), manifestFactory);
@@ -253,7 +253,7 @@ public class ImageProductionJobConfiguration {
     }
 
     @Bean
-    ImageDownloader imageDownloader(DownloadSettings downloadSettings) {
+    ImageDownloader imageDownloader(DownloadProperties downloadSettings) {
         return new ImageDownloader(downloadSettings);
     }
 

@@ -3,7 +3,7 @@ package io.imagebatch.serve;
 import io.imagebatch.app.BatchSettingsResolver;
 import io.imagebatch.app.JobFile;
 import io.imagebatch.storage.OutputLocation;
-import io.imagebatch.storage.StorageSettings;
+import io.imagebatch.storage.StorageProperties;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ public class OutputStoreHealthIndicator implements HealthIndicator, DisposableBe
     private static final Duration S3_TIMEOUT = Duration.ofSeconds(5);
 
     private final Set<String> locations = new LinkedHashSet<>();
-    private final StorageSettings storage;
+    private final StorageProperties storage;
     private volatile S3Client s3;
     private volatile DefaultCredentialsProvider credentials;
 
@@ -49,7 +49,7 @@ public class OutputStoreHealthIndicator implements HealthIndicator, DisposableBe
      *                {@value BatchSettingsResolver#DEFAULT_OUTPUT} where a file names none)
      * @param storage the S3 settings the job uses (endpoint, region, path style)
      */
-    public OutputStoreHealthIndicator(ServeJobs jobs, StorageSettings storage) {
+    public OutputStoreHealthIndicator(ServeJobs jobs, StorageProperties storage) {
         for (JobFile job : jobs.scheduled()) {
             locations.add(job.output() == null ? BatchSettingsResolver.DEFAULT_OUTPUT : job.output());
         }

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Which addresses a result URL may not reach unless {@link DownloadSettings#allowPrivateNetworks()} is set:
+ * Which addresses a result URL may not reach unless {@link DownloadProperties#allowPrivateNetworks()} is set:
  * a guard against URLs that point at internal services (server-side request forgery).
  *
  * <p>The rule is one table, {@link #REFUSED}: every entry of the IANA "IPv4 Special-Purpose Address Registry" and

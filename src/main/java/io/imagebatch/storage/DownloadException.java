@@ -8,7 +8,7 @@ package io.imagebatch.storage;
  * later: true for HTTP 403, 404, 410, 429 and 5xx (expired or flaky provider storage; the caller decides,
  * for example by asking the provider for a fresh URL), timeouts, connection failures and bodies cut short;
  * false for refused URLs (scheme, private address, too many redirects), other HTTP statuses, content that is
- * not an image, and images larger than {@link DownloadSettings#maxBytes()}.
+ * not an image, and images larger than {@link DownloadProperties#maxBytes()}.
  */
 public class DownloadException extends RuntimeException {
 

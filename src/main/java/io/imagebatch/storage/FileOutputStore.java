@@ -79,6 +79,68 @@ public final class FileOutputStore implements OutputStore {
     @Override
     public URI put(String key, InputStream content, long contentLength, String contentType) {
         Objects.requireNonNull(content, "content");
+        return write(key, out -> {
+            MeasuringInputStream in = MeasuringInputStream.content(content, contentLength);
+            byte[] buffer = new byte[BUFFER_SIZE];
+            int n;
+            while ((n = in.read(buffer, 0, buffer.length)) >= 0) {
+                ByteBuffer bb = ByteBuffer.wrap(buffer, 0, n);
+                while (bb.hasRemaining()) {
+                    out.write(bb);
+                }
+            }
+            return in.count();
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Copied from the file's channel through the same temporary file and atomic rename as
+     * {@link #put(String, InputStream, long, String)}, without counting its bytes once more: a spooled download was
+     * measured as it arrived ({@link ImageDownloader}). A file that ends before its size at the call fails the
+     * put and leaves nothing new under the key.
+     */
+    @Override
+    public URI putFile(String key, Path file, String contentType) {
+        Objects.requireNonNull(file, "file");
+        FileChannel source;
+        try {
+            source = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (IOException | UncheckedIOException | SecurityException e) {
+            throw new OutputStoreException("could not read " + file + " to store it as " + uriOf(key) + ": "
+                    + e.getMessage(), e);
+        }
+        try {
+            return write(key, out -> {
+                long size = source.size();
+                long position = 0;
+                while (position < size) {
+                    long n = source.transferTo(position, size - position, out);
+                    if (n <= 0) {
+                        throw new IOException(file + " ended after " + position + " of " + size + " bytes");
+                    }
+                    position += n;
+                }
+                return size;
+            });
+        } finally {
+            try {
+                source.close();
+            } catch (IOException e) {
+                log.debug("could not close {}: {}", file, e.toString());
+            }
+        }
+    }
+
+    /** Writes a put's bytes into its temporary file. */
+    @FunctionalInterface
+    private interface ContentWriter {
+        /** @return the bytes written */
+        long writeTo(FileChannel out) throws IOException;
+    }
+
+    private URI write(String key, ContentWriter content) {
         Path target = pathOf(key);
         URI uri = toUri(target);
         Path temp = null;
@@ -91,22 +153,15 @@ public final class FileOutputStore implements OutputStore {
             cleanedFolders.computeIfAbsent(dir, FileOutputStore::deleteAbandonedTemporaryFiles);
             temp = dir.resolve("." + target.getFileName() + "." + randomSuffix() + ".part");
             transfer.file(temp); // deleted by the shutdown hook if the process stops mid-write
-            CheckedLengthInputStream in = new CheckedLengthInputStream(content, contentLength);
+            long bytes;
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                byte[] buffer = new byte[BUFFER_SIZE];
-                int n;
-                while ((n = in.read(buffer, 0, buffer.length)) >= 0) {
-                    ByteBuffer bb = ByteBuffer.wrap(buffer, 0, n);
-                    while (bb.hasRemaining()) {
-                        out.write(bb);
-                    }
-                }
+                bytes = content.writeTo(out);
                 out.force(true);
             }
             move(temp, target);
             temp = null;
             syncDirectory(dir);
-            log.debug("stored {} ({} bytes)", uri, in.count());
+            log.debug("stored {} ({} bytes)", uri, bytes);
             return uri;
         } catch (IOException | UncheckedIOException | SecurityException e) {
             throw new OutputStoreException("could not store " + uri + ": " + describe(e), e);

@@ -32,36 +32,36 @@ import org.slf4j.LoggerFactory;
  * <p>Rules, in order:
  * <ol>
  *   <li>Only {@code http} and {@code https} URLs without user info are fetched; anything else is refused.</li>
- *   <li>Unless {@link DownloadSettings#allowPrivateNetworks()}, every address the host resolves to is checked
+ *   <li>Unless {@link DownloadProperties#allowPrivateNetworks()}, every address the host resolves to is checked
  *       and the URL refused if any is in a special-purpose range of the IANA IPv4 or IPv6 registries
  *       (loopback, private, link-local, documentation, benchmarking, reserved, 6to4, Teredo, ...), directly or
  *       as an embedded IPv4 address, or multicast (see {@link AddressRules}). Limitation: the JDK client resolves
  *       the name again when it connects, so a DNS server that answers differently within that window
  *       (DNS rebinding) is not caught.</li>
  *   <li>Redirects (301, 302, 303, 307, 308) are followed here, not by the client: at most
- *       {@link DownloadSettings#maxRedirects()}, a relative {@code Location} resolved against the current URL,
+ *       {@link DownloadProperties#maxRedirects()}, a relative {@code Location} resolved against the current URL,
  *       and every hop checked with rules 1 and 2.</li>
  *   <li>A status other than 2xx fails; 403, 404, 410, 429 and 5xx are {@linkplain DownloadException#retryable()
  *       retryable} (expired or flaky result storage), others are not.</li>
  *   <li>The first bytes must be PNG, JPEG or WEBP ({@link ImageFormat#sniff}); the key is
  *       {@code keyStem + "." + extension} and the content type follows the sniffed format, not the server's
  *       header.</li>
- *   <li>The body is spooled to a local file (never held in memory) in {@link DownloadSettings#spoolDir()}, at
- *       most {@link DownloadSettings#maxBytes()} bytes, with its SHA-256 computed on the way. The fetch is bounded
- *       in time three ways ({@link ReadTimeoutInputStream}): each read ({@link DownloadSettings#readTimeout()}),
- *       the whole fetch from the first request to the last byte ({@link DownloadSettings#timeout()}, or the
+ *   <li>The body is spooled to a local file (never held in memory) in {@link DownloadProperties#spoolDir()}, at
+ *       most {@link DownloadProperties#maxBytes()} bytes, with its SHA-256 computed on the way. The fetch is bounded
+ *       in time three ways ({@link ReadTimeoutInputStream}): each read ({@link DownloadProperties#readTimeout()}),
+ *       the whole fetch from the first request to the last byte ({@link DownloadProperties#timeout()}, or the
  *       caller's shorter limit: the task's deadline), and a minimum transfer rate
- *       ({@link DownloadSettings#minRate()} over {@link DownloadSettings#minRateWindow()}). A body too large, cut
+ *       ({@link DownloadProperties#minRate()} over {@link DownloadProperties#minRateWindow()}). A body too large, cut
  *       short before its Content-Length, too slow or past its deadline fails the download.</li>
  *   <li>The spooled file is checked before anything is stored ({@link ImageCheck}): its structure must be that of
  *       the sniffed format, and the width and height its header declares (read without decoding a pixel) must
- *       be within {@link DownloadSettings#maxPixels()}, the decompression-bomb guard.</li>
+ *       be within {@link DownloadProperties#maxPixels()}, the decompression-bomb guard.</li>
  *   <li>Only then is it stored, from the spool ({@link OutputStore#putFile}). Why a spool rather than fetching
  *       the image again when a store write fails: a replay is the very bytes that were hashed and checked, it
  *       does not depend on a result URL that may have expired meanwhile or on the provider's storage a second
  *       time, and it lets the S3 store retry its writes (5xx, SlowDown, resets) with the SDK's backoff and
  *       jitter, which a one-shot stream cannot. It costs local disk: one image per download in flight, at most
- *       {@link DownloadSettings#maxBytes()} bytes each. The spool file is deleted when the download ends, and
+ *       {@link DownloadProperties#maxBytes()} bytes each. The spool file is deleted when the download ends, and
  *       by a shutdown hook when the process is stopped mid-download ({@link Transfers}), which also aborts the
  *       fetches in flight so that SIGTERM is not held up by a slow server.</li>
  * </ol>
@@ -77,7 +77,7 @@ public final class ImageDownloader {
         InetAddress[] resolve(String host) throws UnknownHostException;
     }
 
-    private final DownloadSettings settings;
+    private final DownloadProperties settings;
     private final HostResolver resolver;
     private final HttpClient client;
     private final java.util.concurrent.atomic.AtomicBoolean spoolCleaned =
@@ -89,7 +89,7 @@ public final class ImageDownloader {
      *
      * @param settings limits and the private-network switch
      */
-    public ImageDownloader(DownloadSettings settings) {
+    public ImageDownloader(DownloadProperties settings) {
         this(settings, InetAddress::getAllByName, ProxySelector.getDefault());
     }
 
@@ -100,7 +100,7 @@ public final class ImageDownloader {
      * @param resolver how host names are resolved for the address check
      * @param proxy    proxy selector for the HTTP client, or null for direct connections
      */
-    ImageDownloader(DownloadSettings settings, HostResolver resolver, ProxySelector proxy) {
+    ImageDownloader(DownloadProperties settings, HostResolver resolver, ProxySelector proxy) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.resolver = Objects.requireNonNull(resolver, "resolver");
         this.client = HttpClients.create(settings.connectTimeout(), proxy);
@@ -128,14 +128,14 @@ public final class ImageDownloader {
 
     /**
      * Downloads {@code source} into {@code store} under {@code keyStem + "." + extension}, all within
-     * {@code limit} (when given and shorter than {@link DownloadSettings#timeout()}).
+     * {@code limit} (when given and shorter than {@link DownloadProperties#timeout()}).
      *
      * @param source  the result URL ({@code http} or {@code https}); may carry a signed query string
      * @param store   where to store the image
      * @param keyStem the key without extension, relative to the store's prefix, for example
      *                {@code batch-7/row-42}
      * @param limit   the longest the whole fetch may take, from now (the time left until the task's deadline),
-     *                or null for {@link DownloadSettings#timeout()} alone; zero or negative fails at once
+     *                or null for {@link DownloadProperties#timeout()} alone; zero or negative fails at once
      * @return what was stored: URI, key, SHA-256 (lower-case hex), size in bytes, content type, width and height
      *         as the image's header declares them
      * @throws DownloadException        when the URL is refused, the server answers with a non-2xx status, the body
@@ -234,7 +234,7 @@ public final class ImageDownloader {
         }
         ReadTimeoutInputStream limited = new ReadTimeoutInputStream(response.body(), settings.readTimeout(),
                 deadline.nanos(), deadline.allowed(), settings.minRate(), settings.minRateWindow());
-        MeasuringInputStream body = new MeasuringInputStream(limited, settings.maxBytes(), declared);
+        MeasuringInputStream body = MeasuringInputStream.download(limited, settings.maxBytes(), declared);
         Path spool = null;
         try {
             transfer.stream(limited);
@@ -355,6 +355,7 @@ public final class ImageDownloader {
         String what = switch (kind) {
             case TOO_LARGE -> "image too large";
             case CUT_SHORT -> "body cut short";
+            case TOO_LONG -> "body longer than its Content-Length";
             case IO -> cause instanceof HttpTimeoutException ? "timed out after " + body.count() + " bytes"
                     : declared >= 0 && body.count() < declared
                     ? "body cut short after " + body.count() + " of " + declared + " bytes"

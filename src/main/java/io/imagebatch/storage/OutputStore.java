@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /**
  * Where the job stores images and its report: a local folder ({@link FileOutputStore}) or an S3 bucket
- * ({@link S3OutputStore}), opened with {@link OutputStores#open(OutputLocation, StorageSettings)}.
+ * ({@link S3OutputStore}), opened with {@link OutputStores#open(OutputLocation, StorageProperties)}.
  *
  * <p>Keys are relative to the location's prefix (for {@code s3://bucket/images} the key {@code b7/row-1.png} is
  * stored as {@code images/b7/row-1.png}), slash-separated, without empty, {@code .} or {@code ..} segments.

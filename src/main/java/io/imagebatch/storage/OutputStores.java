@@ -16,7 +16,7 @@ public final class OutputStores {
      * @return a {@link FileOutputStore} or an {@link S3OutputStore} that owns its S3 client; close it when done
      * @throws OutputStoreException when the S3 client cannot be built (for example an invalid region)
      */
-    public static OutputStore open(OutputLocation location, StorageSettings settings) {
+    public static OutputStore open(OutputLocation location, StorageProperties settings) {
         Objects.requireNonNull(location, "location");
         Objects.requireNonNull(settings, "settings");
         return switch (location.kind()) {

@@ -33,7 +33,7 @@ public final class S3CatalogueFetcher {
      * @throws OutputStoreException     when the object cannot be read (missing, no access, store down); the
      *                                  message names the URI, never credentials
      */
-    public static Path fetch(URI location, StorageSettings settings, Path cache) {
+    public static Path fetch(URI location, StorageProperties settings, Path cache) {
         String bucket = location.getHost();
         String key = location.getPath() == null ? "" : location.getPath().replaceFirst("^/", "");
         if (!"s3".equals(location.getScheme()) || bucket == null || key.isEmpty() || key.endsWith("/")) {

@@ -49,14 +49,14 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  *       request. The body is not buffered, so the SDK cannot retry such a request: a failure is reported to the
  *       caller. The download step therefore stores from a local spool file ({@link #putFile}), which can be
  *       sent again;</li>
- *   <li>unknown length: the body is read one part ({@link StorageSettings#partSize()} bytes) at a time. If it
+ *   <li>unknown length: the body is read one part ({@link StorageProperties#partSize()} bytes) at a time. If it
  *       fits in one part, a single PutObject; otherwise a multipart upload (CreateMultipartUpload, UploadPart per
  *       part with a CRC32 checksum, CompleteMultipartUpload), aborted (AbortMultipartUpload) on any failure, so
  *       the object appears only on completion. Memory: one part buffer per upload in flight.</li>
  * </ul>
  * A request whose content can be sent again (a file, the report's bytes, a buffered part) and that fails for a
  * passing reason (5xx, 503 SlowDown, a reset connection, a timeout) is retried by the SDK with exponential
- * backoff and jitter, {@link StorageSettings#maxAttempts()} attempts in all ({@link #retryStrategy}); only a store
+ * backoff and jitter, {@link StorageProperties#maxAttempts()} attempts in all ({@link #retryStrategy}); only a store
  * that keeps failing past them, or refuses (403, NoSuchBucket), fails the write.
  * Credentials come from the SDK's default chain only and never appear in messages.
  */
@@ -88,7 +88,7 @@ public final class S3OutputStore implements OutputStore {
      * @throws IllegalArgumentException when the location is not an S3 location
      * @throws OutputStoreException     when the SDK refuses the configuration
      */
-    public S3OutputStore(OutputLocation location, StorageSettings settings) {
+    public S3OutputStore(OutputLocation location, StorageProperties settings) {
         this(requireS3(location), settings, DefaultCredentialsProvider.builder().build());
     }
 
@@ -99,7 +99,7 @@ public final class S3OutputStore implements OutputStore {
         return location;
     }
 
-    private S3OutputStore(OutputLocation location, StorageSettings settings, DefaultCredentialsProvider credentials) {
+    private S3OutputStore(OutputLocation location, StorageProperties settings, DefaultCredentialsProvider credentials) {
         this(location, newClient(settings, credentials), settings.partSize(), credentials);
     }
 
@@ -108,7 +108,7 @@ public final class S3OutputStore implements OutputStore {
      *
      * @param location an {@link OutputLocation.Kind#S3} location
      * @param client   the S3 client to use
-     * @param partSize multipart part size in bytes, see {@link StorageSettings#partSize()}
+     * @param partSize multipart part size in bytes, see {@link StorageProperties#partSize()}
      * @throws IllegalArgumentException when the location is not an S3 location or the part size is out of range
      */
     public S3OutputStore(OutputLocation location, S3Client client, long partSize) {
@@ -119,16 +119,16 @@ public final class S3OutputStore implements OutputStore {
             DefaultCredentialsProvider ownCredentials) {
         this.location = requireS3(location);
         this.client = Objects.requireNonNull(client, "client");
-        if (partSize < StorageSettings.MIN_PART_SIZE || partSize > StorageSettings.MAX_PART_SIZE) {
-            throw new IllegalArgumentException("part size must be between " + StorageSettings.MIN_PART_SIZE + " and "
-                    + StorageSettings.MAX_PART_SIZE + " bytes, got " + partSize);
+        if (partSize < StorageProperties.MIN_PART_SIZE || partSize > StorageProperties.MAX_PART_SIZE) {
+            throw new IllegalArgumentException("part size must be between " + StorageProperties.MIN_PART_SIZE + " and "
+                    + StorageProperties.MAX_PART_SIZE + " bytes, got " + partSize);
         }
         this.partSize = (int) partSize;
         this.ownsClient = ownCredentials != null;
         this.ownCredentials = ownCredentials;
     }
 
-    static S3Client newClient(StorageSettings settings, DefaultCredentialsProvider credentials) {
+    static S3Client newClient(StorageProperties settings, DefaultCredentialsProvider credentials) {
         try {
             S3ClientBuilder builder = S3Client.builder()
                     .overrideConfiguration(o -> o.retryStrategy(retryStrategy(settings.maxAttempts())))
@@ -167,7 +167,7 @@ public final class S3OutputStore implements OutputStore {
      * @param settings the S3 settings
      * @return the configured region, else the SDK chain's, else {@link #FALLBACK_REGION}
      */
-    static Region resolveRegion(StorageSettings settings) {
+    static Region resolveRegion(StorageProperties settings) {
         if (settings.region() != null) {
             return Region.of(settings.region());
         }
@@ -194,7 +194,7 @@ public final class S3OutputStore implements OutputStore {
         Objects.requireNonNull(content, "content");
         String fullKey = fullKey(key);
         URI uri = toUri(fullKey);
-        CheckedLengthInputStream in = new CheckedLengthInputStream(content, contentLength);
+        MeasuringInputStream in = MeasuringInputStream.content(content, contentLength);
         try {
             if (contentLength >= 0) {
                 putObject(fullKey, RequestBody.fromInputStream(in, contentLength), contentLength, contentType);
@@ -220,7 +220,7 @@ public final class S3OutputStore implements OutputStore {
      * {@inheritDoc}
      *
      * <p>One PutObject from the file ({@link RequestBody#fromFile(Path)}), which the SDK can send again: a write
-     * answered 5xx or SlowDown, reset or timed out is retried ({@link StorageSettings#maxAttempts()}).
+     * answered 5xx or SlowDown, reset or timed out is retried ({@link StorageProperties#maxAttempts()}).
      */
     @Override
     public URI putFile(String key, Path file, String contentType) {

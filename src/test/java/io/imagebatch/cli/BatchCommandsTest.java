@@ -1,5 +1,6 @@
 package io.imagebatch.cli;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imagebatch.app.BatchSettingsResolver;
@@ -94,9 +95,8 @@ class BatchCommandsTest {
             String batchId = BatchSettingsResolver.resolve(RunOptions.parse(args), null).batchId();
             CompletableFuture<CliRun> running = CompletableFuture.supplyAsync(
                     () -> CliRun.run(work, args.toArray(String[]::new)));
-            while (sandbox.stats().creates() < 10 && !running.isDone()) {
-                Thread.sleep(20);
-            }
+            await("10 creates or the run's end").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> sandbox.stats().creates() >= 10 || running.isDone());
 
             CliRun stop = command(sandbox, "stop", batchId);
             CliRun stopped = running.get();

@@ -1,5 +1,7 @@
 package io.imagebatch.cli;
 
+import org.awaitility.core.ConditionTimeoutException;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imagebatch.app.BatchSettingsResolver;
@@ -136,12 +138,11 @@ class RunningBatchOnH2Test {
     }
 
     private static void awaitUntil(BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("not within 90 s");
-            }
-            Thread.sleep(50);
+        try {
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50)).pollInSameThread()
+                    .until(condition::getAsBoolean);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("not within 90 s", e);
         }
     }
 }

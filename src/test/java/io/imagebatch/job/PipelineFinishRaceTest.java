@@ -10,7 +10,7 @@ import io.imagebatch.ledger.LedgerSchemaUpgrade;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.provider.ProviderRegistry;
 import io.imagebatch.provider.ProvidersProperties;
-import io.imagebatch.storage.DownloadSettings;
+import io.imagebatch.storage.DownloadProperties;
 import io.imagebatch.storage.FileOutputStore;
 import io.imagebatch.storage.ImageDownloader;
 import io.imagebatch.storage.OutputLocation;
@@ -135,7 +135,7 @@ class PipelineFinishRaceTest {
         ledger.markSubmitted(BATCH, 1, "task-1", now, now, now + 900_000);
         try (FileOutputStore store = new FileOutputStore(OutputLocation.parse("file:" + work.resolve("out")))) {
             LedgerPassTasklet download = new LedgerPassTasklet(PipelineSteps.POLL, new ResultDownloader(BATCH, ledger,
-                    providers(), new ImageDownloader(DownloadSettings.defaults()), store, properties,
+                    providers(), new ImageDownloader(DownloadProperties.defaults()), store, properties,
                     Clock.systemUTC()), pipeline, pipeline::awaitChange, Clock.systemUTC(), properties.pollBatch(),
                     workers);
             StepContribution contribution = new StepContribution(new StepExecution(3L, "download", job));

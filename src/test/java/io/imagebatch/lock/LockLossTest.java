@@ -1,5 +1,7 @@
 package io.imagebatch.lock;
 
+import org.awaitility.core.ConditionTimeoutException;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imagebatch.app.BatchSettingsResolver;
@@ -93,12 +95,11 @@ class LockLossTest {
 
     /** Waits for a condition, up to 60 s (a generous bound: the condition decides, never the time). */
     static void awaitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("not within 60 s");
-            }
-            Thread.sleep(20);
+        try {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).pollInSameThread()
+                    .until(condition::getAsBoolean);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("not within 60 s", e);
         }
     }
 }

@@ -23,7 +23,9 @@ final class WebhookReceiver implements AutoCloseable {
     private final HttpServer server;
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     private volatile int status;
-    private volatile long delayMillis;
+    private volatile boolean holding;
+    private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    private final java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
 
     private WebhookReceiver(int status) {
         this.status = status;
@@ -37,15 +39,18 @@ final class WebhookReceiver implements AutoCloseable {
             calls.add(new Call(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
                     exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders().getFirst("Content-Type"),
                     new String(body, StandardCharsets.UTF_8)));
-            try {
-                Thread.sleep(delayMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (holding) {
+                try {
+                    release.await(120, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             int answer = this.status;
             if (answer == 302) {
                 exchange.getResponseHeaders().add("Location", "/elsewhere");
             }
+            answered.incrementAndGet();
             exchange.sendResponseHeaders(answer, -1);
             exchange.close();
         });
@@ -57,10 +62,15 @@ final class WebhookReceiver implements AutoCloseable {
         return new WebhookReceiver(status);
     }
 
-    /** Answers only after {@code millis}. */
-    WebhookReceiver delaying(long millis) {
-        this.delayMillis = millis;
+    /** Holds every answer back until {@link #close()}: a webhook that does not answer while the test runs. */
+    WebhookReceiver holding() {
+        this.holding = true;
         return this;
+    }
+
+    /** @return how many requests were answered so far */
+    int answered() {
+        return answered.get();
     }
 
     /** @return the URL to configure, with a secret-looking token in its query string */
@@ -75,6 +85,7 @@ final class WebhookReceiver implements AutoCloseable {
 
     @Override
     public void close() {
+        release.countDown();
         server.stop(0);
     }
 }

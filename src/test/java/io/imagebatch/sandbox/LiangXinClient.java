@@ -1,5 +1,7 @@
 package io.imagebatch.sandbox;
 
+import org.awaitility.core.ConditionTimeoutException;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -71,19 +73,20 @@ final class LiangXinClient {
     /** Polls recordInfo every 10 ms until the task is terminal; returns every data object seen. */
     List<JsonNode> pollUntilTerminal(String taskId, Duration timeout) throws InterruptedException {
         List<JsonNode> seen = new ArrayList<>();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            Answer answer = recordInfo(taskId);
-            assertEquals(200, answer.status(), answer::text);
-            JsonNode data = answer.json().path("data");
-            seen.add(data);
-            String state = data.path("state").asString();
-            if (state.equals("success") || state.equals("fail")) {
-                return seen;
-            }
-            Thread.sleep(10);
+        try {
+            await("task " + taskId + " terminal").atMost(timeout).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(10)).pollInSameThread().until(() -> {
+                        Answer answer = recordInfo(taskId);
+                        assertEquals(200, answer.status(), answer::text);
+                        JsonNode data = answer.json().path("data");
+                        seen.add(data);
+                        String state = data.path("state").asString();
+                        return state.equals("success") || state.equals("fail");
+                    });
+        } catch (ConditionTimeoutException e) {
+            return fail("task " + taskId + " not terminal after " + timeout + "; last " + seen.get(seen.size() - 1));
         }
-        return fail("task " + taskId + " not terminal after " + timeout + "; last " + seen.get(seen.size() - 1));
+        return seen;
     }
 
     private HttpRequest.Builder authorize(HttpRequest.Builder request) {

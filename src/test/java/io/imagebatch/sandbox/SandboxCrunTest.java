@@ -1,5 +1,7 @@
 package io.imagebatch.sandbox;
 
+import org.awaitility.core.ConditionTimeoutException;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
@@ -85,16 +87,17 @@ class SandboxCrunTest {
     /** Queries every 10 ms until terminal; returns every status seen. */
     private static List<TaskStatus> pollUntilTerminal(CrunAdapter crun, String taskId) throws InterruptedException {
         List<TaskStatus> seen = new ArrayList<>();
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            TaskStatus status = crun.queryTask(taskId);
-            seen.add(status);
-            if (status.state().isTerminal()) {
-                return seen;
-            }
-            Thread.sleep(10);
+        try {
+            await("task " + taskId + " terminal").atMost(TIMEOUT).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(10)).pollInSameThread().until(() -> {
+                        TaskStatus status = crun.queryTask(taskId);
+                        seen.add(status);
+                        return status.state().isTerminal();
+                    });
+        } catch (ConditionTimeoutException e) {
+            return fail("task " + taskId + " not terminal after " + TIMEOUT + "; seen " + seen);
         }
-        return fail("task " + taskId + " not terminal after " + TIMEOUT + "; seen " + seen);
+        return seen;
     }
 
     // ---------------------------------------------------------------- the happy path

@@ -1,5 +1,7 @@
 package io.imagebatch.sandbox;
 
+import org.awaitility.core.ConditionTimeoutException;
+import static org.awaitility.Awaitility.await;
 import static io.imagebatch.sandbox.LiangXinClient.JSON;
 import static io.imagebatch.sandbox.LiangXinClient.flash;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -17,7 +19,7 @@ import io.imagebatch.provider.ProviderSettings;
 import io.imagebatch.provider.liangxin.LiangXinAdapter;
 import io.imagebatch.sandbox.LiangXinClient.Answer;
 import io.imagebatch.storage.DownloadException;
-import io.imagebatch.storage.DownloadSettings;
+import io.imagebatch.storage.DownloadProperties;
 import io.imagebatch.storage.FileOutputStore;
 import io.imagebatch.storage.ImageDownloader;
 import io.imagebatch.storage.OutputLocation;
@@ -157,11 +159,10 @@ class SandboxFaultsTest {
     void aDroppedCreateMakesTheTaskButClosesTheConnectionWithoutAnAnswer() throws Exception {
         try (SandboxProvider sandbox = SandboxProvider.start(fast().withCreateDropRate(1.0))) {
             LiangXinClient c = new LiangXinClient(sandbox.baseUrl());
-            long started = System.nanoTime();
             UncheckedIOException dropped = assertThrows(UncheckedIOException.class,
                     () -> c.create(flash("\"prompt\":\"lost in the mail\"")));
+            // the client's request timeout did not end it: the closed connection did (the client did not wait)
             assertFalse(dropped.getCause() instanceof HttpTimeoutException, dropped::toString);
-            assertTrue(System.nanoTime() - started < Duration.ofSeconds(5).toNanos(), "the client waited for it");
 
             SandboxStats stats = sandbox.stats();
             assertEquals(1, stats.creates(), "the task was made, as a real provider would have");
@@ -336,15 +337,15 @@ class SandboxFaultsTest {
             LiangXinClient c = new LiangXinClient(sandbox.baseUrl());
             String taskId = c.createOk(flash("\"prompt\":\"never whole\""));
             awaitSuccess(c, taskId);
-            ImageDownloader downloader = new ImageDownloader(DownloadSettings.defaults()
+            ImageDownloader downloader = new ImageDownloader(DownloadProperties.defaults()
                     .withAllowPrivateNetworks(true));
             FileOutputStore store = new FileOutputStore(OutputLocation.parse("file:" + dir.resolve("out")));
             URI url = URI.create(sandbox.baseUrl() + "/files/" + taskId + ".png");
-            long started = System.nanoTime();
             DownloadException e = assertThrows(DownloadException.class,
                     () -> downloader.download(url, store, "batch/row-1"));
             assertTrue(e.retryable(), e::toString);
-            assertTrue(System.nanoTime() - started < Duration.ofSeconds(5).toNanos(), "the client waited for it");
+            // refused for the cut itself, not after waiting for the rest of the body (no read timeout)
+            assertTrue(e.getMessage().contains("cut short") && !e.getMessage().contains("timed out"), e::toString);
             try (Stream<Path> files = Files.walk(dir)) {
                 assertEquals(List.of(), files.filter(Files::isRegularFile).toList(), "nothing stored, nothing left");
             }
@@ -371,7 +372,7 @@ class SandboxFaultsTest {
             LiangXinClient c = new LiangXinClient(sandbox.baseUrl());
             String taskId = c.createOk(flash("\"prompt\":\"sometimes whole\""));
             awaitSuccess(c, taskId);
-            ImageDownloader downloader = new ImageDownloader(DownloadSettings.defaults()
+            ImageDownloader downloader = new ImageDownloader(DownloadProperties.defaults()
                     .withAllowPrivateNetworks(true));
             FileOutputStore store = new FileOutputStore(OutputLocation.parse("file:" + dir));
             URI url = URI.create(sandbox.baseUrl() + "/files/" + taskId + ".png");
@@ -409,15 +410,16 @@ class SandboxFaultsTest {
     // ---- helpers ----
 
     private static void awaitSuccess(LiangXinClient c, String taskId) throws InterruptedException {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            Answer answer = c.recordInfo(taskId);
-            if (answer.status() == 200 && "success".equals(answer.json().path("data").path("state").asString())) {
-                return;
-            }
-            Thread.sleep(10);
+        try {
+            await("task " + taskId + " succeeded").atMost(TIMEOUT).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(10)).pollInSameThread().until(() -> {
+                        Answer answer = c.recordInfo(taskId);
+                        return answer.status() == 200
+                                && "success".equals(answer.json().path("data").path("state").asString());
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("task " + taskId + " did not succeed in " + TIMEOUT, e);
         }
-        throw new AssertionError("task " + taskId + " did not succeed in " + TIMEOUT);
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.imagebatch.sandbox;
 
+import org.awaitility.core.ConditionTimeoutException;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -97,16 +99,17 @@ class SandboxHiApiTest {
     private static List<TaskStatus> pollUntilTerminal(HiApiAdapter a, String taskId, Duration pause)
             throws InterruptedException {
         List<TaskStatus> seen = new ArrayList<>();
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            TaskStatus status = a.queryTask(taskId);
-            seen.add(status);
-            if (status.state().isTerminal()) {
-                return seen;
-            }
-            Thread.sleep(pause.toMillis());
+        try {
+            await("task " + taskId + " terminal").atMost(TIMEOUT).pollDelay(Duration.ZERO).pollInterval(pause)
+                    .pollInSameThread().until(() -> {
+                        TaskStatus status = a.queryTask(taskId);
+                        seen.add(status);
+                        return status.state().isTerminal();
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("task " + taskId + " not terminal within " + TIMEOUT + ": " + seen, e);
         }
-        throw new AssertionError("task " + taskId + " not terminal within " + TIMEOUT + ": " + seen);
+        return seen;
     }
 
     // ---- the adapter against the sandbox ----------------------------------------------------------------------

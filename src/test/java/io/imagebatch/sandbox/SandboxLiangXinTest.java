@@ -1,5 +1,7 @@
 package io.imagebatch.sandbox;
 
+import org.awaitility.core.ConditionTimeoutException;
+import static org.awaitility.Awaitility.await;
 import static io.imagebatch.sandbox.LiangXinClient.JSON;
 import static io.imagebatch.sandbox.LiangXinClient.flash;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -386,8 +388,13 @@ class SandboxLiangXinTest {
             // files are not rate limited
             assertEquals(404, c.get("/files/task_x_1_1.png").status());
 
-            Thread.sleep(300); // 5 per second: a token every 200 ms
-            assertEquals(200, c.create(flash("\"prompt\":\"after a pause\"")).status());
+            // 5 per second: a token every 200 ms; recovered once a create goes through again
+            await("a create after the bucket refilled").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100)).pollInSameThread()
+                    .until(() -> c.create(flash("\"prompt\":\"after a pause\"")).status(), status -> {
+                        assertTrue(status == 200 || status == 429, "status " + status);
+                        return status == 200;
+                    });
         }
     }
 
@@ -481,11 +488,12 @@ class SandboxLiangXinTest {
         sandbox.close(); // idempotent
         UncheckedIOException refused = assertThrows(UncheckedIOException.class, () -> c.recordInfo("task_x"));
         assertTrue(refused.getCause() instanceof ConnectException, refused::toString);
-        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        while (liveThreads(prefix) > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
+        try {
+            await("the sandbox's threads ended").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> liveThreads(prefix) == 0);
+        } catch (ConditionTimeoutException e) {
+            assertEquals(0, liveThreads(prefix), "threads left");
         }
-        assertEquals(0, liveThreads(prefix), "threads left");
     }
 
     private static long liveThreads(String prefix) {

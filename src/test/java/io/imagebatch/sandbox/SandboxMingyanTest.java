@@ -1,5 +1,6 @@
 package io.imagebatch.sandbox;
 
+import static org.awaitility.Awaitility.await;
 import static io.imagebatch.sandbox.LiangXinClient.JSON;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -41,6 +42,7 @@ class SandboxMingyanTest {
     private static final Duration FAST_MIN = Duration.ofMillis(50);
     private static final Duration FAST_MAX = Duration.ofMillis(200);
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration POLL = Duration.ofMillis(10);
     private static final String CREATE = "/v1/banana/images";
     private static final String RESULT = "/v1/result/";
 
@@ -85,18 +87,15 @@ class SandboxMingyanTest {
     /** Polls the result every 10 ms until completed or failed; returns every answer seen. */
     private static List<JsonNode> pollUntilTerminal(URI baseUrl, String id) throws InterruptedException {
         List<JsonNode> seen = new ArrayList<>();
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            Answer answer = result(baseUrl, SandboxProvider.API_KEY, id);
-            assertEquals(200, answer.status(), answer::text);
-            seen.add(answer.json());
-            String status = answer.json().path("status").asString();
-            if (status.equals("completed") || status.equals("failed")) {
-                return seen;
-            }
-            Thread.sleep(10);
-        }
-        return fail("task " + id + " not terminal after " + TIMEOUT);
+        await("task " + id + " terminal").atMost(TIMEOUT).pollDelay(Duration.ZERO).pollInterval(POLL)
+                .pollInSameThread().until(() -> {
+                    Answer answer = result(baseUrl, SandboxProvider.API_KEY, id);
+                    assertEquals(200, answer.status(), answer::text);
+                    seen.add(answer.json());
+                    String status = answer.json().path("status").asString();
+                    return status.equals("completed") || status.equals("failed");
+                });
+        return seen;
     }
 
     private static List<Integer> downloadedSize(String body) throws Exception {
@@ -316,13 +315,11 @@ class SandboxMingyanTest {
                 List.of("https://cdn.example.com/ref.png"), null);
         String id = adapter.createTask(adapter.prepare(row, MingyanAdapter.NANO_BANANA_PRO, RequestDefaults.none()),
                 "https://hooks.example.com/ignored");
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        TaskStatus status = adapter.queryTask(id);
-        while (!status.state().isTerminal() && System.nanoTime() < deadline) {
-            assertFalse(status.state() == TaskState.UNKNOWN, status::toString);
-            Thread.sleep(10);
-            status = adapter.queryTask(id);
-        }
+        TaskStatus status = await("task " + id + " terminal").atMost(TIMEOUT).pollDelay(Duration.ZERO)
+                .pollInterval(POLL).pollInSameThread().until(() -> adapter.queryTask(id), s -> {
+                    assertFalse(s.state() == TaskState.UNKNOWN, s::toString);
+                    return s.state().isTerminal();
+                });
         assertEquals(TaskState.SUCCESS, status.state(), status::toString);
         assertEquals(List.of(shared.baseUrl() + "/files/" + id + ".png"), status.resultUrls());
         Answer png = LiangXinClient.send(HttpRequest.newBuilder(URI.create(status.resultUrls().get(0))));

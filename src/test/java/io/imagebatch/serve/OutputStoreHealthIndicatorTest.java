@@ -2,7 +2,7 @@ package io.imagebatch.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.imagebatch.storage.StorageSettings;
+import io.imagebatch.storage.StorageProperties;
 import io.imagebatch.testsupport.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +25,8 @@ class OutputStoreHealthIndicatorTest {
             s3.createBucket("images");
             System.setProperty("aws.accessKeyId", S3ProxyServer.ACCESS_KEY);
             System.setProperty("aws.secretAccessKey", S3ProxyServer.SECRET_KEY);
-            StorageSettings settings = new StorageSettings(true, s3.endpoint(), S3ProxyServer.REGION,
-                    StorageSettings.DEFAULT_PART_SIZE);
+            StorageProperties settings = new StorageProperties(true, s3.endpoint(), S3ProxyServer.REGION,
+                    StorageProperties.DEFAULT_PART_SIZE);
             Path jobs = Files.createDirectories(dir.resolve("jobs"));
             job(jobs, "a", "s3://images/nightly");
             job(jobs, "b", "file:" + dir.resolve("out/not-yet"));

@@ -8,6 +8,7 @@ import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
 import io.imagebatch.testsupport.CliRun;
 import io.imagebatch.testsupport.SampleCatalogue;
+import java.util.stream.Stream;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -84,8 +85,10 @@ class ServeSignalTest {
                 sandbox.failEveryRequestWith(503); // both batches stay in their poll steps
                 // their submit steps commit their last chunks right after the last creates: a stop during that
                 // commit can fail the step instead (Spring Batch 6's JobOperator.stop updates the running step
-                // execution from the stopping thread), so stop in the poll step
-                Thread.sleep(1500);
+                // execution from the stopping thread), so stop in the poll step: once each batch's poll step
+                // has had a status query refused
+                await().atMost(Duration.ofSeconds(60)).until(() -> Stream.of("nightly", "weekly").allMatch(name ->
+                        Pattern.compile(name + "-[0-9a-f]{12}: row \\d+ status query failed").matcher(output).find()));
                 child.toHandle().destroy(); // SIGTERM (Process.destroy would close the pipe of its output)
                 assertThat(child.waitFor(40, TimeUnit.SECONDS)).as("serve ended after SIGTERM").isTrue();
             } finally {

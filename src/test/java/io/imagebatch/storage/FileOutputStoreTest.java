@@ -1,5 +1,6 @@
 package io.imagebatch.storage;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,7 +25,7 @@ class FileOutputStoreTest {
 
     @BeforeEach
     void open() {
-        store = OutputStores.open(OutputLocation.parse("file:" + dir.resolve("out")), StorageSettings.defaults());
+        store = OutputStores.open(OutputLocation.parse("file:" + dir.resolve("out")), StorageProperties.defaults());
         assertThat(store).isInstanceOf(FileOutputStore.class);
     }
 
@@ -48,6 +49,30 @@ class FileOutputStoreTest {
         store.put("row-2.jpg", TestStreams.trickling(data), -1, "image/jpeg");
         assertThat(Files.readAllBytes(dir.resolve("out/row-2.jpg"))).isEqualTo(data);
         assertThat(store.size("row-2.jpg")).contains(1_000_003L);
+    }
+
+    @Test
+    void aSpooledFileIsStoredWholeFromItsFileAndLeftInPlace() throws IOException {
+        byte[] data = TestStreams.randomBytes(700_001, 3);
+        Path spooled = Files.write(dir.resolve("spooled.bin"), data);
+        store.putBytes("b1/row-3.png", "older".getBytes(StandardCharsets.UTF_8), "image/png");
+
+        URI uri = store.putFile("b1/row-3.png", spooled, "image/png");
+
+        assertThat(Files.readAllBytes(Path.of(uri))).isEqualTo(data);
+        assertThat(store.size("b1/row-3.png")).contains(700_001L);
+        assertThat(Files.readAllBytes(spooled)).as("the file is neither changed nor deleted").isEqualTo(data);
+        assertNoTempFiles();
+    }
+
+    @Test
+    void aMissingFileFailsNamingItAndStoresNothing() {
+        Path missing = dir.resolve("no-such.spool");
+        assertThatThrownBy(() -> store.putFile("b1/row-4.png", missing, "image/png"))
+                .isInstanceOf(OutputStoreException.class)
+                .hasMessageContaining("could not read " + missing);
+        assertThat(store.size("b1/row-4.png")).isEmpty();
+        assertNoTempFiles();
     }
 
     @Test
@@ -124,7 +149,7 @@ class FileOutputStoreTest {
     void storeOnAFileInsteadOfAFolderFails() throws IOException {
         Files.writeString(dir.resolve("blocker"), "x");
         try (OutputStore blocked = OutputStores.open(OutputLocation.parse("file:" + dir.resolve("blocker")),
-                StorageSettings.defaults())) {
+                StorageProperties.defaults())) {
             assertThatThrownBy(() -> blocked.putBytes("a.txt", new byte[] {1}, "text/plain"))
                     .isInstanceOf(OutputStoreException.class)
                     .hasMessageContaining("could not store file:" + dir.resolve("blocker/a.txt"));
@@ -168,11 +193,8 @@ class FileOutputStoreTest {
         java.util.concurrent.CompletableFuture<java.net.URI> put = java.util.concurrent.CompletableFuture
                 .supplyAsync(() -> store.put("b1/stopping.png", content, 10_000, "image/png"));
         Path folder = dir.resolve("out/b1");
-        long until = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
-        while (partFiles(folder).isEmpty()) {
-            assertThat(System.nanoTime()).as("the put writes its temporary file").isLessThan(until);
-            Thread.sleep(20);
-        }
+        await("the put writes its temporary file").atMost(java.time.Duration.ofSeconds(60))
+                .pollInterval(java.time.Duration.ofMillis(20)).until(() -> !partFiles(folder).isEmpty());
 
         assertThat(Transfers.abortAll()).as("what the shutdown hook does on SIGTERM").isPositive();
         assertThat(partFiles(folder)).isEmpty();

@@ -206,7 +206,7 @@ class S3OutputStoreTest {
         setProperty("aws.accessKeyId", S3ProxyServer.ACCESS_KEY);
         setProperty("aws.secretAccessKey", S3ProxyServer.SECRET_KEY);
         setProperty("aws.region", S3ProxyServer.REGION);
-        StorageSettings settings = new StorageSettings(true, s3.endpoint(), null, StorageSettings.DEFAULT_PART_SIZE);
+        StorageProperties settings = new StorageProperties(true, s3.endpoint(), null, StorageProperties.DEFAULT_PART_SIZE);
         try (OutputStore configured = OutputStores.open(OutputLocation.parse("s3://images/e2e"), settings)) {
             assertThat(configured).isInstanceOf(S3OutputStore.class);
             byte[] data = TestStreams.randomBytes(10_000, 23);
@@ -223,7 +223,7 @@ class S3OutputStoreTest {
         setProperty("aws.endpointUrlS3", s3.endpoint().toString());
         setProperty("aws.accessKeyId", S3ProxyServer.ACCESS_KEY);
         setProperty("aws.secretAccessKey", S3ProxyServer.SECRET_KEY);
-        StorageSettings settings = new StorageSettings(true, null, "eu-west-1", StorageSettings.DEFAULT_PART_SIZE);
+        StorageProperties settings = new StorageProperties(true, null, "eu-west-1", StorageProperties.DEFAULT_PART_SIZE);
         try (OutputStore configured = OutputStores.open(OutputLocation.parse("s3://images/env"), settings)) {
             configured.putBytes("row.txt", "hello".getBytes(StandardCharsets.UTF_8), "text/plain");
         }
@@ -235,7 +235,7 @@ class S3OutputStoreTest {
         setProperty("aws.accessKeyId", "wrong-access-key");
         setProperty("aws.secretAccessKey", "wrong-secret-key-do-not-print");
         setProperty("aws.region", S3ProxyServer.REGION);
-        StorageSettings settings = new StorageSettings(true, s3.endpoint(), null, StorageSettings.DEFAULT_PART_SIZE);
+        StorageProperties settings = new StorageProperties(true, s3.endpoint(), null, StorageProperties.DEFAULT_PART_SIZE);
         try (OutputStore configured = OutputStores.open(OutputLocation.parse("s3://images/denied"), settings)) {
             assertThatThrownBy(() -> configured.putBytes("row.txt", new byte[] {1}, "text/plain"))
                     .isInstanceOf(OutputStoreException.class)
@@ -254,11 +254,11 @@ class S3OutputStoreTest {
         setProperty("aws.configFile", "/nonexistent/aws-config");
         org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("AWS_REGION") == null
                 && System.getenv("AWS_DEFAULT_REGION") == null, "a region is configured in the environment");
-        assertThat(S3OutputStore.resolveRegion(StorageSettings.defaults())).isEqualTo(Region.US_EAST_1);
-        assertThat(S3OutputStore.resolveRegion(new StorageSettings(false, null, "eu-central-1", PART)))
+        assertThat(S3OutputStore.resolveRegion(StorageProperties.defaults())).isEqualTo(Region.US_EAST_1);
+        assertThat(S3OutputStore.resolveRegion(new StorageProperties(false, null, "eu-central-1", PART)))
                 .isEqualTo(Region.EU_CENTRAL_1);
         setProperty("aws.region", "ap-south-1");
-        assertThat(S3OutputStore.resolveRegion(StorageSettings.defaults())).isEqualTo(Region.AP_SOUTH_1);
+        assertThat(S3OutputStore.resolveRegion(StorageProperties.defaults())).isEqualTo(Region.AP_SOUTH_1);
     }
 
     @Test
@@ -269,7 +269,7 @@ class S3OutputStoreTest {
         java.nio.file.Path file = java.nio.file.Files.createTempFile("s3-fault", ".png");
         try (S3FaultProxy faults = S3FaultProxy.start(s3.endpoint(), 0.25, 0.10, 7);
                 OutputStore flaky = OutputStores.open(OutputLocation.parse("s3://images/flaky"),
-                        new StorageSettings(true, faults.endpoint(), null, PART, 10))) {
+                        new StorageProperties(true, faults.endpoint(), null, PART, 10))) {
             for (int i = 0; i < 12; i++) {
                 // larger than the SDK's 128 KiB mark/reset window of a one-shot stream
                 byte[] data = TestStreams.randomBytes(300_000 + i, 100 + i);
@@ -297,7 +297,7 @@ class S3OutputStoreTest {
         setProperty("aws.region", S3ProxyServer.REGION);
         try (S3FaultProxy down = S3FaultProxy.start(s3.endpoint(), 0.0, 1.0, 8);
                 OutputStore failing = OutputStores.open(OutputLocation.parse("s3://images/down"),
-                        new StorageSettings(true, down.endpoint(), null, PART, 3))) {
+                        new StorageProperties(true, down.endpoint(), null, PART, 3))) {
             assertThatThrownBy(() -> failing.putBytes("row.png", new byte[] {1, 2, 3}, "image/png"))
                     .isInstanceOf(OutputStoreException.class)
                     .hasMessageContaining("s3://images/down/row.png")

@@ -21,12 +21,12 @@ class SettingsBindingTest {
     @Test
     void defaultsWhenNothingIsConfigured() {
         Binder binder = new Binder(new MapConfigurationPropertySource(Map.of()));
-        StorageSettings s3 = binder.bindOrCreate("imagebatch.s3", StorageSettings.class);
-        DownloadSettings download = binder.bindOrCreate("imagebatch.download", DownloadSettings.class);
+        StorageProperties s3 = binder.bindOrCreate("imagebatch.s3", StorageProperties.class);
+        DownloadProperties download = binder.bindOrCreate("imagebatch.download", DownloadProperties.class);
 
-        assertThat(s3).isEqualTo(StorageSettings.defaults());
+        assertThat(s3).isEqualTo(StorageProperties.defaults());
         assertThat(s3.partSize()).isEqualTo(8_388_608L);
-        assertThat(download).isEqualTo(DownloadSettings.defaults());
+        assertThat(download).isEqualTo(DownloadProperties.defaults());
         assertThat(download.connectTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(download.readTimeout()).isEqualTo(Duration.ofSeconds(120));
         assertThat(download.maxBytes()).isEqualTo(67_108_864L);
@@ -47,13 +47,13 @@ class SettingsBindingTest {
                         "IMAGEBATCH_DOWNLOAD_MAXBYTES", "1000"));
         Binder binder = new Binder(ConfigurationPropertySources.from(env));
 
-        StorageSettings s3 = binder.bindOrCreate("imagebatch.s3", StorageSettings.class);
+        StorageProperties s3 = binder.bindOrCreate("imagebatch.s3", StorageProperties.class);
         assertThat(s3.pathStyle()).isTrue();
         assertThat(s3.endpoint()).isEqualTo(URI.create("http://127.0.0.1:9000"));
         assertThat(s3.region()).isEqualTo("eu-west-1");
         assertThat(s3.partSize()).isEqualTo(10_485_760L);
 
-        DownloadSettings download = binder.bindOrCreate("imagebatch.download", DownloadSettings.class);
+        DownloadProperties download = binder.bindOrCreate("imagebatch.download", DownloadProperties.class);
         assertThat(download.allowPrivateNetworks()).isTrue();
         assertThat(download.readTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(download.connectTimeout()).isEqualTo(Duration.ofSeconds(10));
@@ -67,8 +67,8 @@ class SettingsBindingTest {
                 "imagebatch.s3.endpoint", "http://127.0.0.1:9999",
                 "imagebatch.download.allow-private-networks", "true",
                 "imagebatch.download.max-redirects", "0")));
-        assertThat(binder.bindOrCreate("imagebatch.s3", StorageSettings.class).pathStyle()).isTrue();
-        DownloadSettings download = binder.bindOrCreate("imagebatch.download", DownloadSettings.class);
+        assertThat(binder.bindOrCreate("imagebatch.s3", StorageProperties.class).pathStyle()).isTrue();
+        DownloadProperties download = binder.bindOrCreate("imagebatch.download", DownloadProperties.class);
         assertThat(download.allowPrivateNetworks()).isTrue();
         assertThat(download.maxRedirects()).isZero();
     }
@@ -76,12 +76,12 @@ class SettingsBindingTest {
     @Test
     void refusesOutOfRangeValues() {
         Binder binder = new Binder(new MapConfigurationPropertySource(Map.of("imagebatch.s3.part-size", "1024")));
-        assertThatThrownBy(() -> binder.bindOrCreate("imagebatch.s3", StorageSettings.class))
+        assertThatThrownBy(() -> binder.bindOrCreate("imagebatch.s3", StorageProperties.class))
                 .isInstanceOf(BindException.class)
                 .rootCause().hasMessageContaining("part-size must be between 5242880");
-        assertThatThrownBy(() -> new DownloadSettings(false, Duration.ZERO, null, 1, 0))
+        assertThatThrownBy(() -> new DownloadProperties(false, Duration.ZERO, null, 1, 0))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new StorageSettings(false, URI.create("ftp://x"), null, StorageSettings.DEFAULT_PART_SIZE))
+        assertThatThrownBy(() -> new StorageProperties(false, URI.create("ftp://x"), null, StorageProperties.DEFAULT_PART_SIZE))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

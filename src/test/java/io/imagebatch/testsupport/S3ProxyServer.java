@@ -1,5 +1,8 @@
 package io.imagebatch.testsupport;
 
+import org.awaitility.core.ConditionTimeoutException;
+import java.time.Duration;
+import static org.awaitility.Awaitility.await;
 import java.net.URI;
 import java.util.Properties;
 
@@ -70,16 +73,14 @@ public final class S3ProxyServer implements AutoCloseable {
                 .build();
         try {
             proxy.start();
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (!"STARTED".equals(proxy.getState())) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("S3Proxy did not start within 10 s: " + proxy.getState());
-                }
-                Thread.sleep(10);
+            try {
+                await("S3Proxy started").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+                        .until(() -> "STARTED".equals(proxy.getState()));
+            } catch (ConditionTimeoutException e) {
+                throw new IllegalStateException("S3Proxy did not start within 10 s: " + proxy.getState(), e);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting S3Proxy", e);
+        } catch (IllegalStateException e) {
+            throw e;
         } catch (Exception e) {
             throw new IllegalStateException("could not start S3Proxy", e);
         }

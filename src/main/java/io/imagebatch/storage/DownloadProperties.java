@@ -8,7 +8,7 @@ import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * Settings of the download step's {@link ImageDownloader}, bound from {@code imagebatch.download.*}
+ * The configuration of the download step's {@link ImageDownloader}, bound from {@code imagebatch.download.*}
  * (environment variables {@code IMAGEBATCH_DOWNLOAD_ALLOWPRIVATENETWORKS}, {@code ..._CONNECTTIMEOUT},
  * {@code ..._READTIMEOUT}, {@code ..._MAXBYTES}, {@code ..._MAXREDIRECTS}, {@code ..._TIMEOUT},
  * {@code ..._MINRATE}, {@code ..._MINRATEWINDOW}, {@code ..._MAXPIXELS}, {@code ..._SPOOLDIR}). Durations take Spring's forms
@@ -41,7 +41,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                             ({@code imagebatch.download.spool-dir})
  */
 @ConfigurationProperties("imagebatch.download")
-public record DownloadSettings(
+public record DownloadProperties(
         @DefaultValue("false") boolean allowPrivateNetworks,
         @DefaultValue("10s") Duration connectTimeout,
         @DefaultValue("120s") Duration readTimeout,
@@ -88,7 +88,7 @@ public record DownloadSettings(
      *                                  is negative
      */
     @ConstructorBinding
-    public DownloadSettings {
+    public DownloadProperties {
         connectTimeout = connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : connectTimeout;
         readTimeout = readTimeout == null ? DEFAULT_READ_TIMEOUT : readTimeout;
         timeout = timeout == null ? DEFAULT_TIMEOUT : timeout;
@@ -130,7 +130,7 @@ public record DownloadSettings(
      * @param maxRedirects         see {@link #maxRedirects()}
      * @throws IllegalArgumentException as the canonical constructor
      */
-    public DownloadSettings(boolean allowPrivateNetworks, Duration connectTimeout, Duration readTimeout,
+    public DownloadProperties(boolean allowPrivateNetworks, Duration connectTimeout, Duration readTimeout,
             long maxBytes, int maxRedirects) {
         this(allowPrivateNetworks, connectTimeout, readTimeout, maxBytes, maxRedirects, DEFAULT_TIMEOUT,
                 DEFAULT_MIN_RATE, DEFAULT_MIN_RATE_WINDOW, DEFAULT_MAX_PIXELS, null);
@@ -142,8 +142,8 @@ public record DownloadSettings(
      *
      * @return default settings
      */
-    public static DownloadSettings defaults() {
-        return new DownloadSettings(false, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DEFAULT_MAX_BYTES,
+    public static DownloadProperties defaults() {
+        return new DownloadProperties(false, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DEFAULT_MAX_BYTES,
                 DEFAULT_MAX_REDIRECTS);
     }
 
@@ -156,8 +156,8 @@ public record DownloadSettings(
      * @return the changed copy
      * @throws IllegalArgumentException as the canonical constructor
      */
-    public DownloadSettings withTransferLimits(Duration timeout, long minRate, Duration minRateWindow) {
-        return new DownloadSettings(allowPrivateNetworks, connectTimeout, readTimeout, maxBytes, maxRedirects,
+    public DownloadProperties withTransferLimits(Duration timeout, long minRate, Duration minRateWindow) {
+        return new DownloadProperties(allowPrivateNetworks, connectTimeout, readTimeout, maxBytes, maxRedirects,
                 timeout, minRate, minRateWindow, maxPixels, spoolDir);
     }
 
@@ -168,8 +168,8 @@ public record DownloadSettings(
      * @return the changed copy
      * @throws IllegalArgumentException when {@code pixels} is not positive
      */
-    public DownloadSettings withMaxPixels(long pixels) {
-        return new DownloadSettings(allowPrivateNetworks, connectTimeout, readTimeout, maxBytes, maxRedirects,
+    public DownloadProperties withMaxPixels(long pixels) {
+        return new DownloadProperties(allowPrivateNetworks, connectTimeout, readTimeout, maxBytes, maxRedirects,
                 timeout, minRate, minRateWindow, pixels, spoolDir);
     }
 
@@ -179,8 +179,8 @@ public record DownloadSettings(
      * @param dir the spool folder, or null for {@code java.io.tmpdir}
      * @return the changed copy
      */
-    public DownloadSettings withSpoolDir(Path dir) {
-        return new DownloadSettings(allowPrivateNetworks, connectTimeout, readTimeout, maxBytes, maxRedirects,
+    public DownloadProperties withSpoolDir(Path dir) {
+        return new DownloadProperties(allowPrivateNetworks, connectTimeout, readTimeout, maxBytes, maxRedirects,
                 timeout, minRate, minRateWindow, maxPixels, dir);
     }
 
@@ -190,8 +190,8 @@ public record DownloadSettings(
      * @param allow the new value
      * @return the changed copy
      */
-    public DownloadSettings withAllowPrivateNetworks(boolean allow) {
-        return new DownloadSettings(allow, connectTimeout, readTimeout, maxBytes, maxRedirects, timeout, minRate,
+    public DownloadProperties withAllowPrivateNetworks(boolean allow) {
+        return new DownloadProperties(allow, connectTimeout, readTimeout, maxBytes, maxRedirects, timeout, minRate,
                 minRateWindow, maxPixels, spoolDir);
     }
 }

@@ -7,7 +7,7 @@ import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * Settings of the S3 output store, bound from {@code imagebatch.s3.*} (environment variables
+ * The configuration of the S3 output store, bound from {@code imagebatch.s3.*} (environment variables
  * {@code IMAGEBATCH_S3_PATHSTYLE}, {@code IMAGEBATCH_S3_ENDPOINT}, {@code IMAGEBATCH_S3_REGION},
  * {@code IMAGEBATCH_S3_PARTSIZE}). Credentials are never configured here: they come from the AWS SDK's standard
  * chain (system properties {@code aws.accessKeyId}/{@code aws.secretAccessKey}, environment, profile, container
@@ -31,7 +31,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                  From 1 to 20; default 8 ({@code IMAGEBATCH_S3_MAXATTEMPTS})
  */
 @ConfigurationProperties("imagebatch.s3")
-public record StorageSettings(
+public record StorageProperties(
         @DefaultValue("false") boolean pathStyle,
         URI endpoint,
         String region,
@@ -60,7 +60,7 @@ public record StorageSettings(
      *                                  endpoint is not an absolute http(s) URI
      */
     @ConstructorBinding
-    public StorageSettings {
+    public StorageProperties {
         if (maxAttempts < 1 || maxAttempts > 20) {
             throw new IllegalArgumentException("imagebatch.s3.max-attempts must be between 1 and 20, got "
                     + maxAttempts);
@@ -87,7 +87,7 @@ public record StorageSettings(
      * @param partSize  see {@link #partSize()}, in bytes
      * @throws IllegalArgumentException as the canonical constructor
      */
-    public StorageSettings(boolean pathStyle, URI endpoint, String region, long partSize) {
+    public StorageProperties(boolean pathStyle, URI endpoint, String region, long partSize) {
         this(pathStyle, endpoint, region, partSize, DEFAULT_MAX_ATTEMPTS);
     }
 
@@ -97,7 +97,7 @@ public record StorageSettings(
      *
      * @return default settings
      */
-    public static StorageSettings defaults() {
-        return new StorageSettings(false, null, null, DEFAULT_PART_SIZE);
+    public static StorageProperties defaults() {
+        return new StorageProperties(false, null, null, DEFAULT_PART_SIZE);
     }
 }
