@@ -6,6 +6,7 @@ import io.imagebatch.storage.StorageSettings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.StandardEnvironment;
 
 /**
@@ -33,8 +34,8 @@ public final class S3CatalogueSource {
      */
     public static Path fetch(String catalogue, List<String> springArgs) {
         StandardEnvironment environment = PreStartEnvironment.of(springArgs);
-        StorageSettings s3 = org.springframework.boot.context.properties.bind.Binder.get(environment)
-                .bind("imagebatch.s3", StorageSettings.class).orElseGet(StorageSettings::defaults);
+        StorageSettings s3 = Binder.get(environment).bind("imagebatch.s3", StorageSettings.class)
+                .orElseGet(StorageSettings::defaults);
         Path cache = Path.of(environment.getProperty(CACHE_SETTING, DEFAULT_CACHE));
         try {
             return S3CatalogueFetcher.fetch(URI.create(catalogue), s3, cache).toAbsolutePath();
