@@ -234,13 +234,13 @@ public class BatchRunner {
         }
         // the cause, not the downstream steps that ended because of it
         List<Throwable> failures = execution.getAllFailureExceptions().stream()
-                .filter(f -> !(rootOf(f) instanceof PipelineState.UpstreamStepEndedException)).toList();
+                .filter(f -> !(Causes.innermost(f) instanceof PipelineState.UpstreamStepEndedException)).toList();
         String reason = failures.stream().anyMatch(io.imagebatch.ledger.LockLostException::isCauseOf)
-                ? rootMessage(failures.stream().filter(io.imagebatch.ledger.LockLostException::isCauseOf).findFirst()
-                        .orElseThrow())
+                ? Causes.ownMessage(failures.stream().filter(io.imagebatch.ledger.LockLostException::isCauseOf)
+                        .findFirst().orElseThrow())
                 : execution.getStatus() == BatchStatus.STOPPED ? "a stop was requested (stop command or SIGTERM)"
                 : failures.isEmpty() ? execution.getExitStatus().getExitDescription()
-                : rootMessage(failures.get(0));
+                : Causes.ownMessage(failures.get(0));
         out.printf("  stopped because: %s%n  Run the same command again to resume the batch where it stopped.%n",
                 reason);
         return 1;
@@ -406,31 +406,5 @@ public class BatchRunner {
 
     private static long get(Map<RowState, Long> counts, RowState state) {
         return counts.getOrDefault(state, 0L);
-    }
-
-    /**
-     * Our own exceptions say what happened in the user's terms; Spring Batch's wrappers ("Unable to process
-     * chunk") and the libraries' innermost causes do not. The first of ours in the chain wins, else the
-     * innermost cause.
-     */
-    private static Throwable rootOf(Throwable t) {
-        Throwable cause = t;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-        }
-        return cause;
-    }
-
-    private static String rootMessage(Throwable t) {
-        Throwable cause = t;
-        while (true) {
-            if (cause.getClass().getName().startsWith("io.imagebatch.") && cause.getMessage() != null) {
-                return cause.getMessage();
-            }
-            if (cause.getCause() == null || cause.getCause() == cause) {
-                return cause.getMessage() != null ? cause.getMessage() : cause.toString();
-            }
-            cause = cause.getCause();
-        }
     }
 }

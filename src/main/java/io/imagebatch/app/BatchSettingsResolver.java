@@ -9,17 +9,11 @@ import io.imagebatch.job.BatchSettings;
 import io.imagebatch.provider.RequestDefaults;
 import io.imagebatch.provider.liangxin.LiangXinAdapter;
 import io.imagebatch.storage.OutputLocation;
-import io.imagebatch.storage.OutputStoreException;
-import io.imagebatch.storage.S3CatalogueFetcher;
-import io.imagebatch.storage.StorageProperties;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.core.env.SimpleCommandLinePropertySource;
-import org.springframework.core.env.StandardEnvironment;
 
 /**
  * Resolves the settings of a batch from the options of {@code run} (or {@code validate}) and a job file, before
@@ -64,7 +58,7 @@ public final class BatchSettingsResolver {
         columns.putAll(o.columns());
         CatalogueFormat format = new CatalogueFormat(pick(o.delimiter(), f == null ? null : f.delimiter()), columns,
                 pick(o.promptTemplate(), f == null ? null : f.promptTemplate()), catalogueLimits(o.springArgs()));
-        Path path = catalogue.startsWith("s3://") ? fetchFromS3(catalogue, o.springArgs())
+        Path path = catalogue.startsWith("s3://") ? S3CatalogueSource.fetch(catalogue, o.springArgs())
                 : Path.of(catalogue).toAbsolutePath().normalize();
         CatalogueSummary summary = CatalogueInspector.inspect(path, format);
         String output = pick(o.output(), f == null ? null : f.output(), DEFAULT_OUTPUT);
@@ -87,25 +81,6 @@ public final class BatchSettingsResolver {
     }
 
     /**
-     * Streams an S3 catalogue to its local copy ({@link S3CatalogueFetcher}), with the {@code imagebatch.s3.*}
-     * settings of the command line, system properties and environment (read before Spring starts, because the
-     * batch's identity depends on the catalogue's content).
-     */
-    private static Path fetchFromS3(String catalogue, List<String> springArgs) {
-        StandardEnvironment environment = new StandardEnvironment();
-        environment.getPropertySources().addFirst(
-                new SimpleCommandLinePropertySource(springArgs.toArray(String[]::new)));
-        StorageProperties s3 = Binder.get(environment).bind("imagebatch.s3", StorageProperties.class)
-                .orElseGet(StorageProperties::defaults);
-        Path cache = Path.of(environment.getProperty("imagebatch.catalogue-cache", "data/catalogues"));
-        try {
-            return S3CatalogueFetcher.fetch(URI.create(catalogue), s3, cache).toAbsolutePath();
-        } catch (IllegalArgumentException | OutputStoreException e) {
-            throw new UsageException(e.getMessage());
-        }
-    }
-
-    /**
      * The {@code imagebatch.catalogue.max-cell-chars}, {@code .max-row-chars} and {@code .max-skip-chars} settings
      * ({@link CatalogueLimits}) of the command line, system properties and environment, read before Spring starts
      * because the catalogue is read first.
@@ -113,29 +88,17 @@ public final class BatchSettingsResolver {
      * @throws UsageException when a setting is not a number
      */
     private static CatalogueLimits catalogueLimits(List<String> springArgs) {
-        StandardEnvironment environment = new StandardEnvironment();
-        environment.getPropertySources().addFirst(
-                new SimpleCommandLinePropertySource(springArgs.toArray(String[]::new)));
-        Binder binder = Binder.get(environment);
+        Binder binder = PreStartEnvironment.binder(springArgs);
         try {
             return new CatalogueLimits(
                     binder.bind("imagebatch.catalogue.max-cell-chars", Long.class).orElse(0L),
                     binder.bind("imagebatch.catalogue.max-row-chars", Long.class).orElse(0L),
                     binder.bind("imagebatch.catalogue.max-skip-chars", Long.class).orElse(0L));
         } catch (RuntimeException e) {
-            throw new UsageException("imagebatch.catalogue.*: " + rootMessage(e));
+            throw new UsageException("imagebatch.catalogue.*: " + Causes.rootMessage(e));
         }
     }
 
-
-    /** @return the message of the innermost cause of {@code e}, or its {@code toString()} when it has none */
-    private static String rootMessage(Throwable e) {
-        Throwable cause = e;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-        }
-        return cause.getMessage() != null ? cause.getMessage() : cause.toString();
-    }
 
     @SafeVarargs
     private static <T> T pick(T... values) {

@@ -1,7 +1,5 @@
 package io.imagebatch.app;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -29,65 +27,15 @@ public record RunOptions(String jobFile, String catalogue, String provider, Stri
         String resolution, String name, boolean sandbox, List<String> springArgs) {
 
     /**
-     * Parses {@code run} options; each takes its value as the next argument or after {@code =}.
+     * Parses {@code run} options with the command line's parser ({@link RunCommandLine},
+     * {@link CommandLineParsing}); each option takes its value as the next argument or after {@code =}.
      *
      * @param args the arguments after the command
      * @return the options
      * @throws UsageException for an unknown option, a missing value, or a second job file
      */
     public static RunOptions parse(List<String> args) {
-        String jobFile = null;
-        Map<String, String> single = new LinkedHashMap<>();
-        Map<String, String> columns = new LinkedHashMap<>();
-        List<String> springArgs = new ArrayList<>();
-        boolean sandbox = false;
-        for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
-            if (!arg.startsWith("--")) {
-                if (jobFile != null) {
-                    throw new UsageException("only one job file can be given (got " + jobFile + " and " + arg + ")");
-                }
-                jobFile = arg;
-                continue;
-            }
-            String name = arg.contains("=") ? arg.substring(2, arg.indexOf('=')) : arg.substring(2);
-            if (name.contains(".")) { // a Spring setting: spring.*, imagebatch.*, server.*, logging.*, ...
-                if (!arg.contains("=")) {
-                    throw new UsageException(arg + " needs a value: write --" + name + "=VALUE");
-                }
-                springArgs.add(arg);
-                continue;
-            }
-            if (name.equals("sandbox")) {
-                sandbox = !arg.contains("=") || Boolean.parseBoolean(arg.substring(arg.indexOf('=') + 1));
-                continue;
-            }
-            if (!List.of("catalogue", "provider", "model", "output", "column", "prompt-template", "delimiter",
-                    "aspect-ratio", "resolution", "name").contains(name)) {
-                throw new UsageException("unknown option --" + name);
-            }
-            String value;
-            if (arg.contains("=")) {
-                value = arg.substring(arg.indexOf('=') + 1);
-            } else if (i + 1 < args.size()) {
-                value = args.get(++i);
-            } else {
-                throw new UsageException("--" + name + " needs a value");
-            }
-            if (name.equals("column")) {
-                int eq = value.indexOf('=');
-                if (eq <= 0 || eq == value.length() - 1) {
-                    throw new UsageException("--column takes FIELD=HEADER, for example --column prompt=Prompts (got \""
-                            + value + "\")");
-                }
-                columns.put(JobFile.field(value.substring(0, eq).trim()), value.substring(eq + 1).trim());
-            } else {
-                single.put(name, value);
-            }
-        }
-        return new RunOptions(jobFile, single.get("catalogue"), single.get("provider"), single.get("model"),
-                single.get("output"), columns, single.get("prompt-template"),
-                JobFile.delimiter(single.get("delimiter"), "--delimiter"), single.get("aspect-ratio"),
-                single.get("resolution"), single.get("name"), sandbox, springArgs);
+        RunCommandLine options = new RunCommandLine();
+        return options.toOptions(CommandLineParsing.parse(options, args, Map.of()));
     }
 }

@@ -29,6 +29,8 @@ final class GracefulShutdown {
     private volatile ConfigurableApplicationContext context;
     private volatile int exitCode = ImageBatchCli.FAILED;
     private volatile boolean signalled;
+    private volatile Runnable beforeStop = () -> { };
+    private volatile Runnable afterStopRequest;
 
     GracefulShutdown(PrintStream out) {
         this.out = out;
@@ -39,6 +41,22 @@ final class GracefulShutdown {
     /** @param context the command's context, where the running job is found */
     void watch(ConfigurableApplicationContext context) {
         this.context = context;
+    }
+
+    /**
+     * Steps of the command's own for SIGTERM ({@code serve}'s), run by the one hook in this order:
+     * {@code beforeStop}; then the stop request of the job this process knows of (as for every command); then
+     * {@code afterStopRequest}, on a thread of its own ({@code imagebatch-serve-stop}) while the hook waits for
+     * the command to end and cancels provider calls in flight. So no batch is asked to stop twice and nothing
+     * waits on a guess of how long the other step takes.
+     *
+     * @param beforeStop       what must happen before the stop request (for example: start no more runs)
+     * @param afterStopRequest what ends the command after it (for example: stop the other running batches and
+     *                         wait for them), or null
+     */
+    void alsoOnSignal(Runnable beforeStop, Runnable afterStopRequest) {
+        this.beforeStop = beforeStop;
+        this.afterStopRequest = afterStopRequest;
     }
 
     /** @param code the command's exit code, used when a signal ends the process */
@@ -60,6 +78,7 @@ final class GracefulShutdown {
 
     private void onSignal() {
         signalled = true;
+        beforeStop.run();
         ConfigurableApplicationContext current = context;
         if (current != null && current.isActive()) {
             JobExecution running = current.getBean(RunningExecution.class).get();
@@ -72,6 +91,10 @@ final class GracefulShutdown {
                     out.println("Could not request the stop: " + e.getMessage());
                 }
             }
+        }
+        Runnable after = afterStopRequest;
+        if (after != null) {
+            new Thread(after, "imagebatch-serve-stop").start();
         }
         try {
             // calls answered within the grace end normally; after it, provider calls still in flight (a provider

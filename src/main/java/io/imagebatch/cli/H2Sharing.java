@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * Lets {@code status}, {@code stop} and a second {@code run} reach the H2 database file of a running batch.
  * H2 opens a database file in one process only ("Database may be already in use"); its own {@code AUTO_SERVER}
  * mode cannot be combined with {@code DB_CLOSE_ON_EXIT=FALSE}, which the graceful stop on SIGTERM needs
- * ({@link ImageBatchCli#crashSafeH2Url}).
+ * ({@link CrashSafeH2#url}).
  *
  * <p>So a process that runs batches on an H2 file ({@code run}, {@code restart}, {@code retry-failed},
  * {@code serve}) serves its open database to the other commands of this machine ({@link #serve}): an H2 TCP

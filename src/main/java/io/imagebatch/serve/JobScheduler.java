@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -78,6 +79,11 @@ public class JobScheduler implements DisposableBean {
     public static final String MDC_JOB = "job";
 
     private static final Logger log = LoggerFactory.getLogger(JobScheduler.class);
+    /**
+     * Longest wait between two passes of {@link #shutdown} over the running executions, ms: a stop request that
+     * failed (a step committed at that moment) is asked again after it.
+     */
+    private static final long STOP_RETRY_MILLIS = 50;
 
     private final ServeJobs jobs;
     private final BatchRunner runner;
@@ -98,6 +104,8 @@ public class JobScheduler implements DisposableBean {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Map<String, Integer> lastExitCodes = new ConcurrentHashMap<>();
     private volatile int exitCode = ExitCodes.COMPLETED;
+    /** Notified when a run ends or an execution starts, so that {@link #shutdown} wakes for it at once. */
+    private final Object runsChanged = new Object();
 
     /**
      * @param jobs               the job files read at start
@@ -126,6 +134,7 @@ public class JobScheduler implements DisposableBean {
                 @Override
                 public void beforeJob(JobExecution execution) {
                     running.add(execution);
+                    runsChanged();
                 }
 
                 @Override
@@ -217,6 +226,7 @@ public class JobScheduler implements DisposableBean {
         } finally {
             MDC.remove(MDC_JOB);
             jobsInFlight.decrementAndGet();
+            runsChanged();
         }
     }
 
@@ -361,7 +371,13 @@ public class JobScheduler implements DisposableBean {
                         }
                     }
                 }
-                Thread.sleep(50);
+                synchronized (runsChanged) {
+                    // woken when a run ends or an execution starts; else after STOP_RETRY_MILLIS, to ask again
+                    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                    if (jobsInFlight.get() > 0 && left > 0) {
+                        runsChanged.wait(Math.min(STOP_RETRY_MILLIS, left));
+                    }
+                }
             }
             if (jobsInFlight.get() > 0) {
                 log.warn("{} job run(s) did not stop within {} s; they resume from their last checkpoint",
@@ -401,6 +417,12 @@ public class JobScheduler implements DisposableBean {
             Thread.currentThread().interrupt();
         }
         return exitCode;
+    }
+
+    private void runsChanged() {
+        synchronized (runsChanged) {
+            runsChanged.notifyAll();
+        }
     }
 
     /** Stops serving when the context closes ({@link #shutdown} with the configured timeout). */

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every command makes an H2 URL crash-safe ({@link ImageBatchCli#crashSafeH2Url}): commits written to the file
+ * Every command makes an H2 URL crash-safe ({@link CrashSafeH2#url}): commits written to the file
  * before they return, so that SIGKILL loses none; the database left open until the command's context closes,
  * so that SIGTERM can stop the job and record it STOPPED. The proof on the real jar is {@code ImageBatchKillIT}.
  */
@@ -13,29 +13,29 @@ class CrashSafeH2Test {
 
     @Test
     void anH2UrlThatDoesNotChooseGetsBothSettings() {
-        assertThat(ImageBatchCli.crashSafeH2Url("jdbc:h2:file:./data/imagebatch;AUTO_SERVER=FALSE"))
+        assertThat(CrashSafeH2.url("jdbc:h2:file:./data/imagebatch;AUTO_SERVER=FALSE"))
                 .isEqualTo("jdbc:h2:file:./data/imagebatch;AUTO_SERVER=FALSE;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE");
-        assertThat(ImageBatchCli.crashSafeH2Url("jdbc:h2:file:/tmp/x/db/imagebatch"))
+        assertThat(CrashSafeH2.url("jdbc:h2:file:/tmp/x/db/imagebatch"))
                 .isEqualTo("jdbc:h2:file:/tmp/x/db/imagebatch;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE");
-        assertThat(ImageBatchCli.crashSafeH2Url("JDBC:H2:mem:test"))
+        assertThat(CrashSafeH2.url("JDBC:H2:mem:test"))
                 .isEqualTo("JDBC:H2:mem:test;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE");
     }
 
     @Test
     void aSettingTheUrlChoosesIsKept() {
-        assertThat(ImageBatchCli.crashSafeH2Url("jdbc:h2:file:/x;db_close_on_exit=true"))
+        assertThat(CrashSafeH2.url("jdbc:h2:file:/x;db_close_on_exit=true"))
                 .isEqualTo("jdbc:h2:file:/x;db_close_on_exit=true;WRITE_DELAY=0");
-        assertThat(ImageBatchCli.crashSafeH2Url("jdbc:h2:file:/x;WRITE_DELAY=500"))
+        assertThat(CrashSafeH2.url("jdbc:h2:file:/x;WRITE_DELAY=500"))
                 .isEqualTo("jdbc:h2:file:/x;WRITE_DELAY=500;DB_CLOSE_ON_EXIT=FALSE");
         // H2 refuses AUTO_SERVER=TRUE together with DB_CLOSE_ON_EXIT=FALSE
-        assertThat(ImageBatchCli.crashSafeH2Url("jdbc:h2:file:/x;AUTO_SERVER=TRUE"))
+        assertThat(CrashSafeH2.url("jdbc:h2:file:/x;AUTO_SERVER=TRUE"))
                 .isEqualTo("jdbc:h2:file:/x;AUTO_SERVER=TRUE;WRITE_DELAY=0");
     }
 
     @Test
     void otherDatabasesAreLeftAlone() {
-        assertThat(ImageBatchCli.crashSafeH2Url("jdbc:postgresql://db/imagebatch"))
+        assertThat(CrashSafeH2.url("jdbc:postgresql://db/imagebatch"))
                 .isEqualTo("jdbc:postgresql://db/imagebatch");
-        assertThat(ImageBatchCli.crashSafeH2Url(null)).isNull();
+        assertThat(CrashSafeH2.url(null)).isNull();
     }
 }

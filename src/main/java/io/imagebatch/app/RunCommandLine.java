@@ -1,0 +1,102 @@
+package io.imagebatch.app;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The options of {@code run} and {@code validate} as picocli reads them (README, "Running a batch"): the job
+ * file, then options that each override the job file's setting. Mixed into both commands by the command line,
+ * and read on its own by {@link RunOptions#parse}. {@link #toOptions} checks what picocli cannot and makes the
+ * {@link RunOptions}.
+ */
+public class RunCommandLine {
+
+    @Parameters(arity = "0..1", paramLabel = "JOB_FILE",
+            description = "the job file (YAML) whose settings the options override")
+    String jobFile;
+
+    @Option(names = "--catalogue", paramLabel = "FILE", description = "the CSV (or .tsv) catalogue, or s3://...")
+    String catalogue;
+
+    @Option(names = "--provider", paramLabel = "NAME",
+            description = "provider of rows without a provider column (default liangxin)")
+    String provider;
+
+    @Option(names = "--model", paramLabel = "NAME",
+            description = "model of rows without a model column (default: the provider's)")
+    String model;
+
+    @Option(names = "--output", paramLabel = "URI",
+            description = "s3://bucket/prefix or file:dir (default file:./output)")
+    String output;
+
+    @Option(names = "--column", paramLabel = "FIELD=HEADER",
+            description = "read FIELD from another header; repeatable")
+    List<String> columns = new ArrayList<>();
+
+    @Option(names = "--prompt-template", paramLabel = "TEXT",
+            description = "build the prompt from columns, e.g. \"Photo of {Title} by {Vendor}\"")
+    String promptTemplate;
+
+    @Option(names = "--delimiter", paramLabel = "C",
+            description = "field separator: one character, or tab (default: tab for .tsv, else comma)")
+    String delimiter;
+
+    @Option(names = "--aspect-ratio", paramLabel = "R", description = "default aspect ratio for rows without one")
+    String aspectRatio;
+
+    @Option(names = "--resolution", paramLabel = "R", description = "default resolution for rows without one")
+    String resolution;
+
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "batch name (default: the job file's or the catalogue's name)")
+    String name;
+
+    @Option(names = "--sandbox", negatable = true, arity = "0..1", fallbackValue = "true",
+            paramLabel = "true|false",
+            description = "run against the built-in sandbox provider (no key, no network);"
+                    + " --sandbox=false or --no-sandbox: not")
+    boolean sandbox;
+
+    /** Made by picocli, which sets the fields from the command line. */
+    public RunCommandLine() {
+    }
+
+    /**
+     * The options as parsed, checked.
+     *
+     * @param unmatched the arguments no option took: {@code --NAME.X=V} Spring settings, and the job file when
+     *                  picocli left it there
+     * @return the options; a column's field is checked and normalized ({@link JobFile#field}), the delimiter
+     *         made one character ({@link JobFile#delimiter})
+     * @throws UsageException for an unknown option, a second job file, a setting without a value, a
+     *                        {@code --column} that is not {@code FIELD=HEADER} or names no catalogue field, or a
+     *                        delimiter that is not one character
+     */
+    public RunOptions toOptions(List<String> unmatched) {
+        String[] job = {jobFile};
+        List<String> springArgs = CommandLineParsing.springSettings(unmatched, CommandLineParsing::unknownOption,
+                stray -> {
+                    if (job[0] == null) {
+                        job[0] = stray;
+                        return null;
+                    }
+                    return "only one job file can be given (got " + job[0] + " and " + stray + ")";
+                });
+        Map<String, String> byField = new LinkedHashMap<>();
+        for (String value : columns) {
+            int eq = value.indexOf('=');
+            if (eq <= 0 || eq == value.length() - 1) {
+                throw new UsageException("--column takes FIELD=HEADER, for example --column prompt=Prompts (got \""
+                        + value + "\")");
+            }
+            byField.put(JobFile.field(value.substring(0, eq).trim()), value.substring(eq + 1).trim());
+        }
+        return new RunOptions(job[0], catalogue, provider, model, output, byField, promptTemplate,
+                JobFile.delimiter(delimiter, "--delimiter"), aspectRatio, resolution, name, sandbox, springArgs);
+    }
+}

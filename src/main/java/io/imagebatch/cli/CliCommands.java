@@ -1,0 +1,276 @@
+package io.imagebatch.cli;
+
+import io.imagebatch.app.BatchRunner;
+import io.imagebatch.app.BatchSettingsResolver;
+import io.imagebatch.app.CommandLineParsing;
+import io.imagebatch.app.ExitCodes;
+import io.imagebatch.app.JobFile;
+import io.imagebatch.app.RunCommandLine;
+import io.imagebatch.app.RunOptions;
+import io.imagebatch.app.UsageException;
+import io.imagebatch.job.BatchSettings;
+import io.imagebatch.sandbox.SandboxProvider;
+import io.imagebatch.serve.ServeCommandLine;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
+import org.springframework.context.ConfigurableApplicationContext;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Unmatched;
+
+/**
+ * The commands of the command line, as picocli commands (README, "Running a batch" and "Other commands"): each
+ * parses its options with picocli ({@link CommandLineParsing}), has its own {@code --help}, and returns its
+ * exit code ({@link ExitCodes}). {@link ImageBatchCli} puts them together.
+ */
+final class CliCommands {
+
+    /** The footer of every command that takes Spring settings. */
+    static final String SETTINGS_FOOTER = "%n  --NAME.X=V                 any setting, e.g."
+            + " --spring.datasource.url=jdbc:postgresql://...%n";
+
+    private CliCommands() {
+    }
+
+    /** What every command has: {@code -h}/{@code --help}, and where it prints. */
+    abstract static class Base implements Callable<Integer> {
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this command's help and exit")
+        boolean help;
+
+        @Unmatched
+        List<String> unmatched = new ArrayList<>();
+
+        final PrintStream out;
+
+        Base(PrintStream out) {
+            this.out = out;
+        }
+    }
+
+    /** {@code run [JOB_FILE] [OPTIONS]}. */
+    @Command(name = "run", description = "start a batch, or resume it where it stopped", footer = SETTINGS_FOOTER)
+    static final class Run extends Base {
+
+        @Mixin
+        RunCommandLine options;
+
+        Run(PrintStream out) {
+            super(out);
+        }
+
+        @Override
+        public Integer call() {
+            RunOptions o = options.toOptions(unmatched);
+            JobFile jobFile = o.jobFile() == null ? null : JobFile.load(Path.of(o.jobFile()));
+            BatchSettings settings = BatchSettingsResolver.resolve(o, jobFile);
+            List<String> springArgs = new ArrayList<>(o.springArgs());
+            boolean sandbox = o.sandbox() || (jobFile != null && jobFile.sandbox() != null);
+            SandboxProvider sandboxProvider = null;
+            try {
+                if (sandbox) {
+                    sandboxProvider = SandboxProvider.start(SandboxSetup.settings(jobFile));
+                    out.println("Sandbox provider listening on " + sandboxProvider.baseUrl());
+                    springArgs.addAll(SandboxSetup.springArgs(sandboxProvider));
+                }
+                return SpringCommand.run(springArgs, out, context -> SpringCommand.shared(context,
+                        () -> context.getBean(BatchRunner.class).run(settings, out)));
+            } finally {
+                if (sandboxProvider != null) {
+                    sandboxProvider.close();
+                }
+            }
+        }
+    }
+
+    /** {@code validate [JOB_FILE] [OPTIONS]}. */
+    @Command(name = "validate", description = "check every row as run would, and send nothing",
+            footer = SETTINGS_FOOTER)
+    static final class Validate extends Base {
+
+        @Mixin
+        RunCommandLine options;
+
+        Validate(PrintStream out) {
+            super(out);
+        }
+
+        @Override
+        public Integer call() {
+            RunOptions o = options.toOptions(unmatched);
+            JobFile jobFile = o.jobFile() == null ? null : JobFile.load(Path.of(o.jobFile()));
+            BatchSettings settings = BatchSettingsResolver.resolve(o, jobFile);
+            return SpringCommand.run(o.springArgs(), out,
+                    context -> context.getBean(BatchRunner.class).validate(settings, out));
+        }
+    }
+
+    /** A command on one batch: {@code BATCH} and Spring settings. */
+    abstract static class OnBatch extends Base {
+
+        @Parameters(arity = "0..1", paramLabel = "BATCH", description = "the batch id (status lists the batches)")
+        String batchId;
+
+        OnBatch(PrintStream out) {
+            super(out);
+        }
+
+        /**
+         * Runs {@code command} on {@link BatchCommands} in a Spring context.
+         *
+         * @param batchRequired whether {@code BATCH} must be given
+         * @param runsBatches   whether the command runs a batch (then its H2 file is shared meanwhile)
+         * @param command       the command, given the batch id (null when not given)
+         * @return its exit code
+         * @throws UsageException for a missing or second batch id, an unknown option, or a setting without value
+         */
+        int onBatch(boolean batchRequired, boolean runsBatches,
+                BiFunction<BatchCommands, String, Integer> command) {
+            String[] batch = {batchId};
+            List<String> springArgs = CommandLineParsing.springSettings(unmatched, CommandLineParsing::unknownOption,
+                    stray -> {
+                        if (batch[0] == null) {
+                            batch[0] = stray;
+                            return null;
+                        }
+                        return "only one batch id can be given";
+                    });
+            if (batchRequired && batch[0] == null) {
+                throw new UsageException("give the batch id (status lists the batches)");
+            }
+            return SpringCommand.run(springArgs, out, (ConfigurableApplicationContext context) -> runsBatches
+                    ? SpringCommand.shared(context, () -> command.apply(context.getBean(BatchCommands.class),
+                            batch[0]))
+                    : command.apply(context.getBean(BatchCommands.class), batch[0]));
+        }
+    }
+
+    /** {@code status [BATCH]}. */
+    @Command(name = "status", description = "a batch's counts per state, last run, last error; or the recent"
+            + " batches", footer = SETTINGS_FOOTER)
+    static final class Status extends OnBatch {
+
+        Status(PrintStream out) {
+            super(out);
+        }
+
+        @Override
+        public Integer call() {
+            return onBatch(false, false, (c, id) -> c.status(id, out));
+        }
+    }
+
+    /** {@code restart BATCH}. */
+    @Command(name = "restart", description = "resume a failed or stopped batch where it stopped",
+            footer = SETTINGS_FOOTER)
+    static final class Restart extends OnBatch {
+
+        Restart(PrintStream out) {
+            super(out);
+        }
+
+        @Override
+        public Integer call() {
+            return onBatch(true, true, (c, id) -> c.restart(id, out));
+        }
+    }
+
+    /** {@code retry-failed BATCH [--include-uncertain] [--include-rejected]}. */
+    @Command(name = "retry-failed", description = {"send the batch's FAILED rows again; earlier attempts stay in"
+            + " the ledger"}, footer = SETTINGS_FOOTER)
+    static final class RetryFailed extends OnBatch {
+
+        @Option(names = "--include-uncertain", negatable = true, arity = "0..1", fallbackValue = "true",
+                paramLabel = "true|false",
+                description = "also the UNCERTAIN rows, which may be paid for twice")
+        boolean includeUncertain;
+
+        @Option(names = BatchCommands.INCLUDE_REJECTED, negatable = true, arity = "0..1", fallbackValue = "true",
+                paramLabel = "true|false",
+                description = "also the rows a provider's answer REJECTED")
+        boolean includeRejected;
+
+        RetryFailed(PrintStream out) {
+            super(out);
+        }
+
+        @Override
+        public Integer call() {
+            return onBatch(true, true, (c, id) -> c.retryFailed(id, includeUncertain, includeRejected, out));
+        }
+    }
+
+    /** {@code stop BATCH}. */
+    @Command(name = "stop", description = "ask the process running BATCH to stop after its current chunk or pass",
+            footer = SETTINGS_FOOTER)
+    static final class Stop extends OnBatch {
+
+        Stop(PrintStream out) {
+            super(out);
+        }
+
+        @Override
+        public Integer call() {
+            return onBatch(true, false, (c, id) -> c.stop(id, out));
+        }
+    }
+
+    /** {@code serve [--jobs DIR] [--sandbox]}. */
+    @Command(name = "serve", description = {"keep running: run each job file of DIR when its \"schedule\" falls"
+            + " due; serve the callback endpoint and Actuator (/actuator/health, /actuator/metrics,"
+            + " /actuator/prometheus) on server.port (default 8080)"}, footer = SETTINGS_FOOTER)
+    static final class Serve extends Base {
+
+        @Mixin
+        ServeCommandLine options;
+
+        Serve(PrintStream out) {
+            super(out);
+        }
+
+        @Override
+        public Integer call() {
+            return ServeLifecycle.serve(options.toOptions(unmatched), out);
+        }
+    }
+
+    /** {@code completion}: prints the bash completion script. */
+    @Command(name = "completion", description = {"print a bash (or zsh) completion script for the imagebatch"
+            + " command, e.g. source <(java -jar imagebatch.jar completion)"})
+    static final class Completion extends Base {
+
+        @Spec
+        CommandSpec spec;
+
+        Completion(PrintStream out) {
+            super(out);
+        }
+
+        @Override
+        public Integer call() {
+            CommandLineParsing.springSettings(unmatched, CommandLineParsing::unknownOption,
+                    stray -> "completion takes no arguments (got \"" + stray + "\")");
+            out.print(script(spec.root().commandLine()));
+            out.flush();
+            return ExitCodes.COMPLETED;
+        }
+
+        /**
+         * @param root the command line of every command
+         * @return picocli's bash completion script for it ({@link AutoComplete#bash}), which zsh reads too
+         */
+        static String script(CommandLine root) {
+            return AutoComplete.bash(root.getCommandName(), root);
+        }
+    }
+}
