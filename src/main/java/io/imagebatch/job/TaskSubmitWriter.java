@@ -1,5 +1,6 @@
 package io.imagebatch.job;
 
+import io.imagebatch.Sleeper;
 import io.imagebatch.callback.CallbackUrls;
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.ledger.RowState;

@@ -1,5 +1,7 @@
 package io.imagebatch.provider;
 
+import io.imagebatch.Sleeper;
+
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.time.Duration;
@@ -43,19 +45,7 @@ public final class ProviderThrottle {
      * @param maxInFlight       the most requests at once, at least 1
      */
     public ProviderThrottle(String provider, Double requestsPerSecond, int maxInFlight) {
-        this(provider, requestsPerSecond, maxInFlight, System::nanoTime, Thread::sleep);
-    }
-
-    /**
-     * How a caller waits out a 429 pause: the seam through which tests control time.
-     */
-    @FunctionalInterface
-    interface Sleeper {
-        /**
-         * @param millis how long to wait, ms, at least 1
-         * @throws InterruptedException when the waiting thread is interrupted
-         */
-        void sleep(long millis) throws InterruptedException;
+        this(provider, requestsPerSecond, maxInFlight, System::nanoTime, Sleeper.THREAD);
     }
 
     /**
