@@ -1,11 +1,10 @@
 package io.imagebatch.job;
 
+import io.imagebatch.Signal;
+
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.listener.JobExecutionListener;
@@ -32,9 +31,7 @@ public class PipelineState implements StepExecutionListener, JobExecutionListene
 
     private final JobRepository jobRepository;
     private final Map<Long, Map<String, BatchStatus>> ended = new ConcurrentHashMap<>();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private long changes;
+    private final Signal change = new Signal();
 
     /** @param jobRepository where earlier executions of a restarted job instance are looked up */
     public PipelineState(JobRepository jobRepository) {
@@ -91,13 +88,7 @@ public class PipelineState implements StepExecutionListener, JobExecutionListene
 
     /** Wakes the steps waiting in {@link #awaitChange}: a step recorded rows in the ledger, or one ended. */
     public void changed() {
-        lock.lock();
-        try {
-            changes++;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        change.signal();
     }
 
     /**
@@ -108,16 +99,7 @@ public class PipelineState implements StepExecutionListener, JobExecutionListene
      * @throws InterruptedException when the thread is interrupted
      */
     public void awaitChange(long millis) throws InterruptedException {
-        lock.lock();
-        try {
-            long seen = changes;
-            long nanos = TimeUnit.MILLISECONDS.toNanos(millis);
-            while (changes == seen && nanos > 0) {
-                nanos = changed.awaitNanos(nanos);
-            }
-        } finally {
-            lock.unlock();
-        }
+        change.await(millis);
     }
 
     /**
