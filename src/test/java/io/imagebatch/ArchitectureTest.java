@@ -66,7 +66,7 @@ class ArchitectureTest {
             .layer("Around the job").definedBy("io.imagebatch.report..", "io.imagebatch.callback..")
             .layer("Foundation").definedBy("io.imagebatch.provider..", "io.imagebatch.ledger..",
                     "io.imagebatch.storage..", "io.imagebatch.catalogue..", "io.imagebatch.lock..",
-                    "io.imagebatch.metrics..", "io.imagebatch.http..")
+                    "io.imagebatch.metrics..", "io.imagebatch.http..", "io.imagebatch.spend..")
             .layer("Sandbox").definedBy("io.imagebatch.sandbox..")
             .layer("Root").definedBy("io.imagebatch")
             .whereLayer("Commands").mayNotBeAccessedByAnyLayer()
