@@ -88,3 +88,15 @@ CREATE TABLE IF NOT EXISTS IB_TASK_ATTEMPT (
     ENDED_AT      BIGINT       NOT NULL,
     PRIMARY KEY (BATCH_ID, ROW_NUM, ATTEMPT)
 );
+
+-- The daily budget per provider key (imagebatch.providers.<name>.daily-budget, io.imagebatch.spend.DailyBudgets):
+-- what every batch and process on this database committed to one provider key on one UTC day of the database's
+-- clock, in imagebatch.spend.currency. KEY_FINGERPRINT: the first 16 hex characters of the SHA-256 of the API key
+-- (never the key). A reservation adds to COMMITTED only while it stays within the budget.
+CREATE TABLE IF NOT EXISTS IB_SPEND_DAY (
+    PROVIDER        VARCHAR(40)    NOT NULL,
+    KEY_FINGERPRINT VARCHAR(16)    NOT NULL,
+    SPEND_DAY       DATE           NOT NULL,
+    COMMITTED       DECIMAL(18, 6) DEFAULT 0 NOT NULL,
+    PRIMARY KEY (PROVIDER, KEY_FINGERPRINT, SPEND_DAY)
+);
