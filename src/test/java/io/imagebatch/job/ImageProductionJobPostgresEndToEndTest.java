@@ -53,7 +53,8 @@ class ImageProductionJobPostgresEndToEndTest extends ImageProductionJobEndToEndT
             }
         }
         assertThat(counts.values()).containsExactly(1L, 1L, 4L, 1L, (long) SampleCatalogue.VALID, 5L,
-                // 6 of Spring Batch's, 3 of the ledger's, serve's INT_LOCK and IB_JOB_LAST_BATCH
-                11L);
+                // 6 of Spring Batch's, 3 of the ledger's, the daily budgets' IB_SPEND_DAY, serve's INT_LOCK and
+                // IB_JOB_LAST_BATCH
+                12L);
     }
 }
