@@ -319,6 +319,7 @@ public class BatchRunner {
     private void checkBeforeSending(BatchSettings settings, PrintStream out) {
         BatchPreflight.Result result = dryRun(settings, true);
         printEstimate(settings.batchId(), result, out);
+        recordBalanceBefore(settings);
         result.creditsByProvider().forEach((provider, needed) -> {
             ProviderAdapter adapter = providers.find(provider).orElseThrow();
             try {
@@ -347,6 +348,26 @@ public class BatchRunner {
         estimate.describe().forEach(out::println);
         registry.recordEstimate(batchId, new BatchRegistry.Estimate(estimate.batchTotal(), estimate.currency(),
                 estimate.batchComplete()));
+    }
+
+    /**
+     * The provider's balance before the batch's first create, for the observed spend (README.md, Spend): asked
+     * only while the ledger holds no row of the batch, recorded once. Best effort: a provider without a balance,
+     * or one that does not answer, leaves the observed spend unknown.
+     */
+    private void recordBalanceBefore(BatchSettings settings) {
+        String batchId = settings.batchId();
+        if (registry.balanceBefore(batchId).isPresent() || !ledger.countByState(batchId).isEmpty()) {
+            return;
+        }
+        try {
+            OptionalDouble balance = providers.find(settings.provider()).orElseThrow().balance();
+            if (balance.isPresent()) {
+                registry.recordBalanceBefore(batchId, java.math.BigDecimal.valueOf(balance.getAsDouble()));
+            }
+        } catch (ProviderException e) {
+            // the observed spend stays unknown; the credits check above has said what matters
+        }
     }
 
     private BatchPreflight.Result dryRun(BatchSettings settings, boolean requireConfigured) {

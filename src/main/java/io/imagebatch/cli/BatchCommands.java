@@ -228,11 +228,16 @@ public class BatchCommands {
         return ImageBatchCli.COMPLETED;
     }
 
-    /** The spend lines of {@code status}: "estimated" (README.md, Spend). */
+    /** The spend lines of {@code status}: "estimated" and "observed" (README.md, Spend). */
     private void printSpend(String batchId, PrintStream out) {
-        registry.estimate(batchId).ifPresent(e -> out.printf("  estimated: %s %s%s%n",
+        java.util.Optional<io.imagebatch.ledger.BatchRegistry.Estimate> estimate = registry.estimate(batchId);
+        estimate.ifPresent(e -> out.printf("  estimated: %s %s%s%n",
                 io.imagebatch.spend.PriceTable.format(e.amount()), e.currency(),
                 e.complete() ? "" : " (incomplete: some rows have no price)"));
+        registry.observedSpend(batchId).ifPresent(credits -> out.printf("  observed: %s credits (the provider's"
+                + " balance before the first create minus at the end)%s%n", io.imagebatch.spend.PriceTable.format(credits),
+                estimate.isEmpty() || estimate.get().currency().equals("credits") ? ""
+                        : "; in the provider's credits, not " + estimate.get().currency()));
     }
 
     private String batchIdKnown(String batchId) {

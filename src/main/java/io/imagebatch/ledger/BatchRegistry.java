@@ -272,6 +272,54 @@ public class BatchRegistry {
                 .list().stream().filter(Objects::nonNull).findFirst();
     }
 
+    /**
+     * Records the provider's balance before the batch's first create (README.md, Spend: observed spend), once:
+     * a later call for the same batch changes nothing.
+     *
+     * @param batchId the batch
+     * @param credits the balance, in the provider's credits ({@code IB_BATCH.BALANCE_BEFORE}, DECIMAL(18,6))
+     * @throws org.springframework.dao.DataAccessException when the database refuses the write
+     */
+    public void recordBalanceBefore(String batchId, java.math.BigDecimal credits) {
+        jdbc.sql("UPDATE IB_BATCH SET BALANCE_BEFORE = ? WHERE BATCH_ID = ? AND BALANCE_BEFORE IS NULL")
+                .params(credits, batchId).update();
+    }
+
+    /**
+     * Records the provider's balance at the batch's end (its last report), replacing an earlier one.
+     *
+     * @param batchId the batch
+     * @param credits the balance, in the provider's credits ({@code IB_BATCH.BALANCE_AFTER}, DECIMAL(18,6))
+     * @throws org.springframework.dao.DataAccessException when the database refuses the write
+     */
+    public void recordBalanceAfter(String batchId, java.math.BigDecimal credits) {
+        jdbc.sql("UPDATE IB_BATCH SET BALANCE_AFTER = ? WHERE BATCH_ID = ?").params(credits, batchId).update();
+    }
+
+    /**
+     * @param batchId the batch
+     * @return the provider's balance before its first create ({@link #recordBalanceBefore}), in credits, or empty
+     *         when none was recorded (a provider that reports no balance)
+     */
+    public Optional<java.math.BigDecimal> balanceBefore(String batchId) {
+        return balance(batchId, "BALANCE_BEFORE");
+    }
+
+    /**
+     * @param batchId the batch
+     * @return the observed spend: the balance before the first create minus the balance at the end, in the
+     *         provider's credits; empty unless both were recorded
+     */
+    public Optional<java.math.BigDecimal> observedSpend(String batchId) {
+        Optional<java.math.BigDecimal> after = balance(batchId, "BALANCE_AFTER");
+        return balanceBefore(batchId).flatMap(before -> after.map(a -> before.subtract(a).stripTrailingZeros()));
+    }
+
+    private Optional<java.math.BigDecimal> balance(String batchId, String column) {
+        return jdbc.sql("SELECT " + column + " FROM IB_BATCH WHERE BATCH_ID = ?").param(batchId)
+                .query(java.math.BigDecimal.class).list().stream().filter(Objects::nonNull).findFirst();
+    }
+
     /** @return the number of rows the statement changed, in a transaction of its own, after {@link #checkFence} */
     private int update(String sql, Object... params) {
         Integer changed = ownTransaction.execute(tx -> {

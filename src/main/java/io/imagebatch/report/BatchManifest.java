@@ -17,7 +17,8 @@ import tools.jackson.databind.json.JsonMapper;
  *  "provider":"liangxin","model":"nano-banana-pro-flash","output":"file:/abs/output",
  *  "startTime":"2025-05-01T09:00:00.123Z","endTime":"2025-05-01T09:00:15.456Z",
  *  "counts":{"SUCCEEDED":39,"REJECTED":5,"FAILED":1,"UNCERTAIN":0},"rows":45,"bytesStored":1234567,
- *  "credits":null,"sandbox":false,"estimated":{"amount":1.80,"currency":"USD","complete":true}}
+ *  "credits":null,"sandbox":false,"estimated":{"amount":1.80,"currency":"USD","complete":true},
+ *  "observed":null}
  * }</pre>
  *
  * @param batchId         the batch id
@@ -41,10 +42,14 @@ import tools.jackson.databind.json.JsonMapper;
  *                        not a real provider's (README, "Running a batch")
  * @param estimated       the batch's spend estimate at its last preflight (README.md, Spend), or null when none was
  *                        recorded (a batch preflighted by an older version)
+ * @param observed        the provider's balance before the batch's first create minus its balance now, in the
+ *                        provider's credits whatever the price table's currency, where the provider reports a
+ *                        balance (crun.ai); null otherwise (README.md, Spend)
  */
 public record BatchManifest(String batchId, String status, String catalogue, String catalogueSha256,
         String provider, String model, String output, Instant startTime, Instant endTime, Map<String, Long> counts,
-        long rows, long bytesStored, Double credits, boolean sandbox, Estimated estimated) {
+        long rows, long bytesStored, Double credits, boolean sandbox, Estimated estimated,
+        java.math.BigDecimal observed) {
 
     /**
      * The spend estimate of the batch (README.md, Spend): every valid row times its price, at the last preflight.
@@ -87,7 +92,7 @@ public record BatchManifest(String batchId, String status, String catalogue, Str
         tally.counts().forEach((s, n) -> counts.put(s.name(), n));
         return new BatchManifest(facts.batchId(), status, facts.catalogue(), facts.catalogueSha256(),
                 facts.provider(), facts.model(), facts.output(), millis(startTime), millis(endTime), counts,
-                tally.rows(), tally.bytesStored(), credits, facts.sandbox(), null);
+                tally.rows(), tally.bytesStored(), credits, facts.sandbox(), null, null);
     }
 
     /**
@@ -96,7 +101,16 @@ public record BatchManifest(String batchId, String status, String catalogue, Str
      */
     public BatchManifest withEstimated(Estimated estimate) {
         return new BatchManifest(batchId, status, catalogue, catalogueSha256, provider, model, output, startTime,
-                endTime, counts, rows, bytesStored, credits, sandbox, estimate);
+                endTime, counts, rows, bytesStored, credits, sandbox, estimate, observed);
+    }
+
+    /**
+     * @param credits the observed spend in the provider's credits, or null when unknown
+     * @return this manifest with that observed spend
+     */
+    public BatchManifest withObserved(java.math.BigDecimal credits) {
+        return new BatchManifest(batchId, status, catalogue, catalogueSha256, provider, model, output, startTime,
+                endTime, counts, rows, bytesStored, this.credits, sandbox, estimated, credits);
     }
 
     /** Milliseconds are plenty for a batch's times, and read better than the clock's nanoseconds. */

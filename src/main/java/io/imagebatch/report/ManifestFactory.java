@@ -78,13 +78,21 @@ public class ManifestFactory {
                 credits.left(facts.provider())));
     }
 
-    /** The spend lines of the manifest: "estimated" (README.md, Spend). */
+    /**
+     * The spend lines of the manifest (README.md, Spend): "estimated", and "observed" where the provider reported
+     * a balance before the first create and reports one now ({@link BatchManifest#credits}).
+     */
     private BatchManifest withSpend(BatchManifest manifest) {
         if (registry == null) {
             return manifest;
         }
-        return manifest.withEstimated(registry.estimate(manifest.batchId())
-                .map(e -> new BatchManifest.Estimated(e.amount(), e.currency(), e.complete())).orElse(null));
+        String batchId = manifest.batchId();
+        if (manifest.credits() != null && registry.balanceBefore(batchId).isPresent()) {
+            registry.recordBalanceAfter(batchId, java.math.BigDecimal.valueOf(manifest.credits()));
+        }
+        return manifest.withEstimated(registry.estimate(batchId)
+                        .map(e -> new BatchManifest.Estimated(e.amount(), e.currency(), e.complete())).orElse(null))
+                .withObserved(registry.observedSpend(batchId).orElse(null));
     }
 
     /** When the batch's job instance first started: a resumed batch started with its first run, not this one. */

@@ -136,6 +136,33 @@ class SpendEstimateTest {
     }
 
     @Test
+    void theObservedSpendIsTheProvidersBalanceBeforeTheFirstCreateMinusAfterTheEndInCredits() throws Exception {
+        Path catalogue = Files.writeString(work.resolve("c.csv"), "id,prompt\nU1,a red chair\nU2,a lamp\n"
+                + "U3,a blue sofa\n");
+        Path out = work.resolve("out");
+        try (SandboxProvider sandbox = SandboxProvider.start(SandboxSettings.defaults().withFailureRate(0)
+                .withGenerationTime(Duration.ofMillis(50), Duration.ofMillis(200)))) {
+            CliRun run = CliRun.run(work, "--catalogue", catalogue.toString(), "--output", "file:" + out,
+                    "--provider", "crun", "--imagebatch.providers.crun.base-url=" + sandbox.baseUrl(),
+                    "--imagebatch.providers.crun.api-key=" + SandboxProvider.API_KEY,
+                    "--imagebatch.download.allow-private-networks=true",
+                    "--imagebatch.providers.crun.price-per-image=0.05");
+            assertThat(run.exitCode()).as(run.output()).isEqualTo(ImageBatchCli.COMPLETED);
+            long creates = sandbox.stats().creates();
+            assertThat(creates).isEqualTo(3);
+
+            BatchManifest manifest = BatchManifest.fromJson(
+                    Files.readString(out.resolve(run.batchId()).resolve(BatchManifest.FILE_NAME)));
+            // the sandbox takes one credit per created task
+            assertThat(manifest.observed()).isEqualByComparingTo(BigDecimal.valueOf(creates));
+            assertThat(manifest.estimated().amount()).isEqualByComparingTo("0.15");
+            CliRun status = CliRun.command(work, "status", run.batchId());
+            assertThat(status.output()).contains("  estimated: 0.15 USD").contains("  observed: " + creates
+                    + ".00 credits").contains("in the provider's credits, not USD");
+        }
+    }
+
+    @Test
     void aBadPriceOrCurrencyIsRefusedBeforeAnythingIsSentInOneLineWithExitTwo() throws Exception {
         Path catalogue = Files.writeString(work.resolve("c.csv"), "id,prompt\nU1,a red chair\n");
         try (SandboxProvider sandbox = SandboxProvider.start(SandboxSettings.defaults())) {

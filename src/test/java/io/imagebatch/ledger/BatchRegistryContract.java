@@ -35,6 +35,21 @@ abstract class BatchRegistryContract extends LedgerTestDatabase {
         assertThat(columns("IB_BATCH")).contains("ESTIMATED_SPEND", "ESTIMATED_CURRENCY", "ESTIMATE_COMPLETE");
     }
 
+    @Test
+    void theObservedSpendIsTheFirstBalanceBeforeMinusTheLastBalanceAfter() {
+        batches.recordBatch(BATCH, "{}");
+        batches.recordBalanceAfter(BATCH, new java.math.BigDecimal("900"));
+        assertThat(batches.observedSpend(BATCH)).isEmpty();
+
+        batches.recordBalanceBefore(BATCH, new java.math.BigDecimal("1000.5"));
+        batches.recordBalanceBefore(BATCH, new java.math.BigDecimal("990")); // a resume: the first one stays
+        batches.recordBalanceAfter(BATCH, new java.math.BigDecimal("987.25"));
+
+        assertThat(batches.balanceBefore(BATCH).orElseThrow()).isEqualByComparingTo("1000.5");
+        assertThat(batches.observedSpend(BATCH).orElseThrow()).isEqualByComparingTo("13.25");
+        assertThat(batches.observedSpend(OTHER)).isEmpty();
+    }
+
     // ---- fencing: the batch lock's generation ----
 
     @Test
