@@ -17,6 +17,9 @@
 -- LOCK_GENERATION: the fencing token of the batch's lock, one more at every acquisition; the ledger refuses the
 -- writes of a process that holds an older one (io.imagebatch.ledger.BatchRegistry#takeFence). LOCK_HOLDER and
 -- LOCK_SINCE: who took it last ("pid 1234 on host") and when (epoch ms), for the message of a second run.
+-- ESTIMATED_SPEND, ESTIMATED_CURRENCY, ESTIMATE_COMPLETE: the batch's spend estimate at its last preflight
+-- (README.md, Spend); ESTIMATE_COMPLETE is false when some valid rows had no price. BALANCE_BEFORE/AFTER: the
+-- provider's balance (crun.ai, credits) before the batch's first create and at its end: the observed spend.
 CREATE TABLE IF NOT EXISTS IB_BATCH (
     BATCH_ID        VARCHAR(160) NOT NULL PRIMARY KEY,
     SETTINGS        VARCHAR      NOT NULL,
@@ -25,7 +28,12 @@ CREATE TABLE IF NOT EXISTS IB_BATCH (
     RETRIES         INT          DEFAULT 0 NOT NULL,
     LOCK_GENERATION BIGINT       DEFAULT 0 NOT NULL,
     LOCK_HOLDER     VARCHAR(200),
-    LOCK_SINCE      BIGINT
+    LOCK_SINCE      BIGINT,
+    ESTIMATED_SPEND    DECIMAL(18,6),
+    ESTIMATED_CURRENCY VARCHAR(16),
+    ESTIMATE_COMPLETE  BOOLEAN,
+    BALANCE_BEFORE     DECIMAL(18,6),
+    BALANCE_AFTER      DECIMAL(18,6)
 );
 
 -- One line per catalogue row of a batch. Keyed by row number, which is stable for a catalogue of a given

@@ -61,6 +61,9 @@ public class BatchRunner {
     /** Whether this process's providers all point at the sandbox ({@link BatchSettingsResolver#SANDBOX_ACTIVE}). */
     @Value("${" + BatchSettingsResolver.SANDBOX_ACTIVE + ":false}")
     private boolean sandboxActive;
+    /** The prices of the estimate (README.md, Spend). */
+    @org.springframework.beans.factory.annotation.Autowired
+    private io.imagebatch.spend.PriceTable prices;
 
     BatchRunner(JobOperator jobOperator, JobRepository jobRepository, Job imageProductionJob,
             BatchSettingsStore batches, TaskLedger ledger, ProviderRegistry providers, JobProperties properties,
@@ -254,7 +257,50 @@ public class BatchRunner {
      * @return 0
      */
     public int validate(BatchSettings settings, PrintStream out) {
+        return validate(settings, out, false);
+    }
+
+    /**
+     * {@code validate [--format json]}: reads and checks every row as the submit step would, sends nothing, and
+     * prints the findings with the spend estimate (README.md, Spend).
+     *
+     * @param settings the batch
+     * @param out      where the findings go
+     * @param json     true for one JSON document and nothing else ({@link #validationJson}), false for text
+     * @return 0
+     * @throws UsageException when the catalogue cannot be read or a row's provider is unknown
+     */
+    public int validate(BatchSettings settings, PrintStream out, boolean json) {
         BatchPreflight.Result result = dryRun(settings, false);
+        io.imagebatch.spend.SpendEstimate estimate = io.imagebatch.spend.SpendEstimate.of(prices, result.spendGroups());
+        if (json) {
+            out.println(validationJson(settings, result, estimate));
+            return ExitCodes.COMPLETED;
+        }
+        printValidation(settings, result, out);
+        out.println("Estimate (" + estimate.currency() + "):");
+        estimate.describe().forEach(out::println);
+        return ExitCodes.COMPLETED;
+    }
+
+    /**
+     * {@code validate --format json}: {@code {"catalogue":..,"rows":n,"valid":n,"rejected":n,"rejections":[..],
+     * "estimate":{..}}}, the estimate as {@link io.imagebatch.spend.SpendEstimate#toJson}.
+     */
+    private static String validationJson(BatchSettings settings, BatchPreflight.Result result,
+            io.imagebatch.spend.SpendEstimate estimate) {
+        tools.jackson.databind.node.ObjectNode node = tools.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        node.put("catalogue", settings.catalogue());
+        node.put("rows", result.rows());
+        node.put("valid", result.rows() - result.rejected());
+        node.put("rejected", result.rejected());
+        tools.jackson.databind.node.ArrayNode rejections = node.putArray("rejections");
+        result.rejections().forEach(rejections::add);
+        node.set("estimate", estimate.toJson());
+        return node.toString();
+    }
+
+    private static void printValidation(BatchSettings settings, BatchPreflight.Result result, PrintStream out) {
         out.printf("Catalogue %s: %d rows, %d would be sent, %d rejected%n", settings.catalogue(), result.rows(),
                 result.rows() - result.rejected(), result.rejected());
         result.validByProvider().forEach((providerModel, n) -> out.printf("  %6d  %s%n", n, providerModel));
@@ -264,7 +310,6 @@ public class BatchRunner {
         if (result.rejected() > result.rejections().size()) {
             out.printf("  ... and %d more rejections%n", result.rejected() - result.rejections().size());
         }
-        return ExitCodes.COMPLETED;
     }
 
     /**
@@ -273,6 +318,8 @@ public class BatchRunner {
      */
     private void checkBeforeSending(BatchSettings settings, PrintStream out) {
         BatchPreflight.Result result = dryRun(settings, true);
+        printEstimate(settings.batchId(), result, out);
+        recordBalanceBefore(settings);
         result.creditsByProvider().forEach((provider, needed) -> {
             ProviderAdapter adapter = providers.find(provider).orElseThrow();
             try {
@@ -289,6 +336,38 @@ public class BatchRunner {
                 out.printf("Warning: the %s balance could not be checked (%s); going on.%n", provider, e.getMessage());
             }
         });
+    }
+
+    /**
+     * The preflight's spend estimate (README.md, Spend): printed before anything is sent, and stored with the
+     * batch for the manifest and {@code status} ({@link BatchRegistry#recordEstimate}).
+     */
+    private void printEstimate(String batchId, BatchPreflight.Result result, PrintStream out) {
+        io.imagebatch.spend.SpendEstimate estimate = io.imagebatch.spend.SpendEstimate.of(prices, result.spendGroups());
+        out.printf("Estimate for batch %s (%s):%n", batchId, estimate.currency());
+        estimate.describe().forEach(out::println);
+        registry.recordEstimate(batchId, new BatchRegistry.Estimate(estimate.batchTotal(), estimate.currency(),
+                estimate.batchComplete()));
+    }
+
+    /**
+     * The provider's balance before the batch's first create, for the observed spend (README.md, Spend): asked
+     * only while the ledger holds no row of the batch, recorded once. Best effort: a provider without a balance,
+     * or one that does not answer, leaves the observed spend unknown.
+     */
+    private void recordBalanceBefore(BatchSettings settings) {
+        String batchId = settings.batchId();
+        if (registry.balanceBefore(batchId).isPresent() || !ledger.countByState(batchId).isEmpty()) {
+            return;
+        }
+        try {
+            OptionalDouble balance = providers.find(settings.provider()).orElseThrow().balance();
+            if (balance.isPresent()) {
+                registry.recordBalanceBefore(batchId, java.math.BigDecimal.valueOf(balance.getAsDouble()));
+            }
+        } catch (ProviderException e) {
+            // the observed spend stays unknown; the credits check above has said what matters
+        }
     }
 
     private BatchPreflight.Result dryRun(BatchSettings settings, boolean requireConfigured) {

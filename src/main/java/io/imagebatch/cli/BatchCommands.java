@@ -196,6 +196,7 @@ public class BatchCommands {
                     failed.getOrDefault(FailureKind.RESULT_NOT_STORED, 0L),
                     failed.getOrDefault(FailureKind.GENERATION_FAILED, 0L));
         }
+        printSpend(batchId, out);
         int rounds = registry.retryRounds(batchId);
         if (rounds > 0) {
             out.printf("  retry rounds: %d (%d earlier attempts kept)%n", rounds, retries.archivedAttempts(batchId));
@@ -225,6 +226,18 @@ public class BatchCommands {
                     .orElse("") + " (or its process died: restart " + batchId + " takes it over)");
         }
         return ImageBatchCli.COMPLETED;
+    }
+
+    /** The spend lines of {@code status}: "estimated" and "observed" (README.md, Spend). */
+    private void printSpend(String batchId, PrintStream out) {
+        java.util.Optional<io.imagebatch.ledger.BatchRegistry.Estimate> estimate = registry.estimate(batchId);
+        estimate.ifPresent(e -> out.printf("  estimated: %s %s%s%n",
+                io.imagebatch.spend.PriceTable.format(e.amount()), e.currency(),
+                e.complete() ? "" : " (incomplete: some rows have no price)"));
+        registry.observedSpend(batchId).ifPresent(credits -> out.printf("  observed: %s credits (the provider's"
+                + " balance before the first create minus at the end)%s%n", io.imagebatch.spend.PriceTable.format(credits),
+                estimate.isEmpty() || estimate.get().currency().equals("credits") ? ""
+                        : "; in the provider's credits, not " + estimate.get().currency()));
     }
 
     private String batchIdKnown(String batchId) {

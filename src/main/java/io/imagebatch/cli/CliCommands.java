@@ -101,17 +101,25 @@ final class CliCommands {
         @Mixin
         RunCommandLine options;
 
+        /** {@code --format text|json}: json prints one JSON document and nothing else (README.md, Spend). */
+        @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
+                description = "text (default) or json: the findings and the spend estimate as one JSON document")
+        String format;
+
         Validate(PrintStream out) {
             super(out);
         }
 
         @Override
         public Integer call() {
+            if (!format.equals("text") && !format.equals("json")) {
+                throw new UsageException("--format: '" + format + "' is neither text nor json");
+            }
             RunOptions o = options.toOptions(unmatched);
             JobFile jobFile = o.jobFile() == null ? null : JobFile.load(Path.of(o.jobFile()));
             BatchSettings settings = BatchSettingsResolver.resolve(o, jobFile);
             return SpringCommand.run(o.springArgs(), out,
-                    context -> context.getBean(BatchRunner.class).validate(settings, out));
+                    context -> context.getBean(BatchRunner.class).validate(settings, out, format.equals("json")));
         }
     }
 

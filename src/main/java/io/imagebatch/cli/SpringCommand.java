@@ -35,7 +35,8 @@ final class SpringCommand {
 
     /**
      * The Spring application of every command ({@code serve} included): no banner, no start-up log, no Spring
-     * shutdown hook, and a crash-safe H2 ({@link CrashSafeH2}).
+     * shutdown hook, a crash-safe H2 ({@link CrashSafeH2}), and the price settings checked before the context
+     * starts ({@link PriceSettingsCheck}).
      *
      * @param web with a web server ({@code serve}, or {@code run} with callbacks) or without
      * @return the application, not started
@@ -45,7 +46,8 @@ final class SpringCommand {
                 .web(web)
                 .logStartupInfo(false)
                 .registerShutdownHook(false)
-                .initializers(new CrashSafeH2());
+                .initializers(new CrashSafeH2())
+                .listeners(new PriceSettingsCheck());
     }
 
     /**

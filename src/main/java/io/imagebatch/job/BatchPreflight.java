@@ -2,9 +2,12 @@ package io.imagebatch.job;
 
 import io.imagebatch.catalogue.CatalogueItemReader;
 import io.imagebatch.catalogue.CatalogueRow;
+import io.imagebatch.ledger.LedgerEntry;
+import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderRegistry;
+import io.imagebatch.spend.SpendEstimate;
 import io.imagebatch.storage.OutputLocation;
 import io.imagebatch.storage.OutputStore;
 import io.imagebatch.storage.OutputStoreException;
@@ -68,9 +71,23 @@ public class BatchPreflight {
      * @param rejected          rows that would be rejected
      * @param rejections        the first {@value #MAX_LISTED_REJECTIONS} rejection reasons, in row order
      * @param creditsByProvider credits the valid rows not yet sent would cost, by provider, where known
+     * @param spendGroups       the valid rows per provider/model/resolution, with those the ledger already holds
+     *                          past the intent ({@link #alreadySent}), for the estimate ({@link SpendEstimate})
      */
     public record Result(long rows, Map<String, Long> validByProvider, long rejected, List<String> rejections,
-            Map<String, Double> creditsByProvider) {
+            Map<String, Double> creditsByProvider, List<SpendEstimate.Group> spendGroups) {
+    }
+
+    /**
+     * Whether a valid row counts as already sent in the estimate: the ledger holds it in any state but
+     * {@link RowState#PENDING} (which {@code retry-failed} set to send it again). An intent counts as sent: its
+     * create may have been made, and is never made a second time silently (docs/design.md, Spend).
+     *
+     * @param entry the row's ledger entry, if any
+     * @return true when the row will not be sent (paid for) again by this batch's next run
+     */
+    static boolean alreadySent(java.util.Optional<LedgerEntry> entry) {
+        return entry.isPresent() && entry.get().state() != RowState.PENDING;
     }
 
     /**
@@ -87,6 +104,7 @@ public class BatchPreflight {
         String batchId = settings.batchId();
         Map<String, Long> valid = new TreeMap<>();
         Map<String, Double> credits = new TreeMap<>();
+        Map<List<String>, long[]> spend = new TreeMap<>(BatchPreflight::compareGroups);
         List<String> rejections = new ArrayList<>();
         long rows = 0;
         long rejected = 0;
@@ -105,14 +123,36 @@ public class BatchPreflight {
                 }
                 valid.merge(item.provider() + " " + item.model(), 1L, Long::sum);
                 ProviderAdapter adapter = providers.find(item.provider()).orElseThrow();
+                java.util.Optional<LedgerEntry> entry = ledger.find(batchId, row.rowNumber());
+                long[] counts = spend.computeIfAbsent(java.util.Arrays.asList(item.provider(), item.model(),
+                        item.request().resolution()), k -> new long[2]);
+                counts[0]++;
+                if (alreadySent(entry)) {
+                    counts[1]++;
+                }
                 OptionalDouble cost = adapter.creditsPerTask(item.request());
-                if (cost.isPresent() && ledger.find(batchId, row.rowNumber()).isEmpty()) {
+                if (cost.isPresent() && entry.isEmpty()) {
                     credits.merge(adapter.name(), cost.getAsDouble(), Double::sum);
                 }
             }
         } finally {
             reader.close();
         }
-        return new Result(rows, valid, rejected, rejections, credits);
+        List<SpendEstimate.Group> groups = new ArrayList<>();
+        spend.forEach((k, counts) -> groups.add(new SpendEstimate.Group(k.get(0), k.get(1), k.get(2), counts[0],
+                counts[1])));
+        return new Result(rows, valid, rejected, rejections, credits, List.copyOf(groups));
+    }
+
+    /** Provider, model, then resolution; a missing resolution first. */
+    private static int compareGroups(List<String> a, List<String> b) {
+        java.util.Comparator<String> nullsFirst = java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder());
+        for (int i = 0; i < a.size(); i++) {
+            int c = nullsFirst.compare(a.get(i), b.get(i));
+            if (c != 0) {
+                return c;
+            }
+        }
+        return 0;
     }
 }

@@ -238,9 +238,10 @@ public class ImageProductionJobConfiguration {
     /** Builds the batch manifest ({@code manifest.json}, and the webhook's body). */
     @Bean
     ManifestFactory manifestFactory(TaskLedger ledger, JobRepository jobRepository, ProviderRegistry providers,
-            Clock clock) {
+            Clock clock, io.imagebatch.ledger.BatchRegistry registry) {
         // a provider's balance is a nicety: never worth holding the end of a batch longer than this
-        return new ManifestFactory(ledger, jobRepository, new ProviderCredits(providers, Duration.ofSeconds(5)), clock);
+        return new ManifestFactory(ledger, jobRepository, new ProviderCredits(providers, Duration.ofSeconds(5)), clock,
+                registry);
     }
 
     /** Posts the manifest to {@code imagebatch.notify.webhook-url}, when set, as each run of the job ends. */

@@ -233,6 +233,93 @@ public class BatchRegistry {
 
     // ---- helpers ----
 
+    /**
+     * The batch's spend estimate at its last preflight (README.md, Spend): the whole batch, every valid row times
+     * its price, in the price table's currency.
+     *
+     * @param amount   the total over the priced groups, stored as {@code DECIMAL(18,6)}
+     * @param currency the price table's currency, e.g. {@code USD} or {@code credits}
+     * @param complete false when some valid rows had no price (then the real total is higher)
+     */
+    public record Estimate(java.math.BigDecimal amount, String currency, boolean complete) {
+    }
+
+    /**
+     * Stores the batch's estimate, replacing the one of an earlier preflight ({@code IB_BATCH.ESTIMATED_SPEND},
+     * {@code ESTIMATED_CURRENCY}, {@code ESTIMATE_COMPLETE}). Not fenced: it is written by the preflight, before
+     * the run sends anything, and changes no row of the ledger.
+     *
+     * @param batchId  the batch, as {@link #recordBatch} stored it; nothing is written for an unknown batch
+     * @param estimate the estimate
+     * @throws org.springframework.dao.DataAccessException when the database refuses the write
+     */
+    public void recordEstimate(String batchId, Estimate estimate) {
+        jdbc.sql("UPDATE IB_BATCH SET ESTIMATED_SPEND = ?, ESTIMATED_CURRENCY = ?, ESTIMATE_COMPLETE = ?"
+                + " WHERE BATCH_ID = ?").params(estimate.amount(), estimate.currency(), estimate.complete(), batchId)
+                .update();
+    }
+
+    /**
+     * @param batchId the batch
+     * @return its estimate at its last preflight ({@link #recordEstimate}), or empty for an unknown batch or one
+     *         that was never preflighted by a version that estimates
+     */
+    public Optional<Estimate> estimate(String batchId) {
+        return jdbc.sql("SELECT ESTIMATED_SPEND, ESTIMATED_CURRENCY, ESTIMATE_COMPLETE FROM IB_BATCH"
+                + " WHERE BATCH_ID = ?").param(batchId)
+                .query((rs, i) -> rs.getBigDecimal(1) == null ? null
+                        : new Estimate(rs.getBigDecimal(1).stripTrailingZeros(), rs.getString(2), rs.getBoolean(3)))
+                .list().stream().filter(Objects::nonNull).findFirst();
+    }
+
+    /**
+     * Records the provider's balance before the batch's first create (README.md, Spend: observed spend), once:
+     * a later call for the same batch changes nothing.
+     *
+     * @param batchId the batch
+     * @param credits the balance, in the provider's credits ({@code IB_BATCH.BALANCE_BEFORE}, DECIMAL(18,6))
+     * @throws org.springframework.dao.DataAccessException when the database refuses the write
+     */
+    public void recordBalanceBefore(String batchId, java.math.BigDecimal credits) {
+        jdbc.sql("UPDATE IB_BATCH SET BALANCE_BEFORE = ? WHERE BATCH_ID = ? AND BALANCE_BEFORE IS NULL")
+                .params(credits, batchId).update();
+    }
+
+    /**
+     * Records the provider's balance at the batch's end (its last report), replacing an earlier one.
+     *
+     * @param batchId the batch
+     * @param credits the balance, in the provider's credits ({@code IB_BATCH.BALANCE_AFTER}, DECIMAL(18,6))
+     * @throws org.springframework.dao.DataAccessException when the database refuses the write
+     */
+    public void recordBalanceAfter(String batchId, java.math.BigDecimal credits) {
+        jdbc.sql("UPDATE IB_BATCH SET BALANCE_AFTER = ? WHERE BATCH_ID = ?").params(credits, batchId).update();
+    }
+
+    /**
+     * @param batchId the batch
+     * @return the provider's balance before its first create ({@link #recordBalanceBefore}), in credits, or empty
+     *         when none was recorded (a provider that reports no balance)
+     */
+    public Optional<java.math.BigDecimal> balanceBefore(String batchId) {
+        return balance(batchId, "BALANCE_BEFORE");
+    }
+
+    /**
+     * @param batchId the batch
+     * @return the observed spend: the balance before the first create minus the balance at the end, in the
+     *         provider's credits; empty unless both were recorded
+     */
+    public Optional<java.math.BigDecimal> observedSpend(String batchId) {
+        Optional<java.math.BigDecimal> after = balance(batchId, "BALANCE_AFTER");
+        return balanceBefore(batchId).flatMap(before -> after.map(a -> before.subtract(a).stripTrailingZeros()));
+    }
+
+    private Optional<java.math.BigDecimal> balance(String batchId, String column) {
+        return jdbc.sql("SELECT " + column + " FROM IB_BATCH WHERE BATCH_ID = ?").param(batchId)
+                .query(java.math.BigDecimal.class).list().stream().filter(Objects::nonNull).findFirst();
+    }
+
     /** @return the number of rows the statement changed, in a transaction of its own, after {@link #checkFence} */
     private int update(String sql, Object... params) {
         Integer changed = ownTransaction.execute(tx -> {

@@ -63,7 +63,14 @@ public class LedgerSchemaUpgrade implements InitializingBean {
             // fenced batch locks (BatchRegistry#takeFence)
             new AddedColumn("IB_BATCH", "LOCK_GENERATION", "BIGINT DEFAULT 0 NOT NULL"),
             new AddedColumn("IB_BATCH", "LOCK_HOLDER", "VARCHAR(200)"),
-            new AddedColumn("IB_BATCH", "LOCK_SINCE", "BIGINT"));
+            new AddedColumn("IB_BATCH", "LOCK_SINCE", "BIGINT"),
+            // the spend estimate at the last preflight (BatchRegistry#recordEstimate)
+            new AddedColumn("IB_BATCH", "ESTIMATED_SPEND", "DECIMAL(18,6)"),
+            new AddedColumn("IB_BATCH", "ESTIMATED_CURRENCY", "VARCHAR(16)"),
+            new AddedColumn("IB_BATCH", "ESTIMATE_COMPLETE", "BOOLEAN"),
+            // the provider's balance before the first create and at the end, for the observed spend
+            new AddedColumn("IB_BATCH", "BALANCE_BEFORE", "DECIMAL(18,6)"),
+            new AddedColumn("IB_BATCH", "BALANCE_AFTER", "DECIMAL(18,6)"));
 
     private final JdbcClient jdbc;
 

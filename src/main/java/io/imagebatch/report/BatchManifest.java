@@ -17,7 +17,8 @@ import tools.jackson.databind.json.JsonMapper;
  *  "provider":"liangxin","model":"nano-banana-pro-flash","output":"file:/abs/output",
  *  "startTime":"2025-05-01T09:00:00.123Z","endTime":"2025-05-01T09:00:15.456Z",
  *  "counts":{"SUCCEEDED":39,"REJECTED":5,"FAILED":1,"UNCERTAIN":0},"rows":45,"bytesStored":1234567,
- *  "credits":null,"sandbox":false}
+ *  "credits":null,"sandbox":false,"estimated":{"amount":1.80,"currency":"USD","complete":true},
+ *  "observed":null}
  * }</pre>
  *
  * @param batchId         the batch id
@@ -39,10 +40,26 @@ import tools.jackson.databind.json.JsonMapper;
  *                        provider reports them (crun.ai's balance); null otherwise
  * @param sandbox         true for a batch run against the built-in sandbox provider: its images are placeholders,
  *                        not a real provider's (README, "Running a batch")
+ * @param estimated       the batch's spend estimate at its last preflight (README.md, Spend), or null when none was
+ *                        recorded (a batch preflighted by an older version)
+ * @param observed        the provider's balance before the batch's first create minus its balance now, in the
+ *                        provider's credits whatever the price table's currency, where the provider reports a
+ *                        balance (crun.ai); null otherwise (README.md, Spend)
  */
 public record BatchManifest(String batchId, String status, String catalogue, String catalogueSha256,
         String provider, String model, String output, Instant startTime, Instant endTime, Map<String, Long> counts,
-        long rows, long bytesStored, Double credits, boolean sandbox) {
+        long rows, long bytesStored, Double credits, boolean sandbox, Estimated estimated,
+        java.math.BigDecimal observed) {
+
+    /**
+     * The spend estimate of the batch (README.md, Spend): every valid row times its price, at the last preflight.
+     *
+     * @param amount   the total over the rows that have a price, in {@code currency}
+     * @param currency the price table's currency, e.g. {@code USD} or {@code credits}
+     * @param complete false when some valid rows had no configured price (the real total is then higher)
+     */
+    public record Estimated(java.math.BigDecimal amount, String currency, boolean complete) {
+    }
 
     /** The manifest's file name, next to {@code report.csv}. */
     public static final String FILE_NAME = "manifest.json";
@@ -75,7 +92,25 @@ public record BatchManifest(String batchId, String status, String catalogue, Str
         tally.counts().forEach((s, n) -> counts.put(s.name(), n));
         return new BatchManifest(facts.batchId(), status, facts.catalogue(), facts.catalogueSha256(),
                 facts.provider(), facts.model(), facts.output(), millis(startTime), millis(endTime), counts,
-                tally.rows(), tally.bytesStored(), credits, facts.sandbox());
+                tally.rows(), tally.bytesStored(), credits, facts.sandbox(), null, null);
+    }
+
+    /**
+     * @param estimate the batch's spend estimate, or null for none
+     * @return this manifest with that estimate
+     */
+    public BatchManifest withEstimated(Estimated estimate) {
+        return new BatchManifest(batchId, status, catalogue, catalogueSha256, provider, model, output, startTime,
+                endTime, counts, rows, bytesStored, credits, sandbox, estimate, observed);
+    }
+
+    /**
+     * @param credits the observed spend in the provider's credits, or null when unknown
+     * @return this manifest with that observed spend
+     */
+    public BatchManifest withObserved(java.math.BigDecimal credits) {
+        return new BatchManifest(batchId, status, catalogue, catalogueSha256, provider, model, output, startTime,
+                endTime, counts, rows, bytesStored, this.credits, sandbox, estimated, credits);
     }
 
     /** Milliseconds are plenty for a batch's times, and read better than the clock's nanoseconds. */

@@ -20,6 +20,7 @@ public class ManifestFactory {
     private final JobRepository jobRepository;
     private final ProviderCredits credits;
     private final Clock clock;
+    private final io.imagebatch.ledger.BatchRegistry registry;
 
     /**
      * @param ledger        the ledger
@@ -28,10 +29,24 @@ public class ManifestFactory {
      * @param clock         the clock for the end time of the report
      */
     public ManifestFactory(TaskLedger ledger, JobRepository jobRepository, ProviderCredits credits, Clock clock) {
+        this(ledger, jobRepository, credits, clock, null);
+    }
+
+    /**
+     * @param ledger        the ledger
+     * @param jobRepository the job repository, for the batch's first start
+     * @param credits       the provider's credits, where it reports them
+     * @param clock         the clock for the end time of the report
+     * @param registry      the batches, for the spend estimate of their last preflight
+     *                      ({@link io.imagebatch.ledger.BatchRegistry#estimate}); null for none
+     */
+    public ManifestFactory(TaskLedger ledger, JobRepository jobRepository, ProviderCredits credits, Clock clock,
+            io.imagebatch.ledger.BatchRegistry registry) {
         this.ledger = ledger;
         this.jobRepository = jobRepository;
         this.credits = credits;
         this.clock = clock;
+        this.registry = registry;
     }
 
     /**
@@ -44,8 +59,8 @@ public class ManifestFactory {
      * @return the manifest
      */
     public BatchManifest finished(BatchFacts facts, BatchTally tally, JobExecution execution) {
-        return BatchManifest.of(facts, tally, BatchStatus.COMPLETED.name(), firstStart(execution), clock.instant(),
-                credits.left(facts.provider()));
+        return withSpend(BatchManifest.of(facts, tally, BatchStatus.COMPLETED.name(), firstStart(execution),
+                clock.instant(), credits.left(facts.provider())));
     }
 
     /**
@@ -59,8 +74,25 @@ public class ManifestFactory {
     public BatchManifest ended(BatchFacts facts, JobExecution execution) {
         BatchTally tally = BatchTally.soFar(ledger, facts.batchId(), facts.catalogueRows());
         Instant end = execution.getEndTime() == null ? clock.instant() : toInstant(execution.getEndTime());
-        return BatchManifest.of(facts, tally, execution.getStatus().name(), firstStart(execution), end,
-                credits.left(facts.provider()));
+        return withSpend(BatchManifest.of(facts, tally, execution.getStatus().name(), firstStart(execution), end,
+                credits.left(facts.provider())));
+    }
+
+    /**
+     * The spend lines of the manifest (README.md, Spend): "estimated", and "observed" where the provider reported
+     * a balance before the first create and reports one now ({@link BatchManifest#credits}).
+     */
+    private BatchManifest withSpend(BatchManifest manifest) {
+        if (registry == null) {
+            return manifest;
+        }
+        String batchId = manifest.batchId();
+        if (manifest.credits() != null && registry.balanceBefore(batchId).isPresent()) {
+            registry.recordBalanceAfter(batchId, java.math.BigDecimal.valueOf(manifest.credits()));
+        }
+        return manifest.withEstimated(registry.estimate(batchId)
+                        .map(e -> new BatchManifest.Estimated(e.amount(), e.currency(), e.complete())).orElse(null))
+                .withObserved(registry.observedSpend(batchId).orElse(null));
     }
 
     /** When the batch's job instance first started: a resumed batch started with its first run, not this one. */

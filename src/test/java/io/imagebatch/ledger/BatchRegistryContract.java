@@ -15,6 +15,41 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 abstract class BatchRegistryContract extends LedgerTestDatabase {
 
+    // ---- the spend estimate of the last preflight ----
+
+    @Test
+    void theEstimateOfTheLastPreflightIsKeptExactlyToSixDecimalsWithItsCurrency() {
+        batches.recordBatch(BATCH, "{}");
+        assertThat(batches.estimate(BATCH)).isEmpty();
+
+        batches.recordEstimate(BATCH, new BatchRegistry.Estimate(new java.math.BigDecimal("1234.567891"), "EUR",
+                true));
+        batches.recordEstimate(BATCH, new BatchRegistry.Estimate(new java.math.BigDecimal("0.039"), "credits",
+                false));
+
+        BatchRegistry.Estimate estimate = batches.estimate(BATCH).orElseThrow();
+        assertThat(estimate.amount()).isEqualByComparingTo("0.039");
+        assertThat(estimate.currency()).isEqualTo("credits");
+        assertThat(estimate.complete()).isFalse();
+        assertThat(batches.estimate(OTHER)).isEmpty();
+        assertThat(columns("IB_BATCH")).contains("ESTIMATED_SPEND", "ESTIMATED_CURRENCY", "ESTIMATE_COMPLETE");
+    }
+
+    @Test
+    void theObservedSpendIsTheFirstBalanceBeforeMinusTheLastBalanceAfter() {
+        batches.recordBatch(BATCH, "{}");
+        batches.recordBalanceAfter(BATCH, new java.math.BigDecimal("900"));
+        assertThat(batches.observedSpend(BATCH)).isEmpty();
+
+        batches.recordBalanceBefore(BATCH, new java.math.BigDecimal("1000.5"));
+        batches.recordBalanceBefore(BATCH, new java.math.BigDecimal("990")); // a resume: the first one stays
+        batches.recordBalanceAfter(BATCH, new java.math.BigDecimal("987.25"));
+
+        assertThat(batches.balanceBefore(BATCH).orElseThrow()).isEqualByComparingTo("1000.5");
+        assertThat(batches.observedSpend(BATCH).orElseThrow()).isEqualByComparingTo("13.25");
+        assertThat(batches.observedSpend(OTHER)).isEmpty();
+    }
+
     // ---- fencing: the batch lock's generation ----
 
     @Test

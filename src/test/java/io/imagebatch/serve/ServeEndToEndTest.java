@@ -123,6 +123,9 @@ class ServeEndToEndTest {
         assertThat(output.getOut()).contains("Batch " + batchId + " already completed");
         assertThat(sandbox.stats().creates()).isEqualTo(SampleCatalogue.VALID);
         assertThat(output.getOut()).doesNotContain(SandboxProvider.API_KEY);
+        // the scheduled run's preflight printed the spend estimate in the log (README.md, Spend): no price is set
+        assertThat(output.getOut()).contains("Estimate for batch " + batchId + " (USD):")
+                .contains("total still to spend: 0.00 USD (incomplete: no price for liangxin/");
     }
 
     @Test
