@@ -14,8 +14,11 @@ import java.util.Optional;
  * a special-purpose range of the IANA registries ({@link AddressRules}); redirects resolved against the URL that
  * answered. A URL is named by scheme, host, port and path only, never its query (signed URLs carry secrets
  * there). Thread-safe.
+ *
+ * @param allowPrivateNetworks true to skip the address check ({@link DownloadProperties#allowPrivateNetworks()})
+ * @param resolver             how host names are resolved for the address check
  */
-final class DownloadUrls {
+record DownloadUrls(boolean allowPrivateNetworks, DownloadUrls.HostResolver resolver) {
 
     /** Resolves a host name to all of its addresses; replaceable in tests. */
     @FunctionalInterface
@@ -27,18 +30,6 @@ final class DownloadUrls {
          * @throws UnknownHostException when it resolves to none
          */
         InetAddress[] resolve(String host) throws UnknownHostException;
-    }
-
-    private final boolean allowPrivateNetworks;
-    private final HostResolver resolver;
-
-    /**
-     * @param allowPrivateNetworks true to skip the address check ({@link DownloadProperties#allowPrivateNetworks()})
-     * @param resolver             how host names are resolved for the address check
-     */
-    DownloadUrls(boolean allowPrivateNetworks, HostResolver resolver) {
-        this.allowPrivateNetworks = allowPrivateNetworks;
-        this.resolver = resolver;
     }
 
     /**
