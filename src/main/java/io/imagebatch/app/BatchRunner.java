@@ -443,7 +443,7 @@ public class BatchRunner {
 
     private void printProgress(PrintStream out, String batchId, long total, long started) {
         try {
-            Map<RowState, Long> c = ledger.countByState(batchId);
+            Map<RowState, Long> c = ledger.report().countByState(batchId);
             long read = c.values().stream().mapToLong(Long::longValue).sum();
             long rejected = get(c, RowState.REJECTED);
             long submitted = read - rejected - get(c, RowState.SUBMITTING) - get(c, RowState.UNCERTAIN);
@@ -458,7 +458,7 @@ public class BatchRunner {
     }
 
     private void printSummary(PrintStream out, String batchId, JobExecution execution) {
-        Map<RowState, Long> c = ledger.countByState(batchId);
+        Map<RowState, Long> c = ledger.report().countByState(batchId);
         long total = c.values().stream().mapToLong(Long::longValue).sum();
         long pending = total - get(c, RowState.STORED) - get(c, RowState.REJECTED) - get(c, RowState.FAILED)
                 - get(c, RowState.UNCERTAIN);

@@ -138,7 +138,7 @@ public class CallbackController {
                     OutsideText.of(provider));
             return;
         }
-        if (ledger.expediteCheck(batchId, adapter.get().name(), taskId.get())) {
+        if (ledger.polls().expediteCheck(batchId, adapter.get().name(), taskId.get())) {
             log.debug("callback for task {} of batch {}: status query due now", OutsideText.of(taskId.get()),
                     OutsideText.of(batchId));
             signal.signal();

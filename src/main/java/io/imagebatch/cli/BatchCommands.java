@@ -105,7 +105,7 @@ public class BatchCommands {
             throw new UsageException("batch " + batchId + " is not finished (" + (last == null ? "never run"
                     : last.getStatus()) + "); resume it first with: restart " + batchId);
         }
-        Map<RowState, Long> counts = ledger.countByState(batchId);
+        Map<RowState, Long> counts = ledger.report().countByState(batchId);
         long failed = counts.getOrDefault(RowState.FAILED, 0L);
         long uncertain = counts.getOrDefault(RowState.UNCERTAIN, 0L);
         long rejected = includeRejected ? retries.rejectedByProvider(batchId) : 0;
@@ -176,7 +176,7 @@ public class BatchCommands {
             for (Map.Entry<String, Long> batch : recent) {
                 JobExecution last = runner.lastExecution(batch.getKey());
                 out.printf("%-40s %-10s %s  %s%n", batch.getKey(), last == null ? "NEW" : last.getStatus(),
-                        Instant.ofEpochMilli(batch.getValue()), counts(ledger.countByState(batch.getKey())));
+                        Instant.ofEpochMilli(batch.getValue()), counts(ledger.report().countByState(batch.getKey())));
             }
             return ImageBatchCli.COMPLETED;
         }
@@ -188,7 +188,7 @@ public class BatchCommands {
         if (settings.sandbox()) {
             out.println("  SANDBOX batch: placeholder images from the built-in sandbox provider");
         }
-        out.printf("  rows by state: %s%n", counts(ledger.countByState(batchId)));
+        out.printf("  rows by state: %s%n", counts(ledger.report().countByState(batchId)));
         Map<FailureKind, Long> failed = retries.countFailedByKind(batchId);
         if (!failed.isEmpty()) {
             out.printf("  failed rows: %d paid, result not stored (retry-failed fetches them again);"

@@ -1,5 +1,6 @@
 package io.imagebatch.job;
 
+import io.imagebatch.ledger.LedgerReport;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.provider.ProviderAdapter;
@@ -31,7 +32,7 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 /**
- * The report step. It first ends the rows the submit step left unsent ({@link TaskLedger#endRowsLeftBySubmit});
+ * The report step. It first ends the rows the submit step left unsent ({@link LedgerReport#endRowsLeftBySubmit});
  * rows still in flight (a task not finished, an image not stored) end the run FAILED, resumable, without a report
  * ({@link RowsStillInFlightException}): a row's state never fails it for good. Then it writes, under
  * {@code <output>/<batch id>/},
@@ -93,8 +94,8 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
         String batchId = batch.batchId();
         JobExecution job = chunkContext.getStepContext().getStepExecution().getJobExecution();
         ExecutionContext context = job.getExecutionContext();
-        ledger.endRowsLeftBySubmit(batchId);
-        Map<RowState, Long> states = ledger.countByState(batchId);
+        ledger.report().endRowsLeftBySubmit(batchId);
+        Map<RowState, Long> states = ledger.report().countByState(batchId);
         long inFlight = states.entrySet().stream().filter(e -> !e.getKey().isFinal()).mapToLong(Map.Entry::getValue)
                 .sum();
         if (inFlight > 0) {

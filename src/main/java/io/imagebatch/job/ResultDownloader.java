@@ -1,6 +1,7 @@
 package io.imagebatch.job;
 
 import io.imagebatch.ledger.FailureKind;
+import io.imagebatch.ledger.LedgerDownloads;
 import io.imagebatch.ledger.LedgerEntry;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.provider.ProviderException;
@@ -84,16 +85,16 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
         return this;
     }
 
-    /** @return the succeeded rows whose image is due to be stored ({@link TaskLedger#dueForDownload}) */
+    /** @return the succeeded rows whose image is due to be stored ({@link LedgerDownloads#dueForDownload}) */
     @Override
     public List<LedgerEntry> due(long now, int max) {
-        return ledger.dueForDownload(batchId, now, max);
+        return ledger.downloads().dueForDownload(batchId, now, max);
     }
 
-    /** @return when the next image is due ({@link TaskLedger#nextDownloadAt}); empty when none waits */
+    /** @return when the next image is due ({@link LedgerDownloads#nextDownloadAt}); empty when none waits */
     @Override
     public Optional<Long> nextDueAt() {
-        return ledger.nextDownloadAt(batchId);
+        return ledger.downloads().nextDownloadAt(batchId);
     }
 
     /** Fetches and stores the row's image once, and records the outcome. */
@@ -123,7 +124,7 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
             if (status.state() != TaskState.SUCCESS || status.resultUrls().isEmpty()) {
                 return false;
             }
-            ledger.refreshResultUrl(batchId, entry.rowNum(), status.resultUrls().get(0),
+            ledger.downloads().refreshResultUrl(batchId, entry.rowNum(), status.resultUrls().get(0),
                     "fresh result URL after: " + cause.getMessage());
             return true;
         } catch (ProviderException e) {
@@ -136,7 +137,7 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
         try {
             StoredImage image = downloader.download(URI.create(entry.resultUrl()), store,
                     BatchOutputKeys.imageStem(batchId, entry.rowId(), caseCollisions), timeLeft(entry));
-            ledger.markStored(batchId, rowNum, image.uri().toString(), image.sha256(), image.bytes());
+            ledger.downloads().markStored(batchId, rowNum, image.uri().toString(), image.sha256(), image.bytes());
         } catch (DownloadException e) {
             if (e.aborted()) {
                 // the process is stopping: not the image's fault, no attempt counted; resumed with the batch
@@ -149,7 +150,7 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
                 long wait = properties.backoffMillis(attempt, null);
                 log.info("{}: row {} download attempt {} failed ({}); retrying in {} ms", batchId, rowNum, attempt,
                         e.getMessage(), wait);
-                ledger.rescheduleDownload(batchId, rowNum, clock.millis() + wait, e.getMessage());
+                ledger.downloads().rescheduleDownload(batchId, rowNum, clock.millis() + wait, e.getMessage());
             } else if (e.retryable() && entry.urlRefreshes() == 0 && refreshUrl(entry, e)) {
                 log.info("{}: row {} download failed {} times ({}); trying a fresh result URL", batchId, rowNum,
                         attempt, e.getMessage());

@@ -3,6 +3,7 @@ package io.imagebatch.job;
 import io.imagebatch.callback.CallbackProperties;
 import io.imagebatch.ledger.FailureKind;
 import io.imagebatch.ledger.LedgerEntry;
+import io.imagebatch.ledger.LedgerPolls;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.metrics.ImageBatchMetrics;
@@ -94,16 +95,16 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
         this.callbackProperties = callbackProperties;
     }
 
-    /** @return the in-flight rows whose next check is due ({@link TaskLedger#dueForPoll}) */
+    /** @return the in-flight rows whose next check is due ({@link LedgerPolls#dueForPoll}) */
     @Override
     public List<LedgerEntry> due(long now, int max) {
-        return ledger.dueForPoll(batchId, now, max);
+        return ledger.polls().dueForPoll(batchId, now, max);
     }
 
-    /** @return when the next in-flight row is due ({@link TaskLedger#nextPollAt}); empty when none is in flight */
+    /** @return when the next in-flight row is due ({@link LedgerPolls#nextPollAt}); empty when none is in flight */
     @Override
     public Optional<Long> nextDueAt() {
-        return ledger.nextPollAt(batchId);
+        return ledger.polls().nextPollAt(batchId);
     }
 
     /** Queries the row's task once and records the answer. */
@@ -148,7 +149,7 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
             switch (status.state()) {
                 case SUCCESS -> {
                     observe(entry, status, now);
-                    ledger.markGenerated(batchId, rowNum, status.rawState(), status.resultUrls().get(0));
+                    ledger.polls().markGenerated(batchId, rowNum, status.rawState(), status.resultUrls().get(0));
                     taskEnded(entry);
                 }
                 case FAIL -> {
@@ -165,7 +166,7 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
                     } else {
                         RowState state = status.state() == TaskState.QUEUED && entry.state() == RowState.SUBMITTED
                                 ? RowState.SUBMITTED : RowState.RUNNING;
-                        ledger.markPolled(batchId, rowNum, state, status.rawState(),
+                        ledger.polls().markPolled(batchId, rowNum, state, status.rawState(),
                                 now + schedule.nextDelayMillis(entry.provider() + " " + entry.model(),
                                         now - entry.submittedAt(),
                                         callbackProperties.enabled() && adapter.sendsCallbacks()));
@@ -181,7 +182,7 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
             } else {
                 long wait = properties.backoffMillis(Math.min(entry.polls() + 1, 6), e.retryAfter());
                 log.info("{}: row {} status query failed ({}); next in {} ms", batchId, rowNum, e.getMessage(), wait);
-                ledger.reschedule(batchId, rowNum, now + wait, e.getMessage());
+                ledger.polls().reschedule(batchId, rowNum, now + wait, e.getMessage());
             }
         }
     }

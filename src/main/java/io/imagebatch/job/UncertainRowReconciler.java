@@ -1,6 +1,7 @@
 package io.imagebatch.job;
 
 import io.imagebatch.ledger.LedgerEntry;
+import io.imagebatch.ledger.LedgerReconciliation;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.provider.ImageRequest;
 import io.imagebatch.provider.ProviderAdapter;
@@ -18,11 +19,11 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Reconciles a batch's UNCERTAIN rows where the provider can list its tasks (HiAPI): a row adopts a task only
  * when the task was made from the row's request, inside the row's create window (from its intent to the end of
- * that attempt, {@link TaskLedger#createWindow}, widened by {@link #CLOCK_SLACK} on each side), and no ledger row
- * of any batch holds it, now or in an earlier attempt ({@link TaskLedger#isTaskClaimed}). So an earlier attempt's
- * task, another batch's, or one made before this row's request left, is never adopted (README, "Exactly once").
- * A row without a recorded window (made UNCERTAIN by an older version) stays UNCERTAIN. Other UNCERTAIN rows stay
- * so: never resent silently.
+ * that attempt, {@link LedgerReconciliation#createWindow}, widened by {@link #CLOCK_SLACK} on each side), and no
+ * ledger row of any batch holds it, now or in an earlier attempt ({@link LedgerReconciliation#isTaskClaimed}). So
+ * an earlier attempt's task, another batch's, or one made before this row's request left, is never adopted
+ * (README, "Exactly once"). A row without a recorded window (made UNCERTAIN by an older version) stays UNCERTAIN.
+ * Other UNCERTAIN rows stay so: never resent silently.
  */
 public class UncertainRowReconciler {
 
@@ -63,12 +64,13 @@ public class UncertainRowReconciler {
      */
     public int reconcile(String batchId) {
         int found = 0;
-        for (LedgerEntry row : ledger.uncertainRows(batchId)) {
+        LedgerReconciliation rows = ledger.reconciliation();
+        for (LedgerEntry row : rows.uncertainRows(batchId)) {
             ProviderAdapter adapter = providers.find(row.provider()).orElse(null);
             if (adapter == null || !adapter.canFindTasks() || row.request() == null) {
                 continue;
             }
-            Optional<TaskLedger.CreateWindow> window = ledger.createWindow(batchId, row.rowNum());
+            Optional<LedgerReconciliation.CreateWindow> window = rows.createWindow(batchId, row.rowNum());
             if (window.isEmpty()) {
                 log.info("{}: row {} stays UNCERTAIN: no create window was recorded for it", batchId, row.rowNum());
                 continue;
@@ -77,10 +79,10 @@ public class UncertainRowReconciler {
                 ImageRequest request = JSON.readValue(row.request(), ImageRequest.class);
                 Optional<String> task = adapter.findTask(request,
                         Instant.ofEpochMilli(window.get().from()).minus(CLOCK_SLACK),
-                        Instant.ofEpochMilli(window.get().to()).plus(CLOCK_SLACK), ledger::isTaskClaimed);
+                        Instant.ofEpochMilli(window.get().to()).plus(CLOCK_SLACK), rows::isTaskClaimed);
                 if (task.isPresent()) {
                     long now = clock.millis();
-                    ledger.reconcile(batchId, row.rowNum(), task.get(), now, now + properties.taskDeadline().toMillis());
+                    rows.reconcile(batchId, row.rowNum(), task.get(), now, now + properties.taskDeadline().toMillis());
                     log.info("{}: row {} reconciled with task {} found at the provider", batchId, row.rowNum(),
                             task.get());
                     found++;

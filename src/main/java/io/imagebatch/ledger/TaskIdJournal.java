@@ -24,8 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
  * The local journal of taskIds the ledger could not record: a create call returned a taskId (a task that is paid
  * for) while the database was down. The submit step's writer appends the taskId here, flushed to disk
  * ({@link FileChannel#force}), before it stops the job; the next start replays every line into the ledger
- * ({@link TaskLedger#recordJournalledTaskId}) before anything else runs, then empties the file (README, "Exactly
- * once").
+ * ({@link LedgerReconciliation#recordJournalledTaskId}) before anything else runs, then empties the file
+ * (README, "Exactly once").
  *
  * <p>The file is {@value #FILE_NAME} in {@code imagebatch.journal.dir}; by default the folder of the H2 database
  * ({@code spring.datasource.url=jdbc:h2:file:./data/imagebatch} gives {@code ./data}), else {@code ./data}. One
@@ -173,7 +173,7 @@ public class TaskIdJournal implements InitializingBean {
                     .lines().toList());
             int recorded = 0;
             for (Entry e : entries) {
-                if (ledger.recordJournalledTaskId(e.batchId(), e.rowNum(), e.taskId(), e.submittedAt(),
+                if (ledger.reconciliation().recordJournalledTaskId(e.batchId(), e.rowNum(), e.taskId(), e.submittedAt(),
                         e.nextCheckAt(), e.deadlineAt())) {
                     recorded++;
                     log.info("{}: row {}: task {} recorded from the journal {}", e.batchId(), e.rowNum(), e.taskId(),

@@ -10,13 +10,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.annotation.DependsOn;
@@ -31,7 +28,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * The task ledger: one line per catalogue row of a batch ({@code IB_TASK_LEDGER}, {@code db/ledger-schema.sql}),
  * with its intent, taskId, state, failure kind and create window, written with Spring JDBC in the database of
  * the job repository. The batches themselves (settings, callback tokens, retry rounds, lock fencing) are in the
- * {@link BatchRegistry}; a {@code retry-failed} round's row changes are in {@link LedgerRetries}.
+ * {@link BatchRegistry}; a {@code retry-failed} round's row changes are in {@link LedgerRetries}. This class
+ * holds the submit step's transitions and the failure every step records; the other steps' reads and
+ * transitions are its parts, each on the same fenced writes: {@link #polls()}, {@link #downloads()},
+ * {@link #reconciliation()} and {@link #report()}.
  *
  * <p>Every write commits in its own transaction ({@code REQUIRES_NEW}), also when called from inside a chunk:
  * the invariants of docs/design.md need the intent committed before a create call and the taskId
@@ -47,13 +47,14 @@ public class TaskLedger {
 
     private final JdbcClient jdbc;
     private final TransactionTemplate ownTransaction;
-    /** Joins the caller's transaction, or starts a read-only one. */
-    private final TransactionTemplate readTransaction;
     private final Clock clock;
     private final MeterRegistry meters;
-    private final Counter bytesStored;
     /** The batches, whose lock fences this ledger's writes. */
     private final BatchRegistry batches;
+    private final LedgerPolls polls;
+    private final LedgerDownloads downloads;
+    private final LedgerReconciliation reconciliation;
+    private final LedgerReport report;
 
     /**
      * A ledger without metrics (they go to a private registry) and with a batch registry of its own, on which no
@@ -102,32 +103,35 @@ public class TaskLedger {
         this.jdbc = jdbc;
         this.ownTransaction = new TransactionTemplate(transactionManager);
         this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
-        this.readTransaction = new TransactionTemplate(transactionManager);
-        this.readTransaction.setReadOnly(true);
         this.clock = clock;
         this.batches = batches;
         this.meters = meters;
-        this.bytesStored = Counter.builder(ImageBatchMetrics.BYTES_STORED).baseUnit("bytes")
-                .description("image bytes written to the output stores").register(meters);
+        this.polls = new LedgerPolls(this);
+        this.downloads = new LedgerDownloads(this, meters);
+        this.reconciliation = new LedgerReconciliation(this);
+        this.report = new LedgerReport(this, transactionManager);
     }
 
-    // ---- callbacks ----
+    // ---- the ledger's parts, one per step ----
 
-    /**
-     * Asks for an immediate status query of an in-flight task (a callback arrived). A task that is already
-     * terminal, or unknown in this batch, is left alone: that is what makes duplicate callbacks harmless.
-     *
-     * @param batchId  the batch
-     * @param provider the provider the callback came for
-     * @param taskId   the provider's taskId
-     * @return true when an in-flight task was found and its next check moved to now
-     */
-    public boolean expediteCheck(String batchId, String provider, String taskId) {
-        int[] updated = {0};
-        write(() -> updated[0] = jdbc.sql("UPDATE IB_TASK_LEDGER SET NEXT_CHECK_AT = ?, UPDATED_AT = ?"
-                        + " WHERE BATCH_ID = ? AND PROVIDER = ? AND TASK_ID = ? AND STATE IN ('SUBMITTED', 'RUNNING')")
-                .params(now(), now(), batchId, provider, taskId).update());
-        return updated[0] > 0;
+    /** @return the poll step's reads and transitions (due rows, status answers) */
+    public LedgerPolls polls() {
+        return polls;
+    }
+
+    /** @return the download step's reads and transitions (due rows, fresh URLs, stored images) */
+    public LedgerDownloads downloads() {
+        return downloads;
+    }
+
+    /** @return the reconciliation of rows whose create answer was lost (journalled taskIds, UNCERTAIN rows) */
+    public LedgerReconciliation reconciliation() {
+        return reconciliation;
+    }
+
+    /** @return the report's reads (counts by state, rows in order) and its ending of rows left by submit */
+    public LedgerReport report() {
+        return report;
     }
 
     // ---- submit step ----
@@ -243,33 +247,6 @@ public class TaskLedger {
         counted(RowState.UNCERTAIN, changed > 0);
     }
 
-    /** @return the batch's UNCERTAIN rows, in row order */
-    public List<LedgerEntry> uncertainRows(String batchId) {
-        return jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'UNCERTAIN' ORDER BY ROW_NUM")
-                .param(batchId).query(ENTRY).list();
-    }
-
-    /** @return the taskIds the batch's rows hold */
-    public java.util.Set<String> taskIds(String batchId) {
-        return new java.util.HashSet<>(jdbc.sql("SELECT TASK_ID FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
-                + " AND TASK_ID IS NOT NULL").param(batchId).query(String.class).list());
-    }
-
-    /**
-     * Reconciles an UNCERTAIN row: its lost create call did make this task, found by listing the provider's
-     * tasks. The row carries on as SUBMITTED, and no second task is ever created for it.
-     *
-     * @param taskId      the task found
-     * @param nextCheckAt epoch ms of its first status query
-     * @param deadlineAt  epoch ms after which it is given up
-     */
-    public void reconcile(String batchId, long rowNum, String taskId, long nextCheckAt, long deadlineAt) {
-        update("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', TASK_ID = ?, SUBMITTED_AT = ?, NEXT_CHECK_AT = ?,"
-                        + " DEADLINE_AT = ?, ERROR = NULL, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
-                        + " AND STATE = 'UNCERTAIN'",
-                taskId, now(), nextCheckAt, deadlineAt, now(), batchId, rowNum);
-    }
-
     /** Marks a row the provider refused at create time (HTTP 400/413/422): never resent unchanged. */
     public void markRejectedByProvider(String batchId, long rowNum, String errorCode, String reason) {
         int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'REJECTED', ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?"
@@ -293,7 +270,7 @@ public class TaskLedger {
                 .params(batchId, rowNum).query(ENTRY).optional();
     }
 
-    // ---- submit step: the rows of a chunk, create windows, journalled taskIds, provider rejections ----
+    // ---- submit step: the rows of a chunk, create windows, provider rejections ----
 
     /**
      * The states of some rows, in one query: the submit step's writer reads a chunk's rows with it before it
@@ -336,98 +313,7 @@ public class TaskLedger {
         counted(RowState.UNCERTAIN, changed > 0);
     }
 
-    /**
-     * When an UNCERTAIN row's lost create could have made its task.
-     *
-     * @param from epoch ms of the intent
-     * @param to   epoch ms of the end of the attempt
-     */
-    public record CreateWindow(long from, long to) {
-    }
-
-    /** @return the create window of an UNCERTAIN row; empty when none was recorded (rows from older versions) */
-    public Optional<CreateWindow> createWindow(String batchId, long rowNum) {
-        return jdbc.sql("SELECT CREATE_WINDOW_START, CREATE_WINDOW_END FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
-                        + " AND ROW_NUM = ? AND CREATE_WINDOW_START IS NOT NULL AND CREATE_WINDOW_END IS NOT NULL")
-                .params(batchId, rowNum).query((rs, i) -> new CreateWindow(rs.getLong(1), rs.getLong(2)))
-                .optional();
-    }
-
-    /**
-     * @param taskId a provider's taskId
-     * @return true when a row of any batch holds it, now or in an earlier attempt ({@code IB_TASK_ATTEMPT})
-     */
-    public boolean isTaskClaimed(String taskId) {
-        return jdbc.sql("SELECT COUNT(*) FROM IB_TASK_LEDGER WHERE TASK_ID = ?").param(taskId)
-                .query(Long.class).single() > 0
-                || jdbc.sql("SELECT COUNT(*) FROM IB_TASK_ATTEMPT WHERE TASK_ID = ?").param(taskId)
-                .query(Long.class).single() > 0;
-    }
-
-    /**
-     * Records a taskId that a create call returned while the ledger could not be written, replayed from the
-     * local journal ({@link TaskIdJournal}) at the next start: a row still SUBMITTING, or found so by a resumed
-     * run and made UNCERTAIN, becomes SUBMITTED with its task.
-     *
-     * @param submittedAt epoch ms when the call returned
-     * @param nextCheckAt epoch ms of the first status query
-     * @param deadlineAt  epoch ms after which the task is given up
-     * @return true when the row took the taskId now; false when it is in no such state (already recorded)
-     */
-    public boolean recordJournalledTaskId(String batchId, long rowNum, String taskId, long submittedAt,
-            long nextCheckAt, long deadlineAt) {
-        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', TASK_ID = ?, SUBMITTED_AT = ?,"
-                        + " NEXT_CHECK_AT = ?, DEADLINE_AT = ?, ERROR = NULL, ERROR_CODE = NULL, UPDATED_AT = ?"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTING', 'UNCERTAIN')",
-                taskId, submittedAt, nextCheckAt, deadlineAt, now(), batchId, rowNum);
-        return counted(RowState.SUBMITTED, changed > 0);
-    }
-
-    // ---- poll step ----
-
-    /**
-     * @param now   epoch ms
-     * @param limit most rows returned
-     * @return in-flight rows ({@code SUBMITTED}, {@code RUNNING}) whose next check is due, earliest first
-     */
-    public List<LedgerEntry> dueForPoll(String batchId, long now, int limit) {
-        return jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE IN ('SUBMITTED', 'RUNNING')"
-                        + " AND NEXT_CHECK_AT <= ? ORDER BY NEXT_CHECK_AT, ROW_NUM FETCH FIRST " + limit + " ROWS ONLY")
-                .params(batchId, now).query(ENTRY).list();
-    }
-
-    /** @return the earliest next check of an in-flight row, empty when none is in flight */
-    public Optional<Long> nextPollAt(String batchId) {
-        return jdbc.sql("SELECT MIN(NEXT_CHECK_AT) FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
-                        + " AND STATE IN ('SUBMITTED', 'RUNNING')")
-                .param(batchId).query(Long.class).list().stream().filter(Objects::nonNull).findFirst();
-    }
-
-    /** Records a non-terminal status answer and when to ask again. */
-    public void markPolled(String batchId, long rowNum, RowState state, String providerState, long nextCheckAt) {
-        update("UPDATE IB_TASK_LEDGER SET STATE = ?, PROVIDER_STATE = ?, POLLS = POLLS + 1, NEXT_CHECK_AT = ?,"
-                        + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
-                state.name(), fit(providerState, PROVIDER_STATE_CHARS), nextCheckAt, now(), batchId, rowNum);
-    }
-
-    /** Records a failed status query (provider busy): only when to ask again. */
-    public void reschedule(String batchId, long rowNum, long nextCheckAt, String error) {
-        update("UPDATE IB_TASK_LEDGER SET POLLS = POLLS + 1, NEXT_CHECK_AT = ?, ERROR = ?, UPDATED_AT = ?"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
-                nextCheckAt, error, now(), batchId, rowNum);
-    }
-
-    /**
-     * Records a task the provider reports succeeded, with its result URL: the row becomes
-     * {@link RowState#GENERATED} (its image is not stored yet); the download step takes it from here.
-     */
-    public void markGenerated(String batchId, long rowNum, String providerState, String resultUrl) {
-        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'GENERATED', PROVIDER_STATE = ?, RESULT_URL = ?, POLLS = POLLS + 1,"
-                        + " ERROR = NULL, NEXT_CHECK_AT = ?, UPDATED_AT = ?"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
-                fit(providerState, PROVIDER_STATE_CHARS), resultUrl, now(), now(), batchId, rowNum);
-        counted(RowState.GENERATED, changed > 0);
-    }
+    // ---- any step: a row that failed ----
 
     /**
      * Records a row that failed, without saying of which {@link FailureKind}: a row without a task is recorded
@@ -463,110 +349,6 @@ public class TaskLedger {
         counted(RowState.FAILED, changed > 0);
     }
 
-    // ---- download step ----
-
-    /** @return {@link RowState#GENERATED} rows whose download is due, in row order */
-    public List<LedgerEntry> dueForDownload(String batchId, long now, int limit) {
-        return jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'GENERATED'"
-                        + " AND NEXT_CHECK_AT <= ? ORDER BY ROW_NUM FETCH FIRST " + limit + " ROWS ONLY")
-                .params(batchId, now).query(ENTRY).list();
-    }
-
-    /** @return the earliest next download attempt of a {@link RowState#GENERATED} row, empty when none is waiting */
-    public Optional<Long> nextDownloadAt(String batchId) {
-        return jdbc.sql("SELECT MIN(NEXT_CHECK_AT) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'GENERATED'")
-                .param(batchId).query(Long.class).list().stream().filter(Objects::nonNull).findFirst();
-    }
-
-    /** Records a failed download attempt and when to try again. */
-    public void rescheduleDownload(String batchId, long rowNum, long nextAttemptAt, String error) {
-        update("UPDATE IB_TASK_LEDGER SET DOWNLOAD_ATTEMPTS = DOWNLOAD_ATTEMPTS + 1, NEXT_CHECK_AT = ?, ERROR = ?,"
-                        + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'GENERATED'",
-                nextAttemptAt, error, now(), batchId, rowNum);
-    }
-
-    /**
-     * Records a fresh result URL, asked for after the downloads of the old one failed (expired or broken
-     * results): the download starts over, at once.
-     *
-     * @param resultUrl the new URL
-     * @param reason    why the old one was given up
-     */
-    public void refreshResultUrl(String batchId, long rowNum, String resultUrl, String reason) {
-        update("UPDATE IB_TASK_LEDGER SET RESULT_URL = ?, DOWNLOAD_ATTEMPTS = 0, URL_REFRESHES = URL_REFRESHES + 1,"
-                        + " NEXT_CHECK_AT = ?, ERROR = ?, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
-                        + " AND STATE = 'GENERATED'",
-                resultUrl, now(), reason, now(), batchId, rowNum);
-    }
-
-    /**
-     * Records a stored image.
-     *
-     * @param outputUri where it is
-     * @param sha256    lower-case hex SHA-256 of its bytes
-     * @param bytes     its size in bytes
-     */
-    public void markStored(String batchId, long rowNum, String outputUri, String sha256, long bytes) {
-        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'STORED', OUTPUT_URI = ?, SHA256 = ?, BYTES = ?,"
-                        + " DOWNLOAD_ATTEMPTS = DOWNLOAD_ATTEMPTS + 1, ERROR = NULL, UPDATED_AT = ?"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'GENERATED'",
-                outputUri, sha256, bytes, now(), batchId, rowNum);
-        if (counted(RowState.STORED, changed > 0)) {
-            bytesStored.increment(bytes);
-        }
-    }
-
-    // ---- report and progress ----
-
-    /**
-     * Ends the rows a completed submit step left behind without a create call in flight, so that the report
-     * knows every row's state: a PENDING row (made so by {@code retry-failed} and never claimed) becomes FAILED
-     * ({@link FailureKind#GENERATION_FAILED}, code {@code not-sent}: the next {@code retry-failed} sends it), and
-     * a SUBMITTING row (its create may have left) becomes UNCERTAIN. Called by the report step only, once the
-     * submit step has completed.
-     *
-     * @param batchId the batch
-     * @return the rows changed
-     */
-    public int endRowsLeftBySubmit(String batchId) {
-        int failed = update("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', FAILURE_KIND = 'GENERATION_FAILED',"
-                        + " ERROR_CODE = 'not-sent', ERROR = 'this row was to be sent again but was not read by the"
-                        + " submit step; retry-failed sends it', UPDATED_AT = ? WHERE BATCH_ID = ? AND STATE = 'PENDING'",
-                now(), batchId);
-        int uncertain = update("UPDATE IB_TASK_LEDGER SET STATE = 'UNCERTAIN', ERROR = 'the create call of this row"
-                        + " did not end before the submit step did, so the task may exist at the provider; not resent',"
-                        + " UPDATED_AT = ? WHERE BATCH_ID = ? AND STATE = 'SUBMITTING'",
-                now(), batchId);
-        return failed + uncertain;
-    }
-
-    /** @return the number of ledger lines per state (states with none are absent) */
-    public Map<RowState, Long> countByState(String batchId) {
-        Map<RowState, Long> counts = new EnumMap<>(RowState.class);
-        jdbc.sql("SELECT STATE, COUNT(*) AS N FROM IB_TASK_LEDGER WHERE BATCH_ID = ? GROUP BY STATE")
-                .param(batchId)
-                .query((rs, i) -> Map.entry(RowState.fromStored(rs.getString("STATE")), rs.getLong("N")))
-                .list().forEach(e -> counts.put(e.getKey(), e.getValue()));
-        return counts;
-    }
-
-    /**
-     * Streams the batch's lines in row order, without holding them all in memory.
-     *
-     * @param consumer called once per line, in row order
-     */
-    public void forEachInRowOrder(String batchId, Consumer<LedgerEntry> consumer) {
-        // in a transaction (the caller's, or a read-only one of its own): PostgreSQL's driver honours the fetch
-        // size only with auto-commit off, and otherwise reads the whole result into memory first
-        readTransaction.executeWithoutResult(tx -> {
-            try (Stream<LedgerEntry> rows = jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? ORDER BY ROW_NUM")
-                    .param(batchId).withFetchSize(500).query(ENTRY).stream()) {
-                rows.forEach(consumer);
-            }
-        });
-    }
-
-
     private boolean insert(String batchId, long rowNum, String rowId, RowState state, String provider,
             String model, String prompt, String request, String error) {
         Boolean inserted = ownTransaction.execute(tx -> {
@@ -586,8 +368,14 @@ public class TaskLedger {
     }
 
 
-    /** @return the number of rows the statement changed */
-    private int update(String sql, Object... params) {
+    /**
+     * Runs one fenced write in a transaction of its own ({@code REQUIRES_NEW}): the fence of the batch among
+     * {@code params} is checked first ({@link BatchRegistry#checkFence(Object...)}).
+     *
+     * @return the number of rows the statement changed
+     * @throws LockLostException when this process lost the batch's lock; nothing was written
+     */
+    int update(String sql, Object... params) {
         int[] changed = {0};
         write(() -> {
             batches.checkFence(params);
@@ -603,7 +391,7 @@ public class TaskLedger {
     }
 
     /** Counts a row that reached {@code state} now ({@value ImageBatchMetrics#ROWS}); a repeated write counts not. */
-    private boolean counted(RowState state, boolean changed) {
+    boolean counted(RowState state, boolean changed) {
         if (changed) {
             Counter.builder(ImageBatchMetrics.ROWS).description("catalogue rows that reached a state")
                     .tag(ImageBatchMetrics.STATE, state.name()).register(meters).increment();
@@ -611,11 +399,18 @@ public class TaskLedger {
         return changed;
     }
 
-    private void write(Runnable work) {
+    /** Runs {@code work} in a transaction of its own ({@code REQUIRES_NEW}), without a fence check. */
+    void write(Runnable work) {
         ownTransaction.executeWithoutResult(tx -> work.run());
     }
 
-    private long now() {
+    /** @return the JDBC client on the ledger's database, for the reads of the ledger's parts */
+    JdbcClient jdbc() {
+        return jdbc;
+    }
+
+    /** @return epoch ms by the ledger's clock, for {@code UPDATED_AT} */
+    long now() {
         return clock.millis();
     }
 }

@@ -1,14 +1,12 @@
 package io.imagebatch.provider;
 
 import io.imagebatch.http.HttpClients;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
@@ -17,11 +15,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -40,7 +35,8 @@ import java.util.function.Supplier;
  * the deadline set by {@link #callsWithin} (the task deadline of a status query); an answer is read through a
  * size limit ({@link Options#maxAnswerBytes()}, {@code imagebatch.http.max-answer-bytes}), and a longer one
  * is abandoned as a provider fault (BUSY, {@code mayHaveReachedProvider}) instead of filling the heap. Calls in
- * flight can be cancelled at once ({@link #cancelCallsInFlight()}, on SIGTERM).
+ * flight can be cancelled at once ({@link #cancelCallsInFlight()}, on SIGTERM). One call, its bounded body and
+ * its cancellation, is a {@link BoundedCall}.
  *
  * <p>Every answer body is masked as it arrives, before any adapter reads it: each configured secret (every
  * provider's API key and callback secret, {@link Options#secrets()}) becomes {@code ***}, so an echoed key can
@@ -52,7 +48,7 @@ public final class ProviderHttp {
     public static final int MIN_SECRET_LENGTH = 8;
 
     /** Calls in flight in this JVM, for {@link #cancelCallsInFlight()}. */
-    private static final Set<InFlight> IN_FLIGHT = ConcurrentHashMap.newKeySet();
+    private static final Set<BoundedCall> IN_FLIGHT = ConcurrentHashMap.newKeySet();
     /** The deadline ({@link System#nanoTime()}) set by {@link #callsWithin} on this thread, or null. */
     private static final ThreadLocal<Long> DEADLINE = new ThreadLocal<>();
 
@@ -143,7 +139,7 @@ public final class ProviderHttp {
      */
     public static int cancelCallsInFlight() {
         int n = 0;
-        for (InFlight call : IN_FLIGHT) {
+        for (BoundedCall call : IN_FLIGHT) {
             call.cancel();
             n++;
         }
@@ -227,11 +223,10 @@ public final class ProviderHttp {
             timeoutNanos = Math.min(timeoutNanos, left);
         }
         request = SendGate.guard(request); // a create whose body may leave only if its caller still agrees
-        InFlight call = new InFlight(maxAnswerBytes);
-        call.future = client.sendAsync(request, call::subscriber);
+        BoundedCall call = BoundedCall.start(client, request, maxAnswerBytes);
         IN_FLIGHT.add(call);
         try {
-            HttpResponse<String> response = call.future.get(timeoutNanos, TimeUnit.NANOSECONDS);
+            HttpResponse<String> response = call.response().get(timeoutNanos, TimeUnit.NANOSECONDS);
             return new Answer(response.statusCode(), mask(response.body()),
                     parseRetryAfter(response.headers().firstValue("Retry-After").orElse(null)), request.uri());
         } catch (TimeoutException e) {
@@ -263,17 +258,17 @@ public final class ProviderHttp {
     private ProviderException failed(HttpRequest request, String callName, Throwable thrown) {
         Throwable e = HttpClients.unwrap(thrown);
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof AnswerTooLargeException || t instanceof CallCancelledException) {
+            if (t instanceof BoundedCall.AnswerTooLargeException || t instanceof BoundedCall.CallCancelledException) {
                 e = t;
                 break;
             }
         }
-        if (e instanceof AnswerTooLargeException) {
+        if (e instanceof BoundedCall.AnswerTooLargeException) {
             return new ProviderException(FailureClass.BUSY, 0, null, provider + " " + callName + ": the answer is"
                     + " longer than " + maxAnswerBytes + " bytes (imagebatch.http.max-answer-bytes); it was abandoned",
                     null, true, null);
         }
-        if (e instanceof CancellationException || e instanceof CallCancelledException) {
+        if (e instanceof CancellationException || e instanceof BoundedCall.CallCancelledException) {
             return cancelled(callName, null);
         }
         if (SendGate.refusedOnThisThread()) {
@@ -390,130 +385,6 @@ public final class ProviderHttp {
             return Duration.ofSeconds(Math.max(0, Long.parseLong(value.trim())));
         } catch (NumberFormatException e) {
             return null; // HTTP-date form: fall back to our own backoff
-        }
-    }
-
-    /** An answer longer than the limit: abandoned unread. */
-    private static final class AnswerTooLargeException extends IOException {
-        AnswerTooLargeException(long max) {
-            super("answer longer than " + max + " bytes");
-        }
-    }
-
-    /** A call cancelled by {@link #cancelCallsInFlight()} or its deadline. */
-    private static final class CallCancelledException extends IOException {
-        CallCancelledException() {
-            super("cancelled");
-        }
-    }
-
-    /**
-     * One call in flight: its future and its body subscriber, which reads at most {@code max} bytes (checked
-     * against {@code Content-Length} first) and can be cancelled, closing the connection.
-     */
-    private static final class InFlight {
-
-        private final long max;
-        private volatile CompletableFuture<HttpResponse<String>> future;
-        private volatile Limited body;
-        private volatile boolean cancelled;
-
-        InFlight(long max) {
-            this.max = max;
-        }
-
-        HttpResponse.BodySubscriber<String> subscriber(HttpResponse.ResponseInfo info) {
-            long declared = info.headers().firstValueAsLong("Content-Length").orElse(-1);
-            Limited limited = new Limited(max, declared > max);
-            body = limited;
-            if (cancelled) {
-                limited.cancel();
-            }
-            return limited;
-        }
-
-        void cancel() {
-            cancelled = true;
-            Limited b = body;
-            if (b != null) {
-                b.cancel();
-            }
-            CompletableFuture<HttpResponse<String>> f = future;
-            if (f != null) {
-                f.cancel(true); // the JDK client aborts the exchange (JDK 16+)
-            }
-        }
-    }
-
-    /** A body read into memory, up to {@code max} bytes, as UTF-8 text (JSON's encoding, RFC 8259). */
-    private static final class Limited implements HttpResponse.BodySubscriber<String> {
-
-        private final long max;
-        private final boolean tooLarge;
-        private final CompletableFuture<String> result = new CompletableFuture<>();
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        private volatile Flow.Subscription subscription;
-        private long count;
-
-        Limited(long max, boolean declaredTooLarge) {
-            this.max = max;
-            this.tooLarge = declaredTooLarge;
-        }
-
-        @Override
-        public CompletionStage<String> getBody() {
-            return result;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            subscription = s;
-            if (tooLarge) {
-                fail(new AnswerTooLargeException(max));
-            } else if (result.isDone()) {
-                s.cancel();
-            } else {
-                s.request(Long.MAX_VALUE);
-            }
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> items) {
-            if (result.isDone()) {
-                return;
-            }
-            for (ByteBuffer item : items) {
-                count += item.remaining();
-                if (count > max) {
-                    fail(new AnswerTooLargeException(max));
-                    return;
-                }
-                byte[] chunk = new byte[item.remaining()];
-                item.get(chunk);
-                bytes.write(chunk, 0, chunk.length);
-            }
-        }
-
-        @Override
-        public void onError(Throwable error) {
-            result.completeExceptionally(error);
-        }
-
-        @Override
-        public void onComplete() {
-            result.complete(bytes.toString(StandardCharsets.UTF_8));
-        }
-
-        void cancel() {
-            fail(new CallCancelledException());
-        }
-
-        private void fail(IOException reason) {
-            result.completeExceptionally(reason);
-            Flow.Subscription s = subscription;
-            if (s != null) {
-                s.cancel();
-            }
         }
     }
 }

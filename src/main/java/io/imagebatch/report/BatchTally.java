@@ -52,7 +52,7 @@ public record BatchTally(Map<ReportStatus, Long> counts, long rows, long unfinis
         long[] lines = {0};
         long[] bytes = {0};
         long[] inFlight = {0};
-        ledger.forEachInRowOrder(batchId, entry -> {
+        ledger.report().forEachInRowOrder(batchId, entry -> {
             lines[0]++;
             if (!entry.state().isFinal()) {
                 inFlight[0]++;

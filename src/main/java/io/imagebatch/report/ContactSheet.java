@@ -112,7 +112,7 @@ public final class ContactSheet {
             }
         };
         long[] expected = {1};
-        ledger.forEachInRowOrder(m.batchId(), entry -> {
+        ledger.report().forEachInRowOrder(m.batchId(), entry -> {
             ReportStatus status = ReportStatus.of(entry.state());
             while (expected[0] < entry.rowNum()) {
                 open.run();
@@ -136,7 +136,7 @@ public final class ContactSheet {
                 .append(Long.toString(m.count(ReportStatus.SUCCEEDED))).append("</span></h2>\n<ul class=\"grid\">\n");
         long[] cards = {0};
         long[] thumbnails = {0};
-        ledger.forEachInRowOrder(m.batchId(), entry -> {
+        ledger.report().forEachInRowOrder(m.batchId(), entry -> {
             if (ReportStatus.of(entry.state()) == ReportStatus.SUCCEEDED) {
                 cards[0]++;
                 if (card(entry, page, out)) {

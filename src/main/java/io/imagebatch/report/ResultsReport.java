@@ -49,7 +49,7 @@ public final class ResultsReport {
         try {
             CSVPrinter printer = new CSVPrinter(out, CSVFormat.RFC4180.builder().setHeader(HEADER).get());
             long[] expected = {1};
-            ledger.forEachInRowOrder(batchId, entry -> {
+            ledger.report().forEachInRowOrder(batchId, entry -> {
                 while (expected[0] < entry.rowNum()) {
                     missing(printer, expected[0]++, counts);
                 }

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * <p>A process that stops (SIGTERM, Ctrl-C) while a put is in flight deletes the temporary file in a shutdown
  * hook ({@link Transfers}), and the put fails.
  */
-public final class FileOutputStore implements OutputStore {
+public final class FileOutputStore extends MeasuredOutputStore {
 
     /** A put's temporary file: {@code .NAME.<16 hex digits>.part}. */
     private static final Pattern TEMPORARY = Pattern.compile("\\..+\\.[0-9a-f]{16}\\.part");
@@ -51,7 +51,6 @@ public final class FileOutputStore implements OutputStore {
     private static final int BUFFER_SIZE = 64 * 1024;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final OutputLocation location;
     private final Path root;
 
     /**
@@ -59,16 +58,11 @@ public final class FileOutputStore implements OutputStore {
      * @throws IllegalArgumentException when the location is not a folder
      */
     public FileOutputStore(OutputLocation location) {
-        this.location = Objects.requireNonNull(location, "location");
+        super(location);
         if (location.kind() != OutputLocation.Kind.FILE) {
             throw new IllegalArgumentException("not a file location: " + location);
         }
         this.root = location.directory();
-    }
-
-    @Override
-    public OutputLocation location() {
-        return location;
     }
 
     /**
@@ -77,10 +71,8 @@ public final class FileOutputStore implements OutputStore {
      * <p>The temporary file is forced to disk before the rename, and the folder afterwards (best effort).
      */
     @Override
-    public URI put(String key, InputStream content, long contentLength, String contentType) {
-        Objects.requireNonNull(content, "content");
+    URI putMeasured(String key, MeasuringInputStream in, long contentLength, String contentType) {
         return write(key, out -> {
-            MeasuringInputStream in = MeasuringInputStream.content(content, contentLength);
             byte[] buffer = new byte[BUFFER_SIZE];
             int n;
             while ((n = in.read(buffer, 0, buffer.length)) >= 0) {

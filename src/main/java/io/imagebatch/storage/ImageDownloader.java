@@ -7,8 +7,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ProxySelector;
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -17,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -71,14 +68,8 @@ public final class ImageDownloader {
 
     private static final Logger log = LoggerFactory.getLogger(ImageDownloader.class);
 
-    /** Resolves a host name to all of its addresses; replaceable in tests. */
-    @FunctionalInterface
-    interface HostResolver {
-        InetAddress[] resolve(String host) throws UnknownHostException;
-    }
-
     private final DownloadProperties settings;
-    private final HostResolver resolver;
+    private final DownloadUrls urls;
     private final HttpClient client;
     private final java.util.concurrent.atomic.AtomicBoolean spoolCleaned =
             new java.util.concurrent.atomic.AtomicBoolean();
@@ -100,9 +91,9 @@ public final class ImageDownloader {
      * @param resolver how host names are resolved for the address check
      * @param proxy    proxy selector for the HTTP client, or null for direct connections
      */
-    ImageDownloader(DownloadProperties settings, HostResolver resolver, ProxySelector proxy) {
+    ImageDownloader(DownloadProperties settings, DownloadUrls.HostResolver resolver, ProxySelector proxy) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.resolver = Objects.requireNonNull(resolver, "resolver");
+        this.urls = new DownloadUrls(settings.allowPrivateNetworks(), Objects.requireNonNull(resolver, "resolver"));
         this.client = HttpClients.create(settings.connectTimeout(), proxy);
     }
 
@@ -179,7 +170,7 @@ public final class ImageDownloader {
             Transfers.Transfer transfer) {
         URI current = source;
         for (int redirects = 0; ; redirects++) {
-            checkUrl(current);
+            urls.check(current);
             HttpResponse<InputStream> response = send(current, deadline, transfer);
             int status = response.statusCode();
             if (isRedirect(status)) {
@@ -193,7 +184,7 @@ public final class ImageDownloader {
                     throw new DownloadException("more than " + settings.maxRedirects() + " redirects starting at "
                             + describe(source), status, false);
                 }
-                URI next = resolveLocation(current, location, status);
+                URI next = DownloadUrls.resolveLocation(current, location, status);
                 log.debug("{} redirects ({}) to {}", describe(current), status, describe(next));
                 current = next;
                 continue;
@@ -247,7 +238,7 @@ public final class ImageDownloader {
             Optional<ImageFormat> sniffed = ImageFormat.sniff(head, head.length);
             if (sniffed.isEmpty()) {
                 String type = response.headers().firstValue("content-type").orElse("none");
-                throw new DownloadException("not an image: " + describe(url) + " (Content-Type " + sanitize(type)
+                throw new DownloadException("not an image: " + describe(url) + " (Content-Type " + DownloadUrls.sanitize(type)
                         + ", first bytes are not PNG, JPEG or WEBP)", 0, true); // a CDN error page: may pass
             }
             ImageFormat format = sniffed.get();
@@ -419,83 +410,14 @@ public final class ImageDownloader {
         }
     }
 
-    private void checkUrl(URI url) {
-        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new DownloadException("refused " + (scheme.isEmpty() ? "a relative URL" : "a " + sanitize(scheme)
-                    + ": URL") + ": only http and https URLs are downloaded", 0, false);
-        }
-        if (url.getRawUserInfo() != null) {
-            throw new DownloadException("refused " + describe(url) + ": URLs with user info are not downloaded",
-                    0, false);
-        }
-        String host = url.getHost();
-        if (host == null || host.isEmpty()) {
-            throw new DownloadException("refused " + describe(url) + ": the URL has no host", 0, false);
-        }
-        if (settings.allowPrivateNetworks()) {
-            return;
-        }
-        InetAddress[] addresses;
-        try {
-            addresses = resolver.resolve(host);
-        } catch (UnknownHostException e) {
-            throw new DownloadException("cannot resolve the host of " + describe(url), 0, true, e);
-        }
-        for (InetAddress address : addresses) {
-            Optional<AddressRules.Range> refused = AddressRules.refusedBy(address);
-            if (refused.isPresent()) {
-                throw new DownloadException("refused " + describe(url) + ": its host resolves to the non-public"
-                        + " address " + address.getHostAddress() + " (" + refused.get().cidr() + ", "
-                        + refused.get().name() + ", " + refused.get().source() + ");"
-                        + " set imagebatch.download.allow-private-networks=true to allow", 0, false);
-            }
-        }
-    }
-
-    private static URI resolveLocation(URI current, String location, int status) {
-        try {
-            URI resolved = current.resolve(new URI(location.strip()));
-            return resolved.getRawFragment() == null ? resolved
-                    : new URI(resolved.getScheme(), resolved.getRawSchemeSpecificPart(), null);
-        } catch (URISyntaxException | IllegalArgumentException e) {
-            throw new DownloadException("redirect " + status + " from " + describe(current)
-                    + " has an invalid Location header", status, false);
-        }
-    }
-
     /**
-     * A URL as it may appear in logs and messages: scheme, host, port and path; no user info, query or fragment.
+     * A URL as it may appear in logs and messages ({@link DownloadUrls#describe}).
      *
      * @param url any URI
-     * @return for {@code https://bucket.example/a/b.png?X-Amz-Signature=...}: {@code https://bucket.example/a/b.png}
+     * @return scheme, host, port and path; no user info, query or fragment
      */
     public static String describe(URI url) {
-        if (url == null) {
-            return "(no URL)";
-        }
-        if (url.getHost() == null) {
-            return url.getScheme() == null ? "(relative URL)" : sanitize(url.getScheme()) + ":(opaque)";
-        }
-        StringBuilder sb = new StringBuilder();
-        sb.append(url.getScheme()).append("://");
-        String host = url.getHost();
-        sb.append(host);
-        if (url.getPort() >= 0) {
-            sb.append(':').append(url.getPort());
-        }
-        String path = url.getRawPath();
-        sb.append(path == null || path.isEmpty() ? "/" : path);
-        return sanitize(sb.toString());
-    }
-
-    private static String sanitize(String text) {
-        StringBuilder sb = new StringBuilder(Math.min(text.length(), 200));
-        for (int i = 0; i < text.length() && i < 200; i++) {
-            char c = text.charAt(i);
-            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return text.length() > 200 ? sb.append("...").toString() : sb.toString();
+        return DownloadUrls.describe(url);
     }
 
     private static void closeQuietly(InputStream in) {

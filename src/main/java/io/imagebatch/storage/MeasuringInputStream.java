@@ -1,6 +1,5 @@
 package io.imagebatch.storage;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -23,7 +22,7 @@ import java.util.HexFormat;
  * failure and its kind stay readable so a caller can classify it after another layer has wrapped it.
  * {@link #close()} does not close the source: whoever opened the source closes it.
  */
-final class MeasuringInputStream extends FilterInputStream {
+final class MeasuringInputStream extends BlockFilterInputStream {
 
     /** Why the body could not be read completely. */
     enum Failure {
@@ -78,13 +77,6 @@ final class MeasuringInputStream extends FilterInputStream {
      */
     static MeasuringInputStream content(InputStream in, long declaredLength) {
         return new MeasuringInputStream(in, Long.MAX_VALUE, declaredLength, null);
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.imagebatch.storage;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpTimeoutException;
@@ -22,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * A watchdog thread closes the stream when a timer expires, which wakes the blocked read.
  */
-final class ReadTimeoutInputStream extends FilterInputStream {
+final class ReadTimeoutInputStream extends BlockFilterInputStream {
 
     private static final ScheduledThreadPoolExecutor WATCHDOG = newWatchdog();
 
@@ -58,13 +57,6 @@ final class ReadTimeoutInputStream extends FilterInputStream {
         this.deadlineAlarm = deadlineNanos == Long.MAX_VALUE ? null
                 : WATCHDOG.schedule(() -> expire(deadlineMessage()), Math.max(0, deadlineNanos - now),
                         TimeUnit.NANOSECONDS);
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

@@ -60,7 +60,7 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * that keeps failing past them, or refuses (403, NoSuchBucket), fails the write.
  * Credentials come from the SDK's default chain only and never appear in messages.
  */
-public final class S3OutputStore implements OutputStore {
+public final class S3OutputStore extends MeasuredOutputStore {
 
     /** The region used when none is configured anywhere: S3-compatible servers ignore it. */
     public static final Region FALLBACK_REGION = Region.US_EAST_1;
@@ -70,7 +70,6 @@ public final class S3OutputStore implements OutputStore {
     private static final int MAX_PARTS = 10_000;
     private static final int FIRST_BUFFER = 64 * 1024;
 
-    private final OutputLocation location;
     private final S3Client client;
     private final boolean ownsClient;
     private final DefaultCredentialsProvider ownCredentials;
@@ -117,7 +116,7 @@ public final class S3OutputStore implements OutputStore {
 
     private S3OutputStore(OutputLocation location, S3Client client, long partSize,
             DefaultCredentialsProvider ownCredentials) {
-        this.location = requireS3(location);
+        super(requireS3(location));
         this.client = Objects.requireNonNull(client, "client");
         if (partSize < StorageProperties.MIN_PART_SIZE || partSize > StorageProperties.MAX_PART_SIZE) {
             throw new IllegalArgumentException("part size must be between " + StorageProperties.MIN_PART_SIZE + " and "
@@ -178,11 +177,6 @@ public final class S3OutputStore implements OutputStore {
         }
     }
 
-    @Override
-    public OutputLocation location() {
-        return location;
-    }
-
     /**
      * {@inheritDoc}
      *
@@ -190,11 +184,9 @@ public final class S3OutputStore implements OutputStore {
      * one-part-at-a-time path described on the class.
      */
     @Override
-    public URI put(String key, InputStream content, long contentLength, String contentType) {
-        Objects.requireNonNull(content, "content");
+    URI putMeasured(String key, MeasuringInputStream in, long contentLength, String contentType) {
         String fullKey = fullKey(key);
         URI uri = toUri(fullKey);
-        MeasuringInputStream in = MeasuringInputStream.content(content, contentLength);
         try {
             if (contentLength >= 0) {
                 putObject(fullKey, RequestBody.fromInputStream(in, contentLength), contentLength, contentType);

@@ -134,8 +134,8 @@ class CallbackControllerTest {
 
     @Test
     void aDuplicateCallbackForATaskThatIsAlreadyTerminalChangesNothing() throws Exception {
-        ledger.markGenerated(batchId, 1, "success", "https://cdn.example/a.png");
-        ledger.markStored(batchId, 1, "file:/out/A1.png", "ab".repeat(32), 10);
+        ledger.polls().markGenerated(batchId, 1, "success", "https://cdn.example/a.png");
+        ledger.downloads().markStored(batchId, 1, "file:/out/A1.png", "ab".repeat(32), 10);
         LedgerEntry before = row();
 
         post("/callbacks/liangxin/" + batchId + "/" + token, success("task_1", "https://cdn.example/b.png"));

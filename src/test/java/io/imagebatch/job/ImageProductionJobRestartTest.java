@@ -81,7 +81,7 @@ class ImageProductionJobRestartTest {
         JobExecution first = jobOperatorTestUtils.startJob(parameters);
 
         assertThat(first.getStatus()).isEqualTo(BatchStatus.FAILED);
-        Map<RowState, Long> before = ledger.countByState(batchId);
+        Map<RowState, Long> before = ledger.report().countByState(batchId);
         assertThat(before).doesNotContainKeys(RowState.SUBMITTED, RowState.SUBMITTING, RowState.STORED);
         assertThat(sandbox.stats().creates()).isZero();
 
@@ -90,7 +90,7 @@ class ImageProductionJobRestartTest {
 
         assertThat(second.getStatus()).isEqualTo(BatchStatus.COMPLETED);
         assertThat(second.getJobInstance().getId()).isEqualTo(first.getJobInstance().getId());
-        Map<RowState, Long> after = ledger.countByState(batchId);
+        Map<RowState, Long> after = ledger.report().countByState(batchId);
         assertThat(after).containsEntry(RowState.STORED, (long) SampleCatalogue.VALID)
                 .containsEntry(RowState.REJECTED, 5L);
         assertThat(sandbox.stats().creates()).isEqualTo(SampleCatalogue.VALID);

@@ -97,10 +97,11 @@ class OlderLedgerRowsDownloadTest {
 
         upgrade.apply();
 
-        assertThat(ledger.countByState(batchId)).containsEntry(RowState.GENERATED, (long) SampleCatalogue.VALID);
+        assertThat(ledger.report().countByState(batchId))
+                .containsEntry(RowState.GENERATED, (long) SampleCatalogue.VALID);
         JobExecution second = jobOperatorTestUtils.startJob(round(batchId, 1));
         assertThat(second.getStatus()).isEqualTo(BatchStatus.COMPLETED);
-        assertThat(ledger.countByState(batchId)).containsEntry(RowState.STORED, (long) SampleCatalogue.VALID)
+        assertThat(ledger.report().countByState(batchId)).containsEntry(RowState.STORED, (long) SampleCatalogue.VALID)
                 .doesNotContainKey(RowState.GENERATED);
         assertThat(pngs(output.resolve(batchId))).isEqualTo(SampleCatalogue.VALID);
         assertThat(sandbox.stats().creates()).as("no task paid twice").isEqualTo(SampleCatalogue.VALID);

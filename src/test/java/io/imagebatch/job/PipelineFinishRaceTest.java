@@ -6,6 +6,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.imagebatch.callback.CallbackProperties;
 import io.imagebatch.callback.CallbackSignal;
 import io.imagebatch.ledger.BatchRegistry;
+import io.imagebatch.ledger.LedgerDownloads;
+import io.imagebatch.ledger.LedgerPolls;
 import io.imagebatch.ledger.LedgerSchemaUpgrade;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.provider.ProviderRegistry;
@@ -16,6 +18,7 @@ import io.imagebatch.storage.ImageDownloader;
 import io.imagebatch.storage.OutputLocation;
 import io.imagebatch.testsupport.ProviderFactories;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,22 +69,35 @@ class PipelineFinishRaceTest {
         final AtomicReference<Runnable> afterNextPollAt = new AtomicReference<>();
         final AtomicReference<Runnable> afterNextDownloadAt = new AtomicReference<>();
 
+        private final LedgerPolls hookedPolls = new LedgerPolls(this) {
+            @Override
+            public Optional<Long> nextPollAt(String batchId) {
+                Optional<Long> next = super.nextPollAt(batchId);
+                Optional.ofNullable(afterNextPollAt.getAndSet(null)).ifPresent(Runnable::run);
+                return next;
+            }
+        };
+        private final LedgerDownloads hookedDownloads = new LedgerDownloads(this, new SimpleMeterRegistry()) {
+            @Override
+            public Optional<Long> nextDownloadAt(String batchId) {
+                Optional<Long> next = super.nextDownloadAt(batchId);
+                Optional.ofNullable(afterNextDownloadAt.getAndSet(null)).ifPresent(Runnable::run);
+                return next;
+            }
+        };
+
         HookedLedger(JdbcClient jdbc, DataSourceTransactionManager transactions) {
             super(jdbc, transactions, Clock.systemUTC());
         }
 
         @Override
-        public Optional<Long> nextPollAt(String batchId) {
-            Optional<Long> next = super.nextPollAt(batchId);
-            Optional.ofNullable(afterNextPollAt.getAndSet(null)).ifPresent(Runnable::run);
-            return next;
+        public LedgerPolls polls() {
+            return hookedPolls;
         }
 
         @Override
-        public Optional<Long> nextDownloadAt(String batchId) {
-            Optional<Long> next = super.nextDownloadAt(batchId);
-            Optional.ofNullable(afterNextDownloadAt.getAndSet(null)).ifPresent(Runnable::run);
-            return next;
+        public LedgerDownloads downloads() {
+            return hookedDownloads;
         }
     }
 
@@ -123,7 +139,7 @@ class PipelineFinishRaceTest {
         assertThat(ledger.afterNextPollAt.get()).as("the hook ran").isNull();
         assertThat(poll.execute(contribution, null)).as("a task is in flight").isEqualTo(RepeatStatus.CONTINUABLE);
 
-        ledger.markGenerated(BATCH, 1, "success", "https://img.example/1.png");
+        ledger.polls().markGenerated(BATCH, 1, "success", "https://img.example/1.png");
         assertThat(poll.execute(contribution, null)).as("nothing in flight, submit completed")
                 .isEqualTo(RepeatStatus.FINISHED);
     }
@@ -142,8 +158,8 @@ class PipelineFinishRaceTest {
             // between the download step's reads, the poll step records the last success (download due in a
             // minute) and ends
             ledger.afterNextDownloadAt.set(() -> {
-                ledger.markGenerated(BATCH, 1, "success", "https://img.example/1.png");
-                ledger.rescheduleDownload(BATCH, 1, System.currentTimeMillis() + 60_000, "not yet");
+                ledger.polls().markGenerated(BATCH, 1, "success", "https://img.example/1.png");
+                ledger.downloads().rescheduleDownload(BATCH, 1, System.currentTimeMillis() + 60_000, "not yet");
                 ended(PipelineSteps.POLL);
             });
 
@@ -153,7 +169,7 @@ class PipelineFinishRaceTest {
             assertThat(download.execute(contribution, null)).as("an image waits to be stored")
                     .isEqualTo(RepeatStatus.CONTINUABLE);
 
-            ledger.markStored(BATCH, 1, "file:out/A1.png", "00".repeat(32), 10);
+            ledger.downloads().markStored(BATCH, 1, "file:out/A1.png", "00".repeat(32), 10);
             assertThat(download.execute(contribution, null)).as("nothing waits, poll completed")
                     .isEqualTo(RepeatStatus.FINISHED);
         }

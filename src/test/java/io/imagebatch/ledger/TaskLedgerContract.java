@@ -90,7 +90,7 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         batches.recordBatch(BATCH, "{}");
         submitted(BATCH, 1, T0);
         submitted(BATCH, 2, T0);
-        ledger.markGenerated(BATCH, 2, "SUCCESS", "https://img.example/2.png");
+        ledger.polls().markGenerated(BATCH, 2, "SUCCESS", "https://img.example/2.png");
         // what an older version wrote: the old name, in the state column of both rows
         jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUCCEEDED', RESULT_URL = 'https://img.example/' || ROW_NUM"
                 + " || '.png', NEXT_CHECK_AT = ? WHERE BATCH_ID = ?").params(T0, BATCH).update();
@@ -100,11 +100,12 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         assertThat(upgrade.renameStates()).isZero();
         assertThat(applySchema()).isEmpty();
 
-        assertThat(ledger.countByState(BATCH)).containsExactly(Map.entry(RowState.GENERATED, 2L));
-        assertThat(ledger.dueForDownload(BATCH, T0, 10)).extracting(LedgerEntry::rowNum, LedgerEntry::resultUrl)
+        assertThat(ledger.report().countByState(BATCH)).containsExactly(Map.entry(RowState.GENERATED, 2L));
+        assertThat(ledger.downloads().dueForDownload(BATCH, T0, 10))
+                .extracting(LedgerEntry::rowNum, LedgerEntry::resultUrl)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(1L, "https://img.example/1.png"),
                         org.assertj.core.groups.Tuple.tuple(2L, "https://img.example/2.png"));
-        ledger.markStored(BATCH, 1, "file:out/1.png", "00".repeat(32), 10);
+        ledger.downloads().markStored(BATCH, 1, "file:out/1.png", "00".repeat(32), 10);
         ledger.markFailed(BATCH, 2, null, "download", "HTTP 404", FailureKind.RESULT_NOT_STORED);
         assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.STORED);
         assertThat(ledger.find(BATCH, 2).orElseThrow().state()).isEqualTo(RowState.FAILED);
@@ -122,7 +123,7 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
                 + " WHERE BATCH_ID = ?").params(BATCH).update();
 
         assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.GENERATED);
-        assertThat(ledger.countByState(BATCH)).containsExactly(Map.entry(RowState.GENERATED, 1L));
+        assertThat(ledger.report().countByState(BATCH)).containsExactly(Map.entry(RowState.GENERATED, 1L));
     }
 
     /**
@@ -209,13 +210,13 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         clock.advance(10);
         ledger.markSubmitted(BATCH, 3, "task-3", T0 + 10, T0 + 2500, T0 + 900_000);
         clock.advance(10);
-        ledger.markPolled(BATCH, 3, RowState.RUNNING, "GENERATING", T0 + 5000);
-        ledger.markGenerated(BATCH, 3, "SUCCESS", "https://img.example/3-old.png");
-        ledger.rescheduleDownload(BATCH, 3, T0 + 6000, "HTTP 403");
-        ledger.refreshResultUrl(BATCH, 3, "https://img.example/3.png", "expired");
+        ledger.polls().markPolled(BATCH, 3, RowState.RUNNING, "GENERATING", T0 + 5000);
+        ledger.polls().markGenerated(BATCH, 3, "SUCCESS", "https://img.example/3-old.png");
+        ledger.downloads().rescheduleDownload(BATCH, 3, T0 + 6000, "HTTP 403");
+        ledger.downloads().refreshResultUrl(BATCH, 3, "https://img.example/3.png", "expired");
         clock.advance(10);
         long big = 5_000_000_000L; // past an int: BYTES is a BIGINT
-        ledger.markStored(BATCH, 3, "s3://b/p/NB-1003.png", "ab".repeat(32), big);
+        ledger.downloads().markStored(BATCH, 3, "s3://b/p/NB-1003.png", "ab".repeat(32), big);
 
         LedgerEntry e = ledger.find(BATCH, 3).orElseThrow();
         assertThat(e).isEqualTo(new LedgerEntry(BATCH, 3, "NB-1003", RowState.STORED, 1, "liangxin",
@@ -230,7 +231,7 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         String code = "E".repeat(400);
         ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}");
         ledger.markSubmitted(BATCH, 1, "task-1", T0, T0, T0 + 900_000);
-        ledger.markPolled(BATCH, 1, RowState.RUNNING, word, T0 + 5000);
+        ledger.polls().markPolled(BATCH, 1, RowState.RUNNING, word, T0 + 5000);
         assertThat(ledger.find(BATCH, 1).orElseThrow().providerState())
                 .hasSize(LedgerRows.PROVIDER_STATE_CHARS).startsWith("STILL_THINKING").endsWith("\u2026");
 
@@ -241,7 +242,7 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
 
         ledger.insertIntent(BATCH, 2, "A2", "liangxin", "m", "p", "{}");
         ledger.markSubmitted(BATCH, 2, "task-2", T0, T0, T0 + 900_000);
-        ledger.markGenerated(BATCH, 2, word, "https://img.example/2.png");
+        ledger.polls().markGenerated(BATCH, 2, word, "https://img.example/2.png");
         assertThat(ledger.find(BATCH, 2).orElseThrow().providerState()).hasSize(LedgerRows.PROVIDER_STATE_CHARS);
     }
 
@@ -305,23 +306,24 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         submitted(BATCH, 4, T0 + 200);
         submitted(BATCH, 5, T0 + 999); // not due yet
         submitted(OTHER, 6, T0);       // another batch
-        ledger.markPolled(BATCH, 4, RowState.RUNNING, "GENERATING", T0 + 200);
+        ledger.polls().markPolled(BATCH, 4, RowState.RUNNING, "GENERATING", T0 + 200);
         ledger.insertIntent(BATCH, 7, "A7", "liangxin", "m", "p", "{}"); // no task yet
 
-        assertThat(ledger.dueForPoll(BATCH, T0 + 500, 10)).extracting(LedgerEntry::rowNum)
+        assertThat(ledger.polls().dueForPoll(BATCH, T0 + 500, 10)).extracting(LedgerEntry::rowNum)
                 .containsExactly(2L, 3L, 4L, 1L);
-        assertThat(ledger.dueForPoll(BATCH, T0 + 500, 2)).extracting(LedgerEntry::rowNum).containsExactly(2L, 3L);
-        assertThat(ledger.dueForPoll(BATCH, T0 + 50, 10)).isEmpty();
-        assertThat(ledger.nextPollAt(BATCH)).contains(T0 + 100);
-        assertThat(ledger.nextPollAt("unknown-000000000000")).isEmpty();
+        assertThat(ledger.polls().dueForPoll(BATCH, T0 + 500, 2))
+                .extracting(LedgerEntry::rowNum).containsExactly(2L, 3L);
+        assertThat(ledger.polls().dueForPoll(BATCH, T0 + 50, 10)).isEmpty();
+        assertThat(ledger.polls().nextPollAt(BATCH)).contains(T0 + 100);
+        assertThat(ledger.polls().nextPollAt("unknown-000000000000")).isEmpty();
     }
 
     @Test
     void pollAnswersAreRecordedOnlyForInFlightRows() {
         submitted(BATCH, 1, T0);
         clock.advance(100);
-        ledger.markPolled(BATCH, 1, RowState.RUNNING, "GENERATING", T0 + 1000);
-        ledger.reschedule(BATCH, 1, T0 + 3000, "HTTP 503");
+        ledger.polls().markPolled(BATCH, 1, RowState.RUNNING, "GENERATING", T0 + 1000);
+        ledger.polls().reschedule(BATCH, 1, T0 + 3000, "HTTP 503");
 
         LedgerEntry e = ledger.find(BATCH, 1).orElseThrow();
         assertThat(e.state()).isEqualTo(RowState.RUNNING);
@@ -331,7 +333,7 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         assertThat(e.error()).isEqualTo("HTTP 503");
         assertThat(e.updatedAt()).isEqualTo(T0 + 100);
 
-        ledger.markGenerated(BATCH, 1, "SUCCESS", "https://img.example/1.png");
+        ledger.polls().markGenerated(BATCH, 1, "SUCCESS", "https://img.example/1.png");
         e = ledger.find(BATCH, 1).orElseThrow();
         assertThat(e.state()).isEqualTo(RowState.GENERATED);
         assertThat(e.resultUrl()).isEqualTo("https://img.example/1.png");
@@ -340,18 +342,18 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         assertThat(e.nextCheckAt()).isEqualTo(T0 + 100);
 
         // no longer in flight: poll answers change nothing
-        ledger.markPolled(BATCH, 1, RowState.RUNNING, "LATE", T0);
-        ledger.reschedule(BATCH, 1, T0, "late");
+        ledger.polls().markPolled(BATCH, 1, RowState.RUNNING, "LATE", T0);
+        ledger.polls().reschedule(BATCH, 1, T0, "late");
         assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.GENERATED);
-        assertThat(ledger.nextPollAt(BATCH)).isEmpty();
+        assertThat(ledger.polls().nextPollAt(BATCH)).isEmpty();
     }
 
     @Test
     void aFailedRowKeepsTheProviderStateItHadWhenTheFailureBringsNone() {
         submitted(BATCH, 1, T0);
         submitted(BATCH, 2, T0);
-        ledger.markPolled(BATCH, 1, RowState.RUNNING, "GENERATING", T0);
-        ledger.markPolled(BATCH, 2, RowState.RUNNING, "GENERATING", T0);
+        ledger.polls().markPolled(BATCH, 1, RowState.RUNNING, "GENERATING", T0);
+        ledger.polls().markPolled(BATCH, 2, RowState.RUNNING, "GENERATING", T0);
 
         ledger.markFailed(BATCH, 1, null, "deadline", "not finished in 15m");
         ledger.markFailed(BATCH, 2, "FAILED", "CONTENT_POLICY", "refused");
@@ -374,14 +376,14 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         submitted(BATCH, 1, T0 + 60_000);
         clock.advance(7);
 
-        assertThat(ledger.expediteCheck(BATCH, "mingyan", "task-1")).isFalse();
-        assertThat(ledger.expediteCheck(BATCH, "liangxin", "task-x")).isFalse();
-        assertThat(ledger.expediteCheck(OTHER, "liangxin", "task-1")).isFalse();
-        assertThat(ledger.expediteCheck(BATCH, "liangxin", "task-1")).isTrue();
+        assertThat(ledger.polls().expediteCheck(BATCH, "mingyan", "task-1")).isFalse();
+        assertThat(ledger.polls().expediteCheck(BATCH, "liangxin", "task-x")).isFalse();
+        assertThat(ledger.polls().expediteCheck(OTHER, "liangxin", "task-1")).isFalse();
+        assertThat(ledger.polls().expediteCheck(BATCH, "liangxin", "task-1")).isTrue();
         assertThat(ledger.find(BATCH, 1).orElseThrow().nextCheckAt()).isEqualTo(T0 + 7);
 
-        ledger.markGenerated(BATCH, 1, "SUCCESS", "https://img.example/1.png");
-        assertThat(ledger.expediteCheck(BATCH, "liangxin", "task-1")).isFalse();
+        ledger.polls().markGenerated(BATCH, 1, "SUCCESS", "https://img.example/1.png");
+        assertThat(ledger.polls().expediteCheck(BATCH, "liangxin", "task-1")).isFalse();
     }
 
     // ---- download step ----
@@ -391,33 +393,35 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         for (long row : List.of(4L, 2L, 3L, 1L)) {
             succeeded(BATCH, row);
         }
-        ledger.rescheduleDownload(BATCH, 3, T0 + 10_000, "HTTP 500");
+        ledger.downloads().rescheduleDownload(BATCH, 3, T0 + 10_000, "HTTP 500");
         succeeded(OTHER, 5);
 
-        assertThat(ledger.dueForDownload(BATCH, T0, 10)).extracting(LedgerEntry::rowNum).containsExactly(1L, 2L, 4L);
-        assertThat(ledger.dueForDownload(BATCH, T0, 2)).extracting(LedgerEntry::rowNum).containsExactly(1L, 2L);
-        assertThat(ledger.dueForDownload(BATCH, T0 + 10_000, 10)).extracting(LedgerEntry::rowNum)
+        assertThat(ledger.downloads().dueForDownload(BATCH, T0, 10))
+                .extracting(LedgerEntry::rowNum).containsExactly(1L, 2L, 4L);
+        assertThat(ledger.downloads().dueForDownload(BATCH, T0, 2))
+                .extracting(LedgerEntry::rowNum).containsExactly(1L, 2L);
+        assertThat(ledger.downloads().dueForDownload(BATCH, T0 + 10_000, 10)).extracting(LedgerEntry::rowNum)
                 .containsExactly(1L, 2L, 3L, 4L);
         LedgerEntry three = ledger.find(BATCH, 3).orElseThrow();
         assertThat(three.downloadAttempts()).isEqualTo(1);
         assertThat(three.error()).isEqualTo("HTTP 500");
 
-        assertThat(ledger.nextDownloadAt(BATCH)).contains(T0);
+        assertThat(ledger.downloads().nextDownloadAt(BATCH)).contains(T0);
         for (long row : List.of(1L, 2L, 4L)) {
-            ledger.markStored(BATCH, row, "file:out/" + row + ".png", "00".repeat(32), 10);
+            ledger.downloads().markStored(BATCH, row, "file:out/" + row + ".png", "00".repeat(32), 10);
         }
-        assertThat(ledger.nextDownloadAt(BATCH)).contains(T0 + 10_000);
-        assertThat(ledger.nextDownloadAt("unknown-000000000000")).isEmpty();
+        assertThat(ledger.downloads().nextDownloadAt(BATCH)).contains(T0 + 10_000);
+        assertThat(ledger.downloads().nextDownloadAt("unknown-000000000000")).isEmpty();
     }
 
     @Test
     void aFreshResultUrlStartsTheDownloadsOver() {
         succeeded(BATCH, 1);
-        ledger.rescheduleDownload(BATCH, 1, T0 + 1000, "HTTP 403");
-        ledger.rescheduleDownload(BATCH, 1, T0 + 3000, "HTTP 403");
+        ledger.downloads().rescheduleDownload(BATCH, 1, T0 + 1000, "HTTP 403");
+        ledger.downloads().rescheduleDownload(BATCH, 1, T0 + 3000, "HTTP 403");
         clock.advance(5000);
 
-        ledger.refreshResultUrl(BATCH, 1, "https://img.example/fresh.png", "expired after 2 attempts");
+        ledger.downloads().refreshResultUrl(BATCH, 1, "https://img.example/fresh.png", "expired after 2 attempts");
 
         LedgerEntry e = ledger.find(BATCH, 1).orElseThrow();
         assertThat(e.resultUrl()).isEqualTo("https://img.example/fresh.png");
@@ -512,7 +516,7 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
             assertThat(List.of(again.downloadAttempts(), again.urlRefreshes())).containsOnly(0);
             assertThat(ledger.claimPending(BATCH, row)).isFalse();
         }
-        assertThat(ledger.dueForPoll(BATCH, T0 + 3_600_000, 10)).extracting(LedgerEntry::rowNum)
+        assertThat(ledger.polls().dueForPoll(BATCH, T0 + 3_600_000, 10)).extracting(LedgerEntry::rowNum)
                 .containsExactly(1L, 2L, 4L);
         // only the row whose generation failed is created again, as attempt 2
         assertThat(ledger.find(BATCH, 3).orElseThrow()).extracting(LedgerEntry::state, LedgerEntry::attempt)
@@ -578,9 +582,10 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         ledger.insertIntent(BATCH, 5, "A5", "liangxin", "m", "p", "{}");
         ledger.insertRejected(OTHER, 1, "A1", null, null, "p", "bad");
 
-        assertThat(ledger.countByState(BATCH)).containsExactlyInAnyOrderEntriesOf(Map.of(RowState.SUBMITTED, 2L,
+        assertThat(ledger.report().countByState(BATCH))
+                .containsExactlyInAnyOrderEntriesOf(Map.of(RowState.SUBMITTED, 2L,
                 RowState.STORED, 1L, RowState.REJECTED, 1L, RowState.SUBMITTING, 1L));
-        assertThat(ledger.countByState("unknown-000000000000")).isEmpty();
+        assertThat(ledger.report().countByState("unknown-000000000000")).isEmpty();
     }
 
     @Test
@@ -593,7 +598,7 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         ledger.insertRejected(OTHER, 1, "x", null, null, "p", "other batch");
 
         List<Long> streamed = new ArrayList<>();
-        ledger.forEachInRowOrder(BATCH, e -> {
+        ledger.report().forEachInRowOrder(BATCH, e -> {
             assertThat(e.prompt()).isEqualTo("prompt " + e.rowNum());
             streamed.add(e.rowNum());
         });
@@ -602,11 +607,11 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         // as the report step calls it: inside the step's transaction
         Set<Long> inTransaction = new TreeSet<>();
         new TransactionTemplate(transactions).executeWithoutResult(tx ->
-                ledger.forEachInRowOrder(BATCH, e -> inTransaction.add(e.rowNum())));
+                ledger.report().forEachInRowOrder(BATCH, e -> inTransaction.add(e.rowNum())));
         assertThat(inTransaction).hasSize(1234);
 
         List<Long> none = new ArrayList<>();
-        ledger.forEachInRowOrder("unknown-000000000000", e -> none.add(e.rowNum()));
+        ledger.report().forEachInRowOrder("unknown-000000000000", e -> none.add(e.rowNum()));
         assertThat(none).isEmpty();
     }
 
@@ -623,13 +628,13 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         long now = clock.millis();
         clock.set(T0);
         submitted(batchId, row, T0);
-        ledger.markGenerated(batchId, row, "SUCCESS", "https://img.example/" + row + ".png");
+        ledger.polls().markGenerated(batchId, row, "SUCCESS", "https://img.example/" + row + ".png");
         clock.set(now);
     }
 
     void stored(String batchId, long row) {
         succeeded(batchId, row);
-        ledger.markStored(batchId, row, "file:out/" + row + ".png", "00".repeat(32), 10);
+        ledger.downloads().markStored(batchId, row, "file:out/" + row + ".png", "00".repeat(32), 10);
     }
 
     // ---- submit step: chunk states, create windows, journalled taskIds, provider rejections ----
@@ -653,12 +658,14 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         ledger.insertIntent(BATCH, 2, "A2", "hiapi", "m", "p", "{}");
         ledger.markUncertain(BATCH, 2, "found in flight", null, T0 + 90);
 
-        assertThat(ledger.createWindow(BATCH, 1)).contains(new TaskLedger.CreateWindow(T0, T0 + 40));
-        assertThat(ledger.createWindow(BATCH, 2)).contains(new TaskLedger.CreateWindow(T0 + 40, T0 + 90));
+        assertThat(ledger.reconciliation().createWindow(BATCH, 1))
+                .contains(new LedgerReconciliation.CreateWindow(T0, T0 + 40));
+        assertThat(ledger.reconciliation().createWindow(BATCH, 2))
+                .contains(new LedgerReconciliation.CreateWindow(T0 + 40, T0 + 90));
         assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.UNCERTAIN);
 
-        assertThat(ledger.recordJournalledTaskId(BATCH, 1, "tk-1", T0, T0 + 1, T0 + 2)).isTrue();
-        assertThat(ledger.recordJournalledTaskId(BATCH, 1, "tk-1", T0, T0 + 1, T0 + 2)).isFalse();
+        assertThat(ledger.reconciliation().recordJournalledTaskId(BATCH, 1, "tk-1", T0, T0 + 1, T0 + 2)).isTrue();
+        assertThat(ledger.reconciliation().recordJournalledTaskId(BATCH, 1, "tk-1", T0, T0 + 1, T0 + 2)).isFalse();
         assertThat(ledger.find(BATCH, 1).orElseThrow())
                 .extracting(LedgerEntry::state, LedgerEntry::taskId, LedgerEntry::nextCheckAt)
                 .containsExactly(RowState.SUBMITTED, "tk-1", T0 + 1);
@@ -673,9 +680,9 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         ledger.markFailed(BATCH, 1, "fail", "500", "generation failed");
         retries.startRetryRound(BATCH, false);
 
-        assertThat(ledger.isTaskClaimed("tk-other")).isTrue();
-        assertThat(ledger.isTaskClaimed("tk-first")).as("held by an archived attempt").isTrue();
-        assertThat(ledger.isTaskClaimed("tk-new")).isFalse();
+        assertThat(ledger.reconciliation().isTaskClaimed("tk-other")).isTrue();
+        assertThat(ledger.reconciliation().isTaskClaimed("tk-first")).as("held by an archived attempt").isTrue();
+        assertThat(ledger.reconciliation().isTaskClaimed("tk-new")).isFalse();
     }
 
     @Test

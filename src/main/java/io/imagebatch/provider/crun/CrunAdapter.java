@@ -4,17 +4,14 @@ import static io.imagebatch.provider.ProviderJson.firstNonNull;
 import static io.imagebatch.provider.ProviderJson.readBody;
 import static io.imagebatch.provider.ProviderJson.text;
 
-import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.provider.FailureClass;
+import io.imagebatch.provider.HttpProviderAdapter;
 import io.imagebatch.provider.ImageRequest;
-import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderAnswers;
 import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderHttp;
 import io.imagebatch.provider.ProviderJson;
 import io.imagebatch.provider.ProviderSettings;
-import io.imagebatch.provider.RequestDefaults;
-import io.imagebatch.provider.RowRejectedException;
 import io.imagebatch.provider.TaskState;
 import io.imagebatch.provider.TaskStatus;
 import java.net.URLEncoder;
@@ -28,9 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -69,7 +63,7 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>This class is the client: the HTTP envelope, the status mapping and the callback parsing. The input rules
  * enforced before sending, per model, with their sources, are in {@link CrunRules}.
  */
-public final class CrunAdapter implements ProviderAdapter {
+public final class CrunAdapter extends HttpProviderAdapter {
 
     /** Provider name in settings and catalogues ({@link CrunRules#NAME}). */
     public static final String NAME = CrunRules.NAME;
@@ -98,13 +92,10 @@ public final class CrunAdapter implements ProviderAdapter {
     /** Status words read as {@link TaskState#RUNNING} ({@code running} documented, the rest <b>inferred</b>). */
     static final Set<String> RUNNING_WORDS = Set.of("running", "processing", "generating");
 
-    private static final Logger log = LoggerFactory.getLogger(CrunAdapter.class);
     private static final JsonMapper json = ProviderJson.JSON;
 
-    private final ProviderHttp http;
     private final String callbackField;
     private final Double creditsPerImage;
-    private final Set<String> unknownStatusesSeen = ConcurrentHashMap.newKeySet();
 
     /**
      * @param settings base URL, API key and timeouts ({@code imagebatch.providers.crun.*}); its
@@ -121,44 +112,15 @@ public final class CrunAdapter implements ProviderAdapter {
      * @param http     the answer size limit and every configured secret to mask ({@link ProviderHttp.Options})
      */
     public CrunAdapter(ProviderSettings settings, ProviderHttp.Options http) {
-        this.http = new ProviderHttp(NAME, settings, http);
+        super(NAME, settings, http, NANO_BANANA, CrunRules.MODELS, CrunRules::prepare);
         this.callbackField = settings.callbackField() == null || settings.callbackField().isBlank()
                 ? DEFAULT_CALLBACK_FIELD : settings.callbackField().trim();
         this.creditsPerImage = settings.creditsPerImage();
     }
 
-    /** @return {@value #NAME} */
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    /** @return {@value #NANO_BANANA} */
-    @Override
-    public String defaultModel() {
-        return NANO_BANANA;
-    }
-
-    /** @return {@value #NANO_BANANA} and {@value #NANO_BANANA_V2} */
-    @Override
-    public List<String> models() {
-        return CrunRules.MODELS;
-    }
-
     /** @return the name of the create body's callback field in use, {@value #DEFAULT_CALLBACK_FIELD} by default */
     public String callbackField() {
         return callbackField;
-    }
-
-    /**
-     * {@inheritDoc}
-     *
-     * <p>Rules and their sources: {@link CrunRules#prepare}.
-     */
-    @Override
-    public ImageRequest prepare(CatalogueRow row, String model, RequestDefaults defaults)
-            throws RowRejectedException {
-        return CrunRules.prepare(row, model, defaults);
     }
 
     /**
@@ -191,11 +153,7 @@ public final class CrunAdapter implements ProviderAdapter {
         }
         body.put("input", input);
 
-        HttpRequest httpRequest = authorized(http.request(CREATE_PATH))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
-                .build();
-        JsonNode data = unwrap(http.send(httpRequest, "CreateTask"), "CreateTask");
+        JsonNode data = unwrap(http.send(postJson(CREATE_PATH, body), "CreateTask"), "CreateTask");
         String taskId = text(data, "task_id");
         if (taskId == null) {
             // an answer without a task id: a task may exist that we cannot name
@@ -214,11 +172,8 @@ public final class CrunAdapter implements ProviderAdapter {
      */
     @Override
     public TaskStatus queryTask(String taskId) {
-        HttpRequest httpRequest = authorized(http.request(STATUS_PATH + "?task_id="
-                + URLEncoder.encode(taskId, StandardCharsets.UTF_8)))
-                .GET()
-                .build();
-        ProviderHttp.Answer answer = http.send(httpRequest, "TaskInfo");
+        ProviderHttp.Answer answer = http.send(get(STATUS_PATH + "?task_id="
+                + URLEncoder.encode(taskId, StandardCharsets.UTF_8)), "TaskInfo");
         Envelope envelope = Envelope.of(answer);
         if (envelope.effectiveStatus() == 501) {
             return new TaskStatus(taskId, TaskState.FAIL, "501", List.of(), "501",
@@ -260,8 +215,7 @@ public final class CrunAdapter implements ProviderAdapter {
      */
     @Override
     public OptionalDouble balance() {
-        HttpRequest httpRequest = authorized(http.request(BALANCE_PATH)).GET().build();
-        JsonNode data = unwrap(http.send(httpRequest, "balance"), "balance");
+        JsonNode data = unwrap(http.send(get(BALANCE_PATH), "balance"), "balance");
         JsonNode balance = data.path("balance");
         if (balance.isNumber()) {
             return OptionalDouble.of(balance.asDouble());
@@ -325,11 +279,8 @@ public final class CrunAdapter implements ProviderAdapter {
         String taskId = firstNonNull(text(data, "task_id"), requestedTaskId);
         JsonNode statusNode = data.path("status");
         String rawStatus = statusNode.isValueNode() && !statusNode.isNull() ? statusNode.asString("") : "";
-        TaskState state = mapStatus(rawStatus);
-        if (state == TaskState.UNKNOWN && unknownStatusesSeen.add(rawStatus)) {
-            log.warn("crun.ai TaskInfo: status \"{}\" is not one we know; the task stays in flight until its"
-                    + " deadline", rawStatus);
-        }
+        TaskState state = warnIfUnknown(mapStatus(rawStatus), rawStatus,
+                "crun.ai TaskInfo: status \"{}\" is not one we know; the task stays in flight until its deadline");
         if (state == TaskState.SUCCESS) {
             List<String> urls = resultUrls(data.path("result"));
             if (urls.isEmpty()) {
@@ -415,7 +366,9 @@ public final class CrunAdapter implements ProviderAdapter {
                 text(data, "msg"), text(result, "error"), text(result, "message"));
     }
 
-    private HttpRequest.Builder authorized(HttpRequest.Builder builder) {
+    /** crun.ai authenticates with {@code x-api-key: <key>} (crun page, "Authorizations"). */
+    @Override
+    protected HttpRequest.Builder authorized(HttpRequest.Builder builder) {
         return builder.header("x-api-key", http.apiKey());
     }
 

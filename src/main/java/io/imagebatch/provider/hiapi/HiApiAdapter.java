@@ -4,17 +4,14 @@ import static io.imagebatch.provider.ProviderJson.firstNonNull;
 import static io.imagebatch.provider.ProviderJson.readBody;
 import static io.imagebatch.provider.ProviderJson.text;
 
-import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.provider.FailureClass;
+import io.imagebatch.provider.HttpProviderAdapter;
 import io.imagebatch.provider.ImageRequest;
-import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderAnswers;
 import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderHttp;
 import io.imagebatch.provider.ProviderJson;
 import io.imagebatch.provider.ProviderSettings;
-import io.imagebatch.provider.RequestDefaults;
-import io.imagebatch.provider.RowRejectedException;
 import io.imagebatch.provider.TaskState;
 import io.imagebatch.provider.TaskStatus;
 import java.net.http.HttpRequest;
@@ -32,8 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
@@ -75,7 +70,7 @@ import tools.jackson.databind.json.JsonMapper;
  * deadline), because HiAPI answers 404 for another account's task: a key swapped for another account's must not
  * fail rows that a run with the right key can still fetch.
  */
-public final class HiApiAdapter implements ProviderAdapter {
+public final class HiApiAdapter extends HttpProviderAdapter {
 
     /** Provider name in settings and catalogues ({@link HiApiRules#NAME}). */
     public static final String NAME = HiApiRules.NAME;
@@ -95,10 +90,8 @@ public final class HiApiAdapter implements ProviderAdapter {
     private static final Logger log = LoggerFactory.getLogger(HiApiAdapter.class);
     private static final JsonMapper json = ProviderJson.JSON;
 
-    private final ProviderHttp http;
     private final String callbackSecret;
     private final Clock clock;
-    private final Set<String> unknownStatesSeen = ConcurrentHashMap.newKeySet();
 
     /**
      * @param settings base URL, API key, timeouts and the callback signing secret
@@ -125,37 +118,10 @@ public final class HiApiAdapter implements ProviderAdapter {
     }
 
     private HiApiAdapter(ProviderSettings settings, Clock clock, ProviderHttp.Options http) {
-        this.http = new ProviderHttp(NAME, settings, http);
+        super(NAME, settings, http, MODEL, List.of(MODEL), HiApiRules::prepare);
         this.callbackSecret = settings.callbackSecret() == null || settings.callbackSecret().isBlank()
                 ? null : settings.callbackSecret();
         this.clock = clock;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    /** @return {@value #MODEL}, HiAPI's only Nano Banana model in our pages */
-    @Override
-    public String defaultModel() {
-        return MODEL;
-    }
-
-    @Override
-    public List<String> models() {
-        return List.of(MODEL);
-    }
-
-    /**
-     * {@inheritDoc}
-     *
-     * <p>Rules and sources: {@link HiApiRules#prepare}.
-     */
-    @Override
-    public ImageRequest prepare(CatalogueRow row, String model, RequestDefaults defaults)
-            throws RowRejectedException {
-        return HiApiRules.prepare(row, model, defaults);
     }
 
     /**
@@ -171,12 +137,7 @@ public final class HiApiAdapter implements ProviderAdapter {
      */
     @Override
     public String createTask(ImageRequest request, String callbackUrl) {
-        HttpRequest httpRequest = http.request(TASKS_PATH)
-                .header("Authorization", "Bearer " + http.apiKey())
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(createBody(request, callbackUrl))))
-                .build();
-        JsonNode data = call(httpRequest, "createTask");
+        JsonNode data = call(postJson(TASKS_PATH, createBody(request, callbackUrl)), "createTask");
         String taskId = data.path("taskId").asString("");
         if (taskId.isBlank()) {
             throw ProviderAnswers.createdWithoutTaskId("HiAPI createTask answered success without data.taskId");
@@ -192,14 +153,7 @@ public final class HiApiAdapter implements ProviderAdapter {
      * @return the body as a map, ready to serialize
      */
     static Map<String, Object> createBody(ImageRequest request, String callbackUrl) {
-        Map<String, Object> input = new LinkedHashMap<>();
-        input.put("prompt", request.prompt());
-        if (!request.referenceImages().isEmpty()) {
-            input.put("image_input", request.referenceImages());
-        }
-        input.put("aspect_ratio", request.aspectRatio());
-        input.put("resolution", request.resolution());
-        input.put("output_format", request.outputFormat());
+        Map<String, Object> input = imageInput(request);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("model", request.model());
         body.put("input", input);
@@ -226,11 +180,7 @@ public final class HiApiAdapter implements ProviderAdapter {
      */
     @Override
     public TaskStatus queryTask(String taskId) {
-        HttpRequest httpRequest = http.request(TASKS_PATH + "/" + encodePathSegment(taskId))
-                .header("Authorization", "Bearer " + http.apiKey())
-                .GET()
-                .build();
-        return parseTask(call(httpRequest, "queryTask"), taskId);
+        return parseTask(call(get(TASKS_PATH + "/" + encodePathSegment(taskId)), "queryTask"), taskId);
     }
 
     /**
@@ -275,18 +225,14 @@ public final class HiApiAdapter implements ProviderAdapter {
      * @return the state
      */
     TaskState state(String rawState) {
-        TaskState state = switch (rawState.toLowerCase(Locale.ROOT)) {
+        return warnIfUnknown(switch (rawState.toLowerCase(Locale.ROOT)) {
             case "queued" -> TaskState.QUEUED;
             case "handling", "archiving" -> TaskState.RUNNING;
             case "success" -> TaskState.SUCCESS;
             case "fail" -> TaskState.FAIL;
             default -> TaskState.UNKNOWN;
-        };
-        if (state == TaskState.UNKNOWN && unknownStatesSeen.add(rawState)) {
-            log.warn("HiAPI task status \"{}\" is not in the documentation; the task stays in flight until its"
-                    + " deadline", rawState);
-        }
-        return state;
+        }, rawState, "HiAPI task status \"{}\" is not in the documentation; the task stays in flight until its"
+                + " deadline");
     }
 
     /**
@@ -421,11 +367,7 @@ public final class HiApiAdapter implements ProviderAdapter {
      * @throws ProviderException classified by HTTP status, as for the other calls
      */
     public List<TaskSummary> listTasks() {
-        HttpRequest httpRequest = http.request(TASKS_PATH)
-                .header("Authorization", "Bearer " + http.apiKey())
-                .GET()
-                .build();
-        ProviderHttp.Answer answer = http.send(httpRequest, "listTasks");
+        ProviderHttp.Answer answer = http.send(get(TASKS_PATH), "listTasks");
         JsonNode body = readBody(answer.body());
         JsonNode data = body.path("data");
         int code = body.path("code").isNumber() ? body.path("code").asInt() : answer.status();
@@ -450,24 +392,13 @@ public final class HiApiAdapter implements ProviderAdapter {
 
     /** Sends, then unwraps {@code data} from a success body, or throws a classified error. */
     private JsonNode call(HttpRequest request, String callName) {
-        ProviderHttp.Answer answer = http.send(request, callName);
-        JsonNode body = readBody(answer.body());
-        // the body's code wins over HTTP 200, in case a gateway wraps errors in a 200
-        int code = body.path("code").isNumber() ? body.path("code").asInt() : answer.status();
-        if (answer.status() == 200 && code == 200 && body.path("data").isObject()) {
-            return body.path("data");
-        }
-        if (answer.status() == 200 && code == 200) {
-            throw ProviderAnswers.unexpectedAnswer(http, "HiAPI", callName, null, answer.body(),
-                    "createTask".equals(callName));
-        }
-        throw error(answer, body, callName, "queryTask".equals(callName) ? ProviderAnswers::classifyStatusQuery : null);
+        return sendForData(request, "HiAPI", callName, "createTask".equals(callName), (answer, body) ->
+                error(answer, body, callName, "queryTask".equals(callName) ? ProviderAnswers::classifyStatusQuery : null));
     }
 
     private ProviderException error(ProviderHttp.Answer answer, JsonNode body, String callName,
             java.util.function.Function<Integer, FailureClass> classify) {
-        int code = body.path("code").isNumber() ? body.path("code").asInt() : answer.status();
-        int status = answer.status() != 200 ? answer.status() : code;
+        int status = envelopeStatus(answer, body);
         String message = firstNonNull(text(body, "message"), text(body, "msg"), text(body.path("error"), "message"));
         String providerCode = firstNonNull(text(body, "error_code"), text(body, "code"),
                 text(body.path("error"), "code"));

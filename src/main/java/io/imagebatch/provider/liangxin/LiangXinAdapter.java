@@ -1,20 +1,16 @@
 package io.imagebatch.provider.liangxin;
 
 import static io.imagebatch.provider.ProviderJson.firstNonNull;
-import static io.imagebatch.provider.ProviderJson.readBody;
 import static io.imagebatch.provider.ProviderJson.text;
 
-import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.provider.FailureClass;
+import io.imagebatch.provider.HttpProviderAdapter;
 import io.imagebatch.provider.ImageRequest;
-import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderAnswers;
 import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderHttp;
 import io.imagebatch.provider.ProviderJson;
 import io.imagebatch.provider.ProviderSettings;
-import io.imagebatch.provider.RequestDefaults;
-import io.imagebatch.provider.RowRejectedException;
 import io.imagebatch.provider.TaskState;
 import io.imagebatch.provider.TaskStatus;
 import java.net.URLEncoder;
@@ -25,10 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -52,7 +44,7 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>This class is the client: the HTTP envelope, the status mapping and the callback parsing. The input rules
  * enforced before sending, with their sources, are in {@link LiangXinRules}.
  */
-public final class LiangXinAdapter implements ProviderAdapter {
+public final class LiangXinAdapter extends HttpProviderAdapter {
 
     /** Provider name in settings and catalogues ({@link LiangXinRules#NAME}). */
     public static final String NAME = LiangXinRules.NAME;
@@ -61,11 +53,7 @@ public final class LiangXinAdapter implements ProviderAdapter {
     /** Nano Banana Pro on the same market ({@link LiangXinRules#PRO}). */
     public static final String PRO = LiangXinRules.PRO;
 
-    private static final Logger log = LoggerFactory.getLogger(LiangXinAdapter.class);
     private static final JsonMapper json = ProviderJson.JSON;
-
-    private final ProviderHttp http;
-    private final Set<String> unknownStatesSeen = ConcurrentHashMap.newKeySet();
 
     /** @param settings base URL, API key and timeouts ({@code imagebatch.providers.liangxin.*}) */
     public LiangXinAdapter(ProviderSettings settings) {
@@ -77,22 +65,7 @@ public final class LiangXinAdapter implements ProviderAdapter {
      * @param http     the answer size limit and every configured secret to mask ({@link ProviderHttp.Options})
      */
     public LiangXinAdapter(ProviderSettings settings, ProviderHttp.Options http) {
-        this.http = new ProviderHttp(NAME, settings, http);
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String defaultModel() {
-        return FLASH;
-    }
-
-    @Override
-    public List<String> models() {
-        return List.of(FLASH, PRO);
+        super(NAME, settings, http, FLASH, List.of(FLASH, PRO), LiangXinRules::prepare);
     }
 
     /** LiangXin's callback body is the recordInfo answer: {@code {"code":200,"msg":..,"data":{"taskId",..}}}. */
@@ -104,29 +77,11 @@ public final class LiangXinAdapter implements ProviderAdapter {
     /**
      * {@inheritDoc}
      *
-     * <p>Rules and sources: {@link LiangXinRules#prepare}.
-     */
-    @Override
-    public ImageRequest prepare(CatalogueRow row, String model, RequestDefaults defaults)
-            throws RowRejectedException {
-        return LiangXinRules.prepare(row, model, defaults);
-    }
-
-    /**
-     * {@inheritDoc}
-     *
      * <p>Sends {@code image_input} for the references (the documentation allows either list, 3 together).
      */
     @Override
     public String createTask(ImageRequest request, String callbackUrl) {
-        Map<String, Object> input = new LinkedHashMap<>();
-        input.put("prompt", request.prompt());
-        if (!request.referenceImages().isEmpty()) {
-            input.put("image_input", request.referenceImages());
-        }
-        input.put("aspect_ratio", request.aspectRatio());
-        input.put("resolution", request.resolution());
-        input.put("output_format", request.outputFormat());
+        Map<String, Object> input = imageInput(request);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("model", request.model());
         if (callbackUrl != null) {
@@ -134,12 +89,7 @@ public final class LiangXinAdapter implements ProviderAdapter {
         }
         body.put("input", input);
 
-        HttpRequest httpRequest = http.request("/api/v1/jobs/createTask")
-                .header("Authorization", "Bearer " + http.apiKey())
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
-                .build();
-        JsonNode data = call(httpRequest, "createTask");
+        JsonNode data = call(postJson("/api/v1/jobs/createTask", body), "createTask");
         String taskId = data.path("taskId").asString("");
         if (taskId.isBlank()) {
             // an answer without a taskId: a task may exist that we cannot name
@@ -150,11 +100,8 @@ public final class LiangXinAdapter implements ProviderAdapter {
 
     @Override
     public TaskStatus queryTask(String taskId) {
-        HttpRequest httpRequest = http.request("/api/v1/jobs/recordInfo?taskId="
-                        + URLEncoder.encode(taskId, StandardCharsets.UTF_8))
-                .header("Authorization", "Bearer " + http.apiKey())
-                .GET()
-                .build();
+        HttpRequest httpRequest = get("/api/v1/jobs/recordInfo?taskId="
+                + URLEncoder.encode(taskId, StandardCharsets.UTF_8));
         return parseRecord(call(httpRequest, "recordInfo"), taskId);
     }
 
@@ -169,17 +116,14 @@ public final class LiangXinAdapter implements ProviderAdapter {
     TaskStatus parseRecord(JsonNode data, String requestedTaskId) {
         String taskId = data.path("taskId").asString(requestedTaskId);
         String rawState = data.path("state").asString("");
-        TaskState state = switch (rawState) {
+        TaskState state = warnIfUnknown(switch (rawState) {
             case "waiting", "queuing" -> TaskState.QUEUED;
             case "generating" -> TaskState.RUNNING;
             case "success" -> TaskState.SUCCESS;
             case "fail" -> TaskState.FAIL;
             default -> TaskState.UNKNOWN;
-        };
-        if (state == TaskState.UNKNOWN && unknownStatesSeen.add(rawState)) {
-            log.warn("LiangXin recordInfo: state \"{}\" is not in the documentation; the task stays in flight"
-                    + " until its deadline", rawState);
-        }
+        }, rawState, "LiangXin recordInfo: state \"{}\" is not in the documentation; the task stays in flight"
+                + " until its deadline");
         List<String> urls = new ArrayList<>();
         if (state == TaskState.SUCCESS) {
             String resultJson = data.path("resultJson").asString("");
@@ -213,23 +157,13 @@ public final class LiangXinAdapter implements ProviderAdapter {
 
     /** Sends, then unwraps {@code data} from a success body, or throws a classified error. */
     private JsonNode call(HttpRequest request, String callName) {
-        ProviderHttp.Answer answer = http.send(request, callName);
-        JsonNode body = readBody(answer.body());
-        // body code wins over HTTP 200 (the documented error body also comes with HTTP 200 from some gateways)
-        int code = body.path("code").isNumber() ? body.path("code").asInt() : answer.status();
-        if (answer.status() == 200 && code == 200 && body.path("data").isObject()) {
-            return body.path("data");
-        }
-        int status = answer.status() != 200 ? answer.status() : code;
-        String message = firstNonNull(text(body, "msg"), text(body, "message"), text(body.path("error"), "message"));
-        ProviderHttp.Answer effective = answer.withStatus(status);
-        if (status == 200) {
-            // HTTP 200 and code 200 but no data object: unexpected shape
-            throw ProviderAnswers.unexpectedAnswer(http, "LiangXin", callName, null, answer.body(),
-                    "createTask".equals(callName));
-        }
-        throw http.error(effective, body.path("code").isMissingNode() ? null : body.path("code").asString(),
-                message, callName, "recordInfo".equals(callName) ? ProviderAnswers::classifyStatusQuery : null);
+        return sendForData(request, "LiangXin", callName, "createTask".equals(callName), (answer, body) -> {
+            String message = firstNonNull(text(body, "msg"), text(body, "message"),
+                    text(body.path("error"), "message"));
+            return http.error(answer.withStatus(envelopeStatus(answer, body)),
+                    body.path("code").isMissingNode() ? null : body.path("code").asString(), message, callName,
+                    "recordInfo".equals(callName) ? ProviderAnswers::classifyStatusQuery : null);
+        });
     }
 
 }

@@ -4,17 +4,13 @@ import static io.imagebatch.provider.ProviderJson.firstNonNull;
 import static io.imagebatch.provider.ProviderJson.readBody;
 import static io.imagebatch.provider.ProviderJson.shorten;
 
-import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.provider.FailureClass;
+import io.imagebatch.provider.HttpProviderAdapter;
 import io.imagebatch.provider.ImageRequest;
-import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderAnswers;
 import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderHttp;
-import io.imagebatch.provider.ProviderJson;
 import io.imagebatch.provider.ProviderSettings;
-import io.imagebatch.provider.RequestDefaults;
-import io.imagebatch.provider.RowRejectedException;
 import io.imagebatch.provider.TaskState;
 import io.imagebatch.provider.TaskStatus;
 import java.net.URLEncoder;
@@ -26,13 +22,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * mingyan's Nano Banana API, as documented in {@code docs/providers/mingyan-nano-banana-create-task.txt} and
@@ -66,7 +59,7 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>This class is the client: the HTTP envelope, the status mapping and the callback parsing. The input rules
  * enforced before sending, with their sources, are in {@link MingyanRules}.
  */
-public final class MingyanAdapter implements ProviderAdapter {
+public final class MingyanAdapter extends HttpProviderAdapter {
 
     /** Provider name in settings and catalogues ({@link MingyanRules#NAME}). */
     public static final String NAME = MingyanRules.NAME;
@@ -87,10 +80,7 @@ public final class MingyanAdapter implements ProviderAdapter {
     static final String RESULT_PATH = "/v1/result/";
 
     private static final Logger log = LoggerFactory.getLogger(MingyanAdapter.class);
-    private static final JsonMapper json = ProviderJson.JSON;
 
-    private final ProviderHttp http;
-    private final Set<String> unknownStatusesSeen = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean callbackNoticeLogged = new AtomicBoolean();
 
     /** @param settings base URL, API key and timeouts ({@code imagebatch.providers.mingyan.*}) */
@@ -103,33 +93,7 @@ public final class MingyanAdapter implements ProviderAdapter {
      * @param http     the answer size limit and every configured secret to mask ({@link ProviderHttp.Options})
      */
     public MingyanAdapter(ProviderSettings settings, ProviderHttp.Options http) {
-        this.http = new ProviderHttp(NAME, settings, http);
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String defaultModel() {
-        return NANO_BANANA;
-    }
-
-    @Override
-    public List<String> models() {
-        return MingyanRules.MODELS;
-    }
-
-    /**
-     * {@inheritDoc}
-     *
-     * <p>Rules and sources: {@link MingyanRules#prepare}.
-     */
-    @Override
-    public ImageRequest prepare(CatalogueRow row, String model, RequestDefaults defaults)
-            throws RowRejectedException {
-        return MingyanRules.prepare(row, model, defaults);
+        super(NAME, settings, http, NANO_BANANA, MingyanRules.MODELS, MingyanRules::prepare);
     }
 
     /** mingyan documents no callbacks: its tasks are always polled. */
@@ -162,12 +126,7 @@ public final class MingyanAdapter implements ProviderAdapter {
         if (!request.referenceImages().isEmpty()) {
             body.put("image_urls", request.referenceImages());
         }
-        HttpRequest httpRequest = http.request(CREATE_PATH)
-                .header("Authorization", "Bearer " + http.apiKey())
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
-                .build();
-        JsonNode answer = call(httpRequest, "create", "id");
+        JsonNode answer = call(postJson(CREATE_PATH, body), "create", "id");
         String id = scalar(answer, "id");
         if (id == null) {
             // an answer without an id: a task may exist that we cannot name, so the row must not be resent
@@ -179,11 +138,7 @@ public final class MingyanAdapter implements ProviderAdapter {
 
     @Override
     public TaskStatus queryTask(String taskId) {
-        HttpRequest httpRequest = http.request(RESULT_PATH + pathSegment(taskId))
-                .header("Authorization", "Bearer " + http.apiKey())
-                .GET()
-                .build();
-        JsonNode answer = call(httpRequest, "result", "status");
+        JsonNode answer = call(get(RESULT_PATH + pathSegment(taskId)), "result", "status");
         if (scalar(answer, "status") == null) {
             throw new ProviderException(FailureClass.BUSY, 200, null, "mingyan result answered without a status: "
                     + http.mask(shorten(answer.toString())), null, false, null);
@@ -214,17 +169,14 @@ public final class MingyanAdapter implements ProviderAdapter {
     TaskStatus parseResult(JsonNode answer, String requestedTaskId) {
         String taskId = firstNonNull(scalar(answer, "id"), requestedTaskId);
         String rawStatus = firstNonNull(scalar(answer, "status"), "");
-        TaskState state = switch (rawStatus.trim().toLowerCase(Locale.ROOT)) {
+        TaskState state = warnIfUnknown(switch (rawStatus.trim().toLowerCase(Locale.ROOT)) {
             case "queued" -> TaskState.QUEUED;
             case "processing" -> TaskState.RUNNING;
             case "completed" -> TaskState.SUCCESS;
             case "failed" -> TaskState.FAIL;
             default -> TaskState.UNKNOWN;
-        };
-        if (state == TaskState.UNKNOWN && unknownStatusesSeen.add(rawStatus)) {
-            log.warn("mingyan result: status \"{}\" is not in the documentation; the task stays in flight until its"
-                    + " deadline", rawStatus);
-        }
+        }, rawStatus, "mingyan result: status \"{}\" is not in the documentation; the task stays in flight until"
+                + " its deadline");
         if (state == TaskState.SUCCESS) {
             List<String> urls = imageUrls(answer.path("image_url"));
             if (urls.isEmpty()) {

@@ -1,0 +1,124 @@
+package io.imagebatch.ledger;
+
+import static io.imagebatch.ledger.LedgerRows.ENTRY;
+import static io.imagebatch.ledger.LedgerRows.PROVIDER_STATE_CHARS;
+import static io.imagebatch.ledger.LedgerRows.fit;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The poll step's part of the task ledger ({@code IB_TASK_LEDGER}): which in-flight rows ({@code SUBMITTED},
+ * {@code RUNNING}) are due for a status query (or asked for at once by a callback), and the transitions a status
+ * answer makes (docs/design.md, the ledger state machine). A failure is recorded with
+ * {@link TaskLedger#markFailed}, shared by every step.
+ *
+ * <p>Each transition is guarded by its state precondition in its {@code WHERE} clause and fenced like every ledger
+ * write ({@link TaskLedger}, {@link BatchRegistry#takeFence}): it throws {@link LockLostException} once this
+ * process lost the batch's lock. Obtained from {@link TaskLedger#polls()}.
+ */
+public class LedgerPolls {
+
+    private final TaskLedger rows;
+
+    /**
+     * Open for a subclass that hooks a read (tests of the pipeline's races); the ledger makes its own
+     * ({@link TaskLedger#polls()}).
+     *
+     * @param rows the ledger whose fenced writes, clock and row counters this part uses
+     */
+    public LedgerPolls(TaskLedger rows) {
+        this.rows = rows;
+    }
+
+    /**
+     * Asks for an immediate status query of an in-flight task (a callback arrived). A task that is already
+     * terminal, or unknown in this batch, is left alone: that is what makes duplicate callbacks harmless. Not
+     * fenced: it changes no row's state, only when the row is next queried.
+     *
+     * @param batchId  the batch
+     * @param provider the provider the callback came for
+     * @param taskId   the provider's taskId
+     * @return true when an in-flight task was found and its next check moved to now
+     */
+    public boolean expediteCheck(String batchId, String provider, String taskId) {
+        int[] updated = {0};
+        rows.write(() -> updated[0] = rows.jdbc().sql("UPDATE IB_TASK_LEDGER SET NEXT_CHECK_AT = ?, UPDATED_AT = ?"
+                        + " WHERE BATCH_ID = ? AND PROVIDER = ? AND TASK_ID = ? AND STATE IN ('SUBMITTED', 'RUNNING')")
+                .params(rows.now(), rows.now(), batchId, provider, taskId).update());
+        return updated[0] > 0;
+    }
+
+    /**
+     * @param batchId the batch
+     * @param now     epoch ms
+     * @param limit   most rows returned
+     * @return in-flight rows ({@code SUBMITTED}, {@code RUNNING}) whose next check is due, earliest first
+     */
+    public List<LedgerEntry> dueForPoll(String batchId, long now, int limit) {
+        return rows.jdbc().sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE IN ('SUBMITTED', 'RUNNING')"
+                        + " AND NEXT_CHECK_AT <= ? ORDER BY NEXT_CHECK_AT, ROW_NUM FETCH FIRST " + limit + " ROWS ONLY")
+                .params(batchId, now).query(ENTRY).list();
+    }
+
+    /**
+     * @param batchId the batch
+     * @return the earliest next check (epoch ms) of an in-flight row, empty when none is in flight
+     */
+    public Optional<Long> nextPollAt(String batchId) {
+        return rows.jdbc().sql("SELECT MIN(NEXT_CHECK_AT) FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
+                        + " AND STATE IN ('SUBMITTED', 'RUNNING')")
+                .param(batchId).query(Long.class).list().stream().filter(Objects::nonNull).findFirst();
+    }
+
+    /**
+     * Records a non-terminal status answer and when to ask again. Only an in-flight row changes.
+     *
+     * @param batchId       the batch
+     * @param rowNum        1-based row number
+     * @param state         {@link RowState#SUBMITTED} or {@link RowState#RUNNING}
+     * @param providerState the provider's own word, cut to its column ({@link LedgerRows#fit})
+     * @param nextCheckAt   epoch ms of the next status query
+     * @throws LockLostException when this process lost the batch's lock; nothing was written
+     */
+    public void markPolled(String batchId, long rowNum, RowState state, String providerState, long nextCheckAt) {
+        rows.update("UPDATE IB_TASK_LEDGER SET STATE = ?, PROVIDER_STATE = ?, POLLS = POLLS + 1, NEXT_CHECK_AT = ?,"
+                        + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
+                state.name(), fit(providerState, PROVIDER_STATE_CHARS), nextCheckAt, rows.now(), batchId, rowNum);
+    }
+
+    /**
+     * Records a failed status query (provider busy): only when to ask again. Only an in-flight row changes.
+     *
+     * @param batchId     the batch
+     * @param rowNum      1-based row number
+     * @param nextCheckAt epoch ms of the next status query
+     * @param error       what went wrong, for the report
+     * @throws LockLostException when this process lost the batch's lock; nothing was written
+     */
+    public void reschedule(String batchId, long rowNum, long nextCheckAt, String error) {
+        rows.update("UPDATE IB_TASK_LEDGER SET POLLS = POLLS + 1, NEXT_CHECK_AT = ?, ERROR = ?, UPDATED_AT = ?"
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
+                nextCheckAt, error, rows.now(), batchId, rowNum);
+    }
+
+    /**
+     * Records a task the provider reports succeeded, with its result URL: the row becomes
+     * {@link RowState#GENERATED} (its image is not stored yet); the download step takes it from here, at once.
+     * Only an in-flight row changes.
+     *
+     * @param batchId       the batch
+     * @param rowNum        1-based row number
+     * @param providerState the provider's own word, cut to its column
+     * @param resultUrl     where the image can be fetched
+     * @throws LockLostException when this process lost the batch's lock; nothing was written
+     */
+    public void markGenerated(String batchId, long rowNum, String providerState, String resultUrl) {
+        int changed = rows.update("UPDATE IB_TASK_LEDGER SET STATE = 'GENERATED', PROVIDER_STATE = ?, RESULT_URL = ?,"
+                        + " POLLS = POLLS + 1, ERROR = NULL, NEXT_CHECK_AT = ?, UPDATED_AT = ?"
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
+                fit(providerState, PROVIDER_STATE_CHARS), resultUrl, rows.now(), rows.now(), batchId, rowNum);
+        rows.counted(RowState.GENERATED, changed > 0);
+    }
+}
