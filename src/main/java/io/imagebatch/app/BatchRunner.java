@@ -357,7 +357,7 @@ public class BatchRunner {
      */
     private void recordBalanceBefore(BatchSettings settings) {
         String batchId = settings.batchId();
-        if (registry.balanceBefore(batchId).isPresent() || !ledger.countByState(batchId).isEmpty()) {
+        if (registry.balanceBefore(batchId).isPresent() || !ledger.report().countByState(batchId).isEmpty()) {
             return;
         }
         try {
