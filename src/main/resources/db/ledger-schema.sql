@@ -17,6 +17,10 @@
 -- LOCK_GENERATION: the fencing token of the batch's lock, one more at every acquisition; the ledger refuses the
 -- writes of a process that holds an older one (io.imagebatch.ledger.BatchRegistry#takeFence). LOCK_HOLDER and
 -- LOCK_SINCE: who took it last ("pid 1234 on host") and when (epoch ms), for the message of a second run.
+-- BUDGET (the batch budget, docs/design.md, Spend): the budget in force, in imagebatch.spend.currency, or NULL for
+-- none; not part of the batch identity. COMMITTED_SPEND: what the batch's creates have reserved (one row's price
+-- at its intent, given back when the create certainly did not happen); never more than BUDGET. REFUNDED_SPEND:
+-- what was given back for generations the provider reported failed and does not charge (charges-failed=false).
 CREATE TABLE IF NOT EXISTS IB_BATCH (
     BATCH_ID        VARCHAR(160) NOT NULL PRIMARY KEY,
     SETTINGS        VARCHAR      NOT NULL,
@@ -25,7 +29,10 @@ CREATE TABLE IF NOT EXISTS IB_BATCH (
     RETRIES         INT          DEFAULT 0 NOT NULL,
     LOCK_GENERATION BIGINT       DEFAULT 0 NOT NULL,
     LOCK_HOLDER     VARCHAR(200),
-    LOCK_SINCE      BIGINT
+    LOCK_SINCE      BIGINT,
+    BUDGET          DECIMAL(18,6),
+    COMMITTED_SPEND DECIMAL(18,6) DEFAULT 0 NOT NULL,
+    REFUNDED_SPEND  DECIMAL(18,6) DEFAULT 0 NOT NULL
 );
 
 -- One line per catalogue row of a batch. Keyed by row number, which is stable for a catalogue of a given
@@ -35,6 +42,8 @@ CREATE TABLE IF NOT EXISTS IB_BATCH (
 -- recorded when it fails: retry-failed creates only the first kind again and fetches the second again.
 -- CREATE_WINDOW_START/END: for an UNCERTAIN row, the time (epoch ms) from its intent to the end of its lost create
 -- call; reconciliation adopts only a task the provider created inside it (README, "Exactly once").
+-- COST: the price this row's current attempt reserved from the batch budget (IB_BATCH.COMMITTED_SPEND), NULL
+-- when it holds no reservation (no price configured, held, given back or refunded).
 CREATE TABLE IF NOT EXISTS IB_TASK_LEDGER (
     BATCH_ID          VARCHAR(160) NOT NULL,
     ROW_NUM           BIGINT       NOT NULL,
@@ -63,6 +72,7 @@ CREATE TABLE IF NOT EXISTS IB_TASK_LEDGER (
     FAILURE_KIND      VARCHAR(30),
     CREATE_WINDOW_START BIGINT,
     CREATE_WINDOW_END   BIGINT,
+    COST              DECIMAL(18,6),
     PRIMARY KEY (BATCH_ID, ROW_NUM)
 );
 

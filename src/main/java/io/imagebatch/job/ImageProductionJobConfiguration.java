@@ -7,6 +7,7 @@ import io.imagebatch.catalogue.CatalogueItemReader;
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.ledger.TaskIdJournal;
 import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.spend.PriceTable;
 import io.imagebatch.metrics.ImageBatchMetrics;
 import io.imagebatch.provider.ProviderRegistry;
 import io.imagebatch.report.BatchEndNotifier;
@@ -142,9 +143,9 @@ public class ImageProductionJobConfiguration {
     @StepScope
     TaskSubmitWriter taskSubmitWriter(BatchSettings batch, ProviderRegistry providers, TaskLedger ledger,
             JobProperties properties, ExecutorService imagebatchWorkers, Clock clock, CallbackUrls callbackUrls,
-            PollSchedule pollSchedule, TaskIdJournal taskIdJournal) {
+            PollSchedule pollSchedule, TaskIdJournal taskIdJournal, PriceTable priceTable) {
         return new TaskSubmitWriter(batch.batchId(), providers, ledger, properties, imagebatchWorkers, clock,
-                callbackUrls, pollSchedule, taskIdJournal);
+                callbackUrls, pollSchedule, taskIdJournal).pricedWith(priceTable);
     }
 
     // 2. poll: the ledger's in-flight rows -> TaskPoller, while submit may still add rows

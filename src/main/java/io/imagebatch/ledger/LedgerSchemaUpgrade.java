@@ -63,7 +63,12 @@ public class LedgerSchemaUpgrade implements InitializingBean {
             // fenced batch locks (BatchRegistry#takeFence)
             new AddedColumn("IB_BATCH", "LOCK_GENERATION", "BIGINT DEFAULT 0 NOT NULL"),
             new AddedColumn("IB_BATCH", "LOCK_HOLDER", "VARCHAR(200)"),
-            new AddedColumn("IB_BATCH", "LOCK_SINCE", "BIGINT"));
+            new AddedColumn("IB_BATCH", "LOCK_SINCE", "BIGINT"),
+            // the batch budget (docs/design.md, Spend)
+            new AddedColumn("IB_BATCH", "BUDGET", "DECIMAL(18,6)"),
+            new AddedColumn("IB_BATCH", "COMMITTED_SPEND", "DECIMAL(18,6) DEFAULT 0 NOT NULL"),
+            new AddedColumn("IB_BATCH", "REFUNDED_SPEND", "DECIMAL(18,6) DEFAULT 0 NOT NULL"),
+            new AddedColumn("IB_TASK_LEDGER", "COST", "DECIMAL(18,6)"));
 
     private final JdbcClient jdbc;
 

@@ -101,7 +101,8 @@ public final class ContactSheet {
     }
 
     private static void problems(TaskLedger ledger, BatchManifest m, Appendable out) throws IOException {
-        long count = m.count(ReportStatus.REJECTED) + m.count(ReportStatus.FAILED) + m.count(ReportStatus.UNCERTAIN);
+        long count = m.count(ReportStatus.REJECTED) + m.count(ReportStatus.FAILED) + m.count(ReportStatus.UNCERTAIN)
+                + m.count(ReportStatus.HELD);
         // the pass runs even when the header counts none, so that an unfinished batch is refused, not misreported
         boolean[] opened = {false};
         Runnable open = () -> {

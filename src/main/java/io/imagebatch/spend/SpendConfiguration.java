@@ -19,4 +19,15 @@ public class SpendConfiguration {
             SpendProperties properties) {
         return PriceTable.from(currency, properties);
     }
+
+    /**
+     * The reservations made beside the batch budget's ({@link SpendReservations}).
+     * DAILY BUDGET CALL SITE: the lead wires the daily budgets per provider key ({@code DailyBudgets}) here.
+     *
+     * @return none yet: {@link SpendReservations#NONE}
+     */
+    @Bean
+    SpendReservations spendReservations() {
+        return SpendReservations.NONE;
+    }
 }
