@@ -39,9 +39,10 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         assertThat(batches.batchSettings(BATCH)).contains("{}");
         assertThat(ledger.find(BATCH, 1)).isPresent();
         assertThat(columns("IB_BATCH")).containsExactly("BATCH_ID", "SETTINGS", "CREATED_AT", "CALLBACK_TOKEN",
-                "RETRIES", "LOCK_GENERATION", "LOCK_HOLDER", "LOCK_SINCE");
-        assertThat(columns("IB_TASK_LEDGER")).hasSize(27).startsWith("BATCH_ID", "ROW_NUM", "ROW_ID", "STATE")
-                .endsWith("UPDATED_AT", "URL_REFRESHES", "FAILURE_KIND", "CREATE_WINDOW_START", "CREATE_WINDOW_END");
+                "RETRIES", "LOCK_GENERATION", "LOCK_HOLDER", "LOCK_SINCE", "BUDGET", "COMMITTED_SPEND", "REFUNDED_SPEND");
+        assertThat(columns("IB_TASK_LEDGER")).hasSize(28).startsWith("BATCH_ID", "ROW_NUM", "ROW_ID", "STATE")
+                .endsWith("UPDATED_AT", "URL_REFRESHES", "FAILURE_KIND", "CREATE_WINDOW_START", "CREATE_WINDOW_END",
+                        "COST");
         assertThat(columns("IB_TASK_ATTEMPT")).hasSize(9);
     }
 
@@ -58,15 +59,16 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         assertThat(columns("IB_BATCH")).doesNotContain("CALLBACK_TOKEN", "RETRIES");
 
         assertThat(applySchema()).containsExactly("IB_BATCH.CALLBACK_TOKEN", "IB_BATCH.RETRIES",
-                "IB_BATCH.LOCK_GENERATION", "IB_BATCH.LOCK_HOLDER", "IB_BATCH.LOCK_SINCE",
+                "IB_BATCH.LOCK_GENERATION", "IB_BATCH.LOCK_HOLDER", "IB_BATCH.LOCK_SINCE", "IB_BATCH.BUDGET",
+                "IB_BATCH.COMMITTED_SPEND", "IB_BATCH.REFUNDED_SPEND",
                 "IB_TASK_LEDGER.URL_REFRESHES", "IB_TASK_LEDGER.FAILURE_KIND", "IB_TASK_LEDGER.CREATE_WINDOW_START",
-                "IB_TASK_LEDGER.CREATE_WINDOW_END");
+                "IB_TASK_LEDGER.CREATE_WINDOW_END", "IB_TASK_LEDGER.COST");
         assertThat(applySchema()).isEmpty();
 
         assertThat(columns("IB_BATCH")).containsExactly("BATCH_ID", "SETTINGS", "CREATED_AT", "CALLBACK_TOKEN",
-                "RETRIES", "LOCK_GENERATION", "LOCK_HOLDER", "LOCK_SINCE");
-        assertThat(columns("IB_TASK_LEDGER")).hasSize(27).endsWith("FAILURE_KIND", "CREATE_WINDOW_START",
-                "CREATE_WINDOW_END");
+                "RETRIES", "LOCK_GENERATION", "LOCK_HOLDER", "LOCK_SINCE", "BUDGET", "COMMITTED_SPEND", "REFUNDED_SPEND");
+        assertThat(columns("IB_TASK_LEDGER")).hasSize(28).endsWith("FAILURE_KIND", "CREATE_WINDOW_START",
+                "CREATE_WINDOW_END", "COST");
         // the old lines read as new ones, with the new columns' defaults
         assertThat(batches.retryRounds(BATCH)).isZero();
         assertThat(ledger.find(BATCH, 1).orElseThrow())
