@@ -361,12 +361,7 @@ public class BatchRunner {
      * @return {@link ExitCodes#HELD} when the batch has HELD rows, else {@code completed}
      */
     private int heldExit(String batchId, PrintStream out, int completed) {
-        BatchSpend spend = registry.spend(batchId).orElse(null);
-        if (spend != null && (spend.budget() != null || spend.committed().signum() > 0)) {
-            out.printf("  spend: %s %s committed%s, %s refunded%n", PriceTable.format(spend.committed()),
-                    prices.currency(), spend.budget() == null ? "" : " of a budget of "
-                            + PriceTable.format(spend.budget()), PriceTable.format(spend.refunded()));
-        }
+        registry.spend(batchId).map(spend -> spendLine(spend, prices.currency())).ifPresent(out::println);
         long held = ledger.countByState(batchId).getOrDefault(RowState.HELD, 0L);
         if (held == 0) {
             return completed;
@@ -374,6 +369,23 @@ public class BatchRunner {
         out.printf("  held: %d row(s) HELD, the budget is spent; run the same command with a larger --budget to"
                 + " send them (and nothing else)%n", held);
         return ExitCodes.HELD;
+    }
+
+    /**
+     * The spend line of a run's summary and of {@code status} (docs/design.md, Spend).
+     *
+     * @param spend    the batch's spend
+     * @param currency {@code imagebatch.spend.currency}
+     * @return {@code   spend: 0.48 USD committed of a budget of 0.50, 0.00 refunded}; null when the batch has no
+     *         budget and nothing committed or refunded (no prices configured)
+     */
+    public static String spendLine(BatchSpend spend, String currency) {
+        if (spend.budget() == null && spend.committed().signum() == 0 && spend.refunded().signum() == 0) {
+            return null;
+        }
+        return "  spend: " + PriceTable.format(spend.committed()) + " " + currency + " committed"
+                + (spend.budget() == null ? "" : " of a budget of " + PriceTable.format(spend.budget())) + ", "
+                + PriceTable.format(spend.refunded()) + " refunded";
     }
 
     /**
