@@ -10,6 +10,7 @@ import io.imagebatch.spend.Budget;
 import io.imagebatch.spend.PriceTable;
 import io.imagebatch.spend.SpendReservations;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;
@@ -62,6 +63,8 @@ public class TaskLedger {
     private volatile PriceTable prices = PriceTable.none();
     /** The reservations beside the batch budget's (the daily budgets); none until {@link #spendWith}. */
     private volatile SpendReservations reservations = SpendReservations.NONE;
+    /** The batch and provider pairs whose spend gauges are registered. */
+    private final java.util.Set<String> gauged = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * A ledger without metrics (they go to a private registry) and with a batch registry of its own, on which no
@@ -199,7 +202,35 @@ public class TaskLedger {
         if (intent == Intent.HELD) {
             counted(RowState.HELD, true);
         }
+        if (cost != null) {
+            spendGauges(batchId, provider);
+        }
         return intent == null ? Intent.ELSEWHERE : intent;
+    }
+
+    /**
+     * Registers, once per batch and provider, the gauges {@value ImageBatchMetrics#SPEND_COMMITTED} (the
+     * {@code COST} the batch's rows of the provider hold) and {@value ImageBatchMetrics#SPEND_BUDGET_REMAINING}
+     * (the batch's budget less its committed spend; NaN without a budget), read from the database when scraped, so
+     * that they count the reservations of every process on it.
+     */
+    private void spendGauges(String batchId, String provider) {
+        if (!gauged.add(batchId + "\n" + provider)) {
+            return;
+        }
+        Gauge.builder(ImageBatchMetrics.SPEND_COMMITTED, () -> {
+                    BigDecimal sum = jdbc.sql("SELECT SUM(COST) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND PROVIDER = ?")
+                            .params(batchId, provider).query(BigDecimal.class).single();
+                    return sum == null ? 0.0 : sum.doubleValue();
+                })
+                .description("the batch's committed spend for the provider, in imagebatch.spend.currency")
+                .tag(ImageBatchMetrics.BATCH, batchId).tag(ImageBatchMetrics.PROVIDER, provider).strongReference(true)
+                .register(meters);
+        Gauge.builder(ImageBatchMetrics.SPEND_BUDGET_REMAINING, () -> batches.spend(batchId)
+                        .flatMap(BatchSpend::remaining).map(BigDecimal::doubleValue).orElse(Double.NaN))
+                .description("what is left of the batch budget, in imagebatch.spend.currency")
+                .tag(ImageBatchMetrics.BATCH, batchId).tag(ImageBatchMetrics.PROVIDER, provider).strongReference(true)
+                .register(meters);
     }
 
     /**

@@ -1,8 +1,12 @@
 package io.imagebatch.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import io.imagebatch.metrics.ImageBatchMetrics;
 import io.imagebatch.spend.PriceTable;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.imagebatch.spend.SpendProperties;
 import io.imagebatch.spend.SpendReservations;
 import java.math.BigDecimal;
@@ -17,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.support.StaticListableBeanFactory;
 
 /**
  * The batch budget's reservations in the ledger (docs/design.md, Spend), against a real database: the same tests
@@ -176,5 +181,29 @@ abstract class BatchBudgetContract extends LedgerTestDatabase {
         assertThat(reserve(2, "liangxin")).isEqualTo(TaskLedger.Intent.TAKEN);
         assertThat(spend().committed()).isEqualByComparingTo("0.08");
         assertThat(retries.startHeldRound(BATCH)).as("no HELD row left: no round").isZero();
+    }
+    @Test
+    void theSpendGaugesShowTheCommittedSpendAndWhatIsLeftPerBatchAndProvider() {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        StaticListableBeanFactory beans = new StaticListableBeanFactory();
+        beans.addBean("meters", meters);
+        TaskLedger measured = new TaskLedger(jdbc, transactions, clock, batches,
+                beans.getBeanProvider(MeterRegistry.class));
+        batches.recordBatch(BATCH, "{}");
+        batches.recordBudget(BATCH, new BigDecimal("1.00"));
+        measured.reserveIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}", PRICE);
+        measured.reserveIntent(BATCH, 2, "A2", "liangxin", "m", "p", "{}", PRICE);
+        measured.reserveIntent(BATCH, 3, "A3", "hiapi", "m", "p", "{}", PRICE);
+
+        assertThat(meters.get(ImageBatchMetrics.SPEND_COMMITTED).tags("batch", BATCH, "provider", "liangxin")
+                .gauge().value()).isEqualTo(0.08, within(1e-9));
+        assertThat(meters.get(ImageBatchMetrics.SPEND_COMMITTED).tags("batch", BATCH, "provider", "hiapi")
+                .gauge().value()).isEqualTo(0.04, within(1e-9));
+        assertThat(meters.get(ImageBatchMetrics.SPEND_BUDGET_REMAINING).tags("batch", BATCH, "provider", "liangxin")
+                .gauge().value()).isEqualTo(0.88, within(1e-9));
+
+        measured.releaseIntent(BATCH, 1);
+        assertThat(meters.get(ImageBatchMetrics.SPEND_BUDGET_REMAINING).tags("batch", BATCH, "provider", "hiapi")
+                .gauge().value()).isEqualTo(0.92, within(1e-9));
     }
 }
