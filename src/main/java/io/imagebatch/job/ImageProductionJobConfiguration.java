@@ -6,6 +6,7 @@ import io.imagebatch.callback.CallbackUrls;
 import io.imagebatch.catalogue.CatalogueItemReader;
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.ledger.TaskIdJournal;
+import io.imagebatch.ledger.BatchRegistry;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.spend.PriceTable;
 import io.imagebatch.metrics.ImageBatchMetrics;
@@ -239,9 +240,10 @@ public class ImageProductionJobConfiguration {
     /** Builds the batch manifest ({@code manifest.json}, and the webhook's body). */
     @Bean
     ManifestFactory manifestFactory(TaskLedger ledger, JobRepository jobRepository, ProviderRegistry providers,
-            Clock clock) {
+            Clock clock, BatchRegistry registry, PriceTable priceTable) {
         // a provider's balance is a nicety: never worth holding the end of a batch longer than this
-        return new ManifestFactory(ledger, jobRepository, new ProviderCredits(providers, Duration.ofSeconds(5)), clock);
+        return new ManifestFactory(ledger, jobRepository, new ProviderCredits(providers, Duration.ofSeconds(5)), clock)
+                .spendFrom(registry, priceTable.currency());
     }
 
     /** Posts the manifest to {@code imagebatch.notify.webhook-url}, when set, as each run of the job ends. */

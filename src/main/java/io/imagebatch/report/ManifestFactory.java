@@ -1,5 +1,6 @@
 package io.imagebatch.report;
 
+import io.imagebatch.ledger.BatchRegistry;
 import io.imagebatch.ledger.TaskLedger;
 import java.time.Clock;
 import java.time.Instant;
@@ -20,6 +21,9 @@ public class ManifestFactory {
     private final JobRepository jobRepository;
     private final ProviderCredits credits;
     private final Clock clock;
+    /** The batches' spend, for the manifest's {@code spend}; none until {@link #spendFrom}. */
+    private BatchRegistry registry;
+    private String currency;
 
     /**
      * @param ledger        the ledger
@@ -35,6 +39,30 @@ public class ManifestFactory {
     }
 
     /**
+     * Adds the batch's spend to every manifest (docs/design.md, Spend).
+     *
+     * @param registry the batch registry, whose {@link BatchRegistry#spend} it reads
+     * @param currency {@code imagebatch.spend.currency}
+     * @return this factory
+     */
+    public ManifestFactory spendFrom(BatchRegistry registry, String currency) {
+        this.registry = registry;
+        this.currency = currency;
+        return this;
+    }
+
+    private BatchManifest withSpend(BatchManifest manifest) {
+        if (registry == null) {
+            return manifest;
+        }
+        return registry.spend(manifest.batchId())
+                .filter(s -> s.budget() != null || s.committed().signum() != 0 || s.refunded().signum() != 0)
+                .map(s -> manifest.withSpend(new BatchManifest.Spend(currency, s.budget(), s.committed(),
+                        s.refunded())))
+                .orElse(manifest);
+    }
+
+    /**
      * The manifest of a finished batch, as the report step writes it: status {@code COMPLETED} (the report step
      * is the job's last), the counts of {@code report.csv}, end time now.
      *
@@ -44,8 +72,8 @@ public class ManifestFactory {
      * @return the manifest
      */
     public BatchManifest finished(BatchFacts facts, BatchTally tally, JobExecution execution) {
-        return BatchManifest.of(facts, tally, BatchStatus.COMPLETED.name(), firstStart(execution), clock.instant(),
-                credits.left(facts.provider()));
+        return withSpend(BatchManifest.of(facts, tally, BatchStatus.COMPLETED.name(), firstStart(execution),
+                clock.instant(), credits.left(facts.provider())));
     }
 
     /**
@@ -59,8 +87,8 @@ public class ManifestFactory {
     public BatchManifest ended(BatchFacts facts, JobExecution execution) {
         BatchTally tally = BatchTally.soFar(ledger, facts.batchId(), facts.catalogueRows());
         Instant end = execution.getEndTime() == null ? clock.instant() : toInstant(execution.getEndTime());
-        return BatchManifest.of(facts, tally, execution.getStatus().name(), firstStart(execution), end,
-                credits.left(facts.provider()));
+        return withSpend(BatchManifest.of(facts, tally, execution.getStatus().name(), firstStart(execution), end,
+                credits.left(facts.provider())));
     }
 
     /** When the batch's job instance first started: a resumed batch started with its first run, not this one. */

@@ -3,6 +3,8 @@ package io.imagebatch.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imagebatch.app.ExitCodes;
+import io.imagebatch.report.BatchManifest;
+import io.imagebatch.report.ReportStatus;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
 import io.imagebatch.testsupport.CliRun;
@@ -48,6 +50,14 @@ class BatchBudgetTest {
                             .isEqualTo("budget: 0.48 of 0.50 USD committed, this row costs 0.04"));
             assertThat(Files.readString(work.resolve("out").resolve(batchId).resolve("report.html"),
                     StandardCharsets.UTF_8)).contains("budget: 0.48 of 0.50 USD committed, this row costs 0.04");
+
+            BatchManifest manifest = BatchManifest.fromJson(Files.readString(work.resolve("out").resolve(batchId)
+                    .resolve(BatchManifest.FILE_NAME), StandardCharsets.UTF_8));
+            assertThat(manifest.count(ReportStatus.HELD)).isEqualTo(28);
+            assertThat(manifest.spend().currency()).isEqualTo("USD");
+            assertThat(manifest.spend().budget()).isEqualByComparingTo("0.50");
+            assertThat(manifest.spend().committed()).isEqualByComparingTo("0.48");
+            assertThat(manifest.spend().refunded()).isEqualByComparingTo("0");
 
             CliRun status = CliRun.command(work, "status", batchId, PRICE);
             assertThat(status.output()).contains("28 HELD").contains("spend: 0.48 USD committed of a budget of"
