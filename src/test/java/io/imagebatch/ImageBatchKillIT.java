@@ -159,7 +159,8 @@ class ImageBatchKillIT {
             List<String> command = runCommand(dir, catalogue.path(), sandbox.baseUrl(), output);
             // a budget smaller than the catalogue's cost (VALID_ROWS x PRICE), seeded apart from the kill plan: the
             // kills must never let the committed spend pass it (docs/design.md, Spend)
-            BigDecimal budget = PRICE.multiply(BigDecimal.valueOf(VALID_ROWS / 2 + new Random(seed + 1000)
+            // (SplittableRandom: java.util.Random's first draws of neighbouring seeds are alike)
+            BigDecimal budget = PRICE.multiply(BigDecimal.valueOf(VALID_ROWS / 2 + new java.util.SplittableRandom(seed)
                     .nextInt(VALID_ROWS / 3))).add(new BigDecimal("0.01"));
             command.addAll(List.of("--budget", budget.toPlainString(),
                     "--imagebatch.providers.liangxin.price-per-image=" + PRICE.toPlainString()));

@@ -91,6 +91,20 @@ class BatchBudgetTest {
     }
 
     @Test
+    void aJobFilesBudgetIsCheckedAndNamedByTheJobFile() throws Exception {
+        try (SandboxProvider sandbox = start(0)) {
+            Path job = Files.writeString(work.resolve("job.yml"), "budget: 50 credits\n");
+            List<String> args = new ArrayList<>(List.of(job.toString()));
+            args.addAll(List.of(args(sandbox, PRICE)));
+            CliRun run = CliRun.run(work, args.toArray(String[]::new));
+            assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+            assertThat(run.output()).contains("job file " + job + ": budget: '50 credits' is in credits, but prices"
+                    + " are in USD");
+            assertThat(sandbox.stats().creates()).isZero();
+        }
+    }
+
+    @Test
     void aBudgetWithRowsWithoutAPriceIsAUsageErrorNamingThemBeforeAnythingIsSent() throws Exception {
         try (SandboxProvider sandbox = start(0)) {
             CliRun run = CliRun.run(work, args(sandbox, "--budget", "50"));
