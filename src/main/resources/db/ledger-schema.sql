@@ -20,6 +20,10 @@
 -- ESTIMATED_SPEND, ESTIMATED_CURRENCY, ESTIMATE_COMPLETE: the batch's spend estimate at its last preflight
 -- (README.md, Spend); ESTIMATE_COMPLETE is false when some valid rows had no price. BALANCE_BEFORE/AFTER: the
 -- provider's balance (crun.ai, credits) before the batch's first create and at its end: the observed spend.
+-- BUDGET (the batch budget, docs/design.md, Spend): the budget in force, in imagebatch.spend.currency, or NULL for
+-- none; not part of the batch identity. COMMITTED_SPEND: what the batch's creates have reserved (one row's price
+-- at its intent, given back when the create certainly did not happen); never more than BUDGET. REFUNDED_SPEND:
+-- what was given back for generations the provider reported failed and does not charge (charges-failed=false).
 CREATE TABLE IF NOT EXISTS IB_BATCH (
     BATCH_ID        VARCHAR(160) NOT NULL PRIMARY KEY,
     SETTINGS        VARCHAR      NOT NULL,
@@ -33,7 +37,10 @@ CREATE TABLE IF NOT EXISTS IB_BATCH (
     ESTIMATED_CURRENCY VARCHAR(16),
     ESTIMATE_COMPLETE  BOOLEAN,
     BALANCE_BEFORE     DECIMAL(18,6),
-    BALANCE_AFTER      DECIMAL(18,6)
+    BALANCE_AFTER      DECIMAL(18,6),
+    BUDGET          DECIMAL(18,6),
+    COMMITTED_SPEND DECIMAL(18,6) DEFAULT 0 NOT NULL,
+    REFUNDED_SPEND  DECIMAL(18,6) DEFAULT 0 NOT NULL
 );
 
 -- One line per catalogue row of a batch. Keyed by row number, which is stable for a catalogue of a given
@@ -43,6 +50,8 @@ CREATE TABLE IF NOT EXISTS IB_BATCH (
 -- recorded when it fails: retry-failed creates only the first kind again and fetches the second again.
 -- CREATE_WINDOW_START/END: for an UNCERTAIN row, the time (epoch ms) from its intent to the end of its lost create
 -- call; reconciliation adopts only a task the provider created inside it (README, "Exactly once").
+-- COST: the price this row's current attempt reserved from the batch budget (IB_BATCH.COMMITTED_SPEND), NULL
+-- when it holds no reservation (no price configured, held, given back or refunded).
 CREATE TABLE IF NOT EXISTS IB_TASK_LEDGER (
     BATCH_ID          VARCHAR(160) NOT NULL,
     ROW_NUM           BIGINT       NOT NULL,
@@ -71,6 +80,7 @@ CREATE TABLE IF NOT EXISTS IB_TASK_LEDGER (
     FAILURE_KIND      VARCHAR(30),
     CREATE_WINDOW_START BIGINT,
     CREATE_WINDOW_END   BIGINT,
+    COST              DECIMAL(18,6),
     PRIMARY KEY (BATCH_ID, ROW_NUM)
 );
 

@@ -14,6 +14,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -92,7 +93,10 @@ class ImageBatchKillIT {
     /** Longest a child may run before the test gives up on it. */
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(4);
     /** The statuses a report line may end in. */
-    private static final Set<String> FINAL_STATUSES = Set.of("SUCCEEDED", "REJECTED", "FAILED", "UNCERTAIN");
+    private static final Set<String> FINAL_STATUSES = Set.of("SUCCEEDED", "REJECTED", "FAILED", "UNCERTAIN",
+            "HELD");
+    /** The price of one image in the budgeted runs (imagebatch.providers.liangxin.price-per-image). */
+    private static final BigDecimal PRICE = new BigDecimal("0.04");
     private static final Pattern STEP_START = Pattern.compile("Executing step: \\[(\\w+)]");
     private static final Pattern STEP_END = Pattern.compile("Step: \\[(\\w+)] executed");
     private static final Pattern BATCH_ID = Pattern.compile("Starting batch ([a-z0-9._-]+-[0-9a-f]{12}):");
@@ -153,6 +157,13 @@ class ImageBatchKillIT {
                 env = S3Output.environment(storeFaults.endpoint());
             }
             List<String> command = runCommand(dir, catalogue.path(), sandbox.baseUrl(), output);
+            // a budget smaller than the catalogue's cost (VALID_ROWS x PRICE), seeded apart from the kill plan: the
+            // kills must never let the committed spend pass it (docs/design.md, Spend)
+            // (SplittableRandom: java.util.Random's first draws of neighbouring seeds are alike)
+            BigDecimal budget = PRICE.multiply(BigDecimal.valueOf(VALID_ROWS / 2 + new java.util.SplittableRandom(seed)
+                    .nextInt(VALID_ROWS / 3))).add(new BigDecimal("0.01"));
+            command.addAll(List.of("--budget", budget.toPlainString(),
+                    "--imagebatch.providers.liangxin.price-per-image=" + PRICE.toPlainString()));
             // 3..5 kills, aimed in pipeline order (a resumed run skips the steps already complete, so a kill
             // aimed at an earlier step than the last one would land late, or find the batch finished)
             List<Phase> plan = new ArrayList<>();
@@ -182,7 +193,8 @@ class ImageBatchKillIT {
                     transcript.append("---- run ").append(runs).append(exit == null ? " (killed)" : " exit " + exit)
                             .append(" ----\n").append(child.output());
                     Files.writeString(dir.resolve("run-" + runs + ".log"), child.output());
-                    if (exit != null && exit == 0) {
+                    // 3: completed with rows HELD by the budget
+                    if (exit != null && (exit == 0 || exit == 3)) {
                         completed = true;
                     } else if (exit != null && exit != 1) {
                         fail("seed " + seed + ": run " + runs + " exited " + exit + "\n" + transcript);
@@ -195,6 +207,7 @@ class ImageBatchKillIT {
             String batchId = batchId(transcript.toString());
             Outcome outcome = check(seed, dir, batchId, catalogue, sandbox, transcript.toString(), bucket);
             RetryOutcome retry = retryFailedRound(seed, dir, batchId, command, env, random, sandbox, bucket);
+            String spend = checkSpend(seed, dir, batchId, budget, sandbox, bucket);
             String summary = String.format(
                     "seed %d: %d kills survived (%s), %d runs, %d rows (%s), %d duplicate creates, %d lost rows, "
                             + "%d UNCERTAIN rows (%d create answers dropped, %d never reached the provider), %.1f s"
@@ -203,7 +216,7 @@ class ImageBatchKillIT {
                     seed, kills.size(), Kill.byPhase(kills), runs, outcome.rows(), outcome.statusCounts(),
                     outcome.duplicateCreates(), outcome.lostRows(), outcome.uncertainRows(),
                     outcome.droppedCreates(), outcome.uncertainWithoutTask(), (System.nanoTime() - started) / 1e9)
-                    + "; " + retry;
+                    + "; " + retry + "; " + spend;
             synchronized (SUMMARIES) {
                 SUMMARIES.add(summary);
             }
@@ -253,7 +266,7 @@ class ImageBatchKillIT {
                 transcript.append("---- retry run ").append(runs).append(exit == null ? " (killed)" : " exit " + exit)
                         .append(" ----\n").append(child.output());
                 Files.writeString(dir.resolve("retry-run-" + runs + ".log"), child.output());
-                if (exit != null && exit == 0) {
+                if (exit != null && (exit == 0 || exit == 3)) {
                     completed = true;
                 } else if (exit != null && exit != 1) {
                     fail("seed " + seed + ": retry run " + runs + " exited " + exit + "\n" + transcript);
@@ -307,6 +320,45 @@ class ImageBatchKillIT {
         }
         return new RetryOutcome(killed ? target : null, paidNotStored, paidCreatedAgain, generationFailed,
                 createdAgain);
+    }
+
+    /**
+     * After every round of a seed: the batch's committed spend never passed its budget, and it is what the sandbox
+     * counted: every create it made times the price, plus the price of each UNCERTAIN row whose create never
+     * reached it (killed between its intent and its request; such a row keeps its reservation, as it may have been
+     * paid). Read from the batch's H2 file once every child has exited.
+     *
+     * @return the spend, for the seed's summary line
+     * @throws AssertionError naming the seed and the figures
+     */
+    private static String checkSpend(long seed, Path dir, String batchId, BigDecimal budget, SandboxProvider sandbox,
+            S3Output bucket) throws Exception {
+        BigDecimal committed;
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection(
+                "jdbc:h2:file:" + dir.resolve("db").resolve("imagebatch"), "sa", "");
+                java.sql.PreparedStatement query = db.prepareStatement(
+                        "SELECT COMMITTED_SPEND, BUDGET FROM IB_BATCH WHERE BATCH_ID = ?")) {
+            query.setString(1, batchId);
+            try (java.sql.ResultSet rs = query.executeQuery()) {
+                assertTrue(rs.next(), "seed " + seed + ": batch " + batchId + " is not in IB_BATCH");
+                committed = rs.getBigDecimal(1);
+                assertEquals(0, budget.compareTo(rs.getBigDecimal(2)), "seed " + seed + ": the budget in force");
+            }
+        }
+        Path reportFile = dir.resolve("out").resolve(batchId).resolve("report.csv");
+        List<CSVRecord> lines = bucket != null ? bucket.report(batchId) : readReport(reportFile);
+        SandboxStats stats = sandbox.stats();
+        long uncertainWithoutCreate = lines.stream().filter(l -> l.get("status").equals("UNCERTAIN"))
+                .filter(l -> !stats.createsByPrompt().containsKey(l.get("prompt"))).count();
+        long held = lines.stream().filter(l -> l.get("status").equals("HELD")).count();
+        BigDecimal counted = PRICE.multiply(BigDecimal.valueOf(stats.creates() + uncertainWithoutCreate));
+        assertTrue(committed.compareTo(budget) <= 0, "seed " + seed + ": committed " + committed
+                + " passed the budget " + budget);
+        assertEquals(0, counted.compareTo(committed), "seed " + seed + ": committed " + committed + ", but the"
+                + " sandbox counted " + stats.creates() + " creates (+ " + uncertainWithoutCreate + " UNCERTAIN rows"
+                + " never sent) x " + PRICE + " = " + counted);
+        return String.format(Locale.ROOT, "spend %s of a budget of %s (%d creates, %d rows HELD)",
+                committed.stripTrailingZeros().toPlainString(), budget.toPlainString(), stats.creates(), held);
     }
 
     /**
@@ -442,7 +494,7 @@ class ImageBatchKillIT {
         }
 
         Map<String, Long> counts = new LinkedHashMap<>();
-        for (String status : List.of("SUCCEEDED", "REJECTED", "FAILED", "UNCERTAIN")) {
+        for (String status : List.of("SUCCEEDED", "REJECTED", "FAILED", "UNCERTAIN", "HELD")) {
             counts.put(status, lines.stream().filter(l -> l.get("status").equals(status)).count());
         }
         if (!problems.isEmpty()) {

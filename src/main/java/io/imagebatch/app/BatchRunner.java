@@ -9,6 +9,8 @@ import io.imagebatch.job.PipelineState;
 import io.imagebatch.job.ReportTasklet;
 import io.imagebatch.job.BatchStoppedException;
 import io.imagebatch.ledger.BatchRegistry;
+import io.imagebatch.ledger.BatchSpend;
+import io.imagebatch.ledger.LedgerRetries;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.lock.BatchLocks;
@@ -16,8 +18,11 @@ import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderRegistry;
+import io.imagebatch.spend.Budget;
+import io.imagebatch.spend.PriceTable;
 import io.imagebatch.storage.OutputStoreException;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -36,6 +41,7 @@ import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
@@ -61,9 +67,32 @@ public class BatchRunner {
     /** Whether this process's providers all point at the sandbox ({@link BatchSettingsResolver#SANDBOX_ACTIVE}). */
     @Value("${" + BatchSettingsResolver.SANDBOX_ACTIVE + ":false}")
     private boolean sandboxActive;
-    /** The prices of the estimate (README.md, Spend). */
-    @org.springframework.beans.factory.annotation.Autowired
-    private io.imagebatch.spend.PriceTable prices;
+    /** The prices of the estimate and the batch budget (README.md, Spend); none until {@link #spendWith}. */
+    private PriceTable prices = PriceTable.none();
+    /** Starts the budget rounds that send HELD rows; set by {@link #spendWith}. */
+    private LedgerRetries retries;
+
+    /**
+     * A budget as the user gave it, before it is checked against the currency ({@link Budget#parse}).
+     *
+     * @param setting where it was given, for the message: {@code --budget}, {@code job file F: budget},
+     *                {@code IMAGEBATCH_BUDGET}
+     * @param text    the value as given, e.g. {@code 50} or {@code 50.00 USD}
+     */
+    public record BudgetText(String setting, String text) {
+    }
+
+    /**
+     * Sets what the batch budget needs; set by Spring.
+     *
+     * @param prices  the price table: a budget's currency, and every row's price
+     * @param retries the ledger's rounds, for the budget round that sends HELD rows
+     */
+    @Autowired
+    void spendWith(PriceTable prices, LedgerRetries retries) {
+        this.prices = prices;
+        this.retries = retries;
+    }
 
     BatchRunner(JobOperator jobOperator, JobRepository jobRepository, Job imageProductionJob,
             BatchSettingsStore batches, TaskLedger ledger, ProviderRegistry providers, JobProperties properties,
@@ -92,6 +121,27 @@ public class BatchRunner {
      *                        written, or a sandbox batch is run without the sandbox (exit code 2)
      */
     public int run(BatchSettings settings, PrintStream out) {
+        return run(settings, null, out);
+    }
+
+    /**
+     * Runs a batch to its end, or to the failure that stops it, with a batch budget (docs/design.md, Spend): the
+     * budget is stored with the batch ({@link BatchRegistry#recordBudget}) and is not part of its identity. A
+     * batch that completed with HELD rows, run again with a budget that leaves room, starts a budget round that
+     * sends the HELD rows and nothing else.
+     *
+     * @param settings the batch
+     * @param budget   the budget as given, or null to keep the batch's stored budget (none for a new batch)
+     * @param out      where progress and the summary go
+     * @return the exit code as {@link #run(BatchSettings, PrintStream)}, and {@link ExitCodes#HELD} (3) when the
+     *         batch completed with HELD rows
+     * @throws UsageException as {@link #run(BatchSettings, PrintStream)}, and when the budget is not a positive
+     *                        amount in {@code imagebatch.spend.currency}, or a batch with a budget has rows whose
+     *                        price is not configured (naming the provider/model/resolution groups); nothing is
+     *                        sent then
+     */
+    public int run(BatchSettings settings, BudgetText budget, PrintStream out) {
+        BigDecimal amount = parse(budget);
         if (sandboxActive && !settings.sandbox()) {
             // serve --sandbox runs every job file against the sandbox: never the real batch of that file
             settings = settings.asSandbox();
@@ -137,7 +187,7 @@ public class BatchRunner {
             held.onLost(reason -> registry.revokeFence(batchId, "batch " + batchId + ": " + reason + "; this process"
                     + " sends nothing more for it and stops (run the same command again to resume it)"));
             try {
-                return runLocked(settings, batchId, out);
+                return runLocked(settings, batchId, amount, out);
             } finally {
                 registry.releaseFence(batchId);
             }
@@ -174,15 +224,28 @@ public class BatchRunner {
     }
 
     /** {@link #run} under the batch's lock. */
-    private int runLocked(BatchSettings settings, String batchId, PrintStream out) {
-        JobParameters parameters = parameters(batchId);
+    private int runLocked(BatchSettings settings, String batchId, BigDecimal budget, PrintStream out) {
+        if (budget != null || registry.spend(batchId).map(BatchSpend::budget).isPresent()) {
+            checkPriced(settings);
+        }
+        if (budget != null) {
+            registry.recordBudget(batchId, budget);
+        }
         JobExecution last = lastExecution(batchId);
+        if (last != null && last.getStatus() == BatchStatus.COMPLETED && heldRoomFor(batchId)) {
+            // a budget round: the HELD rows become PENDING in a new job instance, whose submit step sends them
+            int held = retries.startHeldRound(batchId);
+            out.printf("Batch %s: sending its %d HELD row(s) within the budget (round %d); no other row is sent"
+                    + " again.%n", batchId, held, registry.retryRounds(batchId));
+            last = lastExecution(batchId);
+        }
+        JobParameters parameters = parameters(batchId);
         if (last != null && last.getStatus() == BatchStatus.COMPLETED) {
             out.printf("Batch %s already completed on %s; nothing was sent.%n", batchId, last.getEndTime());
             printSandbox(out, settings);
             out.printf("  (retry-failed %s sends its FAILED rows again; status %s shows it)%n", batchId, batchId);
             printSummary(out, batchId, last);
-            return 0;
+            return heldExit(batchId, out, ExitCodes.COMPLETED);
         }
         checkBeforeSending(settings, out);
         try {
@@ -233,7 +296,7 @@ public class BatchRunner {
             out.printf("  peak heap used: %d MB%n", peak / (1024 * 1024));
         }
         if (execution.getStatus() == BatchStatus.COMPLETED) {
-            return 0;
+            return heldExit(batchId, out, ExitCodes.COMPLETED);
         }
         // the cause, not the downstream steps that ended because of it
         List<Throwable> failures = execution.getAllFailureExceptions().stream()
@@ -249,6 +312,81 @@ public class BatchRunner {
         return 1;
     }
 
+    /** @return the budget as an amount, or null when none is given */
+    private BigDecimal parse(BudgetText budget) {
+        try {
+            return budget == null ? null : Budget.parse(budget.setting(), budget.text(), prices.currency());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    /**
+     * A batch with a budget sends only rows whose price is known (docs/design.md, Spend).
+     *
+     * @throws UsageException naming the provider/model/resolution groups without a price
+     */
+    private void checkPriced(BatchSettings settings) {
+        Map<String, Long> unpriced = dryRunPrices(settings, null).unpriced();
+        if (!unpriced.isEmpty()) {
+            throw new UsageException("a budget needs the price of every row, and none is configured for "
+                    + String.join(", ", unpriced.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue()
+                    + " rows)").toList()) + "; set imagebatch.providers.<name>.price-per-image or"
+                    + " .prices.<model>.<resolution>; nothing was sent");
+        }
+    }
+
+    private BatchPreflight.Prices dryRunPrices(BatchSettings settings, BigDecimal room) {
+        try {
+            return preflight.prices(settings, prices, room);
+        } catch (BatchStoppedException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    /** @return whether the batch has HELD rows and its budget leaves room (or it has none any more) */
+    private boolean heldRoomFor(String batchId) {
+        if (retries == null || ledger.report().countByState(batchId).getOrDefault(RowState.HELD, 0L) == 0) {
+            return false;
+        }
+        BatchSpend spend = registry.spend(batchId).orElseThrow();
+        return spend.remaining().map(r -> r.signum() > 0).orElse(true);
+    }
+
+    /**
+     * Prints the batch's spend, and the HELD rows with what to do about them.
+     *
+     * @param completed the exit code of a completed batch without HELD rows
+     * @return {@link ExitCodes#HELD} when the batch has HELD rows, else {@code completed}
+     */
+    private int heldExit(String batchId, PrintStream out, int completed) {
+        registry.spend(batchId).map(spend -> spendLine(spend, prices.currency())).ifPresent(out::println);
+        long held = ledger.report().countByState(batchId).getOrDefault(RowState.HELD, 0L);
+        if (held == 0) {
+            return completed;
+        }
+        out.printf("  held: %d row(s) HELD, the budget is spent; run the same command with a larger --budget to"
+                + " send them (and nothing else)%n", held);
+        return ExitCodes.HELD;
+    }
+
+    /**
+     * The spend line of a run's summary and of {@code status} (docs/design.md, Spend).
+     *
+     * @param spend    the batch's spend
+     * @param currency {@code imagebatch.spend.currency}
+     * @return {@code   spend: 0.48 USD committed of a budget of 0.50, 0.00 refunded}; null when the batch has no
+     *         budget and nothing committed or refunded (no prices configured)
+     */
+    public static String spendLine(BatchSpend spend, String currency) {
+        if (spend.budget() == null && spend.committed().signum() == 0 && spend.refunded().signum() == 0) {
+            return null;
+        }
+        return "  spend: " + PriceTable.format(spend.committed()) + " " + currency + " committed"
+                + (spend.budget() == null ? "" : " of a budget of " + PriceTable.format(spend.budget())) + ", "
+                + PriceTable.format(spend.refunded()) + " refunded";
+    }
+
     /**
      * {@code validate}: reads and checks every row as the submit step would, and sends nothing.
      *
@@ -257,24 +395,49 @@ public class BatchRunner {
      * @return 0
      */
     public int validate(BatchSettings settings, PrintStream out) {
-        return validate(settings, out, false);
+        return validate(settings, null, out, false);
     }
 
     /**
-     * {@code validate [--format json]}: reads and checks every row as the submit step would, sends nothing, and
-     * prints the findings with the spend estimate (README.md, Spend).
+     * {@code validate [--budget AMOUNT] [--format json]}: reads and checks every row as the submit step would,
+     * sends nothing, and prints the findings with the spend estimate (README.md, Spend); with a budget, also how
+     * many of the rows not yet sent the budget would send and how many it would hold (docs/design.md, Spend).
      *
      * @param settings the batch
+     * @param budget   the budget as given, or null for none
      * @param out      where the findings go
      * @param json     true for one JSON document and nothing else ({@link #validationJson}), false for text
      * @return 0
-     * @throws UsageException when the catalogue cannot be read or a row's provider is unknown
+     * @throws UsageException when the catalogue cannot be read or a row's provider is unknown, the budget is not a
+     *                        positive amount in {@code imagebatch.spend.currency}, or rows have no configured price
+     *                        while a budget is given (naming the provider/model/resolution groups)
      */
-    public int validate(BatchSettings settings, PrintStream out, boolean json) {
+    public int validate(BatchSettings settings, BudgetText budget, PrintStream out, boolean json) {
+        BigDecimal amount = parse(budget);
+        tools.jackson.databind.node.ObjectNode budgetJson = null;
+        if (amount != null) {
+            BigDecimal committed = registry.spend(settings.batchId()).map(BatchSpend::committed)
+                    .orElse(BigDecimal.ZERO);
+            checkPriced(settings);
+            BatchPreflight.Prices priced = dryRunPrices(settings, amount.subtract(committed));
+            if (json) {
+                budgetJson = tools.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+                budgetJson.put("amount", amount).put("committed", committed).put("wouldSend", priced.fit())
+                        .put("wouldSendCost", priced.fitCost()).put("wouldHold", priced.held());
+            } else {
+                out.printf("Budget %s %s (%s committed): %d row(s) would be sent for %s, %d would be HELD%n",
+                        PriceTable.format(amount), prices.currency(), PriceTable.format(committed), priced.fit(),
+                        PriceTable.format(priced.fitCost()), priced.held());
+            }
+        }
         BatchPreflight.Result result = dryRun(settings, false);
         io.imagebatch.spend.SpendEstimate estimate = io.imagebatch.spend.SpendEstimate.of(prices, result.spendGroups());
         if (json) {
-            out.println(validationJson(settings, result, estimate));
+            tools.jackson.databind.node.ObjectNode node = validationJson(settings, result, estimate);
+            if (budgetJson != null) {
+                node.set("budget", budgetJson);
+            }
+            out.println(node);
             return ExitCodes.COMPLETED;
         }
         printValidation(settings, result, out);
@@ -287,7 +450,8 @@ public class BatchRunner {
      * {@code validate --format json}: {@code {"catalogue":..,"rows":n,"valid":n,"rejected":n,"rejections":[..],
      * "estimate":{..}}}, the estimate as {@link io.imagebatch.spend.SpendEstimate#toJson}.
      */
-    private static String validationJson(BatchSettings settings, BatchPreflight.Result result,
+    private static tools.jackson.databind.node.ObjectNode validationJson(BatchSettings settings,
+            BatchPreflight.Result result,
             io.imagebatch.spend.SpendEstimate estimate) {
         tools.jackson.databind.node.ObjectNode node = tools.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         node.put("catalogue", settings.catalogue());
@@ -297,7 +461,7 @@ public class BatchRunner {
         tools.jackson.databind.node.ArrayNode rejections = node.putArray("rejections");
         result.rejections().forEach(rejections::add);
         node.set("estimate", estimate.toJson());
-        return node.toString();
+        return node;
     }
 
     private static void printValidation(BatchSettings settings, BatchPreflight.Result result, PrintStream out) {
@@ -461,10 +625,11 @@ public class BatchRunner {
         Map<RowState, Long> c = ledger.report().countByState(batchId);
         long total = c.values().stream().mapToLong(Long::longValue).sum();
         long pending = total - get(c, RowState.STORED) - get(c, RowState.REJECTED) - get(c, RowState.FAILED)
-                - get(c, RowState.UNCERTAIN);
-        out.printf("  %d rows: %d SUCCEEDED, %d REJECTED, %d FAILED, %d UNCERTAIN%s%n", total,
+                - get(c, RowState.UNCERTAIN) - get(c, RowState.HELD);
+        out.printf("  %d rows: %d SUCCEEDED, %d REJECTED, %d FAILED, %d UNCERTAIN%s%s%n", total,
                 get(c, RowState.STORED), get(c, RowState.REJECTED), get(c, RowState.FAILED),
-                get(c, RowState.UNCERTAIN), pending > 0 ? ", " + pending + " not finished yet" : "");
+                get(c, RowState.UNCERTAIN), get(c, RowState.HELD) > 0 ? ", " + get(c, RowState.HELD) + " HELD" : "",
+                pending > 0 ? ", " + pending + " not finished yet" : "");
         String report = execution.getExecutionContext().getString(ReportTasklet.REPORT_URI, null);
         if (report != null) {
             out.printf("  report: %s%n", report);

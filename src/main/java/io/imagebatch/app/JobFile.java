@@ -58,10 +58,12 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * @param resolution     default resolution
  * @param sandbox        sandbox settings (keys as in the example), or null when the file does not ask for it
  * @param schedule       when {@code serve} runs the job, or null when the file has no {@code schedule}
+ * @param budget         {@code budget:}, the batch budget as written ({@code 50}, {@code "50.00 USD"}), or null;
+ *                       checked when the batch runs (docs/design.md, Spend)
  */
 public record JobFile(Path path, String name, String catalogue, String provider, String model, String output,
         Map<String, String> columns, String promptTemplate, Character delimiter, String aspectRatio,
-        String resolution, Map<String, String> sandbox, Schedule schedule) {
+        String resolution, Map<String, String> sandbox, Schedule schedule, String budget) {
 
     /**
      * When {@code serve} runs a job: a Spring cron expression in a time zone. Written in a job file as
@@ -103,7 +105,7 @@ public record JobFile(Path path, String name, String catalogue, String provider,
     }
 
     private static final Set<String> KEYS = Set.of("name", "catalogue", "provider", "model", "output", "columns",
-            "prompt-template", "delimiter", "defaults", "sandbox", "schedule");
+            "prompt-template", "delimiter", "defaults", "sandbox", "schedule", "budget");
     private static final Set<String> FIELDS = Set.of("id", "prompt", "provider", "model", "aspect_ratio",
             "resolution", "output_format", "reference_images");
 
@@ -160,7 +162,7 @@ public record JobFile(Path path, String name, String catalogue, String provider,
                 text(map.get("model")), text(map.get("output")), columns, text(map.get("prompt-template")),
                 delimiter(text(map.get("delimiter")), "job file " + path + ": delimiter"),
                 defaults.get("aspect-ratio"), defaults.get("resolution"), sandbox,
-                schedule(path, map.get("schedule")));
+                schedule(path, map.get("schedule")), text(map.get("budget")));
     }
 
     /** Reads {@code schedule}: a cron expression, or a mapping of {@code cron} and {@code zone}. */

@@ -62,8 +62,30 @@ public class RunCommandLine {
                     + " --sandbox=false or --no-sandbox: not")
     boolean sandbox;
 
+    @Option(names = "--budget", paramLabel = "AMOUNT",
+            description = "the most this batch may commit, e.g. 50 or \"50.00 USD\"; rows that do not fit are HELD"
+                    + " (default: the job file's budget:, or IMAGEBATCH_BUDGET)")
+    String budget;
+
     /** Made by picocli, which sets the fields from the command line. */
     public RunCommandLine() {
+    }
+
+    /**
+     * @param jobFile the job file the options go with, or null
+     * @return the batch budget as given (docs/design.md, Spend): {@code --budget}, else the job file's
+     *         {@code budget:}, else the environment's {@code IMAGEBATCH_BUDGET}; null when none is given. Checked by {@link BatchRunner}, which knows the currency
+     */
+    public BatchRunner.BudgetText budget(JobFile jobFile) {
+        if (budget != null) {
+            return new BatchRunner.BudgetText("--budget", budget);
+        }
+        if (jobFile != null && jobFile.budget() != null) {
+            return new BatchRunner.BudgetText("job file " + jobFile.path() + ": budget", jobFile.budget());
+        }
+        return PreStartEnvironment.of(List.of()).getProperty("imagebatch.budget") == null ? null
+                : new BatchRunner.BudgetText("IMAGEBATCH_BUDGET",
+                        PreStartEnvironment.of(List.of()).getProperty("imagebatch.budget"));
     }
 
     /**

@@ -14,6 +14,7 @@ import io.imagebatch.ledger.FailureKind;
 import io.imagebatch.ledger.LedgerRetries;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.spend.PriceTable;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -23,6 +24,7 @@ import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.launch.JobExecutionNotRunningException;
 import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -39,6 +41,15 @@ public class BatchCommands {
     private final LedgerRetries retries;
     private final JobOperator jobOperator;
     private final JobProperties properties;
+
+    /** The currency of the spend line of {@code status}; set by {@link #spendWith}. */
+    private PriceTable prices = PriceTable.none();
+
+    /** @param prices the price table, whose currency {@code status} prints the batch's spend in; set by Spring */
+    @Autowired
+    void spendWith(PriceTable prices) {
+        this.prices = prices;
+    }
 
     BatchCommands(BatchRunner runner, BatchSettingsStore batches, TaskLedger ledger, JobOperator jobOperator,
             JobProperties properties, BatchRegistry registry, LedgerRetries retries) {
@@ -189,6 +200,7 @@ public class BatchCommands {
             out.println("  SANDBOX batch: placeholder images from the built-in sandbox provider");
         }
         out.printf("  rows by state: %s%n", counts(ledger.report().countByState(batchId)));
+        registry.spend(batchId).map(spend -> BatchRunner.spendLine(spend, prices.currency())).ifPresent(out::println);
         Map<FailureKind, Long> failed = retries.countFailedByKind(batchId);
         if (!failed.isEmpty()) {
             out.printf("  failed rows: %d paid, result not stored (retry-failed fetches them again);"

@@ -84,7 +84,7 @@ final class CliCommands {
                     springArgs.addAll(SandboxSetup.springArgs(sandboxProvider));
                 }
                 return SpringCommand.run(springArgs, out, context -> SpringCommand.shared(context,
-                        () -> context.getBean(BatchRunner.class).run(settings, out)));
+                        () -> context.getBean(BatchRunner.class).run(settings, options.budget(jobFile), out)));
             } finally {
                 if (sandboxProvider != null) {
                     sandboxProvider.close();
@@ -119,7 +119,8 @@ final class CliCommands {
             JobFile jobFile = o.jobFile() == null ? null : JobFile.load(Path.of(o.jobFile()));
             BatchSettings settings = BatchSettingsResolver.resolve(o, jobFile);
             return SpringCommand.run(o.springArgs(), out,
-                    context -> context.getBean(BatchRunner.class).validate(settings, out, format.equals("json")));
+                    context -> context.getBean(BatchRunner.class).validate(settings, options.budget(jobFile), out,
+                            format.equals("json")));
         }
     }
 

@@ -13,7 +13,12 @@ import io.imagebatch.storage.OutputStore;
 import io.imagebatch.storage.OutputStoreException;
 import io.imagebatch.storage.OutputStores;
 import io.imagebatch.storage.StorageProperties;
+import io.imagebatch.ledger.LedgerEntry;
+import io.imagebatch.ledger.RowState;
+import io.imagebatch.spend.PriceTable;
+import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -154,5 +159,62 @@ public class BatchPreflight {
             }
         }
         return 0;
+    }
+    /**
+     * What the batch budget would do with the rows not yet sent (docs/design.md, Spend).
+     *
+     * @param unpriced rows without a configured price, by {@link PriceTable#describe} group
+     *                 ({@code liangxin/nano-banana-pro 4K}), in name order
+     * @param fit      rows whose price fits in the room, taken in row order
+     * @param fitCost  what those rows cost, in {@code imagebatch.spend.currency}
+     * @param held     rows that would be HELD: their price did not fit in what was left
+     */
+    public record Prices(Map<String, Long> unpriced, long fit, BigDecimal fitCost, long held) {
+    }
+
+    /**
+     * Reads and validates every row, and prices the valid rows not yet sent (no ledger line, or PENDING or HELD),
+     * in row order, as the submit step reserves them.
+     *
+     * @param settings the batch
+     * @param prices   the price table
+     * @param room     what is left of the budget, in {@code imagebatch.spend.currency}; null for no budget
+     * @return what the budget would send and hold, and the rows without a price
+     * @throws io.imagebatch.catalogue.CatalogueException when the catalogue cannot be read
+     */
+    public Prices prices(BatchSettings settings, PriceTable prices, BigDecimal room) {
+        RowProcessor processor = new RowProcessor(settings, providers, ledger, false);
+        String batchId = settings.batchId();
+        Map<String, Long> unpriced = new TreeMap<>();
+        long fit = 0;
+        long held = 0;
+        BigDecimal cost = BigDecimal.ZERO;
+        CatalogueItemReader reader = new CatalogueItemReader(Path.of(settings.catalogue()), settings.format());
+        reader.open(new ExecutionContext());
+        try {
+            for (CatalogueRow row = reader.read(); row != null; row = reader.read()) {
+                SubmitItem item = processor.process(row);
+                if (item.rejection() != null) {
+                    continue;
+                }
+                RowState state = ledger.find(batchId, row.rowNumber()).map(LedgerEntry::state).orElse(null);
+                if (state != null && state != RowState.PENDING && state != RowState.HELD) {
+                    continue;
+                }
+                Optional<BigDecimal> price = prices.price(item.provider(), item.model(), item.request().resolution());
+                if (price.isEmpty()) {
+                    unpriced.merge(PriceTable.describe(item.provider(), item.model(), item.request().resolution()),
+                            1L, Long::sum);
+                } else if (room == null || cost.add(price.get()).compareTo(room) <= 0) {
+                    fit++;
+                    cost = cost.add(price.get());
+                } else {
+                    held++;
+                }
+            }
+        } finally {
+            reader.close();
+        }
+        return new Prices(unpriced, fit, cost, held);
     }
 }

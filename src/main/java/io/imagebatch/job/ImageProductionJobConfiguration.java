@@ -6,7 +6,9 @@ import io.imagebatch.callback.CallbackUrls;
 import io.imagebatch.catalogue.CatalogueItemReader;
 import io.imagebatch.catalogue.CatalogueRow;
 import io.imagebatch.ledger.TaskIdJournal;
+import io.imagebatch.ledger.BatchRegistry;
 import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.spend.PriceTable;
 import io.imagebatch.metrics.ImageBatchMetrics;
 import io.imagebatch.provider.ProviderRegistry;
 import io.imagebatch.report.BatchEndNotifier;
@@ -142,9 +144,9 @@ public class ImageProductionJobConfiguration {
     @StepScope
     TaskSubmitWriter taskSubmitWriter(BatchSettings batch, ProviderRegistry providers, TaskLedger ledger,
             JobProperties properties, ExecutorService imagebatchWorkers, Clock clock, CallbackUrls callbackUrls,
-            PollSchedule pollSchedule, TaskIdJournal taskIdJournal) {
+            PollSchedule pollSchedule, TaskIdJournal taskIdJournal, PriceTable priceTable) {
         return new TaskSubmitWriter(batch.batchId(), providers, ledger, properties, imagebatchWorkers, clock,
-                callbackUrls, pollSchedule, taskIdJournal);
+                callbackUrls, pollSchedule, taskIdJournal).pricedWith(priceTable);
     }
 
     // 2. poll: the ledger's in-flight rows -> TaskPoller, while submit may still add rows
@@ -238,10 +240,10 @@ public class ImageProductionJobConfiguration {
     /** Builds the batch manifest ({@code manifest.json}, and the webhook's body). */
     @Bean
     ManifestFactory manifestFactory(TaskLedger ledger, JobRepository jobRepository, ProviderRegistry providers,
-            Clock clock, io.imagebatch.ledger.BatchRegistry registry) {
+            Clock clock, BatchRegistry registry, PriceTable priceTable) {
         // a provider's balance is a nicety: never worth holding the end of a batch longer than this
         return new ManifestFactory(ledger, jobRepository, new ProviderCredits(providers, Duration.ofSeconds(5)), clock,
-                registry);
+                registry).spendFrom(registry, priceTable.currency());
     }
 
     /** Posts the manifest to {@code imagebatch.notify.webhook-url}, when set, as each run of the job ends. */

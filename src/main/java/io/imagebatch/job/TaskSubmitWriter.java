@@ -10,6 +10,7 @@ import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderRegistry;
+import io.imagebatch.spend.PriceTable;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,6 +76,7 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
     private final TaskIdJournal journal;
     private final RetryTemplate ledgerWrites;
     private Sleeper sleeper = Sleeper.THREAD;
+    private PriceTable prices = PriceTable.none();
 
     /** Retries of the ledger write that records a taskId, after the first attempt: 5, from 200 ms doubling to 2 s. */
     public static final int LEDGER_WRITE_RETRIES = 5;
@@ -129,6 +131,16 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
      */
     public TaskSubmitWriter backoffWith(Sleeper sleeper) {
         this.sleeper = sleeper;
+        return this;
+    }
+
+    /**
+     * @param prices the price of each row, reserved from the batch budget with its intent
+     *               ({@link TaskLedger#reserveIntent}); a row without a price reserves nothing. No prices unless set
+     * @return this writer
+     */
+    public TaskSubmitWriter pricedWith(PriceTable prices) {
+        this.prices = prices;
         return this;
     }
 
@@ -204,10 +216,12 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
                     }
                     takenAt.set(clock.millis());
                     // only the caller whose intent is committed may send (the primary key, also across
-                    // processes); a PENDING row is claimed instead
-                    taken.set(ledger.insertIntent(batchId, rowNum, rowId(item), item.provider(),
-                            item.model(), item.request().prompt(), JSON.writeValueAsString(item.request()))
-                            || ledger.claimPending(batchId, rowNum));
+                    // processes); a PENDING row is claimed instead. The row's price is reserved from the
+                    // budget in the same transaction, or the row is HELD and not sent (docs/design.md, Spend)
+                    taken.set(ledger.reserveIntent(batchId, rowNum, rowId(item), item.provider(), item.model(),
+                            item.request().prompt(), JSON.writeValueAsString(item.request()),
+                            prices.price(item.provider(), item.model(), item.request().resolution()).orElse(null))
+                            == TaskLedger.Intent.TAKEN);
                     return taken.get();
                 });
             } catch (ProviderException e) {

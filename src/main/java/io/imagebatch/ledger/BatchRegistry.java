@@ -1,5 +1,6 @@
 package io.imagebatch.ledger;
 
+import java.math.BigDecimal;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HexFormat;
@@ -121,6 +122,31 @@ public class BatchRegistry {
         return jdbc.sql("SELECT BATCH_ID, CREATED_AT FROM IB_BATCH ORDER BY CREATED_AT DESC FETCH FIRST " + limit
                         + " ROWS ONLY")
                 .query((rs, i) -> Map.entry(rs.getString(1), rs.getLong(2))).list();
+    }
+
+    // ---- the batch budget (docs/design.md, Spend) ----
+
+    /**
+     * Records the batch budget in force ({@code IB_BATCH.BUDGET}); not part of the batch's identity, so the same
+     * batch run again with a larger budget goes on with it. The committed spend is kept.
+     *
+     * @param batchId a batch recorded with {@link #recordBatch}
+     * @param budget  a positive amount in {@code imagebatch.spend.currency}
+     * @throws IllegalArgumentException when the batch is unknown
+     * @throws LockLostException        when this process lost the batch's lock
+     */
+    public void recordBudget(String batchId, BigDecimal budget) {
+        if (update("UPDATE IB_BATCH SET BUDGET = ? WHERE BATCH_ID = ?", budget, batchId) == 0) {
+            throw new IllegalArgumentException("no batch " + batchId + " in this database");
+        }
+    }
+
+    /** @return the batch's budget, committed and refunded spend; empty for an unknown batch */
+    public Optional<BatchSpend> spend(String batchId) {
+        return jdbc.sql("SELECT BUDGET, COMMITTED_SPEND, REFUNDED_SPEND FROM IB_BATCH WHERE BATCH_ID = ?")
+                .param(batchId)
+                .query((rs, i) -> new BatchSpend(rs.getBigDecimal(1), rs.getBigDecimal(2), rs.getBigDecimal(3)))
+                .optional();
     }
 
     // ---- fencing (the batch lock's generation) ----

@@ -92,12 +92,33 @@ public class LedgerRetries {
                     .param(batchId).update();
             int changed = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'PENDING', ATTEMPT = ATTEMPT + 1, TASK_ID = NULL,"
                             + " PROVIDER_STATE = NULL, RESULT_URL = NULL, ERROR_CODE = NULL, ERROR = NULL, POLLS = 0,"
-                            + " FAILURE_KIND = NULL, URL_REFRESHES = 0,"
+                            + " FAILURE_KIND = NULL, URL_REFRESHES = 0, COST = NULL,"
                             + " DOWNLOAD_ATTEMPTS = 0, SUBMITTED_AT = NULL, NEXT_CHECK_AT = NULL, DEADLINE_AT = NULL,"
                             + " UPDATED_AT = ? WHERE BATCH_ID = ? AND STATE IN " + states)
                     .params(now(), batchId).update();
             jdbc.sql("UPDATE IB_BATCH SET RETRIES = RETRIES + 1 WHERE BATCH_ID = ?").param(batchId).update();
             return changed + fetchAgain;
+        });
+        return rows == null ? 0 : rows;
+    }
+
+    /**
+     * Starts a budget round (docs/design.md, Spend): every HELD row (its price did not fit in the budget) becomes
+     * PENDING, keeping its attempt number, so that the submit step of the round's new job instance sends it, if
+     * its price now fits; no other row changes, so no row already sent is sent again. The round is counted in
+     * {@code IB_BATCH.RETRIES}, as a {@code retry-failed} round is. One transaction.
+     *
+     * @param batchId the batch
+     * @return the rows made PENDING; 0 (and no round counted) when none was HELD
+     */
+    public int startHeldRound(String batchId) {
+        Integer rows = ownTransaction.execute(tx -> {
+            int changed = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'PENDING', ERROR = NULL, UPDATED_AT = ?"
+                    + " WHERE BATCH_ID = ? AND STATE = 'HELD'").params(now(), batchId).update();
+            if (changed > 0) {
+                jdbc.sql("UPDATE IB_BATCH SET RETRIES = RETRIES + 1 WHERE BATCH_ID = ?").param(batchId).update();
+            }
+            return changed;
         });
         return rows == null ? 0 : rows;
     }

@@ -70,7 +70,12 @@ public class LedgerSchemaUpgrade implements InitializingBean {
             new AddedColumn("IB_BATCH", "ESTIMATE_COMPLETE", "BOOLEAN"),
             // the provider's balance before the first create and at the end, for the observed spend
             new AddedColumn("IB_BATCH", "BALANCE_BEFORE", "DECIMAL(18,6)"),
-            new AddedColumn("IB_BATCH", "BALANCE_AFTER", "DECIMAL(18,6)"));
+            new AddedColumn("IB_BATCH", "BALANCE_AFTER", "DECIMAL(18,6)"),
+            // the batch budget (docs/design.md, Spend)
+            new AddedColumn("IB_BATCH", "BUDGET", "DECIMAL(18,6)"),
+            new AddedColumn("IB_BATCH", "COMMITTED_SPEND", "DECIMAL(18,6) DEFAULT 0 NOT NULL"),
+            new AddedColumn("IB_BATCH", "REFUNDED_SPEND", "DECIMAL(18,6) DEFAULT 0 NOT NULL"),
+            new AddedColumn("IB_TASK_LEDGER", "COST", "DECIMAL(18,6)"));
 
     private final JdbcClient jdbc;
 

@@ -26,7 +26,13 @@ public enum RowState {
     /** The image is in the output store, with its SHA-256 and size. */
     STORED,
     /** The create call may or may not have reached the provider: never resent silently. */
-    UNCERTAIN;
+    UNCERTAIN,
+    /**
+     * Never sent: its price did not fit in the batch budget, or in its provider's daily budget, when its turn
+     * came (the reason, with the amounts, is in its error). A run with a larger budget makes it PENDING and
+     * sends it (docs/design.md, Spend).
+     */
+    HELD;
 
     /**
      * Reads a state as the ledger's {@code STATE} column holds it.
@@ -42,7 +48,7 @@ public enum RowState {
 
     /** @return true for states a batch can end in */
     public boolean isFinal() {
-        return this == REJECTED || this == FAILED || this == STORED || this == UNCERTAIN;
+        return this == REJECTED || this == FAILED || this == STORED || this == UNCERTAIN || this == HELD;
     }
 
     /** @return true while the poll step still has to query the task */

@@ -6,9 +6,14 @@ import static io.imagebatch.ledger.LedgerRows.PROVIDER_STATE_CHARS;
 import static io.imagebatch.ledger.LedgerRows.fit;
 
 import io.imagebatch.metrics.ImageBatchMetrics;
+import io.imagebatch.spend.Budget;
+import io.imagebatch.spend.PriceTable;
+import io.imagebatch.spend.SpendReservations;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +60,12 @@ public class TaskLedger {
     private final LedgerDownloads downloads;
     private final LedgerReconciliation reconciliation;
     private final LedgerReport report;
+    /** The prices (currency, charges-failed) of the batch budget; none until {@link #spendWith}. */
+    private volatile PriceTable prices = PriceTable.none();
+    /** The reservations beside the batch budget's (the daily budgets); none until {@link #spendWith}. */
+    private volatile SpendReservations reservations = SpendReservations.NONE;
+    /** The batch and provider pairs whose spend gauges are registered. */
+    private final java.util.Set<String> gauged = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * A ledger without metrics (they go to a private registry) and with a batch registry of its own, on which no
@@ -110,6 +121,169 @@ public class TaskLedger {
         this.downloads = new LedgerDownloads(this, meters);
         this.reconciliation = new LedgerReconciliation(this);
         this.report = new LedgerReport(this, transactionManager);
+    }
+
+    /**
+     * Sets what the batch budget's reservations need (docs/design.md, Spend); set by Spring when the beans exist.
+     *
+     * @param prices       the price table: its currency words a held row's reason, and a generation the provider
+     *                     reports failed gives its reservation back when {@link PriceTable#chargesFailed} is false
+     * @param reservations the reservations made in the same transaction as the batch budget's (daily budgets)
+     */
+    @Autowired(required = false)
+    public void spendWith(PriceTable prices, SpendReservations reservations) {
+        this.prices = prices;
+        this.reservations = reservations;
+    }
+
+    /** What {@link #reserveIntent} did. */
+    public enum Intent {
+        /** The intent is committed (SUBMITTING) with its reservation: this caller sends the row. */
+        TAKEN,
+        /** The row's price did not fit: it is HELD, with the amounts in its error, and is not sent. */
+        HELD,
+        /** The row is already in the ledger in another state (another caller or process has it): not sent. */
+        ELSEWHERE
+    }
+
+    /**
+     * Commits the intent to create a task for a row together with its reservation, in one transaction
+     * (docs/design.md, Spend): the row's price is added to the batch's committed spend only if it fits in the
+     * batch's budget ({@code IB_BATCH.BUDGET}; an atomic conditional update that locks the batch's line, so that
+     * concurrent writers, threads or processes, never pass the budget together), then in the other reservations
+     * ({@link SpendReservations}: the daily budgets), and the row becomes SUBMITTING with its {@code COST}. A row
+     * whose price does not fit becomes HELD instead, its reason in its error
+     * ({@code budget: 49.96 of 50.00 USD committed, this row costs 0.04}), and nothing is reserved. A killed
+     * process therefore never leaves a create without its reservation.
+     *
+     * <p>A new row gets a new line; a PENDING row (retry-failed, or a budget round) is claimed keeping its attempt
+     * number.
+     *
+     * @param batchId  the batch
+     * @param rowNum   1-based row number
+     * @param rowId    the row id
+     * @param provider provider name
+     * @param model    model name
+     * @param prompt   the prompt to send
+     * @param request  the request as JSON
+     * @param cost     the price of the row's image in {@code imagebatch.spend.currency}; null when none is
+     *                 configured (then nothing is reserved and the row is never held)
+     * @return what happened
+     * @throws LockLostException when this process lost the batch's lock; nothing was written
+     */
+    public Intent reserveIntent(String batchId, long rowNum, String rowId, String provider, String model,
+            String prompt, String request, BigDecimal cost) {
+        Intent intent = ownTransaction.execute(tx -> {
+            batches.checkFence(batchId);
+            String held = cost == null ? null : reserve(batchId, provider, cost);
+            long now = now();
+            if (held == null) {
+                if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTING', COST = ?, ERROR = NULL, UPDATED_AT = ?"
+                                + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
+                        .params(cost, now, batchId, rowNum).update() > 0) {
+                    return Intent.TAKEN;
+                }
+            } else if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'HELD', COST = NULL, ERROR = ?, UPDATED_AT = ?"
+                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
+                    .params(held, now, batchId, rowNum).update() > 0) {
+                return Intent.HELD;
+            }
+            try {
+                jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, ROW_ID, STATE, PROVIDER, MODEL, PROMPT,"
+                                + " REQUEST, ERROR, COST, UPDATED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                        .params(batchId, rowNum, rowId, held == null ? "SUBMITTING" : "HELD", provider, model, prompt,
+                                request, held, held == null ? cost : null, now)
+                        .update();
+                return held == null ? Intent.TAKEN : Intent.HELD;
+            } catch (DuplicateKeyException alreadyThere) {
+                tx.setRollbackOnly(); // the reservation too
+                return Intent.ELSEWHERE;
+            }
+        });
+        if (intent == Intent.HELD) {
+            counted(RowState.HELD, true);
+        }
+        if (cost != null) {
+            spendGauges(batchId, provider);
+        }
+        return intent == null ? Intent.ELSEWHERE : intent;
+    }
+
+    /**
+     * Registers, once per batch and provider, the gauges {@value ImageBatchMetrics#SPEND_COMMITTED} (the
+     * {@code COST} the batch's rows of the provider hold) and {@value ImageBatchMetrics#SPEND_BUDGET_REMAINING}
+     * (the batch's budget less its committed spend; NaN without a budget), read from the database when scraped, so
+     * that they count the reservations of every process on it.
+     */
+    private void spendGauges(String batchId, String provider) {
+        if (!gauged.add(batchId + "\n" + provider)) {
+            return;
+        }
+        Gauge.builder(ImageBatchMetrics.SPEND_COMMITTED, () -> {
+                    BigDecimal sum = jdbc.sql("SELECT SUM(COST) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND PROVIDER = ?")
+                            .params(batchId, provider).query(BigDecimal.class).single();
+                    return sum == null ? 0.0 : sum.doubleValue();
+                })
+                .description("the batch's committed spend for the provider, in imagebatch.spend.currency")
+                .tag(ImageBatchMetrics.BATCH, batchId).tag(ImageBatchMetrics.PROVIDER, provider).strongReference(true)
+                .register(meters);
+        Gauge.builder(ImageBatchMetrics.SPEND_BUDGET_REMAINING, () -> batches.spend(batchId)
+                        .flatMap(BatchSpend::remaining).map(BigDecimal::doubleValue).orElse(Double.NaN))
+                .description("what is left of the batch budget, in imagebatch.spend.currency")
+                .tag(ImageBatchMetrics.BATCH, batchId).tag(ImageBatchMetrics.PROVIDER, provider).strongReference(true)
+                .register(meters);
+    }
+
+    /**
+     * Reserves {@code cost} in the caller's transaction: the batch budget first (an atomic conditional update of
+     * the batch's line), then the other reservations.
+     *
+     * @return null when reserved; otherwise why the row is held
+     */
+    private String reserve(String batchId, String provider, BigDecimal cost) {
+        int fits = jdbc.sql("UPDATE IB_BATCH SET COMMITTED_SPEND = COMMITTED_SPEND + ? WHERE BATCH_ID = ?"
+                        + " AND (BUDGET IS NULL OR COMMITTED_SPEND + ? <= BUDGET)")
+                .params(cost, batchId, cost).update();
+        if (fits == 0) {
+            return jdbc.sql("SELECT COMMITTED_SPEND, BUDGET FROM IB_BATCH WHERE BATCH_ID = ?").param(batchId)
+                    .query((rs, i) -> rs.getBigDecimal(2) == null ? "batch " + batchId + " is not in this database"
+                            : Budget.heldReason(rs.getBigDecimal(1), rs.getBigDecimal(2), prices.currency(), cost))
+                    .optional().orElse("batch " + batchId + " is not in this database");
+        }
+        // DAILY BUDGET CALL SITE: the daily budget per provider key reserves here, in this transaction
+        Optional<String> daily = reservations.reserve(provider, cost);
+        if (daily.isPresent()) {
+            jdbc.sql("UPDATE IB_BATCH SET COMMITTED_SPEND = COMMITTED_SPEND - ? WHERE BATCH_ID = ?")
+                    .params(cost, batchId).update();
+            return daily.get();
+        }
+        return null;
+    }
+
+    /**
+     * Gives back, in the caller's transaction, the reservation of a row in one of {@code states}: its
+     * {@code COST} leaves the batch's committed spend (and is added to its refunded spend when {@code refund}),
+     * the other reservations are released ({@link SpendReservations#release}), and the row's {@code COST} is
+     * cleared. A row without a reservation is left alone.
+     *
+     * @param states an SQL list of states, e.g. {@code ('SUBMITTING')}
+     */
+    private void giveBack(String batchId, long rowNum, String states, boolean refund) {
+        jdbc.sql("SELECT PROVIDER, COST FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ? AND COST IS NOT NULL"
+                        + " AND STATE IN " + states)
+                .params(batchId, rowNum)
+                .query((rs, i) -> Map.entry(String.valueOf(rs.getString(1)), rs.getBigDecimal(2))).optional()
+                .ifPresent(reserved -> {
+                    BigDecimal cost = reserved.getValue();
+                    jdbc.sql("UPDATE IB_BATCH SET COMMITTED_SPEND = COMMITTED_SPEND - ?"
+                                    + (refund ? ", REFUNDED_SPEND = REFUNDED_SPEND + ?" : "") + " WHERE BATCH_ID = ?")
+                            .params(refund ? new Object[] {cost, cost, batchId} : new Object[] {cost, batchId})
+                            .update();
+                    // DAILY BUDGET CALL SITE: what the daily budget reserved for this row is released here
+                    reservations.release(reserved.getKey(), cost);
+                    jdbc.sql("UPDATE IB_TASK_LEDGER SET COST = NULL WHERE BATCH_ID = ? AND ROW_NUM = ?")
+                            .params(batchId, rowNum).update();
+                });
     }
 
     // ---- the ledger's parts, one per step ----
@@ -226,13 +400,20 @@ public class TaskLedger {
      * never left this machine), so that a resumed batch sends the row again. A first attempt's line is removed;
      * a later attempt's line (a row {@code retry-failed} sends again) goes back to PENDING with its attempt
      * number, so that its earlier attempts in {@code IB_TASK_ATTEMPT} stay unique and the next
-     * {@link #insertIntent} or {@link #claimPending} takes it up again.
+     * {@link #insertIntent} or {@link #claimPending} takes it up again. Its reservation ({@link #reserveIntent})
+     * is given back in the same transaction.
      */
     public void releaseIntent(String batchId, long rowNum) {
-        update("UPDATE IB_TASK_LEDGER SET STATE = 'PENDING', UPDATED_AT = ?"
-                + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING' AND ATTEMPT > 1", now(), batchId, rowNum);
-        update("DELETE FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING' AND ATTEMPT = 1",
-                batchId, rowNum);
+        // one transaction: the reservation is given back with the intent (docs/design.md, Spend)
+        write(() -> {
+            batches.checkFence(batchId);
+            giveBack(batchId, rowNum, "('SUBMITTING')", false);
+            jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'PENDING', UPDATED_AT = ?"
+                    + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING' AND ATTEMPT > 1")
+                    .params(now(), batchId, rowNum).update();
+            jdbc.sql("DELETE FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'"
+                    + " AND ATTEMPT = 1").params(batchId, rowNum).update();
+        });
     }
 
     /**
@@ -247,12 +428,21 @@ public class TaskLedger {
         counted(RowState.UNCERTAIN, changed > 0);
     }
 
-    /** Marks a row the provider refused at create time (HTTP 400/413/422): never resent unchanged. */
+    /**
+     * Marks a row the provider refused at create time (HTTP 400/413/422): never resent unchanged. No task was
+     * made, so its reservation ({@link #reserveIntent}) is given back in the same transaction.
+     */
     public void markRejectedByProvider(String batchId, long rowNum, String errorCode, String reason) {
-        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'REJECTED', ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
-                fit(errorCode, ERROR_CODE_CHARS), reason, now(), batchId, rowNum);
-        counted(RowState.REJECTED, changed > 0);
+        int[] changed = {0};
+        // one transaction: a refused create made no task, so its reservation is given back with it
+        write(() -> {
+            batches.checkFence(batchId);
+            giveBack(batchId, rowNum, "('SUBMITTING')", false);
+            changed[0] = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'REJECTED', ERROR_CODE = ?, ERROR = ?,"
+                            + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'")
+                    .params(fit(errorCode, ERROR_CODE_CHARS), reason, now(), batchId, rowNum).update();
+        });
+        counted(RowState.REJECTED, changed[0] > 0);
     }
 
     /**
@@ -336,17 +526,34 @@ public class TaskLedger {
      * @param errorCode the provider's failure code or ours ({@code deadline}, {@code download})
      * @param reason    the provider's message or ours
      * @param kind      what {@code retry-failed} does with the row; null to decide by whether it has a task, as
-     *                  {@link #markFailed(String, long, String, String, String)} does
+     *                  {@link #markFailed(String, long, String, String, String)} does. A
+     *                  {@link FailureKind#GENERATION_FAILED} row of a provider that does not charge failed
+     *                  generations ({@link PriceTable#chargesFailed} false) gives its reservation back in the same
+     *                  transaction, counted as refunded ({@code IB_BATCH.REFUNDED_SPEND})
      */
     public void markFailed(String batchId, long rowNum, String providerState, String errorCode, String reason,
             FailureKind kind) {
-        int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', PROVIDER_STATE = COALESCE(?, PROVIDER_STATE),"
-                        + " ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?, FAILURE_KIND = COALESCE(?, CASE WHEN TASK_ID IS NULL"
-                        + " THEN 'GENERATION_FAILED' ELSE 'RESULT_NOT_STORED' END)"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTING', 'SUBMITTED', 'RUNNING', 'GENERATED')",
-                fit(providerState, PROVIDER_STATE_CHARS), fit(errorCode, ERROR_CODE_CHARS), reason, now(),
-                kind == null ? null : kind.name(), batchId, rowNum);
-        counted(RowState.FAILED, changed > 0);
+        int[] changed = {0};
+        write(() -> {
+            batches.checkFence(batchId);
+            if (kind == null || kind == FailureKind.GENERATION_FAILED) {
+                // a generation the provider reports failed is refunded, in this transaction, when the provider
+                // does not charge for it (charges-failed=false; docs/design.md, Spend)
+                jdbc.sql("SELECT PROVIDER FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                                + (kind == null ? " AND TASK_ID IS NULL" : ""))
+                        .params(batchId, rowNum).query(String.class).optional()
+                        .filter(provider -> !prices.chargesFailed(provider))
+                        .ifPresent(provider -> giveBack(batchId, rowNum,
+                                "('SUBMITTING', 'SUBMITTED', 'RUNNING', 'GENERATED')", true));
+            }
+            changed[0] = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', PROVIDER_STATE = COALESCE(?, PROVIDER_STATE),"
+                            + " ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?, FAILURE_KIND = COALESCE(?, CASE WHEN TASK_ID IS NULL"
+                            + " THEN 'GENERATION_FAILED' ELSE 'RESULT_NOT_STORED' END)"
+                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTING', 'SUBMITTED', 'RUNNING', 'GENERATED')")
+                    .params(fit(providerState, PROVIDER_STATE_CHARS), fit(errorCode, ERROR_CODE_CHARS), reason, now(),
+                            kind == null ? null : kind.name(), batchId, rowNum).update();
+        });
+        counted(RowState.FAILED, changed[0] > 0);
     }
 
     private boolean insert(String batchId, long rowNum, String rowId, RowState state, String provider,

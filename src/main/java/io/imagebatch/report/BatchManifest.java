@@ -1,5 +1,6 @@
 package io.imagebatch.report;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -18,7 +19,7 @@ import tools.jackson.databind.json.JsonMapper;
  *  "startTime":"2025-05-01T09:00:00.123Z","endTime":"2025-05-01T09:00:15.456Z",
  *  "counts":{"SUCCEEDED":39,"REJECTED":5,"FAILED":1,"UNCERTAIN":0},"rows":45,"bytesStored":1234567,
  *  "credits":null,"sandbox":false,"estimated":{"amount":1.80,"currency":"USD","complete":true},
- *  "observed":null}
+ *  "observed":null,"spend":{"currency":"USD","budget":0.50,"committed":0.48,"refunded":0.00}}
  * }</pre>
  *
  * @param batchId         the batch id
@@ -32,8 +33,8 @@ import tools.jackson.databind.json.JsonMapper;
  * @param output          the output location URI
  * @param startTime       when the batch's job instance first started, or null when unknown
  * @param endTime         when the report was written, or when the failed or stopped run ended
- * @param counts          rows per report status, with all four statuses as keys in the order SUCCEEDED, REJECTED,
- *                        FAILED, UNCERTAIN; rows not finished (a failed run) are in none of them
+ * @param counts          rows per report status, with all five statuses as keys in the order SUCCEEDED, REJECTED,
+ *                        FAILED, UNCERTAIN, HELD; rows not finished (a failed run) are in none of them
  * @param rows            the catalogue's data row count
  * @param bytesStored     the sum of the stored images' sizes, in bytes (the sum of report.csv's {@code bytes})
  * @param credits         credits left on the provider account after the batch, in the provider's unit, where the
@@ -45,11 +46,32 @@ import tools.jackson.databind.json.JsonMapper;
  * @param observed        the provider's balance before the batch's first create minus its balance now, in the
  *                        provider's credits whatever the price table's currency, where the provider reports a
  *                        balance (crun.ai); null otherwise (README.md, Spend)
+ * @param spend           the batch's spend (docs/design.md, Spend), or null when it has no budget and no priced row
  */
 public record BatchManifest(String batchId, String status, String catalogue, String catalogueSha256,
         String provider, String model, String output, Instant startTime, Instant endTime, Map<String, Long> counts,
         long rows, long bytesStored, Double credits, boolean sandbox, Estimated estimated,
-        java.math.BigDecimal observed) {
+        java.math.BigDecimal observed, Spend spend) {
+
+    /**
+     * A batch's spend in the manifest (docs/design.md, Spend).
+     *
+     * @param currency  {@code imagebatch.spend.currency}
+     * @param budget    the batch budget in force, or null without one
+     * @param committed what the batch's creates hold reserved (sent, in flight, UNCERTAIN, failed and charged)
+     * @param refunded  what failed generations that the provider does not charge gave back
+     */
+    public record Spend(String currency, BigDecimal budget, BigDecimal committed, BigDecimal refunded) {
+    }
+
+    /**
+     * @param spend the batch's spend, or null
+     * @return this manifest with that spend
+     */
+    public BatchManifest withSpend(Spend spend) {
+        return new BatchManifest(batchId, status, catalogue, catalogueSha256, provider, model, output, startTime,
+                endTime, counts, rows, bytesStored, credits, sandbox, estimated, observed, spend);
+    }
 
     /**
      * The spend estimate of the batch (README.md, Spend): every valid row times its price, at the last preflight.
@@ -92,7 +114,7 @@ public record BatchManifest(String batchId, String status, String catalogue, Str
         tally.counts().forEach((s, n) -> counts.put(s.name(), n));
         return new BatchManifest(facts.batchId(), status, facts.catalogue(), facts.catalogueSha256(),
                 facts.provider(), facts.model(), facts.output(), millis(startTime), millis(endTime), counts,
-                tally.rows(), tally.bytesStored(), credits, facts.sandbox(), null, null);
+                tally.rows(), tally.bytesStored(), credits, facts.sandbox(), null, null, null);
     }
 
     /**
@@ -101,7 +123,7 @@ public record BatchManifest(String batchId, String status, String catalogue, Str
      */
     public BatchManifest withEstimated(Estimated estimate) {
         return new BatchManifest(batchId, status, catalogue, catalogueSha256, provider, model, output, startTime,
-                endTime, counts, rows, bytesStored, credits, sandbox, estimate, observed);
+                endTime, counts, rows, bytesStored, credits, sandbox, estimate, observed, spend);
     }
 
     /**
@@ -110,7 +132,7 @@ public record BatchManifest(String batchId, String status, String catalogue, Str
      */
     public BatchManifest withObserved(java.math.BigDecimal credits) {
         return new BatchManifest(batchId, status, catalogue, catalogueSha256, provider, model, output, startTime,
-                endTime, counts, rows, bytesStored, this.credits, sandbox, estimated, credits);
+                endTime, counts, rows, bytesStored, this.credits, sandbox, estimated, credits, spend);
     }
 
     /** Milliseconds are plenty for a batch's times, and read better than the clock's nanoseconds. */

@@ -92,6 +92,9 @@ public final class ContactSheet {
         out.append("</dl>\n<ul class=\"counts\">\n");
         for (ReportStatus status : ReportStatus.values()) {
             long n = m.count(status);
+            if (status == ReportStatus.HELD && n == 0) {
+                continue; // only a batch with a budget holds rows
+            }
             out.append("<li class=\"").append(cssClass(status)).append(n > 0 ? " nonzero" : "").append("\"><b>")
                     .append(Long.toString(n)).append("</b> ").append(status.name().toLowerCase(Locale.ROOT))
                     .append("</li>\n");
@@ -101,7 +104,8 @@ public final class ContactSheet {
     }
 
     private static void problems(TaskLedger ledger, BatchManifest m, Appendable out) throws IOException {
-        long count = m.count(ReportStatus.REJECTED) + m.count(ReportStatus.FAILED) + m.count(ReportStatus.UNCERTAIN);
+        long count = m.count(ReportStatus.REJECTED) + m.count(ReportStatus.FAILED) + m.count(ReportStatus.UNCERTAIN)
+                + m.count(ReportStatus.HELD);
         // the pass runs even when the header counts none, so that an unfinished batch is refused, not misreported
         boolean[] opened = {false};
         Runnable open = () -> {

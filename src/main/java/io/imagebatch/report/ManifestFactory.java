@@ -1,5 +1,6 @@
 package io.imagebatch.report;
 
+import io.imagebatch.ledger.BatchRegistry;
 import io.imagebatch.ledger.TaskLedger;
 import java.time.Clock;
 import java.time.Instant;
@@ -20,7 +21,10 @@ public class ManifestFactory {
     private final JobRepository jobRepository;
     private final ProviderCredits credits;
     private final Clock clock;
-    private final io.imagebatch.ledger.BatchRegistry registry;
+    /** The batches: the estimate and balances of their preflight, and their spend; null for none. */
+    private BatchRegistry registry;
+    /** {@code imagebatch.spend.currency}, for the manifest's {@code spend}; set by {@link #spendFrom}. */
+    private String currency;
 
     /**
      * @param ledger        the ledger
@@ -38,15 +42,41 @@ public class ManifestFactory {
      * @param credits       the provider's credits, where it reports them
      * @param clock         the clock for the end time of the report
      * @param registry      the batches, for the spend estimate of their last preflight
-     *                      ({@link io.imagebatch.ledger.BatchRegistry#estimate}); null for none
+     *                      ({@link BatchRegistry#estimate}); null for none
      */
     public ManifestFactory(TaskLedger ledger, JobRepository jobRepository, ProviderCredits credits, Clock clock,
-            io.imagebatch.ledger.BatchRegistry registry) {
+            BatchRegistry registry) {
         this.ledger = ledger;
         this.jobRepository = jobRepository;
         this.credits = credits;
         this.clock = clock;
         this.registry = registry;
+    }
+
+    /**
+     * Adds the batch's spend to every manifest (docs/design.md, Spend).
+     *
+     * @param registry the batch registry, whose {@link BatchRegistry#spend} it reads
+     * @param currency {@code imagebatch.spend.currency}
+     * @return this factory
+     */
+    public ManifestFactory spendFrom(BatchRegistry registry, String currency) {
+        this.registry = registry;
+        this.currency = currency;
+        return this;
+    }
+
+    /** The spend lines of the manifest: estimated and observed, then the budget's committed and refunded. */
+    private BatchManifest withSpend(BatchManifest manifest) {
+        if (registry == null) {
+            return manifest;
+        }
+        BatchManifest estimated = withEstimateAndObserved(manifest);
+        return registry.spend(manifest.batchId())
+                .filter(s -> s.budget() != null || s.committed().signum() != 0 || s.refunded().signum() != 0)
+                .map(s -> estimated.withSpend(new BatchManifest.Spend(currency, s.budget(), s.committed(),
+                        s.refunded())))
+                .orElse(estimated);
     }
 
     /**
@@ -79,10 +109,10 @@ public class ManifestFactory {
     }
 
     /**
-     * The spend lines of the manifest (README.md, Spend): "estimated", and "observed" where the provider reported
+     * The manifest's "estimated", and "observed" where the provider reported
      * a balance before the first create and reports one now ({@link BatchManifest#credits}).
      */
-    private BatchManifest withSpend(BatchManifest manifest) {
+    private BatchManifest withEstimateAndObserved(BatchManifest manifest) {
         if (registry == null) {
             return manifest;
         }

@@ -13,7 +13,9 @@ public enum ReportStatus {
     /** The generation failed, its deadline passed, or its image could not be stored. */
     FAILED,
     /** The create call may have reached the provider without an answer; not resent. */
-    UNCERTAIN;
+    UNCERTAIN,
+    /** Never sent: its price did not fit in the budget (the reason names the amounts); a larger budget sends it. */
+    HELD;
 
     /**
      * @param state a final ledger state
@@ -26,6 +28,7 @@ public enum ReportStatus {
             case REJECTED -> REJECTED;
             case FAILED -> FAILED;
             case UNCERTAIN -> UNCERTAIN;
+            case HELD -> HELD;
             default -> throw new IllegalArgumentException("row state " + state + " is not final");
         };
     }

@@ -44,4 +44,15 @@ public class SpendConfiguration {
             throw new PriceSettingsException(e);
         }
     }
+
+    /**
+     * The reservations made beside the batch budget's ({@link SpendReservations}).
+     * DAILY BUDGET CALL SITE: the lead wires the daily budgets per provider key ({@code DailyBudgets}) here.
+     *
+     * @return none yet: {@link SpendReservations#NONE}
+     */
+    @Bean
+    SpendReservations spendReservations() {
+        return SpendReservations.NONE;
+    }
 }

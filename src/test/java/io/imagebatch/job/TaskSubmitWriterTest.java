@@ -241,12 +241,12 @@ class TaskSubmitWriterTest {
     void anIntentThatCannotBeWrittenFailsTheChunkWithoutStrandingTheOtherRows() throws Exception {
         TaskLedger ledger = new TaskLedger(jdbc, transactions, Clock.systemUTC()) {
             @Override
-            public boolean insertIntent(String batchId, long rowNum, String rowId, String provider, String model,
-                    String prompt, String request) {
+            public Intent reserveIntent(String batchId, long rowNum, String rowId, String provider, String model,
+                    String prompt, String request, java.math.BigDecimal cost) {
                 if (rowNum == 3) {
                     throw new DataAccessResourceFailureException("the database is down");
                 }
-                return super.insertIntent(batchId, rowNum, rowId, provider, model, prompt, request);
+                return super.reserveIntent(batchId, rowNum, rowId, provider, model, prompt, request, cost);
             }
         };
 
