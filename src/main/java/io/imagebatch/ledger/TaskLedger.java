@@ -250,7 +250,7 @@ public class TaskLedger {
                             : Budget.heldReason(rs.getBigDecimal(1), rs.getBigDecimal(2), prices.currency(), cost))
                     .optional().orElse("batch " + batchId + " is not in this database");
         }
-        // DAILY BUDGET CALL SITE: the daily budget per provider key reserves here, in this transaction
+        // the daily budget per provider key (spend.DailyBudgets) reserves here, in this transaction
         Optional<String> daily = reservations.reserve(provider, cost);
         if (daily.isPresent()) {
             jdbc.sql("UPDATE IB_BATCH SET COMMITTED_SPEND = COMMITTED_SPEND - ? WHERE BATCH_ID = ?")
@@ -279,7 +279,7 @@ public class TaskLedger {
                                     + (refund ? ", REFUNDED_SPEND = REFUNDED_SPEND + ?" : "") + " WHERE BATCH_ID = ?")
                             .params(refund ? new Object[] {cost, cost, batchId} : new Object[] {cost, batchId})
                             .update();
-                    // DAILY BUDGET CALL SITE: what the daily budget reserved for this row is released here
+                    // what the daily budget reserved for this row is released here
                     reservations.release(reserved.getKey(), cost);
                     jdbc.sql("UPDATE IB_TASK_LEDGER SET COST = NULL WHERE BATCH_ID = ? AND ROW_NUM = ?")
                             .params(batchId, rowNum).update();

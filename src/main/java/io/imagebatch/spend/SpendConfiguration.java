@@ -46,13 +46,31 @@ public class SpendConfiguration {
     }
 
     /**
-     * The reservations made beside the batch budget's ({@link SpendReservations}).
-     * DAILY BUDGET CALL SITE: the lead wires the daily budgets per provider key ({@code DailyBudgets}) here.
+     * The reservations made beside the batch budget's ({@link SpendReservations}): the daily budget per provider
+     * key ({@link DailyBudgets}), in the intent's transaction. A refusal words the held row's reason with today's
+     * committed amount ({@link SpendReservations#dailyBudgetReason}).
      *
-     * @return none yet: {@link SpendReservations#NONE}
+     * @param daily  the daily budgets
+     * @param prices the price table, for the currency of the reason
+     * @return the reservations
      */
     @Bean
-    SpendReservations spendReservations() {
-        return SpendReservations.NONE;
+    SpendReservations spendReservations(DailyBudgets daily, PriceTable prices) {
+        return new SpendReservations() {
+            @Override
+            public java.util.Optional<String> reserve(String provider, java.math.BigDecimal amount) {
+                if (daily.reserve(provider, amount)) {
+                    return java.util.Optional.empty();
+                }
+                DailySpend today = daily.today(provider).orElseThrow();
+                return java.util.Optional.of(SpendReservations.dailyBudgetReason(today.committed(), today.budget(),
+                        prices.currency(), provider, amount));
+            }
+
+            @Override
+            public void release(String provider, java.math.BigDecimal amount) {
+                daily.release(provider, amount);
+            }
+        };
     }
 }

@@ -6,8 +6,8 @@ import java.util.Optional;
 /**
  * Reservations beyond the batch budget, made in the same transaction as a row's intent and its batch-budget
  * reservation ({@code TaskLedger.reserveIntent}), and given back in the same transaction as the change that frees
- * them (docs/design.md, Spend). The daily budget per provider key is the one such reservation: the lead wires the
- * daily budgets ({@code DailyBudgets.reserve/release}) into this interface; until then the bean is {@link #NONE}.
+ * them (docs/design.md, Spend). The daily budget per provider key ({@code DailyBudgets}) is the one such
+ * reservation ({@code SpendConfiguration#spendReservations}); {@link #NONE} reserves nothing.
  *
  * <p>Both methods run inside the caller's transaction (the ledger's DataSource, a Spring-managed transaction):
  * what they write commits or rolls back with the row's intent.

@@ -75,6 +75,21 @@ class BatchBudgetTest {
     }
 
     @Test
+    void aProviderKeysDailyBudgetHoldsTheRowsPastItWithItsReason() throws Exception {
+        try (SandboxProvider sandbox = start(0)) {
+            CliRun run = CliRun.run(work, args(sandbox, PRICE, "--imagebatch.providers.liangxin.daily-budget=0.20"));
+
+            assertThat(run.exitCode()).as("held: the daily budget is spent").isEqualTo(ExitCodes.HELD);
+            assertThat(sandbox.stats().creates()).isEqualTo(5);
+            List<CSVRecord> report = report(run.batchId());
+            assertThat(report.stream().filter(r -> r.get("status").equals("SUCCEEDED"))).hasSize(5);
+            assertThat(report.stream().filter(r -> r.get("status").equals("HELD"))).hasSize(SampleCatalogue.VALID - 5)
+                    .allSatisfy(r -> assertThat(r.get("error")).isEqualTo(
+                            "daily budget: 0.20 of 0.20 USD committed today for liangxin, this row costs 0.04"));
+        }
+    }
+
+    @Test
     void aBudgetThatIsNotAPositiveAmountInTheCurrencyIsAUsageErrorBeforeAnythingIsSent() throws Exception {
         try (SandboxProvider sandbox = start(0)) {
             CliRun notANumber = CliRun.run(work, args(sandbox, "--budget", "fifty", PRICE));
