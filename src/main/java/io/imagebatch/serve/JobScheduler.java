@@ -232,9 +232,13 @@ public class JobScheduler implements DisposableBean {
 
     private int runLocked(String jobName, Path path) {
         BatchSettings settings;
+        BatchRunner.BudgetText budget;
         try {
             JobFile file = JobFile.load(path);
             settings = BatchSettingsResolver.resolve(options(file), file);
+            // the job file's budget: (docs/design.md, Spend), as run JOB_FILE reads it
+            budget = file.budget() == null ? null
+                    : new BatchRunner.BudgetText("job file " + file.path() + ": budget", file.budget());
         } catch (UsageException | CatalogueException e) {
             log.error("Job {}: not run: {}", jobName, e.getMessage());
             return ExitCodes.USAGE;
@@ -242,11 +246,11 @@ public class JobScheduler implements DisposableBean {
         String batchId = settings.batchId();
         Optional<String> previous = lastBatches.get(jobName);
         if (previous.isPresent() && !previous.get().equals(batchId) && !resumePrevious(jobName, previous.get(),
-                batchId)) {
+                batchId, budget)) {
             return ExitCodes.FAILED;
         }
         lastBatches.set(jobName, batchId);
-        return runBatch(jobName, settings);
+        return runBatch(jobName, settings, budget);
     }
 
     /**
@@ -255,7 +259,7 @@ public class JobScheduler implements DisposableBean {
      * @return true when the new batch may start: the previous one completed (now or before), was never run, or
      *         cannot be resumed because its catalogue changed
      */
-    private boolean resumePrevious(String jobName, String previousId, String newId) {
+    private boolean resumePrevious(String jobName, String previousId, String newId, BatchRunner.BudgetText budget) {
         JobExecution last = runner.lastExecution(previousId);
         if (last == null || last.getStatus() == BatchStatus.COMPLETED || last.getStatus() == BatchStatus.ABANDONED) {
             return true;
@@ -275,8 +279,10 @@ public class JobScheduler implements DisposableBean {
         }
         log.info("Job {}: resuming the previous batch {} ({}) before the new batch {}", jobName, previousId,
                 last.getStatus(), newId);
-        int exit = runBatch(jobName, previous);
-        if (exit != ExitCodes.COMPLETED) {
+        int exit = runBatch(jobName, previous, budget);
+        // a batch that ended with rows held by its budget is finished for tonight: it waits for a larger budget,
+        // and must not keep the new batch waiting
+        if (exit != ExitCodes.COMPLETED && exit != ExitCodes.HELD) {
             log.warn("Job {}: the previous batch {} did not complete; the new batch {} waits for the next run",
                     jobName, previousId, newId);
             return false;
@@ -293,14 +299,14 @@ public class JobScheduler implements DisposableBean {
         }
     }
 
-    private int runBatch(String jobName, BatchSettings settings) {
+    private int runBatch(String jobName, BatchSettings settings, BatchRunner.BudgetText budget) {
         String batchId = settings.batchId();
         if (stopping.get()) {
             return ExitCodes.FAILED; // shutting down: the next run after the restart does it
         }
         MDC.put(MDC_BATCH, batchId);
         try (PrintStream out = LogLines.to(log, "job " + jobName)) {
-            return runner.run(settings, out);
+            return runner.run(settings, budget, out);
         } catch (UsageException e) {
             log.error("Job {}: batch {} not started: {}", jobName, batchId, e.getMessage());
             return ExitCodes.USAGE;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.jayway.jsonpath.JsonPath;
+import io.imagebatch.app.ExitCodes;
 import io.imagebatch.cli.ImageBatchCli;
 import io.imagebatch.job.ImageProductionJobConfiguration;
 import io.imagebatch.sandbox.SandboxProvider;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -231,13 +233,48 @@ class ServeEndToEndTest {
                 .allSatisfy((prompt, n) -> assertThat(n).isEqualTo(1));
     }
 
+    @Test
+    void aJobFilesBudgetHoldsRowsUnderServeAndAHeldPreviousBatchDoesNotKeepTheNewOneWaiting(CapturedOutput output)
+            throws Exception {
+        startSandbox(Duration.ofMillis(50), Duration.ofMillis(200));
+        Path jobs = Files.createDirectories(work.resolve("jobs"));
+        Path monday = writeCatalogue("monday.csv", "a red chair", "a blue lamp");
+        Path tuesday = writeCatalogue("tuesday.csv", "a green sofa", "a yellow rug");
+        Path jobFile = jobs.resolve("daily.yml");
+        String schedule = "{ cron: \"" + NEVER_DURING_THE_TEST + "\", zone: Europe/Berlin }";
+        writeJob(jobFile, "daily", monday, schedule);
+        RunningServe serve = serve(jobs, "--imagebatch.providers.liangxin.price-per-image=0.04");
+        JobScheduler scheduler = serve.scheduler();
+
+        // Monday: the provider refuses the account; the batch fails, resumable
+        sandbox.failEveryRequestWith(401);
+        assertThat(scheduler.runJob("daily", jobFile)).isEqualTo(ImageBatchCli.FAILED);
+        sandbox.failEveryRequestWith(0);
+
+        // Tuesday, with a budget of one row per batch: Monday's batch is resumed and holds a row, then Tuesday's
+        // runs all the same, and holds a row too
+        Files.writeString(jobFile, Files.readString(jobFile).replace("catalogue: " + monday,
+                "catalogue: " + tuesday) + "budget: 0.04\n");
+        assertThat(scheduler.runJob("daily", jobFile)).as("held: the budget is spent").isEqualTo(ExitCodes.HELD);
+
+        String log = output.getOut();
+        assertThat(log).containsPattern("Job daily: resuming the previous batch daily-[0-9a-f]{12} \\(FAILED\\)");
+        assertThat(log).doesNotContain("waits for the next run");
+        assertThat(sandbox.stats().creates()).isEqualTo(2);
+        assertThat(sandbox.stats().createsByPrompt().keySet()).hasSize(2)
+                .anyMatch(p -> p.equals("a red chair") || p.equals("a blue lamp"))
+                .anyMatch(p -> p.equals("a green sofa") || p.equals("a yellow rug"));
+        assertThat(Pattern.compile("1 row\\(s\\) HELD, the budget is spent").matcher(log).results().count())
+                .as("both batches held one row").isEqualTo(2);
+    }
+
     // ---- helpers ----
 
     private void startSandbox(Duration min, Duration max) {
         sandbox = SandboxProvider.start(SandboxSettings.defaults().withGenerationTime(min, max));
     }
 
-    private RunningServe serve(Path jobs) {
+    private RunningServe serve(Path jobs, String... settings) {
         List<String> args = new ArrayList<>(List.of("--jobs", jobs.toString(),
                 "--server.port=0",
                 "--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
@@ -249,6 +286,7 @@ class ServeEndToEndTest {
                 "--imagebatch.serve.stop-timeout=15s"));
         // H2 in the test's folder, or the PostgreSQL schema of ServePostgresEndToEndTest
         args.addAll(CliRun.database(work));
+        args.addAll(List.of(settings));
         RunningServe serve = ImageBatchCli.startServe(args, System.out);
         serves.add(serve);
         return serve;
