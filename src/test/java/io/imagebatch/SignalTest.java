@@ -6,48 +6,51 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class SignalTest {
 
-    @Test
-    void aSignalEndsAWaitLongBeforeItsTimeIsUp() throws Exception {
-        Signal signal = new Signal();
-        Thread[] waiter = new Thread[1];
-        CompletableFuture<Void> woke = CompletableFuture.runAsync(() -> {
-            waiter[0] = Thread.currentThread();
-            try {
-                signal.await(TimeUnit.HOURS.toMillis(1));
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        await().atMost(Duration.ofSeconds(30))
-                .until(() -> waiter[0] != null && waiter[0].getState() == Thread.State.TIMED_WAITING);
+    /** A thread waiting up to an hour on the signal, once it is waiting. */
+    private record Waiter(Thread thread, CompletableFuture<Void> woke) {
 
-        signal.signal();
-
-        woke.get(30, TimeUnit.SECONDS);
-        assertThat(woke).isCompleted();
+        static Waiter on(Signal signal) {
+            AtomicReference<Thread> thread = new AtomicReference<>();
+            CompletableFuture<Void> woke = CompletableFuture.runAsync(() -> {
+                thread.set(Thread.currentThread());
+                try {
+                    signal.await(TimeUnit.HOURS.toMillis(1));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException("interrupted", e);
+                }
+            });
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> thread.get() != null && thread.get().getState() == Thread.State.TIMED_WAITING);
+            return new Waiter(thread.get(), woke);
+        }
     }
 
     @Test
-    void aSignalGivenBeforeAWaitBeganDoesNotEndIt() throws Exception {
+    void aSignalEndsAWaitLongBeforeItsTimeIsUp() throws Exception {
+        Signal signal = new Signal();
+        Waiter waiter = Waiter.on(signal);
+
+        signal.signal();
+
+        waiter.woke().get(30, TimeUnit.SECONDS);
+        assertThat(waiter.woke()).isCompleted();
+    }
+
+    @Test
+    void aSignalGivenBeforeAWaitBeganDoesNotEndIt() {
         Signal signal = new Signal();
         signal.signal();
-        Thread[] waiter = new Thread[1];
-        CompletableFuture<Void> woke = CompletableFuture.runAsync(() -> {
-            waiter[0] = Thread.currentThread();
-            try {
-                signal.await(TimeUnit.HOURS.toMillis(1));
-            } catch (InterruptedException e) {
-                // ended by the test below
-            }
-        });
-        await().atMost(Duration.ofSeconds(30))
-                .until(() -> waiter[0] != null && waiter[0].getState() == Thread.State.TIMED_WAITING);
-        assertThat(woke).isNotDone();
-        waiter[0].interrupt();
-        woke.get(30, TimeUnit.SECONDS);
+
+        Waiter waiter = Waiter.on(signal);
+
+        assertThat(waiter.woke()).isNotDone();
+        waiter.thread().interrupt();
+        await().atMost(Duration.ofSeconds(30)).until(waiter.woke()::isDone);
+        assertThat(waiter.woke()).isCompletedExceptionally();
     }
 }
