@@ -1,49 +1,54 @@
 package io.imagebatch.app;
 
+import io.imagebatch.FatalErrors;
 import io.imagebatch.job.BatchPreflight;
 import io.imagebatch.job.BatchSettings;
 import io.imagebatch.job.BatchSettingsStore;
+import io.imagebatch.job.BatchStoppedException;
 import io.imagebatch.job.ImageProductionJobConfiguration;
+import io.imagebatch.job.JobOperatorRequests;
 import io.imagebatch.job.JobProperties;
 import io.imagebatch.job.PipelineState;
 import io.imagebatch.job.ReportTasklet;
-import io.imagebatch.job.BatchStoppedException;
 import io.imagebatch.ledger.BatchRegistry;
-import io.imagebatch.ledger.BatchSpend;
-import io.imagebatch.ledger.LedgerRetries;
+import io.imagebatch.ledger.LockLostException;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.lock.BatchLocks;
-import io.imagebatch.provider.FailureClass;
-import io.imagebatch.provider.ProviderAdapter;
-import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderRegistry;
-import io.imagebatch.spend.Budget;
-import io.imagebatch.spend.PriceTable;
+import io.imagebatch.spend.SpendEstimate;
 import io.imagebatch.storage.OutputStoreException;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryType;
 import java.math.BigDecimal;
+import java.net.InetAddress;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.launch.JobExecutionNotRunningException;
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+import org.springframework.batch.core.launch.JobExecutionNotRunningException;
 import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Starts or resumes a batch through {@link JobOperator}, prints its progress while it runs, and a summary at the
@@ -67,10 +72,8 @@ public class BatchRunner {
     /** Whether this process's providers all point at the sandbox ({@link BatchSettingsResolver#SANDBOX_ACTIVE}). */
     @Value("${" + BatchSettingsResolver.SANDBOX_ACTIVE + ":false}")
     private boolean sandboxActive;
-    /** The prices of the estimate and the batch budget (README.md, Spend); none until {@link #spendWith}. */
-    private PriceTable prices = PriceTable.none();
-    /** Starts the budget rounds that send HELD rows; set by {@link #spendWith}. */
-    private LedgerRetries retries;
+    /** The batch's spend: budget, prices, estimate, balance before, HELD rows (README.md, Spend). */
+    private final BatchSpendCheck spend;
 
     /**
      * A budget as the user gave it, before it is checked against the currency ({@link Budget#parse}).
@@ -82,21 +85,9 @@ public class BatchRunner {
     public record BudgetText(String setting, String text) {
     }
 
-    /**
-     * Sets what the batch budget needs; set by Spring.
-     *
-     * @param prices  the price table: a budget's currency, and every row's price
-     * @param retries the ledger's rounds, for the budget round that sends HELD rows
-     */
-    @Autowired
-    void spendWith(PriceTable prices, LedgerRetries retries) {
-        this.prices = prices;
-        this.retries = retries;
-    }
-
     BatchRunner(JobOperator jobOperator, JobRepository jobRepository, Job imageProductionJob,
             BatchSettingsStore batches, TaskLedger ledger, ProviderRegistry providers, JobProperties properties,
-            BatchPreflight preflight, BatchLocks locks, BatchRegistry registry) {
+            BatchPreflight preflight, BatchLocks locks, BatchRegistry registry, BatchSpendCheck spend) {
         this.jobOperator = jobOperator;
         this.jobRepository = jobRepository;
         this.imageProductionJob = imageProductionJob;
@@ -107,6 +98,7 @@ public class BatchRunner {
         this.properties = properties;
         this.preflight = preflight;
         this.locks = locks;
+        this.spend = spend;
     }
 
     /**
@@ -141,7 +133,7 @@ public class BatchRunner {
      *                        sent then
      */
     public int run(BatchSettings settings, BudgetText budget, PrintStream out) {
-        BigDecimal amount = parse(budget);
+        BigDecimal amount = spend.parse(budget);
         if (sandboxActive && !settings.sandbox()) {
             // serve --sandbox runs every job file against the sandbox: never the real batch of that file
             settings = settings.asSandbox();
@@ -203,8 +195,8 @@ public class BatchRunner {
      */
     String runningElsewhere(String batchId) {
         String who = registry.lockHolder(batchId)
-                .map(h -> "in " + h.process() + " since " + java.time.Instant.ofEpochMilli(h.sinceMillis())
-                        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+                .map(h -> "in " + h.process() + " since " + Instant.ofEpochMilli(h.sinceMillis())
+                        .truncatedTo(ChronoUnit.SECONDS))
                 .orElse("in another process");
         return "Batch " + batchId + " is running " + who + "; nothing was started here. Run the same command again"
                 + " once it has ended.";
@@ -215,8 +207,8 @@ public class BatchRunner {
         String host = System.getenv("HOSTNAME");
         if (host == null || host.isBlank()) {
             try {
-                host = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.io.IOException e) {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (IOException e) {
                 host = "this machine";
             }
         }
@@ -225,16 +217,11 @@ public class BatchRunner {
 
     /** {@link #run} under the batch's lock. */
     private int runLocked(BatchSettings settings, String batchId, BigDecimal budget, PrintStream out) {
-        if (budget != null || registry.spend(batchId).map(BatchSpend::budget).isPresent()) {
-            checkPriced(settings);
-        }
-        if (budget != null) {
-            registry.recordBudget(batchId, budget);
-        }
+        spend.applyBudget(settings, batchId, budget);
         JobExecution last = lastExecution(batchId);
-        if (last != null && last.getStatus() == BatchStatus.COMPLETED && heldRoomFor(batchId)) {
+        if (last != null && last.getStatus() == BatchStatus.COMPLETED && spend.heldRoomFor(batchId)) {
             // a budget round: the HELD rows become PENDING in a new job instance, whose submit step sends them
-            int held = retries.startHeldRound(batchId);
+            int held = spend.startHeldRound(batchId);
             out.printf("Batch %s: sending its %d HELD row(s) within the budget (round %d); no other row is sent"
                     + " again.%n", batchId, held, registry.retryRounds(batchId));
             last = lastExecution(batchId);
@@ -245,9 +232,9 @@ public class BatchRunner {
             printSandbox(out, settings);
             out.printf("  (retry-failed %s sends its FAILED rows again; status %s shows it)%n", batchId, batchId);
             printSummary(out, batchId, last);
-            return heldExit(batchId, out, ExitCodes.COMPLETED);
+            return spend.heldExit(batchId, out, ExitCodes.COMPLETED);
         }
-        checkBeforeSending(settings, out);
+        spend.checkBeforeSending(settings, dryRun(settings, true), out);
         try {
             preflight.checkOutput(settings);
         } catch (OutputStoreException | IllegalArgumentException e) {
@@ -268,9 +255,9 @@ public class BatchRunner {
         }
         long started = System.nanoTime();
         ScheduledExecutorService progress =
-                Executors.newSingleThreadScheduledExecutor(io.imagebatch.FatalErrors.threads("imagebatch-progress"));
+                Executors.newSingleThreadScheduledExecutor(FatalErrors.threads("imagebatch-progress"));
         long every = Math.max(100, properties.progressInterval().toMillis());
-        progress.scheduleAtFixedRate(io.imagebatch.FatalErrors.guard(
+        progress.scheduleAtFixedRate(FatalErrors.guard(
                         () -> printProgress(out, batchId, settings.catalogueRows(), started)),
                 every, every, TimeUnit.MILLISECONDS);
         JobExecution execution;
@@ -290,19 +277,19 @@ public class BatchRunner {
         printSandbox(out, settings);
         printSummary(out, batchId, execution);
         if (properties.printMemory()) {
-            long peak = java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
-                    .filter(pool -> pool.getType() == java.lang.management.MemoryType.HEAP)
+            long peak = ManagementFactory.getMemoryPoolMXBeans().stream()
+                    .filter(pool -> pool.getType() == MemoryType.HEAP)
                     .mapToLong(pool -> pool.getPeakUsage().getUsed()).sum();
             out.printf("  peak heap used: %d MB%n", peak / (1024 * 1024));
         }
         if (execution.getStatus() == BatchStatus.COMPLETED) {
-            return heldExit(batchId, out, ExitCodes.COMPLETED);
+            return spend.heldExit(batchId, out, ExitCodes.COMPLETED);
         }
         // the cause, not the downstream steps that ended because of it
         List<Throwable> failures = execution.getAllFailureExceptions().stream()
                 .filter(f -> !(Causes.innermost(f) instanceof PipelineState.UpstreamStepEndedException)).toList();
-        String reason = failures.stream().anyMatch(io.imagebatch.ledger.LockLostException::isCauseOf)
-                ? Causes.ownMessage(failures.stream().filter(io.imagebatch.ledger.LockLostException::isCauseOf)
+        String reason = failures.stream().anyMatch(LockLostException::isCauseOf)
+                ? Causes.ownMessage(failures.stream().filter(LockLostException::isCauseOf)
                         .findFirst().orElseThrow())
                 : execution.getStatus() == BatchStatus.STOPPED ? "a stop was requested (stop command or SIGTERM)"
                 : failures.isEmpty() ? execution.getExitStatus().getExitDescription()
@@ -310,81 +297,6 @@ public class BatchRunner {
         out.printf("  stopped because: %s%n  Run the same command again to resume the batch where it stopped.%n",
                 reason);
         return 1;
-    }
-
-    /** @return the budget as an amount, or null when none is given */
-    private BigDecimal parse(BudgetText budget) {
-        try {
-            return budget == null ? null : Budget.parse(budget.setting(), budget.text(), prices.currency());
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
-    }
-
-    /**
-     * A batch with a budget sends only rows whose price is known (docs/design.md, Spend).
-     *
-     * @throws UsageException naming the provider/model/resolution groups without a price
-     */
-    private void checkPriced(BatchSettings settings) {
-        Map<String, Long> unpriced = dryRunPrices(settings, null).unpriced();
-        if (!unpriced.isEmpty()) {
-            throw new UsageException("a budget needs the price of every row, and none is configured for "
-                    + String.join(", ", unpriced.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue()
-                    + " rows)").toList()) + "; set imagebatch.providers.<name>.price-per-image or"
-                    + " .prices.<model>.<resolution>; nothing was sent");
-        }
-    }
-
-    private BatchPreflight.Prices dryRunPrices(BatchSettings settings, BigDecimal room) {
-        try {
-            return preflight.prices(settings, prices, room);
-        } catch (BatchStoppedException e) {
-            throw new UsageException(e.getMessage());
-        }
-    }
-
-    /** @return whether the batch has HELD rows and its budget leaves room (or it has none any more) */
-    private boolean heldRoomFor(String batchId) {
-        if (retries == null || ledger.report().countByState(batchId).getOrDefault(RowState.HELD, 0L) == 0) {
-            return false;
-        }
-        BatchSpend spend = registry.spend(batchId).orElseThrow();
-        return spend.remaining().map(r -> r.signum() > 0).orElse(true);
-    }
-
-    /**
-     * Prints the batch's spend, and the HELD rows with what to do about them.
-     *
-     * @param completed the exit code of a completed batch without HELD rows
-     * @return {@link ExitCodes#HELD} when the batch has HELD rows, else {@code completed}
-     */
-    private int heldExit(String batchId, PrintStream out, int completed) {
-        registry.spend(batchId).map(spend -> spendLine(spend, prices.currency())).ifPresent(out::println);
-        long held = ledger.report().countByState(batchId).getOrDefault(RowState.HELD, 0L);
-        if (held == 0) {
-            return completed;
-        }
-        out.printf("  held: %d row(s) HELD, the budget is spent; run the same command with a larger --budget to"
-                + " send them (and nothing else)%n", held);
-        return ExitCodes.HELD;
-    }
-
-    /**
-     * The spend line of a run's summary and of {@code status} (docs/design.md, Spend).
-     *
-     * @param spend    the batch's spend
-     * @param currency {@code imagebatch.spend.currency}
-     * @return {@code   spend: 0.48 USD committed of a budget of 0.50, 0.00 refunded}; null when the batch has no
-     *         budget and nothing committed or refunded (no prices configured)
-     */
-    public static String spendLine(BatchSpend spend, String currency) {
-        if (spend.budget() == null && spend.committed().signum() == 0 && spend.refunded().signum() == 0) {
-            return null;
-        }
-        return "  spend: " + PriceTable.format(spend.committed()) + " " + currency + " committed"
-                + (spend.budget() == null ? "" : " of a budget of " + PriceTable.format(spend.budget())) + ", "
-                + PriceTable.format(spend.refunded()) + " refunded";
     }
 
     /**
@@ -413,27 +325,12 @@ public class BatchRunner {
      *                        while a budget is given (naming the provider/model/resolution groups)
      */
     public int validate(BatchSettings settings, BudgetText budget, PrintStream out, boolean json) {
-        BigDecimal amount = parse(budget);
-        tools.jackson.databind.node.ObjectNode budgetJson = null;
-        if (amount != null) {
-            BigDecimal committed = registry.spend(settings.batchId()).map(BatchSpend::committed)
-                    .orElse(BigDecimal.ZERO);
-            checkPriced(settings);
-            BatchPreflight.Prices priced = dryRunPrices(settings, amount.subtract(committed));
-            if (json) {
-                budgetJson = tools.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-                budgetJson.put("amount", amount).put("committed", committed).put("wouldSend", priced.fit())
-                        .put("wouldSendCost", priced.fitCost()).put("wouldHold", priced.held());
-            } else {
-                out.printf("Budget %s %s (%s committed): %d row(s) would be sent for %s, %d would be HELD%n",
-                        PriceTable.format(amount), prices.currency(), PriceTable.format(committed), priced.fit(),
-                        PriceTable.format(priced.fitCost()), priced.held());
-            }
-        }
+        BigDecimal amount = spend.parse(budget);
+        ObjectNode budgetJson = amount == null ? null : spend.budgetReport(settings, amount, out, json);
         BatchPreflight.Result result = dryRun(settings, false);
-        io.imagebatch.spend.SpendEstimate estimate = io.imagebatch.spend.SpendEstimate.of(prices, result.spendGroups());
+        SpendEstimate estimate = spend.estimate(result);
         if (json) {
-            tools.jackson.databind.node.ObjectNode node = validationJson(settings, result, estimate);
+            ObjectNode node = validationJson(settings, result, estimate);
             if (budgetJson != null) {
                 node.set("budget", budgetJson);
             }
@@ -448,17 +345,16 @@ public class BatchRunner {
 
     /**
      * {@code validate --format json}: {@code {"catalogue":..,"rows":n,"valid":n,"rejected":n,"rejections":[..],
-     * "estimate":{..}}}, the estimate as {@link io.imagebatch.spend.SpendEstimate#toJson}.
+     * "estimate":{..}}}, the estimate as {@link SpendEstimate#toJson}.
      */
-    private static tools.jackson.databind.node.ObjectNode validationJson(BatchSettings settings,
-            BatchPreflight.Result result,
-            io.imagebatch.spend.SpendEstimate estimate) {
-        tools.jackson.databind.node.ObjectNode node = tools.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    private static ObjectNode validationJson(BatchSettings settings, BatchPreflight.Result result,
+            SpendEstimate estimate) {
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
         node.put("catalogue", settings.catalogue());
         node.put("rows", result.rows());
         node.put("valid", result.rows() - result.rejected());
         node.put("rejected", result.rejected());
-        tools.jackson.databind.node.ArrayNode rejections = node.putArray("rejections");
+        ArrayNode rejections = node.putArray("rejections");
         result.rejections().forEach(rejections::add);
         node.set("estimate", estimate.toJson());
         return node;
@@ -473,64 +369,6 @@ public class BatchRunner {
         result.rejections().forEach(reason -> out.println("  REJECTED " + reason));
         if (result.rejected() > result.rejections().size()) {
             out.printf("  ... and %d more rejections%n", result.rejected() - result.rejections().size());
-        }
-    }
-
-    /**
-     * What can be known before paying: every provider the rows use is configured, and a provider that reports
-     * its balance (crun.ai) has the credits for the valid rows not yet sent.
-     */
-    private void checkBeforeSending(BatchSettings settings, PrintStream out) {
-        BatchPreflight.Result result = dryRun(settings, true);
-        printEstimate(settings.batchId(), result, out);
-        recordBalanceBefore(settings);
-        result.creditsByProvider().forEach((provider, needed) -> {
-            ProviderAdapter adapter = providers.find(provider).orElseThrow();
-            try {
-                OptionalDouble balance = adapter.balance();
-                if (balance.isPresent() && balance.getAsDouble() < needed) {
-                    throw new UsageException(String.format(Locale.ROOT, "provider %s has %.1f credits left, and the"
-                            + " valid rows not yet sent need %.1f; top up the account, or send fewer rows", provider,
-                            balance.getAsDouble(), needed));
-                }
-            } catch (ProviderException e) {
-                if (e.failureClass() == FailureClass.ACCOUNT) {
-                    throw new UsageException("provider " + provider + " refused the balance query: " + e.getMessage());
-                }
-                out.printf("Warning: the %s balance could not be checked (%s); going on.%n", provider, e.getMessage());
-            }
-        });
-    }
-
-    /**
-     * The preflight's spend estimate (README.md, Spend): printed before anything is sent, and stored with the
-     * batch for the manifest and {@code status} ({@link BatchRegistry#recordEstimate}).
-     */
-    private void printEstimate(String batchId, BatchPreflight.Result result, PrintStream out) {
-        io.imagebatch.spend.SpendEstimate estimate = io.imagebatch.spend.SpendEstimate.of(prices, result.spendGroups());
-        out.printf("Estimate for batch %s (%s):%n", batchId, estimate.currency());
-        estimate.describe().forEach(out::println);
-        registry.recordEstimate(batchId, new BatchRegistry.Estimate(estimate.batchTotal(), estimate.currency(),
-                estimate.batchComplete()));
-    }
-
-    /**
-     * The provider's balance before the batch's first create, for the observed spend (README.md, Spend): asked
-     * only while the ledger holds no row of the batch, recorded once. Best effort: a provider without a balance,
-     * or one that does not answer, leaves the observed spend unknown.
-     */
-    private void recordBalanceBefore(BatchSettings settings) {
-        String batchId = settings.batchId();
-        if (registry.balanceBefore(batchId).isPresent() || !ledger.report().countByState(batchId).isEmpty()) {
-            return;
-        }
-        try {
-            OptionalDouble balance = providers.find(settings.provider()).orElseThrow().balance();
-            if (balance.isPresent()) {
-                registry.recordBalanceBefore(batchId, java.math.BigDecimal.valueOf(balance.getAsDouble()));
-            }
-        } catch (ProviderException e) {
-            // the observed spend stays unknown; the credits check above has said what matters
         }
     }
 
@@ -551,20 +389,15 @@ public class BatchRunner {
     }
 
     /**
-     * @param batchId a batch id
-     * @return the last execution of the batch's current job instance (its latest retry round), or null before
-     *         its first run
-     */
-    /**
-     * Asks a running execution to stop after its current chunk or poll pass ({@link
-     * io.imagebatch.job.JobOperatorRequests#stop}); it then ends STOPPED and can be resumed.
+     * Asks a running execution to stop after its current chunk or poll pass
+     * ({@link JobOperatorRequests#stop}); it then ends STOPPED and can be resumed.
      *
      * @param execution the running execution
      * @throws JobExecutionNotRunningException when it is not running
      * @throws InterruptedException            when interrupted while the request is made
      */
     public void requestStop(JobExecution execution) throws JobExecutionNotRunningException, InterruptedException {
-        io.imagebatch.job.JobOperatorRequests.stop(jobRepository, execution);
+        JobOperatorRequests.stop(jobRepository, execution);
     }
 
     /**
@@ -578,9 +411,9 @@ public class BatchRunner {
         JobExecution current = abandoned;
         while (true) {
             try {
-                io.imagebatch.job.JobOperatorRequests.recover(jobOperator, current);
+                JobOperatorRequests.recover(jobOperator, current);
                 return;
-            } catch (org.springframework.dao.OptimisticLockingFailureException stillWriting) {
+            } catch (OptimisticLockingFailureException stillWriting) {
                 if (System.nanoTime() - giveUp > 0) {
                     throw stillWriting;
                 }
@@ -601,6 +434,11 @@ public class BatchRunner {
         }
     }
 
+    /**
+     * @param batchId a batch id
+     * @return the last execution of the batch's current job instance (its latest retry round), or null before
+     *         its first run
+     */
     public JobExecution lastExecution(String batchId) {
         return jobRepository.getLastJobExecution(ImageProductionJobConfiguration.JOB_NAME, parameters(batchId));
     }

@@ -1,6 +1,7 @@
 package io.imagebatch.cli;
 
 import io.imagebatch.app.BatchRunner;
+import io.imagebatch.app.BatchSpendCheck;
 import io.imagebatch.app.UsageException;
 import io.imagebatch.catalogue.CatalogueException;
 import io.imagebatch.catalogue.CatalogueInspector;
@@ -200,7 +201,7 @@ public class BatchCommands {
             out.println("  SANDBOX batch: placeholder images from the built-in sandbox provider");
         }
         out.printf("  rows by state: %s%n", counts(ledger.report().countByState(batchId)));
-        registry.spend(batchId).map(spend -> BatchRunner.spendLine(spend, prices.currency())).ifPresent(out::println);
+        registry.spend(batchId).map(spend -> BatchSpendCheck.spendLine(spend, prices.currency())).ifPresent(out::println);
         Map<FailureKind, Long> failed = retries.countFailedByKind(batchId);
         if (!failed.isEmpty()) {
             out.printf("  failed rows: %d paid, result not stored (retry-failed fetches them again);"

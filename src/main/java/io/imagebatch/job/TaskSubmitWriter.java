@@ -3,6 +3,7 @@ package io.imagebatch.job;
 import io.imagebatch.Sleeper;
 import io.imagebatch.callback.CallbackUrls;
 import io.imagebatch.catalogue.CatalogueRow;
+import io.imagebatch.ledger.LedgerBudget;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskIdJournal;
 import io.imagebatch.ledger.TaskLedger;
@@ -136,7 +137,7 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
 
     /**
      * @param prices the price of each row, reserved from the batch budget with its intent
-     *               ({@link TaskLedger#reserveIntent}); a row without a price reserves nothing. No prices unless set
+     *               ({@link LedgerBudget#reserveIntent}); a row without a price reserves nothing. No prices unless set
      * @return this writer
      */
     public TaskSubmitWriter pricedWith(PriceTable prices) {
@@ -218,10 +219,10 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
                     // only the caller whose intent is committed may send (the primary key, also across
                     // processes); a PENDING row is claimed instead. The row's price is reserved from the
                     // budget in the same transaction, or the row is HELD and not sent (docs/design.md, Spend)
-                    taken.set(ledger.reserveIntent(batchId, rowNum, rowId(item), item.provider(), item.model(),
+                    taken.set(ledger.budget().reserveIntent(batchId, rowNum, rowId(item), item.provider(), item.model(),
                             item.request().prompt(), JSON.writeValueAsString(item.request()),
                             prices.price(item.provider(), item.model(), item.request().resolution()).orElse(null))
-                            == TaskLedger.Intent.TAKEN);
+                            == LedgerBudget.Intent.TAKEN);
                     return taken.get();
                 });
             } catch (ProviderException e) {

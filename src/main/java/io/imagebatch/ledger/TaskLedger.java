@@ -6,16 +6,12 @@ import static io.imagebatch.ledger.LedgerRows.PROVIDER_STATE_CHARS;
 import static io.imagebatch.ledger.LedgerRows.fit;
 
 import io.imagebatch.metrics.ImageBatchMetrics;
-import io.imagebatch.spend.Budget;
 import io.imagebatch.spend.PriceTable;
 import io.imagebatch.spend.SpendReservations;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.math.BigDecimal;
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -27,6 +23,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionCallback;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -36,7 +33,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * {@link BatchRegistry}; a {@code retry-failed} round's row changes are in {@link LedgerRetries}. This class
  * holds the submit step's transitions and the failure every step records; the other steps' reads and
  * transitions are its parts, each on the same fenced writes: {@link #polls()}, {@link #downloads()},
- * {@link #reconciliation()} and {@link #report()}.
+ * {@link #reconciliation()} and {@link #report()}; the intent with its reservation from the budgets is
+ * {@link #budget()}.
  *
  * <p>Every write commits in its own transaction ({@code REQUIRES_NEW}), also when called from inside a chunk:
  * the invariants of docs/design.md need the intent committed before a create call and the taskId
@@ -60,12 +58,7 @@ public class TaskLedger {
     private final LedgerDownloads downloads;
     private final LedgerReconciliation reconciliation;
     private final LedgerReport report;
-    /** The prices (currency, charges-failed) of the batch budget; none until {@link #spendWith}. */
-    private volatile PriceTable prices = PriceTable.none();
-    /** The reservations beside the batch budget's (the daily budgets); none until {@link #spendWith}. */
-    private volatile SpendReservations reservations = SpendReservations.NONE;
-    /** The batch and provider pairs whose spend gauges are registered. */
-    private final java.util.Set<String> gauged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final LedgerBudget budget;
 
     /**
      * A ledger without metrics (they go to a private registry) and with a batch registry of its own, on which no
@@ -121,6 +114,7 @@ public class TaskLedger {
         this.downloads = new LedgerDownloads(this, meters);
         this.reconciliation = new LedgerReconciliation(this);
         this.report = new LedgerReport(this, transactionManager);
+        this.budget = new LedgerBudget(this, meters);
     }
 
     /**
@@ -132,158 +126,7 @@ public class TaskLedger {
      */
     @Autowired(required = false)
     public void spendWith(PriceTable prices, SpendReservations reservations) {
-        this.prices = prices;
-        this.reservations = reservations;
-    }
-
-    /** What {@link #reserveIntent} did. */
-    public enum Intent {
-        /** The intent is committed (SUBMITTING) with its reservation: this caller sends the row. */
-        TAKEN,
-        /** The row's price did not fit: it is HELD, with the amounts in its error, and is not sent. */
-        HELD,
-        /** The row is already in the ledger in another state (another caller or process has it): not sent. */
-        ELSEWHERE
-    }
-
-    /**
-     * Commits the intent to create a task for a row together with its reservation, in one transaction
-     * (docs/design.md, Spend): the row's price is added to the batch's committed spend only if it fits in the
-     * batch's budget ({@code IB_BATCH.BUDGET}; an atomic conditional update that locks the batch's line, so that
-     * concurrent writers, threads or processes, never pass the budget together), then in the other reservations
-     * ({@link SpendReservations}: the daily budgets), and the row becomes SUBMITTING with its {@code COST}. A row
-     * whose price does not fit becomes HELD instead, its reason in its error
-     * ({@code budget: 49.96 of 50.00 USD committed, this row costs 0.04}), and nothing is reserved. A killed
-     * process therefore never leaves a create without its reservation.
-     *
-     * <p>A new row gets a new line; a PENDING row (retry-failed, or a budget round) is claimed keeping its attempt
-     * number.
-     *
-     * @param batchId  the batch
-     * @param rowNum   1-based row number
-     * @param rowId    the row id
-     * @param provider provider name
-     * @param model    model name
-     * @param prompt   the prompt to send
-     * @param request  the request as JSON
-     * @param cost     the price of the row's image in {@code imagebatch.spend.currency}; null when none is
-     *                 configured (then nothing is reserved and the row is never held)
-     * @return what happened
-     * @throws LockLostException when this process lost the batch's lock; nothing was written
-     */
-    public Intent reserveIntent(String batchId, long rowNum, String rowId, String provider, String model,
-            String prompt, String request, BigDecimal cost) {
-        Intent intent = ownTransaction.execute(tx -> {
-            batches.checkFence(batchId);
-            String held = cost == null ? null : reserve(batchId, provider, cost);
-            long now = now();
-            if (held == null) {
-                if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTING', COST = ?, ERROR = NULL, UPDATED_AT = ?"
-                                + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
-                        .params(cost, now, batchId, rowNum).update() > 0) {
-                    return Intent.TAKEN;
-                }
-            } else if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'HELD', COST = NULL, ERROR = ?, UPDATED_AT = ?"
-                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
-                    .params(held, now, batchId, rowNum).update() > 0) {
-                return Intent.HELD;
-            }
-            try {
-                jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, ROW_ID, STATE, PROVIDER, MODEL, PROMPT,"
-                                + " REQUEST, ERROR, COST, UPDATED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                        .params(batchId, rowNum, rowId, held == null ? "SUBMITTING" : "HELD", provider, model, prompt,
-                                request, held, held == null ? cost : null, now)
-                        .update();
-                return held == null ? Intent.TAKEN : Intent.HELD;
-            } catch (DuplicateKeyException alreadyThere) {
-                tx.setRollbackOnly(); // the reservation too
-                return Intent.ELSEWHERE;
-            }
-        });
-        if (intent == Intent.HELD) {
-            counted(RowState.HELD, true);
-        }
-        if (cost != null) {
-            spendGauges(batchId, provider);
-        }
-        return intent == null ? Intent.ELSEWHERE : intent;
-    }
-
-    /**
-     * Registers, once per batch and provider, the gauges {@value ImageBatchMetrics#SPEND_COMMITTED} (the
-     * {@code COST} the batch's rows of the provider hold) and {@value ImageBatchMetrics#SPEND_BUDGET_REMAINING}
-     * (the batch's budget less its committed spend; NaN without a budget), read from the database when scraped, so
-     * that they count the reservations of every process on it.
-     */
-    private void spendGauges(String batchId, String provider) {
-        if (!gauged.add(batchId + "\n" + provider)) {
-            return;
-        }
-        Gauge.builder(ImageBatchMetrics.SPEND_COMMITTED, () -> {
-                    BigDecimal sum = jdbc.sql("SELECT SUM(COST) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND PROVIDER = ?")
-                            .params(batchId, provider).query(BigDecimal.class).single();
-                    return sum == null ? 0.0 : sum.doubleValue();
-                })
-                .description("the batch's committed spend for the provider, in imagebatch.spend.currency")
-                .tag(ImageBatchMetrics.BATCH, batchId).tag(ImageBatchMetrics.PROVIDER, provider).strongReference(true)
-                .register(meters);
-        Gauge.builder(ImageBatchMetrics.SPEND_BUDGET_REMAINING, () -> batches.spend(batchId)
-                        .flatMap(BatchSpend::remaining).map(BigDecimal::doubleValue).orElse(Double.NaN))
-                .description("what is left of the batch budget, in imagebatch.spend.currency")
-                .tag(ImageBatchMetrics.BATCH, batchId).tag(ImageBatchMetrics.PROVIDER, provider).strongReference(true)
-                .register(meters);
-    }
-
-    /**
-     * Reserves {@code cost} in the caller's transaction: the batch budget first (an atomic conditional update of
-     * the batch's line), then the other reservations.
-     *
-     * @return null when reserved; otherwise why the row is held
-     */
-    private String reserve(String batchId, String provider, BigDecimal cost) {
-        int fits = jdbc.sql("UPDATE IB_BATCH SET COMMITTED_SPEND = COMMITTED_SPEND + ? WHERE BATCH_ID = ?"
-                        + " AND (BUDGET IS NULL OR COMMITTED_SPEND + ? <= BUDGET)")
-                .params(cost, batchId, cost).update();
-        if (fits == 0) {
-            return jdbc.sql("SELECT COMMITTED_SPEND, BUDGET FROM IB_BATCH WHERE BATCH_ID = ?").param(batchId)
-                    .query((rs, i) -> rs.getBigDecimal(2) == null ? "batch " + batchId + " is not in this database"
-                            : Budget.heldReason(rs.getBigDecimal(1), rs.getBigDecimal(2), prices.currency(), cost))
-                    .optional().orElse("batch " + batchId + " is not in this database");
-        }
-        // the daily budget per provider key (spend.DailyBudgets) reserves here, in this transaction
-        Optional<String> daily = reservations.reserve(provider, cost);
-        if (daily.isPresent()) {
-            jdbc.sql("UPDATE IB_BATCH SET COMMITTED_SPEND = COMMITTED_SPEND - ? WHERE BATCH_ID = ?")
-                    .params(cost, batchId).update();
-            return daily.get();
-        }
-        return null;
-    }
-
-    /**
-     * Gives back, in the caller's transaction, the reservation of a row in one of {@code states}: its
-     * {@code COST} leaves the batch's committed spend (and is added to its refunded spend when {@code refund}),
-     * the other reservations are released ({@link SpendReservations#release}), and the row's {@code COST} is
-     * cleared. A row without a reservation is left alone.
-     *
-     * @param states an SQL list of states, e.g. {@code ('SUBMITTING')}
-     */
-    private void giveBack(String batchId, long rowNum, String states, boolean refund) {
-        jdbc.sql("SELECT PROVIDER, COST FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ? AND COST IS NOT NULL"
-                        + " AND STATE IN " + states)
-                .params(batchId, rowNum)
-                .query((rs, i) -> Map.entry(String.valueOf(rs.getString(1)), rs.getBigDecimal(2))).optional()
-                .ifPresent(reserved -> {
-                    BigDecimal cost = reserved.getValue();
-                    jdbc.sql("UPDATE IB_BATCH SET COMMITTED_SPEND = COMMITTED_SPEND - ?"
-                                    + (refund ? ", REFUNDED_SPEND = REFUNDED_SPEND + ?" : "") + " WHERE BATCH_ID = ?")
-                            .params(refund ? new Object[] {cost, cost, batchId} : new Object[] {cost, batchId})
-                            .update();
-                    // what the daily budget reserved for this row is released here
-                    reservations.release(reserved.getKey(), cost);
-                    jdbc.sql("UPDATE IB_TASK_LEDGER SET COST = NULL WHERE BATCH_ID = ? AND ROW_NUM = ?")
-                            .params(batchId, rowNum).update();
-                });
+        budget.spendWith(prices, reservations);
     }
 
     // ---- the ledger's parts, one per step ----
@@ -306,6 +149,11 @@ public class TaskLedger {
     /** @return the report's reads (counts by state, rows in order) and its ending of rows left by submit */
     public LedgerReport report() {
         return report;
+    }
+
+    /** @return the submit step's intent with its reservation from the budgets, and the spend gauges */
+    public LedgerBudget budget() {
+        return budget;
     }
 
     // ---- submit step ----
@@ -400,14 +248,14 @@ public class TaskLedger {
      * never left this machine), so that a resumed batch sends the row again. A first attempt's line is removed;
      * a later attempt's line (a row {@code retry-failed} sends again) goes back to PENDING with its attempt
      * number, so that its earlier attempts in {@code IB_TASK_ATTEMPT} stay unique and the next
-     * {@link #insertIntent} or {@link #claimPending} takes it up again. Its reservation ({@link #reserveIntent})
-     * is given back in the same transaction.
+     * {@link #insertIntent} or {@link #claimPending} takes it up again. Its reservation
+     * ({@link LedgerBudget#reserveIntent}) is given back in the same transaction.
      */
     public void releaseIntent(String batchId, long rowNum) {
         // one transaction: the reservation is given back with the intent (docs/design.md, Spend)
         write(() -> {
             batches.checkFence(batchId);
-            giveBack(batchId, rowNum, "('SUBMITTING')", false);
+            budget.giveBack(batchId, rowNum, "('SUBMITTING')", false);
             jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'PENDING', UPDATED_AT = ?"
                     + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING' AND ATTEMPT > 1")
                     .params(now(), batchId, rowNum).update();
@@ -430,14 +278,14 @@ public class TaskLedger {
 
     /**
      * Marks a row the provider refused at create time (HTTP 400/413/422): never resent unchanged. No task was
-     * made, so its reservation ({@link #reserveIntent}) is given back in the same transaction.
+     * made, so its reservation ({@link LedgerBudget#reserveIntent}) is given back in the same transaction.
      */
     public void markRejectedByProvider(String batchId, long rowNum, String errorCode, String reason) {
         int[] changed = {0};
         // one transaction: a refused create made no task, so its reservation is given back with it
         write(() -> {
             batches.checkFence(batchId);
-            giveBack(batchId, rowNum, "('SUBMITTING')", false);
+            budget.giveBack(batchId, rowNum, "('SUBMITTING')", false);
             changed[0] = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'REJECTED', ERROR_CODE = ?, ERROR = ?,"
                             + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'")
                     .params(fit(errorCode, ERROR_CODE_CHARS), reason, now(), batchId, rowNum).update();
@@ -539,12 +387,7 @@ public class TaskLedger {
             if (kind == null || kind == FailureKind.GENERATION_FAILED) {
                 // a generation the provider reports failed is refunded, in this transaction, when the provider
                 // does not charge for it (charges-failed=false; docs/design.md, Spend)
-                jdbc.sql("SELECT PROVIDER FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ?"
-                                + (kind == null ? " AND TASK_ID IS NULL" : ""))
-                        .params(batchId, rowNum).query(String.class).optional()
-                        .filter(provider -> !prices.chargesFailed(provider))
-                        .ifPresent(provider -> giveBack(batchId, rowNum,
-                                "('SUBMITTING', 'SUBMITTED', 'RUNNING', 'GENERATED')", true));
+                budget.refundUncharged(batchId, rowNum, kind == null);
             }
             changed[0] = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', PROVIDER_STATE = COALESCE(?, PROVIDER_STATE),"
                             + " ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?, FAILURE_KIND = COALESCE(?, CASE WHEN TASK_ID IS NULL"
@@ -609,6 +452,20 @@ public class TaskLedger {
     /** Runs {@code work} in a transaction of its own ({@code REQUIRES_NEW}), without a fence check. */
     void write(Runnable work) {
         ownTransaction.executeWithoutResult(tx -> work.run());
+    }
+
+    /**
+     * Runs {@code work} in a transaction of its own ({@code REQUIRES_NEW}), without a fence check.
+     *
+     * @return what {@code work} returned; null when it returned null
+     */
+    <T> T writeReturning(TransactionCallback<T> work) {
+        return ownTransaction.execute(work);
+    }
+
+    /** @return the batch registry whose fences this ledger's writes honour */
+    BatchRegistry batches() {
+        return batches;
     }
 
     /** @return the JDBC client on the ledger's database, for the reads of the ledger's parts */

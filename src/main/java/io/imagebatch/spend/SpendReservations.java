@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * Reservations beyond the batch budget, made in the same transaction as a row's intent and its batch-budget
- * reservation ({@code TaskLedger.reserveIntent}), and given back in the same transaction as the change that frees
+ * reservation ({@code LedgerBudget.reserveIntent}), and given back in the same transaction as the change that frees
  * them (docs/design.md, Spend). The daily budget per provider key ({@code DailyBudgets}) is the one such
  * reservation ({@code SpendConfiguration#spendReservations}); {@link #NONE} reserves nothing.
  *

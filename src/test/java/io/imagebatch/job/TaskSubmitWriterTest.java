@@ -9,6 +9,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.imagebatch.callback.CallbackProperties;
 import io.imagebatch.callback.CallbackUrls;
 import io.imagebatch.catalogue.CatalogueRow;
+import io.imagebatch.ledger.LedgerBudget;
 import io.imagebatch.ledger.LedgerEntry;
 import io.imagebatch.ledger.LedgerSchemaUpgrade;
 import io.imagebatch.ledger.RowState;
@@ -20,6 +21,7 @@ import io.imagebatch.provider.ProviderRegistry;
 import io.imagebatch.provider.ProviderSettings;
 import io.imagebatch.provider.ProvidersProperties;
 import io.imagebatch.testsupport.ProviderFactories;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -240,13 +242,20 @@ class TaskSubmitWriterTest {
     @Test
     void anIntentThatCannotBeWrittenFailsTheChunkWithoutStrandingTheOtherRows() throws Exception {
         TaskLedger ledger = new TaskLedger(jdbc, transactions, Clock.systemUTC()) {
-            @Override
-            public Intent reserveIntent(String batchId, long rowNum, String rowId, String provider, String model,
-                    String prompt, String request, java.math.BigDecimal cost) {
-                if (rowNum == 3) {
-                    throw new DataAccessResourceFailureException("the database is down");
+            private final LedgerBudget failingIntent = new LedgerBudget(this, new SimpleMeterRegistry()) {
+                @Override
+                public Intent reserveIntent(String batchId, long rowNum, String rowId, String provider,
+                        String model, String prompt, String request, java.math.BigDecimal cost) {
+                    if (rowNum == 3) {
+                        throw new DataAccessResourceFailureException("the database is down");
+                    }
+                    return super.reserveIntent(batchId, rowNum, rowId, provider, model, prompt, request, cost);
                 }
-                return super.reserveIntent(batchId, rowNum, rowId, provider, model, prompt, request, cost);
+            };
+
+            @Override
+            public LedgerBudget budget() {
+                return failingIntent;
             }
         };
 

@@ -38,8 +38,8 @@ abstract class BatchBudgetContract extends LedgerTestDatabase {
                 new SpendProperties.Prices("0.04", null, null, null), null));
     }
 
-    private TaskLedger.Intent reserve(long rowNum, String provider) {
-        return ledger.reserveIntent(BATCH, rowNum, "A" + rowNum, provider, "m", "p", "{}", PRICE);
+    private LedgerBudget.Intent reserve(long rowNum, String provider) {
+        return ledger.budget().reserveIntent(BATCH, rowNum, "A" + rowNum, provider, "m", "p", "{}", PRICE);
     }
 
     private BatchSpend spend() {
@@ -60,7 +60,7 @@ abstract class BatchBudgetContract extends LedgerTestDatabase {
         int rows = 120;
         ExecutorService threads = Executors.newFixedThreadPool(8);
         CountDownLatch start = new CountDownLatch(1);
-        List<Future<TaskLedger.Intent>> results = new ArrayList<>();
+        List<Future<LedgerBudget.Intent>> results = new ArrayList<>();
         try {
             for (long row = 1; row <= rows; row++) {
                 long rowNum = row;
@@ -70,13 +70,13 @@ abstract class BatchBudgetContract extends LedgerTestDatabase {
                 }));
             }
             start.countDown();
-            Map<TaskLedger.Intent, Integer> counts = new ConcurrentHashMap<>();
-            for (Future<TaskLedger.Intent> result : results) {
+            Map<LedgerBudget.Intent, Integer> counts = new ConcurrentHashMap<>();
+            for (Future<LedgerBudget.Intent> result : results) {
                 counts.merge(result.get(120, TimeUnit.SECONDS), 1, Integer::sum);
             }
             // floor(1.00 / 0.04) = 25 reservations, whatever the interleaving
-            assertThat(counts).containsEntry(TaskLedger.Intent.TAKEN, 25)
-                    .containsEntry(TaskLedger.Intent.HELD, rows - 25);
+            assertThat(counts).containsEntry(LedgerBudget.Intent.TAKEN, 25)
+                    .containsEntry(LedgerBudget.Intent.HELD, rows - 25);
         } finally {
             threads.shutdownNow();
         }
@@ -92,9 +92,9 @@ abstract class BatchBudgetContract extends LedgerTestDatabase {
         batches.recordBatch(BATCH, "{}");
         batches.recordBudget(BATCH, new BigDecimal("0.05"));
 
-        assertThat(reserve(1, "liangxin")).isEqualTo(TaskLedger.Intent.TAKEN);
-        assertThat(reserve(2, "liangxin")).isEqualTo(TaskLedger.Intent.HELD);
-        assertThat(reserve(2, "liangxin")).as("a HELD row is in the ledger").isEqualTo(TaskLedger.Intent.ELSEWHERE);
+        assertThat(reserve(1, "liangxin")).isEqualTo(LedgerBudget.Intent.TAKEN);
+        assertThat(reserve(2, "liangxin")).isEqualTo(LedgerBudget.Intent.HELD);
+        assertThat(reserve(2, "liangxin")).as("a HELD row is in the ledger").isEqualTo(LedgerBudget.Intent.ELSEWHERE);
 
         LedgerEntry held = ledger.find(BATCH, 2).orElseThrow();
         assertThat(held.state()).isEqualTo(RowState.HELD);
@@ -157,7 +157,7 @@ abstract class BatchBudgetContract extends LedgerTestDatabase {
         batches.recordBatch(BATCH, "{}");
         batches.recordBudget(BATCH, new BigDecimal("1.00"));
 
-        assertThat(reserve(1, "hiapi")).isEqualTo(TaskLedger.Intent.HELD);
+        assertThat(reserve(1, "hiapi")).isEqualTo(LedgerBudget.Intent.HELD);
         assertThat(ledger.find(BATCH, 1).orElseThrow().error())
                 .isEqualTo("daily budget: 119.98 of 120.00 USD committed today for hiapi, this row costs 0.04");
         assertThat(spend().committed()).isEqualByComparingTo("0");
@@ -170,7 +170,7 @@ abstract class BatchBudgetContract extends LedgerTestDatabase {
         batches.recordBudget(BATCH, new BigDecimal("0.04"));
         reserve(1, "liangxin");
         ledger.markSubmitted(BATCH, 1, "t1", T0, T0, T0 + 60_000);
-        assertThat(reserve(2, "liangxin")).isEqualTo(TaskLedger.Intent.HELD);
+        assertThat(reserve(2, "liangxin")).isEqualTo(LedgerBudget.Intent.HELD);
 
         batches.recordBudget(BATCH, new BigDecimal("0.08"));
         assertThat(retries.startHeldRound(BATCH)).isEqualTo(1);
@@ -178,7 +178,7 @@ abstract class BatchBudgetContract extends LedgerTestDatabase {
         assertThat(ledger.report().countByState(BATCH)).containsEntry(RowState.SUBMITTED, 1L)
                 .containsEntry(RowState.PENDING, 1L);
 
-        assertThat(reserve(2, "liangxin")).isEqualTo(TaskLedger.Intent.TAKEN);
+        assertThat(reserve(2, "liangxin")).isEqualTo(LedgerBudget.Intent.TAKEN);
         assertThat(spend().committed()).isEqualByComparingTo("0.08");
         assertThat(retries.startHeldRound(BATCH)).as("no HELD row left: no round").isZero();
     }
@@ -191,9 +191,9 @@ abstract class BatchBudgetContract extends LedgerTestDatabase {
                 beans.getBeanProvider(MeterRegistry.class));
         batches.recordBatch(BATCH, "{}");
         batches.recordBudget(BATCH, new BigDecimal("1.00"));
-        measured.reserveIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}", PRICE);
-        measured.reserveIntent(BATCH, 2, "A2", "liangxin", "m", "p", "{}", PRICE);
-        measured.reserveIntent(BATCH, 3, "A3", "hiapi", "m", "p", "{}", PRICE);
+        measured.budget().reserveIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}", PRICE);
+        measured.budget().reserveIntent(BATCH, 2, "A2", "liangxin", "m", "p", "{}", PRICE);
+        measured.budget().reserveIntent(BATCH, 3, "A3", "hiapi", "m", "p", "{}", PRICE);
 
         assertThat(meters.get(ImageBatchMetrics.SPEND_COMMITTED).tags("batch", BATCH, "provider", "liangxin")
                 .gauge().value()).isEqualTo(0.08, within(1e-9));

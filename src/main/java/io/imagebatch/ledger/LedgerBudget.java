@@ -1,0 +1,233 @@
+package io.imagebatch.ledger;
+
+import io.imagebatch.metrics.ImageBatchMetrics;
+import io.imagebatch.spend.Budget;
+import io.imagebatch.spend.PriceTable;
+import io.imagebatch.spend.SpendReservations;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.math.BigDecimal;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * The spend part of the task ledger (docs/design.md, Spend): the intent committed together with its reservation
+ * from the batch budget ({@code IB_BATCH.BUDGET}, {@code COMMITTED_SPEND}) and the other reservations
+ * ({@link SpendReservations}: the daily budgets), the giving back of a reservation, and the spend gauges. The
+ * ledger's transitions that give a reservation back ({@link TaskLedger#releaseIntent},
+ * {@link TaskLedger#markRejectedByProvider}, {@link TaskLedger#markFailed}) call {@link #giveBack} inside their
+ * own transaction, so that the reservation leaves with the row's change or not at all. Obtained from
+ * {@link TaskLedger#budget()}.
+ */
+public class LedgerBudget {
+
+    private final TaskLedger rows;
+    private final MeterRegistry meters;
+    /** The prices (currency, charges-failed) of the batch budget; none until {@link #spendWith}. */
+    private volatile PriceTable prices = PriceTable.none();
+    /** The reservations beside the batch budget's (the daily budgets); none until {@link #spendWith}. */
+    private volatile SpendReservations reservations = SpendReservations.NONE;
+    /** The batch and provider pairs whose spend gauges are registered. */
+    private final Set<String> gauged = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Open for a subclass that hooks a write (tests of the submit step's failures); the ledger makes its own
+     * ({@link TaskLedger#budget()}).
+     *
+     * @param rows   the ledger whose transactions, fences, clock and row counters this part uses
+     * @param meters where the spend gauges are registered ({@value ImageBatchMetrics#SPEND_COMMITTED},
+     *               {@value ImageBatchMetrics#SPEND_BUDGET_REMAINING})
+     */
+    public LedgerBudget(TaskLedger rows, MeterRegistry meters) {
+        this.rows = rows;
+        this.meters = meters;
+    }
+
+    /**
+     * Sets what the batch budget's reservations need (docs/design.md, Spend); {@link TaskLedger#spendWith} passes
+     * them on.
+     *
+     * @param prices       the price table: its currency words a held row's reason, and a generation the provider
+     *                     reports failed gives its reservation back when {@link PriceTable#chargesFailed} is false
+     * @param reservations the reservations made in the same transaction as the batch budget's (daily budgets)
+     */
+    void spendWith(PriceTable prices, SpendReservations reservations) {
+        this.prices = prices;
+        this.reservations = reservations;
+    }
+
+    /** What {@link #reserveIntent} did. */
+    public enum Intent {
+        /** The intent is committed (SUBMITTING) with its reservation: this caller sends the row. */
+        TAKEN,
+        /** The row's price did not fit: it is HELD, with the amounts in its error, and is not sent. */
+        HELD,
+        /** The row is already in the ledger in another state (another caller or process has it): not sent. */
+        ELSEWHERE
+    }
+
+    /**
+     * Commits the intent to create a task for a row together with its reservation, in one transaction
+     * (docs/design.md, Spend): the row's price is added to the batch's committed spend only if it fits in the
+     * batch's budget ({@code IB_BATCH.BUDGET}; an atomic conditional update that locks the batch's line, so that
+     * concurrent writers, threads or processes, never pass the budget together), then in the other reservations
+     * ({@link SpendReservations}: the daily budgets), and the row becomes SUBMITTING with its {@code COST}. A row
+     * whose price does not fit becomes HELD instead, its reason in its error
+     * ({@code budget: 49.96 of 50.00 USD committed, this row costs 0.04}), and nothing is reserved. A killed
+     * process therefore never leaves a create without its reservation.
+     *
+     * <p>A new row gets a new line; a PENDING row (retry-failed, or a budget round) is claimed keeping its attempt
+     * number.
+     *
+     * @param batchId  the batch
+     * @param rowNum   1-based row number
+     * @param rowId    the row id
+     * @param provider provider name
+     * @param model    model name
+     * @param prompt   the prompt to send
+     * @param request  the request as JSON
+     * @param cost     the price of the row's image in {@code imagebatch.spend.currency}; null when none is
+     *                 configured (then nothing is reserved and the row is never held)
+     * @return what happened
+     * @throws LockLostException when this process lost the batch's lock; nothing was written
+     */
+    public Intent reserveIntent(String batchId, long rowNum, String rowId, String provider, String model,
+            String prompt, String request, BigDecimal cost) {
+        JdbcClient jdbc = rows.jdbc();
+        Intent intent = rows.writeReturning(tx -> {
+            rows.batches().checkFence(batchId);
+            String held = cost == null ? null : reserve(batchId, provider, cost);
+            long now = rows.now();
+            if (held == null) {
+                if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTING', COST = ?, ERROR = NULL, UPDATED_AT = ?"
+                                + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
+                        .params(cost, now, batchId, rowNum).update() > 0) {
+                    return Intent.TAKEN;
+                }
+            } else if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'HELD', COST = NULL, ERROR = ?, UPDATED_AT = ?"
+                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
+                    .params(held, now, batchId, rowNum).update() > 0) {
+                return Intent.HELD;
+            }
+            try {
+                jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, ROW_ID, STATE, PROVIDER, MODEL, PROMPT,"
+                                + " REQUEST, ERROR, COST, UPDATED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                        .params(batchId, rowNum, rowId, held == null ? "SUBMITTING" : "HELD", provider, model, prompt,
+                                request, held, held == null ? cost : null, now)
+                        .update();
+                return held == null ? Intent.TAKEN : Intent.HELD;
+            } catch (DuplicateKeyException alreadyThere) {
+                tx.setRollbackOnly(); // the reservation too
+                return Intent.ELSEWHERE;
+            }
+        });
+        if (intent == Intent.HELD) {
+            rows.counted(RowState.HELD, true);
+        }
+        if (cost != null) {
+            spendGauges(batchId, provider);
+        }
+        return intent == null ? Intent.ELSEWHERE : intent;
+    }
+
+    /**
+     * Registers, once per batch and provider, the gauges {@value ImageBatchMetrics#SPEND_COMMITTED} (the
+     * {@code COST} the batch's rows of the provider hold) and {@value ImageBatchMetrics#SPEND_BUDGET_REMAINING}
+     * (the batch's budget less its committed spend; NaN without a budget), read from the database when scraped, so
+     * that they count the reservations of every process on it.
+     */
+    private void spendGauges(String batchId, String provider) {
+        if (!gauged.add(batchId + "\n" + provider)) {
+            return;
+        }
+        Gauge.builder(ImageBatchMetrics.SPEND_COMMITTED, () -> {
+                    BigDecimal sum = rows.jdbc()
+                            .sql("SELECT SUM(COST) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND PROVIDER = ?")
+                            .params(batchId, provider).query(BigDecimal.class).single();
+                    return sum == null ? 0.0 : sum.doubleValue();
+                })
+                .description("the batch's committed spend for the provider, in imagebatch.spend.currency")
+                .tag(ImageBatchMetrics.BATCH, batchId).tag(ImageBatchMetrics.PROVIDER, provider).strongReference(true)
+                .register(meters);
+        Gauge.builder(ImageBatchMetrics.SPEND_BUDGET_REMAINING, () -> rows.batches().spend(batchId)
+                        .flatMap(BatchSpend::remaining).map(BigDecimal::doubleValue).orElse(Double.NaN))
+                .description("what is left of the batch budget, in imagebatch.spend.currency")
+                .tag(ImageBatchMetrics.BATCH, batchId).tag(ImageBatchMetrics.PROVIDER, provider).strongReference(true)
+                .register(meters);
+    }
+
+    /**
+     * Reserves {@code cost} in the caller's transaction: the batch budget first (an atomic conditional update of
+     * the batch's line), then the other reservations.
+     *
+     * @return null when reserved; otherwise why the row is held
+     */
+    private String reserve(String batchId, String provider, BigDecimal cost) {
+        JdbcClient jdbc = rows.jdbc();
+        int fits = jdbc.sql("UPDATE IB_BATCH SET COMMITTED_SPEND = COMMITTED_SPEND + ? WHERE BATCH_ID = ?"
+                        + " AND (BUDGET IS NULL OR COMMITTED_SPEND + ? <= BUDGET)")
+                .params(cost, batchId, cost).update();
+        if (fits == 0) {
+            return jdbc.sql("SELECT COMMITTED_SPEND, BUDGET FROM IB_BATCH WHERE BATCH_ID = ?").param(batchId)
+                    .query((rs, i) -> rs.getBigDecimal(2) == null ? "batch " + batchId + " is not in this database"
+                            : Budget.heldReason(rs.getBigDecimal(1), rs.getBigDecimal(2), prices.currency(), cost))
+                    .optional().orElse("batch " + batchId + " is not in this database");
+        }
+        // the daily budget per provider key (spend.DailyBudgets) reserves here, in this transaction
+        Optional<String> daily = reservations.reserve(provider, cost);
+        if (daily.isPresent()) {
+            jdbc.sql("UPDATE IB_BATCH SET COMMITTED_SPEND = COMMITTED_SPEND - ? WHERE BATCH_ID = ?")
+                    .params(cost, batchId).update();
+            return daily.get();
+        }
+        return null;
+    }
+
+    /**
+     * Gives back, in the caller's transaction, the reservation of a failed generation the provider does not charge
+     * for ({@link PriceTable#chargesFailed} false; docs/design.md, Spend), counted as refunded
+     * ({@code IB_BATCH.REFUNDED_SPEND}). Only a row in flight (SUBMITTING to GENERATED) is refunded.
+     *
+     * @param withoutTaskOnly true to refund the row only while it has no taskId (a failure whose kind is decided
+     *                        by whether it has a task)
+     */
+    void refundUncharged(String batchId, long rowNum, boolean withoutTaskOnly) {
+        rows.jdbc().sql("SELECT PROVIDER FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                        + (withoutTaskOnly ? " AND TASK_ID IS NULL" : ""))
+                .params(batchId, rowNum).query(String.class).optional()
+                .filter(provider -> !prices.chargesFailed(provider))
+                .ifPresent(provider -> giveBack(batchId, rowNum,
+                        "('SUBMITTING', 'SUBMITTED', 'RUNNING', 'GENERATED')", true));
+    }
+
+    /**
+     * Gives back, in the caller's transaction, the reservation of a row in one of {@code states}: its
+     * {@code COST} leaves the batch's committed spend (and is added to its refunded spend when {@code refund}),
+     * the other reservations are released ({@link SpendReservations#release}), and the row's {@code COST} is
+     * cleared. A row without a reservation is left alone.
+     *
+     * @param states an SQL list of states, e.g. {@code ('SUBMITTING')}
+     */
+    void giveBack(String batchId, long rowNum, String states, boolean refund) {
+        JdbcClient jdbc = rows.jdbc();
+        jdbc.sql("SELECT PROVIDER, COST FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ? AND COST IS NOT NULL"
+                        + " AND STATE IN " + states)
+                .params(batchId, rowNum)
+                .query((rs, i) -> Map.entry(String.valueOf(rs.getString(1)), rs.getBigDecimal(2))).optional()
+                .ifPresent(reserved -> {
+                    BigDecimal cost = reserved.getValue();
+                    jdbc.sql("UPDATE IB_BATCH SET COMMITTED_SPEND = COMMITTED_SPEND - ?"
+                                    + (refund ? ", REFUNDED_SPEND = REFUNDED_SPEND + ?" : "") + " WHERE BATCH_ID = ?")
+                            .params(refund ? new Object[] {cost, cost, batchId} : new Object[] {cost, batchId})
+                            .update();
+                    // what the daily budget reserved for this row is released here
+                    reservations.release(reserved.getKey(), cost);
+                    jdbc.sql("UPDATE IB_TASK_LEDGER SET COST = NULL WHERE BATCH_ID = ? AND ROW_NUM = ?")
+                            .params(batchId, rowNum).update();
+                });
+    }
+}
