@@ -30,6 +30,9 @@ final class CrashSafeH2 implements ApplicationContextInitializer<ConfigurableApp
      *     SIGTERM that hook runs at the same time as {@link GracefulShutdown}'s and closes the database under
      *     the running job, so the stop cannot be recorded (the batch stays STARTED, not STOPPED). Without it,
      *     the database is closed with the context, which the shutdown hook waits for.</li>
+     * <li>{@code LOCK_TIMEOUT=10000}: a budget reservation locks its batch's line until the row's intent commits
+     *     (docs/design.md, Spend), so the submit step's writers queue on it; H2's default of 1 s made a busy
+     *     machine fail a chunk (resumable, never an overspend) where a short wait was all it needed.</li>
      * </ul>
      * A setting the URL already chooses is left as it is; other databases are left alone. When another command
      * runs a batch on the same H2 file and serves it ({@link H2Sharing#remoteUrl}), the URL becomes that
@@ -58,8 +61,9 @@ final class CrashSafeH2 implements ApplicationContextInitializer<ConfigurableApp
     /**
      * @param url a JDBC URL, or null
      * @return for an H2 URL, the URL with {@code ;WRITE_DELAY=0} appended unless it sets {@code WRITE_DELAY},
-     *         and {@code ;DB_CLOSE_ON_EXIT=FALSE} appended unless it sets {@code DB_CLOSE_ON_EXIT} or
-     *         {@code AUTO_SERVER=TRUE} (which H2 does not allow with it); any other {@code url} unchanged
+     *         {@code ;DB_CLOSE_ON_EXIT=FALSE} appended unless it sets {@code DB_CLOSE_ON_EXIT} or
+     *         {@code AUTO_SERVER=TRUE} (which H2 does not allow with it), and {@code ;LOCK_TIMEOUT=10000} (ms)
+     *         unless it sets {@code LOCK_TIMEOUT}; any other {@code url} unchanged
      */
     static String url(String url) {
         if (url == null || !url.regionMatches(true, 0, "jdbc:h2:", 0, "jdbc:h2:".length())) {
@@ -72,6 +76,9 @@ final class CrashSafeH2 implements ApplicationContextInitializer<ConfigurableApp
         }
         if (!upper.contains(";DB_CLOSE_ON_EXIT=") && !upper.contains(";AUTO_SERVER=TRUE")) {
             safe += ";DB_CLOSE_ON_EXIT=FALSE";
+        }
+        if (!upper.contains(";LOCK_TIMEOUT=")) {
+            safe += ";LOCK_TIMEOUT=10000";
         }
         return safe;
     }
