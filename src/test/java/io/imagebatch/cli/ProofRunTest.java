@@ -128,6 +128,26 @@ class ProofRunTest {
         }
     }
 
+    @Test
+    void aJobFilesProofIsAProofRunAndAProofThatIsNotAWholeNumberIsAUsageError() throws Exception {
+        try (SandboxProvider sandbox = start()) {
+            Path bad = Files.writeString(work.resolve("bad.yml"), "proof: many\n");
+            List<String> badArgs = new ArrayList<>(List.of(bad.toString()));
+            badArgs.addAll(List.of(args(sandbox)));
+            CliRun refused = CliRun.run(work, badArgs.toArray(String[]::new));
+            assertThat(refused.exitCode()).isEqualTo(ExitCodes.USAGE);
+            assertThat(refused.output()).contains("job file " + bad + ": proof: 'many' is not a whole number");
+            assertThat(sandbox.stats().creates()).isZero();
+
+            Path job = Files.writeString(work.resolve("job.yml"), "proof: 3\n");
+            List<String> jobArgs = new ArrayList<>(List.of(job.toString()));
+            jobArgs.addAll(List.of(args(sandbox)));
+            CliRun proof = CliRun.run(work, jobArgs.toArray(String[]::new));
+            assertThat(proof.exitCode()).as(proof.output()).isEqualTo(ExitCodes.AWAITING_APPROVAL);
+            assertThat(sandbox.stats().creates()).isEqualTo(3);
+        }
+    }
+
     private static SandboxProvider start() {
         return SandboxProvider.start(SandboxSettings.defaults()
                 .withGenerationTime(Duration.ofMillis(50), Duration.ofMillis(200)));
