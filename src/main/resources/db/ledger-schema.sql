@@ -24,6 +24,8 @@
 -- none; not part of the batch identity. COMMITTED_SPEND: what the batch's creates have reserved (one row's price
 -- at its intent, given back when the create certainly did not happen); never more than BUDGET. REFUNDED_SPEND:
 -- what was given back for generations the provider reported failed and does not charge (charges-failed=false).
+-- PROOF_ROWS, PROOF_STATE (the proof run, docs/design.md, Spend): the row numbers a proof run sends, ascending and
+-- comma-separated, and AWAITING_APPROVAL, APPROVED or REJECTED; both NULL for a batch run without --proof.
 CREATE TABLE IF NOT EXISTS IB_BATCH (
     BATCH_ID        VARCHAR(160) NOT NULL PRIMARY KEY,
     SETTINGS        VARCHAR      NOT NULL,
@@ -40,7 +42,9 @@ CREATE TABLE IF NOT EXISTS IB_BATCH (
     BALANCE_AFTER      DECIMAL(18,6),
     BUDGET          DECIMAL(18,6),
     COMMITTED_SPEND DECIMAL(18,6) DEFAULT 0 NOT NULL,
-    REFUNDED_SPEND  DECIMAL(18,6) DEFAULT 0 NOT NULL
+    REFUNDED_SPEND  DECIMAL(18,6) DEFAULT 0 NOT NULL,
+    PROOF_ROWS      VARCHAR,
+    PROOF_STATE     VARCHAR(20)
 );
 
 -- One line per catalogue row of a batch. Keyed by row number, which is stable for a catalogue of a given

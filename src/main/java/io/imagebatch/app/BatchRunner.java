@@ -133,6 +133,35 @@ public class BatchRunner {
      *                        sent then
      */
     public int run(BatchSettings settings, BudgetText budget, PrintStream out) {
+        return run(settings, budget, null, false, out);
+    }
+
+    /** The proof run (README.md, Spend, "The proof run"); none until {@link #proofWith}. */
+    private BatchProofCheck proofs;
+
+    /** @param proofs the proof run's part of a run; set by Spring */
+    @org.springframework.beans.factory.annotation.Autowired
+    void proofWith(BatchProofCheck proofs) {
+        this.proofs = proofs;
+    }
+
+    /**
+     * Runs a batch as {@link #run(BatchSettings, BudgetText, PrintStream)}, as a proof run (README.md, Spend, "The
+     * proof run"): the batch's first run with {@code proof} sends only that many valid rows, chosen to cover the
+     * catalogue, holds the others and ends awaiting approval; a run with {@code approve} sends the held rows (within
+     * the budget), and a run of a batch awaiting approval without it sends nothing.
+     *
+     * @param settings the batch
+     * @param budget   the budget as given, or null to keep the batch's stored budget
+     * @param proof    N, the rows of the batch's first run ({@code --proof N}, a job file's {@code proof:}), or null
+     * @param approve  whether this run approves the batch's proof run ({@code --approve}, {@code approve BATCH})
+     * @param out      where progress and the summary go
+     * @return the exit code as {@link #run(BatchSettings, BudgetText, PrintStream)}, and
+     *         {@link ExitCodes#AWAITING_APPROVAL} (4) when the batch awaits approval of its proof run
+     * @throws UsageException as {@link #run(BatchSettings, BudgetText, PrintStream)}, and when {@code proof} is
+     *                        less than 1
+     */
+    public int run(BatchSettings settings, BudgetText budget, Integer proof, boolean approve, PrintStream out) {
         BigDecimal amount = spend.parse(budget);
         if (sandboxActive && !settings.sandbox()) {
             // serve --sandbox runs every job file against the sandbox: never the real batch of that file
@@ -179,7 +208,7 @@ public class BatchRunner {
             held.onLost(reason -> registry.revokeFence(batchId, "batch " + batchId + ": " + reason + "; this process"
                     + " sends nothing more for it and stops (run the same command again to resume it)"));
             try {
-                return runLocked(settings, batchId, amount, out);
+                return runLocked(settings, batchId, amount, proof, approve, out);
             } finally {
                 registry.releaseFence(batchId);
             }
@@ -216,8 +245,13 @@ public class BatchRunner {
     }
 
     /** {@link #run} under the batch's lock. */
-    private int runLocked(BatchSettings settings, String batchId, BigDecimal budget, PrintStream out) {
+    private int runLocked(BatchSettings settings, String batchId, BigDecimal budget, Integer proof, boolean approve,
+            PrintStream out) {
         spend.applyBudget(settings, batchId, budget);
+        Optional<Integer> awaiting = proofs.beforeRun(batchId, approve, out);
+        if (awaiting.isPresent()) {
+            return awaiting.get();
+        }
         JobExecution last = lastExecution(batchId);
         if (last != null && last.getStatus() == BatchStatus.COMPLETED && spend.heldRoomFor(batchId)) {
             // a budget round: the HELD rows become PENDING in a new job instance, whose submit step sends them
@@ -234,7 +268,9 @@ public class BatchRunner {
             printSummary(out, batchId, last);
             return spend.heldExit(batchId, out, ExitCodes.COMPLETED);
         }
-        spend.checkBeforeSending(settings, dryRun(settings, true), out);
+        BatchPreflight.Result checked = dryRun(settings, true);
+        spend.checkBeforeSending(settings, checked, out);
+        proofs.choose(batchId, proof, checked, out);
         try {
             preflight.checkOutput(settings);
         } catch (OutputStoreException | IllegalArgumentException e) {
@@ -283,7 +319,7 @@ public class BatchRunner {
             out.printf("  peak heap used: %d MB%n", peak / (1024 * 1024));
         }
         if (execution.getStatus() == BatchStatus.COMPLETED) {
-            return spend.heldExit(batchId, out, ExitCodes.COMPLETED);
+            return proofs.exit(batchId, out, () -> spend.heldExit(batchId, out, ExitCodes.COMPLETED));
         }
         // the cause, not the downstream steps that ended because of it
         List<Throwable> failures = execution.getAllFailureExceptions().stream()

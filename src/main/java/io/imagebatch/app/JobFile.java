@@ -60,10 +60,12 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * @param schedule       when {@code serve} runs the job, or null when the file has no {@code schedule}
  * @param budget         {@code budget:}, the batch budget as written ({@code 50}, {@code "50.00 USD"}), or null;
  *                       checked when the batch runs (docs/design.md, Spend)
+ * @param proof          {@code proof:}, the rows of the batch's first run (README.md, Spend, "The proof run"), at
+ *                       least 1, or null for no proof run
  */
 public record JobFile(Path path, String name, String catalogue, String provider, String model, String output,
         Map<String, String> columns, String promptTemplate, Character delimiter, String aspectRatio,
-        String resolution, Map<String, String> sandbox, Schedule schedule, String budget) {
+        String resolution, Map<String, String> sandbox, Schedule schedule, String budget, Integer proof) {
 
     /**
      * When {@code serve} runs a job: a Spring cron expression in a time zone. Written in a job file as
@@ -105,7 +107,7 @@ public record JobFile(Path path, String name, String catalogue, String provider,
     }
 
     private static final Set<String> KEYS = Set.of("name", "catalogue", "provider", "model", "output", "columns",
-            "prompt-template", "delimiter", "defaults", "sandbox", "schedule", "budget");
+            "prompt-template", "delimiter", "defaults", "sandbox", "schedule", "budget", "proof");
     private static final Set<String> FIELDS = Set.of("id", "prompt", "provider", "model", "aspect_ratio",
             "resolution", "output_format", "reference_images");
 
@@ -162,7 +164,8 @@ public record JobFile(Path path, String name, String catalogue, String provider,
                 text(map.get("model")), text(map.get("output")), columns, text(map.get("prompt-template")),
                 delimiter(text(map.get("delimiter")), "job file " + path + ": delimiter"),
                 defaults.get("aspect-ratio"), defaults.get("resolution"), sandbox,
-                schedule(path, map.get("schedule")), text(map.get("budget")));
+                schedule(path, map.get("schedule")), text(map.get("budget")),
+                proof("job file " + path + ": proof", text(map.get("proof"))));
     }
 
     /** Reads {@code schedule}: a cron expression, or a mapping of {@code cron} and {@code zone}. */
@@ -269,6 +272,29 @@ public record JobFile(Path path, String name, String catalogue, String provider,
                 yield value.charAt(0);
             }
         };
+    }
+
+    /**
+     * Reads the size of a proof run (README.md, Spend, "The proof run").
+     *
+     * @param setting where it was given, for the message: {@code --proof}, {@code job file F: proof}
+     * @param value   the value as written, or null
+     * @return the number of rows, or null when {@code value} is null
+     * @throws UsageException when the value is not a whole number of at least 1
+     */
+    public static Integer proof(String setting, String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            int rows = Integer.parseInt(value.trim());
+            if (rows >= 1) {
+                return rows;
+            }
+        } catch (NumberFormatException e) {
+            // the message below says what is expected
+        }
+        throw new UsageException(setting + ": '" + value + "' is not a whole number of rows of at least 1");
     }
 
     private static String text(Object value) {

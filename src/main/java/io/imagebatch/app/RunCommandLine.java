@@ -67,6 +67,14 @@ public class RunCommandLine {
                     + " (default: the job file's budget:, or IMAGEBATCH_BUDGET)")
     String budget;
 
+    @Option(names = "--proof", paramLabel = "N",
+            description = "the batch's first run sends only N rows chosen to cover the catalogue, holds the rest"
+                    + " and exits 4 until approved (default: the job file's proof:)")
+    String proof;
+
+    @Option(names = "--approve", description = "approve the batch's proof run: send the rows it held")
+    boolean approve;
+
     /** Made by picocli, which sets the fields from the command line. */
     public RunCommandLine() {
     }
@@ -86,6 +94,24 @@ public class RunCommandLine {
         return PreStartEnvironment.of(List.of()).getProperty("imagebatch.budget") == null ? null
                 : new BatchRunner.BudgetText("IMAGEBATCH_BUDGET",
                         PreStartEnvironment.of(List.of()).getProperty("imagebatch.budget"));
+    }
+
+    /**
+     * @param jobFile the job file the options go with, or null
+     * @return the rows of a proof run (README.md, Spend, "The proof run"): {@code --proof}, else the job file's
+     *         {@code proof:}; null when neither is given
+     * @throws UsageException when {@code --proof} is not a whole number of at least 1
+     */
+    public Integer proof(JobFile jobFile) {
+        if (proof != null) {
+            return JobFile.proof("--proof", proof);
+        }
+        return jobFile == null ? null : jobFile.proof();
+    }
+
+    /** @return whether {@code --approve} was given: approve the batch's proof run */
+    public boolean approve() {
+        return approve;
     }
 
     /**

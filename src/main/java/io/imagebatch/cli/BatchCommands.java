@@ -77,6 +77,42 @@ public class BatchCommands {
     }
 
     /**
+     * {@code approve BATCH} (README.md, Spend, "The proof run"): approves the batch's proof run and sends the rows
+     * it held, within the batch budget (the same as running its command again with {@code --approve}).
+     *
+     * @param batchId the batch
+     * @param out     where progress and the summary go
+     * @return the exit code of {@link BatchRunner#run(BatchSettings, BatchRunner.BudgetText, Integer, boolean,
+     *         PrintStream)}: 0, or 3 when the budget holds rows
+     * @throws UsageException when the batch is unknown, or its catalogue is gone or changed
+     */
+    public int approve(String batchId, PrintStream out) {
+        return runner.run(checkedSettings(batchId), null, null, true, out);
+    }
+
+    /**
+     * {@code reject BATCH} (README.md, Spend, "The proof run"): rejects the batch's proof run; nothing more is
+     * sent, its held rows stay HELD with the reason {@code proof: rejected}.
+     *
+     * @param batchId the batch
+     * @param out     where the outcome goes
+     * @return 0
+     * @throws UsageException when the batch is unknown or has no proof run awaiting approval
+     */
+    public int reject(String batchId, PrintStream out) {
+        return proofs.reject(batchIdKnown(batchId), out);
+    }
+
+    /** The proof run's {@code reject}; set by Spring. */
+    private io.imagebatch.app.BatchProofCheck proofs;
+
+    /** @param proofs the proof run's part, for {@code reject}; set by Spring */
+    @Autowired
+    void proofWith(io.imagebatch.app.BatchProofCheck proofs) {
+        this.proofs = proofs;
+    }
+
+    /**
      * {@code retry-failed BATCH [--include-uncertain]}: retries the batch's FAILED rows. A row whose generation
      * failed (or that was never created) is sent again, as a new attempt (and so are its UNCERTAIN rows, when
      * asked, with a warning: their first task may exist and be paid for); the ledger keeps every earlier attempt.
@@ -202,6 +238,10 @@ public class BatchCommands {
         }
         out.printf("  rows by state: %s%n", counts(ledger.report().countByState(batchId)));
         registry.spend(batchId).map(spend -> BatchSpendCheck.spendLine(spend, prices.currency())).ifPresent(out::println);
+        registry.proof(batchId).ifPresent(proof -> out.printf("  proof: %s (%d proof row(s))%s%n", proof.state(),
+                proof.rows().size(), proof.state() == io.imagebatch.ledger.ProofState.AWAITING_APPROVAL
+                        ? "; approve " + batchId + " sends the HELD rows, reject " + batchId + " sends nothing more"
+                        : ""));
         Map<FailureKind, Long> failed = retries.countFailedByKind(batchId);
         if (!failed.isEmpty()) {
             out.printf("  failed rows: %d paid, result not stored (retry-failed fetches them again);"

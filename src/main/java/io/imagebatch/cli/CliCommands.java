@@ -84,7 +84,8 @@ final class CliCommands {
                     springArgs.addAll(SandboxSetup.springArgs(sandboxProvider));
                 }
                 return SpringCommand.run(springArgs, out, context -> SpringCommand.shared(context,
-                        () -> context.getBean(BatchRunner.class).run(settings, options.budget(jobFile), out)));
+                        () -> context.getBean(BatchRunner.class).run(settings, options.budget(jobFile),
+                                options.proof(jobFile), options.approve(), out)));
             } finally {
                 if (sandboxProvider != null) {
                     sandboxProvider.close();
@@ -191,6 +192,35 @@ final class CliCommands {
         @Override
         public Integer call() {
             return onBatch(true, true, (c, id) -> c.restart(id, out));
+        }
+    }
+
+    /** {@code approve BATCH}: approves a proof run (README.md, Spend, "The proof run"). */
+    @Command(name = "approve", description = "approve a batch's proof run: send the rows it held, within the budget",
+            footer = SETTINGS_FOOTER)
+    static final class Approve extends OnBatch {
+
+        Approve(PrintStream out) {
+            super(out);
+        }
+
+        @Override
+        public Integer call() {
+            return onBatch(true, true, (c, id) -> c.approve(id, out));
+        }
+    }
+
+    /** {@code reject BATCH}: rejects a proof run (README.md, Spend, "The proof run"). */
+    @Command(name = "reject", description = "reject a batch's proof run: send nothing more", footer = SETTINGS_FOOTER)
+    static final class Reject extends OnBatch {
+
+        Reject(PrintStream out) {
+            super(out);
+        }
+
+        @Override
+        public Integer call() {
+            return onBatch(true, false, (c, id) -> c.reject(id, out));
         }
     }
 

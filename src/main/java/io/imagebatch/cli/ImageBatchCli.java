@@ -151,6 +151,8 @@ public final class ImageBatchCli {
                 .addSubcommand("status", new CliCommands.Status(out))
                 .addSubcommand("restart", new CliCommands.Restart(out))
                 .addSubcommand("retry-failed", new CliCommands.RetryFailed(out))
+                .addSubcommand("approve", new CliCommands.Approve(out))
+                .addSubcommand("reject", new CliCommands.Reject(out))
                 .addSubcommand("stop", new CliCommands.Stop(out))
                 .addSubcommand("serve", new CliCommands.Serve(out))
                 .addSubcommand("completion", new CliCommands.Completion(out))

@@ -78,9 +78,11 @@ public class BatchPreflight {
      * @param creditsByProvider credits the valid rows not yet sent would cost, by provider, where known
      * @param spendGroups       the valid rows per provider/model/resolution, with those the ledger already holds
      *                          past the intent ({@link #alreadySent}), for the estimate ({@link SpendEstimate})
+     * @param validRows         the valid rows in catalogue order, for a proof run's choice ({@link ProofSelection})
      */
     public record Result(long rows, Map<String, Long> validByProvider, long rejected, List<String> rejections,
-            Map<String, Double> creditsByProvider, List<SpendEstimate.Group> spendGroups) {
+            Map<String, Double> creditsByProvider, List<SpendEstimate.Group> spendGroups,
+            List<ProofSelection.Candidate> validRows) {
     }
 
     /**
@@ -111,6 +113,7 @@ public class BatchPreflight {
         Map<String, Double> credits = new TreeMap<>();
         Map<List<String>, long[]> spend = new TreeMap<>(BatchPreflight::compareGroups);
         List<String> rejections = new ArrayList<>();
+        List<ProofSelection.Candidate> validRows = new ArrayList<>();
         long rows = 0;
         long rejected = 0;
         CatalogueItemReader reader = new CatalogueItemReader(Path.of(settings.catalogue()), settings.format());
@@ -127,6 +130,8 @@ public class BatchPreflight {
                     continue;
                 }
                 valid.merge(item.provider() + " " + item.model(), 1L, Long::sum);
+                validRows.add(new ProofSelection.Candidate(row.rowNumber(), item.provider(), item.model(),
+                        item.request().resolution(), item.request().aspectRatio()));
                 ProviderAdapter adapter = providers.find(item.provider()).orElseThrow();
                 java.util.Optional<LedgerEntry> entry = ledger.find(batchId, row.rowNumber());
                 long[] counts = spend.computeIfAbsent(java.util.Arrays.asList(item.provider(), item.model(),
@@ -146,7 +151,7 @@ public class BatchPreflight {
         List<SpendEstimate.Group> groups = new ArrayList<>();
         spend.forEach((k, counts) -> groups.add(new SpendEstimate.Group(k.get(0), k.get(1), k.get(2), counts[0],
                 counts[1])));
-        return new Result(rows, valid, rejected, rejections, credits, List.copyOf(groups));
+        return new Result(rows, valid, rejected, rejections, credits, List.copyOf(groups), validRows);
     }
 
     /** Provider, model, then resolution; a missing resolution first. */

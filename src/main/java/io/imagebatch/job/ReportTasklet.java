@@ -111,10 +111,11 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
                     out -> ResultsReport.write(ledger, batchId, batch.catalogueRows(), out));
             context.putString(REPORT_URI, csv.uri().toString());
             // the page's header and the manifest give the CSV's counts, so the three always agree
-            BatchManifest manifest = manifests.finished(facts, csv.result(), job);
-
             String pageKey = batchId + "/" + ContactSheet.FILE_NAME;
             URI page = store.uriOf(pageKey);
+            // a proof run's manifest says where its contact sheet is, to look at before approving
+            BatchManifest manifest = manifests.withProof(manifests.finished(facts, csv.result(), job), page);
+
             Stored<Long> html = spoolAndPut(pageKey, "text/html; charset=utf-8",
                     out -> ContactSheet.write(ledger, manifest, page, out));
             context.putString(CONTACT_SHEET_URI, html.uri().toString());

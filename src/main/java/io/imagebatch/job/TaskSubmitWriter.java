@@ -155,6 +155,9 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
         }
         // one read for the whole chunk: a chunk read again after a restart, or in a retry round, finds its rows
         Map<Long, RowState> known = ledger.statesOf(batchId, toSend);
+        // a proof run awaiting approval sends only its proof rows (docs/design.md, Spend)
+        Optional<java.util.SortedSet<Long>> proof = toSend.isEmpty() ? Optional.empty()
+                : ledger.budget().proofRowsAwaitingApproval(batchId);
         List<SubmitItem> toCreate = new ArrayList<>();
         for (SubmitItem item : chunk) {
             CatalogueRow row = item.row();
@@ -165,6 +168,11 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
                 String prompt = RowProcessor.ledgerPrompt(row);
                 ledger.insertRejected(batchId, row.rowNumber(), rowId, item.provider(), item.model(), prompt,
                         item.rejection());
+            } else if ((state == null || state == RowState.PENDING) && proof.isPresent()
+                    && !proof.get().contains(row.rowNumber())) {
+                // outside the proof: held until approved, nothing reserved, nothing sent
+                ledger.budget().holdForProof(batchId, row.rowNumber(), rowId(item), item.provider(), item.model(),
+                        item.request().prompt(), JSON.writeValueAsString(item.request()));
             } else if (state == null || state == RowState.PENDING) {
                 // a new row, or one retry-failed asked to send again: its intent is taken right before its
                 // request leaves (create), so that a row waiting its turn is in no state at all

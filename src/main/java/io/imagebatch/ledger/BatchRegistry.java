@@ -149,6 +149,62 @@ public class BatchRegistry {
                 .optional();
     }
 
+    // ---- the proof run (docs/design.md, Spend) ----
+
+    /**
+     * A batch's proof run ({@code IB_BATCH.PROOF_ROWS}, {@code PROOF_STATE}).
+     *
+     * @param state the proof's state
+     * @param rows  the 1-based row numbers the proof run sends, ascending
+     */
+    public record Proof(ProofState state, java.util.SortedSet<Long> rows) {
+    }
+
+    /**
+     * Records the rows a proof run sends and makes the batch {@link ProofState#AWAITING_APPROVAL}.
+     *
+     * @param batchId a batch recorded with {@link #recordBatch}
+     * @param rows    the 1-based row numbers, at least one
+     * @throws IllegalArgumentException when the batch is unknown or {@code rows} is empty
+     * @throws LockLostException        when this process lost the batch's lock
+     */
+    public void recordProof(String batchId, java.util.SortedSet<Long> rows) {
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException("a proof run sends at least one row");
+        }
+        String list = String.join(",", rows.stream().map(String::valueOf).toList());
+        if (update("UPDATE IB_BATCH SET PROOF_ROWS = ?, PROOF_STATE = ? WHERE BATCH_ID = ?", list,
+                ProofState.AWAITING_APPROVAL.name(), batchId) == 0) {
+            throw new IllegalArgumentException("no batch " + batchId + " in this database");
+        }
+    }
+
+    /**
+     * Sets the state of a batch's proof run.
+     *
+     * @param batchId a batch with a proof ({@link #recordProof})
+     * @param state   the new state
+     * @throws LockLostException when this process lost the batch's lock
+     */
+    public void recordProofState(String batchId, ProofState state) {
+        update("UPDATE IB_BATCH SET PROOF_STATE = ? WHERE BATCH_ID = ? AND PROOF_STATE IS NOT NULL", state.name(),
+                batchId);
+    }
+
+    /** @return the batch's proof run; empty for a batch run without {@code --proof}, or an unknown batch */
+    public Optional<Proof> proof(String batchId) {
+        return jdbc.sql("SELECT PROOF_STATE, PROOF_ROWS FROM IB_BATCH WHERE BATCH_ID = ? AND PROOF_STATE IS NOT NULL")
+                .param(batchId)
+                .query((rs, i) -> {
+                    java.util.SortedSet<Long> rows = new java.util.TreeSet<>();
+                    for (String n : rs.getString(2).split(",")) {
+                        rows.add(Long.parseLong(n.trim()));
+                    }
+                    return new Proof(ProofState.valueOf(rs.getString(1)), java.util.Collections.unmodifiableSortedSet(rows));
+                })
+                .optional();
+    }
+
     // ---- fencing (the batch lock's generation) ----
 
     /**

@@ -134,6 +134,85 @@ public class LedgerBudget {
         return intent == null ? Intent.ELSEWHERE : intent;
     }
 
+    /** The reason of a row a proof run holds (README.md, Spend, "The proof run"). */
+    public static final String PROOF_AWAITING = "proof: awaiting approval";
+    /** The reason of a held row of a rejected proof run. */
+    public static final String PROOF_REJECTED = "proof: rejected";
+
+    /**
+     * @param batchId the batch
+     * @return the 1-based row numbers a proof run sends while the batch awaits approval
+     *         ({@link ProofState#AWAITING_APPROVAL}); empty when the batch has no proof run or it is approved or
+     *         rejected (every valid row may then be sent, within the budget)
+     */
+    public Optional<java.util.SortedSet<Long>> proofRowsAwaitingApproval(String batchId) {
+        return rows.batches().proof(batchId).filter(p -> p.state() == ProofState.AWAITING_APPROVAL)
+                .map(BatchRegistry.Proof::rows);
+    }
+
+    /**
+     * Holds a row outside a proof run's rows (docs/design.md, Spend): a new row gets a HELD line, a PENDING row
+     * becomes HELD, with the reason {@value #PROOF_AWAITING}; nothing is reserved and nothing is sent. One
+     * transaction, fenced as {@link #reserveIntent}.
+     *
+     * @param batchId  the batch
+     * @param rowNum   1-based row number
+     * @param rowId    the row id
+     * @param provider provider name
+     * @param model    model name
+     * @param prompt   the prompt that would be sent
+     * @param request  the request as JSON
+     * @return {@link Intent#HELD}, or {@link Intent#ELSEWHERE} when the row is already in the ledger in another
+     *         state
+     * @throws LockLostException when this process lost the batch's lock; nothing was written
+     */
+    public Intent holdForProof(String batchId, long rowNum, String rowId, String provider, String model,
+            String prompt, String request) {
+        JdbcClient jdbc = rows.jdbc();
+        Intent intent = rows.writeReturning(tx -> {
+            rows.batches().checkFence(batchId);
+            long now = rows.now();
+            if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'HELD', COST = NULL, ERROR = ?, UPDATED_AT = ?"
+                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
+                    .params(PROOF_AWAITING, now, batchId, rowNum).update() > 0) {
+                return Intent.HELD;
+            }
+            try {
+                jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, ROW_ID, STATE, PROVIDER, MODEL, PROMPT,"
+                                + " REQUEST, ERROR, UPDATED_AT) VALUES (?, ?, ?, 'HELD', ?, ?, ?, ?, ?, ?)")
+                        .params(batchId, rowNum, rowId, provider, model, prompt, request, PROOF_AWAITING, now)
+                        .update();
+                return Intent.HELD;
+            } catch (DuplicateKeyException alreadyThere) {
+                tx.setRollbackOnly();
+                return Intent.ELSEWHERE;
+            }
+        });
+        if (intent == Intent.HELD) {
+            rows.counted(RowState.HELD, true);
+        }
+        return intent == null ? Intent.ELSEWHERE : intent;
+    }
+
+    /**
+     * Rejects a batch's proof run (README.md, Spend, "The proof run"): the batch becomes
+     * {@link ProofState#REJECTED} and its rows held by the proof keep HELD with the reason {@value #PROOF_REJECTED}.
+     * One transaction; nothing is sent.
+     *
+     * @param batchId the batch
+     * @return the rows held by the proof
+     */
+    public int rejectProof(String batchId) {
+        Integer held = rows.writeReturning(tx -> {
+            rows.jdbc().sql("UPDATE IB_BATCH SET PROOF_STATE = ? WHERE BATCH_ID = ?")
+                    .params(ProofState.REJECTED.name(), batchId).update();
+            return rows.jdbc().sql("UPDATE IB_TASK_LEDGER SET ERROR = ?, UPDATED_AT = ? WHERE BATCH_ID = ?"
+                            + " AND STATE = 'HELD' AND ERROR = ?")
+                    .params(PROOF_REJECTED, rows.now(), batchId, PROOF_AWAITING).update();
+        });
+        return held == null ? 0 : held;
+    }
+
     /**
      * Registers, once per batch and provider, the gauges {@value ImageBatchMetrics#SPEND_COMMITTED} (the
      * {@code COST} the batch's rows of the provider hold) and {@value ImageBatchMetrics#SPEND_BUDGET_REMAINING}

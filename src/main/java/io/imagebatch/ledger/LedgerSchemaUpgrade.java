@@ -75,7 +75,10 @@ public class LedgerSchemaUpgrade implements InitializingBean {
             new AddedColumn("IB_BATCH", "BUDGET", "DECIMAL(18,6)"),
             new AddedColumn("IB_BATCH", "COMMITTED_SPEND", "DECIMAL(18,6) DEFAULT 0 NOT NULL"),
             new AddedColumn("IB_BATCH", "REFUNDED_SPEND", "DECIMAL(18,6) DEFAULT 0 NOT NULL"),
-            new AddedColumn("IB_TASK_LEDGER", "COST", "DECIMAL(18,6)"));
+            new AddedColumn("IB_TASK_LEDGER", "COST", "DECIMAL(18,6)"),
+            // the proof run (docs/design.md, Spend)
+            new AddedColumn("IB_BATCH", "PROOF_ROWS", "VARCHAR"),
+            new AddedColumn("IB_BATCH", "PROOF_STATE", "VARCHAR(20)"));
 
     private final JdbcClient jdbc;
 

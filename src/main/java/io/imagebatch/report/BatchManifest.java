@@ -19,7 +19,8 @@ import tools.jackson.databind.json.JsonMapper;
  *  "startTime":"2025-05-01T09:00:00.123Z","endTime":"2025-05-01T09:00:15.456Z",
  *  "counts":{"SUCCEEDED":39,"REJECTED":5,"FAILED":1,"UNCERTAIN":0},"rows":45,"bytesStored":1234567,
  *  "credits":null,"sandbox":false,"estimated":{"amount":1.80,"currency":"USD","complete":true},
- *  "observed":null,"spend":{"currency":"USD","budget":0.50,"committed":0.48,"refunded":0.00}}
+ *  "observed":null,"spend":{"currency":"USD","budget":0.50,"committed":0.48,"refunded":0.00},
+ *  "proof":{"state":"AWAITING_APPROVAL","contactSheet":"file:/abs/output/demo-3f9a0c12be47/report.html"}}
  * }</pre>
  *
  * @param batchId         the batch id
@@ -47,11 +48,12 @@ import tools.jackson.databind.json.JsonMapper;
  *                        provider's credits whatever the price table's currency, where the provider reports a
  *                        balance (crun.ai); null otherwise (README.md, Spend)
  * @param spend           the batch's spend (docs/design.md, Spend), or null when it has no budget and no priced row
+ * @param proof           the batch's proof run (README.md, Spend, "The proof run"), or null when it has none
  */
 public record BatchManifest(String batchId, String status, String catalogue, String catalogueSha256,
         String provider, String model, String output, Instant startTime, Instant endTime, Map<String, Long> counts,
         long rows, long bytesStored, Double credits, boolean sandbox, Estimated estimated,
-        java.math.BigDecimal observed, Spend spend) {
+        java.math.BigDecimal observed, Spend spend, Proof proof) {
 
     /**
      * A batch's spend in the manifest (docs/design.md, Spend).
@@ -65,12 +67,31 @@ public record BatchManifest(String batchId, String status, String catalogue, Str
     }
 
     /**
+     * A batch's proof run in the manifest (README.md, Spend, "The proof run").
+     *
+     * @param state        {@code AWAITING_APPROVAL}, {@code APPROVED} or {@code REJECTED}
+     * @param contactSheet the contact sheet's URI, to look at before approving; null in the manifest of a run
+     *                     that did not complete
+     */
+    public record Proof(String state, String contactSheet) {
+    }
+
+    /**
+     * @param proof the batch's proof run, or null
+     * @return this manifest with that proof run
+     */
+    public BatchManifest withProof(Proof proof) {
+        return new BatchManifest(batchId, status, catalogue, catalogueSha256, provider, model, output, startTime,
+                endTime, counts, rows, bytesStored, credits, sandbox, estimated, observed, spend, proof);
+    }
+
+    /**
      * @param spend the batch's spend, or null
      * @return this manifest with that spend
      */
     public BatchManifest withSpend(Spend spend) {
         return new BatchManifest(batchId, status, catalogue, catalogueSha256, provider, model, output, startTime,
-                endTime, counts, rows, bytesStored, credits, sandbox, estimated, observed, spend);
+                endTime, counts, rows, bytesStored, credits, sandbox, estimated, observed, spend, proof);
     }
 
     /**
@@ -114,7 +135,7 @@ public record BatchManifest(String batchId, String status, String catalogue, Str
         tally.counts().forEach((s, n) -> counts.put(s.name(), n));
         return new BatchManifest(facts.batchId(), status, facts.catalogue(), facts.catalogueSha256(),
                 facts.provider(), facts.model(), facts.output(), millis(startTime), millis(endTime), counts,
-                tally.rows(), tally.bytesStored(), credits, facts.sandbox(), null, null, null);
+                tally.rows(), tally.bytesStored(), credits, facts.sandbox(), null, null, null, null);
     }
 
     /**
@@ -123,7 +144,7 @@ public record BatchManifest(String batchId, String status, String catalogue, Str
      */
     public BatchManifest withEstimated(Estimated estimate) {
         return new BatchManifest(batchId, status, catalogue, catalogueSha256, provider, model, output, startTime,
-                endTime, counts, rows, bytesStored, credits, sandbox, estimate, observed, spend);
+                endTime, counts, rows, bytesStored, credits, sandbox, estimate, observed, spend, proof);
     }
 
     /**
@@ -132,7 +153,7 @@ public record BatchManifest(String batchId, String status, String catalogue, Str
      */
     public BatchManifest withObserved(java.math.BigDecimal credits) {
         return new BatchManifest(batchId, status, catalogue, catalogueSha256, provider, model, output, startTime,
-                endTime, counts, rows, bytesStored, this.credits, sandbox, estimated, credits, spend);
+                endTime, counts, rows, bytesStored, this.credits, sandbox, estimated, credits, spend, proof);
     }
 
     /** Milliseconds are plenty for a batch's times, and read better than the clock's nanoseconds. */

@@ -66,6 +66,21 @@ public class ManifestFactory {
         return this;
     }
 
+    /**
+     * Adds the batch's proof run (README.md, Spend, "The proof run") to a manifest.
+     *
+     * @param manifest     a manifest of this factory
+     * @param contactSheet the contact sheet's URI, or null when none was written
+     * @return the manifest with its {@code proof}; the same manifest when the batch has no proof run
+     */
+    public BatchManifest withProof(BatchManifest manifest, java.net.URI contactSheet) {
+        if (registry == null) {
+            return manifest;
+        }
+        return registry.proof(manifest.batchId()).map(p -> manifest.withProof(new BatchManifest.Proof(
+                p.state().name(), contactSheet == null ? null : contactSheet.toString()))).orElse(manifest);
+    }
+
     /** The spend lines of the manifest: estimated and observed, then the budget's committed and refunded. */
     private BatchManifest withSpend(BatchManifest manifest) {
         if (registry == null) {
@@ -104,8 +119,8 @@ public class ManifestFactory {
     public BatchManifest ended(BatchFacts facts, JobExecution execution) {
         BatchTally tally = BatchTally.soFar(ledger, facts.batchId(), facts.catalogueRows());
         Instant end = execution.getEndTime() == null ? clock.instant() : toInstant(execution.getEndTime());
-        return withSpend(BatchManifest.of(facts, tally, execution.getStatus().name(), firstStart(execution), end,
-                credits.left(facts.provider())));
+        return withProof(withSpend(BatchManifest.of(facts, tally, execution.getStatus().name(), firstStart(execution),
+                end, credits.left(facts.provider()))), null);
     }
 
     /**

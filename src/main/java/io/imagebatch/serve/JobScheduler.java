@@ -233,12 +233,15 @@ public class JobScheduler implements DisposableBean {
     private int runLocked(String jobName, Path path) {
         BatchSettings settings;
         BatchRunner.BudgetText budget;
+        Integer proof;
         try {
             JobFile file = JobFile.load(path);
             settings = BatchSettingsResolver.resolve(options(file), file);
             // the job file's budget: (docs/design.md, Spend), as run JOB_FILE reads it
             budget = file.budget() == null ? null
                     : new BatchRunner.BudgetText("job file " + file.path() + ": budget", file.budget());
+            // the job file's proof: (README.md, Spend, "The proof run"), for the batch's first run
+            proof = file.proof();
         } catch (UsageException | CatalogueException e) {
             log.error("Job {}: not run: {}", jobName, e.getMessage());
             return ExitCodes.USAGE;
@@ -250,7 +253,7 @@ public class JobScheduler implements DisposableBean {
             return ExitCodes.FAILED;
         }
         lastBatches.set(jobName, batchId);
-        return runBatch(jobName, settings, budget);
+        return runBatch(jobName, settings, budget, proof);
     }
 
     /**
@@ -279,10 +282,10 @@ public class JobScheduler implements DisposableBean {
         }
         log.info("Job {}: resuming the previous batch {} ({}) before the new batch {}", jobName, previousId,
                 last.getStatus(), newId);
-        int exit = runBatch(jobName, previous, budget);
+        int exit = runBatch(jobName, previous, budget, null);
         // a batch that ended with rows held by its budget is finished for tonight: it waits for a larger budget,
-        // and must not keep the new batch waiting
-        if (exit != ExitCodes.COMPLETED && exit != ExitCodes.HELD) {
+        // and must not keep the new batch waiting; so is a proof run awaiting approval
+        if (exit != ExitCodes.COMPLETED && exit != ExitCodes.HELD && exit != ExitCodes.AWAITING_APPROVAL) {
             log.warn("Job {}: the previous batch {} did not complete; the new batch {} waits for the next run",
                     jobName, previousId, newId);
             return false;
@@ -299,14 +302,14 @@ public class JobScheduler implements DisposableBean {
         }
     }
 
-    private int runBatch(String jobName, BatchSettings settings, BatchRunner.BudgetText budget) {
+    private int runBatch(String jobName, BatchSettings settings, BatchRunner.BudgetText budget, Integer proof) {
         String batchId = settings.batchId();
         if (stopping.get()) {
             return ExitCodes.FAILED; // shutting down: the next run after the restart does it
         }
         MDC.put(MDC_BATCH, batchId);
         try (PrintStream out = LogLines.to(log, "job " + jobName)) {
-            return runner.run(settings, budget, out);
+            return runner.run(settings, budget, proof, false, out);
         } catch (UsageException e) {
             log.error("Job {}: batch {} not started: {}", jobName, batchId, e.getMessage());
             return ExitCodes.USAGE;

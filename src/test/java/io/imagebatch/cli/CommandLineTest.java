@@ -88,7 +88,7 @@ class CommandLineTest {
         assertUsageError(execute("stop", "b-1", "--spring.datasource.url"),
                 "imagebatch: --spring.datasource.url needs a value: write --spring.datasource.url=VALUE");
         assertUsageError(execute("frobnicate"), "imagebatch: unknown command \"frobnicate\"; commands: run, validate,"
-                + " status, restart, retry-failed, stop, serve, completion, help");
+                + " status, restart, retry-failed, approve, reject, stop, serve, completion, help");
         Outcome notABoolean = execute("serve", "--sandbox=maybe");
         assertThat(notABoolean.exitCode()).isEqualTo(ImageBatchCli.USAGE);
         assertThat(notABoolean.output().lines()).singleElement().asString().startsWith("imagebatch: ")

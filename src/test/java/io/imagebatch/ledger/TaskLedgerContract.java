@@ -40,7 +40,8 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         assertThat(ledger.find(BATCH, 1)).isPresent();
         assertThat(columns("IB_BATCH")).containsExactly("BATCH_ID", "SETTINGS", "CREATED_AT", "CALLBACK_TOKEN",
                 "RETRIES", "LOCK_GENERATION", "LOCK_HOLDER", "LOCK_SINCE", "ESTIMATED_SPEND", "ESTIMATED_CURRENCY",
-                "ESTIMATE_COMPLETE", "BALANCE_BEFORE", "BALANCE_AFTER", "BUDGET", "COMMITTED_SPEND", "REFUNDED_SPEND");
+                "ESTIMATE_COMPLETE", "BALANCE_BEFORE", "BALANCE_AFTER", "BUDGET", "COMMITTED_SPEND", "REFUNDED_SPEND",
+                "PROOF_ROWS", "PROOF_STATE");
         assertThat(columns("IB_TASK_LEDGER")).hasSize(28).startsWith("BATCH_ID", "ROW_NUM", "ROW_ID", "STATE")
                 .endsWith("UPDATED_AT", "URL_REFRESHES", "FAILURE_KIND", "CREATE_WINDOW_START", "CREATE_WINDOW_END",
                         "COST");
@@ -63,14 +64,15 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
                 "IB_BATCH.LOCK_GENERATION", "IB_BATCH.LOCK_HOLDER", "IB_BATCH.LOCK_SINCE",
                 "IB_BATCH.ESTIMATED_SPEND", "IB_BATCH.ESTIMATED_CURRENCY", "IB_BATCH.ESTIMATE_COMPLETE",
                 "IB_BATCH.BALANCE_BEFORE", "IB_BATCH.BALANCE_AFTER", "IB_BATCH.BUDGET",
-                "IB_BATCH.COMMITTED_SPEND", "IB_BATCH.REFUNDED_SPEND",
+                "IB_BATCH.COMMITTED_SPEND", "IB_BATCH.REFUNDED_SPEND", "IB_BATCH.PROOF_ROWS", "IB_BATCH.PROOF_STATE",
                 "IB_TASK_LEDGER.URL_REFRESHES", "IB_TASK_LEDGER.FAILURE_KIND", "IB_TASK_LEDGER.CREATE_WINDOW_START",
                 "IB_TASK_LEDGER.CREATE_WINDOW_END", "IB_TASK_LEDGER.COST");
         assertThat(applySchema()).isEmpty();
 
         assertThat(columns("IB_BATCH")).containsExactly("BATCH_ID", "SETTINGS", "CREATED_AT", "CALLBACK_TOKEN",
                 "RETRIES", "LOCK_GENERATION", "LOCK_HOLDER", "LOCK_SINCE", "ESTIMATED_SPEND", "ESTIMATED_CURRENCY",
-                "ESTIMATE_COMPLETE", "BALANCE_BEFORE", "BALANCE_AFTER", "BUDGET", "COMMITTED_SPEND", "REFUNDED_SPEND");
+                "ESTIMATE_COMPLETE", "BALANCE_BEFORE", "BALANCE_AFTER", "BUDGET", "COMMITTED_SPEND", "REFUNDED_SPEND",
+                "PROOF_ROWS", "PROOF_STATE");
         assertThat(columns("IB_TASK_LEDGER")).hasSize(28).endsWith("FAILURE_KIND", "CREATE_WINDOW_START",
                 "CREATE_WINDOW_END", "COST");
         // the old lines read as new ones, with the new columns' defaults

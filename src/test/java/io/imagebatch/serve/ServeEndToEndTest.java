@@ -268,6 +268,24 @@ class ServeEndToEndTest {
                 .as("both batches held one row").isEqualTo(2);
     }
 
+    @Test
+    void aJobFilesProofMakesTheScheduledFirstRunAProofRunAwaitingApproval(CapturedOutput output) throws Exception {
+        startSandbox(Duration.ofMillis(50), Duration.ofMillis(200));
+        Path jobs = Files.createDirectories(work.resolve("jobs"));
+        Path catalogue = writeCatalogue("proof.csv", "a red chair", "a blue lamp", "a green sofa", "a yellow rug");
+        Path jobFile = jobs.resolve("daily.yml");
+        writeJob(jobFile, "daily", catalogue, "{ cron: \"" + NEVER_DURING_THE_TEST + "\", zone: Europe/Berlin }");
+        Files.writeString(jobFile, Files.readString(jobFile) + "proof: 1\n");
+        JobScheduler scheduler = serve(jobs).scheduler();
+
+        assertThat(scheduler.runJob("daily", jobFile)).isEqualTo(ExitCodes.AWAITING_APPROVAL);
+        assertThat(sandbox.stats().creates()).isEqualTo(1);
+        assertThat(scheduler.runJob("daily", jobFile)).as("still awaiting approval")
+                .isEqualTo(ExitCodes.AWAITING_APPROVAL);
+        assertThat(sandbox.stats().creates()).isEqualTo(1);
+        assertThat(output.getOut()).contains("3 row(s) HELD (proof: awaiting approval)");
+    }
+
     // ---- helpers ----
 
     private void startSandbox(Duration min, Duration max) {

@@ -1,0 +1,142 @@
+package io.imagebatch.app;
+
+import io.imagebatch.job.BatchPreflight;
+import io.imagebatch.job.ProofSelection;
+import io.imagebatch.ledger.BatchRegistry;
+import io.imagebatch.ledger.LedgerBudget;
+import io.imagebatch.ledger.ProofState;
+import io.imagebatch.ledger.RowState;
+import io.imagebatch.ledger.TaskLedger;
+import java.io.PrintStream;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedSet;
+import org.springframework.stereotype.Component;
+
+/**
+ * The proof run of a batch, for {@link BatchRunner} (README.md, Spend, "The proof run"; docs/design.md, Spend):
+ * its rows chosen in the preflight and stored with the batch, a run of a batch awaiting approval stopped before
+ * anything is sent, its approval, and the exit code {@link ExitCodes#AWAITING_APPROVAL}.
+ */
+@Component
+public class BatchProofCheck {
+
+    private final BatchRegistry registry;
+    private final TaskLedger ledger;
+
+    BatchProofCheck(BatchRegistry registry, TaskLedger ledger) {
+        this.registry = registry;
+        this.ledger = ledger;
+    }
+
+    /**
+     * Before anything else of a run under the batch's lock: a batch awaiting approval is approved when asked
+     * ({@link ProofState#APPROVED}, after which its HELD rows are sent by a budget round), or else the run ends
+     * here.
+     *
+     * @param approve whether the run approves the proof ({@code --approve}, {@code approve BATCH})
+     * @return {@link ExitCodes#AWAITING_APPROVAL} when the batch awaits approval and {@code approve} is false
+     *         (nothing is sent; the message says how to approve or reject), {@link ExitCodes#COMPLETED} when its
+     *         proof was rejected (nothing is sent); empty to go on with the run
+     */
+    Optional<Integer> beforeRun(String batchId, boolean approve, PrintStream out) {
+        Optional<BatchRegistry.Proof> proof = registry.proof(batchId);
+        if (proof.isEmpty()) {
+            if (approve) {
+                out.printf("Batch %s has no proof run to approve; running it as usual.%n", batchId);
+            }
+            return Optional.empty();
+        }
+        ProofState state = proof.get().state();
+        if (state == ProofState.AWAITING_APPROVAL && approve) {
+            registry.recordProofState(batchId, ProofState.APPROVED);
+            out.printf("Batch %s: proof approved; sending the rows it held.%n", batchId);
+            return Optional.empty();
+        }
+        if (state == ProofState.AWAITING_APPROVAL) {
+            out.printf("Batch %s is a proof run awaiting approval; nothing was sent.%n", batchId);
+            return Optional.of(awaiting(batchId, out));
+        }
+        if (state == ProofState.REJECTED) {
+            out.printf("Batch %s: its proof run was rejected; nothing more is sent.%n", batchId);
+            return Optional.of(ExitCodes.COMPLETED);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * In the preflight of a batch's first run with {@code --proof N}: chooses the proof rows
+     * ({@link ProofSelection#choose}) and stores them with the batch ({@link BatchRegistry#recordProof}). A batch
+     * that already has a proof, or ledger rows, keeps what it has (a proof applies to a batch's first run only).
+     *
+     * @param proof    N, the rows the proof run sends; null for no proof run
+     * @param result   the preflight's result
+     * @throws UsageException when N is less than 1
+     */
+    void choose(String batchId, Integer proof, BatchPreflight.Result result, PrintStream out) {
+        if (proof == null) {
+            return;
+        }
+        if (proof < 1) {
+            throw new UsageException("--proof: '" + proof + "' is not a positive number of rows");
+        }
+        if (registry.proof(batchId).isPresent()) {
+            return;
+        }
+        if (!ledger.report().countByState(batchId).isEmpty()) {
+            out.printf("Batch %s has already been run; --proof applies only to a batch's first run and is ignored.%n",
+                    batchId);
+            return;
+        }
+        if (result.validRows().size() <= proof) {
+            out.printf("Batch %s has %d valid row(s), no more than --proof %d: all are sent, no approval needed.%n",
+                    batchId, result.validRows().size(), proof);
+            return;
+        }
+        SortedSet<Long> rows = ProofSelection.choose(result.validRows(), proof);
+        registry.recordProof(batchId, rows);
+        out.printf("Batch %s: proof run of %d of its %d valid rows (rows %s); the others are HELD until approved.%n",
+                batchId, rows.size(), result.validRows().size(), String.join(", ",
+                        rows.stream().map(String::valueOf).toList()));
+    }
+
+    /**
+     * At the end of a completed run.
+     *
+     * @param otherwise the exit code without a proof awaiting approval, asked only then
+     * @return {@link ExitCodes#AWAITING_APPROVAL} when the batch awaits approval (saying how to approve or reject),
+     *         else {@code otherwise}'s
+     */
+    int exit(String batchId, PrintStream out, java.util.function.IntSupplier otherwise) {
+        return registry.proof(batchId).filter(p -> p.state() == ProofState.AWAITING_APPROVAL).isPresent()
+                ? awaiting(batchId, out) : otherwise.getAsInt();
+    }
+
+    /**
+     * {@code reject BATCH} (README.md, Spend, "The proof run"): a batch awaiting approval becomes
+     * {@link ProofState#REJECTED} and sends nothing more; its held rows stay HELD with the reason
+     * {@value LedgerBudget#PROOF_REJECTED}.
+     *
+     * @return {@link ExitCodes#COMPLETED}
+     * @throws UsageException when the batch has no proof run awaiting approval
+     */
+    public int reject(String batchId, PrintStream out) {
+        ProofState state = registry.proof(batchId).map(BatchRegistry.Proof::state).orElse(null);
+        if (state != ProofState.AWAITING_APPROVAL) {
+            throw new UsageException("batch " + batchId + " has no proof run awaiting approval"
+                    + (state == null ? "" : " (its proof is " + state + ")"));
+        }
+        int held = ledger.budget().rejectProof(batchId);
+        out.printf("Batch %s: proof rejected; its %d HELD row(s) are not sent (%s).%n", batchId, held,
+                LedgerBudget.PROOF_REJECTED);
+        return ExitCodes.COMPLETED;
+    }
+
+    private int awaiting(String batchId, PrintStream out) {
+        Map<RowState, Long> counts = ledger.report().countByState(batchId);
+        out.printf("  proof: AWAITING_APPROVAL, %d row(s) HELD (%s); look at the contact sheet, then approve %s (or"
+                + " run the same command with --approve) to send them, or reject %s to send nothing more%n",
+                counts.getOrDefault(RowState.HELD, 0L), LedgerBudget.PROOF_AWAITING, batchId, batchId);
+        return ExitCodes.AWAITING_APPROVAL;
+    }
+}
