@@ -268,7 +268,7 @@ public class BatchRunner {
             printSummary(out, batchId, last);
             return spend.heldExit(batchId, out, ExitCodes.COMPLETED);
         }
-        BatchPreflight.Result checked = dryRun(settings, true);
+        BatchPreflight.Result checked = dryRun(settings, true, proof != null);
         spend.checkBeforeSending(settings, checked, out);
         proofs.choose(batchId, proof, checked, out);
         try {
@@ -363,7 +363,7 @@ public class BatchRunner {
     public int validate(BatchSettings settings, BudgetText budget, PrintStream out, boolean json) {
         BigDecimal amount = spend.parse(budget);
         ObjectNode budgetJson = amount == null ? null : spend.budgetReport(settings, amount, out, json);
-        BatchPreflight.Result result = dryRun(settings, false);
+        BatchPreflight.Result result = dryRun(settings, false, false);
         SpendEstimate estimate = spend.estimate(result);
         if (json) {
             ObjectNode node = validationJson(settings, result, estimate);
@@ -408,9 +408,9 @@ public class BatchRunner {
         }
     }
 
-    private BatchPreflight.Result dryRun(BatchSettings settings, boolean requireConfigured) {
+    private BatchPreflight.Result dryRun(BatchSettings settings, boolean requireConfigured, boolean proofCandidates) {
         try {
-            return preflight.check(settings, requireConfigured);
+            return preflight.check(settings, requireConfigured, proofCandidates);
         } catch (BatchStoppedException e) {
             throw new UsageException(e.getMessage());
         }

@@ -98,7 +98,10 @@ public class BatchSpendCheck {
      * @throws UsageException naming the provider/model/resolution groups without a price
      */
     private void checkPriced(BatchSettings settings) {
-        Map<String, Long> unpriced = dryRunPrices(settings, null).unpriced();
+        checkPriced(dryRunPrices(settings, null).unpriced());
+    }
+
+    private static void checkPriced(Map<String, Long> unpriced) {
         if (!unpriced.isEmpty()) {
             throw new UsageException("a budget needs the price of every row, and none is configured for "
                     + String.join(", ", unpriced.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue()
@@ -126,8 +129,9 @@ public class BatchSpendCheck {
      */
     ObjectNode budgetReport(BatchSettings settings, BigDecimal amount, PrintStream out, boolean json) {
         BigDecimal committed = registry.spend(settings.batchId()).map(BatchSpend::committed).orElse(BigDecimal.ZERO);
-        checkPriced(settings);
+        // one pass over the catalogue: the rows without a price come with the budget's figures
         BatchPreflight.Prices priced = dryRunPrices(settings, amount.subtract(committed));
+        checkPriced(priced.unpriced());
         if (json) {
             ObjectNode budgetJson = JsonNodeFactory.instance.objectNode();
             budgetJson.put("amount", amount).put("committed", committed).put("wouldSend", priced.fit())

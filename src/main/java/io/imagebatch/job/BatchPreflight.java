@@ -98,7 +98,8 @@ public class BatchPreflight {
     }
 
     /**
-     * Reads and validates every row.
+     * Reads and validates every row, as {@link #check(BatchSettings, boolean, boolean)} without a proof run's
+     * candidates ({@link Result#validRows()} empty).
      *
      * @param settings          the batch
      * @param requireConfigured whether every provider a row uses must be configured (false for {@code validate})
@@ -107,6 +108,21 @@ public class BatchPreflight {
      * @throws io.imagebatch.catalogue.CatalogueException when the catalogue cannot be read
      */
     public Result check(BatchSettings settings, boolean requireConfigured) {
+        return check(settings, requireConfigured, false);
+    }
+
+    /**
+     * Reads and validates every row.
+     *
+     * @param settings          the batch
+     * @param requireConfigured whether every provider a row uses must be configured (false for {@code validate})
+     * @param proofCandidates   whether to keep every valid row for a proof run's choice ({@link Result#validRows()});
+     *                          only then, as it holds one small record per valid row in memory
+     * @return what it found
+     * @throws BatchStoppedException when a row uses a provider that is not configured
+     * @throws io.imagebatch.catalogue.CatalogueException when the catalogue cannot be read
+     */
+    public Result check(BatchSettings settings, boolean requireConfigured, boolean proofCandidates) {
         RowProcessor processor = new RowProcessor(settings, providers, ledger, requireConfigured);
         String batchId = settings.batchId();
         Map<String, Long> valid = new TreeMap<>();
@@ -116,6 +132,8 @@ public class BatchPreflight {
         List<ProofSelection.Candidate> validRows = new ArrayList<>();
         long rows = 0;
         long rejected = 0;
+        // a batch without any ledger line (its first run, or validate) has sent nothing: no lookup per row
+        boolean anySent = !ledger.report().countByState(batchId).isEmpty();
         CatalogueItemReader reader = new CatalogueItemReader(Path.of(settings.catalogue()), settings.format());
         reader.open(new ExecutionContext());
         try {
@@ -130,10 +148,13 @@ public class BatchPreflight {
                     continue;
                 }
                 valid.merge(item.provider() + " " + item.model(), 1L, Long::sum);
-                validRows.add(new ProofSelection.Candidate(row.rowNumber(), item.provider(), item.model(),
-                        item.request().resolution(), item.request().aspectRatio()));
+                if (proofCandidates) {
+                    validRows.add(new ProofSelection.Candidate(row.rowNumber(), item.provider(), item.model(),
+                            item.request().resolution(), item.request().aspectRatio()));
+                }
                 ProviderAdapter adapter = providers.find(item.provider()).orElseThrow();
-                java.util.Optional<LedgerEntry> entry = ledger.find(batchId, row.rowNumber());
+                java.util.Optional<LedgerEntry> entry = anySent ? ledger.find(batchId, row.rowNumber())
+                        : java.util.Optional.empty();
                 long[] counts = spend.computeIfAbsent(java.util.Arrays.asList(item.provider(), item.model(),
                         item.request().resolution()), k -> new long[2]);
                 counts[0]++;
@@ -194,6 +215,7 @@ public class BatchPreflight {
         long fit = 0;
         long held = 0;
         BigDecimal cost = BigDecimal.ZERO;
+        boolean anySent = !ledger.report().countByState(batchId).isEmpty();
         CatalogueItemReader reader = new CatalogueItemReader(Path.of(settings.catalogue()), settings.format());
         reader.open(new ExecutionContext());
         try {
@@ -202,7 +224,8 @@ public class BatchPreflight {
                 if (item.rejection() != null) {
                     continue;
                 }
-                RowState state = ledger.find(batchId, row.rowNumber()).map(LedgerEntry::state).orElse(null);
+                RowState state = !anySent ? null
+                        : ledger.find(batchId, row.rowNumber()).map(LedgerEntry::state).orElse(null);
                 if (state != null && state != RowState.PENDING && state != RowState.HELD) {
                     continue;
                 }
