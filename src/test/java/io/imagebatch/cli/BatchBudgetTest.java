@@ -155,6 +155,29 @@ class BatchBudgetTest {
         }
     }
 
+    /**
+     * The third source of a budget, after --budget and the job file: the environment ({@code IMAGEBATCH_BUDGET},
+     * which Spring's environment reads as {@code imagebatch.budget}; set here as that system property, the same
+     * environment's other source, since a test cannot change its own process's environment variables).
+     */
+    @Test
+    void aBudgetFromTheEnvironmentAppliesWhenNoOptionOrJobFileGivesOne() throws Exception {
+        try (SandboxProvider sandbox = start(0)) {
+            System.setProperty("imagebatch.budget", "0.20");
+            CliRun validate;
+            try {
+                List<String> args = new ArrayList<>(List.of(args(sandbox, PRICE)));
+                validate = CliRun.command(work, "validate", args.toArray(String[]::new));
+            } finally {
+                System.clearProperty("imagebatch.budget");
+            }
+            assertThat(validate.exitCode()).isEqualTo(ExitCodes.COMPLETED);
+            assertThat(validate.output()).contains("Budget 0.20 USD (0.00 committed): 5 row(s) would be sent for"
+                    + " 0.20, 35 would be HELD");
+            assertThat(sandbox.stats().creates()).isZero();
+        }
+    }
+
     private static SandboxProvider start(double failureRate) {
         return SandboxProvider.start(SandboxSettings.defaults().withFailureRate(failureRate)
                 .withGenerationTime(Duration.ofMillis(50), Duration.ofMillis(200)));
