@@ -20,6 +20,8 @@ import com.tngtech.archunit.lang.ArchRule;
  * <ol>
  * <li><b>Commands</b>: {@code cli} (the command line, the jar's entry point) and {@code serve} (the scheduler
  *     of job files). {@code cli} starts {@code serve}; {@code serve} never names {@code cli}.</li>
+ * <li><b>Console</b>: {@code console} (the team console's batches, pages and API) and {@code security} (who
+ *     may sign in and do what), started with {@code serve}; beside the commands, named by no other layer.</li>
  * <li><b>Application</b>: {@code app}, what both commands share: running a batch ({@code BatchRunner}),
  *     resolving a batch's settings from options and a job file, job files, exit codes, usage errors.</li>
  * <li><b>Job</b>: {@code job}, the Spring Batch job and its steps (catalogue, submit, poll, download,
@@ -61,6 +63,7 @@ class ArchitectureTest {
     static final ArchRule layersUseOnlyTheLayersBelow = layeredArchitecture()
             .consideringOnlyDependenciesInLayers()
             .layer("Commands").definedBy("io.imagebatch.cli..", "io.imagebatch.serve..")
+            .layer("Console").definedBy("io.imagebatch.console..", "io.imagebatch.security..")
             .layer("Application").definedBy("io.imagebatch.app..")
             .layer("Job").definedBy("io.imagebatch.job..")
             .layer("Around the job").definedBy("io.imagebatch.report..", "io.imagebatch.callback..")
@@ -70,10 +73,12 @@ class ArchitectureTest {
             .layer("Sandbox").definedBy("io.imagebatch.sandbox..")
             .layer("Root").definedBy("io.imagebatch")
             .whereLayer("Commands").mayNotBeAccessedByAnyLayer()
-            .whereLayer("Application").mayOnlyBeAccessedByLayers("Commands")
-            .whereLayer("Job").mayOnlyBeAccessedByLayers("Commands", "Application")
-            .whereLayer("Around the job").mayOnlyBeAccessedByLayers("Commands", "Application", "Job")
-            .whereLayer("Foundation").mayOnlyBeAccessedByLayers("Commands", "Application", "Job", "Around the job")
+            .whereLayer("Console").mayNotBeAccessedByAnyLayer()
+            .whereLayer("Application").mayOnlyBeAccessedByLayers("Commands", "Console")
+            .whereLayer("Job").mayOnlyBeAccessedByLayers("Commands", "Console", "Application")
+            .whereLayer("Around the job").mayOnlyBeAccessedByLayers("Commands", "Console", "Application", "Job")
+            .whereLayer("Foundation").mayOnlyBeAccessedByLayers("Commands", "Console", "Application", "Job",
+                    "Around the job")
             .whereLayer("Sandbox").mayOnlyBeAccessedByLayers("Commands");
 
     /** {@code serve} is started by {@code cli} and never names it (the shared parts live in {@code app}). */
