@@ -237,7 +237,7 @@ public class LedgerBudget {
     /**
      * Removes the batch's spend gauges ({@link #spendGauges}) from the meter registry, so that a long-lived process
      * ({@code serve}) keeps none for the batches it ran before; called when a run of the batch ends (README.md,
-     * Running nightly, `serve`). A run that reserves again registers them again.
+     * Running nightly, {@code serve}). A run that reserves again registers them again.
      *
      * @param batchId the batch; one without gauges here is left alone
      */
