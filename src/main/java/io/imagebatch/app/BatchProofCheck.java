@@ -153,8 +153,9 @@ public class BatchProofCheck {
 
     /**
      * {@code reject BATCH} (README.md, Spend, "The proof run"): under the batch's lock ({@link BatchLocks#batchKey},
-     * fenced as a run's: docs/design.md, "Locks and fencing"), a batch awaiting approval becomes {@link ProofState#REJECTED} and
-     * sends nothing more; its held rows stay HELD with the reason {@value LedgerBudget#PROOF_REJECTED}. Then its
+     * fenced as a run's: docs/design.md, "Locks and fencing"), a batch awaiting approval becomes
+     * {@link ProofState#REJECTED} and sends nothing more; its held rows stay HELD with the reason
+     * {@value LedgerBudget#PROOF_REJECTED}. Then its
      * {@code report.csv}, contact sheet and {@code manifest.json} are written again by the report step's own code
      * ({@link ReportTasklet#write}), so that they show the rows {@value LedgerBudget#PROOF_REJECTED} and the proof
      * REJECTED. A batch whose proof is rejected already only gets its report written again (a reject whose report
