@@ -177,7 +177,8 @@ public class BatchProofCheck {
         Optional<BatchLocks.Held> lock = locks.tryLock(BatchLocks.batchKey(batchId));
         if (lock.isEmpty()) {
             String who = registry.lockHolder(batchId).map(h -> "by " + h.process() + " since "
-                    + Instant.ofEpochMilli(h.sinceMillis()).truncatedTo(ChronoUnit.SECONDS)).orElse("by another process");
+                    + Instant.ofEpochMilli(h.sinceMillis()).truncatedTo(ChronoUnit.SECONDS))
+                    .orElse("by another process");
             out.printf("Batch %s is held %s (running, approving or rejecting it); nothing was rejected. Run reject %s"
                     + " again once that has ended (status %s shows it; a process killed while holding it lets go"
                     + " within %d s).%n", batchId, who, batchId, batchId, locks.ttl().toSeconds());
