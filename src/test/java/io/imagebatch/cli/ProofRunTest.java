@@ -138,6 +138,35 @@ class ProofRunTest {
         }
     }
 
+    /** A reject whose report cannot be written is done all the same, says so, and a second reject writes it. */
+    @Test
+    void aRejectWhoseReportCannotBeWrittenExitsOneAndRejectingAgainWritesIt() throws Exception {
+        try (SandboxProvider sandbox = start()) {
+            CliRun proof = CliRun.run(work, args(sandbox, "--proof", "5"));
+            assertThat(proof.exitCode()).as(proof.output()).isEqualTo(ExitCodes.AWAITING_APPROVAL);
+            String batchId = proof.batchId();
+            Path batchFolder = work.resolve("out").resolve(batchId);
+            // the batch's folder replaced by a file: nothing can be written under it
+            org.springframework.util.FileSystemUtils.deleteRecursively(batchFolder);
+            Files.writeString(batchFolder, "not a folder");
+
+            CliRun broken = CliRun.command(work, "reject", batchId);
+            assertThat(broken.exitCode()).as(broken.output()).isEqualTo(ExitCodes.FAILED);
+            assertThat(broken.output()).contains("proof rejected")
+                    .contains("its report could not be written again").contains("run reject " + batchId + " again");
+            assertThat(CliRun.command(work, "status", batchId).output()).contains("proof: REJECTED");
+
+            Files.delete(batchFolder);
+            CliRun again = CliRun.command(work, "reject", batchId);
+            assertThat(again.exitCode()).as(again.output()).isEqualTo(ExitCodes.COMPLETED);
+            assertThat(again.output()).contains("rejected already");
+            assertThat(report(batchId).stream().filter(r -> r.get("status").equals("HELD")))
+                    .hasSize(SampleCatalogue.VALID - 5)
+                    .allSatisfy(r -> assertThat(r.get("error")).isEqualTo("proof: rejected"));
+            assertThat(sandbox.stats().creates()).isEqualTo(5);
+        }
+    }
+
     /** The batch's lock held by another process, as RunBatchLockTest holds it: reject waits for no one. */
     @Test
     void aRejectWhileAnotherProcessHoldsTheBatchChangesNothingAndSaysWhatToDo() throws Exception {
