@@ -125,12 +125,49 @@ class ImageBatchKillIT {
         return seeds.boxed().map(seed -> DynamicTest.dynamicTest("seed " + seed, () -> killAndResume(seed)));
     }
 
-    // ---- the kill test ----
+    /**
+     * Where a seed's children keep the batch (the job repository, the ledger, the locks), and how the test reads
+     * it once they have exited.
+     *
+     * @param springArgs the children's datasource settings, as command-line arguments
+     * @param url        the JDBC URL the test reads the batch's spend with
+     * @param user       its user name
+     * @param password   its password
+     */
+    record Database(List<String> springArgs, String url, String user, String password) {
+
+        /** @return H2 in the seed's folder, {@code db/imagebatch} */
+        static Database h2(Path dir) {
+            String url = "jdbc:h2:file:" + dir.resolve("db").resolve("imagebatch");
+            return new Database(List.of("--spring.datasource.url=" + url), url, "sa", "");
+        }
+
+        java.sql.Connection connect() throws java.sql.SQLException {
+            return java.sql.DriverManager.getConnection(url, user, password);
+        }
+    }
 
     private static void killAndResume(long seed) throws Exception {
+        killAndResume(seed, "seed-", Database::h2);
+    }
+
+    // ---- the kill test ----
+
+    /**
+     * One seed of the kill test (see {@link ImageBatchKillIT}), its children keeping the batch in {@code database}.
+     *
+     * @param seed     the seed of the faults, the catalogue, the budget and the kills
+     * @param folder   the prefix of the seed's folder under {@code target/kill-it}, e.g. {@code seed-}
+     * @param database the database of the seed's children, from the seed's (fresh) folder
+     * @return the seed's summary line: kills, runs, rows, duplicate creates, lost rows, spend against the budget
+     * @throws AssertionError naming the seed and what is wrong
+     */
+    static String killAndResume(long seed, String folder, java.util.function.Function<Path, Database> database)
+            throws Exception {
         long started = System.nanoTime();
         Random random = new Random(seed);
-        Path dir = fresh(WORK.resolve("seed-" + seed));
+        Path dir = fresh(WORK.resolve(folder + seed));
+        Database db = database.apply(dir);
         SandboxSettings faults = SandboxSettings.defaults()
                 .withSeed(seed)
                 .withServerErrorRate(0.10)
@@ -156,7 +193,7 @@ class ImageBatchKillIT {
                 output = "s3://" + S3Output.BUCKET + "/" + bucket.prefix();
                 env = S3Output.environment(storeFaults.endpoint());
             }
-            List<String> command = runCommand(dir, catalogue.path(), sandbox.baseUrl(), output);
+            List<String> command = runCommand(dir, catalogue.path(), sandbox.baseUrl(), output, db);
             // a budget smaller than the catalogue's cost (VALID_ROWS x PRICE), seeded apart from the kill plan: the
             // kills must never let the committed spend pass it (docs/design.md, Spend)
             // (SplittableRandom: java.util.Random's first draws of neighbouring seeds are alike)
@@ -207,7 +244,7 @@ class ImageBatchKillIT {
             String batchId = batchId(transcript.toString());
             Outcome outcome = check(seed, dir, batchId, catalogue, sandbox, transcript.toString(), bucket);
             RetryOutcome retry = retryFailedRound(seed, dir, batchId, command, env, random, sandbox, bucket);
-            String spend = checkSpend(seed, dir, batchId, budget, sandbox, bucket);
+            String spend = checkSpend(seed, db, dir, batchId, budget, sandbox, bucket);
             String summary = String.format(
                     "seed %d: %d kills survived (%s), %d runs, %d rows (%s), %d duplicate creates, %d lost rows, "
                             + "%d UNCERTAIN rows (%d create answers dropped, %d never reached the provider), %.1f s"
@@ -221,6 +258,7 @@ class ImageBatchKillIT {
                 SUMMARIES.add(summary);
             }
             System.out.println(summary);
+            return summary;
         }
     }
 
@@ -326,16 +364,15 @@ class ImageBatchKillIT {
      * After every round of a seed: the batch's committed spend never passed its budget, and it is what the sandbox
      * counted: every create it made times the price, plus the price of each UNCERTAIN row whose create never
      * reached it (killed between its intent and its request; such a row keeps its reservation, as it may have been
-     * paid). Read from the batch's H2 file once every child has exited.
+     * paid). Read from the batch's database once every child has exited.
      *
      * @return the spend, for the seed's summary line
      * @throws AssertionError naming the seed and the figures
      */
-    private static String checkSpend(long seed, Path dir, String batchId, BigDecimal budget, SandboxProvider sandbox,
-            S3Output bucket) throws Exception {
+    private static String checkSpend(long seed, Database database, Path dir, String batchId, BigDecimal budget,
+            SandboxProvider sandbox, S3Output bucket) throws Exception {
         BigDecimal committed;
-        try (java.sql.Connection db = java.sql.DriverManager.getConnection(
-                "jdbc:h2:file:" + dir.resolve("db").resolve("imagebatch"), "sa", "");
+        try (java.sql.Connection db = database.connect();
                 java.sql.PreparedStatement query = db.prepareStatement(
                         "SELECT COMMITTED_SPEND, BUDGET FROM IB_BATCH WHERE BATCH_ID = ?")) {
             query.setString(1, batchId);
@@ -632,14 +669,20 @@ class ImageBatchKillIT {
 
     /** As {@link #runCommand(Path, Path, URI)}, into {@code output} ({@code file:...} or {@code s3://...}). */
     private static List<String> runCommand(Path dir, Path catalogue, URI sandbox, String output) {
+        return runCommand(dir, catalogue, sandbox, output, Database.h2(dir));
+    }
+
+    /** As {@link #runCommand(Path, Path, URI, String)}, the batch kept in {@code database}. */
+    private static List<String> runCommand(Path dir, Path catalogue, URI sandbox, String output, Database database) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         // a quicker start-up on a busy machine (C1 only); the jar and its settings are the user's
         command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx384m"));
         command.addAll(List.of("-jar", JAR.toString(), "run",
                 "--catalogue", catalogue.toString(),
-                "--output", output,
-                "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db").resolve("imagebatch"),
+                "--output", output));
+        command.addAll(database.springArgs());
+        command.addAll(List.of(
                 "--imagebatch.providers.liangxin.base-url=" + sandbox,
                 "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
                 "--imagebatch.download.allow-private-networks=true",

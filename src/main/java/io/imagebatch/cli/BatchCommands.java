@@ -96,11 +96,12 @@ public class BatchCommands {
      *
      * @param batchId the batch
      * @param out     where the outcome goes
-     * @return 0
+     * @return 0; 1 when another process holds the batch's lock (nothing is changed) or the report could not be
+     *         written again ({@link io.imagebatch.app.BatchProofCheck#reject})
      * @throws UsageException when the batch is unknown or has no proof run awaiting approval
      */
     public int reject(String batchId, PrintStream out) {
-        return proofs.reject(batchIdKnown(batchId), out);
+        return proofs.reject(batchIdKnown(batchId), runner::lastExecution, out);
     }
 
     /** The proof run's {@code reject}; set by Spring. */
