@@ -85,9 +85,9 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
             return SubmitItem.reject(row, null, null, nul.get(), "row " + row.rowNumber() + ", column " + nul.get()
                     + ": contains a NUL character (U+0000), which no provider accepts");
         }
-        Optional<String> unstorable = unstorable(row);
+        Optional<Unstorable> unstorable = unstorable(row);
         if (unstorable.isPresent()) {
-            return SubmitItem.reject(row, null, null, unstorable.get());
+            return SubmitItem.reject(row, null, null, unstorable.get().column(), unstorable.get().reason());
         }
         Optional<String> repeat = repeatedId(row);
         if (repeat.isPresent()) {
@@ -135,33 +135,42 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
     }
 
     /**
+     * Why a row's value cannot be stored.
+     *
+     * @param column the field at fault: {@code id}, {@code model} or {@code prompt}
+     * @param reason the rejection, naming row, column and rule
+     */
+    record Unstorable(String column, String reason) {
+    }
+
+    /**
      * A value the ledger could not store, or an id no object key or report line can carry: rejected by name, so
      * that one row never fails its ledger insert (and with it every resume of the batch).
      */
-    static Optional<String> unstorable(CatalogueRow row) {
+    static Optional<Unstorable> unstorable(CatalogueRow row) {
         String where = "row " + row.rowNumber() + ", column ";
         String id = row.id();
         if (id != null && id.length() > MAX_ID_CHARS) {
-            return Optional.of(where + "id: " + id.length() + " characters long; an id has at most " + MAX_ID_CHARS
-                    + " (it names the row's image and its line in the ledger)");
+            return Optional.of(new Unstorable("id", where + "id: " + id.length() + " characters long; an id has at"
+                    + " most " + MAX_ID_CHARS + " (it names the row's image and its line in the ledger)"));
         }
         if (id != null) {
             for (int i = 0; i < id.length(); i++) {
                 char c = id.charAt(i);
                 if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-                    return Optional.of(where + "id: holds the control character U+" + String.format("%04X", (int) c)
-                            + " at position " + (i + 1) + "; an id names a file and a line of the report, so it"
-                            + " cannot hold control characters or line breaks");
+                    return Optional.of(new Unstorable("id", where + "id: holds the control character U+"
+                            + String.format("%04X", (int) c) + " at position " + (i + 1) + "; an id names a file and"
+                            + " a line of the report, so it cannot hold control characters or line breaks"));
                 }
             }
         }
         if (row.model() != null && row.model().length() > MAX_MODEL_CHARS) {
-            return Optional.of(where + "model: " + row.model().length() + " characters long; a model name has at most "
-                    + MAX_MODEL_CHARS);
+            return Optional.of(new Unstorable("model", where + "model: " + row.model().length() + " characters long;"
+                    + " a model name has at most " + MAX_MODEL_CHARS));
         }
         if (row.prompt() != null && row.prompt().length() > MAX_PROMPT_CHARS) {
-            return Optional.of(where + "prompt: " + row.prompt().length() + " characters long; a prompt has at most "
-                    + MAX_PROMPT_CHARS + " (no provider documents more than 10000)");
+            return Optional.of(new Unstorable("prompt", where + "prompt: " + row.prompt().length() + " characters"
+                    + " long; a prompt has at most " + MAX_PROMPT_CHARS + " (no provider documents more than 10000)"));
         }
         return Optional.empty();
     }

@@ -363,6 +363,25 @@ class BatchApiTest {
     }
 
     @Test
+    void everyRejectionNamesItsRowAndColumn() throws Exception {
+        String csv = "id,prompt,provider,model\n"
+                + "ok-1,a red chair,,\n"
+                + "x".repeat(201) + ",a blue lamp,,\n"
+                + "ok-3,a green sofa,,m" + "o".repeat(120) + "\n"
+                + "ok-4,a yellow rug,nobody,\n"
+                + "ok-1,a second red chair,,\n";
+        HttpResponse<String> r = api.upload(ALICE, PASSWORD, "/api/batches", "rules.csv",
+                csv.getBytes(StandardCharsets.UTF_8), List.of(Map.entry("output", "file:" + work.resolve("out-r"))));
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        assertThat(JsonPath.<List<Integer>>read(r.body(), "$.rejected[*].row")).containsExactly(2, 3, 4, 5);
+        assertThat(JsonPath.<List<String>>read(r.body(), "$.rejected[*].column"))
+                .containsExactly("id", "model", "provider", "id");
+        assertThat(JsonPath.<String>read(r.body(), "$.rejected[3].rowId")).isEqualTo("ok-1");
+        assertThat(JsonPath.<String>read(r.body(), "$.preview[3].error")).startsWith("row 4, column provider");
+    }
+
+    @Test
     void anUploadOverTheLimitIs413AndNothingOfItIsKept() throws Exception {
         Path uploads = Files.createDirectories(work.resolve("uploads"));
         List<String> before;
