@@ -82,20 +82,21 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
         }
         Optional<String> nul = nulCharacter(row);
         if (nul.isPresent()) {
-            return SubmitItem.reject(row, null, null, nul.get());
+            return SubmitItem.reject(row, null, null, nul.get(), "row " + row.rowNumber() + ", column " + nul.get()
+                    + ": contains a NUL character (U+0000), which no provider accepts");
         }
-        Optional<String> unstorable = unstorable(row);
+        Optional<Unstorable> unstorable = unstorable(row);
         if (unstorable.isPresent()) {
-            return SubmitItem.reject(row, null, null, unstorable.get());
+            return SubmitItem.reject(row, null, null, unstorable.get().column(), unstorable.get().reason());
         }
         Optional<String> repeat = repeatedId(row);
         if (repeat.isPresent()) {
-            return SubmitItem.reject(row, null, null, repeat.get());
+            return SubmitItem.reject(row, null, null, "id", repeat.get());
         }
         String providerName = row.provider() != null ? row.provider().trim().toLowerCase() : batch.provider();
         Optional<ProviderAdapter> adapter = providers.find(providerName);
         if (adapter.isEmpty()) {
-            return SubmitItem.reject(row, null, null, "row " + row.rowNumber() + ", column provider: \""
+            return SubmitItem.reject(row, null, null, "provider", "row " + row.rowNumber() + ", column provider: \""
                     + providerName + "\" is not a supported provider (supported: "
                     + String.join(", ", providers.names()) + ")");
         }
@@ -111,13 +112,15 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
         try {
             return SubmitItem.send(row, adapter.get().prepare(row, model, batch.defaults()));
         } catch (RowRejectedException e) {
-            return SubmitItem.reject(row, adapter.get().name(), model, e.getMessage());
+            return SubmitItem.reject(row, adapter.get().name(), model, e.column(), e.getMessage());
         }
     }
 
     /**
      * A NUL character (U+0000) is never part of a prompt, and PostgreSQL cannot store one: such a row would fail
      * its ledger insert on every resume, so it is rejected by name instead.
+     *
+     * @return the field holding one ({@code id}, {@code prompt}, ...), if any
      */
     private static Optional<String> nulCharacter(CatalogueRow row) {
         String[][] fields = {{"id", row.id()}, {"prompt", row.prompt()}, {"provider", row.provider()},
@@ -125,41 +128,49 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
             {"output_format", row.outputFormat()}, {"reference_images", String.join("|", row.referenceImages())}};
         for (String[] field : fields) {
             if (field[1] != null && field[1].indexOf('\u0000') >= 0) {
-                return Optional.of("row " + row.rowNumber() + ", column " + field[0]
-                        + ": contains a NUL character (U+0000), which no provider accepts");
+                return Optional.of(field[0]);
             }
         }
         return Optional.empty();
     }
 
     /**
+     * Why a row's value cannot be stored.
+     *
+     * @param column the field at fault: {@code id}, {@code model} or {@code prompt}
+     * @param reason the rejection, naming row, column and rule
+     */
+    record Unstorable(String column, String reason) {
+    }
+
+    /**
      * A value the ledger could not store, or an id no object key or report line can carry: rejected by name, so
      * that one row never fails its ledger insert (and with it every resume of the batch).
      */
-    static Optional<String> unstorable(CatalogueRow row) {
+    static Optional<Unstorable> unstorable(CatalogueRow row) {
         String where = "row " + row.rowNumber() + ", column ";
         String id = row.id();
         if (id != null && id.length() > MAX_ID_CHARS) {
-            return Optional.of(where + "id: " + id.length() + " characters long; an id has at most " + MAX_ID_CHARS
-                    + " (it names the row's image and its line in the ledger)");
+            return Optional.of(new Unstorable("id", where + "id: " + id.length() + " characters long; an id has at"
+                    + " most " + MAX_ID_CHARS + " (it names the row's image and its line in the ledger)"));
         }
         if (id != null) {
             for (int i = 0; i < id.length(); i++) {
                 char c = id.charAt(i);
                 if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-                    return Optional.of(where + "id: holds the control character U+" + String.format("%04X", (int) c)
-                            + " at position " + (i + 1) + "; an id names a file and a line of the report, so it"
-                            + " cannot hold control characters or line breaks");
+                    return Optional.of(new Unstorable("id", where + "id: holds the control character U+"
+                            + String.format("%04X", (int) c) + " at position " + (i + 1) + "; an id names a file and"
+                            + " a line of the report, so it cannot hold control characters or line breaks"));
                 }
             }
         }
         if (row.model() != null && row.model().length() > MAX_MODEL_CHARS) {
-            return Optional.of(where + "model: " + row.model().length() + " characters long; a model name has at most "
-                    + MAX_MODEL_CHARS);
+            return Optional.of(new Unstorable("model", where + "model: " + row.model().length() + " characters long;"
+                    + " a model name has at most " + MAX_MODEL_CHARS));
         }
         if (row.prompt() != null && row.prompt().length() > MAX_PROMPT_CHARS) {
-            return Optional.of(where + "prompt: " + row.prompt().length() + " characters long; a prompt has at most "
-                    + MAX_PROMPT_CHARS + " (no provider documents more than 10000)");
+            return Optional.of(new Unstorable("prompt", where + "prompt: " + row.prompt().length() + " characters"
+                    + " long; a prompt has at most " + MAX_PROMPT_CHARS + " (no provider documents more than 10000)"));
         }
         return Optional.empty();
     }
