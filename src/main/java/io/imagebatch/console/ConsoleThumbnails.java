@@ -28,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The console's thumbnails (docs/console.md, "Review"): a stored image made small once, as a JPEG that fits in
+ * The console's thumbnails (README, "The console's files"): a stored image made small once, as a JPEG that fits in
  * {@value #MAX_SIDE} x {@value #MAX_SIDE} pixels (never enlarged), and kept on disk as
  * {@code <folder>/<batch id>/<row number>-<attempt>.jpg}, so that every later request is one file read. A new
  * attempt of a row (retry-failed, a redo) has a new image and so a new thumbnail.
