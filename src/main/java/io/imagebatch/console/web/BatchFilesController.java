@@ -132,7 +132,7 @@ public class BatchFilesController {
      * The batch as one ZIP, streamed; the request's async timeout is lifted for it, so that a large archive is
      * not cut short by the container's default (30 s on Tomcat).
      *
-     * @param id      the batch id
+     * @param id              the batch id
      * @param request         the request
      * @param servletResponse the response, whose stream the archive is written to
      * @param auth            the signed-in user, or null
