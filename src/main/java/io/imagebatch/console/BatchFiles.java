@@ -305,8 +305,9 @@ public class BatchFiles implements DisposableBean {
      * step wrote them (DEFLATED), and {@code missing.txt} naming the rows whose image was not in the store.
      *
      * <p>Streamed: the ledger is read {@value #ARCHIVE_PAGE} rows a query (no transaction held while writing),
-     * each image is read from the store while it is written, and the stream is flushed after each entry; memory
-     * does not grow with the batch, nothing is written to disk. A STORED entry needs its CRC-32 and size before
+     * each image is read from the store while it is written, and the stream is flushed after each entry; no image
+     * is held in memory or written to disk (what grows with the batch is the ZIP's central directory, a few dozen
+     * bytes an image, written at the end). A STORED entry needs its CRC-32 and size before
      * its bytes, so each image is read twice (once for them, once to write it); an image that changes between
      * the two reads cuts the archive short with an error rather than write a wrong entry.
      *
