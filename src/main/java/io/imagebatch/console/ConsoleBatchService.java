@@ -2,6 +2,7 @@ package io.imagebatch.console;
 
 import io.imagebatch.app.BatchProofCheck;
 import io.imagebatch.app.BatchRunner;
+import io.imagebatch.app.ExitCodes;
 import io.imagebatch.app.BatchSettingsResolver;
 import io.imagebatch.app.BatchSpendCheck;
 import io.imagebatch.app.JobFile;
@@ -441,7 +442,10 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
             case APPROVE -> submit(batchId, out -> runner.run(settings, null, null, true, out));
             case REJECT -> {
                 try (PrintStream out = logLines(batchId)) {
-                    proofs.reject(batchId, out);
+                    if (proofs.reject(batchId, runner::lastExecution, out) != ExitCodes.COMPLETED) {
+                        throw new ConsoleRequestException(409, "batch " + batchId + " is running elsewhere or its"
+                                + " report could not be written; nothing more is sent; try Reject again shortly");
+                    }
                 } catch (UsageException e) {
                     throw new ConsoleRequestException(409, e.getMessage());
                 }
