@@ -40,7 +40,7 @@ class RedoCommandTest {
 
     private Path catalogue() throws Exception {
         return Files.writeString(work.resolve("four.csv"),
-                "id,prompt\nP1,a red chair\nP2,a blue lamp\nP3,a green door\nP4,a white cup\n");
+                "id,prompt\nP1,a red chair\nP2,a blue lamp\nP3,a green door\nP4,a white cup\nP5,x\n");
     }
 
     private List<String> settings(String baseUrl) {
@@ -169,6 +169,11 @@ class RedoCommandTest {
             CliRun blank = redo(sandbox.baseUrl().toString(), batchId, "2", "  ");
             assertThat(blank.exitCode()).isEqualTo(ImageBatchCli.USAGE);
             assertThat(blank.output()).contains("row 2, column prompt: the new prompt is empty");
+
+            // a row our own rules rejected (LiangXin takes 2 characters or more) had no valid request
+            CliRun rejected = redo(sandbox.baseUrl().toString(), batchId, "5", "a wooden spoon");
+            assertThat(rejected.exitCode()).isEqualTo(ImageBatchCli.USAGE);
+            assertThat(rejected.output()).contains("row 5 (P5) is REJECTED: it was rejected by our own rules");
 
             CliRun noRow = redo(sandbox.baseUrl().toString(), batchId, "9", "a lamp");
             assertThat(noRow.exitCode()).isEqualTo(ImageBatchCli.USAGE);
