@@ -327,8 +327,9 @@ class ImageBatchKillIT {
      * {@code redo} of one SUCCEEDED row with a new prompt (README, "Redo a row"), killed once at a seeded moment and
      * then resumed by running the batch's {@code run} command until it completes. What a user checks: the new
      * prompt is created at most once and the row's earlier prompt never again; a row whose redo was committed
-     * shows the new prompt as its next attempt, and once its new image is stored the earlier one is kept, byte for
-     * byte, under the row's history; a row whose redo was killed before it was committed is as it was.
+     * shows the new prompt as its next attempt, and its earlier image is kept, byte for byte, under the row's
+     * history (copied before the redo is committed, so also when the new attempt is HELD by the budget); a row
+     * whose redo was killed before it was committed is as it was.
      *
      * @return the figures for the summary line
      * @throws AssertionError naming the seed and what is wrong, with the children's output
@@ -404,18 +405,16 @@ class ImageBatchKillIT {
             String name = row.get("output_uri").substring(row.get("output_uri").lastIndexOf('/') + 1);
             int dot = name.lastIndexOf('.');
             String historyName = name.substring(0, dot) + "-attempt-" + (attempt - 1) + name.substring(dot);
-            if (line.get("status").equals("SUCCEEDED")) {
-                byte[] kept;
-                try {
-                    kept = bucket != null ? bucket.client().getObjectAsBytes(b -> b.bucket(S3Output.BUCKET)
-                            .key(bucket.prefix() + "/" + batchId + "/history/" + historyName)).asByteArray()
-                            : Files.readAllBytes(batchDir.resolve("history").resolve(historyName));
-                    if (!sha256(kept).equals(row.get("sha256"))) {
-                        problems.add("the kept image " + historyName + " is not the row's earlier image");
-                    }
-                } catch (IOException | software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
-                    problems.add("the row's earlier image is not kept under its history as " + historyName);
+            // copied before the redo was committed, whatever became of the new attempt (sent, held, ...)
+            try {
+                byte[] kept = bucket != null ? bucket.client().getObjectAsBytes(b -> b.bucket(S3Output.BUCKET)
+                        .key(bucket.prefix() + "/" + batchId + "/history/" + historyName)).asByteArray()
+                        : Files.readAllBytes(batchDir.resolve("history").resolve(historyName));
+                if (!sha256(kept).equals(row.get("sha256"))) {
+                    problems.add("the kept image " + historyName + " is not the row's earlier image");
                 }
+            } catch (IOException | software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+                problems.add("the row's earlier image is not kept under its history as " + historyName);
             }
             outcome = "redone, " + line.get("status") + ", " + newCreates + " create";
         } else {

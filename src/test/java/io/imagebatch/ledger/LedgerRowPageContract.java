@@ -149,6 +149,42 @@ abstract class LedgerRowPageContract extends LedgerTestDatabase {
     }
 
     /**
+     * A redo's new attempt reserves its price like any create (docs/design.md, Spend): what the earlier attempt
+     * committed stays committed (it was paid), and the new one is HELD when the budget has no room for it.
+     */
+    @Test
+    void aRedoneRowReservesItsPriceAgainAndIsHeldWhenTheBudgetHasNoRoom() {
+        java.math.BigDecimal price = new java.math.BigDecimal("0.04");
+        batches.recordBatch(BATCH, "{}");
+        batches.recordBudget(BATCH, new java.math.BigDecimal("0.10"));
+        for (long row = 1; row <= 2; row++) {
+            assertThat(ledger.budget().reserveIntent(BATCH, row, "A" + row, "liangxin", "m", "p" + row, "{}", price))
+                    .isEqualTo(LedgerBudget.Intent.TAKEN);
+            ledger.markSubmitted(BATCH, row, "task-" + row, T0, T0, T0 + 900_000);
+            ledger.polls().markGenerated(BATCH, row, "SUCCESS", "https://img.example/" + row + ".png");
+            ledger.downloads().markStored(BATCH, row, "file:/out/A" + row + ".png", "00".repeat(32), 10);
+        }
+        // a failed row is redone too; it stored no image, so its archived attempt has none
+        failed(3, "A3", "p3");
+
+        assertThat(retries.startRedo(BATCH, 1, RowState.STORED, 1, "new 1", "file:/out/history/A1-attempt-1.png"))
+                .isTrue();
+        assertThat(retries.startRedo(BATCH, 3, RowState.FAILED, 1, "new 3", null)).isTrue();
+
+        assertThat(batches.spend(BATCH).orElseThrow().committed()).isEqualByComparingTo("0.08");
+        assertThat(ledger.report().attempts(BATCH, 3)).singleElement()
+                .extracting(LedgerAttempt::state, LedgerAttempt::prompt, LedgerAttempt::outputUri)
+                .containsExactly(RowState.FAILED, "p3", null);
+        assertThat(ledger.budget().reserveIntent(BATCH, 3, "A3", "liangxin", "m", "new 3", "{}", price))
+                .isEqualTo(LedgerBudget.Intent.HELD);
+        assertThat(ledger.budget().reserveIntent(BATCH, 1, "A1", "liangxin", "m", "new 1", "{}",
+                new java.math.BigDecimal("0.02"))).isEqualTo(LedgerBudget.Intent.TAKEN);
+        assertThat(batches.spend(BATCH).orElseThrow().committed()).isEqualByComparingTo("0.10");
+        assertThat(ledger.find(BATCH, 3).orElseThrow()).extracting(LedgerEntry::state, LedgerEntry::attempt,
+                LedgerEntry::prompt).containsExactly(RowState.HELD, 2, "new 3");
+    }
+
+    /**
      * 100,000 rows, as a big batch has: a page of each kind is one indexed count and one indexed page read. The
      * times are printed for the reader, not asserted (they depend on the machine's load).
      */
