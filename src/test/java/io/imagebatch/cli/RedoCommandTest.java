@@ -75,10 +75,22 @@ class RedoCommandTest {
         return report(batchId).stream().filter(r -> r.get("row_id").equals(rowId)).findFirst().orElseThrow();
     }
 
-    /** The ledger's database file, read after the command's context has closed it. */
+    /**
+     * The commands' database, as {@link CliRun#database} points them at it (H2 in the test's folder, or a
+     * PostgreSQL schema with {@code -Dimagebatch.test.database=postgres}).
+     */
+    private DriverManagerDataSource database() {
+        Map<String, String> settings = new java.util.HashMap<>(Map.of("username", "sa", "password", ""));
+        for (String arg : CliRun.database(work)) {
+            String setting = arg.substring("--spring.datasource.".length());
+            settings.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
+        }
+        return new DriverManagerDataSource(settings.get("url"), settings.get("username"), settings.get("password"));
+    }
+
+    /** The ledger, read after the command's context has closed it. */
     private JdbcClient ledger() {
-        return JdbcClient.create(new DriverManagerDataSource(
-                "jdbc:h2:file:" + work.resolve("db/imagebatch").toAbsolutePath(), "sa", ""));
+        return JdbcClient.create(database());
     }
 
     private static String sha256(byte[] bytes) throws Exception {
@@ -191,8 +203,7 @@ class RedoCommandTest {
                 .withGenerationTime(Duration.ofMillis(50), Duration.ofMillis(150)))) {
             String batchId = runFourRows(sandbox);
             // another process: its own lock client on the same database file
-            DriverManagerDataSource db = new DriverManagerDataSource(
-                    "jdbc:h2:file:" + work.resolve("db/imagebatch").toAbsolutePath(), "sa", "");
+            DriverManagerDataSource db = database();
             new ResourceDatabasePopulator(new ClassPathResource("db/lock-schema.sql")).execute(db);
             DefaultLockRepository repository = new DefaultLockRepository(db);
             repository.setRegion("imagebatch"); // LockConfiguration.REGION
