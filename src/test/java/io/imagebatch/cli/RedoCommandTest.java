@@ -228,4 +228,40 @@ class RedoCommandTest {
             assertThat(ledger().sql("SELECT COUNT(*) FROM IB_TASK_ATTEMPT").query(Long.class).single()).isZero();
         }
     }
+    @Test
+    void aRowStillInFlightInAStoppedBatchIsRefusedAndLeftToTheResume() throws Exception {
+        try (SandboxProvider sandbox = SandboxProvider.start(SandboxSettings.defaults()
+                .withGenerationTime(Duration.ofMillis(1500), Duration.ofMillis(2500)))) {
+            List<String> args = new ArrayList<>(List.of("--catalogue", catalogue().toString(),
+                    "--output", "file:" + work.resolve("out"), "--imagebatch.job.chunk-size=2"));
+            args.addAll(settings(sandbox.baseUrl().toString()));
+            java.util.concurrent.CompletableFuture<CliRun> running = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> CliRun.run(work, args.toArray(String[]::new)));
+            org.awaitility.Awaitility.await("2 creates or the run's end").atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(20)).until(() -> sandbox.stats().creates() >= 2 || running.isDone());
+            String batchId = io.imagebatch.app.BatchSettingsResolver.resolve(io.imagebatch.app.RunOptions.parse(args),
+                    null).batchId();
+            if (!running.isDone()) {
+                CliRun stop = CliRun.command(work, "stop", batchId);
+                assertThat(stop.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
+            }
+            CliRun stopped = running.get();
+            org.junit.jupiter.api.Assumptions.assumeTrue(stopped.exitCode() == ImageBatchCli.FAILED,
+                    "the run ended before the stop reached it");
+            List<Map<String, Object>> rows = ledger().sql("SELECT ROW_NUM, STATE FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
+                    + " AND STATE IN ('SUBMITTED', 'RUNNING', 'GENERATED') ORDER BY ROW_NUM").param(batchId).query()
+                    .listOfRows();
+            org.junit.jupiter.api.Assumptions.assumeFalse(rows.isEmpty(), "every row had ended when the stop came");
+            Map<String, Object> inFlight = rows.get(0);
+            int createsBefore = sandbox.stats().creates();
+
+            CliRun refused = redo(sandbox.baseUrl().toString(), batchId, inFlight.get("ROW_NUM").toString(),
+                    "a violet lamp");
+
+            assertThat(refused.exitCode()).isEqualTo(ImageBatchCli.USAGE);
+            assertThat(refused.output()).contains("is " + inFlight.get("STATE") + ": it is in flight");
+            assertThat(sandbox.stats().creates()).isEqualTo(createsBefore);
+            assertThat(ledger().sql("SELECT COUNT(*) FROM IB_TASK_ATTEMPT").query(Long.class).single()).isZero();
+        }
+    }
 }
