@@ -264,4 +264,27 @@ class RedoCommandTest {
             assertThat(ledger().sql("SELECT COUNT(*) FROM IB_TASK_ATTEMPT").query(Long.class).single()).isZero();
         }
     }
+    @Test
+    void aRedoWhoseRunStoppedIsSentWithItsNewPromptWhenTheBatchIsResumed() throws Exception {
+        try (SandboxProvider sandbox = SandboxProvider.start(SandboxSettings.defaults()
+                .withGenerationTime(Duration.ofMillis(50), Duration.ofMillis(150)))) {
+            String batchId = runFourRows(sandbox);
+            CliRun unsent = redo("http://127.0.0.1:9", batchId, "4", "a black cup",
+                    "--imagebatch.job.create-attempts=2");
+            assertThat(unsent.exitCode()).isEqualTo(ImageBatchCli.FAILED);
+
+            // the new prompt is in the ledger, not in this process: a plain resume sends it
+            List<String> args = new ArrayList<>(List.of(batchId));
+            args.addAll(settings(sandbox.baseUrl().toString()));
+            CliRun resumed = CliRun.command(work, "restart", args.toArray(String[]::new));
+
+            assertThat(resumed.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
+            assertThat(sandbox.stats().creates()).isEqualTo(5);
+            assertThat(sandbox.stats().createsByPrompt()).containsEntry("a black cup", 1)
+                    .containsEntry("a white cup", 1);
+            CSVRecord row = reportRow(batchId, "P4");
+            assertThat(List.of(row.get("status"), row.get("attempt"), row.get("prompt")))
+                    .containsExactly("SUCCEEDED", "2", "a black cup");
+        }
+    }
 }
