@@ -244,6 +244,7 @@ class ImageBatchKillIT {
             String batchId = batchId(transcript.toString());
             Outcome outcome = check(seed, dir, batchId, catalogue, sandbox, transcript.toString(), bucket);
             RetryOutcome retry = retryFailedRound(seed, dir, batchId, command, env, random, sandbox, bucket);
+            String redo = redoRound(seed, dir, batchId, command, env, random, sandbox, bucket);
             String spend = checkSpend(seed, db, dir, batchId, budget, sandbox, bucket);
             String summary = String.format(
                     "seed %d: %d kills survived (%s), %d runs, %d rows (%s), %d duplicate creates, %d lost rows, "
@@ -253,7 +254,7 @@ class ImageBatchKillIT {
                     seed, kills.size(), Kill.byPhase(kills), runs, outcome.rows(), outcome.statusCounts(),
                     outcome.duplicateCreates(), outcome.lostRows(), outcome.uncertainRows(),
                     outcome.droppedCreates(), outcome.uncertainWithoutTask(), (System.nanoTime() - started) / 1e9)
-                    + "; " + retry + "; " + spend;
+                    + "; " + retry + "; " + redo + "; " + spend;
             synchronized (SUMMARIES) {
                 SUMMARIES.add(summary);
             }
@@ -358,6 +359,115 @@ class ImageBatchKillIT {
         }
         return new RetryOutcome(killed ? target : null, paidNotStored, paidCreatedAgain, generationFailed,
                 createdAgain);
+    }
+
+    /**
+     * {@code redo} of one SUCCEEDED row with a new prompt (README, "Redo a row"), killed once at a seeded moment and
+     * then resumed by running the batch's {@code run} command until it completes. What a user checks: the new
+     * prompt is created at most once and the row's earlier prompt never again; a row whose redo was committed
+     * shows the new prompt as its next attempt, and its earlier image is kept, byte for byte, under the row's
+     * history (copied before the redo is committed, so also when the new attempt is HELD by the budget); a row
+     * whose redo was killed before it was committed is as it was.
+     *
+     * @return the figures for the summary line
+     * @throws AssertionError naming the seed and what is wrong, with the children's output
+     */
+    private static String redoRound(long seed, Path dir, String batchId, List<String> run, Map<String, String> env,
+            Random random, SandboxProvider sandbox, S3Output bucket) throws Exception {
+        Path batchDir = dir.resolve("out").resolve(batchId);
+        List<CSVRecord> before = bucket != null ? bucket.report(batchId) : readReport(batchDir.resolve("report.csv"));
+        List<CSVRecord> succeeded = before.stream().filter(l -> l.get("status").equals("SUCCEEDED")).toList();
+        if (succeeded.isEmpty()) {
+            return "redo: no SUCCEEDED row";
+        }
+        CSVRecord row = succeeded.get(random.nextInt(succeeded.size()));
+        String rowNumber = row.get("row_number");
+        String newPrompt = row.get("prompt") + " (redone)";
+        Map<String, Integer> createsBefore = sandbox.stats().createsByPrompt();
+        List<String> redoCommand = new ArrayList<>(run.subList(0, run.indexOf("run")));
+        redoCommand.addAll(List.of("redo", batchId, rowNumber, "--prompt", newPrompt));
+        redoCommand.addAll(run.stream().filter(a -> a.startsWith("--") && a.contains(".") && a.contains("="))
+                .toList());
+        Phase target = List.of(Phase.STARTUP, Phase.SUBMIT, Phase.POLL, Phase.DOWNLOAD).get(random.nextInt(4));
+        long delay = target.delayMillis(random);
+        StringBuilder transcript = new StringBuilder();
+        boolean completed = false;
+        boolean killed = false;
+        int runs = 0;
+        while (!completed && runs < MAX_RUNS) {
+            runs++;
+            // the first run is redo; a killed redo is resumed as any broken batch is: the same run command
+            try (Child child = Child.start(runs == 1 ? redoCommand : run, dir, env)) {
+                Integer exit;
+                if (runs == 1) {
+                    Kill kill = child.killAt(target, delay);
+                    killed = kill != null;
+                    exit = killed ? null : child.exitCode();
+                } else {
+                    exit = child.awaitExit(RUN_TIMEOUT);
+                }
+                transcript.append("---- redo run ").append(runs).append(exit == null ? " (killed)" : " exit " + exit)
+                        .append(" ----\n").append(child.output());
+                Files.writeString(dir.resolve("redo-run-" + runs + ".log"), child.output());
+                if (exit != null && (exit == 0 || exit == 3)) {
+                    completed = true;
+                } else if (exit != null && exit != 1) {
+                    fail("seed " + seed + ": redo run " + runs + " exited " + exit + "\n" + transcript);
+                }
+            }
+        }
+        if (!completed) {
+            fail("seed " + seed + ": the redo did not complete in " + MAX_RUNS + " runs\n" + transcript);
+        }
+        List<CSVRecord> after = bucket != null ? bucket.report(batchId) : readReport(batchDir.resolve("report.csv"));
+        CSVRecord line = after.stream().filter(l -> l.get("row_number").equals(rowNumber)).findFirst().orElseThrow();
+        Map<String, Integer> createsAfter = sandbox.stats().createsByPrompt();
+        List<String> problems = new ArrayList<>();
+        int oldAgain = createsAfter.getOrDefault(row.get("prompt"), 0) - createsBefore.getOrDefault(row.get("prompt"), 0);
+        int newCreates = createsAfter.getOrDefault(newPrompt, 0);
+        if (oldAgain != 0) {
+            problems.add("the row's earlier prompt was created " + oldAgain + " more time(s)");
+        }
+        if (newCreates > 1) {
+            problems.add("the new prompt was created " + newCreates + " times");
+        }
+        String outcome;
+        if (line.get("prompt").equals(newPrompt)) {
+            int attempt = Integer.parseInt(row.get("attempt")) + 1;
+            if (!line.get("attempt").equals(String.valueOf(attempt))) {
+                problems.add("the redone row is attempt " + line.get("attempt") + ", not " + attempt);
+            }
+            if (!FINAL_STATUSES.contains(line.get("status"))) {
+                problems.add("the redone row did not end: " + line.toMap());
+            }
+            String name = row.get("output_uri").substring(row.get("output_uri").lastIndexOf('/') + 1);
+            int dot = name.lastIndexOf('.');
+            String historyName = name.substring(0, dot) + "-attempt-" + (attempt - 1) + name.substring(dot);
+            // copied before the redo was committed, whatever became of the new attempt (sent, held, ...)
+            try {
+                byte[] kept = bucket != null ? bucket.client().getObjectAsBytes(b -> b.bucket(S3Output.BUCKET)
+                        .key(bucket.prefix() + "/" + batchId + "/history/" + historyName)).asByteArray()
+                        : Files.readAllBytes(batchDir.resolve("history").resolve(historyName));
+                if (!sha256(kept).equals(row.get("sha256"))) {
+                    problems.add("the kept image " + historyName + " is not the row's earlier image");
+                }
+            } catch (IOException | software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+                problems.add("the row's earlier image is not kept under its history as " + historyName);
+            }
+            outcome = "redone, " + line.get("status") + ", " + newCreates + " create";
+        } else {
+            if (!line.get("status").equals("SUCCEEDED") || !line.get("sha256").equals(row.get("sha256"))
+                    || !line.get("attempt").equals(row.get("attempt")) || newCreates != 0) {
+                problems.add("a redo killed before it was committed changed the row: " + line.toMap() + ", "
+                        + newCreates + " create(s) of the new prompt");
+            }
+            outcome = "killed before it was committed";
+        }
+        if (!problems.isEmpty()) {
+            fail("seed " + seed + ", batch " + batchId + ", redo of row " + rowNumber + " (files in " + dir + "):\n  "
+                    + String.join("\n  ", problems) + "\n" + transcript);
+        }
+        return "redo" + (killed ? " (killed in " + target + ")" : "") + ": " + outcome;
     }
 
     /**

@@ -21,6 +21,9 @@ import org.springframework.batch.infrastructure.item.ItemProcessor;
  * {@link #MAX_PROMPT_CHARS}, control characters in an id); a repeated id (the first row with an id keeps it, also across a restart, as the
  * ledger remembers earlier chunks); an unknown provider; a provider rule
  * ({@link ProviderAdapter#prepare}).
+ *
+ * <p>A row a redo gave a new prompt ({@link TaskLedger#promptOverrides}) is checked and sent with that prompt
+ * instead of the one the template builds.
  */
 public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
 
@@ -43,6 +46,11 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
     private final ProviderRegistry providers;
     private final TaskLedger ledger;
     private final boolean requireConfigured;
+    /**
+     * The prompts redos gave rows ({@link TaskLedger#promptOverrides}), read once: a redo needs the batch's lock,
+     * which the running step holds, so none is added while it runs.
+     */
+    private final Map<Long, String> promptOverrides;
     /** ids seen in this step execution, for repeats within a chunk that is not in the ledger yet. */
     private final Map<String, Long> firstRowById = new HashMap<>();
 
@@ -69,6 +77,7 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
         this.batchId = batch.batchId();
         this.providers = providers;
         this.ledger = ledger;
+        this.promptOverrides = ledger.promptOverrides(batchId);
     }
 
     /**
@@ -77,6 +86,20 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
      */
     @Override
     public SubmitItem process(CatalogueRow row) {
+        String override = promptOverrides.get(row.rowNumber());
+        // a redo's prompt replaces the template's, and every rule applies to it
+        return check(override != null ? withPrompt(row, override) : row);
+    }
+
+    /**
+     * Checks and maps a row exactly as given, without a redo's prompt ({@link #process} applies it first): a
+     * redo checks its new prompt with it before it is accepted.
+     *
+     * @param row a catalogue row
+     * @return the row's request, or its rejection naming row, column and rule; never null
+     * @throws BatchStoppedException when the row's provider is not configured and this processor requires it
+     */
+    public SubmitItem check(CatalogueRow row) {
         if (row.problem() != null) {
             return SubmitItem.reject(row, null, null, row.problem());
         }
@@ -114,6 +137,16 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
         } catch (RowRejectedException e) {
             return SubmitItem.reject(row, adapter.get().name(), model, e.column(), e.getMessage());
         }
+    }
+
+    /**
+     * @param row    a catalogue row
+     * @param prompt the prompt to send instead of the row's own (a redo's)
+     * @return the same row with that prompt
+     */
+    public static CatalogueRow withPrompt(CatalogueRow row, String prompt) {
+        return new CatalogueRow(row.rowNumber(), row.id(), prompt, row.provider(), row.model(), row.aspectRatio(),
+                row.resolution(), row.outputFormat(), row.referenceImages(), row.problem());
     }
 
     /**

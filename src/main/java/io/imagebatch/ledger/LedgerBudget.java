@@ -81,8 +81,8 @@ public class LedgerBudget {
      * ({@code budget: 49.96 of 50.00 USD committed, this row costs 0.04}), and nothing is reserved. A killed
      * process therefore never leaves a create without its reservation.
      *
-     * <p>A new row gets a new line; a PENDING row (retry-failed, or a budget round) is claimed keeping its attempt
-     * number.
+     * <p>A new row gets a new line; a PENDING row (retry-failed, a redo, or a budget round) is claimed keeping its
+     * attempt number, its prompt and request replaced by those sent now.
      *
      * @param batchId  the batch
      * @param rowNum   1-based row number
@@ -104,9 +104,10 @@ public class LedgerBudget {
             String held = cost == null ? null : reserve(batchId, provider, cost);
             long now = rows.now();
             if (held == null) {
-                if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTING', COST = ?, ERROR = NULL, UPDATED_AT = ?"
-                                + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
-                        .params(cost, now, batchId, rowNum).update() > 0) {
+                // the request sent now (a redo's new prompt) replaces the earlier attempt's
+                if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTING', COST = ?, ERROR = NULL, UPDATED_AT = ?,"
+                                + " PROMPT = ?, REQUEST = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
+                        .params(cost, now, prompt, request, batchId, rowNum).update() > 0) {
                     return Intent.TAKEN;
                 }
             } else if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'HELD', COST = NULL, ERROR = ?, UPDATED_AT = ?"
