@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -190,6 +191,53 @@ class BatchApiTest {
         assertThat(JsonPath.<String>read(again, "$.attempts[0].state")).isEqualTo("FAILED");
         awaitStatus(ALICE, id, "COMPLETED");
         assertThat(api.get(ALICE, PASSWORD, "/api/batches/" + id + "/rows/99").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aRowRedoneWithAnEditedPromptIsSentOnceAndKeepsItsEarlierAttemptAndImageInItsHistory() throws Exception {
+        Path out = work.resolve("out-redo");
+        String id = JsonPath.read(createSample(ALICE, "output", "file:" + out, "start", "true").body(), "$.id");
+        awaitStatus(ALICE, id, "COMPLETED");
+        List<Integer> storedRows = JsonPath.read(api.get(ALICE, PASSWORD, "/api/batches/" + id
+                + "/rows?state=STORED&size=500").body(), "$.rows[*].rowNum");
+        int rowNum = storedRows.get(0);
+        String before = api.get(ALICE, PASSWORD, "/api/batches/" + id + "/rows/" + rowNum).body();
+        String oldPrompt = JsonPath.read(before, "$.row.prompt");
+        Path oldImage = Path.of(URI.create(JsonPath.<String>read(before, "$.row.outputUri")));
+        byte[] oldBytes = Files.readAllBytes(oldImage);
+        String newPrompt = oldPrompt + ", on a walnut desk";
+
+        // a VIEWER may not, a blank prompt is refused, a prompt over the provider's limit too: nothing changes
+        assertThat(api.postJson(BOB, PASSWORD, "/api/batches/" + id + "/rows/" + rowNum + "/redo",
+                "{\"prompt\":\"x\"}").statusCode()).isEqualTo(403);
+        assertThat(api.postJson(ALICE, PASSWORD, "/api/batches/" + id + "/rows/" + rowNum + "/redo",
+                "{\"prompt\":\"  \"}").statusCode()).isEqualTo(400);
+        assertThat(api.postJson(ALICE, PASSWORD, "/api/batches/" + id + "/rows/" + rowNum + "/redo",
+                "{\"prompt\":\"" + "x".repeat(200_000) + "\"}").statusCode()).isEqualTo(400);
+        assertThat(JsonPath.<Integer>read(api.get(ALICE, PASSWORD, "/api/batches/" + id + "/rows/" + rowNum)
+                .body(), "$.row.attempt")).isEqualTo(1);
+
+        HttpResponse<String> redo = api.postJson(ALICE, PASSWORD, "/api/batches/" + id + "/rows/" + rowNum
+                + "/redo", "{\"prompt\":\"" + newPrompt + "\"}");
+        assertThat(redo.statusCode()).as(redo.body()).isEqualTo(200);
+
+        String after = await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(
+                () -> api.get(ALICE, PASSWORD, "/api/batches/" + id + "/rows/" + rowNum).body(),
+                body -> JsonPath.<Integer>read(body, "$.row.attempt") == 2
+                        && List.of("STORED", "FAILED").contains(JsonPath.<String>read(body, "$.row.state")));
+        awaitStatus(ALICE, id, "COMPLETED");
+        assertThat(JsonPath.<String>read(after, "$.row.prompt")).isEqualTo(newPrompt);
+        assertThat(JsonPath.<Integer>read(after, "$.attempts[0].attempt")).isEqualTo(1);
+        assertThat(JsonPath.<String>read(after, "$.attempts[0].state")).isEqualTo("STORED");
+        assertThat(JsonPath.<String>read(after, "$.attempts[0].prompt")).isEqualTo(oldPrompt);
+        // the earlier image is kept, byte for byte, under the row's history
+        Path history = Path.of(URI.create(JsonPath.<String>read(after, "$.attempts[0].outputUri")));
+        assertThat(history).isNotEqualTo(oldImage);
+        assertThat(Files.readAllBytes(history)).isEqualTo(oldBytes);
+        // no other row was sent again
+        String done = api.get(ALICE, PASSWORD, "/api/batches/" + id + "/rows?size=500").body();
+        List<Integer> attempts = JsonPath.read(done, "$.rows[*].attempt");
+        assertThat(attempts.stream().filter(a -> a > 1)).hasSize(1);
     }
 
     @Test
