@@ -1,0 +1,34 @@
+package io.imagebatch.console.web;
+
+import io.imagebatch.console.Requester;
+import org.springframework.context.annotation.Profile;
+import org.springframework.security.core.Authentication;
+import org.springframework.web.bind.annotation.ControllerAdvice;
+import org.springframework.web.bind.annotation.ModelAttribute;
+
+/**
+ * What every console page's layout needs (the navigation bar): who is signed in and what they may do, as
+ * {@code me} in the model; null on the sign-in page.
+ */
+@ControllerAdvice(assignableTypes = {BatchPagesController.class, SettingsController.class,
+        LoginController.class})
+@Profile("serve")
+public class ConsolePageModel {
+
+    private final ConsoleRequesters requesters;
+
+    /** @param requesters who the signed-in user is */
+    public ConsolePageModel(ConsoleRequesters requesters) {
+        this.requesters = requesters;
+    }
+
+    /**
+     * @param auth the signed-in user, or null
+     * @return the requester, or null when nobody is signed in
+     */
+    @ModelAttribute("me")
+    Requester me(Authentication auth) {
+        return auth == null || !auth.isAuthenticated() || "anonymousUser".equals(auth.getName()) ? null
+                : requesters.of(auth);
+    }
+}
