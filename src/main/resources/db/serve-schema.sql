@@ -6,3 +6,18 @@ CREATE TABLE IF NOT EXISTS IB_JOB_LAST_BATCH (
     BATCH_ID    VARCHAR(160) NOT NULL,
     UPDATED_AT  BIGINT       NOT NULL
 );
+
+-- The console (io.imagebatch.console, docs/console.md): who made each batch created from an upload, and for which
+-- team. UPLOAD_NAME: the file name the browser sent (shown only; never a path). START_REQUESTED: a user started it,
+-- so a serve that restarts resumes it until it completes. BUDGET and PROOF: the start's budget as typed and proof
+-- rows, kept for that first start. Times are epoch milliseconds.
+CREATE TABLE IF NOT EXISTS IB_CONSOLE_BATCH (
+    BATCH_ID        VARCHAR(160) NOT NULL PRIMARY KEY,
+    TEAM            VARCHAR(200),
+    CREATED_BY      VARCHAR(200),
+    CREATED_AT      BIGINT       NOT NULL,
+    UPLOAD_NAME     VARCHAR(500),
+    START_REQUESTED BOOLEAN      DEFAULT FALSE NOT NULL,
+    BUDGET          VARCHAR(100),
+    PROOF           INT
+);

@@ -127,6 +127,9 @@ final class ServeLifecycle {
         ServeJobs jobs = plan.jobs();
         return SpringCommand.application(WebApplicationType.SERVLET)
                 .profiles(ServeProperties.PROFILE)
+                // the console offers the job files of --jobs as templates (docs/console.md)
+                .properties(java.util.Map.of("imagebatch.console.jobs-dir",
+                        jobs.directory().toAbsolutePath().normalize().toString()))
                 .initializers(context -> context.getBeanFactory().registerSingleton("serveJobs", jobs));
     }
 }

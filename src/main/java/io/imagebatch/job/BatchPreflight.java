@@ -123,6 +123,25 @@ public class BatchPreflight {
      * @throws io.imagebatch.catalogue.CatalogueException when the catalogue cannot be read
      */
     public Result check(BatchSettings settings, boolean requireConfigured, boolean proofCandidates) {
+        return check(settings, requireConfigured, proofCandidates, item -> { });
+    }
+
+    /**
+     * Reads and validates every row, as {@link #check(BatchSettings, boolean, boolean)}, and hands each row's
+     * outcome to {@code eachRow} as it is checked: the console's check (docs/console.md) shows every rejection
+     * with its row, column and rule, and the first rows' prompts, from the very items the submit step would make.
+     *
+     * @param settings          the batch
+     * @param requireConfigured whether every provider a row uses must be configured (false for {@code validate})
+     * @param proofCandidates   see {@link #check(BatchSettings, boolean, boolean)}
+     * @param eachRow           called once per data row, in catalogue order, with the processor's item (a request
+     *                          to send, or a rejection with {@link SubmitItem#column()})
+     * @return what it found
+     * @throws BatchStoppedException when a row uses a provider that is not configured
+     * @throws io.imagebatch.catalogue.CatalogueException when the catalogue cannot be read
+     */
+    public Result check(BatchSettings settings, boolean requireConfigured, boolean proofCandidates,
+            java.util.function.Consumer<SubmitItem> eachRow) {
         RowProcessor processor = new RowProcessor(settings, providers, ledger, requireConfigured);
         String batchId = settings.batchId();
         Map<String, Long> valid = new TreeMap<>();
@@ -140,6 +159,7 @@ public class BatchPreflight {
             for (CatalogueRow row = reader.read(); row != null; row = reader.read()) {
                 rows++;
                 SubmitItem item = processor.process(row);
+                eachRow.accept(item);
                 if (item.rejection() != null) {
                     rejected++;
                     if (rejections.size() < MAX_LISTED_REJECTIONS) {

@@ -82,7 +82,8 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
         }
         Optional<String> nul = nulCharacter(row);
         if (nul.isPresent()) {
-            return SubmitItem.reject(row, null, null, nul.get());
+            return SubmitItem.reject(row, null, null, nul.get(), "row " + row.rowNumber() + ", column " + nul.get()
+                    + ": contains a NUL character (U+0000), which no provider accepts");
         }
         Optional<String> unstorable = unstorable(row);
         if (unstorable.isPresent()) {
@@ -90,12 +91,12 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
         }
         Optional<String> repeat = repeatedId(row);
         if (repeat.isPresent()) {
-            return SubmitItem.reject(row, null, null, repeat.get());
+            return SubmitItem.reject(row, null, null, "id", repeat.get());
         }
         String providerName = row.provider() != null ? row.provider().trim().toLowerCase() : batch.provider();
         Optional<ProviderAdapter> adapter = providers.find(providerName);
         if (adapter.isEmpty()) {
-            return SubmitItem.reject(row, null, null, "row " + row.rowNumber() + ", column provider: \""
+            return SubmitItem.reject(row, null, null, "provider", "row " + row.rowNumber() + ", column provider: \""
                     + providerName + "\" is not a supported provider (supported: "
                     + String.join(", ", providers.names()) + ")");
         }
@@ -111,13 +112,15 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
         try {
             return SubmitItem.send(row, adapter.get().prepare(row, model, batch.defaults()));
         } catch (RowRejectedException e) {
-            return SubmitItem.reject(row, adapter.get().name(), model, e.getMessage());
+            return SubmitItem.reject(row, adapter.get().name(), model, e.column(), e.getMessage());
         }
     }
 
     /**
      * A NUL character (U+0000) is never part of a prompt, and PostgreSQL cannot store one: such a row would fail
      * its ledger insert on every resume, so it is rejected by name instead.
+     *
+     * @return the field holding one ({@code id}, {@code prompt}, ...), if any
      */
     private static Optional<String> nulCharacter(CatalogueRow row) {
         String[][] fields = {{"id", row.id()}, {"prompt", row.prompt()}, {"provider", row.provider()},
@@ -125,8 +128,7 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
             {"output_format", row.outputFormat()}, {"reference_images", String.join("|", row.referenceImages())}};
         for (String[] field : fields) {
             if (field[1] != null && field[1].indexOf('\u0000') >= 0) {
-                return Optional.of("row " + row.rowNumber() + ", column " + field[0]
-                        + ": contains a NUL character (U+0000), which no provider accepts");
+                return Optional.of(field[0]);
             }
         }
         return Optional.empty();

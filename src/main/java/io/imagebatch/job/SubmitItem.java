@@ -12,8 +12,19 @@ import io.imagebatch.provider.ImageRequest;
  * @param model     the row's model (null likewise)
  * @param request   the request to send, or null for a rejected row
  * @param rejection why the row is never sent, naming row, column and rule; null for a row to send
+ * @param column    the catalogue field the rejection is about ({@code prompt}, {@code id}, {@code provider}, ...),
+ *                  or null for a row to send, or when the rule is about the whole row or the column is named only
+ *                  in {@code rejection} (a problem found while reading)
  */
-public record SubmitItem(CatalogueRow row, String provider, String model, ImageRequest request, String rejection) {
+public record SubmitItem(CatalogueRow row, String provider, String model, ImageRequest request, String rejection,
+        String column) {
+
+    /**
+     * An item without a rejected column; the fields as in the record description.
+     */
+    public SubmitItem(CatalogueRow row, String provider, String model, ImageRequest request, String rejection) {
+        this(row, provider, model, request, rejection, null);
+    }
 
     /** @return a row to send */
     public static SubmitItem send(CatalogueRow row, ImageRequest request) {
@@ -26,5 +37,15 @@ public record SubmitItem(CatalogueRow row, String provider, String model, ImageR
      */
     public static SubmitItem reject(CatalogueRow row, String provider, String model, String reason) {
         return new SubmitItem(row, provider, model, null, io.imagebatch.OutsideText.escape(reason));
+    }
+
+    /**
+     * As {@link #reject(CatalogueRow, String, String, String)}, naming the column at fault.
+     *
+     * @param column the catalogue field at fault ({@code prompt}, {@code id}, ...), or null
+     * @return a row that is never sent
+     */
+    public static SubmitItem reject(CatalogueRow row, String provider, String model, String column, String reason) {
+        return new SubmitItem(row, provider, model, null, io.imagebatch.OutsideText.escape(reason), column);
     }
 }
