@@ -1,6 +1,8 @@
-// The console's one script (README.md, Console): keeps the live part of a batch page up to date without a
-// reload. The element with data-progress-url is replaced every 2 s by the fragment that URL answers, while the
-// batch runs (data-live="true"). No inline script anywhere: the content security policy is default-src 'self'.
+// The console's one script (README.md, Console): keeps the live parts of a batch page (data-live-part: its
+// progress and its rows table) up to date without a reload. Every 2 s, while the batch runs (data-live="true" on
+// the progress), it fetches the progress URL with the page's own query (filter, search, page) and swaps each part
+// for the one of the same id in the answer. No inline script anywhere: the content security policy is
+// default-src 'self'.
 (function () {
   'use strict';
   var INTERVAL_MS = 2000;
@@ -9,39 +11,48 @@
     window.setTimeout(refresh, INTERVAL_MS);
   }
 
-  function refresh() {
-    var section = document.querySelector('[data-progress-url]');
-    if (!section || section.getAttribute('data-live') !== 'true') {
+  function stale(progress) {
+    if (document.getElementById('progress-stale')) {
       return;
     }
-    fetch(section.getAttribute('data-progress-url'), {
+    var note = document.createElement('p');
+    note.id = 'progress-stale';
+    note.className = 'error';
+    note.setAttribute('role', 'alert');
+    note.textContent = 'Live progress stopped updating: reload the page (you may have to sign in again).';
+    progress.parentNode.insertBefore(note, progress);
+  }
+
+  function refresh() {
+    var progress = document.querySelector('[data-progress-url]');
+    if (!progress || progress.getAttribute('data-live') !== 'true') {
+      return;
+    }
+    fetch(progress.getAttribute('data-progress-url') + window.location.search, {
       credentials: 'same-origin',
-      headers: { 'Accept': 'text/html', 'X-Requested-With': 'fetch' },
+      headers: { 'Accept': 'text/html' },
       cache: 'no-store'
     }).then(function (response) {
       if (!response.ok || response.redirected) {
-        // signed out (the session expired: the answer is the sign-in page) or an error: stop, say so
+        // signed out (the session expired: the answer is the sign-in page) or an error: stop, and say so
         throw new Error('progress answered ' + response.status);
       }
       return response.text();
     }).then(function (html) {
-      var holder = document.createElement('div');
-      holder.innerHTML = html;
-      var fresh = holder.querySelector('[data-progress-url]');
-      if (fresh) {
-        section.replaceWith(fresh);
+      var answer = new DOMParser().parseFromString(html, 'text/html');
+      var fresh = answer.querySelectorAll('[data-live-part]');
+      if (fresh.length === 0) {
+        throw new Error('progress answered no live part');
       }
+      fresh.forEach(function (part) {
+        var old = part.id && document.getElementById(part.id);
+        if (old) {
+          old.replaceWith(document.importNode(part, true));
+        }
+      });
       schedule();
     }).catch(function () {
-      var note = document.getElementById('progress-stale');
-      if (!note) {
-        note = document.createElement('p');
-        note.id = 'progress-stale';
-        note.className = 'error';
-        note.setAttribute('role', 'alert');
-        note.textContent = 'Live progress stopped updating: reload the page (you may have to sign in again).';
-        section.prepend(note);
-      }
+      stale(progress);
     });
   }
 

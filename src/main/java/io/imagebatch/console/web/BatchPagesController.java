@@ -154,32 +154,32 @@ public class BatchPagesController {
         if (checkedOnly) {
             model.addAttribute("check", batches.check(who, id));
         } else {
-            String filter = blankToNull(state);
-            String search = blankToNull(q);
-            RowPage rows = batches.rows(who, id, new RowQuery(filter, search, Math.max(0, page), ROWS_PER_PAGE));
-            model.addAttribute("rows", rows);
-            model.addAttribute("pages", pages(rows.total(), rows.size()));
+            addRows(who, id, state, q, page, model);
             model.addAttribute("states", ROW_STATES);
-            model.addAttribute("state", filter);
-            model.addAttribute("q", search);
         }
         return "batch";
     }
 
     /**
-     * The live part of the batch page, fetched every 2 s by {@code /console/console.js} and swapped in place.
+     * The live parts of the batch page (its progress, and the rows table as filtered and paged), fetched every 2 s
+     * by {@code /console/console.js} with the page's own query and swapped in place.
      *
      * @param auth  the signed-in user
      * @param id    the batch id
+     * @param state the rows table's state filter, or null for every state
+     * @param q     the rows table's search in row id and prompt, or null
+     * @param page  the rows table's page, 0 first
      * @param model the fragment's model
-     * @return the progress fragment of the batch page
+     * @return the live parts of the batch page
      */
     @GetMapping("/batches/{id}/progress")
-    String progress(Authentication auth, @PathVariable String id, Model model) {
+    String progress(Authentication auth, @PathVariable String id, @RequestParam(required = false) String state,
+            @RequestParam(required = false) String q, @RequestParam(defaultValue = "0") int page, Model model) {
         Requester who = requesters.of(auth);
         model.addAttribute("batch", batches.get(who, id));
         model.addAttribute("maySubmit", who.maySubmit());
-        return "batch :: progress";
+        addRows(who, id, state, q, page, model);
+        return "batch-live";
     }
 
     /**
@@ -264,6 +264,16 @@ public class BatchPagesController {
             redirect.addFlashAttribute("error", e.getMessage());
         }
         return "redirect:/batches/" + id + "/rows/" + rowNum;
+    }
+
+    private void addRows(Requester who, String id, String state, String q, int page, Model model) {
+        String filter = blankToNull(state);
+        String search = blankToNull(q);
+        RowPage rows = batches.rows(who, id, new RowQuery(filter, search, Math.max(0, page), ROWS_PER_PAGE));
+        model.addAttribute("rows", rows);
+        model.addAttribute("pages", pages(rows.total(), rows.size()));
+        model.addAttribute("state", filter);
+        model.addAttribute("q", search);
     }
 
     /** @return the page numbers (0 first) of {@code total} items at {@code size} a page; at least one */
