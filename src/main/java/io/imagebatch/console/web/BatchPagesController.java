@@ -10,6 +10,7 @@ import io.imagebatch.console.ConsoleBatches.RowQuery;
 import io.imagebatch.console.ConsoleRequestException;
 import io.imagebatch.console.Requester;
 import io.imagebatch.ledger.RowState;
+import io.imagebatch.security.ConsoleRequesters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
@@ -49,15 +50,10 @@ public class BatchPagesController {
     static final List<String> ROW_STATES = Arrays.stream(RowState.values()).map(Enum::name).toList();
 
     private final ConsoleBatches batches;
-    private final ConsoleRequesters requesters;
 
-    /**
-     * @param batches    the console's batches
-     * @param requesters who the signed-in user is, for {@code batches}
-     */
-    public BatchPagesController(ConsoleBatches batches, ConsoleRequesters requesters) {
+    /** @param batches the console's batches */
+    public BatchPagesController(ConsoleBatches batches) {
         this.batches = batches;
-        this.requesters = requesters;
     }
 
     /** @return the batch list: the console's home */
@@ -73,7 +69,7 @@ public class BatchPagesController {
      */
     @GetMapping("/batches")
     String list(Authentication auth, Model model) {
-        Requester who = requesters.of(auth);
+        Requester who = ConsoleRequesters.of(auth);
         model.addAttribute("batches", batches.list(who));
         model.addAttribute("maySubmit", who.maySubmit());
         return "batches";
@@ -107,7 +103,7 @@ public class BatchPagesController {
     String create(Authentication auth, @RequestParam(name = "catalogue", required = false) MultipartFile catalogue,
             @RequestParam Map<String, String> params,
             @RequestParam(name = "column", required = false) List<String> columns, Model model) throws IOException {
-        Requester who = requesters.of(auth);
+        Requester who = ConsoleRequesters.of(auth);
         boolean upload = catalogue != null && !catalogue.isEmpty();
         try (InputStream content = upload ? catalogue.getInputStream() : null) {
             NewBatch req = new NewBatch(upload ? catalogue.getOriginalFilename() : null, content,
@@ -145,7 +141,7 @@ public class BatchPagesController {
     @GetMapping("/batches/{id}")
     String batch(Authentication auth, @PathVariable String id, @RequestParam(required = false) String state,
             @RequestParam(required = false) String q, @RequestParam(defaultValue = "0") int page, Model model) {
-        Requester who = requesters.of(auth);
+        Requester who = ConsoleRequesters.of(auth);
         BatchView view = batches.get(who, id);
         model.addAttribute("batch", view);
         model.addAttribute("maySubmit", who.maySubmit());
@@ -175,7 +171,7 @@ public class BatchPagesController {
     @GetMapping("/batches/{id}/progress")
     String progress(Authentication auth, @PathVariable String id, @RequestParam(required = false) String state,
             @RequestParam(required = false) String q, @RequestParam(defaultValue = "0") int page, Model model) {
-        Requester who = requesters.of(auth);
+        Requester who = ConsoleRequesters.of(auth);
         model.addAttribute("batch", batches.get(who, id));
         model.addAttribute("maySubmit", who.maySubmit());
         addRows(who, id, state, q, page, model);
@@ -197,7 +193,7 @@ public class BatchPagesController {
             RedirectAttributes redirect) {
         Action which = Action.valueOf(action.toUpperCase(Locale.ROOT).replace('-', '_'));
         try {
-            batches.act(requesters.of(auth), id, which);
+            batches.act(ConsoleRequesters.of(auth), id, which);
         } catch (ConsoleRequestException e) {
             redirect.addFlashAttribute("error", e.getMessage());
         }
@@ -217,7 +213,7 @@ public class BatchPagesController {
     @GetMapping("/batches/{id}/contact-sheet")
     String contactSheet(Authentication auth, @PathVariable String id, @RequestParam(defaultValue = "0") int page,
             Model model) {
-        Requester who = requesters.of(auth);
+        Requester who = ConsoleRequesters.of(auth);
         model.addAttribute("batch", batches.get(who, id));
         RowPage rows = batches.rows(who, id, new RowQuery(null, null, Math.max(0, page), THUMBNAILS_PER_PAGE));
         model.addAttribute("rows", rows);
@@ -237,7 +233,7 @@ public class BatchPagesController {
      */
     @GetMapping("/batches/{id}/rows/{rowNum}")
     String row(Authentication auth, @PathVariable String id, @PathVariable long rowNum, Model model) {
-        Requester who = requesters.of(auth);
+        Requester who = ConsoleRequesters.of(auth);
         model.addAttribute("batch", batches.get(who, id));
         model.addAttribute("detail", batches.row(who, id, rowNum));
         model.addAttribute("maySubmit", who.maySubmit());
@@ -258,7 +254,7 @@ public class BatchPagesController {
     String redo(Authentication auth, @PathVariable String id, @PathVariable long rowNum,
             @RequestParam(defaultValue = "") String prompt, RedirectAttributes redirect) {
         try {
-            batches.redo(requesters.of(auth), id, rowNum, prompt);
+            batches.redo(ConsoleRequesters.of(auth), id, rowNum, prompt);
             redirect.addFlashAttribute("message", "Row " + rowNum + " will be made again with the edited prompt.");
         } catch (ConsoleRequestException e) {
             redirect.addFlashAttribute("error", e.getMessage());

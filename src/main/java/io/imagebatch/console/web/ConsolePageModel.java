@@ -1,7 +1,9 @@
 package io.imagebatch.console.web;
 
 import io.imagebatch.console.Requester;
+import io.imagebatch.security.ConsoleRequesters;
 import org.springframework.context.annotation.Profile;
+import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ModelAttribute;
@@ -15,20 +17,13 @@ import org.springframework.web.bind.annotation.ModelAttribute;
 @Profile("serve")
 public class ConsolePageModel {
 
-    private final ConsoleRequesters requesters;
-
-    /** @param requesters who the signed-in user is */
-    public ConsolePageModel(ConsoleRequesters requesters) {
-        this.requesters = requesters;
-    }
-
     /**
      * @param auth the signed-in user, or null
      * @return the requester, or null when nobody is signed in
      */
     @ModelAttribute("me")
     Requester me(Authentication auth) {
-        return auth == null || !auth.isAuthenticated() || "anonymousUser".equals(auth.getName()) ? null
-                : requesters.of(auth);
+        return auth == null || !auth.isAuthenticated() || auth instanceof AnonymousAuthenticationToken ? null
+                : ConsoleRequesters.of(auth);
     }
 }

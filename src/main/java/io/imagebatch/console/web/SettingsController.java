@@ -3,6 +3,7 @@ package io.imagebatch.console.web;
 import io.imagebatch.console.ConsoleBatches;
 import io.imagebatch.provider.ProviderSettings;
 import io.imagebatch.provider.ProvidersProperties;
+import io.imagebatch.security.ConsoleRequesters;
 import io.imagebatch.spend.SpendProperties;
 import java.util.List;
 import java.util.Map;
@@ -28,22 +29,19 @@ public class SettingsController {
     private final ProvidersProperties providers;
     private final SpendProperties prices;
     private final ConsoleBatches batches;
-    private final ConsoleRequesters requesters;
     private final Environment environment;
 
     /**
      * @param providers   the providers' connection settings
      * @param prices      the providers' prices
      * @param batches     the console's batches, for the job templates
-     * @param requesters  who the signed-in user is
      * @param environment the settings, for the currency
      */
     public SettingsController(ProvidersProperties providers, SpendProperties prices, ConsoleBatches batches,
-            ConsoleRequesters requesters, Environment environment) {
+            Environment environment) {
         this.providers = providers;
         this.prices = prices;
         this.batches = batches;
-        this.requesters = requesters;
         this.environment = environment;
     }
 
@@ -55,7 +53,7 @@ public class SettingsController {
      */
     @GetMapping("/settings")
     String settings(Authentication auth, Model model) {
-        if (!requesters.of(auth).admin()) {
+        if (!ConsoleRequesters.of(auth).admin()) {
             throw new AccessDeniedException("the settings are for ADMIN users");
         }
         model.addAttribute("providers", List.of(
