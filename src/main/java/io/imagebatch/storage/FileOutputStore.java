@@ -186,6 +186,37 @@ public final class FileOutputStore extends MeasuredOutputStore {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The file is opened once ({@code Files.newInputStream}) and its size read from the open channel, so a
+     * put replacing it meanwhile (an atomic rename) leaves this stream on the complete previous file.
+     */
+    @Override
+    public Optional<StoredObject> open(String key) {
+        Path path = pathOf(key);
+        FileChannel channel = null;
+        try {
+            if (!Files.readAttributes(path, BasicFileAttributes.class).isRegularFile()) {
+                return Optional.empty(); // a folder is no object
+            }
+            channel = FileChannel.open(path, StandardOpenOption.READ);
+            long size = channel.size();
+            return Optional.of(new StoredObject(java.nio.channels.Channels.newInputStream(channel), size));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException | SecurityException e) {
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw new OutputStoreException("could not read " + toUri(path) + ": " + describe(e), e);
+        }
+    }
+
     @Override
     public URI uriOf(String key) {
         return toUri(pathOf(key));

@@ -6,6 +6,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -186,6 +187,63 @@ public record OutputLocation(Kind kind, String bucket, String prefix, Path direc
             sb.append(part);
         }
         return ObjectKeys.check(sb.toString());
+    }
+
+    /**
+     * The key, relative to this location, of an object URI a store of this location returned
+     * ({@link OutputStore#put}, {@link OutputStore#uriOf}): the reverse of {@link OutputStore#uriOf}. Used to read
+     * back a stored row's image from the ledger's {@code OUTPUT_URI}.
+     *
+     * @param uri an object URI, for example {@code s3://bucket/prefix/b7/row-1.png} or
+     *            {@code file:/abs/dir/b7/row-1.png}; null gives empty
+     * @return the key ({@code b7/row-1.png}); empty when the URI is not of this location's kind, names another
+     *         bucket, lies outside the prefix or folder, or does not make a valid key ({@link ObjectKeys#check})
+     */
+    public Optional<String> keyOf(URI uri) {
+        if (uri == null || uri.getScheme() == null || uri.getRawPath() == null || uri.getQuery() != null
+                || uri.getFragment() != null) {
+            return Optional.empty();
+        }
+        String key;
+        if (kind == Kind.S3) {
+            if (!uri.getScheme().equalsIgnoreCase("s3") || !bucket.equals(uri.getAuthority())) {
+                return Optional.empty();
+            }
+            String path = uri.getPath();
+            String start = prefix.isEmpty() ? "/" : "/" + prefix + "/";
+            if (!path.startsWith(start)) {
+                return Optional.empty();
+            }
+            key = path.substring(start.length());
+        } else {
+            if (!uri.getScheme().equalsIgnoreCase("file") || (uri.getAuthority() != null
+                    && !uri.getAuthority().equalsIgnoreCase("localhost"))) {
+                return Optional.empty();
+            }
+            Path file;
+            try {
+                file = Path.of(uri.getPath());
+            } catch (InvalidPathException e) {
+                return Optional.empty();
+            }
+            if (!file.isAbsolute() || !file.equals(file.normalize()) || !file.startsWith(directory)
+                    || file.equals(directory)) {
+                return Optional.empty();
+            }
+            StringBuilder sb = new StringBuilder();
+            for (Path name : directory.relativize(file)) {
+                if (sb.length() > 0) {
+                    sb.append('/');
+                }
+                sb.append(name);
+            }
+            key = sb.toString();
+        }
+        try {
+            return Optional.of(ObjectKeys.check(key));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     /**

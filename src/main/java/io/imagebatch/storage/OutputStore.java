@@ -84,6 +84,20 @@ public interface OutputStore extends AutoCloseable {
     Optional<Long> size(String key);
 
     /**
+     * Reads back the object stored under {@code key}, as a stream: nothing of it is held in memory beyond the
+     * stream's buffer. The caller closes the stream (for S3 this releases the HTTP connection).
+     *
+     * @param key the key relative to the location's prefix, for example {@code batch-7/row-42.png}
+     * @return the object's content and length in bytes; empty when no object is stored under the key (a folder
+     *         there counts as none)
+     * @throws OutputStoreException     when the store could not be read (I/O error, S3 access denied, a store
+     *                                  that keeps failing after its retries); the message names the URI, never
+     *                                  credentials
+     * @throws IllegalArgumentException when the key is not a valid relative key
+     */
+    Optional<StoredObject> open(String key);
+
+    /**
      * The URI an object under {@code key} has (or would have) in this store; does not touch the store.
      *
      * @param key the key relative to the location's prefix

@@ -30,6 +30,9 @@ import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -264,6 +267,38 @@ public final class S3OutputStore extends MeasuredOutputStore {
         } catch (SdkException e) {
             throw new OutputStoreException("could not read the size of " + toUri(fullKey) + ": "
                     + FileOutputStore.describe(e), e);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One {@code GetObject}, its body returned as the SDK's {@code ResponseInputStream} (streamed from the
+     * connection, never buffered whole), with this store's client settings: its HTTP client's connect and socket
+     * timeouts and {@link StorageProperties#maxAttempts()} attempts for a request that fails for a passing
+     * reason before the body starts. {@code NoSuchKey} (or another 404) is empty; {@code NoSuchBucket} is an
+     * {@link OutputStoreException}, as a store that cannot be read.
+     */
+    @Override
+    public Optional<StoredObject> open(String key) {
+        String fullKey = fullKey(key);
+        try {
+            ResponseInputStream<GetObjectResponse> body = client.getObject(GetObjectRequest.builder()
+                    .bucket(location.bucket()).key(fullKey).build());
+            Long length = body.response().contentLength();
+            return Optional.of(new StoredObject(body, length == null ? 0 : length));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (S3Exception e) {
+            // a missing bucket is a wrong configuration, not a missing object
+            boolean noSuchBucket = e.awsErrorDetails() != null
+                    && "NoSuchBucket".equals(e.awsErrorDetails().errorCode());
+            if (e.statusCode() == 404 && !noSuchBucket) {
+                return Optional.empty();
+            }
+            throw new OutputStoreException("could not read " + toUri(fullKey) + ": " + FileOutputStore.describe(e), e);
+        } catch (SdkException e) {
+            throw new OutputStoreException("could not read " + toUri(fullKey) + ": " + FileOutputStore.describe(e), e);
         }
     }
 
