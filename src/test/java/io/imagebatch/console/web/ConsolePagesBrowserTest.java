@@ -272,7 +272,51 @@ class ConsolePagesBrowserTest {
         assertThat(settings.statusCode()).isEqualTo(403);
     }
 
+    @Test
+    void theRowsTableIsFilteredByStateAndSearchedByIdOrPrompt() throws Exception {
+        String batchPath = checkSmallCatalogueAs("demo", "demo", "rows.csv");
+        ChromeDriver driver = browser.driver();
+        driver.findElement(By.id("start")).click();
+        wait(BATCH).until(d -> "COMPLETED".equals(d.findElement(By.id("status")).getText()));
+        driver.get(url(batchPath));
+        assertThat(rowIds()).containsExactly("rows.csv-1", "rows.csv-2", "rows.csv-3");
+
+        new Select(driver.findElement(By.id("state"))).selectByValue("REJECTED");
+        driver.findElement(By.cssSelector("form.filter button")).click();
+        wait(PAGE).until(d -> d.getCurrentUrl().contains("state=REJECTED"));
+        assertThat(rowIds()).containsExactly("rows.csv-2");
+
+        new Select(driver.findElement(By.id("state"))).selectByValue("");
+        driver.findElement(By.id("q")).sendKeys("GREEN SOFA");
+        driver.findElement(By.cssSelector("form.filter button")).click();
+        wait(PAGE).until(d -> d.getCurrentUrl().contains("q=GREEN"));
+        assertThat(rowIds()).containsExactly("rows.csv-3");
+    }
+
+    @Test
+    void aFileThatIsNotACatalogueIsRefusedOnTheFormWithItsReasonAndNothingIsMade() throws Exception {
+        Path binary = Files.write(work.resolve("picture.csv"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 0, 0, 13});
+        signIn("demo", "demo");
+        ChromeDriver driver = browser.driver();
+        driver.get(url("/batches"));
+        int batchesBefore = driver.findElements(By.cssSelector("table.data tbody tr")).size();
+        driver.get(url("/batches/new"));
+        driver.findElement(By.id("catalogue")).sendKeys(binary.toAbsolutePath().toString());
+        driver.findElement(By.id("check")).click();
+        wait(PAGE).until(d -> !d.findElements(By.cssSelector("main .error")).isEmpty());
+        assertThat(URI.create(driver.getCurrentUrl()).getPath()).isEqualTo("/batches");
+        assertThat(text("main .error")).isNotBlank();
+        driver.get(url("/batches"));
+        assertThat(driver.findElements(By.cssSelector("table.data tbody tr"))).hasSize(batchesBefore);
+    }
+
     // ---- helpers ----
+
+    /** @return the row ids in the batch page's rows table, top to bottom */
+    private List<String> rowIds() {
+        return browser.driver().findElements(By.cssSelector("#rows tbody tr td:nth-child(2)")).stream()
+                .map(WebElement::getText).toList();
+    }
 
     /** Signs in as {@code user}, uploads a three-row catalogue with one bad row, presses Check; the batch's path. */
     private String checkSmallCatalogueAs(String user, String password, String fileName) throws IOException {
@@ -294,9 +338,8 @@ class ConsolePagesBrowserTest {
 
     private void signIn(String user, String password) {
         ChromeDriver driver = browser.driver();
-        if (!driver.getCurrentUrl().contains("/login")) {
-            driver.get(url("/login"));
-        }
+        // a fresh form: its CSRF token belongs to the session of now
+        driver.get(url("/login"));
         driver.findElement(By.id("username")).sendKeys(user);
         driver.findElement(By.id("password")).sendKeys(password);
         driver.findElement(By.cssSelector("main form button[type=submit]")).click();
