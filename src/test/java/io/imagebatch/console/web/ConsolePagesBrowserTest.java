@@ -89,6 +89,7 @@ class ConsolePagesBrowserTest {
                 "--imagebatch.job.retry-initial-delay=50ms", "--imagebatch.job.retry-max-delay=200ms",
                 "--imagebatch.job.progress-interval=1s", "--imagebatch.serve.stop-timeout=15s",
                 "--imagebatch.console.upload-dir=" + work.resolve("uploads"),
+                "--imagebatch.console.thumbnail-dir=" + work.resolve("thumbnails"),
                 "--imagebatch.console.demo-user=true",
                 "--imagebatch.console.users[0].name=" + VIEWER,
                 "--imagebatch.console.users[0].password-hash=" + bcrypt.encode(VIEWER_PASSWORD),
