@@ -90,6 +90,8 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
     private static final int LISTED_BATCHES = 1_000;
     /** MDC key of the batch id on the threads running a console batch (as serve's scheduler does). */
     private static final String MDC_BATCH = "batch";
+    /** Longest wait between two passes of {@link #destroy} over the running batches, ms. */
+    private static final long STOP_RETRY_MILLIS = 50;
 
     private final BatchRunner runner;
     private final BatchSettingsStore settingsStore;
@@ -108,6 +110,8 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
     private final boolean sandbox;
     private final Duration stopTimeout;
     private final ExecutorService executor;
+    /** Set once the context closes: no run starts any more. */
+    private volatile boolean closing;
     /** Runs submitted here and not ended, by batch id. */
     private final Map<String, Future<?>> runs = new ConcurrentHashMap<>();
 
@@ -465,6 +469,10 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
     }
 
     private synchronized void submit(String batchId, Run run) {
+        if (closing) {
+            throw new ConsoleRequestException(409, "serve is stopping; batch " + batchId + " is resumed when it runs"
+                    + " again");
+        }
         Future<?> current = runs.get(batchId);
         if (current != null && !current.isDone()) {
             throw new ConsoleRequestException(409, "batch " + batchId + " is starting or running already");
@@ -607,30 +615,47 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
         }
     }
 
-    /** Stops the console's running batches after their current chunk or poll pass, and waits for them. */
+    /** No console run starts once the context closes (serve's scheduler stops the running ones first). */
+    @EventListener(org.springframework.context.event.ContextClosedEvent.class)
+    public void closing() {
+        closing = true;
+    }
+
+    /**
+     * Stops the console's running batches after their current chunk or poll pass (they end STOPPED and are
+     * resumed by the next serve), and waits for them up to {@code imagebatch.serve.stop-timeout}. A stop request
+     * that fails (a step committed at that moment) is asked again, as serve's scheduler does.
+     */
     @Override
     public void destroy() {
         executor.shutdown();
         long deadline = System.nanoTime() + stopTimeout.toNanos();
-        for (String batchId : List.copyOf(runs.keySet())) {
-            Future<?> run = runs.get(batchId);
-            if (run == null || run.isDone()) {
-                continue;
-            }
-            JobExecution last = runner.lastExecution(batchId);
-            if (last != null && last.getStatus().isRunning()) {
-                try {
-                    runner.requestStop(last);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                } catch (Exception e) {
-                    log.warn("Could not request the stop of console batch {}: {}", batchId, e.getMessage());
-                }
-            }
-        }
+        java.util.Set<Long> asked = new java.util.HashSet<>();
         try {
-            if (!executor.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            while (!executor.isTerminated() && System.nanoTime() - deadline < 0) {
+                for (Map.Entry<String, Future<?>> run : List.copyOf(runs.entrySet())) {
+                    if (run.getValue().isDone()) {
+                        continue;
+                    }
+                    JobExecution last = runner.lastExecution(run.getKey());
+                    if (last != null && (last.getStatus() == BatchStatus.STARTING
+                            || last.getStatus() == BatchStatus.STARTED) && !asked.contains(last.getId())) {
+                        try {
+                            runner.requestStop(last);
+                            asked.add(last.getId());
+                            log.info("Stopping console batch {} after its current chunk or poll pass; the next serve"
+                                    + " resumes it", run.getKey());
+                        } catch (InterruptedException e) {
+                            throw e;
+                        } catch (Exception e) {
+                            log.warn("Could not request the stop of console batch {} ({}); asking again",
+                                    run.getKey(), e.getMessage());
+                        }
+                    }
+                }
+                executor.awaitTermination(STOP_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+            if (!executor.isTerminated()) {
                 log.warn("Console batches did not stop within {} s; they resume from their last checkpoint",
                         stopTimeout.toSeconds());
             }

@@ -343,8 +343,8 @@ public class JobScheduler implements DisposableBean {
     }
 
     /**
-     * Stops serving: no run starts any more, the running batches are asked to stop after their current chunk or
-     * poll pass ({@link JobOperator#stop}: they end STOPPED and resumable), and this waits for them. Safe to call
+     * Stops serving: no run starts any more, the running batches (the console's too) are asked to stop after
+     * their current chunk or poll pass ({@link JobOperator#stop}: they end STOPPED and resumable), and this waits for them. Safe to call
      * more than once and from any thread (a SIGTERM hook); later calls wait for the first.
      *
      * @param timeout the longest wait for the running batches
@@ -359,7 +359,8 @@ public class JobScheduler implements DisposableBean {
         try {
             long deadline = System.nanoTime() + timeout.toNanos();
             Set<Long> seen = new HashSet<>();
-            while (jobsInFlight.get() > 0 && System.nanoTime() < deadline) {
+            // the console's batches (docs/console.md) run this job too, outside jobsInFlight: wait for them as well
+            while ((jobsInFlight.get() > 0 || !running.isEmpty()) && System.nanoTime() < deadline) {
                 // again on every pass: a run may have started its execution after the first pass
                 for (JobExecution execution : List.copyOf(running)) {
                     BatchStatus status = execution.getStatus();
@@ -383,14 +384,14 @@ public class JobScheduler implements DisposableBean {
                 synchronized (runsChanged) {
                     // woken when a run ends or an execution starts; else after STOP_RETRY_MILLIS, to ask again
                     long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                    if (jobsInFlight.get() > 0 && left > 0) {
+                    if ((jobsInFlight.get() > 0 || !running.isEmpty()) && left > 0) {
                         runsChanged.wait(Math.min(STOP_RETRY_MILLIS, left));
                     }
                 }
             }
-            if (jobsInFlight.get() > 0) {
+            if (jobsInFlight.get() > 0 || !running.isEmpty()) {
                 log.warn("{} job run(s) did not stop within {} s; they resume from their last checkpoint",
-                        jobsInFlight.get(), timeout.toSeconds());
+                        Math.max(jobsInFlight.get(), running.size()), timeout.toSeconds());
             }
             exitCode = seen.isEmpty() && !runningAtStop ? ExitCodes.COMPLETED : ExitCodes.FAILED;
         } catch (InterruptedException e) {

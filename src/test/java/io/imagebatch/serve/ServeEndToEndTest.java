@@ -44,6 +44,11 @@ class ServeEndToEndTest {
     private static final String EVERY_TWO_SECONDS = "*/2 * * * * *";
     /** A schedule that does not fall due during a test: the test runs the job itself. */
     private static final String NEVER_DURING_THE_TEST = "0 0 0 1 1 *";
+    /** The ADMIN user that reads Actuator (every endpoint but health needs one). */
+    private static final String MONITOR = "monitor";
+    private static final String MONITOR_PASSWORD = "monitor-pass";
+    private static final String MONITOR_HASH =
+            new org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder(4).encode(MONITOR_PASSWORD);
 
     @TempDir
     Path work;
@@ -304,6 +309,9 @@ class ServeEndToEndTest {
                 "--imagebatch.serve.stop-timeout=15s"));
         // H2 in the test's folder, or the PostgreSQL schema of ServePostgresEndToEndTest
         args.addAll(CliRun.database(work));
+        args.addAll(List.of("--imagebatch.console.users[0].name=" + MONITOR,
+                "--imagebatch.console.users[0].password-hash=" + MONITOR_HASH,
+                "--imagebatch.console.users[0].roles=ADMIN"));
         args.addAll(List.of(settings));
         RunningServe serve = ImageBatchCli.startServe(args, System.out);
         serves.add(serve);
@@ -363,8 +371,12 @@ class ServeEndToEndTest {
     }
 
     private String get(RunningServe serve, String path, int expectedStatus) throws Exception {
+        // Actuator but health is for an ADMIN (docs/console.md): the serve's monitoring user, by HTTP Basic
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + serve.port() + path)).build(), HttpResponse.BodyHandlers.ofString());
+                URI.create("http://127.0.0.1:" + serve.port() + path)).header("Authorization", "Basic "
+                        + java.util.Base64.getEncoder().encodeToString((MONITOR + ":" + MONITOR_PASSWORD)
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8))).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(expectedStatus);
         return response.body();
     }

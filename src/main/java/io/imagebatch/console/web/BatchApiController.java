@@ -3,7 +3,6 @@ package io.imagebatch.console.web;
 import io.imagebatch.console.ConsoleBatches;
 import io.imagebatch.console.ConsoleBatches.Action;
 import io.imagebatch.console.ConsoleRequestException;
-import io.imagebatch.security.ConsoleRequesters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

@@ -1,13 +1,19 @@
-package io.imagebatch.security;
+package io.imagebatch.console.web;
 
 import io.imagebatch.console.Requester;
+import io.imagebatch.security.ConsoleOidcUser;
+import io.imagebatch.security.ConsoleRole;
+import io.imagebatch.security.ConsoleUser;
 import java.util.EnumSet;
 import java.util.Set;
 import org.springframework.security.authentication.InsufficientAuthenticationException;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.GrantedAuthority;
 
-/** The console's {@link Requester} of a signed-in user (docs/console.md, "Who may do what"). */
+/**
+ * The console's {@link Requester} of a signed-in user (docs/console.md, "Who may do what"), for the API and the
+ * pages' controllers.
+ */
 public final class ConsoleRequesters {
 
     private ConsoleRequesters() {
