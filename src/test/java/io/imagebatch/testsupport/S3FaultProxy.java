@@ -27,6 +27,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * whose client waits for {@code 100 Continue} is answered before its body is sent; otherwise its body is read
  * first, so the client sees a clean answer rather than a reset.
  *
+ * <p>It also counts reads ({@link #reads()}) and can hold back the reads of one object ({@link #hold}), for tests
+ * of code that streams from the store.
+ *
  * <pre>{@code
  * try (S3ProxyServer s3 = S3ProxyServer.start();
  *         S3FaultProxy faults = S3FaultProxy.start(s3.endpoint(), 0.10, 0.03, 42)) {
@@ -50,6 +53,8 @@ public final class S3FaultProxy implements AutoCloseable {
     private final AtomicInteger slowDowns = new AtomicInteger();
     private final AtomicInteger internalErrors = new AtomicInteger();
     private volatile boolean closed;
+    private final AtomicInteger reads = new AtomicInteger();
+    private volatile Hold hold;
 
     private S3FaultProxy(URI upstream, double slowDownRate, double internalErrorRate, long seed) throws IOException {
         this.upstream = upstream;
@@ -95,6 +100,72 @@ public final class S3FaultProxy implements AutoCloseable {
         return internalErrors.get();
     }
 
+    /** @return reads (GET) received: the store read counter */
+    public int reads() {
+        return reads.get();
+    }
+
+    /**
+     * Holds back the reads (GET) of one object: the first {@code count} GET requests whose path ends with
+     * {@code pathSuffix} wait, before they reach the server, until {@link Hold#release()} (or 60 s). Replaces an
+     * earlier hold.
+     *
+     * @param pathSuffix the end of the request path, for example {@code /b7/row-5.png}
+     * @param count      how many such requests to hold
+     * @return the hold, to see the held requests arrive and to release them
+     */
+    public Hold hold(String pathSuffix, int count) {
+        Hold h = new Hold(pathSuffix, count);
+        hold = h;
+        return h;
+    }
+
+    /** Reads held back by {@link #hold}. */
+    public static final class Hold {
+        private final String pathSuffix;
+        private final AtomicInteger left;
+        private final AtomicInteger arrived = new AtomicInteger();
+        private final AtomicInteger waiting = new AtomicInteger();
+        private final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+
+        private Hold(String pathSuffix, int count) {
+            this.pathSuffix = pathSuffix;
+            this.left = new AtomicInteger(count);
+        }
+
+        /** @return the held requests that have arrived so far (and wait, until released) */
+        public int arrived() {
+            return arrived.get();
+        }
+
+        /** @return the held requests waiting now: arrived, and neither released nor given up after 60 s */
+        public int waiting() {
+            return waiting.get();
+        }
+
+        /** Lets the held requests (and any later ones) through. */
+        public void release() {
+            released.countDown();
+        }
+
+        private void await(String requestLine) throws InterruptedException {
+            String path = requestLine.split(" ")[1];
+            int query = path.indexOf('?');
+            if (query >= 0) {
+                path = path.substring(0, query);
+            }
+            if (path.endsWith(pathSuffix) && left.getAndDecrement() > 0) {
+                waiting.incrementAndGet();
+                arrived.incrementAndGet();
+                try {
+                    released.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } finally {
+                    waiting.decrementAndGet();
+                }
+            }
+        }
+    }
+
     private void accept() {
         while (!closed) {
             try {
@@ -114,6 +185,18 @@ public final class S3FaultProxy implements AutoCloseable {
                 return;
             }
             String method = head.substring(0, Math.max(0, head.indexOf(' '))).toUpperCase(Locale.ROOT);
+            if (method.equals("GET")) {
+                reads.incrementAndGet();
+                Hold h = hold;
+                if (h != null) {
+                    try {
+                        h.await(head.substring(0, head.indexOf('\r')));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
             if (method.equals("PUT") || method.equals("POST")) {
                 writes.incrementAndGet();
                 int fault = chooseFault();

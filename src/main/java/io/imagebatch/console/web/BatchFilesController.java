@@ -7,13 +7,11 @@ import io.imagebatch.console.BatchFiles.ReportFile;
 import io.imagebatch.console.BatchFiles.Thumbnail;
 import io.imagebatch.console.BatchNotFoundException;
 import io.imagebatch.console.Requester;
-import io.imagebatch.security.ConsoleRole;
+import io.imagebatch.security.ConsoleRequesters;
 import io.imagebatch.storage.OutputStoreException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Profile;
@@ -27,9 +25,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.core.Authentication;
-import org.springframework.security.core.GrantedAuthority;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -193,23 +189,7 @@ public class BatchFilesController {
         return response.body(new InputStreamResource(file.content(), file.fileName()));
     }
 
-    /**
-     * The console user of a request: name and roles from Spring Security's authentication (authorities
-     * {@code ROLE_VIEWER}, {@code ROLE_SUBMITTER}, {@code ROLE_ADMIN}: {@link ConsoleRole#authority()}). No
-     * authentication (anonymous) is a user of no role and no team, who sees only the batches of everyone.
-     */
-    static Requester requester(Authentication auth) {
-        if (auth == null || !auth.isAuthenticated() || auth instanceof AnonymousAuthenticationToken) {
-            return new Requester("anonymous", null, Set.of());
-        }
-        Set<ConsoleRole> roles = EnumSet.noneOf(ConsoleRole.class);
-        for (GrantedAuthority authority : auth.getAuthorities()) {
-            for (ConsoleRole role : ConsoleRole.values()) {
-                if (role.authority().equals(authority.getAuthority())) {
-                    roles.add(role);
-                }
-            }
-        }
-        return new Requester(auth.getName(), null, Set.copyOf(roles));
+    private static Requester requester(Authentication auth) {
+        return ConsoleRequesters.of(auth);
     }
 }
