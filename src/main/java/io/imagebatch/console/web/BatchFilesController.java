@@ -7,7 +7,6 @@ import io.imagebatch.console.BatchFiles.ReportFile;
 import io.imagebatch.console.BatchFiles.Thumbnail;
 import io.imagebatch.console.BatchNotFoundException;
 import io.imagebatch.console.Requester;
-import io.imagebatch.security.ConsoleRequesters;
 import io.imagebatch.storage.OutputStoreException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;

@@ -10,7 +10,6 @@ import io.imagebatch.console.ConsoleBatches.RowQuery;
 import io.imagebatch.console.ConsoleRequestException;
 import io.imagebatch.console.Requester;
 import io.imagebatch.ledger.RowState;
-import io.imagebatch.security.ConsoleRequesters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;

@@ -1,7 +1,6 @@
 package io.imagebatch.console.web;
 
 import io.imagebatch.console.Requester;
-import io.imagebatch.security.ConsoleRequesters;
 import org.springframework.context.annotation.Profile;
 import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.core.Authentication;

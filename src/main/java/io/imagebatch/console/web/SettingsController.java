@@ -3,7 +3,6 @@ package io.imagebatch.console.web;
 import io.imagebatch.console.ConsoleBatches;
 import io.imagebatch.provider.ProviderSettings;
 import io.imagebatch.provider.ProvidersProperties;
-import io.imagebatch.security.ConsoleRequesters;
 import io.imagebatch.spend.SpendProperties;
 import java.util.List;
 import java.util.Map;
