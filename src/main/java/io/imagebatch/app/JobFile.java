@@ -62,10 +62,23 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  *                       checked when the batch runs (docs/design.md, Spend)
  * @param proof          {@code proof:}, the rows of the batch's first run (README.md, Spend, "The proof run"), at
  *                       least 1, or null for no proof run
+ * @param team           {@code team:}, the console team the job's batches belong to (docs/console.md, "Who may do
+ *                       what"), or null: they belong to everyone
  */
 public record JobFile(Path path, String name, String catalogue, String provider, String model, String output,
         Map<String, String> columns, String promptTemplate, Character delimiter, String aspectRatio,
-        String resolution, Map<String, String> sandbox, Schedule schedule, String budget, Integer proof) {
+        String resolution, Map<String, String> sandbox, Schedule schedule, String budget, Integer proof,
+        String team) {
+
+    /**
+     * A job file without {@code team:}; the fields as in the record description.
+     */
+    public JobFile(Path path, String name, String catalogue, String provider, String model, String output,
+            Map<String, String> columns, String promptTemplate, Character delimiter, String aspectRatio,
+            String resolution, Map<String, String> sandbox, Schedule schedule, String budget, Integer proof) {
+        this(path, name, catalogue, provider, model, output, columns, promptTemplate, delimiter, aspectRatio,
+                resolution, sandbox, schedule, budget, proof, null);
+    }
 
     /**
      * When {@code serve} runs a job: a Spring cron expression in a time zone. Written in a job file as
@@ -107,7 +120,7 @@ public record JobFile(Path path, String name, String catalogue, String provider,
     }
 
     private static final Set<String> KEYS = Set.of("name", "catalogue", "provider", "model", "output", "columns",
-            "prompt-template", "delimiter", "defaults", "sandbox", "schedule", "budget", "proof");
+            "prompt-template", "delimiter", "defaults", "sandbox", "schedule", "budget", "proof", "team");
     private static final Set<String> FIELDS = Set.of("id", "prompt", "provider", "model", "aspect_ratio",
             "resolution", "output_format", "reference_images");
 
@@ -165,7 +178,7 @@ public record JobFile(Path path, String name, String catalogue, String provider,
                 delimiter(text(map.get("delimiter")), "job file " + path + ": delimiter"),
                 defaults.get("aspect-ratio"), defaults.get("resolution"), sandbox,
                 schedule(path, map.get("schedule")), text(map.get("budget")),
-                proof("job file " + path + ": proof", text(map.get("proof"))));
+                proof("job file " + path + ": proof", text(map.get("proof"))), text(map.get("team")));
     }
 
     /** Reads {@code schedule}: a cron expression, or a mapping of {@code cron} and {@code zone}. */

@@ -278,13 +278,15 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
     public List<BatchSummary> list(Requester who) {
         Map<String, ConsoleBatchRecords.Owner> owners = new LinkedHashMap<>();
         records.all().forEach(o -> owners.put(o.batchId(), o));
+        Map<String, String> jobTeams = jobTeams();
         List<BatchSummary> list = new ArrayList<>();
         for (Map.Entry<String, Long> batch : registry.batches(LISTED_BATCHES)) {
             ConsoleBatchRecords.Owner owner = owners.get(batch.getKey());
-            if (!who.maySee(owner == null ? null : owner.team())) {
-                continue;
+            Optional<BatchSummary> summary = summary(batch.getKey(), owner, Instant.ofEpochMilli(batch.getValue()),
+                    jobTeams);
+            if (summary.isPresent() && who.maySee(summary.get().team())) {
+                list.add(summary.get());
             }
-            summary(batch.getKey(), owner, Instant.ofEpochMilli(batch.getValue())).ifPresent(list::add);
         }
         return list;
     }
@@ -293,7 +295,7 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
     public BatchView get(Requester who, String batchId) {
         ConsoleBatchRecords.Owner owner = visible(who, batchId);
         BatchSettings settings = settings(batchId);
-        BatchSummary summary = summary(batchId, owner, null).orElseThrow(() -> notFound(batchId));
+        BatchSummary summary = summary(batchId, owner, null, jobTeams()).orElseThrow(() -> notFound(batchId));
         JobExecution last = runner.lastExecution(batchId);
         long stored = summary.counts().getOrDefault(RowState.STORED.name(), 0L);
         double perMinute = 0;
@@ -327,7 +329,8 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
                 actions(who, batchId, summary.status(), summary.counts()));
     }
 
-    private Optional<BatchSummary> summary(String batchId, ConsoleBatchRecords.Owner owner, Instant registered) {
+    private Optional<BatchSummary> summary(String batchId, ConsoleBatchRecords.Owner owner, Instant registered,
+            Map<String, String> jobTeams) {
         BatchSettings settings;
         try {
             settings = settingsStore.get(batchId);
@@ -337,7 +340,7 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
         Map<String, Long> counts = new LinkedHashMap<>();
         ledger.report().countByState(batchId).forEach((state, n) -> counts.put(state.name(), n));
         Instant created = owner != null ? owner.createdAt() : registered;
-        return Optional.of(new BatchSummary(batchId, settings.name(), owner == null ? null : owner.team(),
+        return Optional.of(new BatchSummary(batchId, settings.name(), team(owner, settings, jobTeams),
                 owner == null ? null : owner.createdBy(), created, status(batchId), settings.catalogueRows(),
                 counts));
     }
@@ -677,10 +680,35 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
             throw notFound(batchId);
         }
         ConsoleBatchRecords.Owner owner = records.find(batchId).orElse(null);
-        if (!who.maySee(owner == null ? null : owner.team()) || registry.batchSettings(batchId).isEmpty()) {
+        if (registry.batchSettings(batchId).isEmpty()
+                || !who.maySee(team(owner, settings(batchId), owner == null ? jobTeams() : Map.of()))) {
             throw notFound(batchId);
         }
         return owner;
+    }
+
+    /**
+     * The team a batch belongs to: a console batch's creator's team; a job file's batch (its name is the job's
+     * name) the job file's {@code team:}; else null, everyone.
+     */
+    private static String team(ConsoleBatchRecords.Owner owner, BatchSettings settings, Map<String, String> jobTeams) {
+        return owner != null ? owner.team() : jobTeams.get(settings.name());
+    }
+
+    /** @return the {@code team:} of each job file of the jobs folder that has one, by job name */
+    private Map<String, String> jobTeams() {
+        Map<String, String> teams = new java.util.HashMap<>();
+        for (Path file : jobFiles()) {
+            try {
+                JobFile job = JobFile.load(file);
+                if (job.team() != null && !job.team().isBlank()) {
+                    teams.put(job.jobName(), job.team().trim());
+                }
+            } catch (UsageException e) {
+                // not a job file serve runs
+            }
+        }
+        return teams;
     }
 
     private BatchSettings settings(String batchId) {

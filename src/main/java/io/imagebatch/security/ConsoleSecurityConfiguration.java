@@ -26,6 +26,7 @@ import org.springframework.security.oauth2.client.registration.InMemoryClientReg
 import org.springframework.security.oauth2.client.userinfo.OAuth2UserService;
 import org.springframework.security.oauth2.core.oidc.user.OidcUser;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
 import org.springframework.security.web.authentication.www.BasicAuthenticationEntryPoint;
 import org.springframework.security.web.context.RequestAttributeSecurityContextRepository;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
@@ -107,6 +108,7 @@ public class ConsoleSecurityConfiguration {
         BasicAuthenticationEntryPoint basic = new BasicAuthenticationEntryPoint();
         basic.setRealmName("imagebatch");
         PathPatternRequestMatcher actuator = PathPatternRequestMatcher.withDefaults().matcher("/actuator/**");
+        LoginUrlAuthenticationEntryPoint login = new LoginUrlAuthenticationEntryPoint("/login");
         http.authorizeHttpRequests(a -> a
                         .requestMatchers("/actuator/health", "/actuator/health/**").permitAll()
                         .requestMatchers("/actuator/**").hasRole(ConsoleRole.ADMIN.name())
@@ -116,7 +118,14 @@ public class ConsoleSecurityConfiguration {
                         .anyRequest().hasRole(ConsoleRole.VIEWER.name()))
                 .formLogin(f -> f.loginPage("/login").permitAll())
                 .httpBasic(b -> b.authenticationEntryPoint(basic))
-                .exceptionHandling(e -> e.defaultAuthenticationEntryPointFor(basic, actuator))
+                // not signed in: Actuator answers 401 (scrapers are no browsers), every page 302 to /login
+                .exceptionHandling(e -> e.authenticationEntryPoint((request, response, ex) -> {
+                    if (actuator.matches(request)) {
+                        basic.commence(request, response, ex);
+                    } else {
+                        login.commence(request, response, ex);
+                    }
+                }))
                 .logout(l -> l.logoutUrl("/logout").logoutSuccessUrl("/login?logout"))
                 .csrf(c -> c.ignoringRequestMatchers("/callbacks/**"))
                 .headers(ConsoleSecurityConfiguration::secureHeaders);

@@ -72,6 +72,12 @@ class BatchApiTest {
                 schedule: "0 0 0 1 1 *"
                 sandbox: { min-generation-time: 100ms, max-generation-time: 300ms, failure-rate: 0.3 }
                 """.formatted(SampleCatalogue.FILE.toAbsolutePath(), work.resolve("out"), SampleCatalogue.TEMPLATE));
+        // a job file of team blue (not scheduled here): its batches belong to that team
+        Files.writeString(jobs.resolve("blue-nightly.yml"), """
+                name: blue-nightly
+                catalogue: %s
+                team: blue
+                """.formatted(SampleCatalogue.FILE.toAbsolutePath()));
         BCryptPasswordEncoder bcrypt = new BCryptPasswordEncoder(4);
         List<String> args = new ArrayList<>(List.of("--jobs", jobs.toString(), "--sandbox", "--server.port=0",
                 "--imagebatch.job.poll-early=100ms", "--imagebatch.job.poll-middle=200ms",
@@ -275,6 +281,26 @@ class BatchApiTest {
                 .contains(id);
         assertThat(JsonPath.<String>read(api.get(ALICE, PASSWORD, "/api/batches/" + id).body(), "$.team"))
                 .isEqualTo("red");
+    }
+
+    @Test
+    void aJobFilesBatchBelongsToTheJobFilesTeamAndABatchOfNoTeamToEveryone() throws Exception {
+        io.imagebatch.job.BatchSettingsStore store = serve.context().getBean(io.imagebatch.job.BatchSettingsStore.class);
+        String blue = store.save(new io.imagebatch.job.BatchSettings("blue-nightly", "/x.csv", "00", 1,
+                io.imagebatch.catalogue.CatalogueFormat.defaults(), "liangxin", null,
+                io.imagebatch.provider.RequestDefaults.none(), "file:out-blue"));
+        String everyone = store.save(new io.imagebatch.job.BatchSettings("adhoc", "/x.csv", "00", 1,
+                io.imagebatch.catalogue.CatalogueFormat.defaults(), "liangxin", null,
+                io.imagebatch.provider.RequestDefaults.none(), "file:out-all"));
+
+        assertThat(api.get(ALICE, PASSWORD, "/api/batches/" + blue).statusCode()).isEqualTo(404);
+        HttpResponse<String> forBlue = api.get(CAROL, PASSWORD, "/api/batches/" + blue);
+        assertThat(forBlue.statusCode()).isEqualTo(200);
+        assertThat(JsonPath.<String>read(forBlue.body(), "$.team")).isEqualTo("blue");
+        assertThat(api.get(ADMIN, PASSWORD, "/api/batches/" + blue).statusCode()).isEqualTo(200);
+        assertThat(JsonPath.<List<String>>read(api.get(ALICE, PASSWORD, "/api/batches").body(), "$[*].id"))
+                .contains(everyone).doesNotContain(blue);
+        assertThat(api.get(BOB, PASSWORD, "/api/batches/" + everyone).statusCode()).isEqualTo(200);
     }
 
     @Test
