@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Iterator;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -27,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The console's thumbnails (docs/console.md, "Review"): a stored image made small once, as a JPEG that fits in
+ * The console's thumbnails (README, "The console's files"): a stored image made small once, as a JPEG that fits in
  * {@value #MAX_SIDE} x {@value #MAX_SIDE} pixels (never enlarged), and kept on disk as
  * {@code <folder>/<batch id>/<row number>-<attempt>.jpg}, so that every later request is one file read. A new
  * attempt of a row (retry-failed, a redo) has a new image and so a new thumbnail.
@@ -39,6 +40,8 @@ import org.slf4j.LoggerFactory;
  * or a format it has no reader for, such as WebP) has no thumbnail; that is remembered with an empty
  * {@code <row number>-<attempt>.none} file, so it is not read again at every request. A store that fails while
  * the image is read is not remembered: the next request tries again.
+ *
+ * <p>At most as many thumbnails as the machine has processors (2 or more) are made at once; other requests wait.
  *
  * <p>Files are written to a temporary file in the same folder and moved in place atomically: a reader sees a
  * whole thumbnail or none. Two requests making the same thumbnail at once both write it; the last move wins with
@@ -57,6 +60,11 @@ public final class ConsoleThumbnails {
 
     private final Path folder;
     private final long maxPixels;
+    /**
+     * Thumbnails made at once: a decoded picture can take tens of MB (4 bytes a pixel), and a contact sheet asks
+     * for a page of them at a time; the others wait their turn.
+     */
+    private final Semaphore making = new Semaphore(Math.max(2, Runtime.getRuntime().availableProcessors()));
 
     /**
      * @param folder    the cache folder ({@code imagebatch.console.thumbnail-dir}); created when first needed
@@ -103,6 +111,19 @@ public final class ConsoleThumbnails {
         if (Files.exists(none)) {
             return Optional.empty();
         }
+        making.acquireUninterruptibly();
+        try {
+            if (Files.isRegularFile(file)) {
+                return Optional.of(file); // made by a request this one waited for
+            }
+            return make(batchId, rowNum, attempt, source, dir, file, none);
+        } finally {
+            making.release();
+        }
+    }
+
+    private Optional<Path> make(String batchId, long rowNum, int attempt, Supplier<Optional<StoredObject>> source,
+            Path dir, Path file, Path none) {
         Optional<StoredObject> opened = source.get();
         if (opened.isEmpty()) {
             return Optional.empty();

@@ -7,9 +7,10 @@ import java.util.Objects;
 
 /**
  * The stored images of a batch, read from the task ledger ({@code IB_TASK_LEDGER}) a page at a time in row
- * order: for readers that stream every image of a batch out (the console's ZIP archive, docs/console.md) and must
- * not hold a database connection or a transaction for as long as a slow client takes to download them. Each page
- * is one short query on the ledger's primary key ({@code BATCH_ID, ROW_NUM}); nothing is written.
+ * order: for readers that stream every image of a batch out (the console's ZIP archive, README "The console's
+ * files") and must not hold a database connection or a transaction for as long as a slow client takes to
+ * download them. Each page is one short query on the ledger's primary key ({@code BATCH_ID, ROW_NUM}); nothing is
+ * written.
  */
 public final class LedgerImages {
 

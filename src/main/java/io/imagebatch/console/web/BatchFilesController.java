@@ -35,7 +35,7 @@ import org.springframework.web.context.request.async.WebAsyncUtils;
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
 /**
- * The files of a batch over HTTP (docs/console.md, "Review" and "Act"; README, "The console"):
+ * The files of a batch over HTTP (README, "The console's files"):
  * <ul>
  * <li>{@code GET /batches/{id}/images/{rowNum}}: the row's stored image, its type from its file name, ETag its
  *     SHA-256, {@code Cache-Control: private, max-age=300};</li>

@@ -1,6 +1,7 @@
 package io.imagebatch.console.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import com.jayway.jsonpath.JsonPath;
@@ -179,7 +180,7 @@ class BatchFilesEndToEndTest {
         BufferedImage thumbnail = ImageIO.read(new ByteArrayInputStream(first.body()));
         assertThat(Math.max(thumbnail.getWidth(), thumbnail.getHeight())).isEqualTo(320);
         assertThat((double) thumbnail.getWidth() / thumbnail.getHeight())
-                .isCloseTo((double) original.getWidth() / original.getHeight(), org.assertj.core.data.Offset.offset(0.02));
+                .isCloseTo((double) original.getWidth() / original.getHeight(), within(0.02));
 
         delete(store, key);
         try {
@@ -283,7 +284,8 @@ class BatchFilesEndToEndTest {
         // the page's path gives the same archive
         HttpResponse<byte[]> page = get("viewer", "/batches/" + batch + "/archive.zip");
         assertThat(page.statusCode()).isEqualTo(200);
-        assertThat(page.headers().firstValue("Content-Disposition")).contains("attachment; filename=\"" + batch + ".zip\"");
+        assertThat(page.headers().firstValue("Content-Disposition"))
+                .contains("attachment; filename=\"" + batch + ".zip\"");
     }
 
     @Test
