@@ -1,6 +1,7 @@
 package io.imagebatch.console.web;
 
 import io.imagebatch.console.Requester;
+import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.context.annotation.Profile;
 import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.core.Authentication;
@@ -9,10 +10,11 @@ import org.springframework.web.bind.annotation.ModelAttribute;
 
 /**
  * What every console page's layout needs (the navigation bar): who is signed in and what they may do, as
- * {@code me} in the model; null on the sign-in page.
+ * {@code me} in the model; null on the sign-in page. The error pages (Spring Boot's {@link ErrorController})
+ * have it too.
  */
 @ControllerAdvice(assignableTypes = {BatchPagesController.class, SettingsController.class,
-        LoginController.class})
+        LoginController.class, ErrorController.class})
 @Profile("serve")
 public class ConsolePageModel {
 

@@ -48,6 +48,8 @@ class ConsolePagesBrowserTest {
     /** Where the screenshots shown in README.md go. */
     private static final Path SCREENSHOTS = Path.of("docs/console");
     private static final Duration PAGE = Duration.ofSeconds(30);
+    /** The upload limit of the test's serve, bytes: the sample catalogue (4 KB) fits. */
+    private static final int UPLOAD_LIMIT = 64 * 1024;
     private static final Duration BATCH = Duration.ofSeconds(180);
     private static final String VIEWER = "vera";
     private static final String VIEWER_PASSWORD = "vera-viewer-pw";
@@ -90,6 +92,7 @@ class ConsolePagesBrowserTest {
                 "--imagebatch.job.progress-interval=1s", "--imagebatch.serve.stop-timeout=15s",
                 "--imagebatch.console.upload-dir=" + work.resolve("uploads"),
                 "--imagebatch.console.thumbnail-dir=" + work.resolve("thumbnails"),
+                "--imagebatch.console.max-upload-bytes=" + UPLOAD_LIMIT,
                 "--imagebatch.console.demo-user=true",
                 "--imagebatch.console.users[0].name=" + VIEWER,
                 "--imagebatch.console.users[0].password-hash=" + bcrypt.encode(VIEWER_PASSWORD),
@@ -309,6 +312,22 @@ class ConsolePagesBrowserTest {
         assertThat(text("main .error")).isNotBlank();
         driver.get(url("/batches"));
         assertThat(driver.findElements(By.cssSelector("table.data tbody tr"))).hasSize(batchesBefore);
+    }
+
+    @Test
+    void anUploadOverTheLimitIsRefusedWithAPageNamingTheLimit() throws Exception {
+        StringBuilder csv = new StringBuilder("id,prompt\n");
+        for (int i = 1; csv.length() <= 2 * UPLOAD_LIMIT; i++) {
+            csv.append("big-").append(i).append(",a very long prompt about a chair number ").append(i).append('\n');
+        }
+        Path big = Files.writeString(work.resolve("big.csv"), csv);
+        signIn("demo", "demo");
+        ChromeDriver driver = browser.driver();
+        driver.get(url("/batches/new"));
+        driver.findElement(By.id("catalogue")).sendKeys(big.toAbsolutePath().toString());
+        driver.findElement(By.id("check")).click();
+        wait(PAGE).until(d -> d.getPageSource().contains("imagebatch.console.max-upload-bytes"));
+        assertThat(driver.findElements(By.cssSelector(".top nav"))).as("the console's layout").isNotEmpty();
     }
 
     // ---- helpers ----
