@@ -20,6 +20,7 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -51,7 +52,8 @@ import org.springframework.stereotype.Service;
  * {@code imagebatch.s3.*} settings), found from the batch's settings in the batch registry; nothing is read whole
  * into memory.
  *
- * <p>Every method first asks {@link ConsoleBatches#get} whether the requester may see the batch, and answers
+ * <p>Every method first asks {@link ConsoleBatches#get} whether the requester may see the batch (a yes is kept
+ * for {@link #VISIBLE_FOR}), and answers
  * {@link BatchNotFoundException} for an unknown batch, a batch the requester may not see, an unknown row, and a
  * file that is not (or no longer) stored. Paths on disk are built only from the batch id as the registry knows it
  * and from numbers, never from other request text.
@@ -71,6 +73,21 @@ public class BatchFiles implements DisposableBean {
     private final LedgerImages images;
     private final StorageProperties storage;
     private final ConsoleThumbnails thumbnails;
+    /**
+     * Who was found to see which batch, until when ({@link System#nanoTime()}): a contact sheet asks for a page of
+     * thumbnails at once, and {@link ConsoleBatches#get} reads the batch's progress each time. A batch's team
+     * never changes, and a user's team and roles only with a restart, so a "yes" is kept for
+     * {@link #VISIBLE_FOR}; a "no" is never kept.
+     */
+    private final Map<Seen, Long> seen = new ConcurrentHashMap<>();
+    /** How long a requester's right to see a batch is taken as known. */
+    static final Duration VISIBLE_FOR = Duration.ofSeconds(30);
+    /** The most entries {@link #seen} holds before it is emptied. */
+    private static final int MAX_SEEN = 10_000;
+
+    private record Seen(Requester who, String batchId) {
+    }
+
     /** One store per output location, made on first use, closed with the context. */
     private final Map<OutputLocation, OutputStore> stores = new ConcurrentHashMap<>();
 
@@ -288,8 +305,9 @@ public class BatchFiles implements DisposableBean {
      * step wrote them (DEFLATED), and {@code missing.txt} naming the rows whose image was not in the store.
      *
      * <p>Streamed: the ledger is read {@value #ARCHIVE_PAGE} rows a query (no transaction held while writing),
-     * each image is read from the store while it is written, and the stream is flushed after each entry; memory
-     * does not grow with the batch, nothing is written to disk. A STORED entry needs its CRC-32 and size before
+     * each image is read from the store while it is written, and the stream is flushed after each entry; no image
+     * is held in memory or written to disk (what grows with the batch is the ZIP's central directory, a few dozen
+     * bytes an image, written at the end). A STORED entry needs its CRC-32 and size before
      * its bytes, so each image is read twice (once for them, once to write it); an image that changes between
      * the two reads cuts the archive short with an error rather than write a wrong entry.
      *
@@ -401,7 +419,15 @@ public class BatchFiles implements DisposableBean {
         if (console == null || batchId == null) {
             throw new BatchNotFoundException("no batch " + batchId);
         }
-        console.get(who, batchId); // BatchNotFoundException when unknown or not visible to the requester
+        Seen key = new Seen(who, batchId);
+        Long until = seen.get(key);
+        if (until == null || until - System.nanoTime() < 0) {
+            console.get(who, batchId); // BatchNotFoundException when unknown or not visible to the requester
+            if (seen.size() >= MAX_SEEN) {
+                seen.clear();
+            }
+            seen.put(key, System.nanoTime() + VISIBLE_FOR.toNanos());
+        }
         BatchSettings batch;
         try {
             batch = settings.get(batchId);

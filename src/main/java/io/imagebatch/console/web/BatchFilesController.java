@@ -9,6 +9,7 @@ import io.imagebatch.console.BatchNotFoundException;
 import io.imagebatch.console.Requester;
 import io.imagebatch.storage.OutputStoreException;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -20,6 +21,7 @@ import org.springframework.core.io.Resource;
 import org.springframework.http.CacheControl;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -130,24 +132,31 @@ public class BatchFilesController {
      * The batch as one ZIP, streamed; the request's async timeout is lifted for it, so that a large archive is
      * not cut short by the container's default (30 s on Tomcat).
      *
-     * @param id      the batch id
-     * @param request the request
-     * @param auth    the signed-in user, or null
+     * @param id              the batch id
+     * @param request         the request
+     * @param servletResponse the response, whose stream the archive is written to
+     * @param auth            the signed-in user, or null
      * @return the archive's response; its body is written by Spring MVC's task executor as it is read
      */
     @GetMapping({"/batches/{id}/archive.zip", "/api/batches/{id}/archive.zip"})
     public ResponseEntity<StreamingResponseBody> archive(@PathVariable String id, HttpServletRequest request,
-            Authentication auth) {
+            HttpServletResponse servletResponse, Authentication auth) {
         Archive archive = files.archive(requester(auth), id);
         AsyncWebRequest async = WebAsyncUtils.getAsyncManager(request).getAsyncWebRequest();
         if (async != null) {
             async.setTimeout(-1L); // no timeout: the download lasts as long as the client reads
         }
-        return ResponseEntity.ok().contentType(MediaType.parseMediaType("application/zip"))
+        ResponseEntity.BodyBuilder response = ResponseEntity.ok()
+                .contentType(MediaType.parseMediaType("application/zip"))
                 .header(HttpHeaders.CONTENT_DISPOSITION,
                         ContentDisposition.attachment().filename(archive.fileName()).build().toString())
-                .cacheControl(CacheControl.noStore())
-                .body(archive::writeTo);
+                .cacheControl(CacheControl.noStore());
+        if (HttpMethod.HEAD.matches(request.getMethod())) {
+            return response.build(); // the headers only: not the whole store read for nothing
+        }
+        // to the servlet's own stream: Spring's body stream ignores flush() (ServletServerHttpResponse), and the
+        // archive flushes after each image so that a client has it whole while the next one is read
+        return response.body(out -> archive.writeTo(servletResponse.getOutputStream()));
     }
 
     /**

@@ -281,6 +281,15 @@ class BatchFilesEndToEndTest {
         assertThat(entries.get("manifest.json")).isEqualTo(stored(store, batch + "/manifest.json"));
         assertThat(methods.get("report.csv")).isEqualTo(ZipEntry.DEFLATED);
 
+        // HEAD: the headers, without reading the store
+        int reads = proxy.reads();
+        HttpResponse<byte[]> head = send("viewer", HttpRequest.newBuilder(uri("/batches/" + batch + "/archive.zip"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("Content-Disposition")).contains("attachment; filename=\"" + batch
+                + ".zip\"");
+        assertThat(proxy.reads()).isEqualTo(reads);
+
         // the page's path gives the same archive
         HttpResponse<byte[]> page = get("viewer", "/batches/" + batch + "/archive.zip");
         assertThat(page.statusCode()).isEqualTo(200);
