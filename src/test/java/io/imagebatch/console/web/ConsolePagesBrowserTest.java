@@ -170,6 +170,7 @@ class ConsolePagesBrowserTest {
         assertThat(driver.findElement(By.cssSelector("#counts td[data-state='STORED']")).getText())
                 .isEqualTo(String.valueOf(SampleCatalogue.VALID));
         assertThat(sandbox.stats().creates() - createsBefore).isEqualTo(SampleCatalogue.VALID);
+        assertThat(text("#ended-text")).isEqualTo(SampleCatalogue.ROWS + " of " + SampleCatalogue.ROWS);
 
         // the contact sheet: a thumbnail per stored row, each loaded
         driver.findElement(By.id("contact-sheet-link")).click();
