@@ -173,6 +173,18 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
     public CheckedBatch create(Requester who, NewBatch req) {
         requireSubmitter(who, "create a batch");
         JobFile job = req.job() == null || req.job().isBlank() ? null : template(req.job());
+        if (req.proof() != null && req.proof() < 1) {
+            throw new ConsoleRequestException(400, "proof: the proof run's rows must be at least 1, got "
+                    + req.proof());
+        }
+        String budget = blankToNull(req.budget());
+        if (budget != null) {
+            try {
+                Budget.parse("budget", budget, prices.currency());
+            } catch (IllegalArgumentException e) {
+                throw new ConsoleRequestException(400, e.getMessage());
+            }
+        }
         String catalogue;
         Character delimiter = null;
         String uploadName;
@@ -190,18 +202,6 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
         } else {
             throw new ConsoleRequestException(400, "catalogue: upload a .csv, .tsv or .xlsx file, or give an s3://"
                     + " catalogue or a job template with a catalogue");
-        }
-        if (req.proof() != null && req.proof() < 1) {
-            throw new ConsoleRequestException(400, "proof: the proof run's rows must be at least 1, got "
-                    + req.proof());
-        }
-        String budget = blankToNull(req.budget());
-        if (budget != null) {
-            try {
-                Budget.parse("budget", budget, prices.currency());
-            } catch (IllegalArgumentException e) {
-                throw new ConsoleRequestException(400, e.getMessage());
-            }
         }
         String name = job != null || uploadName == null ? null : stem(uploadName);
         RunOptions options = new RunOptions(job == null ? null : job.path().toString(), catalogue,

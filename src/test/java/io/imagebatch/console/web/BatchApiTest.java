@@ -335,6 +335,34 @@ class BatchApiTest {
     }
 
     @Test
+    void aMalformedFieldIsA400ProblemNamingItAndNothingIsKept() throws Exception {
+        Path uploads = Files.createDirectories(work.resolve("uploads"));
+        long before;
+        try (Stream<Path> kept = Files.list(uploads)) {
+            before = kept.count();
+        }
+        byte[] fresh = "sku,name\nM-1,a malformed lamp\n".getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> proof = api.upload(ALICE, PASSWORD, "/api/batches", "m.csv", fresh,
+                demoFields("proof", "abc"));
+        assertThat(proof.statusCode()).isEqualTo(400);
+        assertThat(JsonPath.<String>read(proof.body(), "$.detail")).startsWith("proof");
+        HttpResponse<String> budget = api.upload(ALICE, PASSWORD, "/api/batches", "m.csv", fresh,
+                demoFields("budget", "lots"));
+        assertThat(budget.statusCode()).isEqualTo(400);
+        assertThat(JsonPath.<String>read(budget.body(), "$.detail")).contains("budget");
+        HttpResponse<String> column = api.upload(ALICE, PASSWORD, "/api/batches", "m.csv", fresh,
+                demoFields("column", "sku"));
+        assertThat(column.statusCode()).isEqualTo(400);
+        assertThat(JsonPath.<String>read(column.body(), "$.detail")).startsWith("column");
+        assertThat(api.upload(ALICE, PASSWORD, "/api/batches", "m.csv", fresh, demoFields("job", "nope"))
+                .statusCode()).isEqualTo(400);
+        assertThat(api.get(ALICE, PASSWORD, "/api/batches/x/rows/abc").statusCode()).isEqualTo(400);
+        try (Stream<Path> kept = Files.list(uploads)) {
+            assertThat(kept.count()).isEqualTo(before);
+        }
+    }
+
+    @Test
     void anUploadOverTheLimitIs413AndNothingOfItIsKept() throws Exception {
         Path uploads = Files.createDirectories(work.resolve("uploads"));
         List<String> before;
