@@ -56,6 +56,8 @@ CREATE TABLE IF NOT EXISTS IB_BATCH (
 -- call; reconciliation adopts only a task the provider created inside it (README, "Exactly once").
 -- COST: the price this row's current attempt reserved from the batch budget (IB_BATCH.COMMITTED_SPEND), NULL
 -- when it holds no reservation (no price configured, held, given back or refunded).
+-- PROMPT_OVERRIDE (redo): the prompt a redo gave the row; the submit step sends it instead of the prompt the
+-- template builds from the catalogue row (io.imagebatch.job.RowProcessor). NULL for a row never redone.
 CREATE TABLE IF NOT EXISTS IB_TASK_LEDGER (
     BATCH_ID          VARCHAR(160) NOT NULL,
     ROW_NUM           BIGINT       NOT NULL,
@@ -85,11 +87,15 @@ CREATE TABLE IF NOT EXISTS IB_TASK_LEDGER (
     CREATE_WINDOW_START BIGINT,
     CREATE_WINDOW_END   BIGINT,
     COST              DECIMAL(18,6),
+    PROMPT_OVERRIDE   VARCHAR,
     PRIMARY KEY (BATCH_ID, ROW_NUM)
 );
 
 CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_DUE ON IB_TASK_LEDGER (BATCH_ID, STATE, NEXT_CHECK_AT);
 CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_ROW_ID ON IB_TASK_LEDGER (BATCH_ID, ROW_ID);
+
+-- The console's pages of rows filtered by state, in row order (LedgerReport#rowPage).
+CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_STATE_ROW ON IB_TASK_LEDGER (BATCH_ID, STATE, ROW_NUM);
 
 -- Callbacks: tasks are found by their taskId.
 CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_TASK ON IB_TASK_LEDGER (BATCH_ID, TASK_ID);
@@ -97,7 +103,8 @@ CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_TASK ON IB_TASK_LEDGER (BATCH_ID, TASK
 -- Reconciliation: is a listed task already any batch's? (TaskLedger.isTaskClaimed)
 CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_TASK_ID ON IB_TASK_LEDGER (TASK_ID);
 
--- retry-failed: every earlier attempt of a row, so that the ledger keeps them all.
+-- retry-failed and redo: every earlier attempt of a row, so that the ledger keeps them all. PROMPT: the prompt
+-- the attempt sent; OUTPUT_URI: its image, copied to the row's history by a redo (NULL when it stored none).
 CREATE TABLE IF NOT EXISTS IB_TASK_ATTEMPT (
     BATCH_ID      VARCHAR(160) NOT NULL,
     ROW_NUM       BIGINT       NOT NULL,
@@ -108,6 +115,8 @@ CREATE TABLE IF NOT EXISTS IB_TASK_ATTEMPT (
     ERROR         VARCHAR,
     SUBMITTED_AT  BIGINT,
     ENDED_AT      BIGINT       NOT NULL,
+    PROMPT        VARCHAR,
+    OUTPUT_URI    VARCHAR,
     PRIMARY KEY (BATCH_ID, ROW_NUM, ATTEMPT)
 );
 

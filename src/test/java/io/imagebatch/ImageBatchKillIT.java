@@ -125,12 +125,49 @@ class ImageBatchKillIT {
         return seeds.boxed().map(seed -> DynamicTest.dynamicTest("seed " + seed, () -> killAndResume(seed)));
     }
 
-    // ---- the kill test ----
+    /**
+     * Where a seed's children keep the batch (the job repository, the ledger, the locks), and how the test reads
+     * it once they have exited.
+     *
+     * @param springArgs the children's datasource settings, as command-line arguments
+     * @param url        the JDBC URL the test reads the batch's spend with
+     * @param user       its user name
+     * @param password   its password
+     */
+    record Database(List<String> springArgs, String url, String user, String password) {
+
+        /** @return H2 in the seed's folder, {@code db/imagebatch} */
+        static Database h2(Path dir) {
+            String url = "jdbc:h2:file:" + dir.resolve("db").resolve("imagebatch");
+            return new Database(List.of("--spring.datasource.url=" + url), url, "sa", "");
+        }
+
+        java.sql.Connection connect() throws java.sql.SQLException {
+            return java.sql.DriverManager.getConnection(url, user, password);
+        }
+    }
 
     private static void killAndResume(long seed) throws Exception {
+        killAndResume(seed, "seed-", Database::h2);
+    }
+
+    // ---- the kill test ----
+
+    /**
+     * One seed of the kill test (see {@link ImageBatchKillIT}), its children keeping the batch in {@code database}.
+     *
+     * @param seed     the seed of the faults, the catalogue, the budget and the kills
+     * @param folder   the prefix of the seed's folder under {@code target/kill-it}, e.g. {@code seed-}
+     * @param database the database of the seed's children, from the seed's (fresh) folder
+     * @return the seed's summary line: kills, runs, rows, duplicate creates, lost rows, spend against the budget
+     * @throws AssertionError naming the seed and what is wrong
+     */
+    static String killAndResume(long seed, String folder, java.util.function.Function<Path, Database> database)
+            throws Exception {
         long started = System.nanoTime();
         Random random = new Random(seed);
-        Path dir = fresh(WORK.resolve("seed-" + seed));
+        Path dir = fresh(WORK.resolve(folder + seed));
+        Database db = database.apply(dir);
         SandboxSettings faults = SandboxSettings.defaults()
                 .withSeed(seed)
                 .withServerErrorRate(0.10)
@@ -156,7 +193,7 @@ class ImageBatchKillIT {
                 output = "s3://" + S3Output.BUCKET + "/" + bucket.prefix();
                 env = S3Output.environment(storeFaults.endpoint());
             }
-            List<String> command = runCommand(dir, catalogue.path(), sandbox.baseUrl(), output);
+            List<String> command = runCommand(dir, catalogue.path(), sandbox.baseUrl(), output, db);
             // a budget smaller than the catalogue's cost (VALID_ROWS x PRICE), seeded apart from the kill plan: the
             // kills must never let the committed spend pass it (docs/design.md, Spend)
             // (SplittableRandom: java.util.Random's first draws of neighbouring seeds are alike)
@@ -207,7 +244,8 @@ class ImageBatchKillIT {
             String batchId = batchId(transcript.toString());
             Outcome outcome = check(seed, dir, batchId, catalogue, sandbox, transcript.toString(), bucket);
             RetryOutcome retry = retryFailedRound(seed, dir, batchId, command, env, random, sandbox, bucket);
-            String spend = checkSpend(seed, dir, batchId, budget, sandbox, bucket);
+            String redo = redoRound(seed, dir, batchId, command, env, random, sandbox, bucket);
+            String spend = checkSpend(seed, db, dir, batchId, budget, sandbox, bucket);
             String summary = String.format(
                     "seed %d: %d kills survived (%s), %d runs, %d rows (%s), %d duplicate creates, %d lost rows, "
                             + "%d UNCERTAIN rows (%d create answers dropped, %d never reached the provider), %.1f s"
@@ -216,11 +254,12 @@ class ImageBatchKillIT {
                     seed, kills.size(), Kill.byPhase(kills), runs, outcome.rows(), outcome.statusCounts(),
                     outcome.duplicateCreates(), outcome.lostRows(), outcome.uncertainRows(),
                     outcome.droppedCreates(), outcome.uncertainWithoutTask(), (System.nanoTime() - started) / 1e9)
-                    + "; " + retry + "; " + spend;
+                    + "; " + retry + "; " + redo + "; " + spend;
             synchronized (SUMMARIES) {
                 SUMMARIES.add(summary);
             }
             System.out.println(summary);
+            return summary;
         }
     }
 
@@ -323,19 +362,127 @@ class ImageBatchKillIT {
     }
 
     /**
+     * {@code redo} of one SUCCEEDED row with a new prompt (README, "Redo a row"), killed once at a seeded moment and
+     * then resumed by running the batch's {@code run} command until it completes. What a user checks: the new
+     * prompt is created at most once and the row's earlier prompt never again; a row whose redo was committed
+     * shows the new prompt as its next attempt, and its earlier image is kept, byte for byte, under the row's
+     * history (copied before the redo is committed, so also when the new attempt is HELD by the budget); a row
+     * whose redo was killed before it was committed is as it was.
+     *
+     * @return the figures for the summary line
+     * @throws AssertionError naming the seed and what is wrong, with the children's output
+     */
+    private static String redoRound(long seed, Path dir, String batchId, List<String> run, Map<String, String> env,
+            Random random, SandboxProvider sandbox, S3Output bucket) throws Exception {
+        Path batchDir = dir.resolve("out").resolve(batchId);
+        List<CSVRecord> before = bucket != null ? bucket.report(batchId) : readReport(batchDir.resolve("report.csv"));
+        List<CSVRecord> succeeded = before.stream().filter(l -> l.get("status").equals("SUCCEEDED")).toList();
+        if (succeeded.isEmpty()) {
+            return "redo: no SUCCEEDED row";
+        }
+        CSVRecord row = succeeded.get(random.nextInt(succeeded.size()));
+        String rowNumber = row.get("row_number");
+        String newPrompt = row.get("prompt") + " (redone)";
+        Map<String, Integer> createsBefore = sandbox.stats().createsByPrompt();
+        List<String> redoCommand = new ArrayList<>(run.subList(0, run.indexOf("run")));
+        redoCommand.addAll(List.of("redo", batchId, rowNumber, "--prompt", newPrompt));
+        redoCommand.addAll(run.stream().filter(a -> a.startsWith("--") && a.contains(".") && a.contains("="))
+                .toList());
+        Phase target = List.of(Phase.STARTUP, Phase.SUBMIT, Phase.POLL, Phase.DOWNLOAD).get(random.nextInt(4));
+        long delay = target.delayMillis(random);
+        StringBuilder transcript = new StringBuilder();
+        boolean completed = false;
+        boolean killed = false;
+        int runs = 0;
+        while (!completed && runs < MAX_RUNS) {
+            runs++;
+            // the first run is redo; a killed redo is resumed as any broken batch is: the same run command
+            try (Child child = Child.start(runs == 1 ? redoCommand : run, dir, env)) {
+                Integer exit;
+                if (runs == 1) {
+                    Kill kill = child.killAt(target, delay);
+                    killed = kill != null;
+                    exit = killed ? null : child.exitCode();
+                } else {
+                    exit = child.awaitExit(RUN_TIMEOUT);
+                }
+                transcript.append("---- redo run ").append(runs).append(exit == null ? " (killed)" : " exit " + exit)
+                        .append(" ----\n").append(child.output());
+                Files.writeString(dir.resolve("redo-run-" + runs + ".log"), child.output());
+                if (exit != null && (exit == 0 || exit == 3)) {
+                    completed = true;
+                } else if (exit != null && exit != 1) {
+                    fail("seed " + seed + ": redo run " + runs + " exited " + exit + "\n" + transcript);
+                }
+            }
+        }
+        if (!completed) {
+            fail("seed " + seed + ": the redo did not complete in " + MAX_RUNS + " runs\n" + transcript);
+        }
+        List<CSVRecord> after = bucket != null ? bucket.report(batchId) : readReport(batchDir.resolve("report.csv"));
+        CSVRecord line = after.stream().filter(l -> l.get("row_number").equals(rowNumber)).findFirst().orElseThrow();
+        Map<String, Integer> createsAfter = sandbox.stats().createsByPrompt();
+        List<String> problems = new ArrayList<>();
+        int oldAgain = createsAfter.getOrDefault(row.get("prompt"), 0) - createsBefore.getOrDefault(row.get("prompt"), 0);
+        int newCreates = createsAfter.getOrDefault(newPrompt, 0);
+        if (oldAgain != 0) {
+            problems.add("the row's earlier prompt was created " + oldAgain + " more time(s)");
+        }
+        if (newCreates > 1) {
+            problems.add("the new prompt was created " + newCreates + " times");
+        }
+        String outcome;
+        if (line.get("prompt").equals(newPrompt)) {
+            int attempt = Integer.parseInt(row.get("attempt")) + 1;
+            if (!line.get("attempt").equals(String.valueOf(attempt))) {
+                problems.add("the redone row is attempt " + line.get("attempt") + ", not " + attempt);
+            }
+            if (!FINAL_STATUSES.contains(line.get("status"))) {
+                problems.add("the redone row did not end: " + line.toMap());
+            }
+            String name = row.get("output_uri").substring(row.get("output_uri").lastIndexOf('/') + 1);
+            int dot = name.lastIndexOf('.');
+            String historyName = name.substring(0, dot) + "-attempt-" + (attempt - 1) + name.substring(dot);
+            // copied before the redo was committed, whatever became of the new attempt (sent, held, ...)
+            try {
+                byte[] kept = bucket != null ? bucket.client().getObjectAsBytes(b -> b.bucket(S3Output.BUCKET)
+                        .key(bucket.prefix() + "/" + batchId + "/history/" + historyName)).asByteArray()
+                        : Files.readAllBytes(batchDir.resolve("history").resolve(historyName));
+                if (!sha256(kept).equals(row.get("sha256"))) {
+                    problems.add("the kept image " + historyName + " is not the row's earlier image");
+                }
+            } catch (IOException | software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+                problems.add("the row's earlier image is not kept under its history as " + historyName);
+            }
+            outcome = "redone, " + line.get("status") + ", " + newCreates + " create";
+        } else {
+            if (!line.get("status").equals("SUCCEEDED") || !line.get("sha256").equals(row.get("sha256"))
+                    || !line.get("attempt").equals(row.get("attempt")) || newCreates != 0) {
+                problems.add("a redo killed before it was committed changed the row: " + line.toMap() + ", "
+                        + newCreates + " create(s) of the new prompt");
+            }
+            outcome = "killed before it was committed";
+        }
+        if (!problems.isEmpty()) {
+            fail("seed " + seed + ", batch " + batchId + ", redo of row " + rowNumber + " (files in " + dir + "):\n  "
+                    + String.join("\n  ", problems) + "\n" + transcript);
+        }
+        return "redo" + (killed ? " (killed in " + target + ")" : "") + ": " + outcome;
+    }
+
+    /**
      * After every round of a seed: the batch's committed spend never passed its budget, and it is what the sandbox
      * counted: every create it made times the price, plus the price of each UNCERTAIN row whose create never
      * reached it (killed between its intent and its request; such a row keeps its reservation, as it may have been
-     * paid). Read from the batch's H2 file once every child has exited.
+     * paid). Read from the batch's database once every child has exited.
      *
      * @return the spend, for the seed's summary line
      * @throws AssertionError naming the seed and the figures
      */
-    private static String checkSpend(long seed, Path dir, String batchId, BigDecimal budget, SandboxProvider sandbox,
-            S3Output bucket) throws Exception {
+    private static String checkSpend(long seed, Database database, Path dir, String batchId, BigDecimal budget,
+            SandboxProvider sandbox, S3Output bucket) throws Exception {
         BigDecimal committed;
-        try (java.sql.Connection db = java.sql.DriverManager.getConnection(
-                "jdbc:h2:file:" + dir.resolve("db").resolve("imagebatch"), "sa", "");
+        try (java.sql.Connection db = database.connect();
                 java.sql.PreparedStatement query = db.prepareStatement(
                         "SELECT COMMITTED_SPEND, BUDGET FROM IB_BATCH WHERE BATCH_ID = ?")) {
             query.setString(1, batchId);
@@ -632,14 +779,20 @@ class ImageBatchKillIT {
 
     /** As {@link #runCommand(Path, Path, URI)}, into {@code output} ({@code file:...} or {@code s3://...}). */
     private static List<String> runCommand(Path dir, Path catalogue, URI sandbox, String output) {
+        return runCommand(dir, catalogue, sandbox, output, Database.h2(dir));
+    }
+
+    /** As {@link #runCommand(Path, Path, URI, String)}, the batch kept in {@code database}. */
+    private static List<String> runCommand(Path dir, Path catalogue, URI sandbox, String output, Database database) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         // a quicker start-up on a busy machine (C1 only); the jar and its settings are the user's
         command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx384m"));
         command.addAll(List.of("-jar", JAR.toString(), "run",
                 "--catalogue", catalogue.toString(),
-                "--output", output,
-                "--spring.datasource.url=jdbc:h2:file:" + dir.resolve("db").resolve("imagebatch"),
+                "--output", output));
+        command.addAll(database.springArgs());
+        command.addAll(List.of(
                 "--imagebatch.providers.liangxin.base-url=" + sandbox,
                 "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
                 "--imagebatch.download.allow-private-networks=true",

@@ -7,10 +7,25 @@ import io.imagebatch.ledger.LedgerBudget;
 import io.imagebatch.ledger.ProofState;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.job.BatchSettings;
+import io.imagebatch.job.BatchSettingsStore;
+import io.imagebatch.job.ReportTasklet;
+import io.imagebatch.lock.BatchLocks;
+import io.imagebatch.provider.ProviderRegistry;
+import io.imagebatch.report.ManifestFactory;
+import io.imagebatch.storage.OutputLocation;
+import io.imagebatch.storage.OutputStores;
+import io.imagebatch.storage.StorageProperties;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.function.Function;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedSet;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -112,24 +127,103 @@ public class BatchProofCheck {
                 ? awaiting(batchId, out) : otherwise.getAsInt();
     }
 
+    /** What {@code reject} needs beyond the registry and the ledger; set by Spring ({@link #rejectWith}). */
+    private BatchLocks locks;
+    private BatchSettingsStore batches;
+    private ProviderRegistry providers;
+    private StorageProperties storage;
+    private ManifestFactory manifests;
+
     /**
-     * {@code reject BATCH} (README.md, Spend, "The proof run"): a batch awaiting approval becomes
-     * {@link ProofState#REJECTED} and sends nothing more; its held rows stay HELD with the reason
-     * {@value LedgerBudget#PROOF_REJECTED}.
-     *
-     * @return {@link ExitCodes#COMPLETED}
-     * @throws UsageException when the batch has no proof run awaiting approval
+     * @param locks     the batch locks, which {@code reject} takes as a run does
+     * @param batches   the batches' settings, for the report's output and facts
+     * @param providers the provider adapters, for the manifest's default model
+     * @param storage   the output stores' settings
+     * @param manifests builds the rewritten manifest
      */
-    public int reject(String batchId, PrintStream out) {
-        ProofState state = registry.proof(batchId).map(BatchRegistry.Proof::state).orElse(null);
-        if (state != ProofState.AWAITING_APPROVAL) {
-            throw new UsageException("batch " + batchId + " has no proof run awaiting approval"
-                    + (state == null ? "" : " (its proof is " + state + ")"));
+    @Autowired
+    void rejectWith(BatchLocks locks, BatchSettingsStore batches, ProviderRegistry providers,
+            StorageProperties storage, ManifestFactory manifests) {
+        this.locks = locks;
+        this.batches = batches;
+        this.providers = providers;
+        this.storage = storage;
+        this.manifests = manifests;
+    }
+
+    /**
+     * {@code reject BATCH} (README.md, Spend, "The proof run"): under the batch's lock ({@link BatchLocks#batchKey},
+     * fenced as a run's: docs/design.md, "Locks and fencing"), a batch awaiting approval becomes
+     * {@link ProofState#REJECTED} and sends nothing more; its held rows stay HELD with the reason
+     * {@value LedgerBudget#PROOF_REJECTED}. Then its
+     * {@code report.csv}, contact sheet and {@code manifest.json} are written again by the report step's own code
+     * ({@link ReportTasklet#write}), so that they show the rows {@value LedgerBudget#PROOF_REJECTED} and the proof
+     * REJECTED. A batch whose proof is rejected already only gets its report written again (a reject whose report
+     * could not be written is finished so).
+     *
+     * <p>While another process holds the batch's lock (a {@code run}, {@code approve} or {@code reject} of the
+     * same batch), nothing is changed and the answer is {@link ExitCodes#FAILED}, with who holds it and what to do.
+     *
+     * @param batchId       the batch
+     * @param lastExecution the batch's last job execution by batch id, for the rewritten manifest's start time
+     *                      (null: the report is not rewritten)
+     * @param out           where the outcome goes
+     * @return {@link ExitCodes#COMPLETED}; {@link ExitCodes#FAILED} when another process holds the batch's lock
+     *         (nothing changed), or when the report could not be written (the reject itself is done; running
+     *         {@code reject BATCH} again writes the report)
+     * @throws UsageException when the batch has no proof run awaiting approval (nor a rejected one)
+     */
+    public int reject(String batchId, Function<String, JobExecution> lastExecution, PrintStream out) {
+        Optional<BatchLocks.Held> lock = locks.tryLock(BatchLocks.batchKey(batchId));
+        if (lock.isEmpty()) {
+            String who = registry.lockHolder(batchId).map(h -> "by " + h.process() + " since "
+                    + Instant.ofEpochMilli(h.sinceMillis()).truncatedTo(ChronoUnit.SECONDS))
+                    .orElse("by another process");
+            out.printf("Batch %s is held %s (running, approving or rejecting it); nothing was rejected. Run reject %s"
+                    + " again once that has ended (status %s shows it; a process killed while holding it lets go"
+                    + " within %d s).%n", batchId, who, batchId, batchId, locks.ttl().toSeconds());
+            return ExitCodes.FAILED;
         }
-        int held = ledger.budget().rejectProof(batchId);
-        out.printf("Batch %s: proof rejected; its %d HELD row(s) are not sent (%s).%n", batchId, held,
-                LedgerBudget.PROOF_REJECTED);
-        return ExitCodes.COMPLETED;
+        try (BatchLocks.Held held = lock.get()) {
+            registry.takeFence(batchId, BatchRunner.thisProcess());
+            held.onLost(reason -> registry.revokeFence(batchId, "batch " + batchId + ": " + reason
+                    + "; this reject stops (run it again)"));
+            try {
+                ProofState state = registry.proof(batchId).map(BatchRegistry.Proof::state).orElse(null);
+                if (state == ProofState.REJECTED) {
+                    out.printf("Batch %s: its proof run was rejected already; nothing is sent.%n", batchId);
+                } else if (state != ProofState.AWAITING_APPROVAL) {
+                    throw new UsageException("batch " + batchId + " has no proof run awaiting approval"
+                            + (state == null ? "" : " (its proof is " + state + ")"));
+                } else {
+                    int rows = ledger.budget().rejectProof(batchId);
+                    out.printf("Batch %s: proof rejected; its %d HELD row(s) are not sent (%s).%n", batchId, rows,
+                            LedgerBudget.PROOF_REJECTED);
+                }
+                return rewriteReport(batchId, lastExecution.apply(batchId), out);
+            } finally {
+                registry.releaseFence(batchId);
+            }
+        }
+    }
+
+    /** The report step's files of a rejected batch, written again; see {@link #reject}. */
+    private int rewriteReport(String batchId, JobExecution last, PrintStream out) {
+        if (last == null) {
+            return ExitCodes.COMPLETED;
+        }
+        BatchSettings settings = batches.get(batchId);
+        try (ReportTasklet report = new ReportTasklet(settings, ReportTasklet.facts(settings, providers), ledger,
+                OutputStores.open(OutputLocation.parse(settings.destination()), storage), manifests)) {
+            report.write(last);
+            out.printf("  report: %s%n  contact sheet: %s%n", last.getExecutionContext().getString(
+                    ReportTasklet.REPORT_URI), last.getExecutionContext().getString(ReportTasklet.CONTACT_SHEET_URI));
+            return ExitCodes.COMPLETED;
+        } catch (IOException | RuntimeException e) {
+            out.printf("Batch %s: the proof is rejected, but its report could not be written again (%s); run reject"
+                    + " %s again to write it.%n", batchId, Causes.ownMessage(e), batchId);
+            return ExitCodes.FAILED;
+        }
     }
 
     private int awaiting(String batchId, PrintStream out) {

@@ -211,6 +211,7 @@ public class BatchRunner {
                 return runLocked(settings, batchId, amount, proof, approve, out);
             } finally {
                 registry.releaseFence(batchId);
+                ledger.budget().removeGauges(batchId); // serve keeps no gauge of a batch that ended
             }
         }
     }

@@ -96,11 +96,12 @@ public class BatchCommands {
      *
      * @param batchId the batch
      * @param out     where the outcome goes
-     * @return 0
+     * @return 0; 1 when another process holds the batch's lock (nothing is changed) or the report could not be
+     *         written again ({@link io.imagebatch.app.BatchProofCheck#reject})
      * @throws UsageException when the batch is unknown or has no proof run awaiting approval
      */
     public int reject(String batchId, PrintStream out) {
-        return proofs.reject(batchIdKnown(batchId), out);
+        return proofs.reject(batchIdKnown(batchId), runner::lastExecution, out);
     }
 
     /** The proof run's {@code reject}; set by Spring. */
@@ -175,6 +176,46 @@ public class BatchCommands {
                 + " %d generation failed%s: created again.%n", kinds.getOrDefault(FailureKind.RESULT_NOT_STORED, 0L),
                 kinds.getOrDefault(FailureKind.GENERATION_FAILED, 0L),
                 includeUncertain && uncertain > 0 ? " (and " + uncertain + " UNCERTAIN)" : "");
+        return runner.run(settings, out);
+    }
+
+    /** The redo of one row; set by Spring. */
+    private io.imagebatch.app.RowRedo rowRedo;
+
+    /** @param rowRedo the redo of one row, for {@code redo}; set by Spring */
+    @Autowired
+    void redoWith(io.imagebatch.app.RowRedo rowRedo) {
+        this.rowRedo = rowRedo;
+    }
+
+    /**
+     * {@code redo BATCH ROW_NUM --prompt TEXT} (README, "Redo a row"): makes the row a new attempt with the new
+     * prompt ({@link io.imagebatch.app.RowRedo#redo}: its earlier attempt archived, its image kept in the row's
+     * history), then runs the batch, whose new round sends exactly that row.
+     *
+     * @param batchId the batch
+     * @param rowNum  the row's number (1 = first data row)
+     * @param prompt  the new prompt
+     * @param out     where the outcome, progress and summary go
+     * @return the exit code of {@link BatchRunner#run}; 1 when the batch is running elsewhere (nothing changed)
+     * @throws UsageException when the batch or row is unknown, the row cannot be redone now, or the prompt
+     *                        breaks a rule (exit code 2; nothing changed)
+     */
+    public int redo(String batchId, long rowNum, String prompt, PrintStream out) {
+        BatchSettings settings = checkedSettings(batchId);
+        io.imagebatch.app.RowRedo.Redone redone;
+        try {
+            redone = rowRedo.redo(batchId, rowNum, prompt);
+        } catch (io.imagebatch.app.RedoRefusedException e) {
+            if (e.reason() == io.imagebatch.app.RedoRefusedException.Reason.BATCH_RUNNING) {
+                out.println(e.getMessage());
+                return ImageBatchCli.FAILED;
+            }
+            throw new UsageException(e.getMessage());
+        }
+        out.printf("Redoing row %d (%s) of batch %s as attempt %d%s%s.%n", rowNum, redone.rowId(), batchId,
+                redone.attempt(), redone.replaced() ? ", replacing the prompt of the redo not sent yet" : "",
+                redone.historyUri() == null ? "" : "; its earlier image is kept at " + redone.historyUri());
         return runner.run(settings, out);
     }
 

@@ -249,6 +249,34 @@ final class CliCommands {
         }
     }
 
+    /** {@code redo BATCH ROW_NUM --prompt TEXT}: redo one row with an edited prompt (README, "Redo a row"). */
+    @Command(name = "redo", description = {"send one row of a finished batch again with an edited prompt, then run"
+            + " the batch; the earlier attempt and its image stay in the row's history"}, footer = SETTINGS_FOOTER)
+    static final class Redo extends OnBatch {
+
+        @Parameters(index = "1", arity = "0..1", paramLabel = "ROW_NUM",
+                description = "the row's number in the catalogue (1 = first data row; the report's row_number)")
+        Long rowNum;
+
+        @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "the row's new prompt")
+        String prompt;
+
+        Redo(PrintStream out) {
+            super(out);
+        }
+
+        @Override
+        public Integer call() {
+            if (rowNum == null) {
+                throw new UsageException("give the batch id and the row's number: redo BATCH ROW_NUM --prompt TEXT");
+            }
+            if (rowNum < 1) {
+                throw new UsageException("ROW_NUM " + rowNum + ": rows are numbered from 1 (the first data row)");
+            }
+            return onBatch(true, true, (c, id) -> c.redo(id, rowNum, prompt, out));
+        }
+    }
+
     /** {@code stop BATCH}. */
     @Command(name = "stop", description = "ask the process running BATCH to stop after its current chunk or pass",
             footer = SETTINGS_FOOTER)

@@ -151,6 +151,7 @@ public final class ImageBatchCli {
                 .addSubcommand("status", new CliCommands.Status(out))
                 .addSubcommand("restart", new CliCommands.Restart(out))
                 .addSubcommand("retry-failed", new CliCommands.RetryFailed(out))
+                .addSubcommand("redo", new CliCommands.Redo(out))
                 .addSubcommand("approve", new CliCommands.Approve(out))
                 .addSubcommand("reject", new CliCommands.Reject(out))
                 .addSubcommand("stop", new CliCommands.Stop(out))

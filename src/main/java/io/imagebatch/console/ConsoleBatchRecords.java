@@ -89,77 +89,9 @@ public class ConsoleBatchRecords {
 
     private static Owner owner(java.sql.ResultSet rs) throws java.sql.SQLException {
         int proof = rs.getInt("PROOF");
+        Integer proofRows = rs.wasNull() ? null : proof; // wasNull: of the last column read, so read here
         return new Owner(rs.getString("BATCH_ID"), rs.getString("TEAM"), rs.getString("CREATED_BY"),
                 Instant.ofEpochMilli(rs.getLong("CREATED_AT")), rs.getString("UPLOAD_NAME"),
-                rs.getBoolean("START_REQUESTED"), rs.getString("BUDGET"), rs.wasNull() ? null : proof);
-    }
-
-    /**
-     * One page of a batch's ledger rows, in row order: one indexed query on the ledger's primary key
-     * {@code (BATCH_ID, ROW_NUM)} and one count.
-     *
-     * @param batchId the batch
-     * @param state   a ledger state to keep, or null for all
-     * @param search  text to find in the row id or prompt, case-insensitive, or null
-     * @param page    the page, 0 first
-     * @param size    rows per page
-     * @return the rows and the total that match
-     */
-    public ConsoleBatches.RowPage rows(String batchId, String state, String search, int page, int size) {
-        StringBuilder where = new StringBuilder(" FROM IB_TASK_LEDGER WHERE BATCH_ID = ?");
-        List<Object> params = new ArrayList<>(List.of(batchId));
-        if (state != null) {
-            where.append(" AND STATE = ?");
-            params.add(state);
-        }
-        if (search != null && !search.isBlank()) {
-            String like = "%" + search.toLowerCase(Locale.ROOT).replace("\\", "\\\\").replace("%", "\\%")
-                    .replace("_", "\\_") + "%";
-            where.append(" AND (LOWER(ROW_ID) LIKE ? ESCAPE '\\' OR LOWER(PROMPT) LIKE ? ESCAPE '\\')");
-            params.add(like);
-            params.add(like);
-        }
-        long total = jdbc.sql("SELECT COUNT(*)" + where).params(params).query(Long.class).single();
-        List<Object> pageParams = new ArrayList<>(params);
-        pageParams.add((long) page * size);
-        pageParams.add(size);
-        List<ConsoleBatches.RowView> rows = jdbc.sql("SELECT ROW_NUM, ROW_ID, STATE, ATTEMPT, PROVIDER, MODEL, PROMPT,"
-                        + " TASK_ID, ERROR, OUTPUT_URI" + where + " ORDER BY ROW_NUM OFFSET ? ROWS FETCH NEXT ? ROWS ONLY")
-                .params(pageParams).query((rs, i) -> rowView(rs)).list();
-        return new ConsoleBatches.RowPage(rows, total, page, size);
-    }
-
-    /**
-     * @param batchId the batch
-     * @param rowNum  the row's number
-     * @return the row as the ledger holds it, if it has a ledger line
-     */
-    public Optional<ConsoleBatches.RowView> row(String batchId, long rowNum) {
-        return jdbc.sql("SELECT ROW_NUM, ROW_ID, STATE, ATTEMPT, PROVIDER, MODEL, PROMPT, TASK_ID, ERROR, OUTPUT_URI"
-                        + " FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ?").params(batchId, rowNum)
-                .query((rs, i) -> rowView(rs)).optional();
-    }
-
-    /**
-     * @param batchId the batch
-     * @param rowNum  the row's number
-     * @return its earlier attempts ({@code IB_TASK_ATTEMPT}), oldest first
-     */
-    public List<ConsoleBatches.Attempt> attempts(String batchId, long rowNum) {
-        return jdbc.sql("SELECT ATTEMPT, STATE, TASK_ID, ERROR, SUBMITTED_AT, ENDED_AT FROM IB_TASK_ATTEMPT"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? ORDER BY ATTEMPT").params(batchId, rowNum)
-                .query((rs, i) -> {
-                    long submitted = rs.getLong("SUBMITTED_AT");
-                    Instant submittedAt = rs.wasNull() ? null : Instant.ofEpochMilli(submitted);
-                    return new ConsoleBatches.Attempt(rs.getInt("ATTEMPT"), rs.getString("STATE"),
-                            rs.getString("TASK_ID"), null, rs.getString("ERROR"), null, submittedAt,
-                            Instant.ofEpochMilli(rs.getLong("ENDED_AT")));
-                }).list();
-    }
-
-    private static ConsoleBatches.RowView rowView(java.sql.ResultSet rs) throws java.sql.SQLException {
-        return new ConsoleBatches.RowView(rs.getLong("ROW_NUM"), rs.getString("ROW_ID"), rs.getString("STATE"),
-                rs.getInt("ATTEMPT"), rs.getString("PROVIDER"), rs.getString("MODEL"), rs.getString("PROMPT"),
-                rs.getString("TASK_ID"), rs.getString("ERROR"), rs.getString("OUTPUT_URI"));
+                rs.getBoolean("START_REQUESTED"), rs.getString("BUDGET"), proofRows);
     }
 }

@@ -2,6 +2,9 @@ package io.imagebatch.console;
 
 import io.imagebatch.app.BatchProofCheck;
 import io.imagebatch.app.BatchRunner;
+import io.imagebatch.app.RedoRefusedException;
+import io.imagebatch.app.RowRedo;
+import io.imagebatch.app.ExitCodes;
 import io.imagebatch.app.BatchSettingsResolver;
 import io.imagebatch.app.BatchSpendCheck;
 import io.imagebatch.app.JobFile;
@@ -17,6 +20,8 @@ import io.imagebatch.job.ReportTasklet;
 import io.imagebatch.job.RowProcessor;
 import io.imagebatch.job.SubmitItem;
 import io.imagebatch.ledger.BatchRegistry;
+import io.imagebatch.ledger.LedgerEntry;
+import io.imagebatch.ledger.LedgerRowPage;
 import io.imagebatch.ledger.LedgerRetries;
 import io.imagebatch.ledger.ProofState;
 import io.imagebatch.ledger.RowState;
@@ -94,6 +99,7 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
     private static final long STOP_RETRY_MILLIS = 50;
 
     private final BatchRunner runner;
+    private final RowRedo rowRedo;
     private final BatchSettingsStore settingsStore;
     private final BatchRegistry registry;
     private final TaskLedger ledger;
@@ -131,14 +137,16 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
      * @param arguments     serve's command line, whose {@code --NAME.X=V} settings a catalogue is read with
      * @param sandbox       whether this serve runs every provider on the sandbox ({@code serve --sandbox})
      * @param stopTimeout   how long running console batches get to stop when serve stops
+     * @param rowRedo       a row's redo with an edited prompt (README, "Redo a row")
      */
     public ConsoleBatchService(BatchRunner runner, BatchSettingsStore settingsStore, BatchRegistry registry,
             TaskLedger ledger, LedgerRetries retries, BatchPreflight preflight, BatchProofCheck proofs,
             PriceTable prices, JobProperties jobProperties, ConsoleProperties properties, JdbcClient jdbc, Clock clock,
             ApplicationArguments arguments,
             @Value("${" + BatchSettingsResolver.SANDBOX_ACTIVE + ":false}") boolean sandbox,
-            @Value("${imagebatch.serve.stop-timeout:20s}") Duration stopTimeout) {
+            @Value("${imagebatch.serve.stop-timeout:20s}") Duration stopTimeout, RowRedo rowRedo) {
         this.runner = runner;
+        this.rowRedo = rowRedo;
         this.settingsStore = settingsStore;
         this.registry = registry;
         this.ledger = ledger;
@@ -441,7 +449,10 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
             case APPROVE -> submit(batchId, out -> runner.run(settings, null, null, true, out));
             case REJECT -> {
                 try (PrintStream out = logLines(batchId)) {
-                    proofs.reject(batchId, out);
+                    if (proofs.reject(batchId, runner::lastExecution, out) != ExitCodes.COMPLETED) {
+                        throw new ConsoleRequestException(409, "batch " + batchId + " is running elsewhere or its"
+                                + " report could not be written; nothing more is sent; try Reject again shortly");
+                    }
                 } catch (UsageException e) {
                     throw new ConsoleRequestException(409, e.getMessage());
                 }
@@ -511,15 +522,27 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
                         + "\" is not a row state (one of " + java.util.Arrays.toString(RowState.values()) + ")");
             }
         }
-        return records.rows(batchId, state, blankToNull(query.search()), page, size);
+        LedgerRowPage rows = ledger.report().rowPage(batchId, state == null ? null : RowState.valueOf(state),
+                blankToNull(query.search()), page, size);
+        return new RowPage(rows.rows().stream().map(ConsoleBatchService::rowView).toList(), rows.total(), page, size);
     }
 
     @Override
     public RowDetail row(Requester who, String batchId, long rowNum) {
         visible(who, batchId);
-        RowView row = records.row(batchId, rowNum)
+        LedgerEntry row = ledger.find(batchId, rowNum)
                 .orElseThrow(() -> new BatchNotFoundException("no row " + rowNum + " in batch " + batchId));
-        return new RowDetail(row, records.attempts(batchId, rowNum));
+        List<Attempt> attempts = ledger.report().attempts(batchId, rowNum).stream()
+                .map(a -> new Attempt(a.attempt(), a.state().name(), a.taskId(), a.prompt(), a.error(), a.outputUri(),
+                        a.submittedAt() == null ? null : Instant.ofEpochMilli(a.submittedAt()),
+                        Instant.ofEpochMilli(a.endedAt())))
+                .toList();
+        return new RowDetail(rowView(row), attempts);
+    }
+
+    private static RowView rowView(LedgerEntry e) {
+        return new RowView(e.rowNum(), e.rowId(), e.state().name(), e.attempt(), e.provider(), e.model(), e.prompt(),
+                e.taskId(), e.error(), e.outputUri());
     }
 
     @Override
@@ -529,15 +552,25 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
         if (prompt == null || prompt.isBlank()) {
             throw new ConsoleRequestException(400, "prompt: must not be blank");
         }
-        if (prompt.length() > RowProcessor.MAX_PROMPT_CHARS) {
-            throw new ConsoleRequestException(400, "prompt: " + prompt.length() + " characters; at most "
-                    + RowProcessor.MAX_PROMPT_CHARS);
+        Future<?> running = runs.get(batchId);
+        if (running != null && !running.isDone()) {
+            throw new ConsoleRequestException(409, "batch " + batchId + " is running; redo row " + rowNum
+                    + " once it has ended");
         }
-        if (RowState.valueOf(row.row().state()).isInFlight() || RowState.valueOf(row.row().state()) == RowState.SUBMITTING) {
-            throw new ConsoleRequestException(409, "row " + rowNum + " is in flight; redo it once it has ended");
+        try {
+            // the engine's redo (README, "Redo a row"): the earlier attempt and image go to the row's history
+            rowRedo.redo(batchId, rowNum, prompt);
+        } catch (RedoRefusedException e) {
+            throw switch (e.reason()) {
+                case UNKNOWN -> new BatchNotFoundException(e.getMessage());
+                case INVALID_PROMPT -> new ConsoleRequestException(400, e.getMessage());
+                case NOT_REDOABLE, BATCH_RUNNING -> new ConsoleRequestException(409, e.getMessage());
+            };
         }
-        // the engine's redo (a new attempt with an edited prompt) is not part of this version
-        throw new ConsoleRequestException(409, "redo of a row is not available in this version");
+        BatchSettings settings = settingsStore.get(batchId);
+        records.markStartRequested(batchId);
+        submit(batchId, out -> runner.run(settings, null, null, false, out));
+        return row(who, batchId, rowNum);
     }
 
     // ---- templates ----

@@ -93,7 +93,6 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws IOException {
         String batchId = batch.batchId();
         JobExecution job = chunkContext.getStepContext().getStepExecution().getJobExecution();
-        ExecutionContext context = job.getExecutionContext();
         ledger.report().endRowsLeftBySubmit(batchId);
         Map<RowState, Long> states = ledger.report().countByState(batchId);
         long inFlight = states.entrySet().stream().filter(e -> !e.getKey().isFinal()).mapToLong(Map.Entry::getValue)
@@ -106,6 +105,26 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
                             .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "))
                     + "); the report is written once every row has ended: run the same command again to finish them");
         }
+        contribution.incrementWriteCount(write(job));
+        return RepeatStatus.FINISHED;
+    }
+
+    /**
+     * Writes the batch's {@code report.csv}, {@code report.html} and {@code manifest.json} from the ledger as they
+     * are now (see {@link ReportTasklet}), and puts their URIs and the manifest's JSON in the job execution's
+     * {@code ExecutionContext} (in memory; the report step's own execution saves it). The report step calls it once
+     * every row has ended; {@code reject BATCH} calls it again after the proof's rows became
+     * {@code proof: rejected}, so that the three files say so (README.md, Spend, "The proof run").
+     *
+     * @param job the batch's job execution: the report step's, or the last one of the batch for a rewrite (its
+     *            instance's first start is the manifest's {@code startTime})
+     * @return the number of report lines written (the catalogue's rows)
+     * @throws IOException when a file cannot be spooled or stored (the output store's errors come as their own
+     *                     unchecked exceptions, e.g. {@code OutputStoreException})
+     */
+    public long write(JobExecution job) throws IOException {
+        String batchId = batch.batchId();
+        ExecutionContext context = job.getExecutionContext();
         try {
             Stored<BatchTally> csv = spoolAndPut(BatchOutputKeys.report(batchId), "text/csv; charset=utf-8",
                     out -> ResultsReport.write(ledger, batchId, batch.catalogueRows(), out));
@@ -125,8 +144,7 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
                     "application/json");
             context.putString(BatchEndNotifier.MANIFEST_JSON, json);
 
-            contribution.incrementWriteCount(csv.result().counts().values().stream().mapToLong(Long::longValue).sum());
-            return RepeatStatus.FINISHED;
+            return csv.result().counts().values().stream().mapToLong(Long::longValue).sum();
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }

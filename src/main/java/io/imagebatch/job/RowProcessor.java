@@ -21,6 +21,9 @@ import org.springframework.batch.infrastructure.item.ItemProcessor;
  * {@link #MAX_PROMPT_CHARS}, control characters in an id); a repeated id (the first row with an id keeps it, also across a restart, as the
  * ledger remembers earlier chunks); an unknown provider; a provider rule
  * ({@link ProviderAdapter#prepare}).
+ *
+ * <p>A row a redo gave a new prompt ({@link TaskLedger#promptOverrides}) is checked and sent with that prompt
+ * instead of the one the template builds.
  */
 public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
 
@@ -43,6 +46,11 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
     private final ProviderRegistry providers;
     private final TaskLedger ledger;
     private final boolean requireConfigured;
+    /**
+     * The prompts redos gave rows ({@link TaskLedger#promptOverrides}), read once: a redo needs the batch's lock,
+     * which the running step holds, so none is added while it runs.
+     */
+    private final Map<Long, String> promptOverrides;
     /** ids seen in this step execution, for repeats within a chunk that is not in the ledger yet. */
     private final Map<String, Long> firstRowById = new HashMap<>();
 
@@ -69,6 +77,7 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
         this.batchId = batch.batchId();
         this.providers = providers;
         this.ledger = ledger;
+        this.promptOverrides = ledger.promptOverrides(batchId);
     }
 
     /**
@@ -77,6 +86,20 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
      */
     @Override
     public SubmitItem process(CatalogueRow row) {
+        String override = promptOverrides.get(row.rowNumber());
+        // a redo's prompt replaces the template's, and every rule applies to it
+        return check(override != null ? withPrompt(row, override) : row);
+    }
+
+    /**
+     * Checks and maps a row exactly as given, without a redo's prompt ({@link #process} applies it first): a
+     * redo checks its new prompt with it before it is accepted.
+     *
+     * @param row a catalogue row
+     * @return the row's request, or its rejection naming row, column and rule; never null
+     * @throws BatchStoppedException when the row's provider is not configured and this processor requires it
+     */
+    public SubmitItem check(CatalogueRow row) {
         if (row.problem() != null) {
             return SubmitItem.reject(row, null, null, row.problem());
         }
@@ -85,9 +108,9 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
             return SubmitItem.reject(row, null, null, nul.get(), "row " + row.rowNumber() + ", column " + nul.get()
                     + ": contains a NUL character (U+0000), which no provider accepts");
         }
-        Optional<String> unstorable = unstorable(row);
+        Optional<Unstorable> unstorable = unstorable(row);
         if (unstorable.isPresent()) {
-            return SubmitItem.reject(row, null, null, unstorable.get());
+            return SubmitItem.reject(row, null, null, unstorable.get().column(), unstorable.get().reason());
         }
         Optional<String> repeat = repeatedId(row);
         if (repeat.isPresent()) {
@@ -117,6 +140,16 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
     }
 
     /**
+     * @param row    a catalogue row
+     * @param prompt the prompt to send instead of the row's own (a redo's)
+     * @return the same row with that prompt
+     */
+    public static CatalogueRow withPrompt(CatalogueRow row, String prompt) {
+        return new CatalogueRow(row.rowNumber(), row.id(), prompt, row.provider(), row.model(), row.aspectRatio(),
+                row.resolution(), row.outputFormat(), row.referenceImages(), row.problem());
+    }
+
+    /**
      * A NUL character (U+0000) is never part of a prompt, and PostgreSQL cannot store one: such a row would fail
      * its ledger insert on every resume, so it is rejected by name instead.
      *
@@ -135,33 +168,42 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
     }
 
     /**
+     * Why a row's value cannot be stored.
+     *
+     * @param column the field at fault: {@code id}, {@code model} or {@code prompt}
+     * @param reason the rejection, naming row, column and rule
+     */
+    record Unstorable(String column, String reason) {
+    }
+
+    /**
      * A value the ledger could not store, or an id no object key or report line can carry: rejected by name, so
      * that one row never fails its ledger insert (and with it every resume of the batch).
      */
-    static Optional<String> unstorable(CatalogueRow row) {
+    static Optional<Unstorable> unstorable(CatalogueRow row) {
         String where = "row " + row.rowNumber() + ", column ";
         String id = row.id();
         if (id != null && id.length() > MAX_ID_CHARS) {
-            return Optional.of(where + "id: " + id.length() + " characters long; an id has at most " + MAX_ID_CHARS
-                    + " (it names the row's image and its line in the ledger)");
+            return Optional.of(new Unstorable("id", where + "id: " + id.length() + " characters long; an id has at"
+                    + " most " + MAX_ID_CHARS + " (it names the row's image and its line in the ledger)"));
         }
         if (id != null) {
             for (int i = 0; i < id.length(); i++) {
                 char c = id.charAt(i);
                 if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-                    return Optional.of(where + "id: holds the control character U+" + String.format("%04X", (int) c)
-                            + " at position " + (i + 1) + "; an id names a file and a line of the report, so it"
-                            + " cannot hold control characters or line breaks");
+                    return Optional.of(new Unstorable("id", where + "id: holds the control character U+"
+                            + String.format("%04X", (int) c) + " at position " + (i + 1) + "; an id names a file and"
+                            + " a line of the report, so it cannot hold control characters or line breaks"));
                 }
             }
         }
         if (row.model() != null && row.model().length() > MAX_MODEL_CHARS) {
-            return Optional.of(where + "model: " + row.model().length() + " characters long; a model name has at most "
-                    + MAX_MODEL_CHARS);
+            return Optional.of(new Unstorable("model", where + "model: " + row.model().length() + " characters long;"
+                    + " a model name has at most " + MAX_MODEL_CHARS));
         }
         if (row.prompt() != null && row.prompt().length() > MAX_PROMPT_CHARS) {
-            return Optional.of(where + "prompt: " + row.prompt().length() + " characters long; a prompt has at most "
-                    + MAX_PROMPT_CHARS + " (no provider documents more than 10000)");
+            return Optional.of(new Unstorable("prompt", where + "prompt: " + row.prompt().length() + " characters"
+                    + " long; a prompt has at most " + MAX_PROMPT_CHARS + " (no provider documents more than 10000)"));
         }
         return Optional.empty();
     }

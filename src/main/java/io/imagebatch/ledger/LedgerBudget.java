@@ -5,11 +5,12 @@ import io.imagebatch.spend.Budget;
 import io.imagebatch.spend.PriceTable;
 import io.imagebatch.spend.SpendReservations;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -31,8 +32,8 @@ public class LedgerBudget {
     private volatile PriceTable prices = PriceTable.none();
     /** The reservations beside the batch budget's (the daily budgets); none until {@link #spendWith}. */
     private volatile SpendReservations reservations = SpendReservations.NONE;
-    /** The batch and provider pairs whose spend gauges are registered. */
-    private final Set<String> gauged = ConcurrentHashMap.newKeySet();
+    /** The spend gauges registered, per batch ({@link #spendGauges}). */
+    private final Map<String, List<Meter>> gauges = new ConcurrentHashMap<>();
 
     /**
      * Open for a subclass that hooks a write (tests of the submit step's failures); the ledger makes its own
@@ -80,8 +81,8 @@ public class LedgerBudget {
      * ({@code budget: 49.96 of 50.00 USD committed, this row costs 0.04}), and nothing is reserved. A killed
      * process therefore never leaves a create without its reservation.
      *
-     * <p>A new row gets a new line; a PENDING row (retry-failed, or a budget round) is claimed keeping its attempt
-     * number.
+     * <p>A new row gets a new line; a PENDING row (retry-failed, a redo, or a budget round) is claimed keeping its
+     * attempt number, its prompt and request replaced by those sent now.
      *
      * @param batchId  the batch
      * @param rowNum   1-based row number
@@ -103,9 +104,10 @@ public class LedgerBudget {
             String held = cost == null ? null : reserve(batchId, provider, cost);
             long now = rows.now();
             if (held == null) {
-                if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTING', COST = ?, ERROR = NULL, UPDATED_AT = ?"
-                                + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
-                        .params(cost, now, batchId, rowNum).update() > 0) {
+                // the request sent now (a redo's new prompt) replaces the earlier attempt's
+                if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTING', COST = ?, ERROR = NULL, UPDATED_AT = ?,"
+                                + " PROMPT = ?, REQUEST = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
+                        .params(cost, now, prompt, request, batchId, rowNum).update() > 0) {
                     return Intent.TAKEN;
                 }
             } else if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'HELD', COST = NULL, ERROR = ?, UPDATED_AT = ?"
@@ -129,7 +131,7 @@ public class LedgerBudget {
             rows.counted(RowState.HELD, true);
         }
         if (cost != null) {
-            spendGauges(batchId, provider);
+            spendGauges(batchId);
         }
         return intent == null ? Intent.ELSEWHERE : intent;
     }
@@ -214,29 +216,37 @@ public class LedgerBudget {
     }
 
     /**
-     * Registers, once per batch and provider, the gauges {@value ImageBatchMetrics#SPEND_COMMITTED} (the
-     * {@code COST} the batch's rows of the provider hold) and {@value ImageBatchMetrics#SPEND_BUDGET_REMAINING}
-     * (the batch's budget less its committed spend; NaN without a budget), read from the database when scraped, so
-     * that they count the reservations of every process on it.
+     * Registers, once per batch while it runs here, the gauges {@value ImageBatchMetrics#SPEND_COMMITTED} (the
+     * batch's committed spend, {@code IB_BATCH.COMMITTED_SPEND}: the same figure {@code status} and the manifest
+     * show, which keeps what earlier attempts of a retry round committed) and
+     * {@value ImageBatchMetrics#SPEND_BUDGET_REMAINING} (the batch's budget less its committed spend; NaN without a
+     * budget), tagged {@value ImageBatchMetrics#BATCH}, read from the database when scraped, so that they count the
+     * reservations of every process on it. {@link #removeGauges} takes them away when the run ends.
      */
-    private void spendGauges(String batchId, String provider) {
-        if (!gauged.add(batchId + "\n" + provider)) {
-            return;
+    private void spendGauges(String batchId) {
+        gauges.computeIfAbsent(batchId, id -> List.of(
+                Gauge.builder(ImageBatchMetrics.SPEND_COMMITTED, () -> rows.batches().spend(id)
+                                .map(spend -> spend.committed().doubleValue()).orElse(0.0))
+                        .description("the batch's committed spend, in imagebatch.spend.currency")
+                        .tag(ImageBatchMetrics.BATCH, id).strongReference(true).register(meters),
+                Gauge.builder(ImageBatchMetrics.SPEND_BUDGET_REMAINING, () -> rows.batches().spend(id)
+                                .flatMap(BatchSpend::remaining).map(BigDecimal::doubleValue).orElse(Double.NaN))
+                        .description("what is left of the batch budget, in imagebatch.spend.currency")
+                        .tag(ImageBatchMetrics.BATCH, id).strongReference(true).register(meters)));
+    }
+
+    /**
+     * Removes the batch's spend gauges ({@link #spendGauges}) from the meter registry, so that a long-lived process
+     * ({@code serve}) keeps none for the batches it ran before; called when a run of the batch ends (README.md,
+     * Running nightly, {@code serve}). A run that reserves again registers them again.
+     *
+     * @param batchId the batch; one without gauges here is left alone
+     */
+    public void removeGauges(String batchId) {
+        List<Meter> registered = gauges.remove(batchId);
+        if (registered != null) {
+            registered.forEach(meters::remove);
         }
-        Gauge.builder(ImageBatchMetrics.SPEND_COMMITTED, () -> {
-                    BigDecimal sum = rows.jdbc()
-                            .sql("SELECT SUM(COST) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND PROVIDER = ?")
-                            .params(batchId, provider).query(BigDecimal.class).single();
-                    return sum == null ? 0.0 : sum.doubleValue();
-                })
-                .description("the batch's committed spend for the provider, in imagebatch.spend.currency")
-                .tag(ImageBatchMetrics.BATCH, batchId).tag(ImageBatchMetrics.PROVIDER, provider).strongReference(true)
-                .register(meters);
-        Gauge.builder(ImageBatchMetrics.SPEND_BUDGET_REMAINING, () -> rows.batches().spend(batchId)
-                        .flatMap(BatchSpend::remaining).map(BigDecimal::doubleValue).orElse(Double.NaN))
-                .description("what is left of the batch budget, in imagebatch.spend.currency")
-                .tag(ImageBatchMetrics.BATCH, batchId).tag(ImageBatchMetrics.PROVIDER, provider).strongReference(true)
-                .register(meters);
     }
 
     /**

@@ -31,6 +31,13 @@ public class LedgerRetries {
     private static final String RESULT_NOT_STORED = "STATE = 'FAILED' AND TASK_ID IS NOT NULL"
             + " AND (FAILURE_KIND IS NULL OR FAILURE_KIND = 'RESULT_NOT_STORED')";
 
+    /** The columns of {@code IB_TASK_ATTEMPT} an archived attempt fills, in the order of {@link #ARCHIVED_FROM}. */
+    private static final String ARCHIVED = "BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR, SUBMITTED_AT,"
+            + " ENDED_AT, PROMPT, OUTPUT_URI";
+    /** What an archived attempt copies from its {@code IB_TASK_LEDGER} line: its prompt and image too (history). */
+    private static final String ARCHIVED_FROM = "BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR,"
+            + " SUBMITTED_AT, UPDATED_AT, PROMPT, OUTPUT_URI";
+
     private final JdbcClient jdbc;
     private final TransactionTemplate ownTransaction;
     private final Clock clock;
@@ -85,10 +92,8 @@ public class LedgerRetries {
                             + " DEADLINE_AT = " + (deadlineMillis == null ? "? + (DEADLINE_AT - SUBMITTED_AT)" : "?")
                             + ", UPDATED_AT = ? WHERE BATCH_ID = ? AND " + RESULT_NOT_STORED)
                     .params(now, deadlineMillis == null ? now : now + deadlineMillis, now, batchId).update();
-            jdbc.sql("INSERT INTO IB_TASK_ATTEMPT (BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR,"
-                            + " SUBMITTED_AT, ENDED_AT) SELECT BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE,"
-                            + " ERROR, SUBMITTED_AT, UPDATED_AT FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE IN "
-                            + states)
+            jdbc.sql("INSERT INTO IB_TASK_ATTEMPT (" + ARCHIVED + ") SELECT " + ARCHIVED_FROM
+                            + " FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE IN " + states)
                     .param(batchId).update();
             int changed = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'PENDING', ATTEMPT = ATTEMPT + 1, TASK_ID = NULL,"
                             + " PROVIDER_STATE = NULL, RESULT_URL = NULL, ERROR_CODE = NULL, ERROR = NULL, POLLS = 0,"
@@ -100,6 +105,59 @@ public class LedgerRetries {
             return changed + fetchAgain;
         });
         return rows == null ? 0 : rows;
+    }
+
+    /**
+     * Redoes one row with an edited prompt (README, "Redo a row"): in one transaction, the row's current attempt
+     * is archived in {@code IB_TASK_ATTEMPT} with its prompt and, as its image, {@code historyUri} (where the
+     * caller copied it), and the row becomes PENDING with the next attempt number, the new prompt as its
+     * {@code PROMPT} and its {@code PROMPT_OVERRIDE} (which the submit step sends instead of the template's
+     * prompt, also after a crash and resume), and its task, result, image and reservation cleared; the round is
+     * counted in {@code IB_BATCH.RETRIES}, so that the batch's next run is a new job instance whose submit step
+     * sends exactly this row. A row already PENDING (redone, or retried, and not sent yet) only gets the new
+     * prompt: nothing is archived, no round is counted, and it is still created once. Nothing is written when the
+     * row is no longer in {@code state} with {@code attempt} (another process changed it since it was read).
+     *
+     * <p>Which states may be redone is the caller's rule ({@code io.imagebatch.app.RowRedo}); this method only
+     * makes the change, atomically: a process killed during it leaves either the row as it was, or the row
+     * PENDING with its earlier attempt archived.
+     *
+     * @param batchId    the batch
+     * @param rowNum     1-based row number
+     * @param state      the row's state as the caller read it
+     * @param attempt    the row's attempt number as the caller read it
+     * @param prompt     the new prompt (checked by the caller against the provider's rules)
+     * @param historyUri the URI of the attempt's image under the row's history, or null when it stored none
+     * @return true when the row was changed; false when it was not in {@code state} with {@code attempt}
+     */
+    public boolean startRedo(String batchId, long rowNum, RowState state, int attempt, String prompt,
+            String historyUri) {
+        Boolean changed = ownTransaction.execute(tx -> {
+            long now = now();
+            if (state == RowState.PENDING) {
+                return jdbc.sql("UPDATE IB_TASK_LEDGER SET PROMPT = ?, PROMPT_OVERRIDE = ?, UPDATED_AT = ?"
+                                + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING' AND ATTEMPT = ?")
+                        .params(prompt, prompt, now, batchId, rowNum, attempt).update() > 0;
+            }
+            int archived = jdbc.sql("INSERT INTO IB_TASK_ATTEMPT (" + ARCHIVED + ") SELECT BATCH_ID, ROW_NUM, ATTEMPT,"
+                            + " STATE, TASK_ID, ERROR_CODE, ERROR, SUBMITTED_AT, UPDATED_AT, PROMPT, ? FROM IB_TASK_LEDGER"
+                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = ? AND ATTEMPT = ?")
+                    .params(historyUri, batchId, rowNum, state.name(), attempt).update();
+            if (archived == 0) {
+                return false;
+            }
+            jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'PENDING', ATTEMPT = ATTEMPT + 1, PROMPT = ?,"
+                            + " PROMPT_OVERRIDE = ?, TASK_ID = NULL, PROVIDER_STATE = NULL, RESULT_URL = NULL,"
+                            + " OUTPUT_URI = NULL, SHA256 = NULL, BYTES = NULL, ERROR_CODE = NULL, ERROR = NULL, POLLS = 0,"
+                            + " DOWNLOAD_ATTEMPTS = 0, SUBMITTED_AT = NULL, NEXT_CHECK_AT = NULL, DEADLINE_AT = NULL,"
+                            + " URL_REFRESHES = 0, FAILURE_KIND = NULL, CREATE_WINDOW_START = NULL,"
+                            + " CREATE_WINDOW_END = NULL, COST = NULL, UPDATED_AT = ?"
+                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = ? AND ATTEMPT = ?")
+                    .params(prompt, prompt, now, batchId, rowNum, state.name(), attempt).update();
+            jdbc.sql("UPDATE IB_BATCH SET RETRIES = RETRIES + 1 WHERE BATCH_ID = ?").param(batchId).update();
+            return true;
+        });
+        return Boolean.TRUE.equals(changed);
     }
 
     /**
@@ -166,10 +224,8 @@ public class LedgerRetries {
      */
     public int reopenRejectedByProvider(String batchId) {
         Integer rows = ownTransaction.execute(tx -> {
-            jdbc.sql("INSERT INTO IB_TASK_ATTEMPT (BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR,"
-                            + " SUBMITTED_AT, ENDED_AT) SELECT BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE,"
-                            + " ERROR, SUBMITTED_AT, UPDATED_AT FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
-                            + " AND STATE = 'REJECTED' AND REQUEST IS NOT NULL")
+            jdbc.sql("INSERT INTO IB_TASK_ATTEMPT (" + ARCHIVED + ") SELECT " + ARCHIVED_FROM
+                            + " FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'REJECTED' AND REQUEST IS NOT NULL")
                     .param(batchId).update();
             return jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'PENDING', ATTEMPT = ATTEMPT + 1, ERROR_CODE = NULL,"
                             + " ERROR = NULL, UPDATED_AT = ? WHERE BATCH_ID = ? AND STATE = 'REJECTED'"

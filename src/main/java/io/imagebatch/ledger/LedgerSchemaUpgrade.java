@@ -78,7 +78,11 @@ public class LedgerSchemaUpgrade implements InitializingBean {
             new AddedColumn("IB_TASK_LEDGER", "COST", "DECIMAL(18,6)"),
             // the proof run (docs/design.md, Spend)
             new AddedColumn("IB_BATCH", "PROOF_ROWS", "VARCHAR"),
-            new AddedColumn("IB_BATCH", "PROOF_STATE", "VARCHAR(20)"));
+            new AddedColumn("IB_BATCH", "PROOF_STATE", "VARCHAR(20)"),
+            // redo a row with an edited prompt, and the attempts' history (LedgerRetries#startRedo)
+            new AddedColumn("IB_TASK_LEDGER", "PROMPT_OVERRIDE", "VARCHAR"),
+            new AddedColumn("IB_TASK_ATTEMPT", "PROMPT", "VARCHAR"),
+            new AddedColumn("IB_TASK_ATTEMPT", "OUTPUT_URI", "VARCHAR"));
 
     private final JdbcClient jdbc;
 
@@ -123,7 +127,8 @@ public class LedgerSchemaUpgrade implements InitializingBean {
      * reported success, the image is not stored yet) to {@code GENERATED} in {@code IB_TASK_LEDGER}, once: the
      * first start of this version changes them, later starts find none and write nothing (a read only, so that
      * {@code status} or a second process never waits on a running batch's ledger). Archived attempts
-     * ({@code IB_TASK_ATTEMPT}) never hold that state: only FAILED, UNCERTAIN and REJECTED rows are archived.
+     * ({@code IB_TASK_ATTEMPT}) never hold that state: only FAILED, UNCERTAIN, REJECTED and (by a redo) STORED
+     * rows are archived.
      * A process of an older version must not run on the same ledger at the same time.
      *
      * @return the rows renamed; 0 when there were none

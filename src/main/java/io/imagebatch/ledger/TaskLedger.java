@@ -308,6 +308,21 @@ public class TaskLedger {
                 .params(batchId, rowNum).query(ENTRY).optional();
     }
 
+    /**
+     * The prompts redos gave the batch's rows ({@code PROMPT_OVERRIDE}, {@link LedgerRetries#startRedo}): the
+     * submit step sends them instead of the prompts the template builds. One query, read once per step.
+     *
+     * @param batchId the batch
+     * @return row number to prompt; empty for a batch never redone
+     */
+    public Map<Long, String> promptOverrides(String batchId) {
+        Map<Long, String> overrides = new java.util.HashMap<>();
+        jdbc.sql("SELECT ROW_NUM, PROMPT_OVERRIDE FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND PROMPT_OVERRIDE IS NOT NULL")
+                .param(batchId).query((rs, i) -> Map.entry(rs.getLong(1), rs.getString(2))).list()
+                .forEach(e -> overrides.put(e.getKey(), e.getValue()));
+        return overrides;
+    }
+
     // ---- submit step: the rows of a chunk, create windows, provider rejections ----
 
     /**

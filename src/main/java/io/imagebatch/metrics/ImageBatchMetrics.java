@@ -26,15 +26,16 @@ import org.springframework.beans.factory.ObjectProvider;
  *       stores</td></tr>
  *   <tr><td>{@value #PROVIDER_CREDITS}</td><td>gauge</td><td>{@code provider}</td><td>the balance the provider
  *       last reported (crun.ai), in its credits; absent for providers that report none</td></tr>
- *   <tr><td>{@value #SPEND_COMMITTED}</td><td>gauge</td><td>{@code batch}, {@code provider}</td><td>what the
- *       batch's rows of the provider hold reserved, in {@code imagebatch.spend.currency} (docs/design.md,
- *       Spend)</td></tr>
- *   <tr><td>{@value #SPEND_BUDGET_REMAINING}</td><td>gauge</td><td>{@code batch}, {@code provider}</td><td>what
- *       is left of the batch budget (NaN without one)</td></tr>
+ *   <tr><td>{@value #SPEND_COMMITTED}</td><td>gauge</td><td>{@code batch}</td><td>the batch's committed spend
+ *       ({@code IB_BATCH.COMMITTED_SPEND}, as {@code status} and the manifest show it), in
+ *       {@code imagebatch.spend.currency} (docs/design.md, Spend)</td></tr>
+ *   <tr><td>{@value #SPEND_BUDGET_REMAINING}</td><td>gauge</td><td>{@code batch}</td><td>what is left of the
+ *       batch budget (NaN without one)</td></tr>
  * </table>
  *
  * No meter is tagged with a row id or prompt: their number has no bound. Only the spend gauges carry the batch
- * id, as the budget is per batch; they are registered for batches this process sends priced rows of.
+ * id, as the budget is per batch; they are registered while this process runs a batch and reserves its priced
+ * rows, and removed when that run ends, so a long-lived process does not accumulate them.
  */
 public final class ImageBatchMetrics {
 
@@ -51,9 +52,9 @@ public final class ImageBatchMetrics {
     /** Gauge of the provider's reported balance; tag {@value #PROVIDER}. */
     public static final String PROVIDER_CREDITS = "imagebatch.provider.credits";
 
-    /** Gauge of the committed spend of a batch's rows of a provider; tags {@value #BATCH}, {@value #PROVIDER}. */
+    /** Gauge of the committed spend of a batch; tag {@value #BATCH}. */
     public static final String SPEND_COMMITTED = "imagebatch.spend.committed";
-    /** Gauge of what is left of a batch's budget; tags {@value #BATCH}, {@value #PROVIDER}. */
+    /** Gauge of what is left of a batch's budget; tag {@value #BATCH}. */
     public static final String SPEND_BUDGET_REMAINING = "imagebatch.spend.budget.remaining";
 
     /** Tag: the batch id (spend gauges only). */

@@ -23,10 +23,12 @@ public final class ResultsReport {
     /**
      * The report's columns, in order. {@code failure} is set on FAILED rows only: {@code generation failed}
      * ({@code retry-failed} creates the row again) or {@code paid, result not stored} ({@code retry-failed}
-     * fetches the result of the same task again), see {@link FailureKind}.
+     * fetches the result of the same task again), see {@link FailureKind}. {@code attempt} is the row's current
+     * attempt: 1 for its first create, one more for each {@code retry-failed} round or redo that created it again
+     * (its earlier attempts are in {@code IB_TASK_ATTEMPT}).
      */
     public static final String[] HEADER = {"row_number", "row_id", "status", "task_id", "output_uri", "sha256",
-        "bytes", "error", "failure", "provider", "model", "prompt"};
+        "bytes", "error", "failure", "provider", "model", "prompt", "attempt"};
 
     private ResultsReport() {
     }
@@ -73,14 +75,14 @@ public final class ResultsReport {
 
     private static Object[] line(LedgerEntry e, ReportStatus status) {
         return new Object[] {e.rowNum(), e.rowId(), status, e.taskId(), e.outputUri(), e.sha256(), e.bytes(),
-            e.error(), e.failureKind() == null ? null : e.failureKind().label(), e.provider(), e.model(), e.prompt()};
+            e.error(), e.failureKind() == null ? null : e.failureKind().label(), e.provider(), e.model(), e.prompt(), e.attempt()};
     }
 
     private static void missing(CSVPrinter printer, long rowNum, Map<ReportStatus, Long> counts) {
         counts.merge(ReportStatus.FAILED, 1L, Long::sum);
         print(printer, new Object[] {rowNum, null, ReportStatus.FAILED, null, null, null, null,
             "row " + rowNum + " has no ledger line (internal error); run the batch again to resume it",
-            null, null, null, null});
+            null, null, null, null, null});
     }
 
     private static void print(CSVPrinter printer, Object[] cells) {

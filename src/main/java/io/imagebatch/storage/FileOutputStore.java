@@ -217,6 +217,21 @@ public final class FileOutputStore extends MeasuredOutputStore {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Through the same temporary file and atomic rename as {@link #putFile}.
+     */
+    @Override
+    public URI copy(String fromKey, String toKey) {
+        Path from = pathOf(fromKey);
+        if (!Files.isRegularFile(from)) {
+            throw new OutputStoreException("cannot copy " + toUri(from) + " to " + uriOf(toKey)
+                    + ": no object is stored there", null);
+        }
+        return putFile(toKey, from, null);
+    }
+
     @Override
     public URI uriOf(String key) {
         return toUri(pathOf(key));

@@ -98,6 +98,21 @@ public interface OutputStore extends AutoCloseable {
     Optional<StoredObject> open(String key);
 
     /**
+     * Copies the object stored under {@code fromKey} to {@code toKey}, replacing any object there, inside the
+     * store (a folder: a copy to a temporary file and an atomic rename, as {@link #putFile}; S3: one
+     * {@code CopyObject}, retried as puts are): a redo keeps a row's earlier image in its history this way
+     * (README, "Redo a row"). All-or-nothing like every write.
+     *
+     * @param fromKey the key of a stored object, relative to the location's prefix
+     * @param toKey   the key to copy it to
+     * @return the copy's URI
+     * @throws OutputStoreException     when nothing is stored under {@code fromKey}, or the copy failed; the
+     *                                  message names the URIs and the cause, never credentials
+     * @throws IllegalArgumentException when a key is not a valid relative key
+     */
+    URI copy(String fromKey, String toKey);
+
+    /**
      * The URI an object under {@code key} has (or would have) in this store; does not touch the store.
      *
      * @param key the key relative to the location's prefix

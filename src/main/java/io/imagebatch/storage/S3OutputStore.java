@@ -302,6 +302,25 @@ public final class S3OutputStore extends MeasuredOutputStore {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One {@code CopyObject} within the bucket (objects up to 5 GB), retried by the client as puts are.
+     */
+    @Override
+    public URI copy(String fromKey, String toKey) {
+        String from = fullKey(fromKey);
+        String to = fullKey(toKey);
+        try {
+            client.copyObject(b -> b.sourceBucket(location.bucket()).sourceKey(from)
+                    .destinationBucket(location.bucket()).destinationKey(to));
+            return toUri(to);
+        } catch (SdkException e) {
+            throw new OutputStoreException("could not copy " + toUri(from) + " to " + toUri(to) + ": "
+                    + FileOutputStore.describe(e), e);
+        }
+    }
+
     @Override
     public URI uriOf(String key) {
         return toUri(fullKey(key));

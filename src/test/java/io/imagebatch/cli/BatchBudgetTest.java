@@ -6,17 +6,14 @@ import io.imagebatch.app.ExitCodes;
 import io.imagebatch.report.BatchManifest;
 import io.imagebatch.report.ReportStatus;
 import io.imagebatch.sandbox.SandboxProvider;
-import io.imagebatch.sandbox.SandboxSettings;
 import io.imagebatch.testsupport.CliRun;
 import io.imagebatch.testsupport.SampleCatalogue;
-import java.io.Reader;
+import io.imagebatch.testsupport.SandboxBatch;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -179,23 +176,14 @@ class BatchBudgetTest {
     }
 
     private static SandboxProvider start(double failureRate) {
-        return SandboxProvider.start(SandboxSettings.defaults().withFailureRate(failureRate)
-                .withGenerationTime(Duration.ofMillis(50), Duration.ofMillis(200)));
+        return SandboxBatch.start(failureRate);
     }
 
     private String[] args(SandboxProvider sandbox, String... more) {
-        List<String> args = new ArrayList<>(SampleCatalogue.options());
-        args.addAll(List.of("--output", "file:" + work.resolve("out"),
-                "--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
-                "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
-                "--imagebatch.download.allow-private-networks=true"));
-        args.addAll(List.of(more));
-        return args.toArray(String[]::new);
+        return SandboxBatch.args(work, sandbox, more);
     }
 
-    private List<CSVRecord> report(String batchId) throws Exception {
-        try (Reader in = Files.newBufferedReader(work.resolve("out").resolve(batchId).resolve("report.csv"))) {
-            return CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).get().parse(in).getRecords();
-        }
+    private List<CSVRecord> report(String batchId) {
+        return SandboxBatch.report(work, batchId);
     }
 }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class CommandLineTest {
 
     private static final List<String> COMMANDS =
-            List.of("run", "validate", "status", "restart", "retry-failed", "stop", "serve", "completion");
+            List.of("run", "validate", "status", "restart", "retry-failed", "redo", "stop", "serve", "completion");
 
     /** What a command printed, and its exit code. */
     private record Outcome(int exitCode, String output) {
@@ -88,7 +88,11 @@ class CommandLineTest {
         assertUsageError(execute("stop", "b-1", "--spring.datasource.url"),
                 "imagebatch: --spring.datasource.url needs a value: write --spring.datasource.url=VALUE");
         assertUsageError(execute("frobnicate"), "imagebatch: unknown command \"frobnicate\"; commands: run, validate,"
-                + " status, restart, retry-failed, approve, reject, stop, serve, completion, help");
+                + " status, restart, retry-failed, redo, approve, reject, stop, serve, completion, help");
+        assertUsageError(execute("redo", "b-1", "--prompt", "a lamp"),
+                "imagebatch: give the batch id and the row's number: redo BATCH ROW_NUM --prompt TEXT");
+        assertUsageError(execute("redo", "b-1", "0", "--prompt", "a lamp"),
+                "imagebatch: ROW_NUM 0: rows are numbered from 1 (the first data row)");
         Outcome notABoolean = execute("serve", "--sandbox=maybe");
         assertThat(notABoolean.exitCode()).isEqualTo(ImageBatchCli.USAGE);
         assertThat(notABoolean.output().lines()).singleElement().asString().startsWith("imagebatch: ")

@@ -4,21 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.imagebatch.app.ExitCodes;
+import io.imagebatch.lock.AnotherProcessLock;
+import io.imagebatch.lock.BatchLocks;
+import io.imagebatch.report.BatchManifest;
+import io.imagebatch.report.ReportStatus;
 import io.imagebatch.sandbox.SandboxProvider;
-import io.imagebatch.sandbox.SandboxSettings;
 import io.imagebatch.testsupport.CliRun;
 import io.imagebatch.testsupport.SampleCatalogue;
+import io.imagebatch.testsupport.SandboxBatch;
 import java.io.Reader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.Lock;
 import java.util.stream.Collectors;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
@@ -77,10 +81,9 @@ class ProofRunTest {
             assertThat(again.output()).contains("approve " + batchId);
             assertThat(sandbox.stats().creates()).as("nothing sent without approval").isEqualTo(5);
 
-            CliRun approve = CliRun.command(work, "approve", batchId,
-                    "--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
-                    "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
-                    "--imagebatch.download.allow-private-networks=true");
+            List<String> approveArgs = new ArrayList<>(List.of(batchId));
+            approveArgs.addAll(SandboxBatch.providerArgs(sandbox));
+            CliRun approve = CliRun.command(work, "approve", approveArgs.toArray(String[]::new));
             assertThat(approve.exitCode()).as(approve.output()).isEqualTo(ExitCodes.COMPLETED);
             assertThat(sandbox.stats().creates()).isEqualTo(SampleCatalogue.VALID);
             assertThat(sandbox.stats().createsByPrompt().values()).as("no row was sent twice").allMatch(n -> n == 1);
@@ -106,6 +109,90 @@ class ProofRunTest {
             assertThat(sandbox.stats().creates()).as("nothing sent after the proof").isEqualTo(5);
             assertThat(CliRun.command(work, "status", batchId).output()).contains("proof: REJECTED")
                     .contains((SampleCatalogue.VALID - 5) + " HELD");
+        }
+    }
+
+    @Test
+    void aRejectRewritesTheReportContactSheetAndManifestWithTheRowsHeldAsRejected() throws Exception {
+        try (SandboxProvider sandbox = start()) {
+            CliRun proof = CliRun.run(work, args(sandbox, "--proof", "5"));
+            assertThat(proof.exitCode()).as(proof.output()).isEqualTo(ExitCodes.AWAITING_APPROVAL);
+            String batchId = proof.batchId();
+
+            CliRun reject = CliRun.command(work, "reject", batchId);
+            assertThat(reject.exitCode()).as(reject.output()).isEqualTo(ExitCodes.COMPLETED);
+
+            List<CSVRecord> report = report(batchId);
+            assertThat(report.stream().filter(r -> r.get("status").equals("SUCCEEDED"))).hasSize(5);
+            assertThat(report.stream().filter(r -> r.get("status").equals("HELD"))).hasSize(SampleCatalogue.VALID - 5)
+                    .allSatisfy(r -> assertThat(r.get("error")).isEqualTo("proof: rejected"));
+            assertThat(Files.readString(SandboxBatch.file(work, batchId, "report.html"), StandardCharsets.UTF_8))
+                    .contains("proof: rejected").doesNotContain("proof: awaiting approval");
+            BatchManifest manifest = BatchManifest.fromJson(Files.readString(
+                    SandboxBatch.file(work, batchId, BatchManifest.FILE_NAME), StandardCharsets.UTF_8));
+            assertThat(manifest.proof().state()).isEqualTo("REJECTED");
+            assertThat(manifest.count(ReportStatus.HELD)).isEqualTo(SampleCatalogue.VALID - 5);
+            assertThat(manifest.count(ReportStatus.SUCCEEDED)).isEqualTo(5);
+            assertThat(CliRun.command(work, "status", batchId).output()).contains("proof: REJECTED");
+            assertThat(sandbox.stats().creates()).isEqualTo(5);
+        }
+    }
+
+    /** A reject whose report cannot be written is done all the same, says so, and a second reject writes it. */
+    @Test
+    void aRejectWhoseReportCannotBeWrittenExitsOneAndRejectingAgainWritesIt() throws Exception {
+        try (SandboxProvider sandbox = start()) {
+            CliRun proof = CliRun.run(work, args(sandbox, "--proof", "5"));
+            assertThat(proof.exitCode()).as(proof.output()).isEqualTo(ExitCodes.AWAITING_APPROVAL);
+            String batchId = proof.batchId();
+            Path batchFolder = work.resolve("out").resolve(batchId);
+            // the batch's folder replaced by a file: nothing can be written under it
+            org.springframework.util.FileSystemUtils.deleteRecursively(batchFolder);
+            Files.writeString(batchFolder, "not a folder");
+
+            CliRun broken = CliRun.command(work, "reject", batchId);
+            assertThat(broken.exitCode()).as(broken.output()).isEqualTo(ExitCodes.FAILED);
+            assertThat(broken.output()).contains("proof rejected")
+                    .contains("its report could not be written again").contains("run reject " + batchId + " again");
+            assertThat(CliRun.command(work, "status", batchId).output()).contains("proof: REJECTED");
+
+            Files.delete(batchFolder);
+            CliRun again = CliRun.command(work, "reject", batchId);
+            assertThat(again.exitCode()).as(again.output()).isEqualTo(ExitCodes.COMPLETED);
+            assertThat(again.output()).contains("rejected already");
+            assertThat(report(batchId).stream().filter(r -> r.get("status").equals("HELD")))
+                    .hasSize(SampleCatalogue.VALID - 5)
+                    .allSatisfy(r -> assertThat(r.get("error")).isEqualTo("proof: rejected"));
+            assertThat(sandbox.stats().creates()).isEqualTo(5);
+        }
+    }
+
+    /** The batch's lock held by another process, as RunBatchLockTest holds it: reject waits for no one. */
+    @Test
+    void aRejectWhileAnotherProcessHoldsTheBatchChangesNothingAndSaysWhatToDo() throws Exception {
+        try (SandboxProvider sandbox = start()) {
+            CliRun proof = CliRun.run(work, args(sandbox, "--proof", "5"));
+            assertThat(proof.exitCode()).as(proof.output()).isEqualTo(ExitCodes.AWAITING_APPROVAL);
+            String batchId = proof.batchId();
+
+            Lock other = AnotherProcessLock.hold(work, BatchLocks.batchKey(batchId));
+            try {
+                CliRun refused = CliRun.command(work, "reject", batchId);
+                assertThat(refused.exitCode()).as(refused.output()).isEqualTo(ExitCodes.FAILED);
+                assertThat(refused.output()).contains("Batch " + batchId + " is held by")
+                        .contains("nothing was rejected. Run reject " + batchId + " again once that has ended");
+            } finally {
+                other.unlock();
+            }
+            assertThat(CliRun.command(work, "status", batchId).output()).contains("proof: AWAITING_APPROVAL");
+            assertThat(report(batchId).stream().filter(r -> r.get("status").equals("HELD")))
+                    .hasSize(SampleCatalogue.VALID - 5)
+                    .allSatisfy(r -> assertThat(r.get("error")).isEqualTo("proof: awaiting approval"));
+
+            CliRun reject = CliRun.command(work, "reject", batchId);
+            assertThat(reject.exitCode()).as(reject.output()).isEqualTo(ExitCodes.COMPLETED);
+            assertThat(CliRun.command(work, "status", batchId).output()).contains("proof: REJECTED");
+            assertThat(sandbox.stats().creates()).isEqualTo(5);
         }
     }
 
@@ -149,18 +236,11 @@ class ProofRunTest {
     }
 
     private static SandboxProvider start() {
-        return SandboxProvider.start(SandboxSettings.defaults()
-                .withGenerationTime(Duration.ofMillis(50), Duration.ofMillis(200)));
+        return SandboxBatch.start(0);
     }
 
     private String[] args(SandboxProvider sandbox, String... more) {
-        List<String> args = new ArrayList<>(SampleCatalogue.options());
-        args.addAll(List.of("--output", "file:" + work.resolve("out"),
-                "--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
-                "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
-                "--imagebatch.download.allow-private-networks=true"));
-        args.addAll(List.of(more));
-        return args.toArray(String[]::new);
+        return SandboxBatch.args(work, sandbox, more);
     }
 
     /** @return the resolution column of a data row of the sample catalogue (1-based) */
@@ -173,9 +253,7 @@ class ProofRunTest {
         }
     }
 
-    private List<CSVRecord> report(String batchId) throws Exception {
-        try (Reader in = Files.newBufferedReader(work.resolve("out").resolve(batchId).resolve("report.csv"))) {
-            return CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).get().parse(in).getRecords();
-        }
+    private List<CSVRecord> report(String batchId) {
+        return SandboxBatch.report(work, batchId);
     }
 }

@@ -183,27 +183,70 @@ abstract class BatchBudgetContract extends LedgerTestDatabase {
         assertThat(retries.startHeldRound(BATCH)).as("no HELD row left: no round").isZero();
     }
     @Test
-    void theSpendGaugesShowTheCommittedSpendAndWhatIsLeftPerBatchAndProvider() {
+    void theSpendGaugesShowTheBatchsCommittedSpendAndWhatIsLeft() {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        StaticListableBeanFactory beans = new StaticListableBeanFactory();
-        beans.addBean("meters", meters);
-        TaskLedger measured = new TaskLedger(jdbc, transactions, clock, batches,
-                beans.getBeanProvider(MeterRegistry.class));
+        TaskLedger measured = measured(meters);
         batches.recordBatch(BATCH, "{}");
         batches.recordBudget(BATCH, new BigDecimal("1.00"));
         measured.budget().reserveIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}", PRICE);
         measured.budget().reserveIntent(BATCH, 2, "A2", "liangxin", "m", "p", "{}", PRICE);
         measured.budget().reserveIntent(BATCH, 3, "A3", "hiapi", "m", "p", "{}", PRICE);
 
-        assertThat(meters.get(ImageBatchMetrics.SPEND_COMMITTED).tags("batch", BATCH, "provider", "liangxin")
-                .gauge().value()).isEqualTo(0.08, within(1e-9));
-        assertThat(meters.get(ImageBatchMetrics.SPEND_COMMITTED).tags("batch", BATCH, "provider", "hiapi")
-                .gauge().value()).isEqualTo(0.04, within(1e-9));
-        assertThat(meters.get(ImageBatchMetrics.SPEND_BUDGET_REMAINING).tags("batch", BATCH, "provider", "liangxin")
-                .gauge().value()).isEqualTo(0.88, within(1e-9));
+        assertThat(meters.get(ImageBatchMetrics.SPEND_COMMITTED).tags("batch", BATCH).gauge().value())
+                .isEqualTo(0.12, within(1e-9));
+        assertThat(meters.get(ImageBatchMetrics.SPEND_BUDGET_REMAINING).tags("batch", BATCH).gauge().value())
+                .isEqualTo(0.88, within(1e-9));
 
         measured.releaseIntent(BATCH, 1);
-        assertThat(meters.get(ImageBatchMetrics.SPEND_BUDGET_REMAINING).tags("batch", BATCH, "provider", "hiapi")
-                .gauge().value()).isEqualTo(0.92, within(1e-9));
+        assertThat(meters.get(ImageBatchMetrics.SPEND_BUDGET_REMAINING).tags("batch", BATCH).gauge().value())
+                .isEqualTo(0.92, within(1e-9));
+    }
+
+    /**
+     * A charged failed generation keeps its reservation in the batch's committed spend when a retry round makes
+     * its row PENDING again (without a cost of its own): the gauge shows what {@code status} shows, not the rows'
+     * costs.
+     */
+    @Test
+    void theCommittedGaugeEqualsTheCommittedSpendStatusShowsAfterARetryRound() {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        TaskLedger measured = measured(meters);
+        measured.spendWith(prices(), SpendReservations.NONE);
+        batches.recordBatch(BATCH, "{}");
+        batches.recordBudget(BATCH, new BigDecimal("1.00"));
+        measured.budget().reserveIntent(BATCH, 1, "A1", "hiapi", "m", "p", "{}", PRICE);
+        measured.markSubmitted(BATCH, 1, "t1", T0, T0, T0 + 60_000);
+        measured.markFailed(BATCH, 1, "failed", "fail", "generation failed", FailureKind.GENERATION_FAILED);
+        assertThat(retries.startRetryRound(BATCH, false)).isEqualTo(1);
+        measured.budget().reserveIntent(BATCH, 1, "A1", "hiapi", "m", "p", "{}", PRICE);
+
+        assertThat(spend().committed()).as("both attempts are paid for").isEqualByComparingTo("0.08");
+        assertThat(sumOfCosts()).as("the row holds only its current attempt's cost").isEqualByComparingTo("0.04");
+        assertThat(meters.get(ImageBatchMetrics.SPEND_COMMITTED).tags("batch", BATCH).gauge().value())
+                .isEqualTo(spend().committed().doubleValue(), within(1e-9));
+    }
+
+    @Test
+    void aBatchsSpendGaugesAreRemovedWhenItsRunEnds() {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        TaskLedger measured = measured(meters);
+        batches.recordBatch(BATCH, "{}");
+        measured.budget().reserveIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}", PRICE);
+        assertThat(meters.find(ImageBatchMetrics.SPEND_COMMITTED).tags("batch", BATCH).gauge()).isNotNull();
+
+        measured.budget().removeGauges(BATCH);
+        assertThat(meters.find(ImageBatchMetrics.SPEND_COMMITTED).gauges()).isEmpty();
+        assertThat(meters.find(ImageBatchMetrics.SPEND_BUDGET_REMAINING).gauges()).isEmpty();
+
+        measured.budget().reserveIntent(BATCH, 2, "A2", "liangxin", "m", "p", "{}", PRICE);
+        assertThat(meters.get(ImageBatchMetrics.SPEND_COMMITTED).tags("batch", BATCH).gauge().value())
+                .as("a later run registers them again").isEqualTo(0.08, within(1e-9));
+    }
+
+    /** @return a ledger on this test's database that records its meters to {@code meters} */
+    private TaskLedger measured(SimpleMeterRegistry meters) {
+        StaticListableBeanFactory beans = new StaticListableBeanFactory();
+        beans.addBean("meters", meters);
+        return new TaskLedger(jdbc, transactions, clock, batches, beans.getBeanProvider(MeterRegistry.class));
     }
 }

@@ -42,10 +42,10 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
                 "RETRIES", "LOCK_GENERATION", "LOCK_HOLDER", "LOCK_SINCE", "ESTIMATED_SPEND", "ESTIMATED_CURRENCY",
                 "ESTIMATE_COMPLETE", "BALANCE_BEFORE", "BALANCE_AFTER", "BUDGET", "COMMITTED_SPEND", "REFUNDED_SPEND",
                 "PROOF_ROWS", "PROOF_STATE");
-        assertThat(columns("IB_TASK_LEDGER")).hasSize(28).startsWith("BATCH_ID", "ROW_NUM", "ROW_ID", "STATE")
+        assertThat(columns("IB_TASK_LEDGER")).hasSize(29).startsWith("BATCH_ID", "ROW_NUM", "ROW_ID", "STATE")
                 .endsWith("UPDATED_AT", "URL_REFRESHES", "FAILURE_KIND", "CREATE_WINDOW_START", "CREATE_WINDOW_END",
-                        "COST");
-        assertThat(columns("IB_TASK_ATTEMPT")).hasSize(9);
+                        "COST", "PROMPT_OVERRIDE");
+        assertThat(columns("IB_TASK_ATTEMPT")).hasSize(11).endsWith("ENDED_AT", "PROMPT", "OUTPUT_URI");
     }
 
     @Test
@@ -66,15 +66,15 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
                 "IB_BATCH.BALANCE_BEFORE", "IB_BATCH.BALANCE_AFTER", "IB_BATCH.BUDGET",
                 "IB_BATCH.COMMITTED_SPEND", "IB_BATCH.REFUNDED_SPEND", "IB_BATCH.PROOF_ROWS", "IB_BATCH.PROOF_STATE",
                 "IB_TASK_LEDGER.URL_REFRESHES", "IB_TASK_LEDGER.FAILURE_KIND", "IB_TASK_LEDGER.CREATE_WINDOW_START",
-                "IB_TASK_LEDGER.CREATE_WINDOW_END", "IB_TASK_LEDGER.COST");
+                "IB_TASK_LEDGER.CREATE_WINDOW_END", "IB_TASK_LEDGER.COST", "IB_TASK_LEDGER.PROMPT_OVERRIDE");
         assertThat(applySchema()).isEmpty();
 
         assertThat(columns("IB_BATCH")).containsExactly("BATCH_ID", "SETTINGS", "CREATED_AT", "CALLBACK_TOKEN",
                 "RETRIES", "LOCK_GENERATION", "LOCK_HOLDER", "LOCK_SINCE", "ESTIMATED_SPEND", "ESTIMATED_CURRENCY",
                 "ESTIMATE_COMPLETE", "BALANCE_BEFORE", "BALANCE_AFTER", "BUDGET", "COMMITTED_SPEND", "REFUNDED_SPEND",
                 "PROOF_ROWS", "PROOF_STATE");
-        assertThat(columns("IB_TASK_LEDGER")).hasSize(28).endsWith("FAILURE_KIND", "CREATE_WINDOW_START",
-                "CREATE_WINDOW_END", "COST");
+        assertThat(columns("IB_TASK_LEDGER")).hasSize(29).endsWith("FAILURE_KIND", "CREATE_WINDOW_START",
+                "CREATE_WINDOW_END", "COST", "PROMPT_OVERRIDE");
         // the old lines read as new ones, with the new columns' defaults
         assertThat(batches.retryRounds(BATCH)).isZero();
         assertThat(ledger.find(BATCH, 1).orElseThrow())

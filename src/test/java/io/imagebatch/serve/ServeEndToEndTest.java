@@ -7,6 +7,7 @@ import com.jayway.jsonpath.JsonPath;
 import io.imagebatch.app.ExitCodes;
 import io.imagebatch.cli.ImageBatchCli;
 import io.imagebatch.job.ImageProductionJobConfiguration;
+import io.imagebatch.metrics.ImageBatchMetrics;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
 import io.imagebatch.testsupport.CliRun;
@@ -271,6 +272,24 @@ class ServeEndToEndTest {
                 .anyMatch(p -> p.equals("a green sofa") || p.equals("a yellow rug"));
         assertThat(Pattern.compile("1 row\\(s\\) HELD, the budget is spent").matcher(log).results().count())
                 .as("both batches held one row").isEqualTo(2);
+    }
+
+    /** A long-lived serve must not keep a spend gauge per batch it ever ran: they go when the batch's run ends. */
+    @Test
+    void serveKeepsNoSpendGaugeOfABatchWhoseRunEnded() throws Exception {
+        startSandbox(Duration.ofMillis(50), Duration.ofMillis(200));
+        Path jobs = Files.createDirectories(work.resolve("jobs"));
+        Path catalogue = writeCatalogue("gauges.csv", "a red chair", "a blue lamp");
+        Path jobFile = jobs.resolve("daily.yml");
+        writeJob(jobFile, "daily", catalogue, "{ cron: \"" + NEVER_DURING_THE_TEST + "\", zone: Europe/Berlin }");
+        Files.writeString(jobFile, Files.readString(jobFile) + "budget: 1.00\n");
+        RunningServe serve = serve(jobs, "--imagebatch.providers.liangxin.price-per-image=0.04");
+
+        assertThat(serve.scheduler().runJob("daily", jobFile)).isEqualTo(ImageBatchCli.COMPLETED);
+        assertThat(sandbox.stats().creates()).as("priced rows were reserved").isEqualTo(2);
+
+        get(serve, "/actuator/metrics/" + ImageBatchMetrics.SPEND_COMMITTED, 404);
+        get(serve, "/actuator/metrics/" + ImageBatchMetrics.SPEND_BUDGET_REMAINING, 404);
     }
 
     @Test

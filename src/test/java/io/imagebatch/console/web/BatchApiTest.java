@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -193,6 +194,53 @@ class BatchApiTest {
     }
 
     @Test
+    void aRowRedoneWithAnEditedPromptIsSentOnceAndKeepsItsEarlierAttemptAndImageInItsHistory() throws Exception {
+        Path out = work.resolve("out-redo");
+        String id = JsonPath.read(createSample(ALICE, "output", "file:" + out, "start", "true").body(), "$.id");
+        awaitStatus(ALICE, id, "COMPLETED");
+        List<Integer> storedRows = JsonPath.read(api.get(ALICE, PASSWORD, "/api/batches/" + id
+                + "/rows?state=STORED&size=500").body(), "$.rows[*].rowNum");
+        int rowNum = storedRows.get(0);
+        String before = api.get(ALICE, PASSWORD, "/api/batches/" + id + "/rows/" + rowNum).body();
+        String oldPrompt = JsonPath.read(before, "$.row.prompt");
+        Path oldImage = Path.of(URI.create(JsonPath.<String>read(before, "$.row.outputUri")));
+        byte[] oldBytes = Files.readAllBytes(oldImage);
+        String newPrompt = oldPrompt + ", on a walnut desk";
+
+        // a VIEWER may not, a blank prompt is refused, a prompt over the provider's limit too: nothing changes
+        assertThat(api.postJson(BOB, PASSWORD, "/api/batches/" + id + "/rows/" + rowNum + "/redo",
+                "{\"prompt\":\"x\"}").statusCode()).isEqualTo(403);
+        assertThat(api.postJson(ALICE, PASSWORD, "/api/batches/" + id + "/rows/" + rowNum + "/redo",
+                "{\"prompt\":\"  \"}").statusCode()).isEqualTo(400);
+        assertThat(api.postJson(ALICE, PASSWORD, "/api/batches/" + id + "/rows/" + rowNum + "/redo",
+                "{\"prompt\":\"" + "x".repeat(200_000) + "\"}").statusCode()).isEqualTo(400);
+        assertThat(JsonPath.<Integer>read(api.get(ALICE, PASSWORD, "/api/batches/" + id + "/rows/" + rowNum)
+                .body(), "$.row.attempt")).isEqualTo(1);
+
+        HttpResponse<String> redo = api.postJson(ALICE, PASSWORD, "/api/batches/" + id + "/rows/" + rowNum
+                + "/redo", "{\"prompt\":\"" + newPrompt + "\"}");
+        assertThat(redo.statusCode()).as(redo.body()).isEqualTo(200);
+
+        String after = await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(
+                () -> api.get(ALICE, PASSWORD, "/api/batches/" + id + "/rows/" + rowNum).body(),
+                body -> JsonPath.<Integer>read(body, "$.row.attempt") == 2
+                        && List.of("STORED", "FAILED").contains(JsonPath.<String>read(body, "$.row.state")));
+        awaitStatus(ALICE, id, "COMPLETED");
+        assertThat(JsonPath.<String>read(after, "$.row.prompt")).isEqualTo(newPrompt);
+        assertThat(JsonPath.<Integer>read(after, "$.attempts[0].attempt")).isEqualTo(1);
+        assertThat(JsonPath.<String>read(after, "$.attempts[0].state")).isEqualTo("STORED");
+        assertThat(JsonPath.<String>read(after, "$.attempts[0].prompt")).isEqualTo(oldPrompt);
+        // the earlier image is kept, byte for byte, under the row's history
+        Path history = Path.of(URI.create(JsonPath.<String>read(after, "$.attempts[0].outputUri")));
+        assertThat(history).isNotEqualTo(oldImage);
+        assertThat(Files.readAllBytes(history)).isEqualTo(oldBytes);
+        // no other row was sent again
+        String done = api.get(ALICE, PASSWORD, "/api/batches/" + id + "/rows?size=500").body();
+        List<Integer> attempts = JsonPath.read(done, "$.rows[*].attempt");
+        assertThat(attempts.stream().filter(a -> a > 1)).hasSize(1);
+    }
+
+    @Test
     void anXlsxCatalogueGivesTheSameRowsAsItsCsv() throws Exception {
         HttpResponse<String> csv = createSample(ALICE, "output", "file:" + work.resolve("out-x"));
         HttpResponse<String> xlsx = api.upload(ALICE, PASSWORD, "/api/batches", "catalogue.xlsx",
@@ -360,6 +408,25 @@ class BatchApiTest {
         try (Stream<Path> kept = Files.list(uploads)) {
             assertThat(kept.count()).isEqualTo(before);
         }
+    }
+
+    @Test
+    void everyRejectionNamesItsRowAndColumn() throws Exception {
+        String csv = "id,prompt,provider,model\n"
+                + "ok-1,a red chair,,\n"
+                + "x".repeat(201) + ",a blue lamp,,\n"
+                + "ok-3,a green sofa,,m" + "o".repeat(120) + "\n"
+                + "ok-4,a yellow rug,nobody,\n"
+                + "ok-1,a second red chair,,\n";
+        HttpResponse<String> r = api.upload(ALICE, PASSWORD, "/api/batches", "rules.csv",
+                csv.getBytes(StandardCharsets.UTF_8), List.of(Map.entry("output", "file:" + work.resolve("out-r"))));
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        assertThat(JsonPath.<List<Integer>>read(r.body(), "$.rejected[*].row")).containsExactly(2, 3, 4, 5);
+        assertThat(JsonPath.<List<String>>read(r.body(), "$.rejected[*].column"))
+                .containsExactly("id", "model", "provider", "id");
+        assertThat(JsonPath.<String>read(r.body(), "$.rejected[3].rowId")).isEqualTo("ok-1");
+        assertThat(JsonPath.<String>read(r.body(), "$.preview[3].error")).startsWith("row 4, column provider");
     }
 
     @Test
