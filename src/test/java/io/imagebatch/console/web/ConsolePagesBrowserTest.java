@@ -189,6 +189,27 @@ class ConsolePagesBrowserTest {
                 "var i = document.getElementById('image'); return i.complete && i.naturalWidth > 0;")));
         browser.screenshot(SCREENSHOTS.resolve("row.png"));
 
+        // redo the row with an edited prompt: one new create with it, the earlier attempt kept in the history
+        String rowPath = URI.create(driver.getCurrentUrl()).getPath();
+        String earlierPrompt = text("#row-prompt");
+        String editedPrompt = earlierPrompt + ", on a walnut table";
+        WebElement prompt = driver.findElement(By.id("prompt"));
+        prompt.clear();
+        prompt.sendKeys(editedPrompt);
+        driver.findElement(By.id("redo-button")).click();
+        wait(PAGE).until(d -> !d.findElements(By.cssSelector("main .notice")).isEmpty());
+        assertThat(URI.create(driver.getCurrentUrl()).getPath()).isEqualTo(rowPath);
+        // the row page is not live: look again until the new attempt is stored
+        wait(BATCH).until(d -> {
+            d.navigate().refresh();
+            return "STORED".equals(d.findElement(By.id("row-state")).getText())
+                    && editedPrompt.equals(d.findElement(By.id("row-prompt")).getText());
+        });
+        assertThat(sandbox.stats().createsByPrompt()).containsEntry(editedPrompt, 1).containsEntry(earlierPrompt, 1);
+        List<WebElement> attempts = driver.findElements(By.cssSelector("#attempts tbody tr"));
+        assertThat(attempts).hasSize(1);
+        assertThat(attempts.get(0).getText()).contains(earlierPrompt);
+
         // the ZIP, with the browser's session: every image and report.csv
         HttpResponse<InputStream> zip = http.send(HttpRequest.newBuilder(URI.create(url(batchPath + "/archive.zip")))
                 .header("Cookie", browser.cookieHeader()).build(), HttpResponse.BodyHandlers.ofInputStream());
