@@ -352,6 +352,38 @@ class ConsolePagesBrowserTest {
         assertThat(driver.findElements(By.cssSelector(".top nav"))).as("the console's layout").isNotEmpty();
     }
 
+    @Test
+    void theRowsTableIsPagedByFiftyAndTheContactSheetByAHundred() throws Exception {
+        StringBuilder csv = new StringBuilder("id,prompt\n");
+        for (int i = 1; i <= 120; i++) {
+            csv.append("paged-").append(i).append(",a small paged chair ").append(i).append('\n');
+        }
+        Path catalogue = Files.writeString(work.resolve("paged.csv"), csv);
+        signIn("demo", "demo");
+        ChromeDriver driver = browser.driver();
+        driver.get(url("/batches/new"));
+        driver.findElement(By.id("catalogue")).sendKeys(catalogue.toAbsolutePath().toString());
+        new Select(driver.findElement(By.id("provider"))).selectByValue("liangxin");
+        driver.findElement(By.id("output")).sendKeys("file:" + work.resolve("out"));
+        driver.findElement(By.id("check-and-start")).click();
+        wait(BATCH).until(d -> "COMPLETED".equals(d.findElement(By.id("status")).getText()));
+        String batchPath = URI.create(driver.getCurrentUrl()).getPath();
+
+        driver.get(url(batchPath));
+        assertThat(text(".pager span")).isEqualTo("Page 1 of 3");
+        assertThat(rowIds()).hasSize(BatchPagesController.ROWS_PER_PAGE).startsWith("paged-1").endsWith("paged-50");
+        driver.findElement(By.linkText("Next")).click();
+        wait(PAGE).until(d -> d.getCurrentUrl().contains("page=1"));
+        assertThat(rowIds()).hasSize(BatchPagesController.ROWS_PER_PAGE).startsWith("paged-51").endsWith("paged-100");
+
+        driver.get(url(batchPath + "/contact-sheet"));
+        assertThat(driver.findElements(By.cssSelector("#sheet li"))).hasSize(BatchPagesController.THUMBNAILS_PER_PAGE);
+        driver.findElement(By.linkText("Next")).click();
+        wait(PAGE).until(d -> d.getCurrentUrl().contains("page=1"));
+        assertThat(driver.findElements(By.cssSelector("#sheet li"))).hasSize(20);
+        assertThat(text(".pager span")).isEqualTo("Page 2 of 2");
+    }
+
     // ---- helpers ----
 
     /** @return the row ids in the batch page's rows table, top to bottom */
