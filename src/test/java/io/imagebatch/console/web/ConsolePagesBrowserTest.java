@@ -417,6 +417,10 @@ class ConsolePagesBrowserTest {
         driver.findElement(By.id("username")).sendKeys(user);
         driver.findElement(By.id("password")).sendKeys(password);
         driver.findElement(By.cssSelector("main form button[type=submit]")).click();
+        wait(PAGE).until(d -> !URI.create(d.getCurrentUrl()).getPath().equals("/login"));
+        // after signing in Spring Security goes back to the last page asked for while signed out, which may be an
+        // image of an earlier page: go to the batch list, where the signed-in layout shows
+        driver.get(url("/batches"));
         wait(PAGE).until(d -> !d.findElements(By.cssSelector(".signout")).isEmpty());
     }
 
@@ -433,6 +437,8 @@ class ConsolePagesBrowserTest {
         // the live parts are swapped every 2 s: an element found just before its swap is stale, look again
         WebDriverWait wait = new WebDriverWait(browser.driver(), timeout);
         wait.ignoring(StaleElementReferenceException.class);
+        wait.withMessage(() -> "the browser is at " + browser.driver().getCurrentUrl() + " (\""
+                + browser.driver().getTitle() + "\")");
         return wait;
     }
 
