@@ -1,6 +1,7 @@
 package io.imagebatch.console.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.imagebatch.cli.ImageBatchCli;
 import io.imagebatch.sandbox.SandboxProvider;
@@ -159,12 +160,21 @@ class ConsolePagesBrowserTest {
 
         // start, and watch the same page (no navigation: the marker set on the window survives) reach COMPLETED
         driver.findElement(By.id("start")).click();
-        wait(PAGE).until(d -> !d.findElements(By.id("progress")).isEmpty());
+        // hold the batch in its poll step once every task is created (each takes 1.5 s or more to generate), so
+        // that it is still running when its page shows, however slow the machine
+        await().atMost(BATCH).until(() -> sandbox.stats().creates() - createsBefore == SampleCatalogue.VALID);
+        sandbox.failEveryRequestWith(503);
         JavascriptExecutor js = driver;
-        js.executeScript("window.imagebatchTestMarker = 'same page';");
-        assertThat(text("#status")).as("still running when the page shows").isIn("STARTING", "STARTED");
-        wait(BATCH).until(d -> !d.findElements(By.cssSelector("#counts td[data-state='STORED']")).isEmpty());
-        browser.screenshot(SCREENSHOTS.resolve("batch-in-progress.png"));
+        try {
+            wait(PAGE).until(d -> !d.findElements(By.id("progress")).isEmpty());
+            js.executeScript("window.imagebatchTestMarker = 'same page';");
+            assertThat(text("#status")).as("still running when the page shows").isIn("STARTING", "STARTED");
+            wait(PAGE).until(d -> !d.findElements(By.cssSelector("#counts td[data-state='SUBMITTED'],"
+                    + " #counts td[data-state='RUNNING'], #counts td[data-state='GENERATED']")).isEmpty());
+            browser.screenshot(SCREENSHOTS.resolve("batch-in-progress.png"));
+        } finally {
+            sandbox.failEveryRequestWith(0);
+        }
         wait(BATCH).until(d -> "COMPLETED".equals(d.findElement(By.id("status")).getText()));
         assertThat(js.executeScript("return window.imagebatchTestMarker;")).as("no reload").isEqualTo("same page");
         assertThat(driver.findElement(By.cssSelector("#counts td[data-state='STORED']")).getText())
