@@ -237,6 +237,32 @@ public class BatchFiles implements DisposableBean {
     }
 
     /**
+     * The image an earlier attempt of a row stored, kept under the row's history by a redo (README, "Redo a
+     * row"), streamed from the store.
+     *
+     * @param who     the requester
+     * @param batchId the batch
+     * @param rowNum  the row
+     * @param attempt the earlier attempt's number, 1 first
+     * @return the image; the caller closes it
+     * @throws BatchNotFoundException when the batch is unknown or not visible, the row has no such earlier
+     *                                attempt, the attempt kept no image, or the image is gone from the store
+     */
+    public FileContent attemptImage(Requester who, String batchId, long rowNum, int attempt) {
+        Batch batch = visible(who, batchId);
+        String uri = ledger.report().attempts(batch.id(), rowNum).stream()
+                .filter(a -> a.attempt() == attempt && a.outputUri() != null)
+                .map(a -> a.outputUri()).findFirst()
+                .orElseThrow(() -> new BatchNotFoundException("row " + rowNum + " of batch " + batch.id()
+                        + " has no earlier attempt " + attempt + " with an image"));
+        String key = batch.location().keyOf(uri(uri)).orElseThrow(() -> new BatchNotFoundException("the image of"
+                + " attempt " + attempt + " of row " + rowNum + " (" + uri + ") is not in the batch's output"));
+        StoredObject object = batch.store().open(key).orElseThrow(() -> new BatchNotFoundException("the image of"
+                + " attempt " + attempt + " of row " + rowNum + " (" + uri + ") is no longer in the store"));
+        return new FileContent(object.content(), object.length(), contentType(key), fileName(key), null);
+    }
+
+    /**
      * The ETag {@link #image} would answer, without opening the store: to answer {@code 304 Not Modified}
      * cheaply.
      *

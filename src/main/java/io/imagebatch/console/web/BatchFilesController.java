@@ -41,6 +41,8 @@ import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBo
  * <ul>
  * <li>{@code GET /batches/{id}/images/{rowNum}}: the row's stored image, its type from its file name, ETag its
  *     SHA-256, {@code Cache-Control: private, max-age=300};</li>
+ * <li>{@code GET /batches/{id}/rows/{rowNum}/attempts/{attempt}/image}: the image an earlier attempt stored,
+ *     kept under the row's history by a redo;</li>
  * <li>{@code GET /batches/{id}/thumbnails/{rowNum}}: a JPEG of at most 320 px a side, made once and cached on
  *     disk, same caching headers;</li>
  * <li>{@code GET /batches/{id}/files/{report.csv|report.html|manifest.json}}: the report files
@@ -86,6 +88,21 @@ public class BatchFilesController {
             return null; // 304, headers set by checkNotModified
         }
         FileContent file = files.image(who, id, rowNum);
+        return streamed(file, CacheControl.maxAge(IMAGE_MAX_AGE).cachePrivate(),
+                ContentDisposition.inline().filename(file.fileName()).build());
+    }
+
+    /**
+     * @param id      the batch id
+     * @param rowNum  the row's number
+     * @param attempt the earlier attempt's number, 1 first
+     * @param auth    the signed-in user, or null
+     * @return the image that earlier attempt stored, kept under the row's history by a redo
+     */
+    @GetMapping("/batches/{id}/rows/{rowNum}/attempts/{attempt}/image")
+    public ResponseEntity<Resource> attemptImage(@PathVariable String id, @PathVariable long rowNum,
+            @PathVariable int attempt, Authentication auth) {
+        FileContent file = files.attemptImage(requester(auth), id, rowNum, attempt);
         return streamed(file, CacheControl.maxAge(IMAGE_MAX_AGE).cachePrivate(),
                 ContentDisposition.inline().filename(file.fileName()).build());
     }

@@ -234,6 +234,14 @@ class BatchApiTest {
         Path history = Path.of(URI.create(JsonPath.<String>read(after, "$.attempts[0].outputUri")));
         assertThat(history).isNotEqualTo(oldImage);
         assertThat(Files.readAllBytes(history)).isEqualTo(oldBytes);
+        // and the console serves it from the row's page
+        HttpResponse<byte[]> kept = java.net.http.HttpClient.newHttpClient().send(api.request(BOB, PASSWORD,
+                "/batches/" + id + "/rows/" + rowNum + "/attempts/1/image").GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(kept.statusCode()).isEqualTo(200);
+        assertThat(kept.body()).isEqualTo(oldBytes);
+        assertThat(api.get(BOB, PASSWORD, "/batches/" + id + "/rows/" + rowNum + "/attempts/2/image").statusCode())
+                .isEqualTo(404);
         // no other row was sent again
         String done = api.get(ALICE, PASSWORD, "/api/batches/" + id + "/rows?size=500").body();
         List<Integer> attempts = JsonPath.read(done, "$.rows[*].attempt");
