@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * file, never the whole object in a byte array); only the decoded picture is in memory, decoded at a reduced
  * resolution (every n-th pixel) when it is much larger than the thumbnail. An image over the decompression-bomb
  * guard ({@code imagebatch.download.max-pixels}, as the download step) or one ImageIO cannot decode (corrupt,
- * or a format it has no reader for, such as WebP) has no thumbnail; that is remembered with an empty
+ * or a format it has no reader for; PNG and JPEG are the JDK's, WebP the TwelveMonkeys plugin's) has no thumbnail; that is remembered with an empty
  * {@code <row number>-<attempt>.none} file, so it is not read again at every request. A store that fails while
  * the image is read is not remembered: the next request tries again.
  *

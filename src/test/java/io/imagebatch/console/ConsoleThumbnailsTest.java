@@ -49,6 +49,28 @@ class ConsoleThumbnailsTest {
     }
 
     @Test
+    void aWebpResultGetsAThumbnailToo() throws IOException {
+        ConsoleThumbnails thumbnails = new ConsoleThumbnails(dir, 100_000_000);
+        byte[] webp;
+        try (var in = ConsoleThumbnailsTest.class.getResourceAsStream("/images/orange-disc-400x300.webp")) {
+            webp = in.readAllBytes(); // made by chromium's canvas.toDataURL("image/webp"): VP8X, lossy, ICC
+        }
+
+        Path thumbnail = thumbnails.thumbnail(BATCH, 3, 1, source(webp)).orElseThrow();
+
+        BufferedImage t = ImageIO.read(thumbnail.toFile());
+        assertThat(t.getWidth()).isEqualTo(320);
+        assertThat(t.getHeight()).isEqualTo(240);
+        // the orange disc in the middle, the blue ground in a corner: decoded, not a blank or black picture
+        Color centre = new Color(t.getRGB(160, 120));
+        Color corner = new Color(t.getRGB(5, 5));
+        assertThat(centre.getRed()).isGreaterThan(200);
+        assertThat(centre.getBlue()).isLessThan(80);
+        assertThat(corner.getBlue()).isGreaterThan(120);
+        assertThat(corner.getRed()).isLessThan(80);
+    }
+
+    @Test
     void transparencyBecomesWhiteNotBlack() throws IOException {
         ConsoleThumbnails thumbnails = new ConsoleThumbnails(dir, 100_000_000);
 
