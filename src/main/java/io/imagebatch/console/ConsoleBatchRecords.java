@@ -82,6 +82,14 @@ public class ConsoleBatchRecords {
                 .query((rs, i) -> owner(rs)).list();
     }
 
+    /**
+     * @param batchId a console batch not started yet
+     * @param rows    the size of the proof run its first start makes
+     */
+    public void setProof(String batchId, int rows) {
+        jdbc.sql("UPDATE IB_CONSOLE_BATCH SET PROOF = ? WHERE BATCH_ID = ?").params(rows, batchId).update();
+    }
+
     /** @param batchId a console batch that a user started */
     public void markStartRequested(String batchId) {
         jdbc.sql("UPDATE IB_CONSOLE_BATCH SET START_REQUESTED = TRUE WHERE BATCH_ID = ?").param(batchId).update();

@@ -506,6 +506,21 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
         }));
     }
 
+    @Override
+    public BatchView startProof(Requester who, String batchId, int rows) {
+        requireSubmitter(who, "start a proof run");
+        ConsoleBatchRecords.Owner owner = visible(who, batchId);
+        if (rows < 1) {
+            throw new ConsoleRequestException(400, "proof: the proof run's rows must be at least 1, got " + rows);
+        }
+        if (owner == null || !"CHECKED".equals(status(batchId))) {
+            throw new ConsoleRequestException(409, "batch " + batchId + " has been started already: a proof run is"
+                    + " the first run of a batch");
+        }
+        records.setProof(batchId, rows);
+        return act(who, batchId, Action.START);
+    }
+
     // ---- rows ----
 
     @Override

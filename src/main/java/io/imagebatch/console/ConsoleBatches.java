@@ -70,6 +70,19 @@ public interface ConsoleBatches {
     BatchView act(Requester who, String batchId, Action action);
 
     /**
+     * Starts a checked batch as a proof run (README.md, Spend, "The proof run"): {@code rows} valid rows chosen to
+     * cover the catalogue are sent, stored and reported, then the batch awaits approval (APPROVE sends the rest,
+     * REJECT ends it).
+     *
+     * @param who     the requester; must be a SUBMITTER
+     * @param batchId the batch
+     * @param rows    the proof run's size, at least 1 row
+     * @return the batch as it is now
+     * @throws ConsoleRequestException 400 for a size under 1; 409 when the batch was started already
+     */
+    BatchView startProof(Requester who, String batchId, int rows);
+
+    /**
      * One page of the batch's rows, filtered and searched; fast on a 100,000-row batch (one indexed query).
      *
      * @param who     the requester

@@ -38,6 +38,7 @@ import org.springframework.web.multipart.MultipartFile;
  *     {@code GET /api/batches/{id}/check}, {@code GET /api/batches/{id}/rows?state=&q=&page=&size=},
  *     {@code GET /api/batches/{id}/rows/{rowNum}}, {@code GET /api/templates};</li>
  * <li>{@code POST /api/batches/{id}/start|stop|resume|retry-failed|approve|reject} → the batch as it is now;</li>
+ * <li>{@code POST /api/batches/{id}/start-proof} ({@code rows=N}) → the batch, started as a proof run;</li>
  * <li>{@code POST /api/batches/{id}/rows/{rowNum}/redo} (JSON {@code {"prompt":...}} or form {@code prompt}).</li>
  * </ul>
  */
@@ -155,6 +156,17 @@ public class BatchApiController {
     public Map<String, Object> act(Authentication auth, @PathVariable String id, @PathVariable String action) {
         Action which = Action.valueOf(action.toUpperCase(Locale.ROOT).replace('-', '_'));
         return view(batches.act(ConsoleRequesters.of(auth), id, which));
+    }
+
+    /**
+     * @param auth the signed-in user
+     * @param id   the batch
+     * @param rows the proof run's size (form or query parameter {@code rows})
+     * @return the batch as it is now: started as a proof run, which ends AWAITING_APPROVAL
+     */
+    @PostMapping("/batches/{id}/start-proof")
+    public Map<String, Object> startProof(Authentication auth, @PathVariable String id, @RequestParam int rows) {
+        return view(batches.startProof(ConsoleRequesters.of(auth), id, rows));
     }
 
     /**

@@ -200,6 +200,32 @@ public class BatchPagesController {
     }
 
     /**
+     * The check page's "Start proof run" button: the batch's first run sends {@code rows} rows and awaits approval.
+     *
+     * @param auth     the signed-in user
+     * @param id       the batch id
+     * @param rows     the proof run's size, as typed
+     * @param redirect the page's flash messages
+     * @return a redirect to the batch's page, with the refusal's message when the size or state does not allow it
+     */
+    @PostMapping("/batches/{id}/start-proof")
+    String startProof(Authentication auth, @PathVariable String id, @RequestParam(required = false) String rows,
+            RedirectAttributes redirect) {
+        try {
+            int size;
+            try {
+                size = Integer.parseInt(rows == null ? "" : rows.trim());
+            } catch (NumberFormatException e) {
+                throw new ConsoleRequestException(400, "proof: the proof run's rows must be a whole number");
+            }
+            batches.startProof(ConsoleRequesters.of(auth), id, size);
+        } catch (ConsoleRequestException e) {
+            redirect.addFlashAttribute("error", e.getMessage());
+        }
+        return "redirect:/batches/" + id;
+    }
+
+    /**
      * The contact sheet: thumbnails of the batch's rows, {@value #THUMBNAILS_PER_PAGE} a page, each linking to its
      * row's page.
      *

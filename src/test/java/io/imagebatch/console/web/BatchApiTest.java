@@ -249,6 +249,33 @@ class BatchApiTest {
     }
 
     @Test
+    void aCheckedBatchStartedAsAProofRunSendsThatManyRowsAwaitsApprovalAndApprovalSendsTheRest() throws Exception {
+        String id = JsonPath.read(createSample(ALICE, "output", "file:" + work.resolve("out-proof")).body(), "$.id");
+        assertThat(api.post(BOB, PASSWORD, "/api/batches/" + id + "/start-proof?rows=4").statusCode())
+                .isEqualTo(403);
+        assertThat(api.post(ALICE, PASSWORD, "/api/batches/" + id + "/start-proof?rows=0").statusCode())
+                .isEqualTo(400);
+
+        HttpResponse<String> proof = api.post(ALICE, PASSWORD, "/api/batches/" + id + "/start-proof?rows=4");
+        assertThat(proof.statusCode()).as(proof.body()).isEqualTo(200);
+
+        String awaiting = awaitStatus(ALICE, id, "AWAITING_APPROVAL");
+        String rows = api.get(ALICE, PASSWORD, "/api/batches/" + id + "/rows?size=500").body();
+        List<String> states = JsonPath.read(rows, "$.rows[*].state");
+        assertThat(states.stream().filter(st -> st.equals("STORED") || st.equals("FAILED"))).hasSize(4);
+        assertThat(JsonPath.<List<String>>read(awaiting, "$.actions")).contains("approve", "reject");
+        // a proof run is a batch's first run only
+        assertThat(api.post(ALICE, PASSWORD, "/api/batches/" + id + "/start-proof?rows=4").statusCode())
+                .isEqualTo(409);
+
+        assertThat(api.post(ALICE, PASSWORD, "/api/batches/" + id + "/approve").statusCode()).isEqualTo(200);
+        String done = awaitStatus(ALICE, id, "COMPLETED");
+        int stored = JsonPath.<Integer>read(done, "$.counts.STORED");
+        int failed = JsonPath.read(done, "$.counts.FAILED") == null ? 0 : JsonPath.<Integer>read(done, "$.counts.FAILED");
+        assertThat(stored + failed).isEqualTo(SampleCatalogue.VALID);
+    }
+
+    @Test
     void anXlsxCatalogueGivesTheSameRowsAsItsCsv() throws Exception {
         HttpResponse<String> csv = createSample(ALICE, "output", "file:" + work.resolve("out-x"));
         HttpResponse<String> xlsx = api.upload(ALICE, PASSWORD, "/api/batches", "catalogue.xlsx",
