@@ -31,7 +31,7 @@ import com.tngtech.archunit.lang.ArchRule;
  * <li><b>Foundation</b>: {@code provider} with its adapters ({@code provider.NAME}, registered as Spring beans
  *     so that {@code provider} never names them), {@code ledger}, {@code http} (the one HTTP client
  *     configuration), {@code storage}, {@code catalogue},
- *     {@code lock} and {@code metrics}.</li>
+ *     {@code lock}, {@code metrics} and {@code rendition} (the renditions of a stored image).</li>
  * </ol>
  * Beside them: {@code sandbox}, the built-in fake provider, which only the commands start; and the root package
  * {@code io.imagebatch} ({@code FatalErrors}, {@code OutsideText}, the Spring application class), which every
@@ -69,7 +69,8 @@ class ArchitectureTest {
             .layer("Around the job").definedBy("io.imagebatch.report..", "io.imagebatch.callback..")
             .layer("Foundation").definedBy("io.imagebatch.provider..", "io.imagebatch.ledger..",
                     "io.imagebatch.storage..", "io.imagebatch.catalogue..", "io.imagebatch.lock..",
-                    "io.imagebatch.metrics..", "io.imagebatch.http..", "io.imagebatch.spend..")
+                    "io.imagebatch.metrics..", "io.imagebatch.http..", "io.imagebatch.spend..",
+                    "io.imagebatch.rendition..")
             .layer("Sandbox").definedBy("io.imagebatch.sandbox..")
             .layer("Root").definedBy("io.imagebatch")
             .whereLayer("Commands").mayNotBeAccessedByAnyLayer()
