@@ -1,5 +1,7 @@
 package io.imagebatch.app;
 
+import io.imagebatch.rendition.InvalidRenditionException;
+import io.imagebatch.rendition.Rendition;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +42,8 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * defaults: { aspect-ratio: "1:1", resolution: 1K }
  * sandbox: true                 # or { min-generation-time: 500ms, max-generation-time: 2s, failure-rate: 0.05 }
  * schedule: { cron: "0 0 2 * * *", zone: Europe/Berlin }   # or schedule: "0 0 2 * * *" (the system's zone)
+ * renditions:                   # README.md, "Renditions"
+ *   - { name: shop, width: 1000, height: 1000, fit: pad, background: white, format: jpg, quality: 90 }
  * </pre>
  *
  * Relative paths are relative to the working directory, as on the command line. {@code schedule} is read by
@@ -64,11 +68,24 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  *                       least 1, or null for no proof run
  * @param team           {@code team:}, the console team the job's batches belong to (docs/console.md, "Who may do
  *                       what"), or null: they belong to everyone
+ * @param renditions     {@code renditions:}, the renditions made of every stored image ({@link Rendition},
+ *                       README.md, "Renditions"), in the order written; empty when the file has none
  */
 public record JobFile(Path path, String name, String catalogue, String provider, String model, String output,
         Map<String, String> columns, String promptTemplate, Character delimiter, String aspectRatio,
         String resolution, Map<String, String> sandbox, Schedule schedule, String budget, Integer proof,
-        String team) {
+        String team, List<Rendition> renditions) {
+
+    /**
+     * A job file without {@code renditions:}; the fields as in the record description.
+     */
+    public JobFile(Path path, String name, String catalogue, String provider, String model, String output,
+            Map<String, String> columns, String promptTemplate, Character delimiter, String aspectRatio,
+            String resolution, Map<String, String> sandbox, Schedule schedule, String budget, Integer proof,
+            String team) {
+        this(path, name, catalogue, provider, model, output, columns, promptTemplate, delimiter, aspectRatio,
+                resolution, sandbox, schedule, budget, proof, team, List.of());
+    }
 
     /**
      * A job file without {@code team:}; the fields as in the record description.
@@ -120,7 +137,8 @@ public record JobFile(Path path, String name, String catalogue, String provider,
     }
 
     private static final Set<String> KEYS = Set.of("name", "catalogue", "provider", "model", "output", "columns",
-            "prompt-template", "delimiter", "defaults", "sandbox", "schedule", "budget", "proof", "team");
+            "prompt-template", "delimiter", "defaults", "sandbox", "schedule", "budget", "proof", "team",
+            "renditions");
     private static final Set<String> FIELDS = Set.of("id", "prompt", "provider", "model", "aspect_ratio",
             "resolution", "output_format", "reference_images");
 
@@ -130,8 +148,9 @@ public record JobFile(Path path, String name, String catalogue, String provider,
      * @param path the file
      * @return its settings
      * @throws UsageException when the file is missing, is not YAML, or has an unknown key or a wrong value (a
-     *                        cron expression that does not parse, an unknown time zone); the message names the
-     *                        file, the key, and the line where YAML gives one
+     *                        cron expression that does not parse, an unknown time zone, a rendition that breaks
+     *                        a rule of {@link Rendition#parseList}); the message names the file, the key (for a
+     *                        rendition: its name and key), and the line where YAML gives one
      */
     public static JobFile load(Path path) {
         Object root;
@@ -178,7 +197,17 @@ public record JobFile(Path path, String name, String catalogue, String provider,
                 delimiter(text(map.get("delimiter")), "job file " + path + ": delimiter"),
                 defaults.get("aspect-ratio"), defaults.get("resolution"), sandbox,
                 schedule(path, map.get("schedule")), text(map.get("budget")),
-                proof("job file " + path + ": proof", text(map.get("proof"))), text(map.get("team")));
+                proof("job file " + path + ": proof", text(map.get("proof"))), text(map.get("team")),
+                renditions(path, map.get("renditions")));
+    }
+
+    /** Reads {@code renditions}: a list of {@link Rendition} mappings; wrong ones are usage errors. */
+    private static List<Rendition> renditions(Path path, Object value) {
+        try {
+            return Rendition.parseList(value);
+        } catch (InvalidRenditionException e) {
+            throw new UsageException(where(path, "renditions") + ": " + e.getMessage());
+        }
     }
 
     /** Reads {@code schedule}: a cron expression, or a mapping of {@code cron} and {@code zone}. */

@@ -145,7 +145,7 @@ public record Rendition(String name, int width, int height, Fit fit, Color backg
             return List.of();
         }
         if (!(value instanceof List<?> list)) {
-            throw new InvalidRenditionException(null, null, "renditions must be a list, e.g. renditions: [ { name:"
+            throw new InvalidRenditionException(null, null, "must be a list, e.g. renditions: [ { name:"
                     + " shop, width: 1000, height: 1000, fit: pad, format: jpg } ]");
         }
         List<Rendition> result = new ArrayList<>();
