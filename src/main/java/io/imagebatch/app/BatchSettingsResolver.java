@@ -77,7 +77,8 @@ public final class BatchSettingsResolver {
                 new RequestDefaults(pick(o.aspectRatio(), f == null ? null : f.aspectRatio()),
                         pick(o.resolution(), f == null ? null : f.resolution()), null),
                 output, o.sandbox() || (f != null && f.sandbox() != null)
-                        || o.springArgs().contains("--" + SANDBOX_ACTIVE + "=true"), absoluteOutput);
+                        || o.springArgs().contains("--" + SANDBOX_ACTIVE + "=true"), absoluteOutput,
+                f == null ? List.of() : f.renditions());
     }
 
     /**

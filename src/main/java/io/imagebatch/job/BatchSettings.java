@@ -2,10 +2,12 @@ package io.imagebatch.job;
 
 import io.imagebatch.catalogue.CatalogueFormat;
 import io.imagebatch.provider.RequestDefaults;
+import io.imagebatch.rendition.Rendition;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.TreeMap;
 import tools.jackson.databind.json.JsonMapper;
@@ -32,10 +34,40 @@ import tools.jackson.databind.json.JsonMapper;
  *                        {@code file:} folder made absolute against that run's working directory, so that a resume
  *                        from another directory writes to the same place; null in settings stored before it
  *                        existed (then {@code output} is resolved at each run, as it was)
+ * @param renditions      the renditions made of every stored image (a job file's {@code renditions:}, README.md,
+ *                        "Renditions"); part of the batch's identity, as they change what is delivered; empty
+ *                        (never null) when none, also in settings stored before they existed
  */
 public record BatchSettings(String name, String catalogue, String catalogueSha256, long catalogueRows,
         CatalogueFormat format, String provider, String model, RequestDefaults defaults, String output,
-        boolean sandbox, String absoluteOutput) {
+        boolean sandbox, String absoluteOutput, List<Rendition> renditions) {
+
+    /** Settings stored before {@code renditions} existed read as none. */
+    public BatchSettings {
+        renditions = renditions == null ? List.of() : List.copyOf(renditions);
+    }
+
+    /**
+     * Settings without renditions; the fields as in the record description.
+     *
+     * @param name            see the record
+     * @param catalogue       see the record
+     * @param catalogueSha256 see the record
+     * @param catalogueRows   see the record
+     * @param format          see the record
+     * @param provider        see the record
+     * @param model           see the record
+     * @param defaults        see the record
+     * @param output          see the record
+     * @param sandbox         see the record
+     * @param absoluteOutput  see the record
+     */
+    public BatchSettings(String name, String catalogue, String catalogueSha256, long catalogueRows,
+            CatalogueFormat format, String provider, String model, RequestDefaults defaults, String output,
+            boolean sandbox, String absoluteOutput) {
+        this(name, catalogue, catalogueSha256, catalogueRows, format, provider, model, defaults, output, sandbox,
+                absoluteOutput, List.of());
+    }
 
     /**
      * A real (not sandbox) batch whose output is resolved where it is used; the constructor of settings made
@@ -65,14 +97,19 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
      * produces (catalogue content, format, provider, model, defaults, output, and whether it is a sandbox run).
      * The same catalogue with the same settings is the same batch, wherever the file lies; any change is a new
      * batch. A sandbox batch's hash covers the word {@code sandbox} too (a real batch's does not, so the ids of
-     * real batches are those they always had).
+     * real batches are those they always had); so do the renditions, when there are any (a batch without
+     * renditions keeps the id it always had).
      *
      * @return for example {@code demo-3f9a0c12be47}; at most 80 characters of {@code [a-z0-9._-]}
      */
     public String batchId() {
         String identity = String.join("\n", catalogueSha256, String.valueOf(format.delimiter()),
                 new TreeMap<>(format.columns()).toString(), String.valueOf(format.promptTemplate()), provider,
-                String.valueOf(model), String.valueOf(defaults), output) + (sandbox ? "\nsandbox" : "");
+                String.valueOf(model), String.valueOf(defaults), output) + (sandbox ? "\nsandbox" : "")
+                + (renditions.isEmpty() ? "" : "\nrenditions " + String.join(";", renditions.stream()
+                        .map(r -> String.join(",", r.name(), r.width() + "x" + r.height(), r.fit().name(),
+                                r.background(), r.format().name(), String.valueOf(r.quality())))
+                        .toList()));
         String safeName = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]+", "-").replaceAll("^-+|-+$", "");
         if (safeName.isEmpty()) {
             safeName = "batch";
@@ -102,7 +139,7 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
      */
     public BatchSettings withCatalogue(String path) {
         return new BatchSettings(name, path, catalogueSha256, catalogueRows, format, provider, model, defaults,
-                output, sandbox, absoluteOutput);
+                output, sandbox, absoluteOutput, renditions);
     }
 
     /**
@@ -111,7 +148,7 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
      */
     public BatchSettings asSandbox() {
         return new BatchSettings(name, catalogue, catalogueSha256, catalogueRows, format, provider, model, defaults,
-                output, true, absoluteOutput);
+                output, true, absoluteOutput, renditions);
     }
 
     /** @return these settings as JSON, for {@code IB_BATCH.SETTINGS} */

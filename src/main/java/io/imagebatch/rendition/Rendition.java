@@ -26,12 +26,13 @@ import java.util.regex.Pattern;
  * @param height     the height in pixels, 1 to {@value #MAX_SIDE}
  * @param fit        how the image is brought to {@code width x height}
  * @param background the colour of the padding ({@link Fit#PAD}) and what transparent pixels are laid on when the
- *                   format has no alpha (JPEG); opaque
+ *                   format has no alpha (JPEG), as {@code #rrggbb} (lower case, opaque); kept as text so that the
+ *                   rendition is stored with the batch's settings as plain JSON
  * @param format     the file format written
  * @param quality    the encoder quality for lossy formats (JPEG, WebP), 0 to 100; {@value #DEFAULT_QUALITY} when
  *                   not written; unused for PNG
  */
-public record Rendition(String name, int width, int height, Fit fit, Color background, Format format,
+public record Rendition(String name, int width, int height, Fit fit, String background, Format format,
         int quality) {
 
     /** The largest width or height accepted, in pixels (README.md, "Renditions", bad input). */
@@ -105,13 +106,34 @@ public record Rendition(String name, int width, int height, Fit fit, Color backg
             throw new IllegalArgumentException("size " + width + "x" + height + " must be 1 to " + MAX_SIDE
                     + " pixels each way");
         }
-        if (fit == null || format == null || background == null) {
-            throw new IllegalArgumentException("fit, format and background are required");
+        if (fit == null || format == null || background == null || !background.matches("#[0-9A-Fa-f]{6}")) {
+            throw new IllegalArgumentException("fit, format and a background #rrggbb are required");
         }
         if (quality < 0 || quality > 100) {
             throw new IllegalArgumentException("quality " + quality + " must be 0 to 100");
         }
-        background = new Color(background.getRGB() & 0xFFFFFF);
+        background = background.toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * A rendition whose background is given as a colour.
+     *
+     * @param name       see the record
+     * @param width      see the record
+     * @param height     see the record
+     * @param fit        see the record
+     * @param background the background; its alpha is ignored
+     * @param format     see the record
+     * @param quality    see the record
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public Rendition(String name, int width, int height, Fit fit, Color background, Format format, int quality) {
+        this(name, width, height, fit, String.format("#%06x", background.getRGB() & 0xFFFFFF), format, quality);
+    }
+
+    /** @return {@link #background()} as an opaque colour */
+    public Color backgroundColor() {
+        return new Color(Integer.parseInt(background.substring(1), 16));
     }
 
     /**

@@ -147,7 +147,7 @@ public final class Renditions {
         BufferedImage flat = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = flat.createGraphics();
         try {
-            g.setColor(rendition.background());
+            g.setColor(rendition.backgroundColor());
             g.fillRect(0, 0, width, height);
             g.setComposite(AlphaComposite.SrcOver);
             g.drawImage(scaled, (width - scaled.getWidth()) / 2, (height - scaled.getHeight()) / 2, null);
