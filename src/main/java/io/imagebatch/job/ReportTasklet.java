@@ -127,7 +127,7 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
         ExecutionContext context = job.getExecutionContext();
         try {
             Stored<BatchTally> csv = spoolAndPut(BatchOutputKeys.report(batchId), "text/csv; charset=utf-8",
-                    out -> ResultsReport.write(ledger, batchId, batch.catalogueRows(), out));
+                    out -> ResultsReport.write(ledger, batchId, batch.catalogueRows(), batch.renditions(), out));
             context.putString(REPORT_URI, csv.uri().toString());
             // the page's header and the manifest give the CSV's counts, so the three always agree
             String pageKey = batchId + "/" + ContactSheet.FILE_NAME;

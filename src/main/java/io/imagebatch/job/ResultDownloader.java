@@ -8,6 +8,9 @@ import io.imagebatch.provider.ProviderException;
 import io.imagebatch.provider.ProviderRegistry;
 import io.imagebatch.provider.TaskState;
 import io.imagebatch.provider.TaskStatus;
+import io.imagebatch.rendition.Rendition;
+import io.imagebatch.rendition.RenditionException;
+import io.imagebatch.rendition.Renditions;
 import io.imagebatch.storage.DownloadException;
 import io.imagebatch.storage.ImageDownloader;
 import io.imagebatch.storage.OutputStore;
@@ -38,6 +41,11 @@ import org.springframework.batch.core.step.StepContribution;
  * is stopping counts as nothing: the row is downloaded when the batch resumes. An output store that cannot be
  * written (after the store's own retries of passing errors) fails the step once the pass is over: it is not the
  * row's fault, and the batch resumes once the store is back.
+ *
+ * <p>A batch with renditions (README.md, "Renditions") has each made from the stored image before the row is
+ * recorded as stored ({@link Renditions#makeMissing}): a crash in between downloads the row again and makes only
+ * the renditions still missing. A rendition that cannot be made fails that row (code {@code rendition}, with the
+ * reason; {@code retry-failed} fetches it again, never pays twice), never the batch.
  */
 public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoCloseable {
 
@@ -52,6 +60,9 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
     private final Clock clock;
     /** The batch's keys that differ only in case ({@link BatchOutputKeys#caseCollisions}); empty until set. */
     private java.util.Set<String> caseCollisions = java.util.Set.of();
+    /** The renditions made of each stored image; empty for none. */
+    private List<Rendition> renditions = List.of();
+    private final Renditions renditionMaker = new Renditions();
     /** The first output store failure of the current pass, or null. */
     private final AtomicReference<OutputStoreException> storeDown = new AtomicReference<>();
 
@@ -82,6 +93,15 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
      */
     public ResultDownloader caseCollisions(java.util.Set<String> caseCollisions) {
         this.caseCollisions = java.util.Set.copyOf(caseCollisions);
+        return this;
+    }
+
+    /**
+     * @param renditions the batch's renditions ({@link BatchSettings#renditions()}), made of each image stored
+     * @return this downloader
+     */
+    public ResultDownloader renditions(List<Rendition> renditions) {
+        this.renditions = List.copyOf(renditions);
         return this;
     }
 
@@ -135,8 +155,18 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
     private void download(LedgerEntry entry, AtomicReference<OutputStoreException> storeDown) {
         long rowNum = entry.rowNum();
         try {
-            StoredImage image = downloader.download(URI.create(entry.resultUrl()), store,
-                    BatchOutputKeys.imageStem(batchId, entry.rowId(), caseCollisions), timeLeft(entry));
+            String stem = BatchOutputKeys.imageStem(batchId, entry.rowId(), caseCollisions);
+            StoredImage image = downloader.download(URI.create(entry.resultUrl()), store, stem, timeLeft(entry));
+            if (!renditions.isEmpty()) {
+                try {
+                    renditionMaker.makeMissing(store, image.key(), batchId, stem.substring(batchId.length() + 1),
+                            renditions);
+                } catch (RenditionException e) {
+                    ledger.markFailed(batchId, rowNum, null, "rendition", e.getMessage(),
+                            FailureKind.RESULT_NOT_STORED);
+                    return;
+                }
+            }
             ledger.downloads().markStored(batchId, rowNum, image.uri().toString(), image.sha256(), image.bytes());
         } catch (DownloadException e) {
             if (e.aborted()) {

@@ -149,6 +149,27 @@ public record Rendition(String name, int width, int height, Fit fit, String back
     }
 
     /**
+     * The URI of this rendition of a stored image, from the image's own URI: the rendition lies beside it, in the
+     * rendition's folder, with the rendition's extension ({@code .../b7/row-42.png} gives
+     * {@code .../b7/shop/row-42.jpg}), as {@link #key} places it.
+     *
+     * @param imageUri the stored image's URI ({@code s3://bucket/prefix/<batch id>/<row>.<ext>} or
+     *                 {@code file:/.../<batch id>/<row>.<ext>})
+     * @return the rendition's URI, as text
+     * @throws IllegalArgumentException when the URI has no {@code /} before its file name
+     */
+    public String uriBeside(String imageUri) {
+        int slash = imageUri.lastIndexOf('/');
+        if (slash < 0) {
+            throw new IllegalArgumentException("not an image URI with a folder: " + imageUri);
+        }
+        String file = imageUri.substring(slash + 1);
+        int dot = file.lastIndexOf('.');
+        String stem = dot > 0 ? file.substring(0, dot) : file;
+        return imageUri.substring(0, slash + 1) + name + "/" + stem + "." + format.extension();
+    }
+
+    /**
      * Reads a job file's {@code renditions:} value: a list of mappings with the keys of the record description.
      * {@code name}, {@code width}, {@code height}, {@code fit} and {@code format} are required; {@code background}
      * is white and {@code quality} {@value #DEFAULT_QUALITY} when not written.

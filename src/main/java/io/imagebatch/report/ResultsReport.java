@@ -3,10 +3,14 @@ package io.imagebatch.report;
 import io.imagebatch.ledger.FailureKind;
 import io.imagebatch.ledger.LedgerEntry;
 import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.rendition.Rendition;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 
@@ -46,25 +50,58 @@ public final class ResultsReport {
      * @throws IllegalArgumentException when a row is not in a final state (the batch is not finished)
      */
     public static BatchTally write(TaskLedger ledger, String batchId, long catalogueRows, Appendable out) {
+        return write(ledger, batchId, catalogueRows, List.of(), out);
+    }
+
+    /**
+     * Writes the report of a batch with renditions (README.md, "Renditions"): the columns {@link #HEADER} and,
+     * when {@code renditions} is not empty, a last column {@code renditions}: on each row whose image is stored,
+     * {@code name=uri} pairs separated by a space, in the order of {@code renditions} (the URIs lie beside the
+     * image, {@link Rendition#uriBeside}); empty on other rows. A batch without renditions gets the report of
+     * {@link #write(TaskLedger, String, long, Appendable)}, column for column.
+     *
+     * @param ledger        the ledger
+     * @param batchId       the batch
+     * @param catalogueRows as {@link #write(TaskLedger, String, long, Appendable)}
+     * @param renditions    the batch's renditions, possibly empty
+     * @param out           where the CSV goes
+     * @return what was written
+     * @throws UncheckedIOException     when {@code out} fails
+     * @throws IllegalArgumentException when a row is not in a final state (the batch is not finished)
+     */
+    public static BatchTally write(TaskLedger ledger, String batchId, long catalogueRows, List<Rendition> renditions,
+            Appendable out) {
         Map<ReportStatus, Long> counts = new EnumMap<>(ReportStatus.class);
         long[] bytes = {0};
         try {
-            CSVPrinter printer = new CSVPrinter(out, CSVFormat.RFC4180.builder().setHeader(HEADER).get());
+            String[] header = HEADER;
+            if (!renditions.isEmpty()) {
+                header = Arrays.copyOf(HEADER, HEADER.length + 1);
+                header[HEADER.length] = "renditions";
+            }
+            CSVPrinter printer = new CSVPrinter(out, CSVFormat.RFC4180.builder().setHeader(header).get());
             long[] expected = {1};
             ledger.report().forEachInRowOrder(batchId, entry -> {
                 while (expected[0] < entry.rowNum()) {
-                    missing(printer, expected[0]++, counts);
+                    missing(printer, expected[0]++, counts, renditions);
                 }
                 ReportStatus status = ReportStatus.of(entry.state());
                 counts.merge(status, 1L, Long::sum);
                 if (status == ReportStatus.SUCCEEDED && entry.bytes() != null) {
                     bytes[0] += entry.bytes();
                 }
-                print(printer, line(entry, status));
+                Object[] line = line(entry, status);
+                if (!renditions.isEmpty()) {
+                    line = Arrays.copyOf(line, line.length + 1);
+                    line[line.length - 1] = entry.outputUri() == null ? null : renditions.stream()
+                            .map(r -> r.name() + "=" + r.uriBeside(entry.outputUri()))
+                            .collect(Collectors.joining(" "));
+                }
+                print(printer, line);
                 expected[0] = entry.rowNum() + 1;
             });
             while (expected[0] <= catalogueRows) {
-                missing(printer, expected[0]++, counts);
+                missing(printer, expected[0]++, counts, renditions);
             }
             printer.flush();
         } catch (IOException e) {
@@ -78,11 +115,13 @@ public final class ResultsReport {
             e.error(), e.failureKind() == null ? null : e.failureKind().label(), e.provider(), e.model(), e.prompt(), e.attempt()};
     }
 
-    private static void missing(CSVPrinter printer, long rowNum, Map<ReportStatus, Long> counts) {
+    private static void missing(CSVPrinter printer, long rowNum, Map<ReportStatus, Long> counts,
+            List<Rendition> renditions) {
         counts.merge(ReportStatus.FAILED, 1L, Long::sum);
-        print(printer, new Object[] {rowNum, null, ReportStatus.FAILED, null, null, null, null,
+        Object[] line = new Object[] {rowNum, null, ReportStatus.FAILED, null, null, null, null,
             "row " + rowNum + " has no ledger line (internal error); run the batch again to resume it",
-            null, null, null, null, null});
+            null, null, null, null, null};
+        print(printer, renditions.isEmpty() ? line : Arrays.copyOf(line, line.length + 1));
     }
 
     private static void print(CSVPrinter printer, Object[] cells) {
