@@ -303,7 +303,10 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
     public BatchView get(Requester who, String batchId) {
         ConsoleBatchRecords.Owner owner = visible(who, batchId);
         BatchSettings settings = settings(batchId);
-        BatchSummary summary = summary(batchId, owner, null, jobTeams()).orElseThrow(() -> notFound(batchId));
+        // a console batch's team is in its own record: the job files are read only for a job file's batch (this is
+        // asked every 2 s by an open batch page)
+        BatchSummary summary = summary(batchId, owner, null, owner == null ? jobTeams() : Map.of())
+                .orElseThrow(() -> notFound(batchId));
         JobExecution last = runner.lastExecution(batchId);
         long stored = summary.counts().getOrDefault(RowState.STORED.name(), 0L);
         double perMinute = 0;
