@@ -1187,8 +1187,14 @@ class ImageBatchKillIT {
                             + line.get("task_id"));
                 }
             }
+            // S3Proxy lists an object whose PUT is still in flight under a staging name, <key>-<UUID>; the PUT a
+            // SIGKILL cut stays in flight until Jetty's idle timeout (30 s), as S3FaultProxy does not pass the cut
+            // on, so it may still be listed after the last run. A real S3 never lists an unfinished PUT, and our
+            // writer names no object so (S3ProxyServer.stagedKey; S3ProxyServerTest proves the shape)
             client.listObjectsV2Paginator(b -> b.bucket(BUCKET)).contents().stream().map(S3Object::key)
-                    .filter(key -> !expected.contains(key)).sorted()
+                    .filter(key -> !expected.contains(key))
+                    .filter(key -> !S3ProxyServer.stagedKey(key).filter(k -> k.startsWith(batchPrefix)).isPresent())
+                    .sorted()
                     .forEach(key -> problems.add("unexpected object in the bucket: " + key));
             client.listMultipartUploads(b -> b.bucket(BUCKET)).uploads()
                     .forEach(u -> problems.add("multipart upload left open: " + u.key()));
