@@ -44,7 +44,7 @@ import org.springframework.stereotype.Service;
 
 /**
  * The files of a batch as the console serves them (README, "The console's files"): a row's stored image,
- * its thumbnail ({@link ConsoleThumbnails}), the report files the report step wrote ({@code report.csv},
+ * its renditions (README.md, "Renditions"), its thumbnail ({@link ConsoleThumbnails}), the report files the report step wrote ({@code report.csv},
  * {@code report.html}, {@code manifest.json}, under {@code <output>/<batch id>/}), and the whole batch as one ZIP
  * archive, streamed. Everything is read from the batch's own output store (a folder or S3, the
  * {@code imagebatch.s3.*} settings), found from the batch's settings in the batch registry; nothing is read whole
