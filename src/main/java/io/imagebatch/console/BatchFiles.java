@@ -7,6 +7,7 @@ import io.imagebatch.ledger.LedgerImages;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.report.BatchManifest;
+import io.imagebatch.rendition.Rendition;
 import io.imagebatch.report.ContactSheet;
 import io.imagebatch.storage.DownloadProperties;
 import io.imagebatch.storage.OutputLocation;
@@ -20,7 +21,6 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -44,14 +44,15 @@ import org.springframework.stereotype.Service;
 
 /**
  * The files of a batch as the console serves them (README, "The console's files"): a row's stored image,
- * its thumbnail ({@link ConsoleThumbnails}), the report files the report step wrote ({@code report.csv},
+ * its renditions (README.md, "Renditions"), its thumbnail ({@link ConsoleThumbnails}), the report files the report step wrote ({@code report.csv},
  * {@code report.html}, {@code manifest.json}, under {@code <output>/<batch id>/}), and the whole batch as one ZIP
  * archive, streamed. Everything is read from the batch's own output store (a folder or S3, the
  * {@code imagebatch.s3.*} settings), found from the batch's settings in the batch registry; nothing is read whole
  * into memory.
  *
- * <p>Every method first asks {@link ConsoleBatches#get} whether the requester may see the batch (a yes is kept
- * for {@link #VISIBLE_FOR}), and answers
+ * <p>Every method first asks {@link ConsoleBatches#requireVisible} whether the requester may see the batch (at
+ * every request, nothing kept: a batch that is no longer the requester's team's is hidden at once; docs/console.md,
+ * "Who may do what"), and answers
  * {@link BatchNotFoundException} for an unknown batch, a batch the requester may not see, an unknown row, and a
  * file that is not (or no longer) stored. Paths on disk are built only from the batch id as the registry knows it
  * and from numbers, never from other request text.
@@ -71,21 +72,6 @@ public class BatchFiles implements DisposableBean {
     private final LedgerImages images;
     private final StorageProperties storage;
     private final ConsoleThumbnails thumbnails;
-    /**
-     * Who was found to see which batch, until when ({@link System#nanoTime()}): a contact sheet asks for a page of
-     * thumbnails at once, and {@link ConsoleBatches#get} reads the batch's progress each time. A batch's team
-     * never changes, and a user's team and roles only with a restart, so a "yes" is kept for
-     * {@link #VISIBLE_FOR}; a "no" is never kept.
-     */
-    private final Map<Seen, Long> seen = new ConcurrentHashMap<>();
-    /** How long a requester's right to see a batch is taken as known. */
-    static final Duration VISIBLE_FOR = Duration.ofSeconds(30);
-    /** The most entries {@link #seen} holds before it is emptied. */
-    private static final int MAX_SEEN = 10_000;
-
-    private record Seen(Requester who, String batchId) {
-    }
-
     /** One store per output location, made on first use, closed with the context. */
     private final Map<OutputLocation, OutputStore> stores = new ConcurrentHashMap<>();
 
@@ -305,6 +291,49 @@ public class BatchFiles implements DisposableBean {
     }
 
     /**
+     * The names of a batch's renditions (README.md, "Renditions"), in the job file's order: what a row's page and
+     * the contact sheet link ({@link #rendition}).
+     *
+     * @param who     the requester
+     * @param batchId the batch
+     * @return the rendition names; empty for a batch without renditions
+     * @throws BatchNotFoundException when the batch is unknown or not visible
+     */
+    public List<String> renditionNames(Requester who, String batchId) {
+        return visible(who, batchId).settings().renditions().stream().map(Rendition::name).toList();
+    }
+
+    /**
+     * One rendition of a row's stored image (README.md, "Renditions"): the file the download step wrote beside
+     * the image, {@code <batch id>/<rendition name>/<row id>.<ext>}, streamed from the store.
+     *
+     * @param who     the requester
+     * @param batchId the batch
+     * @param rowNum  the row's number (1 = first data row)
+     * @param name    the rendition's name as the batch's job file gives it (matched exactly; never used as a path)
+     * @return the rendition; its content type from its format's extension; the caller closes it
+     * @throws BatchNotFoundException when the batch is unknown or not visible, has no rendition of that name, the
+     *                                row is unknown or has no stored image, or the rendition is not in the store
+     * @throws io.imagebatch.storage.OutputStoreException when the store cannot be read
+     */
+    public FileContent rendition(Requester who, String batchId, long rowNum, String name) {
+        Batch batch = visible(who, batchId);
+        Rendition rendition = batch.settings().renditions().stream().filter(r -> r.name().equals(name))
+                .findFirst().orElseThrow(() -> new BatchNotFoundException("batch " + batch.id()
+                        + " has no rendition of that name; its renditions are " + batch.settings().renditions()
+                        .stream().map(Rendition::name).toList()));
+        LedgerEntry row = storedRow(batch, rowNum);
+        String uri = rendition.uriBeside(row.outputUri());
+        String key = batch.location().keyOf(uri(uri)).orElseThrow(() -> new BatchNotFoundException("the rendition "
+                + rendition.name() + " of row " + rowNum + " (" + uri + ") is not in the batch's output"));
+        StoredObject object = batch.store().open(key).orElseThrow(() -> new BatchNotFoundException("the rendition "
+                + rendition.name() + " of row " + rowNum + " of batch " + batch.id() + " (" + uri
+                + ") is not in the store"));
+        return new FileContent(object.content(), object.length(), rendition.format().contentType(), fileName(key),
+                null);
+    }
+
+    /**
      * One of the report files, as the report step stored it.
      *
      * @param who     the requester
@@ -424,8 +453,8 @@ public class BatchFiles implements DisposableBean {
         return true;
     }
 
-    /** A visible batch, with its store. */
-    private record Batch(String id, OutputLocation location, OutputStore store) {
+    /** A visible batch, with its settings and its store. */
+    private record Batch(String id, OutputLocation location, OutputStore store, BatchSettings settings) {
     }
 
     private Batch visible(Requester who, String batchId) {
@@ -433,15 +462,8 @@ public class BatchFiles implements DisposableBean {
         if (console == null || batchId == null) {
             throw new BatchNotFoundException("no batch " + batchId);
         }
-        Seen key = new Seen(who, batchId);
-        Long until = seen.get(key);
-        if (until == null || until - System.nanoTime() < 0) {
-            console.get(who, batchId); // BatchNotFoundException when unknown or not visible to the requester
-            if (seen.size() >= MAX_SEEN) {
-                seen.clear();
-            }
-            seen.put(key, System.nanoTime() + VISIBLE_FOR.toNanos());
-        }
+        // BatchNotFoundException when unknown or not visible to the requester; asked at every request
+        console.requireVisible(who, batchId);
         BatchSettings batch;
         try {
             batch = settings.get(batchId);
@@ -453,7 +475,7 @@ public class BatchFiles implements DisposableBean {
         }
         OutputLocation location = OutputLocation.parse(batch.destination());
         return new Batch(batch.batchId(), location,
-                stores.computeIfAbsent(location, l -> OutputStores.open(l, storage)));
+                stores.computeIfAbsent(location, l -> OutputStores.open(l, storage)), batch);
     }
 
     private LedgerEntry storedRow(Batch batch, long rowNum) {

@@ -300,6 +300,11 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
     }
 
     @Override
+    public void requireVisible(Requester who, String batchId) {
+        visible(who, batchId);
+    }
+
+    @Override
     public BatchView get(Requester who, String batchId) {
         ConsoleBatchRecords.Owner owner = visible(who, batchId);
         BatchSettings settings = settings(batchId);

@@ -47,6 +47,18 @@ public interface ConsoleBatches {
     BatchView get(Requester who, String batchId);
 
     /**
+     * Whether the requester may see a batch, and nothing else: the batch's team only (a console batch's own
+     * record; for a job file's batch, the job file's {@code team:}), none of its progress. Cheap enough to ask at
+     * every request for a batch's files, so that a batch is hidden at once from a user who is no longer of its
+     * team (docs/console.md, "Who may do what").
+     *
+     * @param who     the requester
+     * @param batchId the batch
+     * @throws BatchNotFoundException when unknown or not visible to the requester (as {@link #get})
+     */
+    void requireVisible(Requester who, String batchId);
+
+    /**
      * The check of a batch (preview, rejections, estimate), as {@link #create} made it; read again from the kept
      * catalogue.
      *

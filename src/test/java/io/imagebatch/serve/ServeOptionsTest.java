@@ -61,4 +61,32 @@ class ServeOptionsTest {
         assertThat(fewer.problems()).hasSize(2).last().asString().isEqualTo("job file " + dir.resolve("a.yaml")
                 + ": because");
     }
+
+    @Test
+    void aJobFileWithBrokenRenditionsIsNotScheduledAndSaysWhichRenditionKeyAndRule(@TempDir Path dir)
+            throws Exception {
+        String head = "catalogue: c.csv\nschedule: \"0 0 3 * * *\"\nrenditions:\n";
+        Files.writeString(dir.resolve("good.yml"), head
+                + "  - { name: shop, width: 1000, height: 1000, fit: pad, format: jpg }\n");
+        Files.writeString(dir.resolve("zero.yml"), head
+                + "  - { name: tiny, width: 0, height: 10, fit: pad, format: jpg }\n");
+        Files.writeString(dir.resolve("fit.yml"), head
+                + "  - { name: s, width: 10, height: 10, fit: stretch, format: jpg }\n");
+        Files.writeString(dir.resolve("twice.yml"), head
+                + "  - { name: shop, width: 10, height: 10, fit: pad, format: jpg }\n"
+                + "  - { name: shop, width: 20, height: 20, fit: crop, format: png }\n");
+        Files.writeString(dir.resolve("list.yml"), head.replace("renditions:\n", "renditions: shop\n"));
+
+        ServeJobs jobs = ServeJobs.scan(dir, List.of());
+
+        assertThat(jobs.scheduled()).extracting(f -> f.jobName()).containsExactly("good");
+        assertThat(jobs.unscheduled()).isEmpty();
+        assertThat(jobs.problems()).hasSize(4);
+        assertThat(jobs.problems().get(0)).contains("fit.yml").contains("rendition s, key fit: \"stretch\"");
+        assertThat(jobs.problems().get(1)).contains("list.yml").contains("renditions: must be a list");
+        assertThat(jobs.problems().get(2)).contains("twice.yml")
+                .contains("rendition shop, key name: the name is used by an earlier rendition");
+        assertThat(jobs.problems().get(3)).contains("zero.yml")
+                .contains("rendition tiny, key width: \"0\" must be a whole number from 1 to 8192");
+    }
 }

@@ -43,6 +43,8 @@ import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBo
  *     SHA-256, {@code Cache-Control: private, max-age=300};</li>
  * <li>{@code GET /batches/{id}/rows/{rowNum}/attempts/{attempt}/image}: the image an earlier attempt stored,
  *     kept under the row's history by a redo;</li>
+ * <li>{@code GET /batches/{id}/rows/{rowNum}/renditions/{name}}: a rendition of the row's stored image (README.md,
+ *     "Renditions"), the rendition named exactly as in the batch's job file;</li>
  * <li>{@code GET /batches/{id}/thumbnails/{rowNum}}: a JPEG of at most 320 px a side, made once and cached on
  *     disk, same caching headers;</li>
  * <li>{@code GET /batches/{id}/files/{report.csv|report.html|manifest.json}}: the report files
@@ -103,6 +105,22 @@ public class BatchFilesController {
     public ResponseEntity<Resource> attemptImage(@PathVariable String id, @PathVariable long rowNum,
             @PathVariable int attempt, Authentication auth) {
         FileContent file = files.attemptImage(requester(auth), id, rowNum, attempt);
+        return streamed(file, CacheControl.maxAge(IMAGE_MAX_AGE).cachePrivate(),
+                ContentDisposition.inline().filename(file.fileName()).build());
+    }
+
+    /**
+     * @param id     the batch id
+     * @param rowNum the row's number
+     * @param name   the rendition's name, as in the batch's job file
+     * @param auth   the signed-in user, or null
+     * @return the rendition of the row's stored image, inline, its type from its format; 404 when the batch has
+     *         no rendition of that name or the row none stored
+     */
+    @GetMapping("/batches/{id}/rows/{rowNum}/renditions/{name}")
+    public ResponseEntity<Resource> rendition(@PathVariable String id, @PathVariable long rowNum,
+            @PathVariable String name, Authentication auth) {
+        FileContent file = files.rendition(requester(auth), id, rowNum, name);
         return streamed(file, CacheControl.maxAge(IMAGE_MAX_AGE).cachePrivate(),
                 ContentDisposition.inline().filename(file.fileName()).build());
     }

@@ -1,5 +1,6 @@
 package io.imagebatch.console.web;
 
+import io.imagebatch.console.BatchFiles;
 import io.imagebatch.console.ConsoleBatches;
 import io.imagebatch.console.ConsoleBatches.Action;
 import io.imagebatch.console.ConsoleBatches.BatchView;
@@ -49,10 +50,15 @@ public class BatchPagesController {
     static final List<String> ROW_STATES = Arrays.stream(RowState.values()).map(Enum::name).toList();
 
     private final ConsoleBatches batches;
+    private final BatchFiles files;
 
-    /** @param batches the console's batches */
-    public BatchPagesController(ConsoleBatches batches) {
+    /**
+     * @param batches the console's batches
+     * @param files   the batches' files: the rendition names a row's page and the contact sheet link
+     */
+    public BatchPagesController(ConsoleBatches batches, BatchFiles files) {
         this.batches = batches;
+        this.files = files;
     }
 
     /** @return the batch list: the console's home */
@@ -243,6 +249,7 @@ public class BatchPagesController {
         RowPage rows = batches.rows(who, id, new RowQuery(null, null, Math.max(0, page), THUMBNAILS_PER_PAGE));
         model.addAttribute("rows", rows);
         model.addAttribute("pages", pages(rows.total(), rows.size()));
+        model.addAttribute("renditions", files.renditionNames(who, id));
         return "contact-sheet";
     }
 
@@ -262,6 +269,7 @@ public class BatchPagesController {
         model.addAttribute("batch", batches.get(who, id));
         model.addAttribute("detail", batches.row(who, id, rowNum));
         model.addAttribute("maySubmit", who.maySubmit());
+        model.addAttribute("renditions", files.renditionNames(who, id));
         return "row";
     }
 

@@ -89,6 +89,7 @@ class BatchFilesEndToEndTest {
         Path catalogue = Files.writeString(work.resolve("catalogue.csv"), csv);
         Path folderJob = writeJob(jobs, "shop", catalogue, "file:" + work.resolve("out"));
         Path bucketJob = writeJob(jobs, "bucket", catalogue, "s3://" + BUCKET + "/console");
+        Path channelsJob = Files.writeString(jobs.resolve("channels.yml"), channelsJob(catalogue, "red"));
 
         BCryptPasswordEncoder bcrypt = new BCryptPasswordEncoder(4);
         List<String> args = new ArrayList<>(List.of("--jobs", jobs.toString(), "--sandbox", "--server.port=0",
@@ -114,6 +115,8 @@ class BatchFilesEndToEndTest {
         JobLastBatches last = serve.context().getBean(JobLastBatches.class);
         batches.put("folder", last.get("shop").orElseThrow());
         batches.put("s3", last.get("bucket").orElseThrow());
+        assertThat(serve.scheduler().runJob("channels", channelsJob)).isEqualTo(ExitCodes.COMPLETED);
+        batches.put("channels", last.get("channels").orElseThrow());
     }
 
     @AfterAll
@@ -397,7 +400,80 @@ class BatchFilesEndToEndTest {
                 .as("not signed in").isNotEqualTo(200);
     }
 
+    @Test
+    void aRowsRenditionsAreLinkedFromItsPageAndTheContactSheetAndOpenForItsTeamOnly() throws Exception {
+        String batch = batches.get("channels");
+        String row = new String(get("viewer", "/batches/" + batch + "/rows/2").body(), StandardCharsets.UTF_8);
+        String sheet = new String(get("viewer", "/batches/" + batch + "/contact-sheet").body(),
+                StandardCharsets.UTF_8);
+        Map<String, int[]> sizes = Map.of("pad", new int[] {120, 80}, "crop", new int[] {60, 90});
+        Map<String, String> types = Map.of("pad", "image/jpeg", "crop", "image/png");
+        Map<String, String> files = Map.of("pad", "pad/row-2.jpg", "crop", "crop/row-2.png");
+        for (String name : List.of("pad", "crop")) {
+            String link = "/batches/" + batch + "/rows/2/renditions/" + name;
+            assertThat(row).as("the row page links " + name).contains("href=\"" + link + "\"");
+            assertThat(sheet).as("the contact sheet links " + name).contains("href=\"" + link + "\"");
+
+            HttpResponse<byte[]> rendition = get("viewer", link);
+            assertThat(rendition.statusCode()).as(name).isEqualTo(200);
+            assertThat(rendition.headers().firstValue("Content-Type")).as(name).contains(types.get(name));
+            assertThat(rendition.body()).as(name).isEqualTo(stored("folder", batch + "/" + files.get(name)));
+            BufferedImage image = ImageIO.read(new ByteArrayInputStream(rendition.body()));
+            assertThat(new int[] {image.getWidth(), image.getHeight()}).as(name).isEqualTo(sizes.get(name));
+
+            assertThat(get("carol", link).statusCode()).as("team blue: " + name).isEqualTo(404);
+        }
+        assertThat(get("viewer", "/batches/" + batch + "/rows/2/renditions/story").statusCode())
+                .as("no such rendition").isEqualTo(404);
+        assertThat(get("viewer", "/batches/" + batch + "/rows/2/renditions/..%2Frow-2.png").statusCode())
+                .isIn(400, 404);
+        assertThat(get("viewer", "/batches/" + batches.get("folder") + "/rows/2/renditions/pad").statusCode())
+                .as("a batch without renditions").isEqualTo(404);
+        assertThat(new String(get("viewer", "/batches/" + batches.get("folder") + "/rows/2").body(),
+                StandardCharsets.UTF_8)).doesNotContain("/renditions/");
+    }
+
+    @Test
+    void aBatchIsHiddenAtOnceFromATeamItsJobFileNoLongerNames() throws Exception {
+        String batch = batches.get("channels");
+        Path job = work.resolve("jobs").resolve("channels.yml");
+        Path catalogue = work.resolve("catalogue.csv");
+        assertThat(get("viewer", "/batches/" + batch + "/files/report.csv").statusCode()).as("team red")
+                .isEqualTo(200);
+        assertThat(get("viewer", "/batches/" + batch + "/images/1").statusCode()).isEqualTo(200);
+        try {
+            Files.writeString(job, channelsJob(catalogue, "blue"));
+
+            for (String path : List.of("/files/report.csv", "/images/1", "/thumbnails/1",
+                    "/rows/1/renditions/pad", "/archive.zip")) {
+                assertThat(get("viewer", "/batches/" + batch + path).statusCode()).as("red, now: " + path)
+                        .isEqualTo(404);
+                assertThat(get("carol", "/batches/" + batch + path).statusCode()).as("blue, now: " + path)
+                        .isEqualTo(200);
+            }
+        } finally {
+            Files.writeString(job, channelsJob(catalogue, "red"));
+        }
+    }
+
     // ---- helpers ----
+
+    /** A job file of team {@code team} with two renditions (README.md, "Renditions"), into the test's folder. */
+    private static String channelsJob(Path catalogue, String team) {
+        return """
+                name: channels
+                catalogue: %s
+                output: file:%s
+                team: %s
+                defaults: { aspect-ratio: "16:9", resolution: 1K }
+                schedule: "0 0 0 1 1 *"
+                sandbox: { min-generation-time: 50ms, max-generation-time: 200ms, failure-rate: 0 }
+                renditions:
+                  - { name: pad, width: 120, height: 80, fit: pad, format: jpg }
+                  - { name: crop, width: 60, height: 90, fit: crop, format: png }
+                """.formatted(catalogue, work.resolve("out"), team);
+    }
+
 
     private static Path writeJob(Path jobs, String name, Path catalogue, String output) throws IOException {
         return Files.writeString(jobs.resolve(name + ".yml"), """
