@@ -27,7 +27,8 @@ import org.apache.commons.imaging.formats.jpeg.xmp.JpegXmpRewriter;
  * specification, "Extended file format"):
  * <ul>
  * <li><b>JPEG</b>: an APP1 segment {@code http://ns.adobe.com/xap/1.0/}, by Apache Commons Imaging's
- *     {@link JpegXmpRewriter} (packets over the APP1 limit of 65,502 bytes are refused by it: unlabellable);</li>
+ *     {@link JpegXmpRewriter}; a packet over what one APP1 segment holds (65,504 bytes; extended XMP is not
+ *     written) is unlabellable;</li>
  * <li><b>PNG</b>: an uncompressed {@code iTXt} chunk with keyword {@code XML:com.adobe.xmp}, right after
  *     {@code IHDR}. Written here: Commons Imaging writes XMP into PNG only while encoding a whole image from
  *     pixels (its {@code PngWriter}), which would re-compress the provider's image data;</li>
@@ -42,6 +43,11 @@ public final class ImageLabeller {
 
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
     private static final String PNG_XMP_KEYWORD = "XML:com.adobe.xmp";
+    /**
+     * The most XMP one JPEG APP1 segment holds: 65,535 bytes less the length field (2) and the namespace
+     * {@code http://ns.adobe.com/xap/1.0/} with its NUL (29) (Adobe XMP Specification Part 3, JPEG).
+     */
+    static final int JPEG_MAX_XMP_BYTES = 65_504;
     /** WebP VP8X flags (WebP container specification, "Extended file format"). */
     private static final int VP8X_XMP = 0x04;
     private static final int VP8X_ALPHA = 0x10;
@@ -132,9 +138,16 @@ public final class ImageLabeller {
 
     private static void jpeg(Path source, String xmp, OutputStream out) throws UnlabellableImageException,
             IOException {
+        int length = xmp.getBytes(StandardCharsets.UTF_8).length;
+        if (length > JPEG_MAX_XMP_BYTES) {
+            // checked here: Commons Imaging 1.0.0-alpha6 fails with an IndexOutOfBoundsException on such a packet
+            throw new UnlabellableImageException("JPEG: the XMP packet is " + length + " bytes, more than the "
+                    + JPEG_MAX_XMP_BYTES + " bytes one APP1 segment holds (a very long prompt; metadata: minimal"
+                    + " leaves it out)", null);
+        }
         try {
             new JpegXmpRewriter().updateXmpXml(ByteSource.path(source), out, xmp);
-        } catch (ImagingException e) {
+        } catch (ImagingException | RuntimeException e) {
             throw new UnlabellableImageException("JPEG: Commons Imaging could not add the XMP segment: "
                     + e.getMessage(), e);
         }
