@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,12 +18,10 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
-import javax.xml.parsers.DocumentBuilderFactory;
+import io.imagebatch.testsupport.XmpReadBack;
 import org.apache.commons.imaging.Imaging;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.w3c.dom.Document;
-import org.w3c.dom.Element;
 
 /**
  * {@link ImageLabeller} and {@link ImageLabel} on real encoded images (JDK ImageIO for PNG and JPEG, libwebp
@@ -120,9 +117,9 @@ class ImageLabellerTest {
                 .xmp(), labelled);
 
         String xmp = Imaging.getXmpXml(labelled.toFile());
-        Element description = description(xmp);
-        assertThat(text(description, "Iptc4xmpExt:DigitalSourceType")).isEqualTo(ImageLabel.DIGITAL_SOURCE_TYPE);
-        assertThat(text(description, "dc:identifier")).isEqualTo("sku-1");
+        XmpReadBack read = XmpReadBack.parse(xmp);
+        assertThat(read.digitalSourceType()).hasValue(ImageLabel.DIGITAL_SOURCE_TYPE);
+        assertThat(read.text("dc:identifier")).hasValue("sku-1");
         assertThat(xmp).doesNotContain("secret launch prompt").doesNotContain("model-x")
                 .doesNotContain("CreatorTool").doesNotContain("dc:description");
     }
@@ -147,36 +144,15 @@ class ImageLabellerTest {
         return new ImageLabel("row <7> & \"8\"", HOSTILE_PROMPT, "nano-banana \uD83C\uDF4C", MetadataLevel.FULL);
     }
 
-    /** Checks a packet of {@link #full()}, parsed by the JDK's XML parser (namespace-aware). */
+    /** Checks a packet of {@link #full()}, read back by {@link XmpReadBack} (the JDK's namespace-aware parser). */
     static void assertFullLabel(String xmp) throws Exception {
         assertThat(xmp).as("an XMP packet was read back").isNotNull();
-        Element description = description(xmp);
-        assertThat(text(description, "Iptc4xmpExt:DigitalSourceType")).isEqualTo(ImageLabel.DIGITAL_SOURCE_TYPE);
-        assertThat(text(description, "dc:identifier")).isEqualTo("row <7> & \"8\"");
-        assertThat(text(description, "dc:description")).isEqualTo(HOSTILE_PROMPT_AS_READ);
-        assertThat(text(description, "xmp:CreatorTool")).isEqualTo("ImageBatch");
-        assertThat(text(description, "imagebatch:Model")).isEqualTo("nano-banana \uD83C\uDF4C");
-    }
-
-    static Element description(String xmp) throws Exception {
-        DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-        factory.setNamespaceAware(true);
-        Document doc = factory.newDocumentBuilder().parse(new ByteArrayInputStream(xmp.getBytes(StandardCharsets.UTF_8)));
-        return (Element) doc.getElementsByTagNameNS("http://www.w3.org/1999/02/22-rdf-syntax-ns#", "Description")
-                .item(0);
-    }
-
-    static String text(Element description, String qualifiedName) {
-        String[] parts = qualifiedName.split(":");
-        String namespace = switch (parts[0]) {
-            case "Iptc4xmpExt" -> "http://iptc.org/std/Iptc4xmpExt/2008-02-29/";
-            case "dc" -> "http://purl.org/dc/elements/1.1/";
-            case "xmp" -> "http://ns.adobe.com/xap/1.0/";
-            case "imagebatch" -> ImageLabel.NAMESPACE;
-            default -> throw new IllegalArgumentException(qualifiedName);
-        };
-        var nodes = description.getElementsByTagNameNS(namespace, parts[1]);
-        return nodes.getLength() == 0 ? null : nodes.item(0).getTextContent();
+        XmpReadBack read = XmpReadBack.parse(xmp);
+        assertThat(read.digitalSourceType()).hasValue(ImageLabel.DIGITAL_SOURCE_TYPE);
+        assertThat(read.text("dc:identifier")).hasValue("row <7> & \"8\"");
+        assertThat(read.text("dc:description")).hasValue(HOSTILE_PROMPT_AS_READ);
+        assertThat(read.text("xmp:CreatorTool")).hasValue("ImageBatch");
+        assertThat(read.text("imagebatch:Model")).hasValue("nano-banana \uD83C\uDF4C");
     }
 
     /** Decodes both files and compares every pixel (ARGB). */
