@@ -225,7 +225,9 @@ public record JobFile(Path path, String name, String catalogue, String provider,
         }
         return MetadataLevel.parse(value instanceof String text ? text : null).orElseThrow(() ->
                 new UsageException(where(path, "metadata") + ": metadata must be \"full\" or \"minimal\""
-                        + " (README.md, \"Labelled as AI-generated\"), got \"" + value + "\""));
+                        + " (README.md, \"Labelled as AI-generated\"), got " + (value instanceof Boolean
+                        ? "a YAML boolean (on, off, yes, no, true and false are read as booleans)"
+                        : "\"" + value + "\"")));
     }
 
     /** Reads {@code renditions}: a list of {@link Rendition} mappings; wrong ones are usage errors. */

@@ -46,7 +46,8 @@ class JobFileMetadataTest {
         CliRun run = CliRun.command(dir, "validate", job.toString());
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.output()).contains("job file " + job + ", line 3: metadata must be \"full\" or \"minimal\"");
+        assertThat(run.output()).contains("job file " + job + ", line 3: metadata must be \"full\" or \"minimal\"")
+                .contains("got a YAML boolean");
     }
 
     private Path write(String name, String content) throws Exception {
