@@ -603,6 +603,7 @@ class ImageBatchKillIT {
         }
 
         // every SUCCEEDED row: one image under out/<batch id>/, its SHA-256 and size as reported, the provider's
+        // (with the AI-generated label written in)
         // the report step's three files: the CSV, the contact sheet and the manifest
         Set<Path> expectedFiles = new HashSet<>(Set.of(batchDir.resolve("report.csv"),
                 batchDir.resolve("report.html"), batchDir.resolve("manifest.json")));
@@ -627,7 +628,7 @@ class ImageBatchKillIT {
                         + line.get("sha256") + ")");
             }
             byte[] provider = providerImage(sandbox.baseUrl(), line.get("task_id"));
-            if (!Arrays.equals(stored, provider)) {
+            if (!isLabelledCopyOf(stored, provider)) {
                 problems.add("row " + rowNumber + ": the file " + image + " is not the provider's image of task "
                         + line.get("task_id"));
             }
@@ -1200,7 +1201,7 @@ class ImageBatchKillIT {
                     problems.add("row " + rowNumber + ": the object " + uri + " (" + stored.length + " bytes) is not"
                             + " what the report says (" + line.get("bytes") + " bytes, " + line.get("sha256") + ")");
                 }
-                if (!Arrays.equals(stored, providerImage(sandbox.baseUrl(), line.get("task_id")))) {
+                if (!isLabelledCopyOf(stored, providerImage(sandbox.baseUrl(), line.get("task_id")))) {
                     problems.add("row " + rowNumber + ": the object " + uri + " is not the provider's image of task "
                             + line.get("task_id"));
                 }
@@ -1344,6 +1345,29 @@ class ImageBatchKillIT {
     }
 
     /** The provider's bytes of a task's image, downloaded again (a cut answer is retried). */
+    /**
+     * Whether a stored image is the provider's image with the AI-generated label written in (README.md, "Labelled
+     * as AI-generated"): its XMP packet names the digital source type, and writing that packet into the provider's
+     * bytes gives exactly the stored bytes (nothing else changed, no pixel re-encoded).
+     */
+    private static boolean isLabelledCopyOf(byte[] stored, byte[] provider) throws IOException {
+        String xmp = org.apache.commons.imaging.Imaging.getXmpXml(stored);
+        if (xmp == null || !xmp.contains(io.imagebatch.label.ImageLabel.DIGITAL_SOURCE_TYPE)) {
+            return false;
+        }
+        Path source = Files.createTempFile("kill-provider-", ".img");
+        try {
+            Files.write(source, provider);
+            java.io.ByteArrayOutputStream labelled = new java.io.ByteArrayOutputStream(stored.length);
+            io.imagebatch.label.ImageLabeller.label(source, xmp, labelled);
+            return Arrays.equals(stored, labelled.toByteArray());
+        } catch (io.imagebatch.label.UnlabellableImageException e) {
+            return false;
+        } finally {
+            Files.deleteIfExists(source);
+        }
+    }
+
     private static byte[] providerImage(URI sandbox, String taskId) throws InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(sandbox + "/files/" + taskId + ".png"))
                 .timeout(Duration.ofSeconds(30)).GET().build();

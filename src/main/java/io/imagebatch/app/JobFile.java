@@ -1,5 +1,6 @@
 package io.imagebatch.app;
 
+import io.imagebatch.label.MetadataLevel;
 import io.imagebatch.rendition.InvalidRenditionException;
 import io.imagebatch.rendition.Rendition;
 import java.io.IOException;
@@ -44,6 +45,7 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * schedule: { cron: "0 0 2 * * *", zone: Europe/Berlin }   # or schedule: "0 0 2 * * *" (the system's zone)
  * renditions:                   # README.md, "Renditions"
  *   - { name: shop, width: 1000, height: 1000, fit: pad, background: white, format: jpg, quality: 90 }
+ * metadata: minimal             # README.md, "Labelled as AI-generated"; full (the default) or minimal
  * </pre>
  *
  * Relative paths are relative to the working directory, as on the command line. {@code schedule} is read by
@@ -70,11 +72,25 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  *                       what"), or null: they belong to everyone
  * @param renditions     {@code renditions:}, the renditions made of every stored image ({@link Rendition},
  *                       README.md, "Renditions"), in the order written; empty when the file has none
+ * @param metadata       {@code metadata:}, how much the AI-generated label of every delivered image says
+ *                       ({@link MetadataLevel}, README.md, "Labelled as AI-generated"), or null when the file does
+ *                       not say (the full label)
  */
 public record JobFile(Path path, String name, String catalogue, String provider, String model, String output,
         Map<String, String> columns, String promptTemplate, Character delimiter, String aspectRatio,
         String resolution, Map<String, String> sandbox, Schedule schedule, String budget, Integer proof,
-        String team, List<Rendition> renditions) {
+        String team, List<Rendition> renditions, MetadataLevel metadata) {
+
+    /**
+     * A job file without {@code metadata:}; the fields as in the record description.
+     */
+    public JobFile(Path path, String name, String catalogue, String provider, String model, String output,
+            Map<String, String> columns, String promptTemplate, Character delimiter, String aspectRatio,
+            String resolution, Map<String, String> sandbox, Schedule schedule, String budget, Integer proof,
+            String team, List<Rendition> renditions) {
+        this(path, name, catalogue, provider, model, output, columns, promptTemplate, delimiter, aspectRatio,
+                resolution, sandbox, schedule, budget, proof, team, renditions, null);
+    }
 
     /**
      * A job file without {@code renditions:}; the fields as in the record description.
@@ -138,7 +154,7 @@ public record JobFile(Path path, String name, String catalogue, String provider,
 
     private static final Set<String> KEYS = Set.of("name", "catalogue", "provider", "model", "output", "columns",
             "prompt-template", "delimiter", "defaults", "sandbox", "schedule", "budget", "proof", "team",
-            "renditions");
+            "renditions", "metadata");
     private static final Set<String> FIELDS = Set.of("id", "prompt", "provider", "model", "aspect_ratio",
             "resolution", "output_format", "reference_images");
 
@@ -149,7 +165,8 @@ public record JobFile(Path path, String name, String catalogue, String provider,
      * @return its settings
      * @throws UsageException when the file is missing, is not YAML, or has an unknown key or a wrong value (a
      *                        cron expression that does not parse, an unknown time zone, a rendition that breaks
-     *                        a rule of {@link Rendition#parseList}); the message names the file, the key (for a
+     *                        a rule of {@link Rendition#parseList}, a {@code metadata} other than {@code full}
+     *                        or {@code minimal}); the message names the file, the key (for a
      *                        rendition: its name and key), and the line where YAML gives one
      */
     public static JobFile load(Path path) {
@@ -198,7 +215,19 @@ public record JobFile(Path path, String name, String catalogue, String provider,
                 defaults.get("aspect-ratio"), defaults.get("resolution"), sandbox,
                 schedule(path, map.get("schedule")), text(map.get("budget")),
                 proof("job file " + path + ": proof", text(map.get("proof"))), text(map.get("team")),
-                renditions(path, map.get("renditions")));
+                renditions(path, map.get("renditions")), metadata(path, map.get("metadata")));
+    }
+
+    /** Reads {@code metadata}: {@code full} or {@code minimal} (README.md, "Labelled as AI-generated"). */
+    private static MetadataLevel metadata(Path path, Object value) {
+        if (value == null) {
+            return null;
+        }
+        return MetadataLevel.parse(value instanceof String text ? text : null).orElseThrow(() ->
+                new UsageException(where(path, "metadata") + ": metadata must be \"full\" or \"minimal\""
+                        + " (README.md, \"Labelled as AI-generated\"), got " + (value instanceof Boolean
+                        ? "a YAML boolean (on, off, yes, no, true and false are read as booleans)"
+                        : "\"" + value + "\"")));
     }
 
     /** Reads {@code renditions}: a list of {@link Rendition} mappings; wrong ones are usage errors. */

@@ -199,7 +199,8 @@ public class ImageProductionJobConfiguration {
         Set<String> caseCollisions = BatchOutputKeys.caseCollisions(batch);
         OutputStore store = OutputStores.open(OutputLocation.parse(batch.destination()), storageSettings);
         ResultDownloader downloader = new ResultDownloader(batch.batchId(), ledger, providers, imageDownloader, store,
-                properties, clock).caseCollisions(caseCollisions).renditions(batch.renditions());
+                properties, clock).caseCollisions(caseCollisions).renditions(batch.renditions())
+                .metadata(batch.metadata());
         return new LedgerPassTasklet(PipelineSteps.POLL, downloader, pipelineState, pipelineState::awaitChange, clock,
                 properties.pollBatch(), imagebatchWorkers);
     }

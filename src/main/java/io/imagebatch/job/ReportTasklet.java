@@ -10,6 +10,7 @@ import io.imagebatch.report.BatchFacts;
 import io.imagebatch.report.BatchManifest;
 import io.imagebatch.report.BatchTally;
 import io.imagebatch.report.ContactSheet;
+import io.imagebatch.report.DeliveredFiles;
 import io.imagebatch.report.ManifestFactory;
 import io.imagebatch.report.ResultsReport;
 import io.imagebatch.storage.OutputStore;
@@ -139,7 +140,7 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
                     out -> ContactSheet.write(ledger, manifest, page, out));
             context.putString(CONTACT_SHEET_URI, html.uri().toString());
 
-            String json = manifest.toJson();
+            String json = manifest.toJson(DeliveredFiles.read(ledger, batchId, batch.renditions(), store));
             store.putBytes(batchId + "/" + BatchManifest.FILE_NAME, json.getBytes(StandardCharsets.UTF_8),
                     "application/json");
             context.putString(BatchEndNotifier.MANIFEST_JSON, json);

@@ -1,5 +1,7 @@
 package io.imagebatch.job;
 
+import io.imagebatch.label.ImageLabel;
+import io.imagebatch.label.MetadataLevel;
 import io.imagebatch.ledger.FailureKind;
 import io.imagebatch.ledger.LedgerDownloads;
 import io.imagebatch.ledger.LedgerEntry;
@@ -46,6 +48,12 @@ import org.springframework.batch.core.step.StepContribution;
  * recorded as stored ({@link Renditions#makeMissing}): a crash in between downloads the row again and makes only
  * the renditions still missing. A rendition that cannot be made fails that row (code {@code rendition}, with the
  * reason; {@code retry-failed} fetches it again, never pays twice), never the batch.
+ *
+ * <p>Every stored image and rendition is labelled as AI-generated (README.md, "Labelled as AI-generated"): an
+ * XMP packet with the IPTC digital source type, the row id and, unless {@link #metadata(MetadataLevel)} is
+ * {@link MetadataLevel#MINIMAL}, the row's prompt and model ({@link ImageLabel}); the ledger's SHA-256 and size
+ * are those of the labelled bytes. An image the provider sent that cannot take the label is stored as it came and
+ * its row recorded with the warning ({@link LedgerDownloads#markStoredUnlabelled}), never failed.
  */
 public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoCloseable {
 
@@ -63,6 +71,8 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
     /** The renditions made of each stored image; empty for none. */
     private List<Rendition> renditions = List.of();
     private final Renditions renditionMaker = new Renditions();
+    /** How much each stored image's and rendition's XMP label says. */
+    private MetadataLevel metadata = MetadataLevel.FULL;
     /** The first output store failure of the current pass, or null. */
     private final AtomicReference<OutputStoreException> storeDown = new AtomicReference<>();
 
@@ -103,6 +113,27 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
     public ResultDownloader renditions(List<Rendition> renditions) {
         this.renditions = List.copyOf(renditions);
         return this;
+    }
+
+    /**
+     * @param level how much the XMP label of each stored image and rendition says (README.md, "Labelled as
+     *              AI-generated"; a job file's {@code metadata:}); {@link MetadataLevel#FULL} unless set
+     * @return this downloader
+     */
+    public ResultDownloader metadata(MetadataLevel level) {
+        this.metadata = java.util.Objects.requireNonNull(level, "level");
+        return this;
+    }
+
+    /**
+     * The label of a row's image: its row id, and its prompt and model (the provider's default model when the
+     * row names none).
+     */
+    private ImageLabel label(LedgerEntry entry) {
+        String model = entry.model() != null ? entry.model()
+                : providers.find(entry.provider()).map(io.imagebatch.provider.ProviderAdapter::defaultModel)
+                        .orElse(null);
+        return new ImageLabel(entry.rowId(), entry.prompt(), model, metadata);
     }
 
     /** @return the succeeded rows whose image is due to be stored ({@link LedgerDownloads#dueForDownload}) */
@@ -156,16 +187,23 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
         long rowNum = entry.rowNum();
         try {
             String stem = BatchOutputKeys.imageStem(batchId, entry.rowId(), caseCollisions);
-            StoredImage image = downloader.download(URI.create(entry.resultUrl()), store, stem, timeLeft(entry));
+            ImageLabel label = label(entry);
+            StoredImage image = downloader.download(URI.create(entry.resultUrl()), store, stem, timeLeft(entry),
+                    label);
             if (!renditions.isEmpty()) {
                 try {
                     renditionMaker.makeMissing(store, image.key(), batchId, stem.substring(batchId.length() + 1),
-                            renditions);
+                            renditions, label);
                 } catch (RenditionException e) {
                     ledger.markFailed(batchId, rowNum, null, "rendition", e.getMessage(),
                             FailureKind.RESULT_NOT_STORED);
                     return;
                 }
+            }
+            if (image.unlabelled() != null) {
+                ledger.downloads().markStoredUnlabelled(batchId, rowNum, image.uri().toString(), image.sha256(),
+                        image.bytes(), image.unlabelled());
+                return;
             }
             ledger.downloads().markStored(batchId, rowNum, image.uri().toString(), image.sha256(), image.bytes());
         } catch (DownloadException e) {

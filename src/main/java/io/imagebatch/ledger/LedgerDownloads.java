@@ -110,4 +110,33 @@ public class LedgerDownloads {
             bytesStored.increment(bytes);
         }
     }
+
+    /** {@code ERROR_CODE} of a stored row whose image went out without its AI-generated label. */
+    public static final String UNLABELLED = "unlabelled";
+
+    /**
+     * Records a stored image that could not carry its AI-generated label (README.md, "Labelled as
+     * AI-generated"): as {@link #markStored(String, long, String, String, long)}, with {@code ERROR_CODE}
+     * {@value #UNLABELLED} and the reason in {@code ERROR}, so that the report shows it on the row's line and
+     * counts it. The row is {@link RowState#STORED} (it succeeded) all the same.
+     *
+     * @param batchId    the batch
+     * @param rowNum     1-based row number
+     * @param outputUri  where it is
+     * @param sha256     lower-case hex SHA-256 of its bytes
+     * @param bytes      its size in bytes
+     * @param unlabelled why the image carries no label; not null
+     * @throws LockLostException when this process lost the batch's lock; nothing was written
+     */
+    public void markStoredUnlabelled(String batchId, long rowNum, String outputUri, String sha256, long bytes,
+            String unlabelled) {
+        int changed = rows.update("UPDATE IB_TASK_LEDGER SET STATE = 'STORED', OUTPUT_URI = ?, SHA256 = ?, BYTES = ?,"
+                        + " DOWNLOAD_ATTEMPTS = DOWNLOAD_ATTEMPTS + 1, ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?"
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'GENERATED'",
+                outputUri, sha256, bytes, UNLABELLED, "stored without the AI-generated label: " + unlabelled,
+                rows.now(), batchId, rowNum);
+        if (rows.counted(RowState.STORED, changed > 0)) {
+            bytesStored.increment(bytes);
+        }
+    }
 }

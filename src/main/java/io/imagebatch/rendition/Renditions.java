@@ -1,5 +1,8 @@
 package io.imagebatch.rendition;
 
+import io.imagebatch.label.ImageLabel;
+import io.imagebatch.label.ImageLabeller;
+import io.imagebatch.label.UnlabellableImageException;
 import io.imagebatch.storage.OutputStore;
 import io.imagebatch.storage.OutputStoreException;
 import io.imagebatch.storage.StoredObject;
@@ -60,6 +63,28 @@ public final class Renditions {
      */
     public Map<String, URI> makeMissing(OutputStore store, String imageKey, String batchId, String rowId,
             List<Rendition> renditions) {
+        return makeMissing(store, imageKey, batchId, rowId, renditions, null);
+    }
+
+    /**
+     * Makes the missing renditions as {@link #makeMissing(OutputStore, String, String, String, List)} does, each
+     * labelled as AI-generated (README.md, "Labelled as AI-generated"): the encoded rendition gets
+     * {@code label}'s XMP packet ({@link ImageLabeller}, no re-encoding) before it is stored. A rendition is
+     * ImageBatch's own encoder output, so one that cannot take the label is an error of the rendition (the row
+     * fails with the reason; it is never delivered unlabelled).
+     *
+     * @param store      the output store holding the image, and receiving the renditions
+     * @param imageKey   the stored image's key
+     * @param batchId    the batch id
+     * @param rowId      the row id as it appears in the image's key
+     * @param renditions the renditions wanted, in order
+     * @param label      what each rendition says about itself, or null for no label
+     * @return each rendition's name to its URI, in the order of {@code renditions}
+     * @throws RenditionException   as the overload, and when a rendition cannot take the label
+     * @throws OutputStoreException when the store cannot be read or written after its own retries
+     */
+    public Map<String, URI> makeMissing(OutputStore store, String imageKey, String batchId, String rowId,
+            List<Rendition> renditions, ImageLabel label) {
         Map<String, URI> made = new LinkedHashMap<>();
         BufferedImage source = null;
         for (Rendition rendition : renditions) {
@@ -77,10 +102,24 @@ public final class Renditions {
                     try (OutputStream out = Files.newOutputStream(file)) {
                         write(render(source, rendition), rendition, out);
                     }
-                    made.put(rendition.name(), store.putFile(key, file, rendition.format().contentType()));
+                    Path labelled = file;
+                    if (label != null) {
+                        labelled = Files.createTempFile("imagebatch-rendition-", ".labelled");
+                        ImageLabeller.label(file, label.xmp(), labelled);
+                    }
+                    try {
+                        made.put(rendition.name(), store.putFile(key, labelled, rendition.format().contentType()));
+                    } finally {
+                        if (labelled != file) {
+                            Files.deleteIfExists(labelled);
+                        }
+                    }
                 } finally {
                     Files.deleteIfExists(file);
                 }
+            } catch (UnlabellableImageException e) {
+                throw new RenditionException("rendition " + rendition.name() + " of " + store.uriOf(imageKey)
+                        + " could not be labelled: " + e.getMessage(), e);
             } catch (OutputStoreException e) {
                 throw e;
             } catch (IOException | RuntimeException e) {

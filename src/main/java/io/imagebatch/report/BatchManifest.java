@@ -175,6 +175,29 @@ public record BatchManifest(String batchId, String status, String catalogue, Str
     }
 
     /**
+     * This manifest as JSON with what a finished batch delivered (README.md, "Renditions" and "Labelled as
+     * AI-generated"): the shape of {@link #toJson()} followed by
+     * <pre>{@code
+     *  "unlabelled":0,
+     *  "renditions":[{"row":1,"rowId":"NB-1001","renditions":[{"name":"shop","uri":"file:/abs/out/b/shop/NB-1001.jpg",
+     *                 "width":1000,"height":1000,"format":"jpg"}]}]
+     * }</pre>
+     * {@code unlabelled} always (stored images without the AI-generated label); {@code renditions} only when the
+     * batch has renditions (one entry per stored row, in row order).
+     *
+     * @param delivered the batch's delivered files ({@link DeliveredFiles#read})
+     * @return compact JSON
+     */
+    public String toJson(DeliveredFiles delivered) {
+        tools.jackson.databind.node.ObjectNode tree = JSON.valueToTree(this);
+        tree.put("unlabelled", delivered.unlabelled());
+        if (!delivered.renditions().isEmpty()) {
+            tree.set("renditions", JSON.valueToTree(delivered.renditions()));
+        }
+        return JSON.writeValueAsString(tree);
+    }
+
+    /**
      * @param json a manifest written by {@link #toJson()}
      * @return the manifest
      * @throws tools.jackson.core.JacksonException when the text is not such a manifest

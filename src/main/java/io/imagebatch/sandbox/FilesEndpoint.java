@@ -57,7 +57,9 @@ final class FilesEndpoint {
         }
         byte[] png = images.png(task.get());
         // immutable per task, like a CDN object
-        ApiResponse answer = new ApiResponse(200, "image/png", Map.of("Cache-Control", "max-age=86400"), png);
+        String type = png.length > 2 && (png[0] & 0xFF) == 0xFF && (png[1] & 0xFF) == 0xD8 ? "image/jpeg"
+                : "image/png"; // JPEG with SandboxSettings#jpegImages
+        ApiResponse answer = new ApiResponse(200, type, Map.of("Cache-Control", "max-age=86400"), png);
         if (faults.cutDownload()) {
             stats.downloadCut();
             return Optional.of(answer.deliveredAs(ApiResponse.Delivery.CUT));

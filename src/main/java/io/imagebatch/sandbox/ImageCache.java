@@ -14,6 +14,8 @@ final class ImageCache {
     private final Map<String, byte[]> images; // guarded by itself
     private final Semaphore renders;
     private final boolean plain;
+    /** Result files as JPEG instead of PNG ({@link SandboxSettings#jpegImages()}). */
+    private final boolean jpeg;
 
     /**
      * @param capacity          most images kept, for example 64
@@ -29,7 +31,18 @@ final class ImageCache {
      * @param plain             one plain image per size for every task (benchmarks), instead of each task's own
      */
     ImageCache(int capacity, int concurrentRenders, boolean plain) {
+        this(capacity, concurrentRenders, plain, false);
+    }
+
+    /**
+     * @param capacity          most images kept, for example 64
+     * @param concurrentRenders most renders running at once
+     * @param plain             one plain image per size for every task (benchmarks), instead of each task's own
+     * @param jpeg              JPEG result files instead of PNG
+     */
+    ImageCache(int capacity, int concurrentRenders, boolean plain, boolean jpeg) {
         this.plain = plain;
+        this.jpeg = jpeg;
         this.images = new LinkedHashMap<>(capacity * 4 / 3 + 1, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
@@ -58,6 +71,9 @@ final class ImageCache {
         try {
             png = plain ? ImageRenderer.renderPng("sandbox", "", task.size())
                     : ImageRenderer.renderPng(task.id(), task.prompt(), task.size());
+            if (jpeg) {
+                png = ImageRenderer.toJpeg(png);
+            }
         } finally {
             renders.release();
         }

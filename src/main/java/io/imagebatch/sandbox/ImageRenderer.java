@@ -49,6 +49,36 @@ final class ImageRenderer {
         return encode(image);
     }
 
+    /**
+     * Re-encodes a rendered PNG as JPEG (the JDK's writer, default quality), for
+     * {@link SandboxSettings#jpegImages()}.
+     *
+     * @param png a PNG of {@link #renderPng}
+     * @return the same picture as JPEG bytes
+     * @throws UncheckedIOException when decoding or encoding fails (both in memory, so they should not)
+     */
+    static byte[] toJpeg(byte[] png) {
+        try {
+            BufferedImage indexed = ImageIO.read(new java.io.ByteArrayInputStream(png));
+            BufferedImage rgb = new BufferedImage(indexed.getWidth(), indexed.getHeight(),
+                    BufferedImage.TYPE_INT_RGB);
+            java.awt.Graphics2D g = rgb.createGraphics();
+            g.drawImage(indexed, 0, 0, null);
+            g.dispose();
+            ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(32 * 1024);
+            try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
+                writer.setOutput(out);
+                writer.write(rgb);
+            } finally {
+                writer.dispose();
+            }
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException("sandbox: JPEG encoding failed", e);
+        }
+    }
+
     private static IndexColorModel palette(byte[] hash) {
         int[] top = {hash[0] & 0xFF, hash[1] & 0xFF, hash[2] & 0xFF};
         int[] bottom = {hash[3] & 0xFF, hash[4] & 0xFF, hash[5] & 0xFF};

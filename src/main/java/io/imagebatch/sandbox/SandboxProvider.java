@@ -109,7 +109,7 @@ public final class SandboxProvider implements AutoCloseable {
         TaskEngine tasks = new TaskEngine(settings, scheduler, stats);
         int cores = Runtime.getRuntime().availableProcessors();
         this.files = new FilesEndpoint(tasks, new ImageCache(IMAGE_CACHE_SIZE, Math.max(1, Math.min(4, cores)),
-                settings.plainImages()),
+                settings.plainImages(), settings.jpegImages()),
                 stats, faults);
 
         SandboxContext context = new SandboxContext(tasks, callbacks, json, baseUrl);

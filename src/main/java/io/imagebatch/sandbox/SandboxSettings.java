@@ -42,11 +42,14 @@ import java.util.function.Consumer;
  *                           as an expired or revoked result URL is: the task succeeded (and is paid for) but its
  *                           image cannot be fetched. Chosen per task from the seed and the taskId, so the same
  *                           task is refused every time
+ * @param jpegImages         true: result files are JPEG (the same picture, encoded by the JDK's JPEG writer at its
+ *                           default quality) instead of PNG, as providers that deliver JPEG do; the URL and the
+ *                           {@code Content-Type} say so
  */
 public record SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime,
         double failureRate, long seed, double serverErrorRate, double rateLimitPerSecond,
         String hiapiCallbackSecret, double tooManyRequestsRate, double createDropRate, double downloadCutRate,
-        boolean plainImages, double forbiddenResultRate) {
+        boolean plainImages, double forbiddenResultRate, boolean jpegImages) {
 
     /**
      * Checks the ranges given in the record description.
@@ -90,6 +93,34 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         if (hiapiCallbackSecret != null && hiapiCallbackSecret.isBlank()) {
             throw new IllegalArgumentException("hiapiCallbackSecret must be null or not blank");
         }
+    }
+
+    /**
+     * The settings with PNG result files, as before JPEG ones existed; the fields as in the record description.
+     *
+     * @param port                TCP port, 0..65535, 0 for a free one
+     * @param minGenerationTime   shortest generation time, not negative
+     * @param maxGenerationTime   longest generation time, not shorter than the minimum
+     * @param failureRate         0..1, fraction of tasks ending in {@code fail}
+     * @param seed                seed of the Randoms
+     * @param serverErrorRate     0..1, fraction of API requests answered HTTP 500
+     * @param rateLimitPerSecond  API requests per second before HTTP 429, 0 = unlimited; finite
+     * @param hiapiCallbackSecret HiAPI callback signing secret, or null for unsigned callbacks; not blank
+     * @param tooManyRequestsRate 0..1, fraction of API requests answered HTTP 429
+     * @param createDropRate      0..1, fraction of successful creates whose answer is dropped
+     * @param downloadCutRate     0..1, fraction of file downloads cut short
+     * @param plainImages         one plain image per size instead of each task's own
+     * @param forbiddenResultRate 0..1, fraction of tasks whose result file is always answered 403
+     * @throws IllegalArgumentException when a value is outside its range
+     * @throws NullPointerException     when a duration is null
+     */
+    public SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime, double failureRate,
+            long seed, double serverErrorRate, double rateLimitPerSecond, String hiapiCallbackSecret,
+            double tooManyRequestsRate, double createDropRate, double downloadCutRate, boolean plainImages,
+            double forbiddenResultRate) {
+        this(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate, rateLimitPerSecond,
+                hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate, plainImages,
+                forbiddenResultRate, false);
     }
 
     /**
@@ -271,6 +302,14 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         return with(copy -> copy.forbiddenResultRate = rate);
     }
 
+    /**
+     * @param jpeg true to serve result files as JPEG instead of PNG
+     * @return a copy with that choice
+     */
+    public SandboxSettings withJpegImages(boolean jpeg) {
+        return with(copy -> copy.jpegImages = jpeg);
+    }
+
     /** Never shows the HiAPI callback secret. */
     @Override
     public String toString() {
@@ -308,6 +347,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         double downloadCutRate;
         boolean plainImages;
         double forbiddenResultRate;
+        boolean jpegImages;
 
         Copy(SandboxSettings s) {
             port = s.port;
@@ -323,12 +363,13 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
             downloadCutRate = s.downloadCutRate;
             plainImages = s.plainImages;
             forbiddenResultRate = s.forbiddenResultRate;
+            jpegImages = s.jpegImages;
         }
 
         SandboxSettings settings() {
             return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed,
                     serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
-                    downloadCutRate, plainImages, forbiddenResultRate);
+                    downloadCutRate, plainImages, forbiddenResultRate, jpegImages);
         }
     }
 

@@ -15,8 +15,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
+import io.imagebatch.label.ImageLabel;
+import io.imagebatch.label.ImageLabeller;
+import io.imagebatch.label.UnlabellableImageException;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -139,6 +146,30 @@ public final class ImageDownloader {
      * @throws IllegalArgumentException when {@code keyStem} is not a valid relative key
      */
     public StoredImage download(URI source, OutputStore store, String keyStem, Duration limit) {
+        return download(source, store, keyStem, limit, null);
+    }
+
+    /**
+     * Downloads {@code source} into {@code store} as {@link #download(URI, OutputStore, String, Duration)} does,
+     * and stores it labelled as AI-generated (README.md, "Labelled as AI-generated"): once the provider's bytes
+     * have passed the image check ({@link ImageCheck}, on the bytes as fetched), they are copied from the spool
+     * into a second local file with {@code label}'s XMP packet written in ({@link ImageLabeller}: no pixel is
+     * re-encoded), hashed on the way, and that copy is stored; the returned SHA-256 and size are those of the
+     * stored (labelled) bytes. An image whose structure cannot take the XMP is stored as fetched, with the reason
+     * in {@link StoredImage#unlabelled()} and a warning logged: never failed for it.
+     *
+     * @param source  the result URL ({@code http} or {@code https}); may carry a signed query string
+     * @param store   where to store the image
+     * @param keyStem the key without extension, relative to the store's prefix
+     * @param limit   the longest the whole fetch may take, from now, or null for the download timeout alone
+     * @param label   what the stored image says about itself, or null to store the bytes as fetched
+     * @return what was stored (SHA-256 and bytes of the stored object)
+     * @throws DownloadException        as {@link #download(URI, OutputStore, String, Duration)}
+     * @throws OutputStoreException     when the image was fine but the store (or the local disk, for the
+     *                                  labelled copy) failed to take it
+     * @throws IllegalArgumentException when {@code keyStem} is not a valid relative key
+     */
+    public StoredImage download(URI source, OutputStore store, String keyStem, Duration limit, ImageLabel label) {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(store, "store");
         ObjectKeys.check(keyStem + ".png");
@@ -149,7 +180,7 @@ public final class ImageDownloader {
         }
         long deadline = System.nanoTime() + allowed.toNanos();
         try (Transfers.Transfer transfer = openTransfer(source)) {
-            return download(source, store, keyStem, new Deadline(deadline, allowed), transfer);
+            return download(source, store, keyStem, new Deadline(deadline, allowed), transfer, label);
         }
     }
 
@@ -167,7 +198,7 @@ public final class ImageDownloader {
     }
 
     private StoredImage download(URI source, OutputStore store, String keyStem, Deadline deadline,
-            Transfers.Transfer transfer) {
+            Transfers.Transfer transfer, ImageLabel label) {
         URI current = source;
         for (int redirects = 0; ; redirects++) {
             urls.check(current);
@@ -195,7 +226,7 @@ public final class ImageDownloader {
                         isRetryableStatus(status));
             }
             try {
-                return store(current, response, store, keyStem, deadline, transfer);
+                return store(current, response, store, keyStem, deadline, transfer, label);
             } finally {
                 closeQuietly(response.body());
             }
@@ -217,7 +248,7 @@ public final class ImageDownloader {
     }
 
     private StoredImage store(URI url, HttpResponse<InputStream> response, OutputStore store, String keyStem,
-            Deadline deadline, Transfers.Transfer transfer) {
+            Deadline deadline, Transfers.Transfer transfer, ImageLabel label) {
         long declared = response.headers().firstValueAsLong("content-length").orElse(-1L);
         if (declared > settings.maxBytes()) {
             throw new DownloadException("image at " + describe(url) + " is " + declared + " bytes, more than the"
@@ -227,6 +258,7 @@ public final class ImageDownloader {
                 deadline.nanos(), deadline.allowed(), settings.minRate(), settings.minRateWindow());
         MeasuringInputStream body = MeasuringInputStream.download(limited, settings.maxBytes(), declared);
         Path spool = null;
+        Path labelled = null;
         try {
             transfer.stream(limited);
             byte[] head;
@@ -266,14 +298,33 @@ public final class ImageDownloader {
                         + spool + ": " + FileOutputStore.describe(e), e));
             }
             String key = keyStem + "." + format.extension();
+            Path upload = spool;
+            String sha256 = body.sha256Hex();
+            long bytes = body.count();
+            String unlabelled = null;
+            if (label != null) {
+                labelled = spoolFile(transfer);
+                try {
+                    sha256 = label(spool, label, labelled);
+                    bytes = Files.size(labelled);
+                    upload = labelled;
+                } catch (UnlabellableImageException e) {
+                    unlabelled = e.getMessage();
+                    log.warn("stored the image from {} without the AI-generated label: {}", describe(url),
+                            e.getMessage());
+                } catch (IOException e) {
+                    throw abortedOr(transfer, url, new OutputStoreException("could not write the labelled copy "
+                            + labelled + " of the image: " + FileOutputStore.describe(e), e));
+                }
+            }
             URI stored;
             try {
-                stored = store.putFile(key, spool, format.contentType());
+                stored = store.putFile(key, upload, format.contentType());
             } catch (OutputStoreException e) {
                 throw abortedOr(transfer, url, e);
             }
-            StoredImage image = new StoredImage(stored, key, body.sha256Hex(), body.count(), format.contentType(),
-                    size.width(), size.height());
+            StoredImage image = new StoredImage(stored, key, sha256, bytes, format.contentType(),
+                    size.width(), size.height(), unlabelled);
             log.debug("downloaded {} to {} ({} bytes)", describe(url), stored, image.bytes());
             return image;
         } catch (IOException e) {
@@ -285,7 +336,28 @@ public final class ImageDownloader {
                 deleteQuietly(spool);
                 transfer.release(spool);
             }
+            if (labelled != null) {
+                deleteQuietly(labelled);
+                transfer.release(labelled);
+            }
         }
+    }
+
+    /** Writes the labelled copy of {@code spool} to {@code target}; returns its SHA-256 (hashed while written). */
+    private static String label(Path spool, ImageLabel label, Path target) throws UnlabellableImageException,
+            IOException {
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+        }
+        try (OutputStream out = new DigestOutputStream(new java.io.BufferedOutputStream(
+                Files.newOutputStream(target, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING),
+                64 * 1024), sha256)) {
+            ImageLabeller.label(spool, label.xmp(), out);
+        }
+        return HexFormat.of().formatHex(sha256.digest());
     }
 
     private static RuntimeException abortedOr(Transfers.Transfer transfer, URI url, RuntimeException e) {

@@ -14,7 +14,17 @@ import java.net.URI;
  *                    (not the server's header)
  * @param width       width in pixels from the PNG IHDR chunk; 0 for JPEG and WEBP (not parsed)
  * @param height      height in pixels from the PNG IHDR chunk; 0 for JPEG and WEBP (not parsed)
+ * @param unlabelled  why the image was stored without the AI-generated label it was to carry (README.md,
+ *                    "Labelled as AI-generated"; {@code io.imagebatch.label.ImageLabeller}), or null when it
+ *                    carries it or none was asked for
  */
 public record StoredImage(URI uri, String key, String sha256, long bytes, String contentType, int width,
-        int height) {
+        int height, String unlabelled) {
+
+    /**
+     * An image stored as fetched (no label asked for, or labelled): the fields as in the record description.
+     */
+    public StoredImage(URI uri, String key, String sha256, long bytes, String contentType, int width, int height) {
+        this(uri, key, sha256, bytes, contentType, width, height, null);
+    }
 }
