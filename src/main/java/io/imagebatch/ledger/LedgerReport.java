@@ -82,7 +82,8 @@ public final class LedgerReport {
         // in a transaction (the caller's, or a read-only one of its own): PostgreSQL's driver honours the fetch
         // size only with auto-commit off, and otherwise reads the whole result into memory first
         readTransaction.executeWithoutResult(tx -> {
-            try (Stream<LedgerEntry> lines = jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? ORDER BY ROW_NUM")
+            try (Stream<LedgerEntry> lines = jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
+                    + " ORDER BY ROW_NUM, VARIANT")
                     .param(batchId).withFetchSize(500).query(ENTRY).stream()) {
                 lines.forEach(consumer);
             }
@@ -143,14 +144,14 @@ public final class LedgerReport {
         pageParams.add(size);
         String sql;
         if (searching) {
-            sql = "SELECT * FROM IB_TASK_LEDGER" + where + " ORDER BY ROW_NUM OFFSET ? ROWS FETCH NEXT ? ROWS ONLY";
+            sql = "SELECT * FROM IB_TASK_LEDGER" + where + " ORDER BY ROW_NUM, VARIANT OFFSET ? ROWS FETCH NEXT ? ROWS ONLY";
         } else {
             // the page's row numbers first, from the index alone, then only those lines: the OFFSET lines skipped
             // are index entries, not whole lines
             pageParams.add(batchId);
-            sql = "SELECT L.* FROM IB_TASK_LEDGER L JOIN (SELECT ROW_NUM FROM IB_TASK_LEDGER" + where
-                    + " ORDER BY ROW_NUM OFFSET ? ROWS FETCH NEXT ? ROWS ONLY) P ON L.ROW_NUM = P.ROW_NUM"
-                    + " WHERE L.BATCH_ID = ? ORDER BY L.ROW_NUM";
+            sql = "SELECT L.* FROM IB_TASK_LEDGER L JOIN (SELECT ROW_NUM, VARIANT FROM IB_TASK_LEDGER" + where
+                    + " ORDER BY ROW_NUM, VARIANT OFFSET ? ROWS FETCH NEXT ? ROWS ONLY) P ON L.ROW_NUM = P.ROW_NUM"
+                    + " AND L.VARIANT = P.VARIANT WHERE L.BATCH_ID = ? ORDER BY L.ROW_NUM, L.VARIANT";
         }
         List<LedgerEntry> lines = jdbc.sql(sql).params(pageParams).query(ENTRY).list();
         return new LedgerRowPage(lines, total);
@@ -162,11 +163,12 @@ public final class LedgerReport {
      *
      * @param batchId the batch
      * @param rowNum  1-based row number
+     * @param variant  the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
      * @return its earlier attempts, oldest first; empty when it had none
      */
-    public List<LedgerAttempt> attempts(String batchId, long rowNum) {
-        return rows.jdbc().sql("SELECT * FROM IB_TASK_ATTEMPT WHERE BATCH_ID = ? AND ROW_NUM = ? ORDER BY ATTEMPT")
-                .params(batchId, rowNum)
+    public List<LedgerAttempt> attempts(String batchId, long rowNum, int variant) {
+        return rows.jdbc().sql("SELECT * FROM IB_TASK_ATTEMPT WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? ORDER BY ATTEMPT")
+                .params(batchId, rowNum, variant)
                 .query((rs, i) -> {
                     long submitted = rs.getLong("SUBMITTED_AT");
                     Long submittedAt = rs.wasNull() ? null : submitted;
@@ -175,5 +177,14 @@ public final class LedgerReport {
                             rs.getString("ERROR"), rs.getString("OUTPUT_URI"), submittedAt, rs.getLong("ENDED_AT"));
                 })
                 .list();
+    }
+
+    /**
+     * As {@link #attempts(String, long, int)} for variant 1 (a row without variants).
+     *
+     * @return the earlier attempts, oldest first
+     */
+    public List<LedgerAttempt> attempts(String batchId, long rowNum) {
+        return attempts(batchId, rowNum, 1);
     }
 }
