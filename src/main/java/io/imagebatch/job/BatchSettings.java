@@ -37,14 +37,83 @@ import tools.jackson.databind.json.JsonMapper;
  * @param renditions      the renditions made of every stored image (a job file's {@code renditions:}, README.md,
  *                        "Renditions"); part of the batch's identity, as they change what is delivered; empty
  *                        (never null) when none, also in settings stored before they existed
+ * @param variants        how many images to make of each row, 1 to {@value #MAX_VARIANTS} (a job file's
+ *                        {@code variants:} or {@code --variants}; README.md, Variants), each its own task and ledger
+ *                        entry; a row's {@code variants} cell overrides it. Part of the batch's identity when it is
+ *                        not 1; settings stored before it existed read as 1
  */
 public record BatchSettings(String name, String catalogue, String catalogueSha256, long catalogueRows,
         CatalogueFormat format, String provider, String model, RequestDefaults defaults, String output,
-        boolean sandbox, String absoluteOutput, List<Rendition> renditions) {
+        boolean sandbox, String absoluteOutput, List<Rendition> renditions, int variants) {
 
-    /** Settings stored before {@code renditions} existed read as none. */
+    /** The most variants of a row (README.md, Variants). */
+    public static final int MAX_VARIANTS = 8;
+
+    /**
+     * Settings stored before {@code renditions} or {@code variants} existed read as none and 1.
+     *
+     * @throws IllegalArgumentException when {@code variants} is not 0 (read as 1) or 1 to {@value #MAX_VARIANTS}
+     */
     public BatchSettings {
         renditions = renditions == null ? List.of() : List.copyOf(renditions);
+        variants = variants == 0 ? 1 : variants;
+        if (variants < 1 || variants > MAX_VARIANTS) {
+            throw new IllegalArgumentException("variants: " + variants + " is not from 1 to " + MAX_VARIANTS);
+        }
+    }
+
+    /**
+     * Settings of one variant per row; the fields as in the record description.
+     *
+     * @param name            see the record
+     * @param catalogue       see the record
+     * @param catalogueSha256 see the record
+     * @param catalogueRows   see the record
+     * @param format          see the record
+     * @param provider        see the record
+     * @param model           see the record
+     * @param defaults        see the record
+     * @param output          see the record
+     * @param sandbox         see the record
+     * @param absoluteOutput  see the record
+     * @param renditions      see the record
+     */
+    public BatchSettings(String name, String catalogue, String catalogueSha256, long catalogueRows,
+            CatalogueFormat format, String provider, String model, RequestDefaults defaults, String output,
+            boolean sandbox, String absoluteOutput, List<Rendition> renditions) {
+        this(name, catalogue, catalogueSha256, catalogueRows, format, provider, model, defaults, output, sandbox,
+                absoluteOutput, renditions, 1);
+    }
+
+    /**
+     * Reads a number of variants as written in a job file, a flag or a catalogue cell (README.md, Variants).
+     *
+     * @param text the value as written, or null
+     * @return the number, 1 to {@value #MAX_VARIANTS}; 1 when {@code text} is null or blank; null when it is not
+     *         a whole number in that range
+     */
+    public static Integer variantsOf(String text) {
+        if (text == null || text.isBlank()) {
+            return 1;
+        }
+        try {
+            int n = Integer.parseInt(text.strip());
+            return n >= 1 && n <= MAX_VARIANTS ? n : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether the batch's images are named per variant ({@code <row id>-<k>.<ext>}, README.md, Variants): when it
+     * makes more than one variant of each row, or its catalogue has a {@code variants} column (so that a row's
+     * first variant never takes the name {@code choose} copies the chosen one to).
+     *
+     * @param catalogueHasVariantsColumn whether the catalogue's header maps the {@code variants} field
+     * @return true to name every image {@code <row id>-<k>.<ext>}
+     */
+    public boolean namesVariants(boolean catalogueHasVariantsColumn) {
+        return variants > 1 || catalogueHasVariantsColumn;
     }
 
     /**
@@ -98,7 +167,7 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
      * The same catalogue with the same settings is the same batch, wherever the file lies; any change is a new
      * batch. A sandbox batch's hash covers the word {@code sandbox} too (a real batch's does not, so the ids of
      * real batches are those they always had); so do the renditions, when there are any (a batch without
-     * renditions keeps the id it always had).
+     * renditions keeps the id it always had), and the number of variants when it is not 1.
      *
      * @return for example {@code demo-3f9a0c12be47}; at most 80 characters of {@code [a-z0-9._-]}
      */
@@ -109,7 +178,8 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
                 + (renditions.isEmpty() ? "" : "\nrenditions " + String.join(";", renditions.stream()
                         .map(r -> String.join(",", r.name(), r.width() + "x" + r.height(), r.fit().name(),
                                 r.background(), r.format().name(), String.valueOf(r.quality())))
-                        .toList()));
+                        .toList()))
+                + (variants == 1 ? "" : "\nvariants " + variants);
         String safeName = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]+", "-").replaceAll("^-+|-+$", "");
         if (safeName.isEmpty()) {
             safeName = "batch";
@@ -139,7 +209,7 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
      */
     public BatchSettings withCatalogue(String path) {
         return new BatchSettings(name, path, catalogueSha256, catalogueRows, format, provider, model, defaults,
-                output, sandbox, absoluteOutput, renditions);
+                output, sandbox, absoluteOutput, renditions, variants);
     }
 
     /**
@@ -148,7 +218,7 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
      */
     public BatchSettings asSandbox() {
         return new BatchSettings(name, catalogue, catalogueSha256, catalogueRows, format, provider, model, defaults,
-                output, true, absoluteOutput, renditions);
+                output, true, absoluteOutput, renditions, variants);
     }
 
     /** @return these settings as JSON, for {@code IB_BATCH.SETTINGS} */

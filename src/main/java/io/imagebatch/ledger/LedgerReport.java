@@ -187,4 +187,15 @@ public final class LedgerReport {
     public List<LedgerAttempt> attempts(String batchId, long rowNum) {
         return attempts(batchId, rowNum, 1);
     }
+
+    /**
+     * The batch's chosen variants ({@code choose}, README.md, Variants): at most one entry per row.
+     *
+     * @param batchId the batch
+     * @return the entries marked chosen, in row order; empty when none
+     */
+    public List<LedgerEntry> chosen(String batchId) {
+        return rows.jdbc().sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND CHOSEN = TRUE ORDER BY ROW_NUM")
+                .param(batchId).query(ENTRY).list();
+    }
 }
