@@ -453,6 +453,31 @@ public class TaskLedger {
         return states;
     }
 
+    /**
+     * Records {@code choose}'s pick (README.md, Variants): in one fenced transaction, this STORED variant of the
+     * row becomes its chosen one ({@code CHOSEN}) and every other variant of the row is not chosen any more, so a
+     * row has at most one chosen variant and choosing again replaces the choice.
+     *
+     * @param batchId the batch
+     * @param rowNum  1-based row number
+     * @param variant the chosen variant, 1 to 8
+     * @return true when it was recorded; false (nothing changed) when that variant is not STORED
+     * @throws LockLostException when this process lost the batch's lock; nothing was written
+     */
+    public boolean choose(String batchId, long rowNum, int variant) {
+        Boolean chosen = writeReturning(tx -> {
+            batches.checkFence(batchId);
+            if (jdbc.sql("UPDATE IB_TASK_LEDGER SET CHOSEN = TRUE, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                    + " AND VARIANT = ? AND STATE = 'STORED'").params(now(), batchId, rowNum, variant).update() == 0) {
+                return false;
+            }
+            jdbc.sql("UPDATE IB_TASK_LEDGER SET CHOSEN = FALSE, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                    + " AND VARIANT <> ? AND CHOSEN = TRUE").params(now(), batchId, rowNum, variant).update();
+            return true;
+        });
+        return Boolean.TRUE.equals(chosen);
+    }
+
     // ---- any step: a row that failed ----
 
     /**
