@@ -49,6 +49,9 @@ class VariantsEndToEndTest {
             CliRun run = CliRun.run(work, args.toArray(String[]::new));
 
             assertThat(run.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
+            // the estimate prices every variant: 37 valid 1K rows and 3 valid 2K rows, twice each
+            assertThat(run.output()).contains("liangxin/nano-banana-pro-flash 1K: 74 valid",
+                    "liangxin/nano-banana-pro-flash 2K: 6 valid");
             // exactly one create per variant of each valid row, none for a rejected row
             assertThat(sandbox.stats().creates()).isEqualTo(SampleCatalogue.VALID * 2);
             List<CSVRecord> report = SandboxBatch.report(work, run.batchId());
