@@ -378,6 +378,28 @@ class TaskSubmitWriterTest {
         assertThat(creates.get()).isEqualTo(3);
     }
 
+    @Test
+    void retryFailedCreatesAgainOnlyTheVariantWhoseGenerationFailed() throws Exception {
+        writer(ledger(), 4).write(variants(rows(2), 2));
+        assertThat(creates.get()).isEqualTo(4);
+        // row 2's second variant: the provider reported its generation failed
+        ledger().markFailed(BATCH, 2, 2, "failed", "500", "generation failed",
+                io.imagebatch.ledger.FailureKind.GENERATION_FAILED);
+        String before = ledger().find(BATCH, 2, 1).orElseThrow().taskId();
+
+        assertThat(new io.imagebatch.ledger.LedgerRetries(jdbc, transactions, Clock.systemUTC())
+                .startRetryRound(BATCH, false)).isEqualTo(1);
+        writer(ledger(), 4).write(variants(rows(2), 2));
+
+        assertThat(creates.get()).as("only row 2 variant 2 is created again").isEqualTo(5);
+        LedgerEntry retried = ledger().find(BATCH, 2, 2).orElseThrow();
+        assertThat(retried.state()).isEqualTo(RowState.SUBMITTED);
+        assertThat(retried.attempt()).isEqualTo(2);
+        assertThat(ledger().find(BATCH, 2, 1).orElseThrow().taskId()).isEqualTo(before);
+        assertThat(ledger().report().attempts(BATCH, 2, 2)).hasSize(1);
+        assertThat(ledger().report().attempts(BATCH, 2, 1)).isEmpty();
+    }
+
     private static Chunk<SubmitItem> variants(Chunk<SubmitItem> rows, int variants) {
         List<SubmitItem> items = new ArrayList<>();
         rows.forEach(item -> items.add(item.withVariants(variants)));
