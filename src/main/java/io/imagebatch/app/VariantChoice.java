@@ -34,6 +34,7 @@ import org.springframework.stereotype.Component;
  * column), contact sheet and {@code manifest.json} ({@code variants.chosen}) are written again by the report
  * step's own code ({@link ReportTasklet#write}). Choosing again replaces the copy and the choice. A process killed
  * between the copy and the record leaves the copy and the old choice; running the command again finishes it.
+ * A copy that would overwrite another entry's stored image (row id {@code X-1} beside row id {@code X}) is refused.
  */
 @Component
 public class VariantChoice {
@@ -77,7 +78,8 @@ public class VariantChoice {
      * @param out           where the outcome goes
      * @return {@link ExitCodes#COMPLETED} when the variant was copied and recorded; {@link ExitCodes#FAILED} when
      *         another process holds the batch's lock (nothing changed), the variant is not STORED (nothing
-     *         changed; the message says its state), or the report files could not be written again (the choice is
+     *         changed; the message says its state), the copy would overwrite another entry's image (nothing
+     *         changed), or the report files could not be written again (the choice is
      *         recorded; running the command again writes them)
      * @throws UsageException when the batch has no variants, or the row or variant is not in its ledger
      * @throws io.imagebatch.storage.OutputStoreException when the image cannot be copied; nothing is recorded
@@ -114,7 +116,16 @@ public class VariantChoice {
                     + "; this choose stops (run it again)"));
             try {
                 String from = keyOf(store, batchId, entry.outputUri());
-                URI copy = store.copy(from, BatchOutputKeys.chosenUri(from, variant));
+                String to = BatchOutputKeys.chosenUri(from, variant);
+                if (ledger.report().storedAt(batchId, store.uriOf(to).toString())) {
+                    // row id "X-1" beside row id "X": "X-1"'s chosen copy would overwrite "X"'s variant 1
+                    out.printf("Row %d (%s) of batch %s cannot be chosen: its name %s is the stored image of another"
+                            + " row's variant (a row id ending in -<k> beside the same id without it); nothing was"
+                            + " changed. Rename one of the ids in the catalogue to choose it.%n", rowNum,
+                            entry.rowId(), batchId, store.uriOf(to));
+                    return ExitCodes.FAILED;
+                }
+                URI copy = store.copy(from, to);
                 if (!ledger.choose(batchId, rowNum, variant)) {
                     out.printf("Row %d variant %d of batch %s changed while it was being chosen; look at it again.%n",
                             rowNum, variant, batchId);

@@ -198,4 +198,17 @@ public final class LedgerReport {
         return rows.jdbc().sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND CHOSEN = TRUE ORDER BY ROW_NUM")
                 .param(batchId).query(ENTRY).list();
     }
+
+    /**
+     * Whether an image of the batch is stored at this URI: {@code choose} refuses to copy over one (README.md,
+     * Variants). Reads the batch's lines (no index on {@code OUTPUT_URI}); for one command, not a step.
+     *
+     * @param batchId the batch
+     * @param uri     an output URI, as {@code OUTPUT_URI} holds it
+     * @return true when a line of the batch is STORED there
+     */
+    public boolean storedAt(String batchId, String uri) {
+        return rows.jdbc().sql("SELECT COUNT(*) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'STORED'"
+                + " AND OUTPUT_URI = ?").params(batchId, uri).query(Long.class).single() > 0;
+    }
 }

@@ -72,6 +72,32 @@ class ChooseCommandTest {
         }
     }
 
+    @Test
+    void aChosenCopyThatWouldOverwriteAnotherRowsVariantIsRefused() throws Exception {
+        Path catalogue = Files.writeString(work.resolve("ids.csv"), """
+                id,prompt
+                X,a brass desk lamp on white
+                X-1,a linen shirt on white
+                """);
+        try (SandboxProvider sandbox = SandboxBatch.start(0)) {
+            List<String> args = new ArrayList<>(List.of("--catalogue", catalogue.toString(), "--variants", "2",
+                    "--output", "file:" + work.resolve("out")));
+            args.addAll(SandboxBatch.providerArgs(sandbox));
+            CliRun run = CliRun.run(work, args.toArray(String[]::new));
+            assertThat(run.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
+            Path xFirst = Path.of(URI.create(SandboxBatch.report(work, run.batchId()).get(0).get("output_uri")));
+            byte[] before = Files.readAllBytes(xFirst);
+            assertThat(xFirst.getFileName().toString()).startsWith("X-1.");
+
+            CliRun choose = CliRun.command(work, "choose", run.batchId(), "2", "2");
+
+            assertThat(choose.exitCode()).isEqualTo(ImageBatchCli.FAILED);
+            assertThat(choose.output()).contains("is the stored image of another row's variant");
+            assertThat(Files.readAllBytes(xFirst)).isEqualTo(before);
+            assertThat(chosenColumn(run.batchId())).containsExactly("1/1/", "1/2/", "2/1/", "2/2/");
+        }
+    }
+
     private Path image(String batchId, int variant) {
         CSVRecord line = SandboxBatch.report(work, batchId).stream()
                 .filter(r -> r.get("row_id").equals("A") && r.get("variant").equals(String.valueOf(variant)))
