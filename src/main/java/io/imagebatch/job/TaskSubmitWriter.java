@@ -35,6 +35,9 @@ import tools.jackson.databind.json.JsonMapper;
  * The submit step's writer: records each row in the ledger and creates the chunk's tasks concurrently
  * (Spring Batch 6 runs only processing concurrently).
  *
+ * <p>A row of several variants (README.md, Variants; {@link SubmitItem#variants()}) is several ledger entries,
+ * (row, 1) to (row, N), each one a create of its own under every rule below.
+ *
  * <p>The exactly-once rules (README, "Exactly once" and the failure table), in order, per row:
  * <ol>
  * <li>a rejected row is recorded as REJECTED and never sent;</li>
@@ -233,7 +236,8 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
                     // only the caller whose intent is committed may send (the primary key, also across
                     // processes); a PENDING row is claimed instead. The row's price is reserved from the
                     // budget in the same transaction, or the row is HELD and not sent (docs/design.md, Spend)
-                    taken.set(ledger.budget().reserveIntent(batchId, rowNum, variant, rowId(item), item.provider(), item.model(),
+                    taken.set(ledger.budget().reserveIntent(batchId, rowNum, variant, rowId(item), item.provider(),
+                            item.model(),
                             item.request().prompt(), JSON.writeValueAsString(item.request()),
                             prices.price(item.provider(), item.model(), item.request().resolution()).orElse(null))
                             == LedgerBudget.Intent.TAKEN);

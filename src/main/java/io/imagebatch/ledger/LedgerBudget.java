@@ -107,7 +107,8 @@ public class LedgerBudget {
             if (held == null) {
                 // the request sent now (a redo's new prompt) replaces the earlier attempt's
                 if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTING', COST = ?, ERROR = NULL, UPDATED_AT = ?,"
-                                + " PROMPT = ?, REQUEST = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = 'PENDING'")
+                                + " PROMPT = ?, REQUEST = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                                + " AND VARIANT = ? AND STATE = 'PENDING'")
                         .params(cost, now, prompt, request, batchId, rowNum, variant).update() > 0) {
                     return Intent.TAKEN;
                 }
@@ -117,9 +118,11 @@ public class LedgerBudget {
                 return Intent.HELD;
             }
             try {
-                jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, VARIANT, ROW_ID, STATE, PROVIDER, MODEL, PROMPT,"
+                jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, VARIANT, ROW_ID, STATE, PROVIDER, MODEL,"
+                                + " PROMPT,"
                                 + " REQUEST, ERROR, COST, UPDATED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                        .params(batchId, rowNum, variant, rowId, held == null ? "SUBMITTING" : "HELD", provider, model, prompt,
+                        .params(batchId, rowNum, variant, rowId, held == null ? "SUBMITTING" : "HELD", provider, model,
+                                prompt,
                                 request, held, held == null ? cost : null, now)
                         .update();
                 return held == null ? Intent.TAKEN : Intent.HELD;
@@ -182,7 +185,8 @@ public class LedgerBudget {
                 return Intent.HELD;
             }
             try {
-                jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, VARIANT, ROW_ID, STATE, PROVIDER, MODEL, PROMPT,"
+                jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, VARIANT, ROW_ID, STATE, PROVIDER, MODEL,"
+                                + " PROMPT,"
                                 + " REQUEST, ERROR, UPDATED_AT) VALUES (?, ?, ?, ?, 'HELD', ?, ?, ?, ?, ?, ?)")
                         .params(batchId, rowNum, variant, rowId, provider, model, prompt, request, PROOF_AWAITING, now)
                         .update();
@@ -305,7 +309,8 @@ public class LedgerBudget {
      */
     void giveBack(String batchId, long rowNum, int variant, String states, boolean refund) {
         JdbcClient jdbc = rows.jdbc();
-        jdbc.sql("SELECT PROVIDER, COST FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND COST IS NOT NULL"
+        jdbc.sql("SELECT PROVIDER, COST FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                + " AND VARIANT = ? AND COST IS NOT NULL"
                         + " AND STATE IN " + states)
                 .params(batchId, rowNum, variant)
                 .query((rs, i) -> Map.entry(String.valueOf(rs.getString(1)), rs.getBigDecimal(2))).optional()

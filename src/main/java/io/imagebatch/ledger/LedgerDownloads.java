@@ -88,7 +88,8 @@ public class LedgerDownloads {
      */
     public void refreshResultUrl(String batchId, long rowNum, int variant, String resultUrl, String reason) {
         rows.update("UPDATE IB_TASK_LEDGER SET RESULT_URL = ?, DOWNLOAD_ATTEMPTS = 0, URL_REFRESHES = URL_REFRESHES + 1,"
-                        + " NEXT_CHECK_AT = ?, ERROR = ?, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ?"
+                        + " NEXT_CHECK_AT = ?, ERROR = ?, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                        + " AND VARIANT = ?"
                         + " AND STATE = 'GENERATED'",
                 resultUrl, rows.now(), reason, rows.now(), batchId, rowNum, variant);
     }

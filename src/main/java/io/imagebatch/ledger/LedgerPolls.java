@@ -83,10 +83,13 @@ public class LedgerPolls {
      * @param nextCheckAt   epoch ms of the next status query
      * @throws LockLostException when this process lost the batch's lock; nothing was written
      */
-    public void markPolled(String batchId, long rowNum, int variant, RowState state, String providerState, long nextCheckAt) {
+    public void markPolled(String batchId, long rowNum, int variant, RowState state, String providerState,
+            long nextCheckAt) {
         rows.update("UPDATE IB_TASK_LEDGER SET STATE = ?, PROVIDER_STATE = ?, POLLS = POLLS + 1, NEXT_CHECK_AT = ?,"
-                        + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
-                state.name(), fit(providerState, PROVIDER_STATE_CHARS), nextCheckAt, rows.now(), batchId, rowNum, variant);
+                        + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                        + " AND VARIANT = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
+                state.name(), fit(providerState, PROVIDER_STATE_CHARS), nextCheckAt, rows.now(), batchId, rowNum,
+                variant);
     }
 
     /**

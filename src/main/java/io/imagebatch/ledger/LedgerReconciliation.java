@@ -54,7 +54,8 @@ public final class LedgerReconciliation {
      */
     public Optional<CreateWindow> createWindow(String batchId, long rowNum, int variant) {
         return rows.jdbc().sql("SELECT CREATE_WINDOW_START, CREATE_WINDOW_END FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
-                        + " AND ROW_NUM = ? AND VARIANT = ? AND CREATE_WINDOW_START IS NOT NULL AND CREATE_WINDOW_END IS NOT NULL")
+                        + " AND ROW_NUM = ?"
+                        + " AND VARIANT = ? AND CREATE_WINDOW_START IS NOT NULL AND CREATE_WINDOW_END IS NOT NULL")
                 .params(batchId, rowNum, variant).query((rs, i) -> new CreateWindow(rs.getLong(1), rs.getLong(2)))
                 .optional();
     }
@@ -98,7 +99,8 @@ public final class LedgerReconciliation {
             long nextCheckAt, long deadlineAt) {
         int changed = rows.update("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', TASK_ID = ?, SUBMITTED_AT = ?,"
                         + " NEXT_CHECK_AT = ?, DEADLINE_AT = ?, ERROR = NULL, ERROR_CODE = NULL, UPDATED_AT = ?"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE IN ('SUBMITTING', 'UNCERTAIN')",
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                        + " AND VARIANT = ? AND STATE IN ('SUBMITTING', 'UNCERTAIN')",
                 taskId, submittedAt, nextCheckAt, deadlineAt, rows.now(), batchId, rowNum, variant);
         return rows.counted(RowState.SUBMITTED, changed > 0);
     }
@@ -118,7 +120,8 @@ public final class LedgerReconciliation {
      */
     public void reconcile(String batchId, long rowNum, int variant, String taskId, long nextCheckAt, long deadlineAt) {
         rows.update("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', TASK_ID = ?, SUBMITTED_AT = ?, NEXT_CHECK_AT = ?,"
-                        + " DEADLINE_AT = ?, ERROR = NULL, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ?"
+                        + " DEADLINE_AT = ?, ERROR = NULL, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                        + " AND VARIANT = ?"
                         + " AND STATE = 'UNCERTAIN'",
                 taskId, rows.now(), nextCheckAt, deadlineAt, rows.now(), batchId, rowNum, variant);
     }

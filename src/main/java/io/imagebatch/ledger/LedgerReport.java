@@ -144,7 +144,8 @@ public final class LedgerReport {
         pageParams.add(size);
         String sql;
         if (searching) {
-            sql = "SELECT * FROM IB_TASK_LEDGER" + where + " ORDER BY ROW_NUM, VARIANT OFFSET ? ROWS FETCH NEXT ? ROWS ONLY";
+            sql = "SELECT * FROM IB_TASK_LEDGER" + where
+                    + " ORDER BY ROW_NUM, VARIANT OFFSET ? ROWS FETCH NEXT ? ROWS ONLY";
         } else {
             // the page's row numbers first, from the index alone, then only those lines: the OFFSET lines skipped
             // are index entries, not whole lines
@@ -167,7 +168,8 @@ public final class LedgerReport {
      * @return its earlier attempts, oldest first; empty when it had none
      */
     public List<LedgerAttempt> attempts(String batchId, long rowNum, int variant) {
-        return rows.jdbc().sql("SELECT * FROM IB_TASK_ATTEMPT WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? ORDER BY ATTEMPT")
+        return rows.jdbc().sql("SELECT * FROM IB_TASK_ATTEMPT WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                + " AND VARIANT = ? ORDER BY ATTEMPT")
                 .params(batchId, rowNum, variant)
                 .query((rs, i) -> {
                     long submitted = rs.getLong("SUBMITTED_AT");

@@ -32,10 +32,12 @@ public class LedgerRetries {
             + " AND (FAILURE_KIND IS NULL OR FAILURE_KIND = 'RESULT_NOT_STORED')";
 
     /** The columns of {@code IB_TASK_ATTEMPT} an archived attempt fills, in the order of {@link #ARCHIVED_FROM}. */
-    private static final String ARCHIVED = "BATCH_ID, ROW_NUM, VARIANT, ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR, SUBMITTED_AT,"
+    private static final String ARCHIVED = "BATCH_ID, ROW_NUM, VARIANT, ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR,"
+            + " SUBMITTED_AT,"
             + " ENDED_AT, PROMPT, OUTPUT_URI";
     /** What an archived attempt copies from its {@code IB_TASK_LEDGER} line: its prompt and image too (history). */
-    private static final String ARCHIVED_FROM = "BATCH_ID, ROW_NUM, VARIANT, ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR,"
+    private static final String ARCHIVED_FROM = "BATCH_ID, ROW_NUM, VARIANT, ATTEMPT, STATE, TASK_ID, ERROR_CODE,"
+            + " ERROR,"
             + " SUBMITTED_AT, UPDATED_AT, PROMPT, OUTPUT_URI";
 
     private final JdbcClient jdbc;
@@ -137,10 +139,12 @@ public class LedgerRetries {
             long now = now();
             if (state == RowState.PENDING) {
                 return jdbc.sql("UPDATE IB_TASK_LEDGER SET PROMPT = ?, PROMPT_OVERRIDE = ?, UPDATED_AT = ?"
-                                + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = 'PENDING' AND ATTEMPT = ?")
+                                + " WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                                + " AND VARIANT = ? AND STATE = 'PENDING' AND ATTEMPT = ?")
                         .params(prompt, prompt, now, batchId, rowNum, variant, attempt).update() > 0;
             }
-            int archived = jdbc.sql("INSERT INTO IB_TASK_ATTEMPT (" + ARCHIVED + ") SELECT BATCH_ID, ROW_NUM, VARIANT, ATTEMPT,"
+            int archived = jdbc.sql("INSERT INTO IB_TASK_ATTEMPT (" + ARCHIVED + ") SELECT BATCH_ID, ROW_NUM, VARIANT,"
+                            + " ATTEMPT,"
                             + " STATE, TASK_ID, ERROR_CODE, ERROR, SUBMITTED_AT, UPDATED_AT, PROMPT, ? FROM IB_TASK_LEDGER"
                             + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = ? AND ATTEMPT = ?")
                     .params(historyUri, batchId, rowNum, variant, state.name(), attempt).update();

@@ -28,7 +28,8 @@ import org.springframework.stereotype.Component;
  * here only when this database lacks it, as H2 and PostgreSQL both report through JDBC.
  *
  * <p>It also widens primary keys that gained a column ({@link #widenKeys}: variants made a ledger entry
- * (BATCH_ID, ROW_NUM, VARIANT)), and renames row states whose name changed ({@link #renameStates}): a ledger of an older version holds
+ * (BATCH_ID, ROW_NUM, VARIANT)), and renames row states whose name changed ({@link #renameStates}): a ledger of an
+ * older version holds
  * {@code SUCCEEDED} for what is now {@link RowState#GENERATED}.
  */
 @Component(LedgerSchemaUpgrade.BEAN)

@@ -29,7 +29,8 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>The file is {@value #FILE_NAME} in {@code imagebatch.journal.dir}; by default the folder of the H2 database
  * ({@code spring.datasource.url=jdbc:h2:file:./data/imagebatch} gives {@code ./data}), else {@code ./data}. One
- * line per taskId, a JSON object {@code {"batchId","rowNum","taskId","submittedAt","nextCheckAt","deadlineAt","variant"}}
+ * line per taskId, a JSON object
+ * {@code {"batchId","rowNum","taskId","submittedAt","nextCheckAt","deadlineAt","variant"}}
  * (times in epoch ms), UTF-8. It never holds a secret. Appends and replays take a file lock, so processes sharing
  * the folder do not interleave. Thread-safe.
  */
@@ -188,7 +189,8 @@ public class TaskIdJournal implements InitializingBean {
                     .lines().toList());
             int recorded = 0;
             for (Entry e : entries) {
-                if (ledger.reconciliation().recordJournalledTaskId(e.batchId(), e.rowNum(), e.variant(), e.taskId(), e.submittedAt(),
+                if (ledger.reconciliation().recordJournalledTaskId(e.batchId(), e.rowNum(), e.variant(), e.taskId(),
+                        e.submittedAt(),
                         e.nextCheckAt(), e.deadlineAt())) {
                     recorded++;
                     log.info("{}: row {}: task {} recorded from the journal {}", e.batchId(), e.rowNum(), e.taskId(),
@@ -196,7 +198,8 @@ public class TaskIdJournal implements InitializingBean {
                 } else {
                     log.warn("{}: row {}: task {} from the journal {} not recorded: the row is not waiting for a"
                             + " taskId (state {})", e.batchId(), e.rowNum(), e.taskId(), file,
-                            ledger.find(e.batchId(), e.rowNum(), e.variant()).map(entry -> entry.state().name()).orElse("none"));
+                            ledger.find(e.batchId(), e.rowNum(), e.variant()).map(entry -> entry.state().name())
+                                    .orElse("none"));
                 }
             }
             channel.truncate(0);

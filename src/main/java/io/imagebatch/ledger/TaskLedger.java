@@ -27,7 +27,8 @@ import org.springframework.transaction.support.TransactionCallback;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The task ledger: one line per catalogue row of a batch ({@code IB_TASK_LEDGER}, {@code db/ledger-schema.sql}),
+ * The task ledger: one line per catalogue row of a batch, and per variant of a row that has several (an entry is
+ * (batch, row number, variant); README.md, Variants) ({@code IB_TASK_LEDGER}, {@code db/ledger-schema.sql}),
  * with its intent, taskId, state, failure kind and create window, written with Spring JDBC in the database of
  * the job repository. The batches themselves (settings, callback tokens, retry rounds, lock fencing) are in the
  * {@link BatchRegistry}; a {@code retry-failed} round's row changes are in {@link LedgerRetries}. This class
@@ -221,7 +222,8 @@ public class TaskLedger {
      * @param nextCheckAt epoch ms of the first status query
      * @param deadlineAt  epoch ms after which the task is given up
      */
-    public void markSubmitted(String batchId, long rowNum, int variant, String taskId, long submittedAt, long nextCheckAt,
+    public void markSubmitted(String batchId, long rowNum, int variant, String taskId, long submittedAt,
+            long nextCheckAt,
             long deadlineAt) {
         int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', TASK_ID = ?, SUBMITTED_AT = ?, NEXT_CHECK_AT = ?,"
                 + " DEADLINE_AT = ?, ERROR = NULL, ERROR_CODE = NULL, UPDATED_AT = ?"
@@ -260,7 +262,8 @@ public class TaskLedger {
             jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'PENDING', UPDATED_AT = ?"
                     + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = 'SUBMITTING' AND ATTEMPT > 1")
                     .params(now(), batchId, rowNum, variant).update();
-            jdbc.sql("DELETE FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = 'SUBMITTING'"
+            jdbc.sql("DELETE FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                    + " AND VARIANT = ? AND STATE = 'SUBMITTING'"
                     + " AND ATTEMPT = 1").params(batchId, rowNum, variant).update();
         });
     }
@@ -288,7 +291,8 @@ public class TaskLedger {
             batches.checkFence(batchId);
             budget.giveBack(batchId, rowNum, variant, "('SUBMITTING')", false);
             changed[0] = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'REJECTED', ERROR_CODE = ?, ERROR = ?,"
-                            + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = 'SUBMITTING'")
+                            + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                            + " AND VARIANT = ? AND STATE = 'SUBMITTING'")
                     .params(fit(errorCode, ERROR_CODE_CHARS), reason, now(), batchId, rowNum, variant).update();
         });
         counted(RowState.REJECTED, changed[0] > 0);
@@ -362,7 +366,8 @@ public class TaskLedger {
      *                    SUBMITTING row is written only by its intent)
      * @param windowEnd   epoch ms when the attempt ended (its answer was lost, or it was found in flight)
      */
-    public void markUncertain(String batchId, long rowNum, int variant, String reason, Long windowStart, long windowEnd) {
+    public void markUncertain(String batchId, long rowNum, int variant, String reason, Long windowStart,
+            long windowEnd) {
         int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'UNCERTAIN', ERROR = ?,"
                         + " CREATE_WINDOW_START = COALESCE(?, UPDATED_AT), CREATE_WINDOW_END = ?, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = 'SUBMITTING'",
@@ -489,7 +494,8 @@ public class TaskLedger {
      * @param errorCode the provider's failure code or ours ({@code deadline}, {@code download})
      * @param reason    the provider's message or ours
      */
-    public void markFailed(String batchId, long rowNum, int variant, String providerState, String errorCode, String reason) {
+    public void markFailed(String batchId, long rowNum, int variant, String providerState, String errorCode,
+            String reason) {
         markFailed(batchId, rowNum, variant, providerState, errorCode, reason, null);
     }
 
@@ -506,7 +512,8 @@ public class TaskLedger {
      *                  generations ({@link PriceTable#chargesFailed} false) gives its reservation back in the same
      *                  transaction, counted as refunded ({@code IB_BATCH.REFUNDED_SPEND})
      */
-    public void markFailed(String batchId, long rowNum, int variant, String providerState, String errorCode, String reason,
+    public void markFailed(String batchId, long rowNum, int variant, String providerState, String errorCode,
+            String reason,
             FailureKind kind) {
         int[] changed = {0};
         write(() -> {
@@ -519,7 +526,8 @@ public class TaskLedger {
             changed[0] = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', PROVIDER_STATE = COALESCE(?, PROVIDER_STATE),"
                             + " ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?, FAILURE_KIND = COALESCE(?, CASE WHEN TASK_ID IS NULL"
                             + " THEN 'GENERATION_FAILED' ELSE 'RESULT_NOT_STORED' END)"
-                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE IN ('SUBMITTING', 'SUBMITTED', 'RUNNING', 'GENERATED')")
+                            + " WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                            + " AND VARIANT = ? AND STATE IN ('SUBMITTING', 'SUBMITTED', 'RUNNING', 'GENERATED')")
                     .params(fit(providerState, PROVIDER_STATE_CHARS), fit(errorCode, ERROR_CODE_CHARS), reason, now(),
                             kind == null ? null : kind.name(), batchId, rowNum, variant).update();
         });
@@ -531,9 +539,11 @@ public class TaskLedger {
         Boolean inserted = ownTransaction.execute(tx -> {
             batches.checkFence(batchId);
             try {
-                jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, VARIANT, ROW_ID, STATE, PROVIDER, MODEL, PROMPT,"
+                jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, VARIANT, ROW_ID, STATE, PROVIDER, MODEL,"
+                                + " PROMPT,"
                                 + " REQUEST, ERROR, UPDATED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                        .params(batchId, rowNum, variant, rowId, state.name(), provider, model, prompt, request, error, now())
+                        .params(batchId, rowNum, variant, rowId, state.name(), provider, model, prompt, request, error,
+                                now())
                         .update();
                 return true;
             } catch (DuplicateKeyException alreadyThere) {

@@ -85,7 +85,8 @@ class VariantsEndToEndTest {
             }
             // a rejected row is one line, variant 1
             assertThat(report).filteredOn(r -> r.get("status").equals("REJECTED"))
-                    .hasSize(SampleCatalogue.REJECTED.size()).allSatisfy(r -> assertThat(r.get("variant")).isEqualTo("1"));
+                    .hasSize(SampleCatalogue.REJECTED.size())
+                    .allSatisfy(r -> assertThat(r.get("variant")).isEqualTo("1"));
             assertThat(Files.readString(SandboxBatch.file(work, run.batchId(), "manifest.json")))
                     .contains("\"variants\":{\"perRow\":2");
         }
