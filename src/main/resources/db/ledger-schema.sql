@@ -58,6 +58,10 @@ CREATE TABLE IF NOT EXISTS IB_BATCH (
 -- when it holds no reservation (no price configured, held, given back or refunded).
 -- PROMPT_OVERRIDE (redo): the prompt a redo gave the row; the submit step sends it instead of the prompt the
 -- template builds from the catalogue row (io.imagebatch.job.RowProcessor). NULL for a row never redone.
+-- VARIANT (README.md, Variants): which of the row's variants (1 to 8) the line is; a ledger entry is
+-- (BATCH_ID, ROW_NUM, VARIANT), each created, polled, stored and retried on its own; 1 for a row without variants.
+-- CHOSEN: the variant `choose` copied to the row's own name (at most one line of a row).
+-- A ledger made before VARIANT had the key (BATCH_ID, ROW_NUM); LedgerSchemaUpgrade widens it.
 CREATE TABLE IF NOT EXISTS IB_TASK_LEDGER (
     BATCH_ID          VARCHAR(160) NOT NULL,
     ROW_NUM           BIGINT       NOT NULL,
@@ -88,7 +92,9 @@ CREATE TABLE IF NOT EXISTS IB_TASK_LEDGER (
     CREATE_WINDOW_END   BIGINT,
     COST              DECIMAL(18,6),
     PROMPT_OVERRIDE   VARCHAR,
-    PRIMARY KEY (BATCH_ID, ROW_NUM)
+    VARIANT           INT          DEFAULT 1 NOT NULL,
+    CHOSEN            BOOLEAN      DEFAULT FALSE NOT NULL,
+    PRIMARY KEY (BATCH_ID, ROW_NUM, VARIANT)
 );
 
 CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_DUE ON IB_TASK_LEDGER (BATCH_ID, STATE, NEXT_CHECK_AT);
@@ -105,6 +111,7 @@ CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_TASK_ID ON IB_TASK_LEDGER (TASK_ID);
 
 -- retry-failed and redo: every earlier attempt of a row, so that the ledger keeps them all. PROMPT: the prompt
 -- the attempt sent; OUTPUT_URI: its image, copied to the row's history by a redo (NULL when it stored none).
+-- VARIANT: the variant of the row the attempt was (1 for a row without variants).
 CREATE TABLE IF NOT EXISTS IB_TASK_ATTEMPT (
     BATCH_ID      VARCHAR(160) NOT NULL,
     ROW_NUM       BIGINT       NOT NULL,
@@ -117,7 +124,8 @@ CREATE TABLE IF NOT EXISTS IB_TASK_ATTEMPT (
     ENDED_AT      BIGINT       NOT NULL,
     PROMPT        VARCHAR,
     OUTPUT_URI    VARCHAR,
-    PRIMARY KEY (BATCH_ID, ROW_NUM, ATTEMPT)
+    VARIANT       INT          DEFAULT 1 NOT NULL,
+    PRIMARY KEY (BATCH_ID, ROW_NUM, VARIANT, ATTEMPT)
 );
 
 -- The daily budget per provider key (imagebatch.providers.<name>.daily-budget, io.imagebatch.spend.DailyBudgets):

@@ -75,21 +75,23 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * @param metadata       {@code metadata:}, how much the AI-generated label of every delivered image says
  *                       ({@link MetadataLevel}, README.md, "Labelled as AI-generated"), or null when the file does
  *                       not say (the full label)
+ * @param variants       {@code variants:}, how many images to make of each row, 1 to 8 (README.md, Variants), or
+ *                       null when the file has none (then 1)
  */
 public record JobFile(Path path, String name, String catalogue, String provider, String model, String output,
         Map<String, String> columns, String promptTemplate, Character delimiter, String aspectRatio,
         String resolution, Map<String, String> sandbox, Schedule schedule, String budget, Integer proof,
-        String team, List<Rendition> renditions, MetadataLevel metadata) {
+        String team, List<Rendition> renditions, MetadataLevel metadata, Integer variants) {
 
     /**
-     * A job file without {@code metadata:}; the fields as in the record description.
+     * A job file without {@code variants:}; the fields as in the record description.
      */
     public JobFile(Path path, String name, String catalogue, String provider, String model, String output,
             Map<String, String> columns, String promptTemplate, Character delimiter, String aspectRatio,
             String resolution, Map<String, String> sandbox, Schedule schedule, String budget, Integer proof,
             String team, List<Rendition> renditions) {
         this(path, name, catalogue, provider, model, output, columns, promptTemplate, delimiter, aspectRatio,
-                resolution, sandbox, schedule, budget, proof, team, renditions, null);
+                resolution, sandbox, schedule, budget, proof, team, renditions, null, null);
     }
 
     /**
@@ -154,9 +156,9 @@ public record JobFile(Path path, String name, String catalogue, String provider,
 
     private static final Set<String> KEYS = Set.of("name", "catalogue", "provider", "model", "output", "columns",
             "prompt-template", "delimiter", "defaults", "sandbox", "schedule", "budget", "proof", "team",
-            "renditions", "metadata");
+            "renditions", "metadata", "variants");
     private static final Set<String> FIELDS = Set.of("id", "prompt", "provider", "model", "aspect_ratio",
-            "resolution", "output_format", "reference_images");
+            "resolution", "output_format", "reference_images", "variants");
 
     /**
      * Reads a job file.
@@ -215,7 +217,9 @@ public record JobFile(Path path, String name, String catalogue, String provider,
                 defaults.get("aspect-ratio"), defaults.get("resolution"), sandbox,
                 schedule(path, map.get("schedule")), text(map.get("budget")),
                 proof("job file " + path + ": proof", text(map.get("proof"))), text(map.get("team")),
-                renditions(path, map.get("renditions")), metadata(path, map.get("metadata")));
+                renditions(path, map.get("renditions")), metadata(path, map.get("metadata")),
+                map.get("variants") == null ? null : variants(where(path, "variants") + ": variants",
+                        text(map.get("variants"))));
     }
 
     /** Reads {@code metadata}: {@code full} or {@code minimal} (README.md, "Labelled as AI-generated"). */
@@ -228,6 +232,26 @@ public record JobFile(Path path, String name, String catalogue, String provider,
                         + " (README.md, \"Labelled as AI-generated\"), got " + (value instanceof Boolean
                         ? "a YAML boolean (on, off, yes, no, true and false are read as booleans)"
                         : "\"" + value + "\"")));
+    }
+
+    /**
+     * Reads a number of variants (README.md, Variants): how many images to make of each row.
+     *
+     * @param setting where it was given, for the message: {@code --variants}, {@code job file F, line N: variants}
+     * @param value   the value as written, or null
+     * @return the number, 1 to 8, or null when {@code value} is null
+     * @throws UsageException when the value is not a whole number from 1 to 8, naming {@code setting}
+     */
+    public static Integer variants(String setting, String value) {
+        if (value == null) {
+            return null;
+        }
+        Integer n = value.isBlank() ? null : io.imagebatch.job.BatchSettings.variantsOf(value);
+        if (n == null) {
+            throw new UsageException(setting + ": '" + value + "' is not a whole number from 1 to "
+                    + io.imagebatch.job.BatchSettings.MAX_VARIANTS + " (the images to make of each row)");
+        }
+        return n;
     }
 
     /** Reads {@code renditions}: a list of {@link Rendition} mappings; wrong ones are usage errors. */

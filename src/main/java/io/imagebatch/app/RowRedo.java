@@ -118,6 +118,22 @@ public class RowRedo {
      *                              history; nothing was changed in the ledger
      */
     public Redone redo(String batchId, long rowNum, String prompt) {
+        return redo(batchId, rowNum, 1, prompt);
+    }
+
+    /**
+     * Redoes one variant of a row (README.md, Variants: each variant is its own ledger entry) as
+     * {@link #redo(String, long, String)} redoes a row: only that variant is archived and created again.
+     *
+     * @param batchId the batch
+     * @param rowNum  the row's number in the catalogue (1 = first data row)
+     * @param variant the row's variant, 1 to 8 (1 for a row without variants)
+     * @param prompt  the new prompt: not blank, and within the provider's rules
+     * @return what was done
+     * @throws RedoRefusedException as {@link #redo(String, long, String)}; {@code UNKNOWN} also when the row has
+     *                              no such variant
+     */
+    public Redone redo(String batchId, long rowNum, int variant, String prompt) {
         BatchSettings batch;
         try {
             batch = settings.get(batchId);
@@ -140,16 +156,17 @@ public class RowRedo {
         try (BatchLocks.Held held = lock.get()) {
             registry.takeFence(batchId, BatchRunner.thisProcess());
             try {
-                return redoLocked(batch, batchId, rowNum, prompt);
+                return redoLocked(batch, batchId, rowNum, variant, prompt);
             } finally {
                 registry.releaseFence(batchId);
             }
         }
     }
 
-    private Redone redoLocked(BatchSettings batch, String batchId, long rowNum, String prompt) {
-        LedgerEntry row = ledger.find(batchId, rowNum).orElseThrow(() -> new RedoRefusedException(
+    private Redone redoLocked(BatchSettings batch, String batchId, long rowNum, int variant, String prompt) {
+        LedgerEntry row = ledger.find(batchId, rowNum, variant).orElseThrow(() -> new RedoRefusedException(
                 RedoRefusedException.Reason.UNKNOWN, "batch " + batchId + " has no row " + rowNum
+                        + (variant == 1 ? "" : " variant " + variant)
                         + " in its ledger (rows are numbered from 1, the first data row; a row not read yet"
                         + " cannot be redone)"));
         RowState state = row.state();
@@ -169,7 +186,7 @@ public class RowRedo {
         }
         checkPrompt(batch, rowNum, prompt);
         String historyUri = state == RowState.STORED && row.outputUri() != null ? keepImage(batch, row) : null;
-        if (!retries.startRedo(batchId, rowNum, state, row.attempt(), prompt, historyUri)) {
+        if (!retries.startRedo(batchId, rowNum, variant, state, row.attempt(), prompt, historyUri)) {
             throw new RedoRefusedException(RedoRefusedException.Reason.NOT_REDOABLE, "row " + rowNum
                     + " changed while it was being redone; nothing was changed, look at it again");
         }

@@ -72,6 +72,11 @@ public class RunCommandLine {
                     + " and exits 4 until approved (default: the job file's proof:)")
     String proof;
 
+    @Option(names = "--variants", paramLabel = "N",
+            description = "make N images (1 to 8) of each row to choose from; a row's variants column overrides it"
+                    + " (default: the job file's variants:, else 1)")
+    String variants;
+
     @Option(names = "--approve", description = "approve the batch's proof run: send the rows it held")
     boolean approve;
 
@@ -122,8 +127,8 @@ public class RunCommandLine {
      * @return the options; a column's field is checked and normalized ({@link JobFile#field}), the delimiter
      *         made one character ({@link JobFile#delimiter})
      * @throws UsageException for an unknown option, a second job file, a setting without a value, a
-     *                        {@code --column} that is not {@code FIELD=HEADER} or names no catalogue field, or a
-     *                        delimiter that is not one character
+     *                        {@code --column} that is not {@code FIELD=HEADER} or names no catalogue field, a
+     *                        delimiter that is not one character, or {@code --variants} not from 1 to 8
      */
     public RunOptions toOptions(List<String> unmatched) {
         String[] job = {jobFile};
@@ -145,6 +150,7 @@ public class RunCommandLine {
             byField.put(JobFile.field(value.substring(0, eq).trim()), value.substring(eq + 1).trim());
         }
         return new RunOptions(job[0], catalogue, provider, model, output, byField, promptTemplate,
-                JobFile.delimiter(delimiter, "--delimiter"), aspectRatio, resolution, name, sandbox, springArgs);
+                JobFile.delimiter(delimiter, "--delimiter"), aspectRatio, resolution, name, sandbox, springArgs,
+                JobFile.variants("--variants", variants));
     }
 }

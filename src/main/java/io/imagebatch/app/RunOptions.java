@@ -21,10 +21,22 @@ import java.util.Map;
  * @param sandbox        {@code --sandbox}: start the sandbox provider inside the run and use it
  * @param springArgs     {@code --name.with.dots=value} settings ({@code spring.*}, {@code imagebatch.*},
  *                       {@code server.*}, {@code logging.*}, ...), passed to Spring
+ * @param variants       {@code --variants N}, the images to make of each row, 1 to 8 (README.md, Variants), checked;
+ *                       null when not given
  */
 public record RunOptions(String jobFile, String catalogue, String provider, String model, String output,
         Map<String, String> columns, String promptTemplate, Character delimiter, String aspectRatio,
-        String resolution, String name, boolean sandbox, List<String> springArgs) {
+        String resolution, String name, boolean sandbox, List<String> springArgs, Integer variants) {
+
+    /**
+     * Options without {@code --variants}; the fields as in the record description.
+     */
+    public RunOptions(String jobFile, String catalogue, String provider, String model, String output,
+            Map<String, String> columns, String promptTemplate, Character delimiter, String aspectRatio,
+            String resolution, String name, boolean sandbox, List<String> springArgs) {
+        this(jobFile, catalogue, provider, model, output, columns, promptTemplate, delimiter, aspectRatio,
+                resolution, name, sandbox, springArgs, null);
+    }
 
     /**
      * Parses {@code run} options with the command line's parser ({@link RunCommandLine},

@@ -6,7 +6,7 @@ import java.util.stream.Collectors;
 
 /** The fields a catalogue row can carry; {@link #key()} is the header that holds each one unless mapped. */
 enum CatalogueField {
-    ID, PROMPT, PROVIDER, MODEL, ASPECT_RATIO, RESOLUTION, OUTPUT_FORMAT, REFERENCE_IMAGES;
+    ID, PROMPT, PROVIDER, MODEL, ASPECT_RATIO, RESOLUTION, OUTPUT_FORMAT, REFERENCE_IMAGES, VARIANTS;
 
     /** @return the field's name as written in headers and in {@code --column FIELD=HEADER}, e.g. {@code aspect_ratio} */
     String key() {

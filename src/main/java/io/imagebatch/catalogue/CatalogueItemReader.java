@@ -102,6 +102,20 @@ public class CatalogueItemReader implements ItemStreamReader<CatalogueRow> {
     }
 
     /**
+     * Whether the open catalogue's header has a {@code variants} column (its own header, or one mapped to it):
+     * then rows may ask for their own number of variants (README.md, Variants).
+     *
+     * @return true when the catalogue has a {@code variants} column
+     * @throws IllegalStateException when the reader is not open
+     */
+    public boolean hasVariantsColumn() {
+        if (parser == null) {
+            throw new IllegalStateException("catalogue reader for " + file.getFileName() + " is not open");
+        }
+        return parser.header().column(CatalogueField.VARIANTS) != null;
+    }
+
+    /**
      * Reads the next row.
      *
      * @return the next row, with {@link CatalogueRow#rowNumber()} one more than the last one, or null at the end

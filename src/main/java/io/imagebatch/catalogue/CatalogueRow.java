@@ -20,6 +20,8 @@ import java.util.List;
  * @param resolution      the {@code resolution} cell, for example {@code 2K}, or null
  * @param outputFormat    the {@code output_format} cell, for example {@code png}, or null
  * @param referenceImages the {@code reference_images} cell split on {@code |}, blanks dropped; never null
+ * @param variants        the {@code variants} cell as written (README.md, Variants: how many images of the row to
+ *                        make, 1 to 8, checked by the submit step's processor), or null for the batch's number
  * @param problem         why the row cannot be used as read, or null: a ragged row (then the only problem named,
  *                        and the other fields are read from the cells as they fall), a blank id in a catalogue
  *                        with an id column, a blank value the prompt template needs; several are joined with
@@ -36,10 +38,20 @@ public record CatalogueRow(
         String resolution,
         String outputFormat,
         List<String> referenceImages,
-        String problem) {
+        String problem,
+        String variants) {
 
     /** Copies {@code referenceImages}, so the row is immutable; null becomes an empty list. */
     public CatalogueRow {
         referenceImages = referenceImages == null ? List.of() : List.copyOf(referenceImages);
+    }
+
+    /**
+     * A row without a {@code variants} cell; the fields as in the record description.
+     */
+    public CatalogueRow(long rowNumber, String id, String prompt, String provider, String model, String aspectRatio,
+            String resolution, String outputFormat, List<String> referenceImages, String problem) {
+        this(rowNumber, id, prompt, provider, model, aspectRatio, resolution, outputFormat, referenceImages, problem,
+                null);
     }
 }

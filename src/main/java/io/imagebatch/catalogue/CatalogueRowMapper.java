@@ -73,7 +73,8 @@ final class CatalogueRowMapper {
                 field(cells, CatalogueField.RESOLUTION),
                 field(cells, CatalogueField.OUTPUT_FORMAT),
                 referenceImages(field(cells, CatalogueField.REFERENCE_IMAGES)),
-                problems.isEmpty() ? null : String.join("; ", problems));
+                problems.isEmpty() ? null : String.join("; ", problems),
+                field(cells, CatalogueField.VARIANTS));
     }
 
     /** @return the problem of a row the reader cut at a limit ({@link BoundedCatalogueReader}), or null */

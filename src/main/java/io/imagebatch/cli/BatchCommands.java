@@ -202,10 +202,27 @@ public class BatchCommands {
      *                        breaks a rule (exit code 2; nothing changed)
      */
     public int redo(String batchId, long rowNum, String prompt, PrintStream out) {
+        return redo(batchId, rowNum, 1, prompt, out);
+    }
+
+    /**
+     * {@code redo BATCH ROW_NUM --variant K --prompt TEXT} (README.md, Variants): as
+     * {@link #redo(String, long, String, PrintStream)}, for one variant of the row (its own ledger entry).
+     *
+     * @param batchId the batch
+     * @param rowNum  the row's number (1 = first data row)
+     * @param variant the row's variant, 1 to 8
+     * @param prompt  the new prompt
+     * @param out     where the outcome, progress and summary go
+     * @return the exit code of {@link BatchRunner#run}; 1 when the batch is running elsewhere (nothing changed)
+     * @throws UsageException when the batch, row or variant is unknown, it cannot be redone now, or the prompt
+     *                        breaks a rule (exit code 2; nothing changed)
+     */
+    public int redo(String batchId, long rowNum, int variant, String prompt, PrintStream out) {
         BatchSettings settings = checkedSettings(batchId);
         io.imagebatch.app.RowRedo.Redone redone;
         try {
-            redone = rowRedo.redo(batchId, rowNum, prompt);
+            redone = rowRedo.redo(batchId, rowNum, variant, prompt);
         } catch (io.imagebatch.app.RedoRefusedException e) {
             if (e.reason() == io.imagebatch.app.RedoRefusedException.Reason.BATCH_RUNNING) {
                 out.println(e.getMessage());
@@ -217,6 +234,31 @@ public class BatchCommands {
                 redone.attempt(), redone.replaced() ? ", replacing the prompt of the redo not sent yet" : "",
                 redone.historyUri() == null ? "" : "; its earlier image is kept at " + redone.historyUri());
         return runner.run(settings, out);
+    }
+
+    /** The choice among a row's variants; set by Spring. */
+    private io.imagebatch.app.VariantChoice variantChoice;
+
+    /** @param variantChoice the choice among a row's variants, for {@code choose}; set by Spring */
+    @org.springframework.beans.factory.annotation.Autowired
+    void chooseWith(io.imagebatch.app.VariantChoice variantChoice) {
+        this.variantChoice = variantChoice;
+    }
+
+    /**
+     * {@code choose BATCH ROW_NUM K} (README.md, Variants): copies the row's stored variant K to the row's own name
+     * and records the choice in the report and manifest ({@link io.imagebatch.app.VariantChoice#choose}).
+     *
+     * @param batchId the batch
+     * @param rowNum  the row's number (1 = first data row)
+     * @param variant the variant to choose, 1 to 8
+     * @param out     where the outcome goes
+     * @return 0 when chosen; 1 when the variant is not stored, the batch is held by another process, or the report
+     *         could not be written again
+     * @throws UsageException when the batch, row or variant is unknown, or the batch has no variants (exit code 2)
+     */
+    public int choose(String batchId, long rowNum, int variant, PrintStream out) {
+        return variantChoice.choose(batchIdKnown(batchId), rowNum, variant, runner::lastExecution, out);
     }
 
     /**

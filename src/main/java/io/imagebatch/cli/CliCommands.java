@@ -261,6 +261,10 @@ final class CliCommands {
         @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "the row's new prompt")
         String prompt;
 
+        @Option(names = "--variant", paramLabel = "K", defaultValue = "1",
+                description = "the row's variant to redo, 1 to 8 (README.md, Variants; default 1)")
+        int variant;
+
         Redo(PrintStream out) {
             super(out);
         }
@@ -273,7 +277,45 @@ final class CliCommands {
             if (rowNum < 1) {
                 throw new UsageException("ROW_NUM " + rowNum + ": rows are numbered from 1 (the first data row)");
             }
-            return onBatch(true, true, (c, id) -> c.redo(id, rowNum, prompt, out));
+            if (variant < 1 || variant > io.imagebatch.job.BatchSettings.MAX_VARIANTS) {
+                throw new UsageException("--variant " + variant + ": variants are numbered from 1 to "
+                        + io.imagebatch.job.BatchSettings.MAX_VARIANTS);
+            }
+            return onBatch(true, true, (c, id) -> c.redo(id, rowNum, variant, prompt, out));
+        }
+    }
+
+    /** {@code choose BATCH ROW_NUM K}: pick one of a row's variants (README.md, Variants). */
+    @Command(name = "choose", description = {"copy variant K of a row to the row's own name (<row id>.<ext>) and"
+            + " record the choice in report.csv and manifest.json; choosing again replaces it"},
+            footer = SETTINGS_FOOTER)
+    static final class Choose extends OnBatch {
+
+        @Parameters(index = "1", arity = "0..1", paramLabel = "ROW_NUM",
+                description = "the row's number in the catalogue (1 = first data row; the report's row_number)")
+        Long rowNum;
+
+        @Parameters(index = "2", arity = "0..1", paramLabel = "K",
+                description = "the variant to choose, 1 to 8 (the report's variant)")
+        Integer variant;
+
+        Choose(PrintStream out) {
+            super(out);
+        }
+
+        @Override
+        public Integer call() {
+            if (rowNum == null || variant == null) {
+                throw new UsageException("give the batch id, the row's number and the variant: choose BATCH ROW_NUM K");
+            }
+            if (rowNum < 1) {
+                throw new UsageException("ROW_NUM " + rowNum + ": rows are numbered from 1 (the first data row)");
+            }
+            if (variant < 1 || variant > io.imagebatch.job.BatchSettings.MAX_VARIANTS) {
+                throw new UsageException("K " + variant + ": variants are numbered from 1 to "
+                        + io.imagebatch.job.BatchSettings.MAX_VARIANTS);
+            }
+            return onBatch(true, false, (c, id) -> c.choose(id, rowNum, variant, out));
         }
     }
 

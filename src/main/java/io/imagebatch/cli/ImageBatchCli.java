@@ -154,6 +154,7 @@ public final class ImageBatchCli {
                 .addSubcommand("redo", new CliCommands.Redo(out))
                 .addSubcommand("approve", new CliCommands.Approve(out))
                 .addSubcommand("reject", new CliCommands.Reject(out))
+                .addSubcommand("choose", new CliCommands.Choose(out))
                 .addSubcommand("stop", new CliCommands.Stop(out))
                 .addSubcommand("serve", new CliCommands.Serve(out))
                 .addSubcommand("completion", new CliCommands.Completion(out))

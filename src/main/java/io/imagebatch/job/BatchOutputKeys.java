@@ -100,6 +100,62 @@ public final class BatchOutputKeys {
         return Set.copyOf(collisions);
     }
 
+    /**
+     * Whether the batch's images are named per variant, {@code <row id>-<k>.<ext>} (README.md, Variants;
+     * {@link BatchSettings#namesVariants}): it makes more than one variant of each row, or its catalogue has a
+     * {@code variants} column. Reads only the catalogue's header when the batch's own number is 1.
+     *
+     * @param batch the batch's settings
+     * @return true to name every image of the batch by its variant
+     * @throws io.imagebatch.catalogue.CatalogueException when the catalogue cannot be read
+     */
+    public static boolean namesVariants(BatchSettings batch) {
+        if (batch.namesVariants(false)) {
+            return true;
+        }
+        CatalogueItemReader reader = new CatalogueItemReader(Path.of(batch.catalogue()), batch.format());
+        reader.open(new ExecutionContext());
+        try {
+            return batch.namesVariants(reader.hasVariantsColumn());
+        } finally {
+            reader.close();
+        }
+    }
+
+    /**
+     * The key stem (without extension) of one variant of a row's image (README.md, Variants).
+     *
+     * @param rowStem      the row's stem ({@link #imageStem(String, String, Set)})
+     * @param variant      the variant, 1 to 8
+     * @param namesVariant whether the batch names its images per variant ({@link #namesVariants})
+     * @return {@code <row stem>-<variant>} when the batch names variants, else {@code rowStem} unchanged
+     */
+    public static String variantStem(String rowStem, int variant, boolean namesVariant) {
+        return namesVariant ? rowStem + "-" + variant : rowStem;
+    }
+
+    /**
+     * Where {@code choose} copies a row's chosen variant (README.md, Variants): the variant's own key or URI
+     * without its {@code -<k>} suffix, {@code <row id>.<ext>} beside it.
+     *
+     * @param variantUri the stored variant's key or URI, {@code .../<row id>-<k>.<ext>}
+     * @param variant    its variant, k
+     * @return {@code .../<row id>.<ext>}; {@code variantUri} unchanged when it has no {@code -<k>} before its
+     *         extension (null when it is null)
+     */
+    public static String chosenUri(String variantUri, int variant) {
+        if (variantUri == null) {
+            return null;
+        }
+        int dot = variantUri.lastIndexOf('.');
+        int slash = variantUri.lastIndexOf('/');
+        String suffix = "-" + variant;
+        if (dot <= slash || !variantUri.substring(0, dot).endsWith(suffix)) {
+            return variantUri;
+        }
+        return variantUri.substring(0, dot - suffix.length()) + variantUri.substring(dot);
+    }
+
     private static String fold(String key) {
         return key.toLowerCase(Locale.ROOT);
     }

@@ -173,17 +173,20 @@ public class BatchPreflight {
                             item.request().resolution(), item.request().aspectRatio()));
                 }
                 ProviderAdapter adapter = providers.find(item.provider()).orElseThrow();
-                java.util.Optional<LedgerEntry> entry = anySent ? ledger.find(batchId, row.rowNumber())
-                        : java.util.Optional.empty();
-                long[] counts = spend.computeIfAbsent(java.util.Arrays.asList(item.provider(), item.model(),
-                        item.request().resolution()), k -> new long[2]);
-                counts[0]++;
-                if (alreadySent(entry)) {
-                    counts[1]++;
-                }
-                OptionalDouble cost = adapter.creditsPerTask(item.request());
-                if (cost.isPresent() && entry.isEmpty()) {
-                    credits.merge(adapter.name(), cost.getAsDouble(), Double::sum);
+                // every variant is a task of its own, priced as one (README.md, Variants)
+                for (int variant = 1; variant <= item.variants(); variant++) {
+                    java.util.Optional<LedgerEntry> entry = anySent ? ledger.find(batchId, row.rowNumber(), variant)
+                            : java.util.Optional.empty();
+                    long[] counts = spend.computeIfAbsent(java.util.Arrays.asList(item.provider(), item.model(),
+                            item.request().resolution()), k -> new long[2]);
+                    counts[0]++;
+                    if (alreadySent(entry)) {
+                        counts[1]++;
+                    }
+                    OptionalDouble cost = adapter.creditsPerTask(item.request());
+                    if (cost.isPresent() && entry.isEmpty()) {
+                        credits.merge(adapter.name(), cost.getAsDouble(), Double::sum);
+                    }
                 }
             }
         } finally {

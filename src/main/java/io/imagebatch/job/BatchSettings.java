@@ -43,20 +43,36 @@ import tools.jackson.databind.json.JsonMapper;
  *                        when {@link MetadataLevel#MINIMAL}, as it changes the delivered bytes;
  *                        {@link MetadataLevel#FULL} (never null) by default, also in settings stored before it
  *                        existed
+ * @param variants        how many images to make of each row, 1 to {@value #MAX_VARIANTS} (a job file's
+ *                        {@code variants:} or {@code --variants}; README.md, Variants), each its own task and ledger
+ *                        entry; a row's {@code variants} cell overrides it. Part of the batch's identity when it is
+ *                        not 1; settings stored before it existed read as 1
  */
 public record BatchSettings(String name, String catalogue, String catalogueSha256, long catalogueRows,
         CatalogueFormat format, String provider, String model, RequestDefaults defaults, String output,
-        boolean sandbox, String absoluteOutput, List<Rendition> renditions, MetadataLevel metadata) {
+        boolean sandbox, String absoluteOutput, List<Rendition> renditions, MetadataLevel metadata, int variants) {
 
-    /** Settings stored before {@code renditions} or {@code metadata} existed read as none and full. */
+    /** The most variants of a row (README.md, Variants). */
+    public static final int MAX_VARIANTS = 8;
+
+    /**
+     * Settings stored before {@code renditions}, {@code metadata} or {@code variants} existed read as none, full
+     * and 1.
+     *
+     * @throws IllegalArgumentException when {@code variants} is not 0 (read as 1) or 1 to {@value #MAX_VARIANTS}
+     */
     public BatchSettings {
         renditions = renditions == null ? List.of() : List.copyOf(renditions);
         metadata = metadata == null ? MetadataLevel.FULL : metadata;
+        variants = variants == 0 ? 1 : variants;
+        if (variants < 1 || variants > MAX_VARIANTS) {
+            throw new IllegalArgumentException("variants: " + variants + " is not from 1 to " + MAX_VARIANTS);
+        }
     }
 
     /**
-     * Settings with the full AI-generated label ({@link MetadataLevel#FULL}); the fields as in the record
-     * description.
+     * Settings with the full AI-generated label ({@link MetadataLevel#FULL}) and one variant per row; the fields
+     * as in the record description.
      *
      * @param name            see the record
      * @param catalogue       see the record
@@ -75,7 +91,38 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
             CatalogueFormat format, String provider, String model, RequestDefaults defaults, String output,
             boolean sandbox, String absoluteOutput, List<Rendition> renditions) {
         this(name, catalogue, catalogueSha256, catalogueRows, format, provider, model, defaults, output, sandbox,
-                absoluteOutput, renditions, MetadataLevel.FULL);
+                absoluteOutput, renditions, MetadataLevel.FULL, 1);
+    }
+
+    /**
+     * Reads a number of variants as written in a job file, a flag or a catalogue cell (README.md, Variants).
+     *
+     * @param text the value as written, or null
+     * @return the number, 1 to {@value #MAX_VARIANTS}; 1 when {@code text} is null or blank; null when it is not
+     *         a whole number in that range
+     */
+    public static Integer variantsOf(String text) {
+        if (text == null || text.isBlank()) {
+            return 1;
+        }
+        try {
+            int n = Integer.parseInt(text.strip());
+            return n >= 1 && n <= MAX_VARIANTS ? n : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether the batch's images are named per variant ({@code <row id>-<k>.<ext>}, README.md, Variants): when it
+     * makes more than one variant of each row, or its catalogue has a {@code variants} column (so that a row's
+     * first variant never takes the name {@code choose} copies the chosen one to).
+     *
+     * @param catalogueHasVariantsColumn whether the catalogue's header maps the {@code variants} field
+     * @return true to name every image {@code <row id>-<k>.<ext>}
+     */
+    public boolean namesVariants(boolean catalogueHasVariantsColumn) {
+        return variants > 1 || catalogueHasVariantsColumn;
     }
 
     /**
@@ -129,7 +176,8 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
      * The same catalogue with the same settings is the same batch, wherever the file lies; any change is a new
      * batch. A sandbox batch's hash covers the word {@code sandbox} too (a real batch's does not, so the ids of
      * real batches are those they always had); so do the renditions, when there are any (a batch without
-     * renditions keeps the id it always had), and {@code metadata: minimal} (the full label keeps the id).
+     * renditions keeps the id it always had), {@code metadata: minimal} (the full label keeps the id), and the
+     * number of variants when it is not 1.
      *
      * @return for example {@code demo-3f9a0c12be47}; at most 80 characters of {@code [a-z0-9._-]}
      */
@@ -141,7 +189,8 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
                         .map(r -> String.join(",", r.name(), r.width() + "x" + r.height(), r.fit().name(),
                                 r.background(), r.format().name(), String.valueOf(r.quality())))
                         .toList()))
-                + (metadata == MetadataLevel.FULL ? "" : "\nmetadata " + metadata.value());
+                + (metadata == MetadataLevel.FULL ? "" : "\nmetadata " + metadata.value())
+                + (variants == 1 ? "" : "\nvariants " + variants);
         String safeName = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]+", "-").replaceAll("^-+|-+$", "");
         if (safeName.isEmpty()) {
             safeName = "batch";
@@ -171,7 +220,7 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
      */
     public BatchSettings withCatalogue(String path) {
         return new BatchSettings(name, path, catalogueSha256, catalogueRows, format, provider, model, defaults,
-                output, sandbox, absoluteOutput, renditions, metadata);
+                output, sandbox, absoluteOutput, renditions, metadata, variants);
     }
 
     /**
@@ -180,7 +229,7 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
      */
     public BatchSettings asSandbox() {
         return new BatchSettings(name, catalogue, catalogueSha256, catalogueRows, format, provider, model, defaults,
-                output, true, absoluteOutput, renditions, metadata);
+                output, true, absoluteOutput, renditions, metadata, variants);
     }
 
     /** @return these settings as JSON, for {@code IB_BATCH.SETTINGS} */

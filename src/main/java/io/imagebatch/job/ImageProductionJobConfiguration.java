@@ -197,10 +197,12 @@ public class ImageProductionJobConfiguration {
             ExecutorService imagebatchWorkers, Clock clock, PipelineState pipelineState) {
         // read before the store is opened, so that a catalogue that cannot be read leaks no S3 client
         Set<String> caseCollisions = BatchOutputKeys.caseCollisions(batch);
+        boolean namesVariants = BatchOutputKeys.namesVariants(batch);
         OutputStore store = OutputStores.open(OutputLocation.parse(batch.destination()), storageSettings);
         ResultDownloader downloader = new ResultDownloader(batch.batchId(), ledger, providers, imageDownloader, store,
                 properties, clock).caseCollisions(caseCollisions).renditions(batch.renditions())
-                .metadata(batch.metadata());
+                .metadata(batch.metadata())
+                .namesVariants(namesVariants);
         return new LedgerPassTasklet(PipelineSteps.POLL, downloader, pipelineState, pipelineState::awaitChange, clock,
                 properties.pollBatch(), imagebatchWorkers);
     }

@@ -127,14 +127,21 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
         String batchId = batch.batchId();
         ExecutionContext context = job.getExecutionContext();
         try {
+            boolean namesVariants = BatchOutputKeys.namesVariants(batch);
             Stored<BatchTally> csv = spoolAndPut(BatchOutputKeys.report(batchId), "text/csv; charset=utf-8",
-                    out -> ResultsReport.write(ledger, batchId, batch.catalogueRows(), batch.renditions(), out));
+                    out -> ResultsReport.write(ledger, batchId, batch.catalogueRows(), batch.renditions(),
+                            namesVariants, out));
             context.putString(REPORT_URI, csv.uri().toString());
             // the page's header and the manifest give the CSV's counts, so the three always agree
             String pageKey = batchId + "/" + ContactSheet.FILE_NAME;
             URI page = store.uriOf(pageKey);
             // a proof run's manifest says where its contact sheet is, to look at before approving
-            BatchManifest manifest = manifests.withProof(manifests.finished(facts, csv.result(), job), page);
+            BatchManifest withProof = manifests.withProof(manifests.finished(facts, csv.result(), job), page);
+            // a batch with variants lists them, and the chosen ones (README.md, Variants)
+            BatchManifest manifest = !namesVariants ? withProof : withProof.withVariants(new BatchManifest.Variants(
+                    batch.variants(), csv.result().counts().values().stream().mapToLong(Long::longValue).sum(),
+                    ledger.report().chosen(batchId).stream().map(e -> new BatchManifest.Chosen(e.rowNum(), e.rowId(),
+                            e.variant(), BatchOutputKeys.chosenUri(e.outputUri(), e.variant()))).toList()));
 
             Stored<Long> html = spoolAndPut(pageKey, "text/html; charset=utf-8",
                     out -> ContactSheet.write(ledger, manifest, page, out));

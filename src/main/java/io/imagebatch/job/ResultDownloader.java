@@ -70,6 +70,8 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
     private java.util.Set<String> caseCollisions = java.util.Set.of();
     /** The renditions made of each stored image; empty for none. */
     private List<Rendition> renditions = List.of();
+    /** Whether images are named per variant (README.md, Variants); false unless set. */
+    private boolean namesVariants;
     private final Renditions renditionMaker = new Renditions();
     /** How much each stored image's and rendition's XMP label says. */
     private MetadataLevel metadata = MetadataLevel.FULL;
@@ -103,6 +105,17 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
      */
     public ResultDownloader caseCollisions(java.util.Set<String> caseCollisions) {
         this.caseCollisions = java.util.Set.copyOf(caseCollisions);
+        return this;
+    }
+
+    /**
+     * @param namesVariants whether the batch names its images per variant, {@code <row id>-<k>.<ext>}, and so its
+     *                      renditions {@code <rendition>/<row id>-<k>.<ext>} ({@link BatchOutputKeys#namesVariants},
+     *                      README.md, Variants); false unless set
+     * @return this downloader
+     */
+    public ResultDownloader namesVariants(boolean namesVariants) {
+        this.namesVariants = namesVariants;
         return this;
     }
 
@@ -175,7 +188,7 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
             if (status.state() != TaskState.SUCCESS || status.resultUrls().isEmpty()) {
                 return false;
             }
-            ledger.downloads().refreshResultUrl(batchId, entry.rowNum(), status.resultUrls().get(0),
+            ledger.downloads().refreshResultUrl(batchId, entry.rowNum(), entry.variant(), status.resultUrls().get(0),
                     "fresh result URL after: " + cause.getMessage());
             return true;
         } catch (ProviderException e) {
@@ -186,7 +199,8 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
     private void download(LedgerEntry entry, AtomicReference<OutputStoreException> storeDown) {
         long rowNum = entry.rowNum();
         try {
-            String stem = BatchOutputKeys.imageStem(batchId, entry.rowId(), caseCollisions);
+            String stem = BatchOutputKeys.variantStem(BatchOutputKeys.imageStem(batchId, entry.rowId(), caseCollisions),
+                    entry.variant(), namesVariants);
             ImageLabel label = label(entry);
             StoredImage image = downloader.download(URI.create(entry.resultUrl()), store, stem, timeLeft(entry),
                     label);
@@ -195,17 +209,18 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
                     renditionMaker.makeMissing(store, image.key(), batchId, stem.substring(batchId.length() + 1),
                             renditions, label);
                 } catch (RenditionException e) {
-                    ledger.markFailed(batchId, rowNum, null, "rendition", e.getMessage(),
+                    ledger.markFailed(batchId, rowNum, entry.variant(), null, "rendition", e.getMessage(),
                             FailureKind.RESULT_NOT_STORED);
                     return;
                 }
             }
             if (image.unlabelled() != null) {
-                ledger.downloads().markStoredUnlabelled(batchId, rowNum, image.uri().toString(), image.sha256(),
-                        image.bytes(), image.unlabelled());
+                ledger.downloads().markStoredUnlabelled(batchId, rowNum, entry.variant(), image.uri().toString(),
+                        image.sha256(), image.bytes(), image.unlabelled());
                 return;
             }
-            ledger.downloads().markStored(batchId, rowNum, image.uri().toString(), image.sha256(), image.bytes());
+            ledger.downloads().markStored(batchId, rowNum, entry.variant(), image.uri().toString(), image.sha256(),
+                    image.bytes());
         } catch (DownloadException e) {
             if (e.aborted()) {
                 // the process is stopping: not the image's fault, no attempt counted; resumed with the batch
@@ -218,21 +233,22 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
                 long wait = properties.backoffMillis(attempt, null);
                 log.info("{}: row {} download attempt {} failed ({}); retrying in {} ms", batchId, rowNum, attempt,
                         e.getMessage(), wait);
-                ledger.downloads().rescheduleDownload(batchId, rowNum, clock.millis() + wait, e.getMessage());
+                ledger.downloads().rescheduleDownload(batchId, rowNum, entry.variant(), clock.millis() + wait,
+                        e.getMessage());
             } else if (e.retryable() && entry.urlRefreshes() == 0 && refreshUrl(entry, e)) {
                 log.info("{}: row {} download failed {} times ({}); trying a fresh result URL", batchId, rowNum,
                         attempt, e.getMessage());
             } else {
-                ledger.markFailed(batchId, rowNum, null, "download", "the result image could not be stored after "
-                        + attempt + " attempt" + (attempt == 1 ? "" : "s")
+                ledger.markFailed(batchId, rowNum, entry.variant(), null, "download",
+                        "the result image could not be stored after " + attempt + " attempt" + (attempt == 1 ? "" : "s")
                         + (entry.urlRefreshes() > 0 ? " (and a fresh result URL)" : "") + ": " + e.getMessage(),
                         FailureKind.RESULT_NOT_STORED);
             }
         } catch (OutputStoreException e) {
             storeDown.compareAndSet(null, e);
         } catch (IllegalArgumentException e) {
-            ledger.markFailed(batchId, rowNum, null, "download", "the provider gave an unusable result URL: "
-                    + e.getMessage(), FailureKind.RESULT_NOT_STORED);
+            ledger.markFailed(batchId, rowNum, entry.variant(), null, "download",
+                    "the provider gave an unusable result URL: " + e.getMessage(), FailureKind.RESULT_NOT_STORED);
         }
     }
 

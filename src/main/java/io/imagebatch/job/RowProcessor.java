@@ -20,7 +20,9 @@ import org.springframework.batch.infrastructure.item.ItemProcessor;
  * ledger or an object key could not hold ({@link #MAX_ID_CHARS}, {@link #MAX_MODEL_CHARS},
  * {@link #MAX_PROMPT_CHARS}, control characters in an id); a repeated id (the first row with an id keeps it, also across a restart, as the
  * ledger remembers earlier chunks); an unknown provider; a provider rule
- * ({@link ProviderAdapter#prepare}).
+ * ({@link ProviderAdapter#prepare}); a {@code variants} cell that is not a whole number from 1 to 8 (README.md,
+ * Variants). A row to send carries its number of variants: its cell, else the batch's
+ * ({@link BatchSettings#variants()}).
  *
  * <p>A row a redo gave a new prompt ({@link TaskLedger#promptOverrides}) is checked and sent with that prompt
  * instead of the one the template builds.
@@ -132,8 +134,15 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
         }
         String model = row.model() != null ? row.model()
                 : row.provider() == null && batch.model() != null ? batch.model() : adapter.get().defaultModel();
+        Integer variants = BatchSettings.variantsOf(row.variants());
+        if (variants == null) {
+            return SubmitItem.reject(row, adapter.get().name(), model, "variants", "row " + row.rowNumber()
+                    + ", column variants: \"" + row.variants() + "\" is not a whole number from 1 to "
+                    + BatchSettings.MAX_VARIANTS + " (the images to make of the row; README.md, Variants)");
+        }
         try {
-            return SubmitItem.send(row, adapter.get().prepare(row, model, batch.defaults()));
+            return SubmitItem.send(row, adapter.get().prepare(row, model, batch.defaults()))
+                    .withVariants(row.variants() == null ? batch.variants() : variants);
         } catch (RowRejectedException e) {
             return SubmitItem.reject(row, adapter.get().name(), model, e.column(), e.getMessage());
         }
@@ -146,7 +155,7 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
      */
     public static CatalogueRow withPrompt(CatalogueRow row, String prompt) {
         return new CatalogueRow(row.rowNumber(), row.id(), prompt, row.provider(), row.model(), row.aspectRatio(),
-                row.resolution(), row.outputFormat(), row.referenceImages(), row.problem());
+                row.resolution(), row.outputFormat(), row.referenceImages(), row.problem(), row.variants());
     }
 
     /**
@@ -158,7 +167,8 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
     private static Optional<String> nulCharacter(CatalogueRow row) {
         String[][] fields = {{"id", row.id()}, {"prompt", row.prompt()}, {"provider", row.provider()},
             {"model", row.model()}, {"aspect_ratio", row.aspectRatio()}, {"resolution", row.resolution()},
-            {"output_format", row.outputFormat()}, {"reference_images", String.join("|", row.referenceImages())}};
+            {"output_format", row.outputFormat()}, {"reference_images", String.join("|", row.referenceImages())},
+            {"variants", row.variants()}};
         for (String[] field : fields) {
             if (field[1] != null && field[1].indexOf('\u0000') >= 0) {
                 return Optional.of(field[0]);

@@ -15,9 +15,32 @@ import io.imagebatch.provider.ImageRequest;
  * @param column    the catalogue field the rejection is about ({@code prompt}, {@code id}, {@code provider}, ...),
  *                  or null for a row to send, or when the rule is about the whole row or the column is named only
  *                  in {@code rejection} (a problem found while reading)
+ * @param variants  how many images of the row to make, 1 to 8 (README.md, Variants): one task and one ledger entry
+ *                  each; 1 for a row without variants and for a rejected row
  */
 public record SubmitItem(CatalogueRow row, String provider, String model, ImageRequest request, String rejection,
-        String column) {
+        String column, int variants) {
+
+    /** A number of variants below 1 (not set) reads as 1. */
+    public SubmitItem {
+        variants = Math.max(1, variants);
+    }
+
+    /**
+     * An item of one variant; the fields as in the record description.
+     */
+    public SubmitItem(CatalogueRow row, String provider, String model, ImageRequest request, String rejection,
+            String column) {
+        this(row, provider, model, request, rejection, column, 1);
+    }
+
+    /**
+     * @param variants how many images of the row to make, 1 to 8
+     * @return this item with that number of variants
+     */
+    public SubmitItem withVariants(int variants) {
+        return new SubmitItem(row, provider, model, request, rejection, column, variants);
+    }
 
     /**
      * An item without a rejected column; the fields as in the record description.

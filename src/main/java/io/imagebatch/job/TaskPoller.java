@@ -149,11 +149,12 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
             switch (status.state()) {
                 case SUCCESS -> {
                     observe(entry, status, now);
-                    ledger.polls().markGenerated(batchId, rowNum, status.rawState(), status.resultUrls().get(0));
+                    ledger.polls().markGenerated(batchId, rowNum, entry.variant(), status.rawState(),
+                            status.resultUrls().get(0));
                     taskEnded(entry);
                 }
                 case FAIL -> {
-                    ledger.markFailed(batchId, rowNum, status.rawState(),
+                    ledger.markFailed(batchId, rowNum, entry.variant(), status.rawState(),
                             status.failCode() == null ? "fail" : status.failCode(),
                             "the provider reported the generation failed"
                                     + (status.failMessage() == null ? "" : ": " + status.failMessage()),
@@ -166,7 +167,7 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
                     } else {
                         RowState state = status.state() == TaskState.QUEUED && entry.state() == RowState.SUBMITTED
                                 ? RowState.SUBMITTED : RowState.RUNNING;
-                        ledger.polls().markPolled(batchId, rowNum, state, status.rawState(),
+                        ledger.polls().markPolled(batchId, rowNum, entry.variant(), state, status.rawState(),
                                 now + schedule.nextDelayMillis(entry.provider() + " " + entry.model(),
                                         now - entry.submittedAt(),
                                         callbackProperties.enabled() && adapter.sendsCallbacks()));
@@ -182,7 +183,7 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
             } else {
                 long wait = properties.backoffMillis(Math.min(entry.polls() + 1, 6), e.retryAfter());
                 log.info("{}: row {} status query failed ({}); next in {} ms", batchId, rowNum, e.getMessage(), wait);
-                ledger.polls().reschedule(batchId, rowNum, now + wait, e.getMessage());
+                ledger.polls().reschedule(batchId, rowNum, entry.variant(), now + wait, e.getMessage());
             }
         }
     }
@@ -230,7 +231,7 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
     /** As above; {@code lastError}: why the last status query failed, or null when it was answered. */
     private void failDeadline(LedgerEntry entry, String rawState, String lastError) {
         taskEnded(entry);
-        ledger.markFailed(batchId, entry.rowNum(), rawState, "deadline",
+        ledger.markFailed(batchId, entry.rowNum(), entry.variant(), rawState, "deadline",
                 "the task was not finished " + (properties.taskDeadline().toMinutes() > 0
                         ? properties.taskDeadline().toMinutes() + " minutes"
                         : properties.taskDeadline().toSeconds() + " seconds") + " after it was created (last state: "

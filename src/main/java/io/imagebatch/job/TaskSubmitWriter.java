@@ -35,6 +35,9 @@ import tools.jackson.databind.json.JsonMapper;
  * The submit step's writer: records each row in the ledger and creates the chunk's tasks concurrently
  * (Spring Batch 6 runs only processing concurrently).
  *
+ * <p>A row of several variants (README.md, Variants; {@link SubmitItem#variants()}) is several ledger entries,
+ * (row, 1) to (row, N), each one a create of its own under every rule below.
+ *
  * <p>The exactly-once rules (README, "Exactly once" and the failure table), in order, per row:
  * <ol>
  * <li>a rejected row is recorded as REJECTED and never sent;</li>
@@ -153,40 +156,45 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
                 toSend.add(item.row().rowNumber());
             }
         }
-        // one read for the whole chunk: a chunk read again after a restart, or in a retry round, finds its rows
-        Map<Long, RowState> known = ledger.statesOf(batchId, toSend);
+        // one read for the whole chunk: a chunk read again after a restart, or in a retry round, finds its rows'
+        // entries (one per variant; README.md, Variants)
+        Map<Long, Map<Integer, RowState>> known = ledger.entryStatesOf(batchId, toSend);
         // a proof run awaiting approval sends only its proof rows (docs/design.md, Spend)
         Optional<java.util.SortedSet<Long>> proof = toSend.isEmpty() ? Optional.empty()
                 : ledger.budget().proofRowsAwaitingApproval(batchId);
-        List<SubmitItem> toCreate = new ArrayList<>();
+        List<Variant> toCreate = new ArrayList<>();
         for (SubmitItem item : chunk) {
-            CatalogueRow row = item.row();
-            RowState state = known.get(row.rowNumber());
-            if (item.rejection() != null) {
-                // cut to what the ledger's columns hold: a rejected row is recorded, whatever its cells
-                String rowId = RowProcessor.ledgerRowId(row);
-                String prompt = RowProcessor.ledgerPrompt(row);
-                ledger.insertRejected(batchId, row.rowNumber(), rowId, item.provider(), item.model(), prompt,
-                        item.rejection());
-            } else if ((state == null || state == RowState.PENDING) && proof.isPresent()
-                    && !proof.get().contains(row.rowNumber())) {
-                // outside the proof: held until approved, nothing reserved, nothing sent
-                ledger.budget().holdForProof(batchId, row.rowNumber(), rowId(item), item.provider(), item.model(),
-                        item.request().prompt(), JSON.writeValueAsString(item.request()));
-            } else if (state == null || state == RowState.PENDING) {
-                // a new row, or one retry-failed asked to send again: its intent is taken right before its
-                // request leaves (create), so that a row waiting its turn is in no state at all
-                toCreate.add(item);
-            } else if (state == RowState.SUBMITTING) {
-                // a chunk read again after a restart: this row's request was on the wire when its run died; the
-                // task may exist, so it must not be sent again
-                ledger.markUncertain(batchId, row.rowNumber(), "the run stopped while the create call for this row"
-                        + " was in flight, so the task may exist at the provider; not resent", null, clock.millis());
+            // a row to send has one ledger entry per variant, each created exactly once on its own
+            for (int variant = 1; variant <= (item.rejection() != null ? 1 : item.variants()); variant++) {
+                CatalogueRow row = item.row();
+                RowState state = known.getOrDefault(row.rowNumber(), Map.of()).get(variant);
+                if (item.rejection() != null) {
+                    // cut to what the ledger's columns hold: a rejected row is recorded, whatever its cells
+                    String rowId = RowProcessor.ledgerRowId(row);
+                    String prompt = RowProcessor.ledgerPrompt(row);
+                    ledger.insertRejected(batchId, row.rowNumber(), rowId, item.provider(), item.model(), prompt,
+                            item.rejection());
+                } else if ((state == null || state == RowState.PENDING) && proof.isPresent()
+                        && !proof.get().contains(row.rowNumber())) {
+                    // outside the proof: held until approved, nothing reserved, nothing sent
+                    ledger.budget().holdForProof(batchId, row.rowNumber(), variant, rowId(item), item.provider(),
+                            item.model(), item.request().prompt(), JSON.writeValueAsString(item.request()));
+                } else if (state == null || state == RowState.PENDING) {
+                    // a new row, or one retry-failed asked to send again: its intent is taken right before its
+                    // request leaves (create), so that a row waiting its turn is in no state at all
+                    toCreate.add(new Variant(item, variant));
+                } else if (state == RowState.SUBMITTING) {
+                    // a chunk read again after a restart: this row's request was on the wire when its run died; the
+                    // task may exist, so it must not be sent again
+                    ledger.markUncertain(batchId, row.rowNumber(), variant, "the run stopped while the create call for"
+                            + " this row was in flight, so the task may exist at the provider; not resent", null,
+                            clock.millis());
+                }
             }
         }
         AtomicReference<String> stop = new AtomicReference<>();
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
-        FanOut.forEach(toCreate, workers, item -> create(item, stop, failure));
+        FanOut.forEach(toCreate, workers, entry -> create(entry.item(), entry.variant(), stop, failure));
         if (failure.get() != null) {
             throw failure.get(); // nothing of the failed row was sent, and it holds no intent
         }
@@ -203,7 +211,8 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
      * @param failure set to the error that kept a row from being sent (a database error before its request left);
      *                the row then holds no intent and a resumed batch sends it
      */
-    private void create(SubmitItem item, AtomicReference<String> stop, AtomicReference<RuntimeException> failure) {
+    private void create(SubmitItem item, int variant, AtomicReference<String> stop,
+            AtomicReference<RuntimeException> failure) {
         long rowNum = item.row().rowNumber();
         ProviderAdapter adapter = providers.find(item.provider()).orElseThrow();
         String callbackUrl;
@@ -227,14 +236,15 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
                     // only the caller whose intent is committed may send (the primary key, also across
                     // processes); a PENDING row is claimed instead. The row's price is reserved from the
                     // budget in the same transaction, or the row is HELD and not sent (docs/design.md, Spend)
-                    taken.set(ledger.budget().reserveIntent(batchId, rowNum, rowId(item), item.provider(), item.model(),
+                    taken.set(ledger.budget().reserveIntent(batchId, rowNum, variant, rowId(item), item.provider(),
+                            item.model(),
                             item.request().prompt(), JSON.writeValueAsString(item.request()),
                             prices.price(item.provider(), item.model(), item.request().resolution()).orElse(null))
                             == LedgerBudget.Intent.TAKEN);
                     return taken.get();
                 });
             } catch (ProviderException e) {
-                if (!handle(item, e, attempt, taken.get(), takenAt.get(), stop)) {
+                if (!handle(item, variant, e, attempt, taken.get(), takenAt.get(), stop)) {
                     return;
                 }
                 continue;
@@ -245,14 +255,14 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
                     return;
                 }
                 // not a classified provider answer: we cannot tell whether a task was made
-                ledger.markUncertain(batchId, rowNum, "create call failed unexpectedly (" + unexpected
+                ledger.markUncertain(batchId, rowNum, variant, "create call failed unexpectedly (" + unexpected
                         + "); the task may exist at the provider, so the row is not resent", takenAt.get(),
                         clock.millis());
                 log.warn("{}: row {} create failed unexpectedly", batchId, rowNum, unexpected);
                 return;
             }
             if (taskId.isPresent()) {
-                recordTaskId(item, adapter, callbackUrl, taskId.get(), stop);
+                recordTaskId(item, variant, adapter, callbackUrl, taskId.get(), stop);
             }
             // else not sent: the job is stopping, or another process holds the row and sends it
             return;
@@ -264,8 +274,8 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
      *
      * @return true to try again (the provider was busy; the intent was released while waiting)
      */
-    private boolean handle(SubmitItem item, ProviderException e, int attempt, boolean intentTaken, long intentAt,
-            AtomicReference<String> stop) {
+    private boolean handle(SubmitItem item, int variant, ProviderException e, int attempt, boolean intentTaken,
+            long intentAt, AtomicReference<String> stop) {
         long rowNum = item.row().rowNumber();
         if (!intentTaken) {
             // failed before the request left (interrupted while waiting its turn): nothing was sent, nothing held
@@ -277,28 +287,28 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
             return false;
         }
         if (e.mayHaveReachedProvider()) {
-            ledger.markUncertain(batchId, rowNum, e.getMessage()
+            ledger.markUncertain(batchId, rowNum, variant, e.getMessage()
                     + "; the task may exist at the provider, so the row is not resent", intentAt, clock.millis());
             return false;
         }
         switch (e.failureClass()) {
             case ROW_INVALID -> {
-                ledger.markRejectedByProvider(batchId, rowNum, code(e), "row " + rowNum
+                ledger.markRejectedByProvider(batchId, rowNum, variant, code(e), "row " + rowNum
                         + ": the provider refused the request: " + e.getMessage());
                 return false;
             }
             case GENERATION_FAILED -> {
-                ledger.markFailed(batchId, rowNum, null, code(e), e.getMessage());
+                ledger.markFailed(batchId, rowNum, variant, null, code(e), e.getMessage());
                 return false;
             }
             case ACCOUNT -> {
-                ledger.releaseIntent(batchId, rowNum);
+                ledger.releaseIntent(batchId, rowNum, variant);
                 stop.compareAndSet(null, e.getMessage() + " (the account or key is wrong; fix it, then run"
                         + " the same command again to resume)");
                 return false;
             }
             case CONFIGURATION -> {
-                ledger.releaseIntent(batchId, rowNum);
+                ledger.releaseIntent(batchId, rowNum, variant);
                 stop.compareAndSet(null, e.getMessage() + " (an answer no provider documents for a request it"
                         + " refuses: the base URL or API path is probably wrong; check imagebatch.providers."
                         + item.provider() + ".base-url, then run the same command again to resume; no row was"
@@ -308,14 +318,14 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
             default -> {
                 // BUSY
                 if (attempt >= properties.createAttempts()) {
-                    ledger.releaseIntent(batchId, rowNum);
+                    ledger.releaseIntent(batchId, rowNum, variant);
                     stop.compareAndSet(null, e.getMessage() + " (still busy after " + attempt
                             + " attempts; run the same command again later to resume)");
                     return false;
                 }
                 // no task exists (the provider answered, or was never reached): released at once, before
                 // anything else, so a run killed while waiting sends it again instead of leaving it UNCERTAIN
-                ledger.releaseIntent(batchId, rowNum);
+                ledger.releaseIntent(batchId, rowNum, variant);
                 long wait = properties.backoffMillis(attempt, e.retryAfter());
                 log.info("{}: row {} create attempt {} busy ({}); retrying in {} ms", batchId, rowNum,
                         attempt, e.httpStatus() == 0 ? "no connection" : "HTTP " + e.httpStatus(), wait);
@@ -334,8 +344,8 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
      * logged at ERROR, appended to the {@link TaskIdJournal} (replayed into the ledger at the next start) and
      * the job stops.
      */
-    private void recordTaskId(SubmitItem item, ProviderAdapter adapter, String callbackUrl, String taskId,
-            AtomicReference<String> stop) {
+    private void recordTaskId(SubmitItem item, int variant, ProviderAdapter adapter, String callbackUrl,
+            String taskId, AtomicReference<String> stop) {
         long rowNum = item.row().rowNumber();
         long now = clock.millis();
         long nextCheckAt = now + schedule.nextDelayMillis(item.provider() + " " + item.model(), 0,
@@ -343,7 +353,7 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
         long deadlineAt = now + properties.taskDeadline().toMillis();
         try {
             ledgerWrites.execute(() -> {
-                ledger.markSubmitted(batchId, rowNum, taskId, now, nextCheckAt, deadlineAt);
+                ledger.markSubmitted(batchId, rowNum, variant, taskId, now, nextCheckAt, deadlineAt);
                 return null;
             });
             return;
@@ -351,7 +361,8 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
             Throwable cause = e.getLastException() != null ? e.getLastException() : e.getCause();
             String where;
             try {
-                journal.append(new TaskIdJournal.Entry(batchId, rowNum, taskId, now, nextCheckAt, deadlineAt));
+                journal.append(new TaskIdJournal.Entry(batchId, rowNum, taskId, now, nextCheckAt, deadlineAt,
+                        variant));
                 where = "it was written to the journal " + journal.file() + ", which the next start records in"
                         + " the ledger";
             } catch (RuntimeException journalDown) {
@@ -370,6 +381,10 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
         log.warn("{}: row {} not sent: {}", batchId, rowNum, e.toString());
         failure.compareAndSet(null, e);
         stop.compareAndSet(null, "row " + rowNum + " could not be sent: " + e);
+    }
+
+    /** One variant of a row to create: its own ledger entry (README.md, Variants). */
+    private record Variant(SubmitItem item, int variant) {
     }
 
     private static String rowId(SubmitItem item) {

@@ -70,7 +70,8 @@ public class UncertainRowReconciler {
             if (adapter == null || !adapter.canFindTasks() || row.request() == null) {
                 continue;
             }
-            Optional<LedgerReconciliation.CreateWindow> window = rows.createWindow(batchId, row.rowNum());
+            Optional<LedgerReconciliation.CreateWindow> window = rows.createWindow(batchId, row.rowNum(),
+                    row.variant());
             if (window.isEmpty()) {
                 log.info("{}: row {} stays UNCERTAIN: no create window was recorded for it", batchId, row.rowNum());
                 continue;
@@ -82,7 +83,8 @@ public class UncertainRowReconciler {
                         Instant.ofEpochMilli(window.get().to()).plus(CLOCK_SLACK), rows::isTaskClaimed);
                 if (task.isPresent()) {
                     long now = clock.millis();
-                    rows.reconcile(batchId, row.rowNum(), task.get(), now, now + properties.taskDeadline().toMillis());
+                    rows.reconcile(batchId, row.rowNum(), row.variant(), task.get(), now,
+                            now + properties.taskDeadline().toMillis());
                     log.info("{}: row {} reconciled with task {} found at the provider", batchId, row.rowNum(),
                             task.get());
                     found++;

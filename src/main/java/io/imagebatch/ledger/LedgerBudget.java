@@ -86,6 +86,7 @@ public class LedgerBudget {
      *
      * @param batchId  the batch
      * @param rowNum   1-based row number
+     * @param variant  the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
      * @param rowId    the row id
      * @param provider provider name
      * @param model    model name
@@ -96,7 +97,7 @@ public class LedgerBudget {
      * @return what happened
      * @throws LockLostException when this process lost the batch's lock; nothing was written
      */
-    public Intent reserveIntent(String batchId, long rowNum, String rowId, String provider, String model,
+    public Intent reserveIntent(String batchId, long rowNum, int variant, String rowId, String provider, String model,
             String prompt, String request, BigDecimal cost) {
         JdbcClient jdbc = rows.jdbc();
         Intent intent = rows.writeReturning(tx -> {
@@ -106,19 +107,22 @@ public class LedgerBudget {
             if (held == null) {
                 // the request sent now (a redo's new prompt) replaces the earlier attempt's
                 if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTING', COST = ?, ERROR = NULL, UPDATED_AT = ?,"
-                                + " PROMPT = ?, REQUEST = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
-                        .params(cost, now, prompt, request, batchId, rowNum).update() > 0) {
+                                + " PROMPT = ?, REQUEST = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                                + " AND VARIANT = ? AND STATE = 'PENDING'")
+                        .params(cost, now, prompt, request, batchId, rowNum, variant).update() > 0) {
                     return Intent.TAKEN;
                 }
             } else if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'HELD', COST = NULL, ERROR = ?, UPDATED_AT = ?"
-                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
-                    .params(held, now, batchId, rowNum).update() > 0) {
+                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = 'PENDING'")
+                    .params(held, now, batchId, rowNum, variant).update() > 0) {
                 return Intent.HELD;
             }
             try {
-                jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, ROW_ID, STATE, PROVIDER, MODEL, PROMPT,"
-                                + " REQUEST, ERROR, COST, UPDATED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                        .params(batchId, rowNum, rowId, held == null ? "SUBMITTING" : "HELD", provider, model, prompt,
+                jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, VARIANT, ROW_ID, STATE, PROVIDER, MODEL,"
+                                + " PROMPT,"
+                                + " REQUEST, ERROR, COST, UPDATED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                        .params(batchId, rowNum, variant, rowId, held == null ? "SUBMITTING" : "HELD", provider, model,
+                                prompt,
                                 request, held, held == null ? cost : null, now)
                         .update();
                 return held == null ? Intent.TAKEN : Intent.HELD;
@@ -159,6 +163,7 @@ public class LedgerBudget {
      *
      * @param batchId  the batch
      * @param rowNum   1-based row number
+     * @param variant  the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
      * @param rowId    the row id
      * @param provider provider name
      * @param model    model name
@@ -168,21 +173,22 @@ public class LedgerBudget {
      *         state
      * @throws LockLostException when this process lost the batch's lock; nothing was written
      */
-    public Intent holdForProof(String batchId, long rowNum, String rowId, String provider, String model,
+    public Intent holdForProof(String batchId, long rowNum, int variant, String rowId, String provider, String model,
             String prompt, String request) {
         JdbcClient jdbc = rows.jdbc();
         Intent intent = rows.writeReturning(tx -> {
             rows.batches().checkFence(batchId);
             long now = rows.now();
             if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'HELD', COST = NULL, ERROR = ?, UPDATED_AT = ?"
-                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
-                    .params(PROOF_AWAITING, now, batchId, rowNum).update() > 0) {
+                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = 'PENDING'")
+                    .params(PROOF_AWAITING, now, batchId, rowNum, variant).update() > 0) {
                 return Intent.HELD;
             }
             try {
-                jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, ROW_ID, STATE, PROVIDER, MODEL, PROMPT,"
-                                + " REQUEST, ERROR, UPDATED_AT) VALUES (?, ?, ?, 'HELD', ?, ?, ?, ?, ?, ?)")
-                        .params(batchId, rowNum, rowId, provider, model, prompt, request, PROOF_AWAITING, now)
+                jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, VARIANT, ROW_ID, STATE, PROVIDER, MODEL,"
+                                + " PROMPT,"
+                                + " REQUEST, ERROR, UPDATED_AT) VALUES (?, ?, ?, ?, 'HELD', ?, ?, ?, ?, ?, ?)")
+                        .params(batchId, rowNum, variant, rowId, provider, model, prompt, request, PROOF_AWAITING, now)
                         .update();
                 return Intent.HELD;
             } catch (DuplicateKeyException alreadyThere) {
@@ -284,12 +290,12 @@ public class LedgerBudget {
      * @param withoutTaskOnly true to refund the row only while it has no taskId (a failure whose kind is decided
      *                        by whether it has a task)
      */
-    void refundUncharged(String batchId, long rowNum, boolean withoutTaskOnly) {
-        rows.jdbc().sql("SELECT PROVIDER FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ?"
+    void refundUncharged(String batchId, long rowNum, int variant, boolean withoutTaskOnly) {
+        rows.jdbc().sql("SELECT PROVIDER FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ?"
                         + (withoutTaskOnly ? " AND TASK_ID IS NULL" : ""))
-                .params(batchId, rowNum).query(String.class).optional()
+                .params(batchId, rowNum, variant).query(String.class).optional()
                 .filter(provider -> !prices.chargesFailed(provider))
-                .ifPresent(provider -> giveBack(batchId, rowNum,
+                .ifPresent(provider -> giveBack(batchId, rowNum, variant,
                         "('SUBMITTING', 'SUBMITTED', 'RUNNING', 'GENERATED')", true));
     }
 
@@ -301,11 +307,12 @@ public class LedgerBudget {
      *
      * @param states an SQL list of states, e.g. {@code ('SUBMITTING')}
      */
-    void giveBack(String batchId, long rowNum, String states, boolean refund) {
+    void giveBack(String batchId, long rowNum, int variant, String states, boolean refund) {
         JdbcClient jdbc = rows.jdbc();
-        jdbc.sql("SELECT PROVIDER, COST FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ? AND COST IS NOT NULL"
+        jdbc.sql("SELECT PROVIDER, COST FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                + " AND VARIANT = ? AND COST IS NOT NULL"
                         + " AND STATE IN " + states)
-                .params(batchId, rowNum)
+                .params(batchId, rowNum, variant)
                 .query((rs, i) -> Map.entry(String.valueOf(rs.getString(1)), rs.getBigDecimal(2))).optional()
                 .ifPresent(reserved -> {
                     BigDecimal cost = reserved.getValue();
@@ -315,8 +322,30 @@ public class LedgerBudget {
                             .update();
                     // what the daily budget reserved for this row is released here
                     reservations.release(reserved.getKey(), cost);
-                    jdbc.sql("UPDATE IB_TASK_LEDGER SET COST = NULL WHERE BATCH_ID = ? AND ROW_NUM = ?")
-                            .params(batchId, rowNum).update();
+                    jdbc.sql("UPDATE IB_TASK_LEDGER SET COST = NULL WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ?")
+                            .params(batchId, rowNum, variant).update();
                 });
+    }
+
+    /**
+     * As {@link #reserveIntent(String, long, int, String, String, String, String, String, BigDecimal)} for variant
+     * 1 (a row without variants).
+     *
+     * @return what happened
+     */
+    public Intent reserveIntent(String batchId, long rowNum, String rowId, String provider, String model,
+            String prompt, String request, BigDecimal cost) {
+        return reserveIntent(batchId, rowNum, 1, rowId, provider, model, prompt, request, cost);
+    }
+
+    /**
+     * As {@link #holdForProof(String, long, int, String, String, String, String, String)} for variant 1 (a row
+     * without variants).
+     *
+     * @return what happened
+     */
+    public Intent holdForProof(String batchId, long rowNum, String rowId, String provider, String model,
+            String prompt, String request) {
+        return holdForProof(batchId, rowNum, 1, rowId, provider, model, prompt, request);
     }
 }

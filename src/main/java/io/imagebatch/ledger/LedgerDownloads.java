@@ -64,14 +64,15 @@ public class LedgerDownloads {
      *
      * @param batchId       the batch
      * @param rowNum        1-based row number
+     * @param variant  the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
      * @param nextAttemptAt epoch ms of the next attempt
      * @param error         what went wrong, for the report
      * @throws LockLostException when this process lost the batch's lock; nothing was written
      */
-    public void rescheduleDownload(String batchId, long rowNum, long nextAttemptAt, String error) {
+    public void rescheduleDownload(String batchId, long rowNum, int variant, long nextAttemptAt, String error) {
         rows.update("UPDATE IB_TASK_LEDGER SET DOWNLOAD_ATTEMPTS = DOWNLOAD_ATTEMPTS + 1, NEXT_CHECK_AT = ?, ERROR = ?,"
-                        + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'GENERATED'",
-                nextAttemptAt, error, rows.now(), batchId, rowNum);
+                        + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = 'GENERATED'",
+                nextAttemptAt, error, rows.now(), batchId, rowNum, variant);
     }
 
     /**
@@ -80,15 +81,17 @@ public class LedgerDownloads {
      *
      * @param batchId   the batch
      * @param rowNum    1-based row number
+     * @param variant  the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
      * @param resultUrl the new URL
      * @param reason    why the old one was given up
      * @throws LockLostException when this process lost the batch's lock; nothing was written
      */
-    public void refreshResultUrl(String batchId, long rowNum, String resultUrl, String reason) {
+    public void refreshResultUrl(String batchId, long rowNum, int variant, String resultUrl, String reason) {
         rows.update("UPDATE IB_TASK_LEDGER SET RESULT_URL = ?, DOWNLOAD_ATTEMPTS = 0, URL_REFRESHES = URL_REFRESHES + 1,"
                         + " NEXT_CHECK_AT = ?, ERROR = ?, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                        + " AND VARIANT = ?"
                         + " AND STATE = 'GENERATED'",
-                resultUrl, rows.now(), reason, rows.now(), batchId, rowNum);
+                resultUrl, rows.now(), reason, rows.now(), batchId, rowNum, variant);
     }
 
     /**
@@ -96,16 +99,17 @@ public class LedgerDownloads {
      *
      * @param batchId   the batch
      * @param rowNum    1-based row number
+     * @param variant  the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
      * @param outputUri where it is
      * @param sha256    lower-case hex SHA-256 of its bytes
      * @param bytes     its size in bytes
      * @throws LockLostException when this process lost the batch's lock; nothing was written
      */
-    public void markStored(String batchId, long rowNum, String outputUri, String sha256, long bytes) {
+    public void markStored(String batchId, long rowNum, int variant, String outputUri, String sha256, long bytes) {
         int changed = rows.update("UPDATE IB_TASK_LEDGER SET STATE = 'STORED', OUTPUT_URI = ?, SHA256 = ?, BYTES = ?,"
                         + " DOWNLOAD_ATTEMPTS = DOWNLOAD_ATTEMPTS + 1, ERROR = NULL, UPDATED_AT = ?"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'GENERATED'",
-                outputUri, sha256, bytes, rows.now(), batchId, rowNum);
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = 'GENERATED'",
+                outputUri, sha256, bytes, rows.now(), batchId, rowNum, variant);
         if (rows.counted(RowState.STORED, changed > 0)) {
             bytesStored.increment(bytes);
         }
@@ -116,27 +120,43 @@ public class LedgerDownloads {
 
     /**
      * Records a stored image that could not carry its AI-generated label (README.md, "Labelled as
-     * AI-generated"): as {@link #markStored(String, long, String, String, long)}, with {@code ERROR_CODE}
+     * AI-generated"): as {@link #markStored(String, long, int, String, String, long)}, with {@code ERROR_CODE}
      * {@value #UNLABELLED} and the reason in {@code ERROR}, so that the report shows it on the row's line and
      * counts it. The row is {@link RowState#STORED} (it succeeded) all the same.
      *
      * @param batchId    the batch
      * @param rowNum     1-based row number
+     * @param variant    the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
      * @param outputUri  where it is
      * @param sha256     lower-case hex SHA-256 of its bytes
      * @param bytes      its size in bytes
      * @param unlabelled why the image carries no label; not null
      * @throws LockLostException when this process lost the batch's lock; nothing was written
      */
-    public void markStoredUnlabelled(String batchId, long rowNum, String outputUri, String sha256, long bytes,
+    public void markStoredUnlabelled(String batchId, long rowNum, int variant, String outputUri, String sha256, long bytes,
             String unlabelled) {
         int changed = rows.update("UPDATE IB_TASK_LEDGER SET STATE = 'STORED', OUTPUT_URI = ?, SHA256 = ?, BYTES = ?,"
                         + " DOWNLOAD_ATTEMPTS = DOWNLOAD_ATTEMPTS + 1, ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'GENERATED'",
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = 'GENERATED'",
                 outputUri, sha256, bytes, UNLABELLED, "stored without the AI-generated label: " + unlabelled,
-                rows.now(), batchId, rowNum);
+                rows.now(), batchId, rowNum, variant);
         if (rows.counted(RowState.STORED, changed > 0)) {
             bytesStored.increment(bytes);
         }
+    }
+
+    /** As {@link #rescheduleDownload(String, long, int, long, String)} for variant 1 (a row without variants). */
+    public void rescheduleDownload(String batchId, long rowNum, long nextAttemptAt, String error) {
+        rescheduleDownload(batchId, rowNum, 1, nextAttemptAt, error);
+    }
+
+    /** As {@link #refreshResultUrl(String, long, int, String, String)} for variant 1 (a row without variants). */
+    public void refreshResultUrl(String batchId, long rowNum, String resultUrl, String reason) {
+        refreshResultUrl(batchId, rowNum, 1, resultUrl, reason);
+    }
+
+    /** As {@link #markStored(String, long, int, String, String, long)} for variant 1 (a row without variants). */
+    public void markStored(String batchId, long rowNum, String outputUri, String sha256, long bytes) {
+        markStored(batchId, rowNum, 1, outputUri, sha256, bytes);
     }
 }

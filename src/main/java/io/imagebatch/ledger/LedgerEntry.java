@@ -30,12 +30,29 @@ package io.imagebatch.ledger;
  * @param urlRefreshes     status queries made for a fresh result URL after its downloads failed
  * @param failureKind      for a FAILED row, whether its generation failed or its paid result was not stored
  *                         ({@link FailureKind}); null in every other state
+ * @param variant          which of the row's variants this entry is, 1 to 8 (README.md, Variants); 1 for a row
+ *                         without variants. A ledger entry is keyed by (batch, row number, variant)
+ * @param chosen           whether {@code choose} picked this variant as the row's image (copied to
+ *                         {@code <row id>.<ext>}); at most one entry of a row is chosen
  */
 public record LedgerEntry(String batchId, long rowNum, String rowId, RowState state, int attempt, String provider,
         String model, String prompt, String request, String taskId, String providerState, String resultUrl,
         String outputUri, String sha256, Long bytes, String errorCode, String error, int polls,
         int downloadAttempts, Long submittedAt, Long nextCheckAt, Long deadlineAt, long updatedAt,
-        int urlRefreshes, FailureKind failureKind) {
+        int urlRefreshes, FailureKind failureKind, int variant, boolean chosen) {
+
+    /**
+     * The entry of a row without variants (variant 1, not chosen); the fields as in the record description.
+     */
+    public LedgerEntry(String batchId, long rowNum, String rowId, RowState state, int attempt, String provider,
+            String model, String prompt, String request, String taskId, String providerState, String resultUrl,
+            String outputUri, String sha256, Long bytes, String errorCode, String error, int polls,
+            int downloadAttempts, Long submittedAt, Long nextCheckAt, Long deadlineAt, long updatedAt,
+            int urlRefreshes, FailureKind failureKind) {
+        this(batchId, rowNum, rowId, state, attempt, provider, model, prompt, request, taskId, providerState,
+                resultUrl, outputUri, sha256, bytes, errorCode, error, polls, downloadAttempts, submittedAt,
+                nextCheckAt, deadlineAt, updatedAt, urlRefreshes, failureKind, 1, false);
+    }
 
     /**
      * A line without a failure kind (any state but FAILED); the fields as in the record description.

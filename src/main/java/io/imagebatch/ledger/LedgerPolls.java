@@ -77,15 +77,19 @@ public class LedgerPolls {
      *
      * @param batchId       the batch
      * @param rowNum        1-based row number
+     * @param variant  the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
      * @param state         {@link RowState#SUBMITTED} or {@link RowState#RUNNING}
      * @param providerState the provider's own word, cut to its column ({@link LedgerRows#fit})
      * @param nextCheckAt   epoch ms of the next status query
      * @throws LockLostException when this process lost the batch's lock; nothing was written
      */
-    public void markPolled(String batchId, long rowNum, RowState state, String providerState, long nextCheckAt) {
+    public void markPolled(String batchId, long rowNum, int variant, RowState state, String providerState,
+            long nextCheckAt) {
         rows.update("UPDATE IB_TASK_LEDGER SET STATE = ?, PROVIDER_STATE = ?, POLLS = POLLS + 1, NEXT_CHECK_AT = ?,"
-                        + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
-                state.name(), fit(providerState, PROVIDER_STATE_CHARS), nextCheckAt, rows.now(), batchId, rowNum);
+                        + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                        + " AND VARIANT = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
+                state.name(), fit(providerState, PROVIDER_STATE_CHARS), nextCheckAt, rows.now(), batchId, rowNum,
+                variant);
     }
 
     /**
@@ -93,14 +97,15 @@ public class LedgerPolls {
      *
      * @param batchId     the batch
      * @param rowNum      1-based row number
+     * @param variant  the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
      * @param nextCheckAt epoch ms of the next status query
      * @param error       what went wrong, for the report
      * @throws LockLostException when this process lost the batch's lock; nothing was written
      */
-    public void reschedule(String batchId, long rowNum, long nextCheckAt, String error) {
+    public void reschedule(String batchId, long rowNum, int variant, long nextCheckAt, String error) {
         rows.update("UPDATE IB_TASK_LEDGER SET POLLS = POLLS + 1, NEXT_CHECK_AT = ?, ERROR = ?, UPDATED_AT = ?"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
-                nextCheckAt, error, rows.now(), batchId, rowNum);
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
+                nextCheckAt, error, rows.now(), batchId, rowNum, variant);
     }
 
     /**
@@ -110,15 +115,31 @@ public class LedgerPolls {
      *
      * @param batchId       the batch
      * @param rowNum        1-based row number
+     * @param variant  the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
      * @param providerState the provider's own word, cut to its column
      * @param resultUrl     where the image can be fetched
      * @throws LockLostException when this process lost the batch's lock; nothing was written
      */
-    public void markGenerated(String batchId, long rowNum, String providerState, String resultUrl) {
+    public void markGenerated(String batchId, long rowNum, int variant, String providerState, String resultUrl) {
         int changed = rows.update("UPDATE IB_TASK_LEDGER SET STATE = 'GENERATED', PROVIDER_STATE = ?, RESULT_URL = ?,"
                         + " POLLS = POLLS + 1, ERROR = NULL, NEXT_CHECK_AT = ?, UPDATED_AT = ?"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
-                fit(providerState, PROVIDER_STATE_CHARS), resultUrl, rows.now(), rows.now(), batchId, rowNum);
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
+                fit(providerState, PROVIDER_STATE_CHARS), resultUrl, rows.now(), rows.now(), batchId, rowNum, variant);
         rows.counted(RowState.GENERATED, changed > 0);
+    }
+
+    /** As {@link #markPolled(String, long, int, RowState, String, long)} for variant 1 (a row without variants). */
+    public void markPolled(String batchId, long rowNum, RowState state, String providerState, long nextCheckAt) {
+        markPolled(batchId, rowNum, 1, state, providerState, nextCheckAt);
+    }
+
+    /** As {@link #reschedule(String, long, int, long, String)} for variant 1 (a row without variants). */
+    public void reschedule(String batchId, long rowNum, long nextCheckAt, String error) {
+        reschedule(batchId, rowNum, 1, nextCheckAt, error);
+    }
+
+    /** As {@link #markGenerated(String, long, int, String, String)} for variant 1 (a row without variants). */
+    public void markGenerated(String batchId, long rowNum, String providerState, String resultUrl) {
+        markGenerated(batchId, rowNum, 1, providerState, resultUrl);
     }
 }

@@ -49,12 +49,14 @@ public final class LedgerReconciliation {
     /**
      * @param batchId the batch
      * @param rowNum  1-based row number
+     * @param variant  the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
      * @return the create window of an UNCERTAIN row; empty when none was recorded (rows from older versions)
      */
-    public Optional<CreateWindow> createWindow(String batchId, long rowNum) {
+    public Optional<CreateWindow> createWindow(String batchId, long rowNum, int variant) {
         return rows.jdbc().sql("SELECT CREATE_WINDOW_START, CREATE_WINDOW_END FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
-                        + " AND ROW_NUM = ? AND CREATE_WINDOW_START IS NOT NULL AND CREATE_WINDOW_END IS NOT NULL")
-                .params(batchId, rowNum).query((rs, i) -> new CreateWindow(rs.getLong(1), rs.getLong(2)))
+                        + " AND ROW_NUM = ?"
+                        + " AND VARIANT = ? AND CREATE_WINDOW_START IS NOT NULL AND CREATE_WINDOW_END IS NOT NULL")
+                .params(batchId, rowNum, variant).query((rs, i) -> new CreateWindow(rs.getLong(1), rs.getLong(2)))
                 .optional();
     }
 
@@ -85,6 +87,7 @@ public final class LedgerReconciliation {
      *
      * @param batchId     the batch
      * @param rowNum      1-based row number
+     * @param variant  the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
      * @param taskId      the task the lost write was to record
      * @param submittedAt epoch ms when the call returned
      * @param nextCheckAt epoch ms of the first status query
@@ -92,12 +95,13 @@ public final class LedgerReconciliation {
      * @return true when the row took the taskId now; false when it is in no such state (already recorded)
      * @throws LockLostException when this process lost the batch's lock; nothing was written
      */
-    public boolean recordJournalledTaskId(String batchId, long rowNum, String taskId, long submittedAt,
+    public boolean recordJournalledTaskId(String batchId, long rowNum, int variant, String taskId, long submittedAt,
             long nextCheckAt, long deadlineAt) {
         int changed = rows.update("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', TASK_ID = ?, SUBMITTED_AT = ?,"
                         + " NEXT_CHECK_AT = ?, DEADLINE_AT = ?, ERROR = NULL, ERROR_CODE = NULL, UPDATED_AT = ?"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTING', 'UNCERTAIN')",
-                taskId, submittedAt, nextCheckAt, deadlineAt, rows.now(), batchId, rowNum);
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                        + " AND VARIANT = ? AND STATE IN ('SUBMITTING', 'UNCERTAIN')",
+                taskId, submittedAt, nextCheckAt, deadlineAt, rows.now(), batchId, rowNum, variant);
         return rows.counted(RowState.SUBMITTED, changed > 0);
     }
 
@@ -108,15 +112,33 @@ public final class LedgerReconciliation {
      *
      * @param batchId     the batch
      * @param rowNum      1-based row number
+     * @param variant  the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
      * @param taskId      the task found
      * @param nextCheckAt epoch ms of its first status query
      * @param deadlineAt  epoch ms after which it is given up
      * @throws LockLostException when this process lost the batch's lock; nothing was written
      */
-    public void reconcile(String batchId, long rowNum, String taskId, long nextCheckAt, long deadlineAt) {
+    public void reconcile(String batchId, long rowNum, int variant, String taskId, long nextCheckAt, long deadlineAt) {
         rows.update("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', TASK_ID = ?, SUBMITTED_AT = ?, NEXT_CHECK_AT = ?,"
                         + " DEADLINE_AT = ?, ERROR = NULL, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                        + " AND VARIANT = ?"
                         + " AND STATE = 'UNCERTAIN'",
-                taskId, rows.now(), nextCheckAt, deadlineAt, rows.now(), batchId, rowNum);
+                taskId, rows.now(), nextCheckAt, deadlineAt, rows.now(), batchId, rowNum, variant);
+    }
+
+    /** As {@link #createWindow(String, long, int)} for variant 1 (a row without variants). */
+    public Optional<CreateWindow> createWindow(String batchId, long rowNum) {
+        return createWindow(batchId, rowNum, 1);
+    }
+
+    /** As {@link #recordJournalledTaskId(String, long, int, String, long, long, long)} for variant 1. */
+    public boolean recordJournalledTaskId(String batchId, long rowNum, String taskId, long submittedAt,
+            long nextCheckAt, long deadlineAt) {
+        return recordJournalledTaskId(batchId, rowNum, 1, taskId, submittedAt, nextCheckAt, deadlineAt);
+    }
+
+    /** As {@link #reconcile(String, long, int, String, long, long)} for variant 1 (a row without variants). */
+    public void reconcile(String batchId, long rowNum, String taskId, long nextCheckAt, long deadlineAt) {
+        reconcile(batchId, rowNum, 1, taskId, nextCheckAt, deadlineAt);
     }
 }

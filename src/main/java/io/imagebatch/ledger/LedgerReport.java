@@ -82,7 +82,8 @@ public final class LedgerReport {
         // in a transaction (the caller's, or a read-only one of its own): PostgreSQL's driver honours the fetch
         // size only with auto-commit off, and otherwise reads the whole result into memory first
         readTransaction.executeWithoutResult(tx -> {
-            try (Stream<LedgerEntry> lines = jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? ORDER BY ROW_NUM")
+            try (Stream<LedgerEntry> lines = jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
+                    + " ORDER BY ROW_NUM, VARIANT")
                     .param(batchId).withFetchSize(500).query(ENTRY).stream()) {
                 lines.forEach(consumer);
             }
@@ -143,14 +144,15 @@ public final class LedgerReport {
         pageParams.add(size);
         String sql;
         if (searching) {
-            sql = "SELECT * FROM IB_TASK_LEDGER" + where + " ORDER BY ROW_NUM OFFSET ? ROWS FETCH NEXT ? ROWS ONLY";
+            sql = "SELECT * FROM IB_TASK_LEDGER" + where
+                    + " ORDER BY ROW_NUM, VARIANT OFFSET ? ROWS FETCH NEXT ? ROWS ONLY";
         } else {
             // the page's row numbers first, from the index alone, then only those lines: the OFFSET lines skipped
             // are index entries, not whole lines
             pageParams.add(batchId);
-            sql = "SELECT L.* FROM IB_TASK_LEDGER L JOIN (SELECT ROW_NUM FROM IB_TASK_LEDGER" + where
-                    + " ORDER BY ROW_NUM OFFSET ? ROWS FETCH NEXT ? ROWS ONLY) P ON L.ROW_NUM = P.ROW_NUM"
-                    + " WHERE L.BATCH_ID = ? ORDER BY L.ROW_NUM";
+            sql = "SELECT L.* FROM IB_TASK_LEDGER L JOIN (SELECT ROW_NUM, VARIANT FROM IB_TASK_LEDGER" + where
+                    + " ORDER BY ROW_NUM, VARIANT OFFSET ? ROWS FETCH NEXT ? ROWS ONLY) P ON L.ROW_NUM = P.ROW_NUM"
+                    + " AND L.VARIANT = P.VARIANT WHERE L.BATCH_ID = ? ORDER BY L.ROW_NUM, L.VARIANT";
         }
         List<LedgerEntry> lines = jdbc.sql(sql).params(pageParams).query(ENTRY).list();
         return new LedgerRowPage(lines, total);
@@ -162,11 +164,13 @@ public final class LedgerReport {
      *
      * @param batchId the batch
      * @param rowNum  1-based row number
+     * @param variant  the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
      * @return its earlier attempts, oldest first; empty when it had none
      */
-    public List<LedgerAttempt> attempts(String batchId, long rowNum) {
-        return rows.jdbc().sql("SELECT * FROM IB_TASK_ATTEMPT WHERE BATCH_ID = ? AND ROW_NUM = ? ORDER BY ATTEMPT")
-                .params(batchId, rowNum)
+    public List<LedgerAttempt> attempts(String batchId, long rowNum, int variant) {
+        return rows.jdbc().sql("SELECT * FROM IB_TASK_ATTEMPT WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                + " AND VARIANT = ? ORDER BY ATTEMPT")
+                .params(batchId, rowNum, variant)
                 .query((rs, i) -> {
                     long submitted = rs.getLong("SUBMITTED_AT");
                     Long submittedAt = rs.wasNull() ? null : submitted;
@@ -175,5 +179,38 @@ public final class LedgerReport {
                             rs.getString("ERROR"), rs.getString("OUTPUT_URI"), submittedAt, rs.getLong("ENDED_AT"));
                 })
                 .list();
+    }
+
+    /**
+     * As {@link #attempts(String, long, int)} for variant 1 (a row without variants).
+     *
+     * @return the earlier attempts, oldest first
+     */
+    public List<LedgerAttempt> attempts(String batchId, long rowNum) {
+        return attempts(batchId, rowNum, 1);
+    }
+
+    /**
+     * The batch's chosen variants ({@code choose}, README.md, Variants): at most one entry per row.
+     *
+     * @param batchId the batch
+     * @return the entries marked chosen, in row order; empty when none
+     */
+    public List<LedgerEntry> chosen(String batchId) {
+        return rows.jdbc().sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND CHOSEN = TRUE ORDER BY ROW_NUM")
+                .param(batchId).query(ENTRY).list();
+    }
+
+    /**
+     * Whether an image of the batch is stored at this URI: {@code choose} refuses to copy over one (README.md,
+     * Variants). Reads the batch's lines (no index on {@code OUTPUT_URI}); for one command, not a step.
+     *
+     * @param batchId the batch
+     * @param uri     an output URI, as {@code OUTPUT_URI} holds it
+     * @return true when a line of the batch is STORED there
+     */
+    public boolean storedAt(String batchId, String uri) {
+        return rows.jdbc().sql("SELECT COUNT(*) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'STORED'"
+                + " AND OUTPUT_URI = ?").params(batchId, uri).query(Long.class).single() > 0;
     }
 }

@@ -32,10 +32,12 @@ public class LedgerRetries {
             + " AND (FAILURE_KIND IS NULL OR FAILURE_KIND = 'RESULT_NOT_STORED')";
 
     /** The columns of {@code IB_TASK_ATTEMPT} an archived attempt fills, in the order of {@link #ARCHIVED_FROM}. */
-    private static final String ARCHIVED = "BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR, SUBMITTED_AT,"
+    private static final String ARCHIVED = "BATCH_ID, ROW_NUM, VARIANT, ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR,"
+            + " SUBMITTED_AT,"
             + " ENDED_AT, PROMPT, OUTPUT_URI";
     /** What an archived attempt copies from its {@code IB_TASK_LEDGER} line: its prompt and image too (history). */
-    private static final String ARCHIVED_FROM = "BATCH_ID, ROW_NUM, ATTEMPT, STATE, TASK_ID, ERROR_CODE, ERROR,"
+    private static final String ARCHIVED_FROM = "BATCH_ID, ROW_NUM, VARIANT, ATTEMPT, STATE, TASK_ID, ERROR_CODE,"
+            + " ERROR,"
             + " SUBMITTED_AT, UPDATED_AT, PROMPT, OUTPUT_URI";
 
     private final JdbcClient jdbc;
@@ -124,25 +126,28 @@ public class LedgerRetries {
      *
      * @param batchId    the batch
      * @param rowNum     1-based row number
+     * @param variant  the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
      * @param state      the row's state as the caller read it
      * @param attempt    the row's attempt number as the caller read it
      * @param prompt     the new prompt (checked by the caller against the provider's rules)
      * @param historyUri the URI of the attempt's image under the row's history, or null when it stored none
      * @return true when the row was changed; false when it was not in {@code state} with {@code attempt}
      */
-    public boolean startRedo(String batchId, long rowNum, RowState state, int attempt, String prompt,
+    public boolean startRedo(String batchId, long rowNum, int variant, RowState state, int attempt, String prompt,
             String historyUri) {
         Boolean changed = ownTransaction.execute(tx -> {
             long now = now();
             if (state == RowState.PENDING) {
                 return jdbc.sql("UPDATE IB_TASK_LEDGER SET PROMPT = ?, PROMPT_OVERRIDE = ?, UPDATED_AT = ?"
-                                + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING' AND ATTEMPT = ?")
-                        .params(prompt, prompt, now, batchId, rowNum, attempt).update() > 0;
+                                + " WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                                + " AND VARIANT = ? AND STATE = 'PENDING' AND ATTEMPT = ?")
+                        .params(prompt, prompt, now, batchId, rowNum, variant, attempt).update() > 0;
             }
-            int archived = jdbc.sql("INSERT INTO IB_TASK_ATTEMPT (" + ARCHIVED + ") SELECT BATCH_ID, ROW_NUM, ATTEMPT,"
+            int archived = jdbc.sql("INSERT INTO IB_TASK_ATTEMPT (" + ARCHIVED + ") SELECT BATCH_ID, ROW_NUM, VARIANT,"
+                            + " ATTEMPT,"
                             + " STATE, TASK_ID, ERROR_CODE, ERROR, SUBMITTED_AT, UPDATED_AT, PROMPT, ? FROM IB_TASK_LEDGER"
-                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = ? AND ATTEMPT = ?")
-                    .params(historyUri, batchId, rowNum, state.name(), attempt).update();
+                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = ? AND ATTEMPT = ?")
+                    .params(historyUri, batchId, rowNum, variant, state.name(), attempt).update();
             if (archived == 0) {
                 return false;
             }
@@ -152,8 +157,8 @@ public class LedgerRetries {
                             + " DOWNLOAD_ATTEMPTS = 0, SUBMITTED_AT = NULL, NEXT_CHECK_AT = NULL, DEADLINE_AT = NULL,"
                             + " URL_REFRESHES = 0, FAILURE_KIND = NULL, CREATE_WINDOW_START = NULL,"
                             + " CREATE_WINDOW_END = NULL, COST = NULL, UPDATED_AT = ?"
-                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = ? AND ATTEMPT = ?")
-                    .params(prompt, prompt, now, batchId, rowNum, state.name(), attempt).update();
+                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = ? AND ATTEMPT = ?")
+                    .params(prompt, prompt, now, batchId, rowNum, variant, state.name(), attempt).update();
             jdbc.sql("UPDATE IB_BATCH SET RETRIES = RETRIES + 1 WHERE BATCH_ID = ?").param(batchId).update();
             return true;
         });
@@ -237,5 +242,16 @@ public class LedgerRetries {
 
     private long now() {
         return clock.millis();
+    }
+
+    /**
+     * As {@link #startRedo(String, long, int, RowState, int, String, String)} for variant 1 (a row without
+     * variants).
+     *
+     * @return true when the row was changed
+     */
+    public boolean startRedo(String batchId, long rowNum, RowState state, int attempt, String prompt,
+            String historyUri) {
+        return startRedo(batchId, rowNum, 1, state, attempt, prompt, historyUri);
     }
 }

@@ -19,7 +19,7 @@ final class LedgerRows {
             rs.getString("SHA256"), nullableLong(rs, "BYTES"), rs.getString("ERROR_CODE"), rs.getString("ERROR"),
             rs.getInt("POLLS"), rs.getInt("DOWNLOAD_ATTEMPTS"), nullableLong(rs, "SUBMITTED_AT"),
             nullableLong(rs, "NEXT_CHECK_AT"), nullableLong(rs, "DEADLINE_AT"), rs.getLong("UPDATED_AT"),
-            rs.getInt("URL_REFRESHES"), failureKind(rs));
+            rs.getInt("URL_REFRESHES"), failureKind(rs), rs.getInt("VARIANT"), rs.getBoolean("CHOSEN"));
 
     /** The width of {@code PROVIDER_STATE VARCHAR(60)} ({@code db/ledger-schema.sql}), in characters. */
     static final int PROVIDER_STATE_CHARS = 60;

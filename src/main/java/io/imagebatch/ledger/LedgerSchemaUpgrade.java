@@ -1,5 +1,7 @@
 package io.imagebatch.ledger;
 
+import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.util.HashSet;
 import java.util.List;
@@ -25,7 +27,9 @@ import org.springframework.stereotype.Component;
  * what is missing ({@code CREATE TABLE IF NOT EXISTS} takes no lock on an existing table), and a column is added
  * here only when this database lacks it, as H2 and PostgreSQL both report through JDBC.
  *
- * <p>It also renames row states whose name changed ({@link #renameStates}): a ledger of an older version holds
+ * <p>It also widens primary keys that gained a column ({@link #widenKeys}: variants made a ledger entry
+ * (BATCH_ID, ROW_NUM, VARIANT)), and renames row states whose name changed ({@link #renameStates}): a ledger of an
+ * older version holds
  * {@code SUCCEEDED} for what is now {@link RowState#GENERATED}.
  */
 @Component(LedgerSchemaUpgrade.BEAN)
@@ -82,7 +86,27 @@ public class LedgerSchemaUpgrade implements InitializingBean {
             // redo a row with an edited prompt, and the attempts' history (LedgerRetries#startRedo)
             new AddedColumn("IB_TASK_LEDGER", "PROMPT_OVERRIDE", "VARCHAR"),
             new AddedColumn("IB_TASK_ATTEMPT", "PROMPT", "VARCHAR"),
-            new AddedColumn("IB_TASK_ATTEMPT", "OUTPUT_URI", "VARCHAR"));
+            new AddedColumn("IB_TASK_ATTEMPT", "OUTPUT_URI", "VARCHAR"),
+            // variants: a ledger entry is (BATCH_ID, ROW_NUM, VARIANT) (README.md, Variants; widenKeys)
+            new AddedColumn("IB_TASK_LEDGER", "VARIANT", "INT DEFAULT 1 NOT NULL"),
+            new AddedColumn("IB_TASK_LEDGER", "CHOSEN", "BOOLEAN DEFAULT FALSE NOT NULL"),
+            new AddedColumn("IB_TASK_ATTEMPT", "VARIANT", "INT DEFAULT 1 NOT NULL"));
+
+    /**
+     * A primary key widened after the first version of its table: an older ledger's key is dropped and made
+     * again with these columns ({@link #widenKeys}).
+     *
+     * @param table   the table
+     * @param columns the key's columns, in order, as in {@code db/ledger-schema.sql}
+     */
+    record WidenedKey(String table, List<String> columns) {
+    }
+
+    /** Every primary key widened since the first version; each is also in the script's CREATE TABLE. */
+    static final List<WidenedKey> WIDENED = List.of(
+            // variants (README.md, Variants): one entry per (row, variant)
+            new WidenedKey("IB_TASK_LEDGER", List.of("BATCH_ID", "ROW_NUM", "VARIANT")),
+            new WidenedKey("IB_TASK_ATTEMPT", List.of("BATCH_ID", "ROW_NUM", "VARIANT", "ATTEMPT")));
 
     private final JdbcClient jdbc;
 
@@ -118,8 +142,69 @@ public class LedgerSchemaUpgrade implements InitializingBean {
         if (!added.isEmpty()) {
             LOG.info("Ledger schema upgraded: added {}", String.join(", ", added));
         }
+        added.addAll(widenKeys());
         renameStates();
         return added;
+    }
+
+    /**
+     * Makes the primary keys of an older ledger those of {@link #WIDENED} (for variants, {@code IB_TASK_LEDGER}'s
+     * key (BATCH_ID, ROW_NUM) becomes (BATCH_ID, ROW_NUM, VARIANT); README.md, Variants): the key is read through
+     * JDBC's {@link DatabaseMetaData#getPrimaryKeys} (H2 and PostgreSQL alike), and only a key whose columns differ
+     * is dropped ({@code ALTER TABLE ... DROP CONSTRAINT}) and added again with the wider columns, under the same
+     * name. The rows are kept: every old row is variant 1 (the column's default), so the wider key is unique. A
+     * ledger already up to date is only read, so that a start beside a running batch takes no lock. A process of
+     * an older version must not run on the same ledger at the same time.
+     *
+     * @return the keys widened, as {@code TABLE(COLUMNS)}; empty when they were up to date
+     * @throws org.springframework.dao.DataAccessException when the database refuses a statement
+     */
+    public List<String> widenKeys() {
+        List<String> widened = new java.util.ArrayList<>();
+        for (WidenedKey key : WIDENED) {
+            PrimaryKey present = primaryKey(key.table());
+            if (present == null || present.columns().equals(key.columns())) {
+                continue;
+            }
+            String columns = String.join(", ", key.columns());
+            jdbc.sql("ALTER TABLE " + key.table() + " DROP CONSTRAINT " + present.name()).update();
+            jdbc.sql("ALTER TABLE " + key.table() + " ADD CONSTRAINT " + present.name() + " PRIMARY KEY (" + columns
+                    + ")").update();
+            widened.add(key.table() + "(" + columns + ")");
+        }
+        if (!widened.isEmpty()) {
+            LOG.info("Ledger schema upgraded: primary key now {}", String.join(", ", widened));
+        }
+        return widened;
+    }
+
+    /** A table's primary key as the database reports it: its constraint name and columns, in key order. */
+    private record PrimaryKey(String name, List<String> columns) {
+    }
+
+    /** @return the table's primary key, or null when it has none (or the table is missing) */
+    private PrimaryKey primaryKey(String table) {
+        return jdbc.sql("SELECT 1").query(rs -> {
+            java.sql.Connection connection = rs.getStatement().getConnection();
+            DatabaseMetaData meta = connection.getMetaData();
+            // the connection's own schema: a PostgreSQL database may hold ledgers in several schemas
+            String schema = connection.getSchema();
+            // H2 keeps unquoted names in upper case, PostgreSQL in lower case
+            for (String name : List.of(table, table.toLowerCase(Locale.ROOT))) {
+                java.util.TreeMap<Short, String> columns = new java.util.TreeMap<>();
+                String constraint = null;
+                try (ResultSet keys = meta.getPrimaryKeys(connection.getCatalog(), schema, name)) {
+                    while (keys.next()) {
+                        constraint = keys.getString("PK_NAME");
+                        columns.put(keys.getShort("KEY_SEQ"), keys.getString("COLUMN_NAME").toUpperCase(Locale.ROOT));
+                    }
+                }
+                if (constraint != null) {
+                    return new PrimaryKey(constraint, List.copyOf(columns.values()));
+                }
+            }
+            return null;
+        });
     }
 
     /**

@@ -29,7 +29,8 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>The file is {@value #FILE_NAME} in {@code imagebatch.journal.dir}; by default the folder of the H2 database
  * ({@code spring.datasource.url=jdbc:h2:file:./data/imagebatch} gives {@code ./data}), else {@code ./data}. One
- * line per taskId, a JSON object {@code {"batchId","rowNum","taskId","submittedAt","nextCheckAt","deadlineAt"}}
+ * line per taskId, a JSON object
+ * {@code {"batchId","rowNum","taskId","submittedAt","nextCheckAt","deadlineAt","variant"}}
  * (times in epoch ms), UTF-8. It never holds a secret. Appends and replays take a file lock, so processes sharing
  * the folder do not interleave. Thread-safe.
  */
@@ -54,9 +55,24 @@ public class TaskIdJournal implements InitializingBean {
      * @param submittedAt epoch ms when the create call returned
      * @param nextCheckAt epoch ms of the first status query
      * @param deadlineAt  epoch ms after which the task is given up
+     * @param variant     the row's variant, 1 to 8 (README.md, Variants); a line written before variants has none
+     *                    and reads as 1
      */
     public record Entry(String batchId, long rowNum, String taskId, long submittedAt, long nextCheckAt,
-            long deadlineAt) {
+            long deadlineAt, Integer variant) {
+
+        /** A line without a variant is variant 1's. */
+        public Entry {
+            variant = variant == null ? 1 : variant;
+        }
+
+        /**
+         * An entry of variant 1 (a row without variants); the fields as in the record description.
+         */
+        public Entry(String batchId, long rowNum, String taskId, long submittedAt, long nextCheckAt,
+                long deadlineAt) {
+            this(batchId, rowNum, taskId, submittedAt, nextCheckAt, deadlineAt, 1);
+        }
     }
 
     /**
@@ -173,7 +189,8 @@ public class TaskIdJournal implements InitializingBean {
                     .lines().toList());
             int recorded = 0;
             for (Entry e : entries) {
-                if (ledger.reconciliation().recordJournalledTaskId(e.batchId(), e.rowNum(), e.taskId(), e.submittedAt(),
+                if (ledger.reconciliation().recordJournalledTaskId(e.batchId(), e.rowNum(), e.variant(), e.taskId(),
+                        e.submittedAt(),
                         e.nextCheckAt(), e.deadlineAt())) {
                     recorded++;
                     log.info("{}: row {}: task {} recorded from the journal {}", e.batchId(), e.rowNum(), e.taskId(),
@@ -181,7 +198,8 @@ public class TaskIdJournal implements InitializingBean {
                 } else {
                     log.warn("{}: row {}: task {} from the journal {} not recorded: the row is not waiting for a"
                             + " taskId (state {})", e.batchId(), e.rowNum(), e.taskId(), file,
-                            ledger.find(e.batchId(), e.rowNum()).map(entry -> entry.state().name()).orElse("none"));
+                            ledger.find(e.batchId(), e.rowNum(), e.variant()).map(entry -> entry.state().name())
+                                    .orElse("none"));
                 }
             }
             channel.truncate(0);

@@ -27,7 +27,8 @@ import org.springframework.transaction.support.TransactionCallback;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The task ledger: one line per catalogue row of a batch ({@code IB_TASK_LEDGER}, {@code db/ledger-schema.sql}),
+ * The task ledger: one line per catalogue row of a batch, and per variant of a row that has several (an entry is
+ * (batch, row number, variant); README.md, Variants) ({@code IB_TASK_LEDGER}, {@code db/ledger-schema.sql}),
  * with its intent, taskId, state, failure kind and create window, written with Spring JDBC in the database of
  * the job repository. The batches themselves (settings, callback tokens, retry rounds, lock fencing) are in the
  * {@link BatchRegistry}; a {@code retry-failed} round's row changes are in {@link LedgerRetries}. This class
@@ -173,7 +174,7 @@ public class TaskLedger {
     public boolean insertRejected(String batchId, long rowNum, String rowId, String provider, String model,
             String prompt, String reason) {
         return counted(RowState.REJECTED,
-                insert(batchId, rowNum, rowId, RowState.REJECTED, provider, model, prompt, null, reason)
+                insert(batchId, rowNum, 1, rowId, RowState.REJECTED, provider, model, prompt, null, reason)
                         || rejectPending(batchId, rowNum, provider, model, prompt, reason));
     }
 
@@ -198,6 +199,7 @@ public class TaskLedger {
      *
      * @param batchId  the batch
      * @param rowNum   1-based row number
+     * @param variant  the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
      * @param rowId    the row id
      * @param provider provider name
      * @param model    model name
@@ -207,10 +209,10 @@ public class TaskLedger {
      *         {@link #claimPending}, keeping its attempt number); false when the row is already in the ledger in
      *         any other state
      */
-    public boolean insertIntent(String batchId, long rowNum, String rowId, String provider, String model,
+    public boolean insertIntent(String batchId, long rowNum, int variant, String rowId, String provider, String model,
             String prompt, String request) {
-        return insert(batchId, rowNum, rowId, RowState.SUBMITTING, provider, model, prompt, request, null)
-                || claimPending(batchId, rowNum);
+        return insert(batchId, rowNum, variant, rowId, RowState.SUBMITTING, provider, model, prompt, request, null)
+                || claimPending(batchId, rowNum, variant);
     }
 
     /**
@@ -220,12 +222,13 @@ public class TaskLedger {
      * @param nextCheckAt epoch ms of the first status query
      * @param deadlineAt  epoch ms after which the task is given up
      */
-    public void markSubmitted(String batchId, long rowNum, String taskId, long submittedAt, long nextCheckAt,
+    public void markSubmitted(String batchId, long rowNum, int variant, String taskId, long submittedAt,
+            long nextCheckAt,
             long deadlineAt) {
         int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED', TASK_ID = ?, SUBMITTED_AT = ?, NEXT_CHECK_AT = ?,"
                 + " DEADLINE_AT = ?, ERROR = NULL, ERROR_CODE = NULL, UPDATED_AT = ?"
-                + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
-                taskId, submittedAt, nextCheckAt, deadlineAt, now(), batchId, rowNum);
+                + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = 'SUBMITTING'",
+                taskId, submittedAt, nextCheckAt, deadlineAt, now(), batchId, rowNum, variant);
         counted(RowState.SUBMITTED, changed > 0);
     }
 
@@ -235,11 +238,11 @@ public class TaskLedger {
      *
      * @return true when this caller claimed it
      */
-    public boolean claimPending(String batchId, long rowNum) {
+    public boolean claimPending(String batchId, long rowNum, int variant) {
         int[] updated = {0};
         write(() -> updated[0] = checkedFence(batchId).sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTING', UPDATED_AT = ?"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
-                .params(now(), batchId, rowNum).update());
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = 'PENDING'")
+                .params(now(), batchId, rowNum, variant).update());
         return updated[0] > 0;
     }
 
@@ -251,16 +254,17 @@ public class TaskLedger {
      * {@link #insertIntent} or {@link #claimPending} takes it up again. Its reservation
      * ({@link LedgerBudget#reserveIntent}) is given back in the same transaction.
      */
-    public void releaseIntent(String batchId, long rowNum) {
+    public void releaseIntent(String batchId, long rowNum, int variant) {
         // one transaction: the reservation is given back with the intent (docs/design.md, Spend)
         write(() -> {
             batches.checkFence(batchId);
-            budget.giveBack(batchId, rowNum, "('SUBMITTING')", false);
+            budget.giveBack(batchId, rowNum, variant, "('SUBMITTING')", false);
             jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'PENDING', UPDATED_AT = ?"
-                    + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING' AND ATTEMPT > 1")
-                    .params(now(), batchId, rowNum).update();
-            jdbc.sql("DELETE FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'"
-                    + " AND ATTEMPT = 1").params(batchId, rowNum).update();
+                    + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = 'SUBMITTING' AND ATTEMPT > 1")
+                    .params(now(), batchId, rowNum, variant).update();
+            jdbc.sql("DELETE FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                    + " AND VARIANT = ? AND STATE = 'SUBMITTING'"
+                    + " AND ATTEMPT = 1").params(batchId, rowNum, variant).update();
         });
     }
 
@@ -269,10 +273,10 @@ public class TaskLedger {
      *
      * @param reason what happened, for the report
      */
-    public void markUncertain(String batchId, long rowNum, String reason) {
+    public void markUncertain(String batchId, long rowNum, int variant, String reason) {
         int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'UNCERTAIN', ERROR = ?, UPDATED_AT = ?"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
-                reason, now(), batchId, rowNum);
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = 'SUBMITTING'",
+                reason, now(), batchId, rowNum, variant);
         counted(RowState.UNCERTAIN, changed > 0);
     }
 
@@ -280,15 +284,16 @@ public class TaskLedger {
      * Marks a row the provider refused at create time (HTTP 400/413/422): never resent unchanged. No task was
      * made, so its reservation ({@link LedgerBudget#reserveIntent}) is given back in the same transaction.
      */
-    public void markRejectedByProvider(String batchId, long rowNum, String errorCode, String reason) {
+    public void markRejectedByProvider(String batchId, long rowNum, int variant, String errorCode, String reason) {
         int[] changed = {0};
         // one transaction: a refused create made no task, so its reservation is given back with it
         write(() -> {
             batches.checkFence(batchId);
-            budget.giveBack(batchId, rowNum, "('SUBMITTING')", false);
+            budget.giveBack(batchId, rowNum, variant, "('SUBMITTING')", false);
             changed[0] = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'REJECTED', ERROR_CODE = ?, ERROR = ?,"
-                            + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'")
-                    .params(fit(errorCode, ERROR_CODE_CHARS), reason, now(), batchId, rowNum).update();
+                            + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                            + " AND VARIANT = ? AND STATE = 'SUBMITTING'")
+                    .params(fit(errorCode, ERROR_CODE_CHARS), reason, now(), batchId, rowNum, variant).update();
         });
         counted(RowState.REJECTED, changed[0] > 0);
     }
@@ -303,9 +308,9 @@ public class TaskLedger {
     }
 
     /** @return the row's ledger line, if it has one */
-    public Optional<LedgerEntry> find(String batchId, long rowNum) {
-        return jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ?")
-                .params(batchId, rowNum).query(ENTRY).optional();
+    public Optional<LedgerEntry> find(String batchId, long rowNum, int variant) {
+        return jdbc.sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ?")
+                .params(batchId, rowNum, variant).query(ENTRY).optional();
     }
 
     /**
@@ -331,7 +336,9 @@ public class TaskLedger {
      *
      * @param batchId the batch
      * @param rowNums 1-based row numbers (any number; empty gives an empty map)
-     * @return the state of each row that has a ledger line; rows without one are absent
+     * @param variant  the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
+     * @return the state of each row's first variant (its only one for a row without variants) that has a ledger
+     *         line; rows without one are absent
      */
     public Map<Long, RowState> statesOf(String batchId, java.util.Collection<Long> rowNums) {
         Map<Long, RowState> states = new java.util.HashMap<>();
@@ -341,7 +348,8 @@ public class TaskLedger {
         long from = rowNums.stream().mapToLong(Long::longValue).min().orElseThrow();
         long to = rowNums.stream().mapToLong(Long::longValue).max().orElseThrow();
         java.util.Set<Long> wanted = new java.util.HashSet<>(rowNums);
-        jdbc.sql("SELECT ROW_NUM, STATE FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM BETWEEN ? AND ?")
+        jdbc.sql("SELECT ROW_NUM, STATE FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM BETWEEN ? AND ?"
+                        + " AND VARIANT = 1")
                 .params(batchId, from, to)
                 .query((rs, i) -> Map.entry(rs.getLong(1), RowState.fromStored(rs.getString(2)))).list().stream()
                 .filter(e -> wanted.contains(e.getKey())).forEach(e -> states.put(e.getKey(), e.getValue()));
@@ -358,12 +366,121 @@ public class TaskLedger {
      *                    SUBMITTING row is written only by its intent)
      * @param windowEnd   epoch ms when the attempt ended (its answer was lost, or it was found in flight)
      */
-    public void markUncertain(String batchId, long rowNum, String reason, Long windowStart, long windowEnd) {
+    public void markUncertain(String batchId, long rowNum, int variant, String reason, Long windowStart,
+            long windowEnd) {
         int changed = update("UPDATE IB_TASK_LEDGER SET STATE = 'UNCERTAIN', ERROR = ?,"
                         + " CREATE_WINDOW_START = COALESCE(?, UPDATED_AT), CREATE_WINDOW_END = ?, UPDATED_AT = ?"
-                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'",
-                reason, windowStart, windowEnd, now(), batchId, rowNum);
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = 'SUBMITTING'",
+                reason, windowStart, windowEnd, now(), batchId, rowNum, variant);
         counted(RowState.UNCERTAIN, changed > 0);
+    }
+
+    // ---- the entry of a row without variants (variant 1): the calls as they were before variants ----
+
+    /** As {@link #insertIntent(String, long, int, String, String, String, String, String)} for variant 1. */
+    public boolean insertIntent(String batchId, long rowNum, String rowId, String provider, String model,
+            String prompt, String request) {
+        return insertIntent(batchId, rowNum, 1, rowId, provider, model, prompt, request);
+    }
+
+    /** As {@link #markSubmitted(String, long, int, String, long, long, long)} for variant 1. */
+    public void markSubmitted(String batchId, long rowNum, String taskId, long submittedAt, long nextCheckAt,
+            long deadlineAt) {
+        markSubmitted(batchId, rowNum, 1, taskId, submittedAt, nextCheckAt, deadlineAt);
+    }
+
+    /** As {@link #claimPending(String, long, int)} for variant 1. */
+    public boolean claimPending(String batchId, long rowNum) {
+        return claimPending(batchId, rowNum, 1);
+    }
+
+    /** As {@link #releaseIntent(String, long, int)} for variant 1. */
+    public void releaseIntent(String batchId, long rowNum) {
+        releaseIntent(batchId, rowNum, 1);
+    }
+
+    /** As {@link #markUncertain(String, long, int, String)} for variant 1. */
+    public void markUncertain(String batchId, long rowNum, String reason) {
+        markUncertain(batchId, rowNum, 1, reason);
+    }
+
+    /** As {@link #markUncertain(String, long, int, String, Long, long)} for variant 1. */
+    public void markUncertain(String batchId, long rowNum, String reason, Long windowStart, long windowEnd) {
+        markUncertain(batchId, rowNum, 1, reason, windowStart, windowEnd);
+    }
+
+    /** As {@link #markRejectedByProvider(String, long, int, String, String)} for variant 1. */
+    public void markRejectedByProvider(String batchId, long rowNum, String errorCode, String reason) {
+        markRejectedByProvider(batchId, rowNum, 1, errorCode, reason);
+    }
+
+    /** As {@link #find(String, long, int)} for variant 1. */
+    public Optional<LedgerEntry> find(String batchId, long rowNum) {
+        return find(batchId, rowNum, 1);
+    }
+
+    /** As {@link #markFailed(String, long, int, String, String, String)} for variant 1. */
+    public void markFailed(String batchId, long rowNum, String providerState, String errorCode, String reason) {
+        markFailed(batchId, rowNum, 1, providerState, errorCode, reason);
+    }
+
+    /** As {@link #markFailed(String, long, int, String, String, String, FailureKind)} for variant 1. */
+    public void markFailed(String batchId, long rowNum, String providerState, String errorCode, String reason,
+            FailureKind kind) {
+        markFailed(batchId, rowNum, 1, providerState, errorCode, reason, kind);
+    }
+
+    /**
+     * The states of some rows' entries, in one query: the submit step's writer reads a chunk's entries with it
+     * before it sends anything (README.md, Variants).
+     *
+     * @param batchId the batch
+     * @param rowNums 1-based row numbers (any number; empty gives an empty map)
+     * @return row number to (variant to state) for each entry in the ledger; rows without one are absent
+     */
+    public Map<Long, Map<Integer, RowState>> entryStatesOf(String batchId, java.util.Collection<Long> rowNums) {
+        Map<Long, Map<Integer, RowState>> states = new java.util.HashMap<>();
+        if (rowNums.isEmpty()) {
+            return states;
+        }
+        long from = rowNums.stream().mapToLong(Long::longValue).min().orElseThrow();
+        long to = rowNums.stream().mapToLong(Long::longValue).max().orElseThrow();
+        java.util.Set<Long> wanted = new java.util.HashSet<>(rowNums);
+        jdbc.sql("SELECT ROW_NUM, VARIANT, STATE FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM BETWEEN ? AND ?")
+                .params(batchId, from, to).query((rs, i) -> {
+                    long row = rs.getLong(1);
+                    if (wanted.contains(row)) {
+                        states.computeIfAbsent(row, r -> new java.util.HashMap<>())
+                                .put(rs.getInt(2), RowState.fromStored(rs.getString(3)));
+                    }
+                    return row;
+                }).list();
+        return states;
+    }
+
+    /**
+     * Records {@code choose}'s pick (README.md, Variants): in one fenced transaction, this STORED variant of the
+     * row becomes its chosen one ({@code CHOSEN}) and every other variant of the row is not chosen any more, so a
+     * row has at most one chosen variant and choosing again replaces the choice.
+     *
+     * @param batchId the batch
+     * @param rowNum  1-based row number
+     * @param variant the chosen variant, 1 to 8
+     * @return true when it was recorded; false (nothing changed) when that variant is not STORED
+     * @throws LockLostException when this process lost the batch's lock; nothing was written
+     */
+    public boolean choose(String batchId, long rowNum, int variant) {
+        Boolean chosen = writeReturning(tx -> {
+            batches.checkFence(batchId);
+            if (jdbc.sql("UPDATE IB_TASK_LEDGER SET CHOSEN = TRUE, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                    + " AND VARIANT = ? AND STATE = 'STORED'").params(now(), batchId, rowNum, variant).update() == 0) {
+                return false;
+            }
+            jdbc.sql("UPDATE IB_TASK_LEDGER SET CHOSEN = FALSE, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                    + " AND VARIANT <> ? AND CHOSEN = TRUE").params(now(), batchId, rowNum, variant).update();
+            return true;
+        });
+        return Boolean.TRUE.equals(chosen);
     }
 
     // ---- any step: a row that failed ----
@@ -377,8 +494,9 @@ public class TaskLedger {
      * @param errorCode the provider's failure code or ours ({@code deadline}, {@code download})
      * @param reason    the provider's message or ours
      */
-    public void markFailed(String batchId, long rowNum, String providerState, String errorCode, String reason) {
-        markFailed(batchId, rowNum, providerState, errorCode, reason, null);
+    public void markFailed(String batchId, long rowNum, int variant, String providerState, String errorCode,
+            String reason) {
+        markFailed(batchId, rowNum, variant, providerState, errorCode, reason, null);
     }
 
     /**
@@ -394,7 +512,8 @@ public class TaskLedger {
      *                  generations ({@link PriceTable#chargesFailed} false) gives its reservation back in the same
      *                  transaction, counted as refunded ({@code IB_BATCH.REFUNDED_SPEND})
      */
-    public void markFailed(String batchId, long rowNum, String providerState, String errorCode, String reason,
+    public void markFailed(String batchId, long rowNum, int variant, String providerState, String errorCode,
+            String reason,
             FailureKind kind) {
         int[] changed = {0};
         write(() -> {
@@ -402,26 +521,29 @@ public class TaskLedger {
             if (kind == null || kind == FailureKind.GENERATION_FAILED) {
                 // a generation the provider reports failed is refunded, in this transaction, when the provider
                 // does not charge for it (charges-failed=false; docs/design.md, Spend)
-                budget.refundUncharged(batchId, rowNum, kind == null);
+                budget.refundUncharged(batchId, rowNum, variant, kind == null);
             }
             changed[0] = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', PROVIDER_STATE = COALESCE(?, PROVIDER_STATE),"
                             + " ERROR_CODE = ?, ERROR = ?, UPDATED_AT = ?, FAILURE_KIND = COALESCE(?, CASE WHEN TASK_ID IS NULL"
                             + " THEN 'GENERATION_FAILED' ELSE 'RESULT_NOT_STORED' END)"
-                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE IN ('SUBMITTING', 'SUBMITTED', 'RUNNING', 'GENERATED')")
+                            + " WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                            + " AND VARIANT = ? AND STATE IN ('SUBMITTING', 'SUBMITTED', 'RUNNING', 'GENERATED')")
                     .params(fit(providerState, PROVIDER_STATE_CHARS), fit(errorCode, ERROR_CODE_CHARS), reason, now(),
-                            kind == null ? null : kind.name(), batchId, rowNum).update();
+                            kind == null ? null : kind.name(), batchId, rowNum, variant).update();
         });
         counted(RowState.FAILED, changed[0] > 0);
     }
 
-    private boolean insert(String batchId, long rowNum, String rowId, RowState state, String provider,
+    private boolean insert(String batchId, long rowNum, int variant, String rowId, RowState state, String provider,
             String model, String prompt, String request, String error) {
         Boolean inserted = ownTransaction.execute(tx -> {
             batches.checkFence(batchId);
             try {
-                jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, ROW_ID, STATE, PROVIDER, MODEL, PROMPT,"
-                                + " REQUEST, ERROR, UPDATED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                        .params(batchId, rowNum, rowId, state.name(), provider, model, prompt, request, error, now())
+                jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, VARIANT, ROW_ID, STATE, PROVIDER, MODEL,"
+                                + " PROMPT,"
+                                + " REQUEST, ERROR, UPDATED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                        .params(batchId, rowNum, variant, rowId, state.name(), provider, model, prompt, request, error,
+                                now())
                         .update();
                 return true;
             } catch (DuplicateKeyException alreadyThere) {

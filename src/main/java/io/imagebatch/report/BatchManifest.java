@@ -49,11 +49,62 @@ import tools.jackson.databind.json.JsonMapper;
  *                        balance (crun.ai); null otherwise (README.md, Spend)
  * @param spend           the batch's spend (docs/design.md, Spend), or null when it has no budget and no priced row
  * @param proof           the batch's proof run (README.md, Spend, "The proof run"), or null when it has none
+ * @param variants        the batch's variants (README.md, Variants), or null (and absent from the JSON) for a batch
+ *                        without them; {@code counts} then count ledger entries, one per variant
  */
 public record BatchManifest(String batchId, String status, String catalogue, String catalogueSha256,
         String provider, String model, String output, Instant startTime, Instant endTime, Map<String, Long> counts,
         long rows, long bytesStored, Double credits, boolean sandbox, Estimated estimated,
-        java.math.BigDecimal observed, Spend spend, Proof proof) {
+        java.math.BigDecimal observed, Spend spend, Proof proof,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        Variants variants) {
+
+    /**
+     * A manifest without variants; the fields as in the record description.
+     */
+    public BatchManifest(String batchId, String status, String catalogue, String catalogueSha256,
+            String provider, String model, String output, Instant startTime, Instant endTime,
+            Map<String, Long> counts, long rows, long bytesStored, Double credits, boolean sandbox,
+            Estimated estimated, java.math.BigDecimal observed, Spend spend, Proof proof) {
+        this(batchId, status, catalogue, catalogueSha256, provider, model, output, startTime, endTime, counts, rows,
+                bytesStored, credits, sandbox, estimated, observed, spend, proof, null);
+    }
+
+    /**
+     * A batch's variants in the manifest (README.md, Variants).
+     *
+     * @param perRow  the batch's number of variants per row ({@code variants:}, {@code --variants}); a row's
+     *                {@code variants} cell may differ
+     * @param entries the ledger entries of the batch, one per variant of each row (rejected rows: one)
+     * @param chosen  the variants {@code choose} picked, in row order; empty when none was chosen
+     */
+    public record Variants(int perRow, long entries, java.util.List<Chosen> chosen) {
+
+        /** Copies {@code chosen}; null reads as none. */
+        public Variants {
+            chosen = chosen == null ? java.util.List.of() : java.util.List.copyOf(chosen);
+        }
+    }
+
+    /**
+     * One row's chosen variant.
+     *
+     * @param rowNumber the row's number (report.csv's {@code row_number})
+     * @param rowId     the row id
+     * @param variant   the chosen variant, 1 to 8
+     * @param uri       where the chosen image was copied: {@code <row id>.<ext>} beside the variants
+     */
+    public record Chosen(long rowNumber, String rowId, int variant, String uri) {
+    }
+
+    /**
+     * @param variants the batch's variants, or null for a batch without them
+     * @return this manifest with those variants
+     */
+    public BatchManifest withVariants(Variants variants) {
+        return new BatchManifest(batchId, status, catalogue, catalogueSha256, provider, model, output, startTime,
+                endTime, counts, rows, bytesStored, credits, sandbox, estimated, observed, spend, proof, variants);
+    }
 
     /**
      * A batch's spend in the manifest (docs/design.md, Spend).
@@ -82,7 +133,7 @@ public record BatchManifest(String batchId, String status, String catalogue, Str
      */
     public BatchManifest withProof(Proof proof) {
         return new BatchManifest(batchId, status, catalogue, catalogueSha256, provider, model, output, startTime,
-                endTime, counts, rows, bytesStored, credits, sandbox, estimated, observed, spend, proof);
+                endTime, counts, rows, bytesStored, credits, sandbox, estimated, observed, spend, proof, variants);
     }
 
     /**
@@ -91,7 +142,7 @@ public record BatchManifest(String batchId, String status, String catalogue, Str
      */
     public BatchManifest withSpend(Spend spend) {
         return new BatchManifest(batchId, status, catalogue, catalogueSha256, provider, model, output, startTime,
-                endTime, counts, rows, bytesStored, credits, sandbox, estimated, observed, spend, proof);
+                endTime, counts, rows, bytesStored, credits, sandbox, estimated, observed, spend, proof, variants);
     }
 
     /**
@@ -144,7 +195,7 @@ public record BatchManifest(String batchId, String status, String catalogue, Str
      */
     public BatchManifest withEstimated(Estimated estimate) {
         return new BatchManifest(batchId, status, catalogue, catalogueSha256, provider, model, output, startTime,
-                endTime, counts, rows, bytesStored, credits, sandbox, estimate, observed, spend, proof);
+                endTime, counts, rows, bytesStored, credits, sandbox, estimate, observed, spend, proof, variants);
     }
 
     /**
@@ -153,7 +204,7 @@ public record BatchManifest(String batchId, String status, String catalogue, Str
      */
     public BatchManifest withObserved(java.math.BigDecimal credits) {
         return new BatchManifest(batchId, status, catalogue, catalogueSha256, provider, model, output, startTime,
-                endTime, counts, rows, bytesStored, this.credits, sandbox, estimated, credits, spend, proof);
+                endTime, counts, rows, bytesStored, this.credits, sandbox, estimated, credits, spend, proof, variants);
     }
 
     /** Milliseconds are plenty for a batch's times, and read better than the clock's nanoseconds. */

@@ -17,6 +17,10 @@ import java.util.Optional;
  * every REJECTED, FAILED and UNCERTAIN row with its reason, then a thumbnail of every stored image in catalogue
  * order with its row number, row id, prompt, provider and model.
  *
+ * <p>A batch with variants (README.md, Variants; {@link BatchManifest#variants()} set) shows a row's stored
+ * variants side by side in one card, each captioned with its number, the one {@code choose} picked outlined and
+ * captioned {@code chosen}.
+ *
  * <p>Images are linked by relative path ({@code ./<row id>.png}, see {@link SiblingLink}), so the page works
  * from the output folder on disk or from a static S3 website. Every value is HTML-escaped ({@link Html}): a
  * prompt with markup in it shows as text. The page is written in two streaming passes over the ledger (problems,
@@ -140,14 +144,25 @@ public final class ContactSheet {
                 .append(Long.toString(m.count(ReportStatus.SUCCEEDED))).append("</span></h2>\n<ul class=\"grid\">\n");
         long[] cards = {0};
         long[] thumbnails = {0};
+        // a batch with variants: a row's stored variants, read in order, make one card (at most 8 held at once)
+        java.util.List<LedgerEntry> group = new java.util.ArrayList<>();
         ledger.report().forEachInRowOrder(m.batchId(), entry -> {
             if (ReportStatus.of(entry.state()) == ReportStatus.SUCCEEDED) {
                 cards[0]++;
-                if (card(entry, page, out)) {
+                if (m.variants() != null) {
+                    if (!group.isEmpty() && group.get(0).rowNum() != entry.rowNum()) {
+                        thumbnails[0] += group(group, page, out);
+                        group.clear();
+                    }
+                    group.add(entry);
+                } else if (card(entry, page, out)) {
                     thumbnails[0]++;
                 }
             }
         });
+        if (!group.isEmpty()) {
+            thumbnails[0] += group(group, page, out);
+        }
         out.append("</ul>\n");
         if (cards[0] == 0) {
             out.append("<p class=\"pm\">No image was stored.</p>\n");
@@ -193,6 +208,54 @@ public final class ContactSheet {
             rowAndId(rowNum, null, out);
             out.append("</div>\n<p class=\"reason\">row ").append(Long.toString(rowNum))
                     .append(" has no ledger line (internal error); run the batch again to resume it</p>\n</li>\n");
+        } catch (IOException x) {
+            throw new UncheckedIOException(x);
+        }
+    }
+
+    /**
+     * One row's stored variants side by side in one card (README.md, Variants), the chosen one marked.
+     *
+     * @return the number of thumbnails in the card
+     */
+    private static long group(java.util.List<LedgerEntry> variants, URI page, Appendable out) {
+        try {
+            LedgerEntry first = variants.get(0);
+            out.append("<li class=\"card group s-succeeded\" id=\"row-").append(Long.toString(first.rowNum()))
+                    .append("\"><div class=\"variants\">\n");
+            long thumbnails = 0;
+            for (LedgerEntry e : variants) {
+                Optional<String> link = SiblingLink.of(page, e.outputUri());
+                out.append("<figure class=\"variant").append(e.chosen() ? " chosen" : "").append("\" id=\"row-")
+                        .append(Long.toString(e.rowNum())).append("-").append(Integer.toString(e.variant()))
+                        .append("\">");
+                if (link.isPresent()) {
+                    thumbnails++;
+                    out.append("<a class=\"thumb\" href=\"");
+                    Html.escape(link.get(), out);
+                    out.append("\"><img src=\"");
+                    Html.escape(link.get(), out);
+                    out.append("\" alt=\"");
+                    Html.escape("Row " + e.rowNum() + ", " + e.rowId() + ", variant " + e.variant(), out);
+                    out.append("\" loading=\"lazy\"></a>");
+                } else {
+                    out.append("<div class=\"thumb missing\">stored at ");
+                    Html.escape(e.outputUri() == null ? "an unknown place" : e.outputUri(), out);
+                    out.append("</div>");
+                }
+                out.append("<figcaption>Variant ").append(Integer.toString(e.variant()))
+                        .append(e.chosen() ? " \u00b7 chosen" : "").append("</figcaption></figure>\n");
+            }
+            out.append("</div>\n<div class=\"body\"><div class=\"head\">");
+            rowAndId(first.rowNum(), first.rowId(), out);
+            out.append(' ');
+            badge(ReportStatus.SUCCEEDED, out);
+            out.append("</div>\n");
+            prompt(first.prompt(), out);
+            out.append("<p class=\"pm\">");
+            Html.escape(providerModel(first.provider(), first.model()), out);
+            out.append("</p></div></li>\n");
+            return thumbnails;
         } catch (IOException x) {
             throw new UncheckedIOException(x);
         }

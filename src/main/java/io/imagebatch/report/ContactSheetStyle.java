@@ -80,6 +80,13 @@ final class ContactSheetStyle {
             overflow:hidden}
             .card:hover .prompt,.card:focus-within .prompt{-webkit-line-clamp:unset}
             .card .pm{margin:6px 0 0}
+            .card.group{grid-column:span 2}
+            .variants{display:grid;grid-template-columns:repeat(auto-fit,minmax(96px,1fr));gap:2px;
+            background:var(--line)}
+            .variant{margin:0;background:var(--paper);display:flex;flex-direction:column}
+            .variant figcaption{padding:2px 6px;font-size:11px;color:var(--muted)}
+            .variant.chosen .thumb{outline:3px solid var(--ok);outline-offset:-3px}
+            .variant.chosen figcaption{color:var(--ok);font-weight:600}
             footer{padding:0 32px 32px;color:var(--muted);font-size:12px}
             @media (max-width:600px){header.top{padding:16px}main{padding:4px 16px 24px}
             footer{padding:0 16px 24px}.grid{grid-template-columns:repeat(auto-fill,minmax(140px,1fr))}}

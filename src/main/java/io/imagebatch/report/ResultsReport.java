@@ -71,6 +71,28 @@ public final class ResultsReport {
      */
     public static BatchTally write(TaskLedger ledger, String batchId, long catalogueRows, List<Rendition> renditions,
             Appendable out) {
+        return write(ledger, batchId, catalogueRows, renditions, false, out);
+    }
+
+    /**
+     * Writes the report of a batch with variants (README.md, Variants): as
+     * {@link #write(TaskLedger, String, long, List, Appendable)}, one line per ledger entry (a row's variants in
+     * order, each counted in the tally), and, when {@code variants} is true, two last columns: {@code variant}
+     * (1 to 8) and {@code chosen} ({@code yes} on the variant {@code choose} picked, else empty). A batch without
+     * variants gets the report it always had, column for column.
+     *
+     * @param ledger        the ledger
+     * @param batchId       the batch
+     * @param catalogueRows as {@link #write(TaskLedger, String, long, Appendable)}
+     * @param renditions    the batch's renditions, possibly empty
+     * @param variants      whether the batch has variants ({@code io.imagebatch.job.BatchOutputKeys#namesVariants})
+     * @param out           where the CSV goes
+     * @return what was written: the entries per status and the sum of the stored images' {@code bytes}
+     * @throws UncheckedIOException     when {@code out} fails
+     * @throws IllegalArgumentException when a row is not in a final state (the batch is not finished)
+     */
+    public static BatchTally write(TaskLedger ledger, String batchId, long catalogueRows, List<Rendition> renditions,
+            boolean variants, Appendable out) {
         Map<ReportStatus, Long> counts = new EnumMap<>(ReportStatus.class);
         long[] bytes = {0};
         try {
@@ -79,11 +101,16 @@ public final class ResultsReport {
                 header = Arrays.copyOf(HEADER, HEADER.length + 1);
                 header[HEADER.length] = "renditions";
             }
+            if (variants) {
+                header = Arrays.copyOf(header, header.length + 2);
+                header[header.length - 2] = "variant";
+                header[header.length - 1] = "chosen";
+            }
             CSVPrinter printer = new CSVPrinter(out, CSVFormat.RFC4180.builder().setHeader(header).get());
             long[] expected = {1};
             ledger.report().forEachInRowOrder(batchId, entry -> {
                 while (expected[0] < entry.rowNum()) {
-                    missing(printer, expected[0]++, counts, renditions);
+                    missing(printer, expected[0]++, counts, renditions, variants);
                 }
                 ReportStatus status = ReportStatus.of(entry.state());
                 counts.merge(status, 1L, Long::sum);
@@ -97,11 +124,16 @@ public final class ResultsReport {
                             .map(r -> r.name() + "=" + r.uriBeside(entry.outputUri()))
                             .collect(Collectors.joining(" "));
                 }
+                if (variants) {
+                    line = Arrays.copyOf(line, line.length + 2);
+                    line[line.length - 2] = entry.variant();
+                    line[line.length - 1] = entry.chosen() ? "yes" : null;
+                }
                 print(printer, line);
                 expected[0] = entry.rowNum() + 1;
             });
             while (expected[0] <= catalogueRows) {
-                missing(printer, expected[0]++, counts, renditions);
+                missing(printer, expected[0]++, counts, renditions, variants);
             }
             printer.flush();
         } catch (IOException e) {
@@ -116,12 +148,13 @@ public final class ResultsReport {
     }
 
     private static void missing(CSVPrinter printer, long rowNum, Map<ReportStatus, Long> counts,
-            List<Rendition> renditions) {
+            List<Rendition> renditions, boolean variants) {
         counts.merge(ReportStatus.FAILED, 1L, Long::sum);
         Object[] line = new Object[] {rowNum, null, ReportStatus.FAILED, null, null, null, null,
             "row " + rowNum + " has no ledger line (internal error); run the batch again to resume it",
             null, null, null, null, null};
-        print(printer, renditions.isEmpty() ? line : Arrays.copyOf(line, line.length + 1));
+        line = renditions.isEmpty() ? line : Arrays.copyOf(line, line.length + 1);
+        print(printer, variants ? Arrays.copyOf(line, line.length + 2) : line);
     }
 
     private static void print(CSVPrinter printer, Object[] cells) {

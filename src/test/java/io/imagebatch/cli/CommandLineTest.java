@@ -88,7 +88,7 @@ class CommandLineTest {
         assertUsageError(execute("stop", "b-1", "--spring.datasource.url"),
                 "imagebatch: --spring.datasource.url needs a value: write --spring.datasource.url=VALUE");
         assertUsageError(execute("frobnicate"), "imagebatch: unknown command \"frobnicate\"; commands: run, validate,"
-                + " status, restart, retry-failed, redo, approve, reject, stop, serve, completion, help");
+                + " status, restart, retry-failed, redo, approve, reject, choose, stop, serve, completion, help");
         assertUsageError(execute("redo", "b-1", "--prompt", "a lamp"),
                 "imagebatch: give the batch id and the row's number: redo BATCH ROW_NUM --prompt TEXT");
         assertUsageError(execute("redo", "b-1", "0", "--prompt", "a lamp"),

@@ -102,6 +102,46 @@ class RedoCommandTest {
     }
 
     @Test
+    void redoingOneVariantOfARowSendsOneCreateForThatVariantAloneAndKeepsItsEarlierImage() throws Exception {
+        try (SandboxProvider sandbox = SandboxProvider.start(SandboxSettings.defaults()
+                .withGenerationTime(Duration.ofMillis(50), Duration.ofMillis(150)))) {
+            List<String> args = new ArrayList<>(List.of("--catalogue", catalogue().toString(), "--variants", "2",
+                    "--output", "file:" + work.resolve("out")));
+            args.addAll(settings(sandbox.baseUrl().toString()));
+            CliRun first = CliRun.run(work, args.toArray(String[]::new));
+            assertThat(first.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
+            String batchId = first.batchId();
+            assertThat(sandbox.stats().creates()).as("4 valid rows, 2 variants each").isEqualTo(8);
+            CSVRecord before = variantRow(batchId, "P2", 2);
+            Path image = file(before.get("output_uri"));
+            byte[] earlierImage = Files.readAllBytes(image);
+            String otherVariant = variantRow(batchId, "P2", 1).get("sha256");
+
+            CliRun redone = redo(sandbox.baseUrl().toString(), batchId, "2", "a violet lamp on a desk",
+                    "--variant", "2");
+
+            assertThat(redone.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
+            assertThat(sandbox.stats().creates()).as("one create: row 2 variant 2").isEqualTo(9);
+            assertThat(sandbox.stats().createsByPrompt()).containsEntry("a violet lamp on a desk", 1)
+                    .containsEntry("a blue lamp", 2);
+            CSVRecord after = variantRow(batchId, "P2", 2);
+            assertThat(after.get("attempt")).isEqualTo("2");
+            assertThat(after.get("prompt")).isEqualTo("a violet lamp on a desk");
+            assertThat(after.get("output_uri")).isEqualTo(before.get("output_uri"));
+            assertThat(variantRow(batchId, "P2", 1).get("attempt")).isEqualTo("1");
+            assertThat(variantRow(batchId, "P2", 1).get("sha256")).isEqualTo(otherVariant);
+            String name = image.getFileName().toString();
+            assertThat(work.resolve("out").resolve(batchId).resolve("history")
+                    .resolve("P2-2-attempt-1" + name.substring(name.lastIndexOf('.')))).hasBinaryContent(earlierImage);
+        }
+    }
+
+    private CSVRecord variantRow(String batchId, String rowId, int variant) throws Exception {
+        return report(batchId).stream().filter(r -> r.get("row_id").equals(rowId)
+                && r.get("variant").equals(String.valueOf(variant))).findFirst().orElseThrow();
+    }
+
+    @Test
     void redoingAStoredRowSendsOneCreateWithTheNewPromptAndKeepsTheEarlierImageAndAttemptInTheHistory()
             throws Exception {
         try (SandboxProvider sandbox = SandboxProvider.start(SandboxSettings.defaults()

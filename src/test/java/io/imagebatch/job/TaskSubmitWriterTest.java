@@ -244,12 +244,13 @@ class TaskSubmitWriterTest {
         TaskLedger ledger = new TaskLedger(jdbc, transactions, Clock.systemUTC()) {
             private final LedgerBudget failingIntent = new LedgerBudget(this, new SimpleMeterRegistry()) {
                 @Override
-                public Intent reserveIntent(String batchId, long rowNum, String rowId, String provider,
+                public Intent reserveIntent(String batchId, long rowNum, int variant, String rowId, String provider,
                         String model, String prompt, String request, java.math.BigDecimal cost) {
                     if (rowNum == 3) {
                         throw new DataAccessResourceFailureException("the database is down");
                     }
-                    return super.reserveIntent(batchId, rowNum, rowId, provider, model, prompt, request, cost);
+                    return super.reserveIntent(batchId, rowNum, variant, rowId, provider, model, prompt, request,
+                            cost);
                 }
             };
 
@@ -277,12 +278,12 @@ class TaskSubmitWriterTest {
         AtomicInteger left = new AtomicInteger(failures);
         return new TaskLedger(jdbc, transactions, Clock.systemUTC()) {
             @Override
-            public void markSubmitted(String batchId, long rowNum, String taskId, long submittedAt,
+            public void markSubmitted(String batchId, long rowNum, int variant, String taskId, long submittedAt,
                     long nextCheckAt, long deadlineAt) {
                 if (left.getAndDecrement() > 0) {
                     throw new DataAccessResourceFailureException("Connection is not available (the database is down)");
                 }
-                super.markSubmitted(batchId, rowNum, taskId, submittedAt, nextCheckAt, deadlineAt);
+                super.markSubmitted(batchId, rowNum, variant, taskId, submittedAt, nextCheckAt, deadlineAt);
             }
         };
     }
@@ -325,5 +326,83 @@ class TaskSubmitWriterTest {
         // the resumed chunk does not send the row again
         writer(ledger(), 1).write(rows(1));
         assertThat(creates.get()).isEqualTo(1);
+    }
+
+    // ---- variants (README.md, Variants) ----
+
+    @Test
+    void eachVariantOfARowIsCreatedOnceAsItsOwnLedgerEntry() throws Exception {
+        writer(ledger(), 4).write(variants(rows(3), 2));
+
+        assertThat(creates.get()).isEqualTo(6);
+        assertThat(lines("SUBMITTED")).isEqualTo(6);
+        java.util.Set<String> taskIds = new java.util.HashSet<>();
+        for (long row = 1; row <= 3; row++) {
+            for (int variant = 1; variant <= 2; variant++) {
+                LedgerEntry entry = ledger().find(BATCH, row, variant).orElseThrow();
+                assertThat(entry.variant()).isEqualTo(variant);
+                taskIds.add(entry.taskId());
+            }
+        }
+        assertThat(taskIds).hasSize(6);
+        // read again (a restart, or the next round): nothing is sent twice
+        writer(ledger(), 4).write(variants(rows(3), 2));
+        assertThat(creates.get()).isEqualTo(6);
+    }
+
+    @Test
+    void aChunkWrittenAgainAfterACrashCreatesNoVariantTwice() throws Exception {
+        // what a run killed in the middle of a chunk of 3 rows x 2 variants leaves: row 1's two tasks recorded,
+        // row 2's first variant on the wire (its intent committed, no answer), the rest never sent
+        TaskLedger crashed = ledger();
+        for (int variant = 1; variant <= 2; variant++) {
+            assertThat(crashed.insertIntent(BATCH, 1, variant, "R1", "liangxin", "nano-banana-pro-flash", "p", "{}"))
+                    .isTrue();
+            crashed.markSubmitted(BATCH, 1, variant, "before-crash-" + variant, 1, 2, Long.MAX_VALUE);
+        }
+        assertThat(crashed.insertIntent(BATCH, 2, 1, "R2", "liangxin", "nano-banana-pro-flash", "p", "{}")).isTrue();
+
+        writer(ledger(), 4).write(variants(rows(3), 2));
+
+        assertThat(creates.get()).as("only the variants never sent: row 2 variant 2, row 3 variants 1 and 2")
+                .isEqualTo(3);
+        assertThat(ledger().find(BATCH, 1, 1).orElseThrow().taskId()).isEqualTo("before-crash-1");
+        assertThat(ledger().find(BATCH, 1, 2).orElseThrow().taskId()).isEqualTo("before-crash-2");
+        assertThat(ledger().find(BATCH, 2, 1).orElseThrow().state()).as("its task may exist: never resent")
+                .isEqualTo(RowState.UNCERTAIN);
+        assertThat(ledger().find(BATCH, 2, 2).orElseThrow().state()).isEqualTo(RowState.SUBMITTED);
+        assertThat(ledger().find(BATCH, 3, 2).orElseThrow().state()).isEqualTo(RowState.SUBMITTED);
+        assertThat(lines()).isEqualTo(6);
+        // and once more: still nothing twice
+        writer(ledger(), 4).write(variants(rows(3), 2));
+        assertThat(creates.get()).isEqualTo(3);
+    }
+
+    @Test
+    void retryFailedCreatesAgainOnlyTheVariantWhoseGenerationFailed() throws Exception {
+        writer(ledger(), 4).write(variants(rows(2), 2));
+        assertThat(creates.get()).isEqualTo(4);
+        // row 2's second variant: the provider reported its generation failed
+        ledger().markFailed(BATCH, 2, 2, "failed", "500", "generation failed",
+                io.imagebatch.ledger.FailureKind.GENERATION_FAILED);
+        String before = ledger().find(BATCH, 2, 1).orElseThrow().taskId();
+
+        assertThat(new io.imagebatch.ledger.LedgerRetries(jdbc, transactions, Clock.systemUTC())
+                .startRetryRound(BATCH, false)).isEqualTo(1);
+        writer(ledger(), 4).write(variants(rows(2), 2));
+
+        assertThat(creates.get()).as("only row 2 variant 2 is created again").isEqualTo(5);
+        LedgerEntry retried = ledger().find(BATCH, 2, 2).orElseThrow();
+        assertThat(retried.state()).isEqualTo(RowState.SUBMITTED);
+        assertThat(retried.attempt()).isEqualTo(2);
+        assertThat(ledger().find(BATCH, 2, 1).orElseThrow().taskId()).isEqualTo(before);
+        assertThat(ledger().report().attempts(BATCH, 2, 2)).hasSize(1);
+        assertThat(ledger().report().attempts(BATCH, 2, 1)).isEmpty();
+    }
+
+    private static Chunk<SubmitItem> variants(Chunk<SubmitItem> rows, int variants) {
+        List<SubmitItem> items = new ArrayList<>();
+        rows.forEach(item -> items.add(item.withVariants(variants)));
+        return new Chunk<>(items);
     }
 }

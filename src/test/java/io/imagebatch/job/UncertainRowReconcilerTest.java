@@ -150,4 +150,32 @@ class UncertainRowReconcilerTest {
         assertThat(reconciler.reconcile(BATCH)).isZero();
         assertThat(row(1).state()).isEqualTo(RowState.UNCERTAIN);
     }
+
+    @Test
+    void twoUncertainVariantsOfARowAdoptTwoDifferentTasksNeverTheSameOneTwice() {
+        ImageRequest fox = request("a red fox in the snow");
+        long from = clock.millis();
+        String firstTask = create(fox);
+        for (int variant = 1; variant <= 2; variant++) {
+            // the same request for both variants of row 1 (README.md, Variants), each its own create window
+            ledger.insertIntent(BATCH, 1, variant, "R1", "hiapi", HiApiAdapter.MODEL, fox.prompt(),
+                    JSON.writeValueAsString(fox));
+            ledger.markUncertain(BATCH, 1, variant, "no answer", from, clock.millis());
+        }
+
+        assertThat(reconciler.reconcile(BATCH)).as("one task listed: one variant adopts it").isEqualTo(1);
+        List<LedgerEntry> variants = List.of(ledger.find(BATCH, 1, 1).orElseThrow(),
+                ledger.find(BATCH, 1, 2).orElseThrow());
+        assertThat(variants).extracting(LedgerEntry::taskId).containsOnlyOnce(firstTask);
+        assertThat(variants).extracting(LedgerEntry::state)
+                .containsExactlyInAnyOrder(RowState.SUBMITTED, RowState.UNCERTAIN);
+
+        String secondTask = create(fox);
+        JdbcClient.create(dataSource).sql("UPDATE IB_TASK_LEDGER SET CREATE_WINDOW_END = ? WHERE BATCH_ID = ?"
+                + " AND STATE = 'UNCERTAIN'").params(clock.millis(), BATCH).update();
+
+        assertThat(reconciler.reconcile(BATCH)).isEqualTo(1);
+        assertThat(List.of(ledger.find(BATCH, 1, 1).orElseThrow().taskId(), ledger.find(BATCH, 1, 2).orElseThrow()
+                .taskId())).containsExactlyInAnyOrder(firstTask, secondTask);
+    }
 }

@@ -28,7 +28,7 @@ class LedgerUnlabelledH2Test extends LedgerTestDatabase {
             ledger.polls().markGenerated(BATCH, row, "SUCCESS", "https://img.example/" + row + ".jpg");
         }
         ledger.downloads().markStored(BATCH, 1, "file:/out/" + BATCH + "/A1.jpg", "00".repeat(32), 10);
-        ledger.downloads().markStoredUnlabelled(BATCH, 2, "file:/out/" + BATCH + "/A2.jpg", "11".repeat(32), 12,
+        ledger.downloads().markStoredUnlabelled(BATCH, 2, 1, "file:/out/" + BATCH + "/A2.jpg", "11".repeat(32), 12,
                 "JPEG: the XMP packet is 70000 bytes");
 
         LedgerEntry two = ledger.find(BATCH, 2).orElseThrow();

@@ -42,10 +42,10 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
                 "RETRIES", "LOCK_GENERATION", "LOCK_HOLDER", "LOCK_SINCE", "ESTIMATED_SPEND", "ESTIMATED_CURRENCY",
                 "ESTIMATE_COMPLETE", "BALANCE_BEFORE", "BALANCE_AFTER", "BUDGET", "COMMITTED_SPEND", "REFUNDED_SPEND",
                 "PROOF_ROWS", "PROOF_STATE");
-        assertThat(columns("IB_TASK_LEDGER")).hasSize(29).startsWith("BATCH_ID", "ROW_NUM", "ROW_ID", "STATE")
+        assertThat(columns("IB_TASK_LEDGER")).hasSize(31).startsWith("BATCH_ID", "ROW_NUM", "ROW_ID", "STATE")
                 .endsWith("UPDATED_AT", "URL_REFRESHES", "FAILURE_KIND", "CREATE_WINDOW_START", "CREATE_WINDOW_END",
-                        "COST", "PROMPT_OVERRIDE");
-        assertThat(columns("IB_TASK_ATTEMPT")).hasSize(11).endsWith("ENDED_AT", "PROMPT", "OUTPUT_URI");
+                        "COST", "PROMPT_OVERRIDE", "VARIANT", "CHOSEN");
+        assertThat(columns("IB_TASK_ATTEMPT")).hasSize(12).endsWith("ENDED_AT", "PROMPT", "OUTPUT_URI", "VARIANT");
     }
 
     @Test
@@ -66,15 +66,16 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
                 "IB_BATCH.BALANCE_BEFORE", "IB_BATCH.BALANCE_AFTER", "IB_BATCH.BUDGET",
                 "IB_BATCH.COMMITTED_SPEND", "IB_BATCH.REFUNDED_SPEND", "IB_BATCH.PROOF_ROWS", "IB_BATCH.PROOF_STATE",
                 "IB_TASK_LEDGER.URL_REFRESHES", "IB_TASK_LEDGER.FAILURE_KIND", "IB_TASK_LEDGER.CREATE_WINDOW_START",
-                "IB_TASK_LEDGER.CREATE_WINDOW_END", "IB_TASK_LEDGER.COST", "IB_TASK_LEDGER.PROMPT_OVERRIDE");
+                "IB_TASK_LEDGER.CREATE_WINDOW_END", "IB_TASK_LEDGER.COST", "IB_TASK_LEDGER.PROMPT_OVERRIDE",
+                "IB_TASK_LEDGER.VARIANT", "IB_TASK_LEDGER.CHOSEN", "IB_TASK_LEDGER(BATCH_ID, ROW_NUM, VARIANT)");
         assertThat(applySchema()).isEmpty();
 
         assertThat(columns("IB_BATCH")).containsExactly("BATCH_ID", "SETTINGS", "CREATED_AT", "CALLBACK_TOKEN",
                 "RETRIES", "LOCK_GENERATION", "LOCK_HOLDER", "LOCK_SINCE", "ESTIMATED_SPEND", "ESTIMATED_CURRENCY",
                 "ESTIMATE_COMPLETE", "BALANCE_BEFORE", "BALANCE_AFTER", "BUDGET", "COMMITTED_SPEND", "REFUNDED_SPEND",
                 "PROOF_ROWS", "PROOF_STATE");
-        assertThat(columns("IB_TASK_LEDGER")).hasSize(29).endsWith("FAILURE_KIND", "CREATE_WINDOW_START",
-                "CREATE_WINDOW_END", "COST", "PROMPT_OVERRIDE");
+        assertThat(columns("IB_TASK_LEDGER")).hasSize(31).endsWith("FAILURE_KIND", "CREATE_WINDOW_START",
+                "CREATE_WINDOW_END", "COST", "PROMPT_OVERRIDE", "VARIANT", "CHOSEN");
         // the old lines read as new ones, with the new columns' defaults
         assertThat(batches.retryRounds(BATCH)).isZero();
         assertThat(ledger.find(BATCH, 1).orElseThrow())
@@ -83,6 +84,45 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
         assertThat(retries.startRetryRound(BATCH, false)).isEqualTo(1);
         assertThat(retries.archivedAttempts(BATCH)).isEqualTo(1);
         assertThat(batches.callbackToken(BATCH)).hasSize(64);
+    }
+
+    /**
+     * A ledger made before variants is keyed by (BATCH_ID, ROW_NUM) in both tables: the first start widens both
+     * keys with VARIANT (README.md, Variants), keeps every row as variant 1, and a row's second variant then gets
+     * its own entry, created exactly once, while the row's first is still refused a second intent.
+     */
+    @Test
+    void aLedgerKeyedByRowAloneGetsTheVariantKeyWithItsRowsKeptAsVariantOne() {
+        jdbc.sql("DROP TABLE IB_TASK_ATTEMPT").update();
+        jdbc.sql("DROP TABLE IB_TASK_LEDGER").update();
+        runScript("ledger/ledger-schema-before-variants.sql");
+        batches.recordBatch(BATCH, "{}");
+        jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, ROW_ID, STATE, TASK_ID, UPDATED_AT)"
+                + " VALUES (?, 1, 'A1', 'FAILED', 't-1', ?)").params(BATCH, T0).update();
+        jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, ROW_ID, STATE, UPDATED_AT)"
+                + " VALUES (?, 2, 'A2', 'STORED', ?)").params(BATCH, T0).update();
+        jdbc.sql("INSERT INTO IB_TASK_ATTEMPT (BATCH_ID, ROW_NUM, ATTEMPT, STATE, ENDED_AT)"
+                + " VALUES (?, 1, 1, 'FAILED', ?)").params(BATCH, T0).update();
+
+        assertThat(applySchema()).containsExactly("IB_TASK_LEDGER.VARIANT", "IB_TASK_LEDGER.CHOSEN",
+                "IB_TASK_ATTEMPT.VARIANT", "IB_TASK_LEDGER(BATCH_ID, ROW_NUM, VARIANT)",
+                "IB_TASK_ATTEMPT(BATCH_ID, ROW_NUM, VARIANT, ATTEMPT)");
+        assertThat(applySchema()).isEmpty();
+
+        assertThat(ledger.find(BATCH, 1, 1).orElseThrow())
+                .extracting(LedgerEntry::rowId, LedgerEntry::state, LedgerEntry::variant, LedgerEntry::chosen)
+                .containsExactly("A1", RowState.FAILED, 1, false);
+        assertThat(ledger.find(BATCH, 2).orElseThrow().variant()).isEqualTo(1);
+        assertThat(ledger.report().attempts(BATCH, 1, 1)).hasSize(1);
+        // the wider key: a second variant of a row is an entry of its own, exactly once
+        assertThat(ledger.insertIntent(BATCH, 2, 2, "A2", "liangxin", "m", "p", "{}")).isTrue();
+        assertThat(ledger.insertIntent(BATCH, 2, 2, "A2", "liangxin", "m", "p", "{}")).isFalse();
+        assertThat(ledger.insertIntent(BATCH, 2, 1, "A2", "liangxin", "m", "p", "{}")).isFalse();
+        assertThat(ledger.find(BATCH, 2, 1).orElseThrow().state()).isEqualTo(RowState.STORED);
+        assertThat(ledger.find(BATCH, 2, 2).orElseThrow().state()).isEqualTo(RowState.SUBMITTING);
+        // a retry round archives a variant's attempt under its own key
+        assertThat(retries.startRetryRound(BATCH, false)).isEqualTo(1);
+        assertThat(retries.archivedAttempts(BATCH)).isEqualTo(1);
     }
 
     /**

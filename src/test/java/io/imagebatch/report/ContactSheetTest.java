@@ -153,6 +153,37 @@ class ContactSheetTest {
     }
 
     @Test
+    void aRowsVariantsAreSideBySideInOneCardWithTheChosenOneMarked() {
+        org.springframework.jdbc.core.simple.JdbcClient jdbc =
+                org.springframework.jdbc.core.simple.JdbcClient.create(fixture.dataSource);
+        for (long row = 1; row <= 2; row++) {
+            for (int variant = 1; variant <= 2; variant++) {
+                jdbc.sql("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, VARIANT, ROW_ID, STATE, PROVIDER, MODEL,"
+                        + " PROMPT, TASK_ID, OUTPUT_URI, BYTES, UPDATED_AT) VALUES (?, ?, ?, ?, 'STORED', 'liangxin',"
+                        + " 'm', 'a chair', ?, ?, 10, 0)").params(BATCH, row, variant, "A" + row,
+                        "task-" + row + "-" + variant, image("A" + row + "-" + variant)).update();
+            }
+        }
+        assertThat(fixture.ledger.choose(BATCH, 1, 2)).isTrue();
+        BatchManifest manifest = manifest(2, ResultsReport.write(fixture.ledger, BATCH, 2, List.of(), true,
+                Writer.nullWriter())).withVariants(new BatchManifest.Variants(2, 4, List.of()));
+        StringBuilder html = new StringBuilder();
+
+        long thumbnails = ContactSheet.write(fixture.ledger, manifest, PAGE, html);
+
+        Document doc = Jsoup.parse(html.toString(), "");
+        assertThat(thumbnails).isEqualTo(4);
+        assertThat(doc.select("li.card.group")).extracting(e -> e.id()).containsExactly("row-1", "row-2");
+        assertThat(doc.select("li#row-1 figure.variant")).extracting(e -> e.id())
+                .containsExactly("row-1-1", "row-1-2");
+        assertThat(doc.select("li#row-1 figure.variant img")).extracting(e -> e.attr("src"))
+                .containsExactly("./A1-1.png", "./A1-2.png");
+        assertThat(doc.select("figure.variant.chosen")).extracting(e -> e.id()).containsExactly("row-1-2");
+        assertThat(doc.selectFirst("figure.variant.chosen figcaption").text()).isEqualTo("Variant 2 \u00b7 chosen");
+        assertNoExternalReferences(doc);
+    }
+
+    @Test
     void aBatchWithoutProblemsSaysSo() {
         fixture.insert(BATCH, List.of(Line.stored(1, "A1", "a chair", image("A1"), 10)));
         Document doc = write(1);
