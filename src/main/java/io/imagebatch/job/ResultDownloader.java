@@ -45,8 +45,9 @@ import org.springframework.batch.core.step.StepContribution;
  * row's fault, and the batch resumes once the store is back.
  *
  * <p>A batch with renditions (README.md, "Renditions") has each made from the stored image before the row is
- * recorded as stored ({@link Renditions#makeMissing}): a crash in between downloads the row again and makes only
- * the renditions still missing. A rendition that cannot be made fails that row (code {@code rendition}, with the
+ * recorded as stored ({@link Renditions#make}): a crash in between downloads the row again and makes only
+ * the renditions still missing; a later attempt of the row (a redo, a new image under the same key) makes every
+ * rendition again. A rendition that cannot be made fails that row (code {@code rendition}, with the
  * reason; {@code retry-failed} fetches it again, never pays twice), never the batch.
  *
  * <p>Every stored image and rendition is labelled as AI-generated (README.md, "Labelled as AI-generated"): an
@@ -206,8 +207,11 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
                     label);
             if (!renditions.isEmpty()) {
                 try {
-                    renditionMaker.makeMissing(store, image.key(), batchId, stem.substring(batchId.length() + 1),
-                            renditions, label);
+                    // a later attempt (a redo) stored a new image under the same key: none of the renditions
+                    // of the earlier image may stay, so every one is made again; a first attempt's resume
+                    // makes only those still missing
+                    renditionMaker.make(store, image.key(), batchId, stem.substring(batchId.length() + 1),
+                            renditions, label, entry.attempt() <= 1);
                 } catch (RenditionException e) {
                     ledger.markFailed(batchId, rowNum, entry.variant(), null, "rendition", e.getMessage(),
                             FailureKind.RESULT_NOT_STORED);

@@ -85,12 +85,34 @@ public final class Renditions {
      */
     public Map<String, URI> makeMissing(OutputStore store, String imageKey, String batchId, String rowId,
             List<Rendition> renditions, ImageLabel label) {
+        return make(store, imageKey, batchId, rowId, renditions, label, true);
+    }
+
+    /**
+     * Makes the renditions as {@link #makeMissing(OutputStore, String, String, String, List, ImageLabel)} does,
+     * either keeping those already in the store ({@code keepExisting}: a resume of the same image) or making every
+     * one again over what is there (a new image under the same key, such as a redone row's next attempt: a
+     * rendition of the earlier image must never be delivered as one of the new image).
+     *
+     * @param store        the output store holding the image, and receiving the renditions
+     * @param imageKey     the stored image's key
+     * @param batchId      the batch id
+     * @param rowId        the row id as it appears in the image's key
+     * @param renditions   the renditions wanted, in order
+     * @param label        what each rendition says about itself, or null for no label
+     * @param keepExisting true to make only the renditions not in the store yet; false to make (and replace) all
+     * @return each rendition's name to its URI, in the order of {@code renditions}
+     * @throws RenditionException   as {@link #makeMissing(OutputStore, String, String, String, List, ImageLabel)}
+     * @throws OutputStoreException when the store cannot be read or written after its own retries
+     */
+    public Map<String, URI> make(OutputStore store, String imageKey, String batchId, String rowId,
+            List<Rendition> renditions, ImageLabel label, boolean keepExisting) {
         Map<String, URI> made = new LinkedHashMap<>();
         BufferedImage source = null;
         for (Rendition rendition : renditions) {
             String key = rendition.key(batchId, rowId);
             try {
-                if (store.size(key).isPresent()) {
+                if (keepExisting && store.size(key).isPresent()) {
                     made.put(rendition.name(), store.uriOf(key));
                     continue;
                 }

@@ -97,6 +97,11 @@ class RedoCommandTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
+    private static int[] pixels(Path image) throws Exception {
+        java.awt.image.BufferedImage read = javax.imageio.ImageIO.read(image.toFile());
+        return read.getRGB(0, 0, read.getWidth(), read.getHeight(), null, 0, read.getWidth());
+    }
+
     private static Path file(String uri) {
         return Path.of(java.net.URI.create(uri));
     }
@@ -179,6 +184,44 @@ class RedoCommandTest {
                     .containsEntry("PROMPT", "a blue lamp").containsEntry("TASK_ID", before.get("task_id"));
             assertThat(file((String) attempt.get("OUTPUT_URI"))).isEqualTo(history);
             assertThat(ledger().sql("SELECT COUNT(*) FROM IB_TASK_ATTEMPT").query(Long.class).single()).isOne();
+        }
+    }
+
+    @Test
+    void aRedoneRowsRenditionsAreMadeFromItsNewImageNeverLeftFromTheEarlierOne() throws Exception {
+        try (SandboxProvider sandbox = SandboxProvider.start(SandboxSettings.defaults()
+                .withGenerationTime(Duration.ofMillis(50), Duration.ofMillis(150)))) {
+            Path job = Files.writeString(work.resolve("channels.yml"), """
+                    catalogue: %s
+                    output: file:%s
+                    renditions:
+                      - { name: shop, width: 64, height: 64, fit: pad, format: png }
+                    """.formatted(catalogue(), work.resolve("out")));
+            List<String> args = new ArrayList<>(List.of(job.toString()));
+            args.addAll(settings(sandbox.baseUrl().toString()));
+            CliRun first = CliRun.run(work, args.toArray(String[]::new));
+            assertThat(first.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
+            String batchId = first.batchId();
+            Path rendition = file(reportRow(batchId, "P2").get("renditions").replaceFirst("^shop=", ""));
+            byte[] earlierRendition = Files.readAllBytes(rendition);
+
+            CliRun redone = redo(sandbox.baseUrl().toString(), batchId, "2", "a violet lamp on a desk");
+
+            assertThat(redone.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
+            CSVRecord after = reportRow(batchId, "P2");
+            assertThat(after.get("attempt")).isEqualTo("2");
+            assertThat(file(after.get("renditions").replaceFirst("^shop=", ""))).isEqualTo(rendition);
+            // the rendition now is the new image's: made again from it, byte for byte what a fresh one is
+            Path fresh = work.resolve("fresh");
+            try (var store = new io.imagebatch.storage.FileOutputStore(
+                    io.imagebatch.storage.OutputLocation.parse("file:" + fresh))) {
+                store.putBytes("b/P2.png", Files.readAllBytes(file(after.get("output_uri"))), "image/png");
+                new io.imagebatch.rendition.Renditions().makeMissing(store, "b/P2.png", "b", "P2",
+                        io.imagebatch.rendition.Rendition.parseList(List.of(Map.of("name", "shop", "width", 64,
+                                "height", 64, "fit", "pad", "format", "png"))));
+            }
+            assertThat(Files.readAllBytes(rendition)).isNotEqualTo(earlierRendition);
+            assertThat(pixels(rendition)).isEqualTo(pixels(fresh.resolve("b/shop/P2.png")));
         }
     }
 
