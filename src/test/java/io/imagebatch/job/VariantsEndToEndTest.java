@@ -3,10 +3,12 @@ package io.imagebatch.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imagebatch.cli.ImageBatchCli;
+import io.imagebatch.label.ImageLabel;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.testsupport.CliRun;
 import io.imagebatch.testsupport.SampleCatalogue;
 import io.imagebatch.testsupport.SandboxBatch;
+import io.imagebatch.testsupport.XmpReadBack;
 import java.awt.image.BufferedImage;
 import java.net.URI;
 import java.nio.file.Files;
@@ -82,6 +84,12 @@ class VariantsEndToEndTest {
                 BufferedImage storyImage = ImageIO.read(story.toFile());
                 assertThat(List.of(shopImage.getWidth(), shopImage.getHeight())).containsExactly(200, 150);
                 assertThat(List.of(storyImage.getWidth(), storyImage.getHeight())).containsExactly(90, 160);
+                // every delivered file is labelled as AI-generated, with its own row id
+                for (Path file : List.of(image, shop, story)) {
+                    XmpReadBack xmp = XmpReadBack.of(file);
+                    assertThat(xmp.digitalSourceType()).as("%s", file).hasValue(ImageLabel.DIGITAL_SOURCE_TYPE);
+                    assertThat(xmp.text("dc:identifier")).as("%s", file).hasValue(line.get("row_id"));
+                }
             }
             // a rejected row is one line, variant 1
             assertThat(report).filteredOn(r -> r.get("status").equals("REJECTED"))
