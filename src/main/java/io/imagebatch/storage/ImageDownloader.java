@@ -19,6 +19,7 @@ import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import io.imagebatch.label.ImageLabel;
+import io.imagebatch.label.MetadataLevel;
 import io.imagebatch.label.ImageLabeller;
 import io.imagebatch.label.UnlabellableImageException;
 import java.security.DigestOutputStream;
@@ -305,7 +306,7 @@ public final class ImageDownloader {
             if (label != null) {
                 labelled = spoolFile(transfer);
                 try {
-                    sha256 = label(spool, label, labelled);
+                    sha256 = labelOrMinimal(spool, label, labelled, url);
                     bytes = Files.size(labelled);
                     upload = labelled;
                 } catch (UnlabellableImageException e) {
@@ -344,6 +345,26 @@ public final class ImageDownloader {
     }
 
     /** Writes the labelled copy of {@code spool} to {@code target}; returns its SHA-256 (hashed while written). */
+    /**
+     * Labels as {@link #label} does; when the full label cannot be written (a JPEG's packet holds at most one APP1
+     * segment, so a very long prompt does not fit), the minimal one is tried, so that the image still says it is
+     * AI-generated (the part marketplaces read) without the prompt and model.
+     */
+    private static String labelOrMinimal(Path spool, ImageLabel label, Path target, URI url)
+            throws UnlabellableImageException, IOException {
+        try {
+            return label(spool, label, target);
+        } catch (UnlabellableImageException e) {
+            if (label.level() == MetadataLevel.MINIMAL) {
+                throw e;
+            }
+            String minimal = label(spool, new ImageLabel(label.rowId(), label.prompt(), label.model(),
+                    MetadataLevel.MINIMAL), target);
+            log.warn("labelled the image from {} without its prompt and model: {}", describe(url), e.getMessage());
+            return minimal;
+        }
+    }
+
     private static String label(Path spool, ImageLabel label, Path target) throws UnlabellableImageException,
             IOException {
         MessageDigest sha256;

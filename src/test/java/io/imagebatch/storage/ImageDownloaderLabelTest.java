@@ -86,14 +86,34 @@ class ImageDownloaderLabelTest {
     }
 
     @Test
-    void anImageThatCannotTakeTheLabelIsStoredAsItCameWithTheReasonNeverRefused() throws Exception {
+    void aJpegWhoseFullLabelWouldPassOneSegmentGetsTheMinimalLabelSoItStillSaysAiGenerated() throws Exception {
         byte[] jpeg = TestImages.jpeg(40, 30);
         http.serve("/photo.jpg", jpeg, "image/jpeg");
-        // a JPEG APP1 segment holds at most 65,502 bytes of XMP: a longer packet cannot be written into a JPEG
+        // a JPEG APP1 segment holds at most 65,502 bytes of XMP: a prompt this long does not fit
         String longPrompt = "a very long prompt ".repeat(4000);
 
         StoredImage image = downloader.download(url("/photo.jpg"), files, "row-2", null,
                 new ImageLabel("row-2", longPrompt, "model-x", MetadataLevel.FULL));
+
+        assertThat(image.unlabelled()).isNull();
+        Path stored = dir.resolve("out/row-2.jpg");
+        XmpReadBack xmp = XmpReadBack.of(stored);
+        assertThat(xmp.digitalSourceType()).hasValue(ImageLabel.DIGITAL_SOURCE_TYPE);
+        assertThat(xmp.text("dc:identifier")).hasValue("row-2");
+        assertThat(xmp.text("dc:description")).isEmpty();
+        assertThat(image.sha256()).isEqualTo(TestImages.sha256(Files.readAllBytes(stored)));
+    }
+
+    @Test
+    void anImageThatCannotTakeEvenTheMinimalLabelIsStoredAsItCameWithTheReasonNeverRefused() throws Exception {
+        byte[] jpeg = TestImages.jpeg(40, 30);
+        http.serve("/photo.jpg", jpeg, "image/jpeg");
+        // not a row id a catalogue can hold (at most 100 characters): only a way to make even the minimal packet
+        // pass one APP1 segment
+        String hugeId = "r".repeat(70_000);
+
+        StoredImage image = downloader.download(url("/photo.jpg"), files, "row-2", null,
+                new ImageLabel(hugeId, "a lamp", "model-x", MetadataLevel.FULL));
 
         assertThat(image.unlabelled()).contains("JPEG");
         assertThat(Files.readAllBytes(dir.resolve("out/row-2.jpg"))).isEqualTo(jpeg);
