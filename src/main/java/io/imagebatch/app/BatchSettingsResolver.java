@@ -78,7 +78,7 @@ public final class BatchSettingsResolver {
                         pick(o.resolution(), f == null ? null : f.resolution()), null),
                 output, o.sandbox() || (f != null && f.sandbox() != null)
                         || o.springArgs().contains("--" + SANDBOX_ACTIVE + "=true"), absoluteOutput,
-                f == null ? List.of() : f.renditions());
+                f == null ? List.of() : f.renditions(), f == null ? List.of() : f.fallbacks());
     }
 
     /**

@@ -224,7 +224,7 @@ final class CliCommands {
         }
     }
 
-    /** {@code retry-failed BATCH [--include-uncertain] [--include-rejected]}. */
+    /** {@code retry-failed BATCH [--include-uncertain] [--include-rejected] [--include-content-policy]}. */
     @Command(name = "retry-failed", description = {"send the batch's FAILED rows again; earlier attempts stay in"
             + " the ledger"}, footer = SETTINGS_FOOTER)
     static final class RetryFailed extends OnBatch {
@@ -239,13 +239,19 @@ final class CliCommands {
                 description = "also the rows a provider's answer REJECTED")
         boolean includeRejected;
 
+        @Option(names = BatchCommands.INCLUDE_CONTENT_POLICY, negatable = true, arity = "0..1",
+                fallbackValue = "true", paramLabel = "true|false",
+                description = "also the rows a provider refused for its content policy (content_policy)")
+        boolean includeContentPolicy;
+
         RetryFailed(PrintStream out) {
             super(out);
         }
 
         @Override
         public Integer call() {
-            return onBatch(true, true, (c, id) -> c.retryFailed(id, includeUncertain, includeRejected, out));
+            return onBatch(true, true, (c, id) -> c.retryFailed(id, includeUncertain, includeRejected,
+                    includeContentPolicy, out));
         }
     }
 

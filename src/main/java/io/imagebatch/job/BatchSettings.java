@@ -37,14 +37,41 @@ import tools.jackson.databind.json.JsonMapper;
  * @param renditions      the renditions made of every stored image (a job file's {@code renditions:}, README.md,
  *                        "Renditions"); part of the batch's identity, as they change what is delivered; empty
  *                        (never null) when none, also in settings stored before they existed
+ * @param fallbacks       the job file's {@code fallback:} list ({@link Fallback}, README.md, "A fallback provider"),
+ *                        in order; part of the batch's identity when not empty (who may make the images); empty
+ *                        (never null) when none, also in settings stored before they existed
  */
 public record BatchSettings(String name, String catalogue, String catalogueSha256, long catalogueRows,
         CatalogueFormat format, String provider, String model, RequestDefaults defaults, String output,
-        boolean sandbox, String absoluteOutput, List<Rendition> renditions) {
+        boolean sandbox, String absoluteOutput, List<Rendition> renditions, List<Fallback> fallbacks) {
 
-    /** Settings stored before {@code renditions} existed read as none. */
+    /** Settings stored before {@code renditions} or {@code fallbacks} existed read as none. */
     public BatchSettings {
         renditions = renditions == null ? List.of() : List.copyOf(renditions);
+        fallbacks = fallbacks == null ? List.of() : List.copyOf(fallbacks);
+    }
+
+    /**
+     * Settings without fallbacks; the fields as in the record description.
+     *
+     * @param name            see the record
+     * @param catalogue       see the record
+     * @param catalogueSha256 see the record
+     * @param catalogueRows   see the record
+     * @param format          see the record
+     * @param provider        see the record
+     * @param model           see the record
+     * @param defaults        see the record
+     * @param output          see the record
+     * @param sandbox         see the record
+     * @param absoluteOutput  see the record
+     * @param renditions      see the record
+     */
+    public BatchSettings(String name, String catalogue, String catalogueSha256, long catalogueRows,
+            CatalogueFormat format, String provider, String model, RequestDefaults defaults, String output,
+            boolean sandbox, String absoluteOutput, List<Rendition> renditions) {
+        this(name, catalogue, catalogueSha256, catalogueRows, format, provider, model, defaults, output, sandbox,
+                absoluteOutput, renditions, List.of());
     }
 
     /**
@@ -97,8 +124,8 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
      * produces (catalogue content, format, provider, model, defaults, output, and whether it is a sandbox run).
      * The same catalogue with the same settings is the same batch, wherever the file lies; any change is a new
      * batch. A sandbox batch's hash covers the word {@code sandbox} too (a real batch's does not, so the ids of
-     * real batches are those they always had); so do the renditions, when there are any (a batch without
-     * renditions keeps the id it always had).
+     * real batches are those they always had); so do the renditions and the fallbacks, when there are any (a
+     * batch without them keeps the id it always had).
      *
      * @return for example {@code demo-3f9a0c12be47}; at most 80 characters of {@code [a-z0-9._-]}
      */
@@ -109,7 +136,9 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
                 + (renditions.isEmpty() ? "" : "\nrenditions " + String.join(";", renditions.stream()
                         .map(r -> String.join(",", r.name(), r.width() + "x" + r.height(), r.fit().name(),
                                 r.background(), r.format().name(), String.valueOf(r.quality())))
-                        .toList()));
+                        .toList()))
+                + (fallbacks.isEmpty() ? "" : "\nfallback " + String.join(";",
+                        fallbacks.stream().map(Fallback::label).toList()));
         String safeName = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]+", "-").replaceAll("^-+|-+$", "");
         if (safeName.isEmpty()) {
             safeName = "batch";
@@ -139,7 +168,7 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
      */
     public BatchSettings withCatalogue(String path) {
         return new BatchSettings(name, path, catalogueSha256, catalogueRows, format, provider, model, defaults,
-                output, sandbox, absoluteOutput, renditions);
+                output, sandbox, absoluteOutput, renditions, fallbacks);
     }
 
     /**
@@ -148,7 +177,7 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
      */
     public BatchSettings asSandbox() {
         return new BatchSettings(name, catalogue, catalogueSha256, catalogueRows, format, provider, model, defaults,
-                output, true, absoluteOutput, renditions);
+                output, true, absoluteOutput, renditions, fallbacks);
     }
 
     /** @return these settings as JSON, for {@code IB_BATCH.SETTINGS} */

@@ -7,6 +7,7 @@ import io.imagebatch.ledger.LedgerBudget;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskIdJournal;
 import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.provider.ContentRefusals;
 import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderException;
@@ -78,6 +79,7 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
     private final RetryTemplate ledgerWrites;
     private Sleeper sleeper = Sleeper.THREAD;
     private PriceTable prices = PriceTable.none();
+    private SubmitFallbacks fallbacks = SubmitFallbacks.NONE;
 
     /** Retries of the ledger write that records a taskId, after the first attempt: 5, from 200 ms doubling to 2 s. */
     public static final int LEDGER_WRITE_RETRIES = 5;
@@ -145,8 +147,20 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
         return this;
     }
 
+    /**
+     * @param batch the batch, whose {@code fallback:} list ({@link BatchSettings#fallbacks()}) its rows move along
+     *              when their provider cannot take them (README, "A fallback provider"); none unless set
+     * @return this writer
+     */
+    public TaskSubmitWriter fallbacksOf(BatchSettings batch) {
+        this.fallbacks = new SubmitFallbacks(batch, providers, ledger, properties);
+        return this;
+    }
+
     @Override
     public void write(Chunk<? extends SubmitItem> chunk) {
+        // rows read before the batch moved to a fallback provider are sent where it is now
+        chunk = fallbacks.toCurrent(chunk);
         List<Long> toSend = new ArrayList<>();
         for (SubmitItem item : chunk) {
             if (item.rejection() == null) {
@@ -204,6 +218,19 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
      *                the row then holds no intent and a resumed batch sends it
      */
     private void create(SubmitItem item, AtomicReference<String> stop, AtomicReference<RuntimeException> failure) {
+        // a row moved to a fallback provider is sent there, as a new item (README, "A fallback provider")
+        for (SubmitItem next = item; next != null; next = createAt(next, stop, failure)) {
+            // sent at next's provider, or moved on
+        }
+    }
+
+    /**
+     * Sends one row to its item's provider, as {@link #create} describes.
+     *
+     * @return the row as moved to the next fallback provider, to be sent there; null when the row is done here
+     */
+    private SubmitItem createAt(SubmitItem item, AtomicReference<String> stop,
+            AtomicReference<RuntimeException> failure) {
         long rowNum = item.row().rowNumber();
         ProviderAdapter adapter = providers.find(item.provider()).orElseThrow();
         String callbackUrl;
@@ -211,7 +238,7 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
             callbackUrl = callbackUrls.urlFor(batchId, adapter.name());
         } catch (RuntimeException e) {
             failed(failure, stop, rowNum, e);
-            return;
+            return null;
         }
         for (int attempt = 1; ; attempt++) {
             // set by the gate, which may run on one of the HTTP client's threads
@@ -234,28 +261,32 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
                     return taken.get();
                 });
             } catch (ProviderException e) {
+                Optional<SubmitItem> moved = fallbacks.moveOn(item, e, attempt, taken.get(), stop);
+                if (moved != null) {
+                    return moved.orElse(null); // released here; sent at the fallback, or REJECTED by its rules
+                }
                 if (!handle(item, e, attempt, taken.get(), takenAt.get(), stop)) {
-                    return;
+                    return null;
                 }
                 continue;
             } catch (RuntimeException unexpected) {
                 if (!taken.get()) {
                     // before the request left (the intent could not be written): nothing was sent
                     failed(failure, stop, rowNum, unexpected);
-                    return;
+                    return null;
                 }
                 // not a classified provider answer: we cannot tell whether a task was made
                 ledger.markUncertain(batchId, rowNum, "create call failed unexpectedly (" + unexpected
                         + "); the task may exist at the provider, so the row is not resent", takenAt.get(),
                         clock.millis());
                 log.warn("{}: row {} create failed unexpectedly", batchId, rowNum, unexpected);
-                return;
+                return null;
             }
             if (taskId.isPresent()) {
                 recordTaskId(item, adapter, callbackUrl, taskId.get(), stop);
             }
             // else not sent: the job is stopping, or another process holds the row and sends it
-            return;
+            return null;
         }
     }
 
@@ -279,6 +310,13 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
         if (e.mayHaveReachedProvider()) {
             ledger.markUncertain(batchId, rowNum, e.getMessage()
                     + "; the task may exist at the provider, so the row is not resent", intentAt, clock.millis());
+            return false;
+        }
+        if ((e.failureClass() == FailureClass.ROW_INVALID || e.failureClass() == FailureClass.GENERATION_FAILED)
+                && ContentRefusals.isRefusal(e.providerCode(), e.getMessage())) {
+            // refused for the provider's content policy: FAILED content_policy, apart from technical failures
+            ledger.markRefusedForContent(batchId, rowNum, code(e), "row " + rowNum
+                    + ": the provider refused the prompt for its content policy: " + e.getMessage());
             return false;
         }
         switch (e.failureClass()) {

@@ -59,6 +59,7 @@ public class TaskLedger {
     private final LedgerReconciliation reconciliation;
     private final LedgerReport report;
     private final LedgerBudget budget;
+    private final LedgerFallbacks fallbacks;
 
     /**
      * A ledger without metrics (they go to a private registry) and with a batch registry of its own, on which no
@@ -115,6 +116,7 @@ public class TaskLedger {
         this.reconciliation = new LedgerReconciliation(this);
         this.report = new LedgerReport(this, transactionManager);
         this.budget = new LedgerBudget(this, meters);
+        this.fallbacks = new LedgerFallbacks(this);
     }
 
     /**
@@ -154,6 +156,11 @@ public class TaskLedger {
     /** @return the submit step's intent with its reservation from the budgets, and the spend gauges */
     public LedgerBudget budget() {
         return budget;
+    }
+
+    /** @return the moves of the batch's rows to its fallback providers (README, "A fallback provider") */
+    public LedgerFallbacks fallbacks() {
+        return fallbacks;
     }
 
     // ---- submit step ----
@@ -294,6 +301,29 @@ public class TaskLedger {
     }
 
     /**
+     * Marks a row the provider refused at create time for its content policy
+     * ({@code io.imagebatch.provider.ContentRefusals}; docs/providers/content-policy.md): FAILED with
+     * {@link FailureKind#CONTENT_POLICY}, which {@code retry-failed} leaves unless asked. No task was made, so its
+     * reservation ({@link LedgerBudget#reserveIntent}) is given back in the same transaction. Only a SUBMITTING
+     * row changes.
+     *
+     * @param errorCode the provider's code (or HTTP status), cut to the column
+     * @param reason    the provider's message, naming the row
+     */
+    public void markRefusedForContent(String batchId, long rowNum, String errorCode, String reason) {
+        int[] changed = {0};
+        write(() -> {
+            batches.checkFence(batchId);
+            budget.giveBack(batchId, rowNum, "('SUBMITTING')", false);
+            changed[0] = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', ERROR_CODE = ?, ERROR = ?,"
+                            + " FAILURE_KIND = 'CONTENT_POLICY', UPDATED_AT = ?"
+                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'SUBMITTING'")
+                    .params(fit(errorCode, ERROR_CODE_CHARS), reason, now(), batchId, rowNum).update();
+        });
+        counted(RowState.FAILED, changed[0] > 0);
+    }
+
+    /**
      * @return the ledger line of the first row (lowest row number) with this id, if any; used to find repeated
      *         ids also after a restart
      */
@@ -399,7 +429,7 @@ public class TaskLedger {
         int[] changed = {0};
         write(() -> {
             batches.checkFence(batchId);
-            if (kind == null || kind == FailureKind.GENERATION_FAILED) {
+            if (kind == null || kind == FailureKind.GENERATION_FAILED || kind == FailureKind.CONTENT_POLICY) {
                 // a generation the provider reports failed is refunded, in this transaction, when the provider
                 // does not charge for it (charges-failed=false; docs/design.md, Spend)
                 budget.refundUncharged(batchId, rowNum, kind == null);
