@@ -139,6 +139,11 @@ final class ApiEndpoint {
         if (!protocol.authorized(request)) {
             return protocol.unauthorized();
         }
+        int refused = route.kind() == ApiRoute.Kind.CREATE ? faults.accountRefusal(protocol.name()) : 0;
+        if (refused != 0) {
+            // the account switch (SandboxProvider#refuseAccount): this provider's account refuses every create
+            return refused == 401 ? protocol.unauthorized() : protocol.error(refused, "sandbox: account refused");
+        }
         try {
             return route.handler().handle(request);
         } catch (BadRequestException e) {
