@@ -183,6 +183,14 @@ public final class SandboxProvider implements AutoCloseable {
     }
 
     /**
+     * @param protocol {@code liangxin}, {@code mingyan}, {@code hiapi} or {@code crun}
+     * @return the tasks that protocol's create calls made so far (each one a task a real provider would charge)
+     */
+    public int createsBy(String protocol) {
+        return tasks.tasksOf(protocol).size();
+    }
+
+    /**
      * The account switch of one provider (README, "A fallback provider"): while set, every create call of that
      * protocol answers {@code httpStatus} in its documented shape (401: the protocol's wrong-key answer; 402, 403,
      * 505: its error body with {@code sandbox: account refused}) and makes no task; status queries are answered
