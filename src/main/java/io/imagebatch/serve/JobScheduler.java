@@ -190,20 +190,23 @@ public class JobScheduler implements DisposableBean {
             throw new IllegalStateException("already started");
         }
         taskScheduler.initialize();
-        out.printf("Serving %d job(s) from %s%n", jobs.scheduled().size(),
-                jobs.directory().toAbsolutePath().normalize());
         List<String> refused = new ArrayList<>();
+        List<JobFile> schedulable = new ArrayList<>();
         for (JobFile job : jobs.scheduled()) {
-            if (providers != null) {
-                try {
-                    // a fallback that cannot take rows is refused before anything is sent (README, "Bad input")
+            try {
+                // a fallback that cannot take rows is refused before anything is sent (README, "Bad input")
+                if (providers != null) {
                     FallbackCheck.check(job, job.provider() == null ? LiangXinAdapter.NAME
                             : job.provider().trim().toLowerCase(java.util.Locale.ROOT), job.model(), providers);
-                } catch (UsageException e) {
-                    refused.add(e.getMessage());
-                    continue;
                 }
+                schedulable.add(job);
+            } catch (UsageException e) {
+                refused.add(e.getMessage());
             }
+        }
+        out.printf("Serving %d job(s) from %s%n", schedulable.size(),
+                jobs.directory().toAbsolutePath().normalize());
+        for (JobFile job : schedulable) {
             JobFile.Schedule schedule = job.schedule();
             ZonedDateTime next = schedule.expression().next(ZonedDateTime.now(schedule.zone()));
             out.printf("  %-24s %s, next run %s  (%s)%n", job.jobName(), schedule,
@@ -215,7 +218,7 @@ public class JobScheduler implements DisposableBean {
                 path.getFileName()));
         jobs.problems().forEach(problem -> out.println("  NOT SCHEDULED: " + problem));
         refused.forEach(problem -> out.println("  NOT SCHEDULED: " + problem));
-        if (jobs.scheduled().isEmpty()) {
+        if (schedulable.isEmpty()) {
             out.println("No job is scheduled: add \"schedule:\" to a job file and start serve again.");
         }
     }
