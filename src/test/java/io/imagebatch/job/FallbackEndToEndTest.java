@@ -65,6 +65,33 @@ class FallbackEndToEndTest {
     }
 
     @Test
+    void theSwitchToTheFallbackIsDurableSoAResumeContinuesThereAndNoRowIsCreatedTwice() throws IOException {
+        sandbox.refuseAccount("liangxin", 401);
+        sandbox.refuseAccount("hiapi", 402);
+        Path job = jobFile("- { provider: hiapi }");
+
+        CliRun first = CliRun.run(work, args(job));
+
+        // the batch moved to hiapi, whose account was refused too: the last entry, so the job stops, resumable
+        assertThat(first.exitCode()).as(first.output()).isEqualTo(ImageBatchCli.FAILED);
+        assertThat(sandbox.stats().creates()).isZero();
+
+        sandbox.refuseAccount("liangxin", 0);
+        sandbox.refuseAccount("hiapi", 0);
+        CliRun resumed = CliRun.run(work, args(job));
+
+        assertThat(resumed.exitCode()).as(resumed.output()).isEqualTo(ImageBatchCli.COMPLETED);
+        assertThat(report(resumed.batchId())).hasSize(ROWS).allSatisfy(line -> {
+            assertThat(line.get("status")).isEqualTo("SUCCEEDED");
+            assertThat(line.get("provider")).isEqualTo("hiapi");
+        });
+        // liangxin takes creates again, but the batch stays where it moved
+        assertThat(sandbox.createsBy("liangxin")).isZero();
+        assertThat(sandbox.createsBy("hiapi")).isEqualTo(ROWS);
+        assertThat(sandbox.stats().createsByPrompt()).hasSize(ROWS).allSatisfy((p, n) -> assertThat(n).isEqualTo(1));
+    }
+
+    @Test
     void aRowTheFallbacksOwnRulesRejectIsRejectedWithThatProvidersReason() throws IOException {
         sandbox.refuseAccount("liangxin", 403);
 
@@ -100,6 +127,27 @@ class FallbackEndToEndTest {
         });
         assertThat(sandbox.createsBy("hiapi")).isZero();
         assertThat(sandbox.createsBy("liangxin")).isEqualTo(ROWS);
+    }
+
+    @Test
+    void aRowMovedToTheFallbackHoldsItsIntentThereBeforeItsCreateLeavesSoALostAnswerIsReconciledThere()
+            throws IOException {
+        sandbox.close();
+        // every successful create's answer is lost: only the fallback makes tasks (liangxin refuses the account)
+        sandbox = SandboxProvider.start(new SandboxSettings(0, Duration.ofMillis(50), Duration.ofMillis(200), 0.0,
+                1L, 0.0, 0.0, null, 0.0, 1.0, 0.0, false));
+        sandbox.refuseAccount("liangxin", 401);
+
+        CliRun run = CliRun.run(work, args(jobFile("- { provider: hiapi }")));
+
+        // the rows' intents name hiapi, so their UNCERTAIN creates were reconciled from hiapi's task list
+        assertThat(report(run.batchId())).as(run.output()).hasSize(ROWS).allSatisfy(line -> {
+            assertThat(line.get("provider")).isEqualTo("hiapi");
+            assertThat(line.get("status")).isEqualTo("SUCCEEDED");
+        });
+        assertThat(sandbox.createsBy("liangxin")).isZero();
+        assertThat(sandbox.createsBy("hiapi")).isEqualTo(ROWS);
+        assertThat(sandbox.stats().createsByPrompt()).hasSize(ROWS).allSatisfy((p, n) -> assertThat(n).isEqualTo(1));
     }
 
     private Path jobFile(String fallbackEntry) throws IOException {
