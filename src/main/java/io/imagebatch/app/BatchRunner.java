@@ -523,12 +523,12 @@ public class BatchRunner {
      */
     private void printProvidersAndRefusals(PrintStream out, String batchId) {
         Map<String, Long> made = ledger.report().storedByProvider(batchId);
-        if (made.size() > 1) {
+        List<String> moves = ledger.fallbacks().summary(batchId);
+        if (made.size() > 1 || !moves.isEmpty()) {
             out.printf("  made by: %s%n", made.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
                     .collect(java.util.stream.Collectors.joining(", ")));
         }
-        ledger.fallbacks().moves(batchId).forEach(move -> out.printf("  moved to %s: %s%n", move.target(),
-                move.reason()));
+        moves.forEach(line -> out.printf("  %s%n", line));
         long refused = ledger.report().refusedForContent(batchId);
         if (refused > 0) {
             out.printf("  %d FAILED row(s) refused for content policy (content_policy); retry-failed leaves them"

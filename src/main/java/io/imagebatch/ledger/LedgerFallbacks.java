@@ -83,6 +83,30 @@ public final class LedgerFallbacks {
     }
 
     /**
+     * Why the batch's rows moved, for the run's summary: one line per batch switch
+     * ({@code batch moved to hiapi Nano-Banana-Pro: the account was refused at liangxin: ...}), and one per
+     * fallback rows moved to alone, with their number and the first reason
+     * ({@code 3 row(s) moved to hiapi: still busy after 4 attempts at liangxin: ...}).
+     *
+     * @param batchId the batch
+     * @return the lines, without indentation; empty when nothing moved
+     */
+    public List<String> summary(String batchId) {
+        List<String> lines = new java.util.ArrayList<>();
+        java.util.Map<String, List<Move>> rowMoves = new java.util.LinkedHashMap<>();
+        for (Move move : moves(batchId)) {
+            if (move.rowNum() == 0) {
+                lines.add("batch moved to " + move.target() + ": " + move.reason());
+            } else {
+                rowMoves.computeIfAbsent(move.target(), t -> new java.util.ArrayList<>()).add(move);
+            }
+        }
+        rowMoves.forEach((target, moved) -> lines.add(moved.size() + " row(s) moved to " + target + ": "
+                + moved.get(0).reason()));
+        return lines;
+    }
+
+    /**
      * @param batchId the batch
      * @return its moves, the batch's switches first, then rows in order
      */

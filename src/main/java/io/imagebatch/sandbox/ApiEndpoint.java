@@ -141,8 +141,13 @@ final class ApiEndpoint {
         }
         int refused = route.kind() == ApiRoute.Kind.CREATE ? faults.accountRefusal(protocol.name()) : 0;
         if (refused != 0) {
-            // the account switch (SandboxProvider#refuseAccount): this provider's account refuses every create
-            return refused == 401 ? protocol.unauthorized() : protocol.error(refused, "sandbox: account refused");
+            // SandboxProvider#refuseAccount and #failCreatesOf: this provider answers every create so
+            if (refused == 401) {
+                return protocol.unauthorized();
+            }
+            ApiResponse answer = protocol.error(refused, refused == 402 || refused == 403 || refused == 505
+                    ? "sandbox: account refused" : "sandbox: create refused");
+            return refused == 429 || refused == 503 ? answer.withHeader("Retry-After", "1") : answer;
         }
         try {
             return route.handler().handle(request);

@@ -208,6 +208,22 @@ public final class SandboxProvider implements AutoCloseable {
     }
 
     /**
+     * Answers every create call of one protocol with an HTTP status in its error shape, as
+     * {@link #refuseAccount} does, for any status: for example 503 for a provider that stays busy (with
+     * {@code Retry-After: 1}, as the outage switch sends it). Status queries are answered as before. Off unless set.
+     *
+     * @param protocol   {@code liangxin}, {@code mingyan}, {@code hiapi} or {@code crun}
+     * @param httpStatus 400..599 to fail its creates; 0 to accept them again
+     * @throws IllegalArgumentException for another status
+     */
+    public void failCreatesOf(String protocol, int httpStatus) {
+        if (httpStatus != 0 && (httpStatus < 400 || httpStatus > 599)) {
+            throw new IllegalArgumentException("creates fail with 400..599, not " + httpStatus);
+        }
+        faults.refuseAccount(protocol, httpStatus);
+    }
+
+    /**
      * The content filter (README, "Content refusals"; {@link ContentPolicyFilter}): a prompt holding
      * {@code createWord} (ignoring case) is refused at create in the protocol's own shape, a prompt holding
      * {@code generationWord} makes a task that ends failed with a content-policy message. Off unless set.

@@ -52,7 +52,8 @@ class FallbackEndToEndTest {
 
         assertThat(run.exitCode()).as(run.output()).isEqualTo(ImageBatchCli.COMPLETED);
         assertThat(run.output()).contains(ROWS + " rows: " + ROWS + " SUCCEEDED")
-                .contains("moved to hiapi Nano-Banana-Pro: the account was refused at liangxin");
+                .contains("batch moved to hiapi Nano-Banana-Pro: the account was refused at liangxin")
+                .contains("made by: hiapi Nano-Banana-Pro " + ROWS);
         List<CSVRecord> report = report(run.batchId());
         assertThat(report).hasSize(ROWS).allSatisfy(line -> {
             assertThat(line.get("status")).isEqualTo("SUCCEEDED");
@@ -109,6 +110,25 @@ class FallbackEndToEndTest {
             assertThat(line.get("error")).contains("column resolution").contains("fallback provider crun");
         });
         assertThat(sandbox.stats().creates()).isZero();
+    }
+
+    @Test
+    void aRowWhoseProviderStaysBusyPastEveryAttemptMovesAloneToTheFallback() throws IOException {
+        sandbox.failCreatesOf("liangxin", 503);
+        List<String> args = new ArrayList<>(List.of(args(jobFile("- { provider: hiapi }"))));
+        args.add("--imagebatch.job.create-attempts=2");
+
+        CliRun run = CliRun.run(work, args.toArray(String[]::new));
+
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(ImageBatchCli.COMPLETED);
+        assertThat(report(run.batchId())).hasSize(ROWS).allSatisfy(line -> {
+            assertThat(line.get("status")).isEqualTo("SUCCEEDED");
+            assertThat(line.get("provider")).isEqualTo("hiapi");
+        });
+        assertThat(run.output()).contains("6 row(s) moved to hiapi: still busy after 2 attempts at liangxin")
+                .contains("made by: hiapi Nano-Banana-Pro 6");
+        assertThat(sandbox.createsBy("liangxin")).isZero();
+        assertThat(sandbox.stats().createsByPrompt()).hasSize(ROWS).allSatisfy((p, n) -> assertThat(n).isEqualTo(1));
     }
 
     @Test
