@@ -82,7 +82,7 @@ public class LedgerBudget {
      * process therefore never leaves a create without its reservation.
      *
      * <p>A new row gets a new line; a PENDING row (retry-failed, a redo, or a budget round) is claimed keeping its
-     * attempt number, its prompt and request replaced by those sent now.
+     * attempt number, its prompt, request, provider and model replaced by those sent now.
      *
      * @param batchId  the batch
      * @param rowNum   1-based row number
@@ -104,10 +104,12 @@ public class LedgerBudget {
             String held = cost == null ? null : reserve(batchId, provider, cost);
             long now = rows.now();
             if (held == null) {
-                // the request sent now (a redo's new prompt) replaces the earlier attempt's
+                // the request sent now (a redo's new prompt) replaces the earlier attempt's, and so does who it is
+                // sent to (a row moved to a fallback provider: README, "A fallback provider")
                 if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTING', COST = ?, ERROR = NULL, UPDATED_AT = ?,"
-                                + " PROMPT = ?, REQUEST = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND STATE = 'PENDING'")
-                        .params(cost, now, prompt, request, batchId, rowNum).update() > 0) {
+                                + " PROMPT = ?, REQUEST = ?, PROVIDER = ?, MODEL = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                                + " AND STATE = 'PENDING'")
+                        .params(cost, now, prompt, request, provider, model, batchId, rowNum).update() > 0) {
                     return Intent.TAKEN;
                 }
             } else if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'HELD', COST = NULL, ERROR = ?, UPDATED_AT = ?"
