@@ -80,7 +80,9 @@ final class CliCommands {
             SandboxProvider sandboxProvider = null;
             try {
                 if (sandbox) {
+                    SandboxSetup.Switches switches = SandboxSetup.switches(jobFile);
                     sandboxProvider = SandboxProvider.start(SandboxSetup.settings(jobFile));
+                    switches.applyTo(sandboxProvider);
                     out.println("Sandbox provider listening on " + sandboxProvider.baseUrl());
                     springArgs.addAll(SandboxSetup.springArgs(sandboxProvider));
                 }

@@ -57,7 +57,11 @@ import tools.jackson.databind.json.JsonMapper;
  *     taken again before the next attempt leaves; a wrong account (401, 402, 403, 505), an answer that says the
  *     address is wrong (404, 3xx, 405, 415, ...: {@link FailureClass#CONFIGURATION}), or a provider still busy
  *     after every attempt, releases the row's intent and fails the step restartably
- *     ({@link BatchStoppedException}); rows not yet sent are not sent;</li>
+ *     ({@link BatchStoppedException}); rows not yet sent are not sent. With a {@code fallback:} list, a refused
+ *     account or a provider busy to the last attempt moves the row (and, for an account, the batch) to the next
+ *     provider instead ({@link SubmitFallbacks}; README, "A fallback provider");</li>
+ * <li>a create refused for the provider's content policy ({@link ContentRefusals}) makes the row FAILED with the
+ *     category {@code content_policy} (README, "Content refusals"), not REJECTED;</li>
  * <li>an error before a row's request left (the callback URL's database read, the intent's insert) fails the
  *     chunk with that error; the row holds no intent, so a resumed batch sends it.</li>
  * </ol>
