@@ -187,7 +187,8 @@ public class BatchCommands {
                     refused, INCLUDE_CONTENT_POLICY);
         }
         if (failed + (includeUncertain ? uncertain : 0) + rejected == 0) {
-            out.printf("Batch %s has no FAILED rows%s; nothing to retry.%n", batchId,
+            out.printf("Batch %s has no %sFAILED rows%s; nothing to retry.%n", batchId,
+                    !includeContentPolicy && refused > 0 ? "other " : "",
                     includeUncertain ? " and no UNCERTAIN rows" : uncertain > 0 ? " (" + uncertain
                             + " UNCERTAIN: add --include-uncertain to resend them)" : "");
             return ImageBatchCli.COMPLETED;

@@ -26,11 +26,13 @@ public final class ContentRefusals {
     /**
      * Words (lower case) that mark a content refusal in a provider's error code or message: inferred from the
      * codes such APIs use ({@code CONTENT_POLICY_VIOLATION}, {@code content_policy}, "sensitive content",
-     * "flagged by the safety system", "NSFW", "moderation"); docs/providers/content-policy.md.
+     * "flagged by the safety system", "NSFW", "moderation", and the Chinese 敏感 "sensitive", 违规 "violation",
+     * 违禁 "prohibited" of providers that answer in Chinese); docs/providers/content-policy.md. "case-sensitive"
+     * and "case sensitive" are not read as "sensitive".
      */
     public static final List<String> MARKERS = List.of("content_policy", "content policy", "content-policy",
             "contentpolicy", "policy violation", "safety", "sensitive", "nsfw", "moderation", "prohibited",
-            "flagged");
+            "flagged", "\u654f\u611f", "\u8fdd\u89c4", "\u8fdd\u7981");
 
     private ContentRefusals() {
     }
@@ -49,7 +51,7 @@ public final class ContentRefusals {
         if (text == null || text.isBlank()) {
             return false;
         }
-        String lower = text.toLowerCase(Locale.ROOT);
+        String lower = text.toLowerCase(Locale.ROOT).replace("case-sensitive", "").replace("case sensitive", "");
         for (String marker : MARKERS) {
             if (lower.contains(marker)) {
                 return true;
