@@ -30,7 +30,10 @@ import org.springframework.batch.infrastructure.item.Chunk;
  *     the ledger ({@link LedgerFallbacks#record}, row 0) before the row is sent on; later rows, and a resumed run
  *     ({@link RowProcessor}), go straight to the new position;</li>
  * <li>the provider stayed busy past every create attempt ({@link JobProperties#createAttempts()}): only that
- *     <b>row</b> moves (a busy spell is not a refused account), recorded per row.</li>
+ *     <b>row</b> moves (a busy spell is not a refused account), recorded per row;</li>
+ * <li>with spend control, the provider key's daily budget has no room for the row
+ *     ({@code LedgerBudget.Intent.DAILY_SPENT}; docs/design.md, Spend): that <b>row</b> moves instead of being
+ *     HELD (nothing of it was written), recorded per row. A batch budget with no room still holds it.</li>
  * </ul>
  * The row's intent at the old provider is released first (no task exists there); its new intent is recorded
  * with the new provider and model before its create leaves ({@link TaskSubmitWriter}), so a run killed at any
@@ -173,6 +176,48 @@ final class SubmitFallbacks {
                     LedgerFallbacks.Reason.BUSY, why);
             log.warn("{}: row {} moved to fallback {} ({})", batchId, rowNum, target.label(), why);
         }
+        SubmitItem moved = prepared(item.row(), next);
+        if (moved.rejection() != null) {
+            ledger.insertRejected(batchId, rowNum, RowProcessor.ledgerRowId(item.row()), moved.provider(),
+                    moved.model(), RowProcessor.ledgerPrompt(item.row()), moved.rejection());
+            return Optional.empty();
+        }
+        return Optional.of(moved);
+    }
+
+    /**
+     * @param item a row about to be sent
+     * @return true when it follows the chain and a position after its own exists: a row past its provider's daily
+     *         budget may then move instead of being HELD
+     */
+    boolean canMove(SubmitItem item) {
+        if (chain.isEmpty()) {
+            return false;
+        }
+        int at = positionOf(item);
+        return at >= 0 && at + 1 < chain.size();
+    }
+
+    /**
+     * Moves a row its provider's daily budget had no room for (nothing of it was written:
+     * {@code LedgerBudget.Intent.DAILY_SPENT}) to the next position, recorded per row; the row is checked by that
+     * provider's rules (a rejected row is recorded REJECTED here).
+     *
+     * @param item the row as it was to be sent
+     * @return empty when the next provider's rules rejected it (or there is none); else the row to send there
+     */
+    Optional<SubmitItem> moveOnDailyBudget(SubmitItem item) {
+        int at = positionOf(item);
+        int next = Math.max(at + 1, ledger.fallbacks().batchPosition(batchId));
+        if (at < 0 || next >= chain.size()) {
+            return Optional.empty();
+        }
+        long rowNum = item.row().rowNumber();
+        Fallback target = chain.get(next);
+        String why = "the daily budget of " + chain.get(at).provider() + " has no room for the row";
+        ledger.fallbacks().record(batchId, rowNum, next, target.provider(), target.model(),
+                LedgerFallbacks.Reason.BUDGET, why);
+        log.info("{}: row {} moved to fallback {} ({})", batchId, rowNum, target.label(), why);
         SubmitItem moved = prepared(item.row(), next);
         if (moved.rejection() != null) {
             ledger.insertRejected(batchId, rowNum, RowProcessor.ledgerRowId(item.row()), moved.provider(),

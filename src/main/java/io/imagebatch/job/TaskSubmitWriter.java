@@ -247,6 +247,7 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
         for (int attempt = 1; ; attempt++) {
             // set by the gate, which may run on one of the HTTP client's threads
             AtomicBoolean taken = new AtomicBoolean();
+            AtomicBoolean dailySpent = new AtomicBoolean();
             AtomicLong takenAt = new AtomicLong();
             Optional<String> taskId;
             try {
@@ -258,10 +259,18 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
                     // only the caller whose intent is committed may send (the primary key, also across
                     // processes); a PENDING row is claimed instead. The row's price is reserved from the
                     // budget in the same transaction, or the row is HELD and not sent (docs/design.md, Spend)
-                    taken.set(ledger.budget().reserveIntent(batchId, rowNum, rowId(item), item.provider(), item.model(),
-                            item.request().prompt(), JSON.writeValueAsString(item.request()),
-                            prices.price(item.provider(), item.model(), item.request().resolution()).orElse(null))
-                            == LedgerBudget.Intent.TAKEN);
+                    java.math.BigDecimal price = prices.price(item.provider(), item.model(),
+                            item.request().resolution()).orElse(null);
+                    LedgerBudget.Intent intent = fallbacks.canMove(item)
+                            ? ledger.budget().reserveIntent(batchId, rowNum, rowId(item), item.provider(),
+                                    item.model(), item.request().prompt(), JSON.writeValueAsString(item.request()),
+                                    price, true)
+                            : ledger.budget().reserveIntent(batchId, rowNum, rowId(item), item.provider(),
+                                    item.model(), item.request().prompt(), JSON.writeValueAsString(item.request()),
+                                    price);
+                    // past the provider's daily budget with a fallback to go to: nothing written, moved below
+                    dailySpent.set(intent == LedgerBudget.Intent.DAILY_SPENT);
+                    taken.set(intent == LedgerBudget.Intent.TAKEN);
                     return taken.get();
                 });
             } catch (ProviderException e) {
@@ -285,6 +294,9 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
                         clock.millis());
                 log.warn("{}: row {} create failed unexpectedly", batchId, rowNum, unexpected);
                 return null;
+            }
+            if (dailySpent.get()) {
+                return fallbacks.moveOnDailyBudget(item).orElse(null); // not sent here; the next provider's rules
             }
             if (taskId.isPresent()) {
                 recordTaskId(item, adapter, callbackUrl, taskId.get(), stop);

@@ -18,7 +18,9 @@ public final class LedgerFallbacks {
         /** The provider refused the account (401, 402, 403, 505): the batch moves. */
         ACCOUNT,
         /** The provider stayed busy past every create attempt: the row moves. */
-        BUSY
+        BUSY,
+        /** The provider key's daily budget had no room for the row: the row moves instead of being HELD. */
+        BUDGET
     }
 
     /**

@@ -132,6 +132,27 @@ class FallbackEndToEndTest {
     }
 
     @Test
+    void rowsPastTheProvidersDailyBudgetMoveToTheFallbackInsteadOfBeingHeld() throws IOException {
+        List<String> args = new ArrayList<>(List.of(args(jobFile("- { provider: hiapi }"))));
+        // liangxin's key may spend 0.08 USD a day at 0.04 an image: two rows; hiapi has no price, so no budget
+        args.add("--imagebatch.providers.liangxin.price-per-image=0.04");
+        args.add("--imagebatch.providers.liangxin.daily-budget=0.08");
+
+        CliRun run = CliRun.run(work, args.toArray(String[]::new));
+
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(ImageBatchCli.COMPLETED);
+        List<CSVRecord> report = report(run.batchId());
+        assertThat(report).extracting(r -> r.get("status")).containsOnly("SUCCEEDED");
+        assertThat(report).filteredOn(r -> r.get("provider").equals("liangxin")).hasSize(2);
+        assertThat(report).filteredOn(r -> r.get("provider").equals("hiapi")).hasSize(ROWS - 2);
+        assertThat(run.output()).contains((ROWS - 2) + " row(s) moved to hiapi: the daily budget of liangxin has no"
+                + " room for the row");
+        assertThat(sandbox.createsBy("liangxin")).isEqualTo(2);
+        assertThat(sandbox.createsBy("hiapi")).isEqualTo(ROWS - 2);
+        assertThat(sandbox.stats().createsByPrompt()).hasSize(ROWS).allSatisfy((p, n) -> assertThat(n).isEqualTo(1));
+    }
+
+    @Test
     void anUncertainRowNeverMovesToTheFallback() throws IOException {
         sandbox.close();
         // every create's task is made but its answer is lost: each row may exist at liangxin
