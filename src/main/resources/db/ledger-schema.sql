@@ -139,3 +139,20 @@ CREATE TABLE IF NOT EXISTS IB_SPEND_DAY (
     COMMITTED       DECIMAL(18, 6) DEFAULT 0 NOT NULL,
     PRIMARY KEY (PROVIDER, KEY_FINGERPRINT, SPEND_DAY)
 );
+
+-- Fallback moves (README, "A fallback provider"; io.imagebatch.ledger.LedgerFallbacks): one line per move of a
+-- batch's rows to the next provider of its fallback: list. ROW_NUM 0 is the whole batch switching its current
+-- provider (an account refused: every later row is sent there, also after a resume); another ROW_NUM is one row
+-- moved alone (its provider stayed busy past every retry). POSITION: 1 for the first fallback entry, ...;
+-- REASON_KIND: account, busy or budget; REASON: the provider's answer (never a key).
+CREATE TABLE IF NOT EXISTS IB_FALLBACK_MOVE (
+    BATCH_ID    VARCHAR(160) NOT NULL,
+    ROW_NUM     BIGINT       NOT NULL,
+    POSITION    INT          NOT NULL,
+    PROVIDER    VARCHAR(40)  NOT NULL,
+    MODEL       VARCHAR(120),
+    REASON_KIND VARCHAR(20)  NOT NULL,
+    REASON      VARCHAR,
+    MOVED_AT    BIGINT       NOT NULL,
+    PRIMARY KEY (BATCH_ID, ROW_NUM, POSITION)
+);

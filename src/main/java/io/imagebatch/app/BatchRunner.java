@@ -505,6 +505,7 @@ public class BatchRunner {
                 get(c, RowState.STORED), get(c, RowState.REJECTED), get(c, RowState.FAILED),
                 get(c, RowState.UNCERTAIN), get(c, RowState.HELD) > 0 ? ", " + get(c, RowState.HELD) + " HELD" : "",
                 pending > 0 ? ", " + pending + " not finished yet" : "");
+        printProvidersAndRefusals(out, batchId);
         String report = execution.getExecutionContext().getString(ReportTasklet.REPORT_URI, null);
         if (report != null) {
             out.printf("  report: %s%n", report);
@@ -512,6 +513,26 @@ public class BatchRunner {
         String contactSheet = execution.getExecutionContext().getString(ReportTasklet.CONTACT_SHEET_URI, null);
         if (contactSheet != null) {
             out.printf("  contact sheet: %s%n", contactSheet);
+        }
+    }
+
+    /**
+     * The summary's lines on who made the images (when more than one provider or model did, as after a fallback
+     * move; README, "A fallback provider"), why rows moved, and how many FAILED rows were refused for content
+     * policy (README, "Content refusals").
+     */
+    private void printProvidersAndRefusals(PrintStream out, String batchId) {
+        Map<String, Long> made = ledger.report().storedByProvider(batchId);
+        List<String> moves = ledger.fallbacks().summary(batchId);
+        if (made.size() > 1 || !moves.isEmpty()) {
+            out.printf("  made by: %s%n", made.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                    .collect(java.util.stream.Collectors.joining(", ")));
+        }
+        moves.forEach(line -> out.printf("  %s%n", line));
+        long refused = ledger.report().refusedForContent(batchId);
+        if (refused > 0) {
+            out.printf("  %d FAILED row(s) refused for content policy (content_policy); retry-failed leaves them"
+                    + " unless --include-content-policy%n", refused);
         }
     }
 

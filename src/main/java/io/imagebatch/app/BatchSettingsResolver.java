@@ -79,7 +79,7 @@ public final class BatchSettingsResolver {
                 output, o.sandbox() || (f != null && f.sandbox() != null)
                         || o.springArgs().contains("--" + SANDBOX_ACTIVE + "=true"), absoluteOutput,
                 f == null ? List.of() : f.renditions(), f == null ? null : f.metadata(),
-                pick(o.variants(), f == null ? null : f.variants(), 1));
+                pick(o.variants(), f == null ? null : f.variants(), 1), f == null ? List.of() : f.fallbacks());
     }
 
     /**

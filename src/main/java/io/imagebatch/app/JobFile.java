@@ -2,6 +2,7 @@ package io.imagebatch.app;
 
 import io.imagebatch.label.MetadataLevel;
 import io.imagebatch.rendition.InvalidRenditionException;
+import io.imagebatch.job.Fallback;
 import io.imagebatch.rendition.Rendition;
 import java.io.IOException;
 import java.io.Reader;
@@ -43,6 +44,8 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * defaults: { aspect-ratio: "1:1", resolution: 1K }
  * sandbox: true                 # or { min-generation-time: 500ms, max-generation-time: 2s, failure-rate: 0.05 }
  * schedule: { cron: "0 0 2 * * *", zone: Europe/Berlin }   # or schedule: "0 0 2 * * *" (the system's zone)
+ * fallback:                     # README.md, "A fallback provider"
+ *   - { provider: hiapi, model: Nano-Banana-Pro }
  * renditions:                   # README.md, "Renditions"
  *   - { name: shop, width: 1000, height: 1000, fit: pad, background: white, format: jpg, quality: 90 }
  * metadata: minimal             # README.md, "Labelled as AI-generated"; full (the default) or minimal
@@ -77,21 +80,29 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  *                       not say (the full label)
  * @param variants       {@code variants:}, how many images to make of each row, 1 to 8 (README.md, Variants), or
  *                       null when the file has none (then 1)
+ * @param fallbacks      {@code fallback:}, the providers the batch's rows move to when its provider cannot take
+ *                       them ({@link Fallback}, README.md, "A fallback provider"), in order; empty when none
  */
 public record JobFile(Path path, String name, String catalogue, String provider, String model, String output,
         Map<String, String> columns, String promptTemplate, Character delimiter, String aspectRatio,
         String resolution, Map<String, String> sandbox, Schedule schedule, String budget, Integer proof,
-        String team, List<Rendition> renditions, MetadataLevel metadata, Integer variants) {
+        String team, List<Rendition> renditions, MetadataLevel metadata, Integer variants,
+        List<Fallback> fallbacks) {
+
+    /** A file without {@code fallback:} has none. */
+    public JobFile {
+        fallbacks = fallbacks == null ? List.of() : List.copyOf(fallbacks);
+    }
 
     /**
-     * A job file without {@code variants:}; the fields as in the record description.
+     * A job file without {@code fallback:}; the fields as in the record description.
      */
     public JobFile(Path path, String name, String catalogue, String provider, String model, String output,
             Map<String, String> columns, String promptTemplate, Character delimiter, String aspectRatio,
             String resolution, Map<String, String> sandbox, Schedule schedule, String budget, Integer proof,
             String team, List<Rendition> renditions) {
         this(path, name, catalogue, provider, model, output, columns, promptTemplate, delimiter, aspectRatio,
-                resolution, sandbox, schedule, budget, proof, team, renditions, null, null);
+                resolution, sandbox, schedule, budget, proof, team, renditions, null, null, List.of());
     }
 
     /**
@@ -156,7 +167,7 @@ public record JobFile(Path path, String name, String catalogue, String provider,
 
     private static final Set<String> KEYS = Set.of("name", "catalogue", "provider", "model", "output", "columns",
             "prompt-template", "delimiter", "defaults", "sandbox", "schedule", "budget", "proof", "team",
-            "renditions", "metadata", "variants");
+            "renditions", "metadata", "variants", "fallback");
     private static final Set<String> FIELDS = Set.of("id", "prompt", "provider", "model", "aspect_ratio",
             "resolution", "output_format", "reference_images", "variants");
 
@@ -219,7 +230,7 @@ public record JobFile(Path path, String name, String catalogue, String provider,
                 proof("job file " + path + ": proof", text(map.get("proof"))), text(map.get("team")),
                 renditions(path, map.get("renditions")), metadata(path, map.get("metadata")),
                 map.get("variants") == null ? null : variants(where(path, "variants") + ": variants",
-                        text(map.get("variants"))));
+                        text(map.get("variants"))), fallbacks(path, map));
     }
 
     /** Reads {@code metadata}: {@code full} or {@code minimal} (README.md, "Labelled as AI-generated"). */
@@ -252,6 +263,30 @@ public record JobFile(Path path, String name, String catalogue, String provider,
                     + io.imagebatch.job.BatchSettings.MAX_VARIANTS + " (the images to make of each row)");
         }
         return n;
+    }
+
+    /**
+     * Reads {@code fallback}: a list of {@link Fallback} entries; a wrong one is a usage error naming the file, the
+     * line of {@code fallback} and the rule.
+     */
+    private static List<Fallback> fallbacks(Path path, Map<?, ?> map) {
+        String provider = text(map.get("provider"));
+        try {
+            return Fallback.parseList(map.get("fallback"), provider == null ? null : provider.trim().toLowerCase(),
+                    text(map.get("model")));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(where(path, "fallback") + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * "job file F, line N" of this file's {@code fallback:} key, for the messages of checks made when the batch
+     * runs ({@code FallbackCheck}).
+     *
+     * @return the place, or "job file F" when the line cannot be found
+     */
+    public String fallbackPlace() {
+        return where(path, "fallback");
     }
 
     /** Reads {@code renditions}: a list of {@link Rendition} mappings; wrong ones are usage errors. */

@@ -148,6 +148,28 @@ public class BatchCommands {
      * @throws UsageException when the batch is unknown or not finished
      */
     public int retryFailed(String batchId, boolean includeUncertain, boolean includeRejected, PrintStream out) {
+        return retryFailed(batchId, includeUncertain, includeRejected, false, out);
+    }
+
+    /** The option of {@code retry-failed} that also resends rows a provider refused for its content policy. */
+    public static final String INCLUDE_CONTENT_POLICY = "--include-content-policy";
+
+    /**
+     * {@code retry-failed BATCH [--include-uncertain] [--include-rejected] [--include-content-policy]}: as
+     * {@link #retryFailed(String, boolean, boolean, PrintStream)}; FAILED rows a provider refused for its content
+     * policy ({@link FailureKind#CONTENT_POLICY}) are sent again only with {@code includeContentPolicy} (README,
+     * "Content refusals").
+     *
+     * @param batchId              the batch
+     * @param includeUncertain     also resend UNCERTAIN rows
+     * @param includeRejected      also resend rows REJECTED by a provider's answer
+     * @param includeContentPolicy also resend rows refused for content policy
+     * @param out                  where progress and the summary go
+     * @return the exit code of {@link BatchRunner#run}; 0 with nothing to do when no row qualifies
+     * @throws UsageException when the batch is unknown or not finished
+     */
+    public int retryFailed(String batchId, boolean includeUncertain, boolean includeRejected,
+            boolean includeContentPolicy, PrintStream out) {
         BatchSettings settings = checkedSettings(batchId);
         JobExecution last = runner.lastExecution(batchId);
         if (last == null || last.getStatus() != BatchStatus.COMPLETED) {
@@ -158,8 +180,15 @@ public class BatchCommands {
         long failed = counts.getOrDefault(RowState.FAILED, 0L);
         long uncertain = counts.getOrDefault(RowState.UNCERTAIN, 0L);
         long rejected = includeRejected ? retries.rejectedByProvider(batchId) : 0;
+        long refused = retries.countFailedByKind(batchId).getOrDefault(FailureKind.CONTENT_POLICY, 0L);
+        if (!includeContentPolicy && refused > 0) {
+            failed -= refused;
+            out.printf("%d row(s) refused for content policy are left FAILED (add %s to send them again).%n",
+                    refused, INCLUDE_CONTENT_POLICY);
+        }
         if (failed + (includeUncertain ? uncertain : 0) + rejected == 0) {
-            out.printf("Batch %s has no FAILED rows%s; nothing to retry.%n", batchId,
+            out.printf("Batch %s has no %sFAILED rows%s; nothing to retry.%n", batchId,
+                    !includeContentPolicy && refused > 0 ? "other " : "",
                     includeUncertain ? " and no UNCERTAIN rows" : uncertain > 0 ? " (" + uncertain
                             + " UNCERTAIN: add --include-uncertain to resend them)" : "");
             return ImageBatchCli.COMPLETED;
@@ -170,7 +199,8 @@ public class BatchCommands {
         }
         Map<FailureKind, Long> kinds = retries.countFailedByKind(batchId);
         int reopened = rejected > 0 ? retries.reopenRejectedByProvider(batchId) : 0;
-        int rows = reopened + retries.startRetryRound(batchId, includeUncertain, properties.taskDeadline().toMillis());
+        int rows = reopened + retries.startRetryRound(batchId, includeUncertain, properties.taskDeadline().toMillis(),
+                includeContentPolicy);
         out.printf("Retrying %d row(s) of batch %s (round %d).%n", rows, batchId, registry.retryRounds(batchId));
         out.printf("  %d paid, result not stored: their tasks are queried again for the image, not created again;"
                 + " %d generation failed%s: created again.%n", kinds.getOrDefault(FailureKind.RESULT_NOT_STORED, 0L),
@@ -331,6 +361,10 @@ public class BatchCommands {
                     + " %d generation failed (retry-failed creates them again)%n",
                     failed.getOrDefault(FailureKind.RESULT_NOT_STORED, 0L),
                     failed.getOrDefault(FailureKind.GENERATION_FAILED, 0L));
+            if (failed.containsKey(FailureKind.CONTENT_POLICY)) {
+                out.printf("  refused for content policy (content_policy): %d (retry-failed %s sends them again)%n",
+                        failed.get(FailureKind.CONTENT_POLICY), INCLUDE_CONTENT_POLICY);
+            }
         }
         printSpend(batchId, out);
         int rounds = registry.retryRounds(batchId);

@@ -4,6 +4,7 @@ import io.imagebatch.app.BatchRunner;
 import io.imagebatch.app.BatchSettingsResolver;
 import io.imagebatch.app.CommandLineParsing;
 import io.imagebatch.app.ExitCodes;
+import io.imagebatch.app.FallbackCheck;
 import io.imagebatch.app.JobFile;
 import io.imagebatch.app.RunCommandLine;
 import io.imagebatch.app.RunOptions;
@@ -79,12 +80,14 @@ final class CliCommands {
             SandboxProvider sandboxProvider = null;
             try {
                 if (sandbox) {
+                    SandboxSetup.Switches switches = SandboxSetup.switches(jobFile);
                     sandboxProvider = SandboxProvider.start(SandboxSetup.settings(jobFile));
+                    switches.applyTo(sandboxProvider);
                     out.println("Sandbox provider listening on " + sandboxProvider.baseUrl());
                     springArgs.addAll(SandboxSetup.springArgs(sandboxProvider));
                 }
                 return SpringCommand.run(springArgs, out, context -> SpringCommand.shared(context,
-                        () -> context.getBean(BatchRunner.class).run(settings, options.budget(jobFile),
+                        () -> checkedFallbacks(jobFile, settings, context).run(settings, options.budget(jobFile),
                                 options.proof(jobFile), options.approve(), out)));
             } finally {
                 if (sandboxProvider != null) {
@@ -92,6 +95,20 @@ final class CliCommands {
                 }
             }
         }
+    }
+
+    /**
+     * Checks the job file's {@code fallback:} list against the configured providers ({@link FallbackCheck}) before
+     * anything is sent.
+     *
+     * @return the batch runner, to run or validate the batch with
+     * @throws UsageException when the list names a provider or model that cannot take rows (exit 2)
+     */
+    static BatchRunner checkedFallbacks(JobFile jobFile, BatchSettings settings,
+            org.springframework.context.ApplicationContext context) {
+        FallbackCheck.check(jobFile, settings.provider(), settings.model(),
+                context.getBean(io.imagebatch.provider.ProviderRegistry.class));
+        return context.getBean(BatchRunner.class);
     }
 
     /** {@code validate [JOB_FILE] [OPTIONS]}. */
@@ -120,7 +137,8 @@ final class CliCommands {
             JobFile jobFile = o.jobFile() == null ? null : JobFile.load(Path.of(o.jobFile()));
             BatchSettings settings = BatchSettingsResolver.resolve(o, jobFile);
             return SpringCommand.run(o.springArgs(), out,
-                    context -> context.getBean(BatchRunner.class).validate(settings, options.budget(jobFile), out,
+                    context -> checkedFallbacks(jobFile, settings, context).validate(settings,
+                            options.budget(jobFile), out,
                             format.equals("json")));
         }
     }
@@ -224,7 +242,7 @@ final class CliCommands {
         }
     }
 
-    /** {@code retry-failed BATCH [--include-uncertain] [--include-rejected]}. */
+    /** {@code retry-failed BATCH [--include-uncertain] [--include-rejected] [--include-content-policy]}. */
     @Command(name = "retry-failed", description = {"send the batch's FAILED rows again; earlier attempts stay in"
             + " the ledger"}, footer = SETTINGS_FOOTER)
     static final class RetryFailed extends OnBatch {
@@ -239,13 +257,19 @@ final class CliCommands {
                 description = "also the rows a provider's answer REJECTED")
         boolean includeRejected;
 
+        @Option(names = BatchCommands.INCLUDE_CONTENT_POLICY, negatable = true, arity = "0..1",
+                fallbackValue = "true", paramLabel = "true|false",
+                description = "also the rows a provider refused for its content policy (content_policy)")
+        boolean includeContentPolicy;
+
         RetryFailed(PrintStream out) {
             super(out);
         }
 
         @Override
         public Integer call() {
-            return onBatch(true, true, (c, id) -> c.retryFailed(id, includeUncertain, includeRejected, out));
+            return onBatch(true, true, (c, id) -> c.retryFailed(id, includeUncertain, includeRejected,
+                    includeContentPolicy, out));
         }
     }
 

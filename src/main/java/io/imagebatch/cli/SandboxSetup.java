@@ -22,7 +22,8 @@ import org.springframework.boot.convert.DurationStyle;
 final class SandboxSetup {
 
     /** The keys a job file's {@code sandbox:} section may have. */
-    static final List<String> KEYS = List.of("min-generation-time", "max-generation-time", "failure-rate", "seed");
+    static final List<String> KEYS = List.of("min-generation-time", "max-generation-time", "failure-rate", "seed",
+            "refuse-content-at-create", "refuse-content-in-generation", "refuse-account");
 
     /** Providers the sandbox speaks for, in {@code --sandbox} runs. */
     private static final List<String> SANDBOX_PROVIDERS =
@@ -63,6 +64,62 @@ final class SandboxSetup {
         } catch (IllegalArgumentException e) {
             throw new UsageException("job file " + jobFile.path() + ": bad sandbox setting: " + e.getMessage());
         }
+    }
+
+    /**
+     * The sandbox's switches a job file's {@code sandbox:} section sets, off unless set: a content filter
+     * ({@code refuse-content-at-create} and {@code refuse-content-in-generation}: marker words, README, "Content
+     * refusals") and a refused account ({@code refuse-account: liangxin=401}: that provider answers every create
+     * with 401, 402, 403 or 505, README, "A fallback provider").
+     *
+     * @param createWord     a prompt holding it is refused at create, or null
+     * @param generationWord a prompt holding it fails in generation for content policy, or null
+     * @param account        the provider whose account is refused, or null
+     * @param accountStatus  the status its creates are answered with; 0 when {@code account} is null
+     */
+    record Switches(String createWord, String generationWord, String account, int accountStatus) {
+
+        /** @param sandbox the started sandbox, switched as these say */
+        void applyTo(SandboxProvider sandbox) {
+            if (createWord != null || generationWord != null) {
+                sandbox.refuseContent(createWord, generationWord);
+            }
+            if (account != null) {
+                sandbox.refuseAccount(account, accountStatus);
+            }
+        }
+    }
+
+    /**
+     * Reads the switches of a job file's {@code sandbox:} section ({@link Switches}); call before starting the
+     * sandbox, so a wrong value starts nothing.
+     *
+     * @param jobFile the job file, or null (no switch)
+     * @return the switches
+     * @throws UsageException naming the job file and the key when {@code refuse-account} is not
+     *                        {@code PROVIDER=STATUS} with a provider the sandbox speaks for and 401, 402, 403 or 505
+     */
+    static Switches switches(JobFile jobFile) {
+        Map<String, String> m = jobFile == null || jobFile.sandbox() == null ? Map.of() : jobFile.sandbox();
+        String account = null;
+        int status = 0;
+        String refused = m.get("refuse-account");
+        if (refused != null) {
+            String[] parts = refused.split("=", 2);
+            account = parts[0].trim().toLowerCase(java.util.Locale.ROOT);
+            try {
+                status = parts.length == 2 ? Integer.parseInt(parts[1].trim()) : 0;
+            } catch (NumberFormatException e) {
+                status = 0;
+            }
+            if (!SANDBOX_PROVIDERS.contains(account) || !List.of(401, 402, 403, 505).contains(status)) {
+                throw new UsageException("job file " + jobFile.path() + ", key sandbox.refuse-account: \"" + refused
+                        + "\" must be PROVIDER=STATUS with a provider of " + String.join(", ", SANDBOX_PROVIDERS)
+                        + " and a status of 401, 402, 403 or 505, e.g. liangxin=401");
+            }
+        }
+        return new Switches(m.get("refuse-content-at-create"), m.get("refuse-content-in-generation"), account,
+                status);
     }
 
     /**

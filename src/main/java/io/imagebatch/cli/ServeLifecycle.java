@@ -108,8 +108,11 @@ final class ServeLifecycle {
         List<String> springArgs = new ArrayList<>(options.springArgs());
         SandboxProvider sandboxProvider = null;
         if (sandbox) {
+            JobFile switchesOf = sandboxJobs.isEmpty() ? null : sandboxJobs.get(0);
+            SandboxSetup.Switches switches = SandboxSetup.switches(switchesOf);
             sandboxProvider = SandboxProvider.start(SandboxSetup.settings(sandboxJobs.isEmpty() ? null
                     : sandboxJobs.get(0)));
+            switches.applyTo(sandboxProvider);
             out.println("Sandbox provider listening on " + sandboxProvider.baseUrl()
                     + " (every provider points at it)");
             springArgs.addAll(SandboxSetup.springArgs(sandboxProvider));

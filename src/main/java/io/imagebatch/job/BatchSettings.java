@@ -47,23 +47,28 @@ import tools.jackson.databind.json.JsonMapper;
  *                        {@code variants:} or {@code --variants}; README.md, Variants), each its own task and ledger
  *                        entry; a row's {@code variants} cell overrides it. Part of the batch's identity when it is
  *                        not 1; settings stored before it existed read as 1
+ * @param fallbacks       the job file's {@code fallback:} list ({@link Fallback}, README.md, "A fallback provider"),
+ *                        in order; part of the batch's identity when not empty (who may make the images); empty
+ *                        (never null) when none, also in settings stored before they existed
  */
 public record BatchSettings(String name, String catalogue, String catalogueSha256, long catalogueRows,
         CatalogueFormat format, String provider, String model, RequestDefaults defaults, String output,
-        boolean sandbox, String absoluteOutput, List<Rendition> renditions, MetadataLevel metadata, int variants) {
+        boolean sandbox, String absoluteOutput, List<Rendition> renditions, MetadataLevel metadata, int variants,
+        List<Fallback> fallbacks) {
 
     /** The most variants of a row (README.md, Variants). */
     public static final int MAX_VARIANTS = 8;
 
     /**
-     * Settings stored before {@code renditions}, {@code metadata} or {@code variants} existed read as none, full
-     * and 1.
+     * Settings stored before {@code renditions}, {@code metadata}, {@code variants} or {@code fallbacks} existed
+     * read as none, full, 1 and none.
      *
      * @throws IllegalArgumentException when {@code variants} is not 0 (read as 1) or 1 to {@value #MAX_VARIANTS}
      */
     public BatchSettings {
         renditions = renditions == null ? List.of() : List.copyOf(renditions);
         metadata = metadata == null ? MetadataLevel.FULL : metadata;
+        fallbacks = fallbacks == null ? List.of() : List.copyOf(fallbacks);
         variants = variants == 0 ? 1 : variants;
         if (variants < 1 || variants > MAX_VARIANTS) {
             throw new IllegalArgumentException("variants: " + variants + " is not from 1 to " + MAX_VARIANTS);
@@ -71,8 +76,8 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
     }
 
     /**
-     * Settings with the full AI-generated label ({@link MetadataLevel#FULL}) and one variant per row; the fields
-     * as in the record description.
+     * Settings with the full AI-generated label ({@link MetadataLevel#FULL}), one variant per row and no
+     * fallbacks; the fields as in the record description.
      *
      * @param name            see the record
      * @param catalogue       see the record
@@ -91,7 +96,7 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
             CatalogueFormat format, String provider, String model, RequestDefaults defaults, String output,
             boolean sandbox, String absoluteOutput, List<Rendition> renditions) {
         this(name, catalogue, catalogueSha256, catalogueRows, format, provider, model, defaults, output, sandbox,
-                absoluteOutput, renditions, MetadataLevel.FULL, 1);
+                absoluteOutput, renditions, MetadataLevel.FULL, 1, List.of());
     }
 
     /**
@@ -175,9 +180,9 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
      * produces (catalogue content, format, provider, model, defaults, output, and whether it is a sandbox run).
      * The same catalogue with the same settings is the same batch, wherever the file lies; any change is a new
      * batch. A sandbox batch's hash covers the word {@code sandbox} too (a real batch's does not, so the ids of
-     * real batches are those they always had); so do the renditions, when there are any (a batch without
-     * renditions keeps the id it always had), {@code metadata: minimal} (the full label keeps the id), and the
-     * number of variants when it is not 1.
+     * real batches are those they always had); so do the renditions and the fallbacks, when there are any (a
+     * batch without them keeps the id it always had), {@code metadata: minimal} (the full label keeps the id), and
+     * the number of variants when it is not 1.
      *
      * @return for example {@code demo-3f9a0c12be47}; at most 80 characters of {@code [a-z0-9._-]}
      */
@@ -190,7 +195,9 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
                                 r.background(), r.format().name(), String.valueOf(r.quality())))
                         .toList()))
                 + (metadata == MetadataLevel.FULL ? "" : "\nmetadata " + metadata.value())
-                + (variants == 1 ? "" : "\nvariants " + variants);
+                + (variants == 1 ? "" : "\nvariants " + variants)
+                + (fallbacks.isEmpty() ? "" : "\nfallback " + String.join(";",
+                        fallbacks.stream().map(Fallback::label).toList()));
         String safeName = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]+", "-").replaceAll("^-+|-+$", "");
         if (safeName.isEmpty()) {
             safeName = "batch";
@@ -220,7 +227,7 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
      */
     public BatchSettings withCatalogue(String path) {
         return new BatchSettings(name, path, catalogueSha256, catalogueRows, format, provider, model, defaults,
-                output, sandbox, absoluteOutput, renditions, metadata, variants);
+                output, sandbox, absoluteOutput, renditions, metadata, variants, fallbacks);
     }
 
     /**
@@ -229,7 +236,7 @@ public record BatchSettings(String name, String catalogue, String catalogueSha25
      */
     public BatchSettings asSandbox() {
         return new BatchSettings(name, catalogue, catalogueSha256, catalogueRows, format, provider, model, defaults,
-                output, true, absoluteOutput, renditions, metadata, variants);
+                output, true, absoluteOutput, renditions, metadata, variants, fallbacks);
     }
 
     /** @return these settings as JSON, for {@code IB_BATCH.SETTINGS} */

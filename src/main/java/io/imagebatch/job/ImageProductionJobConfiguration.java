@@ -146,7 +146,7 @@ public class ImageProductionJobConfiguration {
             JobProperties properties, ExecutorService imagebatchWorkers, Clock clock, CallbackUrls callbackUrls,
             PollSchedule pollSchedule, TaskIdJournal taskIdJournal, PriceTable priceTable) {
         return new TaskSubmitWriter(batch.batchId(), providers, ledger, properties, imagebatchWorkers, clock,
-                callbackUrls, pollSchedule, taskIdJournal).pricedWith(priceTable);
+                callbackUrls, pollSchedule, taskIdJournal).pricedWith(priceTable).fallbacksOf(batch);
     }
 
     // 2. poll: the ledger's in-flight rows -> TaskPoller, while submit may still add rows

@@ -80,7 +80,13 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
         this.providers = providers;
         this.ledger = ledger;
         this.promptOverrides = ledger.promptOverrides(batchId);
+        // a batch that switched to a fallback provider (README, "A fallback provider") sends its rows there
+        this.current = batch.fallbacks().isEmpty() ? null
+                : SubmitFallbacks.at(batch, ledger.fallbacks().batchPosition(batchId));
     }
+
+    /** The batch's current provider and model after a fallback switch; null when it has no fallback list. */
+    private final Fallback current;
 
     /**
      * @param row a catalogue row
@@ -118,7 +124,9 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
         if (repeat.isPresent()) {
             return SubmitItem.reject(row, null, null, "id", repeat.get());
         }
-        String providerName = row.provider() != null ? row.provider().trim().toLowerCase() : batch.provider();
+        String providerName = row.provider() != null ? row.provider().trim().toLowerCase()
+                : current != null ? current.provider() : batch.provider();
+        String batchModel = current != null ? current.model() : batch.model();
         Optional<ProviderAdapter> adapter = providers.find(providerName);
         if (adapter.isEmpty()) {
             return SubmitItem.reject(row, null, null, "provider", "row " + row.rowNumber() + ", column provider: \""
@@ -133,7 +141,7 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
                     + " documented default), then run the same command again");
         }
         String model = row.model() != null ? row.model()
-                : row.provider() == null && batch.model() != null ? batch.model() : adapter.get().defaultModel();
+                : row.provider() == null && batchModel != null ? batchModel : adapter.get().defaultModel();
         Integer variants = BatchSettings.variantsOf(row.variants());
         if (variants == null) {
             return SubmitItem.reject(row, adapter.get().name(), model, "variants", "row " + row.rowNumber()

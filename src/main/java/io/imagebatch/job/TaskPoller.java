@@ -158,7 +158,8 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
                             status.failCode() == null ? "fail" : status.failCode(),
                             "the provider reported the generation failed"
                                     + (status.failMessage() == null ? "" : ": " + status.failMessage()),
-                            FailureKind.GENERATION_FAILED);
+                            io.imagebatch.provider.ContentRefusals.isRefusal(status.failCode(), status.failMessage())
+                                    ? FailureKind.CONTENT_POLICY : FailureKind.GENERATION_FAILED);
                     taskEnded(entry);
                 }
                 default -> {

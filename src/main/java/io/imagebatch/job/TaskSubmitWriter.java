@@ -7,6 +7,7 @@ import io.imagebatch.ledger.LedgerBudget;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskIdJournal;
 import io.imagebatch.ledger.TaskLedger;
+import io.imagebatch.provider.ContentRefusals;
 import io.imagebatch.provider.FailureClass;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderException;
@@ -59,7 +60,11 @@ import tools.jackson.databind.json.JsonMapper;
  *     taken again before the next attempt leaves; a wrong account (401, 402, 403, 505), an answer that says the
  *     address is wrong (404, 3xx, 405, 415, ...: {@link FailureClass#CONFIGURATION}), or a provider still busy
  *     after every attempt, releases the row's intent and fails the step restartably
- *     ({@link BatchStoppedException}); rows not yet sent are not sent;</li>
+ *     ({@link BatchStoppedException}); rows not yet sent are not sent. With a {@code fallback:} list, a refused
+ *     account or a provider busy to the last attempt moves the row (and, for an account, the batch) to the next
+ *     provider instead ({@link SubmitFallbacks}; README, "A fallback provider");</li>
+ * <li>a create refused for the provider's content policy ({@link ContentRefusals}) makes the row FAILED with the
+ *     category {@code content_policy} (README, "Content refusals"), not REJECTED;</li>
  * <li>an error before a row's request left (the callback URL's database read, the intent's insert) fails the
  *     chunk with that error; the row holds no intent, so a resumed batch sends it.</li>
  * </ol>
@@ -81,6 +86,7 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
     private final RetryTemplate ledgerWrites;
     private Sleeper sleeper = Sleeper.THREAD;
     private PriceTable prices = PriceTable.none();
+    private SubmitFallbacks fallbacks = SubmitFallbacks.NONE;
 
     /** Retries of the ledger write that records a taskId, after the first attempt: 5, from 200 ms doubling to 2 s. */
     public static final int LEDGER_WRITE_RETRIES = 5;
@@ -148,8 +154,20 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
         return this;
     }
 
+    /**
+     * @param batch the batch, whose {@code fallback:} list ({@link BatchSettings#fallbacks()}) its rows move along
+     *              when their provider cannot take them (README, "A fallback provider"); none unless set
+     * @return this writer
+     */
+    public TaskSubmitWriter fallbacksOf(BatchSettings batch) {
+        this.fallbacks = new SubmitFallbacks(batch, providers, ledger, properties);
+        return this;
+    }
+
     @Override
     public void write(Chunk<? extends SubmitItem> chunk) {
+        // rows read before the batch moved to a fallback provider are sent where it is now
+        chunk = fallbacks.toCurrent(chunk);
         List<Long> toSend = new ArrayList<>();
         for (SubmitItem item : chunk) {
             if (item.rejection() == null) {
@@ -213,6 +231,19 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
      */
     private void create(SubmitItem item, int variant, AtomicReference<String> stop,
             AtomicReference<RuntimeException> failure) {
+        // a row moved to a fallback provider is sent there, as a new item (README, "A fallback provider")
+        for (SubmitItem next = item; next != null; next = createAt(next, variant, stop, failure)) {
+            // sent at next's provider, or moved on
+        }
+    }
+
+    /**
+     * Sends one variant of a row to its item's provider, as {@link #create} describes.
+     *
+     * @return the row as moved to the next fallback provider, to be sent there; null when the row is done here
+     */
+    private SubmitItem createAt(SubmitItem item, int variant, AtomicReference<String> stop,
+            AtomicReference<RuntimeException> failure) {
         long rowNum = item.row().rowNumber();
         ProviderAdapter adapter = providers.find(item.provider()).orElseThrow();
         String callbackUrl;
@@ -220,11 +251,12 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
             callbackUrl = callbackUrls.urlFor(batchId, adapter.name());
         } catch (RuntimeException e) {
             failed(failure, stop, rowNum, e);
-            return;
+            return null;
         }
         for (int attempt = 1; ; attempt++) {
             // set by the gate, which may run on one of the HTTP client's threads
             AtomicBoolean taken = new AtomicBoolean();
+            AtomicBoolean dailySpent = new AtomicBoolean();
             AtomicLong takenAt = new AtomicLong();
             Optional<String> taskId;
             try {
@@ -236,36 +268,46 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
                     // only the caller whose intent is committed may send (the primary key, also across
                     // processes); a PENDING row is claimed instead. The row's price is reserved from the
                     // budget in the same transaction, or the row is HELD and not sent (docs/design.md, Spend)
-                    taken.set(ledger.budget().reserveIntent(batchId, rowNum, variant, rowId(item), item.provider(),
-                            item.model(),
-                            item.request().prompt(), JSON.writeValueAsString(item.request()),
-                            prices.price(item.provider(), item.model(), item.request().resolution()).orElse(null))
-                            == LedgerBudget.Intent.TAKEN);
+                    java.math.BigDecimal price = prices.price(item.provider(), item.model(),
+                            item.request().resolution()).orElse(null);
+                    LedgerBudget.Intent intent = ledger.budget().reserveIntent(batchId, rowNum, variant,
+                            rowId(item), item.provider(), item.model(), item.request().prompt(),
+                            JSON.writeValueAsString(item.request()), price, fallbacks.canMove(item));
+                    // past the provider's daily budget with a fallback to go to: nothing written, moved below
+                    dailySpent.set(intent == LedgerBudget.Intent.DAILY_SPENT);
+                    taken.set(intent == LedgerBudget.Intent.TAKEN);
                     return taken.get();
                 });
             } catch (ProviderException e) {
+                Optional<SubmitItem> moved = fallbacks.moveOn(item, variant, e, attempt, taken.get(), stop);
+                if (moved != null) {
+                    return moved.orElse(null); // released here; sent at the fallback, or REJECTED by its rules
+                }
                 if (!handle(item, variant, e, attempt, taken.get(), takenAt.get(), stop)) {
-                    return;
+                    return null;
                 }
                 continue;
             } catch (RuntimeException unexpected) {
                 if (!taken.get()) {
                     // before the request left (the intent could not be written): nothing was sent
                     failed(failure, stop, rowNum, unexpected);
-                    return;
+                    return null;
                 }
                 // not a classified provider answer: we cannot tell whether a task was made
                 ledger.markUncertain(batchId, rowNum, variant, "create call failed unexpectedly (" + unexpected
                         + "); the task may exist at the provider, so the row is not resent", takenAt.get(),
                         clock.millis());
                 log.warn("{}: row {} create failed unexpectedly", batchId, rowNum, unexpected);
-                return;
+                return null;
+            }
+            if (dailySpent.get()) {
+                return fallbacks.moveOnDailyBudget(item, variant).orElse(null); // not sent here; the next provider's rules
             }
             if (taskId.isPresent()) {
                 recordTaskId(item, variant, adapter, callbackUrl, taskId.get(), stop);
             }
             // else not sent: the job is stopping, or another process holds the row and sends it
-            return;
+            return null;
         }
     }
 
@@ -289,6 +331,13 @@ public class TaskSubmitWriter implements ItemWriter<SubmitItem> {
         if (e.mayHaveReachedProvider()) {
             ledger.markUncertain(batchId, rowNum, variant, e.getMessage()
                     + "; the task may exist at the provider, so the row is not resent", intentAt, clock.millis());
+            return false;
+        }
+        if ((e.failureClass() == FailureClass.ROW_INVALID || e.failureClass() == FailureClass.GENERATION_FAILED)
+                && ContentRefusals.isRefusal(e.providerCode(), e.getMessage())) {
+            // refused for the provider's content policy: FAILED content_policy, apart from technical failures
+            ledger.markRefusedForContent(batchId, rowNum, variant, code(e), "row " + rowNum
+                    + ": the provider refused the prompt for its content policy: " + e.getMessage());
             return false;
         }
         switch (e.failureClass()) {

@@ -16,7 +16,14 @@ public enum FailureKind {
      * or the task's deadline passed before it finished. {@code retry-failed} queries the same task again for a
      * fresh result URL and stores the image; it never creates the row again.
      */
-    RESULT_NOT_STORED("paid, result not stored");
+    RESULT_NOT_STORED("paid, result not stored"),
+    /**
+     * The provider refused the row for its content policy, at create or as a failed generation
+     * ({@code io.imagebatch.provider.ContentRefusals}; docs/providers/content-policy.md): sending the same prompt
+     * again would be refused again, so {@code retry-failed} leaves it unless {@code --include-content-policy} is
+     * given (README, "Content refusals"). Its label is the reason category {@code content_policy}.
+     */
+    CONTENT_POLICY("content_policy");
 
     private final String label;
 

@@ -68,7 +68,12 @@ public class LedgerBudget {
         /** The row's price did not fit: it is HELD, with the amounts in its error, and is not sent. */
         HELD,
         /** The row is already in the ledger in another state (another caller or process has it): not sent. */
-        ELSEWHERE
+        ELSEWHERE,
+        /**
+         * The provider key's daily budget has no room for the row, and the caller asked to move such a row to a
+         * fallback provider rather than hold it (README, "A fallback provider"): nothing was written or reserved.
+         */
+        DAILY_SPENT
     }
 
     /**
@@ -82,7 +87,7 @@ public class LedgerBudget {
      * process therefore never leaves a create without its reservation.
      *
      * <p>A new row gets a new line; a PENDING row (retry-failed, a redo, or a budget round) is claimed keeping its
-     * attempt number, its prompt and request replaced by those sent now.
+     * attempt number, its prompt, request, provider and model replaced by those sent now.
      *
      * @param batchId  the batch
      * @param rowNum   1-based row number
@@ -99,17 +104,46 @@ public class LedgerBudget {
      */
     public Intent reserveIntent(String batchId, long rowNum, int variant, String rowId, String provider, String model,
             String prompt, String request, BigDecimal cost) {
+        return reserveIntent(batchId, rowNum, variant, rowId, provider, model, prompt, request, cost, false);
+    }
+
+    /**
+     * As {@link #reserveIntent(String, long, int, String, String, String, String, String, BigDecimal)}; with
+     * {@code dailySpentMoves}, a row that only the provider key's daily budget has no room for is not HELD:
+     * {@link Intent#DAILY_SPENT} is returned and nothing is written, so the caller may send it to a fallback
+     * provider (README, "A fallback provider"). A row the batch budget has no room for is HELD as always.
+     *
+     * @param batchId         the batch
+     * @param rowNum          1-based row number
+     * @param variant         the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
+     * @param rowId           the row id
+     * @param provider        provider name
+     * @param model           model name
+     * @param prompt          the prompt to send
+     * @param request         the request as JSON
+     * @param cost            the price of the row's image, or null (nothing reserved, never held)
+     * @param dailySpentMoves whether a row past the daily budget is left to the caller instead of HELD
+     * @return what happened
+     * @throws LockLostException when this process lost the batch's lock; nothing was written
+     */
+    public Intent reserveIntent(String batchId, long rowNum, int variant, String rowId, String provider,
+            String model, String prompt, String request, BigDecimal cost, boolean dailySpentMoves) {
         JdbcClient jdbc = rows.jdbc();
         Intent intent = rows.writeReturning(tx -> {
             rows.batches().checkFence(batchId);
-            String held = cost == null ? null : reserve(batchId, provider, cost);
+            boolean[] daily = {false};
+            String held = cost == null ? null : reserve(batchId, provider, cost, daily);
+            if (held != null && daily[0] && dailySpentMoves) {
+                return Intent.DAILY_SPENT; // nothing was reserved (reserve gave the batch's share back)
+            }
             long now = rows.now();
             if (held == null) {
-                // the request sent now (a redo's new prompt) replaces the earlier attempt's
+                // the request sent now (a redo's new prompt) replaces the earlier attempt's, and so does who it is
+                // sent to (a row moved to a fallback provider: README, "A fallback provider")
                 if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTING', COST = ?, ERROR = NULL, UPDATED_AT = ?,"
-                                + " PROMPT = ?, REQUEST = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                                + " PROMPT = ?, REQUEST = ?, PROVIDER = ?, MODEL = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
                                 + " AND VARIANT = ? AND STATE = 'PENDING'")
-                        .params(cost, now, prompt, request, batchId, rowNum, variant).update() > 0) {
+                        .params(cost, now, prompt, request, provider, model, batchId, rowNum, variant).update() > 0) {
                     return Intent.TAKEN;
                 }
             } else if (jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'HELD', COST = NULL, ERROR = ?, UPDATED_AT = ?"
@@ -259,9 +293,10 @@ public class LedgerBudget {
      * Reserves {@code cost} in the caller's transaction: the batch budget first (an atomic conditional update of
      * the batch's line), then the other reservations.
      *
+     * @param dailyRefused set to true when the daily budget (not the batch's) has no room
      * @return null when reserved; otherwise why the row is held
      */
-    private String reserve(String batchId, String provider, BigDecimal cost) {
+    private String reserve(String batchId, String provider, BigDecimal cost, boolean[] dailyRefused) {
         JdbcClient jdbc = rows.jdbc();
         int fits = jdbc.sql("UPDATE IB_BATCH SET COMMITTED_SPEND = COMMITTED_SPEND + ? WHERE BATCH_ID = ?"
                         + " AND (BUDGET IS NULL OR COMMITTED_SPEND + ? <= BUDGET)")
@@ -277,6 +312,7 @@ public class LedgerBudget {
         if (daily.isPresent()) {
             jdbc.sql("UPDATE IB_BATCH SET COMMITTED_SPEND = COMMITTED_SPEND - ? WHERE BATCH_ID = ?")
                     .params(cost, batchId).update();
+            dailyRefused[0] = true;
             return daily.get();
         }
         return null;

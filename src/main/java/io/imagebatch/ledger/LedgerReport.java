@@ -72,6 +72,33 @@ public final class LedgerReport {
     }
 
     /**
+     * Who made the batch's images: the SUCCEEDED (STORED) rows counted by the provider and model recorded on
+     * them (a row a fallback made carries the fallback's; README, "A fallback provider").
+     *
+     * @param batchId the batch
+     * @return {@code "provider model"} (or {@code provider} alone without a model) to rows, sorted by name
+     */
+    public Map<String, Long> storedByProvider(String batchId) {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        rows.jdbc().sql("SELECT PROVIDER, MODEL, COUNT(*) AS N FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
+                        + " AND STATE = 'STORED' GROUP BY PROVIDER, MODEL")
+                .param(batchId)
+                .query((rs, i) -> Map.entry(rs.getString("PROVIDER") + (rs.getString("MODEL") == null ? ""
+                        : " " + rs.getString("MODEL")), rs.getLong("N")))
+                .list().forEach(e -> counts.merge(e.getKey(), e.getValue(), Long::sum));
+        return counts;
+    }
+
+    /**
+     * @param batchId the batch
+     * @return its FAILED rows refused for content policy ({@link FailureKind#CONTENT_POLICY})
+     */
+    public long refusedForContent(String batchId) {
+        return rows.jdbc().sql("SELECT COUNT(*) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'FAILED'"
+                + " AND FAILURE_KIND = 'CONTENT_POLICY'").param(batchId).query(Long.class).single();
+    }
+
+    /**
      * Streams the batch's lines in row order, without holding them all in memory (500 lines a fetch).
      *
      * @param batchId  the batch

@@ -84,7 +84,24 @@ public class LedgerRetries {
      * @return the number of rows retried
      */
     public int startRetryRound(String batchId, boolean includeUncertain, Long deadlineMillis) {
-        String states = includeUncertain ? "('FAILED', 'UNCERTAIN')" : "('FAILED')";
+        return startRetryRound(batchId, includeUncertain, deadlineMillis, false);
+    }
+
+    /**
+     * Starts a retry round as {@link #startRetryRound(String, boolean, Long)} does; FAILED rows refused for
+     * content policy ({@link FailureKind#CONTENT_POLICY}) are created again only when asked (README, "Content
+     * refusals": the same prompt would be refused again), else they stay FAILED and untouched.
+     *
+     * @param batchId              the batch
+     * @param includeUncertain     also retry UNCERTAIN rows
+     * @param deadlineMillis       the deadline of a task queried again, ms from now; null for as long as its first
+     * @param includeContentPolicy also create again the rows refused for content policy
+     * @return the number of rows retried
+     */
+    public int startRetryRound(String batchId, boolean includeUncertain, Long deadlineMillis,
+            boolean includeContentPolicy) {
+        String states = (includeUncertain ? "('FAILED', 'UNCERTAIN')" : "('FAILED')")
+                + (includeContentPolicy ? "" : " AND (FAILURE_KIND IS NULL OR FAILURE_KIND <> 'CONTENT_POLICY')");
         Integer rows = ownTransaction.execute(tx -> {
             // paid results first, so that the rows left FAILED below are exactly those to create again
             long now = now();

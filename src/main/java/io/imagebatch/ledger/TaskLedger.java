@@ -60,6 +60,7 @@ public class TaskLedger {
     private final LedgerReconciliation reconciliation;
     private final LedgerReport report;
     private final LedgerBudget budget;
+    private final LedgerFallbacks fallbacks;
 
     /**
      * A ledger without metrics (they go to a private registry) and with a batch registry of its own, on which no
@@ -116,6 +117,7 @@ public class TaskLedger {
         this.reconciliation = new LedgerReconciliation(this);
         this.report = new LedgerReport(this, transactionManager);
         this.budget = new LedgerBudget(this, meters);
+        this.fallbacks = new LedgerFallbacks(this);
     }
 
     /**
@@ -157,6 +159,11 @@ public class TaskLedger {
         return budget;
     }
 
+    /** @return the moves of the batch's rows to its fallback providers (README, "A fallback provider") */
+    public LedgerFallbacks fallbacks() {
+        return fallbacks;
+    }
+
     // ---- submit step ----
 
     /**
@@ -176,6 +183,33 @@ public class TaskLedger {
         return counted(RowState.REJECTED,
                 insert(batchId, rowNum, 1, rowId, RowState.REJECTED, provider, model, prompt, null, reason)
                         || rejectPending(batchId, rowNum, provider, model, prompt, reason));
+    }
+
+    /**
+     * Records one variant of a row as never sent: a variant moved to a fallback provider whose own rules reject
+     * the row (README, "A fallback provider"). Its line is inserted REJECTED, or, when it is PENDING (sent again
+     * by {@code retry-failed}), made REJECTED.
+     *
+     * @param batchId  the batch
+     * @param rowNum   1-based row number
+     * @param variant  the row's variant, 1 to 8 (README.md, Variants)
+     * @param rowId    the row id
+     * @param provider provider name or null
+     * @param model    model name or null
+     * @param prompt   the prompt as read, or null
+     * @param reason   the rejection, naming row, column and rule
+     * @return false when the variant's line was already there in another state
+     * @throws LockLostException when this process lost the batch's lock; nothing was written
+     */
+    public boolean insertRejected(String batchId, long rowNum, int variant, String rowId, String provider,
+            String model, String prompt, String reason) {
+        return counted(RowState.REJECTED,
+                insert(batchId, rowNum, variant, rowId, RowState.REJECTED, provider, model, prompt, null, reason)
+                        || update("UPDATE IB_TASK_LEDGER SET STATE = 'REJECTED', PROVIDER = COALESCE(?, PROVIDER),"
+                                + " MODEL = COALESCE(?, MODEL), PROMPT = COALESCE(?, PROMPT), ERROR_CODE = NULL,"
+                                + " ERROR = ?, FAILURE_KIND = NULL, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                                + " AND VARIANT = ? AND STATE = 'PENDING'",
+                        provider, model, prompt, reason, now(), batchId, rowNum, variant) > 0);
     }
 
     /**
@@ -296,6 +330,33 @@ public class TaskLedger {
                     .params(fit(errorCode, ERROR_CODE_CHARS), reason, now(), batchId, rowNum, variant).update();
         });
         counted(RowState.REJECTED, changed[0] > 0);
+    }
+
+    /**
+     * Marks a row the provider refused at create time for its content policy
+     * ({@code io.imagebatch.provider.ContentRefusals}; docs/providers/content-policy.md): FAILED with
+     * {@link FailureKind#CONTENT_POLICY}, which {@code retry-failed} leaves unless asked. No task was made, so its
+     * reservation ({@link LedgerBudget#reserveIntent}) is given back in the same transaction. Only a SUBMITTING
+     * row changes.
+     *
+     * @param batchId   the batch
+     * @param rowNum    1-based row number
+     * @param variant   the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
+     * @param errorCode the provider's code (or HTTP status), cut to the column
+     * @param reason    the provider's message, naming the row
+     * @throws LockLostException when this process lost the batch's lock; nothing was written
+     */
+    public void markRefusedForContent(String batchId, long rowNum, int variant, String errorCode, String reason) {
+        int[] changed = {0};
+        write(() -> {
+            batches.checkFence(batchId);
+            budget.giveBack(batchId, rowNum, variant, "('SUBMITTING')", false);
+            changed[0] = jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'FAILED', ERROR_CODE = ?, ERROR = ?,"
+                            + " FAILURE_KIND = 'CONTENT_POLICY', UPDATED_AT = ?"
+                            + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = 'SUBMITTING'")
+                    .params(fit(errorCode, ERROR_CODE_CHARS), reason, now(), batchId, rowNum, variant).update();
+        });
+        counted(RowState.FAILED, changed[0] > 0);
     }
 
     /**
@@ -518,7 +579,7 @@ public class TaskLedger {
         int[] changed = {0};
         write(() -> {
             batches.checkFence(batchId);
-            if (kind == null || kind == FailureKind.GENERATION_FAILED) {
+            if (kind == null || kind == FailureKind.GENERATION_FAILED || kind == FailureKind.CONTENT_POLICY) {
                 // a generation the provider reports failed is refunded, in this transaction, when the provider
                 // does not charge for it (charges-failed=false; docs/design.md, Spend)
                 budget.refundUncharged(batchId, rowNum, variant, kind == null);

@@ -55,6 +55,7 @@ public final class ContactSheet {
         try {
             head(manifest, out);
             problems(ledger, manifest, out);
+            contentRefusals(ledger, manifest, out);
             long thumbnails = successes(ledger, manifest, page, out);
             out.append("</main>\n<footer>Written by ImageBatch from the batch&#39;s ledger. ")
                     .append("<a href=\"./report.csv\">report.csv</a> has the same rows with task ids, SHA-256 and ")
@@ -108,8 +109,9 @@ public final class ContactSheet {
     }
 
     private static void problems(TaskLedger ledger, BatchManifest m, Appendable out) throws IOException {
+        long refused = ledger.report().refusedForContent(m.batchId()); // shown as a group of their own
         long count = m.count(ReportStatus.REJECTED) + m.count(ReportStatus.FAILED) + m.count(ReportStatus.UNCERTAIN)
-                + m.count(ReportStatus.HELD);
+                + m.count(ReportStatus.HELD) - refused;
         // the pass runs even when the header counts none, so that an unfinished batch is refused, not misreported
         boolean[] opened = {false};
         Runnable open = () -> {
@@ -127,7 +129,7 @@ public final class ContactSheet {
                 missing(expected[0]++, out);
             }
             expected[0] = entry.rowNum() + 1;
-            if (status != ReportStatus.SUCCEEDED) {
+            if (status != ReportStatus.SUCCEEDED && !refusedForContent(entry)) {
                 open.run();
                 issue(entry, status, out);
             }
@@ -136,7 +138,38 @@ public final class ContactSheet {
             open.run();
             missing(expected[0]++, out);
         }
-        out.append(opened[0] ? "</ol>\n</section>\n" : "<p class=\"all-good\">Every row succeeded.</p>\n");
+        out.append(opened[0] ? "</ol>\n</section>\n"
+                : refused > 0 ? "" : "<p class=\"all-good\">Every row succeeded.</p>\n");
+    }
+
+    /** A FAILED row the provider refused for its content policy: shown in its own group, not as a technical failure. */
+    private static boolean refusedForContent(LedgerEntry entry) {
+        return entry.failureKind() == io.imagebatch.ledger.FailureKind.CONTENT_POLICY
+                && ReportStatus.of(entry.state()) == ReportStatus.FAILED;
+    }
+
+    /**
+     * The rows refused for content policy (README, "Content refusals"), as a group of their own after the rows that
+     * need attention: nothing when there are none.
+     */
+    private static void contentRefusals(TaskLedger ledger, BatchManifest m, Appendable out) throws IOException {
+        java.util.List<LedgerEntry> refused = new java.util.ArrayList<>();
+        ledger.report().forEachInRowOrder(m.batchId(), entry -> {
+            if (refusedForContent(entry)) {
+                refused.add(entry);
+            }
+        });
+        if (refused.isEmpty()) {
+            return;
+        }
+        out.append("<section class=\"problems content-policy\" id=\"content-policy\">\n<h2>Refused for content"
+                + " policy <span class=\"n\">").append(Long.toString(refused.size())).append("</span></h2>\n")
+                .append("<p class=\"pm\">The provider would not generate these prompts; retry-failed leaves them"
+                        + " unless --include-content-policy is given.</p>\n<ol class=\"issues\">\n");
+        for (LedgerEntry entry : refused) {
+            issue(entry, ReportStatus.FAILED, out);
+        }
+        out.append("</ol>\n</section>\n");
     }
 
     private static long successes(TaskLedger ledger, BatchManifest m, URI page, Appendable out) throws IOException {

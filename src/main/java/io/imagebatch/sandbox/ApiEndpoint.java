@@ -139,6 +139,16 @@ final class ApiEndpoint {
         if (!protocol.authorized(request)) {
             return protocol.unauthorized();
         }
+        int refused = route.kind() == ApiRoute.Kind.CREATE ? faults.accountRefusal(protocol.name()) : 0;
+        if (refused != 0) {
+            // SandboxProvider#refuseAccount and #failCreatesOf: this provider answers every create so
+            if (refused == 401) {
+                return protocol.unauthorized();
+            }
+            ApiResponse answer = protocol.error(refused, refused == 402 || refused == 403 || refused == 505
+                    ? "sandbox: account refused" : "sandbox: create refused");
+            return refused == 429 || refused == 503 ? answer.withHeader("Retry-After", "1") : answer;
+        }
         try {
             return route.handler().handle(request);
         } catch (BadRequestException e) {

@@ -192,7 +192,7 @@ final class CrunProtocol extends ProtocolSupport {
         data.put("source", "api");
         if (phase == TaskPhase.FAILED) {
             data.put("error_code", FAIL_CODE);
-            data.put("error_message", FAIL_MESSAGE);
+            data.put("error_message", refusedForContent(task) ? ContentPolicyFilter.MESSAGE : FAIL_MESSAGE);
         }
         return data;
     }

@@ -128,4 +128,24 @@ final class FaultGate {
     boolean cutDownload() {
         return downloadCutRate > 0 && cutRandom.nextDouble() < downloadCutRate;
     }
+
+    /** Per protocol name, the HTTP status its creates are refused with (SandboxProvider#refuseAccount). */
+    private final java.util.Map<String, Integer> refusedAccounts = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * @param protocol   a protocol name, for example {@code liangxin}
+     * @param httpStatus 401, 402, 403 or 505 to refuse its creates; 0 to take them again
+     */
+    void refuseAccount(String protocol, int httpStatus) {
+        if (httpStatus == 0) {
+            refusedAccounts.remove(protocol);
+        } else {
+            refusedAccounts.put(protocol, httpStatus);
+        }
+    }
+
+    /** @return the status the protocol's creates are refused with, 0 when they are not */
+    int accountRefusal(String protocol) {
+        return refusedAccounts.getOrDefault(protocol, 0);
+    }
 }

@@ -216,7 +216,9 @@ final class HiApiProtocol extends ProtocolSupport {
             output.put("expireAt", completed + RESULT_LIFETIME.toSeconds());
         }
         if (phase == TaskPhase.FAILED) {
-            data.putObject("error").put("code", FAIL_CODE).put("message", FAIL_MESSAGE);
+            boolean refused = refusedForContent(task);
+            data.putObject("error").put("code", refused ? "CONTENT_POLICY_VIOLATION" : FAIL_CODE)
+                    .put("message", refused ? ContentPolicyFilter.MESSAGE : FAIL_MESSAGE);
         }
         return data;
     }

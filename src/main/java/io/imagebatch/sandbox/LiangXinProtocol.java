@@ -116,8 +116,9 @@ final class LiangXinProtocol extends ProtocolSupport {
         } else {
             data.put("resultJson", "");
         }
-        data.put("failCode", phase == TaskPhase.FAILED ? FAIL_CODE : "");
-        data.put("failMsg", phase == TaskPhase.FAILED ? FAIL_MESSAGE : "");
+        boolean refused = phase == TaskPhase.FAILED && refusedForContent(task);
+        data.put("failCode", phase == TaskPhase.FAILED ? (refused ? "400" : FAIL_CODE) : "");
+        data.put("failMsg", phase == TaskPhase.FAILED ? (refused ? ContentPolicyFilter.MESSAGE : FAIL_MESSAGE) : "");
         if (phase.terminal()) {
             data.put("costTime", task.generationTimeMs());
         } else {

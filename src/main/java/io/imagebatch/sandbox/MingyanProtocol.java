@@ -105,7 +105,7 @@ final class MingyanProtocol extends ProtocolSupport {
             body.putNull("image_url");
         }
         if (phase == TaskPhase.FAILED) {
-            body.put("error", FAIL_MESSAGE);
+            body.put("error", refusedForContent(task) ? ContentPolicyFilter.MESSAGE : FAIL_MESSAGE);
         } else {
             body.putNull("error");
         }

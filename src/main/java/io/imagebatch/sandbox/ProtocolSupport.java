@@ -63,10 +63,23 @@ abstract class ProtocolSupport implements SandboxProtocol {
      * @param onTerminal sends the task's callback once it is terminal; called only when {@code draft} names a
      *                   callback URL
      * @return the task, counted in the stats
+     * @throws BadRequestException when the content filter refuses the prompt at create ({@link ContentPolicyFilter})
      */
     protected final SandboxTask submit(TaskEngine.IdFormat ids, TaskEngine.Draft draft,
-            Consumer<SandboxTask> onTerminal) {
+            Consumer<SandboxTask> onTerminal) throws BadRequestException {
+        if (context.tasks().contentPolicy().refusesAtCreate(draft.prompt())) {
+            // refused in this protocol's own shape for a request it will not take (ContentPolicyFilter)
+            throw new BadRequestException(ContentPolicyFilter.MESSAGE);
+        }
         return context.tasks().submit(ids, draft, draft.callbackUrl() == null ? null : onTerminal);
+    }
+
+    /**
+     * @param task a failed task
+     * @return true when it failed for content policy ({@link ContentPolicyFilter}), not as a technical failure
+     */
+    protected final boolean refusedForContent(SandboxTask task) {
+        return context.tasks().contentPolicy().wasRefused(task);
     }
 
     /**

@@ -92,6 +92,7 @@ public final class SandboxProvider implements AutoCloseable {
     private final URI baseUrl;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CrunProtocol crun;
+    private final TaskEngine tasks;
 
     private SandboxProvider(SandboxSettings settings) throws IOException {
         InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
@@ -106,7 +107,7 @@ public final class SandboxProvider implements AutoCloseable {
         this.scheduler = timer;
         this.callbacks = new CallbackSender(scheduler, 4, threadPrefix + "-callback");
         this.faults = new FaultGate(settings);
-        TaskEngine tasks = new TaskEngine(settings, scheduler, stats);
+        this.tasks = new TaskEngine(settings, scheduler, stats);
         int cores = Runtime.getRuntime().availableProcessors();
         this.files = new FilesEndpoint(tasks, new ImageCache(IMAGE_CACHE_SIZE, Math.max(1, Math.min(4, cores)),
                 settings.plainImages(), settings.jpegImages()),
@@ -179,6 +180,59 @@ public final class SandboxProvider implements AutoCloseable {
      */
     public void setCrunBalance(double credits) {
         crun.setBalance(credits);
+    }
+
+    /**
+     * @param protocol {@code liangxin}, {@code mingyan}, {@code hiapi} or {@code crun}
+     * @return the tasks that protocol's create calls made so far (each one a task a real provider would charge)
+     */
+    public int createsBy(String protocol) {
+        return tasks.tasksOf(protocol).size();
+    }
+
+    /**
+     * The account switch of one provider (README, "A fallback provider"): while set, every create call of that
+     * protocol answers {@code httpStatus} in its documented shape (401: the protocol's wrong-key answer; 402, 403,
+     * 505: its error body with {@code sandbox: account refused}) and makes no task; status queries are answered
+     * as before. Off unless set.
+     *
+     * @param protocol   {@code liangxin}, {@code mingyan}, {@code hiapi} or {@code crun}
+     * @param httpStatus 401, 402, 403 or 505 to refuse; 0 to accept creates again
+     * @throws IllegalArgumentException for another status
+     */
+    public void refuseAccount(String protocol, int httpStatus) {
+        if (httpStatus != 0 && httpStatus != 401 && httpStatus != 402 && httpStatus != 403 && httpStatus != 505) {
+            throw new IllegalArgumentException("an account is refused with 401, 402, 403 or 505, not " + httpStatus);
+        }
+        faults.refuseAccount(protocol, httpStatus);
+    }
+
+    /**
+     * Answers every create call of one protocol with an HTTP status in its error shape, as
+     * {@link #refuseAccount} does, for any status: for example 503 for a provider that stays busy (with
+     * {@code Retry-After: 1}, as the outage switch sends it). Status queries are answered as before. Off unless set.
+     *
+     * @param protocol   {@code liangxin}, {@code mingyan}, {@code hiapi} or {@code crun}
+     * @param httpStatus 400..599 to fail its creates; 0 to accept them again
+     * @throws IllegalArgumentException for another status
+     */
+    public void failCreatesOf(String protocol, int httpStatus) {
+        if (httpStatus != 0 && (httpStatus < 400 || httpStatus > 599)) {
+            throw new IllegalArgumentException("creates fail with 400..599, not " + httpStatus);
+        }
+        faults.refuseAccount(protocol, httpStatus);
+    }
+
+    /**
+     * The content filter (README, "Content refusals"; {@link ContentPolicyFilter}): a prompt holding
+     * {@code createWord} (ignoring case) is refused at create in the protocol's own shape, a prompt holding
+     * {@code generationWord} makes a task that ends failed with a content-policy message. Off unless set.
+     *
+     * @param createWord     marker refused at create; null for none
+     * @param generationWord marker that fails in generation; null for none
+     */
+    public void refuseContent(String createWord, String generationWord) {
+        tasks.contentPolicy().set(createWord, generationWord);
     }
 
     /**

@@ -30,6 +30,8 @@ final class TaskEngine {
 
     private final long minGenerationMs;
     private final long maxGenerationMs;
+    /** The sandbox's content filter (off unless set): which prompts fail in generation, which at create. */
+    private final ContentPolicyFilter contentPolicy = new ContentPolicyFilter();
     private final double failureRate;
     private final Random random; // guarded by itself: one task's draws stay together
     private final ScheduledExecutorService scheduler;
@@ -85,6 +87,7 @@ final class TaskEngine {
      * @return the task
      */
     SandboxTask submit(IdFormat ids, Draft draft, Consumer<SandboxTask> onTerminal) {
+        // (a prompt the content filter refuses in generation makes a task that fails: ContentPolicyFilter)
         long generationMs;
         boolean fails;
         synchronized (random) {
@@ -92,10 +95,14 @@ final class TaskEngine {
                     ? random.nextLong(maxGenerationMs - minGenerationMs + 1) : 0);
             fails = random.nextDouble() < failureRate;
         }
+        boolean refused = contentPolicy.refusesInGeneration(draft.prompt());
         long now = nowMillis();
         SandboxTask task = new SandboxTask(ids.taskId(now, sequence.incrementAndGet()), draft.protocol(),
-                draft.model(), draft.prompt(), draft.size(), draft.paramJson(), now, generationMs, fails,
+                draft.model(), draft.prompt(), draft.size(), draft.paramJson(), now, generationMs, fails || refused,
                 draft.callbackUrl());
+        if (refused) {
+            contentPolicy.refused(task.id());
+        }
         tasks.put(task.id(), task);
         stats.taskCreated(task.prompt());
         if (onTerminal != null) {
@@ -122,6 +129,11 @@ final class TaskEngine {
      */
     List<SandboxTask> tasksOf(String protocol) {
         return tasks.values().stream().filter(t -> t.protocol().equals(protocol)).toList();
+    }
+
+    /** @return the sandbox's content filter, shared by every protocol */
+    ContentPolicyFilter contentPolicy() {
+        return contentPolicy;
     }
 
     /** @return the current time in epoch milliseconds, the clock all task times use */

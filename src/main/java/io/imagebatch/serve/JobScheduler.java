@@ -4,6 +4,10 @@ import io.imagebatch.app.BatchRunner;
 import io.imagebatch.app.BatchSettingsResolver;
 import io.imagebatch.app.ExitCodes;
 import io.imagebatch.app.JobFile;
+import java.util.ArrayList;
+import io.imagebatch.provider.liangxin.LiangXinAdapter;
+import io.imagebatch.provider.ProviderRegistry;
+import io.imagebatch.app.FallbackCheck;
 import io.imagebatch.app.RunOptions;
 import io.imagebatch.app.UsageException;
 import io.imagebatch.catalogue.CatalogueException;
@@ -107,6 +111,15 @@ public class JobScheduler implements DisposableBean {
     /** Notified when a run ends or an execution starts, so that {@link #shutdown} wakes for it at once. */
     private final Object runsChanged = new Object();
 
+    /** The providers, to check job files' {@code fallback:} lists at start ({@link FallbackCheck}). */
+    private ProviderRegistry providers;
+
+    /** @param providers the adapters and their settings; set by Spring */
+    @org.springframework.beans.factory.annotation.Autowired(required = false)
+    void checkFallbacksWith(ProviderRegistry providers) {
+        this.providers = providers;
+    }
+
     /**
      * @param jobs               the job files read at start
      * @param runner             runs one batch, as {@code run} does
@@ -177,9 +190,23 @@ public class JobScheduler implements DisposableBean {
             throw new IllegalStateException("already started");
         }
         taskScheduler.initialize();
-        out.printf("Serving %d job(s) from %s%n", jobs.scheduled().size(),
-                jobs.directory().toAbsolutePath().normalize());
+        List<String> refused = new ArrayList<>();
+        List<JobFile> schedulable = new ArrayList<>();
         for (JobFile job : jobs.scheduled()) {
+            try {
+                // a fallback that cannot take rows is refused before anything is sent (README, "Bad input")
+                if (providers != null) {
+                    FallbackCheck.check(job, job.provider() == null ? LiangXinAdapter.NAME
+                            : job.provider().trim().toLowerCase(java.util.Locale.ROOT), job.model(), providers);
+                }
+                schedulable.add(job);
+            } catch (UsageException e) {
+                refused.add(e.getMessage());
+            }
+        }
+        out.printf("Serving %d job(s) from %s%n", schedulable.size(),
+                jobs.directory().toAbsolutePath().normalize());
+        for (JobFile job : schedulable) {
             JobFile.Schedule schedule = job.schedule();
             ZonedDateTime next = schedule.expression().next(ZonedDateTime.now(schedule.zone()));
             out.printf("  %-24s %s, next run %s  (%s)%n", job.jobName(), schedule,
@@ -190,7 +217,8 @@ public class JobScheduler implements DisposableBean {
         jobs.unscheduled().forEach(path -> out.printf("  (%s has no schedule: not run by serve)%n",
                 path.getFileName()));
         jobs.problems().forEach(problem -> out.println("  NOT SCHEDULED: " + problem));
-        if (jobs.scheduled().isEmpty()) {
+        refused.forEach(problem -> out.println("  NOT SCHEDULED: " + problem));
+        if (schedulable.isEmpty()) {
             out.println("No job is scheduled: add \"schedule:\" to a job file and start serve again.");
         }
     }

@@ -45,10 +45,22 @@ class SandboxSetupTest {
         JobFile typo = jobFile("{ failure-rat: 0.1 }");
         assertThatThrownBy(() -> SandboxSetup.settings(typo)).isInstanceOf(UsageException.class)
                 .hasMessage("job file " + typo.path() + ": unknown key \"sandbox.failure-rat\" (known:"
-                        + " min-generation-time, max-generation-time, failure-rate, seed)");
+                        + " min-generation-time, max-generation-time, failure-rate, seed, refuse-content-at-create,"
+                        + " refuse-content-in-generation, refuse-account)");
         JobFile notADuration = jobFile("{ min-generation-time: soon }");
         assertThatThrownBy(() -> SandboxSetup.settings(notADuration)).isInstanceOf(UsageException.class)
                 .hasMessageStartingWith("job file " + notADuration.path() + ": bad sandbox setting: ");
+    }
+
+    @Test
+    void aJobFilesSandboxSectionSwitchesOnTheContentFilterAndARefusedAccountAndNothingUnlessSet() throws Exception {
+        assertThat(SandboxSetup.switches(null)).isEqualTo(new SandboxSetup.Switches(null, null, null, 0));
+        assertThat(SandboxSetup.switches(jobFile("{ refuse-content-at-create: nsfwword,"
+                + " refuse-content-in-generation: blockedword, refuse-account: LiangXin=402 }")))
+                .isEqualTo(new SandboxSetup.Switches("nsfwword", "blockedword", "liangxin", 402));
+        JobFile wrong = jobFile("{ refuse-account: liangxin=500 }");
+        assertThatThrownBy(() -> SandboxSetup.switches(wrong)).isInstanceOf(UsageException.class)
+                .hasMessageContaining("key sandbox.refuse-account: \"liangxin=500\" must be PROVIDER=STATUS");
     }
 
     @Test

@@ -41,6 +41,6 @@ class BatchSettingsMetadataTest {
 
     private static BatchSettings settings(MetadataLevel level) {
         return new BatchSettings("demo", "/c.csv", "ab", 3, new CatalogueFormat(',', Map.of(), null), "liangxin",
-                null, new RequestDefaults(null, null, null), "file:out", false, "file:/out", List.of(), level, 1);
+                null, new RequestDefaults(null, null, null), "file:out", false, "file:/out", List.of(), level, 1, List.of());
     }
 }

@@ -49,6 +49,6 @@ class BatchSettingsVariantsTest {
 
     private static BatchSettings settings(int variants) {
         return new BatchSettings("demo", "/c.csv", "ab", 3, new CatalogueFormat(',', Map.of(), null), "liangxin",
-                null, new RequestDefaults(null, null, null), "file:out", false, "file:/out", List.of(), null, variants);
+                null, new RequestDefaults(null, null, null), "file:out", false, "file:/out", List.of(), null, variants, List.of());
     }
 }

@@ -148,6 +148,9 @@ class ServeEndToEndTest {
                 + "schedule: { cron: \"0 0 2 * * *\", zone: Mars/Olympus_Mons }\n");
         Files.writeString(jobs.resolve("same-name.yml"), "name: good\ncatalogue: x.csv\nschedule: \"0 0 2 * * *\"\n");
         Files.writeString(jobs.resolve("by-hand.yml"), "name: by-hand\ncatalogue: x.csv\n");
+        // a fallback provider this process has no key for (README, "A fallback provider")
+        Files.writeString(jobs.resolve("fallback.yml"), "name: fb\ncatalogue: x.csv\nschedule: \"0 0 2 * * *\"\n"
+                + "fallback:\n  - { provider: hiapi }\n");
 
         RunningServe serve = serve(jobs);
 
@@ -161,7 +164,9 @@ class ServeEndToEndTest {
                         + ", line 3, key schedule.zone: unknown time zone \"Mars/Olympus_Mons\"")
                 .contains("NOT SCHEDULED: job file " + jobs.resolve("same-name.yml") + ": its job name \"good\" is also"
                         + " that of " + jobs.resolve("good.yml"))
-                .contains("(by-hand.yml has no schedule: not run by serve)");
+                .contains("(by-hand.yml has no schedule: not run by serve)")
+                .contains("NOT SCHEDULED: job file " + jobs.resolve("fallback.yml") + ", line 4: fallback entry 1"
+                        + " (hiapi): provider hiapi is not configured");
 
         Path report = await().atMost(Duration.ofSeconds(60)).until(() -> findReport(work.resolve("out")),
                 p -> p != null);
