@@ -245,12 +245,13 @@ class TaskSubmitWriterTest {
             private final LedgerBudget failingIntent = new LedgerBudget(this, new SimpleMeterRegistry()) {
                 @Override
                 public Intent reserveIntent(String batchId, long rowNum, int variant, String rowId, String provider,
-                        String model, String prompt, String request, java.math.BigDecimal cost) {
+                        String model, String prompt, String request, java.math.BigDecimal cost,
+                        boolean dailySpentMoves) {
                     if (rowNum == 3) {
                         throw new DataAccessResourceFailureException("the database is down");
                     }
                     return super.reserveIntent(batchId, rowNum, variant, rowId, provider, model, prompt, request,
-                            cost);
+                            cost, dailySpentMoves);
                 }
             };
 
