@@ -66,6 +66,28 @@ class FallbackEndToEndTest {
     }
 
     @Test
+    void withVariantsEveryVariantOfEveryRowIsMadeOnceAtTheFallbackWhenTheAccountIsRefused() throws IOException {
+        sandbox.refuseAccount("liangxin", 401);
+        Path job = jobFile("- { provider: hiapi, model: Nano-Banana-Pro }");
+        Files.writeString(job, Files.readString(job) + "variants: 2\n");
+
+        CliRun run = CliRun.run(work, args(job));
+
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(ImageBatchCli.COMPLETED);
+        List<CSVRecord> report = report(run.batchId());
+        assertThat(report).hasSize(ROWS * 2).allSatisfy(line -> {
+            assertThat(line.get("status")).isEqualTo("SUCCEEDED");
+            assertThat(line.get("provider")).isEqualTo("hiapi");
+            assertThat(line.get("output_uri")).endsWith(line.get("row_id") + "-" + line.get("variant") + ".png");
+        });
+        assertThat(report.stream().map(line -> line.get("task_id")).distinct()).hasSize(ROWS * 2);
+        // each prompt twice (its two variants), each variant once: no create of the first provider made a task
+        assertThat(sandbox.createsBy("liangxin")).isZero();
+        assertThat(sandbox.createsBy("hiapi")).isEqualTo(ROWS * 2);
+        assertThat(sandbox.stats().createsByPrompt()).hasSize(ROWS).allSatisfy((p, n) -> assertThat(n).isEqualTo(2));
+    }
+
+    @Test
     void theSwitchToTheFallbackIsDurableSoAResumeContinuesThereAndNoRowIsCreatedTwice() throws IOException {
         sandbox.refuseAccount("liangxin", 401);
         sandbox.refuseAccount("hiapi", 402);
