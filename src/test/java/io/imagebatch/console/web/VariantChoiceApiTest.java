@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.jayway.jsonpath.JsonPath;
 import io.imagebatch.app.ExitCodes;
 import io.imagebatch.cli.ImageBatchCli;
+import io.imagebatch.lock.BatchLocks;
 import io.imagebatch.serve.JobLastBatches;
 import io.imagebatch.serve.RunningServe;
 import io.imagebatch.testsupport.CliRun;
@@ -144,6 +145,26 @@ class VariantChoiceApiTest {
         assertThat(chosenColumn()).contains("3/1/");
         HttpResponse<String> unknown = post("alice", "/api/batches/" + batch + "/rows/1/variants/3/choose");
         assertThat(unknown.statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aBatchHeldByARunIsRefusedWithAConflictAndNothingIsCopied() throws Exception {
+        Path second = image("lamp", 2);
+        Path chosen = second.resolveSibling("lamp" + extension(second));
+        List<String> before = chosenColumn();
+        BatchLocks locks = serve.context().getBean(BatchLocks.class);
+
+        HttpResponse<String> answer;
+        // the batch's lock, as a run holds it (another thread than the request's: refused without waiting)
+        try (BatchLocks.Held held = locks.tryLock(BatchLocks.batchKey(batch)).orElseThrow()) {
+            answer = post("alice", "/api/batches/" + batch + "/rows/1/variants/2/choose");
+        }
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(409);
+        assertThat(answer.headers().firstValue("Content-Type")).contains("application/problem+json");
+        assertThat(JsonPath.<String>read(answer.body(), "$.detail")).contains("is held").contains("nothing was chosen");
+        assertThat(Files.exists(chosen)).isFalse();
+        assertThat(chosenColumn()).isEqualTo(before);
     }
 
     // ---- helpers ----

@@ -125,6 +125,18 @@ class VariantsContactSheetBrowserTest {
                 "return Array.from(document.querySelectorAll('#sheet img'))"
                         + ".every(i => i.complete && i.naturalWidth > 0);")));
         browser.screenshot(SCREENSHOTS.resolve("contact-sheet-variants.png"));
+
+        // the row's page shows the same variants, the chosen one marked; the rows table has a line per variant
+        driver.get(url("/batches/" + batch + "/rows/2"));
+        wait(PAGE).until(d -> d.findElements(By.cssSelector("#variants figure.variant")).size() == 2);
+        assertThat(driver.findElement(By.cssSelector("#variants figure.chosen")).getAttribute("data-variant"))
+                .isEqualTo("2");
+        assertThat(driver.findElements(By.cssSelector("#variants form.choose button"))).as("Choose on variant 1 only")
+                .hasSize(1);
+        driver.get(url("/batches/" + batch));
+        wait(PAGE).until(d -> d.findElements(By.cssSelector("#rows tbody tr")).size() == ROWS * 2);
+        assertThat(driver.findElements(By.cssSelector("#rows thead th")).stream().map(WebElement::getText))
+                .contains("Variant");
     }
 
     private static Path image(String rowId, int variant) {
