@@ -606,6 +606,10 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
             exit = variantChoice.choose(batchId, rowNum, variant, runner::lastExecution, out);
         } catch (UsageException e) {
             throw new ConsoleRequestException(409, e.getMessage());
+        } catch (io.imagebatch.storage.OutputStoreException e) {
+            // the copy failed: nothing was recorded (VariantChoice); the store's own words, which hold no secret
+            throw new ConsoleRequestException(503, "variant " + variant + " of row " + rowNum + " could not be"
+                    + " copied in the batch's output (" + e.getMessage() + "); nothing was chosen; try again");
         }
         String message = said.toString(StandardCharsets.UTF_8).strip();
         log.info("console batch {}: {} chose: {}", batchId, who.name(), message);

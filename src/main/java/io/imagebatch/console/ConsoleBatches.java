@@ -142,7 +142,8 @@ public interface ConsoleBatches {
      *                                 console or another process), the batch has no variants, or the copy would
      *                                 overwrite another row's image; nothing is changed then. 409 also when the
      *                                 choice is recorded but the report files could not be written again
-     *                                 (choosing again writes them)
+     *                                 (choosing again writes them); 503 when the output store could not copy
+     *                                 the image (nothing recorded)
      * @throws org.springframework.security.access.AccessDeniedException when the requester is a VIEWER
      */
     List<RowView> choose(Requester who, String batchId, long rowNum, int variant);
