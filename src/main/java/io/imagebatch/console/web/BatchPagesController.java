@@ -250,7 +250,10 @@ public class BatchPagesController {
         model.addAttribute("rows", rows);
         model.addAttribute("pages", pages(rows.total(), rows.size()));
         model.addAttribute("renditions", files.renditionNames(who, id));
-        model.addAttribute("cards", RowCard.of(rows.rows()));
+        List<RowCard> cards = RowCard.of(rows.rows());
+        model.addAttribute("cards", cards);
+        // a batch with variants shows every card as variants, also a row cut by the page's end to its variant 1
+        model.addAttribute("variantCards", cards.stream().anyMatch(RowCard::hasVariants));
         model.addAttribute("maySubmit", who.maySubmit());
         return "contact-sheet";
     }
