@@ -214,8 +214,26 @@ public class BatchFiles implements DisposableBean {
      * @throws io.imagebatch.storage.OutputStoreException when the store cannot be read
      */
     public FileContent image(Requester who, String batchId, long rowNum) {
+        return image(who, batchId, rowNum, 1);
+    }
+
+    /**
+     * The stored image of one variant of a row (README.md, Variants: {@code <row id>-<k>.<ext>}), with the same
+     * visibility as {@link #image(Requester, String, long)}.
+     *
+     * @param who     the requester
+     * @param batchId the batch
+     * @param rowNum  the row's number (1 = first data row)
+     * @param variant the variant, 1 to 8 (1 for a row without variants)
+     * @return the image, streamed from the store; its content type from its key's extension, its ETag from the
+     *         SHA-256 the download step recorded
+     * @throws BatchNotFoundException when the batch is unknown or not visible, the row or variant unknown, or it has
+     *                                no stored image (not STORED, or the object is gone from the store)
+     * @throws io.imagebatch.storage.OutputStoreException when the store cannot be read
+     */
+    public FileContent image(Requester who, String batchId, long rowNum, int variant) {
         Batch batch = visible(who, batchId);
-        LedgerEntry row = storedRow(batch, rowNum);
+        LedgerEntry row = storedRow(batch, rowNum, variant);
         String key = keyOf(batch, row);
         StoredObject object = batch.store().open(key).orElseThrow(() -> gone(batch, row));
         return new FileContent(object.content(), object.length(), contentType(key), fileName(key),
@@ -259,8 +277,22 @@ public class BatchFiles implements DisposableBean {
      * @throws BatchNotFoundException when the batch is unknown or not visible
      */
     public Optional<String> imageEtag(Requester who, String batchId, long rowNum) {
+        return imageEtag(who, batchId, rowNum, 1);
+    }
+
+    /**
+     * The ETag {@link #image(Requester, String, long, int)} would answer, without opening the store.
+     *
+     * @param who     the requester
+     * @param batchId the batch
+     * @param rowNum  the row
+     * @param variant the variant, 1 to 8 (1 for a row without variants)
+     * @return the quoted ETag of the variant's stored image; empty when it has no stored image or no SHA-256
+     * @throws BatchNotFoundException when the batch is unknown or not visible
+     */
+    public Optional<String> imageEtag(Requester who, String batchId, long rowNum, int variant) {
         Batch batch = visible(who, batchId);
-        return ledger.find(batch.id(), rowNum)
+        return ledger.find(batch.id(), rowNum, variant)
                 .filter(row -> row.state() == RowState.STORED && row.sha256() != null)
                 .map(row -> "\"" + row.sha256() + "\"");
     }
@@ -279,13 +311,31 @@ public class BatchFiles implements DisposableBean {
      * @throws io.imagebatch.storage.OutputStoreException when the store cannot be read
      */
     public Thumbnail thumbnail(Requester who, String batchId, long rowNum) {
+        return thumbnail(who, batchId, rowNum, 1);
+    }
+
+    /**
+     * The thumbnail of one variant's stored image (README.md, Variants), cached per variant and attempt, as
+     * {@link #thumbnail(Requester, String, long)}.
+     *
+     * @param who     the requester
+     * @param batchId the batch
+     * @param rowNum  the row
+     * @param variant the variant, 1 to 8 (1 for a row without variants)
+     * @return the JPEG thumbnail, at most {@value ConsoleThumbnails#MAX_SIDE} px a side
+     * @throws BatchNotFoundException when the batch is unknown or not visible, the row or variant unknown or without
+     *                                a stored image, or the image cannot be made small
+     * @throws io.imagebatch.storage.OutputStoreException when the store cannot be read
+     */
+    public Thumbnail thumbnail(Requester who, String batchId, long rowNum, int variant) {
         Batch batch = visible(who, batchId);
-        LedgerEntry row = storedRow(batch, rowNum);
-        Path file = thumbnails.thumbnail(batch.id(), row.rowNum(), row.attempt(),
+        LedgerEntry row = storedRow(batch, rowNum, variant);
+        Path file = thumbnails.thumbnail(batch.id(), row.rowNum(), row.variant(), row.attempt(),
                 () -> batch.store().open(keyOf(batch, row)))
                 .orElseThrow(() -> new BatchNotFoundException("no thumbnail for row " + rowNum + " of batch "
                         + batch.id() + ": its image is not in the store or cannot be read as an image"));
-        String etag = "\"" + (row.sha256() == null ? row.rowNum() + "-" + row.attempt() : row.sha256())
+        String etag = "\"" + (row.sha256() == null ? row.rowNum() + "v" + row.variant() + "-" + row.attempt()
+                : row.sha256())
                 + "-t" + ConsoleThumbnails.MAX_SIDE + "\"";
         return new Thumbnail(file, etag);
     }
@@ -317,12 +367,30 @@ public class BatchFiles implements DisposableBean {
      * @throws io.imagebatch.storage.OutputStoreException when the store cannot be read
      */
     public FileContent rendition(Requester who, String batchId, long rowNum, String name) {
+        return rendition(who, batchId, rowNum, 1, name);
+    }
+
+    /**
+     * One rendition of one variant's stored image (README.md, Renditions and Variants): the file beside
+     * {@code <row id>-<k>.<ext>}, as {@link #rendition(Requester, String, long, String)}.
+     *
+     * @param who     the requester
+     * @param batchId the batch
+     * @param rowNum  the row's number (1 = first data row)
+     * @param variant the variant, 1 to 8 (1 for a row without variants)
+     * @param name    the rendition's name as the batch's job file gives it (matched exactly; never used as a path)
+     * @return the rendition; the caller closes it
+     * @throws BatchNotFoundException when the batch is unknown or not visible, has no rendition of that name, the
+     *                                variant is unknown or has no stored image, or the rendition is not in the store
+     * @throws io.imagebatch.storage.OutputStoreException when the store cannot be read
+     */
+    public FileContent rendition(Requester who, String batchId, long rowNum, int variant, String name) {
         Batch batch = visible(who, batchId);
         Rendition rendition = batch.settings().renditions().stream().filter(r -> r.name().equals(name))
                 .findFirst().orElseThrow(() -> new BatchNotFoundException("batch " + batch.id()
                         + " has no rendition of that name; its renditions are " + batch.settings().renditions()
                         .stream().map(Rendition::name).toList()));
-        LedgerEntry row = storedRow(batch, rowNum);
+        LedgerEntry row = storedRow(batch, rowNum, variant);
         String uri = rendition.uriBeside(row.outputUri());
         String key = batch.location().keyOf(uri(uri)).orElseThrow(() -> new BatchNotFoundException("the rendition "
                 + rendition.name() + " of row " + rowNum + " (" + uri + ") is not in the batch's output"));
@@ -380,11 +448,14 @@ public class BatchFiles implements DisposableBean {
         Set<String> names = new HashSet<>();
         List<String> missing = new ArrayList<>();
         long after = 0;
+        int afterVariant = 0;
         int images = 0;
         while (true) {
-            List<LedgerEntry> page = this.images.storedAfter(batch.id(), after, ARCHIVE_PAGE);
+            // keyset on (row, variant): a page that ends inside a row's variants loses none of the rest
+            List<LedgerEntry> page = this.images.storedAfter(batch.id(), after, afterVariant, ARCHIVE_PAGE);
             for (LedgerEntry row : page) {
                 after = row.rowNum();
+                afterVariant = row.variant();
                 if (writeImage(batch, row, zip, names, missing)) {
                     images++;
                 }
@@ -478,11 +549,13 @@ public class BatchFiles implements DisposableBean {
                 stores.computeIfAbsent(location, l -> OutputStores.open(l, storage)), batch);
     }
 
-    private LedgerEntry storedRow(Batch batch, long rowNum) {
-        LedgerEntry row = ledger.find(batch.id(), rowNum)
-                .orElseThrow(() -> new BatchNotFoundException("batch " + batch.id() + " has no row " + rowNum));
+    private LedgerEntry storedRow(Batch batch, long rowNum, int variant) {
+        LedgerEntry row = ledger.find(batch.id(), rowNum, variant)
+                .orElseThrow(() -> new BatchNotFoundException("batch " + batch.id() + " has no row " + rowNum
+                        + (variant == 1 ? "" : " variant " + variant)));
         if (row.state() != RowState.STORED || row.outputUri() == null) {
-            throw new BatchNotFoundException("row " + rowNum + " of batch " + batch.id() + " has no stored image"
+            throw new BatchNotFoundException("row " + rowNum + (variant == 1 ? "" : " variant " + variant)
+                    + " of batch " + batch.id() + " has no stored image"
                     + " (it is " + row.state() + ")");
         }
         return row;

@@ -4,6 +4,7 @@ import io.imagebatch.app.BatchProofCheck;
 import io.imagebatch.app.BatchRunner;
 import io.imagebatch.app.RedoRefusedException;
 import io.imagebatch.app.RowRedo;
+import io.imagebatch.app.VariantChoice;
 import io.imagebatch.app.ExitCodes;
 import io.imagebatch.app.BatchSettingsResolver;
 import io.imagebatch.app.BatchSpendCheck;
@@ -100,6 +101,7 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
 
     private final BatchRunner runner;
     private final RowRedo rowRedo;
+    private final VariantChoice variantChoice;
     private final BatchSettingsStore settingsStore;
     private final BatchRegistry registry;
     private final TaskLedger ledger;
@@ -138,14 +140,17 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
      * @param sandbox       whether this serve runs every provider on the sandbox ({@code serve --sandbox})
      * @param stopTimeout   how long running console batches get to stop when serve stops
      * @param rowRedo       a row's redo with an edited prompt (README, "Redo a row")
+     * @param variantChoice the choice among a row's variants (README.md, Variants), as the CLI's {@code choose}
      */
     public ConsoleBatchService(BatchRunner runner, BatchSettingsStore settingsStore, BatchRegistry registry,
             TaskLedger ledger, LedgerRetries retries, BatchPreflight preflight, BatchProofCheck proofs,
             PriceTable prices, JobProperties jobProperties, ConsoleProperties properties, JdbcClient jdbc, Clock clock,
             ApplicationArguments arguments,
             @Value("${" + BatchSettingsResolver.SANDBOX_ACTIVE + ":false}") boolean sandbox,
-            @Value("${imagebatch.serve.stop-timeout:20s}") Duration stopTimeout, RowRedo rowRedo) {
+            @Value("${imagebatch.serve.stop-timeout:20s}") Duration stopTimeout, RowRedo rowRedo,
+            VariantChoice variantChoice) {
         this.runner = runner;
+        this.variantChoice = variantChoice;
         this.rowRedo = rowRedo;
         this.settingsStore = settingsStore;
         this.registry = registry;
@@ -565,7 +570,53 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
 
     private static RowView rowView(LedgerEntry e) {
         return new RowView(e.rowNum(), e.rowId(), e.state().name(), e.attempt(), e.provider(), e.model(), e.prompt(),
-                e.taskId(), e.error(), e.outputUri());
+                e.taskId(), e.error(), e.outputUri(), e.variant(), e.chosen());
+    }
+
+    @Override
+    public List<RowView> variants(Requester who, String batchId, long rowNum) {
+        visible(who, batchId);
+        List<RowView> lines = new ArrayList<>();
+        for (int k = 1; k <= BatchSettings.MAX_VARIANTS; k++) {
+            Optional<LedgerEntry> line = ledger.find(batchId, rowNum, k);
+            if (line.isEmpty()) {
+                break;
+            }
+            lines.add(rowView(line.get()));
+        }
+        return List.copyOf(lines);
+    }
+
+    @Override
+    public List<RowView> choose(Requester who, String batchId, long rowNum, int variant) {
+        requireSubmitter(who, "choose a variant");
+        visible(who, batchId);
+        if (ledger.find(batchId, rowNum, variant).isEmpty()) {
+            throw new BatchNotFoundException("batch " + batchId + " has no row " + rowNum + " variant " + variant);
+        }
+        Future<?> running = runs.get(batchId);
+        if (running != null && !running.isDone()) {
+            throw new ConsoleRequestException(409, "batch " + batchId + " is running; choose a variant of row "
+                    + rowNum + " once it has ended");
+        }
+        ByteArrayOutputStream said = new ByteArrayOutputStream();
+        int exit;
+        try (PrintStream out = new PrintStream(said, true, StandardCharsets.UTF_8)) {
+            // the CLI's choose (README.md, Variants): lock, copy, record, report rewritten
+            exit = variantChoice.choose(batchId, rowNum, variant, runner::lastExecution, out);
+        } catch (UsageException e) {
+            throw new ConsoleRequestException(409, e.getMessage());
+        } catch (io.imagebatch.storage.OutputStoreException e) {
+            // the copy failed: nothing was recorded (VariantChoice); the store's own words, which hold no secret
+            throw new ConsoleRequestException(503, "variant " + variant + " of row " + rowNum + " could not be"
+                    + " copied in the batch's output (" + e.getMessage() + "); nothing was chosen; try again");
+        }
+        String message = said.toString(StandardCharsets.UTF_8).strip();
+        log.info("console batch {}: {} chose: {}", batchId, who.name(), message);
+        if (exit != ExitCodes.COMPLETED) {
+            throw new ConsoleRequestException(409, message);
+        }
+        return variants(who, batchId, rowNum);
     }
 
     @Override

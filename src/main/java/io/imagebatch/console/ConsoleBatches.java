@@ -126,6 +126,39 @@ public interface ConsoleBatches {
      */
     RowDetail redo(Requester who, String batchId, long rowNum, String prompt);
 
+    /**
+     * Chooses one stored variant of a row as the row's image (README.md, Variants; the CLI's
+     * {@code choose BATCH ROW_NUM K}, by the same code: the batch's lock taken without waiting, the variant's
+     * image {@code <row id>-<k>.<ext>} copied byte for byte to {@code <row id>.<ext>}, the choice recorded in the
+     * ledger, and report.csv, the contact sheet and manifest.json written again).
+     *
+     * @param who     the requester; must be a SUBMITTER or ADMIN
+     * @param batchId the batch
+     * @param rowNum  the row's number (1 = first data row)
+     * @param variant the variant to choose, 1 to the row's number of variants
+     * @return the row's variants as they are now, the chosen one marked
+     * @throws BatchNotFoundException  when the batch is unknown or not visible, or the row or variant unknown
+     * @throws ConsoleRequestException 409 when the variant is not STORED, the batch is held by a run (of this
+     *                                 console or another process), the batch has no variants, or the copy would
+     *                                 overwrite another row's image; nothing is changed then. 409 also when the
+     *                                 choice is recorded but the report files could not be written again
+     *                                 (choosing again writes them); 503 when the output store could not copy
+     *                                 the image (nothing recorded)
+     * @throws org.springframework.security.access.AccessDeniedException when the requester is a VIEWER
+     */
+    List<RowView> choose(Requester who, String batchId, long rowNum, int variant);
+
+    /**
+     * Every variant of a row (README.md, Variants), in variant order: one line for a row without variants.
+     *
+     * @param who     the requester
+     * @param batchId the batch
+     * @param rowNum  the row's number (1 = first data row)
+     * @return the row's lines, variant 1 first; empty when the batch has no such row
+     * @throws BatchNotFoundException when the batch is unknown or not visible
+     */
+    List<RowView> variants(Requester who, String batchId, long rowNum);
+
     /** @return the job templates: the job files in the jobs folder, by name */
     List<JobTemplate> templates();
 
@@ -314,9 +347,12 @@ public interface ConsoleBatches {
      * @param taskId    the provider's taskId, or null before the create
      * @param error     why it failed or was rejected or held, or null
      * @param outputUri where its image is stored, or null
+     * @param variant   which of the row's variants this line is, 1 to 8 (1 for a row without variants; README.md,
+     *                  Variants): the rows table shows one line per variant
+     * @param chosen    whether this variant is the row's chosen image ({@code choose}; false without variants)
      */
     record RowView(long rowNum, String rowId, String state, int attempt, String provider, String model,
-            String prompt, String taskId, String error, String outputUri) {
+            String prompt, String taskId, String error, String outputUri, int variant, boolean chosen) {
     }
 
     /**

@@ -96,6 +96,31 @@ public final class ConsoleThumbnails {
      */
     public Optional<Path> thumbnail(String batchId, long rowNum, int attempt,
             Supplier<Optional<StoredObject>> source) {
+        return thumbnail(batchId, rowNum, 1, attempt, source);
+    }
+
+    /**
+     * The thumbnail of one attempt of one variant of a row (README.md, Variants): as
+     * {@link #thumbnail(String, long, int, Supplier)}, cached apart per variant ({@code <row>-<attempt>.jpg} for
+     * variant 1, as before variants; {@code <row>v<variant>-<attempt>.jpg} for the others).
+     *
+     * @param batchId the batch id, as the batch registry knows it (one path segment of {@code [A-Za-z0-9._-]})
+     * @param rowNum  the row number, 1 or more
+     * @param variant the variant, 1 or more (1 for a row without variants)
+     * @param attempt the variant's attempt, 1 or more
+     * @param source  opens the stored image; empty when it is not in the store. Called only when the thumbnail
+     *                is not cached yet
+     * @return the thumbnail file (a JPEG of at most {@value #MAX_SIDE} px a side); empty when the image is not
+     *         in the store, or cannot be decoded or is too large (then remembered)
+     * @throws IllegalArgumentException when the batch id is not one safe path segment or a number is below 1
+     * @throws OutputStoreException     when the store could not be read (not remembered)
+     * @throws UncheckedIOException     when the cache folder cannot be written
+     */
+    public Optional<Path> thumbnail(String batchId, long rowNum, int variant, int attempt,
+            Supplier<Optional<StoredObject>> source) {
+        if (variant < 1) {
+            throw new IllegalArgumentException("variant " + variant + ": must be 1 or more");
+        }
         if (!SAFE_BATCH_ID.matcher(batchId).matches() || batchId.equals(".") || batchId.equals("..")) {
             throw new IllegalArgumentException("not a batch id: " + batchId);
         }
@@ -103,8 +128,9 @@ public final class ConsoleThumbnails {
             throw new IllegalArgumentException("row " + rowNum + ", attempt " + attempt + ": both must be 1 or more");
         }
         Path dir = folder.resolve(batchId);
-        Path file = dir.resolve(rowNum + "-" + attempt + ".jpg");
-        Path none = dir.resolve(rowNum + "-" + attempt + ".none");
+        String stem = rowNum + (variant == 1 ? "" : "v" + variant) + "-" + attempt;
+        Path file = dir.resolve(stem + ".jpg");
+        Path none = dir.resolve(stem + ".none");
         if (Files.isRegularFile(file)) {
             return Optional.of(file);
         }

@@ -43,4 +43,26 @@ public final class LedgerImages {
                         + " AND STATE = 'STORED' ORDER BY ROW_NUM LIMIT ?")
                 .params(batchId, afterRowNum, limit).query(ENTRY).list();
     }
+
+    /**
+     * The next page of a batch's STORED lines after a (row, variant) (README.md, Variants: a row has one line per
+     * variant): keyset paging on the ledger's key, so a page that ends inside a row's variants loses none of the
+     * rest (a page's last line's row and variant are the next page's {@code afterRowNum} and
+     * {@code afterVariant}).
+     *
+     * @param batchId      the batch
+     * @param afterRowNum  the row of the last line already read; 0 for the first page
+     * @param afterVariant the variant of the last line already read; 0 for the first page
+     * @param limit        the most lines to return, 1 to {@value #MAX_PAGE}
+     * @return the STORED lines after ({@code afterRowNum}, {@code afterVariant}), in row then variant order
+     * @throws IllegalArgumentException when {@code limit} is out of range
+     */
+    public List<LedgerEntry> storedAfter(String batchId, long afterRowNum, int afterVariant, int limit) {
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MAX_PAGE + ", got " + limit);
+        }
+        return ledger.jdbc().sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'STORED'"
+                        + " AND (ROW_NUM > ? OR (ROW_NUM = ? AND VARIANT > ?)) ORDER BY ROW_NUM, VARIANT LIMIT ?")
+                .params(batchId, afterRowNum, afterRowNum, afterVariant, limit).query(ENTRY).list();
+    }
 }

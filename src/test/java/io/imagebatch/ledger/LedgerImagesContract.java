@@ -68,4 +68,38 @@ abstract class LedgerImagesContract extends LedgerTestDatabase {
         assertThatThrownBy(() -> images.storedAfter(BATCH, 0, LedgerImages.MAX_PAGE + 1))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void pagesThatEndInsideARowsVariantsLoseNoneOfItsOtherVariants() {
+        // 5 rows of 3 variants (README.md, Variants): pages of 4 lines end inside rows 2, 3 and 4
+        List<String> expected = new ArrayList<>();
+        for (long row = 1; row <= 5; row++) {
+            for (int variant = 1; variant <= 3; variant++) {
+                ledger.insertIntent(BATCH, row, variant, "A" + row, "liangxin", "m", "p" + row, "{}");
+                ledger.markSubmitted(BATCH, row, variant, "task-" + row + "-" + variant, T0, T0, T0 + 900_000);
+                ledger.polls().markGenerated(BATCH, row, variant, "SUCCESS", "https://img.example/" + row + ".png");
+                ledger.downloads().markStored(BATCH, row, variant, "file:/out/" + BATCH + "/A" + row + "-" + variant
+                        + ".png", "00".repeat(32), 10);
+                expected.add(row + "/" + variant);
+            }
+        }
+
+        LedgerImages images = new LedgerImages(ledger);
+        List<String> read = new ArrayList<>();
+        long after = 0;
+        int afterVariant = 0;
+        while (true) {
+            List<LedgerEntry> page = images.storedAfter(BATCH, after, afterVariant, 4);
+            for (LedgerEntry line : page) {
+                read.add(line.rowNum() + "/" + line.variant());
+                after = line.rowNum();
+                afterVariant = line.variant();
+            }
+            if (page.size() < 4) {
+                break;
+            }
+        }
+
+        assertThat(read).containsExactlyElementsOf(expected);
+    }
 }

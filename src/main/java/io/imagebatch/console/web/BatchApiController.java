@@ -39,7 +39,10 @@ import org.springframework.web.multipart.MultipartFile;
  *     {@code GET /api/batches/{id}/rows/{rowNum}}, {@code GET /api/templates};</li>
  * <li>{@code POST /api/batches/{id}/start|stop|resume|retry-failed|approve|reject} → the batch as it is now;</li>
  * <li>{@code POST /api/batches/{id}/start-proof} ({@code rows=N}) → the batch, started as a proof run;</li>
- * <li>{@code POST /api/batches/{id}/rows/{rowNum}/redo} (JSON {@code {"prompt":...}} or form {@code prompt}).</li>
+ * <li>{@code POST /api/batches/{id}/rows/{rowNum}/redo} (JSON {@code {"prompt":...}} or form {@code prompt});</li>
+ * <li>{@code GET /api/batches/{id}/rows/{rowNum}/variants} and
+ *     {@code POST /api/batches/{id}/rows/{rowNum}/variants/{k}/choose} (README.md, Variants) → the row's
+ *     variants, the chosen one marked.</li>
  * </ul>
  */
 @RestController
@@ -228,6 +231,44 @@ public class BatchApiController {
     public ConsoleBatches.RowDetail redoForm(Authentication auth, @PathVariable String id, @PathVariable long rowNum,
             @RequestParam(required = false) String prompt) {
         return batches.redo(ConsoleRequesters.of(auth), id, rowNum, prompt);
+    }
+
+    /**
+     * The row's variants (README.md, Variants), one entry each, in variant order.
+     *
+     * @param auth   the signed-in user
+     * @param id     the batch
+     * @param rowNum the row (1 = first data row)
+     * @return the row's variants: each a row view with {@code variant} and {@code chosen}
+     * @throws io.imagebatch.console.BatchNotFoundException (404) when the batch is unknown or not visible, or has
+     *                                                       no such row
+     */
+    @GetMapping("/batches/{id}/rows/{rowNum}/variants")
+    public List<ConsoleBatches.RowView> variants(Authentication auth, @PathVariable String id,
+            @PathVariable long rowNum) {
+        List<ConsoleBatches.RowView> variants = batches.variants(ConsoleRequesters.of(auth), id, rowNum);
+        if (variants.isEmpty()) {
+            throw new io.imagebatch.console.BatchNotFoundException("batch " + id + " has no row " + rowNum);
+        }
+        return variants;
+    }
+
+    /**
+     * Chooses a stored variant as the row's image, as the CLI's {@code choose BATCH ROW_NUM K} (README.md,
+     * Variants, and "The console's API"): 200 with the row's variants; 403 for a VIEWER; 404 for another team's
+     * batch or an unknown row or variant; 409 (problem detail naming why) when the variant is not STORED or the
+     * batch is held by a run.
+     *
+     * @param auth    the signed-in user
+     * @param id      the batch
+     * @param rowNum  the row (1 = first data row)
+     * @param variant the variant, 1 to 8
+     * @return the row's variants as they are now, the chosen one marked
+     */
+    @PostMapping("/batches/{id}/rows/{rowNum}/variants/{variant}/choose")
+    public List<ConsoleBatches.RowView> choose(Authentication auth, @PathVariable String id,
+            @PathVariable long rowNum, @PathVariable int variant) {
+        return batches.choose(ConsoleRequesters.of(auth), id, rowNum, variant);
     }
 
     /** @return the job templates */

@@ -145,6 +145,66 @@ public class BatchFilesController {
     }
 
     /**
+     * One variant's stored image (README.md, Variants: {@code <row id>-<k>.<ext>}), with the same team visibility
+     * and caching as a row's image.
+     *
+     * @param id      the batch id
+     * @param rowNum  the row's number
+     * @param variant the variant, 1 to 8
+     * @param request the request, for {@code If-None-Match}
+     * @param auth    the signed-in user, or null
+     * @return the image, or 304 when the browser's copy is current; 404 when the variant has no stored image
+     */
+    @GetMapping("/batches/{id}/rows/{rowNum}/variants/{variant}/image")
+    public ResponseEntity<Resource> variantImage(@PathVariable String id, @PathVariable long rowNum,
+            @PathVariable int variant, WebRequest request, Authentication auth) {
+        Requester who = requester(auth);
+        Optional<String> etag = files.imageEtag(who, id, rowNum, variant);
+        if (etag.isPresent() && request.checkNotModified(etag.get())) {
+            return null;
+        }
+        FileContent file = files.image(who, id, rowNum, variant);
+        return streamed(file, CacheControl.maxAge(IMAGE_MAX_AGE).cachePrivate(),
+                ContentDisposition.inline().filename(file.fileName()).build());
+    }
+
+    /**
+     * @param id      the batch id
+     * @param rowNum  the row's number
+     * @param variant the variant, 1 to 8
+     * @param request the request, for {@code If-None-Match}
+     * @param auth    the signed-in user, or null
+     * @return the JPEG thumbnail of the variant's stored image, or 304 when the browser's copy is current
+     */
+    @GetMapping("/batches/{id}/rows/{rowNum}/variants/{variant}/thumbnail")
+    public ResponseEntity<Resource> variantThumbnail(@PathVariable String id, @PathVariable long rowNum,
+            @PathVariable int variant, WebRequest request, Authentication auth) {
+        Thumbnail thumbnail = files.thumbnail(requester(auth), id, rowNum, variant);
+        if (request.checkNotModified(thumbnail.etag())) {
+            return null;
+        }
+        return ResponseEntity.ok().contentType(MediaType.IMAGE_JPEG)
+                .cacheControl(CacheControl.maxAge(IMAGE_MAX_AGE).cachePrivate()).eTag(thumbnail.etag())
+                .body(new FileSystemResource(thumbnail.file()));
+    }
+
+    /**
+     * @param id      the batch id
+     * @param rowNum  the row's number
+     * @param variant the variant, 1 to 8
+     * @param name    the rendition's name, as in the batch's job file
+     * @param auth    the signed-in user, or null
+     * @return the rendition of the variant's stored image; 404 when there is none
+     */
+    @GetMapping("/batches/{id}/rows/{rowNum}/variants/{variant}/renditions/{name}")
+    public ResponseEntity<Resource> variantRendition(@PathVariable String id, @PathVariable long rowNum,
+            @PathVariable int variant, @PathVariable String name, Authentication auth) {
+        FileContent file = files.rendition(requester(auth), id, rowNum, variant, name);
+        return streamed(file, CacheControl.maxAge(IMAGE_MAX_AGE).cachePrivate(),
+                ContentDisposition.inline().filename(file.fileName()).build());
+    }
+
+    /**
      * @param id   the batch id
      * @param name {@code report.csv}, {@code report.html} or {@code manifest.json}
      * @param auth the signed-in user, or null

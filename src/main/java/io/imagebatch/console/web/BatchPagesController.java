@@ -250,6 +250,11 @@ public class BatchPagesController {
         model.addAttribute("rows", rows);
         model.addAttribute("pages", pages(rows.total(), rows.size()));
         model.addAttribute("renditions", files.renditionNames(who, id));
+        List<RowCard> cards = RowCard.of(rows.rows());
+        model.addAttribute("cards", cards);
+        // a batch with variants shows every card as variants, also a row cut by the page's end to its variant 1
+        model.addAttribute("variantCards", cards.stream().anyMatch(RowCard::hasVariants));
+        model.addAttribute("maySubmit", who.maySubmit());
         return "contact-sheet";
     }
 
@@ -268,6 +273,9 @@ public class BatchPagesController {
         Requester who = ConsoleRequesters.of(auth);
         model.addAttribute("batch", batches.get(who, id));
         model.addAttribute("detail", batches.row(who, id, rowNum));
+        List<ConsoleBatches.RowView> variants = batches.variants(who, id, rowNum);
+        model.addAttribute("variants", variants.size() > 1 || variants.stream().anyMatch(v -> v.variant() > 1
+                || v.chosen()) ? variants : List.of());
         model.addAttribute("maySubmit", who.maySubmit());
         model.addAttribute("renditions", files.renditionNames(who, id));
         return "row";
@@ -295,11 +303,42 @@ public class BatchPagesController {
         return "redirect:/batches/" + id + "/rows/" + rowNum;
     }
 
+    /**
+     * The "Choose" button of a stored variant (README.md, Variants), on the contact sheet and a row's page: the
+     * same choice as the API's {@code POST /api/batches/{id}/rows/{rowNum}/variants/{k}/choose}.
+     *
+     * @param auth     the signed-in user
+     * @param id       the batch id
+     * @param rowNum   the row
+     * @param variant  the variant to choose
+     * @param back     {@code sheet} to come back to the contact sheet (at {@code page}), anything else for the
+     *                 row's page
+     * @param page     the contact sheet's page, 0 first
+     * @param redirect the page's flash messages
+     * @return a redirect to the page the button was on, with what happened or why it was refused
+     */
+    @PostMapping("/batches/{id}/rows/{rowNum}/variants/{variant}/choose")
+    String choose(Authentication auth, @PathVariable String id, @PathVariable long rowNum,
+            @PathVariable int variant, @RequestParam(required = false) String back,
+            @RequestParam(defaultValue = "0") int page, RedirectAttributes redirect) {
+        try {
+            batches.choose(ConsoleRequesters.of(auth), id, rowNum, variant);
+            redirect.addFlashAttribute("message", "Variant " + variant + " of row " + rowNum
+                    + " is now the row's image.");
+        } catch (ConsoleRequestException e) {
+            redirect.addFlashAttribute("error", e.getMessage());
+        }
+        return "sheet".equals(back) ? "redirect:/batches/" + id + "/contact-sheet?page=" + Math.max(0, page)
+                : "redirect:/batches/" + id + "/rows/" + rowNum;
+    }
+
     private void addRows(Requester who, String id, String state, String q, int page, Model model) {
         String filter = blankToNull(state);
         String search = blankToNull(q);
         RowPage rows = batches.rows(who, id, new RowQuery(filter, search, Math.max(0, page), ROWS_PER_PAGE));
         model.addAttribute("rows", rows);
+        // one line per (row, variant) (README.md, Variants): paged by line, so a page never drops a variant
+        model.addAttribute("variantColumn", rows.rows().stream().anyMatch(r -> r.variant() > 1 || r.chosen()));
         model.addAttribute("pages", pages(rows.total(), rows.size()));
         model.addAttribute("state", filter);
         model.addAttribute("q", search);
