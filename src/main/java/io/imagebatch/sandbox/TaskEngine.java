@@ -124,6 +124,11 @@ final class TaskEngine {
         return tasks.values().stream().filter(t -> t.protocol().equals(protocol)).toList();
     }
 
+    /** @return every task, of every protocol, in no particular order (a snapshot) */
+    List<SandboxTask> all() {
+        return List.copyOf(tasks.values());
+    }
+
     /** @return the current time in epoch milliseconds, the clock all task times use */
     long nowMillis() {
         return System.currentTimeMillis();
