@@ -181,8 +181,12 @@ class ImageBatchKillIT {
                 .withGenerationTime(Duration.ofMillis(200), Duration.ofMillis(1500));
         int variants = variantsOf(seed);
         // a variants seed has about as many ledger entries (rows x variants), so as many creates, as the others
-        Catalogue catalogue = Catalogue.write(dir.resolve("catalogue.csv"),
-                variants > 1 ? (VALID_ROWS + 1) / variants : VALID_ROWS, random);
+        // and a variants column in which some rows ask for 1 or 3 instead (README.md, Variants), drawn apart from
+        // the seed's other draws
+        Catalogue catalogue = variants > 1
+                ? Catalogue.write(dir.resolve("catalogue.csv"), (VALID_ROWS + 1) / variants, random,
+                        new java.util.SplittableRandom(seed * 31 + 7))
+                : Catalogue.write(dir.resolve("catalogue.csv"), VALID_ROWS, random);
         boolean inS3 = seed % 2 == 1;
         boolean renditions = withRenditions(seed);
         try (SandboxProvider sandbox = SandboxProvider.start(faults);
@@ -629,10 +633,11 @@ class ImageBatchKillIT {
                 problems.add("row " + row.number() + " (" + (row.invalid() ? "invalid" : "valid") + ") is "
                         + line.get("status") + ": " + line.get("error"));
             }
-            // a valid row: one line per variant, 1..n; a rejected row: its variant 1, and none past n
+            // a valid row: one line per variant, 1..n (its variants cell, else the batch's); a rejected row: its
+            // variant 1, and none past n
             Set<Integer> got = variantsByRow.get(row.number());
             Set<Integer> want = new TreeSet<>();
-            for (int k = 1; k <= variants; k++) {
+            for (int k = 1; k <= (row.variants() != null ? row.variants() : variants); k++) {
                 want.add(k);
             }
             if (row.invalid() ? !want.containsAll(got) : !got.equals(want)) {
@@ -1038,6 +1043,31 @@ class ImageBatchKillIT {
             return killNow(target);
         }
 
+        /**
+         * Sends SIGKILL {@code delayMs} after {@code condition} (polled every 20 ms) first holds, if the process
+         * is still running then.
+         *
+         * @return the kill, or null when the run ended first (see {@link #exitCode()})
+         * @throws AssertionError when the condition did not hold nor the process end in {@link #RUN_TIMEOUT}
+         */
+        Kill killOnceTrue(java.util.function.BooleanSupplier condition, long delayMs) throws InterruptedException {
+            long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+            while (!condition.getAsBoolean()) {
+                if (process.waitFor(20, TimeUnit.MILLISECONDS)) {
+                    awaitEnd();
+                    return null;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the awaited moment did not come in " + RUN_TIMEOUT + ":\n" + output());
+                }
+            }
+            if (process.waitFor(delayMs, TimeUnit.MILLISECONDS)) {
+                awaitEnd();
+                return null;
+            }
+            return killNow(Phase.AFTER);
+        }
+
         private Kill killNow(Phase target) throws InterruptedException {
             Phase landed = phase();
             long afterMs = (System.nanoTime() - startedNanos) / 1_000_000;
@@ -1149,9 +1179,10 @@ class ImageBatchKillIT {
          * @param number  1-based row number
          * @param id      the id cell
          * @param prompt  the prompt cell
-         * @param invalid true when the row breaks a rule and must be REJECTED
+         * @param invalid  true when the row breaks a rule and must be REJECTED
+         * @param variants its variants cell, or null when it has none (the batch's number applies)
          */
-        record Row(long number, String id, String prompt, String aspectRatio, boolean invalid) {
+        record Row(long number, String id, String prompt, String aspectRatio, boolean invalid, Integer variants) {
         }
 
         private static final List<String> SUBJECTS = List.of("lighthouse", "fox", "teapot", "bicycle", "owl",
@@ -1161,6 +1192,16 @@ class ImageBatchKillIT {
         private static final List<String> RATIOS = List.of("1:1", "16:9", "4:5", "3:2");
 
         static Catalogue write(Path path, int validRows, Random random) throws IOException {
+            return write(path, validRows, random, null);
+        }
+
+        /**
+         * As {@link #write(Path, int, Random)}; with {@code variantCells}, also a {@code variants} column (README.md,
+         * Variants) in which a valid row asks for 1 (a quarter of them), 3 (a quarter) or nothing (the batch's
+         * number), drawn from {@code variantCells} alone, so that the other draws are as without the column.
+         */
+        static Catalogue write(Path path, int validRows, Random random, java.util.SplittableRandom variantCells)
+                throws IOException {
             int total = validRows + 3;
             Set<Integer> places = new TreeSet<>();
             while (places.size() < 3) {
@@ -1168,7 +1209,8 @@ class ImageBatchKillIT {
             }
             List<Integer> invalidAt = new ArrayList<>(places);
             List<Row> rows = new ArrayList<>();
-            StringBuilder csv = new StringBuilder("id,prompt,aspect_ratio\n");
+            StringBuilder csv = new StringBuilder("id,prompt,aspect_ratio" + (variantCells != null ? ",variants" : "")
+                    + "\n");
             for (int n = 1; n <= total; n++) {
                 String id = "sku-" + String.format("%03d", n);
                 String prompt = STYLES.get(random.nextInt(STYLES.size())) + " of a "
@@ -1182,8 +1224,17 @@ class ImageBatchKillIT {
                         default -> id = rows.get(random.nextInt(rows.size())).id();
                     }
                 }
-                rows.add(new Row(n, id, prompt, ratio, invalid));
-                csv.append(id).append(',').append(prompt).append(',').append(ratio).append('\n');
+                Integer cell = null;
+                if (variantCells != null) {
+                    int draw = variantCells.nextInt(4);
+                    cell = invalid || draw > 1 ? null : draw == 0 ? 1 : 3;
+                }
+                rows.add(new Row(n, id, prompt, ratio, invalid, cell));
+                csv.append(id).append(',').append(prompt).append(',').append(ratio);
+                if (variantCells != null) {
+                    csv.append(',').append(cell == null ? "" : cell.toString());
+                }
+                csv.append('\n');
             }
             Files.writeString(path, csv, StandardCharsets.UTF_8);
             return new Catalogue(path, List.copyOf(rows));
@@ -1382,7 +1433,9 @@ class ImageBatchKillIT {
 
     /**
      * {@code choose BATCH ROW K} (README.md, Variants) on a finished variants batch: a seeded SUCCEEDED variant,
-     * the command a real process killed once at a seeded moment from its start, then run again until it exits 0
+     * the command a real process killed once at a seeded moment (a seeded 0..300 ms after its copy
+     * {@code <row id>.<ext>} appears in the store, so before or after the choice is recorded; or, when it ends
+     * first, not at all), then run again until it exits 0
      * (one that finds the batch's lock still held by the killed one, exit 1 "held", is run again: the lock
      * expires after its ttl). What a user checks: the chosen copy {@code <row id>.<ext>} beside the variants is
      * byte for byte the chosen variant's image, and report.csv's {@code chosen} column says {@code yes} on that
@@ -1404,7 +1457,25 @@ class ImageBatchKillIT {
         chooseCommand.addAll(List.of("choose", batchId, chosen.get("row_number"), chosen.get("variant")));
         chooseCommand.addAll(run.stream().filter(a -> a.startsWith("--") && a.contains(".") && a.contains("="))
                 .toList());
-        long delay = Phase.STARTUP.delayMillis(random);
+        long delay = random.nextInt(301);
+        String uri = chosen.get("output_uri");
+        String name = uri.substring(uri.lastIndexOf('/') + 1);
+        String copyName = chosen.get("row_id") + name.substring(name.lastIndexOf('.'));
+        java.util.function.BooleanSupplier copied = () -> {
+            if (bucket == null) {
+                return Files.isRegularFile(batchDir.resolve(copyName));
+            }
+            try {
+                bucket.client().headObject(b -> b.bucket(S3Output.BUCKET).key(bucket.prefix() + "/" + batchId + "/"
+                        + copyName));
+                return true;
+            } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+                if (e.statusCode() == 404) {
+                    return false;
+                }
+                throw e;
+            }
+        };
         StringBuilder transcript = new StringBuilder();
         boolean killed = false;
         boolean completed = false;
@@ -1415,7 +1486,7 @@ class ImageBatchKillIT {
             try (Child child = Child.start(chooseCommand, dir, env)) {
                 Integer exit;
                 if (runs == 1) {
-                    Kill kill = child.killAt(Phase.STARTUP, delay);
+                    Kill kill = child.killOnceTrue(copied, delay);
                     killed = kill != null;
                     exit = killed ? null : child.exitCode();
                 } else {
@@ -1443,9 +1514,6 @@ class ImageBatchKillIT {
                         + (isChosen ? ", but it was chosen" : ""));
             }
         }
-        String uri = chosen.get("output_uri");
-        String name = uri.substring(uri.lastIndexOf('/') + 1);
-        String copyName = chosen.get("row_id") + name.substring(name.lastIndexOf('.'));
         byte[] copy;
         try {
             copy = bucket != null ? bucket.client().getObjectAsBytes(b -> b.bucket(S3Output.BUCKET)
@@ -1461,7 +1529,8 @@ class ImageBatchKillIT {
             fail("seed " + seed + ", batch " + batchId + ", choose " + entryOf(chosen) + " (files in " + dir
                     + "):\n  " + String.join("\n  ", problems) + "\n" + transcript);
         }
-        return "choose " + entryOf(chosen) + (killed ? " (killed at start-up)" : "") + ": " + runs + " run(s)";
+        return "choose " + entryOf(chosen) + (killed ? " (killed " + delay + " ms after its copy appeared)" : "")
+                + ": " + runs + " run(s)";
     }
 
     /** @return whether a seed's batch has renditions: seeds 2, 3, 6, 7, ... (so the default seeds 1..3 store them
