@@ -63,14 +63,18 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * catalogue with a few invalid rows, and {@code java -jar target/imagebatch.jar run ...} started as a child
  * process and killed with SIGKILL a few times, at seeded moments in each step (submit, poll, download, report,
  * and JVM start-up), then run until it exits 0. Then what a user would check: every catalogue row exactly once
- * in {@code report.csv} with a final status, no prompt created twice at the provider, every stored image whole
- * and the provider's, nothing else in the output folder, and every create whose answer was lost reported
- * UNCERTAIN, never resent.
+ * in {@code report.csv} with a final status, no entry (row, variant) created twice at the provider, every stored
+ * image whole and the provider's, nothing else in the output folder, and every create whose answer was lost
+ * reported UNCERTAIN, never resent.
  *
  * <p>Odd seeds store into S3 instead of a folder: an S3Proxy in this JVM behind an {@link S3FaultProxy} that
  * answers 10% of writes {@code 503 SlowDown}, the children pointed at it through the standard AWS environment
  * variables; the same checks then read the bucket (every stored object whole, nothing else, no multipart upload
  * left open).
+ *
+ * <p>Seeds 3, 6, 9, ... make 2 variants of each row, and 1 or 3 of some rows through a {@code variants} column
+ * (README.md, Variants): every variant its own report line and ledger entry, created at most once ({@link Creates}),
+ * stored as {@code <row id>-<k>.<ext>}; after the other rounds, {@code choose} is killed once and run again.
  *
  * <p>Also the graceful stop: SIGTERM while polling ends the run with exit code 1 and the batch STOPPED, and
  * {@code restart <batch>} finishes it.
@@ -739,11 +743,11 @@ class ImageBatchKillIT {
      *
      * @param rows                 report lines
      * @param statusCounts         for example {@code 22 SUCCEEDED, 3 REJECTED, 1 FAILED, 2 UNCERTAIN}
-     * @param duplicateCreates     tasks created beyond the first for a prompt
+     * @param duplicateCreates     tasks created beyond one per ledger entry (row, variant) ({@link Creates})
      * @param lostRows             catalogue rows without a final line of their own
      * @param uncertainRows        UNCERTAIN lines
      * @param droppedCreates       creates whose answer the sandbox dropped
-     * @param uncertainWithoutTask UNCERTAIN lines whose prompt the sandbox never created
+     * @param uncertainWithoutTask UNCERTAIN entries whose create never reached the sandbox ({@link Creates})
      */
     private record Outcome(int rows, String statusCounts, int duplicateCreates, int lostRows, int uncertainRows,
             int droppedCreates, int uncertainWithoutTask) {
