@@ -63,14 +63,18 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * catalogue with a few invalid rows, and {@code java -jar target/imagebatch.jar run ...} started as a child
  * process and killed with SIGKILL a few times, at seeded moments in each step (submit, poll, download, report,
  * and JVM start-up), then run until it exits 0. Then what a user would check: every catalogue row exactly once
- * in {@code report.csv} with a final status, no prompt created twice at the provider, every stored image whole
- * and the provider's, nothing else in the output folder, and every create whose answer was lost reported
- * UNCERTAIN, never resent.
+ * in {@code report.csv} with a final status, no entry (row, variant) created twice at the provider, every stored
+ * image whole and the provider's, nothing else in the output folder, and every create whose answer was lost
+ * reported UNCERTAIN, never resent.
  *
  * <p>Odd seeds store into S3 instead of a folder: an S3Proxy in this JVM behind an {@link S3FaultProxy} that
  * answers 10% of writes {@code 503 SlowDown}, the children pointed at it through the standard AWS environment
  * variables; the same checks then read the bucket (every stored object whole, nothing else, no multipart upload
  * left open).
+ *
+ * <p>Seeds 3, 6, 9, ... make 2 variants of each row, and 1 or 3 of some rows through a {@code variants} column
+ * (README.md, Variants): every variant its own report line and ledger entry, created at most once ({@link Creates}),
+ * stored as {@code <row id>-<k>.<ext>}; after the other rounds, {@code choose} is killed once and run again.
  *
  * <p>Also the graceful stop: SIGTERM while polling ends the run with exit code 1 and the batch STOPPED, and
  * {@code restart <batch>} finishes it.
@@ -179,7 +183,14 @@ class ImageBatchKillIT {
                 // FAILED "paid, result not stored", and the retry-failed round below must not create them again
                 .withForbiddenResultRate(0.08)
                 .withGenerationTime(Duration.ofMillis(200), Duration.ofMillis(1500));
-        Catalogue catalogue = Catalogue.write(dir.resolve("catalogue.csv"), VALID_ROWS, random);
+        int variants = variantsOf(seed);
+        // a variants seed has about as many ledger entries (rows x variants), so as many creates, as the others
+        // and a variants column in which some rows ask for 1 or 3 instead (README.md, Variants), drawn apart from
+        // the seed's other draws
+        Catalogue catalogue = variants > 1
+                ? Catalogue.write(dir.resolve("catalogue.csv"), (VALID_ROWS + 1) / variants, random,
+                        new java.util.SplittableRandom(seed * 31 + 7))
+                : Catalogue.write(dir.resolve("catalogue.csv"), VALID_ROWS, random);
         boolean inS3 = seed % 2 == 1;
         boolean renditions = withRenditions(seed);
         try (SandboxProvider sandbox = SandboxProvider.start(faults);
@@ -195,10 +206,12 @@ class ImageBatchKillIT {
                 env = S3Output.environment(storeFaults.endpoint());
             }
             List<String> command = runCommand(dir, catalogue.path(), sandbox.baseUrl(), output, db);
-            if (renditions) {
+            if (renditions || variants > 1) {
                 // the job file goes right after "run"; retry-failed and redo take the batch's stored renditions
-                command.add(command.indexOf("run") + 1, Files.writeString(dir.resolve("renditions.yml"),
-                        KillRendition.JOB_FILE).toString());
+                // and variants
+                command.add(command.indexOf("run") + 1, Files.writeString(dir.resolve(variants > 1 ? "job.yml"
+                        : "renditions.yml"), (renditions ? KillRendition.JOB_FILE : "")
+                        + (variants > 1 ? "variants: " + variants + "\n" : "")).toString());
             }
             // a budget smaller than the catalogue's cost (VALID_ROWS x PRICE), seeded apart from the kill plan: the
             // kills must never let the committed spend pass it (docs/design.md, Spend)
@@ -249,10 +262,11 @@ class ImageBatchKillIT {
             }
             String batchId = batchId(transcript.toString());
             Outcome outcome = check(seed, dir, batchId, catalogue, sandbox, transcript.toString(), bucket,
-                    renditions);
+                    renditions, db, variants);
             RetryOutcome retry = retryFailedRound(seed, dir, batchId, command, env, random, sandbox, bucket);
-            String redo = redoRound(seed, dir, batchId, command, env, random, sandbox, bucket);
+            String redo = redoRound(seed, dir, batchId, command, env, random, sandbox, bucket, variants);
             String spend = checkSpend(seed, db, dir, batchId, budget, sandbox, bucket);
+            String choose = variants > 1 ? "; " + chooseRound(seed, dir, batchId, command, env, random, bucket) : "";
             String summary = String.format(
                     "seed %d: %d kills survived (%s), %d runs, %d rows (%s), %d duplicate creates, %d lost rows, "
                             + "%d UNCERTAIN rows (%d create answers dropped, %d never reached the provider), %.1f s"
@@ -261,7 +275,8 @@ class ImageBatchKillIT {
                     seed, kills.size(), Kill.byPhase(kills), runs, outcome.rows(), outcome.statusCounts(),
                     outcome.duplicateCreates(), outcome.lostRows(), outcome.uncertainRows(),
                     outcome.droppedCreates(), outcome.uncertainWithoutTask(), (System.nanoTime() - started) / 1e9)
-                    + "; " + retry + "; " + redo + "; " + spend + (renditions ? "; renditions pad jpg, crop png" : "");
+                    + "; " + retry + "; " + redo + "; " + spend + (renditions ? "; renditions pad jpg, crop png" : "")
+                    + (variants > 1 ? "; variants " + variants : "") + choose;
             synchronized (SUMMARIES) {
                 SUMMARIES.add(summary);
             }
@@ -338,26 +353,42 @@ class ImageBatchKillIT {
         int generationFailed = 0;
         int createdAgain = 0;
         int paidCreatedAgain = 0;
-        for (CSVRecord line : before) {
-            String prompt = line.get("prompt");
+        // the creates the round made are counted per prompt, which a row's variants share: a prompt may be created
+        // again once per entry (row, variant) of it whose generation failed, never for a paid one; and every paid
+        // entry keeps its task
+        Map<String, List<CSVRecord>> beforeByPrompt = before.stream()
+                .collect(Collectors.groupingBy(l -> l.get("prompt"), LinkedHashMap::new, Collectors.toList()));
+        Map<String, CSVRecord> afterByEntry = after.stream().collect(Collectors.toMap(ImageBatchKillIT::entryOf,
+                l -> l, (a, b) -> a));
+        for (Map.Entry<String, List<CSVRecord>> group : beforeByPrompt.entrySet()) {
+            String prompt = group.getKey();
             int added = createsAfter.getOrDefault(prompt, 0) - createsBefore.getOrDefault(prompt, 0);
-            String status = line.get("status");
-            boolean paid = status.equals("SUCCEEDED")
-                    || status.equals("FAILED") && line.get("failure").equals("paid, result not stored");
-            if (status.equals("FAILED") && !paid) {
-                generationFailed++;
-                createdAgain += added;
-                if (added > 1) {
-                    problems.add("row " + line.get("row_number") + " (generation failed) was created " + added
-                            + " times by one retry round");
+            int failedHere = 0;
+            for (CSVRecord line : group.getValue()) {
+                String status = line.get("status");
+                boolean paid = status.equals("SUCCEEDED")
+                        || status.equals("FAILED") && line.get("failure").equals("paid, result not stored");
+                if (status.equals("FAILED") && !paid) {
+                    failedHere++;
+                } else {
+                    paidNotStored += status.equals("FAILED") ? 1 : 0;
                 }
-            } else {
-                paidNotStored += status.equals("FAILED") ? 1 : 0;
-                if (added != 0) {
-                    paidCreatedAgain += paid ? added : 0;
-                    problems.add("row " + line.get("row_number") + " (" + status + " " + line.get("failure")
-                            + ") was created " + added + " more time(s) by retry-failed");
+                CSVRecord now = afterByEntry.get(entryOf(line));
+                if (paid && (now == null || !now.get("task_id").equals(line.get("task_id")))) {
+                    problems.add(entryOf(line) + " (" + status + " " + line.get("failure") + ", task "
+                            + line.get("task_id") + ") has task " + (now == null ? "none" : now.get("task_id"))
+                            + " after retry-failed: a paid task was created again");
                 }
+            }
+            generationFailed += failedHere;
+            if (failedHere > 0) {
+                createdAgain += Math.min(added, failedHere);
+            }
+            if (added > failedHere) {
+                paidCreatedAgain += added - failedHere;
+                problems.add("prompt of " + entryOf(group.getValue().get(0)) + " (" + group.getValue().size()
+                        + " report line(s), " + failedHere + " whose generation failed) was created " + added
+                        + " more time(s) by one retry round");
             }
         }
         if (!problems.isEmpty()) {
@@ -380,7 +411,7 @@ class ImageBatchKillIT {
      * @throws AssertionError naming the seed and what is wrong, with the children's output
      */
     private static String redoRound(long seed, Path dir, String batchId, List<String> run, Map<String, String> env,
-            Random random, SandboxProvider sandbox, S3Output bucket) throws Exception {
+            Random random, SandboxProvider sandbox, S3Output bucket, int variants) throws Exception {
         Path batchDir = dir.resolve("out").resolve(batchId);
         List<CSVRecord> before = bucket != null ? bucket.report(batchId) : readReport(batchDir.resolve("report.csv"));
         List<CSVRecord> succeeded = before.stream().filter(l -> l.get("status").equals("SUCCEEDED")).toList();
@@ -393,6 +424,9 @@ class ImageBatchKillIT {
         Map<String, Integer> createsBefore = sandbox.stats().createsByPrompt();
         List<String> redoCommand = new ArrayList<>(run.subList(0, run.indexOf("run")));
         redoCommand.addAll(List.of("redo", batchId, rowNumber, "--prompt", newPrompt));
+        if (variants > 1) {
+            redoCommand.addAll(List.of("--variant", row.get("variant")));
+        }
         redoCommand.addAll(run.stream().filter(a -> a.startsWith("--") && a.contains(".") && a.contains("="))
                 .toList());
         Phase target = List.of(Phase.STARTUP, Phase.SUBMIT, Phase.POLL, Phase.DOWNLOAD).get(random.nextInt(4));
@@ -427,7 +461,7 @@ class ImageBatchKillIT {
             fail("seed " + seed + ": the redo did not complete in " + MAX_RUNS + " runs\n" + transcript);
         }
         List<CSVRecord> after = bucket != null ? bucket.report(batchId) : readReport(batchDir.resolve("report.csv"));
-        CSVRecord line = after.stream().filter(l -> l.get("row_number").equals(rowNumber)).findFirst().orElseThrow();
+        CSVRecord line = after.stream().filter(l -> entryOf(l).equals(entryOf(row))).findFirst().orElseThrow();
         Map<String, Integer> createsAfter = sandbox.stats().createsByPrompt();
         List<String> problems = new ArrayList<>();
         int oldAgain = createsAfter.getOrDefault(row.get("prompt"), 0) - createsBefore.getOrDefault(row.get("prompt"), 0);
@@ -474,7 +508,8 @@ class ImageBatchKillIT {
             fail("seed " + seed + ", batch " + batchId + ", redo of row " + rowNumber + " (files in " + dir + "):\n  "
                     + String.join("\n  ", problems) + "\n" + transcript);
         }
-        return "redo" + (killed ? " (killed in " + target + ")" : "") + ": " + outcome;
+        return "redo" + (killed ? " (killed in " + target + ")" : "") + (variants > 1 ? " of variant "
+                + row.get("variant") : "") + ": " + outcome;
     }
 
     /**
@@ -502,8 +537,7 @@ class ImageBatchKillIT {
         Path reportFile = dir.resolve("out").resolve(batchId).resolve("report.csv");
         List<CSVRecord> lines = bucket != null ? bucket.report(batchId) : readReport(reportFile);
         SandboxStats stats = sandbox.stats();
-        long uncertainWithoutCreate = lines.stream().filter(l -> l.get("status").equals("UNCERTAIN"))
-                .filter(l -> !stats.createsByPrompt().containsKey(l.get("prompt"))).count();
+        long uncertainWithoutCreate = Creates.of(database, batchId, sandbox).uncertainWithoutTask();
         long held = lines.stream().filter(l -> l.get("status").equals("HELD")).count();
         BigDecimal counted = PRICE.multiply(BigDecimal.valueOf(stats.creates() + uncertainWithoutCreate));
         assertTrue(committed.compareTo(budget) <= 0, "seed " + seed + ": committed " + committed
@@ -542,27 +576,47 @@ class ImageBatchKillIT {
      */
     private static Outcome check(long seed, Path dir, String batchId, Catalogue catalogue, SandboxProvider sandbox,
             String transcript) throws Exception {
-        return check(seed, dir, batchId, catalogue, sandbox, transcript, null, false);
+        return check(seed, dir, batchId, catalogue, sandbox, transcript, null, false, Database.h2(dir), 1);
     }
 
     /**
      * The checks on a batch stored in a folder ({@code bucket} null) or in an S3 bucket; with {@code renditions},
-     * also those of {@link KillRendition#check}.
+     * also those of {@link KillRendition#check}; with {@code variants} over 1, every valid row has that many
+     * report lines and entries (README.md, Variants), each created at most once ({@link Creates}) and stored as
+     * {@code <row id>-<k>.<ext>}. {@code database} is the batch's, read for its ledger's task ids.
      */
     private static Outcome check(long seed, Path dir, String batchId, Catalogue catalogue, SandboxProvider sandbox,
-            String transcript, S3Output bucket, boolean renditions) throws Exception {
+            String transcript, S3Output bucket, boolean renditions, Database database, int variants)
+            throws Exception {
         List<String> problems = new ArrayList<>();
         Path batchDir = dir.resolve("out").resolve(batchId);
         List<CSVRecord> lines = bucket != null ? bucket.report(batchId) : readReport(batchDir.resolve("report.csv"));
         SandboxStats stats = sandbox.stats();
 
-        // every catalogue row exactly once, with its id and a final status: no row lost
+        // every catalogue row exactly once per variant, with its id and a final status: no row lost
+        if (!lines.isEmpty() && lines.get(0).isMapped("variant") != variants > 1) {
+            problems.add("a batch with " + variants + " variant(s) has " + (variants > 1 ? "no" : "a")
+                    + " variant column in its report");
+        }
         Map<Long, CSVRecord> byRow = new HashMap<>();
+        Map<Long, Set<Integer>> variantsByRow = new HashMap<>();
         int lost = 0;
         for (CSVRecord line : lines) {
             long rowNumber = Long.parseLong(line.get("row_number"));
-            if (byRow.put(rowNumber, line) != null) {
-                problems.add("row " + rowNumber + " is in the report twice");
+            int variant = variants > 1 ? Integer.parseInt(line.get("variant")) : 1;
+            if (!variantsByRow.computeIfAbsent(rowNumber, r -> new TreeSet<>()).add(variant)) {
+                problems.add(entryOf(line) + " is in the report twice");
+            }
+            if (variant == 1) {
+                byRow.put(rowNumber, line);
+            }
+            if (variants > 1 && line.get("status").equals("SUCCEEDED")) {
+                String uri = line.get("output_uri");
+                String name = uri.substring(uri.lastIndexOf('/') + 1);
+                if (!name.matches(Pattern.quote(line.get("row_id") + "-" + variant) + "\\.[a-z]+")) {
+                    problems.add(entryOf(line) + " is stored as " + name + ", not " + line.get("row_id") + "-"
+                            + variant + ".<ext>");
+                }
             }
             if (!FINAL_STATUSES.contains(line.get("status")) || line.get("error").contains("has no ledger line")) {
                 problems.add("row " + rowNumber + " lost: " + line.toMap());
@@ -583,19 +637,26 @@ class ImageBatchKillIT {
                 problems.add("row " + row.number() + " (" + (row.invalid() ? "invalid" : "valid") + ") is "
                         + line.get("status") + ": " + line.get("error"));
             }
-        }
-        if (lines.size() != catalogue.rows().size()) {
-            problems.add("the report has " + lines.size() + " lines for " + catalogue.rows().size() + " rows");
-        }
-
-        // no prompt created twice at the provider; no rejected row sent
-        int duplicates = 0;
-        for (Map.Entry<String, Integer> created : stats.createsByPrompt().entrySet()) {
-            if (created.getValue() > 1) {
-                problems.add("prompt created " + created.getValue() + " times: " + created.getKey());
-                duplicates += created.getValue() - 1;
+            // a valid row: one line per variant, 1..n (its variants cell, else the batch's); a rejected row: its
+            // variant 1, and none past n
+            Set<Integer> got = variantsByRow.get(row.number());
+            Set<Integer> want = new TreeSet<>();
+            for (int k = 1; k <= (row.variants() != null ? row.variants() : variants); k++) {
+                want.add(k);
+            }
+            if (row.invalid() ? !want.containsAll(got) : !got.equals(want)) {
+                problems.add("row " + row.number() + " has report lines for variants " + got + ", expected "
+                        + want);
             }
         }
+        Set<Long> numbers = catalogue.rows().stream().map(Catalogue.Row::number).collect(Collectors.toSet());
+        variantsByRow.keySet().stream().filter(n -> !numbers.contains(n))
+                .forEach(n -> problems.add("the report has a row " + n + " the catalogue does not have"));
+
+        // every entry (row, variant) created at most once at the provider, across every kill; no rejected row sent
+        Creates creates = Creates.of(database, batchId, sandbox);
+        problems.addAll(creates.problems());
+        int duplicates = creates.duplicates();
         for (Catalogue.Row row : catalogue.rows()) {
             if (row.invalid() && stats.createsByPrompt().containsKey(row.prompt())) {
                 problems.add("invalid row " + row.number() + " was sent");
@@ -648,14 +709,17 @@ class ImageBatchKillIT {
                     .forEach(f -> problems.add("unexpected file in the output: " + f + " (" + size(f) + " bytes)"));
         }
 
-        // every create whose answer was dropped: its row is UNCERTAIN and was never sent again
-        Map<String, CSVRecord> byPrompt = lines.stream()
-                .collect(Collectors.toMap(l -> l.get("prompt"), l -> l, (a, b) -> a));
-        for (String prompt : stats.droppedCreatesByPrompt().keySet()) {
-            CSVRecord line = byPrompt.get(prompt);
-            if (line == null || !line.get("status").equals("UNCERTAIN")) {
-                problems.add("the create answer of \"" + prompt + "\" was dropped, yet its row is "
-                        + (line == null ? "not in the report" : line.get("status")));
+        // every create whose answer was dropped: an entry of its row is UNCERTAIN (one per dropped create) and was
+        // never sent again
+        Map<String, List<CSVRecord>> byPrompt = lines.stream()
+                .collect(Collectors.groupingBy(l -> l.get("prompt")));
+        for (Map.Entry<String, Integer> dropped : stats.droppedCreatesByPrompt().entrySet()) {
+            List<CSVRecord> same = byPrompt.getOrDefault(dropped.getKey(), List.of());
+            long uncertain = same.stream().filter(l -> l.get("status").equals("UNCERTAIN")).count();
+            if (uncertain < dropped.getValue()) {
+                problems.add("the create answer of \"" + dropped.getKey() + "\" was dropped " + dropped.getValue()
+                        + " time(s), yet " + uncertain + " of its report lines are UNCERTAIN: "
+                        + same.stream().map(l -> entryOf(l) + " " + l.get("status")).toList());
             }
         }
 
@@ -668,8 +732,7 @@ class ImageBatchKillIT {
                     + String.join("\n  ", problems) + "\nsandbox stats: " + stats + "\n" + transcript);
         }
         // UNCERTAIN rows that certainly have no task: killed while their create waited to be retried
-        int uncertainWithoutTask = (int) lines.stream().filter(l -> l.get("status").equals("UNCERTAIN"))
-                .filter(l -> !stats.createsByPrompt().containsKey(l.get("prompt"))).count();
+        int uncertainWithoutTask = creates.uncertainWithoutTask();
         return new Outcome(lines.size(), counts.entrySet().stream().map(e -> e.getValue() + " " + e.getKey())
                 .collect(Collectors.joining(", ")), duplicates, lost, counts.get("UNCERTAIN").intValue(),
                 stats.droppedCreates(), uncertainWithoutTask);
@@ -680,11 +743,11 @@ class ImageBatchKillIT {
      *
      * @param rows                 report lines
      * @param statusCounts         for example {@code 22 SUCCEEDED, 3 REJECTED, 1 FAILED, 2 UNCERTAIN}
-     * @param duplicateCreates     tasks created beyond the first for a prompt
+     * @param duplicateCreates     tasks created beyond one per ledger entry (row, variant) ({@link Creates})
      * @param lostRows             catalogue rows without a final line of their own
      * @param uncertainRows        UNCERTAIN lines
      * @param droppedCreates       creates whose answer the sandbox dropped
-     * @param uncertainWithoutTask UNCERTAIN lines whose prompt the sandbox never created
+     * @param uncertainWithoutTask UNCERTAIN entries whose create never reached the sandbox ({@link Creates})
      */
     private record Outcome(int rows, String statusCounts, int duplicateCreates, int lostRows, int uncertainRows,
             int droppedCreates, int uncertainWithoutTask) {
@@ -984,6 +1047,31 @@ class ImageBatchKillIT {
             return killNow(target);
         }
 
+        /**
+         * Sends SIGKILL {@code delayMs} after {@code condition} (polled every 20 ms) first holds, if the process
+         * is still running then.
+         *
+         * @return the kill, or null when the run ended first (see {@link #exitCode()})
+         * @throws AssertionError when the condition did not hold nor the process end in {@link #RUN_TIMEOUT}
+         */
+        Kill killOnceTrue(java.util.function.BooleanSupplier condition, long delayMs) throws InterruptedException {
+            long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+            while (!condition.getAsBoolean()) {
+                if (process.waitFor(20, TimeUnit.MILLISECONDS)) {
+                    awaitEnd();
+                    return null;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the awaited moment did not come in " + RUN_TIMEOUT + ":\n" + output());
+                }
+            }
+            if (process.waitFor(delayMs, TimeUnit.MILLISECONDS)) {
+                awaitEnd();
+                return null;
+            }
+            return killNow(Phase.AFTER);
+        }
+
         private Kill killNow(Phase target) throws InterruptedException {
             Phase landed = phase();
             long afterMs = (System.nanoTime() - startedNanos) / 1_000_000;
@@ -1095,9 +1183,10 @@ class ImageBatchKillIT {
          * @param number  1-based row number
          * @param id      the id cell
          * @param prompt  the prompt cell
-         * @param invalid true when the row breaks a rule and must be REJECTED
+         * @param invalid  true when the row breaks a rule and must be REJECTED
+         * @param variants its variants cell, or null when it has none (the batch's number applies)
          */
-        record Row(long number, String id, String prompt, String aspectRatio, boolean invalid) {
+        record Row(long number, String id, String prompt, String aspectRatio, boolean invalid, Integer variants) {
         }
 
         private static final List<String> SUBJECTS = List.of("lighthouse", "fox", "teapot", "bicycle", "owl",
@@ -1107,6 +1196,16 @@ class ImageBatchKillIT {
         private static final List<String> RATIOS = List.of("1:1", "16:9", "4:5", "3:2");
 
         static Catalogue write(Path path, int validRows, Random random) throws IOException {
+            return write(path, validRows, random, null);
+        }
+
+        /**
+         * As {@link #write(Path, int, Random)}; with {@code variantCells}, also a {@code variants} column (README.md,
+         * Variants) in which a valid row asks for 1 (a quarter of them), 3 (a quarter) or nothing (the batch's
+         * number), drawn from {@code variantCells} alone, so that the other draws are as without the column.
+         */
+        static Catalogue write(Path path, int validRows, Random random, java.util.SplittableRandom variantCells)
+                throws IOException {
             int total = validRows + 3;
             Set<Integer> places = new TreeSet<>();
             while (places.size() < 3) {
@@ -1114,7 +1213,8 @@ class ImageBatchKillIT {
             }
             List<Integer> invalidAt = new ArrayList<>(places);
             List<Row> rows = new ArrayList<>();
-            StringBuilder csv = new StringBuilder("id,prompt,aspect_ratio\n");
+            StringBuilder csv = new StringBuilder("id,prompt,aspect_ratio" + (variantCells != null ? ",variants" : "")
+                    + "\n");
             for (int n = 1; n <= total; n++) {
                 String id = "sku-" + String.format("%03d", n);
                 String prompt = STYLES.get(random.nextInt(STYLES.size())) + " of a "
@@ -1128,8 +1228,17 @@ class ImageBatchKillIT {
                         default -> id = rows.get(random.nextInt(rows.size())).id();
                     }
                 }
-                rows.add(new Row(n, id, prompt, ratio, invalid));
-                csv.append(id).append(',').append(prompt).append(',').append(ratio).append('\n');
+                Integer cell = null;
+                if (variantCells != null) {
+                    int draw = variantCells.nextInt(4);
+                    cell = invalid || draw > 1 ? null : draw == 0 ? 1 : 3;
+                }
+                rows.add(new Row(n, id, prompt, ratio, invalid, cell));
+                csv.append(id).append(',').append(prompt).append(',').append(ratio);
+                if (variantCells != null) {
+                    csv.append(',').append(cell == null ? "" : cell.toString());
+                }
+                csv.append('\n');
             }
             Files.writeString(path, csv, StandardCharsets.UTF_8);
             return new Catalogue(path, List.copyOf(rows));
@@ -1230,6 +1339,202 @@ class ImageBatchKillIT {
             client.listMultipartUploads(b -> b.bucket(BUCKET)).uploads()
                     .forEach(u -> problems.add("multipart upload left open: " + u.key()));
         }
+    }
+
+    /**
+     * @return the variants of a seed's batch (README.md, Variants): 2 for seeds 3, 6, 9, ... (so the default seeds
+     *         1..3 have one, in S3 with renditions; 6 in a folder with renditions; 9 in S3 without), else 1
+     */
+    static int variantsOf(long seed) {
+        return seed % 3 == 0 ? 2 : 1;
+    }
+
+    /** @return a report line's entry, for messages: {@code row 4}, or {@code row 4 variant 2} in a variants batch */
+    private static String entryOf(CSVRecord line) {
+        return "row " + line.get("row_number") + (line.isMapped("variant") ? " variant " + line.get("variant") : "");
+    }
+
+    /**
+     * Exactly once per entry (README.md, Variants: each (row, variant) its own ledger entry, created once): the
+     * sandbox's tasks ({@link SandboxProvider#promptsByTaskId}) matched against the task ids the batch's ledger
+     * holds, current ({@code IB_TASK_LEDGER}) and of earlier attempts ({@code IB_TASK_ATTEMPT}). A row's variants
+     * send the same prompt, so the creates are counted per entry, not per prompt: every ledger task id is a task the
+     * sandbox made for that entry's prompt and is held by that entry alone; a task no entry holds (its create answer
+     * was lost: dropped, or the process killed before it was recorded) is allowed only for an UNCERTAIN entry of the
+     * same prompt without a task id, one each. Any other task is a duplicate create.
+     *
+     * @param problems             what is wrong, one line each (empty when every entry was created at most once)
+     * @param duplicates           tasks beyond one per entry
+     * @param uncertainWithoutTask UNCERTAIN entries no unclaimed task can stand for: their create never reached
+     *                             the provider (they still hold their reservation: docs/design.md, Spend)
+     */
+    record Creates(List<String> problems, int duplicates, int uncertainWithoutTask) {
+
+        static Creates of(Database database, String batchId, SandboxProvider sandbox) throws java.sql.SQLException {
+            Map<String, String> tasks = sandbox.promptsByTaskId();
+            Map<String, String> claimedBy = new HashMap<>();
+            Map<String, List<String>> entriesByPrompt = new HashMap<>();
+            Map<String, Integer> uncertainNoTask = new HashMap<>();
+            List<String> problems = new ArrayList<>();
+            try (java.sql.Connection db = database.connect();
+                    java.sql.PreparedStatement query = db.prepareStatement(
+                            "SELECT ROW_NUM, VARIANT, ATTEMPT, STATE, TASK_ID, PROMPT FROM IB_TASK_LEDGER"
+                                    + " WHERE BATCH_ID = ? UNION ALL SELECT ROW_NUM, VARIANT, ATTEMPT, STATE,"
+                                    + " TASK_ID, PROMPT FROM IB_TASK_ATTEMPT WHERE BATCH_ID = ?")) {
+                query.setString(1, batchId);
+                query.setString(2, batchId);
+                try (java.sql.ResultSet rs = query.executeQuery()) {
+                    while (rs.next()) {
+                        String entry = "row " + rs.getLong(1) + " variant " + rs.getInt(2);
+                        String state = rs.getString(4);
+                        String taskId = rs.getString(5);
+                        String prompt = rs.getString(6);
+                        if (prompt != null) {
+                            entriesByPrompt.computeIfAbsent(prompt, p -> new ArrayList<>())
+                                    .add(entry + " attempt " + rs.getInt(3) + " " + state + " task " + taskId);
+                        }
+                        if (taskId == null) {
+                            if (state.equals("UNCERTAIN") && prompt != null) {
+                                uncertainNoTask.merge(prompt, 1, Integer::sum);
+                            }
+                            continue;
+                        }
+                        String other = claimedBy.putIfAbsent(taskId, entry);
+                        if (other != null && !other.equals(entry)) {
+                            problems.add("task " + taskId + " is held by " + other + " and by " + entry);
+                        }
+                        if (!tasks.containsKey(taskId)) {
+                            problems.add(entry + " holds task " + taskId + ", which the provider never made");
+                        } else if (prompt != null && !tasks.get(taskId).equals(prompt)) {
+                            problems.add(entry + " holds task " + taskId + ", made for another prompt: "
+                                    + tasks.get(taskId));
+                        }
+                    }
+                }
+            }
+            Map<String, List<String>> unclaimed = tasks.entrySet().stream()
+                    .filter(t -> !claimedBy.containsKey(t.getKey())).collect(Collectors.groupingBy(
+                            Map.Entry::getValue, Collectors.mapping(Map.Entry::getKey, Collectors.toList())));
+            int duplicates = 0;
+            int uncertainWithoutTask = 0;
+            Set<String> prompts = new HashSet<>(unclaimed.keySet());
+            prompts.addAll(uncertainNoTask.keySet());
+            for (String prompt : prompts) {
+                int orphans = unclaimed.getOrDefault(prompt, List.of()).size();
+                int uncertain = uncertainNoTask.getOrDefault(prompt, 0);
+                uncertainWithoutTask += Math.max(0, uncertain - orphans);
+                if (orphans > uncertain) {
+                    duplicates += orphans - uncertain;
+                    problems.add((orphans - uncertain) + " create(s) beyond one per entry of \"" + prompt
+                            + "\": tasks " + unclaimed.get(prompt) + " held by no entry, " + uncertain
+                            + " UNCERTAIN entr(ies) without a task; its entries: "
+                            + entriesByPrompt.getOrDefault(prompt, List.of()));
+                }
+            }
+            return new Creates(List.copyOf(problems), duplicates, uncertainWithoutTask);
+        }
+    }
+
+    /**
+     * {@code choose BATCH ROW K} (README.md, Variants) on a finished variants batch: a seeded SUCCEEDED variant,
+     * the command a real process killed once at a seeded moment (a seeded 0..300 ms after its copy
+     * {@code <row id>.<ext>} appears in the store, so before or after the choice is recorded; or, when it ends
+     * first, not at all), then run again until it exits 0
+     * (one that finds the batch's lock still held by the killed one, exit 1 "held", is run again: the lock
+     * expires after its ttl). What a user checks: the chosen copy {@code <row id>.<ext>} beside the variants is
+     * byte for byte the chosen variant's image, and report.csv's {@code chosen} column says {@code yes} on that
+     * variant's line alone.
+     *
+     * @return the outcome for the summary line
+     * @throws AssertionError naming the seed and what is wrong, with the children's output
+     */
+    private static String chooseRound(long seed, Path dir, String batchId, List<String> run, Map<String, String> env,
+            Random random, S3Output bucket) throws Exception {
+        Path batchDir = dir.resolve("out").resolve(batchId);
+        List<CSVRecord> before = bucket != null ? bucket.report(batchId) : readReport(batchDir.resolve("report.csv"));
+        List<CSVRecord> succeeded = before.stream().filter(l -> l.get("status").equals("SUCCEEDED")).toList();
+        if (succeeded.isEmpty()) {
+            return "choose: no SUCCEEDED variant";
+        }
+        CSVRecord chosen = succeeded.get(random.nextInt(succeeded.size()));
+        List<String> chooseCommand = new ArrayList<>(run.subList(0, run.indexOf("run")));
+        chooseCommand.addAll(List.of("choose", batchId, chosen.get("row_number"), chosen.get("variant")));
+        chooseCommand.addAll(run.stream().filter(a -> a.startsWith("--") && a.contains(".") && a.contains("="))
+                .toList());
+        long delay = random.nextInt(301);
+        String uri = chosen.get("output_uri");
+        String name = uri.substring(uri.lastIndexOf('/') + 1);
+        String copyName = chosen.get("row_id") + name.substring(name.lastIndexOf('.'));
+        java.util.function.BooleanSupplier copied = () -> {
+            if (bucket == null) {
+                return Files.isRegularFile(batchDir.resolve(copyName));
+            }
+            try {
+                bucket.client().headObject(b -> b.bucket(S3Output.BUCKET).key(bucket.prefix() + "/" + batchId + "/"
+                        + copyName));
+                return true;
+            } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+                if (e.statusCode() == 404) {
+                    return false;
+                }
+                throw e;
+            }
+        };
+        StringBuilder transcript = new StringBuilder();
+        boolean killed = false;
+        boolean completed = false;
+        long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+        int runs = 0;
+        while (!completed && System.nanoTime() < deadline) {
+            runs++;
+            try (Child child = Child.start(chooseCommand, dir, env)) {
+                Integer exit;
+                if (runs == 1) {
+                    Kill kill = child.killOnceTrue(copied, delay);
+                    killed = kill != null;
+                    exit = killed ? null : child.exitCode();
+                } else {
+                    exit = child.awaitExit(RUN_TIMEOUT);
+                }
+                transcript.append("---- choose run ").append(runs).append(exit == null ? " (killed)" : " exit " + exit)
+                        .append(" ----\n").append(child.output());
+                Files.writeString(dir.resolve("choose-run-" + runs + ".log"), child.output());
+                if (exit != null && exit == 0) {
+                    completed = true;
+                } else if (exit != null && !(exit == 1 && child.output().contains(" is held "))) {
+                    fail("seed " + seed + ": choose run " + runs + " exited " + exit + "\n" + transcript);
+                }
+            }
+        }
+        if (!completed) {
+            fail("seed " + seed + ": choose did not complete in " + RUN_TIMEOUT + "\n" + transcript);
+        }
+        List<String> problems = new ArrayList<>();
+        List<CSVRecord> after = bucket != null ? bucket.report(batchId) : readReport(batchDir.resolve("report.csv"));
+        for (CSVRecord line : after) {
+            boolean isChosen = entryOf(line).equals(entryOf(chosen));
+            if (!line.get("chosen").equals(isChosen ? "yes" : "")) {
+                problems.add(entryOf(line) + " has chosen \"" + line.get("chosen") + "\" in report.csv"
+                        + (isChosen ? ", but it was chosen" : ""));
+            }
+        }
+        byte[] copy;
+        try {
+            copy = bucket != null ? bucket.client().getObjectAsBytes(b -> b.bucket(S3Output.BUCKET)
+                    .key(bucket.prefix() + "/" + batchId + "/" + copyName)).asByteArray()
+                    : Files.readAllBytes(batchDir.resolve(copyName));
+            if (!sha256(copy).equals(chosen.get("sha256"))) {
+                problems.add("the chosen copy " + copyName + " is not " + entryOf(chosen) + "'s image " + name);
+            }
+        } catch (IOException | software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+            problems.add("no chosen copy " + copyName + " beside " + name);
+        }
+        if (!problems.isEmpty()) {
+            fail("seed " + seed + ", batch " + batchId + ", choose " + entryOf(chosen) + " (files in " + dir
+                    + "):\n  " + String.join("\n  ", problems) + "\n" + transcript);
+        }
+        return "choose " + entryOf(chosen) + (killed ? " (killed " + delay + " ms after its copy appeared)" : "")
+                + ": " + runs + " run(s)";
     }
 
     /** @return whether a seed's batch has renditions: seeds 2, 3, 6, 7, ... (so the default seeds 1..3 store them

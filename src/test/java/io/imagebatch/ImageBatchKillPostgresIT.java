@@ -17,8 +17,8 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * The budgeted kill test of {@link ImageBatchKillIT} with the children's batch on PostgreSQL instead of H2: the
- * same seeded faults, SIGKILLs, retry-failed round and checks (no row lost, no prompt created twice, and the
- * committed spend never past the budget and equal to what the sandbox counted; docs/design.md, Spend), each seed in
+ * same seeded faults, SIGKILLs, retry-failed round and checks (no row lost, no entry (row, variant) created twice,
+ * and the committed spend never past the budget and equal to what the sandbox counted; docs/design.md, Spend), each seed in
  * a fresh schema of the PostgreSQL test server ({@link PostgresTestDatabase}), dropped once the seed passed (kept
  * for a post-mortem when it failed). Skipped, with the reason, when {@value PostgresTestDatabase#URL} is not set.
  *

@@ -16,7 +16,6 @@ import io.imagebatch.report.ResultsReport;
 import io.imagebatch.storage.OutputStore;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.URI;
@@ -158,7 +157,7 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
         }
     }
 
-    /** Writes one object through a local temporary file, then stores it with its exact length. */
+    /** Writes one object through a local temporary file, then stores it from the file ({@link OutputStore#putFile}). */
     private <T> Stored<T> spoolAndPut(String key, String contentType, SpoolWriter<T> writer) throws IOException {
         Path spool = Files.createTempFile("imagebatch-report-", ".part");
         try {
@@ -166,9 +165,9 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
             try (BufferedWriter out = Files.newBufferedWriter(spool, StandardCharsets.UTF_8)) {
                 result = writer.write(out);
             }
-            try (InputStream in = Files.newInputStream(spool)) {
-                return new Stored<>(result, store.put(key, in, Files.size(spool), contentType));
-            }
+            // from the file, which the store can send again when a write is answered SlowDown or 5xx (a one-shot
+            // stream cannot be replayed; docs/design.md: transient store errors are retried)
+            return new Stored<>(result, store.putFile(key, spool, contentType));
         } finally {
             Files.deleteIfExists(spool);
         }

@@ -107,7 +107,8 @@ public final class SandboxProvider implements AutoCloseable {
         this.scheduler = timer;
         this.callbacks = new CallbackSender(scheduler, 4, threadPrefix + "-callback");
         this.faults = new FaultGate(settings);
-        this.tasks = new TaskEngine(settings, scheduler, stats);
+        TaskEngine tasks = new TaskEngine(settings, scheduler, stats);
+        this.tasks = tasks;
         int cores = Runtime.getRuntime().availableProcessors();
         this.files = new FilesEndpoint(tasks, new ImageCache(IMAGE_CACHE_SIZE, Math.max(1, Math.min(4, cores)),
                 settings.plainImages(), settings.jpegImages()),
@@ -154,6 +155,19 @@ public final class SandboxProvider implements AutoCloseable {
     /** @return what the sandbox has been asked so far */
     public SandboxStats stats() {
         return stats.snapshot();
+    }
+
+    /**
+     * Every task the sandbox made so far, of every protocol, including those whose create answer was dropped
+     * ({@link SandboxSettings#createDropRate()}): what a provider's own task list would show, for a test that
+     * matches a client's record of its tasks against what was really created (for example, creates per ledger
+     * entry rather than per prompt, as a row's variants send the same prompt).
+     *
+     * @return task id to the exact prompt text it was created with; a snapshot, unmodifiable, never null
+     */
+    public java.util.Map<String, String> promptsByTaskId() {
+        return tasks.all().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(SandboxTask::id,
+                SandboxTask::prompt));
     }
 
     /**

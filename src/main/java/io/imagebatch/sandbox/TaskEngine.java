@@ -136,6 +136,11 @@ final class TaskEngine {
         return contentPolicy;
     }
 
+    /** @return every task, of every protocol, in no particular order (a snapshot) */
+    List<SandboxTask> all() {
+        return List.copyOf(tasks.values());
+    }
+
     /** @return the current time in epoch milliseconds, the clock all task times use */
     long nowMillis() {
         return System.currentTimeMillis();

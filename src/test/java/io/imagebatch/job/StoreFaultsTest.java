@@ -104,6 +104,37 @@ class StoreFaultsTest {
         }
     }
 
+    @Test
+    void aReportWriteAnsweredSlowDownIsSentAgainFromItsSpoolAndTheRunCompletes() throws Exception {
+        StringBuilder csv = new StringBuilder("id,prompt\n");
+        for (int n = 1; n <= 5; n++) {
+            csv.append("sku-").append(n).append(",a studio photo of product number ").append(n).append('\n');
+        }
+        Path catalogue = Files.writeString(work.resolve("catalogue.csv"), csv);
+        // every other write answered SlowDown: the images' writes are retried; so must the report's three be,
+        // which are written from a spooled file (the write order, so the faulted writes, follow from the seed)
+        try (SandboxProvider sandbox = SandboxProvider.start(SandboxSettings.defaults().withSeed(16)
+                .withFailureRate(0).withGenerationTime(Duration.ofMillis(50), Duration.ofMillis(300)));
+                S3FaultProxy faults = S3FaultProxy.start(s3.endpoint(), 0.5, 0, 3)) {
+            CliRun run = CliRun.run(work, "--catalogue", catalogue.toString(),
+                    "--output", "s3://" + BUCKET + "/spooled",
+                    "--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
+                    "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
+                    "--imagebatch.download.allow-private-networks=true",
+                    "--imagebatch.s3.endpoint=" + faults.endpoint(),
+                    "--imagebatch.s3.path-style=true",
+                    "--imagebatch.s3.max-attempts=20");
+
+            assertThat(run.exitCode()).as(run.output()).isEqualTo(ImageBatchCli.COMPLETED);
+            assertThat(faults.slowDowns()).as("SlowDown answers injected").isPositive();
+            String prefix = "spooled/" + run.batchId() + "/";
+            for (String file : List.of("report.csv", "report.html", "manifest.json")) {
+                assertThat(s3.client().getObjectAsBytes(b -> b.bucket(BUCKET).key(prefix + file)).asByteArray())
+                        .as(file).isNotEmpty();
+            }
+        }
+    }
+
     private void set(String name, String value) {
         saved.putIfAbsent(name, System.getProperty(name));
         System.setProperty(name, value);

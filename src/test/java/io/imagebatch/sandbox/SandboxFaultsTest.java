@@ -237,6 +237,31 @@ class SandboxFaultsTest {
         assertEquals(0, first.stats().rejectedCreates());
     }
 
+    @Test
+    void theTaskListNamesEveryTaskMadeWithItsPromptAlsoThoseWhoseCreateAnswerWasDropped() {
+        try (SandboxProvider sandbox = SandboxProvider.start(fast().withSeed(11).withCreateDropRate(0.25))) {
+            LiangXinClient c = new LiangXinClient(sandbox.baseUrl());
+            Map<String, String> answered = new java.util.HashMap<>();
+            int dropped = 0;
+            for (int i = 0; i < 20; i++) {
+                // each prompt twice, as a row's variants send it: only the task ids tell the two creates apart
+                String prompt = "variant of prompt " + i / 2;
+                try {
+                    answered.put(c.createOk(flash("\"prompt\":\"" + prompt + "\"")), prompt);
+                } catch (UncheckedIOException noAnswer) {
+                    dropped++;
+                }
+            }
+            Map<String, String> tasks = sandbox.promptsByTaskId();
+            assertTrue(dropped > 0, "seed 11 drops some of 20 creates");
+            assertEquals(20, tasks.size(), "every create made a task, answered or not: " + tasks);
+            answered.forEach((taskId, prompt) -> assertEquals(prompt, tasks.get(taskId), taskId));
+            Map<String, Integer> byPrompt = new java.util.HashMap<>();
+            tasks.values().forEach(prompt -> byPrompt.merge(prompt, 1, Integer::sum));
+            assertEquals(sandbox.stats().createsByPrompt(), byPrompt);
+        }
+    }
+
     /** @param dropped prompts whose create saw no answer */
     private record DropRun(Set<String> dropped, SandboxStats stats) {
     }
