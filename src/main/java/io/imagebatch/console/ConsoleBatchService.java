@@ -102,6 +102,7 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
     private final BatchRunner runner;
     private final RowRedo rowRedo;
     private final VariantChoice variantChoice;
+    private final io.imagebatch.provider.ProviderRegistry providers;
     private final BatchSettingsStore settingsStore;
     private final BatchRegistry registry;
     private final TaskLedger ledger;
@@ -141,6 +142,7 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
      * @param stopTimeout   how long running console batches get to stop when serve stops
      * @param rowRedo       a row's redo with an edited prompt (README, "Redo a row")
      * @param variantChoice the choice among a row's variants (README.md, Variants), as the CLI's {@code choose}
+     * @param providers     the configured providers, to check a job template's {@code fallback:} list against
      */
     public ConsoleBatchService(BatchRunner runner, BatchSettingsStore settingsStore, BatchRegistry registry,
             TaskLedger ledger, LedgerRetries retries, BatchPreflight preflight, BatchProofCheck proofs,
@@ -148,8 +150,9 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
             ApplicationArguments arguments,
             @Value("${" + BatchSettingsResolver.SANDBOX_ACTIVE + ":false}") boolean sandbox,
             @Value("${imagebatch.serve.stop-timeout:20s}") Duration stopTimeout, RowRedo rowRedo,
-            VariantChoice variantChoice) {
+            VariantChoice variantChoice, io.imagebatch.provider.ProviderRegistry providers) {
         this.runner = runner;
+        this.providers = providers;
         this.variantChoice = variantChoice;
         this.rowRedo = rowRedo;
         this.settingsStore = settingsStore;
@@ -224,6 +227,8 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
         BatchSettings settings;
         try {
             settings = BatchSettingsResolver.resolve(options, job);
+            // a fallback the providers cannot take is refused before anything is sent, as run and serve do
+            io.imagebatch.app.FallbackCheck.check(job, settings.provider(), settings.model(), providers);
         } catch (UsageException | CatalogueException e) {
             throw new ConsoleRequestException(400, e.getMessage());
         }

@@ -79,6 +79,16 @@ class BatchApiTest {
                 catalogue: %s
                 team: blue
                 """.formatted(SampleCatalogue.FILE.toAbsolutePath()));
+        // a template whose fallback names a model its provider does not have (not scheduled, offered as a template)
+        Files.writeString(jobs.resolve("bad-fallback.yml"), """
+                name: bad-fallback
+                provider: liangxin
+                output: file:%s
+                columns: { id: sku }
+                prompt-template: "A studio photo of the {name}"
+                fallback:
+                  - { provider: hiapi, model: no-such-model }
+                """.formatted(work.resolve("out")));
         BCryptPasswordEncoder bcrypt = new BCryptPasswordEncoder(4);
         List<String> args = new ArrayList<>(List.of("--jobs", jobs.toString(), "--sandbox", "--server.port=0",
                 "--imagebatch.job.poll-early=100ms", "--imagebatch.job.poll-middle=200ms",
@@ -443,6 +453,18 @@ class BatchApiTest {
         try (Stream<Path> kept = Files.list(uploads)) {
             assertThat(kept.count()).isEqualTo(before);
         }
+    }
+
+    @Test
+    void aTemplateWhoseFallbackCannotTakeRowsIsRefusedBeforeAnythingIsSent() throws Exception {
+        byte[] fresh = "sku,name\nF-1,a fallback lamp\n".getBytes(StandardCharsets.UTF_8);
+
+        HttpResponse<String> created = api.upload(ALICE, PASSWORD, "/api/batches", "f.csv", fresh,
+                List.of(Map.entry("job", "bad-fallback"), Map.entry("start", "true")));
+
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(400);
+        assertThat(JsonPath.<String>read(created.body(), "$.detail")).contains("bad-fallback.yml")
+                .contains("fallback").contains("no-such-model");
     }
 
     @Test
