@@ -136,7 +136,7 @@ final class CliCommands {
             RunOptions o = options.toOptions(unmatched);
             JobFile jobFile = o.jobFile() == null ? null : JobFile.load(Path.of(o.jobFile()));
             BatchSettings settings = BatchSettingsResolver.resolve(o, jobFile);
-            return SpringCommand.run(o.springArgs(), out,
+            return SpringCommand.withoutWeb(o.springArgs(), out,
                     context -> checkedFallbacks(jobFile, settings, context).validate(settings,
                             options.budget(jobFile), out,
                             format.equals("json")));
@@ -176,10 +176,13 @@ final class CliCommands {
             if (batchRequired && batch[0] == null) {
                 throw new UsageException("give the batch id (status lists the batches)");
             }
-            return SpringCommand.run(springArgs, out, (ConfigurableApplicationContext context) -> runsBatches
-                    ? SpringCommand.shared(context, () -> command.apply(context.getBean(BatchCommands.class),
-                            batch[0]))
-                    : command.apply(context.getBean(BatchCommands.class), batch[0]));
+            if (!runsBatches) { // no web server for a command that runs no batch (SpringCommand#withoutWeb)
+                return SpringCommand.withoutWeb(springArgs, out,
+                        context -> command.apply(context.getBean(BatchCommands.class), batch[0]));
+            }
+            return SpringCommand.run(springArgs, out, (ConfigurableApplicationContext context) ->
+                    SpringCommand.shared(context, () -> command.apply(context.getBean(BatchCommands.class),
+                            batch[0])));
         }
     }
 

@@ -68,6 +68,23 @@ final class SpringCommand {
     }
 
     /**
+     * Runs a command that runs no batch ({@code validate}, {@code status}, {@code stop}, {@code reject},
+     * {@code choose}): never with a web server, even when callbacks are configured (only a running batch receives
+     * callbacks), so such a command starts faster and does not compete with a running batch for
+     * {@code server.port} (README.md, Performance).
+     *
+     * @param springArgs the command line's {@code --NAME.X=V} settings
+     * @param out        where messages go
+     * @param command    what the command does in its context
+     * @return as {@link #run(List, PrintStream, Function)}
+     */
+    static int withoutWeb(List<String> springArgs, PrintStream out,
+            Function<ConfigurableApplicationContext, Integer> command) {
+        return run(application(WebApplicationType.NONE), springArgs, out,
+                (context, shutdown) -> command.apply(context));
+    }
+
+    /**
      * {@link #run(List, PrintStream, Function)} with a prepared application.
      *
      * @param application the application, not started
