@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -62,5 +63,61 @@ class ProviderThrottleTest {
 
         assertThat(sleptMillis).isEmpty();
         assertThat(throttle.rateLimitedCount()).isZero();
+    }
+
+    /** A memory of the test's own: what a key learned before, and what the throttle asks it to remember. */
+    private static final class Memory implements RateMemory {
+        private final OptionalDouble before;
+        private final List<Double> learned = new CopyOnWriteArrayList<>();
+
+        Memory(OptionalDouble before) {
+            this.before = before;
+        }
+
+        @Override
+        public OptionalDouble learned() {
+            return before;
+        }
+
+        @Override
+        public void learn(double requestsPerSecond) {
+            learned.add(requestsPerSecond);
+        }
+    }
+
+    @Test
+    void withoutAConfiguredRateTheThrottleStartsAtTheRateItsKeyLearnedAndAConfiguredRateWins() {
+        Memory memory = new Memory(OptionalDouble.of(25));
+
+        assertThat(new ProviderThrottle("p", null, 4, clock::get, millis -> { }, memory).currentRate())
+                .isEqualTo(25);
+        assertThat(new ProviderThrottle("p", 10.0, 4, clock::get, millis -> { }, memory).currentRate())
+                .isEqualTo(10);
+        assertThat(new ProviderThrottle("p", null, 4, clock::get, millis -> { }, RateMemory.NONE).currentRate())
+                .isEqualTo(AimdRate.INITIAL_RATE);
+    }
+
+    @Test
+    void theRateSustainedBetweenTwo429sIsRememberedForTheNextRun() {
+        Memory memory = new Memory(OptionalDouble.of(50));
+        ProviderThrottle learning = new ProviderThrottle("p", null, 1, clock::get, millis -> {
+            clock.addAndGet(millis * 1_000_000L);
+        }, memory);
+        long start = clock.get();
+        assertThatThrownBy(() -> learning.call(() -> {
+            throw rateLimited(null);
+        })).isInstanceOf(ProviderException.class);
+        assertThat(learning.currentRate()).isEqualTo(25); // halved
+
+        for (int i = 0; i < 20; i++) {
+            learning.call(() -> "ok"); // the first one waits out the 1 s pause on the test's clock
+        }
+        clock.set(start + Duration.ofSeconds(2).toNanos());
+        assertThatThrownBy(() -> learning.call(() -> {
+            throw rateLimited(null);
+        })).isInstanceOf(ProviderException.class);
+
+        assertThat(memory.learned).containsExactly(10.0); // 20 answers in the 2 s since the first 429
+        assertThat(learning.rateLimitedCount()).isEqualTo(2);
     }
 }
