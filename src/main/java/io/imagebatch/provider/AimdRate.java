@@ -19,8 +19,9 @@ import java.util.OptionalDouble;
  *       at least {@value #MIN_PROBE} request a second, so the key's limit is approached slowly.</li>
  *   <li><b>Ceiling.</b> Never above the configured {@code requests-per-second}; without one, never above
  *       {@value #UNCONFIGURED_CEILING} requests a second.</li>
- *   <li><b>Learning.</b> From the second 429 on, the rate the key actually sustained since the first 429
- *       (answers without 429 / seconds) is what the next run should start at ({@link #onRateLimited}).</li>
+ *   <li><b>Learning.</b> What the next run should start at ({@link #onRateLimited}): after the first 429, the
+ *       halved rate (as TCP's slow-start threshold); from the next 429 on, the rate the key actually sustained
+ *       since the first (answers without 429 / seconds), at most the rate of that 429.</li>
  * </ul>
  */
 public final class AimdRate {
@@ -113,9 +114,9 @@ public final class AimdRate {
      *
      * @param nowNanos   the time of the answer, ns of the monotonic clock
      * @param pauseNanos how long the provider asked to wait ({@code Retry-After}), ns, not negative
-     * @return the rate the key sustained since the first 429, requests a second, to be remembered for the next
-     *         run; empty for the first episode (nothing measured yet) and for a 429 of an episode already
-     *         answered
+     * @return the rate to remember for the next run, requests a second: the halved rate at the first 429 (and
+     *         within 1 s of it), later the rate sustained since the first 429; empty for a 429 of an episode
+     *         already answered
      */
     public synchronized OptionalDouble onRateLimited(long nowNanos, long pauseNanos) {
         if (episodes > 0 && nowNanos - calmUntilNanos < 0) {
@@ -129,11 +130,11 @@ public final class AimdRate {
         answersInRound = 0;
         if (episodes == 1) {
             firstEpisodeNanos = nowNanos;
-            return OptionalDouble.empty();
+            return OptionalDouble.of(rate);
         }
         double seconds = (nowNanos - firstEpisodeNanos) / 1e9;
         if (seconds < 1) {
-            return OptionalDouble.empty();
+            return OptionalDouble.of(rate);
         }
         return OptionalDouble.of(clamp(Math.min(lastLimitedRate, answersSinceFirstEpisode / seconds)));
     }

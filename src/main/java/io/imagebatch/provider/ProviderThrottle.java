@@ -2,13 +2,10 @@ package io.imagebatch.provider;
 
 import io.imagebatch.Sleeper;
 
-import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.time.Duration;
 import java.util.OptionalDouble;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -16,8 +13,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One provider key's request budget, shared by its create calls and status queries: requests evenly spaced at
- * the rate of its {@link AimdRate} (a Resilience4j {@link RateLimiter} with one permit per {@code 1/rate}
- * seconds, made again when the rate changes), and at most {@code maxInFlight} at once.
+ * the rate of its {@link AimdRate} (each request takes the next send slot, {@code 1/rate} seconds after the one
+ * before, on the throttle's clock), and at most {@code maxInFlight} at once.
+ *
+ * <p>Why not Resilience4j's {@code RateLimiter}, as before: its period cannot be retuned, only its permits per
+ * period, so a new rate meant a new limiter, and the callers already waiting on the old one (up to
+ * {@code maxInFlight}, with permits reserved seconds ahead) were let through beside the new one's: up to twice the
+ * rate, which a provider answers with 429s. One slot sequence keeps the spacing across rate changes.
  *
  * <p>The rate approaches the key's limit the way TCP approaches a link's (README, Performance; {@link AimdRate}):
  * slow start (doubling every round) until the first 429, halving on a 429, then additive increase, never above
@@ -35,13 +37,14 @@ public final class ProviderThrottle {
     private final Double configuredRate;
     private final RateMemory memory;
     private final Semaphore inFlight;
-    private final AtomicReference<RateLimiter> limiter = new AtomicReference<>();
+    /** The next free send slot, ns of {@link #nanoTime}; guarded by this. */
+    private long nextSlotNanos;
     private final LongSupplier nanoTime;
     private final Sleeper sleeper;
     private final AtomicLong pausedUntilNanos;
     private final AtomicLong rateLimited = new AtomicLong();
     private volatile AimdRate control;
-    private volatile double limiterRate;
+    private volatile double slotRate;
 
     /**
      * A throttle that remembers nothing between runs.
@@ -103,7 +106,7 @@ public final class ProviderThrottle {
         inFlight.acquireUninterruptibly();
         try {
             waitForPause();
-            RateLimiter.waitForPermission(limiter.get());
+            waitForSlot();
             waitForPause();
             T result = request.get();
             onAnswer(rate);
@@ -188,14 +191,26 @@ public final class ProviderThrottle {
     }
 
     private synchronized void setRate(double requestsPerSecond) {
-        if (requestsPerSecond == limiterRate && limiter.get() != null) {
-            return;
+        slotRate = requestsPerSecond;
+    }
+
+    /** Takes the next send slot and waits for it (waits shorter than 1 ms are not waited). */
+    private void waitForSlot() {
+        long slot;
+        synchronized (this) {
+            long now = nanoTime.getAsLong();
+            slot = Math.max(now, nextSlotNanos);
+            nextSlotNanos = slot + Math.max(1, (long) (1_000_000_000L / slotRate));
         }
-        limiterRate = requestsPerSecond;
-        limiter.set(RateLimiter.of(provider + "-" + System.nanoTime(), RateLimiterConfig.custom()
-                .limitForPeriod(1)
-                .limitRefreshPeriod(Duration.ofNanos(Math.max(1, (long) (1_000_000_000L / requestsPerSecond))))
-                .timeoutDuration(Duration.ofHours(1))
-                .build()));
+        long waitMillis = (slot - nanoTime.getAsLong()) / 1_000_000;
+        if (waitMillis > 0) {
+            try {
+                sleeper.sleep(waitMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ProviderException(FailureClass.BUSY, 0, null, provider + ": interrupted while throttled",
+                        null, false, e);
+            }
+        }
     }
 }

@@ -104,10 +104,10 @@ class AimdRateTest {
     }
 
     @Test
-    void theRateSustainedBetweenTheFirstAndALater429IsWhatTheNextRunLearns() {
+    void theHalvedRateAtTheFirst429AndThenTheRateSustainedSinceAreWhatTheNextRunLearns() {
         AimdRate control = new AimdRate(null, OptionalDouble.of(100));
 
-        assertThat(control.onRateLimited(0, SECOND)).isEmpty(); // nothing measured yet
+        assertThat(control.onRateLimited(0, SECOND)).hasValue(50.0); // nothing measured yet: the halved rate
         for (int i = 0; i < 90; i++) {
             control.onAnswer(SECOND + i * (SECOND / 45));
         }

@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * The 429 pause of {@link ProviderThrottle} on a clock of the test's own: every wait is a step of that clock,
- * so nothing depends on how fast the machine is.
+ * The 429 pause, the send slots and the learned rate of {@link ProviderThrottle} on a clock of the test's own:
+ * every wait is a step of that clock, so nothing depends on how fast the machine is.
  */
 class ProviderThrottleTest {
 
@@ -53,7 +53,7 @@ class ProviderThrottleTest {
     }
 
     @Test
-    void callsWithoutARateLimitedAnswerNeverWait() {
+    void onlyA429PausesTheCallersAnotherAnswerWithRetryAfterWaitsOnlyForTheNextSendSlot() {
         assertThat(throttle.call(() -> "a")).isEqualTo("a");
         assertThatThrownBy(() -> throttle.call(() -> {
             throw new ProviderException(FailureClass.BUSY, 503, null, "p: unavailable", Duration.ofSeconds(9), false,
@@ -61,7 +61,8 @@ class ProviderThrottleTest {
         })).isInstanceOf(ProviderException.class);
         assertThat(throttle.call(() -> "b")).isEqualTo("b");
 
-        assertThat(sleptMillis).isEmpty();
+        // slow start: 4 requests a second, 250 ms apart; the 503's Retry-After (9 s) holds nobody
+        assertThat(sleptMillis).containsExactly(250L, 250L);
         assertThat(throttle.rateLimitedCount()).isZero();
     }
 
@@ -98,7 +99,25 @@ class ProviderThrottleTest {
     }
 
     @Test
-    void theRateSustainedBetweenTwo429sIsRememberedForTheNextRun() {
+    void requestsAreSpacedAtTheRateAlsoWhileTheRateChanges() {
+        List<Long> sentAt = new CopyOnWriteArrayList<>();
+        ProviderThrottle paced = new ProviderThrottle("p", null, 1, clock::get, millis -> {
+            clock.addAndGet(millis * 1_000_000L);
+        }, new Memory(OptionalDouble.of(10)));
+
+        for (int i = 0; i < 30; i++) {
+            paced.call(() -> sentAt.add(clock.get()));
+        }
+
+        // 10 a second, probing upward by 1% a round: never two requests closer than 1/11 s
+        for (int i = 1; i < sentAt.size(); i++) {
+            assertThat(sentAt.get(i) - sentAt.get(i - 1)).isGreaterThanOrEqualTo(1_000_000_000L / 11);
+        }
+        assertThat(sentAt.get(29) - sentAt.get(0)).isGreaterThanOrEqualTo(Duration.ofMillis(2_800).toNanos());
+    }
+
+    @Test
+    void theHalvedRateAndThenTheRateSustainedBetweenTwo429sAreRememberedForTheNextRun() {
         Memory memory = new Memory(OptionalDouble.of(50));
         ProviderThrottle learning = new ProviderThrottle("p", null, 1, clock::get, millis -> {
             clock.addAndGet(millis * 1_000_000L);
@@ -117,7 +136,8 @@ class ProviderThrottleTest {
             throw rateLimited(null);
         })).isInstanceOf(ProviderException.class);
 
-        assertThat(memory.learned).containsExactly(10.0); // 20 answers in the 2 s since the first 429
+        // the halved rate at the first 429, then 20 answers in the 2 s since it
+        assertThat(memory.learned).containsExactly(25.0, 10.0);
         assertThat(learning.rateLimitedCount()).isEqualTo(2);
     }
 }
