@@ -26,8 +26,11 @@ import java.util.OptionalDouble;
  */
 public final class AimdRate {
 
-    /** The first rate without a configured or learned one, requests a second. */
-    public static final double INITIAL_RATE = 4;
+    /**
+     * The first rate without a configured or learned one, requests a second: ten, as TCP's initial window is ten
+     * segments (RFC 6928).
+     */
+    public static final double INITIAL_RATE = 10;
     /** The lowest rate, requests a second. */
     public static final double MIN_RATE = 1;
     /** The highest rate without a configured one, requests a second. */

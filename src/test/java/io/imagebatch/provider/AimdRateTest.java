@@ -27,7 +27,7 @@ class AimdRateTest {
 
         assertThat(control.rate()).isEqualTo(AimdRate.INITIAL_RATE);
         assertThat(control.inSlowStart()).isTrue();
-        for (double expected : new double[] {8, 16, 32, 64, 128}) {
+        for (double expected : new double[] {20, 40, 80, 160, 320}) {
             round(control, 0);
             assertThat(control.rate()).isEqualTo(expected);
         }
