@@ -51,13 +51,13 @@ public class ProviderRegistry {
      * @param meters       where provider requests are counted ({@link ThrottledProvider})
      * @param http         {@code imagebatch.http.*} (see the constructor without {@code learnedRates})
      * @param factories    one per supported provider, in the order of {@link #names()}
-     * @param learnedRates where each key's throttle remembers its learned rate (README, Performance); null
-     *                     remembers nothing
+     * @param learnedRates where each key's throttle remembers its learned rate (README, Performance); null or
+     *                     none available (a context without it) remembers nothing
      */
     @org.springframework.beans.factory.annotation.Autowired
     public ProviderRegistry(ProvidersProperties properties, ObjectProvider<MeterRegistry> meters, HttpProperties http,
-            List<ProviderAdapterFactory> factories, LearnedRates learnedRates) {
-        this.learnedRates = learnedRates;
+            List<ProviderAdapterFactory> factories, ObjectProvider<LearnedRates> learnedRates) {
+        this.learnedRates = learnedRates == null ? null : learnedRates.getIfAvailable();
         MeterRegistry registry = ImageBatchMetrics.registry(meters);
         List<String> secrets = new ArrayList<>();
         for (ProviderAdapterFactory factory : factories) {

@@ -27,7 +27,7 @@ class AimdRateTest {
 
         assertThat(control.rate()).isEqualTo(AimdRate.INITIAL_RATE);
         assertThat(control.inSlowStart()).isTrue();
-        for (double expected : new double[] {20, 40, 80, 160, 320}) {
+        for (double expected : new double[] {8, 16, 32, 64, 128}) {
             round(control, 0);
             assertThat(control.rate()).isEqualTo(expected);
         }
@@ -44,8 +44,20 @@ class AimdRateTest {
         control.onRateLimited(10 * SECOND + SECOND / 2, SECOND); // sent before the decrease: same episode
         assertThat(control.rate()).isEqualTo(32);
 
+        control.onAnswer(11 * SECOND + SECOND / 2);
         control.onRateLimited(12 * SECOND, SECOND);
         assertThat(control.rate()).isEqualTo(16);
+    }
+
+    @Test
+    void during429sWithNoOtherAnswerBetweenThemTheRateIsHalvedOnlyOnceAsInAnOutage() {
+        AimdRate control = new AimdRate(null, OptionalDouble.of(40));
+
+        for (int i = 0; i < 10; i++) {
+            control.onRateLimited(i * 2 * SECOND, SECOND); // each after the last pause, and nothing but 429s
+        }
+
+        assertThat(control.rate()).isEqualTo(20);
     }
 
     @Test
@@ -94,9 +106,10 @@ class AimdRateTest {
 
     @Test
     void neverBelowOneRequestASecond() {
-        AimdRate control = new AimdRate(null, OptionalDouble.of(1.5));
+        AimdRate control = new AimdRate(null, OptionalDouble.of(3));
 
         for (int i = 0; i < 5; i++) {
+            control.onAnswer(i * 10 * SECOND);
             control.onRateLimited(i * 10 * SECOND, SECOND);
         }
 

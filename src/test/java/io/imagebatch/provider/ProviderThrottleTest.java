@@ -61,8 +61,8 @@ class ProviderThrottleTest {
         })).isInstanceOf(ProviderException.class);
         assertThat(throttle.call(() -> "b")).isEqualTo("b");
 
-        // slow start: 10 requests a second, 100 ms apart; the 503's Retry-After (9 s) holds nobody
-        assertThat(sleptMillis).containsExactly(100L, 100L);
+        // slow start: 4 requests a second, 250 ms apart; the 503's Retry-After (9 s) holds nobody
+        assertThat(sleptMillis).containsExactly(250L, 250L);
         assertThat(throttle.rateLimitedCount()).isZero();
     }
 
