@@ -177,13 +177,7 @@ final class SubmitFallbacks {
                     LedgerFallbacks.Reason.BUSY, why);
             log.warn("{}: row {} moved to fallback {} ({})", batchId, rowNum, target.label(), why);
         }
-        SubmitItem moved = prepared(item.row(), next).withVariants(item.variants());
-        if (moved.rejection() != null) {
-            ledger.insertRejected(batchId, rowNum, variant, RowProcessor.ledgerRowId(item.row()), moved.provider(),
-                    moved.model(), RowProcessor.ledgerPrompt(item.row()), moved.rejection());
-            return Optional.empty();
-        }
-        return Optional.of(moved);
+        return checkedAt(item, variant, next);
     }
 
     /**
@@ -220,10 +214,19 @@ final class SubmitFallbacks {
         ledger.fallbacks().record(batchId, rowNum, next, target.provider(), target.model(),
                 LedgerFallbacks.Reason.BUDGET, why);
         log.info("{}: row {} moved to fallback {} ({})", batchId, rowNum, target.label(), why);
-        SubmitItem moved = prepared(item.row(), next).withVariants(item.variants());
+        return checkedAt(item, variant, next);
+    }
+
+    /**
+     * The moved row as the provider at {@code position} takes it, or recorded REJECTED (this variant) by its rules.
+     *
+     * @return empty when that provider's rules rejected it; else the row to send there
+     */
+    private Optional<SubmitItem> checkedAt(SubmitItem item, int variant, int position) {
+        SubmitItem moved = prepared(item.row(), position).withVariants(item.variants());
         if (moved.rejection() != null) {
-            ledger.insertRejected(batchId, rowNum, variant, RowProcessor.ledgerRowId(item.row()), moved.provider(),
-                    moved.model(), RowProcessor.ledgerPrompt(item.row()), moved.rejection());
+            ledger.insertRejected(batchId, item.row().rowNumber(), variant, RowProcessor.ledgerRowId(item.row()),
+                    moved.provider(), moved.model(), RowProcessor.ledgerPrompt(item.row()), moved.rejection());
             return Optional.empty();
         }
         return Optional.of(moved);

@@ -5,18 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.imagebatch.cli.ImageBatchCli;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.testsupport.CliRun;
+import io.imagebatch.testsupport.DeliveredImages;
 import io.imagebatch.testsupport.SampleCatalogue;
 import io.imagebatch.testsupport.SandboxBatch;
 import java.awt.image.BufferedImage;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 import org.apache.commons.csv.CSVRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,7 +48,7 @@ class RenditionsEndToEndTest {
             List<CSVRecord> succeeded = report.stream().filter(r -> r.get("status").equals("SUCCEEDED")).toList();
             assertThat(succeeded).hasSize(SampleCatalogue.VALID);
             for (CSVRecord row : succeeded) {
-                Map<String, String> renditions = pairs(row.get("renditions"));
+                Map<String, String> renditions = DeliveredImages.renditions(row.get("renditions"));
                 assertThat(renditions).containsOnlyKeys("shop", "story");
                 Path image = Path.of(URI.create(row.get("output_uri")));
                 String stem = image.getFileName().toString().replaceAll("\\.[a-z]+$", "");
@@ -58,8 +56,8 @@ class RenditionsEndToEndTest {
                 Path story = Path.of(URI.create(renditions.get("story")));
                 assertThat(shop).isEqualTo(image.resolveSibling("shop").resolve(stem + ".jpg"));
                 assertThat(story).isEqualTo(image.resolveSibling("story").resolve(stem + ".webp"));
-                assertThat(formatOf(shop)).isEqualToIgnoringCase("jpeg");
-                assertThat(formatOf(story)).isEqualToIgnoringCase("webp");
+                assertThat(DeliveredImages.formatOf(shop)).isEqualToIgnoringCase("jpeg");
+                assertThat(DeliveredImages.formatOf(story)).isEqualToIgnoringCase("webp");
                 BufferedImage shopImage = ImageIO.read(shop.toFile());
                 BufferedImage storyImage = ImageIO.read(story.toFile());
                 assertThat(List.of(shopImage.getWidth(), shopImage.getHeight())).containsExactly(200, 150);
@@ -67,24 +65,6 @@ class RenditionsEndToEndTest {
             }
             assertThat(report).filteredOn(r -> !r.get("status").equals("SUCCEEDED"))
                     .allSatisfy(r -> assertThat(r.get("renditions")).isEmpty());
-        }
-    }
-
-    private static Map<String, String> pairs(String cell) {
-        Map<String, String> pairs = new LinkedHashMap<>();
-        for (String pair : cell.split(" ")) {
-            int eq = pair.indexOf('=');
-            pairs.put(pair.substring(0, eq), pair.substring(eq + 1));
-        }
-        return pairs;
-    }
-
-    private static String formatOf(Path file) throws Exception {
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            var readers = ImageIO.getImageReaders(in);
-            assertThat(readers.hasNext()).as("%s is an image", file).isTrue();
-            ImageReader reader = readers.next();
-            return reader.getFormatName();
         }
     }
 }

@@ -6,6 +6,7 @@ import io.imagebatch.cli.ImageBatchCli;
 import io.imagebatch.label.ImageLabel;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.testsupport.CliRun;
+import io.imagebatch.testsupport.DeliveredImages;
 import io.imagebatch.testsupport.SampleCatalogue;
 import io.imagebatch.testsupport.SandboxBatch;
 import io.imagebatch.testsupport.XmpReadBack;
@@ -20,8 +21,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 import org.apache.commons.csv.CSVRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,13 +72,13 @@ class VariantsEndToEndTest {
                 String stem = line.get("row_id") + "-" + line.get("variant");
                 assertThat(image.getFileName().toString()).startsWith(stem + ".");
                 assertThat(image).exists();
-                Map<String, String> renditions = pairs(line.get("renditions"));
+                Map<String, String> renditions = DeliveredImages.renditions(line.get("renditions"));
                 Path shop = Path.of(URI.create(renditions.get("shop")));
                 Path story = Path.of(URI.create(renditions.get("story")));
                 assertThat(shop).isEqualTo(image.resolveSibling("shop").resolve(stem + ".jpg"));
                 assertThat(story).isEqualTo(image.resolveSibling("story").resolve(stem + ".png"));
-                assertThat(formatOf(shop)).isEqualToIgnoringCase("jpeg");
-                assertThat(formatOf(story)).isEqualToIgnoringCase("png");
+                assertThat(DeliveredImages.formatOf(shop)).isEqualToIgnoringCase("jpeg");
+                assertThat(DeliveredImages.formatOf(story)).isEqualToIgnoringCase("png");
                 BufferedImage shopImage = ImageIO.read(shop.toFile());
                 BufferedImage storyImage = ImageIO.read(story.toFile());
                 assertThat(List.of(shopImage.getWidth(), shopImage.getHeight())).containsExactly(200, 150);
@@ -149,24 +148,6 @@ class VariantsEndToEndTest {
             assertThat(fromFlag.exitCode()).isEqualTo(ImageBatchCli.USAGE);
             assertThat(fromFlag.output()).contains("--variants: '0' is not a whole number from 1 to 8");
             assertThat(sandbox.stats().creates()).isZero();
-        }
-    }
-
-    private static Map<String, String> pairs(String cell) {
-        Map<String, String> pairs = new LinkedHashMap<>();
-        for (String pair : cell.split(" ")) {
-            int eq = pair.indexOf('=');
-            pairs.put(pair.substring(0, eq), pair.substring(eq + 1));
-        }
-        return pairs;
-    }
-
-    private static String formatOf(Path file) throws Exception {
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            var readers = ImageIO.getImageReaders(in);
-            assertThat(readers.hasNext()).as("%s is an image", file).isTrue();
-            ImageReader reader = readers.next();
-            return reader.getFormatName();
         }
     }
 }
