@@ -792,8 +792,8 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
             throw notFound(batchId);
         }
         ConsoleBatchRecords.Owner owner = records.find(batchId).orElse(null);
-        if (registry.batchSettings(batchId).isEmpty()
-                || !who.maySee(team(owner, settings(batchId), owner == null ? jobTeams() : Map.of()))) {
+        // settings() is the settings store's cached read, and not found when the batch never started
+        if (!who.maySee(team(owner, settings(batchId), owner == null ? jobTeams() : Map.of()))) {
             throw notFound(batchId);
         }
         return owner;
@@ -807,10 +807,33 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
         return owner != null ? owner.team() : jobTeams.get(settings.name());
     }
 
-    /** @return the {@code team:} of each job file of the jobs folder that has one, by job name */
+    /** The job files' teams as last read, with the files' names, sizes and modification times they were read at. */
+    private record JobTeams(List<String> stamp, Map<String, String> teams) {
+    }
+
+    private volatile JobTeams jobTeams = new JobTeams(null, Map.of());
+
+    /**
+     * @return the {@code team:} of each job file of the jobs folder that has one, by job name; the files are parsed
+     *         again only when one was added, removed or changed (every file request of a page asks: a stat per
+     *         file instead of a YAML parse, and a changed {@code team:} still counts at once)
+     */
     private Map<String, String> jobTeams() {
+        List<Path> files = jobFiles();
+        List<String> stamp = new ArrayList<>();
+        for (Path file : files) {
+            try {
+                stamp.add(file + "|" + Files.size(file) + "|" + Files.getLastModifiedTime(file).toInstant());
+            } catch (IOException e) {
+                stamp.add(file + "|unreadable");
+            }
+        }
+        JobTeams known = jobTeams;
+        if (stamp.equals(known.stamp())) {
+            return known.teams();
+        }
         Map<String, String> teams = new java.util.HashMap<>();
-        for (Path file : jobFiles()) {
+        for (Path file : files) {
             try {
                 JobFile job = JobFile.load(file);
                 if (job.team() != null && !job.team().isBlank()) {
@@ -820,6 +843,7 @@ public class ConsoleBatchService implements ConsoleBatches, DisposableBean {
                 // not a job file serve runs
             }
         }
+        jobTeams = new JobTeams(List.copyOf(stamp), Map.copyOf(teams));
         return teams;
     }
 
