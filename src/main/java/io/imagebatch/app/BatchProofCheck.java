@@ -7,16 +7,12 @@ import io.imagebatch.ledger.LedgerBudget;
 import io.imagebatch.ledger.ProofState;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
-import io.imagebatch.job.BatchSettings;
 import io.imagebatch.job.BatchSettingsStore;
 import io.imagebatch.job.ReportTasklet;
 import io.imagebatch.lock.BatchLocks;
 import io.imagebatch.provider.ProviderRegistry;
 import io.imagebatch.report.ManifestFactory;
-import io.imagebatch.storage.OutputLocation;
-import io.imagebatch.storage.OutputStores;
 import io.imagebatch.storage.StorageProperties;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -200,31 +196,14 @@ public class BatchProofCheck {
                     out.printf("Batch %s: proof rejected; its %d HELD row(s) are not sent (%s).%n", batchId, rows,
                             LedgerBudget.PROOF_REJECTED);
                 }
-                return rewriteReport(batchId, lastExecution.apply(batchId), out);
+                return ReportRewrite.rewrite(batches.get(batchId), lastExecution.apply(batchId), out,
+                        "the proof is rejected", "reject " + batchId, providers, ledger, storage, manifests);
             } finally {
                 registry.releaseFence(batchId);
             }
         }
     }
 
-    /** The report step's files of a rejected batch, written again; see {@link #reject}. */
-    private int rewriteReport(String batchId, JobExecution last, PrintStream out) {
-        if (last == null) {
-            return ExitCodes.COMPLETED;
-        }
-        BatchSettings settings = batches.get(batchId);
-        try (ReportTasklet report = new ReportTasklet(settings, ReportTasklet.facts(settings, providers), ledger,
-                OutputStores.open(OutputLocation.parse(settings.destination()), storage), manifests)) {
-            report.write(last);
-            out.printf("  report: %s%n  contact sheet: %s%n", last.getExecutionContext().getString(
-                    ReportTasklet.REPORT_URI), last.getExecutionContext().getString(ReportTasklet.CONTACT_SHEET_URI));
-            return ExitCodes.COMPLETED;
-        } catch (IOException | RuntimeException e) {
-            out.printf("Batch %s: the proof is rejected, but its report could not be written again (%s); run reject"
-                    + " %s again to write it.%n", batchId, Causes.ownMessage(e), batchId);
-            return ExitCodes.FAILED;
-        }
-    }
 
     private int awaiting(String batchId, PrintStream out) {
         Map<RowState, Long> counts = ledger.report().countByState(batchId);

@@ -15,7 +15,6 @@ import io.imagebatch.storage.OutputLocation;
 import io.imagebatch.storage.OutputStore;
 import io.imagebatch.storage.OutputStores;
 import io.imagebatch.storage.StorageProperties;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.time.Instant;
@@ -133,7 +132,8 @@ public class VariantChoice {
                 }
                 out.printf("Chose variant %d of row %d (%s) of batch %s: copied to %s.%n", variant, rowNum,
                         entry.rowId(), batchId, copy);
-                return rewriteReport(settings, lastExecution.apply(batchId), out);
+                return ReportRewrite.rewrite(settings, lastExecution.apply(batchId), out, "the variant is chosen",
+                        "choose", providers, ledger, storage, manifests);
             } finally {
                 registry.releaseFence(batchId);
             }
@@ -150,21 +150,4 @@ public class VariantChoice {
         return key;
     }
 
-    /** The report step's files, written again with the choice; see the class comment. */
-    private int rewriteReport(BatchSettings settings, JobExecution last, PrintStream out) {
-        if (last == null) {
-            return ExitCodes.COMPLETED;
-        }
-        try (ReportTasklet report = new ReportTasklet(settings, ReportTasklet.facts(settings, providers), ledger,
-                OutputStores.open(OutputLocation.parse(settings.destination()), storage), manifests)) {
-            report.write(last);
-            out.printf("  report: %s%n  contact sheet: %s%n", last.getExecutionContext().getString(
-                    ReportTasklet.REPORT_URI), last.getExecutionContext().getString(ReportTasklet.CONTACT_SHEET_URI));
-            return ExitCodes.COMPLETED;
-        } catch (IOException | RuntimeException e) {
-            out.printf("Batch %s: the variant is chosen, but its report could not be written again (%s); run choose"
-                    + " again to write it.%n", settings.batchId(), Causes.ownMessage(e));
-            return ExitCodes.FAILED;
-        }
-    }
 }
