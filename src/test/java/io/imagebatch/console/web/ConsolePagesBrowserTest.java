@@ -422,7 +422,11 @@ class ConsolePagesBrowserTest {
 
     private void signIn(String user, String password) {
         ChromeDriver driver = browser.driver();
-        // a fresh form: its CSRF token belongs to the session of now
+        // no script or image load of an earlier page may touch the session while the form is filled (a live batch
+        // page polls every 2 s), and the earlier session goes: a fresh session, whose CSRF token the form carries
+        driver.get("about:blank");
+        driver.get(url("/login"));
+        driver.manage().deleteAllCookies();
         driver.get(url("/login"));
         driver.findElement(By.id("username")).sendKeys(user);
         driver.findElement(By.id("password")).sendKeys(password);
