@@ -2,26 +2,22 @@ package io.imagebatch.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.imagebatch.cli.ImageBatchCli;
 import io.imagebatch.testsupport.CliRun;
+import io.imagebatch.testsupport.LoopbackLiangXin;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Reader;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
@@ -45,12 +41,11 @@ class HostileImagesTest {
     @TempDir
     Path work;
 
-    private HttpServer server;
-    private final ExecutorService executor = Executors.newCachedThreadPool();
-    private final Map<String, byte[]> images = new HashMap<>();
+    private LoopbackLiangXin provider;
 
     @BeforeEach
     void start() throws IOException {
+        Map<String, byte[]> images = new HashMap<>();
         images.put("good", encode(noise(64, 48), "png"));
         images.put("bomb", pngDeclaring(encode(noise(64, 48), "png"), 100_000, 100_000));
         byte[] jpeg = encode(noise(40, 30), "jpg");
@@ -59,48 +54,26 @@ class HostileImagesTest {
         System.arraycopy(jpeg, 0, fake, 0, 400);
         System.arraycopy(html, 0, fake, 400, html.length);
         images.put("html", fake);
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.setExecutor(executor);
-        server.createContext("/api/v1/jobs/createTask", exchange -> {
-            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            String kind = Stream.of("good", "bomb", "html", "drip").filter(body::contains).findFirst().orElseThrow();
-            json(exchange, "{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"t-" + kind + "\"}}");
-        });
-        server.createContext("/api/v1/jobs/recordInfo", exchange -> {
-            String taskId = exchange.getRequestURI().getQuery().replace("taskId=", "");
-            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/img/" + taskId;
-            json(exchange, "{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"" + taskId
-                    + "\",\"state\":\"success\",\"resultJson\":\"{\\\"resultUrls\\\":[\\\"" + url + "\\\"]}\"}}");
-        });
-        server.createContext("/img/", exchange -> {
-            String kind = exchange.getRequestURI().getPath().substring("/img/t-".length());
-            try (exchange) {
-                exchange.getResponseHeaders().set("Content-Type", "image/png");
-                if (kind.equals("drip")) {
-                    byte[] big = encode(noise(300, 300), "png");
-                    exchange.sendResponseHeaders(200, big.length);
-                    OutputStream out = exchange.getResponseBody();
-                    for (byte b : big) {
-                        out.write(b);
-                        out.flush();
-                        Thread.sleep(200);
-                    }
-                    return;
-                }
-                byte[] image = images.get(kind);
-                exchange.sendResponseHeaders(200, image.length);
-                exchange.getResponseBody().write(image);
-            } catch (IOException | InterruptedException e) {
-                // the client gave up on the drip
+        byte[] drip = encode(noise(300, 300), "png");
+        provider = LoopbackLiangXin.start(List.of("good", "bomb", "html", "drip"), (kind, exchange) -> {
+            if (!kind.equals("drip")) {
+                LoopbackLiangXin.send(exchange, "image/png", images.get(kind));
+                return;
+            }
+            exchange.getResponseHeaders().set("Content-Type", "image/png");
+            exchange.sendResponseHeaders(200, drip.length);
+            OutputStream out = exchange.getResponseBody();
+            for (byte b : drip) {
+                out.write(b);
+                out.flush();
+                Thread.sleep(200);
             }
         });
-        server.start();
     }
 
     @AfterEach
     void stop() {
-        server.stop(0);
-        executor.shutdownNow();
+        provider.close();
     }
 
     @Test
@@ -110,7 +83,7 @@ class HostileImagesTest {
         Path spool = work.resolve("spool");
         CliRun run = CliRun.run(work, "--catalogue", catalogue.toString(),
                 "--output", "file:" + work.resolve("out"),
-                "--imagebatch.providers.liangxin.base-url=http://127.0.0.1:" + server.getAddress().getPort(),
+                "--imagebatch.providers.liangxin.base-url=" + provider.baseUrl(),
                 "--imagebatch.providers.liangxin.api-key=test-key",
                 "--imagebatch.download.allow-private-networks=true",
                 "--imagebatch.download.min-rate=1000",
@@ -142,15 +115,6 @@ class HostileImagesTest {
             assertThat(left.toList()).as("spool files left").isEmpty();
         }
         assertThat(Files.readString(batch.resolve("report.html"))).doesNotContain("A2.png");
-    }
-
-    private static void json(HttpExchange exchange, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(200, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
     }
 
     private static BufferedImage noise(int width, int height) {

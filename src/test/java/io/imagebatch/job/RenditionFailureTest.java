@@ -2,26 +2,21 @@ package io.imagebatch.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.imagebatch.cli.ImageBatchCli;
 import io.imagebatch.testsupport.CliRun;
+import io.imagebatch.testsupport.LoopbackLiangXin;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.Reader;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
@@ -42,10 +37,7 @@ class RenditionFailureTest {
     @TempDir
     Path work;
 
-    private HttpServer server;
-    private final ExecutorService executor = Executors.newCachedThreadPool();
-    private byte[] good;
-    private byte[] undecodable;
+    private LoopbackLiangXin provider;
 
     @BeforeEach
     void start() throws IOException {
@@ -56,36 +48,15 @@ class RenditionFailureTest {
         g.dispose();
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         ImageIO.write(image, "png", png);
-        good = png.toByteArray();
-        undecodable = pngWithUndecodablePixels(64, 48);
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.setExecutor(executor);
-        server.createContext("/api/v1/jobs/createTask", exchange -> {
-            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            json(exchange, "{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"t-"
-                    + (body.contains("broken") ? "broken" : "good") + "\"}}");
-        });
-        server.createContext("/api/v1/jobs/recordInfo", exchange -> {
-            String taskId = exchange.getRequestURI().getQuery().replace("taskId=", "");
-            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/img/" + taskId;
-            json(exchange, "{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"" + taskId
-                    + "\",\"state\":\"success\",\"resultJson\":\"{\\\"resultUrls\\\":[\\\"" + url + "\\\"]}\"}}");
-        });
-        server.createContext("/img/", exchange -> {
-            byte[] body = exchange.getRequestURI().getPath().endsWith("t-broken") ? undecodable : good;
-            try (exchange) {
-                exchange.getResponseHeaders().set("Content-Type", "image/png");
-                exchange.sendResponseHeaders(200, body.length);
-                exchange.getResponseBody().write(body);
-            }
-        });
-        server.start();
+        byte[] good = png.toByteArray();
+        byte[] undecodable = pngWithUndecodablePixels(64, 48);
+        provider = LoopbackLiangXin.start(List.of("broken", "good"), (kind, exchange) ->
+                LoopbackLiangXin.send(exchange, "image/png", kind.equals("broken") ? undecodable : good));
     }
 
     @AfterEach
     void stop() {
-        server.stop(0);
-        executor.shutdownNow();
+        provider.close();
     }
 
     @Test
@@ -96,7 +67,7 @@ class RenditionFailureTest {
 
         CliRun run = CliRun.run(work, job.toString(), "--catalogue", catalogue.toString(),
                 "--output", "file:" + work.resolve("out"),
-                "--imagebatch.providers.liangxin.base-url=http://127.0.0.1:" + server.getAddress().getPort(),
+                "--imagebatch.providers.liangxin.base-url=" + provider.baseUrl(),
                 "--imagebatch.providers.liangxin.api-key=test-key",
                 "--imagebatch.download.allow-private-networks=true");
 
@@ -143,14 +114,5 @@ class RenditionFailureTest {
         crc.update(typeBytes);
         crc.update(data);
         out.writeInt((int) crc.getValue());
-    }
-
-    private static void json(HttpExchange exchange, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(200, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
     }
 }
