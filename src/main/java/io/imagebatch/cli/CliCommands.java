@@ -137,7 +137,7 @@ final class CliCommands {
             JobFile jobFile = o.jobFile() == null ? null : JobFile.load(Path.of(o.jobFile()));
             BatchSettings settings = BatchSettingsResolver.resolve(o, jobFile);
             // the small application of the commands that answer at once (README.md, Performance)
-            return SpringCommand.fast(o.springArgs(), out, context -> {
+            return SpringCommand.fast(FastCommandConfiguration.Validate.class, o.springArgs(), out, context -> {
                 FallbackCheck.check(jobFile, settings.provider(), settings.model(),
                         context.getBean(io.imagebatch.provider.ProviderRegistry.class));
                 return BatchRunner.validate(context.getBean(io.imagebatch.app.BatchSpendCheck.class),
@@ -218,7 +218,7 @@ final class CliCommands {
             String[] batch = {batchId};
             List<String> springArgs = springArgs(false, batch);
             // the small application of the commands that answer at once (README.md, Performance)
-            return SpringCommand.fast(springArgs, out,
+            return SpringCommand.fast(FastCommandConfiguration.Status.class, springArgs, out,
                     context -> context.getBean(BatchStatusReport.class).print(batch[0], out));
         }
     }

@@ -32,64 +32,85 @@ import org.springframework.core.env.Environment;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
- * The whole Spring application of the commands that answer at once, {@code status} and {@code validate} (README.md,
- * Performance): the database as every command has it ({@code spring.datasource.*} from the same
- * {@code application.properties}, command line and environment, the ledger's {@code spring.sql.init} scripts and
- * {@link LedgerSchemaUpgrade}, which make a database without the ledger's tables answer as an empty one), the
- * ledger's reads, the providers' row rules and the price table. Nothing else: no component scan and no other
- * auto-configuration, so no Spring Batch infrastructure (no JobRepository, JobOperator, job or step beans; a
- * batch's last run is read through {@link LastJobExecutions}), no web server, no sandbox, no S3 client, no
- * Actuator.
+ * The Spring applications of the commands that answer at once, {@code status} ({@link Status}) and
+ * {@code validate} ({@link Validate}) (README.md, Performance): each starts only what its command needs. Both have
+ * the database as every command has it ({@code spring.datasource.*} from the same {@code application.properties},
+ * command line and environment; the ledger's {@code spring.sql.init} scripts and {@link LedgerSchemaUpgrade},
+ * which make a database without the ledger's tables answer as an empty one), the ledger's reads and the price
+ * table; {@code validate} adds the providers' row rules, the dry run and the spend estimate. Nothing else: no
+ * component scan and no other auto-configuration, so no Spring Batch infrastructure (no JobRepository,
+ * JobOperator, job or step beans; {@code status} reads a batch's last run through {@link LastJobExecutions}), no
+ * web server, no sandbox, no S3 client, no Actuator.
  *
- * <p>Deliberately not annotated {@code @Configuration}: the full application's component scan would take it in
- * too. Given as the application's source ({@link SpringCommand#fast}), its imports and {@code @Bean} methods are
- * read all the same (Spring's "lite" configuration class).
+ * <p>Deliberately not annotated {@code @Configuration}: the full application's component scan would take these
+ * classes in too. Given as an application's source ({@link SpringCommand#fast}), their imports and {@code @Bean}
+ * methods are read all the same (Spring's "lite" configuration classes).
  */
-@ImportAutoConfiguration({DataSourceAutoConfiguration.class, DataSourceTransactionManagerAutoConfiguration.class,
-        JdbcTemplateAutoConfiguration.class, JdbcClientAutoConfiguration.class,
-        DataSourceInitializationAutoConfiguration.class})
-@EnableConfigurationProperties({ProvidersProperties.class, HttpProperties.class, StorageProperties.class})
-@Import({LedgerSchemaUpgrade.class, BatchRegistry.class, TaskLedger.class, LedgerRetries.class,
-        BatchSettingsStore.class, ProviderRegistry.class, LiangXinAdapterFactory.class, MingyanAdapterFactory.class,
-        HiApiAdapterFactory.class, CrunAdapterFactory.class, BatchPreflight.class, BatchSpendCheck.class})
-class FastCommandConfiguration {
+final class FastCommandConfiguration {
 
-    /** @return the system clock in UTC, as the full application's */
-    @Bean
-    Clock clock() {
-        return Clock.systemUTC();
+    private FastCommandConfiguration() {
+    }
+
+    /** The database, the ledger's reads, the clock and the price table, as the full application has them. */
+    @ImportAutoConfiguration({DataSourceAutoConfiguration.class, DataSourceTransactionManagerAutoConfiguration.class,
+            JdbcTemplateAutoConfiguration.class, JdbcClientAutoConfiguration.class,
+            DataSourceInitializationAutoConfiguration.class})
+    @Import({LedgerSchemaUpgrade.class, BatchRegistry.class, TaskLedger.class, LedgerRetries.class,
+            BatchSettingsStore.class})
+    static class Ledger {
+
+        /** @return the system clock in UTC, as the full application's */
+        @Bean
+        Clock clock() {
+            return Clock.systemUTC();
+        }
+
+        /**
+         * @param environment the command's settings
+         * @return the price table, bound from the same settings as the full application's
+         *         ({@link SpendConfiguration#priceTable(Environment)})
+         * @throws io.imagebatch.spend.PriceSettingsException when a price setting is not a usable price or currency
+         */
+        @Bean
+        PriceTable priceTable(Environment environment) {
+            return SpendConfiguration.priceTable(environment);
+        }
+    }
+
+    /** {@code status}: the ledger's reads and the batches' last job executions ({@link BatchStatusReport}). */
+    @Import(Ledger.class)
+    static class Status {
+
+        /**
+         * @param dataSource         the database
+         * @param transactionManager its transactions
+         * @param environment        the command's settings ({@code spring.batch.jdbc.table-prefix})
+         * @param registry           the ledger's batches, for each batch's current job instance
+         * @return the reader of a batch's last job execution, which opens Spring Batch's tables only when asked
+         */
+        @Bean
+        LastJobExecutions lastJobExecutions(DataSource dataSource, PlatformTransactionManager transactionManager,
+                Environment environment, BatchRegistry registry) {
+            return new LastJobExecutions(dataSource, transactionManager,
+                    environment.getProperty(LastJobExecutions.TABLE_PREFIX), registry);
+        }
+
+        /** @return {@code status}'s report, on the ledger's reads and the last job executions */
+        @Bean
+        BatchStatusReport batchStatusReport(BatchSettingsStore batches, TaskLedger ledger, BatchRegistry registry,
+                LedgerRetries retries, PriceTable prices, LastJobExecutions executions) {
+            return new BatchStatusReport(batches, ledger, registry, retries, prices, executions::last);
+        }
     }
 
     /**
-     * @param environment the command's settings
-     * @return the price table, bound from the same settings as the full application's
-     *         ({@link SpendConfiguration#priceTable(Environment)})
+     * {@code validate}: the providers' row rules ({@link ProviderRegistry}), the dry run ({@link BatchPreflight})
+     * and the spend estimate ({@link BatchSpendCheck}), on the ledger's reads (rows a started batch has sent).
      */
-    @Bean
-    PriceTable priceTable(Environment environment) {
-        return SpendConfiguration.priceTable(environment);
-    }
-
-    /**
-     * @param dataSource         the database
-     * @param transactionManager its transactions
-     * @param environment        the command's settings ({@code spring.batch.jdbc.table-prefix})
-     * @param registry           the ledger's batches, for each batch's current job instance
-     * @return the reader of a batch's last job execution, which opens Spring Batch's tables only when asked
-     */
-    @Bean
-    LastJobExecutions lastJobExecutions(DataSource dataSource, PlatformTransactionManager transactionManager,
-            Environment environment, BatchRegistry registry) {
-        return new LastJobExecutions(dataSource, transactionManager,
-                environment.getProperty(LastJobExecutions.TABLE_PREFIX), registry);
-    }
-
-    /**
-     * @return {@code status}'s report, on the ledger's reads and the last job executions
-     */
-    @Bean
-    BatchStatusReport batchStatusReport(BatchSettingsStore batches, TaskLedger ledger, BatchRegistry registry,
-            LedgerRetries retries, PriceTable prices, LastJobExecutions executions) {
-        return new BatchStatusReport(batches, ledger, registry, retries, prices, executions::last);
+    @EnableConfigurationProperties({ProvidersProperties.class, HttpProperties.class, StorageProperties.class})
+    @Import({Ledger.class, ProviderRegistry.class, LiangXinAdapterFactory.class,
+            MingyanAdapterFactory.class, HiApiAdapterFactory.class, CrunAdapterFactory.class, BatchPreflight.class,
+            BatchSpendCheck.class})
+    static class Validate {
     }
 }

@@ -12,8 +12,8 @@ import org.springframework.transaction.PlatformTransactionManager;
 /**
  * A batch's last job execution, read from Spring Batch's tables without the Spring Batch infrastructure of a
  * running batch (no JobRepository, JobOperator or job bean): {@code status} needs only this read (README.md,
- * Performance). Spring Batch's own JDBC reads are used ({@link JdbcJobRepositoryFactoryBean}, made on the first
- * read, never registered as a bean, only read through), with Spring Boot's defaults for them (the default
+ * Performance). Spring Batch's own JDBC reads are used (the DAOs {@link JdbcJobRepositoryFactoryBean} makes, made
+ * on the first read, never registered as beans, only read through), with Spring Boot's defaults for them (the default
  * execution context serializer, {@code spring.batch.jdbc.table-prefix}), so a read gives what
  * {@link BatchRunner#lastExecution} gives.
  */
@@ -56,7 +56,7 @@ final class LastJobExecutions {
 
     private synchronized JobRepository reads() {
         if (reads == null) {
-            JdbcJobRepositoryFactoryBean factory = new JdbcJobRepositoryFactoryBean();
+            Reads factory = new Reads();
             factory.setDataSource(dataSource);
             factory.setTransactionManager(transactionManager);
             if (tablePrefix != null) {
@@ -64,11 +64,27 @@ final class LastJobExecutions {
             }
             try {
                 factory.afterPropertiesSet();
-                reads = factory.getObject();
+                reads = factory.reads();
             } catch (Exception e) {
                 throw new IllegalStateException("cannot read Spring Batch's tables: " + e.getMessage(), e);
             }
         }
         return reads;
+    }
+
+    /**
+     * Spring Batch's JDBC reads as its factory configures them, without the transaction proxy of a job
+     * repository that writes: each read is one query in auto-commit (and the proxy's reactive support, hundreds
+     * of classes, is never loaded).
+     */
+    private static final class Reads extends JdbcJobRepositoryFactoryBean {
+
+        /**
+         * @return the repository the factory would wrap in its transaction proxy, over its own DAOs, wired by it
+         * @throws Exception as the factory's {@code getTarget}
+         */
+        JobRepository reads() throws Exception {
+            return (JobRepository) getTarget();
+        }
     }
 }

@@ -90,19 +90,21 @@ final class SpringCommand {
     }
 
     /**
-     * Runs a command that answers at once ({@code status}, {@code validate}) in the small application of
-     * {@link FastCommandConfiguration} (README.md, Performance): the database and the ledger's reads, the providers'
-     * row rules and the prices, configured by the same settings as every command's; no Spring Batch
-     * infrastructure, web server, sandbox, S3 client or Actuator, and no component scan.
+     * Runs a command that answers at once ({@code status}, {@code validate}) in its small application
+     * ({@link FastCommandConfiguration}, README.md, Performance): the database and the ledger's reads, and for
+     * {@code validate} the providers' row rules and the prices, configured by the same settings as every command's;
+     * no Spring Batch infrastructure, web server, sandbox, S3 client or Actuator, and no component scan.
      *
+     * @param source     the application: {@link FastCommandConfiguration.Status} or
+     *                   {@link FastCommandConfiguration.Validate}
      * @param springArgs the command line's {@code --NAME.X=V} settings
      * @param out        where messages go
      * @param command    what the command does in its context
      * @return as {@link #run(List, PrintStream, Function)}
      */
-    static int fast(List<String> springArgs, PrintStream out,
+    static int fast(Class<?> source, List<String> springArgs, PrintStream out,
             Function<ConfigurableApplicationContext, Integer> command) {
-        return run(application(FastCommandConfiguration.class, WebApplicationType.NONE), springArgs, out,
+        return run(application(source, WebApplicationType.NONE), springArgs, out,
                 (context, shutdown) -> command.apply(context));
     }
 
