@@ -1,7 +1,6 @@
 package io.imagebatch.cli;
 
 import io.imagebatch.app.BatchRunner;
-import io.imagebatch.app.BatchSpendCheck;
 import io.imagebatch.app.UsageException;
 import io.imagebatch.catalogue.CatalogueException;
 import io.imagebatch.catalogue.CatalogueInspector;
@@ -9,7 +8,6 @@ import io.imagebatch.catalogue.CatalogueSummary;
 import io.imagebatch.job.BatchSettings;
 import io.imagebatch.job.BatchSettingsStore;
 import io.imagebatch.job.JobProperties;
-import io.imagebatch.job.ReportTasklet;
 import io.imagebatch.ledger.BatchRegistry;
 import io.imagebatch.ledger.FailureKind;
 import io.imagebatch.ledger.LedgerRetries;
@@ -18,8 +16,6 @@ import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.spend.PriceTable;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
