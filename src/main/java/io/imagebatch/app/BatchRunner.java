@@ -362,9 +362,27 @@ public class BatchRunner {
      *                        while a budget is given (naming the provider/model/resolution groups)
      */
     public int validate(BatchSettings settings, BudgetText budget, PrintStream out, boolean json) {
+        return validate(spend, preflight, settings, budget, out, json);
+    }
+
+    /**
+     * {@link #validate(BatchSettings, BudgetText, PrintStream, boolean)} without a {@link BatchRunner}, for the
+     * {@code validate} command, whose Spring context has no batch infrastructure (README.md, Performance).
+     *
+     * @param spend     the batch's spend: budget, prices, estimate
+     * @param preflight the dry run of the submit step's reading and validation
+     * @param settings  the batch
+     * @param budget    the budget as given, or null for none
+     * @param out       where the findings go
+     * @param json      true for one JSON document and nothing else, false for text
+     * @return 0
+     * @throws UsageException as {@link #validate(BatchSettings, BudgetText, PrintStream, boolean)}
+     */
+    public static int validate(BatchSpendCheck spend, BatchPreflight preflight, BatchSettings settings,
+            BudgetText budget, PrintStream out, boolean json) {
         BigDecimal amount = spend.parse(budget);
         ObjectNode budgetJson = amount == null ? null : spend.budgetReport(settings, amount, out, json);
-        BatchPreflight.Result result = dryRun(settings, false, false);
+        BatchPreflight.Result result = dryRun(preflight, settings, false, false);
         SpendEstimate estimate = spend.estimate(result);
         if (json) {
             ObjectNode node = validationJson(settings, result, estimate);
@@ -410,6 +428,11 @@ public class BatchRunner {
     }
 
     private BatchPreflight.Result dryRun(BatchSettings settings, boolean requireConfigured, boolean proofCandidates) {
+        return dryRun(preflight, settings, requireConfigured, proofCandidates);
+    }
+
+    private static BatchPreflight.Result dryRun(BatchPreflight preflight, BatchSettings settings,
+            boolean requireConfigured, boolean proofCandidates) {
         try {
             return preflight.check(settings, requireConfigured, proofCandidates);
         } catch (BatchStoppedException e) {
@@ -419,9 +442,23 @@ public class BatchRunner {
 
     /** @return the identifying parameters of the batch's current job instance (its latest retry round) */
     JobParameters parameters(String batchId) {
+        return parameters(batchId, registry.retryRounds(batchId));
+    }
+
+    /**
+     * The identifying parameters of one of a batch's job instances, for a reader of Spring Batch's tables that has
+     * no {@link BatchRunner} ({@code status}, README.md, Performance).
+     *
+     * @param batchId     the batch
+     * @param retryRounds the instance: 0 for the first run, n for the n-th {@code retry-failed} (or budget, redo)
+     *                    round ({@link BatchRegistry#retryRounds})
+     * @return {@link ImageProductionJobConfiguration#BATCH_ID} and {@link ImageProductionJobConfiguration#RETRY_ROUND},
+     *         both identifying
+     */
+    public static JobParameters parameters(String batchId, int retryRounds) {
         return new JobParametersBuilder()
                 .addString(ImageProductionJobConfiguration.BATCH_ID, batchId, true)
-                .addLong(ImageProductionJobConfiguration.RETRY_ROUND, (long) registry.retryRounds(batchId), true)
+                .addLong(ImageProductionJobConfiguration.RETRY_ROUND, (long) retryRounds, true)
                 .toJobParameters();
     }
 

@@ -1,7 +1,6 @@
 package io.imagebatch.cli;
 
 import io.imagebatch.app.BatchRunner;
-import io.imagebatch.app.BatchSpendCheck;
 import io.imagebatch.app.UsageException;
 import io.imagebatch.catalogue.CatalogueException;
 import io.imagebatch.catalogue.CatalogueInspector;
@@ -9,7 +8,6 @@ import io.imagebatch.catalogue.CatalogueSummary;
 import io.imagebatch.job.BatchSettings;
 import io.imagebatch.job.BatchSettingsStore;
 import io.imagebatch.job.JobProperties;
-import io.imagebatch.job.ReportTasklet;
 import io.imagebatch.ledger.BatchRegistry;
 import io.imagebatch.ledger.FailureKind;
 import io.imagebatch.ledger.LedgerRetries;
@@ -18,8 +16,6 @@ import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.spend.PriceTable;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
@@ -321,93 +317,17 @@ public class BatchCommands {
     }
 
     /**
-     * {@code status [BATCH]}: with a batch, its counts per state, its last run, its last error and whether it
-     * can be resumed; without, the most recent batches, one line each.
+     * {@code status [BATCH]}: as {@link BatchStatusReport#print}, with the last executions read through this
+     * process's job repository.
      *
      * @param batchId the batch, or null for the list
      * @param out     where it goes
      * @return 0
+     * @throws UsageException when the batch is unknown (exit code 2)
      */
     public int status(String batchId, PrintStream out) {
-        if (batchId == null) {
-            List<Map.Entry<String, Long>> recent = registry.batches(20);
-            if (recent.isEmpty()) {
-                out.println("No batches in this database yet.");
-            }
-            for (Map.Entry<String, Long> batch : recent) {
-                JobExecution last = runner.lastExecution(batch.getKey());
-                out.printf("%-40s %-10s %s  %s%n", batch.getKey(), last == null ? "NEW" : last.getStatus(),
-                        Instant.ofEpochMilli(batch.getValue()), counts(ledger.report().countByState(batch.getKey())));
-            }
-            return ImageBatchCli.COMPLETED;
-        }
-        BatchSettings settings = batches.get(batchIdKnown(batchId));
-        JobExecution last = runner.lastExecution(batchId);
-        out.printf("Batch %s%n  catalogue %s (%d rows), provider %s%s, output %s%n", batchId, settings.catalogue(),
-                settings.catalogueRows(), settings.provider(), settings.model() == null ? "" : " " + settings.model(),
-                settings.output());
-        if (settings.sandbox()) {
-            out.println("  SANDBOX batch: placeholder images from the built-in sandbox provider");
-        }
-        out.printf("  rows by state: %s%n", counts(ledger.report().countByState(batchId)));
-        registry.spend(batchId).map(spend -> BatchSpendCheck.spendLine(spend, prices.currency())).ifPresent(out::println);
-        registry.proof(batchId).ifPresent(proof -> out.printf("  proof: %s (%d proof row(s))%s%n", proof.state(),
-                proof.rows().size(), proof.state() == io.imagebatch.ledger.ProofState.AWAITING_APPROVAL
-                        ? "; approve " + batchId + " sends the HELD rows, reject " + batchId + " sends nothing more"
-                        : ""));
-        Map<FailureKind, Long> failed = retries.countFailedByKind(batchId);
-        if (!failed.isEmpty()) {
-            out.printf("  failed rows: %d paid, result not stored (retry-failed fetches them again);"
-                    + " %d generation failed (retry-failed creates them again)%n",
-                    failed.getOrDefault(FailureKind.RESULT_NOT_STORED, 0L),
-                    failed.getOrDefault(FailureKind.GENERATION_FAILED, 0L));
-            if (failed.containsKey(FailureKind.CONTENT_POLICY)) {
-                out.printf("  refused for content policy (content_policy): %d (retry-failed %s sends them again)%n",
-                        failed.get(FailureKind.CONTENT_POLICY), INCLUDE_CONTENT_POLICY);
-            }
-        }
-        printSpend(batchId, out);
-        int rounds = registry.retryRounds(batchId);
-        if (rounds > 0) {
-            out.printf("  retry rounds: %d (%d earlier attempts kept)%n", rounds, retries.archivedAttempts(batchId));
-        }
-        if (last == null) {
-            out.println("  never run; start it with: run");
-            return ImageBatchCli.COMPLETED;
-        }
-        out.printf("  last run: %s (execution %d, started %s%s)%n", last.getStatus(), last.getId(),
-                last.getStartTime(), last.getEndTime() == null ? "" : ", ended " + last.getEndTime());
-        last.getAllFailureExceptions().stream().findFirst()
-                .ifPresent(e -> out.printf("  last error: %s%n", e.getMessage()));
-        String report = last.getExecutionContext().getString(ReportTasklet.REPORT_URI, null);
-        if (report != null) {
-            out.printf("  report: %s%n", report);
-        }
-        String sheet = last.getExecutionContext().getString(ReportTasklet.CONTACT_SHEET_URI, null);
-        if (sheet != null) {
-            out.printf("  contact sheet: %s%n", sheet);
-        }
-        switch (last.getStatus()) {
-            case COMPLETED -> out.println("  can be resumed: no, it is complete (retry-failed sends FAILED rows again)");
-            case FAILED, STOPPED -> out.println("  can be resumed: yes, with: restart " + batchId);
-            default -> out.println("  running" + registry.lockHolder(batchId)
-                    .map(h -> " in " + h.process() + " since "
-                            + Instant.ofEpochMilli(h.sinceMillis()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
-                    .orElse("") + " (or its process died: restart " + batchId + " takes it over)");
-        }
-        return ImageBatchCli.COMPLETED;
-    }
-
-    /** The spend lines of {@code status}: "estimated" and "observed" (README.md, Spend). */
-    private void printSpend(String batchId, PrintStream out) {
-        java.util.Optional<io.imagebatch.ledger.BatchRegistry.Estimate> estimate = registry.estimate(batchId);
-        estimate.ifPresent(e -> out.printf("  estimated: %s %s%s%n",
-                io.imagebatch.spend.PriceTable.format(e.amount()), e.currency(),
-                e.complete() ? "" : " (incomplete: some rows have no price)"));
-        registry.observedSpend(batchId).ifPresent(credits -> out.printf("  observed: %s credits (the provider's"
-                + " balance before the first create minus at the end)%s%n", io.imagebatch.spend.PriceTable.format(credits),
-                estimate.isEmpty() || estimate.get().currency().equals("credits") ? ""
-                        : "; in the provider's credits, not " + estimate.get().currency()));
+        return new BatchStatusReport(batches, ledger, registry, retries, prices, runner::lastExecution)
+                .print(batchId, out);
     }
 
     private String batchIdKnown(String batchId) {
@@ -436,11 +356,5 @@ public class BatchCommands {
                     + " run the changed catalogue as a new batch (run)");
         }
         return settings;
-    }
-
-    private static String counts(Map<RowState, Long> counts) {
-        StringBuilder text = new StringBuilder();
-        counts.forEach((state, n) -> text.append(text.isEmpty() ? "" : ", ").append(n).append(' ').append(state));
-        return text.isEmpty() ? "no rows yet" : text.toString();
     }
 }

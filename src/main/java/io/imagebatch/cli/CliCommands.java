@@ -136,10 +136,14 @@ final class CliCommands {
             RunOptions o = options.toOptions(unmatched);
             JobFile jobFile = o.jobFile() == null ? null : JobFile.load(Path.of(o.jobFile()));
             BatchSettings settings = BatchSettingsResolver.resolve(o, jobFile);
-            return SpringCommand.withoutWeb(o.springArgs(), out,
-                    context -> checkedFallbacks(jobFile, settings, context).validate(settings,
-                            options.budget(jobFile), out,
-                            format.equals("json")));
+            // the small application of the commands that answer at once (README.md, Performance)
+            return SpringCommand.fast(FastCommandConfiguration.Validate.class, o.springArgs(), out, context -> {
+                FallbackCheck.check(jobFile, settings.provider(), settings.model(),
+                        context.getBean(io.imagebatch.provider.ProviderRegistry.class));
+                return BatchRunner.validate(context.getBean(io.imagebatch.app.BatchSpendCheck.class),
+                        context.getBean(io.imagebatch.job.BatchPreflight.class), settings, options.budget(jobFile),
+                        out, format.equals("json"));
+            });
         }
     }
 
@@ -165,6 +169,26 @@ final class CliCommands {
         int onBatch(boolean batchRequired, boolean runsBatches,
                 BiFunction<BatchCommands, String, Integer> command) {
             String[] batch = {batchId};
+            List<String> springArgs = springArgs(batchRequired, batch);
+            if (!runsBatches) { // no web server for a command that runs no batch (SpringCommand#withoutWeb)
+                return SpringCommand.withoutWeb(springArgs, out,
+                        context -> command.apply(context.getBean(BatchCommands.class), batch[0]));
+            }
+            return SpringCommand.run(springArgs, out, (ConfigurableApplicationContext context) ->
+                    SpringCommand.shared(context, () -> command.apply(context.getBean(BatchCommands.class),
+                            batch[0])));
+        }
+
+        /**
+         * Splits the command's unmatched arguments into the batch id and the Spring settings.
+         *
+         * @param batchRequired whether {@code BATCH} must be given
+         * @param batch         one element: the batch id picocli read, or null; set to the one found among the
+         *                      unmatched arguments when none was read
+         * @return the {@code --NAME.X=V} settings
+         * @throws UsageException for a missing or second batch id, an unknown option, or a setting without value
+         */
+        List<String> springArgs(boolean batchRequired, String[] batch) {
             List<String> springArgs = CommandLineParsing.springSettings(unmatched, CommandLineParsing::unknownOption,
                     stray -> {
                         if (batch[0] == null) {
@@ -176,13 +200,7 @@ final class CliCommands {
             if (batchRequired && batch[0] == null) {
                 throw new UsageException("give the batch id (status lists the batches)");
             }
-            if (!runsBatches) { // no web server for a command that runs no batch (SpringCommand#withoutWeb)
-                return SpringCommand.withoutWeb(springArgs, out,
-                        context -> command.apply(context.getBean(BatchCommands.class), batch[0]));
-            }
-            return SpringCommand.run(springArgs, out, (ConfigurableApplicationContext context) ->
-                    SpringCommand.shared(context, () -> command.apply(context.getBean(BatchCommands.class),
-                            batch[0])));
+            return springArgs;
         }
     }
 
@@ -197,7 +215,11 @@ final class CliCommands {
 
         @Override
         public Integer call() {
-            return onBatch(false, false, (c, id) -> c.status(id, out));
+            String[] batch = {batchId};
+            List<String> springArgs = springArgs(false, batch);
+            // the small application of the commands that answer at once (README.md, Performance)
+            return SpringCommand.fast(FastCommandConfiguration.Status.class, springArgs, out,
+                    context -> context.getBean(BatchStatusReport.class).print(batch[0], out));
         }
     }
 

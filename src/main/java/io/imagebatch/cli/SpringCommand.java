@@ -42,7 +42,12 @@ final class SpringCommand {
      * @return the application, not started
      */
     static SpringApplicationBuilder application(WebApplicationType web) {
-        return new SpringApplicationBuilder(ImageBatchApplication.class)
+        return application(ImageBatchApplication.class, web);
+    }
+
+    /** {@link #application(WebApplicationType)} with {@code source} as the application's only configuration. */
+    private static SpringApplicationBuilder application(Class<?> source, WebApplicationType web) {
+        return new SpringApplicationBuilder(source)
                 .web(web)
                 .logStartupInfo(false)
                 .registerShutdownHook(false)
@@ -81,6 +86,25 @@ final class SpringCommand {
     static int withoutWeb(List<String> springArgs, PrintStream out,
             Function<ConfigurableApplicationContext, Integer> command) {
         return run(application(WebApplicationType.NONE), springArgs, out,
+                (context, shutdown) -> command.apply(context));
+    }
+
+    /**
+     * Runs a command that answers at once ({@code status}, {@code validate}) in its small application
+     * ({@link FastCommandConfiguration}, README.md, Performance): the database and the ledger's reads, and for
+     * {@code validate} the providers' row rules and the prices, configured by the same settings as every command's;
+     * no Spring Batch infrastructure, web server, sandbox, S3 client or Actuator, and no component scan.
+     *
+     * @param source     the application: {@link FastCommandConfiguration.Status} or
+     *                   {@link FastCommandConfiguration.Validate}
+     * @param springArgs the command line's {@code --NAME.X=V} settings
+     * @param out        where messages go
+     * @param command    what the command does in its context
+     * @return as {@link #run(List, PrintStream, Function)}
+     */
+    static int fast(Class<?> source, List<String> springArgs, PrintStream out,
+            Function<ConfigurableApplicationContext, Integer> command) {
+        return run(application(source, WebApplicationType.NONE), springArgs, out,
                 (context, shutdown) -> command.apply(context));
     }
 
