@@ -42,6 +42,7 @@ final class FaultGate {
     private final Random cutRandom;      // cut downloads
     private final TokenBucket bucket;    // null: unlimited
     private volatile int outageStatus;
+    private final java.util.concurrent.atomic.AtomicLong rateLimitAnswers = new java.util.concurrent.atomic.AtomicLong();
 
     /** @param settings fault rates, rate limit and seed */
     FaultGate(SandboxSettings settings) {
@@ -89,10 +90,16 @@ final class FaultGate {
             long waitNanos = bucket.tryTake();
             if (waitNanos > 0) {
                 long seconds = Math.max(1, (long) Math.ceil(waitNanos / (double) TimeUnit.SECONDS.toNanos(1)));
+                rateLimitAnswers.incrementAndGet();
                 return Optional.of(new Fault(429, RATE_LIMITED_MESSAGE, seconds));
             }
         }
         return Optional.empty();
+    }
+
+    /** @return the API requests answered HTTP 429 because they were past the rate limit, since the start */
+    long rateLimitAnswers() {
+        return rateLimitAnswers.get();
     }
 
     /**

@@ -5,13 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * The 429 pause of {@link ProviderThrottle} on a clock of the test's own: every wait is a step of that clock,
- * so nothing depends on how fast the machine is.
+ * The 429 pause, the send slots and the learned rate of {@link ProviderThrottle} on a clock of the test's own:
+ * every wait is a step of that clock, so nothing depends on how fast the machine is.
  */
 class ProviderThrottleTest {
 
@@ -52,7 +53,7 @@ class ProviderThrottleTest {
     }
 
     @Test
-    void callsWithoutARateLimitedAnswerNeverWait() {
+    void onlyA429PausesTheCallersAnotherAnswerWithRetryAfterWaitsOnlyForTheNextSendSlot() {
         assertThat(throttle.call(() -> "a")).isEqualTo("a");
         assertThatThrownBy(() -> throttle.call(() -> {
             throw new ProviderException(FailureClass.BUSY, 503, null, "p: unavailable", Duration.ofSeconds(9), false,
@@ -60,7 +61,83 @@ class ProviderThrottleTest {
         })).isInstanceOf(ProviderException.class);
         assertThat(throttle.call(() -> "b")).isEqualTo("b");
 
-        assertThat(sleptMillis).isEmpty();
+        // slow start: 4 requests a second, 250 ms apart; the 503's Retry-After (9 s) holds nobody
+        assertThat(sleptMillis).containsExactly(250L, 250L);
         assertThat(throttle.rateLimitedCount()).isZero();
+    }
+
+    /** A memory of the test's own: what a key learned before, and what the throttle asks it to remember. */
+    private static final class Memory implements RateMemory {
+        private final OptionalDouble before;
+        private final List<Double> learned = new CopyOnWriteArrayList<>();
+
+        Memory(OptionalDouble before) {
+            this.before = before;
+        }
+
+        @Override
+        public OptionalDouble learned() {
+            return before;
+        }
+
+        @Override
+        public void learn(double requestsPerSecond) {
+            learned.add(requestsPerSecond);
+        }
+    }
+
+    @Test
+    void withoutAConfiguredRateTheThrottleStartsAtTheRateItsKeyLearnedAndAConfiguredRateWins() {
+        Memory memory = new Memory(OptionalDouble.of(25));
+
+        assertThat(new ProviderThrottle("p", null, 4, clock::get, millis -> { }, memory).currentRate())
+                .isEqualTo(25);
+        assertThat(new ProviderThrottle("p", 10.0, 4, clock::get, millis -> { }, memory).currentRate())
+                .isEqualTo(10);
+        assertThat(new ProviderThrottle("p", null, 4, clock::get, millis -> { }, RateMemory.NONE).currentRate())
+                .isEqualTo(AimdRate.INITIAL_RATE);
+    }
+
+    @Test
+    void requestsAreSpacedAtTheRateAlsoWhileTheRateChanges() {
+        List<Long> sentAt = new CopyOnWriteArrayList<>();
+        ProviderThrottle paced = new ProviderThrottle("p", null, 1, clock::get, millis -> {
+            clock.addAndGet(millis * 1_000_000L);
+        }, new Memory(OptionalDouble.of(10)));
+
+        for (int i = 0; i < 30; i++) {
+            paced.call(() -> sentAt.add(clock.get()));
+        }
+
+        // 10 a second, probing upward by 1% a round: never two requests closer than 1/11 s
+        for (int i = 1; i < sentAt.size(); i++) {
+            assertThat(sentAt.get(i) - sentAt.get(i - 1)).isGreaterThanOrEqualTo(1_000_000_000L / 11);
+        }
+        assertThat(sentAt.get(29) - sentAt.get(0)).isGreaterThanOrEqualTo(Duration.ofMillis(2_800).toNanos());
+    }
+
+    @Test
+    void theHalvedRateAndThenTheRateSustainedBetweenTwo429sAreRememberedForTheNextRun() {
+        Memory memory = new Memory(OptionalDouble.of(50));
+        ProviderThrottle learning = new ProviderThrottle("p", null, 1, clock::get, millis -> {
+            clock.addAndGet(millis * 1_000_000L);
+        }, memory);
+        long start = clock.get();
+        assertThatThrownBy(() -> learning.call(() -> {
+            throw rateLimited(null);
+        })).isInstanceOf(ProviderException.class);
+        assertThat(learning.currentRate()).isEqualTo(25); // halved
+
+        for (int i = 0; i < 20; i++) {
+            learning.call(() -> "ok"); // the first one waits out the 1 s pause on the test's clock
+        }
+        clock.set(start + Duration.ofSeconds(2).toNanos());
+        assertThatThrownBy(() -> learning.call(() -> {
+            throw rateLimited(null);
+        })).isInstanceOf(ProviderException.class);
+
+        // the halved rate at the first 429, then 20 answers in the 2 s since it
+        assertThat(memory.learned).containsExactly(25.0, 10.0);
+        assertThat(learning.rateLimitedCount()).isEqualTo(2);
     }
 }
