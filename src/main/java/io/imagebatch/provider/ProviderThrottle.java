@@ -13,19 +13,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One provider key's request budget, shared by its create calls and status queries: requests evenly spaced at
- * the rate of its {@link AimdRate} (each request takes the next send slot, {@code 1/rate} seconds after the one
- * before, on the throttle's clock), and at most {@code maxInFlight} at once.
+ * the rate of its {@link AimdRate}, and at most {@code maxInFlight} at once. The callers wait their turn in
+ * arrival order (a fair lock); the one whose turn it is sends {@code 1/rate} seconds after the request before, at
+ * the rate of that moment (a caller does not reserve a time at the rate of its arrival: 32 callers arriving at
+ * the slow start's rate would otherwise be held seconds after the rate had doubled). A caller woken late keeps
+ * the schedule (the next is due {@code 1/rate} after the due time, not after the late wake-up), so a loaded
+ * machine's late wake-ups do not lower the rate; after an idle gap longer than {@code 1/rate} the schedule starts
+ * again from now (no burst to catch up).
  *
  * <p>Why not Resilience4j's {@code RateLimiter}, as before: its period cannot be retuned, only its permits per
  * period, so a new rate meant a new limiter, and the callers already waiting on the old one (up to
  * {@code maxInFlight}, with permits reserved seconds ahead) were let through beside the new one's: up to twice the
- * rate, which a provider answers with 429s. One slot sequence keeps the spacing across rate changes.
+ * rate, which a provider answers with 429s. One send sequence keeps the spacing across rate changes.
  *
  * <p>The rate approaches the key's limit the way TCP approaches a link's (README, Performance; {@link AimdRate}):
  * slow start (doubling every round) until the first 429, halving on a 429, then additive increase, never above
  * the configured {@code requests-per-second}. A 429 also holds every caller until the provider's
- * {@code Retry-After} has passed (1 s when it gave none; none of the providers documents another rate-limit
- * header, docs/providers/PROVIDERS.md). The rate the key sustained is remembered in a {@link RateMemory}
+ * {@code Retry-After} has passed (1 s when it gave none). Rate-limit headers, when a provider sends them
+ * ({@link RateLimitHeaders}; none of the providers documents any, docs/providers/PROVIDERS.md): a stated rate
+ * sets the rate at once and caps it, a quota without a window caps it, and "no request left" holds every caller
+ * until the stated reset. The rate the key sustained is remembered in a {@link RateMemory}
  * ({@link LearnedRates}: per provider key, in the database), and a throttle without a configured rate starts at
  * the remembered one. Thread-safe.
  */
@@ -37,8 +44,11 @@ public final class ProviderThrottle {
     private final Double configuredRate;
     private final RateMemory memory;
     private final Semaphore inFlight;
-    /** The next free send slot, ns of {@link #nanoTime}; guarded by this. */
-    private long nextSlotNanos;
+    /** The callers' turns to send, in arrival order; its holder waits for its send time. */
+    private final java.util.concurrent.locks.ReentrantLock pacer = new java.util.concurrent.locks.ReentrantLock(true);
+    /** When the last request was due to be sent, ns of {@link #nanoTime}; guarded by {@link #pacer}. */
+    private long lastSendNanos;
+    private boolean sentBefore;
     private final LongSupplier nanoTime;
     private final Sleeper sleeper;
     private final AtomicLong pausedUntilNanos;
@@ -108,7 +118,13 @@ public final class ProviderThrottle {
             waitForPause();
             waitForSlot();
             waitForPause();
-            T result = request.get();
+            RateLimitHeaders.clear();
+            T result;
+            try {
+                result = request.get();
+            } finally {
+                RateLimitHeaders.take().ifPresent(headers -> onHeaders(rate, headers));
+            }
             onAnswer(rate);
             return result;
         } catch (ProviderException e) {
@@ -190,27 +206,62 @@ public final class ProviderThrottle {
         }
     }
 
+    /** What an answer's rate-limit headers said: a stated rate or ceiling, and a pause when none is left. */
+    private void onHeaders(AimdRate rate, RateLimitHeaders headers) {
+        boolean changed = false;
+        if (headers.statedRate().isPresent()) {
+            changed = rate.onStatedLimit(headers.statedRate().getAsDouble());
+        } else if (headers.ceiling().isPresent()) {
+            changed = rate.onStatedCeiling(headers.ceiling().getAsDouble());
+        }
+        if (changed) {
+            setRate(rate.rate());
+            log.info("{}: the provider states its rate limit; rate set to {} requests/s", provider,
+                    String.format("%.1f", rate.rate()));
+        }
+        if (!headers.pause().isZero()) {
+            pausedUntilNanos.accumulateAndGet(nanoTime.getAsLong() + headers.pause().toNanos(), Math::max);
+        }
+    }
+
     private synchronized void setRate(double requestsPerSecond) {
         slotRate = requestsPerSecond;
     }
 
-    /** Takes the next send slot and waits for it (waits shorter than 1 ms are not waited). */
+    /**
+     * Waits for this caller's turn, then until {@code 1/rate} after the request before and the end of any 429
+     * pause (at the rate of now, read again every {@value #RECHECK_MILLIS} ms of the wait, so a rate raised
+     * meanwhile counts at once); waits shorter than 1 ms are not waited.
+     */
     private void waitForSlot() {
-        long slot;
-        synchronized (this) {
-            long now = nanoTime.getAsLong();
-            slot = Math.max(now, nextSlotNanos);
-            nextSlotNanos = slot + Math.max(1, (long) (1_000_000_000L / slotRate));
-        }
-        long waitMillis = (slot - nanoTime.getAsLong()) / 1_000_000;
-        if (waitMillis > 0) {
+        try {
+            pacer.lockInterruptibly();
             try {
-                sleeper.sleep(waitMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ProviderException(FailureClass.BUSY, 0, null, provider + ": interrupted while throttled",
-                        null, false, e);
+                while (true) {
+                    long now = nanoTime.getAsLong();
+                    long interval = Math.max(1, (long) (1_000_000_000L / slotRate));
+                    // not before the end of a 429 pause either: callers let through during it would all send
+                    // at its end, at once
+                    long due = Math.max(sentBefore ? lastSendNanos + interval : now, pausedUntilNanos.get());
+                    long waitMillis = (due - now) / 1_000_000;
+                    if (waitMillis <= 0) {
+                        // late by less than an interval (a late wake-up): keep the schedule; later: start again now
+                        lastSendNanos = now - due < interval ? due : now;
+                        sentBefore = true;
+                        return;
+                    }
+                    sleeper.sleep(Math.min(waitMillis, RECHECK_MILLIS));
+                }
+            } finally {
+                pacer.unlock();
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProviderException(FailureClass.BUSY, 0, null, provider + ": interrupted while throttled",
+                    null, false, e);
         }
     }
+
+    /** The longest sleep of a caller waiting for its send time before it reads the rate again, ms. */
+    private static final long RECHECK_MILLIS = 20;
 }

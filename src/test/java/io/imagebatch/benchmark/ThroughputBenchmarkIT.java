@@ -35,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code bench.rate} (requests/s per key, 0 = no limit; default 100), {@code bench.gen} (generation time range,
  * default {@code 2s..8s}), {@code bench.configured} (true, the default: the job is told the rate with
  * {@code requests-per-second}; false: it is not, and its throttle must find the limit, README, Performance),
+ * {@code bench.headers} (false, the default: the sandbox states its limit in no header, the unknown-limit case;
+ * true: in rate-limit headers, {@link SandboxSettings#rateLimitHeaders()}),
  * {@code bench.callbacks} (true/false), {@code bench.plain} (one plain image per size
  * from the sandbox, for runs of many rows), {@code bench.xmx} (the child's -Xmx, default
  * 512m). The sandbox runs in this JVM, so its own work does not count in the job's memory. Example:
@@ -59,6 +61,7 @@ class ThroughputBenchmarkIT {
         Duration maxGen = parse(gen[1]);
         boolean callbacks = Boolean.parseBoolean(System.getProperty("bench.callbacks", "false"));
         boolean configured = Boolean.parseBoolean(System.getProperty("bench.configured", "true"));
+        boolean headers = Boolean.parseBoolean(System.getProperty("bench.headers", "false"));
         String xmx = System.getProperty("bench.xmx", "512m");
 
         Path catalogue = work.resolve("bench.csv");
@@ -71,7 +74,7 @@ class ThroughputBenchmarkIT {
         // plain images (one per size) when asked: at 100,000 rows, rendering would measure the sandbox, not the job
         SandboxSettings settings = SandboxSettings.defaults().withGenerationTime(minGen, maxGen)
                 .withRateLimitPerSecond(rate).withPlainImages(Boolean.parseBoolean(System.getProperty("bench.plain",
-                        "false")));
+                        "false"))).withRateLimitHeaders(headers);
         try (SandboxProvider sandbox = SandboxProvider.start(settings)) {
             Path db = work.resolve("db/imagebatch");
             List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
@@ -127,6 +130,7 @@ class ThroughputBenchmarkIT {
 
                     ===== ImageBatch throughput benchmark =====
                     rows %d, rate limit %s requests/s (%s), generation %s..%s, callbacks %s
+                    rate-limit headers         %s
                     wall time (job)            %8.1f s   (process, with JVM start: %.1f s)
                     lower bound                %8.1f s   (rows x 2 / rate + longest generation)
                     ratio                      %8.2f     (target <= 1.10)
@@ -139,7 +143,8 @@ class ThroughputBenchmarkIT {
                     throughput                 %8.1f rows/s
                     ===========================================
                     """, rows, rate > 0 ? String.valueOf(rate) : "no limit",
-                    configured ? "configured" : "not configured: learned", gen[0], gen[1], callbacks, jobSeconds,
+                    configured ? "configured" : "not configured: learned", gen[0], gen[1], callbacks,
+                    headers ? "sent by the sandbox (the limit is stated)" : "none (the limit is unknown)", jobSeconds,
                     wall, bound, jobSeconds / bound, sandbox.rateLimitAnswers(),
                     100.0 * sandbox.rateLimitAnswers() / Math.max(1, requests), requests, rows / Math.max(0.001, createSpan), createSpan, polls[0],
                     polls[1], sandbox.stats().creates(), sandbox.stats().statusQueries(), sandbox.stats().downloads(),

@@ -61,8 +61,9 @@ class ProviderThrottleTest {
         })).isInstanceOf(ProviderException.class);
         assertThat(throttle.call(() -> "b")).isEqualTo("b");
 
-        // slow start: 4 requests a second, 250 ms apart; the 503's Retry-After (9 s) holds nobody
-        assertThat(sleptMillis).containsExactly(250L, 250L);
+        // slow start: INITIAL_RATE requests a second, evenly apart; the 503's Retry-After (9 s) holds nobody
+        long apart = (long) (1000 / AimdRate.INITIAL_RATE);
+        assertThat(sleptMillis).containsExactly(apart, apart);
         assertThat(throttle.rateLimitedCount()).isZero();
     }
 
@@ -116,6 +117,42 @@ class ProviderThrottleTest {
         assertThat(sentAt.get(29) - sentAt.get(0)).isGreaterThanOrEqualTo(Duration.ofMillis(2_800).toNanos());
     }
 
+    private static java.net.http.HttpHeaders headers(String... nameValues) {
+        java.util.Map<String, List<String>> map = new java.util.HashMap<>();
+        for (int i = 0; i < nameValues.length; i += 2) {
+            map.put(nameValues[i], List.of(nameValues[i + 1]));
+        }
+        return java.net.http.HttpHeaders.of(map, (name, value) -> true);
+    }
+
+    @Test
+    void anAnswerSayingNoRequestIsLeftHoldsTheNextCallUntilTheStatedResetWithoutA429() {
+        throttle.call(() -> {
+            RateLimitHeaders.note(headers("X-RateLimit-Limit", "600", "X-RateLimit-Remaining", "0",
+                    "X-RateLimit-Reset", "3")); // what ProviderHttp notes of the answer, on this thread
+            return "ok";
+        });
+        long answeredAt = clock.get();
+
+        long ranAt = throttle.call(clock::get);
+
+        assertThat(ranAt - answeredAt).isGreaterThanOrEqualTo(Duration.ofSeconds(3).toNanos());
+        assertThat(throttle.rateLimitedCount()).isZero();
+    }
+
+    @Test
+    void aRateStatedInAnAnswersHeadersSetsTheRateAtOnceWithoutSlowStart() {
+        assertThat(throttle.currentRate()).isEqualTo(AimdRate.INITIAL_RATE);
+
+        throttle.call(() -> {
+            RateLimitHeaders.note(headers("RateLimit-Policy", "\"default\";q=120;w=60", "RateLimit",
+                    "\"default\";r=119;t=60"));
+            return "ok";
+        });
+
+        assertThat(throttle.currentRate()).isEqualTo(2.0); // 120 requests a minute
+    }
+
     @Test
     void theHalvedRateAndThenTheRateSustainedBetweenTwo429sAreRememberedForTheNextRun() {
         Memory memory = new Memory(OptionalDouble.of(50));
@@ -126,7 +163,7 @@ class ProviderThrottleTest {
         assertThatThrownBy(() -> learning.call(() -> {
             throw rateLimited(null);
         })).isInstanceOf(ProviderException.class);
-        assertThat(learning.currentRate()).isEqualTo(25); // halved
+        assertThat(learning.currentRate()).isEqualTo(50 * AimdRate.BETA); // lowered, nothing observed yet
 
         for (int i = 0; i < 20; i++) {
             learning.call(() -> "ok"); // the first one waits out the 1 s pause on the test's clock
@@ -136,8 +173,8 @@ class ProviderThrottleTest {
             throw rateLimited(null);
         })).isInstanceOf(ProviderException.class);
 
-        // the halved rate at the first 429, then 20 answers in the 2 s since it
-        assertThat(memory.learned).containsExactly(25.0, 10.0);
+        // the lowered rate at the first 429, then 20 answers in the 2 s since it
+        assertThat(memory.learned).containsExactly(50 * AimdRate.BETA, 10.0);
         assertThat(learning.rateLimitedCount()).isEqualTo(2);
     }
 }
