@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * the rate of that moment (a caller does not reserve a time at the rate of its arrival: 32 callers arriving at
  * the slow start's rate would otherwise be held seconds after the rate had doubled). A caller woken late keeps
  * the schedule (the next is due {@code 1/rate} after the due time, not after the late wake-up), so a loaded
- * machine's late wake-ups do not lower the rate; after an idle gap longer than {@code 1/rate} the schedule starts
- * again from now (no burst to catch up).
+ * machine's late wake-ups (a 10 ms sleep may take 30) do not lower the rate; the schedule runs at most 100 ms
+ * behind the clock, so after an idle gap at most a tenth of a second's worth of requests go at once.
  *
  * <p>Why not Resilience4j's {@code RateLimiter}, as before: its period cannot be retuned, only its permits per
  * period, so a new rate meant a new limiter, and the callers already waiting on the old one (up to
@@ -245,8 +245,9 @@ public final class ProviderThrottle {
                     long due = Math.max(sentBefore ? lastSendNanos + interval : now, pausedUntilNanos.get());
                     long waitMillis = (due - now) / 1_000_000;
                     if (waitMillis <= 0) {
-                        // late by less than an interval (a late wake-up): keep the schedule; later: start again now
-                        lastSendNanos = now - due < interval ? due : now;
+                        // late (a late wake-up on a loaded machine, or an idle gap): keep the schedule, so the
+                        // callers behind catch up, but by at most CATCH_UP_MILLIS of requests
+                        lastSendNanos = Math.max(due, now - Math.max(interval, CATCH_UP_MILLIS * 1_000_000L));
                         sentBefore = true;
                         return;
                     }
@@ -264,4 +265,9 @@ public final class ProviderThrottle {
 
     /** The longest sleep of a caller waiting for its send time before it reads the rate again, ms. */
     private static final long RECHECK_MILLIS = 20;
+    /**
+     * How far the send schedule may run behind the clock, ms: the callers behind a late one catch up with that much
+     * of the rate's requests at once, at most (a burst of a tenth of a second's worth), instead of losing the time.
+     */
+    private static final long CATCH_UP_MILLIS = 100;
 }

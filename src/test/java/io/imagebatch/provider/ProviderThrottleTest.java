@@ -154,6 +154,43 @@ class ProviderThrottleTest {
     }
 
     @Test
+    void theNextCallWaitsAtTheRateOfItsTurnNotAtTheRateOfTheCallBefore() {
+        List<Long> sentAt = new CopyOnWriteArrayList<>();
+        ProviderThrottle paced = new ProviderThrottle("p", null, 1, clock::get, millis -> {
+            sleptMillis.add(millis);
+            clock.addAndGet(millis * 1_000_000L);
+        }, new Memory(OptionalDouble.of(1))); // a key that learned 1 request a second
+
+        paced.call(() -> {
+            sentAt.add(clock.get());
+            RateLimitHeaders.note(headers("RateLimit-Policy", "100;w=1")); // its answer states 100 a second
+            return "ok";
+        });
+        paced.call(() -> sentAt.add(clock.get()));
+
+        // 10 ms apart at the rate of the second call's turn, not 1 s at the rate the first was sent at
+        assertThat(sentAt.get(1) - sentAt.get(0)).isEqualTo(Duration.ofMillis(10).toNanos());
+    }
+
+    @Test
+    void lateWakeUpsOfALoadedMachineDoNotLowerTheRate() {
+        List<Long> sentAt = new CopyOnWriteArrayList<>();
+        ProviderThrottle paced = new ProviderThrottle("p", null, 1, clock::get, millis -> {
+            clock.addAndGet(3 * millis * 1_000_000L); // every sleep takes three times as long as asked
+        }, new Memory(OptionalDouble.of(100)));
+
+        for (int i = 0; i <= 100; i++) {
+            paced.call(() -> sentAt.add(clock.get()));
+        }
+
+        // 100 requests at 100 a second: 1 s and at most one late wake-up (30 ms) more, not 3 s
+        assertThat(sentAt.get(100) - sentAt.get(0)).isLessThanOrEqualTo(Duration.ofMillis(1_030).toNanos());
+        for (int i = 1; i < sentAt.size(); i++) {
+            assertThat(sentAt.get(i)).isGreaterThanOrEqualTo(sentAt.get(i - 1));
+        }
+    }
+
+    @Test
     void theHalvedRateAndThenTheRateSustainedBetweenTwo429sAreRememberedForTheNextRun() {
         Memory memory = new Memory(OptionalDouble.of(50));
         ProviderThrottle learning = new ProviderThrottle("p", null, 1, clock::get, millis -> {
