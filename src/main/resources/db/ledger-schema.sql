@@ -156,3 +156,14 @@ CREATE TABLE IF NOT EXISTS IB_FALLBACK_MOVE (
     MOVED_AT    BIGINT       NOT NULL,
     PRIMARY KEY (BATCH_ID, ROW_NUM, POSITION)
 );
+
+-- The learned request rate per provider key (io.imagebatch.provider.LearnedRates, README.md, Performance): the
+-- rate, in requests a second, that the key last sustained against the provider's limit; a run without a configured
+-- requests-per-second starts at it. KEY_FINGERPRINT as in IB_SPEND_DAY (never the key). LEARNED_AT: epoch ms.
+CREATE TABLE IF NOT EXISTS IB_PROVIDER_RATE (
+    PROVIDER            VARCHAR(40)      NOT NULL,
+    KEY_FINGERPRINT     VARCHAR(16)      NOT NULL,
+    REQUESTS_PER_SECOND DOUBLE PRECISION NOT NULL,
+    LEARNED_AT          BIGINT           NOT NULL,
+    PRIMARY KEY (PROVIDER, KEY_FINGERPRINT)
+);

@@ -227,6 +227,7 @@ public final class ProviderHttp {
         IN_FLIGHT.add(call);
         try {
             HttpResponse<String> response = call.response().get(timeoutNanos, TimeUnit.NANOSECONDS);
+            RateLimitHeaders.note(response.headers()); // for this thread's ProviderThrottle (README, Performance)
             return new Answer(response.statusCode(), mask(response.body()),
                     parseRetryAfter(response.headers().firstValue("Retry-After").orElse(null)), request.uri());
         } catch (TimeoutException e) {

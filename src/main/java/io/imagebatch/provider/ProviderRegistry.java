@@ -19,6 +19,7 @@ public class ProviderRegistry {
 
     private final Map<String, ProviderAdapter> adapters = new LinkedHashMap<>();
     private final Map<String, ProviderSettings> settings = new LinkedHashMap<>();
+    private final LearnedRates learnedRates;
 
     /**
      * A registry with the default {@code imagebatch.http.*} settings.
@@ -40,9 +41,23 @@ public class ProviderRegistry {
      * @param factories  one per supported provider (each provider sub-package registers its own as a bean), in
      *                   the order of {@link #names()}
      */
-    @org.springframework.beans.factory.annotation.Autowired
     public ProviderRegistry(ProvidersProperties properties, ObjectProvider<MeterRegistry> meters, HttpProperties http,
             List<ProviderAdapterFactory> factories) {
+        this(properties, meters, http, factories, null);
+    }
+
+    /**
+     * @param properties   {@code imagebatch.providers.*}
+     * @param meters       where provider requests are counted ({@link ThrottledProvider})
+     * @param http         {@code imagebatch.http.*} (see the constructor without {@code learnedRates})
+     * @param factories    one per supported provider, in the order of {@link #names()}
+     * @param learnedRates where each key's throttle remembers its learned rate (README, Performance); null or
+     *                     none available (a context without it) remembers nothing
+     */
+    @org.springframework.beans.factory.annotation.Autowired
+    public ProviderRegistry(ProvidersProperties properties, ObjectProvider<MeterRegistry> meters, HttpProperties http,
+            List<ProviderAdapterFactory> factories, ObjectProvider<LearnedRates> learnedRates) {
+        this.learnedRates = learnedRates == null ? null : learnedRates.getIfAvailable();
         MeterRegistry registry = ImageBatchMetrics.registry(meters);
         List<String> secrets = new ArrayList<>();
         for (ProviderAdapterFactory factory : factories) {
@@ -59,8 +74,10 @@ public class ProviderRegistry {
 
     /** Every adapter's requests go through its key's throttle ({@code requests-per-second}, {@code max-in-flight}). */
     private void register(ProviderAdapter adapter, ProviderSettings providerSettings, MeterRegistry registry) {
+        RateMemory memory = learnedRates == null ? RateMemory.NONE
+                : learnedRates.forKey(adapter.name(), providerSettings.apiKey());
         adapters.put(adapter.name(), new ThrottledProvider(adapter, new ProviderThrottle(adapter.name(),
-                providerSettings.requestsPerSecond(), providerSettings.maxInFlight()), registry));
+                providerSettings.requestsPerSecond(), providerSettings.maxInFlight(), memory), registry));
         settings.put(adapter.name(), providerSettings);
     }
 

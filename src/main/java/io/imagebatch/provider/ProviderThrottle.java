@@ -2,50 +2,79 @@ package io.imagebatch.provider;
 
 import io.imagebatch.Sleeper;
 
-import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.time.Duration;
+import java.util.OptionalDouble;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One provider key's request budget, shared by its create calls and status queries: at most
- * {@code requestsPerSecond} requests a second, evenly spaced (a Resilience4j {@link RateLimiter} with one permit
- * per {@code 1/rate} seconds), and at most {@code maxInFlight} at once.
+ * One provider key's request budget, shared by its create calls and status queries: requests evenly spaced at
+ * the rate of its {@link AimdRate}, and at most {@code maxInFlight} at once. The callers wait their turn in
+ * arrival order (a fair lock); the one whose turn it is sends {@code 1/rate} seconds after the request before, at
+ * the rate of that moment (a caller does not reserve a time at the rate of its arrival: 32 callers arriving at
+ * the slow start's rate would otherwise be held seconds after the rate had doubled). A caller woken late keeps
+ * the schedule (the next is due {@code 1/rate} after the due time, not after the late wake-up), so a loaded
+ * machine's late wake-ups (a 10 ms sleep may take 30) do not lower the rate; the schedule runs at most 100 ms
+ * behind the clock, so after an idle gap at most a tenth of a second's worth of requests go at once.
  *
- * <p>A 429 answer halves the rate (not below 1 request a second) and holds every caller until the provider's
- * {@code Retry-After} has passed (1 s when it gave none); each second's worth of answers without a 429 then
- * raises the rate by a tenth of the configured one, back up to it. Without a configured rate, only the
- * {@code Retry-After} pause applies. Thread-safe.
+ * <p>Why not Resilience4j's {@code RateLimiter}, as before: its period cannot be retuned, only its permits per
+ * period, so a new rate meant a new limiter, and the callers already waiting on the old one (up to
+ * {@code maxInFlight}, with permits reserved seconds ahead) were let through beside the new one's: up to twice the
+ * rate, which a provider answers with 429s. One send sequence keeps the spacing across rate changes.
+ *
+ * <p>The rate approaches the key's limit the way TCP approaches a link's (README, Performance; {@link AimdRate}):
+ * slow start (doubling every round) until the first 429, halving on a 429, then additive increase, never above
+ * the configured {@code requests-per-second}. A 429 also holds every caller until the provider's
+ * {@code Retry-After} has passed (1 s when it gave none). Rate-limit headers, when a provider sends them
+ * ({@link RateLimitHeaders}; none of the providers documents any, docs/providers/PROVIDERS.md): a stated rate
+ * sets the rate at once and caps it, a quota without a window caps it, and "no request left" holds every caller
+ * until the stated reset. The rate the key sustained is remembered in a {@link RateMemory}
+ * ({@link LearnedRates}: per provider key, in the database), and a throttle without a configured rate starts at
+ * the remembered one. Thread-safe.
  */
 public final class ProviderThrottle {
 
     private static final Logger log = LoggerFactory.getLogger(ProviderThrottle.class);
-    private static final double MIN_RATE = 1.0;
 
     private final String provider;
-    private final double maxRate;
+    private final Double configuredRate;
+    private final RateMemory memory;
     private final Semaphore inFlight;
-    private final AtomicReference<RateLimiter> limiter = new AtomicReference<>();
+    /** The callers' turns to send, in arrival order; its holder waits for its send time. */
+    private final java.util.concurrent.locks.ReentrantLock pacer = new java.util.concurrent.locks.ReentrantLock(true);
+    /** When the last request was due to be sent, ns of {@link #nanoTime}; guarded by {@link #pacer}. */
+    private long lastSendNanos;
+    private boolean sentBefore;
     private final LongSupplier nanoTime;
     private final Sleeper sleeper;
     private final AtomicLong pausedUntilNanos;
-    private final AtomicLong successesSinceChange = new AtomicLong();
     private final AtomicLong rateLimited = new AtomicLong();
-    private volatile double rate;
+    private volatile AimdRate control;
+    private volatile double slotRate;
 
     /**
+     * A throttle that remembers nothing between runs.
+     *
      * @param provider          the provider, for names and logs
-     * @param requestsPerSecond the key's limit; null or not positive for none
+     * @param requestsPerSecond the key's configured limit; null or not positive for none (then it is found)
      * @param maxInFlight       the most requests at once, at least 1
      */
     public ProviderThrottle(String provider, Double requestsPerSecond, int maxInFlight) {
-        this(provider, requestsPerSecond, maxInFlight, System::nanoTime, Sleeper.THREAD);
+        this(provider, requestsPerSecond, maxInFlight, RateMemory.NONE);
+    }
+
+    /**
+     * @param provider          the provider, for names and logs
+     * @param requestsPerSecond the key's configured limit; null or not positive for none (then it is found)
+     * @param maxInFlight       the most requests at once, at least 1
+     * @param memory            where the learned rate of the key is kept; asked once, before the first request
+     */
+    public ProviderThrottle(String provider, Double requestsPerSecond, int maxInFlight, RateMemory memory) {
+        this(provider, requestsPerSecond, maxInFlight, System::nanoTime, Sleeper.THREAD, memory);
     }
 
     /**
@@ -59,15 +88,18 @@ public final class ProviderThrottle {
      */
     ProviderThrottle(String provider, Double requestsPerSecond, int maxInFlight, LongSupplier nanoTime,
             Sleeper sleeper) {
+        this(provider, requestsPerSecond, maxInFlight, nanoTime, sleeper, RateMemory.NONE);
+    }
+
+    ProviderThrottle(String provider, Double requestsPerSecond, int maxInFlight, LongSupplier nanoTime,
+            Sleeper sleeper, RateMemory memory) {
         this.nanoTime = nanoTime;
         this.sleeper = sleeper;
         this.pausedUntilNanos = new AtomicLong(nanoTime.getAsLong());
         this.provider = provider;
-        this.maxRate = requestsPerSecond == null || requestsPerSecond <= 0 ? 0 : requestsPerSecond;
+        this.configuredRate = requestsPerSecond == null || requestsPerSecond <= 0 ? null : requestsPerSecond;
+        this.memory = memory;
         this.inFlight = new Semaphore(Math.max(1, maxInFlight), true);
-        if (maxRate > 0) {
-            setRate(maxRate);
-        }
     }
 
     /**
@@ -80,21 +112,26 @@ public final class ProviderThrottle {
      * @throws ProviderException whatever the request throws; a 429 among them slows the throttle down
      */
     public <T> T call(Supplier<T> request) {
+        AimdRate rate = control();
         inFlight.acquireUninterruptibly();
         try {
             waitForPause();
-            RateLimiter current = limiter.get();
-            if (current != null) {
-                RateLimiter.waitForPermission(current);
+            waitForSlot();
+            waitForPause();
+            RateLimitHeaders.clear();
+            T result;
+            try {
+                result = request.get();
+            } finally {
+                RateLimitHeaders.take().ifPresent(headers -> onHeaders(rate, headers));
             }
-            T result = request.get();
-            onAnswer();
+            onAnswer(rate);
             return result;
         } catch (ProviderException e) {
             if (e.httpStatus() == 429) {
-                onRateLimited(e.retryAfter());
+                onRateLimited(rate, e.retryAfter());
             } else {
-                onAnswer();
+                onAnswer(rate);
             }
             throw e;
         } finally {
@@ -102,14 +139,35 @@ public final class ProviderThrottle {
         }
     }
 
-    /** @return the current rate in requests a second; 0 when unlimited */
+    /** @return the current rate in requests a second (the learned start before the first request) */
     public double currentRate() {
-        return maxRate > 0 ? rate : 0;
+        return control().rate();
     }
 
     /** @return the 429 answers seen so far */
     public long rateLimitedCount() {
         return rateLimited.get();
+    }
+
+    /** The rate control, made at the first request from the configured and the remembered rate. */
+    private AimdRate control() {
+        AimdRate current = control;
+        if (current == null) {
+            synchronized (this) {
+                current = control;
+                if (current == null) {
+                    OptionalDouble learned = configuredRate == null ? memory.learned() : OptionalDouble.empty();
+                    current = new AimdRate(configuredRate, learned);
+                    if (learned.isPresent()) {
+                        log.info("{}: starting at the learned rate of {} requests/s", provider,
+                                String.format("%.1f", current.rate()));
+                    }
+                    setRate(current.rate());
+                    control = current;
+                }
+            }
+        }
+        return current;
     }
 
     private void waitForPause() {
@@ -125,37 +183,91 @@ public final class ProviderThrottle {
         }
     }
 
-    private void onAnswer() {
-        if (maxRate <= 0 || rate >= maxRate) {
-            return;
-        }
-        if (successesSinceChange.incrementAndGet() >= Math.max(1, (long) rate)) {
-            successesSinceChange.set(0);
-            setRate(Math.min(maxRate, rate + maxRate / 10));
+    private void onAnswer(AimdRate rate) {
+        if (rate.onAnswer(nanoTime.getAsLong())) {
+            setRate(rate.rate());
         }
     }
 
-    private void onRateLimited(Duration retryAfter) {
+    private void onRateLimited(AimdRate rate, Duration retryAfter) {
         rateLimited.incrementAndGet();
-        long pause = (retryAfter == null ? Duration.ofSeconds(1) : retryAfter).toNanos();
-        pausedUntilNanos.accumulateAndGet(nanoTime.getAsLong() + pause, Math::max);
-        if (maxRate > 0) {
-            successesSinceChange.set(0);
-            double lower = Math.max(MIN_RATE, rate / 2);
-            if (lower < rate) {
-                setRate(lower);
-                log.info("{}: 429 from the provider; rate lowered to {} requests/s", provider,
-                        String.format("%.1f", lower));
-            }
+        long pause = (retryAfter == null || retryAfter.isNegative() ? Duration.ofSeconds(1) : retryAfter).toNanos();
+        long now = nanoTime.getAsLong();
+        pausedUntilNanos.accumulateAndGet(now + pause, Math::max);
+        double before = rate.rate();
+        OptionalDouble sustained = rate.onRateLimited(now, pause);
+        if (rate.rate() != before) {
+            setRate(rate.rate());
+            log.info("{}: 429 from the provider; rate lowered to {} requests/s", provider,
+                    String.format("%.1f", rate.rate()));
+        }
+        if (sustained.isPresent()) {
+            memory.learn(sustained.getAsDouble());
+        }
+    }
+
+    /** What an answer's rate-limit headers said: a stated rate or ceiling, and a pause when none is left. */
+    private void onHeaders(AimdRate rate, RateLimitHeaders headers) {
+        boolean changed = false;
+        if (headers.statedRate().isPresent()) {
+            changed = rate.onStatedLimit(headers.statedRate().getAsDouble());
+        } else if (headers.ceiling().isPresent()) {
+            changed = rate.onStatedCeiling(headers.ceiling().getAsDouble());
+        }
+        if (changed) {
+            setRate(rate.rate());
+            log.info("{}: the provider states its rate limit; rate set to {} requests/s", provider,
+                    String.format("%.1f", rate.rate()));
+        }
+        if (!headers.pause().isZero()) {
+            pausedUntilNanos.accumulateAndGet(nanoTime.getAsLong() + headers.pause().toNanos(), Math::max);
         }
     }
 
     private synchronized void setRate(double requestsPerSecond) {
-        rate = requestsPerSecond;
-        limiter.set(RateLimiter.of(provider + "-" + System.nanoTime(), RateLimiterConfig.custom()
-                .limitForPeriod(1)
-                .limitRefreshPeriod(Duration.ofNanos((long) (1_000_000_000L / requestsPerSecond)))
-                .timeoutDuration(Duration.ofHours(1))
-                .build()));
+        slotRate = requestsPerSecond;
     }
+
+    /**
+     * Waits for this caller's turn, then until {@code 1/rate} after the request before and the end of any 429
+     * pause (at the rate of now, read again every {@value #RECHECK_MILLIS} ms of the wait, so a rate raised
+     * meanwhile counts at once); waits shorter than 1 ms are not waited.
+     */
+    private void waitForSlot() {
+        try {
+            pacer.lockInterruptibly();
+            try {
+                while (true) {
+                    long now = nanoTime.getAsLong();
+                    long interval = Math.max(1, (long) (1_000_000_000L / slotRate));
+                    // not before the end of a 429 pause either: callers let through during it would all send
+                    // at its end, at once
+                    long due = Math.max(sentBefore ? lastSendNanos + interval : now, pausedUntilNanos.get());
+                    long waitMillis = (due - now) / 1_000_000;
+                    if (waitMillis <= 0) {
+                        // late (a late wake-up on a loaded machine, or an idle gap): keep the schedule, so the
+                        // callers behind catch up, but by at most CATCH_UP_MILLIS of requests
+                        lastSendNanos = Math.max(due, now - Math.max(interval, CATCH_UP_MILLIS * 1_000_000L));
+                        sentBefore = true;
+                        return;
+                    }
+                    sleeper.sleep(Math.min(waitMillis, RECHECK_MILLIS));
+                }
+            } finally {
+                pacer.unlock();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProviderException(FailureClass.BUSY, 0, null, provider + ": interrupted while throttled",
+                    null, false, e);
+        }
+    }
+
+    /** The longest sleep of a caller waiting for its send time before it reads the rate again, ms. */
+    private static final long RECHECK_MILLIS = 20;
+    /**
+     * How far the send schedule may run behind the clock, ms: the callers behind a late one catch up with that much
+     * of the rate's requests at once, at most (a burst of a tenth of a second's worth), instead of losing the time.
+     */
+    private static final long CATCH_UP_MILLIS = 100;
 }

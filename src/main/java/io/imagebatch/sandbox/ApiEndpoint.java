@@ -100,6 +100,9 @@ final class ApiEndpoint {
             log.error("sandbox: {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
             response = protocol.error(500, FaultGate.SERVER_ERROR_MESSAGE);
         }
+        for (java.util.Map.Entry<String, String> header : faults.rateLimitHeaders().entrySet()) {
+            response = response.withHeader(header.getKey(), header.getValue());
+        }
         if (kind == ApiRoute.Kind.CREATE && !response.successful()) {
             stats.createRejected();
         }

@@ -42,6 +42,8 @@ final class FaultGate {
     private final Random cutRandom;      // cut downloads
     private final TokenBucket bucket;    // null: unlimited
     private volatile int outageStatus;
+    private final boolean sendRateLimitHeaders;
+    private final java.util.concurrent.atomic.AtomicLong rateLimitAnswers = new java.util.concurrent.atomic.AtomicLong();
 
     /** @param settings fault rates, rate limit and seed */
     FaultGate(SandboxSettings settings) {
@@ -57,6 +59,7 @@ final class FaultGate {
         this.dropRandom = new Random(settings.seed() ^ 0x2545F4914F6CDD1DL);
         this.cutRandom = new Random(settings.seed() ^ 0x9E3779B97F4A7C15L);
         this.bucket = settings.rateLimitPerSecond() > 0 ? new TokenBucket(settings.rateLimitPerSecond()) : null;
+        this.sendRateLimitHeaders = settings.rateLimitHeaders();
     }
 
     /**
@@ -89,10 +92,43 @@ final class FaultGate {
             long waitNanos = bucket.tryTake();
             if (waitNanos > 0) {
                 long seconds = Math.max(1, (long) Math.ceil(waitNanos / (double) TimeUnit.SECONDS.toNanos(1)));
+                rateLimitAnswers.incrementAndGet();
                 return Optional.of(new Fault(429, RATE_LIMITED_MESSAGE, seconds));
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The rate-limit headers of an API answer ({@link SandboxSettings#rateLimitHeaders()}): the limit as the IETF
+     * draft (draft-ietf-httpapi-ratelimit-headers) states it, {@code RateLimit-Policy: "sandbox";q=Q;w=W} and
+     * {@code RateLimit: "sandbox";r=R;t=T}, and as the common {@code X-RateLimit-Limit: Q},
+     * {@code X-RateLimit-Remaining: R}, {@code X-RateLimit-Reset: T}: Q requests a window of W seconds (W = 1
+     * for a whole number rate, else 10, Q rounded to a whole number), R the requests the bucket would take now,
+     * T the seconds until it is full.
+     *
+     * @return the headers, by name; empty without a rate limit or with the headers switched off
+     */
+    java.util.Map<String, String> rateLimitHeaders() {
+        if (bucket == null || !sendRateLimitHeaders) {
+            return java.util.Map.of();
+        }
+        double rate = bucket.perSecond();
+        long window = rate == Math.rint(rate) ? 1 : 10;
+        long quota = Math.max(1, Math.round(rate * window));
+        long remaining = bucket.remaining();
+        long reset = bucket.secondsToFull();
+        return java.util.Map.of(
+                "RateLimit-Policy", "\"sandbox\";q=" + quota + ";w=" + window,
+                "RateLimit", "\"sandbox\";r=" + remaining + ";t=" + reset,
+                "X-RateLimit-Limit", Long.toString(quota),
+                "X-RateLimit-Remaining", Long.toString(remaining),
+                "X-RateLimit-Reset", Long.toString(reset));
+    }
+
+    /** @return the API requests answered HTTP 429 because they were past the rate limit, since the start */
+    long rateLimitAnswers() {
+        return rateLimitAnswers.get();
     }
 
     /**

@@ -171,6 +171,15 @@ public final class SandboxProvider implements AutoCloseable {
     }
 
     /**
+     * @return the API requests (creates, status and list queries) answered HTTP 429 with {@code Retry-After}
+     *         because they came past {@link SandboxSettings#rateLimitPerSecond()}, since the start; the random 429s
+     *         of {@link SandboxSettings#tooManyRequestsRate()} and of an outage are not counted
+     */
+    public long rateLimitAnswers() {
+        return faults.rateLimitAnswers();
+    }
+
+    /**
      * The outage switch: while on, every API request (the protocols' endpoints, not {@code /files} or
      * {@code /sandbox/stats}) answers this HTTP status with the protocol's documented error body (for LiangXin
      * {@code {"code":<status>,"msg":"sandbox: outage","data":null}}, for mingyan

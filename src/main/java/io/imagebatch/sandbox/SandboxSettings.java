@@ -45,11 +45,45 @@ import java.util.function.Consumer;
  * @param jpegImages         true: result files are JPEG (the same picture, encoded by the JDK's JPEG writer at its
  *                           default quality) instead of PNG, as providers that deliver JPEG do; the URL and the
  *                           {@code Content-Type} say so
+ * @param rateLimitHeaders   true (the default): with a rate limit, every API answer states it in rate-limit
+ *                           headers ({@link FaultGate#rateLimitHeaders()}: the IETF draft's {@code RateLimit-Policy}
+ *                           and {@code RateLimit}, and {@code X-RateLimit-Limit}, {@code -Remaining},
+ *                           {@code -Reset}), as some providers do; false: none, as the documented providers
+ *                           (a client must find the limit by its 429s)
  */
 public record SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime,
         double failureRate, long seed, double serverErrorRate, double rateLimitPerSecond,
         String hiapiCallbackSecret, double tooManyRequestsRate, double createDropRate, double downloadCutRate,
-        boolean plainImages, double forbiddenResultRate, boolean jpegImages) {
+        boolean plainImages, double forbiddenResultRate, boolean jpegImages, boolean rateLimitHeaders) {
+
+    /**
+     * The settings with rate-limit headers, as before that switch existed; the fields as in the record description.
+     *
+     * @param port                TCP port, 0..65535, 0 for a free one
+     * @param minGenerationTime   shortest generation time, not negative
+     * @param maxGenerationTime   longest generation time, not shorter than the minimum
+     * @param failureRate         0..1, fraction of tasks ending in {@code fail}
+     * @param seed                seed of the Randoms
+     * @param serverErrorRate     0..1, fraction of API requests answered HTTP 500
+     * @param rateLimitPerSecond  API requests per second before HTTP 429, 0 = unlimited; finite
+     * @param hiapiCallbackSecret HiAPI callback signing secret, or null for unsigned callbacks; not blank
+     * @param tooManyRequestsRate 0..1, fraction of API requests answered HTTP 429
+     * @param createDropRate      0..1, fraction of successful creates whose answer is dropped
+     * @param downloadCutRate     0..1, fraction of file downloads cut short
+     * @param plainImages         one plain image per size instead of each task's own
+     * @param forbiddenResultRate 0..1, fraction of tasks whose result file is always answered 403
+     * @param jpegImages          JPEG result files instead of PNG
+     * @throws IllegalArgumentException when a value is outside its range
+     * @throws NullPointerException     when a duration is null
+     */
+    public SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime, double failureRate,
+            long seed, double serverErrorRate, double rateLimitPerSecond, String hiapiCallbackSecret,
+            double tooManyRequestsRate, double createDropRate, double downloadCutRate, boolean plainImages,
+            double forbiddenResultRate, boolean jpegImages) {
+        this(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate, rateLimitPerSecond,
+                hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate, plainImages,
+                forbiddenResultRate, jpegImages, true);
+    }
 
     /**
      * Checks the ranges given in the record description.
@@ -310,6 +344,15 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         return with(copy -> copy.jpegImages = jpeg);
     }
 
+    /**
+     * @param send true (the default) to state the rate limit in rate-limit headers on every API answer; false to
+     *             send none, so a client must find the limit by its 429s (README, Performance)
+     * @return a copy with that choice
+     */
+    public SandboxSettings withRateLimitHeaders(boolean send) {
+        return with(copy -> copy.rateLimitHeaders = send);
+    }
+
     /** Never shows the HiAPI callback secret. */
     @Override
     public String toString() {
@@ -318,7 +361,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
                 + serverErrorRate + ", rateLimitPerSecond=" + rateLimitPerSecond + ", hiapiCallbackSecret="
                 + (hiapiCallbackSecret == null ? "unset" : "***") + ", tooManyRequestsRate=" + tooManyRequestsRate
                 + ", createDropRate=" + createDropRate + ", downloadCutRate=" + downloadCutRate
-                + ", forbiddenResultRate=" + forbiddenResultRate + "]";
+                + ", forbiddenResultRate=" + forbiddenResultRate + ", rateLimitHeaders=" + rateLimitHeaders + "]";
     }
 
     /**
@@ -348,6 +391,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         boolean plainImages;
         double forbiddenResultRate;
         boolean jpegImages;
+        boolean rateLimitHeaders;
 
         Copy(SandboxSettings s) {
             port = s.port;
@@ -364,12 +408,13 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
             plainImages = s.plainImages;
             forbiddenResultRate = s.forbiddenResultRate;
             jpegImages = s.jpegImages;
+            rateLimitHeaders = s.rateLimitHeaders;
         }
 
         SandboxSettings settings() {
             return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed,
                     serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
-                    downloadCutRate, plainImages, forbiddenResultRate, jpegImages);
+                    downloadCutRate, plainImages, forbiddenResultRate, jpegImages, rateLimitHeaders);
         }
     }
 

@@ -39,4 +39,22 @@ final class TokenBucket {
         }
         return Math.max(1, (long) Math.ceil((1.0 - tokens) / perSecond * NANOS_PER_SECOND));
     }
+
+    /** @return the whole tokens left now (the requests that would be taken at once), not negative */
+    synchronized long remaining() {
+        long now = System.nanoTime();
+        tokens = Math.min(capacity, tokens + (now - lastRefillNanos) * perSecond / NANOS_PER_SECOND);
+        lastRefillNanos = now;
+        return (long) Math.floor(tokens);
+    }
+
+    /** @return the whole seconds until the bucket is full again, rounded up; 0 when it is full */
+    synchronized long secondsToFull() {
+        return (long) Math.ceil((capacity - Math.min(capacity, tokens)) / perSecond);
+    }
+
+    /** @return the refill rate, tokens a second */
+    double perSecond() {
+        return perSecond;
+    }
 }

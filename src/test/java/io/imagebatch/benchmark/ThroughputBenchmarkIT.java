@@ -33,7 +33,11 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Skipped unless {@code -Dbench.rows=N} is given. Settings (system properties): {@code bench.rows},
  * {@code bench.rate} (requests/s per key, 0 = no limit; default 100), {@code bench.gen} (generation time range,
- * default {@code 2s..8s}), {@code bench.callbacks} (true/false), {@code bench.plain} (one plain image per size
+ * default {@code 2s..8s}), {@code bench.configured} (true, the default: the job is told the rate with
+ * {@code requests-per-second}; false: it is not, and its throttle must find the limit, README, Performance),
+ * {@code bench.headers} (false, the default: the sandbox states its limit in no header, the unknown-limit case;
+ * true: in rate-limit headers, {@link SandboxSettings#rateLimitHeaders()}),
+ * {@code bench.callbacks} (true/false), {@code bench.plain} (one plain image per size
  * from the sandbox, for runs of many rows), {@code bench.xmx} (the child's -Xmx, default
  * 512m). The sandbox runs in this JVM, so its own work does not count in the job's memory. Example:
  * <pre>./mvnw verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ThroughputBenchmarkIT \
@@ -56,6 +60,8 @@ class ThroughputBenchmarkIT {
         Duration minGen = parse(gen[0]);
         Duration maxGen = parse(gen[1]);
         boolean callbacks = Boolean.parseBoolean(System.getProperty("bench.callbacks", "false"));
+        boolean configured = Boolean.parseBoolean(System.getProperty("bench.configured", "true"));
+        boolean headers = Boolean.parseBoolean(System.getProperty("bench.headers", "false"));
         String xmx = System.getProperty("bench.xmx", "512m");
 
         Path catalogue = work.resolve("bench.csv");
@@ -68,7 +74,7 @@ class ThroughputBenchmarkIT {
         // plain images (one per size) when asked: at 100,000 rows, rendering would measure the sandbox, not the job
         SandboxSettings settings = SandboxSettings.defaults().withGenerationTime(minGen, maxGen)
                 .withRateLimitPerSecond(rate).withPlainImages(Boolean.parseBoolean(System.getProperty("bench.plain",
-                        "false")));
+                        "false"))).withRateLimitHeaders(headers);
         try (SandboxProvider sandbox = SandboxProvider.start(settings)) {
             Path db = work.resolve("db/imagebatch");
             List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
@@ -80,7 +86,7 @@ class ThroughputBenchmarkIT {
                     "--imagebatch.download.allow-private-networks=true",
                     "--imagebatch.job.chunk-size=100", "--imagebatch.job.print-memory=true",
                     "--logging.level.io.imagebatch=WARN"));
-            if (rate > 0) {
+            if (rate > 0 && configured) {
                 command.add("--imagebatch.providers.liangxin.requests-per-second=" + rate);
             }
             if (callbacks) {
@@ -117,14 +123,18 @@ class ThroughputBenchmarkIT {
             double jobSeconds = find(JOB_TIME, output, 1);
             double bound = rows * 2.0 / (rate > 0 ? rate : Double.POSITIVE_INFINITY) + maxGen.toMillis() / 1000.0;
             double[] polls = pollsPerTask(db);
+            long requests = sandbox.stats().creates() + sandbox.stats().statusQueries() + sandbox.stats()
+                    .rejectedCreates() + sandbox.rateLimitAnswers();
             double createSpan = createSpanSeconds(db);
             System.out.printf("""
 
                     ===== ImageBatch throughput benchmark =====
-                    rows %d, rate limit %s requests/s, generation %s..%s, callbacks %s
+                    rows %d, rate limit %s requests/s (%s), generation %s..%s, callbacks %s
+                    rate-limit headers         %s
                     wall time (job)            %8.1f s   (process, with JVM start: %.1f s)
                     lower bound                %8.1f s   (rows x 2 / rate + longest generation)
-                    ratio                      %8.2f
+                    ratio                      %8.2f     (target <= 1.10)
+                    429 answers (rate limit)   %8d     %.2f%% of about %d API requests (target <= 1%%)
                     creates per second         %8.1f     (over the submit span %.1f s)
                     status queries per task    %8.2f mean, %.0f max
                     sandbox: creates %d, status queries %d, downloads %d, 429s answered %s
@@ -132,8 +142,11 @@ class ThroughputBenchmarkIT {
                     peak resident memory       %8.0f MB  (VmHWM of the job's process)
                     throughput                 %8.1f rows/s
                     ===========================================
-                    """, rows, rate > 0 ? String.valueOf(rate) : "no limit", gen[0], gen[1], callbacks, jobSeconds,
-                    wall, bound, jobSeconds / bound, rows / Math.max(0.001, createSpan), createSpan, polls[0],
+                    """, rows, rate > 0 ? String.valueOf(rate) : "no limit",
+                    configured ? "configured" : "not configured: learned", gen[0], gen[1], callbacks,
+                    headers ? "sent by the sandbox (the limit is stated)" : "none (the limit is unknown)", jobSeconds,
+                    wall, bound, jobSeconds / bound, sandbox.rateLimitAnswers(),
+                    100.0 * sandbox.rateLimitAnswers() / Math.max(1, requests), requests, rows / Math.max(0.001, createSpan), createSpan, polls[0],
                     polls[1], sandbox.stats().creates(), sandbox.stats().statusQueries(), sandbox.stats().downloads(),
                     sandbox.stats().rejectedCreates() > 0 ? "(see rejected creates: " + sandbox.stats().rejectedCreates()
                             + ")" : "0", find(PEAK_HEAP, output, 1), peakRssKb.get() / 1024.0, rows / jobSeconds);
