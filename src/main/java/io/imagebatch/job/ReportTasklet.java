@@ -43,9 +43,11 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  *     batch of more entries than a page holds ({@link #contactSheetPageSize}) gets {@code report-2.html}, ...
  *     beside it, linked from every page;</li>
  * <li>{@code manifest.json} ({@link BatchManifest}), last, so that its presence means the other two are there;
- *     its JSON also goes under {@link BatchEndNotifier#MANIFEST_JSON} for the batch-end webhook.</li>
+ *     its JSON also goes under {@link BatchEndNotifier#MANIFEST_JSON} for the batch-end webhook (without the
+ *     per-row {@code renditions} list when the file is over {@value #CONTEXT_MANIFEST_CHARS} bytes).</li>
  * </ul>
- * The CSV and the page are spooled to local temporary files first, so memory does not grow with the catalogue.
+ * The CSV, the pages and the manifest are spooled to local temporary files first, each streamed from the ledger, so
+ * memory does not grow with the catalogue (README.md, Performance, "A million rows").
  */
 public class ReportTasklet implements Tasklet, AutoCloseable {
 
@@ -60,6 +62,13 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
     private final OutputStore store;
     private final ManifestFactory manifests;
     private int contactSheetPageSize = ContactSheet.DEFAULT_PAGE_SIZE;
+
+    /**
+     * The largest {@code manifest.json}, in bytes, whose whole text also goes into the job's
+     * {@code ExecutionContext} (which the job repository stores) and the batch-end webhook; a larger one (a batch
+     * with renditions of thousands of rows) goes there without its {@code renditions} list.
+     */
+    static final int CONTEXT_MANIFEST_CHARS = 256 * 1024;
 
     /**
      * @param batch     the batch's settings
@@ -148,14 +157,38 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
             URI html = writeContactSheet(manifest, page);
             context.putString(CONTACT_SHEET_URI, html.toString());
 
-            String json = manifest.toJson(DeliveredFiles.read(ledger, batchId, batch.renditions(), store));
-            store.putBytes(batchId + "/" + BatchManifest.FILE_NAME, json.getBytes(StandardCharsets.UTF_8),
-                    "application/json");
-            context.putString(BatchEndNotifier.MANIFEST_JSON, json);
+            context.putString(BatchEndNotifier.MANIFEST_JSON, writeManifest(manifest));
 
             return csv.result().counts().values().stream().mapToLong(Long::longValue).sum();
         } catch (UncheckedIOException e) {
             throw e.getCause();
+        }
+    }
+
+    /**
+     * Writes {@code manifest.json} through a local temporary file, each stored row's renditions streamed from the
+     * ledger ({@link BatchManifest#writeJson}), so memory does not grow with the catalogue.
+     *
+     * @return the JSON for the batch-end webhook and the job's {@code ExecutionContext}: the file's own text when
+     *         it is at most {@value #CONTEXT_MANIFEST_CHARS} characters; otherwise the manifest without its
+     *         {@code renditions} list (one entry per stored row: for a large batch, read it from the file)
+     */
+    private String writeManifest(BatchManifest manifest) throws IOException {
+        String batchId = batch.batchId();
+        long unlabelled = DeliveredFiles.unlabelled(ledger, batchId);
+        Path spool = Files.createTempFile("imagebatch-manifest-", ".part");
+        try {
+            try (BufferedWriter out = Files.newBufferedWriter(spool, StandardCharsets.UTF_8)) {
+                manifest.writeJson(unlabelled, batch.renditions().isEmpty() ? null
+                        : each -> DeliveredFiles.forEachRow(ledger, batchId, batch.renditions(), store, each), out);
+            }
+            store.putFile(batchId + "/" + BatchManifest.FILE_NAME, spool, "application/json");
+            if (Files.size(spool) <= CONTEXT_MANIFEST_CHARS) { // bytes: at least as many as characters
+                return Files.readString(spool, StandardCharsets.UTF_8);
+            }
+            return manifest.toJson(new DeliveredFiles(java.util.List.of(), unlabelled));
+        } finally {
+            Files.deleteIfExists(spool);
         }
     }
 
