@@ -194,7 +194,7 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
 
     /**
      * Sets the entries per page of the contact sheet ({@code imagebatch.report.contact-sheet-page-size}; README.md,
-     * "The report files"): page 1 is {@code report.html}, page n {@code report-n.html}.
+     * "Output and the report"): page 1 is {@code report.html}, page n {@code report-n.html}.
      *
      * @param entries entries per page, 1 or more (default {@value ContactSheet#DEFAULT_PAGE_SIZE})
      * @return this tasklet

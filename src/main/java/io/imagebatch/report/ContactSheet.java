@@ -26,7 +26,7 @@ import java.util.Optional;
  * prompt with markup in it shows as text. The page is written in streaming passes over the ledger (problems,
  * content refusals, then successes), so memory does not grow with the catalogue.
  *
- * <p>Paged ({@link #writePages}; README.md, "The report files"): a large batch's sheet is split into pages of at
+ * <p>Paged ({@link #writePages}; README.md, "Output and the report"): a large batch's sheet is split into pages of at
  * most {@code pageSize} entries (an entry is one problem row, one refused row or one image card; the problems
  * come first, then the refusals, then the images, each in row order), so that a browser can open each page (a
  * million rows on one page are about 500 MB of HTML). Page 1 is {@code report.html}, the name users know; page
