@@ -294,8 +294,10 @@ public class BatchRunner {
         ScheduledExecutorService progress =
                 Executors.newSingleThreadScheduledExecutor(FatalErrors.threads("imagebatch-progress"));
         long every = Math.max(100, properties.progressInterval().toMillis());
-        progress.scheduleAtFixedRate(FatalErrors.guard(
-                        () -> printProgress(out, batchId, settings.catalogueRows(), started)),
+        // the count reads the whole ledger: paced by its own cost, so that a large batch does not slow down as it grows
+        ProgressPacing pacing = new ProgressPacing(every, System::nanoTime);
+        progress.scheduleAtFixedRate(FatalErrors.guard(() -> pacing.runIfDue(
+                        () -> printProgress(out, batchId, settings.catalogueRows(), started))),
                 every, every, TimeUnit.MILLISECONDS);
         JobExecution execution;
         try {

@@ -12,6 +12,7 @@ import io.imagebatch.spend.PriceTable;
 import io.imagebatch.metrics.ImageBatchMetrics;
 import io.imagebatch.provider.ProviderRegistry;
 import io.imagebatch.report.BatchEndNotifier;
+import io.imagebatch.report.ContactSheet;
 import io.imagebatch.report.ManifestFactory;
 import io.imagebatch.report.NotifyProperties;
 import io.imagebatch.report.ProviderCredits;
@@ -220,9 +221,12 @@ public class ImageProductionJobConfiguration {
     @Bean
     @StepScope
     ReportTasklet reportTasklet(BatchSettings batch, StorageProperties storageSettings, TaskLedger ledger,
-            ProviderRegistry providers, ManifestFactory manifestFactory) {
+            ProviderRegistry providers, ManifestFactory manifestFactory,
+            @Value("${imagebatch.report.contact-sheet-page-size:" + ContactSheet.DEFAULT_PAGE_SIZE + "}")
+            int contactSheetPageSize) {
         return new ReportTasklet(batch, ReportTasklet.facts(batch, providers), ledger,
-                OutputStores.open(OutputLocation.parse(batch.destination()), storageSettings), manifestFactory);
+                OutputStores.open(OutputLocation.parse(batch.destination()), storageSettings), manifestFactory)
+                .contactSheetPageSize(contactSheetPageSize);
     }
 
     /**

@@ -39,11 +39,15 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  * <ul>
  * <li>{@code report.csv} ({@link ResultsReport}), its URI in the job's {@code ExecutionContext} under
  *     {@link #REPORT_URI};</li>
- * <li>{@code report.html}, the contact sheet ({@link ContactSheet}), its URI under {@link #CONTACT_SHEET_URI};</li>
+ * <li>{@code report.html}, the contact sheet ({@link ContactSheet}), its URI under {@link #CONTACT_SHEET_URI}; a
+ *     batch of more entries than a page holds ({@link #contactSheetPageSize}) gets {@code report-2.html}, ...
+ *     beside it, linked from every page;</li>
  * <li>{@code manifest.json} ({@link BatchManifest}), last, so that its presence means the other two are there;
- *     its JSON also goes under {@link BatchEndNotifier#MANIFEST_JSON} for the batch-end webhook.</li>
+ *     its JSON also goes under {@link BatchEndNotifier#MANIFEST_JSON} for the batch-end webhook (without the
+ *     per-row {@code renditions} list when the file is over {@value #CONTEXT_MANIFEST_CHARS} bytes).</li>
  * </ul>
- * The CSV and the page are spooled to local temporary files first, so memory does not grow with the catalogue.
+ * The CSV, the pages and the manifest are spooled to local temporary files first, each streamed from the ledger, so
+ * memory does not grow with the catalogue (README.md, Performance, "A million rows").
  */
 public class ReportTasklet implements Tasklet, AutoCloseable {
 
@@ -57,6 +61,14 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
     private final TaskLedger ledger;
     private final OutputStore store;
     private final ManifestFactory manifests;
+    private int contactSheetPageSize = ContactSheet.DEFAULT_PAGE_SIZE;
+
+    /**
+     * The largest {@code manifest.json}, in bytes, whose whole text also goes into the job's
+     * {@code ExecutionContext} (which the job repository stores) and the batch-end webhook; a larger one (a batch
+     * with renditions of thousands of rows) goes there without its {@code renditions} list.
+     */
+    static final int CONTEXT_MANIFEST_CHARS = 256 * 1024;
 
     /**
      * @param batch     the batch's settings
@@ -142,19 +154,99 @@ public class ReportTasklet implements Tasklet, AutoCloseable {
                     ledger.report().chosen(batchId).stream().map(e -> new BatchManifest.Chosen(e.rowNum(), e.rowId(),
                             e.variant(), BatchOutputKeys.chosenUri(e.outputUri(), e.variant()))).toList()));
 
-            Stored<Long> html = spoolAndPut(pageKey, "text/html; charset=utf-8",
-                    out -> ContactSheet.write(ledger, manifest, page, out));
-            context.putString(CONTACT_SHEET_URI, html.uri().toString());
+            URI html = writeContactSheet(manifest, page);
+            context.putString(CONTACT_SHEET_URI, html.toString());
 
-            String json = manifest.toJson(DeliveredFiles.read(ledger, batchId, batch.renditions(), store));
-            store.putBytes(batchId + "/" + BatchManifest.FILE_NAME, json.getBytes(StandardCharsets.UTF_8),
-                    "application/json");
-            context.putString(BatchEndNotifier.MANIFEST_JSON, json);
+            context.putString(BatchEndNotifier.MANIFEST_JSON, writeManifest(manifest));
 
             return csv.result().counts().values().stream().mapToLong(Long::longValue).sum();
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+    }
+
+    /**
+     * Writes {@code manifest.json} through a local temporary file, each stored row's renditions streamed from the
+     * ledger ({@link BatchManifest#writeJson}), so memory does not grow with the catalogue.
+     *
+     * @return the JSON for the batch-end webhook and the job's {@code ExecutionContext}: the file's own text when
+     *         it is at most {@value #CONTEXT_MANIFEST_CHARS} characters; otherwise the manifest without its
+     *         {@code renditions} list (one entry per stored row: for a large batch, read it from the file)
+     */
+    private String writeManifest(BatchManifest manifest) throws IOException {
+        String batchId = batch.batchId();
+        long unlabelled = DeliveredFiles.unlabelled(ledger, batchId);
+        Path spool = Files.createTempFile("imagebatch-manifest-", ".part");
+        try {
+            try (BufferedWriter out = Files.newBufferedWriter(spool, StandardCharsets.UTF_8)) {
+                manifest.writeJson(unlabelled, batch.renditions().isEmpty() ? null
+                        : each -> DeliveredFiles.forEachRow(ledger, batchId, batch.renditions(), store, each), out);
+            }
+            store.putFile(batchId + "/" + BatchManifest.FILE_NAME, spool, "application/json");
+            if (Files.size(spool) <= CONTEXT_MANIFEST_CHARS) { // bytes: at least as many as characters
+                return Files.readString(spool, StandardCharsets.UTF_8);
+            }
+            return manifest.toJson(new DeliveredFiles(java.util.List.of(), unlabelled));
+        } finally {
+            Files.deleteIfExists(spool);
+        }
+    }
+
+    /**
+     * Sets the entries per page of the contact sheet ({@code imagebatch.report.contact-sheet-page-size}; README.md,
+     * "Output and the report"): page 1 is {@code report.html}, page n {@code report-n.html}.
+     *
+     * @param entries entries per page, 1 or more (default {@value ContactSheet#DEFAULT_PAGE_SIZE})
+     * @return this tasklet
+     * @throws IllegalArgumentException when {@code entries} is less than 1
+     */
+    public ReportTasklet contactSheetPageSize(int entries) {
+        if (entries < 1) {
+            throw new IllegalArgumentException("imagebatch.report.contact-sheet-page-size=" + entries
+                    + ": a contact sheet page has 1 entry or more");
+        }
+        this.contactSheetPageSize = entries;
+        return this;
+    }
+
+    /**
+     * Writes the contact sheet's pages, each spooled to a local temporary file and stored as soon as it is
+     * complete (one page on disk at a time).
+     *
+     * @return the URI of page 1, {@code report.html}
+     */
+    private URI writeContactSheet(BatchManifest manifest, URI firstPage) throws IOException {
+        String batchId = batch.batchId();
+        URI[] first = {null};
+        ContactSheet.writePages(ledger, manifest, firstPage, contactSheetPageSize,
+                new ContactSheet.Pages() {
+                    private Path spool;
+                    private BufferedWriter out;
+
+                    @Override
+                    public Appendable open(int number) throws IOException {
+                        spool = Files.createTempFile("imagebatch-report-", ".part");
+                        out = Files.newBufferedWriter(spool, StandardCharsets.UTF_8);
+                        return out;
+                    }
+
+                    @Override
+                    public void close(int number) throws IOException {
+                        try {
+                            out.close();
+                            URI uri = store.putFile(batchId + "/" + ContactSheet.fileName(number), spool,
+                                    "text/html; charset=utf-8");
+                            if (number == 1) {
+                                first[0] = uri;
+                            }
+                        } finally {
+                            Files.deleteIfExists(spool);
+                        }
+                    }
+                });
+        // a rewrite with fewer pages (a smaller page size set since) leaves the earlier extra pages in place, but
+        // no page written now links to them
+        return first[0];
     }
 
     /** Writes one object through a local temporary file, then stores it from the file ({@link OutputStore#putFile}). */

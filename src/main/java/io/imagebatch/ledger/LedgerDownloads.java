@@ -6,7 +6,6 @@ import io.imagebatch.metrics.ImageBatchMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -55,8 +54,10 @@ public class LedgerDownloads {
      *         is waiting
      */
     public Optional<Long> nextDownloadAt(String batchId) {
-        return rows.jdbc().sql("SELECT MIN(NEXT_CHECK_AT) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'GENERATED'")
-                .param(batchId).query(Long.class).list().stream().filter(Objects::nonNull).findFirst();
+        // the first entry of the index IB_TASK_LEDGER_DUE (BATCH_ID, STATE, NEXT_CHECK_AT), not a scan of the queue
+        return rows.jdbc().sql("SELECT NEXT_CHECK_AT FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'GENERATED'"
+                        + " AND NEXT_CHECK_AT IS NOT NULL ORDER BY BATCH_ID, STATE, NEXT_CHECK_AT FETCH FIRST 1 ROW ONLY")
+                .param(batchId).query(Long.class).optional();
     }
 
     /**

@@ -23,8 +23,17 @@ import java.util.Optional;
  *
  * <p>Images are linked by relative path ({@code ./<row id>.png}, see {@link SiblingLink}), so the page works
  * from the output folder on disk or from a static S3 website. Every value is HTML-escaped ({@link Html}): a
- * prompt with markup in it shows as text. The page is written in two streaming passes over the ledger (problems,
- * then successes), so memory does not grow with the catalogue; for 100,000 rows the page is some tens of MB.
+ * prompt with markup in it shows as text. The page is written in streaming passes over the ledger (problems,
+ * content refusals, then successes), so memory does not grow with the catalogue.
+ *
+ * <p>Paged ({@link #writePages}; README.md, "Output and the report"): a large batch's sheet is split into pages of at
+ * most {@code pageSize} entries (an entry is one problem row, one refused row or one image card; the problems
+ * come first, then the refusals, then the images, each in row order), so that a browser can open each page (a
+ * million rows on one page are about 500 MB of HTML). Page 1 is {@code report.html}, the name users know; page
+ * {@code n} is {@code report-n.html} ({@link #fileName(int)}), beside it. Every page has the batch's header (its
+ * counts are the whole batch's) and, when there is more than one page, links to the first, previous, next and last
+ * pages and to the page numbers around it. A batch that fits on one page gets exactly the page {@link #write}
+ * writes, without links.
  */
 public final class ContactSheet {
 
@@ -37,8 +46,59 @@ public final class ContactSheet {
     private ContactSheet() {
     }
 
+    /** Entries per page of the contact sheet by default ({@code imagebatch.report.contact-sheet-page-size}). */
+    public static final int DEFAULT_PAGE_SIZE = 1000;
+
+    /** Page numbers linked either side of the current page; the first and last pages are always linked. */
+    private static final int NEIGHBOURS = 5;
+
     /**
-     * Writes the page.
+     * The file name of a page of the contact sheet.
+     *
+     * @param page the page number, 1 first
+     * @return {@code report.html} for page 1, {@code report-<page>.html} for any other
+     * @throws IllegalArgumentException when {@code page} is less than 1
+     */
+    public static String fileName(int page) {
+        if (page < 1) {
+            throw new IllegalArgumentException("page " + page + ": pages start at 1");
+        }
+        return page == 1 ? FILE_NAME : "report-" + page + ".html";
+    }
+
+    /**
+     * Where the pages of a paged contact sheet go, one at a time: {@link #open} of page {@code n + 1} is called
+     * only after {@link #close} of page {@code n}.
+     */
+    public interface Pages {
+
+        /**
+         * @param page the page number, 1 first
+         * @return where the page's HTML goes (the caller writes it as UTF-8, which the page declares)
+         * @throws IOException when the page cannot be opened
+         */
+        Appendable open(int page) throws IOException;
+
+        /**
+         * The page is complete.
+         *
+         * @param page the page number, 1 first
+         * @throws IOException when the page cannot be finished (flushed, stored)
+         */
+        void close(int page) throws IOException;
+    }
+
+    /**
+     * What {@link #writePages} wrote.
+     *
+     * @param thumbnails the number of thumbnails on all pages
+     * @param pages      the number of pages, 1 or more
+     */
+    public record Written(long thumbnails, int pages) {
+    }
+
+    /**
+     * Writes the page: the whole contact sheet on one page, without links to other pages.
      *
      * @param ledger   the ledger
      * @param manifest the batch's manifest: its id, times, provider, model and counts make the header, its
@@ -52,22 +112,238 @@ public final class ContactSheet {
      * @throws IllegalArgumentException when a row is not in a final state (the batch is not finished)
      */
     public static long write(TaskLedger ledger, BatchManifest manifest, URI page, Appendable out) {
+        Pages one = new Pages() {
+            @Override
+            public Appendable open(int number) {
+                return out;
+            }
+
+            @Override
+            public void close(int number) {
+            }
+        };
+        return write(ledger, manifest, page, 1, Integer.MAX_VALUE, one).thumbnails();
+    }
+
+    /**
+     * Writes the contact sheet in pages of at most {@code pageSize} entries (see {@link ContactSheet}): one more
+     * streaming pass over the ledger first counts the entries, so that every page can link to the last one. At
+     * most one page's entry (and a row's up to 8 variants) is held in memory at a time.
+     *
+     * @param ledger    the ledger
+     * @param manifest  the batch's manifest, as for {@link #write}
+     * @param firstPage the URI page 1 ({@code report.html}) will have once stored; the other pages are beside it
+     * @param pageSize  entries per page, 1 or more (default {@value #DEFAULT_PAGE_SIZE})
+     * @param pages     where each page goes
+     * @return the thumbnails written and the number of pages
+     * @throws UncheckedIOException     when a page cannot be opened, written or closed
+     * @throws IllegalArgumentException when {@code pageSize} is less than 1, or a row is not in a final state
+     */
+    public static Written writePages(TaskLedger ledger, BatchManifest manifest, URI firstPage, int pageSize,
+            Pages pages) {
+        if (pageSize < 1) {
+            throw new IllegalArgumentException("contact sheet page size " + pageSize + ": a page has 1 entry or more");
+        }
+        long entries = countEntries(ledger, manifest);
+        long needed = Math.max(1, (entries + pageSize - 1) / pageSize);
+        if (needed > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("contact sheet page size " + pageSize + " makes " + needed
+                    + " pages; use a larger one");
+        }
+        return write(ledger, manifest, firstPage, (int) needed, pageSize, pages);
+    }
+
+    private static Written write(TaskLedger ledger, BatchManifest manifest, URI page, int pageCount, int pageSize,
+            Pages pages) {
         try {
-            head(manifest, out);
-            problems(ledger, manifest, out);
-            contentRefusals(ledger, manifest, out);
-            long thumbnails = successes(ledger, manifest, page, out);
-            out.append("</main>\n<footer>Written by ImageBatch from the batch&#39;s ledger. ")
-                    .append("<a href=\"./report.csv\">report.csv</a> has the same rows with task ids, SHA-256 and ")
-                    .append("sizes; <a href=\"./manifest.json\">manifest.json</a> the totals.</footer>\n")
-                    .append("</body>\n</html>\n");
-            return thumbnails;
+            Pager pager = new Pager(manifest, pageCount, pageSize, pages);
+            pager.start();
+            problems(ledger, manifest, pager);
+            contentRefusals(ledger, manifest, pager);
+            long thumbnails = successes(ledger, manifest, page, pager);
+            pager.finish();
+            return new Written(thumbnails, pager.number);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the contact sheet of batch " + manifest.batchId(), e);
         }
     }
 
-    private static void head(BatchManifest m, Appendable out) throws IOException {
+    /**
+     * The entries the pages will hold, counted as {@link #problems}, {@link #contentRefusals} and
+     * {@link #successes} write them: one per problem line (and per row number without a line), one per refused
+     * line, one per card (a row's stored variants make one card).
+     */
+    private static long countEntries(TaskLedger ledger, BatchManifest m) {
+        long[] count = {0};
+        long[] expected = {1};
+        long[] lastCardRow = {0};
+        ledger.report().forEachInRowOrder(m.batchId(), entry -> {
+            if (expected[0] < entry.rowNum()) {
+                count[0] += entry.rowNum() - expected[0];
+            }
+            expected[0] = Math.max(expected[0], entry.rowNum() + 1);
+            if (ReportStatus.of(entry.state()) != ReportStatus.SUCCEEDED) {
+                count[0]++;
+            } else if (m.variants() == null || lastCardRow[0] != entry.rowNum()) {
+                count[0]++;
+                lastCardRow[0] = entry.rowNum();
+            }
+        });
+        if (expected[0] <= m.rows()) {
+            count[0] += m.rows() - expected[0] + 1;
+        }
+        return count[0];
+    }
+
+    /**
+     * Writes entries onto pages: opens page 1 with its header, moves to the next page when one is full (closing
+     * the open section there and opening it again on the next page), and ends the last page with its footer.
+     */
+    private static final class Pager {
+
+        private final BatchManifest manifest;
+        private final int pageCount;
+        private final int pageSize;
+        private final Pages pages;
+        private Appendable out;
+        private int number;
+        private long onPage;
+        /** The section entries go into now, or null; and whether its opening is on the current page. */
+        private String sectionOpen;
+        private String sectionClose;
+        private boolean sectionShown;
+
+        Pager(BatchManifest manifest, int pageCount, int pageSize, Pages pages) {
+            this.manifest = manifest;
+            this.pageCount = pageCount;
+            this.pageSize = pageSize;
+            this.pages = pages;
+        }
+
+        void start() throws IOException {
+            number = 1;
+            out = pages.open(1);
+            head(manifest, number, pageCount, out);
+        }
+
+        /** The next entries go into this section; its opening is written before its first entry on each page. */
+        void section(String open, String close) throws IOException {
+            endSection();
+            sectionOpen = open;
+            sectionClose = close;
+            sectionShown = false;
+        }
+
+        /** Closes the current section on this page, when it was opened here. */
+        void endSection() throws IOException {
+            if (sectionShown) {
+                out.append(sectionClose);
+            }
+            sectionOpen = null;
+            sectionClose = null;
+            sectionShown = false;
+        }
+
+        /** @return where the next entry goes: the current page, or the next one when this one is full */
+        Appendable entry() throws IOException {
+            if (onPage == pageSize) {
+                next();
+            }
+            if (!sectionShown && sectionOpen != null) {
+                out.append(sectionOpen);
+                sectionShown = true;
+            }
+            onPage++;
+            return out;
+        }
+
+        /** @return where text outside any entry goes now (the current page) */
+        Appendable out() {
+            return out;
+        }
+
+        private void next() throws IOException {
+            if (sectionShown) {
+                out.append(sectionClose);
+            }
+            sectionShown = false;
+            end();
+            number++;
+            out = pages.open(number);
+            onPage = 0;
+            head(manifest, number, pageCount, out);
+        }
+
+        void finish() throws IOException {
+            endSection();
+            end();
+        }
+
+        private void end() throws IOException {
+            out.append("</main>\n");
+            nav(number, Math.max(number, pageCount), out);
+            out.append("<footer>Written by ImageBatch from the batch&#39;s ledger. ")
+                    .append("<a href=\"./report.csv\">report.csv</a> has the same rows with task ids, SHA-256 and ")
+                    .append("sizes; <a href=\"./manifest.json\">manifest.json</a> the totals.</footer>\n")
+                    .append("</body>\n</html>\n");
+            pages.close(number);
+        }
+    }
+
+    /**
+     * The links between pages (nothing for a sheet of one page): first, previous, the page numbers around this
+     * one (and the first and last), next, last; the current page is marked {@code aria-current="page"}.
+     */
+    private static void nav(int page, int pageCount, Appendable out) throws IOException {
+        if (pageCount <= 1) {
+            return;
+        }
+        out.append("<nav class=\"pages\" aria-label=\"Pages of the contact sheet\">\n");
+        link(out, 1, page > 1, "first", "First");
+        link(out, page - 1, page > 1, "prev", "Previous");
+        int from = Math.max(1, page - NEIGHBOURS);
+        int to = Math.min(pageCount, page + NEIGHBOURS);
+        if (from > 1) {
+            numberLink(out, 1, page);
+            if (from > 2) {
+                out.append("<span class=\"gap\">\u2026</span>\n");
+            }
+        }
+        for (int n = from; n <= to; n++) {
+            numberLink(out, n, page);
+        }
+        if (to < pageCount) {
+            if (to < pageCount - 1) {
+                out.append("<span class=\"gap\">\u2026</span>\n");
+            }
+            numberLink(out, pageCount, page);
+        }
+        link(out, page + 1, page < pageCount, "next", "Next");
+        link(out, pageCount, page < pageCount, "last", "Last");
+        out.append("</nav>\n");
+    }
+
+    private static void link(Appendable out, int target, boolean enabled, String rel, String text)
+            throws IOException {
+        if (enabled) {
+            out.append("<a class=\"").append(rel).append("\" rel=\"").append(rel).append("\" href=\"./")
+                    .append(fileName(target)).append("\">").append(text).append("</a>\n");
+        } else {
+            out.append("<span class=\"").append(rel).append(" off\">").append(text).append("</span>\n");
+        }
+    }
+
+    private static void numberLink(Appendable out, int target, int page) throws IOException {
+        if (target == page) {
+            out.append("<span class=\"page\" aria-current=\"page\">").append(Integer.toString(target))
+                    .append("</span>\n");
+        } else {
+            out.append("<a class=\"page\" href=\"./").append(fileName(target)).append("\">")
+                    .append(Integer.toString(target)).append("</a>\n");
+        }
+    }
+
+    private static void head(BatchManifest m, int page, int pageCount, Appendable out) throws IOException {
         out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
                 .append("<meta name=\"referrer\" content=\"no-referrer\">\n")
@@ -79,6 +355,10 @@ public final class ContactSheet {
             out.append("SANDBOX \u00b7 ");
         }
         Html.escape(m.batchId(), out);
+        if (pageCount > 1) {
+            out.append(" \u00b7 page ").append(Integer.toString(page)).append(" of ")
+                    .append(Integer.toString(pageCount));
+        }
         out.append(" \u00b7 ImageBatch contact sheet</title>\n<style>\n").append(ContactSheetStyle.CSS)
                 .append("</style>\n</head>\n<body>\n<header class=\"top\">\n")
                 .append("<p class=\"kicker\">ImageBatch contact sheet</p>\n");
@@ -105,41 +385,49 @@ public final class ContactSheet {
                     .append("</li>\n");
         }
         out.append("</ul>\n<p class=\"files\"><a href=\"./report.csv\">report.csv</a> \u00b7 ")
-                .append("<a href=\"./manifest.json\">manifest.json</a></p>\n</header>\n<main>\n");
+                .append("<a href=\"./manifest.json\">manifest.json</a></p>\n</header>\n");
+        nav(page, pageCount, out);
+        out.append("<main>\n");
     }
 
-    private static void problems(TaskLedger ledger, BatchManifest m, Appendable out) throws IOException {
+    private static void problems(TaskLedger ledger, BatchManifest m, Pager pager) throws IOException {
         long refused = ledger.report().refusedForContent(m.batchId()); // shown as a group of their own
         long count = m.count(ReportStatus.REJECTED) + m.count(ReportStatus.FAILED) + m.count(ReportStatus.UNCERTAIN)
                 + m.count(ReportStatus.HELD) - refused;
         // the pass runs even when the header counts none, so that an unfinished batch is refused, not misreported
-        boolean[] opened = {false};
-        Runnable open = () -> {
-            if (!opened[0]) {
-                opened[0] = true;
-                append(out, "<section class=\"problems\" id=\"problems\">\n<h2>Needs attention <span class=\"n\">"
-                        + count + "</span></h2>\n<ol class=\"issues\">\n");
-            }
-        };
+        pager.section("<section class=\"problems\" id=\"problems\">\n<h2>Needs attention <span class=\"n\">"
+                + count + "</span></h2>\n<ol class=\"issues\">\n", "</ol>\n</section>\n");
+        boolean[] any = {false};
         long[] expected = {1};
         ledger.report().forEachInRowOrder(m.batchId(), entry -> {
             ReportStatus status = ReportStatus.of(entry.state());
             while (expected[0] < entry.rowNum()) {
-                open.run();
-                missing(expected[0]++, out);
+                any[0] = true;
+                missing(expected[0]++, entry(pager));
             }
             expected[0] = entry.rowNum() + 1;
             if (status != ReportStatus.SUCCEEDED && !refusedForContent(entry)) {
-                open.run();
-                issue(entry, status, out);
+                any[0] = true;
+                issue(entry, status, entry(pager));
             }
         });
         while (expected[0] <= m.rows()) {
-            open.run();
-            missing(expected[0]++, out);
+            any[0] = true;
+            missing(expected[0]++, entry(pager));
         }
-        out.append(opened[0] ? "</ol>\n</section>\n"
-                : refused > 0 ? "" : "<p class=\"all-good\">Every row succeeded.</p>\n");
+        pager.endSection();
+        if (!any[0] && refused == 0) {
+            pager.out().append("<p class=\"all-good\">Every row succeeded.</p>\n");
+        }
+    }
+
+    /** The pager's output for the next entry (a new page when the current one is full). */
+    private static Appendable entry(Pager pager) {
+        try {
+            return pager.entry();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A FAILED row the provider refused for its content policy: shown in its own group, not as a technical failure. */
@@ -150,31 +438,29 @@ public final class ContactSheet {
 
     /**
      * The rows refused for content policy (README, "Content refusals"), as a group of their own after the rows that
-     * need attention: nothing when there are none.
+     * need attention: nothing when there are none. Streamed like the other groups (none is held in memory).
      */
-    private static void contentRefusals(TaskLedger ledger, BatchManifest m, Appendable out) throws IOException {
-        java.util.List<LedgerEntry> refused = new java.util.ArrayList<>();
-        ledger.report().forEachInRowOrder(m.batchId(), entry -> {
-            if (refusedForContent(entry)) {
-                refused.add(entry);
-            }
-        });
-        if (refused.isEmpty()) {
+    private static void contentRefusals(TaskLedger ledger, BatchManifest m, Pager pager) throws IOException {
+        long refused = ledger.report().refusedForContent(m.batchId());
+        if (refused == 0) {
             return;
         }
-        out.append("<section class=\"problems content-policy\" id=\"content-policy\">\n<h2>Refused for content"
-                + " policy <span class=\"n\">").append(Long.toString(refused.size())).append("</span></h2>\n")
-                .append("<p class=\"pm\">The provider would not generate these prompts; retry-failed leaves them"
-                        + " unless --include-content-policy is given.</p>\n<ol class=\"issues\">\n");
-        for (LedgerEntry entry : refused) {
-            issue(entry, ReportStatus.FAILED, out);
-        }
-        out.append("</ol>\n</section>\n");
+        pager.section("<section class=\"problems content-policy\" id=\"content-policy\">\n<h2>Refused for content"
+                + " policy <span class=\"n\">" + refused + "</span></h2>\n"
+                + "<p class=\"pm\">The provider would not generate these prompts; retry-failed leaves them"
+                + " unless --include-content-policy is given.</p>\n<ol class=\"issues\">\n", "</ol>\n</section>\n");
+        ledger.report().forEachInRowOrder(m.batchId(), entry -> {
+            if (refusedForContent(entry)) {
+                issue(entry, ReportStatus.FAILED, entry(pager));
+            }
+        });
+        pager.endSection();
     }
 
-    private static long successes(TaskLedger ledger, BatchManifest m, URI page, Appendable out) throws IOException {
-        out.append("<section class=\"images\" id=\"images\">\n<h2>Images <span class=\"n\">")
-                .append(Long.toString(m.count(ReportStatus.SUCCEEDED))).append("</span></h2>\n<ul class=\"grid\">\n");
+    private static long successes(TaskLedger ledger, BatchManifest m, URI page, Pager pager) throws IOException {
+        String open = "<section class=\"images\" id=\"images\">\n<h2>Images <span class=\"n\">"
+                + m.count(ReportStatus.SUCCEEDED) + "</span></h2>\n<ul class=\"grid\">\n";
+        pager.section(open, "</ul>\n</section>\n");
         long[] cards = {0};
         long[] thumbnails = {0};
         // a batch with variants: a row's stored variants, read in order, make one card (at most 8 held at once)
@@ -184,23 +470,22 @@ public final class ContactSheet {
                 cards[0]++;
                 if (m.variants() != null) {
                     if (!group.isEmpty() && group.get(0).rowNum() != entry.rowNum()) {
-                        thumbnails[0] += group(group, page, out);
+                        thumbnails[0] += group(group, page, entry(pager));
                         group.clear();
                     }
                     group.add(entry);
-                } else if (card(entry, page, out)) {
+                } else if (card(entry, page, entry(pager))) {
                     thumbnails[0]++;
                 }
             }
         });
         if (!group.isEmpty()) {
-            thumbnails[0] += group(group, page, out);
+            thumbnails[0] += group(group, page, entry(pager));
         }
-        out.append("</ul>\n");
+        pager.endSection();
         if (cards[0] == 0) {
-            out.append("<p class=\"pm\">No image was stored.</p>\n");
+            pager.out().append(open).append("</ul>\n<p class=\"pm\">No image was stored.</p>\n</section>\n");
         }
-        out.append("</section>\n");
         return thumbnails[0];
     }
 
@@ -325,14 +610,6 @@ public final class ContactSheet {
             return link.isPresent();
         } catch (IOException x) {
             throw new UncheckedIOException(x);
-        }
-    }
-
-    private static void append(Appendable out, String text) {
-        try {
-            out.append(text);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

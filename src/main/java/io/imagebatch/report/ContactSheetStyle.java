@@ -88,6 +88,11 @@ final class ContactSheetStyle {
             .variant.chosen .thumb{outline:3px solid var(--ok);outline-offset:-3px}
             .variant.chosen figcaption{color:var(--ok);font-weight:600}
             footer{padding:0 32px 32px;color:var(--muted);font-size:12px}
+            nav.pages{display:flex;flex-wrap:wrap;align-items:center;gap:6px;padding:12px 32px}
+            nav.pages a,nav.pages span{padding:2px 10px;border:1px solid var(--line);border-radius:6px;
+            background:var(--paper);text-decoration:none}
+            nav.pages [aria-current]{background:var(--ink);color:var(--paper);border-color:var(--ink)}
+            nav.pages .off,nav.pages .gap{color:var(--muted);border-color:transparent;background:none}
             @media (max-width:600px){header.top{padding:16px}main{padding:4px 16px 24px}
             footer{padding:0 16px 24px}.grid{grid-template-columns:repeat(auto-fill,minmax(140px,1fr))}}
             """;

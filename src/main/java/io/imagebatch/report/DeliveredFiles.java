@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -20,7 +21,8 @@ import javax.imageio.stream.ImageInputStream;
  * What {@code manifest.json} says about a finished batch's delivered files beyond the counts
  * ({@link BatchManifest#toJson(DeliveredFiles)}): each stored row's renditions (README.md, "Renditions") and how
  * many stored images went out without their AI-generated label (README.md, "Labelled as AI-generated"). Read in
- * one streaming pass over the ledger; the list of renditions grows with the catalogue (one entry per stored row).
+ * one streaming pass over the ledger; the list of renditions grows with the catalogue (one entry per stored row), so
+ * the report step streams them instead ({@link #forEachRow}, {@link BatchManifest#writeJson}).
  *
  * @param renditions each stored row's renditions, in row order; empty when the batch has none
  * @param unlabelled stored images without the label (ledger {@code ERROR_CODE}
@@ -64,15 +66,47 @@ public record DeliveredFiles(List<RowRenditions> renditions, long unlabelled) {
     public static DeliveredFiles read(TaskLedger ledger, String batchId, List<Rendition> renditions,
             OutputStore store) {
         List<RowRenditions> rows = new ArrayList<>();
+        forEachRow(ledger, batchId, renditions, store, rows::add);
+        return new DeliveredFiles(List.copyOf(rows), unlabelled(ledger, batchId));
+    }
+
+    /**
+     * Counts the batch's stored images without the AI-generated label (ledger {@code ERROR_CODE}
+     * {@value LedgerDownloads#UNLABELLED}), in one streaming pass over the ledger.
+     *
+     * @param ledger  the ledger
+     * @param batchId the batch
+     * @return the count, 0 or more
+     */
+    public static long unlabelled(TaskLedger ledger, String batchId) {
         long[] unlabelled = {0};
         ledger.report().forEachInRowOrder(batchId, entry -> {
-            if (entry.state() != RowState.STORED || entry.outputUri() == null) {
-                return;
-            }
-            if (LedgerDownloads.UNLABELLED.equals(entry.errorCode())) {
+            if (entry.state() == RowState.STORED && entry.outputUri() != null
+                    && LedgerDownloads.UNLABELLED.equals(entry.errorCode())) {
                 unlabelled[0]++;
             }
-            if (renditions.isEmpty()) {
+        });
+        return unlabelled[0];
+    }
+
+    /**
+     * Reads each stored row's renditions in one streaming pass over the ledger and hands them on one row at a
+     * time, so that nothing grows with the catalogue (the report step writes {@code manifest.json} this way:
+     * {@link BatchManifest#writeJson}). Reads each {@code contain} rendition's header from the store.
+     *
+     * @param ledger     the ledger
+     * @param batchId    the batch
+     * @param renditions the batch's renditions; nothing is handed on when empty
+     * @param store      the batch's output store, for the size of {@code contain} renditions
+     * @param each       called once per stored row, in row order
+     */
+    public static void forEachRow(TaskLedger ledger, String batchId, List<Rendition> renditions, OutputStore store,
+            Consumer<RowRenditions> each) {
+        if (renditions.isEmpty()) {
+            return;
+        }
+        ledger.report().forEachInRowOrder(batchId, entry -> {
+            if (entry.state() != RowState.STORED || entry.outputUri() == null) {
                 return;
             }
             String file = entry.outputUri().substring(entry.outputUri().lastIndexOf('/') + 1);
@@ -90,9 +124,8 @@ public record DeliveredFiles(List<RowRenditions> renditions, long unlabelled) {
                 files.add(new RenditionFile(r.name(), r.uriBeside(entry.outputUri()), width, height,
                         r.format().extension()));
             }
-            rows.add(new RowRenditions(entry.rowNum(), entry.rowId(), List.copyOf(files)));
+            each.accept(new RowRenditions(entry.rowNum(), entry.rowId(), List.copyOf(files)));
         });
-        return new DeliveredFiles(List.copyOf(rows), unlabelled[0]);
     }
 
     /** Width and height from an image file's header (no pixel decoded); empty when it cannot be read. */

@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * true: in rate-limit headers, {@link SandboxSettings#rateLimitHeaders()}),
  * {@code bench.callbacks} (true/false), {@code bench.plain} (one plain image per size
  * from the sandbox, for runs of many rows), {@code bench.xmx} (the child's -Xmx, default
- * 512m). The sandbox runs in this JVM, so its own work does not count in the job's memory. Example:
+ * 512m), {@code bench.every} (print the rate of each slice of this many rows, default 100,000),
+ * {@code bench.jvm} (more JVM options for the child, space-separated, e.g. {@code -XX:+UseSerialGC}). The sandbox runs in this JVM, so its own work does not count in the job's memory. Example:
  * <pre>./mvnw verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ThroughputBenchmarkIT \
  *     -Dbench.rows=5000 -Dbench.rate=100 -Dbench.gen=2s..8s</pre>
  */
@@ -78,7 +79,13 @@ class ThroughputBenchmarkIT {
         try (SandboxProvider sandbox = SandboxProvider.start(settings)) {
             Path db = work.resolve("db/imagebatch");
             List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                    "-Xmx" + xmx, "-jar", Path.of("target/imagebatch.jar").toAbsolutePath().toString(), "run",
+                    "-Xmx" + xmx));
+            for (String option : System.getProperty("bench.jvm", "").trim().split("\\s+")) {
+                if (!option.isEmpty()) {
+                    command.add(option);
+                }
+            }
+            command.addAll(List.of("-jar", Path.of("target/imagebatch.jar").toAbsolutePath().toString(), "run",
                     "--catalogue", catalogue.toString(), "--output", "file:" + work.resolve("out"),
                     "--spring.datasource.url=jdbc:h2:file:" + db.toAbsolutePath(),
                     "--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
@@ -150,6 +157,7 @@ class ThroughputBenchmarkIT {
                     polls[1], sandbox.stats().creates(), sandbox.stats().statusQueries(), sandbox.stats().downloads(),
                     sandbox.stats().rejectedCreates() > 0 ? "(see rejected creates: " + sandbox.stats().rejectedCreates()
                             + ")" : "0", find(PEAK_HEAP, output, 1), peakRssKb.get() / 1024.0, rows / jobSeconds);
+            printRatePerSlice(db, Integer.getInteger("bench.every", 100_000));
         }
     }
 
@@ -176,6 +184,44 @@ class ThroughputBenchmarkIT {
                         "SELECT AVG(CAST(POLLS AS DOUBLE)), MAX(POLLS) FROM IB_TASK_LEDGER WHERE TASK_ID IS NOT NULL")) {
             rs.next();
             return new double[] {rs.getDouble(1), rs.getDouble(2)};
+        }
+    }
+
+    /**
+     * Prints the rate of each slice of {@code every} rows (rows/s), from the ledger's timestamps: the rows stored,
+     * ordered by the time each was stored (UPDATED_AT), the first slice timed from the first create
+     * (SUBMITTED_AT). A run that slows down as the ledger grows shows falling rates ("flat": README, Performance).
+     * Reads one timestamp at a time, so a million rows need no list.
+     */
+    private static void printRatePerSlice(Path db, int every) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + db.toAbsolutePath(), "sa", "")) {
+            long previous;
+            try (ResultSet first = c.createStatement().executeQuery("SELECT MIN(SUBMITTED_AT) FROM IB_TASK_LEDGER")) {
+                first.next();
+                previous = first.getLong(1);
+            }
+            System.out.printf("rate per %,d rows (by the time each row was stored):%n", every);
+            try (java.sql.Statement st = c.createStatement()) {
+                st.setFetchSize(1000);
+                try (ResultSet rs = st.executeQuery(
+                        "SELECT UPDATED_AT FROM IB_TASK_LEDGER WHERE STATE = 'STORED' ORDER BY UPDATED_AT")) {
+                    long n = 0;
+                    long last = previous;
+                    while (rs.next()) {
+                        n++;
+                        last = rs.getLong(1);
+                        if (n % every == 0) {
+                            System.out.printf("  rows %,9d..%,9d  %8.1f rows/s%n", n - every + 1, n,
+                                    every * 1000.0 / Math.max(1, last - previous));
+                            previous = last;
+                        }
+                    }
+                    if (n % every != 0) {
+                        System.out.printf("  rows %,9d..%,9d  %8.1f rows/s%n", n - n % every + 1, n,
+                                (n % every) * 1000.0 / Math.max(1, last - previous));
+                    }
+                }
+            }
         }
     }
 

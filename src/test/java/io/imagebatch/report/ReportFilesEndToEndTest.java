@@ -161,6 +161,35 @@ class ReportFilesEndToEndTest {
     }
 
     @Test
+    void aBatchLargerThanAContactSheetPageGetsLinkedPagesBesideReportHtmlEachRowOnOne() throws Exception {
+        CliRun run = run(SampleCatalogue.options(), "--imagebatch.report.contact-sheet-page-size=10");
+
+        assertThat(run.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
+        Path folder = work.resolve("out").resolve(run.batchId()).toAbsolutePath().normalize();
+        assertThat(run.output()).contains("  contact sheet: file:" + folder.resolve("report.html"));
+        // 45 rows (40 images, 5 rejected), 10 a page: report.html, report-2.html ... report-5.html, found by
+        // following the pages' own "next" links from report.html
+        List<String> visited = new ArrayList<>();
+        List<String> rows = new ArrayList<>();
+        for (Path page = folder.resolve("report.html"); page != null; ) {
+            visited.add(page.getFileName().toString());
+            Document doc = Jsoup.parse(page.toFile(), "UTF-8");
+            assertThat(doc.select("li.issue, li.card")).hasSizeLessThanOrEqualTo(10)
+                    .allSatisfy(entry -> rows.add(entry.id()));
+            for (Element img : doc.select("img")) {
+                assertThat(folder.resolve(img.attr("src")).normalize()).isRegularFile();
+            }
+            Element next = doc.selectFirst("nav.pages a.next");
+            page = next == null ? null : folder.resolve(next.attr("href")).normalize();
+        }
+        assertThat(visited).containsExactly("report.html", "report-2.html", "report-3.html", "report-4.html",
+                "report-5.html");
+        assertThat(rows).hasSize(SampleCatalogue.ROWS).doesNotHaveDuplicates();
+        assertThat(Jsoup.parse(folder.resolve("report-5.html").toFile(), "UTF-8").selectFirst("nav.pages a.first")
+                .attr("href")).isEqualTo("./report.html");
+    }
+
+    @Test
     void aPromptWithAScriptElementIsShownAsTextAndAWebhookAnswering500ChangesNothing() throws Exception {
         String evil = "A chair <script>alert(1)</script> in oak";
         Path catalogue = catalogue("id,prompt,aspect_ratio\n"

@@ -1,0 +1,212 @@
+package io.imagebatch.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The poll and download steps ask for their due rows many times a second; a question whose cost grows with the
+ * batch makes a large run slow down as it goes (README.md, Performance, "A million rows"). Here a ledger of 20,000
+ * lines, most of them STORED, and each question's cost read from H2's own plan ({@code EXPLAIN ANALYZE}: the rows
+ * the database read, {@code scanCount}) for the very statements and parameters the ledger ran: each must read
+ * about as many rows as it returns, not the batch. Nothing is timed.
+ */
+class LedgerDueQueriesH2Test extends LedgerTestDatabase {
+
+    private static final Pattern SCAN_COUNT = Pattern.compile("scanCount: (\\d+)");
+    private static final int LINES = 20_000;
+    private static final int LIMIT = 100;
+
+    /** The statements run through the data source since the last {@link #clearRecorded()}, with their parameters. */
+    private final List<Recorded> recorded = new CopyOnWriteArrayList<>();
+    private DataSource plain;
+
+    private record Recorded(String sql, Map<Integer, Object> params) {
+    }
+
+    @Override
+    DataSource openDataSource() {
+        plain = h2();
+        return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
+                (proxy, method, args) -> {
+                    Object result = invoke(plain, method, args);
+                    return result instanceof Connection c ? recording(c) : result;
+                });
+    }
+
+    private Connection recording(Connection connection) {
+        return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
+                (proxy, method, args) -> {
+                    Object result = invoke(connection, method, args);
+                    if (result instanceof PreparedStatement ps && method.getName().equals("prepareStatement")) {
+                        return recording(ps, (String) args[0]);
+                    }
+                    return result;
+                });
+    }
+
+    private PreparedStatement recording(PreparedStatement statement, String sql) {
+        Map<Integer, Object> params = new TreeMap<>();
+        return (PreparedStatement) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {PreparedStatement.class}, (proxy, method, args) -> {
+                    if (method.getName().startsWith("set") && args != null && args.length >= 2
+                            && args[0] instanceof Integer index) {
+                        params.put(index, args[1]);
+                    }
+                    if (method.getName().equals("executeQuery")) {
+                        recorded.add(new Recorded(sql, Map.copyOf(params)));
+                    }
+                    return invoke(statement, method, args);
+                });
+    }
+
+    private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closePlainDataSource() throws Exception {
+        ((AutoCloseable) plain).close();
+    }
+
+    private void clearRecorded() {
+        recorded.clear();
+    }
+
+    /** The rows H2 read for the recorded SELECTs, from the plans of the same statements with the same parameters. */
+    private long rowsRead() throws SQLException {
+        long read = 0;
+        try (Connection c = plain.getConnection()) {
+            for (Recorded r : recorded) {
+                if (!r.sql().stripLeading().toUpperCase(java.util.Locale.ROOT).startsWith("SELECT")
+                        || !r.sql().contains("IB_TASK_LEDGER")) {
+                    continue;
+                }
+                try (PreparedStatement explain = c.prepareStatement("EXPLAIN ANALYZE " + r.sql())) {
+                    for (Map.Entry<Integer, Object> p : r.params().entrySet()) {
+                        explain.setObject(p.getKey(), p.getValue());
+                    }
+                    try (ResultSet plan = explain.executeQuery()) {
+                        plan.next();
+                        Matcher m = SCAN_COUNT.matcher(plan.getString(1));
+                        while (m.find()) {
+                            read += Long.parseLong(m.group(1));
+                        }
+                    }
+                }
+            }
+        }
+        return read;
+    }
+
+    /**
+     * 20,000 lines: every 20th SUBMITTED, every 20th (offset 1) RUNNING, every 10th (offset 5) GENERATED, the rest
+     * STORED; every next check due, in an order that is not the row order (so that the merge of the two in-flight
+     * states is seen).
+     */
+    private void fill() throws SQLException {
+        try (Connection c = plain.getConnection();
+                PreparedStatement ps = c.prepareStatement("INSERT INTO IB_TASK_LEDGER (BATCH_ID, ROW_NUM, ROW_ID,"
+                        + " STATE, PROVIDER, MODEL, PROMPT, TASK_ID, NEXT_CHECK_AT, UPDATED_AT)"
+                        + " VALUES (?, ?, ?, ?, 'liangxin', 'm', ?, ?, ?, 0)")) {
+            for (long n = 1; n <= LINES; n++) {
+                String state = n % 20 == 0 ? "SUBMITTED" : n % 20 == 1 ? "RUNNING" : n % 10 == 5 ? "GENERATED"
+                        : "STORED";
+                ps.setString(1, BATCH);
+                ps.setLong(2, n);
+                ps.setString(3, "R" + n);
+                ps.setString(4, state);
+                ps.setString(5, "a prompt of row " + n);
+                ps.setString(6, "task-" + n);
+                ps.setLong(7, T0 - (n * 7919) % 5000); // due, in an order unlike the rows'
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** What the poll step must get: every due in-flight line, earliest check first, then in row order. */
+    private List<Long> expectedDueForPoll() {
+        return jdbc.sql("SELECT ROW_NUM, NEXT_CHECK_AT FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
+                        + " AND STATE IN ('SUBMITTED', 'RUNNING')").param(BATCH)
+                .query((rs, i) -> new long[] {rs.getLong(1), rs.getLong(2)}).list().stream()
+                .sorted(Comparator.<long[]>comparingLong(a -> a[1]).thenComparingLong(a -> a[0]))
+                .map(a -> a[0]).limit(LIMIT).toList();
+    }
+
+    @Test
+    void aPollPassReadsAboutTheRowsItGetsNotTheWholeBatch() throws SQLException {
+        fill();
+        List<Long> expected = expectedDueForPoll();
+        clearRecorded();
+
+        List<LedgerEntry> due = ledger.polls().dueForPoll(BATCH, T0, LIMIT);
+
+        assertThat(due).extracting(LedgerEntry::rowNum).containsExactlyElementsOf(expected);
+        assertThat(due).extracting(LedgerEntry::state).containsOnly(RowState.SUBMITTED, RowState.RUNNING)
+                .contains(RowState.SUBMITTED, RowState.RUNNING);
+        assertThat(rowsRead()).as("rows H2 read for %d due rows of a %d-line batch", LIMIT, LINES)
+                .isLessThanOrEqualTo(3L * LIMIT);
+    }
+
+    @Test
+    void theNextPollTimeIsOneIndexEntryPerStateNotAScan() throws SQLException {
+        fill();
+        long earliest = jdbc.sql("SELECT MIN(NEXT_CHECK_AT) FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
+                + " AND STATE IN ('SUBMITTED', 'RUNNING')").param(BATCH).query(Long.class).single();
+        clearRecorded();
+
+        assertThat(ledger.polls().nextPollAt(BATCH)).contains(earliest);
+        assertThat(rowsRead()).isLessThanOrEqualTo(10);
+        assertThat(ledger.polls().nextPollAt(OTHER)).isEmpty();
+    }
+
+    @Test
+    void theNextDownloadTimeIsOneIndexEntryNotAScanOfEveryRowWaitingForItsDownload() throws SQLException {
+        fill();
+        long waiting = jdbc.sql("SELECT COUNT(*) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'GENERATED'")
+                .param(BATCH).query(Long.class).single();
+        assertThat(waiting).isEqualTo(LINES / 10);
+        long earliest = jdbc.sql("SELECT MIN(NEXT_CHECK_AT) FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
+                + " AND STATE = 'GENERATED'").param(BATCH).query(Long.class).single();
+        clearRecorded();
+
+        assertThat(ledger.downloads().nextDownloadAt(BATCH)).contains(earliest);
+        assertThat(rowsRead()).as("rows H2 read for the next of %d waiting rows", waiting).isLessThanOrEqualTo(10);
+        assertThat(ledger.downloads().nextDownloadAt(OTHER)).isEmpty();
+    }
+
+    @Test
+    void aRowNotDueYetIsLeftForLater() throws SQLException {
+        fill();
+        jdbc.sql("UPDATE IB_TASK_LEDGER SET NEXT_CHECK_AT = ? WHERE BATCH_ID = ? AND STATE IN ('SUBMITTED', 'RUNNING',"
+                + " 'GENERATED') AND ROW_NUM > 100").params(T0 + 60_000, BATCH).update();
+        List<Long> inFlight = new ArrayList<>(jdbc.sql("SELECT ROW_NUM FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
+                + " AND STATE IN ('SUBMITTED', 'RUNNING') AND ROW_NUM <= 100").param(BATCH).query(Long.class).list());
+
+        assertThat(ledger.polls().dueForPoll(BATCH, T0, LIMIT)).extracting(LedgerEntry::rowNum)
+                .containsExactlyInAnyOrderElementsOf(inFlight);
+        assertThat(ledger.downloads().dueForDownload(BATCH, T0, LIMIT)).extracting(LedgerEntry::rowNum)
+                .containsExactly(5L, 15L, 25L, 35L, 45L, 55L, 65L, 75L, 85L, 95L);
+        assertThat(ledger.polls().dueForPoll(BATCH, T0 + 60_000, 5)).hasSize(5);
+    }
+}
