@@ -152,6 +152,14 @@ public final class SandboxProvider implements AutoCloseable {
         return baseUrl;
     }
 
+    /**
+     * @return how many tasks' callbacks the sandbox lost on purpose so far ({@link SandboxSettings#lostCallbackRate()}):
+     *         each such task needs a status query to be learnt
+     */
+    public int lostCallbacks() {
+        return tasks.lostCallbacks();
+    }
+
     /** @return what the sandbox has been asked so far */
     public SandboxStats stats() {
         return stats.snapshot();

@@ -45,11 +45,15 @@ import java.util.function.Consumer;
  * @param jpegImages         true: result files are JPEG (the same picture, encoded by the JDK's JPEG writer at its
  *                           default quality) instead of PNG, as providers that deliver JPEG do; the URL and the
  *                           {@code Content-Type} say so
+ * @param lostCallbackRate   0..1: fraction of tasks whose callback is never sent (as a provider's webhook that
+ *                           gives up, or a network that loses it): the task ends as usual and answers status
+ *                           queries, but its callback URL hears nothing. Chosen per task from the seed and the
+ *                           taskId ({@link SandboxProvider#lostCallbacks()} counts them)
  */
 public record SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime,
         double failureRate, long seed, double serverErrorRate, double rateLimitPerSecond,
         String hiapiCallbackSecret, double tooManyRequestsRate, double createDropRate, double downloadCutRate,
-        boolean plainImages, double forbiddenResultRate, boolean jpegImages) {
+        boolean plainImages, double forbiddenResultRate, boolean jpegImages, double lostCallbackRate) {
 
     /**
      * Checks the ranges given in the record description.
@@ -86,6 +90,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         requireFraction("createDropRate", createDropRate);
         requireFraction("downloadCutRate", downloadCutRate);
         requireFraction("forbiddenResultRate", forbiddenResultRate);
+        requireFraction("lostCallbackRate", lostCallbackRate);
         if (!(rateLimitPerSecond >= 0) || Double.isInfinite(rateLimitPerSecond)) {
             throw new IllegalArgumentException("rateLimitPerSecond must be finite and >= 0, got "
                     + rateLimitPerSecond);
@@ -93,6 +98,35 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         if (hiapiCallbackSecret != null && hiapiCallbackSecret.isBlank()) {
             throw new IllegalArgumentException("hiapiCallbackSecret must be null or not blank");
         }
+    }
+
+    /**
+     * The settings without lost callbacks, as before that setting existed; the fields as in the record description.
+     *
+     * @param port                TCP port, 0..65535, 0 for a free one
+     * @param minGenerationTime   shortest generation time, not negative
+     * @param maxGenerationTime   longest generation time, not shorter than the minimum
+     * @param failureRate         0..1, fraction of tasks ending in {@code fail}
+     * @param seed                seed of the Randoms
+     * @param serverErrorRate     0..1, fraction of API requests answered HTTP 500
+     * @param rateLimitPerSecond  API requests per second before HTTP 429, 0 = unlimited; finite
+     * @param hiapiCallbackSecret HiAPI callback signing secret, or null for unsigned callbacks; not blank
+     * @param tooManyRequestsRate 0..1, fraction of API requests answered HTTP 429
+     * @param createDropRate      0..1, fraction of successful creates whose answer is dropped
+     * @param downloadCutRate     0..1, fraction of file downloads cut short
+     * @param plainImages         one plain image per size instead of each task's own
+     * @param forbiddenResultRate 0..1, fraction of tasks whose result file is always answered 403
+     * @param jpegImages          JPEG result files instead of PNG
+     * @throws IllegalArgumentException when a value is outside its range
+     * @throws NullPointerException     when a duration is null
+     */
+    public SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime, double failureRate,
+            long seed, double serverErrorRate, double rateLimitPerSecond, String hiapiCallbackSecret,
+            double tooManyRequestsRate, double createDropRate, double downloadCutRate, boolean plainImages,
+            double forbiddenResultRate, boolean jpegImages) {
+        this(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate, rateLimitPerSecond,
+                hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate, plainImages,
+                forbiddenResultRate, jpegImages, 0.0);
     }
 
     /**
@@ -310,6 +344,15 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         return with(copy -> copy.jpegImages = jpeg);
     }
 
+    /**
+     * @param rate 0..1, fraction of tasks whose callback is never sent
+     * @return a copy with that rate
+     * @throws IllegalArgumentException when {@code rate} is outside 0..1
+     */
+    public SandboxSettings withLostCallbackRate(double rate) {
+        return with(copy -> copy.lostCallbackRate = rate);
+    }
+
     /** Never shows the HiAPI callback secret. */
     @Override
     public String toString() {
@@ -318,7 +361,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
                 + serverErrorRate + ", rateLimitPerSecond=" + rateLimitPerSecond + ", hiapiCallbackSecret="
                 + (hiapiCallbackSecret == null ? "unset" : "***") + ", tooManyRequestsRate=" + tooManyRequestsRate
                 + ", createDropRate=" + createDropRate + ", downloadCutRate=" + downloadCutRate
-                + ", forbiddenResultRate=" + forbiddenResultRate + "]";
+                + ", forbiddenResultRate=" + forbiddenResultRate + ", lostCallbackRate=" + lostCallbackRate + "]";
     }
 
     /**
@@ -348,6 +391,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         boolean plainImages;
         double forbiddenResultRate;
         boolean jpegImages;
+        double lostCallbackRate;
 
         Copy(SandboxSettings s) {
             port = s.port;
@@ -364,12 +408,13 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
             plainImages = s.plainImages;
             forbiddenResultRate = s.forbiddenResultRate;
             jpegImages = s.jpegImages;
+            lostCallbackRate = s.lostCallbackRate;
         }
 
         SandboxSettings settings() {
             return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed,
                     serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
-                    downloadCutRate, plainImages, forbiddenResultRate, jpegImages);
+                    downloadCutRate, plainImages, forbiddenResultRate, jpegImages, lostCallbackRate);
         }
     }
 
