@@ -1,11 +1,13 @@
 package io.imagebatch.job;
 
+import io.imagebatch.callback.CallbackProperties;
 import io.imagebatch.callback.TaskEndedByCallback;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
@@ -22,8 +24,8 @@ import org.springframework.stereotype.Component;
  * then 5-10 s, then 15-30 s) is the fallback.
  *
  * <p>A task that will call back is not queried until it is overdue ({@link #overdueAfterMillis}): it has run
- * longer than the generation times seen so far (their {@value #OVERDUE_QUANTILE} quantile plus a tenth, at least
- * {@value #MIN_GAP_MILLIS} ms more), or, before {@value #MIN_SAMPLES} are known, longer than
+ * longer than the generation times seen so far (their {@value #OVERDUE_QUANTILE} quantile plus a tenth, or plus
+ * {@link CallbackProperties#overdueGrace()} when that is more: the time a callback may take to arrive), or, before {@value #MIN_SAMPLES} are known, longer than
  * {@link JobProperties#pollCallbackFallback()}; from then on it is queried as a task without callbacks. A
  * callback normally comes first and records the task without any query (docs/design.md, Callbacks).
  */
@@ -43,11 +45,23 @@ public class PollSchedule {
     static final double OVERDUE_QUANTILE = 0.99;
 
     private final JobProperties properties;
+    /** How long a callback may take to arrive past the generation times seen, ms. */
+    private final long overdueGraceMillis;
     private final Map<String, Window> windows = new ConcurrentHashMap<>();
 
-    /** @param properties the kie.ai fallback schedule */
+    /** @param properties the kie.ai fallback schedule; the overdue grace is the default (1 s) */
     public PollSchedule(JobProperties properties) {
+        this(properties, new CallbackProperties(null));
+    }
+
+    /**
+     * @param properties the kie.ai fallback schedule and the wait before any generation time is known
+     * @param callbacks  the overdue grace ({@code imagebatch.callback.overdue-grace})
+     */
+    @Autowired
+    public PollSchedule(JobProperties properties, CallbackProperties callbacks) {
         this.properties = properties;
+        this.overdueGraceMillis = callbacks.overdueGrace().toMillis();
     }
 
     /**
@@ -122,8 +136,9 @@ public class PollSchedule {
      *
      * @param providerModel for example {@code hiapi Nano-Banana-Pro}
      * @return ms since the task's create: the {@value #OVERDUE_QUANTILE} quantile of the known generation times
-     *         plus a tenth of it (at least {@value #MIN_GAP_MILLIS} ms), once {@value #MIN_SAMPLES} are known;
-     *         before that {@link JobProperties#pollCallbackFallback()}
+     *         plus the larger of a tenth of it and {@link CallbackProperties#overdueGrace()} (at least
+     *         {@value #MIN_GAP_MILLIS} ms), once {@value #MIN_SAMPLES} are known; before that
+     *         {@link JobProperties#pollCallbackFallback()}
      */
     public long overdueAfterMillis(String providerModel) {
         Window window = windows.get(providerModel);
@@ -132,7 +147,7 @@ public class PollSchedule {
             return properties.pollCallbackFallback().toMillis();
         }
         long at = known[(int) Math.min(known.length - 1, Math.floor(OVERDUE_QUANTILE * known.length))];
-        return at + Math.max(MIN_GAP_MILLIS, at / 10);
+        return at + Math.max(Math.max(MIN_GAP_MILLIS, overdueGraceMillis), at / 10);
     }
 
     /**

@@ -117,12 +117,30 @@ final class TaskEngine {
             lostCallbacks.incrementAndGet(); // SandboxSettings#lostCallbackRate: its callback is never sent
         } else if (onTerminal != null) {
             try {
-                scheduler.schedule(() -> onTerminal.accept(task), generationMs, TimeUnit.MILLISECONDS);
+                scheduler.schedule(() -> whenTerminal(task, onTerminal), generationMs, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException closing) {
                 log.debug("sandbox closing; no terminal listener for {}", task.id());
             }
         }
         return task;
+    }
+
+    /**
+     * Runs the terminal listener once the task is terminal by the wall clock its status and files are judged by
+     * ({@link #phaseAt}): the scheduler's clock may run a millisecond ahead, and a callback must never announce
+     * a result file that still answers 404, as a real provider calls back only once its result is there.
+     */
+    private void whenTerminal(SandboxTask task, Consumer<SandboxTask> onTerminal) {
+        long left = task.completeTimeMs() - nowMillis();
+        if (left <= 0) {
+            onTerminal.accept(task);
+            return;
+        }
+        try {
+            scheduler.schedule(() -> whenTerminal(task, onTerminal), left, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+            log.debug("sandbox closing; no terminal listener for {}", task.id());
+        }
     }
 
     /** @return how many tasks' callbacks were lost on purpose so far ({@link SandboxSettings#lostCallbackRate()}) */
