@@ -33,7 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Skipped unless {@code -Dbench.rows=N} is given. Settings (system properties): {@code bench.rows},
  * {@code bench.rate} (requests/s per key, 0 = no limit; default 100), {@code bench.gen} (generation time range,
- * default {@code 2s..8s}), {@code bench.callbacks} (true/false), {@code bench.plain} (one plain image per size
+ * default {@code 2s..8s}), {@code bench.callbacks} (true/false; with callbacks it also prints the status queries
+ * per task counted by the sandbox and the ratio to the callback bound {@code rows / rate + longest generation}),
+ * {@code bench.lostCallbacks} (0..1, the fraction of callbacks the sandbox never sends; default 0), {@code bench.plain} (one plain image per size
  * from the sandbox, for runs of many rows), {@code bench.xmx} (the child's -Xmx, default
  * 512m). The sandbox runs in this JVM, so its own work does not count in the job's memory. Example:
  * <pre>./mvnw verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ThroughputBenchmarkIT \
@@ -57,6 +59,7 @@ class ThroughputBenchmarkIT {
         Duration maxGen = parse(gen[1]);
         boolean callbacks = Boolean.parseBoolean(System.getProperty("bench.callbacks", "false"));
         String xmx = System.getProperty("bench.xmx", "512m");
+        double lostCallbacks = Double.parseDouble(System.getProperty("bench.lostCallbacks", "0"));
 
         Path catalogue = work.resolve("bench.csv");
         try (Writer out = Files.newBufferedWriter(catalogue)) {
@@ -69,6 +72,7 @@ class ThroughputBenchmarkIT {
         SandboxSettings settings = SandboxSettings.defaults().withGenerationTime(minGen, maxGen)
                 .withRateLimitPerSecond(rate).withPlainImages(Boolean.parseBoolean(System.getProperty("bench.plain",
                         "false")));
+        settings = settings.withLostCallbackRate(lostCallbacks); // bench.lostCallbacks: callbacks never sent
         try (SandboxProvider sandbox = SandboxProvider.start(settings)) {
             Path db = work.resolve("db/imagebatch");
             List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
@@ -137,6 +141,20 @@ class ThroughputBenchmarkIT {
                     polls[1], sandbox.stats().creates(), sandbox.stats().statusQueries(), sandbox.stats().downloads(),
                     sandbox.stats().rejectedCreates() > 0 ? "(see rejected creates: " + sandbox.stats().rejectedCreates()
                             + ")" : "0", find(PEAK_HEAP, output, 1), peakRssKb.get() / 1024.0, rows / jobSeconds);
+            if (callbacks) {
+                // with callbacks a task costs one create and, ideally, no status query: the callback bound
+                double callbackBound = rows / (rate > 0 ? rate : Double.POSITIVE_INFINITY) + maxGen.toMillis() / 1000.0;
+                int creates = sandbox.stats().creates();
+                System.out.printf("""
+                        callbacks lost             %8d     of %d tasks (bench.lostCallbacks=%s)
+                        status queries per task    %8.3f     (sandbox's status queries / creates; target <= 0.05)
+                        callback bound             %8.1f s   (rows / rate + longest generation; rate: the configured %s)
+                        ratio to callback bound    %8.2f     (target <= 1.25 with 2%% of callbacks lost)
+                        ===========================================
+                        """, sandbox.lostCallbacks(), creates, lostCallbacks,
+                        sandbox.stats().statusQueries() / (double) Math.max(1, creates), callbackBound,
+                        rate > 0 ? rate + " requests/s" : "no limit", jobSeconds / callbackBound);
+            }
         }
     }
 
