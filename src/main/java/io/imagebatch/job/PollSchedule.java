@@ -2,10 +2,12 @@ package io.imagebatch.job;
 
 import io.imagebatch.callback.CallbackProperties;
 import io.imagebatch.callback.TaskEndedByCallback;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.event.EventListener;
@@ -25,7 +27,8 @@ import org.springframework.stereotype.Component;
  *
  * <p>A task that will call back is not queried until it is overdue ({@link #overdueAfterMillis}): it has run
  * longer than the generation times seen so far (their {@value #OVERDUE_QUANTILE} quantile plus a tenth, or plus
- * {@link CallbackProperties#overdueGrace()} when that is more: the time a callback may take to arrive), or, before {@value #MIN_SAMPLES} are known, longer than
+ * {@link CallbackProperties#overdueGrace()} when that is more: the time a callback may take to arrive, once the
+ * earliest tasks seen have had twice that quantile to end), or, before {@value #MIN_SAMPLES} are known, longer than
  * {@link JobProperties#pollCallbackFallback()}; from then on it is queried as a task without callbacks. A
  * callback normally comes first and records the task without any query (docs/design.md, Callbacks).
  */
@@ -49,19 +52,33 @@ public class PollSchedule {
     private final long overdueGraceMillis;
     private final Map<String, Window> windows = new ConcurrentHashMap<>();
 
-    /** @param properties the kie.ai fallback schedule; the overdue grace is the default (1 s) */
+    /** When this schedule first saw a task of each provider and model (its create, or its end), epoch ms. */
+    private final Map<String, Long> firstSeen = new ConcurrentHashMap<>();
+    private final Clock clock;
+
+    /** @param properties the kie.ai fallback schedule; the overdue grace is the default (1 s), the clock the system's */
     public PollSchedule(JobProperties properties) {
         this(properties, new CallbackProperties(null));
     }
 
     /**
      * @param properties the kie.ai fallback schedule and the wait before any generation time is known
+     * @param callbacks  the overdue grace ({@code imagebatch.callback.overdue-grace}); the clock is the system's
+     */
+    public PollSchedule(JobProperties properties, CallbackProperties callbacks) {
+        this(properties, callbacks, Clock.systemUTC());
+    }
+
+    /**
+     * @param properties the kie.ai fallback schedule and the wait before any generation time is known
      * @param callbacks  the overdue grace ({@code imagebatch.callback.overdue-grace})
+     * @param clock      the clock that says how long the times of a provider and model have been learnt
      */
     @Autowired
-    public PollSchedule(JobProperties properties, CallbackProperties callbacks) {
+    public PollSchedule(JobProperties properties, CallbackProperties callbacks, Clock clock) {
         this.properties = properties;
         this.overdueGraceMillis = callbacks.overdueGrace().toMillis();
+        this.clock = clock;
     }
 
     /**
@@ -86,6 +103,7 @@ public class PollSchedule {
      */
     public void observe(String provider, String model, long generationMillis) {
         if (generationMillis >= 0) {
+            firstSeen.putIfAbsent(key(provider, model), clock.millis() - generationMillis);
             windows.computeIfAbsent(key(provider, model), k -> new Window(provider, model)).add(generationMillis);
         }
     }
@@ -122,6 +140,7 @@ public class PollSchedule {
      * @return how long to wait before querying it, ms
      */
     public long nextDelayMillis(String providerModel, long ageMillis, boolean callsBack) {
+        firstSeen.putIfAbsent(providerModel, clock.millis() - Math.max(0, ageMillis));
         if (callsBack) {
             long overdue = overdueAfterMillis(providerModel);
             if (overdue >= ageMillis + MIN_GAP_MILLIS) {
@@ -137,17 +156,30 @@ public class PollSchedule {
      * @param providerModel for example {@code hiapi Nano-Banana-Pro}
      * @return ms since the task's create: the {@value #OVERDUE_QUANTILE} quantile of the known generation times
      *         plus the larger of a tenth of it and {@link CallbackProperties#overdueGrace()} (at least
-     *         {@value #MIN_GAP_MILLIS} ms), once {@value #MIN_SAMPLES} are known; before that
-     *         {@link JobProperties#pollCallbackFallback()}
+     *         {@value #MIN_GAP_MILLIS} ms), once {@value #MIN_SAMPLES} are known and the first task of this
+     *         provider and model was seen (created or ended) at least twice that quantile ago (the first tasks to
+     *         end are the quick ones: until the slow ones of the earliest tasks could have ended too, the times
+     *         seen are too short); before that {@link JobProperties#pollCallbackFallback()}
      */
     public long overdueAfterMillis(String providerModel) {
+        return learntOverdueMillis(providerModel).orElse(properties.pollCallbackFallback().toMillis());
+    }
+
+    /** {@link #overdueAfterMillis} once learnt; empty while the floor applies. */
+    private OptionalLong learntOverdueMillis(String providerModel) {
         Window window = windows.get(providerModel);
         long[] known = window == null ? null : window.snapshot();
         if (known == null || known.length < MIN_SAMPLES) {
-            return properties.pollCallbackFallback().toMillis();
+            return OptionalLong.empty();
         }
         long at = known[(int) Math.min(known.length - 1, Math.floor(OVERDUE_QUANTILE * known.length))];
-        return at + Math.max(Math.max(MIN_GAP_MILLIS, overdueGraceMillis), at / 10);
+        // the first tasks to end are the quick ones: the times are trusted only once the earliest tasks seen have
+        // had twice as long to end, so that their slow ones are among them too
+        Long since = firstSeen.get(providerModel);
+        if (since == null || clock.millis() - since < 2 * at) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(at + Math.max(Math.max(MIN_GAP_MILLIS, overdueGraceMillis), at / 10));
     }
 
     /**
@@ -161,14 +193,16 @@ public class PollSchedule {
     }
 
     /**
-     * @return for each provider and model with {@value #MIN_SAMPLES} known generation times, learnt through
-     *         {@link #observe(String, String, long)}, when its tasks that will call back are overdue
+     * @return for each provider and model whose generation times are trusted ({@link #overdueAfterMillis}: not
+     *         the floor), learnt through {@link #observe(String, String, long)}, when its tasks that will call back
+     *         are overdue
      */
     public List<Overdue> overdueRules() {
         List<Overdue> rules = new ArrayList<>();
         windows.forEach((key, window) -> {
-            if (window.provider != null && window.snapshot().length >= MIN_SAMPLES) {
-                rules.add(new Overdue(window.provider, window.model, overdueAfterMillis(key)));
+            if (window.provider != null) {
+                learntOverdueMillis(key).ifPresent(overdue -> rules.add(new Overdue(window.provider, window.model,
+                        overdue)));
             }
         });
         return rules;

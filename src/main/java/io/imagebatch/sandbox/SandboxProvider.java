@@ -105,7 +105,8 @@ public final class SandboxProvider implements AutoCloseable {
                 SandboxThreads.named(threadPrefix + "-timer"));
         timer.setRemoveOnCancelPolicy(true);
         this.scheduler = timer;
-        this.callbacks = new CallbackSender(scheduler, 4, threadPrefix + "-callback");
+        // callbacks go out concurrently, as a provider's webhooks do: a few slow receivers must not delay the rest
+        this.callbacks = new CallbackSender(scheduler, 16, threadPrefix + "-callback");
         this.faults = new FaultGate(settings);
         TaskEngine tasks = new TaskEngine(settings, scheduler, stats);
         this.tasks = tasks;

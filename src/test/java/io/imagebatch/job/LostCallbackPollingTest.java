@@ -57,7 +57,7 @@ class LostCallbackPollingTest {
             .bindOrCreate("imagebatch.job", JobProperties.class);
     /** Callbacks on (the base URL is never called here), with the default overdue grace, 1 s. */
     private final CallbackProperties callbacks = new CallbackProperties(URI.create("http://127.0.0.1:1"));
-    private final PollSchedule schedule = new PollSchedule(properties, callbacks);
+    private final PollSchedule schedule = new PollSchedule(properties, callbacks, clock);
     private TaskPoller poller;
 
     @BeforeEach
@@ -105,20 +105,24 @@ class LostCallbackPollingTest {
 
     @Test
     void aTaskWhoseCallbackIsLostIsPolledOnceOverdueByTheGenerationTimesSeenNotAfterAFixedWait() {
-        submitTaskWhoseCallbackIsLost(1); // before any generation time is known
-        // the callbacks of the batch's other tasks came: each took 1.6 s to 2 s from create to callback
+        submitTaskWhoseCallbackIsLost(1); // before any generation time is known: the 30 s floor
+        // the callbacks of the batch's other tasks came: each took 1.6 s to 1.98 s from create to callback
         for (int i = 0; i < 20; i++) {
             schedule.taskEndedByCallback(new TaskEndedByCallback(BATCH, "liangxin", MODEL, 1600 + 20 * i, true));
         }
-        submitTaskWhoseCallbackIsLost(2); // after: scheduled at once by what is known
+        // overdue = the 0.99 quantile of those times (1.98 s) + the grace (1 s): 2.98 s after the create, but only
+        // once the first task has had twice 1.98 s to end (the first times seen are the quick ones)
+        clock.advance(3_000);
+        assertThat(pollPass()).as("the times seen are not trusted yet").isZero();
+        clock.advance(1_000);
+        assertThat(pollPass()).as("row 1 brought forward from the 30 s floor: overdue since 2.98 s").isEqualTo(1);
+        assertThat(sandbox.stats().statusQueries()).isEqualTo(1);
 
-        // overdue = the 0.99 quantile of those times (1.98 s) + the grace (1 s): 2.98 s after the create
+        submitTaskWhoseCallbackIsLost(2); // scheduled at once by what is known
         clock.advance(2_900);
         assertThat(pollPass()).as("not overdue yet: its callback may still come").isZero();
-        assertThat(sandbox.stats().statusQueries()).isZero();
-
-        clock.advance(100);
-        assertThat(pollPass()).as("both overdue at 3 s, not at the 30 s floor").isEqualTo(2);
+        clock.advance(80);
+        assertThat(pollPass()).isEqualTo(1);
 
         assertThat(sandbox.stats().statusQueries()).isEqualTo(2);
         assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.GENERATED);
