@@ -76,6 +76,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * (README.md, Variants): every variant its own report line and ledger entry, created at most once ({@link Creates}),
  * stored as {@code <row id>-<k>.<ext>}; after the other rounds, {@code choose} is killed once and run again.
  *
+ * <p>Seeds 2, 5, 8, ... run with callbacks: the children serve the callback endpoint, an authenticated callback
+ * records its task's end without a status query, and a killed child's callbacks are lost, so the next run polls
+ * those tasks (README.md, Callbacks).
+ *
  * <p>Also the graceful stop: SIGTERM while polling ends the run with exit code 1 and the batch STOPPED, and
  * {@code restart <batch>} finishes it.
  *
@@ -220,6 +224,17 @@ class ImageBatchKillIT {
                     .nextInt(VALID_ROWS / 3))).add(new BigDecimal("0.01"));
             command.addAll(List.of("--budget", budget.toPlainString(),
                     "--imagebatch.providers.liangxin.price-per-image=" + PRICE.toPlainString()));
+            if (withCallbacks(seed)) {
+                // the tasks call back to the running child, which records their end without a status query; the
+                // callbacks of a killed child are lost, and the next run polls those tasks once they are overdue
+                int port;
+                try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+                    port = socket.getLocalPort();
+                }
+                command.addAll(List.of("--imagebatch.callback.base-url=http://127.0.0.1:" + port,
+                        "--server.port=" + port, "--server.address=127.0.0.1",
+                        "--imagebatch.job.poll-callback-fallback=2s"));
+            }
             // 3..5 kills, aimed in pipeline order (a resumed run skips the steps already complete, so a kill
             // aimed at an earlier step than the last one would land late, or find the batch finished)
             List<Phase> plan = new ArrayList<>();
@@ -1541,6 +1556,15 @@ class ImageBatchKillIT {
      *  in a folder (2) and in S3 (3), and the PostgreSQL seeds 1..2 in a folder) */
     static boolean withRenditions(long seed) {
         return seed % 4 >= 2;
+    }
+
+    /**
+     * @param seed a seed of the kill test
+     * @return true for seeds 2, 5, 8, ...: the children serve the callback endpoint and the sandbox calls back
+     *         (README.md, Callbacks)
+     */
+    static boolean withCallbacks(long seed) {
+        return seed % 3 == 2;
     }
 
     /**

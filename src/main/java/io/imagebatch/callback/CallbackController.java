@@ -2,19 +2,24 @@ package io.imagebatch.callback;
 
 import io.imagebatch.OutsideText;
 import io.imagebatch.ledger.BatchRegistry;
+import io.imagebatch.ledger.LedgerEntry;
 import io.imagebatch.ledger.TaskLedger;
 import io.imagebatch.provider.ProviderAdapter;
 import io.imagebatch.provider.ProviderRegistry;
+import io.imagebatch.provider.TaskState;
+import io.imagebatch.provider.TaskStatus;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -29,10 +34,18 @@ import org.springframework.web.bind.annotation.RestController;
  *
  * <p>It answers 204 at once, whatever it receives (but a body over the limit: 413), so a provider never retries
  * because of us and a prober learns nothing. A callback whose path names an unknown batch or a wrong token is
- * answered without reading its body, so no one without the token can make this process read anything. A callback is only a hint: with the right token, a valid signature (HiAPI, when a secret is
- * set) and a taskId of one of the batch's in-flight tasks, it makes that task's status query due now; the
- * status query's answer is what the ledger records. So a forged callback (wrong token, or a payload claiming
- * success with a foreign URL) changes nothing, and a duplicate one finds the task already terminal.
+ * answered without reading its body, so no one without the token can make this process read anything.
+ *
+ * <p>An authenticated callback (the batch's token, compared in constant time, and for HiAPI a valid signature
+ * when a secret is set) about an in-flight task of a batch this process runs ({@link BatchRegistry#holdsFence})
+ * is trusted (docs/design.md, Callbacks): its terminal state is recorded as a status answer's would be, with the
+ * same fenced ledger writes ({@link io.imagebatch.ledger.LedgerPolls#markGeneratedByCallback},
+ * {@link TaskOutcomes#recordFailed}), and no status query is made. The download step then fetches its result
+ * URL through every check a polled URL gets (private addresses, image check, SHA-256), and a URL that cannot be
+ * fetched is replaced by a fresh status query's, as an expired one is. A payload without a usable terminal state
+ * ({@link ProviderAdapter#callbackStatus} empty), or a batch running in another process, only makes the task's
+ * status query due now. A callback naming no in-flight task of the batch (another batch's, an unknown one, a
+ * duplicate of one already recorded) changes nothing.
  */
 @RestController
 public class CallbackController {
@@ -44,35 +57,28 @@ public class CallbackController {
     private final ProviderRegistry providers;
     private final CallbackSignal signal;
     private final long maxBodyBytes;
-
-    /**
-     * With the default body limit ({@link CallbackProperties#DEFAULT_MAX_BODY}).
-     *
-     * @param ledger    the ledger
-     * @param registry  the batch registry, which keeps the batches' callback tokens
-     * @param providers the adapters, which read their callback payloads
-     * @param signal    wakes the poll step
-     */
-    public CallbackController(TaskLedger ledger, BatchRegistry registry, ProviderRegistry providers,
-            CallbackSignal signal) {
-        this(ledger, registry, providers, signal, new CallbackProperties(null));
-    }
+    private final Clock clock;
+    private final ApplicationEventPublisher events;
 
     /**
      * @param ledger     the ledger
-     * @param registry   the batch registry, which keeps the batches' callback tokens
+     * @param registry   the batch registry, which keeps the batches' callback tokens and says which batches this
+     *                   process runs
      * @param providers  the adapters, which read their callback payloads
      * @param signal     wakes the poll step
      * @param properties the callback body limit ({@code imagebatch.callback.max-body-bytes})
+     * @param clock      the clock a task's generation time is measured by (callback arrival less its create)
+     * @param events     where {@link TaskEndedByCallback} is published once a callback's state is recorded
      */
-    @org.springframework.beans.factory.annotation.Autowired
     public CallbackController(TaskLedger ledger, BatchRegistry registry, ProviderRegistry providers,
-            CallbackSignal signal, CallbackProperties properties) {
+            CallbackSignal signal, CallbackProperties properties, Clock clock, ApplicationEventPublisher events) {
         this.ledger = ledger;
         this.registry = registry;
         this.providers = providers;
         this.signal = signal;
         this.maxBodyBytes = properties.maxBodyBytes().toBytes();
+        this.clock = clock;
+        this.events = events;
     }
 
     /**
@@ -132,6 +138,13 @@ public class CallbackController {
                     OutsideText.of(provider));
             return;
         }
+        if (registry.holdsFence(batchId)) {
+            Optional<TaskStatus> terminal = adapter.get().callbackStatus(body);
+            if (terminal.isPresent()) {
+                record(batchId, adapter.get().name(), terminal.get());
+                return;
+            }
+        }
         Optional<String> taskId = adapter.get().callbackTaskId(body);
         if (taskId.isEmpty()) {
             log.warn("callback ignored: no taskId in the body (batch {}, provider {})", OutsideText.of(batchId),
@@ -143,5 +156,34 @@ public class CallbackController {
                     OutsideText.of(batchId));
             signal.signal();
         }
+    }
+
+    /**
+     * Records an authenticated callback's terminal state for the batch's in-flight entry holding its task, as
+     * the status query's answer would be recorded; nothing when no in-flight entry holds it.
+     */
+    private void record(String batchId, String provider, TaskStatus status) {
+        Optional<LedgerEntry> found = ledger.polls().findInFlight(batchId, provider, status.taskId());
+        if (found.isEmpty()) {
+            log.debug("callback for task {} of batch {}: no such task in flight, nothing recorded",
+                    OutsideText.of(status.taskId()), OutsideText.of(batchId));
+            return;
+        }
+        LedgerEntry entry = found.get();
+        long now = clock.millis();
+        boolean succeeded = status.state() == TaskState.SUCCESS;
+        if (succeeded) {
+            if (!ledger.polls().markGeneratedByCallback(batchId, entry.rowNum(), entry.variant(), entry.taskId(),
+                    status.rawState(), status.resultUrls().get(0))) {
+                return; // ended meanwhile (a status query, a duplicate callback)
+            }
+        } else {
+            TaskOutcomes.recordFailed(ledger, batchId, entry, status);
+        }
+        log.debug("callback for task {} of batch {}: {} recorded without a status query",
+                OutsideText.of(status.taskId()), OutsideText.of(batchId), status.state());
+        long took = status.generationMillis() != null ? status.generationMillis()
+                : entry.submittedAt() == null ? -1 : now - entry.submittedAt();
+        events.publishEvent(new TaskEndedByCallback(batchId, provider, entry.model(), took, succeeded));
     }
 }

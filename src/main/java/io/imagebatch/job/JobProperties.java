@@ -23,8 +23,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param downloadAttempts     attempts to fetch one result image before the row is FAILED; 3
  * @param progressInterval     how often a run prints its progress; 5 s
  * @param printMemory          print the peak heap used at the end of a run (for the benchmark); false
- * @param pollCallbackFallback with callbacks on, the shortest wait before a task that will call back is polled
- *                             anyway (the callback normally comes first and makes the query happen at once); 30 s
+ * @param pollCallbackFallback with callbacks on, how long a task that will call back runs before it is polled
+ *                             anyway while no generation time of its provider and model is known yet; once
+ *                             some are, a task is polled only when overdue by them ({@link PollSchedule}). The
+ *                             callback normally comes first and records the task without a query; 30 s
  */
 @ConfigurationProperties("imagebatch.job")
 public record JobProperties(

@@ -1,6 +1,7 @@
 package io.imagebatch.job;
 
 import io.imagebatch.Signal;
+import io.imagebatch.callback.TaskEndedByCallback;
 
 import java.util.Map;
 import java.util.Optional;
@@ -12,6 +13,7 @@ import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.ExitStatus;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -89,6 +91,17 @@ public class PipelineState implements StepExecutionListener, JobExecutionListene
     /** Wakes the steps waiting in {@link #awaitChange}: a step recorded rows in the ledger, or one ended. */
     public void changed() {
         change.signal();
+    }
+
+    /**
+     * An authenticated callback recorded a task's end in the ledger ({@link TaskEndedByCallback}): wakes the
+     * download step, whose image is due now.
+     *
+     * @param ended the callback's outcome
+     */
+    @EventListener
+    public void taskEndedByCallback(TaskEndedByCallback ended) {
+        changed();
     }
 
     /**

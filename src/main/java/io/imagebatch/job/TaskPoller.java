@@ -1,6 +1,7 @@
 package io.imagebatch.job;
 
 import io.imagebatch.callback.CallbackProperties;
+import io.imagebatch.callback.TaskOutcomes;
 import io.imagebatch.ledger.FailureKind;
 import io.imagebatch.ledger.LedgerEntry;
 import io.imagebatch.ledger.LedgerPolls;
@@ -51,6 +52,8 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
     private final Clock clock;
     private final PollSchedule schedule;
     private boolean reconciled;
+    /** Per provider and model ({@link PollSchedule#key}): the overdue age its tasks were last brought forward to. */
+    private final java.util.Map<String, Long> pulledAt = new java.util.concurrent.ConcurrentHashMap<>();
     private final CallbackProperties callbackProperties;
     private final MeterRegistry meters;
     /** The first wrong-account answer of the current pass, or null. */
@@ -95,10 +98,39 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
         this.callbackProperties = callbackProperties;
     }
 
-    /** @return the in-flight rows whose next check is due ({@link LedgerPolls#dueForPoll}) */
+    /**
+     * @return the in-flight rows whose next check is due ({@link LedgerPolls#dueForPoll}); with callbacks on,
+     *         first brings forward the tasks overdue by the generation times seen since they were scheduled
+     *         ({@link #pullOverdueTasks})
+     */
     @Override
     public List<LedgerEntry> due(long now, int max) {
+        pullOverdueTasks();
         return ledger.polls().dueForPoll(batchId, now, max);
+    }
+
+    /**
+     * A task that will call back was scheduled, when it was created, to be queried once overdue by what was known
+     * then (before any generation time was known: {@link JobProperties#pollCallbackFallback()}). Once the
+     * generation times of its provider and model are known, or have come down by a tenth, the tasks scheduled
+     * later than that are brought forward ({@link LedgerPolls#pullOverdueChecks}), so that a lost callback costs
+     * the generation times seen, not a fixed wait.
+     */
+    private void pullOverdueTasks() {
+        if (!callbackProperties.enabled()) {
+            return;
+        }
+        for (PollSchedule.Overdue rule : schedule.overdueRules()) {
+            String key = PollSchedule.key(rule.provider(), rule.model());
+            Long pulled = pulledAt.get(key);
+            if (pulled == null || rule.overdueAfterMillis() < pulled - pulled / 10) {
+                int moved = ledger.polls().pullOverdueChecks(batchId, rule.provider(), rule.model(),
+                        rule.overdueAfterMillis());
+                pulledAt.put(key, rule.overdueAfterMillis());
+                log.debug("{}: {} tasks of {} will be queried once {} ms old, if their callback has not come",
+                        batchId, moved, key, rule.overdueAfterMillis());
+            }
+        }
     }
 
     /** @return when the next in-flight row is due ({@link LedgerPolls#nextPollAt}); empty when none is in flight */
@@ -154,12 +186,7 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
                     taskEnded(entry);
                 }
                 case FAIL -> {
-                    ledger.markFailed(batchId, rowNum, entry.variant(), status.rawState(),
-                            status.failCode() == null ? "fail" : status.failCode(),
-                            "the provider reported the generation failed"
-                                    + (status.failMessage() == null ? "" : ": " + status.failMessage()),
-                            io.imagebatch.provider.ContentRefusals.isRefusal(status.failCode(), status.failMessage())
-                                    ? FailureKind.CONTENT_POLICY : FailureKind.GENERATION_FAILED);
+                    TaskOutcomes.recordFailed(ledger, batchId, entry, status);
                     taskEnded(entry);
                 }
                 default -> {
@@ -209,7 +236,7 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
         long took = status.generationMillis() != null ? status.generationMillis() : now - entry.submittedAt();
         if (took <= properties.taskDeadline().toMillis()) {
             // a task queried again by retry-failed long after it finished tells nothing about generation times
-            schedule.observe(entry.provider() + " " + entry.model(), took);
+            schedule.observe(entry.provider(), entry.model(), took);
         }
     }
 

@@ -252,6 +252,18 @@ public class BatchRegistry {
         }
     }
 
+    /**
+     * Whether this process runs the batch: it took the batch's fence ({@link #takeFence}) and has neither lost
+     * nor released it. Answered from memory; the database's generation is still checked by every write. A
+     * callback's terminal state is recorded only by the process running its batch (docs/design.md, Callbacks).
+     *
+     * @param batchId the batch
+     * @return true while this process holds the batch's fence
+     */
+    public boolean holdsFence(String batchId) {
+        return batchId != null && fences.containsKey(batchId) && !revoked.containsKey(batchId);
+    }
+
     /** Forgets the batch's fence (this process released the lock): its writes are no longer checked. */
     public void releaseFence(String batchId) {
         fences.remove(batchId);

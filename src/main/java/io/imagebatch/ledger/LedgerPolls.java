@@ -12,7 +12,7 @@ import java.util.Optional;
 /**
  * The poll step's part of the task ledger ({@code IB_TASK_LEDGER}): which in-flight rows ({@code SUBMITTED},
  * {@code RUNNING}) are due for a status query (or asked for at once by a callback), and the transitions a status
- * answer makes (docs/design.md, the ledger state machine). A failure is recorded with
+ * answer (or an authenticated callback's terminal state) makes (docs/design.md, the ledger state machine). A failure is recorded with
  * {@link TaskLedger#markFailed}, shared by every step.
  *
  * <p>Each transition is guarded by its state precondition in its {@code WHERE} clause and fenced like every ledger
@@ -57,6 +57,46 @@ public class LedgerPolls {
     /** Earliest next check first, then row order: the order {@link #dueForPoll} returns rows in. */
     private static final Comparator<LedgerEntry> DUE_ORDER = Comparator.comparing(LedgerEntry::nextCheckAt)
             .thenComparingLong(LedgerEntry::rowNum).thenComparingInt(LedgerEntry::variant);
+
+    /**
+     * The in-flight entry ({@code SUBMITTED}, {@code RUNNING}) of the batch that holds a task: what an
+     * authenticated callback may change (docs/design.md, Callbacks).
+     *
+     * @param batchId  the batch named in the callback's URL
+     * @param provider the provider named in the callback's URL
+     * @param taskId   the provider's taskId read from the callback's body
+     * @return the entry, or empty when no in-flight entry of this batch and provider holds the task (an unknown
+     *         task, another batch's, or one already ended)
+     */
+    public Optional<LedgerEntry> findInFlight(String batchId, String provider, String taskId) {
+        return rows.jdbc().sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND PROVIDER = ? AND TASK_ID = ?"
+                        + " AND STATE IN ('SUBMITTED', 'RUNNING') ORDER BY ROW_NUM, VARIANT FETCH FIRST 1 ROWS ONLY")
+                .params(batchId, provider, taskId).query(ENTRY).optional();
+    }
+
+    /**
+     * Brings forward the next status query of the batch's in-flight tasks of one provider and model that will be
+     * overdue sooner than they are scheduled: a task is then queried once it has run {@code overdueAfterMillis}
+     * without its callback (the generation times seen so far; {@code job.PollSchedule}). Only scheduling changes,
+     * so, like {@link #expediteCheck}, it is not fenced.
+     *
+     * @param batchId            the batch
+     * @param provider           the provider
+     * @param model              the model, or null for entries without one
+     * @param overdueAfterMillis a task's age, ms, past which it is queried
+     * @return the entries brought forward
+     */
+    public int pullOverdueChecks(String batchId, String provider, String model, long overdueAfterMillis) {
+        int[] updated = {0};
+        rows.write(() -> updated[0] = rows.jdbc().sql("UPDATE IB_TASK_LEDGER SET NEXT_CHECK_AT = SUBMITTED_AT + ?"
+                        + " WHERE BATCH_ID = ? AND PROVIDER = ? AND " + (model == null ? "MODEL IS NULL" : "MODEL = ?")
+                        + " AND STATE IN ('SUBMITTED', 'RUNNING') AND SUBMITTED_AT IS NOT NULL"
+                        + " AND NEXT_CHECK_AT > SUBMITTED_AT + ?")
+                .params(model == null ? new Object[] {overdueAfterMillis, batchId, provider, overdueAfterMillis}
+                        : new Object[] {overdueAfterMillis, batchId, provider, model, overdueAfterMillis})
+                .update());
+        return updated[0];
+    }
 
     /**
      * The in-flight rows due for a status query. One query per in-flight state, each ordered as the index
@@ -156,6 +196,32 @@ public class LedgerPolls {
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE IN ('SUBMITTED', 'RUNNING')",
                 fit(providerState, PROVIDER_STATE_CHARS), resultUrl, rows.now(), rows.now(), batchId, rowNum, variant);
         rows.counted(RowState.GENERATED, changed > 0);
+    }
+
+    /**
+     * Records a task an authenticated callback reports succeeded, with its result URL, as
+     * {@link #markGenerated(String, long, int, String, String)} records a status answer's success, but without
+     * counting a status query ({@code POLLS}: none was made). Only the in-flight entry that still holds
+     * {@code taskId} changes; fenced like every ledger write.
+     *
+     * @param batchId       the batch
+     * @param rowNum        1-based row number
+     * @param variant       the row's variant, 1 to 8 (1 for a row without variants; README.md, Variants)
+     * @param taskId        the task the callback is about
+     * @param providerState the provider's own word, cut to its column
+     * @param resultUrl     where the image can be fetched (the download step checks it as any result URL)
+     * @return true when the entry changed, false when it had already ended or holds another task
+     * @throws LockLostException when this process lost the batch's lock; nothing was written
+     */
+    public boolean markGeneratedByCallback(String batchId, long rowNum, int variant, String taskId,
+            String providerState, String resultUrl) {
+        int changed = rows.update("UPDATE IB_TASK_LEDGER SET STATE = 'GENERATED', PROVIDER_STATE = ?, RESULT_URL = ?,"
+                        + " ERROR = NULL, NEXT_CHECK_AT = ?, UPDATED_AT = ?"
+                        + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND TASK_ID = ?"
+                        + " AND STATE IN ('SUBMITTED', 'RUNNING')",
+                fit(providerState, PROVIDER_STATE_CHARS), resultUrl, rows.now(), rows.now(), batchId, rowNum, variant,
+                taskId);
+        return rows.counted(RowState.GENERATED, changed > 0);
     }
 
     /** As {@link #markPolled(String, long, int, RowState, String, long)} for variant 1 (a row without variants). */

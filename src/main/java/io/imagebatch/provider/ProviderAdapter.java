@@ -72,13 +72,29 @@ public interface ProviderAdapter {
     TaskStatus queryTask(String taskId);
 
     /**
-     * Reads which task a callback is about. A callback is only a hint: the job then queries the task itself
-     * and records what the query says, so a forged or replayed callback changes nothing.
+     * Reads which task a callback is about: used when {@link #callbackStatus} finds no usable terminal state, and
+     * the task's status query is then made due at once.
      *
      * @param body the callback's raw body (UTF-8 JSON)
      * @return the taskId, or empty when the body is not this provider's callback shape
      */
     Optional<String> callbackTaskId(String body);
+
+    /**
+     * Reads a callback's payload as the task's terminal status, so that an authenticated callback (the batch's
+     * secret URL token and, where the provider signs, {@link #verifyCallback}) can be recorded without a status
+     * query (docs/design.md, Callbacks). Each provider's payload is in docs/providers/.
+     *
+     * @param body the callback's raw body (UTF-8 JSON); anything else yields empty
+     * @return the status when the payload is usable: {@link TaskState#SUCCESS} with at least one result URL, or
+     *         {@link TaskState#FAIL} with the provider's code and message (never the {@link ProviderAnswers#NO_RESULT}
+     *         stand-in); empty when it is not this provider's shape, names no task, carries a non-terminal or
+     *         undocumented state, a success without a URL, or a result that cannot be read. Empty (the default,
+     *         for providers that document no callback) means: query the task instead
+     */
+    default Optional<TaskStatus> callbackStatus(String body) {
+        return Optional.empty();
+    }
 
     /**
      * Checks a callback's signature, where the provider signs callbacks (HiAPI with a signing secret).

@@ -57,6 +57,24 @@ public final class ProviderAnswers {
     }
 
     /**
+     * Keeps a status read from a callback payload only when it can be recorded as it is
+     * ({@link ProviderAdapter#callbackStatus}): a success with a result URL, or a failure the provider reported.
+     *
+     * @param status a status parsed from a callback body, may be null
+     * @return {@code status} when it is {@link TaskState#SUCCESS} with a URL or {@link TaskState#FAIL} other than
+     *         {@value #NO_RESULT} (a success without a URL, which a status query may still answer with one);
+     *         empty otherwise
+     */
+    public static Optional<TaskStatus> usableCallbackStatus(TaskStatus status) {
+        if (status == null || status.taskId() == null || status.taskId().isBlank()) {
+            return Optional.empty();
+        }
+        boolean usable = status.state() == TaskState.SUCCESS ? !status.resultUrls().isEmpty()
+                : status.state() == TaskState.FAIL && !NO_RESULT.equals(status.failCode());
+        return usable ? Optional.of(status) : Optional.empty();
+    }
+
+    /**
      * @param root a parsed body
      * @return its {@code data} member when that is an object, else {@code root} itself
      */

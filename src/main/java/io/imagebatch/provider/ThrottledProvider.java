@@ -126,6 +126,12 @@ public final class ThrottledProvider implements ProviderAdapter {
         return adapter.verifyCallback(headers, body);
     }
 
+    /** Reads the payload as the adapter does: no request is made, so the throttle is not asked. */
+    @Override
+    public Optional<TaskStatus> callbackStatus(String body) {
+        return adapter.callbackStatus(body);
+    }
+
     @Override
     public OptionalDouble balance() {
         OptionalDouble balance = counted("balance", adapter::balance);

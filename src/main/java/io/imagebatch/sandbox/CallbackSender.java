@@ -70,7 +70,7 @@ final class CallbackSender implements AutoCloseable {
         try {
             senders.execute(() -> attempt(url, body, headers, attempt));
         } catch (RejectedExecutionException closed) {
-            log.debug("sandbox closed; callback to {} dropped", url);
+            log.debug("sandbox closed; callback to {} dropped", shown(url));
         }
     }
 
@@ -86,16 +86,26 @@ final class CallbackSender implements AutoCloseable {
             outcome = e.toString();
         }
         if (attempt >= RETRY_DELAYS.size()) {
-            log.warn("sandbox callback to {} failed {} times, last: {}; giving up", url, attempt + 1, outcome);
+            log.warn("sandbox callback to {} failed {} times, last: {}; giving up", shown(url), attempt + 1, outcome);
             return;
         }
-        log.debug("sandbox callback to {} failed ({}); retrying", url, outcome);
+        log.debug("sandbox callback to {} failed ({}); retrying", shown(url), outcome);
         try {
             scheduler.schedule(() -> submit(url, body, headers, attempt + 1), RETRY_DELAYS.get(attempt).toMillis(),
                     TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException closed) {
-            log.debug("sandbox closed; callback retry to {} dropped", url);
+            log.debug("sandbox closed; callback retry to {} dropped", shown(url));
         }
+    }
+
+    /**
+     * A callback URL as logged: its last path segment (the batch's secret token in ImageBatch's callback URLs,
+     * README "Callbacks") replaced by {@code ***}.
+     */
+    static String shown(URI url) {
+        String text = url.toString();
+        int cut = text.lastIndexOf('/');
+        return cut > text.indexOf("//") + 1 ? text.substring(0, cut + 1) + "***" : text;
     }
 
     private static int post(URI url, byte[] body, Map<String, String> headers) throws IOException {

@@ -154,11 +154,22 @@ final class FaultGate {
         if (forbiddenResultRate <= 0) {
             return false;
         }
+        return perTask(seed, taskId) < forbiddenResultRate;
+    }
+
+    /**
+     * A draw in {@code [0, 1)} fixed by a seed and a taskId: the same task gets the same draw every time.
+     *
+     * @param seed   the sandbox's seed, or a value derived from it for a draw of another kind
+     * @param taskId the task
+     * @return the draw
+     */
+    static double perTask(long seed, String taskId) {
         long h = seed * 0x9E3779B97F4A7C15L + taskId.hashCode();
         h ^= h >>> 31;
         h *= 0xBF58476D1CE4E5B9L;
         h ^= h >>> 29;
-        return (h >>> 11) * 0x1.0p-53 < forbiddenResultRate;
+        return (h >>> 11) * 0x1.0p-53;
     }
 
     boolean cutDownload() {

@@ -105,7 +105,8 @@ public final class SandboxProvider implements AutoCloseable {
                 SandboxThreads.named(threadPrefix + "-timer"));
         timer.setRemoveOnCancelPolicy(true);
         this.scheduler = timer;
-        this.callbacks = new CallbackSender(scheduler, 4, threadPrefix + "-callback");
+        // callbacks go out concurrently, as a provider's webhooks do: a few slow receivers must not delay the rest
+        this.callbacks = new CallbackSender(scheduler, 16, threadPrefix + "-callback");
         this.faults = new FaultGate(settings);
         TaskEngine tasks = new TaskEngine(settings, scheduler, stats);
         this.tasks = tasks;
@@ -150,6 +151,14 @@ public final class SandboxProvider implements AutoCloseable {
     /** @return where the sandbox listens, for example {@code http://127.0.0.1:41234}, without a trailing slash */
     public URI baseUrl() {
         return baseUrl;
+    }
+
+    /**
+     * @return how many tasks' callbacks the sandbox lost on purpose so far ({@link SandboxSettings#lostCallbackRate()}):
+     *         each such task needs a status query to be learnt
+     */
+    public int lostCallbacks() {
+        return tasks.lostCallbacks();
     }
 
     /** @return what the sandbox has been asked so far */

@@ -50,14 +50,20 @@ import java.util.function.Consumer;
  *                           and {@code RateLimit}, and {@code X-RateLimit-Limit}, {@code -Remaining},
  *                           {@code -Reset}), as some providers do; false: none, as the documented providers
  *                           (a client must find the limit by its 429s)
+ * @param lostCallbackRate   0..1: fraction of tasks whose callback is never sent (as a provider's webhook that
+ *                           gives up, or a network that loses it): the task ends as usual and answers status
+ *                           queries, but its callback URL hears nothing. Chosen per task from the seed and the
+ *                           taskId ({@link SandboxProvider#lostCallbacks()} counts them)
  */
 public record SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime,
         double failureRate, long seed, double serverErrorRate, double rateLimitPerSecond,
         String hiapiCallbackSecret, double tooManyRequestsRate, double createDropRate, double downloadCutRate,
-        boolean plainImages, double forbiddenResultRate, boolean jpegImages, boolean rateLimitHeaders) {
+        boolean plainImages, double forbiddenResultRate, boolean jpegImages, boolean rateLimitHeaders,
+        double lostCallbackRate) {
 
     /**
-     * The settings with rate-limit headers, as before that switch existed; the fields as in the record description.
+     * The settings with rate-limit headers and without lost callbacks, as before those settings existed; the
+     * fields as in the record description.
      *
      * @param port                TCP port, 0..65535, 0 for a free one
      * @param minGenerationTime   shortest generation time, not negative
@@ -82,7 +88,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
             double forbiddenResultRate, boolean jpegImages) {
         this(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate, rateLimitPerSecond,
                 hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate, plainImages,
-                forbiddenResultRate, jpegImages, true);
+                forbiddenResultRate, jpegImages, true, 0.0);
     }
 
     /**
@@ -120,6 +126,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         requireFraction("createDropRate", createDropRate);
         requireFraction("downloadCutRate", downloadCutRate);
         requireFraction("forbiddenResultRate", forbiddenResultRate);
+        requireFraction("lostCallbackRate", lostCallbackRate);
         if (!(rateLimitPerSecond >= 0) || Double.isInfinite(rateLimitPerSecond)) {
             throw new IllegalArgumentException("rateLimitPerSecond must be finite and >= 0, got "
                     + rateLimitPerSecond);
@@ -353,6 +360,15 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         return with(copy -> copy.rateLimitHeaders = send);
     }
 
+    /**
+     * @param rate 0..1, fraction of tasks whose callback is never sent
+     * @return a copy with that rate
+     * @throws IllegalArgumentException when {@code rate} is outside 0..1
+     */
+    public SandboxSettings withLostCallbackRate(double rate) {
+        return with(copy -> copy.lostCallbackRate = rate);
+    }
+
     /** Never shows the HiAPI callback secret. */
     @Override
     public String toString() {
@@ -361,7 +377,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
                 + serverErrorRate + ", rateLimitPerSecond=" + rateLimitPerSecond + ", hiapiCallbackSecret="
                 + (hiapiCallbackSecret == null ? "unset" : "***") + ", tooManyRequestsRate=" + tooManyRequestsRate
                 + ", createDropRate=" + createDropRate + ", downloadCutRate=" + downloadCutRate
-                + ", forbiddenResultRate=" + forbiddenResultRate + ", rateLimitHeaders=" + rateLimitHeaders + "]";
+                + ", forbiddenResultRate=" + forbiddenResultRate + ", rateLimitHeaders=" + rateLimitHeaders
+                + ", lostCallbackRate=" + lostCallbackRate + "]";
     }
 
     /**
@@ -392,6 +409,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         double forbiddenResultRate;
         boolean jpegImages;
         boolean rateLimitHeaders;
+        double lostCallbackRate;
 
         Copy(SandboxSettings s) {
             port = s.port;
@@ -409,12 +427,14 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
             forbiddenResultRate = s.forbiddenResultRate;
             jpegImages = s.jpegImages;
             rateLimitHeaders = s.rateLimitHeaders;
+            lostCallbackRate = s.lostCallbackRate;
         }
 
         SandboxSettings settings() {
             return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed,
                     serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
-                    downloadCutRate, plainImages, forbiddenResultRate, jpegImages, rateLimitHeaders);
+                    downloadCutRate, plainImages, forbiddenResultRate, jpegImages, rateLimitHeaders,
+                    lostCallbackRate);
         }
     }
 

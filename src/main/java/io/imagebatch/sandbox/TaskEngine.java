@@ -38,6 +38,10 @@ final class TaskEngine {
     private final StatsCounter stats;
     private final Map<String, SandboxTask> tasks = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
+    private final double lostCallbackRate;
+    /** The seed of the lost-callback draws: the sandbox's, mixed so that they differ from its other draws. */
+    private final long lostCallbackSeed;
+    private final java.util.concurrent.atomic.AtomicInteger lostCallbacks = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * @param settings  generation times, failure rate and seed
@@ -49,6 +53,8 @@ final class TaskEngine {
         this.maxGenerationMs = settings.maxGenerationTime().toMillis();
         this.failureRate = settings.failureRate();
         this.random = new Random(settings.seed());
+        this.lostCallbackRate = settings.lostCallbackRate();
+        this.lostCallbackSeed = settings.seed() ^ 0x5DEECE66DL;
         this.scheduler = scheduler;
         this.stats = stats;
     }
@@ -83,7 +89,8 @@ final class TaskEngine {
      * @param ids        how the protocol names its tasks
      * @param draft      the task's request data
      * @param onTerminal run once on the scheduler when the task turns terminal (not run when the sandbox closes
-     *                   first); null for none
+     *                   first, nor for a task whose callback is lost, {@link SandboxSettings#lostCallbackRate()});
+     *                   null for none
      * @return the task
      */
     SandboxTask submit(IdFormat ids, Draft draft, Consumer<SandboxTask> onTerminal) {
@@ -105,14 +112,40 @@ final class TaskEngine {
         }
         tasks.put(task.id(), task);
         stats.taskCreated(task.prompt());
-        if (onTerminal != null) {
+        if (onTerminal != null && lostCallbackRate > 0
+                && FaultGate.perTask(lostCallbackSeed, task.id()) < lostCallbackRate) {
+            lostCallbacks.incrementAndGet(); // SandboxSettings#lostCallbackRate: its callback is never sent
+        } else if (onTerminal != null) {
             try {
-                scheduler.schedule(() -> onTerminal.accept(task), generationMs, TimeUnit.MILLISECONDS);
+                scheduler.schedule(() -> whenTerminal(task, onTerminal), generationMs, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException closing) {
                 log.debug("sandbox closing; no terminal listener for {}", task.id());
             }
         }
         return task;
+    }
+
+    /**
+     * Runs the terminal listener once the task is terminal by the wall clock its status and files are judged by
+     * ({@link #phaseAt}): the scheduler's clock may run a millisecond ahead, and a callback must never announce
+     * a result file that still answers 404, as a real provider calls back only once its result is there.
+     */
+    private void whenTerminal(SandboxTask task, Consumer<SandboxTask> onTerminal) {
+        long left = task.completeTimeMs() - nowMillis();
+        if (left <= 0) {
+            onTerminal.accept(task);
+            return;
+        }
+        try {
+            scheduler.schedule(() -> whenTerminal(task, onTerminal), left, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+            log.debug("sandbox closing; no terminal listener for {}", task.id());
+        }
+    }
+
+    /** @return how many tasks' callbacks were lost on purpose so far ({@link SandboxSettings#lostCallbackRate()}) */
+    int lostCallbacks() {
+        return lostCallbacks.get();
     }
 
     /**

@@ -37,7 +37,10 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code requests-per-second}; false: it is not, and its throttle must find the limit, README, Performance),
  * {@code bench.headers} (false, the default: the sandbox states its limit in no header, the unknown-limit case;
  * true: in rate-limit headers, {@link SandboxSettings#rateLimitHeaders()}),
- * {@code bench.callbacks} (true/false), {@code bench.plain} (one plain image per size
+ * {@code bench.callbacks} (true/false; with callbacks it also prints the status queries
+ * per task counted by the sandbox and the ratio to the callback bound {@code rows / rate + longest generation}),
+ * {@code bench.lostCallbacks} (0..1, the fraction of callbacks the sandbox never sends; default 0),
+ * {@code bench.plain} (one plain image per size
  * from the sandbox, for runs of many rows), {@code bench.xmx} (the child's -Xmx, default
  * 512m), {@code bench.every} (print the rate of each slice of this many rows, default 100,000),
  * {@code bench.jvm} (more JVM options for the child, space-separated, e.g. {@code -XX:+UseSerialGC}). The sandbox runs in this JVM, so its own work does not count in the job's memory. Example:
@@ -64,6 +67,7 @@ class ThroughputBenchmarkIT {
         boolean configured = Boolean.parseBoolean(System.getProperty("bench.configured", "true"));
         boolean headers = Boolean.parseBoolean(System.getProperty("bench.headers", "false"));
         String xmx = System.getProperty("bench.xmx", "512m");
+        double lostCallbacks = Double.parseDouble(System.getProperty("bench.lostCallbacks", "0"));
 
         Path catalogue = work.resolve("bench.csv");
         try (Writer out = Files.newBufferedWriter(catalogue)) {
@@ -76,6 +80,7 @@ class ThroughputBenchmarkIT {
         SandboxSettings settings = SandboxSettings.defaults().withGenerationTime(minGen, maxGen)
                 .withRateLimitPerSecond(rate).withPlainImages(Boolean.parseBoolean(System.getProperty("bench.plain",
                         "false"))).withRateLimitHeaders(headers);
+        settings = settings.withLostCallbackRate(lostCallbacks); // bench.lostCallbacks: callbacks never sent
         try (SandboxProvider sandbox = SandboxProvider.start(settings)) {
             Path db = work.resolve("db/imagebatch");
             List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
@@ -157,6 +162,20 @@ class ThroughputBenchmarkIT {
                     polls[1], sandbox.stats().creates(), sandbox.stats().statusQueries(), sandbox.stats().downloads(),
                     sandbox.stats().rejectedCreates() > 0 ? "(see rejected creates: " + sandbox.stats().rejectedCreates()
                             + ")" : "0", find(PEAK_HEAP, output, 1), peakRssKb.get() / 1024.0, rows / jobSeconds);
+            if (callbacks) {
+                // with callbacks a task costs one create and, ideally, no status query: the callback bound
+                double callbackBound = rows / (rate > 0 ? rate : Double.POSITIVE_INFINITY) + maxGen.toMillis() / 1000.0;
+                int creates = sandbox.stats().creates();
+                System.out.printf("""
+                        callbacks lost             %8d     of %d tasks (bench.lostCallbacks=%s)
+                        status queries per task    %8.3f     (sandbox's status queries / creates; target <= 0.05)
+                        callback bound             %8.1f s   (rows / rate + longest generation; rate: the configured %s)
+                        ratio to callback bound    %8.2f     (target <= 1.25 with 2%% of callbacks lost)
+                        ===========================================
+                        """, sandbox.lostCallbacks(), creates, lostCallbacks,
+                        sandbox.stats().statusQueries() / (double) Math.max(1, creates), callbackBound,
+                        rate > 0 ? rate + " requests/s" : "no limit", jobSeconds / callbackBound);
+            }
             printRatePerSlice(db, Integer.getInteger("bench.every", 100_000));
         }
     }

@@ -7,6 +7,7 @@ import io.imagebatch.catalogue.CatalogueFormat;
 import io.imagebatch.job.BatchSettings;
 import io.imagebatch.job.BatchSettingsStore;
 import io.imagebatch.ledger.BatchRegistry;
+import io.imagebatch.ledger.FailureKind;
 import io.imagebatch.ledger.LedgerEntry;
 import io.imagebatch.ledger.RowState;
 import io.imagebatch.ledger.TaskLedger;
@@ -23,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -32,12 +34,15 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The callback endpoint over real HTTP, against a real H2 ledger: a callback is a hint that makes an in-flight
- * task due for a status query, nothing more. Forged, unknown and duplicate callbacks change nothing.
+ * The callback endpoint over real HTTP, against a real H2 ledger. An authenticated callback (the batch's token,
+ * and for HiAPI a valid signature) of an in-flight task of a batch this process runs (holds the fence of) is
+ * recorded as a status answer would be; otherwise a callback is a hint that makes the task due for a status
+ * query, nothing more (docs/design.md, Callbacks). Forged, unknown and duplicate callbacks change nothing.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ExtendWith(OutputCaptureExtension.class)
@@ -51,7 +56,12 @@ class CallbackControllerTest {
         registry.add("spring.datasource.url", () -> "jdbc:h2:file:" + work.resolve("db/callbacks").toAbsolutePath());
         registry.add("imagebatch.providers.liangxin.base-url", () -> "http://127.0.0.1:9");
         registry.add("imagebatch.providers.liangxin.api-key", () -> "k");
+        registry.add("imagebatch.providers.hiapi.base-url", () -> "http://127.0.0.1:9");
+        registry.add("imagebatch.providers.hiapi.api-key", () -> "k");
+        registry.add("imagebatch.providers.hiapi.callback-secret", () -> HIAPI_SECRET);
     }
+
+    private static final String HIAPI_SECRET = "hiapi-callback-secret-for-tests";
 
     @LocalServerPort
     int port;
@@ -67,6 +77,9 @@ class CallbackControllerTest {
     private String token;
     private final long farFuture = System.currentTimeMillis() + 3_600_000;
 
+    @Autowired
+    JdbcClient jdbc;
+
     @BeforeEach
     void aBatchWithOneTaskInFlight() {
         batchId = batches.save(new BatchSettings("cb" + System.nanoTime(), "/x.csv", "00", 1,
@@ -74,6 +87,21 @@ class CallbackControllerTest {
         token = registry.callbackToken(batchId);
         ledger.insertIntent(batchId, 1, "A1", "liangxin", "nano-banana-pro-flash", "a red chair", "{}");
         ledger.markSubmitted(batchId, 1, "task_1", System.currentTimeMillis(), farFuture, farFuture);
+    }
+
+    @AfterEach
+    void releaseFences() {
+        registry.releaseFence(batchId);
+    }
+
+    /** This process runs the batch, as {@code run} does once it holds the batch's lock. */
+    private void runHere(String batch) {
+        registry.takeFence(batch, "pid 1 on test");
+    }
+
+    private static String failed(String taskId, String code, String message) {
+        return "{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"" + taskId + "\",\"state\":\"fail\","
+                + "\"resultJson\":\"\",\"failCode\":\"" + code + "\",\"failMsg\":\"" + message + "\"}}";
     }
 
     private int post(String path, String body) throws Exception {
@@ -102,16 +130,141 @@ class CallbackControllerTest {
     }
 
     @Test
-    void aCallbackWithTheRightTokenMakesTheTaskDueNowAndRecordsNothingElse() throws Exception {
+    void aCallbackOfABatchThisProcessDoesNotRunOnlyMakesTheTaskDueNow() throws Exception {
         int status = post("/callbacks/liangxin/" + batchId + "/" + token,
                 success("task_1", "https://evil.example/not-yours.png"));
 
         assertThat(status).isEqualTo(204);
         LedgerEntry after = row();
         assertThat(after.nextCheckAt()).isLessThanOrEqualTo(System.currentTimeMillis());
-        // only the status query may record an outcome: the payload's success and URL are ignored
+        // the process running the batch records the outcome: here, only its status query may
         assertThat(after.state()).isEqualTo(RowState.SUBMITTED);
         assertThat(after.resultUrl()).isNull();
+    }
+
+    @Test
+    void anAuthenticatedCallbackOfABatchThisProcessRunsRecordsItsResultWithoutAStatusQuery() throws Exception {
+        runHere(batchId);
+
+        assertThat(post("/callbacks/liangxin/" + batchId + "/" + token, success("task_1", "https://cdn.example/a.png")))
+                .isEqualTo(204);
+
+        LedgerEntry after = row();
+        assertThat(after.state()).isEqualTo(RowState.GENERATED);
+        assertThat(after.resultUrl()).isEqualTo("https://cdn.example/a.png");
+        assertThat(after.providerState()).isEqualTo("success");
+        assertThat(after.polls()).as("no status query was made").isZero();
+        assertThat(after.nextCheckAt()).as("its download is due now").isLessThanOrEqualTo(System.currentTimeMillis());
+        // a second callback finds the task ended: its URL changes nothing
+        post("/callbacks/liangxin/" + batchId + "/" + token, success("task_1", "https://cdn.example/b.png"));
+        assertThat(row().resultUrl()).isEqualTo("https://cdn.example/a.png");
+    }
+
+    @Test
+    void anAuthenticatedFailCallbackFailsTheRowAsAStatusQuerySayingFailedWould() throws Exception {
+        ledger.insertIntent(batchId, 2, "A2", "liangxin", "nano-banana-pro-flash", "a blue chair", "{}");
+        ledger.markSubmitted(batchId, 2, "task_2", System.currentTimeMillis(), farFuture, farFuture);
+        runHere(batchId);
+
+        post("/callbacks/liangxin/" + batchId + "/" + token, failed("task_1", "500", "internal error"));
+        post("/callbacks/liangxin/" + batchId + "/" + token, failed("task_2", "400", "flagged as sensitive content"));
+
+        LedgerEntry generationFailed = row();
+        assertThat(generationFailed.state()).isEqualTo(RowState.FAILED);
+        assertThat(generationFailed.errorCode()).isEqualTo("500");
+        assertThat(generationFailed.error()).isEqualTo("the provider reported the generation failed: internal error");
+        assertThat(generationFailed.failureKind()).isEqualTo(FailureKind.GENERATION_FAILED);
+        LedgerEntry refused = ledger.find(batchId, 2).orElseThrow();
+        assertThat(refused.state()).isEqualTo(RowState.FAILED);
+        assertThat(refused.failureKind()).isEqualTo(FailureKind.CONTENT_POLICY);
+    }
+
+    @Test
+    void forgedCallbacksChangeNothingForABatchThisProcessRuns() throws Exception {
+        String foreign = batches.save(new BatchSettings("foreign" + System.nanoTime(), "/z.csv", "02", 1,
+                CatalogueFormat.defaults(), "liangxin", null, RequestDefaults.none(), "file:out"));
+        runHere(batchId);
+        runHere(foreign);
+        try {
+            String url = success("task_1", "https://evil.example/a.png");
+            post("/callbacks/liangxin/" + batchId + "/" + "0".repeat(64), url); // wrong token
+            post("/callbacks/liangxin/" + foreign + "/" + registry.callbackToken(foreign), url); // another batch's
+            post("/callbacks/liangxin/" + batchId + "/" + token, success("task_unknown", "https://evil.example/b.png"));
+            post("/callbacks/liangxin/" + batchId + "/" + token.toUpperCase(java.util.Locale.ROOT), url);
+
+            LedgerEntry after = row();
+            assertThat(after.state()).isEqualTo(RowState.SUBMITTED);
+            assertThat(after.resultUrl()).isNull();
+            assertThat(after.nextCheckAt()).isEqualTo(farFuture);
+        } finally {
+            registry.releaseFence(foreign);
+        }
+    }
+
+    @Test
+    void aCallbackWithoutAResultUrlOnlyMakesTheTaskDueNow() throws Exception {
+        runHere(batchId);
+        String noUrl = "{\"code\":200,\"msg\":\"success\",\"data\":{\"taskId\":\"task_1\",\"state\":\"success\","
+                + "\"resultJson\":\"{\\\"resultUrls\\\":[]}\"}}";
+
+        post("/callbacks/liangxin/" + batchId + "/" + token, noUrl);
+
+        LedgerEntry after = row();
+        assertThat(after.state()).isEqualTo(RowState.SUBMITTED);
+        assertThat(after.nextCheckAt()).isLessThanOrEqualTo(System.currentTimeMillis());
+    }
+
+    @Test
+    void aCallbackAfterAnotherProcessTookTheBatchsLockRecordsNothing() throws Exception {
+        runHere(batchId);
+        // another process takes the lock: the database's generation moves on, this process's fence is stale
+        jdbc.sql("UPDATE IB_BATCH SET LOCK_GENERATION = LOCK_GENERATION + 1 WHERE BATCH_ID = ?").param(batchId)
+                .update();
+
+        post("/callbacks/liangxin/" + batchId + "/" + token, success("task_1", "https://cdn.example/a.png"));
+
+        LedgerEntry after = row();
+        assertThat(after.state()).isEqualTo(RowState.SUBMITTED);
+        assertThat(after.resultUrl()).isNull();
+    }
+
+    @Test
+    void aHiApiCallbackIsTrustedOnlyWithAValidSignature() throws Exception {
+        ledger.insertIntent(batchId, 3, "A3", "hiapi", "Nano-Banana-Pro", "a green chair", "{}");
+        ledger.markSubmitted(batchId, 3, "tk-3", System.currentTimeMillis(), farFuture, farFuture);
+        runHere(batchId);
+        String body = "{\"taskId\":\"tk-3\",\"model\":\"Nano-Banana-Pro\",\"status\":\"success\","
+                + "\"output\":[{\"url\":\"https://cdn.example/c.png\",\"type\":\"image\"}]}";
+        String path = "/callbacks/hiapi/" + batchId + "/" + token;
+        String now = String.valueOf(System.currentTimeMillis() / 1000);
+
+        postSigned(path, body, null, null); // unsigned
+        postSigned(path, body, now, hmac("another-secret", now + "." + body)); // signed with a wrong secret
+        postSigned(path, body, now, hmac(HIAPI_SECRET, now + ".{}")); // the signature of another body
+        assertThat(ledger.find(batchId, 3).orElseThrow().state()).isEqualTo(RowState.SUBMITTED);
+
+        postSigned(path, body, now, hmac(HIAPI_SECRET, now + "." + body));
+
+        LedgerEntry after = ledger.find(batchId, 3).orElseThrow();
+        assertThat(after.state()).isEqualTo(RowState.GENERATED);
+        assertThat(after.resultUrl()).isEqualTo("https://cdn.example/c.png");
+        assertThat(after.polls()).isZero();
+    }
+
+    private void postSigned(String path, String body, String timestamp, String signature) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        if (timestamp != null) {
+            request.header("X-HiAPI-Timestamp", timestamp).header("X-HiAPI-Signature", signature);
+        }
+        assertThat(http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(204);
+    }
+
+    /** HiAPI's signature: lower-case hex HMAC-SHA256 (docs/providers/hiapi.md). */
+    private static String hmac(String secret, String text) throws Exception {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return java.util.HexFormat.of().formatHex(mac.doFinal(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Callbacks end to end: {@code run} serves the callback endpoint while it polls; the sandbox calls back when a
- * task ends. Polling stays the fallback when callbacks never arrive.
+ * task ends, with its state and result URL, which the run trusts (docs/design.md, Callbacks). Polling stays the
+ * fallback when callbacks never arrive.
  */
 class CallbackEndToEndTest {
 
@@ -53,16 +54,38 @@ class CallbackEndToEndTest {
     }
 
     @Test
-    void aTaskThatCallsBackIsQueriedOnceRightAfterItsCallback() throws IOException {
+    void aTaskWhoseCallbackCarriesItsResultIsStoredWithoutAnyStatusQuery() throws IOException {
         int port = freePort();
         // polling alone would first look after 60 s: only the callbacks can finish this batch quickly
-        CliRun run = run(port, port, "--imagebatch.job.poll-early=60s", "--imagebatch.job.poll-middle=60s");
+        CliRun run = run(port, port, "--imagebatch.job.poll-early=60s", "--imagebatch.job.poll-middle=60s",
+                // no task is overdue while this test runs, however slowly its callbacks arrive: none is polled
+                "--imagebatch.callback.overdue-grace=60s");
 
         assertThat(run.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
         assertThat(run.output()).contains("40 SUCCEEDED, 5 REJECTED, 0 FAILED, 0 UNCERTAIN");
         assertThat(sandbox.stats().creates()).isEqualTo(SampleCatalogue.VALID);
-        // one status query per task: the one each callback triggered
-        assertThat(sandbox.stats().statusQueries()).isEqualTo(SampleCatalogue.VALID);
+        // the callbacks' state and result URL were trusted: not one status query
+        assertThat(sandbox.stats().statusQueries()).isZero();
+        assertThat(sandbox.stats().downloads()).isGreaterThanOrEqualTo(SampleCatalogue.VALID);
+        try (var files = Files.list(work.resolve("out").resolve(run.batchId()))) {
+            assertThat(files.filter(f -> f.toString().endsWith(".png")).count()).isEqualTo(SampleCatalogue.VALID);
+        }
+    }
+
+    @Test
+    void aBatchThatLosesSomeCallbacksQueriesTheTasksWhoseCallbackNeverCame() throws IOException {
+        sandbox.close();
+        sandbox = SandboxProvider.start(SandboxSettings.defaults().withSeed(7).withLostCallbackRate(0.25)
+                .withGenerationTime(Duration.ofMillis(100), Duration.ofMillis(400)));
+        int port = freePort();
+        // before 10 generation times are known, a task is polled after 2 s; then once overdue by those seen
+        CliRun run = run(port, port, "--imagebatch.job.poll-callback-fallback=2s");
+
+        assertThat(run.exitCode()).isEqualTo(ImageBatchCli.COMPLETED);
+        assertThat(run.output()).contains("40 SUCCEEDED, 5 REJECTED, 0 FAILED, 0 UNCERTAIN");
+        assertThat(sandbox.lostCallbacks()).isPositive();
+        // a task whose callback was lost can only be learnt by a status query
+        assertThat(sandbox.stats().statusQueries()).isGreaterThanOrEqualTo(sandbox.lostCallbacks());
         try (var files = Files.list(work.resolve("out").resolve(run.batchId()))) {
             assertThat(files.filter(f -> f.toString().endsWith(".png")).count()).isEqualTo(SampleCatalogue.VALID);
         }

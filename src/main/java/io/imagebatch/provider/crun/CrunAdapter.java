@@ -195,15 +195,19 @@ public final class CrunAdapter extends HttpProviderAdapter {
     }
 
     /**
-     * Reads a callback's payload as a status, without a query (the job itself queries; this is for tools and
-     * tests).
+     * {@inheritDoc}
+     *
+     * <p>crun.ai's callback payload is the TaskInfo {@code data} object (crun page: "Callback payloads structure
+     * is consistent with the data object returned by the task status query"); a payload wrapped like the status
+     * answer is read too. The result URLs are read as from a status answer ({@code result.media_urls}, else
+     * {@code result.urls}, else {@code result.url}; docs/providers/crun.md).
      *
      * @param body the callback's raw body: the status {@code data} object, or the whole status answer
-     * @return the status, or empty when the body carries no task id
      */
+    @Override
     public Optional<TaskStatus> callbackStatus(String body) {
         JsonNode data = ProviderAnswers.dataOrRoot(readBody(body));
-        return callbackTaskId(body).map(taskId -> parseTask(data, taskId));
+        return callbackTaskId(body).flatMap(taskId -> ProviderAnswers.usableCallbackStatus(parseTask(data, taskId)));
     }
 
     /**

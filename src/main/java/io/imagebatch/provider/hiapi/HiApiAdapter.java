@@ -238,6 +238,19 @@ public final class HiApiAdapter extends HttpProviderAdapter {
     /**
      * {@inheritDoc}
      *
+     * <p>HiAPI's callback body equals the status query's {@code data} (docs/providers/hiapi.md): {@code status}
+     * {@code success} with {@code output[].url}, or {@code fail} with {@code error}. A body wrapped as
+     * {@code {"code","message","data":{...}}} is read too. Only called once {@link #verifyCallback} accepted it.
+     */
+    @Override
+    public Optional<TaskStatus> callbackStatus(String body) {
+        JsonNode data = ProviderAnswers.dataOrRoot(readBody(body));
+        return callbackTaskId(body).flatMap(taskId -> ProviderAnswers.usableCallbackStatus(parseTask(data, taskId)));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
      * <p>HiAPI's callback body is the status query's {@code data}: {@code {"taskId","model","status",...}}
      * (docs/providers/hiapi.md). A body wrapped as {@code {"code","message","data":{...}}} is read too.
      */

@@ -77,6 +77,25 @@ public final class LiangXinAdapter extends HttpProviderAdapter {
     /**
      * {@inheritDoc}
      *
+     * <p>LiangXin posts the recordInfo answer on success or fail (docs/providers/liangxin.md):
+     * {@code data.state}, {@code data.resultJson} (a JSON string with {@code resultUrls}), {@code data.failCode},
+     * {@code data.failMsg} and {@code data.costTime}. A {@code resultJson} that is not JSON is not usable.
+     */
+    @Override
+    public Optional<TaskStatus> callbackStatus(String body) {
+        JsonNode data = ProviderAnswers.dataOrRoot(ProviderJson.readBody(body));
+        return callbackTaskId(body).flatMap(taskId -> {
+            try {
+                return ProviderAnswers.usableCallbackStatus(parseRecord(data, taskId));
+            } catch (ProviderException unreadable) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
      * <p>Sends {@code image_input} for the references (the documentation allows either list, 3 together).
      */
     @Override
