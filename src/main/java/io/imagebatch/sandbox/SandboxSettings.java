@@ -45,11 +45,20 @@ import java.util.function.Consumer;
  * @param jpegImages         true: result files are JPEG (the same picture, encoded by the JDK's JPEG writer at its
  *                           default quality) instead of PNG, as providers that deliver JPEG do; the URL and the
  *                           {@code Content-Type} say so
+ * @param minResultBytes     with {@code maxResultBytes}, "big results": 0 and 0 (the default) for the rendered
+ *                           stand-in images; otherwise every result file is one of a few 4096 x 4096 RGB PNGs of
+ *                           incompressible content whose sizes spread over {@code [minResultBytes, maxResultBytes]}
+ *                           bytes (as 4K results of 8 to 20 MB are; README, "Performance"), made once per sandbox
+ *                           and served by the task's id ({@link BigImages}); PNG even with {@code jpegImages}. From
+ *                           {@link BigImages#MIN_BYTES} to {@link BigImages#MAX_BYTES} bytes
+ * @param maxResultBytes     the largest big result file in bytes, not smaller than {@code minResultBytes}; 0 when
+ *                           {@code minResultBytes} is 0
  */
 public record SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime,
         double failureRate, long seed, double serverErrorRate, double rateLimitPerSecond,
         String hiapiCallbackSecret, double tooManyRequestsRate, double createDropRate, double downloadCutRate,
-        boolean plainImages, double forbiddenResultRate, boolean jpegImages) {
+        boolean plainImages, double forbiddenResultRate, boolean jpegImages, long minResultBytes,
+        long maxResultBytes) {
 
     /**
      * Checks the ranges given in the record description.
@@ -67,6 +76,9 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
      * @param downloadCutRate    0..1, fraction of file downloads cut short
      * @param plainImages        one plain image per size instead of each task's own
      * @param forbiddenResultRate 0..1, fraction of tasks whose result file is always answered 403
+     * @param jpegImages         JPEG result files instead of PNG
+     * @param minResultBytes     smallest big result in bytes, or 0 (with {@code maxResultBytes} 0) for none
+     * @param maxResultBytes     largest big result in bytes, or 0
      * @throws IllegalArgumentException when a value is outside its range
      * @throws NullPointerException     when a duration is null
      */
@@ -93,6 +105,41 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         if (hiapiCallbackSecret != null && hiapiCallbackSecret.isBlank()) {
             throw new IllegalArgumentException("hiapiCallbackSecret must be null or not blank");
         }
+        if ((minResultBytes != 0 || maxResultBytes != 0) && (minResultBytes < BigImages.MIN_BYTES
+                || maxResultBytes > BigImages.MAX_BYTES || maxResultBytes < minResultBytes)) {
+            throw new IllegalArgumentException("result bytes must be 0..0 (off) or satisfy " + BigImages.MIN_BYTES
+                    + " <= min <= max <= " + BigImages.MAX_BYTES + ", got " + minResultBytes + ".."
+                    + maxResultBytes);
+        }
+    }
+
+    /**
+     * The settings without big results, as before that setting existed; the fields as in the record description.
+     *
+     * @param port                TCP port, 0..65535, 0 for a free one
+     * @param minGenerationTime   shortest generation time, not negative
+     * @param maxGenerationTime   longest generation time, not shorter than the minimum
+     * @param failureRate         0..1, fraction of tasks ending in {@code fail}
+     * @param seed                seed of the Randoms
+     * @param serverErrorRate     0..1, fraction of API requests answered HTTP 500
+     * @param rateLimitPerSecond  API requests per second before HTTP 429, 0 = unlimited; finite
+     * @param hiapiCallbackSecret HiAPI callback signing secret, or null for unsigned callbacks; not blank
+     * @param tooManyRequestsRate 0..1, fraction of API requests answered HTTP 429
+     * @param createDropRate      0..1, fraction of successful creates whose answer is dropped
+     * @param downloadCutRate     0..1, fraction of file downloads cut short
+     * @param plainImages         one plain image per size instead of each task's own
+     * @param forbiddenResultRate 0..1, fraction of tasks whose result file is always answered 403
+     * @param jpegImages          JPEG result files instead of PNG
+     * @throws IllegalArgumentException when a value is outside its range
+     * @throws NullPointerException     when a duration is null
+     */
+    public SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime, double failureRate,
+            long seed, double serverErrorRate, double rateLimitPerSecond, String hiapiCallbackSecret,
+            double tooManyRequestsRate, double createDropRate, double downloadCutRate, boolean plainImages,
+            double forbiddenResultRate, boolean jpegImages) {
+        this(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate, rateLimitPerSecond,
+                hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate, plainImages,
+                forbiddenResultRate, jpegImages, 0L, 0L);
     }
 
     /**
@@ -310,6 +357,28 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         return with(copy -> copy.jpegImages = jpeg);
     }
 
+    /**
+     * Big results: every result file is one of a few 4096 x 4096 PNGs of incompressible content, between
+     * {@code min} and {@code max} bytes each ({@link BigImages}), for the big-image benchmark (README,
+     * "Performance"); 0 and 0 turn it off.
+     *
+     * @param min the smallest result file in bytes, from {@link BigImages#MIN_BYTES}
+     * @param max the largest result file in bytes, up to {@link BigImages#MAX_BYTES}, not smaller than {@code min}
+     * @return a copy with that choice
+     * @throws IllegalArgumentException when the range is outside those bounds
+     */
+    public SandboxSettings withResultBytes(long min, long max) {
+        return with(copy -> {
+            copy.minResultBytes = min;
+            copy.maxResultBytes = max;
+        });
+    }
+
+    /** @return whether result files are big ({@link #withResultBytes}) */
+    public boolean bigResults() {
+        return maxResultBytes > 0;
+    }
+
     /** Never shows the HiAPI callback secret. */
     @Override
     public String toString() {
@@ -318,7 +387,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
                 + serverErrorRate + ", rateLimitPerSecond=" + rateLimitPerSecond + ", hiapiCallbackSecret="
                 + (hiapiCallbackSecret == null ? "unset" : "***") + ", tooManyRequestsRate=" + tooManyRequestsRate
                 + ", createDropRate=" + createDropRate + ", downloadCutRate=" + downloadCutRate
-                + ", forbiddenResultRate=" + forbiddenResultRate + "]";
+                + ", forbiddenResultRate=" + forbiddenResultRate
+                + (bigResults() ? ", resultBytes=" + minResultBytes + ".." + maxResultBytes : "") + "]";
     }
 
     /**
@@ -348,6 +418,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         boolean plainImages;
         double forbiddenResultRate;
         boolean jpegImages;
+        long minResultBytes;
+        long maxResultBytes;
 
         Copy(SandboxSettings s) {
             port = s.port;
@@ -364,12 +436,14 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
             plainImages = s.plainImages;
             forbiddenResultRate = s.forbiddenResultRate;
             jpegImages = s.jpegImages;
+            minResultBytes = s.minResultBytes;
+            maxResultBytes = s.maxResultBytes;
         }
 
         SandboxSettings settings() {
             return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed,
                     serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
-                    downloadCutRate, plainImages, forbiddenResultRate, jpegImages);
+                    downloadCutRate, plainImages, forbiddenResultRate, jpegImages, minResultBytes, maxResultBytes);
         }
     }
 
