@@ -21,6 +21,7 @@ import java.util.Optional;
 import io.imagebatch.label.ImageLabel;
 import io.imagebatch.label.MetadataLevel;
 import io.imagebatch.label.ImageLabeller;
+import io.imagebatch.label.PngXmpInserter;
 import io.imagebatch.label.UnlabellableImageException;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -75,6 +76,8 @@ import org.slf4j.LoggerFactory;
 public final class ImageDownloader {
 
     private static final Logger log = LoggerFactory.getLogger(ImageDownloader.class);
+    /** The buffer a body is read into and the spool file written through, bytes. */
+    private static final int SPOOL_BUFFER = 64 * 1024;
 
     private final DownloadProperties settings;
     private final DownloadUrls urls;
@@ -257,7 +260,7 @@ public final class ImageDownloader {
         }
         ReadTimeoutInputStream limited = new ReadTimeoutInputStream(response.body(), settings.readTimeout(),
                 deadline.nanos(), deadline.allowed(), settings.minRate(), settings.minRateWindow());
-        MeasuringInputStream body = MeasuringInputStream.download(limited, settings.maxBytes(), declared);
+        MeasuringInputStream body = MeasuringInputStream.unhashedDownload(limited, settings.maxBytes(), declared);
         Path spool = null;
         Path labelled = null;
         try {
@@ -275,10 +278,41 @@ public final class ImageDownloader {
                         + ", first bytes are not PNG, JPEG or WEBP)", 0, true); // a CDN error page: may pass
             }
             ImageFormat format = sniffed.get();
+            // one pass over a PNG: checked, labelled and hashed as it arrives (README, "Performance")
+            ImageCheck.PngStream pngCheck = format == ImageFormat.PNG
+                    ? new ImageCheck.PngStream(settings.maxPixels()) : null;
+            boolean labelWhileSpooling = pngCheck != null && label != null;
+            boolean hashWhileSpooling = label == null || labelWhileSpooling;
+            MessageDigest spoolSha256 = sha256();
+            UnlabellableImageException labelProblem = null;
             spool = spoolFile(transfer);
-            try (OutputStream out = Files.newOutputStream(spool, StandardOpenOption.WRITE)) {
-                out.write(head);
-                body.transferTo(out);
+            try (OutputStream file = Files.newOutputStream(spool, StandardOpenOption.WRITE)) {
+                OutputStream out = new java.io.BufferedOutputStream(file, SPOOL_BUFFER);
+                if (hashWhileSpooling) {
+                    out = new DigestOutputStream(out, spoolSha256);
+                }
+                PngXmpInserter labelling = labelWhileSpooling ? new PngXmpInserter(out, label.xmp()) : null;
+                if (labelling != null) {
+                    out = labelling;
+                }
+                byte[] buffer = new byte[SPOOL_BUFFER];
+                System.arraycopy(head, 0, buffer, 0, head.length);
+                int n = head.length;
+                do {
+                    if (pngCheck != null) {
+                        pngCheck.update(buffer, 0, n);
+                    }
+                    out.write(buffer, 0, n);
+                    n = body.read(buffer, 0, buffer.length);
+                } while (n >= 0);
+                if (labelling != null) {
+                    try {
+                        labelling.finish();
+                    } catch (UnlabellableImageException e) {
+                        labelProblem = e; // reported after the check, whose message says more
+                    }
+                }
+                out.flush();
             } catch (IOException e) {
                 if (body.failure() != null || transfer.aborted()) {
                     throw bodyFailure(url, body, declared, body.failure() != null ? body.failure() : e, transfer);
@@ -290,7 +324,10 @@ public final class ImageDownloader {
             }
             ImageCheck.Size size;
             try {
-                size = ImageCheck.inspect(spool, format, settings.maxPixels());
+                size = pngCheck != null ? pngCheck.finish() : ImageCheck.inspect(spool, format, settings.maxPixels());
+                if (labelProblem != null) {
+                    throw new ImageCheck.Refused(labelProblem.getMessage(), true);
+                }
             } catch (ImageCheck.Refused e) {
                 throw new DownloadException("refused the image from " + describe(url) + ": " + e.getMessage(), 0,
                         e.retryable());
@@ -300,10 +337,10 @@ public final class ImageDownloader {
             }
             String key = keyStem + "." + format.extension();
             Path upload = spool;
-            String sha256 = body.sha256Hex();
-            long bytes = body.count();
+            String sha256 = hashWhileSpooling ? HexFormat.of().formatHex(spoolSha256.digest()) : null;
+            long bytes = labelWhileSpooling ? Files.size(spool) : body.count();
             String unlabelled = null;
-            if (label != null) {
+            if (label != null && !labelWhileSpooling) {
                 labelled = spoolFile(transfer);
                 try {
                     sha256 = labelOrMinimal(spool, label, labelled, url);
@@ -311,6 +348,12 @@ public final class ImageDownloader {
                     upload = labelled;
                 } catch (UnlabellableImageException e) {
                     unlabelled = e.getMessage();
+                    try {
+                        sha256 = sha256Of(spool); // stored as fetched: rare, so hashed only now
+                    } catch (IOException read) {
+                        throw abortedOr(transfer, url, new OutputStoreException("could not read back the spooled"
+                                + " image " + spool + ": " + FileOutputStore.describe(read), read));
+                    }
                     log.warn("stored the image from {} without the AI-generated label: {}", describe(url),
                             e.getMessage());
                 } catch (IOException e) {
@@ -379,6 +422,26 @@ public final class ImageDownloader {
             ImageLabeller.label(spool, label.xmp(), out);
         }
         return HexFormat.of().formatHex(sha256.digest());
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+        }
+    }
+
+    /** The SHA-256 of a spooled file, lower-case hex, read once more. */
+    private static String sha256Of(Path file) throws IOException {
+        MessageDigest digest = sha256();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[SPOOL_BUFFER];
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
     }
 
     private static RuntimeException abortedOr(Transfers.Transfer transfer, URI url, RuntimeException e) {
