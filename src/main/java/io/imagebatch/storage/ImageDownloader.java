@@ -363,7 +363,7 @@ public final class ImageDownloader {
             }
             URI stored;
             try {
-                stored = store.putFile(key, upload, format.contentType());
+                stored = store.putSpooled(key, upload, format.contentType());
             } catch (OutputStoreException e) {
                 throw abortedOr(transfer, url, e);
             }
