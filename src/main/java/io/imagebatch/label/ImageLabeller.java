@@ -29,7 +29,8 @@ import org.apache.commons.imaging.formats.jpeg.xmp.JpegXmpRewriter;
  *     written) is unlabellable;</li>
  * <li><b>PNG</b>: an uncompressed {@code iTXt} chunk with keyword {@code XML:com.adobe.xmp}, right after
  *     {@code IHDR}. Written here: Commons Imaging writes XMP into PNG only while encoding a whole image from
- *     pixels (its {@code PngWriter}), which would re-compress the provider's image data;</li>
+ *     pixels (its {@code PngWriter}), which would re-compress the provider's image data. Streamed
+ *     ({@link PngXmpInserter}), so a download labels a PNG as it arrives;</li>
  * <li><b>WebP</b>: a RIFF chunk {@code "XMP "} at the end, with the XMP flag set in a {@code VP8X} header (a
  *     simple {@code VP8}/{@code VP8L} file gets a {@code VP8X} header with its canvas size, and the alpha flag
  *     when its {@code VP8L} header says alpha is used). Written here: no maintained Java library writes WebP

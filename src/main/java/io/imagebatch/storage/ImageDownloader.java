@@ -53,20 +53,26 @@ import org.slf4j.LoggerFactory;
  *       {@code keyStem + "." + extension} and the content type follows the sniffed format, not the server's
  *       header.</li>
  *   <li>The body is spooled to a local file (never held in memory) in {@link DownloadProperties#spoolDir()}, at
- *       most {@link DownloadProperties#maxBytes()} bytes, with its SHA-256 computed on the way. The fetch is bounded
+ *       most {@link DownloadProperties#maxBytes()} bytes, with the SHA-256 of the bytes to be stored computed on
+ *       the way (one pass: README.md, "Performance", "Big images"). The fetch is bounded
  *       in time three ways ({@link ReadTimeoutInputStream}): each read ({@link DownloadProperties#readTimeout()}),
  *       the whole fetch from the first request to the last byte ({@link DownloadProperties#timeout()}, or the
  *       caller's shorter limit: the task's deadline), and a minimum transfer rate
  *       ({@link DownloadProperties#minRate()} over {@link DownloadProperties#minRateWindow()}). A body too large, cut
  *       short before its Content-Length, too slow or past its deadline fails the download.</li>
- *   <li>The spooled file is checked before anything is stored ({@link ImageCheck}): its structure must be that of
+ *   <li>The image is checked before anything is stored ({@link ImageCheck}): its structure must be that of
  *       the sniffed format, and the width and height its header declares (read without decoding a pixel) must
- *       be within {@link DownloadProperties#maxPixels()}, the decompression-bomb guard.</li>
- *   <li>Only then is it stored, from the spool ({@link OutputStore#putFile}). Why a spool rather than fetching
- *       the image again when a store write fails: a replay is the very bytes that were hashed and checked, it
- *       does not depend on a result URL that may have expired meanwhile or on the provider's storage a second
- *       time, and it lets the S3 store retry its writes (5xx, SlowDown, resets) with the SDK's backoff and
- *       jitter, which a one-shot stream cannot. It costs local disk: one image per download in flight, at most
+ *       be within {@link DownloadProperties#maxPixels()}, the decompression-bomb guard. A PNG is checked as it
+ *       arrives ({@link ImageCheck.PngStream}, on the bytes as fetched) and, when a label is asked for, labelled
+ *       in the same pass ({@link PngXmpInserter}): its spool file is the labelled image, and nothing reads it
+ *       again before it is stored. A JPEG or WebP is checked from its spool file, then labelled into a second
+ *       one.</li>
+ *   <li>Only then is it stored, from the spool, handed over ({@link OutputStore#putSpooled}: a folder on the
+ *       spool's file system links it into place). Why a spool rather than fetching the image again when a store
+ *       write fails: a replay is the very bytes that were hashed and checked, it does not depend on a result URL
+ *       that may have expired meanwhile or on the provider's storage a second time, and it lets the S3 store
+ *       retry its writes (5xx, SlowDown, resets) with the SDK's backoff and jitter, which a one-shot stream
+ *       cannot. It costs local disk: one image per download in flight, at most
  *       {@link DownloadProperties#maxBytes()} bytes each. The spool file is deleted when the download ends, and
  *       by a shutdown hook when the process is stopped mid-download ({@link Transfers}), which also aborts the
  *       fetches in flight so that SIGTERM is not held up by a slow server.</li>
@@ -155,11 +161,12 @@ public final class ImageDownloader {
 
     /**
      * Downloads {@code source} into {@code store} as {@link #download(URI, OutputStore, String, Duration)} does,
-     * and stores it labelled as AI-generated (README.md, "Labelled as AI-generated"): once the provider's bytes
-     * have passed the image check ({@link ImageCheck}, on the bytes as fetched), they are copied from the spool
-     * into a second local file with {@code label}'s XMP packet written in ({@link ImageLabeller}: no pixel is
-     * re-encoded), hashed on the way, and that copy is stored; the returned SHA-256 and size are those of the
-     * stored (labelled) bytes. An image whose structure cannot take the XMP is stored as fetched, with the reason
+     * and stores it labelled as AI-generated (README.md, "Labelled as AI-generated"): the image check
+     * ({@link ImageCheck}) judges the bytes as fetched, and what is stored carries {@code label}'s XMP packet (no
+     * pixel is re-encoded). A PNG is labelled while it is spooled ({@link PngXmpInserter}); a JPEG or WebP, once
+     * checked, is copied from the spool into a second local file with the packet written in
+     * ({@link ImageLabeller}), and that copy is stored. Either way the labelled bytes are hashed as they are
+     * written, and the returned SHA-256 and size are those of the stored (labelled) bytes. An image whose structure cannot take the XMP is stored as fetched, with the reason
      * in {@link StoredImage#unlabelled()} and a warning logged: never failed for it.
      *
      * @param source  the result URL ({@code http} or {@code https}); may carry a signed query string
@@ -387,7 +394,6 @@ public final class ImageDownloader {
         }
     }
 
-    /** Writes the labelled copy of {@code spool} to {@code target}; returns its SHA-256 (hashed while written). */
     /**
      * Labels as {@link #label} does; when the full label cannot be written (a JPEG's packet holds at most one APP1
      * segment, so a very long prompt does not fit), the minimal one is tried, so that the image still says it is

@@ -41,13 +41,14 @@ import tools.jackson.databind.json.JsonMapper;
  * pieces in this JVM ({@link ImageDownloader} with the AI-generated label, into the folder store and the S3 store
  * on an S3Proxy, {@link S3ProxyServer}), side by side with a plain copy of the same bytes over the same loopback
  * link: an HTTP GET streamed into a file through a 64 KiB buffer, and an HTTP GET streamed into one S3 PutObject
- * of the AWS SDK ({@code RequestBody.fromInputStream}). One image at a time in every case, so each figure is the
- * speed of one transfer; the rounds alternate the four ways, so a change of the machine's load falls on all of
- * them. Prints MB/s (10^6 bytes per second) of each, the ratio of the job to the plain copy, and the target
+ * of the AWS SDK ({@code RequestBody.fromInputStream}). One image at a time in every way unless
+ * {@code bench.big.parallel} says more (the job's download step runs up to {@code imagebatch.job.concurrency} at
+ * once); the rounds alternate the four ways, so a change of the machine's load falls on all of them. Prints MB/s (10^6 bytes per second) of each, the ratio of the job to the plain copy, and the target
  * (80%), with the load average before and after. Nothing is asserted about speed.
  *
  * <p>Skipped unless {@code -Dbench.big=true}. Settings: {@code bench.big.images} (results per round, default 8),
- * {@code bench.big.rounds} (default 3, after one warm-up round not counted). Example:
+ * {@code bench.big.rounds} (default 3, after one warm-up round not counted), {@code bench.big.parallel}
+ * (transfers at once, default 1). Example:
  * <pre>./mvnw -o test -Dtest=BigImageBenchmarkIT -Dsurefire.failIfNoSpecifiedTests=false -Dbench.big=true</pre>
  */
 class BigImageBenchmarkIT {
@@ -56,6 +57,8 @@ class BigImageBenchmarkIT {
     private static final String BUCKET = "bench";
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** Transfers at once in every way ({@code bench.big.parallel}, default 1). */
+    private static final int PARALLEL = Integer.getInteger("bench.big.parallel", 1);
 
     @TempDir
     Path work;
@@ -111,6 +114,11 @@ class BigImageBenchmarkIT {
                     });
                     measure(totals, counted, "job to S3", urls, (url, i) -> stored(downloader.download(url, bucket,
                             "r" + r + "/row-" + i, null, label(i))));
+                    // what a round stored is deleted, outside the timings: the S3Proxy keeps objects in memory
+                    deleteFiles(plainFolder);
+                    deleteFiles(work.resolve("job"));
+                    plainS3.listObjectsV2Paginator(b -> b.bucket(BUCKET)).contents().forEach(o ->
+                            plainS3.deleteObject(b -> b.bucket(BUCKET).key(o.key())));
                 }
             }
             String loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
@@ -119,10 +127,11 @@ class BigImageBenchmarkIT {
 
                     ===== ImageBatch big-image benchmark =====
                     %d results of 4096 x 4096 PNG per round, %.1f MB per round (%.1f MB mean), %d rounds after a warm-up
-                    one transfer at a time; the job's downloader and stores in this JVM (label on), S3 = S3Proxy
+                    %d transfer(s) at a time in every way; the job's downloader and stores in this JVM (label on), S3 = S3Proxy
                     load average before: %s
                     load average after:  %s
-                    """, images, bytesPerRound / 1e6, bytesPerRound / 1e6 / images, rounds, loadBefore, loadAfter);
+                    """, images, bytesPerRound / 1e6, bytesPerRound / 1e6 / images, rounds, PARALLEL, loadBefore,
+                    loadAfter);
             for (Map.Entry<String, long[]> e : totals.entrySet()) {
                 System.out.printf("%-24s %8.1f MB/s%n", e.getKey(), mbps(e.getValue()));
             }
@@ -146,14 +155,38 @@ class BigImageBenchmarkIT {
             Transfer transfer) throws Exception {
         long bytes = 0;
         long started = System.nanoTime();
-        for (int i = 0; i < urls.size(); i++) {
-            bytes += transfer.run(urls.get(i), i);
+        if (PARALLEL == 1) {
+            for (int i = 0; i < urls.size(); i++) {
+                bytes += transfer.run(urls.get(i), i);
+            }
+        } else {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(PARALLEL);
+            try {
+                List<java.util.concurrent.Future<Long>> done = new ArrayList<>();
+                for (int i = 0; i < urls.size(); i++) {
+                    int index = i;
+                    done.add(pool.submit(() -> transfer.run(urls.get(index), index)));
+                }
+                for (java.util.concurrent.Future<Long> one : done) {
+                    bytes += one.get();
+                }
+            } finally {
+                pool.shutdown();
+            }
         }
         long nanos = System.nanoTime() - started;
         if (counted) {
             long[] total = totals.computeIfAbsent(way, k -> new long[2]);
             total[0] += bytes;
             total[1] += nanos;
+        }
+    }
+
+    private static void deleteFiles(Path folder) throws java.io.IOException {
+        try (var files = Files.walk(folder)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.delete(file);
+            }
         }
     }
 
