@@ -77,6 +77,8 @@ public final class S3OutputStore extends MeasuredOutputStore {
     private final boolean ownsClient;
     private final DefaultCredentialsProvider ownCredentials;
     private final int partSize;
+    /** Sends the parts of {@link SpoolUpload}s; made on first use, shut down by {@link #close()}. */
+    private java.util.concurrent.ExecutorService partSenders;
 
     /**
      * Opens a store with its own client; {@link #close()} closes it. The client uses the SDK's default
@@ -348,9 +350,166 @@ public final class S3OutputStore extends MeasuredOutputStore {
         }
     }
 
+    /**
+     * Starts the upload of a spool file that is still being written (the download step's, {@link ImageDownloader}),
+     * so that sending it overlaps fetching it (README.md, "Performance", "Big images"): each time the file has
+     * grown by a whole part ({@link StorageProperties#partSize()} bytes), that part is read back from the file and
+     * sent as a part of a multipart upload on a sender thread; {@link SpoolUpload#complete} sends the rest and
+     * completes the upload, {@link SpoolUpload#close} without it aborts it, so the object appears whole or not at
+     * all. A file that never reaches a whole part is stored by one PutObject at {@link SpoolUpload#complete}, as
+     * {@link #putFile} does. Every part is held in memory while it is sent, so the SDK can send it again (5xx,
+     * SlowDown, resets: {@link StorageProperties#maxAttempts()}). Memory: one part per upload in flight.
+     *
+     * @param key         the key relative to the location's prefix
+     * @param file        the spool file, written by the caller only by appending
+     * @param contentType the MIME type, for example {@code image/png}
+     * @return the upload; the caller reports growth, then completes or closes it
+     * @throws IllegalArgumentException when the key is not a valid relative key
+     */
+    SpoolUpload spoolUpload(String key, Path file, String contentType) {
+        return new SpoolUpload(key, fullKey(key), Objects.requireNonNull(file, "file"), contentType);
+    }
+
+    private synchronized java.util.concurrent.ExecutorService partSenders() {
+        if (partSenders == null) {
+            partSenders = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+                Thread thread = new Thread(r, "imagebatch-s3-parts");
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+        return partSenders;
+    }
+
+    /** An upload of a spool file that starts while the file is written ({@link #spoolUpload}). One writer. */
+    final class SpoolUpload implements AutoCloseable {
+
+        private final String key;
+        private final String fullKey;
+        private final Path file;
+        private final String contentType;
+        private final List<java.util.concurrent.CompletableFuture<CompletedPart>> parts = new ArrayList<>();
+        private String uploadId;
+        private long sent;
+        private RuntimeException failure;
+        private boolean completed;
+
+        private SpoolUpload(String key, String fullKey, Path file, String contentType) {
+            this.key = key;
+            this.fullKey = fullKey;
+            this.file = file;
+            this.contentType = contentType;
+        }
+
+        /**
+         * The file now holds at least {@code length} bytes: every whole part not yet sent is read back and
+         * handed to a sender thread. Never throws: a failure to start the upload is reported by {@link #complete}.
+         *
+         * @param length bytes written to the file so far
+         */
+        void grew(long length) {
+            while (failure == null && length - sent >= partSize && parts.size() < MAX_PARTS - 1) {
+                send(sent, partSize);
+            }
+        }
+
+        /**
+         * Sends what is left of the file and completes the upload: the object appears, whole.
+         *
+         * @param length the file's final size in bytes
+         * @return the stored object's URI
+         * @throws OutputStoreException when a part or the completion failed (after the SDK's retries), or the file
+         *                              could not be read; nothing is stored then (the caller closes the upload)
+         */
+        URI complete(long length) {
+            if (failure == null && uploadId == null) {
+                completed = true;
+                return putFile(key, file, contentType); // never a whole part: one PutObject
+            }
+            if (failure == null && length > sent) {
+                send(sent, (int) (length - sent));
+            }
+            URI uri = toUri(fullKey);
+            try {
+                if (failure != null) {
+                    throw failure;
+                }
+                List<CompletedPart> done = new ArrayList<>();
+                for (java.util.concurrent.CompletableFuture<CompletedPart> part : parts) {
+                    done.add(part.join());
+                }
+                client.completeMultipartUpload(CompleteMultipartUploadRequest.builder()
+                        .bucket(location.bucket()).key(fullKey).uploadId(uploadId)
+                        .multipartUpload(CompletedMultipartUpload.builder().parts(done).build()).build());
+                completed = true;
+                log.debug("stored {} ({} bytes, {} parts sent while it was fetched)", uri, length, done.size());
+                return uri;
+            } catch (java.util.concurrent.CompletionException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                throw new OutputStoreException("could not store " + uri + ": " + FileOutputStore.describe(cause),
+                        cause);
+            } catch (RuntimeException e) {
+                throw new OutputStoreException("could not store " + uri + ": " + FileOutputStore.describe(e), e);
+            }
+        }
+
+        private void send(long offset, int length) {
+            byte[] part = new byte[length];
+            try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(file,
+                    java.nio.file.StandardOpenOption.READ)) {
+                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(part);
+                while (buffer.hasRemaining()) {
+                    if (in.read(buffer, offset + buffer.position()) < 0) {
+                        throw new IOException(file + " ended before byte " + (offset + length));
+                    }
+                }
+                if (uploadId == null) {
+                    uploadId = client.createMultipartUpload(CreateMultipartUploadRequest.builder()
+                            .bucket(location.bucket()).key(fullKey).contentType(contentType)
+                            .checksumAlgorithm(ChecksumAlgorithm.CRC32).build()).uploadId();
+                }
+            } catch (IOException | RuntimeException e) {
+                failure = e instanceof RuntimeException r ? r : new java.io.UncheckedIOException((IOException) e);
+                return;
+            }
+            int partNumber = parts.size() + 1;
+            String id = uploadId;
+            parts.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                UploadPartResponse response = client.uploadPart(UploadPartRequest.builder()
+                        .bucket(location.bucket()).key(fullKey).uploadId(id).partNumber(partNumber)
+                        .contentLength((long) length).checksumAlgorithm(ChecksumAlgorithm.CRC32).build(),
+                        RequestBody.fromBytes(part));
+                return CompletedPart.builder().partNumber(partNumber).eTag(response.eTag())
+                        .checksumCRC32(response.checksumCRC32()).build();
+            }, partSenders()));
+            sent = offset + length;
+        }
+
+        /** Unless completed: waits for the parts in flight, then aborts the upload (nothing is stored). */
+        @Override
+        public void close() {
+            if (completed || uploadId == null) {
+                return;
+            }
+            for (java.util.concurrent.CompletableFuture<CompletedPart> part : parts) {
+                try {
+                    part.join();
+                } catch (RuntimeException e) {
+                    // aborted below either way
+                }
+            }
+            abort(fullKey, uploadId);
+        }
+    }
+
     /** Closes the S3 client and its credentials provider if this store created them. */
     @Override
     public void close() {
+        synchronized (this) {
+            if (partSenders != null) {
+                partSenders.shutdown();
+            }
+        }
         if (ownsClient) {
             client.close();
             ownCredentials.close();
