@@ -133,15 +133,19 @@ class BigImageBenchmarkIT {
                     """, images, bytesPerRound / 1e6, bytesPerRound / 1e6 / images, rounds, PARALLEL, loadBefore,
                     loadAfter);
             for (Map.Entry<String, long[]> e : totals.entrySet()) {
-                System.out.printf("%-24s %8.1f MB/s%n", e.getKey(), mbps(e.getValue()));
+                System.out.printf("%-24s %8.1f MB/s   %6.2f CPU ms/MB (this JVM: sandbox and S3Proxy too)%n",
+                        e.getKey(), mbps(e.getValue()), cpuPerMb(e.getValue()));
             }
             double folderRatio = mbps(totals.get("job to a folder")) / mbps(totals.get("plain copy to a folder"));
             double s3Ratio = mbps(totals.get("job to S3")) / mbps(totals.get("plain copy to S3"));
             System.out.printf("""
                     job / plain copy, folder %8.0f %%   (target: at least 80 %%)
                     job / plain copy, S3     %8.0f %%   (target: at least 80 %%)
+                    CPU per MB, plain / job: folder %.0f %%, S3 %.0f %% (less sensitive to the machine's load)
                     ==========================================
-                    """, folderRatio * 100, s3Ratio * 100);
+                    """, folderRatio * 100, s3Ratio * 100,
+                    100 * cpuPerMb(totals.get("plain copy to a folder")) / cpuPerMb(totals.get("job to a folder")),
+                    100 * cpuPerMb(totals.get("plain copy to S3")) / cpuPerMb(totals.get("job to S3")));
         }
     }
 
@@ -154,6 +158,7 @@ class BigImageBenchmarkIT {
     private static void measure(Map<String, long[]> totals, boolean counted, String way, List<URI> urls,
             Transfer transfer) throws Exception {
         long bytes = 0;
+        long cpuBefore = processCpuNanos();
         long started = System.nanoTime();
         if (PARALLEL == 1) {
             for (int i = 0; i < urls.size(); i++) {
@@ -175,10 +180,12 @@ class BigImageBenchmarkIT {
             }
         }
         long nanos = System.nanoTime() - started;
+        long cpu = processCpuNanos() - cpuBefore;
         if (counted) {
-            long[] total = totals.computeIfAbsent(way, k -> new long[2]);
+            long[] total = totals.computeIfAbsent(way, k -> new long[3]);
             total[0] += bytes;
             total[1] += nanos;
+            total[2] += cpu;
         }
     }
 
@@ -188,6 +195,17 @@ class BigImageBenchmarkIT {
                 Files.delete(file);
             }
         }
+    }
+
+    /** CPU time of this whole JVM (job or plain copy, sandbox, S3Proxy), nanoseconds. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** @return CPU milliseconds per MB (10^6 bytes) */
+    private static double cpuPerMb(long[] total) {
+        return total[2] / 1e6 / (total[0] / 1e6);
     }
 
     private static double mbps(long[] total) {
