@@ -270,7 +270,6 @@ public final class ImageDownloader {
         MeasuringInputStream body = MeasuringInputStream.unhashedDownload(limited, settings.maxBytes(), declared);
         Path spool = null;
         Path labelled = null;
-        S3OutputStore.SpoolUpload early = null;
         try {
             transfer.stream(limited);
             byte[] head;
@@ -293,14 +292,9 @@ public final class ImageDownloader {
             boolean hashWhileSpooling = label == null || labelWhileSpooling;
             MessageDigest spoolSha256 = sha256();
             UnlabellableImageException labelProblem = null;
-            String key = keyStem + "." + format.extension();
             spool = spoolFile(transfer);
-            // S3: what is spooled is what is stored, so its parts are sent while the rest arrives
-            early = hashWhileSpooling && store instanceof S3OutputStore s3
-                    ? s3.spoolUpload(key, spool, format.contentType()) : null;
             try (OutputStream file = Files.newOutputStream(spool, StandardOpenOption.WRITE)) {
-                OutputStream out = new java.io.BufferedOutputStream(early == null ? file
-                        : new GrowthReporting(file, early), SPOOL_BUFFER);
+                OutputStream out = new java.io.BufferedOutputStream(file, SPOOL_BUFFER);
                 if (hashWhileSpooling) {
                     out = new DigestOutputStream(out, spoolSha256);
                 }
@@ -348,6 +342,7 @@ public final class ImageDownloader {
                 throw abortedOr(transfer, url, new OutputStoreException("could not read back the spooled image "
                         + spool + ": " + FileOutputStore.describe(e), e));
             }
+            String key = keyStem + "." + format.extension();
             Path upload = spool;
             String sha256 = hashWhileSpooling ? HexFormat.of().formatHex(spoolSha256.digest()) : null;
             long bytes = labelWhileSpooling ? Files.size(spool) : body.count();
@@ -375,8 +370,7 @@ public final class ImageDownloader {
             }
             URI stored;
             try {
-                stored = early != null ? early.complete(bytes)
-                        : store.putSpooled(key, upload, format.contentType());
+                stored = store.putSpooled(key, upload, format.contentType());
             } catch (OutputStoreException e) {
                 throw abortedOr(transfer, url, e);
             }
@@ -389,9 +383,6 @@ public final class ImageDownloader {
                     e);
         } finally {
             closeQuietly(limited);
-            if (early != null) {
-                early.close(); // aborts the upload unless it completed
-            }
             if (spool != null) {
                 deleteQuietly(spool);
                 transfer.release(spool);
@@ -437,30 +428,6 @@ public final class ImageDownloader {
             ImageLabeller.label(spool, label.xmp(), out);
         }
         return HexFormat.of().formatHex(sha256.digest());
-    }
-
-    /** Tells an early S3 upload how far the spool file has been written. */
-    private static final class GrowthReporting extends java.io.FilterOutputStream {
-        private final S3OutputStore.SpoolUpload upload;
-        private long written;
-
-        GrowthReporting(OutputStream file, S3OutputStore.SpoolUpload upload) {
-            super(file);
-            this.upload = upload;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            upload.grew(++written);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            written += len;
-            upload.grew(written);
-        }
     }
 
     private static MessageDigest sha256() {

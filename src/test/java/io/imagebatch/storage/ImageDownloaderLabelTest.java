@@ -176,55 +176,6 @@ class ImageDownloaderLabelTest {
         }
     }
 
-    /**
-     * README.md, "Performance", "Big images": a big image's parts are sent to S3 while the rest of it still
-     * arrives (a multipart upload fed from the spool file), and the object that appears is the whole labelled
-     * image whose hash is returned. A multipart object's ETag ends in "-" and its number of parts.
-     */
-    @Test
-    void aBigPngIsSentToS3InPartsWhileItArrivesAndStoredWholeAndLabelled() throws Exception {
-        byte[] png = bigPng();
-        http.serve("/big.png", png, "image/png");
-
-        StoredImage image = downloader.download(url("/big.png"), bucket, "b2/row-1", null,
-                new ImageLabel("row-1", "a big red kite", "model-x", MetadataLevel.FULL));
-
-        String key = bucket.location().key("b2/row-1.png");
-        byte[] stored = s3.client().getObjectAsBytes(b -> b.bucket("labels").key(key)).asByteArray();
-        assertThat(image.sha256()).isEqualTo(TestImages.sha256(stored));
-        assertThat(image.bytes()).isEqualTo(stored.length).isGreaterThan(png.length);
-        Path copy = Files.write(dir.resolve("copy.png"), stored);
-        assertThat(XmpReadBack.of(copy).xmp()).contains("a big red kite");
-        String etag = s3.client().headObject(b -> b.bucket("labels").key(key)).eTag();
-        assertThat(etag).as("sent as a multipart upload").matches("\"?[0-9a-f]+-[0-9]+\"?");
-        assertThat(s3.client().listMultipartUploads(b -> b.bucket("labels")).uploads()).isEmpty();
-    }
-
-    /**
-     * The promise the early upload must keep: a big image found broken at its very end (after whole parts of it
-     * were sent) leaves no object and no multipart upload behind.
-     */
-    @Test
-    void aBigPngBrokenAtItsEndLeavesNoObjectAndNoUploadInS3() throws Exception {
-        byte[] png = bigPng();
-        png[png.length - 1] ^= 0x55; // IEND's CRC
-        http.serve("/broken-big.png", png, "image/png");
-
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> downloader.download(url("/broken-big.png"), bucket,
-                "b2/row-2", null, new ImageLabel("row-2", "a broken kite", "model-x", MetadataLevel.FULL)))
-                .isInstanceOf(DownloadException.class).hasMessageContaining("IEND fails its CRC");
-
-        assertThat(bucket.size("b2/row-2.png")).isEmpty();
-        assertThat(s3.client().listMultipartUploads(b -> b.bucket("labels")).uploads()).isEmpty();
-    }
-
-    /** A real PNG of noise, more than two S3 parts of the smallest size (5 MiB). */
-    private static byte[] bigPng() {
-        byte[] png = TestImages.png(2000, 2000);
-        assertThat(png.length).isGreaterThan(2 * (int) StorageProperties.MIN_PART_SIZE);
-        return png;
-    }
-
     /** An {@link OutputStore} passing every call to another one, for a test to watch one of them. */
     private static class ForwardingStore implements OutputStore {
         private final OutputStore store;
