@@ -1,7 +1,5 @@
 package io.imagebatch.label;
 
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +29,8 @@ import org.apache.commons.imaging.formats.jpeg.xmp.JpegXmpRewriter;
  *     written) is unlabellable;</li>
  * <li><b>PNG</b>: an uncompressed {@code iTXt} chunk with keyword {@code XML:com.adobe.xmp}, right after
  *     {@code IHDR}. Written here: Commons Imaging writes XMP into PNG only while encoding a whole image from
- *     pixels (its {@code PngWriter}), which would re-compress the provider's image data;</li>
+ *     pixels (its {@code PngWriter}), which would re-compress the provider's image data. Streamed
+ *     ({@link PngXmpInserter}), so a download labels a PNG as it arrives;</li>
  * <li><b>WebP</b>: a RIFF chunk {@code "XMP "} at the end, with the XMP flag set in a {@code VP8X} header (a
  *     simple {@code VP8}/{@code VP8L} file gets a {@code VP8X} header with its canvas size, and the alpha flag
  *     when its {@code VP8L} header says alpha is used). Written here: no maintained Java library writes WebP
@@ -81,7 +80,7 @@ public final class ImageLabeller {
             throws UnlabellableImageException, IOException {
         Format format = detect(source);
         switch (format) {
-            case PNG -> png(source, xmp.getBytes(StandardCharsets.UTF_8), out);
+            case PNG -> png(source, xmp, out);
             case JPEG -> jpeg(source, xmp, out);
             case WEBP -> webp(source, xmp.getBytes(StandardCharsets.UTF_8), out);
             default -> throw new IllegalStateException(format.name());
@@ -153,67 +152,29 @@ public final class ImageLabeller {
         }
     }
 
-    private static void png(Path source, byte[] xmp, OutputStream out) throws UnlabellableImageException,
+    /**
+     * A PNG is labelled as it streams ({@link PngXmpInserter}): one implementation for a file and for a
+     * download's body.
+     */
+    private static void png(Path source, String xmp, OutputStream out) throws UnlabellableImageException,
             IOException {
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(source),
-                64 * 1024))) {
-            in.readFully(new byte[PNG_SIGNATURE.length]);
-            out.write(PNG_SIGNATURE);
-            boolean first = true;
-            while (true) {
-                int length;
-                try {
-                    length = in.readInt();
-                } catch (EOFException e) {
-                    throw new UnlabellableImageException("PNG: the file ends without an IEND chunk", e);
-                }
-                byte[] type = new byte[4];
-                in.readFully(type);
-                String name = new String(type, StandardCharsets.ISO_8859_1);
-                if (length < 0) {
-                    throw new UnlabellableImageException("PNG: chunk " + name + " has a length over 2^31-1", null);
-                }
-                if (first && !name.equals("IHDR")) {
-                    throw new UnlabellableImageException("PNG: the first chunk is " + name + ", not IHDR", null);
-                }
-                if (name.equals("iTXt") && length >= PNG_XMP_KEYWORD.length() + 1) {
-                    byte[] data = new byte[length];
-                    in.readFully(data);
-                    int crc = in.readInt();
-                    if (!isXmpKeyword(data)) {
-                        writeChunk(out, type, data, crc);
-                    } // else: an XMP packet already there is replaced by ours
-                } else {
-                    out.write(ByteBuffer.allocate(8).putInt(length).put(type).array());
-                    copy(in, out, length + 4L); // data and CRC, unchanged
-                }
-                if (first) {
-                    out.write(xmpChunk(xmp));
-                    first = false;
-                }
-                if (name.equals("IEND")) {
-                    return;
-                }
+        PngXmpInserter labelled = new PngXmpInserter(out, xmp); // not closed: the caller closes out
+        try (InputStream in = Files.newInputStream(source)) {
+            byte[] buffer = new byte[64 * 1024];
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                labelled.write(buffer, 0, n);
             }
-        } catch (EOFException e) {
-            throw new UnlabellableImageException("PNG: the file is cut short", e);
         }
+        labelled.finish();
     }
 
-    private static boolean isXmpKeyword(byte[] data) {
-        byte[] keyword = PNG_XMP_KEYWORD.getBytes(StandardCharsets.ISO_8859_1);
-        return data.length > keyword.length && data[keyword.length] == 0
-                && Arrays.equals(Arrays.copyOf(data, keyword.length), keyword);
-    }
-
-    private static void writeChunk(OutputStream out, byte[] type, byte[] data, int crc) throws IOException {
-        out.write(ByteBuffer.allocate(8).putInt(data.length).put(type).array());
-        out.write(data);
-        out.write(ByteBuffer.allocate(4).putInt(crc).array());
-    }
-
-    /** An iTXt chunk: keyword, NUL, compression flag 0, method 0, empty language tag, NUL, empty translation, NUL. */
-    private static byte[] xmpChunk(byte[] xmp) {
+    /**
+     * An iTXt chunk: keyword, NUL, compression flag 0, method 0, empty language tag, NUL, empty translation, NUL.
+     *
+     * @param xmp the XMP packet as UTF-8
+     * @return the whole chunk: length, type, data and CRC-32
+     */
+    static byte[] pngXmpChunk(byte[] xmp) {
         byte[] keyword = PNG_XMP_KEYWORD.getBytes(StandardCharsets.ISO_8859_1);
         ByteBuffer data = ByteBuffer.allocate(keyword.length + 5 + xmp.length);
         data.put(keyword).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0).put(xmp);
@@ -349,19 +310,6 @@ public final class ImageLabeller {
         file.seek(at);
         file.readFully(data);
         return data;
-    }
-
-    private static void copy(InputStream in, OutputStream out, long count) throws IOException {
-        byte[] buffer = new byte[64 * 1024];
-        long left = count;
-        while (left > 0) {
-            int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-            if (n < 0) {
-                throw new EOFException();
-            }
-            out.write(buffer, 0, n);
-            left -= n;
-        }
     }
 
     private static void copy(RandomAccessFile in, OutputStream out, long count) throws IOException {

@@ -16,6 +16,8 @@ final class ImageCache {
     private final boolean plain;
     /** Result files as JPEG instead of PNG ({@link SandboxSettings#jpegImages()}). */
     private final boolean jpeg;
+    /** The big result files, or null ({@link SandboxSettings#withResultBytes}). */
+    private final BigImages big;
 
     /**
      * @param capacity          most images kept, for example 64
@@ -41,6 +43,18 @@ final class ImageCache {
      * @param jpeg              JPEG result files instead of PNG
      */
     ImageCache(int capacity, int concurrentRenders, boolean plain, boolean jpeg) {
+        this(capacity, concurrentRenders, plain, jpeg, null);
+    }
+
+    /**
+     * @param capacity          most images kept, for example 64
+     * @param concurrentRenders most renders running at once
+     * @param plain             one plain image per size for every task (benchmarks), instead of each task's own
+     * @param jpeg              JPEG result files instead of PNG
+     * @param big               the big result files every task gets one of (then nothing is rendered), or null
+     */
+    ImageCache(int capacity, int concurrentRenders, boolean plain, boolean jpeg, BigImages big) {
+        this.big = big;
         this.plain = plain;
         this.jpeg = jpeg;
         this.images = new LinkedHashMap<>(capacity * 4 / 3 + 1, 0.75f, true) {
@@ -58,6 +72,9 @@ final class ImageCache {
      * @throws InterruptedException when interrupted while waiting to render
      */
     byte[] png(SandboxTask task) throws InterruptedException {
+        if (big != null) {
+            return big.forTask(task.id());
+        }
         String key = plain ? "plain-" + task.size() : task.id();
         synchronized (images) {
             byte[] cached = images.get(key);

@@ -112,7 +112,8 @@ public final class SandboxProvider implements AutoCloseable {
         this.tasks = tasks;
         int cores = Runtime.getRuntime().availableProcessors();
         this.files = new FilesEndpoint(tasks, new ImageCache(IMAGE_CACHE_SIZE, Math.max(1, Math.min(4, cores)),
-                settings.plainImages(), settings.jpegImages()),
+                settings.plainImages(), settings.jpegImages(), settings.bigResults()
+                        ? new BigImages(settings.seed(), settings.minResultBytes(), settings.maxResultBytes()) : null),
                 stats, faults);
 
         SandboxContext context = new SandboxContext(tasks, callbacks, json, baseUrl);

@@ -54,15 +54,24 @@ import java.util.function.Consumer;
  *                           gives up, or a network that loses it): the task ends as usual and answers status
  *                           queries, but its callback URL hears nothing. Chosen per task from the seed and the
  *                           taskId ({@link SandboxProvider#lostCallbacks()} counts them)
+ * @param minResultBytes     with {@code maxResultBytes}, "big results": 0 and 0 (the default) for the rendered
+ *                           stand-in images; otherwise every result file is one of a few 4096 x 4096 RGB PNGs of
+ *                           incompressible content whose sizes spread over {@code [minResultBytes, maxResultBytes]}
+ *                           bytes (as 4K results of 8 to 20 MB are; README, "Performance"), made once per sandbox
+ *                           and served by the task's id ({@link BigImages}); PNG even with {@code jpegImages}. From
+ *                           {@link BigImages#MIN_BYTES} to {@link BigImages#MAX_BYTES} bytes
+ * @param maxResultBytes     the largest big result file in bytes, not smaller than {@code minResultBytes}; 0 when
+ *                           {@code minResultBytes} is 0
  */
 public record SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime,
         double failureRate, long seed, double serverErrorRate, double rateLimitPerSecond,
         String hiapiCallbackSecret, double tooManyRequestsRate, double createDropRate, double downloadCutRate,
         boolean plainImages, double forbiddenResultRate, boolean jpegImages, boolean rateLimitHeaders,
-        double lostCallbackRate) {
+        double lostCallbackRate, long minResultBytes, long maxResultBytes) {
 
     /**
-     * The settings with rate-limit headers and without lost callbacks, as before those settings existed; the
+     * The settings with rate-limit headers, without lost callbacks or big results, as before those settings
+     * existed; the
      * fields as in the record description.
      *
      * @param port                TCP port, 0..65535, 0 for a free one
@@ -88,7 +97,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
             double forbiddenResultRate, boolean jpegImages) {
         this(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate, rateLimitPerSecond,
                 hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate, plainImages,
-                forbiddenResultRate, jpegImages, true, 0.0);
+                forbiddenResultRate, jpegImages, true, 0.0, 0L, 0L);
     }
 
     /**
@@ -127,6 +136,12 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         requireFraction("downloadCutRate", downloadCutRate);
         requireFraction("forbiddenResultRate", forbiddenResultRate);
         requireFraction("lostCallbackRate", lostCallbackRate);
+        if ((minResultBytes != 0 || maxResultBytes != 0) && (minResultBytes < BigImages.MIN_BYTES
+                || maxResultBytes > BigImages.MAX_BYTES || maxResultBytes < minResultBytes)) {
+            throw new IllegalArgumentException("result bytes must be 0..0 (off) or satisfy " + BigImages.MIN_BYTES
+                    + " <= min <= max <= " + BigImages.MAX_BYTES + ", got " + minResultBytes + ".."
+                    + maxResultBytes);
+        }
         if (!(rateLimitPerSecond >= 0) || Double.isInfinite(rateLimitPerSecond)) {
             throw new IllegalArgumentException("rateLimitPerSecond must be finite and >= 0, got "
                     + rateLimitPerSecond);
@@ -369,6 +384,28 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         return with(copy -> copy.lostCallbackRate = rate);
     }
 
+    /**
+     * Big results: every result file is one of a few 4096 x 4096 PNGs of incompressible content, between
+     * {@code min} and {@code max} bytes each ({@link BigImages}), for the big-image benchmark (README,
+     * "Performance"); 0 and 0 turn it off.
+     *
+     * @param min the smallest result file in bytes, from {@link BigImages#MIN_BYTES}
+     * @param max the largest result file in bytes, up to {@link BigImages#MAX_BYTES}, not smaller than {@code min}
+     * @return a copy with that choice
+     * @throws IllegalArgumentException when the range is outside those bounds
+     */
+    public SandboxSettings withResultBytes(long min, long max) {
+        return with(copy -> {
+            copy.minResultBytes = min;
+            copy.maxResultBytes = max;
+        });
+    }
+
+    /** @return whether result files are big ({@link #withResultBytes}) */
+    public boolean bigResults() {
+        return maxResultBytes > 0;
+    }
+
     /** Never shows the HiAPI callback secret. */
     @Override
     public String toString() {
@@ -378,7 +415,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
                 + (hiapiCallbackSecret == null ? "unset" : "***") + ", tooManyRequestsRate=" + tooManyRequestsRate
                 + ", createDropRate=" + createDropRate + ", downloadCutRate=" + downloadCutRate
                 + ", forbiddenResultRate=" + forbiddenResultRate + ", rateLimitHeaders=" + rateLimitHeaders
-                + ", lostCallbackRate=" + lostCallbackRate + "]";
+                + ", lostCallbackRate=" + lostCallbackRate
+                + (bigResults() ? ", resultBytes=" + minResultBytes + ".." + maxResultBytes : "") + "]";
     }
 
     /**
@@ -410,6 +448,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         boolean jpegImages;
         boolean rateLimitHeaders;
         double lostCallbackRate;
+        long minResultBytes;
+        long maxResultBytes;
 
         Copy(SandboxSettings s) {
             port = s.port;
@@ -428,13 +468,15 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
             jpegImages = s.jpegImages;
             rateLimitHeaders = s.rateLimitHeaders;
             lostCallbackRate = s.lostCallbackRate;
+            minResultBytes = s.minResultBytes;
+            maxResultBytes = s.maxResultBytes;
         }
 
         SandboxSettings settings() {
             return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed,
                     serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
                     downloadCutRate, plainImages, forbiddenResultRate, jpegImages, rateLimitHeaders,
-                    lostCallbackRate);
+                    lostCallbackRate, minResultBytes, maxResultBytes);
         }
     }
 

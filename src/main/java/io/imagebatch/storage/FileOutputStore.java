@@ -125,6 +125,80 @@ public final class FileOutputStore extends MeasuredOutputStore {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>When the folder is on the file's file system, the file is hard-linked as the put's temporary file (no
+     * byte is copied), given the permissions a file this store writes gets, forced to disk and renamed over the
+     * target, as every put: the same all-or-nothing write, without a second copy of a big image. Where no link
+     * can be made (another file system, one without hard links), it is copied as {@link #putFile} does. The
+     * caller's later deletion of the file removes its own name only; the stored object stays.
+     */
+    @Override
+    public URI putSpooled(String key, Path file, String contentType) {
+        Objects.requireNonNull(file, "file");
+        URI linked = link(key, file);
+        return linked != null ? linked : putFile(key, file, contentType);
+    }
+
+    /** @return the stored object's URI, or null when {@code file} cannot be linked into the folder */
+    private URI link(String key, Path file) {
+        Path target = pathOf(key);
+        URI uri = toUri(target);
+        Path temp = null;
+        Transfers.Transfer transfer = null;
+        try {
+            transfer = Transfers.track();
+            Path dir = target.getParent();
+            Files.createDirectories(dir);
+            cleanedFolders.computeIfAbsent(dir, FileOutputStore::deleteAbandonedTemporaryFiles);
+            Path candidate = dir.resolve("." + target.getFileName() + "." + randomSuffix() + ".part");
+            transfer.file(candidate); // deleted by the shutdown hook if the process stops mid-put
+            temp = candidate;
+            // a file created here has the permissions every put gives (the umask's); the spool's are private
+            Files.createFile(candidate);
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions = posixPermissions(candidate);
+            Files.delete(candidate);
+            try {
+                Files.createLink(candidate, file);
+            } catch (IOException | UnsupportedOperationException e) {
+                log.debug("could not link {} into {} ({}); copying it", file, dir, e.toString());
+                temp = null;
+                transfer.release(candidate);
+                return null;
+            }
+            if (permissions != null) {
+                Files.setPosixFilePermissions(candidate, permissions);
+            }
+            try (FileChannel channel = FileChannel.open(candidate, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            move(candidate, target);
+            temp = null;
+            syncDirectory(dir);
+            log.debug("stored {} (linked)", uri);
+            return uri;
+        } catch (IOException | UncheckedIOException | SecurityException e) {
+            throw new OutputStoreException("could not store " + uri + ": " + describe(e), e);
+        } finally {
+            if (temp != null) {
+                deleteQuietly(temp);
+            }
+            if (transfer != null) {
+                transfer.close();
+            }
+        }
+    }
+
+    private static java.util.Set<java.nio.file.attribute.PosixFilePermission> posixPermissions(Path file)
+            throws IOException {
+        try {
+            return Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException e) {
+            return null; // not a POSIX file system: a link keeps what the file system gives
+        }
+    }
+
     /** Writes a put's bytes into its temporary file. */
     @FunctionalInterface
     private interface ContentWriter {

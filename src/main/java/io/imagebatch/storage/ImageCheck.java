@@ -21,9 +21,9 @@ import javax.imageio.stream.ImageInputStream;
  * 51 KB PNG that declares 100,000 x 100,000 pixels is refused from its header, in microseconds.
  *
  * <ul>
- *   <li>PNG: the JDK's ImageIO reader reads the width and height from IHDR; then every chunk is walked: IHDR
- *       first, each chunk's CRC-32 right, at least one IDAT, and IEND last, with nothing after it (PNG
- *       specification, sections 5.3 to 5.6 and 11.2).</li>
+ *   <li>PNG: every chunk is walked ({@link PngStream}, which a download also feeds as the body arrives): IHDR
+ *       first, its width, height, bit depth and colour type valid, each chunk's CRC-32 right, at least one IDAT,
+ *       and IEND last, with nothing after it (PNG specification, sections 5.3 to 5.6 and 11.2).</li>
  *   <li>JPEG: the JDK's ImageIO reader reads the width and height from the frame header (SOF); then the marker
  *       segments are walked from SOI: every segment starts with a marker and fits its length, the entropy-coded
  *       data after each SOS runs to a marker, and an EOI ends the image (ITU-T T.81, annex B). Bytes after EOI
@@ -74,12 +74,7 @@ final class ImageCheck {
      */
     static Size inspect(Path file, ImageFormat format, long maxPixels) throws Refused, IOException {
         Size size = switch (format) {
-            case PNG -> {
-                Size declared = imageIoSize(file, "png");
-                checkPixels(declared, maxPixels);
-                walkPng(file);
-                yield declared;
-            }
+            case PNG -> walkPng(file, maxPixels);
             case JPEG -> {
                 Size declared = imageIoSize(file, "jpeg");
                 checkPixels(declared, maxPixels);
@@ -92,7 +87,7 @@ final class ImageCheck {
         return size;
     }
 
-    private static void checkPixels(Size size, long maxPixels) throws Refused {
+    static void checkPixels(Size size, long maxPixels) throws Refused {
         long pixels = (long) size.width() * size.height();
         if (pixels > maxPixels) {
             throw new Refused(String.format(Locale.ROOT, "the image declares %d x %d pixels (%.1f megapixels), more"
@@ -126,60 +121,225 @@ final class ImageCheck {
         }
     }
 
-    private static void walkPng(Path file) throws Refused, IOException {
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 65536))) {
-            in.skipNBytes(8); // the signature, sniffed already
-            CRC32 crc = new CRC32();
+    private static Size walkPng(Path file, long maxPixels) throws Refused, IOException {
+        PngStream png = new PngStream(maxPixels);
+        try (InputStream in = Files.newInputStream(file)) {
             byte[] buffer = new byte[65536];
-            boolean first = true;
-            boolean idat = false;
-            while (true) {
-                int length;
-                int type;
-                try {
-                    length = in.readInt();
-                    type = in.readInt();
-                } catch (EOFException e) {
-                    throw new Refused("not a valid PNG: it ends without an IEND chunk", true);
-                }
-                String name = chunkName(type);
-                if (length < 0) {
-                    throw new Refused("not a valid PNG: chunk " + name + " declares a negative length", true);
-                }
-                if (first && !name.equals("IHDR")) {
-                    throw new Refused("not a valid PNG: the first chunk is " + name + ", not IHDR", true);
-                }
-                first = false;
-                crc.reset();
-                crc.update(new byte[] {(byte) (type >>> 24), (byte) (type >>> 16), (byte) (type >>> 8), (byte) type});
-                long left = length;
-                try {
-                    while (left > 0) {
-                        int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-                        if (n < 0) {
-                            throw new EOFException();
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                png.update(buffer, 0, n);
+            }
+        }
+        return png.finish();
+    }
+
+    /**
+     * The PNG check of {@link #inspect}, fed the bytes as they pass (a download checks its body this way while
+     * spooling it, with no second read of the file): the signature; IHDR first, 13 bytes, declaring a width and
+     * height from 1 to 2^31-1 and a valid bit depth, colour type, compression, filter and interlace method
+     * (PNG specification, section 11.2.2), and within the pixel limit; every chunk's CRC-32 right; at least one
+     * IDAT; IEND last, with nothing after it (sections 5.3 to 5.6 and 11.2). No pixel is decoded. Memory: a few
+     * bytes. Not thread-safe: one writer.
+     */
+    static final class PngStream {
+
+        private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+        private static final int IHDR = 0x49484452;
+        private static final int IDAT = 0x49444154;
+        private static final int IEND = 0x49454E44;
+
+        private enum State { SIGNATURE, HEADER, DATA, CRC, AFTER_IEND }
+
+        private final long maxPixels;
+        private final CRC32 crc = new CRC32();
+        private final byte[] held = new byte[13];
+        private int heldCount;
+        private State state = State.SIGNATURE;
+        private int type;
+        private long left;
+        private boolean first = true;
+        private boolean idat;
+        private Size size;
+        private Refused refused;
+
+        /** @param maxPixels the largest width times height accepted */
+        PngStream(long maxPixels) {
+            this.maxPixels = maxPixels;
+        }
+
+        /**
+         * Checks the next bytes of the image; after the first problem found, the rest is ignored (and
+         * {@link #finish()} reports that problem).
+         *
+         * @param b   the bytes
+         * @param off where they start in {@code b}
+         * @param len how many there are
+         */
+        void update(byte[] b, int off, int len) {
+            int end = off + len;
+            int at = off;
+            while (at < end && refused == null) {
+                switch (state) {
+                    case SIGNATURE -> {
+                        int n = Math.min(end - at, SIGNATURE.length - heldCount);
+                        System.arraycopy(b, at, held, heldCount, n);
+                        heldCount += n;
+                        at += n;
+                        if (heldCount == SIGNATURE.length) {
+                            if (!java.util.Arrays.equals(held, 0, 8, SIGNATURE, 0, 8)) {
+                                refuse("not a valid PNG: no PNG signature", true);
+                            }
+                            heldCount = 0;
+                            state = State.HEADER;
                         }
-                        crc.update(buffer, 0, n);
+                    }
+                    case HEADER -> {
+                        int n = Math.min(end - at, 8 - heldCount);
+                        System.arraycopy(b, at, held, heldCount, n);
+                        heldCount += n;
+                        at += n;
+                        if (heldCount == 8) {
+                            startChunk();
+                        }
+                    }
+                    case DATA -> {
+                        int n = (int) Math.min(end - at, left);
+                        crc.update(b, at, n);
+                        if (type == IHDR && heldCount < held.length) {
+                            int keep = Math.min(n, held.length - heldCount);
+                            System.arraycopy(b, at, held, heldCount, keep);
+                            heldCount += keep;
+                        }
+                        at += n;
                         left -= n;
+                        if (left == 0) {
+                            state = State.CRC;
+                            left = 4;
+                            heldCount = type == IHDR ? heldCount : 0;
+                        }
                     }
-                    if ((int) crc.getValue() != in.readInt()) {
-                        throw new Refused("not a valid PNG: chunk " + name + " fails its CRC", true);
+                    case CRC -> {
+                        int n = (int) Math.min(end - at, left);
+                        for (int i = 0; i < n; i++) {
+                            expected = expected << 8 | (b[at + i] & 0xFF);
+                        }
+                        at += n;
+                        left -= n;
+                        if (left == 0) {
+                            endChunk();
+                        }
                     }
-                } catch (EOFException e) {
-                    throw new Refused("not a valid PNG: chunk " + name + " is cut short", true);
+                    case AFTER_IEND -> refuse("not a valid PNG: data follows the IEND chunk", true);
+                    default -> throw new IllegalStateException(state.name());
                 }
-                if (name.equals("IDAT")) {
-                    idat = true;
-                } else if (name.equals("IEND")) {
-                    if (!idat) {
-                        throw new Refused("not a valid PNG: no IDAT chunk before IEND", true);
-                    }
-                    if (in.read() >= 0) {
-                        throw new Refused("not a valid PNG: data follows the IEND chunk", true);
-                    }
+            }
+        }
+
+        private int expected;
+
+        private void startChunk() {
+            int length = (held[0] & 0xFF) << 24 | (held[1] & 0xFF) << 16 | (held[2] & 0xFF) << 8 | (held[3] & 0xFF);
+            type = (held[4] & 0xFF) << 24 | (held[5] & 0xFF) << 16 | (held[6] & 0xFF) << 8 | (held[7] & 0xFF);
+            String name = chunkName(type);
+            if (length < 0) {
+                refuse("not a valid PNG: chunk " + name + " declares a negative length", true);
+                return;
+            }
+            if (first && type != IHDR) {
+                refuse("not a valid PNG: the first chunk is " + name + ", not IHDR", true);
+                return;
+            }
+            if (first && length != 13) {
+                refuse("not a valid PNG: its IHDR chunk has " + length + " bytes, not 13", true);
+                return;
+            }
+            crc.reset();
+            crc.update(held, 4, 4);
+            heldCount = 0;
+            expected = 0;
+            left = length;
+            state = length == 0 ? State.CRC : State.DATA;
+            if (length == 0) {
+                left = 4;
+            }
+        }
+
+        private void endChunk() {
+            if ((int) crc.getValue() != expected) {
+                refuse("not a valid PNG: chunk " + chunkName(type) + " fails its CRC", true);
+                return;
+            }
+            if (first) {
+                first = false;
+                header();
+                if (refused != null) {
                     return;
                 }
             }
+            heldCount = 0;
+            if (type == IDAT) {
+                idat = true;
+            } else if (type == IEND) {
+                if (!idat) {
+                    refuse("not a valid PNG: no IDAT chunk before IEND", true);
+                    return;
+                }
+                state = State.AFTER_IEND;
+                return;
+            }
+            state = State.HEADER;
+        }
+
+        /** Checks the IHDR fields (PNG specification, section 11.2.2) and the pixel limit. */
+        private void header() {
+            int width = (held[0] & 0xFF) << 24 | (held[1] & 0xFF) << 16 | (held[2] & 0xFF) << 8 | (held[3] & 0xFF);
+            int height = (held[4] & 0xFF) << 24 | (held[5] & 0xFF) << 16 | (held[6] & 0xFF) << 8 | (held[7] & 0xFF);
+            int depth = held[8] & 0xFF;
+            int colour = held[9] & 0xFF;
+            boolean depthFits = switch (colour) {
+                case 0 -> depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 16;
+                case 3 -> depth == 1 || depth == 2 || depth == 4 || depth == 8;
+                case 2, 4, 6 -> depth == 8 || depth == 16;
+                default -> false;
+            };
+            if (width <= 0 || height <= 0) {
+                refuse("not a valid PNG: its header declares " + Integer.toUnsignedString(width) + " x "
+                        + Integer.toUnsignedString(height) + " pixels", true);
+            } else if (!depthFits || held[10] != 0 || held[11] != 0 || (held[12] != 0 && held[12] != 1)) {
+                refuse("not a valid PNG: its header declares bit depth " + depth + ", colour type " + colour
+                        + ", compression " + held[10] + ", filter " + held[11] + ", interlace " + held[12]
+                        + " (PNG specification, 11.2.2)", true);
+            } else {
+                size = new Size(width, height);
+                try {
+                    checkPixels(size, maxPixels);
+                } catch (Refused e) {
+                    refused = e;
+                }
+            }
+        }
+
+        private void refuse(String message, boolean retryable) {
+            if (refused == null) {
+                refused = new Refused(message, retryable);
+            }
+        }
+
+        /**
+         * @return the width and height IHDR declares
+         * @throws Refused when a problem was found, or the bytes ended before IEND (retryable), or the declared
+         *                 size is over the pixel limit (not retryable)
+         */
+        Size finish() throws Refused {
+            if (refused == null && state != State.AFTER_IEND) {
+                refuse(state == State.HEADER && heldCount == 0 || state == State.SIGNATURE
+                        ? "not a valid PNG: it ends without an IEND chunk"
+                        : "not a valid PNG: chunk " + (state == State.HEADER ? "header" : chunkName(type))
+                                + " is cut short", true);
+            }
+            if (refused != null) {
+                throw refused;
+            }
+            return size;
         }
     }
 

@@ -21,6 +21,7 @@ import java.util.Optional;
 import io.imagebatch.label.ImageLabel;
 import io.imagebatch.label.MetadataLevel;
 import io.imagebatch.label.ImageLabeller;
+import io.imagebatch.label.PngXmpInserter;
 import io.imagebatch.label.UnlabellableImageException;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -52,20 +53,26 @@ import org.slf4j.LoggerFactory;
  *       {@code keyStem + "." + extension} and the content type follows the sniffed format, not the server's
  *       header.</li>
  *   <li>The body is spooled to a local file (never held in memory) in {@link DownloadProperties#spoolDir()}, at
- *       most {@link DownloadProperties#maxBytes()} bytes, with its SHA-256 computed on the way. The fetch is bounded
+ *       most {@link DownloadProperties#maxBytes()} bytes, with the SHA-256 of the bytes to be stored computed on
+ *       the way (one pass: README.md, "Performance", "Big images"). The fetch is bounded
  *       in time three ways ({@link ReadTimeoutInputStream}): each read ({@link DownloadProperties#readTimeout()}),
  *       the whole fetch from the first request to the last byte ({@link DownloadProperties#timeout()}, or the
  *       caller's shorter limit: the task's deadline), and a minimum transfer rate
  *       ({@link DownloadProperties#minRate()} over {@link DownloadProperties#minRateWindow()}). A body too large, cut
  *       short before its Content-Length, too slow or past its deadline fails the download.</li>
- *   <li>The spooled file is checked before anything is stored ({@link ImageCheck}): its structure must be that of
+ *   <li>The image is checked before anything is stored ({@link ImageCheck}): its structure must be that of
  *       the sniffed format, and the width and height its header declares (read without decoding a pixel) must
- *       be within {@link DownloadProperties#maxPixels()}, the decompression-bomb guard.</li>
- *   <li>Only then is it stored, from the spool ({@link OutputStore#putFile}). Why a spool rather than fetching
- *       the image again when a store write fails: a replay is the very bytes that were hashed and checked, it
- *       does not depend on a result URL that may have expired meanwhile or on the provider's storage a second
- *       time, and it lets the S3 store retry its writes (5xx, SlowDown, resets) with the SDK's backoff and
- *       jitter, which a one-shot stream cannot. It costs local disk: one image per download in flight, at most
+ *       be within {@link DownloadProperties#maxPixels()}, the decompression-bomb guard. A PNG is checked as it
+ *       arrives ({@link ImageCheck.PngStream}, on the bytes as fetched) and, when a label is asked for, labelled
+ *       in the same pass ({@link PngXmpInserter}): its spool file is the labelled image, and nothing reads it
+ *       again before it is stored. A JPEG or WebP is checked from its spool file, then labelled into a second
+ *       one.</li>
+ *   <li>Only then is it stored, from the spool, handed over ({@link OutputStore#putSpooled}: a folder on the
+ *       spool's file system links it into place). Why a spool rather than fetching the image again when a store
+ *       write fails: a replay is the very bytes that were hashed and checked, it does not depend on a result URL
+ *       that may have expired meanwhile or on the provider's storage a second time, and it lets the S3 store
+ *       retry its writes (5xx, SlowDown, resets) with the SDK's backoff and jitter, which a one-shot stream
+ *       cannot. It costs local disk: one image per download in flight, at most
  *       {@link DownloadProperties#maxBytes()} bytes each. The spool file is deleted when the download ends, and
  *       by a shutdown hook when the process is stopped mid-download ({@link Transfers}), which also aborts the
  *       fetches in flight so that SIGTERM is not held up by a slow server.</li>
@@ -75,6 +82,8 @@ import org.slf4j.LoggerFactory;
 public final class ImageDownloader {
 
     private static final Logger log = LoggerFactory.getLogger(ImageDownloader.class);
+    /** The buffer a body is read into and the spool file written through, bytes. */
+    private static final int SPOOL_BUFFER = 64 * 1024;
 
     private final DownloadProperties settings;
     private final DownloadUrls urls;
@@ -152,11 +161,12 @@ public final class ImageDownloader {
 
     /**
      * Downloads {@code source} into {@code store} as {@link #download(URI, OutputStore, String, Duration)} does,
-     * and stores it labelled as AI-generated (README.md, "Labelled as AI-generated"): once the provider's bytes
-     * have passed the image check ({@link ImageCheck}, on the bytes as fetched), they are copied from the spool
-     * into a second local file with {@code label}'s XMP packet written in ({@link ImageLabeller}: no pixel is
-     * re-encoded), hashed on the way, and that copy is stored; the returned SHA-256 and size are those of the
-     * stored (labelled) bytes. An image whose structure cannot take the XMP is stored as fetched, with the reason
+     * and stores it labelled as AI-generated (README.md, "Labelled as AI-generated"): the image check
+     * ({@link ImageCheck}) judges the bytes as fetched, and what is stored carries {@code label}'s XMP packet (no
+     * pixel is re-encoded). A PNG is labelled while it is spooled ({@link PngXmpInserter}); a JPEG or WebP, once
+     * checked, is copied from the spool into a second local file with the packet written in
+     * ({@link ImageLabeller}), and that copy is stored. Either way the labelled bytes are hashed as they are
+     * written, and the returned SHA-256 and size are those of the stored (labelled) bytes. An image whose structure cannot take the XMP is stored as fetched, with the reason
      * in {@link StoredImage#unlabelled()} and a warning logged: never failed for it.
      *
      * @param source  the result URL ({@code http} or {@code https}); may carry a signed query string
@@ -257,7 +267,7 @@ public final class ImageDownloader {
         }
         ReadTimeoutInputStream limited = new ReadTimeoutInputStream(response.body(), settings.readTimeout(),
                 deadline.nanos(), deadline.allowed(), settings.minRate(), settings.minRateWindow());
-        MeasuringInputStream body = MeasuringInputStream.download(limited, settings.maxBytes(), declared);
+        MeasuringInputStream body = MeasuringInputStream.unhashedDownload(limited, settings.maxBytes(), declared);
         Path spool = null;
         Path labelled = null;
         try {
@@ -275,10 +285,41 @@ public final class ImageDownloader {
                         + ", first bytes are not PNG, JPEG or WEBP)", 0, true); // a CDN error page: may pass
             }
             ImageFormat format = sniffed.get();
+            // one pass over a PNG: checked, labelled and hashed as it arrives (README, "Performance")
+            ImageCheck.PngStream pngCheck = format == ImageFormat.PNG
+                    ? new ImageCheck.PngStream(settings.maxPixels()) : null;
+            boolean labelWhileSpooling = pngCheck != null && label != null;
+            boolean hashWhileSpooling = label == null || labelWhileSpooling;
+            MessageDigest spoolSha256 = sha256();
+            UnlabellableImageException labelProblem = null;
             spool = spoolFile(transfer);
-            try (OutputStream out = Files.newOutputStream(spool, StandardOpenOption.WRITE)) {
-                out.write(head);
-                body.transferTo(out);
+            try (OutputStream file = Files.newOutputStream(spool, StandardOpenOption.WRITE)) {
+                OutputStream out = new java.io.BufferedOutputStream(file, SPOOL_BUFFER);
+                if (hashWhileSpooling) {
+                    out = new DigestOutputStream(out, spoolSha256);
+                }
+                PngXmpInserter labelling = labelWhileSpooling ? new PngXmpInserter(out, label.xmp()) : null;
+                if (labelling != null) {
+                    out = labelling;
+                }
+                byte[] buffer = new byte[SPOOL_BUFFER];
+                System.arraycopy(head, 0, buffer, 0, head.length);
+                int n = head.length;
+                do {
+                    if (pngCheck != null) {
+                        pngCheck.update(buffer, 0, n);
+                    }
+                    out.write(buffer, 0, n);
+                    n = body.read(buffer, 0, buffer.length);
+                } while (n >= 0);
+                if (labelling != null) {
+                    try {
+                        labelling.finish();
+                    } catch (UnlabellableImageException e) {
+                        labelProblem = e; // reported after the check, whose message says more
+                    }
+                }
+                out.flush();
             } catch (IOException e) {
                 if (body.failure() != null || transfer.aborted()) {
                     throw bodyFailure(url, body, declared, body.failure() != null ? body.failure() : e, transfer);
@@ -290,7 +331,10 @@ public final class ImageDownloader {
             }
             ImageCheck.Size size;
             try {
-                size = ImageCheck.inspect(spool, format, settings.maxPixels());
+                size = pngCheck != null ? pngCheck.finish() : ImageCheck.inspect(spool, format, settings.maxPixels());
+                if (labelProblem != null) {
+                    throw new ImageCheck.Refused(labelProblem.getMessage(), true);
+                }
             } catch (ImageCheck.Refused e) {
                 throw new DownloadException("refused the image from " + describe(url) + ": " + e.getMessage(), 0,
                         e.retryable());
@@ -300,10 +344,10 @@ public final class ImageDownloader {
             }
             String key = keyStem + "." + format.extension();
             Path upload = spool;
-            String sha256 = body.sha256Hex();
-            long bytes = body.count();
+            String sha256 = hashWhileSpooling ? HexFormat.of().formatHex(spoolSha256.digest()) : null;
+            long bytes = labelWhileSpooling ? Files.size(spool) : body.count();
             String unlabelled = null;
-            if (label != null) {
+            if (label != null && !labelWhileSpooling) {
                 labelled = spoolFile(transfer);
                 try {
                     sha256 = labelOrMinimal(spool, label, labelled, url);
@@ -311,6 +355,12 @@ public final class ImageDownloader {
                     upload = labelled;
                 } catch (UnlabellableImageException e) {
                     unlabelled = e.getMessage();
+                    try {
+                        sha256 = sha256Of(spool); // stored as fetched: rare, so hashed only now
+                    } catch (IOException read) {
+                        throw abortedOr(transfer, url, new OutputStoreException("could not read back the spooled"
+                                + " image " + spool + ": " + FileOutputStore.describe(read), read));
+                    }
                     log.warn("stored the image from {} without the AI-generated label: {}", describe(url),
                             e.getMessage());
                 } catch (IOException e) {
@@ -320,7 +370,7 @@ public final class ImageDownloader {
             }
             URI stored;
             try {
-                stored = store.putFile(key, upload, format.contentType());
+                stored = store.putSpooled(key, upload, format.contentType());
             } catch (OutputStoreException e) {
                 throw abortedOr(transfer, url, e);
             }
@@ -344,7 +394,6 @@ public final class ImageDownloader {
         }
     }
 
-    /** Writes the labelled copy of {@code spool} to {@code target}; returns its SHA-256 (hashed while written). */
     /**
      * Labels as {@link #label} does; when the full label cannot be written (a JPEG's packet holds at most one APP1
      * segment, so a very long prompt does not fit), the minimal one is tried, so that the image still says it is
@@ -379,6 +428,26 @@ public final class ImageDownloader {
             ImageLabeller.label(spool, label.xmp(), out);
         }
         return HexFormat.of().formatHex(sha256.digest());
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+        }
+    }
+
+    /** The SHA-256 of a spooled file, lower-case hex, read once more. */
+    private static String sha256Of(Path file) throws IOException {
+        MessageDigest digest = sha256();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[SPOOL_BUFFER];
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
     }
 
     private static RuntimeException abortedOr(Transfers.Transfer transfer, URI url, RuntimeException e) {

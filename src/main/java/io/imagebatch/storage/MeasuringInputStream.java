@@ -68,6 +68,20 @@ final class MeasuringInputStream extends BlockFilterInputStream {
     }
 
     /**
+     * Measures a download's response body as {@link #download} does, without a SHA-256 of its own: for a caller
+     * that hashes the bytes where it writes them (the download step hashes what it stores, which for a labelled
+     * image is not what it fetched: one SHA-256 pass per image, not two).
+     *
+     * @param in             the response body
+     * @param maxBytes       the most bytes allowed ({@code imagebatch.download.max-bytes})
+     * @param declaredLength the Content-Length the server sent in bytes, or -1
+     * @return the measuring stream; {@link #sha256Hex()} throws
+     */
+    static MeasuringInputStream unhashedDownload(InputStream in, long maxBytes, long declaredLength) {
+        return new MeasuringInputStream(in, maxBytes, declaredLength, null);
+    }
+
+    /**
      * Checks content handed to a store against its declared length (the contract of {@link OutputStore#put}).
      *
      * @param in             the content
@@ -195,11 +209,12 @@ final class MeasuringInputStream extends BlockFilterInputStream {
 
     /**
      * @return SHA-256 of the bytes read so far, 64 lower-case hex digits; call once, at the end
-     * @throws IllegalStateException when this stream was made by {@link #content} (no digest)
+     * @throws IllegalStateException when this stream was made by {@link #content} or {@link #unhashedDownload}
+     *                               (no digest)
      */
     String sha256Hex() {
         if (sha256 == null) {
-            throw new IllegalStateException("no SHA-256 is computed for a store's content");
+            throw new IllegalStateException("no SHA-256 is computed by this stream");
         }
         return HexFormat.of().formatHex(sha256.digest());
     }

@@ -62,6 +62,24 @@ public interface OutputStore extends AutoCloseable {
     }
 
     /**
+     * Stores a spooled file under {@code key} as {@link #putFile} does, for a caller that hands the file over:
+     * after the call it only deletes the file, never writes it again (the download step's spool,
+     * {@link ImageDownloader}). A store may then take the file's bytes without copying them (the folder store
+     * links the file into place when both are on one file system: README, "Performance", "Big images"). This
+     * default stores a copy through {@link #putFile}.
+     *
+     * @param key         the key relative to the location's prefix, for example {@code batch-7/row-42.png}
+     * @param file        a regular file; its size at the call is the object's length; not written after the call
+     * @param contentType the MIME type, for example {@code image/png}
+     * @return the stored object's URI
+     * @throws OutputStoreException     as {@link #putFile}
+     * @throws IllegalArgumentException when the key is not a valid relative key
+     */
+    default URI putSpooled(String key, Path file, String contentType) {
+        return putFile(key, file, contentType);
+    }
+
+    /**
      * Stores a small object held in memory (the results report), replacing any object there.
      *
      * @param key         the key relative to the location's prefix

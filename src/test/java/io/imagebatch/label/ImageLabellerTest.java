@@ -145,6 +145,44 @@ class ImageLabellerTest {
     }
 
     /** Checks a packet of {@link #full()}, read back by {@link XmpReadBack} (the JDK's namespace-aware parser). */
+    /**
+     * A download labels a PNG as it arrives ({@link PngXmpInserter}), in whatever pieces the network hands it: the
+     * result is the image's bytes with the XMP chunk right after IHDR, byte for byte, and an XMP packet already in
+     * it is replaced, not kept beside ours.
+     */
+    @Test
+    void aPngLabelledAsItStreamsInAnyPiecesGetsTheXmpChunkAfterIhdrAndLosesAnOlderPacket() throws Exception {
+        Path source = dir.resolve("stream.png");
+        BufferedImage image = new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB);
+        image.setRGB(3, 4, 0x123456);
+        ImageIO.write(image, "png", source.toFile());
+        byte[] original = Files.readAllBytes(source);
+        String xmp = new ImageLabel("row-s", "a striped sock", "model-s", MetadataLevel.FULL).xmp();
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        expected.write(original, 0, 33); // signature and IHDR
+        expected.write(ImageLabeller.pngXmpChunk(xmp.getBytes(StandardCharsets.UTF_8)));
+        expected.write(original, 33, original.length - 33);
+
+        for (int piece : new int[] {1, 5, 26, 4096}) {
+            assertThat(streamed(original, xmp, piece)).as("pieces of " + piece).isEqualTo(expected.toByteArray());
+        }
+        String other = new ImageLabel("row-t", "a plain sock", "model-t", MetadataLevel.FULL).xmp();
+        byte[] relabelled = streamed(streamed(original, other, 7), xmp, 3);
+        assertThat(relabelled).isEqualTo(expected.toByteArray());
+        assertThatThrownBy(() -> streamed(java.util.Arrays.copyOf(original, original.length - 12), xmp, 9))
+                .isInstanceOf(UnlabellableImageException.class).hasMessageContaining("IEND");
+    }
+
+    private static byte[] streamed(byte[] png, String xmp, int piece) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        PngXmpInserter labelling = new PngXmpInserter(out, xmp);
+        for (int at = 0; at < png.length; at += piece) {
+            labelling.write(png, at, Math.min(piece, png.length - at));
+        }
+        labelling.finish();
+        return out.toByteArray();
+    }
+
     static void assertFullLabel(String xmp) throws Exception {
         assertThat(xmp).as("an XMP packet was read back").isNotNull();
         XmpReadBack read = XmpReadBack.parse(xmp);

@@ -173,6 +173,31 @@ class FileOutputStoreTest {
         assertThat(notOurs).exists();         // not a name this store makes
     }
 
+    /**
+     * README.md, "Performance", "Big images": a spooled image handed over to the folder store on the spool's file
+     * system is linked into place, not copied a second time, and still stored all-or-nothing (through a
+     * temporary name and a rename), with the permissions of any other stored file, not the spool's private ones;
+     * the caller deleting its spool afterwards leaves the stored object whole.
+     */
+    @Test
+    void aHandedOverSpoolFileIsLinkedIntoPlaceWithTheStoresPermissionsNotCopied() throws IOException {
+        byte[] data = TestStreams.randomBytes(700_001, 5);
+        Path spool = Files.createTempFile(dir, "imagebatch-", ".spool"); // private to its owner, as spools are
+        Files.write(spool, data);
+        URI other = store.putBytes("b1/other.png", new byte[] {1}, "image/png");
+        store.putBytes("b1/row-7.png", "older".getBytes(StandardCharsets.UTF_8), "image/png");
+
+        URI uri = store.putSpooled("b1/row-7.png", spool, "image/png");
+
+        Path stored = Path.of(uri);
+        assertThat(Files.isSameFile(stored, spool)).as("linked, not copied").isTrue();
+        assertThat(Files.getPosixFilePermissions(stored)).isEqualTo(Files.getPosixFilePermissions(Path.of(other)));
+        Files.delete(spool);
+        assertThat(Files.readAllBytes(stored)).isEqualTo(data);
+        assertThat(store.size("b1/row-7.png")).contains(700_001L);
+        assertNoTempFiles();
+    }
+
     private void assertNoTempFiles() {
         Path out = dir.resolve("out");
         if (!Files.exists(out)) {

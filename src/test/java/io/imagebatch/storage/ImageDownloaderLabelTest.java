@@ -136,4 +136,102 @@ class ImageDownloaderLabelTest {
     private URI url(String path) {
         return URI.create(http.base() + path);
     }
+
+    /**
+     * README.md, "Performance", "Big images", and the class comment of {@link ImageDownloader}: a download spools
+     * one image (at most {@code imagebatch.download.max-bytes} of local disk), labelled and hashed as it arrives,
+     * not a fetched copy and then a labelled copy of it. Seen from the store: when it is handed the file to store,
+     * the spool folder holds that one file, and what it stores is the labelled image whose hash is returned.
+     */
+    @Test
+    void aLabelledPngTakesOneSpoolFileAndItsHashIsThatOfTheStoredBytes() throws Exception {
+        byte[] png = TestImages.png(64, 48);
+        http.serve("/image.png", png, "image/png");
+        Path spoolDir = dir.resolve("spool");
+        java.util.List<java.util.List<String>> spooledAtPut = new java.util.ArrayList<>();
+        OutputStore watching = new ForwardingStore(files) {
+            @Override
+            public URI putFile(String key, Path file, String contentType) {
+                try (var listing = Files.list(spoolDir)) {
+                    spooledAtPut.add(listing.map(p -> p.getFileName().toString()).sorted().toList());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return super.putFile(key, file, contentType);
+            }
+        };
+
+        StoredImage image = downloader.download(url("/image.png"), watching, "b1/row-9", null,
+                new ImageLabel("row-9", "a blue teapot", "model-x", MetadataLevel.FULL));
+
+        assertThat(spooledAtPut).hasSize(1);
+        assertThat(spooledAtPut.get(0)).as("spool files when the store is handed the image").hasSize(1);
+        Path stored = dir.resolve("out/b1/row-9.png");
+        assertThat(image.sha256()).isEqualTo(TestImages.sha256(Files.readAllBytes(stored)));
+        assertThat(image.bytes()).isEqualTo(Files.size(stored)).isGreaterThan(png.length);
+        assertThat(XmpReadBack.of(stored).xmp()).contains("a blue teapot");
+        assertThat(image.unlabelled()).isNull();
+        try (var left = Files.list(spoolDir)) {
+            assertThat(left).as("spool files after the download").isEmpty();
+        }
+    }
+
+    /** An {@link OutputStore} passing every call to another one, for a test to watch one of them. */
+    private static class ForwardingStore implements OutputStore {
+        private final OutputStore store;
+
+        ForwardingStore(OutputStore store) {
+            this.store = store;
+        }
+
+        @Override
+        public URI put(String key, java.io.InputStream content, long contentLength, String contentType) {
+            return store.put(key, content, contentLength, contentType);
+        }
+
+        @Override
+        public URI putFile(String key, Path file, String contentType) {
+            return store.putFile(key, file, contentType);
+        }
+
+        @Override
+        public URI putBytes(String key, byte[] content, String contentType) {
+            return store.putBytes(key, content, contentType);
+        }
+
+        @Override
+        public java.util.Optional<Long> size(String key) {
+            return store.size(key);
+        }
+
+        @Override
+        public java.util.Optional<StoredObject> open(String key) {
+            return store.open(key);
+        }
+
+        @Override
+        public URI copy(String fromKey, String toKey) {
+            return store.copy(fromKey, toKey);
+        }
+
+        @Override
+        public URI uriOf(String key) {
+            return store.uriOf(key);
+        }
+
+        @Override
+        public OutputLocation location() {
+            return store.location();
+        }
+
+        @Override
+        public void checkWritable() {
+            store.checkWritable();
+        }
+
+        @Override
+        public void close() {
+            store.close();
+        }
+    }
 }
