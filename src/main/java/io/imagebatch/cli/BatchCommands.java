@@ -331,12 +331,7 @@ public class BatchCommands {
     }
 
     private String batchIdKnown(String batchId) {
-        try {
-            batches.get(batchId);
-            return batchId;
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("no batch " + batchId + " in this database (status lists the batches)");
-        }
+        return BatchStatusReport.batchIdKnown(batches, batchId);
     }
 
     /** The batch's settings, after checking that its catalogue is still the one it started with. */

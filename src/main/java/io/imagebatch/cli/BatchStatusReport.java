@@ -150,6 +150,16 @@ final class BatchStatusReport {
     }
 
     private String batchIdKnown(String batchId) {
+        return batchIdKnown(batches, batchId);
+    }
+
+    /**
+     * @param batches the batches' stored settings
+     * @param batchId a batch id given on the command line
+     * @return {@code batchId}, when the database knows the batch
+     * @throws UsageException when it does not (exit code 2), naming the batch and pointing at {@code status}
+     */
+    static String batchIdKnown(BatchSettingsStore batches, String batchId) {
         try {
             batches.get(batchId);
             return batchId;

@@ -143,51 +143,25 @@ public final class FileOutputStore extends MeasuredOutputStore {
 
     /** @return the stored object's URI, or null when {@code file} cannot be linked into the folder */
     private URI link(String key, Path file) {
-        Path target = pathOf(key);
-        URI uri = toUri(target);
-        Path temp = null;
-        Transfers.Transfer transfer = null;
-        try {
-            transfer = Transfers.track();
-            Path dir = target.getParent();
-            Files.createDirectories(dir);
-            cleanedFolders.computeIfAbsent(dir, FileOutputStore::deleteAbandonedTemporaryFiles);
-            Path candidate = dir.resolve("." + target.getFileName() + "." + randomSuffix() + ".part");
-            transfer.file(candidate); // deleted by the shutdown hook if the process stops mid-put
-            temp = candidate;
+        return store(key, temp -> {
             // a file created here has the permissions every put gives (the umask's); the spool's are private
-            Files.createFile(candidate);
-            java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions = posixPermissions(candidate);
-            Files.delete(candidate);
+            Files.createFile(temp);
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions = posixPermissions(temp);
+            Files.delete(temp);
             try {
-                Files.createLink(candidate, file);
+                Files.createLink(temp, file);
             } catch (IOException | UnsupportedOperationException e) {
-                log.debug("could not link {} into {} ({}); copying it", file, dir, e.toString());
-                temp = null;
-                transfer.release(candidate);
-                return null;
+                log.debug("could not link {} into {} ({}); copying it", file, temp.getParent(), e.toString());
+                return -1;
             }
             if (permissions != null) {
-                Files.setPosixFilePermissions(candidate, permissions);
+                Files.setPosixFilePermissions(temp, permissions);
             }
-            try (FileChannel channel = FileChannel.open(candidate, StandardOpenOption.WRITE)) {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 channel.force(true);
+                return channel.size();
             }
-            move(candidate, target);
-            temp = null;
-            syncDirectory(dir);
-            log.debug("stored {} (linked)", uri);
-            return uri;
-        } catch (IOException | UncheckedIOException | SecurityException e) {
-            throw new OutputStoreException("could not store " + uri + ": " + describe(e), e);
-        } finally {
-            if (temp != null) {
-                deleteQuietly(temp);
-            }
-            if (transfer != null) {
-                transfer.close();
-            }
-        }
+        });
     }
 
     private static java.util.Set<java.nio.file.attribute.PosixFilePermission> posixPermissions(Path file)
@@ -207,6 +181,29 @@ public final class FileOutputStore extends MeasuredOutputStore {
     }
 
     private URI write(String key, ContentWriter content) {
+        return store(key, temp -> {
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                long bytes = content.writeTo(out);
+                out.force(true);
+                return bytes;
+            }
+        });
+    }
+
+    /** Makes a put's temporary file, which does not exist yet, and forces it to disk. */
+    @FunctionalInterface
+    private interface TemporaryFile {
+        /** @return the bytes in it, or -1 when this way cannot make it (and left no file behind) */
+        long make(Path temp) throws IOException;
+    }
+
+    /**
+     * The all-or-nothing put every way shares: a temporary file beside the target (tracked, so that a process
+     * stopped mid-put deletes it), made by {@code way}, renamed over the target, the folder synced.
+     *
+     * @return the stored object's URI, or null when {@code way} could not make the file
+     */
+    private URI store(String key, TemporaryFile way) {
         Path target = pathOf(key);
         URI uri = toUri(target);
         Path temp = null;
@@ -219,10 +216,11 @@ public final class FileOutputStore extends MeasuredOutputStore {
             cleanedFolders.computeIfAbsent(dir, FileOutputStore::deleteAbandonedTemporaryFiles);
             temp = dir.resolve("." + target.getFileName() + "." + randomSuffix() + ".part");
             transfer.file(temp); // deleted by the shutdown hook if the process stops mid-write
-            long bytes;
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                bytes = content.writeTo(out);
-                out.force(true);
+            long bytes = way.make(temp);
+            if (bytes < 0) {
+                transfer.release(temp);
+                temp = null;
+                return null;
             }
             move(temp, target);
             temp = null;
