@@ -15,17 +15,13 @@ import io.imagebatch.provider.ProviderSettings;
 import io.imagebatch.provider.ProvidersProperties;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
+import io.imagebatch.testsupport.TestClock;
 import io.imagebatch.testsupport.ProviderFactories;
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -138,38 +134,5 @@ class LostCallbackPollingTest {
         clock.advance(1);
         assertThat(pollPass()).isEqualTo(1);
         assertThat(ledger.find(BATCH, 1).orElseThrow().state()).isEqualTo(RowState.GENERATED);
-    }
-
-    /** A clock the test moves. */
-    private static final class TestClock extends Clock {
-        private final AtomicLong millis;
-
-        TestClock(long millis) {
-            this.millis = new AtomicLong(millis);
-        }
-
-        void advance(long ms) {
-            millis.addAndGet(ms);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public long millis() {
-            return millis.get();
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis());
-        }
     }
 }

@@ -2,14 +2,11 @@ package io.imagebatch.ledger;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.imagebatch.testsupport.PostgresTestDatabase;
+import io.imagebatch.testsupport.TestClock;
 import java.sql.ResultSetMetaData;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -103,49 +100,6 @@ abstract class LedgerTestDatabase {
 
     /** @return a data source on a fresh schema of the PostgreSQL test server ({@link PostgresTestDatabase}) */
     static DataSource postgres() {
-        PostgresTestDatabase.Schema schema = PostgresTestDatabase.current();
-        HikariDataSource dataSource = new HikariDataSource();
-        dataSource.setJdbcUrl(schema.url());
-        dataSource.setUsername(schema.user());
-        dataSource.setPassword(schema.password());
-        dataSource.setMaximumPoolSize(4);
-        return dataSource;
-    }
-
-    /** A clock the test moves. */
-    static final class TestClock extends Clock {
-        private final AtomicLong millis;
-
-        TestClock(long millis) {
-            this.millis = new AtomicLong(millis);
-        }
-
-        void advance(long by) {
-            millis.addAndGet(by);
-        }
-
-        void set(long to) {
-            millis.set(to);
-        }
-
-        @Override
-        public long millis() {
-            return millis.get();
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis());
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
+        return PostgresTestDatabase.current().dataSource(4);
     }
 }

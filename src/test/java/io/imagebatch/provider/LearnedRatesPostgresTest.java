@@ -13,12 +13,6 @@ class LearnedRatesPostgresTest extends LearnedRatesContract {
 
     @Override
     HikariDataSource openDataSource() {
-        PostgresTestDatabase.Schema schema = PostgresTestDatabase.current();
-        HikariDataSource dataSource = new HikariDataSource();
-        dataSource.setJdbcUrl(schema.url());
-        dataSource.setUsername(schema.user());
-        dataSource.setPassword(schema.password());
-        dataSource.setMaximumPoolSize(2);
-        return dataSource;
+        return PostgresTestDatabase.current().dataSource(2);
     }
 }

@@ -13,12 +13,6 @@ class DailyBudgetsPostgresTest extends DailyBudgetsContract {
 
     @Override
     HikariDataSource openDataSource() {
-        PostgresTestDatabase.Schema schema = PostgresTestDatabase.current();
-        HikariDataSource dataSource = new HikariDataSource();
-        dataSource.setJdbcUrl(schema.url());
-        dataSource.setUsername(schema.user());
-        dataSource.setPassword(schema.password());
-        dataSource.setMaximumPoolSize(5);
-        return dataSource;
+        return PostgresTestDatabase.current().dataSource(5);
     }
 }

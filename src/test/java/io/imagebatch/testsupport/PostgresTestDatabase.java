@@ -70,6 +70,19 @@ public final class PostgresTestDatabase {
                     "--spring.datasource.password=" + password);
         }
 
+        /**
+         * @param maxPoolSize the pool's most connections
+         * @return a pool on this schema; the caller closes it
+         */
+        public com.zaxxer.hikari.HikariDataSource dataSource(int maxPoolSize) {
+            com.zaxxer.hikari.HikariDataSource dataSource = new com.zaxxer.hikari.HikariDataSource();
+            dataSource.setJdbcUrl(url);
+            dataSource.setUsername(user);
+            dataSource.setPassword(password);
+            dataSource.setMaximumPoolSize(maxPoolSize);
+            return dataSource;
+        }
+
         /** Drops the schema and everything in it. */
         public void drop() {
             execute("DROP SCHEMA IF EXISTS " + name + " CASCADE");
