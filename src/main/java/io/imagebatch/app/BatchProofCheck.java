@@ -1,5 +1,7 @@
 package io.imagebatch.app;
 
+import org.springframework.beans.factory.annotation.Value;
+import io.imagebatch.report.ContactSheet;
 import io.imagebatch.job.BatchPreflight;
 import io.imagebatch.job.ProofSelection;
 import io.imagebatch.ledger.BatchRegistry;
@@ -129,6 +131,7 @@ public class BatchProofCheck {
     private ProviderRegistry providers;
     private StorageProperties storage;
     private ManifestFactory manifests;
+    private int contactSheetPageSize;
 
     /**
      * @param locks     the batch locks, which {@code reject} takes as a run does
@@ -136,15 +139,18 @@ public class BatchProofCheck {
      * @param providers the provider adapters, for the manifest's default model
      * @param storage   the output stores' settings
      * @param manifests builds the rewritten manifest
+     * @param contactSheetPageSize entries per contact-sheet page ({@code imagebatch.report.contact-sheet-page-size})
      */
     @Autowired
     void rejectWith(BatchLocks locks, BatchSettingsStore batches, ProviderRegistry providers,
-            StorageProperties storage, ManifestFactory manifests) {
+            StorageProperties storage, ManifestFactory manifests,
+            @Value(ContactSheet.PAGE_SIZE_SETTING) int contactSheetPageSize) {
         this.locks = locks;
         this.batches = batches;
         this.providers = providers;
         this.storage = storage;
         this.manifests = manifests;
+        this.contactSheetPageSize = contactSheetPageSize;
     }
 
     /**
@@ -197,7 +203,8 @@ public class BatchProofCheck {
                             LedgerBudget.PROOF_REJECTED);
                 }
                 return ReportRewrite.rewrite(batches.get(batchId), lastExecution.apply(batchId), out,
-                        "the proof is rejected", "reject " + batchId, providers, ledger, storage, manifests);
+                        "the proof is rejected", "reject " + batchId, providers, ledger, storage, manifests,
+                        contactSheetPageSize);
             } finally {
                 registry.releaseFence(batchId);
             }

@@ -30,16 +30,20 @@ final class ReportRewrite {
      * @param out      where the files' URIs, or the failure, are printed
      * @param done     what stands whatever happens to the report, for the failure line: "the proof is rejected"
      * @param again    the command that writes it when run again: "choose", "reject BATCH"
+     * @param contactSheetPageSize entries per contact-sheet page, as the report step writes them
+     *                 ({@code imagebatch.report.contact-sheet-page-size}), so the pages stay the ones the run wrote
      * @return {@link ExitCodes#COMPLETED} when written (or nothing to write), {@link ExitCodes#FAILED} when the
      *         store could not be written (the change stands)
      */
     static int rewrite(BatchSettings settings, JobExecution last, PrintStream out, String done, String again,
-            ProviderRegistry providers, TaskLedger ledger, StorageProperties storage, ManifestFactory manifests) {
+            ProviderRegistry providers, TaskLedger ledger, StorageProperties storage, ManifestFactory manifests,
+            int contactSheetPageSize) {
         if (last == null) {
             return ExitCodes.COMPLETED;
         }
         try (ReportTasklet report = new ReportTasklet(settings, ReportTasklet.facts(settings, providers), ledger,
-                OutputStores.open(OutputLocation.parse(settings.destination()), storage), manifests)) {
+                OutputStores.open(OutputLocation.parse(settings.destination()), storage), manifests)
+                .contactSheetPageSize(contactSheetPageSize)) {
             report.write(last);
             out.printf("  report: %s%n  contact sheet: %s%n", last.getExecutionContext().getString(
                     ReportTasklet.REPORT_URI), last.getExecutionContext().getString(ReportTasklet.CONTACT_SHEET_URI));

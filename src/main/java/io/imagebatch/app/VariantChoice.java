@@ -1,5 +1,7 @@
 package io.imagebatch.app;
 
+import org.springframework.beans.factory.annotation.Value;
+import io.imagebatch.report.ContactSheet;
 import io.imagebatch.job.BatchOutputKeys;
 import io.imagebatch.job.BatchSettings;
 import io.imagebatch.job.BatchSettingsStore;
@@ -45,6 +47,7 @@ public class VariantChoice {
     private final ProviderRegistry providers;
     private final StorageProperties storage;
     private final ManifestFactory manifests;
+    private final int contactSheetPageSize;
 
     /**
      * @param batches   the batches' settings: output, identity
@@ -54,9 +57,11 @@ public class VariantChoice {
      * @param providers the provider adapters, for the rewritten manifest's default model
      * @param storage   the output stores' settings
      * @param manifests builds the rewritten manifest
+     * @param contactSheetPageSize entries per contact-sheet page ({@code imagebatch.report.contact-sheet-page-size})
      */
     public VariantChoice(BatchSettingsStore batches, BatchRegistry registry, TaskLedger ledger, BatchLocks locks,
-            ProviderRegistry providers, StorageProperties storage, ManifestFactory manifests) {
+            ProviderRegistry providers, StorageProperties storage, ManifestFactory manifests,
+            @Value(ContactSheet.PAGE_SIZE_SETTING) int contactSheetPageSize) {
         this.batches = batches;
         this.registry = registry;
         this.ledger = ledger;
@@ -64,6 +69,7 @@ public class VariantChoice {
         this.providers = providers;
         this.storage = storage;
         this.manifests = manifests;
+        this.contactSheetPageSize = contactSheetPageSize;
     }
 
     /**
@@ -133,7 +139,7 @@ public class VariantChoice {
                 out.printf("Chose variant %d of row %d (%s) of batch %s: copied to %s.%n", variant, rowNum,
                         entry.rowId(), batchId, copy);
                 return ReportRewrite.rewrite(settings, lastExecution.apply(batchId), out, "the variant is chosen",
-                        "choose", providers, ledger, storage, manifests);
+                        "choose", providers, ledger, storage, manifests, contactSheetPageSize);
             } finally {
                 registry.releaseFence(batchId);
             }

@@ -222,7 +222,7 @@ public class ImageProductionJobConfiguration {
     @StepScope
     ReportTasklet reportTasklet(BatchSettings batch, StorageProperties storageSettings, TaskLedger ledger,
             ProviderRegistry providers, ManifestFactory manifestFactory,
-            @Value("${imagebatch.report.contact-sheet-page-size:" + ContactSheet.DEFAULT_PAGE_SIZE + "}")
+            @Value(ContactSheet.PAGE_SIZE_SETTING)
             int contactSheetPageSize) {
         return new ReportTasklet(batch, ReportTasklet.facts(batch, providers), ledger,
                 OutputStores.open(OutputLocation.parse(batch.destination()), storageSettings), manifestFactory)

@@ -49,6 +49,13 @@ public final class ContactSheet {
     /** Entries per page of the contact sheet by default ({@code imagebatch.report.contact-sheet-page-size}). */
     public static final int DEFAULT_PAGE_SIZE = 1000;
 
+    /**
+     * The setting's placeholder with its default, for {@code @Value}: every writer of a batch's contact sheet (the
+     * report step, {@code reject}, {@code choose}) pages it the same way.
+     */
+    public static final String PAGE_SIZE_SETTING = "${imagebatch.report.contact-sheet-page-size:"
+            + DEFAULT_PAGE_SIZE + "}";
+
     /** Page numbers linked either side of the current page; the first and last pages are always linked. */
     private static final int NEIGHBOURS = 5;
 

@@ -73,6 +73,30 @@ class ChooseCommandTest {
     }
 
     @Test
+    void chooseWritesTheContactSheetInThePagesTheSettingAsksForAsTheRunDid() throws Exception {
+        Path catalogue = Files.writeString(work.resolve("pages.csv"), """
+                id,prompt
+                A,a brass desk lamp on white
+                B,a linen shirt on white
+                """);
+        String pageSize = "--imagebatch.report.contact-sheet-page-size=1";
+        try (SandboxProvider sandbox = SandboxBatch.start(0)) {
+            List<String> args = new ArrayList<>(List.of("--catalogue", catalogue.toString(), "--variants", "2",
+                    "--output", "file:" + work.resolve("out"), pageSize));
+            args.addAll(SandboxBatch.providerArgs(sandbox));
+            CliRun run = CliRun.run(work, args.toArray(String[]::new));
+            assertThat(run.exitCode()).as(run.output()).isEqualTo(ImageBatchCli.COMPLETED);
+            Path sheet = work.resolve("out").resolve(run.batchId()).resolve("report.html");
+            assertThat(Files.readString(sheet)).contains("report-2.html");
+
+            CliRun choose = CliRun.command(work, "choose", run.batchId(), "1", "2", pageSize);
+
+            assertThat(choose.exitCode()).as(choose.output()).isEqualTo(ImageBatchCli.COMPLETED);
+            assertThat(Files.readString(sheet)).as("page 1 after choose").contains("report-2.html");
+        }
+    }
+
+    @Test
     void aChosenCopyThatWouldOverwriteAnotherRowsVariantIsRefused() throws Exception {
         Path catalogue = Files.writeString(work.resolve("ids.csv"), """
                 id,prompt
