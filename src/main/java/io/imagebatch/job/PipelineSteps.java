@@ -18,6 +18,16 @@ public final class PipelineSteps {
     public static final String DOWNLOAD = "download";
     /** The report step: {@link ReportTasklet}, once the other three completed. */
     public static final String REPORT = "report";
+    /**
+     * The manager step of a partitioned batch ({@code --partitions N}): splits the catalogue into row ranges and
+     * has each run as a {@link #PARTITION} step, on local threads or on workers ({@link PartitionHandlers}).
+     */
+    public static final String PARTITIONS = "partitions";
+    /**
+     * The worker step of a partitioned batch: submit, poll and download of one partition's row range; one step
+     * execution per partition, named {@code partition:partitionN} by Spring Batch's splitter.
+     */
+    public static final String PARTITION = "partition";
 
     private PipelineSteps() {
     }
