@@ -83,6 +83,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * <p>Also the graceful stop: SIGTERM while polling ends the run with exit code 1 and the batch STOPPED, and
  * {@code restart <batch>} finishes it.
  *
+ * <p>Seeds 1, 4, 7, ... split their batch into 3 partitions ({@code --partitions 3}, README.md, "More than one
+ * machine"); {@code kill.partitions} sets the partitions of every seed.
+ *
  * <p>System properties: {@code kill.seeds} (default 3) runs seeds 1..n; {@code kill.seed} replays one seed. For
  * example {@code ./mvnw verify -Dit.test=ImageBatchKillIT -Dkill.seeds=20 -Dtest=none
  * -Dsurefire.failIfNoSpecifiedTests=false}. Each seed's folder (catalogue, database, output, the children's
@@ -222,6 +225,10 @@ class ImageBatchKillIT {
             // (SplittableRandom: java.util.Random's first draws of neighbouring seeds are alike)
             BigDecimal budget = PRICE.multiply(BigDecimal.valueOf(VALID_ROWS / 2 + new java.util.SplittableRandom(seed)
                     .nextInt(VALID_ROWS / 3))).add(new BigDecimal("0.01"));
+            if (partitionsOf(seed) > 1) {
+                // README.md, "More than one machine": the batch split into row ranges run at the same time
+                command.addAll(List.of("--partitions", Integer.toString(partitionsOf(seed))));
+            }
             command.addAll(List.of("--budget", budget.toPlainString(),
                     "--imagebatch.providers.liangxin.price-per-image=" + PRICE.toPlainString()));
             if (withCallbacks(seed)) {
@@ -291,7 +298,8 @@ class ImageBatchKillIT {
                     outcome.duplicateCreates(), outcome.lostRows(), outcome.uncertainRows(),
                     outcome.droppedCreates(), outcome.uncertainWithoutTask(), (System.nanoTime() - started) / 1e9)
                     + "; " + retry + "; " + redo + "; " + spend + (renditions ? "; renditions pad jpg, crop png" : "")
-                    + (variants > 1 ? "; variants " + variants : "") + choose;
+                    + (variants > 1 ? "; variants " + variants : "") + choose
+                    + (partitionsOf(seed) > 1 ? "; partitions " + partitionsOf(seed) : "");
             synchronized (SUMMARIES) {
                 SUMMARIES.add(summary);
             }
@@ -940,6 +948,10 @@ class ImageBatchKillIT {
         }
 
         static Phase ofStep(String step) {
+            if (step.equals("partitions") || step.equals("partition")) {
+                // a partitioned batch's manager step (its partitions' inner steps are submit@partition0, ...)
+                return STARTUP;
+            }
             return Arrays.stream(values()).filter(p -> p.step.equals(step)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("unknown step " + step));
         }
@@ -1360,6 +1372,16 @@ class ImageBatchKillIT {
      * @return the variants of a seed's batch (README.md, Variants): 2 for seeds 3, 6, 9, ... (so the default seeds
      *         1..3 have one, in S3 with renditions; 6 in a folder with renditions; 9 in S3 without), else 1
      */
+    /**
+     * @param seed a seed of the kill test
+     * @return the partitions its batch is split into ({@code --partitions}, README.md, "More than one machine"):
+     *         {@code kill.partitions} when set, else 3 for seeds 1, 4, 7, ... and 1 (not split) for the others
+     */
+    static int partitionsOf(long seed) {
+        Integer asked = Integer.getInteger("kill.partitions");
+        return asked != null ? asked : seed % 3 == 1 ? 3 : 1;
+    }
+
     static int variantsOf(long seed) {
         return seed % 3 == 0 ? 2 : 1;
     }

@@ -104,7 +104,7 @@ public record PartitionRows(long from, long to) {
 
     /**
      * The ids that rows of a partition repeat from a row before the partition: such a row is rejected as a repeat
-     * whatever the order the partitions run in ({@link RowProcessor#earlierRows}, README.md, "Catalogue rules").
+     * whatever the order the partitions run in ({@link RowProcessor#earlierRows}, README.md, "The catalogue").
      *
      * @param context a partition's step execution context (or a copy, as its inner steps have)
      * @return id to the first row with it; empty when the context holds none

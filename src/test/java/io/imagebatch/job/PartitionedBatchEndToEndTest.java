@@ -109,6 +109,79 @@ class PartitionedBatchEndToEndTest {
     }
 
     @Test
+    void stopEndsEveryPartitionAndTheSameCommandResumesTheBatchWithoutCreatingAnyTaskTwice() throws Exception {
+        sandbox.close();
+        // slow enough to be stopped mid-way: 4 creates a second
+        sandbox = SandboxProvider.start(SandboxSettings.defaults().withRateLimitPerSecond(4)
+                .withGenerationTime(Duration.ofMillis(200), Duration.ofMillis(600)));
+        String[] args = args("stopped", "--partitions", "3", "--imagebatch.providers.liangxin.requests-per-second=4",
+                "--imagebatch.job.chunk-size=2");
+        java.util.concurrent.CompletableFuture<CliRun> first = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> CliRun.run(work, args));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50))
+                .until(() -> sandbox.stats().creates() >= 6 || first.isDone());
+        assertThat(first).isNotDone();
+        String batchId = io.imagebatch.app.BatchSettingsResolver.resolve(
+                io.imagebatch.app.RunOptions.parse(List.of(args)), null).batchId();
+
+        CliRun status = CliRun.command(work, "status", batchId);
+        assertThat(status.exitCode()).as(status.output()).isEqualTo(ImageBatchCli.COMPLETED);
+        assertThat(status.output()).contains("Batch " + batchId).contains("last run: STARTED");
+        CliRun stop = CliRun.command(work, "stop", batchId);
+        assertThat(stop.output()).contains("Stop requested for batch " + batchId);
+
+        CliRun stopped = first.get(120, TimeUnit.SECONDS);
+        assertThat(stopped.exitCode()).as(stopped.output()).isEqualTo(ImageBatchCli.FAILED);
+        assertThat(stopped.output()).contains("Batch " + batchId + " STOPPED");
+        // every partition ended (none is left running), and the batch did not finish
+        assertThat(stepStatuses("partition:partition%")).doesNotContain("STARTED", "STARTING", "UNKNOWN")
+                .contains("STOPPED");
+        assertThat(sandbox.stats().creates()).isLessThan(SampleCatalogue.VALID);
+
+        CliRun resumed = CliRun.run(work, args);
+
+        assertThat(resumed.exitCode()).as(resumed.output()).isEqualTo(ImageBatchCli.COMPLETED);
+        assertThat(report("stopped", batchId)).hasSize(SampleCatalogue.ROWS);
+        assertThat(sandbox.stats().createsByPrompt()).allSatisfy((prompt, n) -> assertThat(n).isEqualTo(1));
+    }
+
+    @Test
+    void retryFailedSendsAPartitionedBatchsFailedRowsAgainAndNoOtherRow() {
+        CliRun run = run("retried", "--partitions", "3");
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(ImageBatchCli.COMPLETED);
+        String batchId = run.batchId();
+        List<String> failed = report("retried", batchId).stream().filter(r -> r.get("status").equals("FAILED"))
+                .map(r -> r.get("row_id")).toList();
+        assertThat(failed).isNotEmpty();
+        int creates = sandbox.stats().creates();
+
+        sandbox.refuseContent(null, null);
+        List<String> retryArgs = new ArrayList<>(List.of(batchId, "--include-content-policy"));
+        retryArgs.addAll(providerArgs());
+        CliRun retry = CliRun.command(work, "retry-failed", retryArgs.toArray(String[]::new));
+
+        assertThat(retry.exitCode()).as(retry.output()).isEqualTo(ImageBatchCli.COMPLETED);
+        // one more create for each FAILED row, none for any other row
+        assertThat(report("retried", batchId)).extracting(r -> r.get("status")).containsOnly("SUCCEEDED", "REJECTED");
+        assertThat(sandbox.stats().creates()).isEqualTo(creates + failed.size());
+        CliRun status = CliRun.command(work, "status", batchId);
+        assertThat(status.output()).contains("rows by state: 5 REJECTED, 40 STORED");
+    }
+
+    @Test
+    void aJobFilesPartitionsMustBeAWholeNumberOfAtLeastOne() throws IOException {
+        Path job = Files.writeString(work.resolve("job.yml"), "partitions: 0\n");
+        List<String> all = new ArrayList<>(List.of(job.toString()));
+        all.addAll(List.of(args("job")));
+        CliRun run = CliRun.run(work, all.toArray(String[]::new));
+
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(ImageBatchCli.USAGE);
+        assertThat(run.output()).contains("job file " + job + ": partitions: '0' is not a whole number of partitions"
+                + " of at least 1");
+        assertThat(sandbox.stats().creates()).isZero();
+    }
+
+    @Test
     void partitionsThatAreNotAWholeNumberOfAtLeastOneAreAUsageError() {
         for (String bad : List.of("0", "-2", "three")) {
             CliRun run = run("bad", "--partitions", bad);
@@ -119,14 +192,22 @@ class PartitionedBatchEndToEndTest {
     }
 
     private CliRun run(String output, String... extra) {
+        return CliRun.run(work, args(output, extra));
+    }
+
+    private String[] args(String output, String... extra) {
         List<String> args = new ArrayList<>(SampleCatalogue.options());
-        args.addAll(List.of("--output", "file:" + work.resolve(output),
-                "--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
+        args.addAll(List.of("--output", "file:" + work.resolve(output)));
+        args.addAll(providerArgs());
+        args.addAll(List.of(extra));
+        return args.toArray(String[]::new);
+    }
+
+    private List<String> providerArgs() {
+        return List.of("--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
                 "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
                 "--imagebatch.download.allow-private-networks=true",
-                "--imagebatch.job.create-attempts=2"));
-        args.addAll(List.of(extra));
-        return CliRun.run(work, args.toArray(String[]::new));
+                "--imagebatch.job.create-attempts=2");
     }
 
     private List<CSVRecord> report(String output, String batchId) {
@@ -143,11 +224,24 @@ class PartitionedBatchEndToEndTest {
                 r.get("failure"), r.get("status").equals("REJECTED") ? r.get("error") : "")).toList();
     }
 
+    /**
+     * @param stepName a step name pattern (SQL {@code LIKE})
+     * @return the statuses of its step executions in the last job execution
+     */
+    private List<String> stepStatuses(String stepName) {
+        return query("SELECT STATUS FROM BATCH_STEP_EXECUTION WHERE STEP_NAME LIKE '" + stepName + "'"
+                + " AND JOB_EXECUTION_ID = (SELECT MAX(JOB_EXECUTION_ID) FROM BATCH_JOB_EXECUTION)");
+    }
+
     /** @return the names of every step execution in the test's job repository */
     private List<String> stepNames() {
+        return query("SELECT DISTINCT STEP_NAME FROM BATCH_STEP_EXECUTION");
+    }
+
+    private List<String> query(String sql) {
         String url = "jdbc:h2:file:" + work.resolve("db/imagebatch").toAbsolutePath();
         try (Connection c = DriverManager.getConnection(url, "sa", "");
-                ResultSet rs = c.createStatement().executeQuery("SELECT DISTINCT STEP_NAME FROM BATCH_STEP_EXECUTION")) {
+                ResultSet rs = c.createStatement().executeQuery(sql)) {
             List<String> names = new ArrayList<>();
             while (rs.next()) {
                 names.add(rs.getString(1));

@@ -195,6 +195,47 @@ class LedgerDueQueriesH2Test extends LedgerTestDatabase {
         assertThat(ledger.downloads().nextDownloadAt(OTHER)).isEmpty();
     }
 
+    /**
+     * A partition of a partitioned batch (README.md, "More than one machine") asks for its own rows only: it gets
+     * exactly the due rows of its range, and H2 reads about the due rows ahead of them in the index order (the
+     * other partitions' share), never the partition's whole range of rows nor the batch.
+     */
+    @Test
+    void aPartitionsPassGetsOnlyItsRowsAndReadsAboutThemNotItsRange() throws SQLException {
+        fill();
+        long from = 5_001;
+        long to = 10_000; // a quarter of the batch: 5,000 rows, 500 of them in flight, 500 GENERATED
+        List<Long> expectedPoll = jdbc.sql("SELECT ROW_NUM, NEXT_CHECK_AT FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
+                        + " AND STATE IN ('SUBMITTED', 'RUNNING') AND ROW_NUM BETWEEN ? AND ?").params(BATCH, from, to)
+                .query((rs, i) -> new long[] {rs.getLong(1), rs.getLong(2)}).list().stream()
+                .sorted(Comparator.<long[]>comparingLong(a -> a[1]).thenComparingLong(a -> a[0]))
+                .map(a -> a[0]).limit(LIMIT).toList();
+        clearRecorded();
+
+        List<LedgerEntry> due = ledger.polls().dueForPoll(BATCH, from, to, T0, LIMIT);
+
+        assertThat(due).extracting(LedgerEntry::rowNum).containsExactlyElementsOf(expectedPoll);
+        long pollRead = rowsRead();
+        clearRecorded();
+        List<LedgerEntry> downloads = ledger.downloads().dueForDownload(BATCH, from, to, T0, LIMIT);
+        assertThat(downloads).hasSize(LIMIT).allSatisfy(e -> assertThat(e.rowNum()).isBetween(from, to));
+        assertThat(downloads).extracting(LedgerEntry::rowNum).isSorted().startsWith(5_005L, 5_015L);
+        long downloadRead = rowsRead();
+        clearRecorded();
+        assertThat(ledger.polls().nextPollAt(BATCH, from, to)).isPresent();
+        assertThat(ledger.downloads().nextDownloadAt(BATCH, from, to)).isPresent();
+        long nextRead = rowsRead();
+
+        // 4 partitions of this size: about 4 due rows read for each one returned, 2 in-flight states
+        assertThat(pollRead).as("rows H2 read for %d due rows of a partition of %d rows", LIMIT, to - from + 1)
+                .isLessThanOrEqualTo(2 * 4 * 3L * LIMIT).isLessThan(to - from + 1);
+        assertThat(downloadRead).as("rows H2 read for %d downloads of a partition of %d rows", LIMIT, to - from + 1)
+                .isLessThan(to - from + 1);
+        assertThat(nextRead).as("rows H2 read for the partition's next due times").isLessThan(to - from + 1);
+        System.out.printf("partition pass: poll read %d, download read %d, next due times read %d%n", pollRead,
+                downloadRead, nextRead);
+    }
+
     @Test
     void aRowNotDueYetIsLeftForLater() throws SQLException {
         fill();
