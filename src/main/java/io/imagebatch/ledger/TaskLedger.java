@@ -61,8 +61,8 @@ public class TaskLedger {
     private final LedgerReport report;
     private final LedgerBudget budget;
     private final LedgerFallbacks fallbacks;
-    /** The taskIds of concurrent create calls, committed together ({@link #markSubmitted}). */
-    private final GroupCommit submitted = new GroupCommit(this);
+    /** The intents and taskIds of concurrent create calls, committed together ({@link #markSubmitted}). */
+    private final GroupCommit submitted;
 
     /**
      * A ledger without metrics (they go to a private registry) and with a batch registry of its own, on which no
@@ -120,6 +120,7 @@ public class TaskLedger {
         this.report = new LedgerReport(this, transactionManager);
         this.budget = new LedgerBudget(this, meters);
         this.fallbacks = new LedgerFallbacks(this);
+        this.submitted = new GroupCommit(this, transactionManager);
     }
 
     /**
@@ -266,7 +267,7 @@ public class TaskLedger {
             long nextCheckAt,
             long deadlineAt) {
         long now = now();
-        int changed = submitted.write(batchId, () -> jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED',"
+        int changed = submitted.write(batchId, tx -> jdbc.sql("UPDATE IB_TASK_LEDGER SET STATE = 'SUBMITTED',"
                         + " TASK_ID = ?, SUBMITTED_AT = ?, NEXT_CHECK_AT = ?, DEADLINE_AT = ?, ERROR = NULL,"
                         + " ERROR_CODE = NULL, UPDATED_AT = ?"
                         + " WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ? AND STATE = 'SUBMITTING'")
@@ -667,6 +668,18 @@ public class TaskLedger {
      */
     <T> T writeReturning(TransactionCallback<T> work) {
         return ownTransaction.execute(work);
+    }
+
+    /**
+     * Runs {@code work} in a fenced transaction shared with the writes other threads hand in for the same batch
+     * meanwhile (a group commit, {@link GroupCommit#write}), each in a savepoint of its own; returns once it is
+     * committed.
+     *
+     * @return what {@code work} returned
+     * @throws LockLostException when this process lost the batch's lock; nothing was written
+     */
+    <T> T groupWrite(String batchId, TransactionCallback<T> work) {
+        return submitted.write(batchId, work);
     }
 
     /** @return the batch registry whose fences this ledger's writes honour */
