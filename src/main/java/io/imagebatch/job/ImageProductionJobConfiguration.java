@@ -137,8 +137,10 @@ public class ImageProductionJobConfiguration {
 
     @Bean
     @StepScope
-    RowProcessor rowProcessor(BatchSettings batch, ProviderRegistry providers, TaskLedger ledger) {
-        return new RowProcessor(batch, providers, ledger);
+    RowProcessor rowProcessor(BatchSettings batch, ProviderRegistry providers, TaskLedger ledger,
+            JobProperties properties) {
+        // the rows of earlier chunks are in the ledger: only the chunk not yet written needs its ids in memory
+        return new RowProcessor(batch, providers, ledger).rememberingIdsOfLast(2 * properties.chunkSize());
     }
 
     @Bean
