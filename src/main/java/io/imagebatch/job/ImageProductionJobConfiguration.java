@@ -203,10 +203,11 @@ public class ImageProductionJobConfiguration {
     @Bean
     @StepScope
     RowProcessor rowProcessor(BatchSettings batch, ProviderRegistry providers, TaskLedger ledger,
-            @Value("#{stepExecution}") StepExecution step) {
+            JobProperties properties, @Value("#{stepExecution}") StepExecution step) {
+        // the rows of earlier chunks are in the ledger: only the chunk not yet written needs its ids in memory;
         // a partition's rows that repeat an id of an earlier partition's row are rejected as repeats
-        return new RowProcessor(batch, providers, ledger).earlierRows(PartitionRows.earlierIds(
-                step.getExecutionContext()));
+        return new RowProcessor(batch, providers, ledger).rememberingIdsOfLast(2 * properties.chunkSize())
+                .earlierRows(PartitionRows.earlierIds(step.getExecutionContext()));
     }
 
     @Bean

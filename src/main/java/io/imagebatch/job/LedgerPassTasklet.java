@@ -15,8 +15,9 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  * A step that works through the ledger rows due for it while its upstream step may still be adding rows: the
  * poll step ({@link TaskPoller}, downstream of submit) and the download step ({@link ResultDownloader}, downstream
  * of poll), docs/design.md, "The job". One pass per call: the rows due now (at most
- * {@link JobProperties#pollBatch()}) are worked on concurrently ({@link FanOut}), each outcome recorded in the
- * ledger at once; the ledger is the checkpoint, so a restarted step simply carries on. A call with nothing due
+ * {@link JobProperties#pollBatch()}) are worked on concurrently ({@link FanOut}), their outcomes recorded in the
+ * ledger before the next pass ({@link RowAction#runPass}); the ledger is the checkpoint, so a restarted step
+ * simply carries on. A call with nothing due
  * waits at most a second, so that a stop request is honoured between passes.
  *
  * <p>How it ends, from how its upstream step ended ({@link PipelineState#ended}):
@@ -60,6 +61,23 @@ public class LedgerPassTasklet implements Tasklet, AutoCloseable {
          * @param entry the row
          */
         void run(LedgerEntry entry);
+
+        /**
+         * Works on the rows of one pass: each concurrently on {@code workers}, as {@link #run} does; returns when
+         * every row has ended and its outcome is in the ledger. The default records each outcome at once (one
+         * transaction per row); an action may record the pass's outcomes together, in one transaction, where that
+         * keeps the promises of docs/design.md (the poll and download steps: README.md, Performance, "A million
+         * rows").
+         *
+         * @param due     the rows of the pass
+         * @param workers the pool the rows run on
+         * @throws java.util.concurrent.CompletionException when a row's work threw (as {@link FanOut#forEach})
+         * @throws RuntimeException                         when the pass's outcomes could not be recorded (a lost
+         *                                                  lock: {@code ledger.LockLostException})
+         */
+        default void runPass(List<LedgerEntry> due, Executor workers) {
+            FanOut.forEach(due, workers, this::run);
+        }
 
         /**
          * Called on the step's thread once every row of a pass has been worked on: counts the pass in the step's
@@ -164,7 +182,7 @@ public class LedgerPassTasklet implements Tasklet, AutoCloseable {
             idleWait.await(Math.max(1, Math.min(MAX_IDLE_MILLIS, next.map(n -> n - now).orElse(IDLE_MILLIS))));
             return RepeatStatus.CONTINUABLE;
         }
-        FanOut.forEach(due, workers, action::run);
+        action.runPass(due, workers);
         pipeline.changed(); // the downstream step may have rows now
         action.passEnded(contribution, due.size());
         return RepeatStatus.CONTINUABLE;

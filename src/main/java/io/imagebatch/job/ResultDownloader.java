@@ -177,10 +177,49 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
                 : ledger.downloads().nextDownloadAt(batchId, rows.from(), rows.to());
     }
 
-    /** Fetches and stores the row's image once, and records the outcome. */
+    /** Fetches and stores the row's image once, and records the outcome at once (a transaction of its own). */
     @Override
     public void run(LedgerEntry entry) {
-        download(entry, storeDown);
+        download(entry, storeDown, null);
+    }
+
+    /**
+     * Fetches and stores the image of each row of the pass once, concurrently, and records the pass's stored
+     * images and failed attempts in one fenced transaction ({@link LedgerDownloads#recordAll}) once every row has
+     * ended: one commit per pass instead of one per row (README.md, Performance, "A million rows"). Each image is
+     * in the store, under its deterministic key, before its row is recorded STORED; a process killed before the
+     * commit fetches and puts the same images again when the batch resumes, and pays nothing twice. A row that
+     * fails for good, a rendition that cannot be made and a fresh result URL are still recorded at once. The
+     * outcomes that were collected are recorded also when a row's work threw.
+     *
+     * @throws java.util.concurrent.CompletionException when a row's work threw, after the outcomes were recorded
+     * @throws io.imagebatch.ledger.LockLostException  when this process lost the batch's lock; nothing of the
+     *                                                  pass's outcomes was written
+     */
+    @Override
+    public void runPass(List<LedgerEntry> due, java.util.concurrent.Executor workers) {
+        java.util.Queue<LedgerDownloads.Outcome> outcomes = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        try {
+            FanOut.forEach(due, workers, entry -> download(entry, storeDown, outcomes));
+        } finally {
+            ledger.downloads().recordAll(batchId, List.copyOf(outcomes));
+        }
+    }
+
+    /** Records one outcome: at once when {@code outcomes} is null, else with the pass's others. */
+    private void record(java.util.Queue<LedgerDownloads.Outcome> outcomes, LedgerDownloads.Outcome outcome) {
+        if (outcomes != null) {
+            outcomes.add(outcome);
+        } else if (outcome.outputUri() == null) {
+            ledger.downloads().rescheduleDownload(batchId, outcome.rowNum(), outcome.variant(),
+                    outcome.nextAttemptAt(), outcome.error());
+        } else if (outcome.unlabelled() != null) {
+            ledger.downloads().markStoredUnlabelled(batchId, outcome.rowNum(), outcome.variant(),
+                    outcome.outputUri(), outcome.sha256(), outcome.bytes(), outcome.unlabelled());
+        } else {
+            ledger.downloads().markStored(batchId, outcome.rowNum(), outcome.variant(), outcome.outputUri(),
+                    outcome.sha256(), outcome.bytes());
+        }
     }
 
     /**
@@ -212,7 +251,12 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
         }
     }
 
-    private void download(LedgerEntry entry, AtomicReference<OutputStoreException> storeDown) {
+    /**
+     * @param outcomes where the outcome goes when the pass records its outcomes together ({@link #runPass}); null
+     *                 to record it at once
+     */
+    private void download(LedgerEntry entry, AtomicReference<OutputStoreException> storeDown,
+            java.util.Queue<LedgerDownloads.Outcome> outcomes) {
         long rowNum = entry.rowNum();
         try {
             String stem = BatchOutputKeys.variantStem(BatchOutputKeys.imageStem(batchId, entry.rowId(), caseCollisions),
@@ -233,13 +277,8 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
                     return;
                 }
             }
-            if (image.unlabelled() != null) {
-                ledger.downloads().markStoredUnlabelled(batchId, rowNum, entry.variant(), image.uri().toString(),
-                        image.sha256(), image.bytes(), image.unlabelled());
-                return;
-            }
-            ledger.downloads().markStored(batchId, rowNum, entry.variant(), image.uri().toString(), image.sha256(),
-                    image.bytes());
+            record(outcomes, LedgerDownloads.Outcome.stored(rowNum, entry.variant(), image.uri().toString(),
+                    image.sha256(), image.bytes(), image.unlabelled()));
         } catch (DownloadException e) {
             if (e.aborted()) {
                 // the process is stopping: not the image's fault, no attempt counted; resumed with the batch
@@ -252,8 +291,8 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
                 long wait = properties.backoffMillis(attempt, null);
                 log.info("{}: row {} download attempt {} failed ({}); retrying in {} ms", batchId, rowNum, attempt,
                         e.getMessage(), wait);
-                ledger.downloads().rescheduleDownload(batchId, rowNum, entry.variant(), clock.millis() + wait,
-                        e.getMessage());
+                record(outcomes, LedgerDownloads.Outcome.rescheduled(rowNum, entry.variant(), clock.millis() + wait,
+                        e.getMessage()));
             } else if (e.retryable() && entry.urlRefreshes() == 0 && refreshUrl(entry, e)) {
                 log.info("{}: row {} download failed {} times ({}); trying a fresh result URL", batchId, rowNum,
                         attempt, e.getMessage());

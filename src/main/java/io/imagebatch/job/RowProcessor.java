@@ -53,8 +53,25 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
      * which the running step holds, so none is added while it runs.
      */
     private final Map<Long, String> promptOverrides;
-    /** ids seen in this step execution, for repeats within a chunk that is not in the ledger yet. */
-    private final Map<String, Long> firstRowById = new HashMap<>();
+    /**
+     * The most recent ids kept in {@link #firstRowById}; 0 keeps every id (see {@link #rememberingIdsOfLast}).
+     */
+    private int idWindow;
+    /**
+     * ids of rows before this processor's rows (an earlier partition's, {@link #earlierRows}), all kept: a
+     * concurrent partition's rows may not be in the ledger yet.
+     */
+    private final Map<String, Long> earlierRowById = new java.util.HashMap<>();
+    /**
+     * ids seen in this step execution, for repeats within a chunk that is not in the ledger yet; in reading
+     * order, the oldest dropped beyond {@link #idWindow}.
+     */
+    private final Map<String, Long> firstRowById = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return idWindow > 0 && size() > idWindow;
+        }
+    };
 
     /**
      * @param batch     the batch's settings
@@ -95,8 +112,33 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
      * @return this processor
      */
     public RowProcessor earlierRows(Map<String, Long> earlier) {
-        earlier.forEach(firstRowById::putIfAbsent);
+        earlierRowById.putAll(earlier);
         return this;
+    }
+
+    /**
+     * Keeps only the ids of the last {@code rows} rows read in memory, for a processor whose rows are recorded in
+     * the ledger a chunk at a time (the submit step): an id of an earlier chunk is found in the ledger
+     * ({@link TaskLedger#firstRowWithId}), so the memory of a run does not grow with the catalogue (README.md,
+     * Performance, "A million rows"; a million ids held about 110 MB of heap). Without it every id of the step
+     * execution is kept: {@code validate} and the preflight record nothing in the ledger.
+     *
+     * @param rows at least the rows of a chunk not yet in the ledger (the chunk size; twice that is safe); 1 or
+     *             more
+     * @return this processor
+     * @throws IllegalArgumentException when {@code rows} is less than 1
+     */
+    public RowProcessor rememberingIdsOfLast(int rows) {
+        if (rows < 1) {
+            throw new IllegalArgumentException("rows must be at least 1, was " + rows);
+        }
+        this.idWindow = rows;
+        return this;
+    }
+
+    /** @return how many ids this processor holds in memory now (see {@link #rememberingIdsOfLast}) */
+    int idsRemembered() {
+        return firstRowById.size();
     }
 
     /** The batch's current provider and model after a fallback switch; null when it has no fallback list. */
@@ -276,7 +318,10 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
     }
 
     private Optional<String> repeatedId(CatalogueRow row) {
-        Long first = firstRowById.putIfAbsent(row.id(), row.rowNumber());
+        Long first = earlierRowById.get(row.id());
+        if (first == null) {
+            first = firstRowById.putIfAbsent(row.id(), row.rowNumber());
+        }
         if (first == null || first == row.rowNumber()) {
             first = ledger.firstRowWithId(batchId, row.id()).orElse(row.rowNumber());
         }

@@ -84,7 +84,9 @@ public class LedgerBudget {
      * ({@link SpendReservations}: the daily budgets), and the row becomes SUBMITTING with its {@code COST}. A row
      * whose price does not fit becomes HELD instead, its reason in its error
      * ({@code budget: 49.96 of 50.00 USD committed, this row costs 0.04}), and nothing is reserved. A killed
-     * process therefore never leaves a create without its reservation.
+     * process therefore never leaves a create without its reservation. The transaction is shared with the
+     * intents and taskIds other threads hand in for the batch meanwhile (a group commit, {@link GroupCommit}), this
+     * intent in a savepoint of its own; it is committed before this returns, as a transaction of its own was.
      *
      * <p>A new row gets a new line; a PENDING row (retry-failed, a redo, or a budget round) is claimed keeping its
      * attempt number, its prompt, request, provider and model replaced by those sent now.
@@ -129,8 +131,9 @@ public class LedgerBudget {
     public Intent reserveIntent(String batchId, long rowNum, int variant, String rowId, String provider,
             String model, String prompt, String request, BigDecimal cost, boolean dailySpentMoves) {
         JdbcClient jdbc = rows.jdbc();
-        Intent intent = rows.writeReturning(tx -> {
-            rows.batches().checkFence(batchId);
+        // committed before this returns, in a transaction shared with the intents and taskIds other create calls
+        // of the batch hand in meanwhile (a group commit, fenced once; this write in a savepoint of its own)
+        Intent intent = rows.groupWrite(batchId, tx -> {
             boolean[] daily = {false};
             String held = cost == null ? null : reserve(batchId, provider, cost, daily);
             if (held != null && daily[0] && dailySpentMoves) {

@@ -179,6 +179,105 @@ public class LedgerDownloads {
         }
     }
 
+    /**
+     * One outcome of a download pass, to be recorded with the pass's others in one transaction
+     * ({@link #recordAll}): what {@link #markStored}, {@link #markStoredUnlabelled} or {@link #rescheduleDownload}
+     * records for one entry. Made by {@link #stored} or {@link #rescheduled}.
+     *
+     * @param rowNum        1-based row number
+     * @param variant       the row's variant, 1 to 8 (README.md, Variants)
+     * @param outputUri     where the stored image is; null for a failed attempt (rescheduled)
+     * @param sha256        lower-case hex SHA-256 of the stored bytes; null for a failed attempt
+     * @param bytes         the stored image's size in bytes; 0 for a failed attempt
+     * @param unlabelled    why the stored image carries no AI-generated label, or null (labelled, or not stored)
+     * @param nextAttemptAt epoch ms of the next attempt (failed attempt only)
+     * @param error         what went wrong (failed attempt only), else null
+     */
+    public record Outcome(long rowNum, int variant, String outputUri, String sha256, long bytes, String unlabelled,
+            long nextAttemptAt, String error) {
+
+        /** @return the stored image {@link #markStored} (or, with {@code unlabelled}, {@link #markStoredUnlabelled}) records */
+        public static Outcome stored(long rowNum, int variant, String outputUri, String sha256, long bytes,
+                String unlabelled) {
+            return new Outcome(rowNum, variant, java.util.Objects.requireNonNull(outputUri, "outputUri"), sha256,
+                    bytes, unlabelled, 0, null);
+        }
+
+        /** @return the failed attempt {@link #rescheduleDownload(String, long, int, long, String)} records */
+        public static Outcome rescheduled(long rowNum, int variant, long nextAttemptAt, String error) {
+            return new Outcome(rowNum, variant, null, null, 0, null, nextAttemptAt, error);
+        }
+    }
+
+    /**
+     * Records the outcomes of one download pass in ONE fenced transaction (one commit instead of one per row;
+     * README.md, Performance, "A million rows"): each makes exactly the change its single-row method makes
+     * ({@link #markStored}, {@link #markStoredUnlabelled}, {@link #rescheduleDownload}), under the same
+     * {@code STATE = 'GENERATED'} precondition, and a newly stored row's bytes are counted once. Safe to batch
+     * (docs/design.md; README, "Retries"): the images were already put under their deterministic keys, so a
+     * process killed before this commit leaves the rows GENERATED and the resumed run fetches them again and
+     * puts the same key again (a first attempt makes only the renditions still missing); no task is created or
+     * paid twice.
+     *
+     * @param batchId  the batch
+     * @param outcomes the pass's outcomes, at most one per entry; empty writes nothing
+     * @return the entries that became {@link RowState#STORED} now
+     * @throws LockLostException when this process lost the batch's lock (checked once, in the transaction);
+     *                           nothing was written
+     */
+    public int recordAll(String batchId, java.util.Collection<Outcome> outcomes) {
+        if (outcomes.isEmpty()) {
+            return 0;
+        }
+        long now = rows.now();
+        long[] storedBytes = {0};
+        Integer stored = rows.writeReturning(tx -> {
+            rows.batches().checkFence(batchId);
+            int changed = 0;
+            long bytes = 0;
+            for (Outcome o : outcomes) {
+                int n;
+                if (o.outputUri() == null) {
+                    rows.jdbc().sql("UPDATE IB_TASK_LEDGER SET DOWNLOAD_ATTEMPTS = DOWNLOAD_ATTEMPTS + 1,"
+                                    + " NEXT_CHECK_AT = ?, ERROR = ?, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                                    + " AND VARIANT = ? AND STATE = 'GENERATED'")
+                            .params(o.nextAttemptAt(), o.error(), now, batchId, o.rowNum(), o.variant()).update();
+                    continue;
+                } else if (o.unlabelled() == null) {
+                    n = rows.jdbc().sql("UPDATE IB_TASK_LEDGER SET STATE = 'STORED', OUTPUT_URI = ?, SHA256 = ?,"
+                                    + " BYTES = ?, DOWNLOAD_ATTEMPTS = DOWNLOAD_ATTEMPTS + 1, ERROR = NULL,"
+                                    + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ?"
+                                    + " AND STATE = 'GENERATED'")
+                            .params(o.outputUri(), o.sha256(), o.bytes(), now, batchId, o.rowNum(), o.variant())
+                            .update();
+                } else {
+                    n = rows.jdbc().sql("UPDATE IB_TASK_LEDGER SET STATE = 'STORED', OUTPUT_URI = ?, SHA256 = ?,"
+                                    + " BYTES = ?, DOWNLOAD_ATTEMPTS = DOWNLOAD_ATTEMPTS + 1, ERROR_CODE = ?,"
+                                    + " ERROR = ?, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ?"
+                                    + " AND STATE = 'GENERATED'")
+                            .params(o.outputUri(), o.sha256(), o.bytes(), UNLABELLED,
+                                    "stored without the AI-generated label: " + o.unlabelled(), now, batchId,
+                                    o.rowNum(), o.variant())
+                            .update();
+                }
+                if (n > 0) {
+                    changed += n;
+                    bytes += o.bytes();
+                }
+            }
+            storedBytes[0] = bytes; // set last: a retried callback would start over
+            return changed;
+        });
+        int count = stored == null ? 0 : stored;
+        for (int i = 0; i < count; i++) {
+            rows.counted(RowState.STORED, true);
+        }
+        if (count > 0) {
+            bytesStored.increment(storedBytes[0]);
+        }
+        return count;
+    }
+
     /** As {@link #rescheduleDownload(String, long, int, long, String)} for variant 1 (a row without variants). */
     public void rescheduleDownload(String batchId, long rowNum, long nextAttemptAt, String error) {
         rescheduleDownload(batchId, rowNum, 1, nextAttemptAt, error);

@@ -271,6 +271,95 @@ public class LedgerPolls {
         return rows.counted(RowState.GENERATED, changed > 0);
     }
 
+    /**
+     * One status answer of a poll pass, to be recorded with the pass's others in one transaction
+     * ({@link #recordAll}): what {@link #markGenerated}, {@link #markPolled} or {@link #reschedule} records for
+     * one entry. Made by {@link #generated}, {@link #polled} or {@link #rescheduled}.
+     *
+     * @param rowNum        1-based row number
+     * @param variant       the row's variant, 1 to 8 (README.md, Variants)
+     * @param state         {@link RowState#GENERATED} (succeeded), {@link RowState#SUBMITTED} or
+     *                      {@link RowState#RUNNING} (not yet), or null for a failed status query (rescheduled)
+     * @param providerState the provider's own word (cut to its column when written), or null for a failed query
+     * @param resultUrl     where the image can be fetched ({@link RowState#GENERATED} only), else null
+     * @param nextCheckAt   epoch ms of the next status query (not used for {@link RowState#GENERATED})
+     * @param error         why the status query failed (rescheduled only), else null
+     */
+    public record Answer(long rowNum, int variant, RowState state, String providerState, String resultUrl,
+            long nextCheckAt, String error) {
+
+        /** @return the answer {@link #markGenerated(String, long, int, String, String)} records */
+        public static Answer generated(long rowNum, int variant, String providerState, String resultUrl) {
+            return new Answer(rowNum, variant, RowState.GENERATED, providerState, resultUrl, 0, null);
+        }
+
+        /**
+         * @param state {@link RowState#SUBMITTED} or {@link RowState#RUNNING}
+         * @return the answer {@link #markPolled(String, long, int, RowState, String, long)} records
+         */
+        public static Answer polled(long rowNum, int variant, RowState state, String providerState,
+                long nextCheckAt) {
+            return new Answer(rowNum, variant, state, providerState, null, nextCheckAt, null);
+        }
+
+        /** @return the failed query {@link #reschedule(String, long, int, long, String)} records */
+        public static Answer rescheduled(long rowNum, int variant, long nextCheckAt, String error) {
+            return new Answer(rowNum, variant, null, null, null, nextCheckAt, error);
+        }
+    }
+
+    /**
+     * Records the status answers of one poll pass in ONE fenced transaction (one commit instead of one per row;
+     * README.md, Performance, "A million rows"): each answer makes exactly the change its single-row method
+     * makes ({@link #markGenerated}, {@link #markPolled}, {@link #reschedule}), under the same state
+     * precondition. Safe to batch (docs/design.md, the ledger state machine): the status query changed nothing
+     * at the provider, so a process killed before this commit leaves the rows in flight and the resumed run
+     * asks again; nothing is created or paid twice.
+     *
+     * @param batchId the batch
+     * @param answers the pass's answers, at most one per entry; empty writes nothing
+     * @return the entries that became {@link RowState#GENERATED} now (counted as {@link #markGenerated} counts)
+     * @throws LockLostException when this process lost the batch's lock (checked once, in the transaction);
+     *                           nothing was written
+     */
+    public int recordAll(String batchId, java.util.Collection<Answer> answers) {
+        if (answers.isEmpty()) {
+            return 0;
+        }
+        long now = rows.now();
+        Integer generated = rows.writeReturning(tx -> {
+            rows.batches().checkFence(batchId);
+            int changed = 0;
+            for (Answer a : answers) {
+                if (a.state() == RowState.GENERATED) {
+                    changed += rows.jdbc().sql("UPDATE IB_TASK_LEDGER SET STATE = 'GENERATED', PROVIDER_STATE = ?,"
+                                    + " RESULT_URL = ?, POLLS = POLLS + 1, ERROR = NULL, NEXT_CHECK_AT = ?,"
+                                    + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ?"
+                                    + " AND STATE IN ('SUBMITTED', 'RUNNING')")
+                            .params(fit(a.providerState(), PROVIDER_STATE_CHARS), a.resultUrl(), now, now, batchId,
+                                    a.rowNum(), a.variant()).update();
+                } else if (a.state() != null) {
+                    rows.jdbc().sql("UPDATE IB_TASK_LEDGER SET STATE = ?, PROVIDER_STATE = ?, POLLS = POLLS + 1,"
+                                    + " NEXT_CHECK_AT = ?, UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ?"
+                                    + " AND VARIANT = ? AND STATE IN ('SUBMITTED', 'RUNNING')")
+                            .params(a.state().name(), fit(a.providerState(), PROVIDER_STATE_CHARS), a.nextCheckAt(),
+                                    now, batchId, a.rowNum(), a.variant()).update();
+                } else {
+                    rows.jdbc().sql("UPDATE IB_TASK_LEDGER SET POLLS = POLLS + 1, NEXT_CHECK_AT = ?, ERROR = ?,"
+                                    + " UPDATED_AT = ? WHERE BATCH_ID = ? AND ROW_NUM = ? AND VARIANT = ?"
+                                    + " AND STATE IN ('SUBMITTED', 'RUNNING')")
+                            .params(a.nextCheckAt(), a.error(), now, batchId, a.rowNum(), a.variant()).update();
+                }
+            }
+            return changed;
+        });
+        int count = generated == null ? 0 : generated;
+        for (int i = 0; i < count; i++) {
+            rows.counted(RowState.GENERATED, true);
+        }
+        return count;
+    }
+
     /** As {@link #markPolled(String, long, int, RowState, String, long)} for variant 1 (a row without variants). */
     public void markPolled(String batchId, long rowNum, RowState state, String providerState, long nextCheckAt) {
         markPolled(batchId, rowNum, 1, state, providerState, nextCheckAt);

@@ -113,7 +113,8 @@ class ThroughputBenchmarkIT {
             long started = System.nanoTime();
             Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
             AtomicLong peakRssKb = new AtomicLong();
-            Thread rssWatcher = new Thread(() -> watchRss(child.pid(), peakRssKb), "rss-watcher");
+            AtomicLong cpuTicks = new AtomicLong();
+            Thread rssWatcher = new Thread(() -> watchRss(child.pid(), peakRssKb, cpuTicks), "rss-watcher");
             rssWatcher.setDaemon(true);
             rssWatcher.start();
             StringBuilder output = new StringBuilder();
@@ -153,6 +154,8 @@ class ThroughputBenchmarkIT {
                     peak heap used             %8.0f MB  (sum of the heap pools' peaks)
                     peak resident memory       %8.0f MB  (VmHWM of the job's process)
                     throughput                 %8.1f rows/s
+                    job CPU time               %8.1f s   (%.2f ms per row: user + system, less load-dependent)
+                    load average               %s (1, 5, 15 min, at the end)
                     ===========================================
                     """, rows, rate > 0 ? String.valueOf(rate) : "no limit",
                     configured ? "configured" : "not configured: learned", gen[0], gen[1], callbacks,
@@ -161,7 +164,8 @@ class ThroughputBenchmarkIT {
                     100.0 * sandbox.rateLimitAnswers() / Math.max(1, requests), requests, rows / Math.max(0.001, createSpan), createSpan, polls[0],
                     polls[1], sandbox.stats().creates(), sandbox.stats().statusQueries(), sandbox.stats().downloads(),
                     sandbox.stats().rejectedCreates() > 0 ? "(see rejected creates: " + sandbox.stats().rejectedCreates()
-                            + ")" : "0", find(PEAK_HEAP, output, 1), peakRssKb.get() / 1024.0, rows / jobSeconds);
+                            + ")" : "0", find(PEAK_HEAP, output, 1), peakRssKb.get() / 1024.0, rows / jobSeconds,
+                    cpuTicks.get() / 100.0, cpuTicks.get() * 10.0 / rows, loadAverage());
             if (callbacks) {
                 // with callbacks a task costs one create and, ideally, no status query: the callback bound
                 double callbackBound = rows / (rate > 0 ? rate : Double.POSITIVE_INFINITY) + maxGen.toMillis() / 1000.0;
@@ -180,10 +184,29 @@ class ThroughputBenchmarkIT {
         }
     }
 
-    private static void watchRss(long pid, AtomicLong peakKb) {
+    /** @return /proc/loadavg's first three fields, or "unknown" */
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    /**
+     * Watches the job's process until it ends: its peak resident memory (VmHWM, kB) and its CPU time (user +
+     * system, in clock ticks of 1/100 s, from /proc/PID/stat; the last value seen).
+     */
+    private static void watchRss(long pid, AtomicLong peakKb, AtomicLong cpuTicks) {
         Path status = Path.of("/proc/" + pid + "/status");
+        Path stat = Path.of("/proc/" + pid + "/stat");
         while (Files.exists(status)) {
             try {
+                String statLine = Files.readString(stat);
+                String[] fields = statLine.substring(statLine.lastIndexOf(')') + 2).split(" ");
+                cpuTicks.set(Long.parseLong(fields[11]) + Long.parseLong(fields[12])); // utime, stime
+
                 for (String line : Files.readAllLines(status)) {
                     if (line.startsWith("VmHWM:")) {
                         peakKb.accumulateAndGet(Long.parseLong(line.replaceAll("\\D+", "")), Math::max);
