@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
 import org.apache.activemq.artemis.core.server.JournalType;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -58,6 +59,10 @@ public class EmbeddedBroker implements SmartLifecycle {
             configuration.setNodeManagerLockDirectory(journalDir.resolve("lock").toString());
             configuration.setJMXManagementEnabled(false);
             configuration.addAcceptorConfiguration("tcp", "tcp://" + host + ":" + port);
+            // a request given back (a worker stopping before it began) is delivered again after 1 s, 2 s, ... at
+            // most a minute, and never moved to a dead-letter queue: a partition is never dropped
+            configuration.addAddressSetting("#", new AddressSettings().setMaxDeliveryAttempts(-1)
+                    .setRedeliveryDelay(1000).setRedeliveryMultiplier(2).setMaxRedeliveryDelay(60_000));
             EmbeddedActiveMQ server = new EmbeddedActiveMQ();
             server.setConfiguration(configuration);
             server.start();
