@@ -128,9 +128,9 @@ public class ClusterConfiguration {
                 workerStep.getName(), batchId, partitions, properties, clock);
     }
 
-    /** The worker side: only in a {@code worker} process. */
+    /** The worker side: only in a {@code worker} process (and, as every bean here, with a broker URL). */
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnProperty(name = WORKER, havingValue = "true")
+    @ConditionalOnProperty(name = {ClusterProperties.BROKER_URL, WORKER})
     static class Worker {
 
         /**
