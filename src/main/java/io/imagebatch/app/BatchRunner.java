@@ -162,6 +162,31 @@ public class BatchRunner {
      *                        less than 1
      */
     public int run(BatchSettings settings, BudgetText budget, Integer proof, boolean approve, PrintStream out) {
+        return run(settings, budget, proof, approve, null, out);
+    }
+
+    /**
+     * Runs a batch as {@link #run(BatchSettings, BudgetText, Integer, boolean, PrintStream)}, split into
+     * partitions that run at the same time (README.md, "More than one machine"). The number is not part of the
+     * batch's identity: a resume keeps the split of the batch's first run, whatever it is given
+     * ({@link io.imagebatch.job.PartitionManagerStep#decider}).
+     *
+     * @param settings   the batch
+     * @param budget     the budget as given, or null to keep the batch's stored budget
+     * @param proof      N, the rows of the batch's first run, or null
+     * @param approve    whether this run approves the batch's proof run
+     * @param partitions how many partitions a new batch is split into ({@code --partitions N}, a job file's
+     *                   {@code partitions:}), 1 or more; null or 1: the batch runs as one pipeline
+     * @param out        where progress and the summary go
+     * @return the exit code as {@link #run(BatchSettings, BudgetText, Integer, boolean, PrintStream)}
+     * @throws UsageException as {@link #run(BatchSettings, BudgetText, Integer, boolean, PrintStream)}, and when
+     *                        {@code partitions} is less than 1
+     */
+    public int run(BatchSettings settings, BudgetText budget, Integer proof, boolean approve, Integer partitions,
+            PrintStream out) {
+        if (partitions != null && partitions < 1) {
+            throw new UsageException("partitions: " + partitions + " is not a whole number of at least 1");
+        }
         BigDecimal amount = spend.parse(budget);
         if (sandboxActive && !settings.sandbox()) {
             // serve --sandbox runs every job file against the sandbox: never the real batch of that file
@@ -208,7 +233,7 @@ public class BatchRunner {
             held.onLost(reason -> registry.revokeFence(batchId, "batch " + batchId + ": " + reason + "; this process"
                     + " sends nothing more for it and stops (run the same command again to resume it)"));
             try {
-                return runLocked(settings, batchId, amount, proof, approve, out);
+                return runLocked(settings, batchId, amount, proof, approve, partitions, out);
             } finally {
                 registry.releaseFence(batchId);
                 ledger.budget().removeGauges(batchId); // serve keeps no gauge of a batch that ended
@@ -247,7 +272,7 @@ public class BatchRunner {
 
     /** {@link #run} under the batch's lock. */
     private int runLocked(BatchSettings settings, String batchId, BigDecimal budget, Integer proof, boolean approve,
-            PrintStream out) {
+            Integer partitions, PrintStream out) {
         spend.applyBudget(settings, batchId, budget);
         Optional<Integer> awaiting = proofs.beforeRun(batchId, approve, out);
         if (awaiting.isPresent()) {
@@ -261,7 +286,9 @@ public class BatchRunner {
                     + " again.%n", batchId, held, registry.retryRounds(batchId));
             last = lastExecution(batchId);
         }
-        JobParameters parameters = parameters(batchId);
+        JobParameters parameters = partitions == null ? parameters(batchId) : new JobParametersBuilder(
+                parameters(batchId)).addLong(ImageProductionJobConfiguration.PARTITIONS, (long) partitions, false)
+                .toJobParameters();
         if (last != null && last.getStatus() == BatchStatus.COMPLETED) {
             out.printf("Batch %s already completed on %s; nothing was sent.%n", batchId, last.getEndTime());
             printSandbox(out, settings);

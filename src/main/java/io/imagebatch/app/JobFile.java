@@ -82,16 +82,30 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  *                       null when the file has none (then 1)
  * @param fallbacks      {@code fallback:}, the providers the batch's rows move to when its provider cannot take
  *                       them ({@link Fallback}, README.md, "A fallback provider"), in order; empty when none
+ * @param partitions     {@code partitions:}, how many partitions the batch is split into, run at the same time
+ *                       (README.md, "More than one machine"), at least 1, or null when the file has none (then 1)
  */
 public record JobFile(Path path, String name, String catalogue, String provider, String model, String output,
         Map<String, String> columns, String promptTemplate, Character delimiter, String aspectRatio,
         String resolution, Map<String, String> sandbox, Schedule schedule, String budget, Integer proof,
         String team, List<Rendition> renditions, MetadataLevel metadata, Integer variants,
-        List<Fallback> fallbacks) {
+        List<Fallback> fallbacks, Integer partitions) {
 
     /** A file without {@code fallback:} has none. */
     public JobFile {
         fallbacks = fallbacks == null ? List.of() : List.copyOf(fallbacks);
+    }
+
+    /**
+     * A job file without {@code partitions:}; the fields as in the record description.
+     */
+    public JobFile(Path path, String name, String catalogue, String provider, String model, String output,
+            Map<String, String> columns, String promptTemplate, Character delimiter, String aspectRatio,
+            String resolution, Map<String, String> sandbox, Schedule schedule, String budget, Integer proof,
+            String team, List<Rendition> renditions, MetadataLevel metadata, Integer variants,
+            List<Fallback> fallbacks) {
+        this(path, name, catalogue, provider, model, output, columns, promptTemplate, delimiter, aspectRatio,
+                resolution, sandbox, schedule, budget, proof, team, renditions, metadata, variants, fallbacks, null);
     }
 
     /**
@@ -167,7 +181,8 @@ public record JobFile(Path path, String name, String catalogue, String provider,
 
     private static final Set<String> KEYS = Set.of("name", "catalogue", "provider", "model", "output", "columns",
             "prompt-template", "delimiter", "defaults", "sandbox", "schedule", "budget", "proof", "team",
-            "renditions", "metadata", "variants", "fallback");
+            "renditions", "metadata", "variants", "fallback",
+            "partitions");
     private static final Set<String> FIELDS = Set.of("id", "prompt", "provider", "model", "aspect_ratio",
             "resolution", "output_format", "reference_images", "variants");
 
@@ -230,7 +245,8 @@ public record JobFile(Path path, String name, String catalogue, String provider,
                 proof("job file " + path + ": proof", text(map.get("proof"))), text(map.get("team")),
                 renditions(path, map.get("renditions")), metadata(path, map.get("metadata")),
                 map.get("variants") == null ? null : variants(where(path, "variants") + ": variants",
-                        text(map.get("variants"))), fallbacks(path, map));
+                        text(map.get("variants"))), fallbacks(path, map),
+                partitions("job file " + path + ": partitions", text(map.get("partitions"))));
     }
 
     /** Reads {@code metadata}: {@code full} or {@code minimal} (README.md, "Labelled as AI-generated"). */
@@ -425,6 +441,29 @@ public record JobFile(Path path, String name, String catalogue, String provider,
             // the message below says what is expected
         }
         throw new UsageException(setting + ": '" + value + "' is not a whole number of rows of at least 1");
+    }
+
+    /**
+     * Reads a number of partitions (README.md, "More than one machine").
+     *
+     * @param setting where it was given, for the message: {@code --partitions}, {@code job file F: partitions}
+     * @param value   the value as written, or null
+     * @return the number of partitions, or null when {@code value} is null
+     * @throws UsageException when the value is not a whole number of at least 1
+     */
+    public static Integer partitions(String setting, String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            int partitions = Integer.parseInt(value.trim());
+            if (partitions >= 1) {
+                return partitions;
+            }
+        } catch (NumberFormatException e) {
+            // the message below says what is expected
+        }
+        throw new UsageException(setting + ": '" + value + "' is not a whole number of partitions of at least 1");
     }
 
     private static String text(Object value) {

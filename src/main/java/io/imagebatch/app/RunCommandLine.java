@@ -77,6 +77,11 @@ public class RunCommandLine {
                     + " (default: the job file's variants:, else 1)")
     String variants;
 
+    @Option(names = "--partitions", paramLabel = "N",
+            description = "split the batch into N row ranges run at the same time; a resume keeps the first run's"
+                    + " split (default: the job file's partitions:, else 1)")
+    String partitions;
+
     @Option(names = "--approve", description = "approve the batch's proof run: send the rows it held")
     boolean approve;
 
@@ -112,6 +117,19 @@ public class RunCommandLine {
             return JobFile.proof("--proof", proof);
         }
         return jobFile == null ? null : jobFile.proof();
+    }
+
+    /**
+     * @param jobFile the job file the options go with, or null
+     * @return how many partitions the batch is split into (README.md, "More than one machine"):
+     *         {@code --partitions}, else the job file's {@code partitions:}; null when neither is given
+     * @throws UsageException when {@code --partitions} is not a whole number of at least 1
+     */
+    public Integer partitions(JobFile jobFile) {
+        if (partitions != null) {
+            return JobFile.partitions("--partitions", partitions);
+        }
+        return jobFile == null ? null : jobFile.partitions();
     }
 
     /** @return whether {@code --approve} was given: approve the batch's proof run */

@@ -53,6 +53,9 @@ public class CatalogueItemReader implements ItemStreamReader<CatalogueRow> {
     private CatalogueRowMapper mapper;
     private boolean opened;
     private long rowsRead;
+    /** The first and last row to return (1-based, inclusive); the whole file unless {@link #rows} was called. */
+    private long fromRow = 1;
+    private long toRow = Long.MAX_VALUE;
 
     /**
      * Creates a reader; nothing is read until {@link #open}.
@@ -64,6 +67,31 @@ public class CatalogueItemReader implements ItemStreamReader<CatalogueRow> {
     public CatalogueItemReader(Path file, CatalogueFormat format) {
         this.file = Objects.requireNonNull(file, "file");
         this.format = Objects.requireNonNull(format, "format");
+    }
+
+    /**
+     * Makes this reader return only the rows {@code from} to {@code to} (1-based, inclusive, numbered as
+     * {@link CatalogueRow#rowNumber()}): one partition of a partitioned batch (README.md, "More than one machine").
+     * {@link #open} skips to row {@code from} (or to the checkpoint, when that is further), and {@link #read}
+     * returns null after row {@code to}. The checkpoint ({@value #ROWS_READ_KEY}) stays the number of the last row
+     * returned, counted from the start of the file.
+     *
+     * @param from the first row, at least 1
+     * @param to   the last row, at least {@code from - 1} (then nothing is read)
+     * @return this reader
+     * @throws IllegalArgumentException when the range is not one
+     * @throws IllegalStateException    when the reader is open
+     */
+    public CatalogueItemReader rows(long from, long to) {
+        if (from < 1 || to < from - 1) {
+            throw new IllegalArgumentException("rows " + from + " to " + to + " are not a range of rows");
+        }
+        if (parser != null) {
+            throw new IllegalStateException("catalogue reader for " + file.getFileName() + " is open");
+        }
+        this.fromRow = from;
+        this.toRow = to;
+        return this;
     }
 
     /**
@@ -81,7 +109,7 @@ public class CatalogueItemReader implements ItemStreamReader<CatalogueRow> {
         if (parser != null) {
             throw new IllegalStateException("catalogue reader for " + file.getFileName() + " is already open");
         }
-        long skip = checkpoint(executionContext);
+        long skip = Math.max(checkpoint(executionContext), Math.min(fromRow - 1, toRow));
         CatalogueParser opening = CatalogueParser.open(file, format, null);
         try {
             while (opening.rowsRead() < skip) {
@@ -125,6 +153,9 @@ public class CatalogueItemReader implements ItemStreamReader<CatalogueRow> {
     @Override
     public @Nullable CatalogueRow read() {
         requireOpen();
+        if (rowsRead >= toRow) {
+            return null; // the end of this reader's rows
+        }
         CSVRecord record = parser.next();
         if (record == null) {
             return null;

@@ -75,6 +75,7 @@ final class CliCommands {
             RunOptions o = options.toOptions(unmatched);
             JobFile jobFile = o.jobFile() == null ? null : JobFile.load(Path.of(o.jobFile()));
             BatchSettings settings = BatchSettingsResolver.resolve(o, jobFile);
+            Integer partitions = options.partitions(jobFile); // checked before anything starts
             List<String> springArgs = new ArrayList<>(o.springArgs());
             boolean sandbox = o.sandbox() || (jobFile != null && jobFile.sandbox() != null);
             SandboxProvider sandboxProvider = null;
@@ -88,7 +89,7 @@ final class CliCommands {
                 }
                 return SpringCommand.run(springArgs, out, context -> SpringCommand.shared(context,
                         () -> checkedFallbacks(jobFile, settings, context).run(settings, options.budget(jobFile),
-                                options.proof(jobFile), options.approve(), out)));
+                                options.proof(jobFile), options.approve(), partitions, out)));
             } finally {
                 if (sandboxProvider != null) {
                     sandboxProvider.close();

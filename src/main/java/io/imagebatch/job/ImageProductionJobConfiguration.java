@@ -35,9 +35,11 @@ import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.FlowBuilder;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.job.flow.Flow;
+import org.springframework.batch.core.job.flow.JobExecutionDecider;
 import org.springframework.batch.core.job.flow.support.SimpleFlow;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -84,6 +86,13 @@ public class ImageProductionJobConfiguration {
      * for each {@code retry-failed} (a new job instance that sends the rows made PENDING).
      */
     public static final String RETRY_ROUND = "batch.retry";
+    /**
+     * A job parameter that does not identify the batch: how many partitions a new batch is split into
+     * ({@code run --partitions N}, a job file's {@code partitions:}; README.md, "More than one machine"), a
+     * {@code long} of 1 or more; absent or 1: not partitioned. A resume keeps the first run's split
+     * ({@link PartitionManagerStep#decider}).
+     */
+    public static final String PARTITIONS = "batch.partitions";
 
     /**
      * Submit, poll and download run at the same time (a split), so that tasks are polled while later rows are
@@ -92,20 +101,65 @@ public class ImageProductionJobConfiguration {
      */
     @Bean
     Job imageProductionJob(JobRepository jobRepository, Step submitStep, Step pollStep, Step downloadStep,
-            Step reportStep, RunningExecution runningExecution, PipelineState pipelineState,
+            Step reportStep, Step partitionsStep, RunningExecution runningExecution, PipelineState pipelineState,
             BatchEndNotifier batchEndNotifier) {
         Flow pipeline = new FlowBuilder<SimpleFlow>("pipeline")
                 .split(new SimpleAsyncTaskExecutor("imagebatch-step-"))
                 .add(flow(submitStep), flow(pollStep), flow(downloadStep))
                 .build();
+        // a batch split into partitions (README.md, "More than one machine") runs the partitions step instead of
+        // the pipeline; a batch without runs the same steps, by the same names, as before partitions existed
+        JobExecutionDecider shape = PartitionManagerStep.decider(jobRepository);
         return new JobBuilder(JOB_NAME, jobRepository)
                 .listener(runningExecution)
                 .listener(pipelineState)
                 .listener(batchEndNotifier)
-                .start(pipeline)
-                .next(reportStep)
+                .start(shape).on(PartitionManagerStep.PARTITIONED).to(partitionsStep).next(reportStep)
+                .from(shape).on("*").to(pipeline).next(reportStep)
                 .end()
                 .build();
+    }
+
+    /**
+     * The manager step of a partitioned batch ({@link PartitionManagerStep}); its partitions run where the
+     * {@link PartitionHandlers} bean says, on threads of this process ({@link LocalPartitionHandlers}) when there
+     * is none.
+     */
+    @Bean
+    Step partitionsStep(JobRepository jobRepository, Step partitionStep, ObjectProvider<PartitionHandlers> handlers,
+            BatchSettingsStore batches) {
+        return new PartitionManagerStep(jobRepository, partitionStep,
+                () -> handlers.getIfAvailable(LocalPartitionHandlers::new), batches);
+    }
+
+    /**
+     * The worker step of a partitioned batch ({@link PartitionWorkerStep}): the submit, poll and download steps of
+     * one partition, built as the batch's own three steps are, under the partition's step names.
+     */
+    @Bean
+    Step partitionStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+            CatalogueItemReader catalogueReader, RowProcessor rowProcessor, TaskSubmitWriter taskSubmitWriter,
+            @Qualifier("pollTasklet") LedgerPassTasklet pollTasklet,
+            @Qualifier("downloadTasklet") LedgerPassTasklet downloadTasklet, JobProperties properties,
+            PipelineState pipelineState, JobScopeOnStepThreads jobScope) {
+        return new PartitionWorkerStep(jobRepository, new PartitionWorkerStep.InnerSteps() {
+            @Override
+            public Step submit(String name) {
+                return submitStep(name, jobRepository, transactionManager, catalogueReader, rowProcessor,
+                        taskSubmitWriter, properties, pipelineState, jobScope);
+            }
+
+            @Override
+            public Step poll(String name) {
+                return ledgerPassStep(name, jobRepository, transactionManager, pollTasklet, pipelineState, jobScope);
+            }
+
+            @Override
+            public Step download(String name) {
+                return ledgerPassStep(name, jobRepository, transactionManager, downloadTasklet, pipelineState,
+                        jobScope);
+            }
+        }, pipelineState, jobScope);
     }
 
     private static Flow flow(Step step) {
@@ -118,7 +172,15 @@ public class ImageProductionJobConfiguration {
     Step submitStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
             CatalogueItemReader catalogueReader, RowProcessor rowProcessor, TaskSubmitWriter taskSubmitWriter,
             JobProperties properties, PipelineState pipelineState, JobScopeOnStepThreads jobScope) {
-        return new StepBuilder(PipelineSteps.SUBMIT, jobRepository)
+        return submitStep(PipelineSteps.SUBMIT, jobRepository, transactionManager, catalogueReader, rowProcessor,
+                taskSubmitWriter, properties, pipelineState, jobScope);
+    }
+
+    private static Step submitStep(String name, JobRepository jobRepository,
+            PlatformTransactionManager transactionManager, CatalogueItemReader catalogueReader,
+            RowProcessor rowProcessor, TaskSubmitWriter taskSubmitWriter, JobProperties properties,
+            PipelineState pipelineState, JobScopeOnStepThreads jobScope) {
+        return new StepBuilder(name, jobRepository)
                 .<CatalogueRow, SubmitItem>chunk(properties.chunkSize())
                 .transactionManager(transactionManager)
                 .reader(catalogueReader)
@@ -131,14 +193,20 @@ public class ImageProductionJobConfiguration {
 
     @Bean
     @StepScope
-    CatalogueItemReader catalogueReader(BatchSettings batch) {
-        return new CatalogueItemReader(Path.of(batch.catalogue()), batch.format());
+    CatalogueItemReader catalogueReader(BatchSettings batch, @Value("#{stepExecution}") StepExecution step) {
+        CatalogueItemReader reader = new CatalogueItemReader(Path.of(batch.catalogue()), batch.format());
+        // a partition's submit step reads only the partition's rows (PartitionRows)
+        PartitionRows.of(step.getExecutionContext()).ifPresent(rows -> reader.rows(rows.from(), rows.to()));
+        return reader;
     }
 
     @Bean
     @StepScope
-    RowProcessor rowProcessor(BatchSettings batch, ProviderRegistry providers, TaskLedger ledger) {
-        return new RowProcessor(batch, providers, ledger);
+    RowProcessor rowProcessor(BatchSettings batch, ProviderRegistry providers, TaskLedger ledger,
+            @Value("#{stepExecution}") StepExecution step) {
+        // a partition's rows that repeat an id of an earlier partition's row are rejected as repeats
+        return new RowProcessor(batch, providers, ledger).earlierRows(PartitionRows.earlierIds(
+                step.getExecutionContext()));
     }
 
     @Bean
@@ -158,7 +226,15 @@ public class ImageProductionJobConfiguration {
             JobScopeOnStepThreads jobScope) {
         // runs again on every start of the job instance, also after it completed: a row left in flight (the
         // report step found one) is then polled to its end, so the same command always finishes the batch
-        return new StepBuilder(PipelineSteps.POLL, jobRepository).tasklet(pollTasklet, transactionManager)
+        return ledgerPassStep(PipelineSteps.POLL, jobRepository, transactionManager, pollTasklet, pipelineState,
+                jobScope);
+    }
+
+    /** The poll or download step, or a partition's ({@link PartitionWorkerStep}), by its name. */
+    private static Step ledgerPassStep(String name, JobRepository jobRepository,
+            PlatformTransactionManager transactionManager, LedgerPassTasklet tasklet, PipelineState pipelineState,
+            JobScopeOnStepThreads jobScope) {
+        return new StepBuilder(name, jobRepository).tasklet(tasklet, transactionManager)
                 .allowStartIfComplete(true).listener(jobScope).listener(pipelineState).build();
     }
 
@@ -168,10 +244,13 @@ public class ImageProductionJobConfiguration {
     LedgerPassTasklet pollTasklet(BatchSettings batch, ProviderRegistry providers, TaskLedger ledger,
             JobProperties properties, ExecutorService imagebatchWorkers, Clock clock, CallbackSignal callbackSignal,
             PipelineState pipelineState, PollSchedule pollSchedule, CallbackProperties callbackProperties,
-            ObjectProvider<MeterRegistry> meters) {
+            ObjectProvider<MeterRegistry> meters, @Value("#{stepExecution}") StepExecution step) {
+        // a partition's poll step follows the partition's rows, after the partition's submit step
         TaskPoller poller = new TaskPoller(batch.batchId(), providers, ledger, properties, clock, pollSchedule,
-                callbackProperties, ImageBatchMetrics.registry(meters));
-        return new LedgerPassTasklet(PipelineSteps.SUBMIT, poller, pipelineState, callbackSignal::await, clock,
+                callbackProperties, ImageBatchMetrics.registry(meters))
+                .rows(PartitionRows.of(step.getExecutionContext()).orElse(null));
+        return new LedgerPassTasklet(PipelineSteps.SUBMIT + PartitionWorkerStep.partitionSuffix(step.getStepName()),
+                poller, pipelineState, callbackSignal::await, clock,
                 properties.pollBatch(), imagebatchWorkers);
     }
 
@@ -182,8 +261,8 @@ public class ImageProductionJobConfiguration {
             @Qualifier("downloadTasklet") LedgerPassTasklet downloadTasklet, PipelineState pipelineState,
             JobScopeOnStepThreads jobScope) {
         // runs again on every start, as the poll step does: a result left unstored is then stored
-        return new StepBuilder(PipelineSteps.DOWNLOAD, jobRepository).tasklet(downloadTasklet, transactionManager)
-                .allowStartIfComplete(true).listener(jobScope).listener(pipelineState).build();
+        return ledgerPassStep(PipelineSteps.DOWNLOAD, jobRepository, transactionManager, downloadTasklet,
+                pipelineState, jobScope);
     }
 
     /**
@@ -195,7 +274,8 @@ public class ImageProductionJobConfiguration {
     @StepScope
     LedgerPassTasklet downloadTasklet(BatchSettings batch, StorageProperties storageSettings, TaskLedger ledger,
             ProviderRegistry providers, ImageDownloader imageDownloader, JobProperties properties,
-            ExecutorService imagebatchWorkers, Clock clock, PipelineState pipelineState) {
+            ExecutorService imagebatchWorkers, Clock clock, PipelineState pipelineState,
+            @Value("#{stepExecution}") StepExecution step) {
         // read before the store is opened, so that a catalogue that cannot be read leaks no S3 client
         Set<String> caseCollisions = BatchOutputKeys.caseCollisions(batch);
         boolean namesVariants = BatchOutputKeys.namesVariants(batch);
@@ -203,8 +283,9 @@ public class ImageProductionJobConfiguration {
         ResultDownloader downloader = new ResultDownloader(batch.batchId(), ledger, providers, imageDownloader, store,
                 properties, clock).caseCollisions(caseCollisions).renditions(batch.renditions())
                 .metadata(batch.metadata())
-                .namesVariants(namesVariants);
-        return new LedgerPassTasklet(PipelineSteps.POLL, downloader, pipelineState, pipelineState::awaitChange, clock,
+                .namesVariants(namesVariants).rows(PartitionRows.of(step.getExecutionContext()).orElse(null));
+        return new LedgerPassTasklet(PipelineSteps.POLL + PartitionWorkerStep.partitionSuffix(step.getStepName()),
+                downloader, pipelineState, pipelineState::awaitChange, clock,
                 properties.pollBatch(), imagebatchWorkers);
     }
 

@@ -53,6 +53,22 @@ public class PipelineState implements StepExecutionListener, JobExecutionListene
         }
     }
 
+    /**
+     * The submit step of one partition ({@link PartitionWorkerStep}), when it completed in an earlier execution of
+     * the same job instance, is skipped as the batch's submit step is ({@link #beforeJob}): it counts as ended
+     * COMPLETED from the start, so that the partition's poll step does not wait for it.
+     *
+     * @param jobExecution the running job execution
+     * @param submitStep   the partition's submit step name ({@link PartitionWorkerStep#innerStepName})
+     */
+    public void partitionStarting(JobExecution jobExecution, String submitStep) {
+        Map<String, BatchStatus> steps = ended.computeIfAbsent(jobExecution.getId(), id -> new ConcurrentHashMap<>());
+        StepExecution earlier = jobRepository.getLastStepExecution(jobExecution.getJobInstance(), submitStep);
+        if (earlier != null && earlier.getStatus() == BatchStatus.COMPLETED) {
+            steps.put(submitStep, BatchStatus.COMPLETED);
+        }
+    }
+
     @Override
     public void afterJob(JobExecution jobExecution) {
         ended.remove(jobExecution.getId());

@@ -78,6 +78,8 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
     private MetadataLevel metadata = MetadataLevel.FULL;
     /** The first output store failure of the current pass, or null. */
     private final AtomicReference<OutputStoreException> storeDown = new AtomicReference<>();
+    /** The partition's rows, or null for the whole batch. */
+    private PartitionRows rows;
 
     /**
      * @param batchId    the batch
@@ -106,6 +108,17 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
      */
     public ResultDownloader caseCollisions(java.util.Set<String> caseCollisions) {
         this.caseCollisions = java.util.Set.copyOf(caseCollisions);
+        return this;
+    }
+
+    /**
+     * Makes this downloader store only one partition's images (README.md, "More than one machine").
+     *
+     * @param rows the partition's rows, or null for every row of the batch (the default)
+     * @return this downloader
+     */
+    public ResultDownloader rows(PartitionRows rows) {
+        this.rows = rows;
         return this;
     }
 
@@ -153,13 +166,15 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
     /** @return the succeeded rows whose image is due to be stored ({@link LedgerDownloads#dueForDownload}) */
     @Override
     public List<LedgerEntry> due(long now, int max) {
-        return ledger.downloads().dueForDownload(batchId, now, max);
+        return rows == null ? ledger.downloads().dueForDownload(batchId, now, max)
+                : ledger.downloads().dueForDownload(batchId, rows.from(), rows.to(), now, max);
     }
 
     /** @return when the next image is due ({@link LedgerDownloads#nextDownloadAt}); empty when none waits */
     @Override
     public Optional<Long> nextDueAt() {
-        return ledger.downloads().nextDownloadAt(batchId);
+        return rows == null ? ledger.downloads().nextDownloadAt(batchId)
+                : ledger.downloads().nextDownloadAt(batchId, rows.from(), rows.to());
     }
 
     /** Fetches and stores the row's image once, and records the outcome. */

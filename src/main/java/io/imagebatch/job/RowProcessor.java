@@ -85,6 +85,20 @@ public class RowProcessor implements ItemProcessor<CatalogueRow, SubmitItem> {
                 : SubmitFallbacks.at(batch, ledger.fallbacks().batchPosition(batchId));
     }
 
+    /**
+     * Makes rows whose id an earlier catalogue row has, outside the rows this processor sees, rejected as repeats
+     * of that row: a partition of a partitioned batch (README.md, "More than one machine") reads only its own rows,
+     * and its repeat of an id first used in an earlier partition must be rejected whatever the order the
+     * partitions run in ({@link PartitionRows#earlierIds}).
+     *
+     * @param earlier ids by the number of the first row that has each (1-based), all before this processor's rows
+     * @return this processor
+     */
+    public RowProcessor earlierRows(Map<String, Long> earlier) {
+        earlier.forEach(firstRowById::putIfAbsent);
+        return this;
+    }
+
     /** The batch's current provider and model after a fallback switch; null when it has no fallback list. */
     private final Fallback current;
 

@@ -58,6 +58,20 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
     private final MeterRegistry meters;
     /** The first wrong-account answer of the current pass, or null. */
     private final AtomicReference<String> accountProblem = new AtomicReference<>();
+    /** The partition's rows, or null for the whole batch. */
+    private PartitionRows rows;
+
+    /**
+     * Makes this poller follow only one partition's rows (README.md, "More than one machine"): the rows due, the
+     * next due time and the reconciliation of UNCERTAIN rows are those of the range.
+     *
+     * @param rows the partition's rows, or null for every row of the batch (the default)
+     * @return this poller
+     */
+    public TaskPoller rows(PartitionRows rows) {
+        this.rows = rows;
+        return this;
+    }
 
     /**
      * A poller without metrics (they go to a private registry); see the full constructor.
@@ -106,7 +120,8 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
     @Override
     public List<LedgerEntry> due(long now, int max) {
         pullOverdueTasks();
-        return ledger.polls().dueForPoll(batchId, now, max);
+        return rows == null ? ledger.polls().dueForPoll(batchId, now, max)
+                : ledger.polls().dueForPoll(batchId, rows.from(), rows.to(), now, max);
     }
 
     /**
@@ -136,7 +151,8 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
     /** @return when the next in-flight row is due ({@link LedgerPolls#nextPollAt}); empty when none is in flight */
     @Override
     public Optional<Long> nextDueAt() {
-        return ledger.polls().nextPollAt(batchId);
+        return rows == null ? ledger.polls().nextPollAt(batchId)
+                : ledger.polls().nextPollAt(batchId, rows.from(), rows.to());
     }
 
     /** Queries the row's task once and records the answer. */
@@ -228,7 +244,9 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
             return 0;
         }
         reconciled = true;
-        return new UncertainRowReconciler(providers, ledger, properties, clock).reconcile(batchId);
+        return rows == null ? new UncertainRowReconciler(providers, ledger, properties, clock).reconcile(batchId)
+                : new UncertainRowReconciler(providers, ledger, properties, clock).reconcile(batchId, rows.from(),
+                        rows.to());
     }
 
     /** Teaches the schedule how long this provider and model take. */

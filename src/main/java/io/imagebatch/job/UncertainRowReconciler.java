@@ -63,9 +63,25 @@ public class UncertainRowReconciler {
      * @return the rows that adopted their task now (they are SUBMITTED, due for a status query at once)
      */
     public int reconcile(String batchId) {
+        return reconcile(batchId, 1, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #reconcile(String)} of one partition's rows (README.md, "More than one machine"): each partition
+     * reconciles only its own UNCERTAIN rows, so that two partitions never look for the same row's task at once.
+     *
+     * @param batchId the batch
+     * @param fromRow the first row, 1-based, inclusive
+     * @param toRow   the last row, inclusive
+     * @return the rows that adopted their task now (they are SUBMITTED, due for a status query at once)
+     */
+    public int reconcile(String batchId, long fromRow, long toRow) {
         int found = 0;
         LedgerReconciliation rows = ledger.reconciliation();
         for (LedgerEntry row : rows.uncertainRows(batchId)) {
+            if (row.rowNum() < fromRow || row.rowNum() > toRow) {
+                continue;
+            }
             ProviderAdapter adapter = providers.find(row.provider()).orElse(null);
             if (adapter == null || !adapter.canFindTasks() || row.request() == null) {
                 continue;

@@ -61,6 +61,39 @@ public class LedgerDownloads {
     }
 
     /**
+     * {@link #dueForDownload(String, long, int)} of one partition's rows (README.md, "More than one machine").
+     *
+     * @param batchId the batch
+     * @param fromRow the partition's first row, 1-based, inclusive
+     * @param toRow   the partition's last row, inclusive
+     * @param now     epoch ms
+     * @param limit   most rows returned
+     * @return the partition's {@link RowState#GENERATED} rows whose download is due, in row order
+     */
+    public List<LedgerEntry> dueForDownload(String batchId, long fromRow, long toRow, long now, int limit) {
+        return rows.jdbc().sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'GENERATED'"
+                        + " AND NEXT_CHECK_AT <= ? AND ROW_NUM BETWEEN ? AND ? ORDER BY ROW_NUM"
+                        + " FETCH FIRST " + limit + " ROWS ONLY")
+                .params(batchId, now, fromRow, toRow).query(ENTRY).list();
+    }
+
+    /**
+     * {@link #nextDownloadAt(String)} of one partition's rows.
+     *
+     * @param batchId the batch
+     * @param fromRow the partition's first row, 1-based, inclusive
+     * @param toRow   the partition's last row, inclusive
+     * @return the earliest next download attempt (epoch ms) of the partition's {@link RowState#GENERATED} rows,
+     *         empty when none is waiting
+     */
+    public Optional<Long> nextDownloadAt(String batchId, long fromRow, long toRow) {
+        return rows.jdbc().sql("SELECT NEXT_CHECK_AT FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'GENERATED'"
+                        + " AND NEXT_CHECK_AT IS NOT NULL AND ROW_NUM BETWEEN ? AND ?"
+                        + " ORDER BY BATCH_ID, STATE, NEXT_CHECK_AT FETCH FIRST 1 ROW ONLY")
+                .params(batchId, fromRow, toRow).query(Long.class).optional();
+    }
+
+    /**
      * Records a failed download attempt and when to try again.
      *
      * @param batchId       the batch

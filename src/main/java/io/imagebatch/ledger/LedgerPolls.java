@@ -143,6 +143,53 @@ public class LedgerPolls {
     }
 
     /**
+     * {@link #dueForPoll(String, long, int)} of one partition's rows (README.md, "More than one machine"): the same
+     * index-ordered queries, with {@code ROW_NUM} between {@code fromRow} and {@code toRow} as a filter on the index
+     * entries read, so that a pass reads at most the due rows ahead of the partition's own in that order.
+     *
+     * @param batchId the batch
+     * @param fromRow the partition's first row, 1-based, inclusive
+     * @param toRow   the partition's last row, inclusive
+     * @param now     epoch ms
+     * @param limit   most rows returned
+     * @return the partition's in-flight rows whose next check is due, earliest first (then in row order)
+     */
+    public List<LedgerEntry> dueForPoll(String batchId, long fromRow, long toRow, long now, int limit) {
+        List<LedgerEntry> due = new ArrayList<>();
+        for (String state : IN_FLIGHT) {
+            due.addAll(rows.jdbc().sql("SELECT * FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = ?"
+                            + " AND NEXT_CHECK_AT <= ? AND ROW_NUM BETWEEN ? AND ?"
+                            + " ORDER BY BATCH_ID, STATE, NEXT_CHECK_AT, ROW_NUM, VARIANT"
+                            + " FETCH FIRST " + limit + " ROWS ONLY")
+                    .params(batchId, state, now, fromRow, toRow).query(ENTRY).list());
+        }
+        due.sort(DUE_ORDER);
+        return due.size() <= limit ? due : List.copyOf(due.subList(0, limit));
+    }
+
+    /**
+     * {@link #nextPollAt(String)} of one partition's rows.
+     *
+     * @param batchId the batch
+     * @param fromRow the partition's first row, 1-based, inclusive
+     * @param toRow   the partition's last row, inclusive
+     * @return the earliest next check (epoch ms) of the partition's in-flight rows, empty when none is in flight
+     */
+    public Optional<Long> nextPollAt(String batchId, long fromRow, long toRow) {
+        Long earliest = null;
+        for (String state : IN_FLIGHT) {
+            Optional<Long> first = rows.jdbc().sql("SELECT NEXT_CHECK_AT FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
+                            + " AND STATE = ? AND NEXT_CHECK_AT IS NOT NULL AND ROW_NUM BETWEEN ? AND ?"
+                            + " ORDER BY BATCH_ID, STATE, NEXT_CHECK_AT FETCH FIRST 1 ROW ONLY")
+                    .params(batchId, state, fromRow, toRow).query(Long.class).optional();
+            if (first.isPresent() && (earliest == null || first.get() < earliest)) {
+                earliest = first.get();
+            }
+        }
+        return Optional.ofNullable(earliest);
+    }
+
+    /**
      * Records a non-terminal status answer and when to ask again. Only an in-flight row changes.
      *
      * @param batchId       the batch

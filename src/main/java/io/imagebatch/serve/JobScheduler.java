@@ -262,6 +262,7 @@ public class JobScheduler implements DisposableBean {
         BatchSettings settings;
         BatchRunner.BudgetText budget;
         Integer proof;
+        Integer partitions;
         try {
             JobFile file = JobFile.load(path);
             settings = BatchSettingsResolver.resolve(options(file), file);
@@ -270,6 +271,8 @@ public class JobScheduler implements DisposableBean {
                     : new BatchRunner.BudgetText("job file " + file.path() + ": budget", file.budget());
             // the job file's proof: (README.md, Spend, "The proof run"), for the batch's first run
             proof = file.proof();
+            // the job file's partitions: (README.md, "More than one machine"), for the batch's first run
+            partitions = file.partitions();
         } catch (UsageException | CatalogueException e) {
             log.error("Job {}: not run: {}", jobName, e.getMessage());
             return ExitCodes.USAGE;
@@ -281,7 +284,7 @@ public class JobScheduler implements DisposableBean {
             return ExitCodes.FAILED;
         }
         lastBatches.set(jobName, batchId);
-        return runBatch(jobName, settings, budget, proof);
+        return runBatch(jobName, settings, budget, proof, partitions);
     }
 
     /**
@@ -331,13 +334,18 @@ public class JobScheduler implements DisposableBean {
     }
 
     private int runBatch(String jobName, BatchSettings settings, BatchRunner.BudgetText budget, Integer proof) {
+        return runBatch(jobName, settings, budget, proof, null);
+    }
+
+    private int runBatch(String jobName, BatchSettings settings, BatchRunner.BudgetText budget, Integer proof,
+            Integer partitions) {
         String batchId = settings.batchId();
         if (stopping.get()) {
             return ExitCodes.FAILED; // shutting down: the next run after the restart does it
         }
         MDC.put(MDC_BATCH, batchId);
         try (PrintStream out = LogLines.to(log, "job " + jobName)) {
-            return runner.run(settings, budget, proof, false, out);
+            return runner.run(settings, budget, proof, false, partitions, out);
         } catch (UsageException e) {
             log.error("Job {}: batch {} not started: {}", jobName, batchId, e.getMessage());
             return ExitCodes.USAGE;

@@ -374,7 +374,8 @@ public final class FileOutputStore extends MeasuredOutputStore {
     /**
      * Deletes the temporary files ({@code .NAME.<16 hex digits>.part}) that earlier puts left in {@code dir}
      * because their process was killed mid-write. Called once per folder, before any put of this store writes
-     * there (other puts into the folder wait for it), so it never meets a temporary file of a put in progress.
+     * there (other puts into the folder wait for it); a temporary file of a put in progress in this process, by
+     * another store of the same folder (one per partition of a partitioned batch), is left alone.
      * Best effort: a file that cannot be listed or deleted is logged and left.
      *
      * @return true, for the map of folders already cleaned
@@ -383,6 +384,9 @@ public final class FileOutputStore extends MeasuredOutputStore {
         try (DirectoryStream<Path> abandoned = Files.newDirectoryStream(dir,
                 p -> TEMPORARY.matcher(p.getFileName().toString()).matches())) {
             for (Path file : abandoned) {
+                if (Transfers.inProgress(file)) {
+                    continue; // a put of this process into the same folder, by another store: not abandoned
+                }
                 log.info("deleting {}, left by a put that did not finish (its process was stopped)", file);
                 deleteQuietly(file);
             }

@@ -73,6 +73,26 @@ final class Transfers {
      *
      * @return how many transfers were aborted
      */
+    /**
+     * Whether a partial file belongs to a transfer of this process still in progress: a put of another store of
+     * the same folder (the download steps of a partitioned batch each have their own, README.md, "More than one
+     * machine"), which must not be taken for one left by a killed process.
+     *
+     * @param file a partial file
+     * @return true when an open transfer owns it
+     */
+    static boolean inProgress(Path file) {
+        Path wanted = file.toAbsolutePath().normalize();
+        for (Transfer transfer : OPEN) {
+            for (Path owned : transfer.files) {
+                if (owned.toAbsolutePath().normalize().equals(wanted)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     static int abortAll() {
         int n = 0;
         for (Transfer transfer : OPEN) {

@@ -157,6 +157,43 @@ class FileOutputStoreTest {
     }
 
     @Test
+    void aPutInProgressIsNotTakenForAnAbandonedOneByAnotherStoreOfTheSameFolder() throws Exception {
+        // the download steps of a partitioned batch each open a store of the batch's folder (README.md, "More than
+        // one machine"): the first put of one must not delete the temporary file of the other's put in flight
+        byte[] data = TestStreams.randomBytes(100_000, 5);
+        java.util.concurrent.CountDownLatch halfWritten = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch goOn = new java.util.concurrent.CountDownLatch(1);
+        java.io.InputStream slow = new java.io.InputStream() {
+            private int next;
+
+            @Override
+            public int read() throws IOException {
+                if (next == data.length / 2) {
+                    halfWritten.countDown();
+                    try {
+                        goOn.await();
+                    } catch (InterruptedException e) {
+                        throw new IOException(e);
+                    }
+                }
+                return next < data.length ? data[next++] & 0xff : -1;
+            }
+        };
+        java.util.concurrent.CompletableFuture<URI> first = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> store.put("b1/row-1.png", slow, data.length, "image/png"));
+        halfWritten.await();
+        try (OutputStore other = OutputStores.open(OutputLocation.parse("file:" + dir.resolve("out")),
+                StorageProperties.defaults())) {
+            other.putBytes("b1/row-2.png", new byte[] {1, 2, 3}, "image/png");
+        }
+        goOn.countDown();
+
+        first.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(Files.readAllBytes(dir.resolve("out/b1/row-1.png"))).isEqualTo(data);
+        assertThat(Files.readAllBytes(dir.resolve("out/b1/row-2.png"))).isEqualTo(new byte[] {1, 2, 3});
+    }
+
+    @Test
     void theFirstPutIntoAFolderDeletesTheTemporaryFilesKilledPutsLeftThere() throws IOException {
         // what a process killed mid-put leaves: a hidden partial file next to the target
         Path folder = Files.createDirectories(dir.resolve("out/b1"));
