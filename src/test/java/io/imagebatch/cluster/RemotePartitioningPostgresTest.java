@@ -54,12 +54,14 @@ import org.springframework.transaction.PlatformTransactionManager;
 /**
  * Remote partitioning over a real broker (README.md, "More than one machine"): a manager context with the embedded
  * Artemis broker listening on loopback TCP, and a worker context (as a {@code worker} process has) on the same
- * PostgreSQL schema. The worker step here is a test step named {@value PipelineSteps#PARTITION} that records the
- * rows of its range in a table, in its chunk's transaction.
+ * PostgreSQL schema. The worker step here is a test step that records the rows of its range in a table, in its
+ * chunk's transaction; the manager step and the partitions' step executions have the application's names.
  */
 @EnabledIfPostgres
 class RemotePartitioningPostgresTest {
 
+    /** The test's worker step: its name (the application's own {@value PipelineSteps#PARTITION} step is there too). */
+    private static final String TEST_STEP = "clusterTestPartition";
     /** Rows of the test catalogue. */
     private static final int ROWS = 10;
     /** The partition the stall test holds up on its first run, and the latches that do it. */
@@ -82,7 +84,7 @@ class RemotePartitioningPostgresTest {
                 DataSource dataSource, Environment environment) {
             JdbcTemplate jdbc = new JdbcTemplate(dataSource);
             String role = environment.getProperty("test.role", "?");
-            return new StepBuilder(PipelineSteps.PARTITION, jobRepository).tasklet((contribution, chunk) -> {
+            return new StepBuilder(TEST_STEP, jobRepository).tasklet((contribution, chunk) -> {
                 StepExecution stepExecution = contribution.getStepExecution();
                 String partition = ClusterPartitionHandler.partitionName(stepExecution.getStepName());
                 if (partition.equals(hangPartition) && hangEntered.getCount() > 0) {
@@ -161,7 +163,7 @@ class RemotePartitioningPostgresTest {
         ClusterProperties properties = manager.getBean(ClusterProperties.class);
         PartitionHandler handler = new ClusterPartitionHandler(manager.getBean(JobRepository.class),
                 new MessagingTemplate(manager.getBean("imagebatchPartitionRequests", DirectChannel.class)),
-                PipelineSteps.PARTITION, "cluster-000000000002", 3, properties, clock);
+                TEST_STEP, "cluster-000000000002", 3, properties, clock);
 
         CompletableFuture<JobExecution> run = run(handler, "cluster-000000000002");
         assertThat(hangEntered.await(2, TimeUnit.MINUTES)).isTrue();
