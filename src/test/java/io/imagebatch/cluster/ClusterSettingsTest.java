@@ -53,6 +53,31 @@ class ClusterSettingsTest {
     }
 
     @Test
+    void aWorkerWhoseDatabaseCannotBeReachedWaitsForItAndSaysSoInsteadOfExiting() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream out = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8);
+        java.util.concurrent.atomic.AtomicInteger exit = new java.util.concurrent.atomic.AtomicInteger(-1);
+        // nothing listens on port 9: the connection is refused at once
+        Thread worker = new Thread(() -> exit.set(ImageBatchCli.execute(new String[] {"worker", BROKER,
+                "--spring.datasource.url=jdbc:postgresql://127.0.0.1:9/imagebatch",
+                "--spring.datasource.username=imagebatch", "--spring.datasource.password=secret-pw"}, out)));
+        worker.start();
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+        while (!bytes.toString(java.nio.charset.StandardCharsets.UTF_8).contains("the database cannot be reached")) {
+            assertThat(System.nanoTime()).as("waited 2 minutes for the message").isLessThan(end);
+            assertThat(exit.get()).as("the worker exited: " + bytes).isEqualTo(-1);
+            Thread.sleep(50);
+        }
+
+        worker.interrupt();
+        worker.join(java.time.Duration.ofMinutes(1).toMillis());
+
+        assertThat(exit.get()).isEqualTo(ImageBatchCli.FAILED);
+        assertThat(bytes.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("Worker: the database cannot be reached (").doesNotContain("secret-pw");
+    }
+
+    @Test
     void aBrokerUrlThatIsNotTcpHostPortIsRefusedNamingTheSetting() {
         CliRun worker = CliRun.command(dir, "worker", "--" + ClusterProperties.BROKER_URL + "=broker:61616");
 
