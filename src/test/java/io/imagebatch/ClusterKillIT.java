@@ -56,8 +56,23 @@ class ClusterKillIT {
 
     @Test
     void aWorkerKilledMidRunLosesNoRowAndNoRowIsCreatedTwice() throws Exception {
+        cluster("worker-killed", false);
+    }
+
+    @Test
+    void theManagerKilledMidRunIsReattachedByRunningTheSameCommandAgain() throws Exception {
+        cluster("manager-killed", true);
+    }
+
+    /**
+     * @param name        the test's folder under {@code target/cluster-it}
+     * @param killManager true: the manager is SIGKILLed mid-run and the same command run again (its embedded
+     *                    broker, with the partition requests in its journal, restarts with it); false: one
+     *                    worker is
+     */
+    private static void cluster(String name, boolean killManager) throws Exception {
         long started = System.nanoTime();
-        Path dir = fresh(WORK);
+        Path dir = fresh(WORK.resolve(name));
         PostgresTestDatabase.Schema schema = PostgresTestDatabase.newSchema();
         ImageBatchKillIT.Catalogue catalogue = ImageBatchKillIT.Catalogue.write(dir.resolve("catalogue.csv"),
                 VALID_ROWS, new Random(16));
@@ -78,6 +93,8 @@ class ClusterKillIT {
                     "--imagebatch.job.retry-max-delay=500ms",
                     "--imagebatch.job.chunk-size=5",
                     "--imagebatch.lock.ttl=3s",
+                    // three processes on the test server, which other tests share: a small pool each
+                    "--spring.datasource.hikari.maximum-pool-size=12",
                     "--imagebatch.cluster.broker-url=tcp://127.0.0.1:" + brokerPort,
                     "--imagebatch.cluster.partition-timeout=15s",
                     "--imagebatch.cluster.poll-interval=500ms"));
@@ -88,19 +105,38 @@ class ClusterKillIT {
             run.addAll(settings);
             List<String> worker = java("worker");
             worker.addAll(settings);
-            try (ImageBatchKillIT.Child manager = ImageBatchKillIT.Child.start(run, dir)) {
-                assertTrue(manager.awaitLine(l -> l.contains("Embedded Artemis broker listening"),
-                        Duration.ofMinutes(2)), "the manager's broker did not start:\n" + manager.output());
-                try (ImageBatchKillIT.Child victim = ImageBatchKillIT.Child.start(worker, dir);
-                        ImageBatchKillIT.Child survivor = ImageBatchKillIT.Child.start(worker, dir)) {
-                    // the victim is killed once it has taken a partition and the batch has made some creates
+            ImageBatchKillIT.Child first = null;
+            if (killManager) {
+                first = ImageBatchKillIT.Child.start(run, dir);
+                assertTrue(first.awaitLine(l -> l.contains("Embedded Artemis broker listening"),
+                        Duration.ofMinutes(2)), "the manager's broker did not start:\n" + first.output());
+            }
+            try (ImageBatchKillIT.Child firstManager = first;
+                    ImageBatchKillIT.Child victim = ImageBatchKillIT.Child.start(worker, dir);
+                    ImageBatchKillIT.Child survivor = ImageBatchKillIT.Child.start(worker, dir)) {
+                if (killManager) {
+                    // the manager dies once the workers have made some creates; run again, it re-attaches
                     assertTrue(victim.awaitLine(l -> l.contains(": running partition"), Duration.ofMinutes(2)),
-                            "the worker took no partition:\n" + victim.output() + "\nmanager:\n" + manager.output());
+                            "the worker took no partition:\n" + victim.output());
                     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
                     while (sandbox.stats().creates() < 10 && System.nanoTime() < deadline) {
                         Thread.sleep(50);
                     }
-                    victim.signal(true);
+                    firstManager.signal(true);
+                    firstManager.awaitExit(Duration.ofMinutes(1));
+                    Files.writeString(dir.resolve("manager-killed.log"), firstManager.output());
+                }
+                try (ImageBatchKillIT.Child manager = ImageBatchKillIT.Child.start(run, dir)) {
+                    if (!killManager) {
+                        // the victim is killed once it has taken a partition and the batch has made some creates
+                        assertTrue(victim.awaitLine(l -> l.contains(": running partition"), Duration.ofMinutes(2)),
+                                "the worker took no partition:\n" + victim.output() + "\nmanager:\n" + manager.output());
+                        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+                        while (sandbox.stats().creates() < 10 && System.nanoTime() < deadline) {
+                            Thread.sleep(50);
+                        }
+                        victim.signal(true);
+                    }
                     Integer exit = manager.awaitExit(Duration.ofMinutes(4));
                     Files.writeString(dir.resolve("manager.log"), manager.output());
                     Files.writeString(dir.resolve("victim.log"), victim.output());
@@ -111,7 +147,8 @@ class ClusterKillIT {
                     assertEquals(0, survivor.awaitExit(Duration.ofMinutes(1)), "SIGTERM: the worker exits 0");
                 }
             }
-            Matcher id = BATCH_ID.matcher(Files.readString(dir.resolve("manager.log")));
+            Matcher id = BATCH_ID.matcher(Files.readString(dir.resolve("manager.log"))
+                    + (killManager ? Files.readString(dir.resolve("manager-killed.log")) : ""));
             assertTrue(id.find(), "no batch id in the manager's output");
             List<CSVRecord> report = readReport(dir.resolve("out").resolve(id.group(1)).resolve("report.csv"));
             Map<String, Long> byRow = report.stream().collect(Collectors.groupingBy(r -> r.get("row_number"),
@@ -129,10 +166,11 @@ class ClusterKillIT {
             Map<String, Integer> twice = sandbox.stats().createsByPrompt().entrySet().stream()
                     .filter(e -> e.getValue() > 1).collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
             assertEquals(Map.of(), twice, "prompts created more than once");
-            System.out.printf("ClusterKillIT: %d rows (%s), 0 lost, 0 duplicate creates of %d creates, one worker"
-                            + " SIGKILLed, %.1f s%n", report.size(),
+            System.out.printf("ClusterKillIT %s: %d rows (%s), 0 lost, 0 duplicate creates of %d creates, %s"
+                            + " SIGKILLed, %.1f s%n", name, report.size(),
                     report.stream().collect(Collectors.groupingBy(r -> r.get("status"), Collectors.counting())),
-                    sandbox.stats().creates(), (System.nanoTime() - started) / 1e9);
+                    sandbox.stats().creates(), killManager ? "the manager" : "one worker",
+                    (System.nanoTime() - started) / 1e9);
         }
         schema.drop(); // only once it passed: a failed run's schema stays for a post-mortem
     }

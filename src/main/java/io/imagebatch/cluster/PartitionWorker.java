@@ -77,9 +77,12 @@ public class PartitionWorker {
      */
     public StepExecution handle(StepExecutionRequest request) {
         StepExecution stepExecution = jobRepository.getStepExecution(request.getStepExecutionId());
-        if (stepExecution == null || !stepExecution.getStatus().isRunning()) {
+        if (stepExecution == null || !stepExecution.getStatus().isRunning()
+                || !stepExecution.getJobExecution().isRunning()) {
+            // ended, or its job execution ended (a manager that died and was run again: its request, kept by the
+            // broker, is stale; the new run sent the partition again)
             log.info("Partition request {}: its step execution {}; skipped", request,
-                    stepExecution == null ? "is not in the job repository" : "ended already");
+                    stepExecution == null ? "is not in the job repository" : "or its job execution ended already");
             return stepExecution;
         }
         String batchId = stepExecution.getJobExecution().getJobParameters()
