@@ -10,3 +10,15 @@ CREATE TABLE IF NOT EXISTS INT_LOCK (
     EXPIRED_AFTER TIMESTAMP    NOT NULL,
     CONSTRAINT INT_LOCK_PK PRIMARY KEY (LOCK_KEY, REGION)
 );
+
+-- The fence of one partition of a batch run by a worker (README.md, "More than one machine"): the generation of
+-- the partition's lock, one more each time a worker takes it (io.imagebatch.ledger.BatchRegistry
+-- #takePartitionFence); a worker's ledger writes for the batch are refused once the generation is another one.
+CREATE TABLE IF NOT EXISTS IB_PARTITION_FENCE (
+    BATCH_ID       VARCHAR(160) NOT NULL,
+    PARTITION_NAME VARCHAR(100) NOT NULL,
+    GENERATION     BIGINT       NOT NULL,
+    HOLDER         VARCHAR(200),
+    SINCE          BIGINT,
+    CONSTRAINT IB_PARTITION_FENCE_PK PRIMARY KEY (BATCH_ID, PARTITION_NAME)
+);

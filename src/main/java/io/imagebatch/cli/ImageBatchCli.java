@@ -157,6 +157,7 @@ public final class ImageBatchCli {
                 .addSubcommand("choose", new CliCommands.Choose(out))
                 .addSubcommand("stop", new CliCommands.Stop(out))
                 .addSubcommand("serve", new CliCommands.Serve(out))
+                .addSubcommand("worker", new WorkerCommand(out))
                 .addSubcommand("completion", new CliCommands.Completion(out))
                 .addSubcommand("help", new CommandLine.HelpCommand());
         PrintWriter writer = new PrintWriter(out, true);

@@ -7,7 +7,7 @@ import org.springframework.core.annotation.Order;
 
 /**
  * Keeps a start that failed on a setting the command reports in one line (a price or the currency:
- * {@link PriceSettingsException}) from being logged as Spring Boot's "Application run failed" with a stack trace:
+ * {@link PriceSettingsException}; cluster settings with an H2 database: {@code ClusterSettingsException}) from being logged as Spring Boot's "Application run failed" with a stack trace:
  * the command prints {@code imagebatch: cannot start: <setting>: '<value>' ...} and exits with code 2
  * ({@link SpringCommand#run}; README.md, Spend). Registered in {@code META-INF/spring.factories} before Spring
  * Boot's own reporter; any other failure is left to it.
@@ -23,7 +23,7 @@ public class SettingsFailureReporter implements SpringBootExceptionReporter {
     @Override
     public boolean reportException(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof PriceSettingsException) {
+            if (t instanceof PriceSettingsException || t instanceof io.imagebatch.cluster.ClusterSettingsException) {
                 return true;
             }
         }

@@ -41,6 +41,11 @@ public class BatchRegistry {
     private final Map<String, Long> fences = new ConcurrentHashMap<>();
     /** Batches whose lock this process lost, with why: their writes are refused without asking the database. */
     private final Map<String, String> revoked = new ConcurrentHashMap<>();
+    /**
+     * The partition fences this process (a {@code worker}) holds, per batch, then per partition name; see
+     * {@link #takePartitionFence}. Revoked ones are in {@link #revoked} under {@code batchId#partition}.
+     */
+    private final Map<String, Map<String, Long>> partitionFences = new ConcurrentHashMap<>();
 
     /**
      * @param jdbc               the JDBC client on the job repository's database
@@ -287,11 +292,12 @@ public class BatchRegistry {
      * @throws LockLostException as {@link #checkFence(String)}
      */
     void checkFence(Object... params) {
-        if (fences.isEmpty()) {
+        if (fences.isEmpty() && partitionFences.isEmpty()) {
             return;
         }
         for (Object param : params) {
-            if (param instanceof String batchId && fences.containsKey(batchId)) {
+            if (param instanceof String batchId
+                    && (fences.containsKey(batchId) || partitionFences.containsKey(batchId))) {
                 checkFence(batchId);
                 return;
             }
@@ -308,6 +314,7 @@ public class BatchRegistry {
     void checkFence(String batchId) {
         Long generation = fences.get(batchId);
         if (generation == null) {
+            checkPartitionFences(batchId);
             return;
         }
         String lost = revoked.get(batchId);
@@ -322,6 +329,99 @@ public class BatchRegistry {
                     + " in that process";
             revoked.putIfAbsent(batchId, reason);
             throw new LockLostException(batchId, reason);
+        }
+    }
+
+    // ---- fencing of a worker's partitions (README.md, "More than one machine") ----
+
+    /**
+     * Called by a {@code worker} right after it took the lock of one partition of a batch (its key
+     * {@code BatchLocks.batchKey(batchId) + "#" + partition}): makes the partition's generation one more
+     * ({@code IB_PARTITION_FENCE}), and from now on every ledger write of this process for the batch is refused
+     * ({@link LockLostException}, nothing committed) once that generation in the database is another one, that is
+     * once another worker took the partition since (the manager sent it again). The batch's own fence
+     * ({@link #takeFence}) stays with the manager; the rule is the design's "locks are fenced: a stale holder's
+     * writes are refused" (README.md, Running nightly), per partition.
+     *
+     * <p>A process holding several partitions of one batch has each checked on every write of the batch: a write
+     * is refused when any of them is stale (the rows of a write do not name their partition).
+     *
+     * @param batchId   the batch
+     * @param partition the partition's name, e.g. {@code partition3}; at most 100 characters
+     * @param holder    who holds it, e.g. {@code pid 1234 on host}; never a secret (cut to 200 characters)
+     * @return the generation this process now holds (1 for the partition's first lock)
+     */
+    public long takePartitionFence(String batchId, String partition, String holder) {
+        String who = holder.length() > 200 ? holder.substring(0, 200) : holder;
+        Long generation = ownTransaction.execute(tx -> {
+            int updated = jdbc.sql("UPDATE IB_PARTITION_FENCE SET GENERATION = GENERATION + 1, HOLDER = ?,"
+                            + " SINCE = ? WHERE BATCH_ID = ? AND PARTITION_NAME = ?")
+                    .params(who, now(), batchId, partition).update();
+            if (updated == 0) {
+                // the partition's lock is held, so no other process inserts this row now
+                jdbc.sql("INSERT INTO IB_PARTITION_FENCE (BATCH_ID, PARTITION_NAME, GENERATION, HOLDER, SINCE)"
+                        + " VALUES (?, ?, 1, ?, ?)").params(batchId, partition, who, now()).update();
+            }
+            return jdbc.sql("SELECT GENERATION FROM IB_PARTITION_FENCE WHERE BATCH_ID = ? AND PARTITION_NAME = ?")
+                    .params(batchId, partition).query(Long.class).single();
+        });
+        revoked.remove(batchId + "#" + partition);
+        partitionFences.computeIfAbsent(batchId, b -> new ConcurrentHashMap<>()).put(partition, generation);
+        return generation;
+    }
+
+    /**
+     * The partition's lock is lost: from now on every write of this process for the batch is refused at once
+     * ({@link LockLostException} with {@code reason}), without asking the database. A partition without a fence
+     * here is left alone.
+     *
+     * @param batchId   the batch
+     * @param partition the partition's name
+     * @param reason    why; names the batch and the partition, never a secret
+     */
+    public void revokePartitionFence(String batchId, String partition, String reason) {
+        Map<String, Long> held = partitionFences.get(batchId);
+        if (held != null && held.containsKey(partition)) {
+            revoked.put(batchId + "#" + partition, reason);
+        }
+    }
+
+    /**
+     * Forgets the partition's fence (this process released the partition's lock).
+     *
+     * @param batchId   the batch
+     * @param partition the partition's name
+     */
+    public void releasePartitionFence(String batchId, String partition) {
+        partitionFences.computeIfPresent(batchId, (b, held) -> {
+            held.remove(partition);
+            return held.isEmpty() ? null : held;
+        });
+        revoked.remove(batchId + "#" + partition);
+    }
+
+    /** Refuses a write for the batch when one of this process's partition fences of it is revoked or stale. */
+    private void checkPartitionFences(String batchId) {
+        Map<String, Long> held = partitionFences.get(batchId);
+        if (held == null) {
+            return;
+        }
+        for (Map.Entry<String, Long> fence : held.entrySet()) {
+            String key = batchId + "#" + fence.getKey();
+            String lost = revoked.get(key);
+            if (lost != null) {
+                throw new LockLostException(batchId, lost);
+            }
+            long current = jdbc.sql("SELECT COUNT(*) FROM IB_PARTITION_FENCE WHERE BATCH_ID = ? AND PARTITION_NAME = ?"
+                            + " AND GENERATION = ?")
+                    .params(batchId, fence.getKey(), fence.getValue()).query(Long.class).single();
+            if (current == 0) {
+                String reason = "batch " + batchId + ", " + fence.getKey() + ": another worker took this partition"
+                        + " (this process held generation " + fence.getValue() + "), so this process sends nothing"
+                        + " more for it and stops; the partition goes on in that worker";
+                revoked.putIfAbsent(key, reason);
+                throw new LockLostException(batchId, reason);
+            }
         }
     }
 

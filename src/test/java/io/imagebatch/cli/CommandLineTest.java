@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class CommandLineTest {
 
     private static final List<String> COMMANDS =
-            List.of("run", "validate", "status", "restart", "retry-failed", "redo", "stop", "serve", "completion");
+            List.of("run", "validate", "status", "restart", "retry-failed", "redo", "stop", "serve", "worker",
+                    "completion");
 
     /** What a command printed, and its exit code. */
     private record Outcome(int exitCode, String output) {
@@ -88,7 +89,7 @@ class CommandLineTest {
         assertUsageError(execute("stop", "b-1", "--spring.datasource.url"),
                 "imagebatch: --spring.datasource.url needs a value: write --spring.datasource.url=VALUE");
         assertUsageError(execute("frobnicate"), "imagebatch: unknown command \"frobnicate\"; commands: run, validate,"
-                + " status, restart, retry-failed, redo, approve, reject, choose, stop, serve, completion, help");
+                + " status, restart, retry-failed, redo, approve, reject, choose, stop, serve, worker, completion, help");
         assertUsageError(execute("redo", "b-1", "--prompt", "a lamp"),
                 "imagebatch: give the batch id and the row's number: redo BATCH ROW_NUM --prompt TEXT");
         assertUsageError(execute("redo", "b-1", "0", "--prompt", "a lamp"),

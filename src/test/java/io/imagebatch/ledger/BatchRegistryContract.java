@@ -104,6 +104,44 @@ abstract class BatchRegistryContract extends LedgerTestDatabase {
         assertThat(batches.lockHolder("unknown-000000000000")).isEmpty();
     }
 
+    // ---- fencing of a worker's partition (README.md, "More than one machine") ----
+
+    @Test
+    void aStaleWorkersWritesAreRefusedOnceAnotherWorkerTookItsPartition() {
+        runScript("db/lock-schema.sql");
+        batches.recordBatch(BATCH, "{}");
+        // the manager holds the batch's own fence in its process; worker A runs partition0 in its process
+        BatchRegistry manager = new BatchRegistry(jdbc, transactions, clock);
+        assertThat(manager.takeFence(BATCH, "manager pid 1 on m")).isEqualTo(1);
+        assertThat(batches.takePartitionFence(BATCH, "partition0", "worker pid 2 on a")).isEqualTo(1);
+        ledger.insertIntent(BATCH, 1, "A1", "liangxin", "m", "p", "{}");
+        ledger.insertIntent(BATCH, 2, "A2", "liangxin", "m", "p", "{}");
+
+        // the manager sent partition0 again; worker B (its own ledger on the same database) took it
+        BatchRegistry workerB = new BatchRegistry(jdbc, transactions, clock);
+        TaskLedger ledgerB = new TaskLedger(jdbc, transactions, clock, workerB);
+        assertThat(workerB.takePartitionFence(BATCH, "partition0", "worker pid 3 on b")).isEqualTo(2);
+        ledgerB.markUncertain(BATCH, 1, "its worker died mid-call");
+
+        // worker A's writes carry generation 1 of partition0: refused, nothing committed
+        assertThatThrownBy(() -> ledger.markSubmitted(BATCH, 2, "task-2", T0, T0, T0))
+                .isInstanceOf(LockLostException.class).hasMessageContaining(BATCH).hasMessageContaining("partition0");
+        assertThatThrownBy(() -> ledger.insertIntent(BATCH, 3, "A3", "liangxin", "m", "p", "{}"))
+                .isInstanceOf(LockLostException.class);
+        assertThat(ledger.find(BATCH, 2).orElseThrow().state()).isEqualTo(RowState.SUBMITTING);
+        assertThat(ledger.find(BATCH, 3)).isEmpty();
+        // worker B writes on; the manager's batch fence is untouched by partition fences
+        ledgerB.markSubmitted(BATCH, 2, "task-2b", T0, T0, T0);
+        new TaskLedger(jdbc, transactions, clock, manager).markFailed(BATCH, 2, null, "x", "y");
+        assertThat(ledger.find(BATCH, 2).orElseThrow().state()).isEqualTo(RowState.FAILED);
+        // a lock lost locally refuses at once; released, the fence no longer checks the batch's writes
+        workerB.revokePartitionFence(BATCH, "partition0", "batch " + BATCH + ", partition0: lock lost");
+        assertThatThrownBy(() -> ledgerB.insertIntent(BATCH, 4, "A4", "liangxin", "m", "p", "{}"))
+                .isInstanceOf(LockLostException.class).hasMessage("batch " + BATCH + ", partition0: lock lost");
+        workerB.releasePartitionFence(BATCH, "partition0");
+        assertThat(ledgerB.insertIntent(BATCH, 4, "A4", "liangxin", "m", "p", "{}")).isTrue();
+    }
+
     // ---- batches ----
 
     @Test

@@ -1,0 +1,205 @@
+package io.imagebatch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.imagebatch.sandbox.SandboxProvider;
+import io.imagebatch.sandbox.SandboxSettings;
+import io.imagebatch.testsupport.EnabledIfPostgres;
+import io.imagebatch.testsupport.PostgresTestDatabase;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One batch spread over several machines, proved on the real jar (README.md, "More than one machine"): a manager
+ * ({@code run --partitions 4} with the embedded Artemis broker on loopback TCP) and two {@code worker} processes,
+ * all on one PostgreSQL schema, against a {@link SandboxProvider} in this JVM with failed generations. One worker is
+ * killed with SIGKILL while it runs a partition: its partition makes no progress, the manager sends it again, the
+ * other worker resumes it from its checkpoint and the ledger. The batch completes (exit 0) with every catalogue row
+ * once in the report with a final status (0 lost) and no prompt created twice at the provider (0 duplicate
+ * creates). The children's output is kept in {@code target/cluster-it}.
+ */
+@EnabledIfPostgres
+class ClusterKillIT {
+
+    private static final Path JAR = Path.of("target", "imagebatch.jar").toAbsolutePath();
+    private static final Path WORK = Path.of("target", "cluster-it").toAbsolutePath();
+    private static final int VALID_ROWS = 60;
+    private static final Set<String> FINAL_STATUSES = Set.of("SUCCEEDED", "REJECTED", "FAILED", "UNCERTAIN");
+    private static final Pattern BATCH_ID = Pattern.compile("Starting batch ([a-z0-9._-]+-[0-9a-f]{12}):");
+
+    @BeforeAll
+    static void jarIsBuilt() {
+        assertTrue(Files.isRegularFile(JAR), JAR + " is missing: run through Maven (verify), which packages first");
+    }
+
+    @Test
+    void aWorkerKilledMidRunLosesNoRowAndNoRowIsCreatedTwice() throws Exception {
+        cluster("worker-killed", false);
+    }
+
+    @Test
+    void theManagerKilledMidRunIsReattachedByRunningTheSameCommandAgain() throws Exception {
+        cluster("manager-killed", true);
+    }
+
+    /**
+     * @param name        the test's folder under {@code target/cluster-it}
+     * @param killManager true: the manager is SIGKILLed mid-run and the same command run again (its embedded
+     *                    broker, with the partition requests in its journal, restarts with it); false: one
+     *                    worker is
+     */
+    private static void cluster(String name, boolean killManager) throws Exception {
+        long started = System.nanoTime();
+        Path dir = fresh(WORK.resolve(name));
+        PostgresTestDatabase.Schema schema = PostgresTestDatabase.newSchema();
+        ImageBatchKillIT.Catalogue catalogue = ImageBatchKillIT.Catalogue.write(dir.resolve("catalogue.csv"),
+                VALID_ROWS, new Random(16));
+        SandboxSettings faults = SandboxSettings.defaults().withSeed(16).withFailureRate(0.05)
+                .withGenerationTime(Duration.ofMillis(300), Duration.ofMillis(1500));
+        int brokerPort;
+        try (ServerSocket free = new ServerSocket(0)) {
+            brokerPort = free.getLocalPort();
+        }
+        try (SandboxProvider sandbox = SandboxProvider.start(faults)) {
+            List<String> settings = new ArrayList<>(schema.springArgs());
+            settings.addAll(List.of(
+                    "--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
+                    "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
+                    "--imagebatch.download.allow-private-networks=true",
+                    "--imagebatch.job.poll-early=200ms",
+                    "--imagebatch.job.retry-initial-delay=100ms",
+                    "--imagebatch.job.retry-max-delay=500ms",
+                    "--imagebatch.job.chunk-size=5",
+                    "--imagebatch.lock.ttl=3s",
+                    // three processes on the test server, which other tests share: a small pool each
+                    "--spring.datasource.hikari.maximum-pool-size=12",
+                    "--imagebatch.cluster.broker-url=tcp://127.0.0.1:" + brokerPort,
+                    "--imagebatch.cluster.partition-timeout=15s",
+                    "--imagebatch.cluster.poll-interval=500ms"));
+            List<String> run = java("run");
+            run.addAll(List.of("--catalogue", catalogue.path().toString(), "--output", "file:" + dir.resolve("out"),
+                    "--partitions", "4", "--imagebatch.cluster.embedded-broker=true",
+                    "--imagebatch.cluster.journal-dir=" + dir.resolve("broker")));
+            run.addAll(settings);
+            List<String> worker = java("worker");
+            worker.addAll(settings);
+            ImageBatchKillIT.Child first = null;
+            if (killManager) {
+                first = ImageBatchKillIT.Child.start(run, dir);
+                assertTrue(first.awaitLine(l -> l.contains("Embedded Artemis broker listening"),
+                        Duration.ofMinutes(2)), "the manager's broker did not start:\n" + first.output());
+            }
+            try (ImageBatchKillIT.Child firstManager = first;
+                    ImageBatchKillIT.Child victim = ImageBatchKillIT.Child.start(worker, dir);
+                    ImageBatchKillIT.Child survivor = ImageBatchKillIT.Child.start(worker, dir)) {
+                if (killManager) {
+                    // the manager dies once the workers have made some creates; run again, it re-attaches
+                    assertTrue(victim.awaitLine(l -> l.contains(": running partition"), Duration.ofMinutes(2)),
+                            "the worker took no partition:\n" + victim.output());
+                    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+                    while (sandbox.stats().creates() < 10 && System.nanoTime() < deadline) {
+                        Thread.sleep(50);
+                    }
+                    firstManager.signal(true);
+                    firstManager.awaitExit(Duration.ofMinutes(1));
+                    Files.writeString(dir.resolve("manager-killed.log"), firstManager.output());
+                }
+                try (ImageBatchKillIT.Child manager = ImageBatchKillIT.Child.start(run, dir)) {
+                    if (!killManager) {
+                        // the victim is killed once it has taken a partition and the batch has made some creates
+                        assertTrue(victim.awaitLine(l -> l.contains(": running partition"), Duration.ofMinutes(2)),
+                                "the worker took no partition:\n" + victim.output() + "\nmanager:\n" + manager.output());
+                        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+                        while (sandbox.stats().creates() < 10 && System.nanoTime() < deadline) {
+                            Thread.sleep(50);
+                        }
+                        victim.signal(true);
+                    }
+                    Integer exit = manager.awaitExit(Duration.ofMinutes(4));
+                    Files.writeString(dir.resolve("manager.log"), manager.output());
+                    Files.writeString(dir.resolve("victim.log"), victim.output());
+                    Files.writeString(dir.resolve("survivor.log"), survivor.output());
+                    assertEquals(0, exit, "the manager did not complete the batch:\n" + manager.output()
+                            + "\nsurvivor:\n" + survivor.output());
+                    survivor.signal(false);
+                    assertEquals(0, survivor.awaitExit(Duration.ofMinutes(1)), "SIGTERM: the worker exits 0");
+                }
+            }
+            Matcher id = BATCH_ID.matcher(Files.readString(dir.resolve("manager.log"))
+                    + (killManager ? Files.readString(dir.resolve("manager-killed.log")) : ""));
+            assertTrue(id.find(), "no batch id in the manager's output");
+            List<CSVRecord> report = readReport(dir.resolve("out").resolve(id.group(1)).resolve("report.csv"));
+            Map<String, Long> byRow = report.stream().collect(Collectors.groupingBy(r -> r.get("row_number"),
+                    Collectors.counting()));
+            Set<String> lost = new TreeSet<>();
+            for (ImageBatchKillIT.Catalogue.Row row : catalogue.rows()) {
+                if (!byRow.containsKey(String.valueOf(row.number()))) {
+                    lost.add(String.valueOf(row.number()));
+                }
+            }
+            assertEquals(Set.of(), lost, "rows missing from the report");
+            assertTrue(byRow.values().stream().allMatch(n -> n == 1), "a row twice in the report: " + byRow);
+            assertTrue(report.stream().allMatch(r -> FINAL_STATUSES.contains(r.get("status"))),
+                    "a row without a final status");
+            Map<String, Integer> twice = sandbox.stats().createsByPrompt().entrySet().stream()
+                    .filter(e -> e.getValue() > 1).collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+            assertEquals(Map.of(), twice, "prompts created more than once");
+            System.out.printf("ClusterKillIT %s: %d rows (%s), 0 lost, 0 duplicate creates of %d creates, %s"
+                            + " SIGKILLed, %.1f s%n", name, report.size(),
+                    report.stream().collect(Collectors.groupingBy(r -> r.get("status"), Collectors.counting())),
+                    sandbox.stats().creates(), killManager ? "the manager" : "one worker",
+                    (System.nanoTime() - started) / 1e9);
+        }
+        schema.drop(); // only once it passed: a failed run's schema stays for a post-mortem
+    }
+
+    private static List<String> java(String command) {
+        List<String> java = new ArrayList<>();
+        java.add(ProcessHandle.current().info().command().orElse("java"));
+        java.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx384m", "-jar", JAR.toString(),
+                command));
+        return java;
+    }
+
+    private static List<CSVRecord> readReport(Path report) throws IOException {
+        assertTrue(Files.isRegularFile(report), "no report at " + report);
+        try (Reader in = Files.newBufferedReader(report, StandardCharsets.UTF_8);
+                CSVParser parser = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).get()
+                        .parse(in)) {
+            return parser.getRecords();
+        }
+    }
+
+    private static Path fresh(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        return Files.createDirectories(dir);
+    }
+}
