@@ -85,6 +85,18 @@ public final class ImageDownloader {
     /** The buffer a body is read into and the spool file written through, bytes. */
     private static final int SPOOL_BUFFER = 64 * 1024;
 
+    /** Buffers of {@link #SPOOL_BUFFER} bytes between the thread that reads a body and the one that spools it. */
+    private static final int PIPELINE_BUFFERS = 8;
+
+    /** A PNG's check failed while it was spooled: the rest of the body is not worth reading. */
+    private static final class RefusedWhileSpooling extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        RefusedWhileSpooling() {
+            super("refused while spooling", null);
+        }
+    }
+
     private final DownloadProperties settings;
     private final DownloadUrls urls;
     private final HttpClient client;
@@ -302,16 +314,18 @@ public final class ImageDownloader {
                 if (labelling != null) {
                     out = labelling;
                 }
-                byte[] buffer = new byte[SPOOL_BUFFER];
-                System.arraycopy(head, 0, buffer, 0, head.length);
-                int n = head.length;
-                do {
+                OutputStream spooled = out;
+                // this thread reads the network while a second one checks, labels, hashes and writes (README,
+                // "Performance", "Big images"); a PNG refused mid-body ends the fetch at once
+                BufferPipeline.pump(head, body, limited, (b, off, len) -> {
                     if (pngCheck != null) {
-                        pngCheck.update(buffer, 0, n);
+                        pngCheck.update(b, off, len);
+                        if (pngCheck.refused()) {
+                            throw new RefusedWhileSpooling();
+                        }
                     }
-                    out.write(buffer, 0, n);
-                    n = body.read(buffer, 0, buffer.length);
-                } while (n >= 0);
+                    spooled.write(b, off, len);
+                }, PIPELINE_BUFFERS, SPOOL_BUFFER);
                 if (labelling != null) {
                     try {
                         labelling.finish();
@@ -320,7 +334,16 @@ public final class ImageDownloader {
                     }
                 }
                 out.flush();
+            } catch (BufferPipeline.SinkFailure e) {
+                if (!(e.getCause() instanceof RefusedWhileSpooling)) {
+                    Throwable cause = e.getCause();
+                    throw abortedOr(transfer, url, new OutputStoreException("could not spool the image from "
+                            + describe(url) + " to " + spool + ": " + FileOutputStore.describe(cause), cause));
+                } // else the check below says why
             } catch (IOException e) {
+                if (e instanceof java.io.InterruptedIOException && body.failure() == null && !transfer.aborted()) {
+                    throw new DownloadException("interrupted while fetching " + describe(url), 0, true, e);
+                }
                 if (body.failure() != null || transfer.aborted()) {
                     throw bodyFailure(url, body, declared, body.failure() != null ? body.failure() : e, transfer);
                 }
