@@ -65,8 +65,10 @@ import org.slf4j.LoggerFactory;
  *       be within {@link DownloadProperties#maxPixels()}, the decompression-bomb guard. A PNG is checked as it
  *       arrives ({@link ImageCheck.PngStream}, on the bytes as fetched) and, when a label is asked for, labelled
  *       in the same pass ({@link PngXmpInserter}): its spool file is the labelled image, and nothing reads it
- *       again before it is stored. A JPEG or WebP is checked from its spool file, then labelled into a second
- *       one.</li>
+ *       again before it is stored. The step's thread only reads the network; a second thread, fed through
+ *       eight buffers of 64 KiB ({@link BufferPipeline}), checks, labels, hashes and writes
+ *       what was read, and a PNG found invalid mid-body ends the fetch at once. A JPEG or WebP is checked from
+ *       its spool file, then labelled into a second one.</li>
  *   <li>Only then is it stored, from the spool, handed over ({@link OutputStore#putSpooled}: a folder on the
  *       spool's file system links it into place). Why a spool rather than fetching the image again when a store
  *       write fails: a replay is the very bytes that were hashed and checked, it does not depend on a result URL
