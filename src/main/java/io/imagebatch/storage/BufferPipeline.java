@@ -207,9 +207,7 @@ final class BufferPipeline {
                     sink.accept(piece.buffer(), 0, piece.length());
                     free.add(piece.buffer());
                 }
-            } catch (InterruptedException e) {
-                failure = CANCELLED;
-            } catch (Throwable e) {
+            } catch (Throwable e) { // an interrupt from anyone but the calling thread fails the transfer too
                 if (cancelled) {
                     failure = CANCELLED; // the sink's I/O ended by the interrupt: the caller's failure counts
                     return;
