@@ -318,6 +318,11 @@ final class ImageCheck {
             }
         }
 
+        /** @return whether a problem was found already ({@link #finish()} then throws it) */
+        boolean refused() {
+            return refused != null;
+        }
+
         private void refuse(String message, boolean retryable) {
             if (refused == null) {
                 refused = new Refused(message, retryable);

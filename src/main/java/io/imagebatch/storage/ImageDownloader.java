@@ -65,8 +65,10 @@ import org.slf4j.LoggerFactory;
  *       be within {@link DownloadProperties#maxPixels()}, the decompression-bomb guard. A PNG is checked as it
  *       arrives ({@link ImageCheck.PngStream}, on the bytes as fetched) and, when a label is asked for, labelled
  *       in the same pass ({@link PngXmpInserter}): its spool file is the labelled image, and nothing reads it
- *       again before it is stored. A JPEG or WebP is checked from its spool file, then labelled into a second
- *       one.</li>
+ *       again before it is stored. The step's thread only reads the network; a second thread, fed through
+ *       eight buffers of 64 KiB ({@link BufferPipeline}), checks, labels, hashes and writes
+ *       what was read, and a PNG found invalid mid-body ends the fetch at once. A JPEG or WebP is checked from
+ *       its spool file, then labelled into a second one.</li>
  *   <li>Only then is it stored, from the spool, handed over ({@link OutputStore#putSpooled}: a folder on the
  *       spool's file system links it into place). Why a spool rather than fetching the image again when a store
  *       write fails: a replay is the very bytes that were hashed and checked, it does not depend on a result URL
@@ -84,6 +86,18 @@ public final class ImageDownloader {
     private static final Logger log = LoggerFactory.getLogger(ImageDownloader.class);
     /** The buffer a body is read into and the spool file written through, bytes. */
     private static final int SPOOL_BUFFER = 64 * 1024;
+
+    /** Buffers of {@link #SPOOL_BUFFER} bytes between the thread that reads a body and the one that spools it. */
+    private static final int PIPELINE_BUFFERS = 8;
+
+    /** A PNG's check failed while it was spooled: the rest of the body is not worth reading. */
+    private static final class RefusedWhileSpooling extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        RefusedWhileSpooling() {
+            super("refused while spooling", null);
+        }
+    }
 
     private final DownloadProperties settings;
     private final DownloadUrls urls;
@@ -302,16 +316,18 @@ public final class ImageDownloader {
                 if (labelling != null) {
                     out = labelling;
                 }
-                byte[] buffer = new byte[SPOOL_BUFFER];
-                System.arraycopy(head, 0, buffer, 0, head.length);
-                int n = head.length;
-                do {
+                OutputStream spooled = out;
+                // this thread reads the network while a second one checks, labels, hashes and writes (README,
+                // "Performance", "Big images"); a PNG refused mid-body ends the fetch at once
+                BufferPipeline.pump(head, body, limited, (b, off, len) -> {
                     if (pngCheck != null) {
-                        pngCheck.update(buffer, 0, n);
+                        pngCheck.update(b, off, len);
+                        if (pngCheck.refused()) {
+                            throw new RefusedWhileSpooling();
+                        }
                     }
-                    out.write(buffer, 0, n);
-                    n = body.read(buffer, 0, buffer.length);
-                } while (n >= 0);
+                    spooled.write(b, off, len);
+                }, PIPELINE_BUFFERS, SPOOL_BUFFER);
                 if (labelling != null) {
                     try {
                         labelling.finish();
@@ -320,7 +336,16 @@ public final class ImageDownloader {
                     }
                 }
                 out.flush();
+            } catch (BufferPipeline.SinkFailure e) {
+                if (!(e.getCause() instanceof RefusedWhileSpooling)) {
+                    Throwable cause = e.getCause();
+                    throw abortedOr(transfer, url, new OutputStoreException("could not spool the image from "
+                            + describe(url) + " to " + spool + ": " + FileOutputStore.describe(cause), cause));
+                } // else the check below says why
             } catch (IOException e) {
+                if (e instanceof java.io.InterruptedIOException && body.failure() == null && !transfer.aborted()) {
+                    throw new DownloadException("interrupted while fetching " + describe(url), 0, true, e);
+                }
                 if (body.failure() != null || transfer.aborted()) {
                     throw bodyFailure(url, body, declared, body.failure() != null ? body.failure() : e, transfer);
                 }

@@ -43,7 +43,8 @@ import tools.jackson.databind.json.JsonMapper;
  * link: an HTTP GET streamed into a file through a 64 KiB buffer, and an HTTP GET streamed into one S3 PutObject
  * of the AWS SDK ({@code RequestBody.fromInputStream}). One image at a time in every way unless
  * {@code bench.big.parallel} says more (the job's download step runs up to {@code imagebatch.job.concurrency} at
- * once); the rounds alternate the four ways, so a change of the machine's load falls on all of them. Prints MB/s (10^6 bytes per second) of each, the ratio of the job to the plain copy, and the target
+ * once); one at a time, each image goes the four ways in turn (with more at once, each round runs the four ways in
+ * turn), so a change of the machine's load falls on all of them. Prints MB/s (10^6 bytes per second) of each, the ratio of the job to the plain copy, and the target
  * (80%), with the load average before and after. Nothing is asserted about speed.
  *
  * <p>Skipped unless {@code -Dbench.big=true}. Settings: {@code bench.big.images} (results per round, default 8),
@@ -93,15 +94,16 @@ class BigImageBenchmarkIT {
                 for (int round = 0; round <= rounds; round++) {
                     boolean counted = round > 0; // round 0 warms the JIT and the connections up
                     int r = round;
-                    measure(totals, counted, "plain copy to a folder", urls, (url, i) -> {
+                    Map<String, Transfer> ways = new LinkedHashMap<>();
+                    ways.put("plain copy to a folder", (url, i) -> {
                         try (InputStream in = get(url); OutputStream out = Files.newOutputStream(
                                 plainFolder.resolve("r" + r + "-" + i + ".png"))) {
                             return copy(in, out);
                         }
                     });
-                    measure(totals, counted, "job to a folder", urls, (url, i) -> stored(downloader.download(url,
+                    ways.put("job to a folder", (url, i) -> stored(downloader.download(url,
                             folder, "r" + r + "/row-" + i, null, label(i))));
-                    measure(totals, counted, "plain copy to S3", urls, (url, i) -> {
+                    ways.put("plain copy to S3", (url, i) -> {
                         HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(url).build(),
                                 HttpResponse.BodyHandlers.ofInputStream());
                         long length = response.headers().firstValueAsLong("content-length").orElseThrow();
@@ -112,8 +114,19 @@ class BigImageBenchmarkIT {
                         }
                         return length;
                     });
-                    measure(totals, counted, "job to S3", urls, (url, i) -> stored(downloader.download(url, bucket,
+                    ways.put("job to S3", (url, i) -> stored(downloader.download(url, bucket,
                             "r" + r + "/row-" + i, null, label(i))));
+                    if (PARALLEL == 1) { // image by image, the four ways in turn: a load swing falls on all four
+                        for (int i = 0; i < urls.size(); i++) {
+                            for (Map.Entry<String, Transfer> way : ways.entrySet()) {
+                                measure(totals, counted, way.getKey(), urls, i, i + 1, way.getValue());
+                            }
+                        }
+                    } else {
+                        for (Map.Entry<String, Transfer> way : ways.entrySet()) {
+                            measure(totals, counted, way.getKey(), urls, 0, urls.size(), way.getValue());
+                        }
+                    }
                     // what a round stored is deleted, outside the timings: the S3Proxy keeps objects in memory
                     deleteFiles(plainFolder);
                     deleteFiles(work.resolve("job"));
@@ -155,20 +168,21 @@ class BigImageBenchmarkIT {
         long run(URI url, int index) throws Exception;
     }
 
-    private static void measure(Map<String, long[]> totals, boolean counted, String way, List<URI> urls,
-            Transfer transfer) throws Exception {
+    /** Runs {@code transfer} on {@code urls[from..to)} and adds its bytes, wall time and CPU time to {@code way}. */
+    private static void measure(Map<String, long[]> totals, boolean counted, String way, List<URI> urls, int from,
+            int to, Transfer transfer) throws Exception {
         long bytes = 0;
         long cpuBefore = processCpuNanos();
         long started = System.nanoTime();
         if (PARALLEL == 1) {
-            for (int i = 0; i < urls.size(); i++) {
+            for (int i = from; i < to; i++) {
                 bytes += transfer.run(urls.get(i), i);
             }
         } else {
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(PARALLEL);
             try {
                 List<java.util.concurrent.Future<Long>> done = new ArrayList<>();
-                for (int i = 0; i < urls.size(); i++) {
+                for (int i = from; i < to; i++) {
                     int index = i;
                     done.add(pool.submit(() -> transfer.run(urls.get(index), index)));
                 }
