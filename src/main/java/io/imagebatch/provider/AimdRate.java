@@ -246,8 +246,10 @@ public final class AimdRate {
      * The key's rate as every process on the database shares it ({@link SharedBudget}, README, "Finding a provider's
      * rate limit"), seen at a lease: this rate follows it (within the ceiling). A lower one means another process
      * met a 429: slow start ends, later 429s here lower by {@value #BETA} (not to this process's own answers of the
-     * last second, which are only its share of the key's), and the climb goes back towards the rate before. A
-     * higher one means another process raised it (slow start or additive increase): this one follows.
+     * last second, which are only its share of the key's), and from it this process probes upward slowly (as past
+     * the rate of a 429 of its own: it does not know the rate of the other's 429, and the process that met it leads
+     * the climb back). A higher one means another process raised it (slow start or additive increase): this one
+     * follows.
      *
      * @param requestsPerSecond the shared rate, requests a second; not positive or not finite changes nothing
      * @param nowNanos          the time of the lease, ns of the monotonic clock
@@ -263,7 +265,7 @@ public final class AimdRate {
         }
         if (adopted < rate) {
             threshold = Math.min(threshold, adopted);
-            lastLimitedRate = Math.min(lastLimitedRate, rate);
+            lastLimitedRate = Math.min(lastLimitedRate, adopted);
             if (episodes == 0) {
                 episodes = 1;
                 firstEpisodeNanos = nowNanos;
