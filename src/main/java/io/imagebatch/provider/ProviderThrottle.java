@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Processes on one database share the key's budget ({@link SharedBudget}, {@link RateBuckets}): before it sends,
  * a caller takes one of the permits its process leased from the key's bucket (at most 100 ms of the rate at a time,
- * as many as the callers waiting and the recent pace use); with none left it leases again, or waits as long as the
- * bucket says. The rate the bucket refills at is the key's shared rate: this throttle follows it at each lease, and
+ * as many as the callers waiting and the recent pace use; the next lease is asked for when half are used, so the
+ * callers seldom wait for the database); with none left it waits as long as the bucket says and leases again. The rate the bucket refills at is the key's shared rate: this throttle follows it at each lease, and
  * proposes its own changes (a decrease after a 429 lowers it for every process); a 429's {@code Retry-After} and
  * "no request left" hold every process. When the bucket cannot be reached in time (database down, no connection
  * free), the throttle paces alone at this process's share of the last seconds (the permits it was granted a
@@ -68,6 +68,8 @@ public final class ProviderThrottle {
     /** Permits leased and not yet used; guarded by {@link #pacer}, as the fields below. */
     private int permits;
     private long permitsLeasedNanos;
+    /** When the leased permits may be used (granted ahead of the bucket's refill), ns of {@link #nanoTime}. */
+    private long permitsUsableNanos;
     private int lastGrant;
     /** The shared rate seen at the last lease, requests a second; NaN before the first. */
     private double knownSharedRate = Double.NaN;
@@ -77,6 +79,9 @@ public final class ProviderThrottle {
     private volatile boolean alone;
     private volatile double aloneRate;
     private long aloneRetryNanos;
+    /** The next lease, asked for while permits were left (null when none is asked), and when it was asked. */
+    private java.util.concurrent.CompletableFuture<java.util.Optional<SharedBudget.Lease>> nextLease;
+    private long nextLeaseAskedNanos;
 
     /**
      * A throttle that remembers nothing between runs.
@@ -340,7 +345,16 @@ public final class ProviderThrottle {
             return 0;
         }
         if (permits > 0 && now - permitsLeasedNanos < PERMIT_TTL_MILLIS * 1_000_000L) {
+            if (now - permitsUsableNanos < 0) {
+                return permitsUsableNanos - now;
+            }
             permits--;
+            if (nextLease == null && permits <= lastGrant / 2) {
+                // half used: ask for the next ones now, so the callers need not wait for the round trip
+                nextLease = budget.leaseLater(Math.max(lastGrant, pacer.getQueueLength() + 1), control().rate(),
+                        knownSharedRate);
+                nextLeaseAskedNanos = now;
+            }
             return 0;
         }
         if (alone && now - aloneRetryNanos < 0) {
@@ -354,7 +368,15 @@ public final class ProviderThrottle {
         }
         permits = 0;
         AimdRate rate = control();
-        java.util.Optional<SharedBudget.Lease> leased = budget.lease(wanted, rate.rate(), knownSharedRate);
+        long askedNanos = now;
+        java.util.Optional<SharedBudget.Lease> leased;
+        if (nextLease != null) {
+            leased = awaitLease(nextLease);
+            askedNanos = nextLeaseAskedNanos;
+            nextLease = null;
+        } else {
+            leased = budget.lease(wanted, rate.rate(), knownSharedRate);
+        }
         if (leased.isEmpty()) {
             if (!alone) {
                 alone = true;
@@ -377,16 +399,35 @@ public final class ProviderThrottle {
         }
         if (lease.permits() <= 0) {
             lastGrant = 0;
-            return Math.max(1_000_000L, lease.waitMicros() * 1_000);
+            return Math.max(1_000_000L, lease.waitMicros() * 1_000 - (now - askedNanos));
         }
         grants.addLast(new long[] {now, lease.permits()});
         while (now - grants.peekFirst()[0] > SHARE_WINDOW_MILLIS * 1_000_000L) {
             grants.removeFirst();
         }
         lastGrant = lease.permits();
-        permitsLeasedNanos = now;
+        long usableIn = Math.max(0, lease.waitMicros() * 1_000 - (now - askedNanos));
+        permitsUsableNanos = now + usableIn;
+        permitsLeasedNanos = now + usableIn;
+        if (usableIn >= 1_000_000L) {
+            permits = lease.permits();
+            return usableIn;
+        }
         permits = lease.permits() - 1;
         return 0;
+    }
+
+    /** @return the lease asked for before, waited for at most {@link RateBuckets#LEASE_TIMEOUT_MILLIS}; else empty */
+    private java.util.Optional<SharedBudget.Lease> awaitLease(
+            java.util.concurrent.CompletableFuture<java.util.Optional<SharedBudget.Lease>> lease) {
+        try {
+            return lease.get(RateBuckets.LEASE_TIMEOUT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return java.util.Optional.empty();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -31,7 +32,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  *
  * <p>A lease is one short transaction on the key's row ({@code SELECT ... FOR UPDATE}, then an update): it refills
  * the tokens for the time since the last refill (at most {@value #CAPACITY_LEASES} leases' worth, so processes that
- * were idle do not burst), settles the rate (a rate a process lowered after a 429 lowers everybody's; a rate a
+ * were idle do not burst; at most one lease may be granted ahead of the tokens, usable once they have come), settles
+ * the rate (a rate a process lowered after a 429 lowers everybody's; a rate a
  * process raised replaces the shared one only if nobody changed it since that process saw it), and grants up to
  * {@value #LEASE_MILLIS} ms of the rate (at least 1 permit), or says how long to wait. So a process makes at most
  * about ten leases a second, whatever its rate, and the database sees no round trip per request. A row unused for
@@ -128,8 +130,11 @@ public class RateBuckets implements DisposableBean {
 
         private final String provider;
         private final String fingerprint;
-        /** The lease in progress, so a slow database makes callers pace alone instead of queueing leases. */
-        private volatile Future<Lease> pending;
+        /**
+         * The last lease asked for: while it is not done (a slow database; its caller gave up waiting), a new one is
+         * not queued behind it, and the caller paces alone.
+         */
+        private volatile Future<?> pending;
 
         KeyBudget(String provider, String fingerprint) {
             this.provider = provider;
@@ -138,24 +143,40 @@ public class RateBuckets implements DisposableBean {
 
         @Override
         public Optional<Lease> lease(int wanted, double proposedRate, double knownRate) {
-            Future<Lease> before = pending;
-            if (before != null && !before.isDone()) {
-                return Optional.empty();
-            }
             try {
-                Future<Lease> lease = worker.submit(() -> database().lease(provider, fingerprint, wanted,
-                        proposedRate, knownRate));
-                pending = lease;
-                Lease granted = lease.get(LEASE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-                leases.incrementAndGet();
-                return Optional.of(granted);
+                return leaseLater(wanted, proposedRate, knownRate).get(LEASE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return Optional.empty();
             } catch (Exception e) {
-                log.debug("{}: no lease from the shared rate budget", provider, e);
+                log.debug("{}: no lease from the shared rate budget in time", provider, e);
                 return Optional.empty();
             }
+        }
+
+        @Override
+        public CompletableFuture<Optional<Lease>> leaseLater(int wanted, double proposedRate, double knownRate) {
+            Future<?> before = pending;
+            if (before != null && !before.isDone()) {
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+            CompletableFuture<Optional<Lease>> result = new CompletableFuture<>();
+            pending = result; // done when its outcome is known, before the task returns
+            try {
+                worker.execute(() -> {
+                    try {
+                        Lease granted = database().lease(provider, fingerprint, wanted, proposedRate, knownRate);
+                        leases.incrementAndGet();
+                        result.complete(Optional.of(granted));
+                    } catch (RuntimeException e) {
+                        log.debug("{}: no lease from the shared rate budget", provider, e);
+                        result.complete(Optional.empty());
+                    }
+                });
+            } catch (RuntimeException rejected) {
+                result.complete(Optional.empty()); // shutting down
+            }
+            return result;
         }
 
         @Override
@@ -272,7 +293,8 @@ public class RateBuckets implements DisposableBean {
     /**
      * A line of {@code IB_RATE_BUCKET}.
      *
-     * @param tokens           requests that may be sent at {@code refilledAtMicros}, 0 or more
+     * @param tokens           requests that may be sent at {@code refilledAtMicros}; negative (at most one lease) when
+ *                         permits were granted ahead of the refill
      * @param refilledAtMicros when the tokens were counted, epoch microseconds of the database's clock; in the
      *                         future while a pause holds every process
      * @param rate             the key's shared rate, requests a second, positive
@@ -342,11 +364,16 @@ public class RateBuckets implements DisposableBean {
             return new Taken(new Bucket(tokens, refilled, rate),
                     new SharedBudget.Lease(0, refilled - nowMicros, rate));
         }
-        int want = Math.max(1, Math.min(wanted, leaseSize(rate)));
-        if (tokens >= want) {
-            return new Taken(new Bucket(tokens - want, refilled, rate), new SharedBudget.Lease(want, 0, rate));
+        int size = leaseSize(rate);
+        int want = Math.max(1, Math.min(wanted, size));
+        if (tokens - want >= -size) {
+            // granted, from the tokens there are and, at most one lease ahead, from those still to come: usable
+            // once the bucket would have had them (a reservation, so a lease is never asked twice for nothing)
+            double after = tokens - want;
+            long usableIn = after >= 0 ? 0 : (long) Math.ceil(-after / rate * 1e6);
+            return new Taken(new Bucket(after, refilled, rate), new SharedBudget.Lease(want, usableIn, rate));
         }
-        long wait = Math.max(1, (long) Math.ceil((want - tokens) / rate * 1e6));
+        long wait = Math.max(1, (long) Math.ceil((want - size - tokens) / rate * 1e6));
         return new Taken(new Bucket(tokens, refilled, rate), new SharedBudget.Lease(0, wait, rate));
     }
 

@@ -2,6 +2,7 @@ package io.imagebatch.provider;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One provider key's request budget as every process on the database shares it (README, "Finding a provider's rate
@@ -45,6 +46,21 @@ public interface SharedBudget {
     Optional<Lease> lease(int wanted, double proposedRate, double knownRate);
 
     /**
+     * {@link #lease} without waiting for it: a throttle asks for its next permits while it still has some, so that
+     * its callers do not wait for the database's round trip. The same arguments and outcome as {@link #lease}; the
+     * caller bounds its wait for the result ({@link RateBuckets#LEASE_TIMEOUT_MILLIS}). By default the lease is made
+     * at once, on the calling thread.
+     *
+     * @param wanted       how many permits the caller can use, at least 1
+     * @param proposedRate this process's rate now, requests a second, positive
+     * @param knownRate    the shared rate this process saw at its last lease, or NaN for none
+     * @return the lease, completed when it is made; never completed exceptionally (empty instead)
+     */
+    default CompletableFuture<Optional<Lease>> leaseLater(int wanted, double proposedRate, double knownRate) {
+        return CompletableFuture.completedFuture(lease(wanted, proposedRate, knownRate));
+    }
+
+    /**
      * Tells every process that the provider answered 429 or said no request is left: lowers the shared rate (when
      * {@code lowerTo} is a positive number below it), empties the bucket and holds every process's next lease until
      * {@code pause} has passed on the database's clock. Returns at once (done on another thread); never throws.
@@ -60,9 +76,10 @@ public interface SharedBudget {
     /**
      * Permits leased from a {@link SharedBudget}.
      *
-     * @param permits    requests this process may send now, 0 or more
-     * @param waitMicros when {@code permits} is 0: how long until asking again makes sense, microseconds (the
-     *                   remaining pause, or the time the bucket needs to refill a lease); else 0
+     * @param permits    requests this process may send, 0 or more
+     * @param waitMicros with permits: how long until they may be used, microseconds (0: now; more when they were
+     *                   granted ahead of the bucket's refill); with none: how long until asking again makes sense
+     *                   (the remaining pause, or the time the bucket needs to refill)
      * @param rate       the key's shared rate now, requests a second, positive
      */
     record Lease(int permits, long waitMicros, double rate) {

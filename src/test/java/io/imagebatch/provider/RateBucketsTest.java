@@ -28,14 +28,16 @@ class RateBucketsTest {
     }
 
     @Test
-    void anEmptyBucketSaysHowLongItNeedsToRefillALease() {
+    void anEmptyBucketGrantsOneLeaseAheadUsableOnceItHasRefilledAndThenSaysHowLongToWait() {
         Bucket empty = new Bucket(0, T0, 50);
 
-        Taken taken = RateBuckets.take(empty, T0 + 40 * MS, 5, 50, 50); // 40 ms: 2 of the 5 tokens
+        Taken ahead = RateBuckets.take(empty, T0 + 40 * MS, 5, 50, 50); // 40 ms: 2 of the 5 tokens
 
-        assertThat(taken.lease().permits()).isZero();
-        assertThat(taken.lease().waitMicros()).isEqualTo(60 * MS);
-        assertThat(taken.after()).isEqualTo(new Bucket(2, T0 + 40 * MS, 50));
+        assertThat(ahead.lease()).isEqualTo(new SharedBudget.Lease(5, 60 * MS, 50)); // usable in 60 ms
+        assertThat(ahead.after()).isEqualTo(new Bucket(-3, T0 + 40 * MS, 50));
+        Taken none = RateBuckets.take(ahead.after(), T0 + 40 * MS, 5, 50, 50);
+        assertThat(none.lease()).isEqualTo(new SharedBudget.Lease(0, 60 * MS, 50)); // no second lease ahead
+        assertThat(none.after()).isEqualTo(ahead.after());
     }
 
     @Test

@@ -22,19 +22,27 @@ class SharedBudgetThrottleTest {
     private final List<Long> sleptMillis = new CopyOnWriteArrayList<>();
 
     /**
-     * A budget shared with one other process as busy as this one: of every two leases, one grants 5 permits and the
-     * next finds the bucket empty for 50 ms (the other process took them). Down: no lease at all.
+     * A budget of 100 requests a second shared with one other process as busy as this one: this process is granted
+     * 5 permits every 100 ms (the other takes the other 5); a lease before then finds the bucket empty until then.
+     * Down: no lease at all.
      */
     private final class HalfShare implements SharedBudget {
         final AtomicBoolean down = new AtomicBoolean();
         final AtomicInteger leases = new AtomicInteger();
+        private long nextGrantNanos = Long.MIN_VALUE;
 
         @Override
-        public Optional<Lease> lease(int wanted, double proposedRate, double knownRate) {
+        public synchronized Optional<Lease> lease(int wanted, double proposedRate, double knownRate) {
             if (down.get()) {
                 return Optional.empty();
             }
-            return Optional.of(leases.getAndIncrement() % 2 == 0 ? new Lease(5, 0, 100) : new Lease(0, 50_000, 100));
+            leases.incrementAndGet();
+            long now = clock.get();
+            if (now - nextGrantNanos >= 0 || nextGrantNanos == Long.MIN_VALUE) {
+                nextGrantNanos = now + 100_000_000L;
+                return Optional.of(new Lease(5, 0, 100));
+            }
+            return Optional.of(new Lease(0, (nextGrantNanos - now) / 1_000, 100));
         }
 
         @Override
