@@ -167,3 +167,18 @@ CREATE TABLE IF NOT EXISTS IB_PROVIDER_RATE (
     LEARNED_AT          BIGINT           NOT NULL,
     PRIMARY KEY (PROVIDER, KEY_FINGERPRINT)
 );
+
+-- The shared request budget per provider key (io.imagebatch.provider.RateBuckets, README.md, "Finding a provider's
+-- rate limit"): one token bucket per key that every process on this database leases its requests from, so that
+-- together they stay within the key's rate. TOKENS: requests that may be sent now (at most 200 ms of the rate);
+-- REFILLED_AT: epoch microseconds of the DATABASE's clock when TOKENS was last refilled (later than now while every
+-- process is held by a 429's Retry-After); RATE: the key's current rate, requests a second, as the processes' rate
+-- control (AIMD) set it. KEY_FINGERPRINT as in IB_SPEND_DAY (never the key).
+CREATE TABLE IF NOT EXISTS IB_RATE_BUCKET (
+    PROVIDER        VARCHAR(40)      NOT NULL,
+    KEY_FINGERPRINT VARCHAR(16)      NOT NULL,
+    TOKENS          DOUBLE PRECISION NOT NULL,
+    REFILLED_AT     BIGINT           NOT NULL,
+    RATE            DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (PROVIDER, KEY_FINGERPRINT)
+);

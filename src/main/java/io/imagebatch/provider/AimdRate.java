@@ -242,6 +242,44 @@ public final class AimdRate {
         return rate != before;
     }
 
+    /**
+     * The key's rate as every process on the database shares it ({@link SharedBudget}, README, "Finding a provider's
+     * rate limit"), seen at a lease: this rate follows it (within the ceiling). A lower one means another process
+     * met a 429: slow start ends, later 429s here lower by {@value #BETA} (not to this process's own answers of the
+     * last second, which are only its share of the key's), and from it this process probes upward slowly (as past
+     * the rate of a 429 of its own: it does not know the rate of the other's 429, and the process that met it leads
+     * the climb back). A higher one means another process raised it (slow start or additive increase): this one
+     * follows.
+     *
+     * @param requestsPerSecond the shared rate, requests a second; not positive or not finite changes nothing
+     * @param nowNanos          the time of the lease, ns of the monotonic clock
+     * @return true when the rate changed
+     */
+    public synchronized boolean onSharedRate(double requestsPerSecond, long nowNanos) {
+        if (!(requestsPerSecond > 0) || Double.isInfinite(requestsPerSecond)) {
+            return false;
+        }
+        double adopted = clamp(requestsPerSecond);
+        if (adopted == rate) {
+            return false;
+        }
+        if (adopted < rate) {
+            threshold = Math.min(threshold, adopted);
+            lastLimitedRate = Math.min(lastLimitedRate, adopted);
+            if (episodes == 0) {
+                episodes = 1;
+                firstEpisodeNanos = nowNanos;
+            }
+            lastEpisodeNanos = nowNanos;
+            calmUntilNanos = nowNanos;
+            answersSinceDecrease = 0;
+        }
+        rate = adopted;
+        answersInRound = 0;
+        roundStartNanos = nowNanos;
+        return true;
+    }
+
     private void countInLastSecond(long nowNanos) {
         long index = Math.floorDiv(nowNanos, SLOT_NANOS);
         int slot = (int) Math.floorMod(index, (long) SLOTS);

@@ -20,6 +20,7 @@ public class ProviderRegistry {
     private final Map<String, ProviderAdapter> adapters = new LinkedHashMap<>();
     private final Map<String, ProviderSettings> settings = new LinkedHashMap<>();
     private final LearnedRates learnedRates;
+    private final RateBuckets rateBuckets;
 
     /**
      * A registry with the default {@code imagebatch.http.*} settings.
@@ -54,9 +55,26 @@ public class ProviderRegistry {
      * @param learnedRates where each key's throttle remembers its learned rate (README, Performance); null or
      *                     none available (a context without it) remembers nothing
      */
-    @org.springframework.beans.factory.annotation.Autowired
     public ProviderRegistry(ProvidersProperties properties, ObjectProvider<MeterRegistry> meters, HttpProperties http,
             List<ProviderAdapterFactory> factories, ObjectProvider<LearnedRates> learnedRates) {
+        this(properties, meters, http, factories, learnedRates, null);
+    }
+
+    /**
+     * @param properties   {@code imagebatch.providers.*}
+     * @param meters       where provider requests are counted ({@link ThrottledProvider})
+     * @param http         {@code imagebatch.http.*} (see the constructor without {@code learnedRates})
+     * @param factories    one per supported provider, in the order of {@link #names()}
+     * @param learnedRates where each key's throttle remembers its learned rate (README, Performance); null or
+     *                     none available (a context without it) remembers nothing
+     * @param rateBuckets  where each key's request budget is shared with the other processes on the database
+     *                     (README, "Finding a provider's rate limit"); null or none available: each process alone
+     */
+    @org.springframework.beans.factory.annotation.Autowired
+    public ProviderRegistry(ProvidersProperties properties, ObjectProvider<MeterRegistry> meters, HttpProperties http,
+            List<ProviderAdapterFactory> factories, ObjectProvider<LearnedRates> learnedRates,
+            ObjectProvider<RateBuckets> rateBuckets) {
+        this.rateBuckets = rateBuckets == null ? null : rateBuckets.getIfAvailable();
         this.learnedRates = learnedRates == null ? null : learnedRates.getIfAvailable();
         MeterRegistry registry = ImageBatchMetrics.registry(meters);
         List<String> secrets = new ArrayList<>();
@@ -76,8 +94,10 @@ public class ProviderRegistry {
     private void register(ProviderAdapter adapter, ProviderSettings providerSettings, MeterRegistry registry) {
         RateMemory memory = learnedRates == null ? RateMemory.NONE
                 : learnedRates.forKey(adapter.name(), providerSettings.apiKey());
+        SharedBudget budget = rateBuckets == null ? SharedBudget.NONE
+                : rateBuckets.forKey(adapter.name(), providerSettings.apiKey());
         adapters.put(adapter.name(), new ThrottledProvider(adapter, new ProviderThrottle(adapter.name(),
-                providerSettings.requestsPerSecond(), providerSettings.maxInFlight(), memory), registry));
+                providerSettings.requestsPerSecond(), providerSettings.maxInFlight(), memory, budget), registry));
         settings.put(adapter.name(), providerSettings);
     }
 

@@ -34,7 +34,16 @@ import org.slf4j.LoggerFactory;
  * sets the rate at once and caps it, a quota without a window caps it, and "no request left" holds every caller
  * until the stated reset. The rate the key sustained is remembered in a {@link RateMemory}
  * ({@link LearnedRates}: per provider key, in the database), and a throttle without a configured rate starts at
- * the remembered one. Thread-safe.
+ * the remembered one.
+ *
+ * <p>Processes on one database share the key's budget ({@link SharedBudget}, {@link RateBuckets}): before it sends,
+ * a caller takes one of the permits its process leased from the key's bucket (at most 100 ms of the rate at a time,
+ * as many as the callers waiting and the recent pace use; the next lease is asked for when half are used, so the
+ * callers seldom wait for the database); with none left it waits as long as the bucket says and leases again. The rate the bucket refills at is the key's shared rate: this throttle follows it at each lease, and
+ * proposes its own changes (a decrease after a 429 lowers it for every process); a 429's {@code Retry-After} and
+ * "no request left" hold every process. When the bucket cannot be reached in time (database down, no connection
+ * free), the throttle paces alone at this process's share of the last seconds (the permits it was granted a
+ * second), says so once in the log, and tries the bucket again every second. Thread-safe.
  */
 public final class ProviderThrottle {
 
@@ -55,6 +64,24 @@ public final class ProviderThrottle {
     private final AtomicLong rateLimited = new AtomicLong();
     private volatile AimdRate control;
     private volatile double slotRate;
+    private final SharedBudget budget;
+    /** Permits leased and not yet used; guarded by {@link #pacer}, as the fields below. */
+    private int permits;
+    private long permitsLeasedNanos;
+    /** When the leased permits may be used (granted ahead of the bucket's refill), ns of {@link #nanoTime}. */
+    private long permitsUsableNanos;
+    private int lastGrant;
+    /** The shared rate seen at the last lease, requests a second; NaN before the first. */
+    private double knownSharedRate = Double.NaN;
+    /** The last leases granted: {ns of {@link #nanoTime}, permits}, at most {@value #SHARE_WINDOW_MILLIS} ms old. */
+    private final java.util.ArrayDeque<long[]> grants = new java.util.ArrayDeque<>();
+    /** Pacing alone (the shared budget could not be reached): at {@link #aloneRate}, until {@link #aloneRetryNanos}. */
+    private volatile boolean alone;
+    private volatile double aloneRate;
+    private long aloneRetryNanos;
+    /** The next lease, asked for while permits were left (null when none is asked), and when it was asked. */
+    private java.util.concurrent.CompletableFuture<java.util.Optional<SharedBudget.Lease>> nextLease;
+    private long nextLeaseAskedNanos;
 
     /**
      * A throttle that remembers nothing between runs.
@@ -78,6 +105,22 @@ public final class ProviderThrottle {
     }
 
     /**
+     * A throttle whose budget every process on the database shares with the same key (README, "Finding a provider's
+     * rate limit").
+     *
+     * @param provider          the provider, for names and logs
+     * @param requestsPerSecond the key's configured limit; null or not positive for none (then it is found)
+     * @param maxInFlight       the most requests at once in this process, at least 1
+     * @param memory            where the learned rate of the key is kept; asked once, before the first request
+     * @param budget            the key's budget shared with other processes ({@link RateBuckets#forKey});
+     *                          {@link SharedBudget#NONE} for a process alone
+     */
+    public ProviderThrottle(String provider, Double requestsPerSecond, int maxInFlight, RateMemory memory,
+            SharedBudget budget) {
+        this(provider, requestsPerSecond, maxInFlight, System::nanoTime, Sleeper.THREAD, memory, budget);
+    }
+
+    /**
      * A throttle on a given clock, for tests.
      *
      * @param provider          the provider, for names and logs
@@ -93,6 +136,12 @@ public final class ProviderThrottle {
 
     ProviderThrottle(String provider, Double requestsPerSecond, int maxInFlight, LongSupplier nanoTime,
             Sleeper sleeper, RateMemory memory) {
+        this(provider, requestsPerSecond, maxInFlight, nanoTime, sleeper, memory, SharedBudget.NONE);
+    }
+
+    ProviderThrottle(String provider, Double requestsPerSecond, int maxInFlight, LongSupplier nanoTime,
+            Sleeper sleeper, RateMemory memory, SharedBudget budget) {
+        this.budget = budget == null ? SharedBudget.NONE : budget;
         this.nanoTime = nanoTime;
         this.sleeper = sleeper;
         this.pausedUntilNanos = new AtomicLong(nanoTime.getAsLong());
@@ -142,6 +191,15 @@ public final class ProviderThrottle {
     /** @return the current rate in requests a second (the learned start before the first request) */
     public double currentRate() {
         return control().rate();
+    }
+
+    /**
+     * @return the rate this process paces its own requests at, requests a second: the current rate, or while the
+     *         shared budget cannot be reached, this process's share of it ({@link SharedBudget})
+     */
+    public double pacingRate() {
+        control();
+        return alone ? Math.min(slotRate, aloneRate) : slotRate;
     }
 
     /** @return the 429 answers seen so far */
@@ -204,6 +262,7 @@ public final class ProviderThrottle {
         if (sustained.isPresent()) {
             memory.learn(sustained.getAsDouble());
         }
+        budget.hold(rate.rate(), Duration.ofNanos(pause));
     }
 
     /** What an answer's rate-limit headers said: a stated rate or ceiling, and a pause when none is left. */
@@ -221,6 +280,7 @@ public final class ProviderThrottle {
         }
         if (!headers.pause().isZero()) {
             pausedUntilNanos.accumulateAndGet(nanoTime.getAsLong() + headers.pause().toNanos(), Math::max);
+            budget.hold(Double.NaN, headers.pause());
         }
     }
 
@@ -237,17 +297,27 @@ public final class ProviderThrottle {
         try {
             pacer.lockInterruptibly();
             try {
+                boolean waitedForBudget = false;
                 while (true) {
                     long now = nanoTime.getAsLong();
-                    long interval = Math.max(1, (long) (1_000_000_000L / slotRate));
+                    double pace = alone ? Math.min(slotRate, aloneRate) : slotRate;
+                    long interval = Math.max(1, (long) (1_000_000_000L / pace));
                     // not before the end of a 429 pause either: callers let through during it would all send
                     // at its end, at once
                     long due = Math.max(sentBefore ? lastSendNanos + interval : now, pausedUntilNanos.get());
                     long waitMillis = (due - now) / 1_000_000;
                     if (waitMillis <= 0) {
+                        long budgetWaitNanos = takeSharedPermit(now);
+                        if (budgetWaitNanos > 0) {
+                            waitedForBudget = true;
+                            sleeper.sleep(Math.max(1, Math.min(budgetWaitNanos / 1_000_000, MAX_BUDGET_WAIT_MILLIS)));
+                            continue;
+                        }
                         // late (a late wake-up on a loaded machine, or an idle gap): keep the schedule, so the
-                        // callers behind catch up, but by at most CATCH_UP_MILLIS of requests
-                        lastSendNanos = Math.max(due, now - Math.max(interval, CATCH_UP_MILLIS * 1_000_000L));
+                        // callers behind catch up, but by at most CATCH_UP_MILLIS of requests; after a wait for
+                        // the shared budget, from now (the others' requests took that time)
+                        lastSendNanos = waitedForBudget ? now
+                                : Math.max(due, now - Math.max(interval, CATCH_UP_MILLIS * 1_000_000L));
                         sentBefore = true;
                         return;
                     }
@@ -262,6 +332,133 @@ public final class ProviderThrottle {
                     null, false, e);
         }
     }
+
+    /**
+     * Takes a permit of the shared budget for the caller whose turn it is (holding {@link #pacer}): one leased
+     * before, else a new lease.
+     *
+     * @param now the time, ns of {@link #nanoTime}
+     * @return 0 when the caller may send (a permit, or pacing alone); else how long to wait before asking again, ns
+     */
+    private long takeSharedPermit(long now) {
+        if (!budget.isShared()) {
+            return 0;
+        }
+        if (permits > 0 && now - permitsLeasedNanos < PERMIT_TTL_MILLIS * 1_000_000L) {
+            if (now - permitsUsableNanos < 0) {
+                return permitsUsableNanos - now;
+            }
+            permits--;
+            if (nextLease == null && permits <= lastGrant / 2) {
+                // half used: ask for the next ones now, so the callers need not wait for the round trip
+                nextLease = budget.leaseLater(Math.max(lastGrant, pacer.getQueueLength() + 1), control().rate(),
+                        knownSharedRate);
+                nextLeaseAskedNanos = now;
+            }
+            return 0;
+        }
+        if (alone && now - aloneRetryNanos < 0) {
+            return 0;
+        }
+        int wanted = pacer.getQueueLength() + 1;
+        if (permits == 0 && lastGrant > 0 && now - permitsLeasedNanos > 0) {
+            // the pace of this process: the last lease lasted that long
+            double perLease = lastGrant * (RateBuckets.LEASE_MILLIS * 1e6) / (now - permitsLeasedNanos);
+            wanted = (int) Math.max(wanted, Math.min(Integer.MAX_VALUE / 2, Math.ceil(perLease)));
+        }
+        permits = 0;
+        AimdRate rate = control();
+        long askedNanos = now;
+        java.util.Optional<SharedBudget.Lease> leased;
+        if (nextLease != null) {
+            leased = awaitLease(nextLease);
+            askedNanos = nextLeaseAskedNanos;
+            nextLease = null;
+        } else {
+            leased = budget.lease(wanted, rate.rate(), knownSharedRate);
+        }
+        if (leased.isEmpty()) {
+            if (!alone) {
+                alone = true;
+                aloneRate = share(now);
+                log.warn("{}: the shared request budget (database) cannot be reached; pacing this process alone at"
+                        + " {} requests/s, its share of the last seconds, until it can", provider,
+                        String.format("%.1f", Math.min(slotRate, aloneRate)));
+            }
+            aloneRetryNanos = now + ALONE_RETRY_MILLIS * 1_000_000L;
+            return 0;
+        }
+        if (alone) {
+            alone = false;
+            log.info("{}: the shared request budget can be reached again", provider);
+        }
+        SharedBudget.Lease lease = leased.get();
+        knownSharedRate = lease.rate();
+        if (rate.onSharedRate(lease.rate(), now)) {
+            setRate(rate.rate());
+        }
+        if (lease.permits() <= 0) {
+            lastGrant = 0;
+            return Math.max(1_000_000L, lease.waitMicros() * 1_000 - (now - askedNanos));
+        }
+        grants.addLast(new long[] {now, lease.permits()});
+        while (now - grants.peekFirst()[0] > SHARE_WINDOW_MILLIS * 1_000_000L) {
+            grants.removeFirst();
+        }
+        lastGrant = lease.permits();
+        long usableIn = Math.max(0, lease.waitMicros() * 1_000 - (now - askedNanos));
+        permitsUsableNanos = now + usableIn;
+        permitsLeasedNanos = now + usableIn;
+        if (usableIn >= 1_000_000L) {
+            permits = lease.permits();
+            return usableIn;
+        }
+        permits = lease.permits() - 1;
+        return 0;
+    }
+
+    /** @return the lease asked for before, waited for at most {@link RateBuckets#LEASE_TIMEOUT_MILLIS}; else empty */
+    private java.util.Optional<SharedBudget.Lease> awaitLease(
+            java.util.concurrent.CompletableFuture<java.util.Optional<SharedBudget.Lease>> lease) {
+        try {
+            return lease.get(RateBuckets.LEASE_TIMEOUT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return java.util.Optional.empty();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /**
+     * @param now the time, ns of {@link #nanoTime}
+     * @return this process's share of the key's rate over the last {@value #SHARE_WINDOW_MILLIS} ms: the permits it
+     *         was granted between its first and its last lease of that time, a second (at least
+     *         {@link AimdRate#MIN_RATE}); the whole rate when that is not known (fewer than two leases)
+     */
+    private double share(long now) {
+        while (!grants.isEmpty() && now - grants.peekFirst()[0] > SHARE_WINDOW_MILLIS * 1_000_000L) {
+            grants.removeFirst();
+        }
+        if (grants.size() < 2 || grants.peekLast()[0] - grants.peekFirst()[0] <= 0) {
+            return slotRate;
+        }
+        long granted = 0;
+        for (long[] grant : grants) {
+            granted += grant[1];
+        }
+        granted -= grants.peekLast()[1]; // the last lease's permits are not used yet
+        return Math.max(AimdRate.MIN_RATE, granted / ((grants.peekLast()[0] - grants.peekFirst()[0]) / 1e9));
+    }
+
+    /** Leased permits not used within this time are dropped, ms (they would be a burst on top of the others'). */
+    private static final long PERMIT_TTL_MILLIS = 1_000;
+    /** How often a throttle pacing alone tries the shared budget again, ms. */
+    private static final long ALONE_RETRY_MILLIS = 1_000;
+    /** The window this process's share is measured over, ms. */
+    private static final long SHARE_WINDOW_MILLIS = 5_000;
+    /** The longest sleep before leasing again after the budget said to wait, ms (a pause is waited in steps). */
+    private static final long MAX_BUDGET_WAIT_MILLIS = 1_000;
 
     /** The longest sleep of a caller waiting for its send time before it reads the rate again, ms. */
     private static final long RECHECK_MILLIS = 20;
