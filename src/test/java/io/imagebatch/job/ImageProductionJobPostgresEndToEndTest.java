@@ -55,7 +55,8 @@ class ImageProductionJobPostgresEndToEndTest extends ImageProductionJobEndToEndT
         assertThat(counts.values()).containsExactly(1L, 1L, 4L, 1L, (long) SampleCatalogue.VALID, 5L,
                 // 6 of Spring Batch's, 3 of the ledger's, the daily budgets' IB_SPEND_DAY, the fallback moves'
                 // IB_FALLBACK_MOVE, the learned rates' IB_PROVIDER_RATE, INT_LOCK, and serve's IB_JOB_LAST_BATCH and
-                // the console's IB_CONSOLE_BATCH, the shared rate budgets' IB_RATE_BUCKET
-                16L);
+                // the console's IB_CONSOLE_BATCH, the shared rate budgets' IB_RATE_BUCKET, the workers' partition
+                // fences IB_PARTITION_FENCE
+                17L);
     }
 }
