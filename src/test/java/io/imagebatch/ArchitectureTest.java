@@ -24,6 +24,9 @@ import com.tngtech.archunit.lang.ArchRule;
  *     may sign in and do what), started with {@code serve}; beside the commands, named by no other layer.</li>
  * <li><b>Application</b>: {@code app}, what both commands share: running a batch ({@code BatchRunner}),
  *     resolving a batch's settings from options and a job file, job files, exit codes, usage errors.</li>
+ * <li><b>Cluster</b>: {@code cluster}, a partitioned batch over several machines (the broker, the manager's
+ *     partition handler, the {@code worker}'s request listener), which only the commands start (README.md,
+ *     "More than one machine").</li>
  * <li><b>Job</b>: {@code job}, the Spring Batch job and its steps (catalogue, submit, poll, download,
  *     report).</li>
  * <li><b>Around the job</b>: {@code report} (report, manifest, contact sheet, notifications) and
@@ -66,6 +69,7 @@ class ArchitectureTest {
             .layer("Commands").definedBy("io.imagebatch.cli..", "io.imagebatch.serve..")
             .layer("Console").definedBy("io.imagebatch.console..", "io.imagebatch.security..")
             .layer("Application").definedBy("io.imagebatch.app..")
+            .layer("Cluster").definedBy("io.imagebatch.cluster..")
             .layer("Job").definedBy("io.imagebatch.job..")
             .layer("Around the job").definedBy("io.imagebatch.report..", "io.imagebatch.callback..")
             .layer("Foundation").definedBy("io.imagebatch.provider..", "io.imagebatch.ledger..",
@@ -77,10 +81,12 @@ class ArchitectureTest {
             .whereLayer("Commands").mayNotBeAccessedByAnyLayer()
             .whereLayer("Console").mayNotBeAccessedByAnyLayer()
             .whereLayer("Application").mayOnlyBeAccessedByLayers("Commands", "Console")
-            .whereLayer("Job").mayOnlyBeAccessedByLayers("Commands", "Console", "Application")
-            .whereLayer("Around the job").mayOnlyBeAccessedByLayers("Commands", "Console", "Application", "Job")
-            .whereLayer("Foundation").mayOnlyBeAccessedByLayers("Commands", "Console", "Application", "Job",
-                    "Around the job")
+            .whereLayer("Cluster").mayOnlyBeAccessedByLayers("Commands")
+            .whereLayer("Job").mayOnlyBeAccessedByLayers("Commands", "Console", "Application", "Cluster")
+            .whereLayer("Around the job").mayOnlyBeAccessedByLayers("Commands", "Console", "Application", "Cluster",
+                    "Job")
+            .whereLayer("Foundation").mayOnlyBeAccessedByLayers("Commands", "Console", "Application", "Cluster",
+                    "Job", "Around the job")
             .whereLayer("Sandbox").mayOnlyBeAccessedByLayers("Commands");
 
     /** {@code serve} is started by {@code cli} and never names it (the shared parts live in {@code app}). */
