@@ -22,6 +22,9 @@ import java.net.URI;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -197,8 +200,8 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
      *                                                  pass's outcomes was written
      */
     @Override
-    public void runPass(List<LedgerEntry> due, java.util.concurrent.Executor workers) {
-        java.util.Queue<LedgerDownloads.Outcome> outcomes = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    public void runPass(List<LedgerEntry> due, Executor workers) {
+        Queue<LedgerDownloads.Outcome> outcomes = new ConcurrentLinkedQueue<>();
         try {
             FanOut.forEach(due, workers, entry -> download(entry, storeDown, outcomes));
         } finally {
@@ -207,7 +210,7 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
     }
 
     /** Records one outcome: at once when {@code outcomes} is null, else with the pass's others. */
-    private void record(java.util.Queue<LedgerDownloads.Outcome> outcomes, LedgerDownloads.Outcome outcome) {
+    private void record(Queue<LedgerDownloads.Outcome> outcomes, LedgerDownloads.Outcome outcome) {
         if (outcomes != null) {
             outcomes.add(outcome);
         } else if (outcome.outputUri() == null) {
@@ -256,7 +259,7 @@ public class ResultDownloader implements LedgerPassTasklet.RowAction, AutoClosea
      *                 to record it at once
      */
     private void download(LedgerEntry entry, AtomicReference<OutputStoreException> storeDown,
-            java.util.Queue<LedgerDownloads.Outcome> outcomes) {
+            Queue<LedgerDownloads.Outcome> outcomes) {
         long rowNum = entry.rowNum();
         try {
             String stem = BatchOutputKeys.variantStem(BatchOutputKeys.imageStem(batchId, entry.rowId(), caseCollisions),

@@ -22,6 +22,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -173,8 +176,8 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
      *                                                  pass's answers was written
      */
     @Override
-    public void runPass(List<LedgerEntry> due, java.util.concurrent.Executor workers) {
-        java.util.Queue<LedgerPolls.Answer> answers = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    public void runPass(List<LedgerEntry> due, Executor workers) {
+        Queue<LedgerPolls.Answer> answers = new ConcurrentLinkedQueue<>();
         try {
             FanOut.forEach(due, workers, entry -> poll(entry, accountProblem, answers));
         } finally {
@@ -210,7 +213,7 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
      *                record it at once
      */
     private void poll(LedgerEntry entry, AtomicReference<String> accountProblem,
-            java.util.Queue<LedgerPolls.Answer> answers) {
+            Queue<LedgerPolls.Answer> answers) {
         ProviderAdapter adapter = providers.find(entry.provider()).orElseThrow();
         long rowNum = entry.rowNum();
         try {
@@ -259,7 +262,7 @@ public class TaskPoller implements LedgerPassTasklet.RowAction {
     }
 
     /** Records one answer: at once when {@code answers} is null, else with the pass's others. */
-    private void record(java.util.Queue<LedgerPolls.Answer> answers, LedgerPolls.Answer answer) {
+    private void record(Queue<LedgerPolls.Answer> answers, LedgerPolls.Answer answer) {
         if (answers != null) {
             answers.add(answer);
         } else if (answer.state() == RowState.GENERATED) {
