@@ -121,8 +121,13 @@ class ClusterBenchmarkIT {
         worker.addAll(settings);
         List<ImageBatchKillIT.Child> children = new ArrayList<>();
         try {
+            // one after the other, each once it is ready: processes starting together on a fresh schema race
+            // creating its tables
             for (int i = 0; i < workers; i++) {
-                children.add(ImageBatchKillIT.Child.start(worker, dir));
+                ImageBatchKillIT.Child child = ImageBatchKillIT.Child.start(worker, dir);
+                children.add(child);
+                assertTrue(child.awaitLine(l -> l.contains("Worker taking partitions"), Duration.ofMinutes(3)),
+                        "the worker did not start:\n" + child.output());
             }
             long started = System.nanoTime();
             try (ImageBatchKillIT.Child manager = ImageBatchKillIT.Child.start(run, dir)) {
