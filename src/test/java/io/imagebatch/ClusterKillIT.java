@@ -65,19 +65,35 @@ class ClusterKillIT {
     }
 
     /**
+     * {@code stop BATCH} while the workers run its partitions: every worker's partition stops after its current
+     * chunk or pass (the workers' steps see the job execution STOPPING in the shared job repository), no partition
+     * is left running or sent again, the manager ends STOPPED (exit 1), and the same command run again completes
+     * the batch with 0 rows lost and 0 duplicate creates.
+     */
+    @Test
+    void aStopReachesEveryWorkersPartitionAndTheSameCommandCompletesTheBatch() throws Exception {
+        cluster("stopped", null);
+    }
+
+    /**
      * @param name        the test's folder under {@code target/cluster-it}
      * @param killManager true: the manager is SIGKILLed mid-run and the same command run again (its embedded
      *                    broker, with the partition requests in its journal, restarts with it); false: one
-     *                    worker is
+     *                    worker is; null: nobody is killed, the batch is stopped with {@code stop BATCH} mid-run
+     *                    and the same command run again
      */
-    private static void cluster(String name, boolean killManager) throws Exception {
+    private static void cluster(String name, Boolean kill) throws Exception {
+        boolean stop = kill == null;
+        boolean killManager = stop || kill;
         long started = System.nanoTime();
         Path dir = fresh(WORK.resolve(name));
         PostgresTestDatabase.Schema schema = PostgresTestDatabase.newSchema();
         ImageBatchKillIT.Catalogue catalogue = ImageBatchKillIT.Catalogue.write(dir.resolve("catalogue.csv"),
                 VALID_ROWS, new Random(16));
         SandboxSettings faults = SandboxSettings.defaults().withSeed(16).withFailureRate(0.05)
-                .withGenerationTime(Duration.ofMillis(300), Duration.ofMillis(1500));
+                // stopped: generations long enough that the batch is still running when the stop arrives
+                .withGenerationTime(stop ? Duration.ofSeconds(20) : Duration.ofMillis(300),
+                        stop ? Duration.ofSeconds(30) : Duration.ofMillis(1500));
         int brokerPort;
         try (ServerSocket free = new ServerSocket(0)) {
             brokerPort = free.getLocalPort();
@@ -114,7 +130,28 @@ class ClusterKillIT {
             try (ImageBatchKillIT.Child firstManager = first;
                     ImageBatchKillIT.Child victim = ImageBatchKillIT.Child.start(worker, dir);
                     ImageBatchKillIT.Child survivor = ImageBatchKillIT.Child.start(worker, dir)) {
-                if (killManager) {
+                if (stop) {
+                    // the batch is stopped once the workers have made some creates; run again, it completes
+                    assertTrue(victim.awaitLine(l -> l.contains(": running partition"), Duration.ofMinutes(2)),
+                            "the worker took no partition:\n" + victim.output());
+                    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+                    while (sandbox.stats().creates() < 10 && System.nanoTime() < deadline) {
+                        Thread.sleep(50);
+                    }
+                    Matcher running = BATCH_ID.matcher(firstManager.output());
+                    assertTrue(running.find(), "no batch id in the manager's output:\n" + firstManager.output());
+                    List<String> stopCommand = java("stop");
+                    stopCommand.add(running.group(1));
+                    stopCommand.addAll(schema.springArgs());
+                    try (ImageBatchKillIT.Child stopper = ImageBatchKillIT.Child.start(stopCommand, dir)) {
+                        assertEquals(0, stopper.awaitExit(Duration.ofMinutes(2)), "stop:\n" + stopper.output());
+                    }
+                    Integer stopped = firstManager.awaitExit(Duration.ofMinutes(3));
+                    Files.writeString(dir.resolve("manager-killed.log"), firstManager.output());
+                    assertEquals(1, stopped, "the stopped manager exits 1:\n" + firstManager.output()
+                            + "\nworker:\n" + victim.output() + "\nworker:\n" + survivor.output());
+                    assertEveryPartitionStopped(schema, running.group(1));
+                } else if (killManager) {
                     // the manager dies once the workers have made some creates; run again, it re-attaches
                     assertTrue(victim.awaitLine(l -> l.contains(": running partition"), Duration.ofMinutes(2)),
                             "the worker took no partition:\n" + victim.output());
@@ -127,7 +164,7 @@ class ClusterKillIT {
                     Files.writeString(dir.resolve("manager-killed.log"), firstManager.output());
                 }
                 try (ImageBatchKillIT.Child manager = ImageBatchKillIT.Child.start(run, dir)) {
-                    if (!killManager) {
+                    if (kill != null && !kill) {
                         // the victim is killed once it has taken a partition and the batch has made some creates
                         assertTrue(victim.awaitLine(l -> l.contains(": running partition"), Duration.ofMinutes(2)),
                                 "the worker took no partition:\n" + victim.output() + "\nmanager:\n" + manager.output());
@@ -169,10 +206,49 @@ class ClusterKillIT {
             System.out.printf("ClusterKillIT %s: %d rows (%s), 0 lost, 0 duplicate creates of %d creates, %s"
                             + " SIGKILLed, %.1f s%n", name, report.size(),
                     report.stream().collect(Collectors.groupingBy(r -> r.get("status"), Collectors.counting())),
-                    sandbox.stats().creates(), killManager ? "the manager" : "one worker",
+                    sandbox.stats().creates(), stop ? "none (stopped)" : kill ? "the manager" : "one worker",
                     (System.nanoTime() - started) / 1e9);
         }
         schema.drop(); // only once it passed: a failed run's schema stays for a post-mortem
+    }
+
+    /**
+     * The job repository after a stop: the batch's last job execution STOPPED, and no step execution of it still
+     * running (no worker's partition left STARTED, none sent again to run after the stop).
+     */
+    private static void assertEveryPartitionStopped(PostgresTestDatabase.Schema schema, String batchId)
+            throws Exception {
+        try (com.zaxxer.hikari.HikariDataSource db = schema.dataSource(1);
+                java.sql.Connection c = db.getConnection();
+                java.sql.PreparedStatement q = c.prepareStatement("""
+                        SELECT e.JOB_EXECUTION_ID, e.STATUS FROM BATCH_JOB_EXECUTION e
+                        JOIN BATCH_JOB_EXECUTION_PARAMS p ON p.JOB_EXECUTION_ID = e.JOB_EXECUTION_ID
+                        WHERE p.PARAMETER_NAME = 'batch.id' AND p.PARAMETER_VALUE = ?
+                        ORDER BY e.JOB_EXECUTION_ID DESC""")) {
+            q.setString(1, batchId);
+            long execution;
+            try (java.sql.ResultSet r = q.executeQuery()) {
+                assertTrue(r.next(), "no job execution of batch " + batchId);
+                execution = r.getLong(1);
+                assertEquals("STOPPED", r.getString(2), "the job execution after the stop");
+            }
+            Map<String, String> running = new java.util.TreeMap<>();
+            int partitions = 0;
+            try (java.sql.PreparedStatement steps = c.prepareStatement(
+                    "SELECT STEP_NAME, STATUS FROM BATCH_STEP_EXECUTION WHERE JOB_EXECUTION_ID = ?")) {
+                steps.setLong(1, execution);
+                try (java.sql.ResultSet r = steps.executeQuery()) {
+                    while (r.next()) {
+                        partitions += r.getString(1).startsWith("partition:") ? 1 : 0;
+                        if (!Set.of("COMPLETED", "STOPPED").contains(r.getString(2))) {
+                            running.put(r.getString(1), r.getString(2));
+                        }
+                    }
+                }
+            }
+            assertTrue(partitions > 0, "no partition step executions in job execution " + execution);
+            assertEquals(Map.of(), running, "step executions not stopped after the stop");
+        }
     }
 
     private static List<String> java(String command) {

@@ -18,7 +18,12 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.integration.partition.StepExecutionRequest;
+import org.springframework.core.retry.RetryException;
+import org.springframework.core.retry.RetryPolicy;
+import org.springframework.core.retry.RetryTemplate;
 import org.springframework.dao.OptimisticLockingFailureException;
+import org.springframework.jms.JmsException;
+import org.springframework.messaging.MessagingException;
 import org.springframework.integration.core.MessagingTemplate;
 import org.springframework.messaging.support.MessageBuilder;
 
@@ -39,6 +44,10 @@ import org.springframework.messaging.support.MessageBuilder;
  * (Spring Batch's optimistic locking) and its ledger writes are refused by the partition fence
  * ({@code BatchRegistry#takePartitionFence}). A partition still waiting in the queue (STARTING) is never re-sent:
  * its message is persistent and is taken when a worker is there.
+ *
+ * <p>A broker that is down or restarting when a request is sent: the send is tried again (1 s, 2 s, ... then once
+ * a minute, each failure logged) until the broker takes it; the workers' listeners reconnect on their own
+ * ({@code ClusterConfiguration}), and requests already sent are kept in the broker's persistent journal.
  *
  * <p>A stop ({@code stop}, SIGTERM of the manager: the job execution STOPPING) is passed on by Spring Batch to the
  * workers' steps; partitions that no worker took yet are marked STOPPED here, so that the wait ends.
@@ -125,7 +134,7 @@ public class ClusterPartitionHandler extends AbstractPartitionHandler {
     }
 
     /** Looks at one running partition: progress, a stop to pass on, or a worker that died. */
-    private void watch(JobExecution jobExecution, StepExecution current, Watch watch) {
+    private void watch(JobExecution jobExecution, StepExecution current, Watch watch) throws InterruptedException {
         Instant now = clock.instant();
         if (current.getStatus() == BatchStatus.STARTING) {
             if (jobExecution.getStatus() == BatchStatus.STOPPING) {
@@ -162,7 +171,8 @@ public class ClusterPartitionHandler extends AbstractPartitionHandler {
      * Sends an ended partition again: a new step execution of the same name in the same job execution, with the
      * same execution context (its range and checkpoint).
      */
-    private void sendAgain(JobExecution jobExecution, StepExecution ended, Watch watch, String why) {
+    private void sendAgain(JobExecution jobExecution, StepExecution ended, Watch watch, String why)
+            throws InterruptedException {
         StepExecution again = jobRepository.createStepExecution(ended.getStepName(), jobExecution);
         again.setExecutionContext(new ExecutionContext(ended.getExecutionContext()));
         jobRepository.updateExecutionContext(again);
@@ -220,9 +230,36 @@ public class ClusterPartitionHandler extends AbstractPartitionHandler {
         return null;
     }
 
-    private void send(StepExecution partition) {
-        requests.send(MessageBuilder.withPayload(new StepExecutionRequest(workerStepName, partition.getId()))
-                .build());
+    /**
+     * Sends a partition's request; while the broker cannot take it (down, restarting: Spring's
+     * {@code MessagingException} or {@code JmsException}), tries again after 1 s, 2 s, 4 s ... then once a minute,
+     * logging each failure, until it is sent: a partition is never dropped and a broker restart does not fail the
+     * batch (README.md, "More than one machine").
+     */
+    private void send(StepExecution partition) throws InterruptedException {
+        String partitionName = partitionName(partition.getStepName());
+        RetryTemplate retry = new RetryTemplate(RetryPolicy.builder().maxRetries(Long.MAX_VALUE)
+                .delay(Duration.ofSeconds(1)).multiplier(2).maxDelay(Duration.ofMinutes(1))
+                .includes(MessagingException.class, JmsException.class).build());
+        try {
+            retry.execute(() -> {
+                try {
+                    requests.send(MessageBuilder.withPayload(
+                            new StepExecutionRequest(workerStepName, partition.getId())).build());
+                } catch (MessagingException | JmsException refused) {
+                    log.warn("Batch {}: {} could not be sent to the broker ({}); trying again", batchId,
+                            partitionName, refused.getMessage());
+                    throw refused;
+                }
+                return null;
+            });
+        } catch (RetryException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException("interrupted while sending " + partitionName + " of batch " + batchId);
+            }
+            throw new IllegalStateException("batch " + batchId + ": " + partitionName + " could not be sent to the"
+                    + " broker: " + e.getCause().getMessage(), e.getCause());
+        }
     }
 
     /** What the manager knows of one partition. */

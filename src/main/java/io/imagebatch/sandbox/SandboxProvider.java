@@ -100,7 +100,9 @@ public final class SandboxProvider implements AutoCloseable {
         this.baseUrl = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
         // thread names carry the port, so a leak is traceable to its sandbox
         String threadPrefix = "sandbox-" + server.getAddress().getPort();
-        this.httpPool = Executors.newFixedThreadPool(HTTP_THREADS, SandboxThreads.named(threadPrefix + "-http"));
+        // a bandwidth limit holds a thread per download for seconds: more threads, so that API calls still get one
+        this.httpPool = Executors.newFixedThreadPool(settings.bandwidthPerConnection() > 0 ? 8 * HTTP_THREADS
+                : HTTP_THREADS, SandboxThreads.named(threadPrefix + "-http"));
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
                 SandboxThreads.named(threadPrefix + "-timer"));
         timer.setRemoveOnCancelPolicy(true);
@@ -124,7 +126,11 @@ public final class SandboxProvider implements AutoCloseable {
         for (ApiEndpoint endpoint : ApiEndpoint.of(protocols, faults, stats, MAX_BODY_BYTES)) {
             server.createContext(endpoint.context(), exchange -> serve(exchange, () -> endpoint.answer(exchange)));
         }
-        server.createContext(FilesEndpoint.PREFIX, exchange -> serve(exchange, () -> file(exchange)));
+        com.sun.net.httpserver.HttpContext filesContext = server.createContext(FilesEndpoint.PREFIX,
+                exchange -> serve(exchange, () -> file(exchange)));
+        if (settings.bandwidthPerConnection() > 0) {
+            filesContext.getFilters().add(new BandwidthLimit(settings.bandwidthPerConnection()));
+        }
         server.createContext(STATS_PATH, exchange -> serve(exchange, () -> statsAnswer(exchange)));
         server.createContext("/", exchange -> serve(exchange, () -> notFound()));
         server.setExecutor(httpPool);

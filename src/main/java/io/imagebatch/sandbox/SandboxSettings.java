@@ -62,12 +62,50 @@ import java.util.function.Consumer;
  *                           {@link BigImages#MIN_BYTES} to {@link BigImages#MAX_BYTES} bytes
  * @param maxResultBytes     the largest big result file in bytes, not smaller than {@code minResultBytes}; 0 when
  *                           {@code minResultBytes} is 0
+ * @param bandwidthPerConnection bytes per second at most of each result file's body, on each connection (as a
+ *                           CDN or a network link caps a download); 0 (the default) for no limit; not negative
  */
 public record SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime,
         double failureRate, long seed, double serverErrorRate, double rateLimitPerSecond,
         String hiapiCallbackSecret, double tooManyRequestsRate, double createDropRate, double downloadCutRate,
         boolean plainImages, double forbiddenResultRate, boolean jpegImages, boolean rateLimitHeaders,
-        double lostCallbackRate, long minResultBytes, long maxResultBytes) {
+        double lostCallbackRate, long minResultBytes, long maxResultBytes, long bandwidthPerConnection) {
+
+    /**
+     * The settings without a bandwidth limit, as before that setting existed; the fields as in the record
+     * description.
+     *
+     * @param port                TCP port, 0..65535, 0 for a free one
+     * @param minGenerationTime   shortest generation time, not negative
+     * @param maxGenerationTime   longest generation time, not shorter than the minimum
+     * @param failureRate         0..1, fraction of tasks ending in {@code fail}
+     * @param seed                seed of the Randoms
+     * @param serverErrorRate     0..1, fraction of API requests answered HTTP 500
+     * @param rateLimitPerSecond  API requests per second before HTTP 429, 0 = unlimited; finite
+     * @param hiapiCallbackSecret HiAPI callback signing secret, or null for unsigned callbacks; not blank
+     * @param tooManyRequestsRate 0..1, fraction of API requests answered HTTP 429
+     * @param createDropRate      0..1, fraction of successful creates whose answer is dropped
+     * @param downloadCutRate     0..1, fraction of file downloads cut short
+     * @param plainImages         one plain image per size instead of each task's own
+     * @param forbiddenResultRate 0..1, fraction of tasks whose result file is always answered 403
+     * @param jpegImages          JPEG result files instead of PNG
+     * @param rateLimitHeaders    whether answers carry rate-limit headers
+     * @param lostCallbackRate    0..1, fraction of tasks whose callback is never sent
+     * @param minResultBytes      the smallest big result file in bytes, 0 for none
+     * @param maxResultBytes      the largest big result file in bytes, 0 for none
+     * @throws IllegalArgumentException when a value is outside its range
+     * @throws NullPointerException     when a duration is null
+     */
+    public SandboxSettings(int port, Duration minGenerationTime, Duration maxGenerationTime, double failureRate,
+            long seed, double serverErrorRate, double rateLimitPerSecond, String hiapiCallbackSecret,
+            double tooManyRequestsRate, double createDropRate, double downloadCutRate, boolean plainImages,
+            double forbiddenResultRate, boolean jpegImages, boolean rateLimitHeaders, double lostCallbackRate,
+            long minResultBytes, long maxResultBytes) {
+        this(port, minGenerationTime, maxGenerationTime, failureRate, seed, serverErrorRate, rateLimitPerSecond,
+                hiapiCallbackSecret, tooManyRequestsRate, createDropRate, downloadCutRate, plainImages,
+                forbiddenResultRate, jpegImages, rateLimitHeaders, lostCallbackRate, minResultBytes, maxResultBytes,
+                0L);
+    }
 
     /**
      * The settings with rate-limit headers, without lost callbacks or big results, as before those settings
@@ -141,6 +179,10 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
             throw new IllegalArgumentException("result bytes must be 0..0 (off) or satisfy " + BigImages.MIN_BYTES
                     + " <= min <= max <= " + BigImages.MAX_BYTES + ", got " + minResultBytes + ".."
                     + maxResultBytes);
+        }
+        if (bandwidthPerConnection < 0) {
+            throw new IllegalArgumentException("bandwidthPerConnection must be >= 0 bytes/s (0 = no limit), got "
+                    + bandwidthPerConnection);
         }
         if (!(rateLimitPerSecond >= 0) || Double.isInfinite(rateLimitPerSecond)) {
             throw new IllegalArgumentException("rateLimitPerSecond must be finite and >= 0, got "
@@ -401,6 +443,18 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         });
     }
 
+    /**
+     * A bandwidth limit per connection: each result file's body is sent at {@code bytesPerSecond} at most, so
+     * that transfer, not the provider's rate, is what a benchmark measures (README, "More than one machine").
+     *
+     * @param bytesPerSecond bytes per second per connection; 0 for no limit
+     * @return a copy with that limit
+     * @throws IllegalArgumentException when {@code bytesPerSecond} is negative
+     */
+    public SandboxSettings withBandwidthPerConnection(long bytesPerSecond) {
+        return with(copy -> copy.bandwidthPerConnection = bytesPerSecond);
+    }
+
     /** @return whether result files are big ({@link #withResultBytes}) */
     public boolean bigResults() {
         return maxResultBytes > 0;
@@ -416,7 +470,8 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
                 + ", createDropRate=" + createDropRate + ", downloadCutRate=" + downloadCutRate
                 + ", forbiddenResultRate=" + forbiddenResultRate + ", rateLimitHeaders=" + rateLimitHeaders
                 + ", lostCallbackRate=" + lostCallbackRate
-                + (bigResults() ? ", resultBytes=" + minResultBytes + ".." + maxResultBytes : "") + "]";
+                + (bigResults() ? ", resultBytes=" + minResultBytes + ".." + maxResultBytes : "")
+                + (bandwidthPerConnection > 0 ? ", bandwidthPerConnection=" + bandwidthPerConnection : "") + "]";
     }
 
     /**
@@ -450,6 +505,7 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
         double lostCallbackRate;
         long minResultBytes;
         long maxResultBytes;
+        long bandwidthPerConnection;
 
         Copy(SandboxSettings s) {
             port = s.port;
@@ -470,13 +526,14 @@ public record SandboxSettings(int port, Duration minGenerationTime, Duration max
             lostCallbackRate = s.lostCallbackRate;
             minResultBytes = s.minResultBytes;
             maxResultBytes = s.maxResultBytes;
+            bandwidthPerConnection = s.bandwidthPerConnection;
         }
 
         SandboxSettings settings() {
             return new SandboxSettings(port, minGenerationTime, maxGenerationTime, failureRate, seed,
                     serverErrorRate, rateLimitPerSecond, hiapiCallbackSecret, tooManyRequestsRate, createDropRate,
                     downloadCutRate, plainImages, forbiddenResultRate, jpegImages, rateLimitHeaders,
-                    lostCallbackRate, minResultBytes, maxResultBytes);
+                    lostCallbackRate, minResultBytes, maxResultBytes, bandwidthPerConnection);
         }
     }
 

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
@@ -49,6 +50,7 @@ import org.springframework.integration.channel.DirectChannel;
 import org.springframework.integration.core.MessagingTemplate;
 import org.springframework.integration.jms.inbound.JmsMessageDrivenEndpoint;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.messaging.Message;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
@@ -193,6 +195,54 @@ class RemotePartitioningPostgresTest {
         assertThat(doneRows()).isEqualTo(everyRowOnce());
         assertThat(jdbc().queryForList("SELECT DISTINCT STEP_EXECUTION_ID FROM CLUSTER_TEST_DONE WHERE"
                 + " PARTITION_NAME = 'partition0'", Long.class)).containsExactly(partition0.get(1).getId());
+    }
+
+    /**
+     * The broker restarted mid-run (stopped and started again on its persistent journal) while a partition had to be
+     * sent again: the manager keeps trying until the broker is back instead of failing the batch, the worker's
+     * listener reconnects and takes the request, and the batch completes with every row once.
+     */
+    @Test
+    void aBrokerRestartedMidRunLosesNoPartitionAndTheBatchCompletes() throws Exception {
+        hangPartition = "partition0";
+        TestClock clock = new TestClock(1_750_000_000_000L);
+        ClusterProperties properties = manager.getBean(ClusterProperties.class);
+        // the manager's real sender, watched: how many sends the broker refused
+        AtomicInteger refusedSends = new AtomicInteger();
+        MessagingTemplate sender = new MessagingTemplate(manager.getBean("imagebatchPartitionRequests",
+                DirectChannel.class)) {
+            @Override
+            public void send(Message<?> message) {
+                try {
+                    super.send(message);
+                } catch (RuntimeException refused) {
+                    refusedSends.incrementAndGet();
+                    throw refused;
+                }
+            }
+        };
+        PartitionHandler handler = new ClusterPartitionHandler(manager.getBean(JobRepository.class), sender,
+                TEST_STEP, "cluster-000000000003", 3, properties, clock);
+
+        CompletableFuture<JobExecution> run = run(handler, "cluster-000000000003");
+        assertThat(hangEntered.await(2, TimeUnit.MINUTES)).isTrue();
+        waitFor(() -> jdbc().queryForObject("SELECT COUNT(DISTINCT PARTITION_NAME) FROM CLUSTER_TEST_DONE",
+                Integer.class) == 2);
+        EmbeddedBroker broker = manager.getBean(EmbeddedBroker.class);
+        broker.stop();
+        // the manager sends partition0 again while the broker is down: the broker is back only once that send
+        // was refused
+        waitFor(() -> {
+            clock.advance(Duration.ofSeconds(30).toMillis());
+            return refusedSends.get() > 0;
+        });
+        broker.start();
+        hangRelease.countDown();
+
+        JobExecution execution = run.get(2, TimeUnit.MINUTES);
+
+        assertThat(execution.getStatus()).isEqualTo(BatchStatus.COMPLETED);
+        assertThat(doneRows()).isEqualTo(everyRowOnce());
     }
 
     private CompletableFuture<JobExecution> run(PartitionHandler handler, String batchId) {

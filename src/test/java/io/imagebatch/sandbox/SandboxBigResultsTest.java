@@ -48,6 +48,36 @@ class SandboxBigResultsTest {
     }
 
     @Test
+    void aBandwidthLimitPacesEachResultBodyToItsBytesPerSecondAndSendsItWhole() throws Exception {
+        long bytesPerSecond = 50_000;
+        SandboxSettings settings = SandboxSettings.defaults()
+                .withGenerationTime(Duration.ofMillis(10), Duration.ofMillis(20))
+                .withBandwidthPerConnection(bytesPerSecond);
+        try (SandboxProvider sandbox = SandboxProvider.start(settings)) {
+            LiangXinClient client = new LiangXinClient(sandbox.baseUrl());
+            String taskId = client.createOk(flash("\"prompt\":\"A paced download\",\"resolution\":\"4K\""));
+            List<JsonNode> seen = client.pollUntilTerminal(taskId, Duration.ofSeconds(30));
+            String url = JSON.readTree(seen.get(seen.size() - 1).path("resultJson").asString()).path("resultUrls")
+                    .get(0).asString();
+
+            long started = System.nanoTime();
+            LiangXinClient.Answer png = client.get(url);
+            long tookNanos = System.nanoTime() - started;
+
+            assertEquals(200, png.status());
+            byte[] bytes = png.raw().body();
+            assertEquals(bytes.length, Long.parseLong(png.raw().headers().firstValue("Content-Length").orElseThrow()));
+            // a lower bound only (a loaded machine is slower, never faster): every slice but the last waited
+            long slice = bytesPerSecond / 10;
+            assertTrue(bytes.length > 2 * slice, "a body of several slices: " + bytes.length);
+            long atLeastNanos = (bytes.length - slice) * 1_000_000_000L / bytesPerSecond;
+            assertTrue(tookNanos >= atLeastNanos, bytes.length + " bytes in " + tookNanos / 1_000_000
+                    + " ms, faster than " + bytesPerSecond + " bytes/s");
+        }
+        assertThrows(IllegalArgumentException.class, () -> SandboxSettings.defaults().withBandwidthPerConnection(-1));
+    }
+
+    @Test
     void theBigImagesSpreadOverTheRangeAndDoNotCompress() throws Exception {
         byte[][] images = new BigImages(7, 8 * MIB, 20 * MIB).all();
         Set<Integer> sizes = new HashSet<>();
