@@ -31,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * <p>A put writes a hidden temporary file ({@code .NAME.RANDOM.part}) in the target's own folder, forces it to
  * disk, checks the byte count against the declared length, then renames it over the target with an atomic move:
  * readers see the old file or the new one, never a partial one. On any failure the temporary file is deleted.
- * A process killed during a put cannot delete its temporary file; the next put of the same key does (a key has
- * one writer at a time: the batch's own run, which stores each row's image once per attempt), so a resumed batch
- * leaves no partial file behind. Rules: {@code docs/design.md}, "Output store".
+ * A process killed during a put cannot delete its temporary file; the first put of a later store into the same
+ * folder deletes it once it has not been written for {@link #ABANDONED_AFTER} (a younger one may be a put in
+ * progress in another process: the workers of a partitioned batch share the batch's folder), so a partial file
+ * of a killed put stays at most that long after the batch resumes. Rules: {@code docs/design.md}, "Output store".
  *
  * <p>A process that stops (SIGTERM, Ctrl-C) while a put is in flight deletes the temporary file in a shutdown
  * hook ({@link Transfers}), and the put fails.
@@ -42,6 +43,12 @@ public final class FileOutputStore extends MeasuredOutputStore {
 
     /** A put's temporary file: {@code .NAME.<16 hex digits>.part}. */
     private static final Pattern TEMPORARY = Pattern.compile("\\..+\\.[0-9a-f]{16}\\.part");
+
+    /**
+     * How long a temporary file must have gone unwritten to count as abandoned: far longer than a live put goes
+     * without writing (a fetch's whole deadline, {@code imagebatch.download.timeout}, is 5 minutes by default).
+     */
+    static final java.time.Duration ABANDONED_AFTER = java.time.Duration.ofMinutes(15);
 
     /** Folders whose abandoned temporary files this store has already deleted. */
     private final java.util.concurrent.ConcurrentMap<Path, Boolean> cleanedFolders =
@@ -375,7 +382,9 @@ public final class FileOutputStore extends MeasuredOutputStore {
      * Deletes the temporary files ({@code .NAME.<16 hex digits>.part}) that earlier puts left in {@code dir}
      * because their process was killed mid-write. Called once per folder, before any put of this store writes
      * there (other puts into the folder wait for it); a temporary file of a put in progress in this process, by
-     * another store of the same folder (one per partition of a partitioned batch), is left alone.
+     * another store of the same folder (one per partition of a partitioned batch), is left alone, and so is one
+     * written in the last {@link #ABANDONED_AFTER}: it may be a put of another process (a worker of the same
+     * partitioned batch, README.md "More than one machine").
      * Best effort: a file that cannot be listed or deleted is logged and left.
      *
      * @return true, for the map of folders already cleaned
@@ -387,6 +396,9 @@ public final class FileOutputStore extends MeasuredOutputStore {
                 if (Transfers.inProgress(file)) {
                     continue; // a put of this process into the same folder, by another store: not abandoned
                 }
+                if (recentlyWritten(file)) {
+                    continue; // maybe a put in progress in another process sharing the folder
+                }
                 log.info("deleting {}, left by a put that did not finish (its process was stopped)", file);
                 deleteQuietly(file);
             }
@@ -394,6 +406,15 @@ public final class FileOutputStore extends MeasuredOutputStore {
             log.warn("could not look for abandoned temporary files in {}: {}", dir, e.toString());
         }
         return Boolean.TRUE;
+    }
+
+    private static boolean recentlyWritten(Path file) {
+        try {
+            return Files.getLastModifiedTime(file).toInstant()
+                    .isAfter(java.time.Instant.now().minus(ABANDONED_AFTER));
+        } catch (IOException e) {
+            return true; // gone already, or unreadable: nothing to delete
+        }
     }
 
     private static void deleteQuietly(Path temp) {

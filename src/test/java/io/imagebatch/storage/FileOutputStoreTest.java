@@ -194,12 +194,19 @@ class FileOutputStoreTest {
     }
 
     @Test
-    void theFirstPutIntoAFolderDeletesTheTemporaryFilesKilledPutsLeftThere() throws IOException {
+    void theFirstPutIntoAFolderDeletesTheTemporaryFilesKilledPutsLeftThereButNotAnotherProcesssPutInProgress() throws IOException {
         // what a process killed mid-put leaves: a hidden partial file next to the target
         Path folder = Files.createDirectories(dir.resolve("out/b1"));
         Path abandoned = Files.write(folder.resolve(".row-1.png.0123456789abcdef.part"), new byte[] {(byte) 0x89, 'P'});
         Path otherKeys = Files.write(folder.resolve(".row-10.png.0123456789abcdef.part"), new byte[] {1});
         Path notOurs = Files.write(folder.resolve(".row-1.png.notes.part"), new byte[] {2});
+        java.nio.file.attribute.FileTime killedLongAgo = java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(FileOutputStore.ABANDONED_AFTER).minusSeconds(60));
+        for (Path killed : new Path[] {abandoned, otherKeys}) {
+            Files.setLastModifiedTime(killed, killedLongAgo);
+        }
+        // written just now: maybe a put in progress in another process sharing the folder (a worker)
+        Path anotherProcesssPut = Files.write(folder.resolve(".row-11.png.fedcba9876543210.part"), new byte[] {3});
 
         byte[] data = TestStreams.randomBytes(1000, 3);
         store.put("b1/row-1.png", new ByteArrayInputStream(data), data.length, "image/png");
@@ -208,6 +215,7 @@ class FileOutputStoreTest {
         assertThat(abandoned).doesNotExist();
         assertThat(otherKeys).doesNotExist(); // every abandoned put of the folder, once, before the first put
         assertThat(notOurs).exists();         // not a name this store makes
+        assertThat(anotherProcesssPut).exists();
     }
 
     /**
