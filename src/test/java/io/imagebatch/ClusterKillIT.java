@@ -38,7 +38,9 @@ import org.junit.jupiter.api.Test;
  * killed with SIGKILL while it runs a partition: its partition makes no progress, the manager sends it again, the
  * other worker resumes it from its checkpoint and the ledger. The batch completes (exit 0) with every catalogue row
  * once in the report with a final status (0 lost) and no prompt created twice at the provider (0 duplicate
- * creates). The children's output is kept in {@code target/cluster-it}.
+ * creates). The sandbox limits the key to {@code RATE} requests a second, without rate-limit headers, and every
+ * process is configured with that rate: the processes share one budget for the key, so none is answered 429.
+ * The children's output is kept in {@code target/cluster-it}.
  */
 @EnabledIfPostgres
 class ClusterKillIT {
@@ -46,6 +48,8 @@ class ClusterKillIT {
     private static final Path JAR = Path.of("target", "imagebatch.jar").toAbsolutePath();
     private static final Path WORK = Path.of("target", "cluster-it").toAbsolutePath();
     private static final int VALID_ROWS = 60;
+    /** The provider key's limit in the sandbox and its configured rate in every process, requests a second. */
+    private static final int RATE = 20;
     private static final Set<String> FINAL_STATUSES = Set.of("SUCCEEDED", "REJECTED", "FAILED", "UNCERTAIN");
     private static final Pattern BATCH_ID = Pattern.compile("Starting batch ([a-z0-9._-]+-[0-9a-f]{12}):");
 
@@ -90,7 +94,10 @@ class ClusterKillIT {
         PostgresTestDatabase.Schema schema = PostgresTestDatabase.newSchema();
         ImageBatchKillIT.Catalogue catalogue = ImageBatchKillIT.Catalogue.write(dir.resolve("catalogue.csv"),
                 VALID_ROWS, new Random(16));
+        // one budget per key: the workers share the configured rate, so the sandbox's limit (at that rate, without
+        // rate-limit headers that would tell each worker what is left) answers no 429
         SandboxSettings faults = SandboxSettings.defaults().withSeed(16).withFailureRate(0.05)
+                .withRateLimitPerSecond(RATE).withRateLimitHeaders(false)
                 // stopped: generations long enough that the batch is still running when the stop arrives
                 .withGenerationTime(stop ? Duration.ofSeconds(20) : Duration.ofMillis(300),
                         stop ? Duration.ofSeconds(30) : Duration.ofMillis(1500));
@@ -103,6 +110,7 @@ class ClusterKillIT {
             settings.addAll(List.of(
                     "--imagebatch.providers.liangxin.base-url=" + sandbox.baseUrl(),
                     "--imagebatch.providers.liangxin.api-key=" + SandboxProvider.API_KEY,
+                    "--imagebatch.providers.liangxin.requests-per-second=" + RATE,
                     "--imagebatch.download.allow-private-networks=true",
                     "--imagebatch.job.poll-early=200ms",
                     "--imagebatch.job.retry-initial-delay=100ms",
@@ -203,6 +211,8 @@ class ClusterKillIT {
             Map<String, Integer> twice = sandbox.stats().createsByPrompt().entrySet().stream()
                     .filter(e -> e.getValue() > 1).collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
             assertEquals(Map.of(), twice, "prompts created more than once");
+            assertEquals(0, sandbox.rateLimitAnswers(), "requests answered 429: the workers went over the key's"
+                    + " shared budget of " + RATE + " requests a second");
             System.out.printf("ClusterKillIT %s: %d rows (%s), 0 lost, 0 duplicate creates of %d creates, %s"
                             + " SIGKILLed, %.1f s%n", name, report.size(),
                     report.stream().collect(Collectors.groupingBy(r -> r.get("status"), Collectors.counting())),
