@@ -393,8 +393,12 @@ public final class ProviderThrottle {
             log.info("{}: the shared request budget can be reached again", provider);
         }
         SharedBudget.Lease lease = leased.get();
+        double sharedBefore = knownSharedRate;
         knownSharedRate = lease.rate();
-        if (rate.onSharedRate(lease.rate(), now)) {
+        // the shared rate is adopted only when it changed since this process last saw it (another process's 429
+        // or increase): an unchanged one below this process's own rate has only not taken this process's
+        // increase yet (a lease asked ahead, before the increase), and adopting it would end the slow start
+        if ((Double.isNaN(sharedBefore) || lease.rate() != sharedBefore) && rate.onSharedRate(lease.rate(), now)) {
             setRate(rate.rate());
         }
         if (lease.permits() <= 0) {
