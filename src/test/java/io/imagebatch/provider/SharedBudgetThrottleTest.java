@@ -103,4 +103,52 @@ class SharedBudgetThrottleTest {
         assertThat(clock.get() - from).as("ns until it asked again").isLessThanOrEqualTo(1_100_000_000L);
         assertThat(throttle.pacingRate()).isEqualTo(100.0);
     }
+
+    /**
+     * A bucket that takes a proposed rate as the database does ({@link RateBuckets}): the first proposal sets it, an
+     * increase is taken only from the rate the proposer knows, a decrease always; it grants every permit asked for.
+     */
+    private static final class AnsweringBucket implements SharedBudget {
+        private double rate = Double.NaN;
+
+        @Override
+        public synchronized Optional<Lease> lease(int wanted, double proposedRate, double knownRate) {
+            if (Double.isNaN(rate)) {
+                rate = proposedRate;
+            } else if (!Double.isNaN(knownRate) && proposedRate < knownRate) {
+                rate = Math.min(rate, proposedRate);
+            } else if (!Double.isNaN(knownRate) && proposedRate > knownRate && rate == knownRate) {
+                rate = proposedRate;
+            }
+            return Optional.of(new Lease(Math.max(1, wanted), 0, rate));
+        }
+
+        @Override
+        public void hold(double lowerTo, Duration pause) {
+            // no 429 here
+        }
+
+        @Override
+        public boolean isShared() {
+            return true;
+        }
+    }
+
+    @Test
+    void aProcessAloneOnTheSharedBudgetLeavesTheSlowStartsFirstRateWhenNoLimitIsMet() {
+        ProviderThrottle throttle = new ProviderThrottle("p", null, 1, clock::get, millis -> {
+            clock.addAndGet(millis * 1_000_000L);
+        }, RateMemory.NONE, new AnsweringBucket());
+        double first = -1;
+        for (int i = 0; i < 3_000; i++) {
+            throttle.call(() -> "ok");
+            if (i == 0) {
+                first = throttle.pacingRate();
+            }
+        }
+
+        // a lease asked ahead, before this process's own increase, carried the old shared rate; taken for another
+        // process's decrease, it ended the slow start at its first rate
+        assertThat(throttle.pacingRate()).as("requests/s after 3,000 answers, no 429").isGreaterThan(2 * first);
+    }
 }
