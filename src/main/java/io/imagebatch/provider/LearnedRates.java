@@ -33,11 +33,8 @@ public class LearnedRates implements DisposableBean {
     private static final long READ_TIMEOUT_MS = 5_000;
 
     private final ObjectProvider<JdbcClient> jdbc;
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-        Thread thread = new Thread(r, "learned-rates");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(
+            io.imagebatch.FatalErrors.threads("learned-rates"));
 
     /** @param jdbc the JDBC client on the ledger's database; none (a command without one) remembers nothing */
     public LearnedRates(ObjectProvider<JdbcClient> jdbc) {

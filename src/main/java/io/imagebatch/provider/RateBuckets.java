@@ -72,11 +72,8 @@ public class RateBuckets implements DisposableBean {
     private final ObjectProvider<DataSource> dataSource;
     private final AtomicReference<Database> database = new AtomicReference<>();
     private final AtomicLong leases = new AtomicLong();
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-        Thread thread = new Thread(r, "rate-buckets");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(
+            io.imagebatch.FatalErrors.threads("rate-buckets"));
 
     /** @param dataSource the ledger's database; none (a command without one) shares nothing */
     public RateBuckets(ObjectProvider<DataSource> dataSource) {
