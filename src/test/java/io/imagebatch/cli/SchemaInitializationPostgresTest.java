@@ -122,7 +122,8 @@ class SchemaInitializationPostgresTest {
      */
     private static List<String> initializersUnderTheLock(ConfigurableApplicationContext context) {
         var beans = context.getBeanFactory();
-        List<String> names = new ArrayList<>(List.of(beans.getBeanNamesForType(AbstractScriptDatabaseInitializer.class)));
+        List<String> names = new ArrayList<>(
+                List.of(beans.getBeanNamesForType(AbstractScriptDatabaseInitializer.class)));
         names.add(LedgerSchemaUpgrade.BEAN);
         return names.stream().filter(name -> beans.getBeanDefinition(name).getDependsOn() != null
                 && List.of(beans.getBeanDefinition(name).getDependsOn())
