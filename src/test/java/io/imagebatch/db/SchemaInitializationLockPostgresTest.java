@@ -12,12 +12,20 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import io.imagebatch.ImageBatchApplication;
+import io.imagebatch.ledger.TaskLedger;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The lock the schema initializers run under on PostgreSQL ({@link SchemaInitializationLock}, README.md,
- * PostgreSQL), against the PostgreSQL test server: another session sees it held until it is released, a process
- * that waits longer than its wait fails with a message that says what it waited for, and on H2 nothing is taken.
+ * PostgreSQL), against the PostgreSQL test server: another session sees it held until it is released, the
+ * application releases it once its tables are made, a process that waits longer than its wait fails with a
+ * message that says what it waited for, and on H2 nothing is taken.
  */
 @EnabledIfPostgres
 class SchemaInitializationLockPostgresTest {
@@ -50,6 +58,36 @@ class SchemaInitializationLockPostgresTest {
                     .hasMessageContaining("another process has been creating or upgrading the tables of PostgreSQL"
                             + " schema " + schema.name() + " for more than 1 s")
                     .hasMessageContaining("classid " + SchemaInitializationLock.LOCK_CLASS);
+        }
+    }
+
+    @Test
+    void theApplicationReleasesTheLockOnceItsTablesAreMadeBeforeItsOtherBeans(PostgresTestDatabase.Schema schema) {
+        // TaskLedger is made after LedgerSchemaUpgrade, the last initializer (@DependsOn): the lock is free by then
+        java.util.concurrent.atomic.AtomicReference<Boolean> heldWhenTheLedgerWasMade =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Boolean> takenAtAll = new java.util.concurrent.atomic
+                .AtomicReference<>(false);
+        List<String> args = new java.util.ArrayList<>(schema.springArgs());
+        args.add("--imagebatch.sandbox.enabled=false");
+        try (ConfigurableApplicationContext context = new SpringApplicationBuilder(ImageBatchApplication.class)
+                .web(WebApplicationType.NONE).logStartupInfo(false)
+                .initializers(c -> c.getBeanFactory().addBeanPostProcessor(new BeanPostProcessor() {
+                    @Override
+                    public Object postProcessBeforeInitialization(Object bean, String name) {
+                        if (name.equals(SchemaInitializationConfiguration.LOCK)) {
+                            takenAtAll.set(((SchemaInitializationLock) bean).held());
+                        }
+                        if (bean instanceof TaskLedger) {
+                            heldWhenTheLedgerWasMade.set(c.getBean(SchemaInitializationConfiguration.LOCK,
+                                    SchemaInitializationLock.class).held());
+                        }
+                        return bean;
+                    }
+                }))
+                .run(args.toArray(String[]::new))) {
+            assertThat(takenAtAll.get()).as("the lock was taken").isTrue();
+            assertThat(heldWhenTheLedgerWasMade.get()).as("the lock still held when the ledger was made").isFalse();
         }
     }
 
