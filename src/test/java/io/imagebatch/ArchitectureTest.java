@@ -34,8 +34,8 @@ import com.tngtech.archunit.lang.ArchRule;
  * <li><b>Foundation</b>: {@code provider} with its adapters ({@code provider.NAME}, registered as Spring beans
  *     so that {@code provider} never names them), {@code ledger}, {@code http} (the one HTTP client
  *     configuration), {@code storage}, {@code catalogue},
- *     {@code lock}, {@code metrics}, {@code rendition} (the renditions of a stored image) and {@code label}
- *     (the AI-generated label written into delivered images).</li>
+ *     {@code lock}, {@code metrics}, {@code rendition} (the renditions of a stored image), {@code label}
+ *     (the AI-generated label written into delivered images) and {@code db} (the schema initializers' lock).</li>
  * </ol>
  * Beside them: {@code sandbox}, the built-in fake provider, which only the commands start; and the root package
  * {@code io.imagebatch} ({@code FatalErrors}, {@code OutsideText}, the Spring application class), which every
@@ -75,7 +75,7 @@ class ArchitectureTest {
             .layer("Foundation").definedBy("io.imagebatch.provider..", "io.imagebatch.ledger..",
                     "io.imagebatch.storage..", "io.imagebatch.catalogue..", "io.imagebatch.lock..",
                     "io.imagebatch.metrics..", "io.imagebatch.http..", "io.imagebatch.spend..",
-                    "io.imagebatch.rendition..", "io.imagebatch.label..")
+                    "io.imagebatch.rendition..", "io.imagebatch.label..", "io.imagebatch.db..")
             .layer("Sandbox").definedBy("io.imagebatch.sandbox..")
             .layer("Root").definedBy("io.imagebatch")
             .whereLayer("Commands").mayNotBeAccessedByAnyLayer()

@@ -169,14 +169,17 @@ public class BatchRunner {
      * Runs a batch as {@link #run(BatchSettings, BudgetText, Integer, boolean, PrintStream)}, split into
      * partitions that run at the same time (README.md, "More than one machine"). The number is not part of the
      * batch's identity: a resume keeps the split of the batch's first run, whatever it is given
-     * ({@link io.imagebatch.job.PartitionManagerStep#decider}).
+     * ({@link io.imagebatch.job.PartitionManagerStep#decider}), and a new round run without it
+     * ({@code retry-failed}, {@code redo}, a budget round) is split as the batch's latest run
+     * ({@link #lastPartitions}).
      *
      * @param settings   the batch
      * @param budget     the budget as given, or null to keep the batch's stored budget
      * @param proof      N, the rows of the batch's first run, or null
      * @param approve    whether this run approves the batch's proof run
      * @param partitions how many partitions a new batch is split into ({@code --partitions N}, a job file's
-     *                   {@code partitions:}), 1 or more; null or 1: the batch runs as one pipeline
+     *                   {@code partitions:}), 1 or more; 1: the batch runs as one pipeline; null: as the batch's
+     *                   latest run was split, or as one pipeline
      * @param out        where progress and the summary go
      * @return the exit code as {@link #run(BatchSettings, BudgetText, Integer, boolean, PrintStream)}
      * @throws UsageException as {@link #run(BatchSettings, BudgetText, Integer, boolean, PrintStream)}, and when
@@ -286,8 +289,10 @@ public class BatchRunner {
                     + " again.%n", batchId, held, registry.retryRounds(batchId));
             last = lastExecution(batchId);
         }
-        JobParameters parameters = partitions == null ? parameters(batchId) : new JobParametersBuilder(
-                parameters(batchId)).addLong(ImageProductionJobConfiguration.PARTITIONS, (long) partitions, false)
+        // not given (retry-failed, redo, a budget round, resume, the console's actions): the batch's own split
+        Integer split = partitions != null ? partitions : lastPartitions(batchId);
+        JobParameters parameters = split == null ? parameters(batchId) : new JobParametersBuilder(
+                parameters(batchId)).addLong(ImageProductionJobConfiguration.PARTITIONS, (long) split, false)
                 .toJobParameters();
         if (last != null && last.getStatus() == BatchStatus.COMPLETED) {
             out.printf("Batch %s already completed on %s; nothing was sent.%n", batchId, last.getEndTime());
@@ -544,6 +549,31 @@ public class BatchRunner {
      */
     public JobExecution lastExecution(String batchId) {
         return jobRepository.getLastJobExecution(ImageProductionJobConfiguration.JOB_NAME, parameters(batchId));
+    }
+
+    /**
+     * How many partitions the batch's latest run was split into (README.md, "More than one machine"), for a run
+     * not given {@code --partitions}: a new round ({@code retry-failed}, {@code redo}, a budget round, the
+     * console's Retry) is then split as the batch was, and run by the workers when a broker is configured, instead
+     * of as one pipeline. Read from the job parameter {@link ImageProductionJobConfiguration#PARTITIONS}
+     * (non-identifying) of the executions of the batch's latest job instance that has any, newest first.
+     *
+     * @param batchId the batch
+     * @return the number, or null when the batch never ran or its latest run was not split
+     */
+    Integer lastPartitions(String batchId) {
+        for (int round = registry.retryRounds(batchId); round >= 0; round--) {
+            JobExecution last = jobRepository.getLastJobExecution(ImageProductionJobConfiguration.JOB_NAME,
+                    parameters(batchId, round));
+            if (last == null) {
+                continue; // a round not run yet: the one just started
+            }
+            return jobRepository.getJobExecutions(last.getJobInstance()).stream()
+                    .sorted(java.util.Comparator.comparingLong(JobExecution::getId).reversed())
+                    .map(e -> e.getJobParameters().getLong(ImageProductionJobConfiguration.PARTITIONS))
+                    .filter(java.util.Objects::nonNull).findFirst().map(Long::intValue).orElse(null);
+        }
+        return null;
     }
 
     private void printProgress(PrintStream out, String batchId, long total, long started) {

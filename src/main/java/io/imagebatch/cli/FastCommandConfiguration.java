@@ -1,6 +1,7 @@
 package io.imagebatch.cli;
 
 import io.imagebatch.app.BatchSpendCheck;
+import io.imagebatch.db.SchemaInitializationConfiguration;
 import io.imagebatch.job.BatchPreflight;
 import io.imagebatch.job.BatchSettingsStore;
 import io.imagebatch.ledger.BatchRegistry;
@@ -36,7 +37,8 @@ import org.springframework.transaction.PlatformTransactionManager;
  * {@code validate} ({@link Validate}) (README.md, Performance): each starts only what its command needs. Both have
  * the database as every command has it ({@code spring.datasource.*} from the same {@code application.properties},
  * command line and environment; the ledger's {@code spring.sql.init} scripts and {@link LedgerSchemaUpgrade},
- * which make a database without the ledger's tables answer as an empty one), the ledger's reads and the price
+ * which make a database without the ledger's tables answer as an empty one, run under the schema lock of
+ * {@link SchemaInitializationConfiguration} on PostgreSQL), the ledger's reads and the price
  * table; {@code validate} adds the providers' row rules, the dry run and the spend estimate. Nothing else: no
  * component scan and no other auto-configuration, so no Spring Batch infrastructure (no JobRepository,
  * JobOperator, job or step beans; {@code status} reads a batch's last run through {@link LastJobExecutions}), no
@@ -56,7 +58,7 @@ final class FastCommandConfiguration {
             JdbcTemplateAutoConfiguration.class, JdbcClientAutoConfiguration.class,
             DataSourceInitializationAutoConfiguration.class})
     @Import({LedgerSchemaUpgrade.class, BatchRegistry.class, TaskLedger.class, LedgerRetries.class,
-            BatchSettingsStore.class})
+            BatchSettingsStore.class, SchemaInitializationConfiguration.class})
     static class Ledger {
 
         /** @return the system clock in UTC, as the full application's */

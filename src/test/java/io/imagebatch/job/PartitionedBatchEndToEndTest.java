@@ -169,6 +169,38 @@ class PartitionedBatchEndToEndTest {
     }
 
     @Test
+    void retryFailedRunsThePartitionedBatchsNewRoundInTheBatchsPartitions() {
+        CliRun run = run("retried-split", "--partitions", "3");
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(ImageBatchCli.COMPLETED);
+        String batchId = run.batchId();
+        long failed = report("retried-split", batchId).stream().filter(r -> r.get("status").equals("FAILED")).count();
+        assertThat(failed).isPositive();
+        int creates = sandbox.stats().creates();
+
+        sandbox.refuseContent(null, null);
+        List<String> retryArgs = new ArrayList<>(List.of(batchId, "--include-content-policy"));
+        retryArgs.addAll(providerArgs());
+        CliRun retry = CliRun.command(work, "retry-failed", retryArgs.toArray(String[]::new));
+
+        assertThat(retry.exitCode()).as(retry.output()).isEqualTo(ImageBatchCli.COMPLETED);
+        // the retry round is a job execution of its own, split as the batch's first run was (not one pipeline)
+        assertThat(query("SELECT PARAMETER_VALUE FROM BATCH_JOB_EXECUTION_PARAMS WHERE PARAMETER_NAME = '"
+                + ImageProductionJobConfiguration.PARTITIONS + "' AND JOB_EXECUTION_ID = " + LAST_EXECUTION))
+                .containsExactly("3");
+        assertThat(query("SELECT STEP_NAME FROM BATCH_STEP_EXECUTION WHERE JOB_EXECUTION_ID = " + LAST_EXECUTION))
+                .contains("partitions", "submit@partition0", "submit@partition1", "submit@partition2",
+                        "download@partition2", "report")
+                .doesNotContain("submit", "poll", "download");
+        // and it sent the FAILED rows again, each once, and no other row
+        assertThat(report("retried-split", batchId)).extracting(r -> r.get("status"))
+                .containsOnly("SUCCEEDED", "REJECTED");
+        assertThat(sandbox.stats().creates()).isEqualTo(creates + failed);
+    }
+
+    /** The id of the job repository's last job execution, as SQL. */
+    private static final String LAST_EXECUTION = "(SELECT MAX(JOB_EXECUTION_ID) FROM BATCH_JOB_EXECUTION)";
+
+    @Test
     void aJobFilesPartitionsMustBeAWholeNumberOfAtLeastOne() throws IOException {
         Path job = Files.writeString(work.resolve("job.yml"), "partitions: 0\n");
         List<String> all = new ArrayList<>(List.of(job.toString()));
