@@ -458,7 +458,7 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
     // ---- download step ----
 
     @Test
-    void rowsDueForDownloadComeInRowOrderUpToTheLimit() {
+    void rowsDueForDownloadComeEarliestDueFirstThenInRowOrderUpToTheLimit() {
         for (long row : List.of(4L, 2L, 3L, 1L)) {
             succeeded(BATCH, row);
         }
@@ -469,8 +469,9 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
                 .extracting(LedgerEntry::rowNum).containsExactly(1L, 2L, 4L);
         assertThat(ledger.downloads().dueForDownload(BATCH, T0, 2))
                 .extracting(LedgerEntry::rowNum).containsExactly(1L, 2L);
+        // row 3 became due last
         assertThat(ledger.downloads().dueForDownload(BATCH, T0 + 10_000, 10)).extracting(LedgerEntry::rowNum)
-                .containsExactly(1L, 2L, 3L, 4L);
+                .containsExactly(1L, 2L, 4L, 3L);
         LedgerEntry three = ledger.find(BATCH, 3).orElseThrow();
         assertThat(three.downloadAttempts()).isEqualTo(1);
         assertThat(three.error()).isEqualTo("HTTP 500");
