@@ -291,12 +291,34 @@ public class RateBuckets implements DisposableBean {
      * A line of {@code IB_RATE_BUCKET}.
      *
      * @param tokens           requests that may be sent at {@code refilledAtMicros}; negative (at most one lease) when
- *                         permits were granted ahead of the refill
+     *                         permits were granted ahead of the refill
      * @param refilledAtMicros when the tokens were counted, epoch microseconds of the database's clock; in the
      *                         future while a pause holds every process
      * @param rate             the key's shared rate, requests a second, positive
      */
     record Bucket(double tokens, long refilledAtMicros, double rate) {
+
+        /**
+         * @param row       a row, or null when there is none
+         * @param nowMicros the database's time, epoch microseconds
+         * @return whether the row is missing or unused for {@value #STALE_MILLIS} ms: the next lease starts afresh
+         */
+        static boolean missingOrStale(Bucket row, long nowMicros) {
+            return row == null || nowMicros - row.refilledAtMicros() > STALE_MILLIS * 1_000;
+        }
+
+        /**
+         * @param nowMicros the database's time, epoch microseconds
+         * @return this row with the tokens of the time since its refill added (at most its capacity) and its refill
+         *         time now; unchanged while its refill time is later (a pause holds every process)
+         */
+        Bucket refilledTo(long nowMicros) {
+            if (nowMicros <= refilledAtMicros) {
+                return this;
+            }
+            return new Bucket(Math.min(capacity(rate), tokens + rate * (nowMicros - refilledAtMicros) / 1e6),
+                    nowMicros, rate);
+        }
     }
 
     /**
@@ -338,18 +360,15 @@ public class RateBuckets implements DisposableBean {
         double rate;
         double tokens;
         long refilled;
-        if (row == null || nowMicros - row.refilledAtMicros() > STALE_MILLIS * 1_000) {
+        if (Bucket.missingOrStale(row, nowMicros)) {
             rate = proposed;
             tokens = capacity(rate);
             refilled = nowMicros;
         } else {
-            rate = row.rate();
-            tokens = row.tokens();
-            refilled = row.refilledAtMicros();
-            if (nowMicros > refilled) {
-                tokens = Math.min(capacity(rate), tokens + rate * (nowMicros - refilled) / 1e6);
-                refilled = nowMicros;
-            }
+            Bucket now = row.refilledTo(nowMicros);
+            rate = now.rate();
+            tokens = now.tokens();
+            refilled = now.refilledAtMicros();
             if (!Double.isNaN(known) && proposed < known) {
                 rate = Math.min(rate, proposed); // a decrease after a 429: everybody slows down
             } else if (!Double.isNaN(known) && proposed > known && Math.abs(rate - known) <= known * 1e-9) {
@@ -389,7 +408,7 @@ public class RateBuckets implements DisposableBean {
         double rate;
         double tokens;
         long refilled;
-        if (row == null || nowMicros - row.refilledAtMicros() > STALE_MILLIS * 1_000) {
+        if (Bucket.missingOrStale(row, nowMicros)) {
             if (!lower) {
                 return null;
             }
@@ -397,13 +416,10 @@ public class RateBuckets implements DisposableBean {
             tokens = capacity(rate);
             refilled = nowMicros;
         } else {
-            rate = row.rate();
-            tokens = row.tokens();
-            refilled = row.refilledAtMicros();
-            if (nowMicros > refilled) {
-                tokens = Math.min(capacity(rate), tokens + rate * (nowMicros - refilled) / 1e6);
-                refilled = nowMicros;
-            }
+            Bucket now = row.refilledTo(nowMicros);
+            rate = now.rate();
+            tokens = now.tokens();
+            refilled = now.refilledAtMicros();
             if (lower) {
                 rate = Math.min(rate, lowerTo);
                 tokens = Math.min(tokens, capacity(rate));
