@@ -1,6 +1,7 @@
 package io.imagebatch.provider;
 
 import io.imagebatch.spend.DailyBudgets;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -18,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.stereotype.Component;
@@ -227,22 +229,50 @@ public class RateBuckets implements DisposableBean {
 
         SharedBudget.Lease lease(String provider, String fingerprint, int wanted, double proposed, double known) {
             return retryingARacedInsert(() -> transactions.execute(tx -> {
-                Locked locked = select(provider, fingerprint);
-                Taken taken = take(locked.bucket(), locked.nowMicros(), wanted, proposed, known);
-                write(provider, fingerprint, locked.bucket() == null, taken.after());
-                return taken.lease();
+                try {
+                    Locked locked = select(provider, fingerprint);
+                    Taken taken = take(locked.bucket(), locked.nowMicros(), wanted, proposed, known);
+                    write(provider, fingerprint, locked.bucket() == null, taken.after());
+                    return taken.lease();
+                } finally {
+                    clearQueryTimeout();
+                }
             }));
         }
 
         void hold(String provider, String fingerprint, double lowerTo, long pauseMicros) {
             retryingARacedInsert(() -> transactions.execute(tx -> {
-                Locked locked = select(provider, fingerprint);
-                Bucket after = held(locked.bucket(), locked.nowMicros(), lowerTo, pauseMicros);
-                if (after != null) {
-                    write(provider, fingerprint, locked.bucket() == null, after);
+                try {
+                    Locked locked = select(provider, fingerprint);
+                    Bucket after = held(locked.bucket(), locked.nowMicros(), lowerTo, pauseMicros);
+                    if (after != null) {
+                        write(provider, fingerprint, locked.bucket() == null, after);
+                    }
+                    return null;
+                } finally {
+                    clearQueryTimeout();
                 }
-                return null;
             }));
+        }
+
+        /**
+         * Sets the transaction's connection back to no query timeout before it returns to the pool: H2 keeps a
+         * statement's query timeout as its whole session's ({@code SET QUERY_TIMEOUT}), so the pooled connection
+         * would carry this class's 2 s to every later statement of whoever took it next (the report step of a
+         * million rows was cancelled after 2 s). On PostgreSQL the timeout is the statement's alone and this
+         * changes nothing. Best effort: a connection that cannot take it is broken, and the pool drops it.
+         */
+        private void clearQueryTimeout() {
+            try {
+                jdbc.execute((ConnectionCallback<Void>) connection -> {
+                    try (Statement statement = connection.createStatement()) {
+                        statement.setQueryTimeout(0);
+                    }
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                log.debug("could not clear the query timeout of a rate bucket's connection: {}", e.toString());
+            }
         }
 
         private static <T> T retryingARacedInsert(java.util.function.Supplier<T> transaction) {
