@@ -103,10 +103,10 @@ CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_ROW_ID ON IB_TASK_LEDGER (BATCH_ID, RO
 -- The console's pages of rows filtered by state, in row order (LedgerReport#rowPage).
 CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_STATE_ROW ON IB_TASK_LEDGER (BATCH_ID, STATE, ROW_NUM);
 
--- Callbacks: tasks are found by their taskId.
-CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_TASK ON IB_TASK_LEDGER (BATCH_ID, TASK_ID);
-
--- Reconciliation: is a listed task already any batch's? (TaskLedger.isTaskClaimed)
+-- Callbacks (a task by its batch and taskId) and reconciliation (is a listed task already any batch's?
+-- TaskLedger.isTaskClaimed): one index on the taskId serves both, a taskId being one task. An index on
+-- (BATCH_ID, TASK_ID) of older versions is dropped by LedgerSchemaUpgrade: every taskId written rewrote a leaf of
+-- both at a random place, at each commit (README.md, "A million rows").
 CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_TASK_ID ON IB_TASK_LEDGER (TASK_ID);
 
 -- retry-failed and redo: every earlier attempt of a row, so that the ledger keeps them all. PROMPT: the prompt

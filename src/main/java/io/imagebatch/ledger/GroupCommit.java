@@ -23,8 +23,20 @@ import org.springframework.transaction.support.TransactionTemplate;
  * its own: a write that throws, or marks its status rollback-only, is undone alone and its caller gets its
  * outcome; the others are committed. When the transaction fails (a lost lock, the database down), every write in
  * it fails with that exception, and nothing of them was written.
+ *
+ * <p>When writes come densely (their mean gap under half of {@link #GATHER_NANOS}), the leader first waits up to
+ * {@link #GATHER_NANOS} for more to join, as PostgreSQL's {@code commit_delay} does: without it the create calls of
+ * a provider with no rate limit, each returning a millisecond after the last, mostly committed one write each, and
+ * an H2 commit rewrites every page the transaction touched (README.md, "A million rows"). Writes that come
+ * sparsely (a provider paced at its rate) are committed at once.
  */
 final class GroupCommit {
+
+    /**
+     * The longest a leading write waits for others to join its commit, in ns (1 ms), when writes come densely:
+     * short beside a create call, and long enough for the calls in flight to gather.
+     */
+    static final long GATHER_NANOS = 1_000_000;
 
     private final TaskLedger rows;
     /** Each write's savepoint inside the group's transaction. */
@@ -57,6 +69,24 @@ final class GroupCommit {
     private static final class Queue {
         List<Pending> waiting = new ArrayList<>();
         boolean leading;
+        /** When the last write came ({@link System#nanoTime}), and the moving mean of the gaps, in ns. */
+        long lastArrival;
+        long meanGap = 1_000_000_000L;
+
+        /** Records a write's arrival now; called holding the queue's monitor. */
+        void arrived() {
+            long now = System.nanoTime();
+            if (lastArrival != 0) {
+                // an exponential moving mean (1/8 per write), a gap counted at most a second
+                meanGap += (Math.min(now - lastArrival, 1_000_000_000L) - meanGap) / 8;
+            }
+            lastArrival = now;
+        }
+
+        /** @return whether the leader should wait for more writes: they come densely */
+        boolean dense() {
+            return meanGap < GATHER_NANOS / 2;
+        }
     }
 
     /**
@@ -80,6 +110,7 @@ final class GroupCommit {
         boolean interrupted = false;
         synchronized (queue) {
             queue.waiting.add(mine);
+            queue.arrived();
         }
         try {
             while (true) {
@@ -96,6 +127,9 @@ final class GroupCommit {
                         break;
                     }
                     queue.leading = true;
+                    if (queue.dense()) {
+                        interrupted |= gather(queue);
+                    }
                     group = queue.waiting;
                     queue.waiting = new ArrayList<>();
                 }
@@ -117,6 +151,24 @@ final class GroupCommit {
             throw mine.failure;
         }
         return (T) mine.result;
+    }
+
+    /**
+     * Waits up to {@link #GATHER_NANOS} for more writes to join the leader's group; called holding the queue's
+     * monitor, which the wait gives up meanwhile (the writes that come meanwhile join {@code queue.waiting}).
+     *
+     * @return true when interrupted (the wait ended early; the interrupt is kept for the caller)
+     */
+    private static boolean gather(Queue queue) {
+        long until = System.nanoTime() + GATHER_NANOS;
+        for (long left = GATHER_NANOS; left > 0; left = until - System.nanoTime()) {
+            try {
+                queue.wait(left / 1_000_000, (int) (left % 1_000_000));
+            } catch (InterruptedException e) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Runs the group's writes in one fenced transaction, each in its savepoint; records each write's outcome. */

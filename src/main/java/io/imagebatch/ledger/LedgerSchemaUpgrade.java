@@ -121,7 +121,8 @@ public class LedgerSchemaUpgrade implements InitializingBean {
     }
 
     /**
-     * Adds the missing columns, then renames the row states of older versions ({@link #renameStates}).
+     * Adds the missing columns, widens the primary keys ({@link #widenKeys}), drops the indexes no longer made
+     * ({@link #dropIndexes}), then renames the row states of older versions ({@link #renameStates}).
      *
      * @return the columns added, as {@code TABLE.COLUMN}; empty when the ledger's columns were up to date
      * @throws org.springframework.dao.DataAccessException when the database refuses a statement
@@ -143,6 +144,7 @@ public class LedgerSchemaUpgrade implements InitializingBean {
             LOG.info("Ledger schema upgraded: added {}", String.join(", ", added));
         }
         added.addAll(widenKeys());
+        dropIndexes();
         renameStates();
         return added;
     }
@@ -176,6 +178,66 @@ public class LedgerSchemaUpgrade implements InitializingBean {
             LOG.info("Ledger schema upgraded: primary key now {}", String.join(", ", widened));
         }
         return widened;
+    }
+
+    /**
+     * An index of an older version that is no longer made: dropped by {@link #dropIndexes}.
+     *
+     * @param table the table
+     * @param index the index's name
+     */
+    record DroppedIndex(String table, String index) {
+    }
+
+    /** Every index dropped since the first version. */
+    static final List<DroppedIndex> DROPPED = List.of(
+            // callbacks find a task by its taskId alone (IB_TASK_LEDGER_TASK_ID); this second index on the taskId
+            // made every commit of taskIds rewrite one more leaf at a random place (README.md, "A million rows")
+            new DroppedIndex("IB_TASK_LEDGER", "IB_TASK_LEDGER_TASK"));
+
+    /**
+     * Drops the indexes of {@link #DROPPED} that an older ledger still has: each is read through JDBC's
+     * {@link DatabaseMetaData#getIndexInfo} (H2 and PostgreSQL alike) and dropped only when present, so that a
+     * ledger already up to date is only read and a start beside a running batch takes no lock.
+     *
+     * @return the indexes dropped, as {@code TABLE.INDEX}; empty when there was none
+     * @throws org.springframework.dao.DataAccessException when the database refuses a statement
+     */
+    public List<String> dropIndexes() {
+        List<String> dropped = new java.util.ArrayList<>();
+        for (DroppedIndex index : DROPPED) {
+            if (indexes(index.table()).contains(index.index())) {
+                // IF EXISTS: another process may be dropping it at the same moment
+                jdbc.sql("DROP INDEX IF EXISTS " + index.index()).update();
+                dropped.add(index.table() + "." + index.index());
+            }
+        }
+        if (!dropped.isEmpty()) {
+            LOG.info("Ledger schema upgraded: dropped index {}", String.join(", ", dropped));
+        }
+        return dropped;
+    }
+
+    /** @return the names of the table's indexes, in upper case; empty when the table is missing */
+    private Set<String> indexes(String table) {
+        return jdbc.sql("SELECT 1").query(rs -> {
+            java.sql.Connection connection = rs.getStatement().getConnection();
+            DatabaseMetaData meta = connection.getMetaData();
+            Set<String> names = new HashSet<>();
+            // H2 keeps unquoted names in upper case, PostgreSQL in lower case
+            for (String name : List.of(table, table.toLowerCase(Locale.ROOT))) {
+                try (ResultSet info = meta.getIndexInfo(connection.getCatalog(), connection.getSchema(), name, false,
+                        true)) {
+                    while (info.next()) {
+                        String index = info.getString("INDEX_NAME");
+                        if (index != null) {
+                            names.add(index.toUpperCase(Locale.ROOT));
+                        }
+                    }
+                }
+            }
+            return names;
+        });
     }
 
     /** A table's primary key as the database reports it: its constraint name and columns, in key order. */

@@ -1,6 +1,7 @@
 package io.imagebatch.provider;
 
 import io.imagebatch.spend.DailyBudgets;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -18,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.stereotype.Component;
@@ -227,22 +229,50 @@ public class RateBuckets implements DisposableBean {
 
         SharedBudget.Lease lease(String provider, String fingerprint, int wanted, double proposed, double known) {
             return retryingARacedInsert(() -> transactions.execute(tx -> {
-                Locked locked = select(provider, fingerprint);
-                Taken taken = take(locked.bucket(), locked.nowMicros(), wanted, proposed, known);
-                write(provider, fingerprint, locked.bucket() == null, taken.after());
-                return taken.lease();
+                try {
+                    Locked locked = select(provider, fingerprint);
+                    Taken taken = take(locked.bucket(), locked.nowMicros(), wanted, proposed, known);
+                    write(provider, fingerprint, locked.bucket() == null, taken.after());
+                    return taken.lease();
+                } finally {
+                    clearQueryTimeout();
+                }
             }));
         }
 
         void hold(String provider, String fingerprint, double lowerTo, long pauseMicros) {
             retryingARacedInsert(() -> transactions.execute(tx -> {
-                Locked locked = select(provider, fingerprint);
-                Bucket after = held(locked.bucket(), locked.nowMicros(), lowerTo, pauseMicros);
-                if (after != null) {
-                    write(provider, fingerprint, locked.bucket() == null, after);
+                try {
+                    Locked locked = select(provider, fingerprint);
+                    Bucket after = held(locked.bucket(), locked.nowMicros(), lowerTo, pauseMicros);
+                    if (after != null) {
+                        write(provider, fingerprint, locked.bucket() == null, after);
+                    }
+                    return null;
+                } finally {
+                    clearQueryTimeout();
                 }
-                return null;
             }));
+        }
+
+        /**
+         * Sets the transaction's connection back to no query timeout before it returns to the pool: H2 keeps a
+         * statement's query timeout as its whole session's ({@code SET QUERY_TIMEOUT}), so the pooled connection
+         * would carry this class's 2 s to every later statement of whoever took it next (the report step of a
+         * million rows was cancelled after 2 s). On PostgreSQL the timeout is the statement's alone and this
+         * changes nothing. Best effort: a connection that cannot take it is broken, and the pool drops it.
+         */
+        private void clearQueryTimeout() {
+            try {
+                jdbc.execute((ConnectionCallback<Void>) connection -> {
+                    try (Statement statement = connection.createStatement()) {
+                        statement.setQueryTimeout(0);
+                    }
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                log.debug("could not clear the query timeout of a rate bucket's connection: {}", e.toString());
+            }
         }
 
         private static <T> T retryingARacedInsert(java.util.function.Supplier<T> transaction) {
@@ -291,12 +321,34 @@ public class RateBuckets implements DisposableBean {
      * A line of {@code IB_RATE_BUCKET}.
      *
      * @param tokens           requests that may be sent at {@code refilledAtMicros}; negative (at most one lease) when
- *                         permits were granted ahead of the refill
+     *                         permits were granted ahead of the refill
      * @param refilledAtMicros when the tokens were counted, epoch microseconds of the database's clock; in the
      *                         future while a pause holds every process
      * @param rate             the key's shared rate, requests a second, positive
      */
     record Bucket(double tokens, long refilledAtMicros, double rate) {
+
+        /**
+         * @param row       a row, or null when there is none
+         * @param nowMicros the database's time, epoch microseconds
+         * @return whether the row is missing or unused for {@value #STALE_MILLIS} ms: the next lease starts afresh
+         */
+        static boolean missingOrStale(Bucket row, long nowMicros) {
+            return row == null || nowMicros - row.refilledAtMicros() > STALE_MILLIS * 1_000;
+        }
+
+        /**
+         * @param nowMicros the database's time, epoch microseconds
+         * @return this row with the tokens of the time since its refill added (at most its capacity) and its refill
+         *         time now; unchanged while its refill time is later (a pause holds every process)
+         */
+        Bucket refilledTo(long nowMicros) {
+            if (nowMicros <= refilledAtMicros) {
+                return this;
+            }
+            return new Bucket(Math.min(capacity(rate), tokens + rate * (nowMicros - refilledAtMicros) / 1e6),
+                    nowMicros, rate);
+        }
     }
 
     /**
@@ -338,18 +390,15 @@ public class RateBuckets implements DisposableBean {
         double rate;
         double tokens;
         long refilled;
-        if (row == null || nowMicros - row.refilledAtMicros() > STALE_MILLIS * 1_000) {
+        if (Bucket.missingOrStale(row, nowMicros)) {
             rate = proposed;
             tokens = capacity(rate);
             refilled = nowMicros;
         } else {
-            rate = row.rate();
-            tokens = row.tokens();
-            refilled = row.refilledAtMicros();
-            if (nowMicros > refilled) {
-                tokens = Math.min(capacity(rate), tokens + rate * (nowMicros - refilled) / 1e6);
-                refilled = nowMicros;
-            }
+            Bucket now = row.refilledTo(nowMicros);
+            rate = now.rate();
+            tokens = now.tokens();
+            refilled = now.refilledAtMicros();
             if (!Double.isNaN(known) && proposed < known) {
                 rate = Math.min(rate, proposed); // a decrease after a 429: everybody slows down
             } else if (!Double.isNaN(known) && proposed > known && Math.abs(rate - known) <= known * 1e-9) {
@@ -389,7 +438,7 @@ public class RateBuckets implements DisposableBean {
         double rate;
         double tokens;
         long refilled;
-        if (row == null || nowMicros - row.refilledAtMicros() > STALE_MILLIS * 1_000) {
+        if (Bucket.missingOrStale(row, nowMicros)) {
             if (!lower) {
                 return null;
             }
@@ -397,13 +446,10 @@ public class RateBuckets implements DisposableBean {
             tokens = capacity(rate);
             refilled = nowMicros;
         } else {
-            rate = row.rate();
-            tokens = row.tokens();
-            refilled = row.refilledAtMicros();
-            if (nowMicros > refilled) {
-                tokens = Math.min(capacity(rate), tokens + rate * (nowMicros - refilled) / 1e6);
-                refilled = nowMicros;
-            }
+            Bucket now = row.refilledTo(nowMicros);
+            rate = now.rate();
+            tokens = now.tokens();
+            refilled = now.refilledAtMicros();
             if (lower) {
                 rate = Math.min(rate, lowerTo);
                 tokens = Math.min(tokens, capacity(rate));

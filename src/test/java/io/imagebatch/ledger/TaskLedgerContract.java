@@ -156,6 +156,31 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
     }
 
     /**
+     * A ledger of an older version has a second index on the taskId, (BATCH_ID, TASK_ID): the start drops it, once
+     * (every commit of taskIds rewrote a leaf of it at a random place; README.md, "A million rows"), and a
+     * callback still finds its task, in its own batch only, through the index on the taskId.
+     */
+    @Test
+    void theOlderSecondIndexOnTheTaskIdIsDroppedOnceAndACallbackStillFindsItsTask() {
+        jdbc.sql("CREATE INDEX IF NOT EXISTS IB_TASK_LEDGER_TASK ON IB_TASK_LEDGER (BATCH_ID, TASK_ID)").update();
+        batches.recordBatch(BATCH, "{}");
+        batches.recordBatch("other", "{}");
+        submitted(BATCH, 1, T0);
+        submitted("other", 7, T0);
+        // another batch's task with the same taskId (another provider account): not this batch's
+        jdbc.sql("UPDATE IB_TASK_LEDGER SET TASK_ID = 'task-1' WHERE BATCH_ID = 'other'").update();
+
+        LedgerSchemaUpgrade upgrade = new LedgerSchemaUpgrade(jdbc);
+        assertThat(upgrade.dropIndexes()).containsExactly("IB_TASK_LEDGER.IB_TASK_LEDGER_TASK");
+        assertThat(upgrade.dropIndexes()).isEmpty();
+        assertThat(applySchema()).isEmpty();
+
+        assertThat(ledger.polls().findInFlight(BATCH, "liangxin", "task-1")).map(LedgerEntry::rowNum).contains(1L);
+        assertThat(ledger.polls().findInFlight("other", "liangxin", "task-1")).map(LedgerEntry::rowNum).contains(7L);
+        assertThat(ledger.polls().findInFlight("unknown", "liangxin", "task-1")).isEmpty();
+    }
+
+    /**
      * An older version still running on the same database writes the old name after this version's upgrade:
      * the row reads as GENERATED (status, report), never as an error that would fail the step reading it.
      */
@@ -433,7 +458,7 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
     // ---- download step ----
 
     @Test
-    void rowsDueForDownloadComeInRowOrderUpToTheLimit() {
+    void rowsDueForDownloadComeEarliestDueFirstThenInRowOrderUpToTheLimit() {
         for (long row : List.of(4L, 2L, 3L, 1L)) {
             succeeded(BATCH, row);
         }
@@ -444,8 +469,9 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
                 .extracting(LedgerEntry::rowNum).containsExactly(1L, 2L, 4L);
         assertThat(ledger.downloads().dueForDownload(BATCH, T0, 2))
                 .extracting(LedgerEntry::rowNum).containsExactly(1L, 2L);
+        // row 3 became due last
         assertThat(ledger.downloads().dueForDownload(BATCH, T0 + 10_000, 10)).extracting(LedgerEntry::rowNum)
-                .containsExactly(1L, 2L, 3L, 4L);
+                .containsExactly(1L, 2L, 4L, 3L);
         LedgerEntry three = ledger.find(BATCH, 3).orElseThrow();
         assertThat(three.downloadAttempts()).isEqualTo(1);
         assertThat(three.error()).isEqualTo("HTTP 500");

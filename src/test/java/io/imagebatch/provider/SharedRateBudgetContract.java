@@ -44,7 +44,7 @@ abstract class SharedRateBudgetContract {
     static final int REQUESTS = 1_000;
     static final int CALLERS = 16;
 
-    private final List<HikariDataSource> opened = new ArrayList<>();
+    final List<HikariDataSource> opened = new ArrayList<>();
     private final List<RateBuckets> buckets = new ArrayList<>();
     private final List<ExecutorService> pools = new ArrayList<>();
 
@@ -73,7 +73,7 @@ abstract class SharedRateBudgetContract {
     }
 
     /** The shared budgets of another "process": a pool of its own on the same database. */
-    private RateBuckets process(DataSource pool) {
+    RateBuckets process(DataSource pool) {
         DefaultListableBeanFactory beans = new DefaultListableBeanFactory();
         beans.registerSingleton("dataSource", pool);
         ObjectProvider<DataSource> source = beans.getBeanProvider(DataSource.class);
