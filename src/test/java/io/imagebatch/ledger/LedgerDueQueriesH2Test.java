@@ -144,19 +144,34 @@ class LedgerDueQueriesH2Test extends LedgerTestDatabase {
         }
     }
 
-    /** What the poll step must get: every due in-flight line, earliest check first, then in row order. */
-    private List<Long> expectedDueForPoll() {
+    /**
+     * What a step must get of rows {@code from} to {@code to} in {@code states}: every due line, earliest due first,
+     * then in row order, at most {@link #LIMIT}.
+     *
+     * @param states an SQL list of states, e.g. {@code 'GENERATED'}
+     */
+    private List<Long> expectedDue(String states, long from, long to) {
         return jdbc.sql("SELECT ROW_NUM, NEXT_CHECK_AT FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
-                        + " AND STATE IN ('SUBMITTED', 'RUNNING')").param(BATCH)
+                        + " AND STATE IN (" + states + ") AND ROW_NUM BETWEEN ? AND ?").params(BATCH, from, to)
                 .query((rs, i) -> new long[] {rs.getLong(1), rs.getLong(2)}).list().stream()
                 .sorted(Comparator.<long[]>comparingLong(a -> a[1]).thenComparingLong(a -> a[0]))
                 .map(a -> a[0]).limit(LIMIT).toList();
     }
 
+    /** What the poll step must get: every due in-flight line, earliest check first, then in row order. */
+    private List<Long> expectedDueForPoll(long from, long to) {
+        return expectedDue("'SUBMITTED', 'RUNNING'", from, to);
+    }
+
+    /** What the download step must get of rows {@code from} to {@code to}: earliest due first, then in row order. */
+    private List<Long> expectedDueForDownload(long from, long to) {
+        return expectedDue("'GENERATED'", from, to);
+    }
+
     @Test
     void aPollPassReadsAboutTheRowsItGetsNotTheWholeBatch() throws SQLException {
         fill();
-        List<Long> expected = expectedDueForPoll();
+        List<Long> expected = expectedDueForPoll(1, LINES);
         clearRecorded();
 
         List<LedgerEntry> due = ledger.polls().dueForPoll(BATCH, T0, LIMIT);
@@ -166,15 +181,6 @@ class LedgerDueQueriesH2Test extends LedgerTestDatabase {
                 .contains(RowState.SUBMITTED, RowState.RUNNING);
         assertThat(rowsRead()).as("rows H2 read for %d due rows of a %d-line batch", LIMIT, LINES)
                 .isLessThanOrEqualTo(3L * LIMIT);
-    }
-
-    /** What the download step must get of rows {@code from} to {@code to}: earliest due first, then in row order. */
-    private List<Long> expectedDueForDownload(long from, long to) {
-        return jdbc.sql("SELECT ROW_NUM, NEXT_CHECK_AT FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
-                        + " AND STATE = 'GENERATED' AND ROW_NUM BETWEEN ? AND ?").params(BATCH, from, to)
-                .query((rs, i) -> new long[] {rs.getLong(1), rs.getLong(2)}).list().stream()
-                .sorted(Comparator.<long[]>comparingLong(a -> a[1]).thenComparingLong(a -> a[0]))
-                .map(a -> a[0]).limit(LIMIT).toList();
     }
 
     /**
@@ -232,11 +238,7 @@ class LedgerDueQueriesH2Test extends LedgerTestDatabase {
         fill();
         long from = 5_001;
         long to = 10_000; // a quarter of the batch: 5,000 rows, 500 of them in flight, 500 GENERATED
-        List<Long> expectedPoll = jdbc.sql("SELECT ROW_NUM, NEXT_CHECK_AT FROM IB_TASK_LEDGER WHERE BATCH_ID = ?"
-                        + " AND STATE IN ('SUBMITTED', 'RUNNING') AND ROW_NUM BETWEEN ? AND ?").params(BATCH, from, to)
-                .query((rs, i) -> new long[] {rs.getLong(1), rs.getLong(2)}).list().stream()
-                .sorted(Comparator.<long[]>comparingLong(a -> a[1]).thenComparingLong(a -> a[0]))
-                .map(a -> a[0]).limit(LIMIT).toList();
+        List<Long> expectedPoll = expectedDueForPoll(from, to);
         clearRecorded();
 
         List<LedgerEntry> due = ledger.polls().dueForPoll(BATCH, from, to, T0, LIMIT);
