@@ -168,19 +168,35 @@ class LedgerDueQueriesH2Test extends LedgerTestDatabase {
         return expectedDue("'GENERATED'", from, to);
     }
 
-    @Test
-    void aPollPassReadsAboutTheRowsItGetsNotTheWholeBatch() throws SQLException {
+    /**
+     * One pass over the filled ledger ({@link #fill()}): it gets exactly the due rows {@code expectedDue} gives for
+     * the whole batch, only in {@code states} and each of them present, and H2 reads at most 3 rows for each row it
+     * gets ({@link #rowsRead()}).
+     *
+     * @param expectedDue the due rows of rows {@code from} to {@code to}, e.g. {@link #expectedDueForPoll}
+     * @param pass        the step's question, asked once
+     * @param states      the states the rows it gets may and do have
+     * @param readAs      the description of the rows-read check
+     */
+    private void aPassReadsAboutTheRowsItGets(java.util.function.BiFunction<Long, Long, List<Long>> expectedDue,
+            java.util.function.Supplier<List<LedgerEntry>> pass, List<RowState> states, String readAs)
+            throws SQLException {
         fill();
-        List<Long> expected = expectedDueForPoll(1, LINES);
+        List<Long> expected = expectedDue.apply(1L, (long) LINES);
         clearRecorded();
 
-        List<LedgerEntry> due = ledger.polls().dueForPoll(BATCH, T0, LIMIT);
+        List<LedgerEntry> due = pass.get();
 
         assertThat(due).extracting(LedgerEntry::rowNum).containsExactlyElementsOf(expected);
-        assertThat(due).extracting(LedgerEntry::state).containsOnly(RowState.SUBMITTED, RowState.RUNNING)
-                .contains(RowState.SUBMITTED, RowState.RUNNING);
-        assertThat(rowsRead()).as("rows H2 read for %d due rows of a %d-line batch", LIMIT, LINES)
-                .isLessThanOrEqualTo(3L * LIMIT);
+        assertThat(due).extracting(LedgerEntry::state).containsOnlyElementsOf(states).containsAll(states);
+        assertThat(rowsRead()).as(readAs).isLessThanOrEqualTo(3L * LIMIT);
+    }
+
+    @Test
+    void aPollPassReadsAboutTheRowsItGetsNotTheWholeBatch() throws SQLException {
+        aPassReadsAboutTheRowsItGets(this::expectedDueForPoll, () -> ledger.polls().dueForPoll(BATCH, T0, LIMIT),
+                List.of(RowState.SUBMITTED, RowState.RUNNING),
+                String.format("rows H2 read for %d due rows of a %d-line batch", LIMIT, LINES));
     }
 
     /**
@@ -189,16 +205,9 @@ class LedgerDueQueriesH2Test extends LedgerTestDatabase {
      */
     @Test
     void aDownloadPassReadsAboutTheRowsItGetsNotEveryRowWaitingForItsDownload() throws SQLException {
-        fill();
-        List<Long> expected = expectedDueForDownload(1, LINES);
-        clearRecorded();
-
-        List<LedgerEntry> due = ledger.downloads().dueForDownload(BATCH, T0, LIMIT);
-
-        assertThat(rowsRead()).as("rows H2 read for %d due rows of %d waiting", LIMIT, LINES / 10)
-                .isLessThanOrEqualTo(3L * LIMIT);
-        assertThat(due).extracting(LedgerEntry::rowNum).containsExactlyElementsOf(expected);
-        assertThat(due).extracting(LedgerEntry::state).containsOnly(RowState.GENERATED);
+        aPassReadsAboutTheRowsItGets(this::expectedDueForDownload,
+                () -> ledger.downloads().dueForDownload(BATCH, T0, LIMIT), List.of(RowState.GENERATED),
+                String.format("rows H2 read for %d due rows of %d waiting", LIMIT, LINES / 10));
     }
 
     @Test
