@@ -3,6 +3,7 @@ package io.imagebatch.ledger;
 import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -220,24 +221,19 @@ public class LedgerSchemaUpgrade implements InitializingBean {
 
     /** @return the names of the table's indexes, in upper case; empty when the table is missing */
     private Set<String> indexes(String table) {
-        return jdbc.sql("SELECT 1").query(rs -> {
-            java.sql.Connection connection = rs.getStatement().getConnection();
-            DatabaseMetaData meta = connection.getMetaData();
-            Set<String> names = new HashSet<>();
-            // H2 keeps unquoted names in upper case, PostgreSQL in lower case
-            for (String name : List.of(table, table.toLowerCase(Locale.ROOT))) {
-                try (ResultSet info = meta.getIndexInfo(connection.getCatalog(), connection.getSchema(), name, false,
-                        true)) {
-                    while (info.next()) {
-                        String index = info.getString("INDEX_NAME");
-                        if (index != null) {
-                            names.add(index.toUpperCase(Locale.ROOT));
-                        }
+        Set<String> names = new HashSet<>();
+        readMetadata(table, (meta, catalog, schema, name) -> {
+            try (ResultSet info = meta.getIndexInfo(catalog, schema, name, false, true)) {
+                while (info.next()) {
+                    String index = info.getString("INDEX_NAME");
+                    if (index != null) {
+                        names.add(index.toUpperCase(Locale.ROOT));
                     }
                 }
             }
-            return names;
+            return null; // both spellings of the name: the indexes found under either
         });
+        return names;
     }
 
     /** A table's primary key as the database reports it: its constraint name and columns, in key order. */
@@ -246,27 +242,50 @@ public class LedgerSchemaUpgrade implements InitializingBean {
 
     /** @return the table's primary key, or null when it has none (or the table is missing) */
     private PrimaryKey primaryKey(String table) {
+        return readMetadata(table, (meta, catalog, schema, name) -> {
+            java.util.TreeMap<Short, String> columns = new java.util.TreeMap<>();
+            String constraint = null;
+            try (ResultSet keys = meta.getPrimaryKeys(catalog, schema, name)) {
+                while (keys.next()) {
+                    constraint = keys.getString("PK_NAME");
+                    columns.put(keys.getShort("KEY_SEQ"), keys.getString("COLUMN_NAME").toUpperCase(Locale.ROOT));
+                }
+            }
+            return constraint == null ? null : new PrimaryKey(constraint, List.copyOf(columns.values()));
+        });
+    }
+
+    /** One read of a table's JDBC metadata under one spelling of its name ({@link #readMetadata}). */
+    @FunctionalInterface
+    private interface MetadataRead<T> {
+        /**
+         * @return what was found under this spelling; null for nothing (the next spelling is tried)
+         * @throws SQLException when the database refuses the read
+         */
+        T read(DatabaseMetaData meta, String catalog, String schema, String name) throws SQLException;
+    }
+
+    /**
+     * Reads a table's JDBC metadata on a connection of the ledger's pool (reached through a {@code SELECT 1}: the
+     * connection's own catalog and schema, since a PostgreSQL database may hold ledgers in several schemas), under
+     * the table's name as given and then in lower case (H2 keeps unquoted names in upper case, PostgreSQL in lower
+     * case).
+     *
+     * @return the first non-null result of {@code read}; null when both spellings gave null
+     * @throws org.springframework.dao.DataAccessException when the database refuses a read
+     */
+    private <T> T readMetadata(String table, MetadataRead<T> read) {
         return jdbc.sql("SELECT 1").query(rs -> {
             java.sql.Connection connection = rs.getStatement().getConnection();
             DatabaseMetaData meta = connection.getMetaData();
-            // the connection's own schema: a PostgreSQL database may hold ledgers in several schemas
-            String schema = connection.getSchema();
-            // H2 keeps unquoted names in upper case, PostgreSQL in lower case
             for (String name : List.of(table, table.toLowerCase(Locale.ROOT))) {
-                java.util.TreeMap<Short, String> columns = new java.util.TreeMap<>();
-                String constraint = null;
-                try (ResultSet keys = meta.getPrimaryKeys(connection.getCatalog(), schema, name)) {
-                    while (keys.next()) {
-                        constraint = keys.getString("PK_NAME");
-                        columns.put(keys.getShort("KEY_SEQ"), keys.getString("COLUMN_NAME").toUpperCase(Locale.ROOT));
-                    }
-                }
-                if (constraint != null) {
-                    return new PrimaryKey(constraint, List.copyOf(columns.values()));
+                T found = read.read(meta, connection.getCatalog(), connection.getSchema(), name);
+                if (found != null) {
+                    return java.util.Optional.of(found);
                 }
             }
-            return null;
-        });
+            return java.util.Optional.<T>empty(); // a query's extractor must not return null
+        }).orElse(null);
     }
 
     /**
