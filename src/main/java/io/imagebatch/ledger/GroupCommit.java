@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionCallback;
@@ -42,15 +43,31 @@ final class GroupCommit {
     /** Each write's savepoint inside the group's transaction. */
     private final TransactionTemplate nested;
     private final Map<String, Queue> queues = new ConcurrentHashMap<>();
+    /** The time the writes' gaps and the gather are measured in, ns ({@link System#nanoTime}). */
+    private final LongSupplier nanoTime;
 
     /**
      * @param rows               the ledger whose transactions ({@code REQUIRES_NEW}), fences and clock the writes use
      * @param transactionManager the ledger's transaction manager, for each write's savepoint
      */
     GroupCommit(TaskLedger rows, PlatformTransactionManager transactionManager) {
+        this(rows, transactionManager, System::nanoTime);
+    }
+
+    /**
+     * As {@link #GroupCommit(TaskLedger, PlatformTransactionManager)}, on a time source of the caller's (tests).
+     *
+     * @param rows               the ledger whose transactions ({@code REQUIRES_NEW}), fences and clock the writes use
+     * @param transactionManager the ledger's transaction manager, for each write's savepoint
+     * @param nanoTime           a monotonic time, ns, as {@link System#nanoTime}: the writes' arrivals (whether they
+     *                           come densely) and the end of a leader's gather ({@link #GATHER_NANOS}) are read from it
+     *                           (a gather waits, in real time, until it shows {@link #GATHER_NANOS} more)
+     */
+    GroupCommit(TaskLedger rows, PlatformTransactionManager transactionManager, LongSupplier nanoTime) {
         this.rows = rows;
         this.nested = new TransactionTemplate(transactionManager);
         this.nested.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
+        this.nanoTime = nanoTime;
     }
 
     /** One write handed in, and its outcome once its transaction ended. */
@@ -69,18 +86,23 @@ final class GroupCommit {
     private static final class Queue {
         List<Pending> waiting = new ArrayList<>();
         boolean leading;
-        /** When the last write came ({@link System#nanoTime}), and the moving mean of the gaps, in ns. */
+        /** When the last write came ({@link GroupCommit#nanoTime}), and the moving mean of the gaps, in ns. */
         long lastArrival;
+        boolean anyArrival;
         long meanGap = 1_000_000_000L;
 
-        /** Records a write's arrival now; called holding the queue's monitor. */
-        void arrived() {
-            long now = System.nanoTime();
-            if (lastArrival != 0) {
+        /**
+         * Records a write's arrival; called holding the queue's monitor.
+         *
+         * @param now the time now, ns ({@link GroupCommit#nanoTime})
+         */
+        void arrived(long now) {
+            if (anyArrival) {
                 // an exponential moving mean (1/8 per write), a gap counted at most a second
                 meanGap += (Math.min(now - lastArrival, 1_000_000_000L) - meanGap) / 8;
             }
             lastArrival = now;
+            anyArrival = true;
         }
 
         /** @return whether the leader should wait for more writes: they come densely */
@@ -110,7 +132,7 @@ final class GroupCommit {
         boolean interrupted = false;
         synchronized (queue) {
             queue.waiting.add(mine);
-            queue.arrived();
+            queue.arrived(nanoTime.getAsLong());
         }
         try {
             while (true) {
@@ -159,9 +181,9 @@ final class GroupCommit {
      *
      * @return true when interrupted (the wait ended early; the interrupt is kept for the caller)
      */
-    private static boolean gather(Queue queue) {
-        long until = System.nanoTime() + GATHER_NANOS;
-        for (long left = GATHER_NANOS; left > 0; left = until - System.nanoTime()) {
+    private boolean gather(Queue queue) {
+        long until = nanoTime.getAsLong() + GATHER_NANOS;
+        for (long left = GATHER_NANOS; left > 0; left = until - nanoTime.getAsLong()) {
             try {
                 queue.wait(left / 1_000_000, (int) (left % 1_000_000));
             } catch (InterruptedException e) {

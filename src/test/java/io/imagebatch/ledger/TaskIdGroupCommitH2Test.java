@@ -10,16 +10,20 @@ import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.transaction.support.TransactionCallback;
 
 /**
  * The intents and taskIds of create calls made together are committed together (README.md, Performance, "A
@@ -27,6 +31,10 @@ import org.junit.jupiter.api.Test;
  * {@link TaskLedger#markSubmitted} return only once their write is committed; each intent keeps its own outcome
  * (taken, held by the budget, refused because the row is there already). The first commit is held open (at the JDBC connection) until the other callers are waiting; then
  * their taskIds go in one more commit. Commits are counted at the connection; nothing is timed.
+ *
+ * <p>The leader's gather ({@link GroupCommit#GATHER_NANOS}) runs on a time source the test moves (frozen between
+ * moves): a leader that gathers waits until the test moves it, so whether a write waited is seen, not timed (its
+ * leader read the time again after the write's arrival).
  */
 class TaskIdGroupCommitH2Test extends LedgerTestDatabase {
 
@@ -71,6 +79,48 @@ class TaskIdGroupCommitH2Test extends LedgerTestDatabase {
         } catch (InvocationTargetException e) {
             throw e.getCause();
         }
+    }
+
+    /** The time source of the gather tests' {@link GroupCommit}, ns: moved only by the test. */
+    private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    /** Its reads, by thread. */
+    private final Map<Thread, AtomicInteger> nanoReads = new ConcurrentHashMap<>();
+
+    private long readNanos() {
+        nanoReads.computeIfAbsent(Thread.currentThread(), t -> new AtomicInteger()).incrementAndGet();
+        return nanos.get();
+    }
+
+    private long nanoReads() {
+        return nanoReads.values().stream().mapToLong(AtomicInteger::get).sum();
+    }
+
+    /** A write of row {@code row} of the batch (its UPDATED_AT moved on by 1); returns the lines it changed. */
+    private TransactionCallback<Integer> touch(long row) {
+        return tx -> jdbc.sql("UPDATE IB_TASK_LEDGER SET UPDATED_AT = UPDATED_AT + 1 WHERE BATCH_ID = ?"
+                + " AND ROW_NUM = ?").params(BATCH, row).update();
+    }
+
+    /**
+     * Waits (polling, up to 60 s) until {@code write} is done or its leader gathers: the time source was read again
+     * after the write's arrival (a write that does not gather reads it once, at its arrival, and no other write is
+     * in flight). The frozen time source keeps a gathering leader waiting.
+     *
+     * @param readsBefore {@link #nanoReads()} before the write was started
+     * @return true when it gathers; false when it was committed without
+     */
+    private boolean gathers(CompletableFuture<Integer> write, long readsBefore) throws Exception {
+        for (int i = 0; i < 6_000; i++) {
+            if (nanoReads() - readsBefore >= 2) {
+                return true;
+            }
+            if (write.isDone()) {
+                assertThat(write.get()).isEqualTo(1);
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("a write neither committed nor gathered in 60 s");
     }
 
     @AfterEach
@@ -201,5 +251,88 @@ class TaskIdGroupCommitH2Test extends LedgerTestDatabase {
         }
         assertThat(jdbc.sql("SELECT COUNT(*) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND STATE = 'SUBMITTING'")
                 .param(BATCH).query(Long.class).single()).isEqualTo(CALLS);
+    }
+
+    @Test
+    void denseWritesMakeTheLeaderWaitForMoreWritesAndThoseThatJoinShareItsOneCommit() throws Exception {
+        intents();
+        GroupCommit group = new GroupCommit(ledger, transactions, this::readNanos);
+
+        // writes one after another while no time passes: their gaps' moving mean falls until they come densely,
+        // and the leader of the first dense one waits for more (the time source stays frozen)
+        CompletableFuture<Integer> gathering = null;
+        int committedAtOnce = 0;
+        for (int i = 0; i < 200 && gathering == null; i++) {
+            long readsBefore = nanoReads();
+            CompletableFuture<Integer> write = CompletableFuture.supplyAsync(() -> group.write(BATCH, touch(1)),
+                    callers);
+            if (gathers(write, readsBefore)) {
+                gathering = write;
+            } else {
+                committedAtOnce++;
+            }
+        }
+        assertThat(gathering).as("a leader that waits for more writes, after %d written at once", committedAtOnce)
+                .isNotNull();
+        long commitsWhileGathering = commits.get();
+
+        // more writes come while it waits: each arrives (reads the time once, on a thread of its own: they all wait)
+        // and joins the leader's group
+        int joiners = 8;
+        Map<Thread, Integer> readsBefore = new java.util.HashMap<>();
+        nanoReads.forEach((thread, reads) -> readsBefore.put(thread, reads.get()));
+        Set<Thread> joining = ConcurrentHashMap.newKeySet();
+        List<CompletableFuture<Integer>> joined = new ArrayList<>();
+        for (long row = 2; row < 2 + joiners; row++) {
+            long r = row;
+            joined.add(CompletableFuture.supplyAsync(() -> {
+                joining.add(Thread.currentThread());
+                return group.write(BATCH, touch(r));
+            }, callers));
+        }
+        boolean allArrived = false;
+        for (int i = 0; i < 6_000 && !allArrived; i++) {
+            allArrived = joining.stream().mapToInt(t -> nanoReads.getOrDefault(t, new AtomicInteger()).get()
+                    - readsBefore.getOrDefault(t, 0)).sum() == joiners;
+            if (!allArrived) {
+                Thread.sleep(10);
+            }
+        }
+        assertThat(allArrived).as("the other writes arrived while the leader waits").isTrue();
+        assertThat(gathering).as("the leader's write, while the time source shows no gather's end").isNotDone();
+        assertThat(commits.get()).as("commits while the leader waits").isEqualTo(commitsWhileGathering);
+
+        nanos.addAndGet(GroupCommit.GATHER_NANOS); // the gather's end
+        assertThat(gathering.get(60, TimeUnit.SECONDS)).isEqualTo(1);
+        for (CompletableFuture<Integer> write : joined) {
+            assertThat(write.get(60, TimeUnit.SECONDS)).isEqualTo(1);
+        }
+
+        assertThat(commits.get() - commitsWhileGathering).as("commits for the leader's write and %d that joined it",
+                joiners).isEqualTo(1);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM BETWEEN 2 AND ?"
+                + " AND UPDATED_AT = (SELECT UPDATED_AT + 1 FROM IB_TASK_LEDGER WHERE BATCH_ID = ? AND ROW_NUM = ?)")
+                .params(BATCH, 1 + joiners, BATCH, CALLS).query(Long.class).single())
+                .as("the joiners' rows, each written once (row %d: never written)", CALLS).isEqualTo(joiners);
+    }
+
+    @Test
+    void sparseWritesAreCommittedAtOnceWithoutWaitingForOthers() throws Exception {
+        intents();
+        GroupCommit group = new GroupCommit(ledger, transactions, this::readNanos);
+        commits.set(0);
+
+        int writes = 100;
+        for (int i = 1; i <= writes; i++) {
+            nanos.addAndGet(10 * GroupCommit.GATHER_NANOS); // 10 ms since the last write; none passes during one
+            long readsBefore = nanoReads();
+            long row = 1 + i % CALLS;
+            CompletableFuture<Integer> write = CompletableFuture.supplyAsync(() -> group.write(BATCH, touch(row)),
+                    callers);
+            assertThat(gathers(write, readsBefore)).as("write %d, alone, 10 ms after the last, waits for more", i)
+                    .isFalse();
+        }
+
+        assertThat(commits.get()).as("commits of %d sparse writes", writes).isEqualTo(writes);
     }
 }
