@@ -1,7 +1,6 @@
 package io.imagebatch.provider;
 
 import io.imagebatch.spend.DailyBudgets;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -49,7 +48,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>Every statement runs on this class's own thread, outside any transaction of the caller (a throttle leases in
  * the middle of a chunk's transaction, which must not hold the row's lock until it commits); a lease waits at most
  * {@value #LEASE_TIMEOUT_MILLIS} ms for it. A database that cannot be reached in that time (down, or no connection
- * free) yields no lease: the throttle then paces alone ({@link ProviderThrottle}).
+ * free) yields no lease: the throttle then paces alone ({@link ProviderThrottle}). On a database other than H2 each
+ * statement also carries a query timeout of {@value #LEASE_TIMEOUT_MILLIS} ms, so that this class's thread is not
+ * held by a server that stopped answering; on H2 none (see {@code Database}).
  */
 @Component
 public class RateBuckets implements DisposableBean {
@@ -213,15 +214,32 @@ public class RateBuckets implements DisposableBean {
         return current;
     }
 
-    /** The statements on {@code IB_RATE_BUCKET}, each lease or hold in a transaction of its own. */
+    /**
+     * The statements on {@code IB_RATE_BUCKET}, each lease or hold in a transaction of its own.
+     *
+     * <p>Their query timeout ({@value #LEASE_TIMEOUT_MILLIS} ms) is set only when the database is not H2. H2 keeps a
+     * statement's query timeout as its whole session's ({@code SET QUERY_TIMEOUT}), so a pooled connection would
+     * carry it to every later statement of whoever took it next (the report step's read of a million rows was
+     * cancelled after 2 s), and clearing it again cost one more round trip per lease. The default H2 database is an
+     * embedded file: it cannot be unreachable, and the caller bounds its own wait for a lease anyway
+     * ({@link SharedBudget#lease}). On PostgreSQL the timeout is the statement's alone. Whether the database is H2 is
+     * read once, from its {@link java.sql.DatabaseMetaData#getDatabaseProductName product name}.
+     */
     private static final class Database {
 
         private final JdbcTemplate jdbc;
         private final TransactionTemplate transactions;
 
+        /**
+         * @throws org.springframework.dao.DataAccessException when the database cannot be reached for its product
+         *                                                     name (the next lease tries again)
+         */
         Database(DataSource source) {
             this.jdbc = new JdbcTemplate(source);
-            this.jdbc.setQueryTimeout((int) TimeUnit.MILLISECONDS.toSeconds(LEASE_TIMEOUT_MILLIS));
+            String product = jdbc.execute((ConnectionCallback<String>) c -> c.getMetaData().getDatabaseProductName());
+            if (!"H2".equalsIgnoreCase(product)) {
+                this.jdbc.setQueryTimeout((int) TimeUnit.MILLISECONDS.toSeconds(LEASE_TIMEOUT_MILLIS));
+            }
             this.transactions = new TransactionTemplate(new DataSourceTransactionManager(source));
             this.transactions.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
             this.transactions.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
@@ -229,50 +247,22 @@ public class RateBuckets implements DisposableBean {
 
         SharedBudget.Lease lease(String provider, String fingerprint, int wanted, double proposed, double known) {
             return retryingARacedInsert(() -> transactions.execute(tx -> {
-                try {
-                    Locked locked = select(provider, fingerprint);
-                    Taken taken = take(locked.bucket(), locked.nowMicros(), wanted, proposed, known);
-                    write(provider, fingerprint, locked.bucket() == null, taken.after());
-                    return taken.lease();
-                } finally {
-                    clearQueryTimeout();
-                }
+                Locked locked = select(provider, fingerprint);
+                Taken taken = take(locked.bucket(), locked.nowMicros(), wanted, proposed, known);
+                write(provider, fingerprint, locked.bucket() == null, taken.after());
+                return taken.lease();
             }));
         }
 
         void hold(String provider, String fingerprint, double lowerTo, long pauseMicros) {
             retryingARacedInsert(() -> transactions.execute(tx -> {
-                try {
-                    Locked locked = select(provider, fingerprint);
-                    Bucket after = held(locked.bucket(), locked.nowMicros(), lowerTo, pauseMicros);
-                    if (after != null) {
-                        write(provider, fingerprint, locked.bucket() == null, after);
-                    }
-                    return null;
-                } finally {
-                    clearQueryTimeout();
+                Locked locked = select(provider, fingerprint);
+                Bucket after = held(locked.bucket(), locked.nowMicros(), lowerTo, pauseMicros);
+                if (after != null) {
+                    write(provider, fingerprint, locked.bucket() == null, after);
                 }
+                return null;
             }));
-        }
-
-        /**
-         * Sets the transaction's connection back to no query timeout before it returns to the pool: H2 keeps a
-         * statement's query timeout as its whole session's ({@code SET QUERY_TIMEOUT}), so the pooled connection
-         * would carry this class's 2 s to every later statement of whoever took it next (the report step of a
-         * million rows was cancelled after 2 s). On PostgreSQL the timeout is the statement's alone and this
-         * changes nothing. Best effort: a connection that cannot take it is broken, and the pool drops it.
-         */
-        private void clearQueryTimeout() {
-            try {
-                jdbc.execute((ConnectionCallback<Void>) connection -> {
-                    try (Statement statement = connection.createStatement()) {
-                        statement.setQueryTimeout(0);
-                    }
-                    return null;
-                });
-            } catch (RuntimeException e) {
-                log.debug("could not clear the query timeout of a rate bucket's connection: {}", e.toString());
-            }
         }
 
         private static <T> T retryingARacedInsert(java.util.function.Supplier<T> transaction) {

@@ -8,12 +8,19 @@ import io.imagebatch.provider.liangxin.LiangXinAdapter;
 import io.imagebatch.sandbox.SandboxProvider;
 import io.imagebatch.sandbox.SandboxSettings;
 import io.imagebatch.spend.DailyBudgets;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -50,6 +57,12 @@ abstract class SharedRateBudgetContract {
 
     /** @return a new pool on this test's database: each call is another "process" */
     abstract HikariDataSource openDataSource();
+
+    /**
+     * @return whether a lease's statements carry a query timeout of {@link RateBuckets#LEASE_TIMEOUT_MILLIS} on
+     *         this database (not on H2, which keeps it as the session's: {@link RateBuckets})
+     */
+    abstract boolean leaseStatementsHaveATimeout();
 
     @BeforeEach
     void makeSchema() {
@@ -276,5 +289,79 @@ abstract class SharedRateBudgetContract {
 
         assertThat(answered).isEqualTo(250);
         assertThat(throttle.pacingRate()).isPositive().isLessThanOrEqualTo(1_000.0);
+    }
+    /** A JDBC statement a lease or hold made: its SQL (null when it ran none) and the query timeouts set on it, s. */
+    private record Made(List<String> sql, List<Integer> timeouts) {
+    }
+
+    /**
+     * @return {@code pool} as a data source that records each statement made on its connections into {@code made}
+     */
+    private static DataSource recording(DataSource pool, List<Made> made) {
+        ClassLoader loader = SharedRateBudgetContract.class.getClassLoader();
+        return (DataSource) Proxy.newProxyInstance(loader, new Class<?>[] {DataSource.class}, (p, m, args) -> {
+            Object result = invoke(pool, m, args);
+            if (!(result instanceof Connection connection)) {
+                return result;
+            }
+            return Proxy.newProxyInstance(loader, new Class<?>[] {Connection.class}, (pc, mc, argsC) -> {
+                Object statement = invoke(connection, mc, argsC);
+                if (!(statement instanceof Statement)) {
+                    return statement;
+                }
+                Made one = new Made(new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>());
+                made.add(one);
+                if (argsC != null && argsC.length > 0 && argsC[0] instanceof String sql) {
+                    one.sql().add(sql); // prepareStatement(sql)
+                }
+                Class<?> type = statement instanceof PreparedStatement ? PreparedStatement.class : Statement.class;
+                return Proxy.newProxyInstance(loader, new Class<?>[] {type}, (ps, ms, argsS) -> {
+                    if (ms.getName().equals("setQueryTimeout")) {
+                        one.timeouts().add((Integer) argsS[0]);
+                    } else if (ms.getName().startsWith("execute") && argsS != null && argsS.length > 0
+                            && argsS[0] instanceof String sql) {
+                        one.sql().add(sql); // createStatement(), then execute(sql)
+                    }
+                    return invoke(statement, ms, argsS);
+                });
+            });
+        });
+    }
+
+    private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    /**
+     * A lease and a hold make only the statements on the key's row (no extra round trip to reset a query timeout),
+     * and where the database is a server that may stop answering (not H2's embedded file) each of them is bounded
+     * by {@link RateBuckets#LEASE_TIMEOUT_MILLIS}; on H2 none carries a query timeout, which H2 would keep as the
+     * session's ({@link RateBuckets}).
+     */
+    @Test
+    void aLeaseMakesOnlyItsRowsStatementsAndBoundsThemWhereTheDatabaseIsAServer() {
+        List<Made> made = new CopyOnWriteArrayList<>();
+        RateBuckets shared = process(recording(open(), made));
+
+        assertThat(shared.forKey("liangxin", KEY).lease(5, 50, Double.NaN)).isPresent(); // the row is made
+        assertThat(shared.forKey("liangxin", KEY).lease(5, 50, 50)).isPresent();
+        shared.forKey("liangxin", KEY).hold(30, Duration.ZERO);
+        assertThat(shared.flush(30_000)).isTrue();
+
+        assertThat(made).as("statements of two leases and a hold").isNotEmpty()
+                .allSatisfy(statement -> assertThat(statement.sql()).as("SQL of %s", statement).hasSize(1)
+                        .allSatisfy(sql -> assertThat(sql).containsAnyOf("IB_RATE_BUCKET", "CURRENT_TIMESTAMP")));
+        int bound = (int) TimeUnit.MILLISECONDS.toSeconds(RateBuckets.LEASE_TIMEOUT_MILLIS);
+        if (leaseStatementsHaveATimeout()) {
+            assertThat(made).allSatisfy(statement -> assertThat(statement.timeouts()).as("timeouts of %s", statement)
+                    .containsOnly(bound));
+        } else {
+            assertThat(made).allSatisfy(statement -> assertThat(statement.timeouts()).as("timeouts of %s", statement)
+                    .isEmpty());
+        }
     }
 }

@@ -25,6 +25,11 @@ class SharedRateBudgetH2Test extends SharedRateBudgetContract {
         return dataSource;
     }
 
+    @Override
+    boolean leaseStatementsHaveATimeout() {
+        return false;
+    }
+
     /**
      * A lease's statements are given a 2 s timeout, and H2 keeps a statement's timeout as its whole session's: the
      * connection that served a lease goes back to the pool without it, so that a long statement of whoever takes it

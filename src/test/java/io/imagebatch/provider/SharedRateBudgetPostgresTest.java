@@ -15,4 +15,9 @@ class SharedRateBudgetPostgresTest extends SharedRateBudgetContract {
     HikariDataSource openDataSource() {
         return PostgresTestDatabase.current().dataSource(2);
     }
+
+    @Override
+    boolean leaseStatementsHaveATimeout() {
+        return true;
+    }
 }
