@@ -181,6 +181,32 @@ abstract class TaskLedgerContract extends LedgerTestDatabase {
     }
 
     /**
+     * A ledger table that has no primary key (here IB_TASK_ATTEMPT's dropped) is left as it is by the start's key
+     * widening ({@link LedgerSchemaUpgrade#widenKeys}: only a key whose columns differ is replaced), and the rest of
+     * the upgrade goes on; its metadata read finds nothing under either spelling of the table's name.
+     */
+    @Test
+    void aLedgerTableWithoutAPrimaryKeyIsLeftAsItIsAndTheUpgradeGoesOn() {
+        String constraint = jdbc.sql("SELECT 1").query(rs -> {
+            java.sql.Connection connection = rs.getStatement().getConnection();
+            for (String name : List.of("IB_TASK_ATTEMPT", "ib_task_attempt")) {
+                try (java.sql.ResultSet keys = connection.getMetaData().getPrimaryKeys(connection.getCatalog(),
+                        connection.getSchema(), name)) {
+                    if (keys.next()) {
+                        return keys.getString("PK_NAME");
+                    }
+                }
+            }
+            return "none";
+        });
+        assertThat(constraint).isNotEqualTo("none");
+        jdbc.sql("ALTER TABLE IB_TASK_ATTEMPT DROP CONSTRAINT " + constraint).update();
+
+        assertThat(new LedgerSchemaUpgrade(jdbc).widenKeys()).isEmpty();
+        assertThat(applySchema()).isEmpty();
+    }
+
+    /**
      * An older version still running on the same database writes the old name after this version's upgrade:
      * the row reads as GENERATED (status, report), never as an error that would fail the step reading it.
      */
