@@ -16,8 +16,9 @@ import java.util.concurrent.BlockingQueue;
  * <p>Promises, whatever ends the transfer (the body's end, a read that fails or times out, a body cut short, the
  * sink's failure, an interrupt of the calling thread): {@link #pump} returns or throws only once the second thread
  * has ended, so no thread is left behind and the sink is never called after it; the sink sees every byte read,
- * once and in order, until the first failure; after a failure the sink is not called again. Memory: {@code buffers}
- * times {@code bufferBytes} per transfer in flight.
+ * once and in order, until the first failure; after a failure the sink is not called again. Memory: at most
+ * {@code buffers} times {@code bufferBytes} per transfer in flight, allocated only as the sink falls behind; a body
+ * declared to fit one buffer is copied on the calling thread through one buffer of its size.
  *
  * <p>The second thread is a daemon thread named {@code imagebatch-spool-for-} followed by the calling thread's
  * name, so that a test (or a thread dump) can tell whose it is.
@@ -84,18 +85,52 @@ final class BufferPipeline {
      */
     static long pump(byte[] head, InputStream in, Closeable wake, Sink sink, int buffers, int bufferBytes)
             throws IOException {
+        return pump(head, in, wake, sink, buffers, bufferBytes, -1);
+    }
+
+    /**
+     * Copies {@code head} and then {@code in}, to its end, into {@code sink}, as {@link #pump(byte[], InputStream,
+     * Closeable, Sink, int, int)} does, spending no more memory and threads than the body needs: a body declared to
+     * fit one buffer ({@code expectedBytes} at most {@code bufferBytes}) is copied on the calling thread through one
+     * buffer of its size (a second thread gains nothing there, and a download of a small image would otherwise
+     * allocate every buffer and start a thread for a few kilobytes); a larger or undeclared one goes through the
+     * second thread, whose buffers are allocated only when the sink falls behind (at most {@code buffers}). The
+     * declared length is a hint, never trusted: a body longer than declared is copied whole all the same.
+     *
+     * @param head          bytes already read from the body, handed to the sink first (may be empty; at most
+     *                      {@code bufferBytes})
+     * @param in            the rest of the body
+     * @param wake          closed when the sink fails, to wake a blocked read of {@code in}; may be null
+     * @param sink          what is done with the bytes, in order
+     * @param buffers       at most this many buffers in the pipeline, at least 2
+     * @param bufferBytes   size of each pipeline buffer, bytes, at least 1
+     * @param expectedBytes the whole body's declared length ({@code Content-Length}, including {@code head}),
+     *                      bytes, or -1 when unknown
+     * @return the bytes handed to the sink: {@code head.length} plus what {@code in} gave
+     * @throws SinkFailure            when the sink threw an {@link IOException} (the cause); reading stopped
+     * @throws InterruptedIOException when the calling thread was interrupted (its interrupt status is kept)
+     * @throws IOException            when reading {@code in} failed (that exception, as it was thrown)
+     * @throws IllegalArgumentException when {@code buffers} is under 2, {@code bufferBytes} under 1 or under
+     *                                  {@code head.length}
+     * @throws RuntimeException       or an {@link Error} thrown by the sink, as it was thrown
+     */
+    static long pump(byte[] head, InputStream in, Closeable wake, Sink sink, int buffers, int bufferBytes,
+            long expectedBytes) throws IOException {
         if (buffers < 2 || bufferBytes < 1 || head.length > bufferBytes) {
             throw new IllegalArgumentException("buffers " + buffers + " (at least 2), bufferBytes " + bufferBytes
                     + " (at least 1 and at least the head's " + head.length + ")");
         }
-        Worker worker = new Worker(sink, wake, buffers, bufferBytes);
+        if (expectedBytes >= 0 && expectedBytes <= bufferBytes) {
+            return copyInline(head, in, sink, (int) Math.max(head.length, expectedBytes) + 1);
+        }
+        Worker worker = new Worker(sink, wake, buffers);
         Thread thread = new Thread(worker, THREAD_PREFIX + Thread.currentThread().getName());
         thread.setDaemon(true);
         thread.start();
         long total = 0;
         Throwable readFailure = null;
         try {
-            byte[] buffer = worker.free.take();
+            byte[] buffer = worker.nextBuffer(bufferBytes);
             int at = head.length;
             System.arraycopy(head, 0, buffer, 0, at);
             while (worker.failure == null) {
@@ -108,7 +143,7 @@ final class BufferPipeline {
                     worker.full.add(new Piece(buffer, at));
                     total += at;
                     at = 0;
-                    buffer = worker.free.take();
+                    buffer = worker.nextBuffer(bufferBytes);
                 }
             }
             if (at > 0 && worker.failure == null) {
@@ -155,6 +190,31 @@ final class BufferPipeline {
         return total;
     }
 
+    /** The copy of a small body on the calling thread, through one buffer of {@code bufferBytes}. */
+    private static long copyInline(byte[] head, InputStream in, Sink sink, int bufferBytes) throws IOException {
+        byte[] buffer = new byte[bufferBytes];
+        System.arraycopy(head, 0, buffer, 0, head.length);
+        int at = head.length;
+        long total = 0;
+        for (int n = in.read(buffer, at, bufferBytes - at); ; n = in.read(buffer, at, bufferBytes - at)) {
+            if (n > 0) {
+                at += n;
+            }
+            if (at > 0 && (n < 0 || at == bufferBytes)) {
+                try {
+                    sink.accept(buffer, 0, at);
+                } catch (IOException e) {
+                    throw new SinkFailure(e);
+                }
+                total += at;
+                at = 0;
+            }
+            if (n < 0) {
+                return total;
+            }
+        }
+    }
+
     private static void joinUninterruptibly(Thread thread) {
         boolean interrupted = false;
         while (true) {
@@ -186,14 +246,31 @@ final class BufferPipeline {
         /** Set by the calling thread before it interrupts this one: whatever the sink then throws is moot. */
         volatile boolean cancelled;
 
-        Worker(Sink sink, Closeable wake, int buffers, int bufferBytes) {
+        /** Buffers that may still be allocated; touched by the reading thread only. */
+        private int unallocated;
+
+        Worker(Sink sink, Closeable wake, int buffers) {
             this.sink = sink;
             this.wake = wake;
             this.free = new ArrayBlockingQueue<>(buffers);
             this.full = new ArrayBlockingQueue<>(buffers + 1);
-            for (int i = 0; i < buffers; i++) {
-                free.add(new byte[bufferBytes]);
+            this.unallocated = buffers;
+        }
+
+        /**
+         * The reading thread's next empty buffer: one the sink gave back, else a new one while fewer than the
+         * pipeline's buffers exist, else the next one the sink gives back (a zero-length one once it failed).
+         */
+        byte[] nextBuffer(int bufferBytes) throws InterruptedException {
+            byte[] buffer = free.poll();
+            if (buffer != null) {
+                return buffer;
             }
+            if (unallocated > 0) {
+                unallocated--;
+                return new byte[bufferBytes];
+            }
+            return free.take();
         }
 
         @Override

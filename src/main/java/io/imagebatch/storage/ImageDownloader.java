@@ -308,7 +308,9 @@ public final class ImageDownloader {
             UnlabellableImageException labelProblem = null;
             spool = spoolFile(transfer);
             try (OutputStream file = Files.newOutputStream(spool, StandardOpenOption.WRITE)) {
-                OutputStream out = new java.io.BufferedOutputStream(file, SPOOL_BUFFER);
+                // a buffer no larger than the body: a small image's download allocates a few KiB, not 64
+                OutputStream out = new java.io.BufferedOutputStream(file, declared < 0 ? SPOOL_BUFFER
+                        : (int) Math.min(SPOOL_BUFFER, Math.max(8 * 1024, declared + 1)));
                 if (hashWhileSpooling) {
                     out = new DigestOutputStream(out, spoolSha256);
                 }
@@ -327,7 +329,7 @@ public final class ImageDownloader {
                         }
                     }
                     spooled.write(b, off, len);
-                }, PIPELINE_BUFFERS, SPOOL_BUFFER);
+                }, PIPELINE_BUFFERS, SPOOL_BUFFER, declared);
                 if (labelling != null) {
                     try {
                         labelling.finish();

@@ -7,9 +7,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +60,64 @@ class BufferPipelineTest {
         assertThat(total).isEqualTo(body.length);
         assertThat(got.toByteArray()).isEqualTo(body);
         assertNoSinkThread(thread);
+    }
+
+    @Test
+    void aBodyDeclaredToFitOneBufferIsCopiedOnTheCallingThreadThroughOneBufferOfItsSize() throws Exception {
+        byte[] head = bytes(12);
+        byte[] rest = bytes(3_000);
+        Set<Thread> sinkThreads = ConcurrentHashMap.newKeySet();
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        BufferPipeline.pump(new byte[0], new ByteArrayInputStream(bytes(10)), null, (b, off, len) -> { }, 8,
+                64 * 1024, 10); // the code paths are loaded before the allocations are counted
+
+        long before = threads.getCurrentThreadAllocatedBytes();
+        long total = BufferPipeline.pump(head, new ByteArrayInputStream(rest), null, (b, off, len) -> {
+            sinkThreads.add(Thread.currentThread());
+            got.write(b, off, len);
+        }, 8, 64 * 1024, head.length + rest.length);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+        assertThat(total).isEqualTo(head.length + rest.length);
+        assertThat(got.toByteArray()).startsWith(head).endsWith(rest).hasSize(head.length + rest.length);
+        assertThat(sinkThreads).as("no second thread for a body of one buffer").containsExactly(Thread.currentThread());
+        assertThat(allocated).as("bytes allocated to copy 3 KB: less than one 64 KiB buffer (eight before)")
+                .isLessThan(64 * 1024);
+    }
+
+    @Test
+    void aBodyLongerThanItsDeclaredLengthIsCopiedWholeAllTheSame() throws Exception {
+        byte[] head = bytes(7);
+        byte[] rest = bytes(5 * BUFFER + 3);
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+
+        long total = BufferPipeline.pump(head, new ByteArrayInputStream(rest), null, (b, off, len) -> got.write(b, off,
+                len), 3, BUFFER, 20);
+
+        byte[] expected = Arrays.copyOf(head, head.length + rest.length);
+        System.arraycopy(rest, 0, expected, head.length, rest.length);
+        assertThat(total).isEqualTo(expected.length);
+        assertThat(got.toByteArray()).isEqualTo(expected);
+    }
+
+    @Test
+    void aSmallBodyOfUnknownLengthAllocatesOnlyTheBufferItFills() throws Exception {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        BufferPipeline.pump(new byte[0], new ByteArrayInputStream(bytes(10)), null, (b, off, len) -> { }, 8,
+                64 * 1024); // the code paths are loaded before the allocations are counted
+        ByteArrayOutputStream got = new ByteArrayOutputStream(40_000);
+        byte[] body = bytes(30_000);
+
+        long before = threads.getCurrentThreadAllocatedBytes();
+        long total = BufferPipeline.pump(new byte[0], new ByteArrayInputStream(body), null, (b, off, len) -> got.write(
+                b, off, len), 8, 64 * 1024);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+        assertThat(total).isEqualTo(body.length);
+        assertThat(got.toByteArray()).isEqualTo(body);
+        assertThat(allocated).as("bytes the reading thread allocated: one 64 KiB buffer and the second thread,"
+                + " not eight buffers").isLessThan(2 * 64 * 1024);
     }
 
     @Test
