@@ -1,8 +1,8 @@
 package io.imagebatch.job;
 
+import static io.imagebatch.testsupport.Proxies.invoke;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import com.zaxxer.hikari.HikariDataSource;
 import io.imagebatch.callback.CallbackProperties;
 import io.imagebatch.ledger.BatchRegistry;
@@ -23,7 +23,6 @@ import io.imagebatch.storage.ImageDownloader;
 import io.imagebatch.storage.OutputLocation;
 import io.imagebatch.testsupport.ProviderFactories;
 import io.imagebatch.testsupport.TestClock;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
@@ -237,11 +236,4 @@ class LedgerPassCommitsTest {
                 || method.getName().equals("executeBatch") || method.getName().equals("execute");
     }
 
-    private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
-        try {
-            return method.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
-    }
 }

@@ -1,8 +1,7 @@
 package io.imagebatch.ledger;
 
+import static io.imagebatch.testsupport.Proxies.invoke;
 import static org.assertj.core.api.Assertions.assertThat;
-
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -73,14 +72,6 @@ class LedgerDueQueriesH2Test extends LedgerTestDatabase {
                     }
                     return invoke(statement, method, args);
                 });
-    }
-
-    private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
-        try {
-            return method.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
     }
 
     @org.junit.jupiter.api.AfterEach

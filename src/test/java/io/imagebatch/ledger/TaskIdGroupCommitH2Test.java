@@ -1,10 +1,8 @@
 package io.imagebatch.ledger;
 
+import static io.imagebatch.testsupport.Proxies.invoke;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -71,14 +69,6 @@ class TaskIdGroupCommitH2Test extends LedgerTestDatabase {
                     }
                     return invoke(connection, method, args);
                 });
-    }
-
-    private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
-        try {
-            return method.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
     }
 
     /** The time source of the gather tests' {@link GroupCommit}, ns: moved only by the test. */
