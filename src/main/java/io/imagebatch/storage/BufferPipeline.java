@@ -62,36 +62,9 @@ final class BufferPipeline {
     }
 
     /**
-     * Copies {@code head} and then {@code in}, to its end, into {@code sink} on a second thread.
-     *
-     * @param head        bytes already read from the body, handed to the sink first (may be empty; at most
-     *                    {@code bufferBytes})
-     * @param in          the rest of the body, read on the calling thread, each buffer filled before it is handed
-     *                    over (reads of {@code in} block as they would without this class)
-     * @param wake        closed by the second thread when the sink fails, to wake a read of {@code in} blocked on
-     *                    a slow server (it must allow {@code close()} from another thread during a read, as
-     *                    {@link ReadTimeoutInputStream} does); may be null
-     * @param sink        what the second thread does with the bytes
-     * @param buffers     buffers in the pipeline, at least 2 (one being read, one being consumed)
-     * @param bufferBytes size of each buffer, bytes, at least 1
-     * @return the bytes handed to the sink: {@code head.length} plus what {@code in} gave
-     * @throws SinkFailure            when the sink threw (its exception is the cause); reading stopped at the next
-     *                                buffer or at once when {@code wake} woke a blocked read
-     * @throws InterruptedIOException when the calling thread was interrupted (its interrupt status is kept)
-     * @throws IOException            when reading {@code in} failed (that exception, as it was thrown)
-     * @throws IllegalArgumentException when {@code buffers} is under 2, {@code bufferBytes} under 1 or under
-     *                                  {@code head.length}
-     * @throws RuntimeException       or an {@link Error} thrown by the sink, as it was thrown
-     */
-    static long pump(byte[] head, InputStream in, Closeable wake, Sink sink, int buffers, int bufferBytes)
-            throws IOException {
-        return pump(head, in, wake, sink, buffers, bufferBytes, -1);
-    }
-
-    /**
-     * Copies {@code head} and then {@code in}, to its end, into {@code sink}, as {@link #pump(byte[], InputStream,
-     * Closeable, Sink, int, int)} does, spending no more memory and threads than the body needs: a body declared to
-     * fit one buffer ({@code expectedBytes} at most {@code bufferBytes}) is copied on the calling thread through one
+     * Copies {@code head} and then {@code in}, to its end, into {@code sink}, on a second thread (the reads of
+     * {@code in} block as they would without this class), spending no more memory and threads than the body
+     * needs: a body declared to fit one buffer ({@code expectedBytes} at most {@code bufferBytes}) is copied on the calling thread through one
      * buffer of its size (a second thread gains nothing there, and a download of a small image would otherwise
      * allocate every buffer and start a thread for a few kilobytes); a larger or undeclared one goes through the
      * second thread, whose buffers are allocated only when the sink falls behind (at most {@code buffers}). The
@@ -100,7 +73,9 @@ final class BufferPipeline {
      * @param head          bytes already read from the body, handed to the sink first (may be empty; at most
      *                      {@code bufferBytes})
      * @param in            the rest of the body
-     * @param wake          closed when the sink fails, to wake a blocked read of {@code in}; may be null
+     * @param wake          closed by the second thread when the sink fails, to wake a read of {@code in} blocked on
+     *                      a slow server (it must allow {@code close()} from another thread during a read, as
+     *                      {@link ReadTimeoutInputStream} does); may be null
      * @param sink          what is done with the bytes, in order
      * @param buffers       at most this many buffers in the pipeline, at least 2
      * @param bufferBytes   size of each pipeline buffer, bytes, at least 1

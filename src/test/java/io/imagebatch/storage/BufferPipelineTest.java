@@ -54,7 +54,7 @@ class BufferPipelineTest {
                 waitedAtFirst.set(awaitQuietly(readAhead) ? 1 : -1);
             }
             got.write(b, off, len);
-        }, 8, BUFFER)).get(60, TimeUnit.SECONDS);
+        }, 8, BUFFER, -1)).get(60, TimeUnit.SECONDS);
 
         assertThat(waitedAtFirst).as("the first buffer's sink call saw four buffers read ahead").hasValue(1);
         assertThat(total).isEqualTo(body.length);
@@ -105,13 +105,13 @@ class BufferPipelineTest {
     void aSmallBodyOfUnknownLengthAllocatesOnlyTheBufferItFills() throws Exception {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         BufferPipeline.pump(new byte[0], new ByteArrayInputStream(bytes(10)), null, (b, off, len) -> { }, 8,
-                64 * 1024); // the code paths are loaded before the allocations are counted
+                64 * 1024, -1); // the code paths are loaded before the allocations are counted
         ByteArrayOutputStream got = new ByteArrayOutputStream(40_000);
         byte[] body = bytes(30_000);
 
         long before = threads.getCurrentThreadAllocatedBytes();
         long total = BufferPipeline.pump(new byte[0], new ByteArrayInputStream(body), null, (b, off, len) -> got.write(
-                b, off, len), 8, 64 * 1024);
+                b, off, len), 8, 64 * 1024, -1);
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
 
         assertThat(total).isEqualTo(body.length);
@@ -135,7 +135,7 @@ class BufferPipelineTest {
 
         String thread = threadName();
         long total = run(thread, () -> BufferPipeline.pump(head, source, null, (b, off, len) -> got.write(b, off, len),
-                3, BUFFER)).get(60, TimeUnit.SECONDS);
+                3, BUFFER, -1)).get(60, TimeUnit.SECONDS);
 
         byte[] expected = Arrays.copyOf(head, head.length + rest.length);
         System.arraycopy(rest, 0, expected, head.length, rest.length);
@@ -153,7 +153,7 @@ class BufferPipelineTest {
         Throwable failure = failureOf(run(thread, () -> BufferPipeline.pump(new byte[0], source, source,
                 (b, off, len) -> {
                     throw diskFull;
-                }, 4, BUFFER)));
+                }, 4, BUFFER, -1)));
 
         assertThat(failure).isInstanceOf(BufferPipeline.SinkFailure.class).hasCause(diskFull);
         assertThat(source.closed).as("woken by wake, not by a timeout").isTrue();
@@ -189,7 +189,7 @@ class BufferPipelineTest {
                     } catch (InterruptedException e) {
                         throw new InterruptedIOException();
                     }
-                }, 8, BUFFER)));
+                }, 8, BUFFER, -1)));
 
         assertThat(failure).as("the read's failure, not the sink's").isSameAs(reset);
         assertNoSinkThread(thread);
@@ -220,7 +220,7 @@ class BufferPipelineTest {
                     } catch (InterruptedException e) {
                         throw new InterruptedIOException();
                     }
-                }, 2, BUFFER));
+                }, 2, BUFFER, -1));
         assertThat(sinkBusy.await(60, TimeUnit.SECONDS)).isTrue();
         Thread reading = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(thread))
                 .findFirst().orElseThrow();
